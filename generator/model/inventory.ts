@@ -1,0 +1,163 @@
+/**
+ * The project's own small shapes for Kubernetes objects. server/inventory converts API
+ * objects (typed client-node models, watch-event JSON, kubectl dumps, manifests) into these
+ * once; nothing past that edge sees a raw API object. Every object carries its cluster.
+ */
+import type { SourceLocation } from './errors.ts';
+import type { WorkloadKind } from './keys.ts';
+import type { LabelSelector, Labels } from './labels.ts';
+import type { AdminNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export interface ObjectMeta {
+  readonly cluster: string;
+  readonly name: string;
+  readonly uid?: string;
+  readonly labels: Labels;
+  readonly annotations?: Labels;
+  /** Where the object came from, for error messages. */
+  readonly source?: SourceLocation;
+}
+
+export interface NamespacedMeta extends ObjectMeta {
+  readonly namespace: string;
+}
+
+export interface OwnerRef {
+  readonly kind: string;
+  readonly name: string;
+  readonly uid?: string;
+  readonly controller?: boolean;
+}
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: Protocol;
+}
+
+export interface ClusterInfo {
+  readonly kind: 'Cluster';
+  readonly name: string;
+  /** Pod and service CIDRs when known (from nodes' podCIDRs, or given by the user). */
+  readonly podCIDRs?: readonly string[];
+  readonly labels?: Labels;
+}
+
+export interface NamespaceInfo extends ObjectMeta {
+  readonly kind: 'Namespace';
+}
+
+export interface PodInfo extends NamespacedMeta {
+  readonly kind: 'Pod';
+  readonly ips: readonly string[];
+  readonly hostIPs: readonly string[];
+  readonly nodeName?: string;
+  readonly hostNetwork: boolean;
+  /** Any container runs privileged or adds NET_ADMIN/NET_RAW. */
+  readonly privileged: boolean;
+  readonly ports: readonly ContainerPort[];
+  /** The controller ownerReference, if any (the direct owner, e.g. a ReplicaSet). */
+  readonly owner?: OwnerRef;
+  readonly serviceAccount?: string;
+  readonly phase?: string;
+  /** ms since epoch: when the pod started holding its IP, and when it stopped (deleted). */
+  readonly startTime?: number;
+  readonly endTime?: number;
+  /** A representative pod made from a controller's template (manifests before deployment). */
+  readonly fromTemplate?: boolean;
+}
+
+export interface WorkloadInfo extends NamespacedMeta {
+  readonly kind: 'Workload';
+  readonly workloadKind: Exclude<WorkloadKind, 'Pod'>;
+  readonly selector?: LabelSelector;
+  readonly owner?: OwnerRef;
+  /** Labels of the pod template, when known. */
+  readonly templateLabels?: Labels;
+  readonly replicas?: number;
+}
+
+export interface ServicePort {
+  readonly name?: string;
+  readonly protocol: Protocol;
+  readonly port: number;
+  /** A number, or the name of a container port resolved per backend pod. */
+  readonly targetPort: number | string;
+  readonly nodePort?: number;
+}
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+export interface ServiceInfo extends NamespacedMeta {
+  readonly kind: 'Service';
+  readonly type: ServiceType;
+  readonly clusterIPs: readonly string[];
+  readonly externalIPs: readonly string[];
+  readonly loadBalancerIPs: readonly string[];
+  readonly selector?: Labels;
+  readonly ports: readonly ServicePort[];
+  readonly externalName?: string;
+}
+
+export interface EndpointInfo {
+  readonly addresses: readonly string[];
+  readonly ready?: boolean;
+  readonly nodeName?: string;
+  readonly targetRef?: { readonly kind: string; readonly namespace?: string; readonly name: string };
+}
+
+export interface EndpointSliceInfo extends NamespacedMeta {
+  readonly kind: 'EndpointSlice';
+  readonly serviceName?: string;
+  readonly endpoints: readonly EndpointInfo[];
+  readonly ports: readonly { readonly name?: string; readonly port?: number; readonly protocol: Protocol }[];
+}
+
+export interface NodeInfo extends ObjectMeta {
+  readonly kind: 'Node';
+  readonly addresses: readonly string[];
+  readonly podCIDRs: readonly string[];
+}
+
+/**
+ * Everything known about one or more clusters at one time. Arrays, not maps: the snapshot is
+ * the exchange format; indexes are built by whoever needs them.
+ */
+export interface Inventory {
+  readonly clusters: readonly ClusterInfo[];
+  readonly namespaces: readonly NamespaceInfo[];
+  readonly pods: readonly PodInfo[];
+  readonly workloads: readonly WorkloadInfo[];
+  readonly services: readonly ServiceInfo[];
+  readonly endpointSlices: readonly EndpointSliceInfo[];
+  readonly nodes: readonly NodeInfo[];
+  readonly networkPolicies: readonly NetworkPolicyInfo[];
+  /** AdminNetworkPolicy and BaselineAdminNetworkPolicy objects (cluster-scoped). */
+  readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
+}
+
+export type InventoryObject =
+  | ClusterInfo
+  | NamespaceInfo
+  | PodInfo
+  | WorkloadInfo
+  | ServiceInfo
+  | EndpointSliceInfo
+  | NodeInfo
+  | NetworkPolicyInfo
+  | AdminNetworkPolicyInfo;
+
+export function emptyInventory(): Inventory {
+  return {
+    clusters: [], namespaces: [], pods: [], workloads: [], services: [], endpointSlices: [], nodes: [],
+    networkPolicies: [], adminNetworkPolicies: [],
+  };
+}
+
+/** `cluster/namespace/Kind/name` (or `cluster/Kind/name`): how errors name an object. */
+export function objectRef(cluster: string, kind: string, name: string, namespace?: string): string {
+  return namespace ? `${cluster}/${namespace}/${kind}/${name}` : `${cluster}/${kind}/${name}`;
+}

@@ -1,0 +1,95 @@
+/**
+ * Normalized policy shapes. Absent and empty are kept distinct (`undefined` vs `[]`/`{}`)
+ * because NetworkPolicy gives them different meanings.
+ */
+import type { SourceLocation } from './errors.ts';
+import type { LabelSelector } from './labels.ts';
+import type { Protocol } from './inventory.ts';
+
+export type PolicyType = 'Ingress' | 'Egress';
+
+export interface IPBlock {
+  readonly cidr: string;
+  readonly except?: readonly string[];
+}
+
+export interface NetworkPolicyPeer {
+  readonly podSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  readonly ipBlock?: IPBlock;
+}
+
+export interface NetworkPolicyPort {
+  /** Absent means TCP. */
+  readonly protocol?: Protocol;
+  /** Absent means every port of the protocol. */
+  readonly port?: number | string;
+  readonly endPort?: number;
+}
+
+export interface NetworkPolicyRule {
+  /** `from` or `to`. Absent (or empty) means every peer. */
+  readonly peers?: readonly NetworkPolicyPeer[];
+  /** Absent (or empty) means every port. */
+  readonly ports?: readonly NetworkPolicyPort[];
+}
+
+export interface NetworkPolicyInfo {
+  readonly kind: 'NetworkPolicy';
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly podSelector: LabelSelector;
+  /** As written; undefined when the object did not list policyTypes (defaulting applies). */
+  readonly policyTypes?: readonly PolicyType[];
+  /** Absent `ingress` and `ingress: []` both mean no ingress rule. */
+  readonly ingress?: readonly NetworkPolicyRule[];
+  readonly egress?: readonly NetworkPolicyRule[];
+  readonly source?: SourceLocation;
+}
+
+export type AdminAction = 'Allow' | 'Deny' | 'Pass';
+
+export interface AdminPodsSelector {
+  readonly namespaceSelector: LabelSelector;
+  readonly podSelector: LabelSelector;
+}
+
+export type AdminSubject =
+  | { readonly namespaces: LabelSelector; readonly pods?: undefined }
+  | { readonly pods: AdminPodsSelector; readonly namespaces?: undefined };
+
+export type AdminPeer =
+  | { readonly kind: 'namespaces'; readonly namespaces: LabelSelector }
+  | { readonly kind: 'pods'; readonly pods: AdminPodsSelector }
+  | { readonly kind: 'networks'; readonly networks: readonly string[] }
+  | { readonly kind: 'nodes'; readonly nodes: LabelSelector };
+
+export type AdminPort =
+  | { readonly kind: 'portNumber'; readonly protocol: Protocol; readonly port: number }
+  | { readonly kind: 'namedPort'; readonly name: string }
+  | { readonly kind: 'portRange'; readonly protocol: Protocol; readonly start: number; readonly end: number };
+
+export interface AdminRule {
+  readonly name: string;
+  readonly action: AdminAction;
+  readonly peers: readonly AdminPeer[];
+  /** Absent means every port. */
+  readonly ports?: readonly AdminPort[];
+}
+
+export interface AdminNetworkPolicyInfo {
+  /** BANP has no priority, is cluster-wide and must be named `default`. */
+  readonly kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  readonly cluster: string;
+  readonly name: string;
+  readonly priority?: number;
+  readonly subject: AdminSubject;
+  readonly ingress: readonly AdminRule[];
+  readonly egress: readonly AdminRule[];
+  readonly source?: SourceLocation;
+}
+
+export type PolicyInfo = NetworkPolicyInfo | AdminNetworkPolicyInfo;
