@@ -1,0 +1,300 @@
+/**
+ * JSON shapes of every route under /api/v1. Types only: the web imports this file, so it must
+ * never gain a runtime import. Times are ms since epoch; keys are the graph keys built by
+ * generator/model/keys.ts (`wl:prod/shop/Deployment/web`, `ext:1.2.3.4`, ...).
+ */
+import type { GraphNodeKind, Level, L4Protocol, Verdict, VerdictCounts, WorkloadKind } from '../../generator/model/index.ts';
+
+export type { Level, L4Protocol, Verdict, VerdictCounts, GraphNodeKind };
+
+/** Every error answer (400, 401, 404, 413, 429, 500, 501). */
+export interface ApiError {
+  /** Human message: what was wrong and how to fix it. */
+  readonly error: string;
+  /** Stable machine code: 'bad_request' | 'unauthorized' | 'not_found' | 'too_large' | 'rate_limited' | 'not_implemented' | 'internal'. */
+  readonly code: string;
+}
+
+// ---------------------------------------------------------------- clusters and sources
+
+export type SourceKind = 'demo' | 'inventory-file' | 'flows-file' | 'flows-follow' | 'hubble-relay' | 'kubernetes';
+/** starting: not yet answered; connected: delivering; stale: no event for a while or failing (see reason); done: a finite file fully read; error: gave up. */
+export type SourceState = 'starting' | 'connected' | 'stale' | 'done' | 'error';
+
+export interface SourceStatus {
+  /** Stable id, e.g. `flows-file:/path/flows.jsonl`, `hubble-relay:relay:4245`, `kubernetes:prod`. */
+  readonly id: string;
+  readonly kind: SourceKind;
+  /** Cluster the source feeds, when it feeds one. */
+  readonly cluster?: string;
+  readonly state: SourceState;
+  /** Why it is stale or in error. */
+  readonly reason?: string;
+  /** Time of the last event received (ms). */
+  readonly lastEventTime?: number;
+  /** Records (flows or objects) received. */
+  readonly records: number;
+  /** Malformed or failed items. */
+  readonly errors: number;
+  /** The first few error messages (`file:line: reason`). */
+  readonly lastErrors: readonly string[];
+}
+
+export interface ClusterStatus {
+  readonly name: string;
+  /** The worst state among its sources ('connected' when it has none live and its files are read). */
+  readonly state: SourceState;
+  readonly counts: { readonly namespaces: number; readonly workloads: number; readonly pods: number; readonly services: number; readonly networkPolicies: number };
+  readonly sources: readonly SourceStatus[];
+}
+
+/** GET /api/v1/clusters */
+export interface ClustersResponse {
+  readonly clusters: readonly ClusterStatus[];
+  /** Every source, including those feeding several clusters (a multi-cluster flow file). */
+  readonly sources: readonly SourceStatus[];
+}
+
+// ---------------------------------------------------------------- graph
+
+/** Query of GET /api/v1/graph and GET /api/v1/events (same filters). All optional. */
+export interface GraphQuery {
+  /** Default 'workload'. */
+  readonly level?: Level;
+  /** Comma-separated cluster names. */
+  readonly cluster?: string;
+  /** Comma-separated namespace names. */
+  readonly namespace?: string;
+  /** Comma-separated verdicts: an edge is kept if it has at least one flow with one of them. */
+  readonly verdict?: string;
+  /** Comma-separated: TCP, UDP, SCTP, ICMPv4, ICMPv6, OTHER. */
+  readonly protocol?: string;
+  /** A port `443` or a range `8000-8100`. */
+  readonly port?: string;
+  /** ms since epoch or ISO-8601 date, or a duration back from now (`15m`, `24h`, `7d`). */
+  readonly since?: string;
+  readonly until?: string;
+  /** `1` hides DNS, monitoring and kube-system workloads and their edges. */
+  readonly hideInfra?: '1' | '0';
+}
+
+export interface ApiNode {
+  readonly key: string;
+  readonly kind: GraphNodeKind;
+  readonly label: string;
+  readonly cluster?: string;
+  readonly namespace?: string;
+  /** Key of the enclosing node one level up (pod -> workload -> namespace -> cluster). */
+  readonly parent?: string;
+  readonly workloadKind?: WorkloadKind;
+  readonly infra?: 'dns' | 'monitoring' | 'system';
+  /** Label values are attacker-controlled: render as text, never as HTML. */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly ip?: string;
+  readonly ips?: readonly string[];
+  readonly fqdns?: readonly string[];
+  /** Pods under it (workload, namespace, cluster levels). */
+  readonly pods?: number;
+}
+
+export interface ApiEdge {
+  /** Edge key at the requested level: `source->target|protocol|port`. */
+  readonly key: string;
+  readonly source: string;
+  readonly target: string;
+  readonly protocol: L4Protocol;
+  /** Destination port; absent for ICMP. */
+  readonly port?: number;
+  readonly count: number;
+  readonly verdicts: VerdictCounts;
+  readonly dropReasons?: Readonly<Record<string, number>>;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly interCluster: boolean;
+  /** Service key the traffic was addressed to, and its port. */
+  readonly service?: string;
+  readonly servicePort?: number;
+}
+
+export interface GraphStats {
+  readonly nodes: number;
+  readonly edges: number;
+  /** Sum of edge counts. */
+  readonly flows: number;
+  /** Edges with at least one DROPPED flow. */
+  readonly droppedEdges: number;
+  readonly interClusterEdges: number;
+  readonly clusters: number;
+  /** Delta sequence number this answer reflects: resume /events from here. */
+  readonly seq: number;
+  readonly generatedAt: number;
+}
+
+/** GET /api/v1/graph */
+export interface GraphResponse {
+  readonly level: Level;
+  readonly nodes: readonly ApiNode[];
+  readonly edges: readonly ApiEdge[];
+  readonly stats: GraphStats;
+}
+
+// ---------------------------------------------------------------- details
+
+export interface PolicyRef {
+  /** `cluster/namespace/NetworkPolicy/name` or `cluster/AdminNetworkPolicy/name`. */
+  readonly key: string;
+  readonly kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  readonly cluster: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+export type FindingSeverity = 'high' | 'medium' | 'low' | 'info';
+
+export interface Finding {
+  readonly id: string;
+  readonly severity: FindingSeverity;
+  /** Stable code, e.g. 'dropped-flow', 'unprotected-workload', 'inter-cluster-exposure'. */
+  readonly code: string;
+  readonly message: string;
+  /** Node or edge keys it is about. */
+  readonly subjects: readonly string[];
+}
+
+/** GET /api/v1/nodes/:key (the key URL-encoded). */
+export interface NodeDetailResponse {
+  readonly node: ApiNode;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Controller owner for pods/workloads (`ReplicaSet/web-5d9f`, `Deployment/web`). */
+  readonly owner?: { readonly kind: string; readonly name: string };
+  readonly pods: readonly ApiNode[];
+  readonly inEdges: readonly ApiEdge[];
+  readonly outEdges: readonly ApiEdge[];
+  /** Policies selecting it; null when the policy engine is not available. */
+  readonly policies: readonly PolicyRef[] | null;
+  readonly findings: readonly Finding[];
+}
+
+export interface SampleFlow {
+  readonly time: number;
+  readonly verdict: Verdict;
+  readonly protocol: L4Protocol;
+  readonly sourceIp?: string;
+  readonly sourcePort?: number;
+  readonly destinationIp?: string;
+  readonly port?: number;
+  readonly sourcePod?: string;
+  readonly destinationPod?: string;
+  readonly dropReason?: string;
+  readonly l7?: string;
+}
+
+export interface EdgeExplanation {
+  readonly verdict: 'allowed' | 'denied' | 'unknown';
+  /** One sentence: which rule allows or denies it, or why it cannot be told. */
+  readonly reason: string;
+  readonly policies: readonly PolicyRef[];
+}
+
+/** GET /api/v1/edges/:key (the key URL-encoded, at any level). */
+export interface EdgeDetailResponse {
+  readonly edge: ApiEdge;
+  readonly sourceNode: ApiNode;
+  readonly targetNode: ApiNode;
+  /** The workload/pod-level edges aggregated into it (ports, counts). */
+  readonly parts: readonly ApiEdge[];
+  /** The most recent flows seen on it (bounded). */
+  readonly samples: readonly SampleFlow[];
+  /** null when the policy engine is not available. */
+  readonly explanation: EdgeExplanation | null;
+}
+
+// ---------------------------------------------------------------- policies, generate, diff, findings
+
+export interface ApiPolicy extends PolicyRef {
+  /** The normalized policy (generator/model/policy.ts shape) as JSON. */
+  readonly spec: unknown;
+}
+
+/** GET /api/v1/policies?cluster=&namespace= */
+export interface PoliciesResponse {
+  readonly policies: readonly ApiPolicy[];
+}
+
+/** POST /api/v1/generate (JSON body, <= 1 MB). */
+export interface GenerateRequest {
+  readonly selection: {
+    /** Node keys (workloads, namespaces, clusters) to generate policies for. Empty = everything. */
+    readonly nodes?: readonly string[];
+    readonly cluster?: string;
+    readonly namespace?: string;
+  };
+}
+
+export interface GenerateResponse {
+  /** Multi-document YAML (NetworkPolicy objects). */
+  readonly yaml: string;
+  readonly policies: number;
+  readonly warnings: readonly string[];
+}
+
+export interface DiffItem {
+  /** 'blocked' (observed, denied), 'unused' (allowed, never seen), 'unexpected' (observed, allowed but not intended), ... */
+  readonly kind: string;
+  readonly message: string;
+  readonly subjects: readonly string[];
+}
+
+/** GET /api/v1/diff */
+export interface DiffResponse {
+  readonly items: readonly DiffItem[];
+  readonly summary: Readonly<Record<string, number>>;
+}
+
+/** GET /api/v1/findings */
+export interface FindingsResponse {
+  readonly findings: readonly Finding[];
+}
+
+// ---------------------------------------------------------------- health
+
+/** GET /api/v1/healthz: the process answers. */
+export interface HealthResponse {
+  readonly status: 'ok';
+  readonly uptimeSeconds: number;
+}
+
+/** GET /api/v1/readyz: 200 when every source has answered once and the store is open, else 503. */
+export interface ReadyResponse {
+  readonly ready: boolean;
+  readonly reasons: readonly string[];
+}
+
+// ---------------------------------------------------------------- events (SSE)
+
+/**
+ * GET /api/v1/events?<GraphQuery>: `text/event-stream`. Events:
+ * - `delta` (id = seq): a batch of changes projected at the query's level and filters;
+ * - `reset`: the Last-Event-ID is older than the server's delta log: refetch /graph;
+ * - `sources`: source statuses changed (data: ClustersResponse['sources']).
+ * At most a few `delta` events per second; a comment line every 15 s keeps proxies open.
+ * Resume by reconnecting with the `Last-Event-ID` header (browsers do it) or `?lastEventId=`.
+ */
+export interface GraphDelta {
+  readonly seq: number;
+  readonly time: number;
+  /** Nodes that appeared or changed. */
+  readonly nodes: readonly ApiNode[];
+  /** Edges that appeared or changed: full current values (replace, do not add). */
+  readonly edges: readonly ApiEdge[];
+  /** Keys of edges dropped (retention). */
+  readonly removedEdges: readonly string[];
+  readonly removedNodes: readonly string[];
+}
+
+export interface ResetEvent {
+  readonly seq: number;
+  readonly reason: string;
+}
+
+export type SseEventName = 'delta' | 'reset' | 'sources';
