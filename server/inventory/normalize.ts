@@ -1,0 +1,751 @@
+/**
+ * The one normalizer: Kubernetes API objects -> the project's own shapes (generator/model).
+ *
+ * It accepts both forms an object reaches us in:
+ * - typed client-node models (first list of an informer): camelCase fields, Date objects,
+ *   reserved words renamed (`_from`, sometimes `_except`), items without `kind`;
+ * - plain JSON/YAML (kubectl dumps, manifests, watch events): `from`, `except`, strings.
+ *
+ * Absent and empty stay distinct (policyTypes, ingress/egress, `from`/`to`, selectors),
+ * because NetworkPolicy gives them different meanings. Semantic validation of policies is the
+ * engine's job: raw values (endPort < port, named ports, ...) are kept so it can complain.
+ */
+import {
+  InputError,
+  NAMESPACE_NAME_LABEL,
+  objectRef,
+  type AdminAction,
+  type AdminNetworkPolicyInfo,
+  type AdminPeer,
+  type AdminPodsSelector,
+  type AdminPort,
+  type AdminRule,
+  type AdminSubject,
+  type ContainerPort,
+  type EndpointInfo,
+  type EndpointSliceInfo,
+  type IPBlock,
+  type InventoryObject,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  type Labels,
+  type NamespaceInfo,
+  type NetworkPolicyInfo,
+  type NetworkPolicyPeer,
+  type NetworkPolicyPort,
+  type NetworkPolicyRule,
+  type NodeInfo,
+  type OwnerRef,
+  type PodInfo,
+  type PolicyType,
+  type Protocol,
+  type SelectorOperator,
+  type ServiceInfo,
+  type ServicePort,
+  type ServiceType,
+  type SourceLocation,
+  type Warning,
+  type WorkloadInfo,
+  type WorkloadKind,
+} from '../../generator/model/index.ts';
+
+/** Kinds the normalizer understands (owners included). */
+export const INVENTORY_KINDS = [
+  'Namespace', 'Pod', 'Service', 'EndpointSlice', 'Node', 'NetworkPolicy',
+  'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy',
+  'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController',
+] as const;
+export type InventoryKind = (typeof INVENTORY_KINDS)[number];
+
+export type OwnerWorkloadKind = Exclude<WorkloadKind, 'Pod'>;
+export const OWNER_KINDS: readonly OwnerWorkloadKind[] = [
+  'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob',
+];
+
+const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+
+export function isInventoryKind(kind: string): kind is InventoryKind {
+  return (INVENTORY_KINDS as readonly string[]).includes(kind);
+}
+
+export interface NormalizeContext {
+  readonly cluster: string;
+  /** Where the object was read (file and line of its document), for messages. */
+  readonly source?: SourceLocation;
+  /** The kind when the object does not carry one (API list items, typed models). */
+  readonly kindHint?: string;
+  /** Namespace of namespaced objects that do not name one (manifests); default 'default'. */
+  readonly defaultNamespace?: string;
+}
+
+export type NormalizeOutcome =
+  | {
+      readonly kind: 'object';
+      readonly object: InventoryObject;
+      /** For workloads: the representative pod made from the pod template. */
+      readonly templatePod?: PodInfo;
+    }
+  | { readonly kind: 'skipped'; readonly warning: Warning }
+  | { readonly kind: 'invalid'; readonly error: InputError };
+
+type Obj = Record<string, unknown>;
+
+/** Thrown inside the normalizer, turned into an `invalid` outcome at its door. */
+class Malformed extends Error {}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A field that client-node may rename (`from` -> `_from`). */
+function pick(o: Obj, name: string): unknown {
+  return o[name] !== undefined ? o[name] : o[`_${name}`];
+}
+
+function optObj(v: unknown, what: string): Obj | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) throw new Malformed(`${what} must be an object`);
+  return v;
+}
+
+function optArr(v: unknown, what: string): unknown[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new Malformed(`${what} must be a list`);
+  return v;
+}
+
+function optStr(v: unknown, what: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new Malformed(`${what} must be a string`);
+  return v;
+}
+
+function optBool(v: unknown, what: string): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw new Malformed(`${what} must be true or false`);
+  return v;
+}
+
+function optInt(v: unknown, what: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Malformed(`${what} must be an integer`);
+  return v;
+}
+
+function intOrString(v: unknown, what: string): number | string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  throw new Malformed(`${what} must be an integer or a port name`);
+}
+
+function strList(v: unknown, what: string): string[] {
+  const list = optArr(v, what) ?? [];
+  return list.map((x, i) => {
+    if (typeof x !== 'string') throw new Malformed(`${what}[${i}] must be a string`);
+    return x;
+  });
+}
+
+function protocol(v: unknown, what: string): Protocol | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v === 'TCP' || v === 'UDP' || v === 'SCTP') return v;
+  throw new Malformed(`${what} must be TCP, UDP or SCTP (got ${JSON.stringify(v)})`);
+}
+
+function labelMap(v: unknown, what: string): Labels | undefined {
+  const o = optObj(v, what);
+  if (!o) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(o)) {
+    if (typeof val !== 'string') {
+      throw new Malformed(`${what}.${k} must be a string (quote it in YAML: "${String(val)}")`);
+    }
+    out[k] = val;
+  }
+  return out;
+}
+
+const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+/** A label selector, keeping `{}` (everything) distinct from absent (undefined). */
+export function normalizeSelector(v: unknown, what: string): LabelSelector | undefined {
+  const o = optObj(v, what);
+  if (!o) return undefined;
+  const matchLabels = labelMap(o.matchLabels, `${what}.matchLabels`);
+  const exprs = optArr(o.matchExpressions, `${what}.matchExpressions`);
+  const matchExpressions = exprs?.map((e, i): LabelSelectorRequirement => {
+    const w = `${what}.matchExpressions[${i}]`;
+    if (!isObj(e)) throw new Malformed(`${w} must be an object`);
+    const key = optStr(e.key, `${w}.key`);
+    if (key === undefined) throw new Malformed(`${w}.key is required`);
+    const operator = e.operator;
+    if (typeof operator !== 'string' || !(OPERATORS as readonly string[]).includes(operator)) {
+      throw new Malformed(`${w}.operator must be one of ${OPERATORS.join(', ')} (got ${JSON.stringify(operator)})`);
+    }
+    const values = e.values === undefined || e.values === null ? undefined : strList(e.values, `${w}.values`);
+    return values === undefined ? { key, operator: operator as SelectorOperator } : { key, operator: operator as SelectorOperator, values };
+  });
+  const sel: { matchLabels?: Labels; matchExpressions?: LabelSelectorRequirement[] } = {};
+  if (matchLabels !== undefined) sel.matchLabels = matchLabels;
+  if (matchExpressions !== undefined) sel.matchExpressions = matchExpressions;
+  return sel;
+}
+
+/** ms since epoch from a Date (typed models), an RFC 3339 string (JSON) or a number. */
+export function toMillis(v: unknown, what: string): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string') {
+    const t = Date.parse(v);
+    if (!Number.isNaN(t)) return t;
+  }
+  throw new Malformed(`${what} must be a timestamp (RFC 3339)`);
+}
+
+function ownerRefs(meta: Obj): OwnerRef[] {
+  const refs = optArr(meta.ownerReferences, 'metadata.ownerReferences') ?? [];
+  return refs.map((r, i) => {
+    const w = `metadata.ownerReferences[${i}]`;
+    if (!isObj(r)) throw new Malformed(`${w} must be an object`);
+    const kind = optStr(r.kind, `${w}.kind`);
+    const name = optStr(r.name, `${w}.name`);
+    if (!kind || !name) throw new Malformed(`${w} needs kind and name`);
+    const uid = optStr(r.uid, `${w}.uid`);
+    const controller = optBool(r.controller, `${w}.controller`);
+    return { kind, name, ...(uid !== undefined ? { uid } : {}), ...(controller !== undefined ? { controller } : {}) };
+  });
+}
+
+/**
+ * The controller ownerReference. Hand-written data often forgets `controller: true`, so a
+ * lone ownerReference counts as the controller too.
+ */
+function controllerOf(meta: Obj): OwnerRef | undefined {
+  const refs = ownerRefs(meta);
+  return refs.find((r) => r.controller === true) ?? (refs.length === 1 && refs[0].controller !== false ? refs[0] : undefined);
+}
+
+interface Ctx {
+  readonly cluster: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly source: SourceLocation;
+}
+
+function base(meta: Obj, ctx: Ctx) {
+  const labels = labelMap(meta.labels, 'metadata.labels') ?? {};
+  const annotations = labelMap(meta.annotations, 'metadata.annotations');
+  const uid = optStr(meta.uid, 'metadata.uid');
+  return {
+    cluster: ctx.cluster,
+    name: ctx.name,
+    labels,
+    ...(uid !== undefined ? { uid } : {}),
+    ...(annotations !== undefined ? { annotations } : {}),
+    source: ctx.source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods and pod templates
+
+function podSpecFacts(spec: Obj | undefined, where: string) {
+  const containers = [
+    ...(optArr(spec?.containers, `${where}.containers`) ?? []),
+    ...(optArr(spec?.initContainers, `${where}.initContainers`) ?? []),
+  ];
+  const ports: ContainerPort[] = [];
+  let privileged = false;
+  containers.forEach((c, i) => {
+    const w = `${where}.containers[${i}]`;
+    if (!isObj(c)) throw new Malformed(`${w} must be an object`);
+    for (const [j, p] of (optArr(c.ports, `${w}.ports`) ?? []).entries()) {
+      const pw = `${w}.ports[${j}]`;
+      if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+      const containerPort = optInt(p.containerPort, `${pw}.containerPort`);
+      if (containerPort === undefined) throw new Malformed(`${pw}.containerPort is required`);
+      const name = optStr(p.name, `${pw}.name`);
+      ports.push({ ...(name !== undefined ? { name } : {}), containerPort, protocol: protocol(p.protocol, `${pw}.protocol`) ?? 'TCP' });
+    }
+    const sc = optObj(c.securityContext, `${w}.securityContext`);
+    if (sc) {
+      if (sc.privileged === true) privileged = true;
+      const caps = optObj(sc.capabilities, `${w}.securityContext.capabilities`);
+      const add = strList(caps?.add, `${w}.securityContext.capabilities.add`);
+      if (add.some((cap) => /^(CAP_)?NET_(ADMIN|RAW)$/i.test(cap))) privileged = true;
+    }
+  });
+  const hostNetwork = optBool(spec?.hostNetwork, `${where}.hostNetwork`) ?? false;
+  const serviceAccount = optStr(spec?.serviceAccountName, `${where}.serviceAccountName`)
+    ?? optStr(spec?.serviceAccount, `${where}.serviceAccount`);
+  const nodeName = optStr(spec?.nodeName, `${where}.nodeName`);
+  return { ports, privileged, hostNetwork, serviceAccount, nodeName };
+}
+
+function ipList(list: unknown, single: unknown, what: string): string[] {
+  const arr = optArr(list, what);
+  if (arr && arr.length > 0) {
+    return arr.map((x, i) => {
+      if (isObj(x) && typeof x.ip === 'string') return x.ip;
+      throw new Malformed(`${what}[${i}].ip must be a string`);
+    });
+  }
+  const one = optStr(single, what.replace(/s$/, ''));
+  return one ? [one] : [];
+}
+
+function normalizePod(o: Obj, meta: Obj, ctx: Ctx): PodInfo {
+  const spec = optObj(o.spec, 'spec');
+  const status = optObj(o.status, 'status');
+  const facts = podSpecFacts(spec, 'spec');
+  const owner = controllerOf(meta);
+  const phase = optStr(status?.phase, 'status.phase');
+  const startTime = toMillis(status?.startTime, 'status.startTime') ?? toMillis(meta.creationTimestamp, 'metadata.creationTimestamp');
+  const endTime = toMillis(meta.deletionTimestamp, 'metadata.deletionTimestamp');
+  return {
+    kind: 'Pod',
+    ...base(meta, ctx),
+    namespace: ctx.namespace!,
+    ips: ipList(status?.podIPs, status?.podIP, 'status.podIPs'),
+    hostIPs: ipList(status?.hostIPs, status?.hostIP, 'status.hostIPs'),
+    ...(facts.nodeName !== undefined ? { nodeName: facts.nodeName } : {}),
+    hostNetwork: facts.hostNetwork,
+    privileged: facts.privileged,
+    ports: facts.ports,
+    ...(owner ? { owner } : {}),
+    ...(facts.serviceAccount !== undefined ? { serviceAccount: facts.serviceAccount } : {}),
+    ...(phase !== undefined ? { phase } : {}),
+    ...(startTime !== undefined ? { startTime } : {}),
+    ...(endTime !== undefined ? { endTime } : {}),
+  };
+}
+
+/** The pod template of a workload kind (CronJob nests it in its job template). */
+function podTemplateOf(kind: OwnerWorkloadKind, spec: Obj | undefined): Obj | undefined {
+  if (kind === 'CronJob') {
+    const jt = optObj(spec?.jobTemplate, 'spec.jobTemplate');
+    const jspec = optObj(jt?.spec, 'spec.jobTemplate.spec');
+    return optObj(jspec?.template, 'spec.jobTemplate.spec.template');
+  }
+  return optObj(spec?.template, 'spec.template');
+}
+
+function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx): { workload: WorkloadInfo; templatePod?: PodInfo } {
+  const spec = optObj(o.spec, 'spec');
+  let selector: LabelSelector | undefined;
+  if (kind === 'ReplicationController') {
+    // ReplicationController's selector is a plain label map.
+    const m = labelMap(spec?.selector, 'spec.selector');
+    selector = m ? { matchLabels: m } : undefined;
+  } else if (kind !== 'CronJob') {
+    selector = normalizeSelector(spec?.selector, 'spec.selector');
+  }
+  const template = podTemplateOf(kind, spec);
+  const tmeta = optObj(template?.metadata, 'spec.template.metadata');
+  const templateLabels = labelMap(tmeta?.labels, 'spec.template.metadata.labels');
+  const replicas = optInt(spec?.replicas, 'spec.replicas');
+  const owner = controllerOf(meta);
+  const b = base(meta, ctx);
+  const workload: WorkloadInfo = {
+    kind: 'Workload',
+    workloadKind: kind,
+    ...b,
+    namespace: ctx.namespace!,
+    ...(selector !== undefined ? { selector } : {}),
+    ...(owner ? { owner } : {}),
+    ...(templateLabels !== undefined ? { templateLabels } : {}),
+    ...(replicas !== undefined ? { replicas } : {}),
+  };
+  if (!template) return { workload };
+  const tspec = optObj(template.spec, 'spec.template.spec');
+  const facts = podSpecFacts(tspec, 'spec.template.spec');
+  const name = `${ctx.name}-template`;
+  const templatePod: PodInfo = {
+    kind: 'Pod',
+    cluster: ctx.cluster,
+    namespace: ctx.namespace!,
+    name,
+    labels: templateLabels ?? {},
+    source: { ...ctx.source, object: objectRef(ctx.cluster, 'Pod', name, ctx.namespace) },
+    ips: [],
+    hostIPs: [],
+    hostNetwork: facts.hostNetwork,
+    privileged: facts.privileged,
+    ports: facts.ports,
+    owner: { kind, name: ctx.name, controller: true, ...(b.uid !== undefined ? { uid: b.uid } : {}) },
+    ...(facts.serviceAccount !== undefined ? { serviceAccount: facts.serviceAccount } : {}),
+    fromTemplate: true,
+  };
+  return { workload, templatePod };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services, endpoints, nodes, namespaces
+
+const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
+
+function normalizeService(o: Obj, meta: Obj, ctx: Ctx): ServiceInfo {
+  const spec = optObj(o.spec, 'spec') ?? {};
+  const status = optObj(o.status, 'status');
+  const type = optStr(spec.type, 'spec.type') ?? 'ClusterIP';
+  if (!(SERVICE_TYPES as readonly string[]).includes(type)) {
+    throw new Malformed(`spec.type must be one of ${SERVICE_TYPES.join(', ')} (got ${JSON.stringify(type)})`);
+  }
+  const ips = strList(spec.clusterIPs, 'spec.clusterIPs');
+  const one = optStr(spec.clusterIP, 'spec.clusterIP');
+  const clusterIPs = (ips.length > 0 ? ips : one ? [one] : []).filter((ip) => ip !== 'None' && ip !== '');
+  const lb = optObj(status?.loadBalancer, 'status.loadBalancer');
+  const loadBalancerIPs: string[] = [];
+  for (const [i, ing] of (optArr(lb?.ingress, 'status.loadBalancer.ingress') ?? []).entries()) {
+    if (!isObj(ing)) throw new Malformed(`status.loadBalancer.ingress[${i}] must be an object`);
+    const ip = optStr(ing.ip, `status.loadBalancer.ingress[${i}].ip`);
+    if (ip) loadBalancerIPs.push(ip);
+  }
+  const lbIP = optStr(spec.loadBalancerIP, 'spec.loadBalancerIP');
+  if (lbIP && !loadBalancerIPs.includes(lbIP)) loadBalancerIPs.push(lbIP);
+  const ports = (optArr(spec.ports, 'spec.ports') ?? []).map((p, i): ServicePort => {
+    const w = `spec.ports[${i}]`;
+    if (!isObj(p)) throw new Malformed(`${w} must be an object`);
+    const port = optInt(p.port, `${w}.port`);
+    if (port === undefined) throw new Malformed(`${w}.port is required`);
+    const name = optStr(p.name, `${w}.name`);
+    const nodePort = optInt(p.nodePort, `${w}.nodePort`);
+    return {
+      ...(name !== undefined ? { name } : {}),
+      protocol: protocol(p.protocol, `${w}.protocol`) ?? 'TCP',
+      port,
+      // The API defaults targetPort to port.
+      targetPort: intOrString(p.targetPort, `${w}.targetPort`) ?? port,
+      ...(nodePort !== undefined ? { nodePort } : {}),
+    };
+  });
+  const selector = labelMap(spec.selector, 'spec.selector');
+  const externalName = optStr(spec.externalName, 'spec.externalName');
+  return {
+    kind: 'Service',
+    ...base(meta, ctx),
+    namespace: ctx.namespace!,
+    type: type as ServiceType,
+    clusterIPs,
+    externalIPs: strList(spec.externalIPs, 'spec.externalIPs'),
+    loadBalancerIPs,
+    ...(selector !== undefined ? { selector } : {}),
+    ports,
+    ...(externalName !== undefined ? { externalName } : {}),
+  };
+}
+
+function normalizeEndpointSlice(o: Obj, meta: Obj, ctx: Ctx): EndpointSliceInfo {
+  const b = base(meta, ctx);
+  const endpoints = (optArr(o.endpoints, 'endpoints') ?? []).map((e, i): EndpointInfo => {
+    const w = `endpoints[${i}]`;
+    if (!isObj(e)) throw new Malformed(`${w} must be an object`);
+    const conditions = optObj(e.conditions, `${w}.conditions`);
+    const ready = optBool(conditions?.ready, `${w}.conditions.ready`);
+    const nodeName = optStr(e.nodeName, `${w}.nodeName`);
+    const tr = optObj(e.targetRef, `${w}.targetRef`);
+    let targetRef: EndpointInfo['targetRef'];
+    if (tr) {
+      const kind = optStr(tr.kind, `${w}.targetRef.kind`) ?? 'Pod';
+      const name = optStr(tr.name, `${w}.targetRef.name`);
+      const namespace = optStr(tr.namespace, `${w}.targetRef.namespace`);
+      if (name) targetRef = { kind, name, ...(namespace !== undefined ? { namespace } : {}) };
+    }
+    return {
+      addresses: strList(e.addresses, `${w}.addresses`),
+      ...(ready !== undefined ? { ready } : {}),
+      ...(nodeName !== undefined ? { nodeName } : {}),
+      ...(targetRef ? { targetRef } : {}),
+    };
+  });
+  const ports = (optArr(o.ports, 'ports') ?? []).map((p, i) => {
+    const w = `ports[${i}]`;
+    if (!isObj(p)) throw new Malformed(`${w} must be an object`);
+    const name = optStr(p.name, `${w}.name`);
+    const port = optInt(p.port, `${w}.port`);
+    return {
+      ...(name !== undefined ? { name } : {}),
+      ...(port !== undefined ? { port } : {}),
+      protocol: protocol(p.protocol, `${w}.protocol`) ?? 'TCP',
+    };
+  });
+  const serviceName = b.labels['kubernetes.io/service-name'];
+  return {
+    kind: 'EndpointSlice',
+    ...b,
+    namespace: ctx.namespace!,
+    ...(serviceName !== undefined ? { serviceName } : {}),
+    endpoints,
+    ports,
+  };
+}
+
+function normalizeNode(o: Obj, meta: Obj, ctx: Ctx): NodeInfo {
+  const spec = optObj(o.spec, 'spec');
+  const status = optObj(o.status, 'status');
+  const addresses: string[] = [];
+  for (const [i, a] of (optArr(status?.addresses, 'status.addresses') ?? []).entries()) {
+    if (!isObj(a)) throw new Malformed(`status.addresses[${i}] must be an object`);
+    const type = optStr(a.type, `status.addresses[${i}].type`);
+    const address = optStr(a.address, `status.addresses[${i}].address`);
+    // Hostname and DNS entries are names, not addresses a flow can carry.
+    if (address && (type === 'InternalIP' || type === 'ExternalIP') && !addresses.includes(address)) addresses.push(address);
+  }
+  const cidrs = strList(spec?.podCIDRs, 'spec.podCIDRs');
+  const one = optStr(spec?.podCIDR, 'spec.podCIDR');
+  return { kind: 'Node', ...base(meta, ctx), addresses, podCIDRs: cidrs.length > 0 ? cidrs : one ? [one] : [] };
+}
+
+function normalizeNamespace(meta: Obj, ctx: Ctx): NamespaceInfo {
+  const b = base(meta, ctx);
+  // The API server sets this label on every Namespace; dumps and manifests may lack it.
+  const labels = b.labels[NAMESPACE_NAME_LABEL] === undefined ? { ...b.labels, [NAMESPACE_NAME_LABEL]: ctx.name } : b.labels;
+  return { kind: 'Namespace', ...b, labels };
+}
+
+// ---------------------------------------------------------------------------------------------
+// NetworkPolicy
+
+function npPeer(p: unknown, w: string): NetworkPolicyPeer {
+  if (!isObj(p)) throw new Malformed(`${w} must be an object`);
+  const podSelector = normalizeSelector(p.podSelector, `${w}.podSelector`);
+  const namespaceSelector = normalizeSelector(p.namespaceSelector, `${w}.namespaceSelector`);
+  const ib = optObj(p.ipBlock, `${w}.ipBlock`);
+  let ipBlock: IPBlock | undefined;
+  if (ib) {
+    const cidr = optStr(ib.cidr, `${w}.ipBlock.cidr`);
+    if (cidr === undefined) throw new Malformed(`${w}.ipBlock.cidr is required`);
+    const exc = pick(ib, 'except');
+    ipBlock = exc === undefined || exc === null ? { cidr } : { cidr, except: strList(exc, `${w}.ipBlock.except`) };
+  }
+  return {
+    ...(podSelector !== undefined ? { podSelector } : {}),
+    ...(namespaceSelector !== undefined ? { namespaceSelector } : {}),
+    ...(ipBlock !== undefined ? { ipBlock } : {}),
+  };
+}
+
+function npPort(p: unknown, w: string): NetworkPolicyPort {
+  if (!isObj(p)) throw new Malformed(`${w} must be an object`);
+  const proto = protocol(p.protocol, `${w}.protocol`);
+  const port = intOrString(p.port, `${w}.port`);
+  const endPort = optInt(p.endPort, `${w}.endPort`);
+  return {
+    ...(proto !== undefined ? { protocol: proto } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(endPort !== undefined ? { endPort } : {}),
+  };
+}
+
+function npRules(v: unknown, peerField: 'from' | 'to', w: string): NetworkPolicyRule[] | undefined {
+  const rules = optArr(v, w);
+  return rules?.map((r, i): NetworkPolicyRule => {
+    const rw = `${w}[${i}]`;
+    if (r === null) return {}; // `- ` in YAML: an empty rule
+    if (!isObj(r)) throw new Malformed(`${rw} must be an object`);
+    const peers = optArr(pick(r, peerField), `${rw}.${peerField}`)?.map((p, j) => npPeer(p, `${rw}.${peerField}[${j}]`));
+    const ports = optArr(r.ports, `${rw}.ports`)?.map((p, j) => npPort(p, `${rw}.ports[${j}]`));
+    return { ...(peers !== undefined ? { peers } : {}), ...(ports !== undefined ? { ports } : {}) };
+  });
+}
+
+function normalizeNetworkPolicy(o: Obj, meta: Obj, ctx: Ctx): NetworkPolicyInfo {
+  const spec = optObj(o.spec, 'spec') ?? {};
+  const b = base(meta, ctx);
+  const types = spec.policyTypes === undefined || spec.policyTypes === null ? undefined : strList(spec.policyTypes, 'spec.policyTypes');
+  types?.forEach((t, i) => {
+    if (t !== 'Ingress' && t !== 'Egress') throw new Malformed(`spec.policyTypes[${i}] must be Ingress or Egress (got ${JSON.stringify(t)})`);
+  });
+  const ingress = npRules(spec.ingress, 'from', 'spec.ingress');
+  const egress = npRules(spec.egress, 'to', 'spec.egress');
+  return {
+    kind: 'NetworkPolicy',
+    cluster: ctx.cluster,
+    namespace: ctx.namespace!,
+    name: ctx.name,
+    labels: b.labels,
+    ...(b.annotations !== undefined ? { annotations: b.annotations } : {}),
+    // podSelector is required by the API; a missing one is treated as `{}` (all pods).
+    podSelector: normalizeSelector(spec.podSelector, 'spec.podSelector') ?? {},
+    ...(types !== undefined ? { policyTypes: types as PolicyType[] } : {}),
+    ...(ingress !== undefined ? { ingress } : {}),
+    ...(egress !== undefined ? { egress } : {}),
+    source: ctx.source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// AdminNetworkPolicy / BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1)
+
+function adminPods(v: unknown, w: string): AdminPodsSelector {
+  const o = optObj(v, w)!;
+  return {
+    namespaceSelector: normalizeSelector(o.namespaceSelector, `${w}.namespaceSelector`) ?? {},
+    podSelector: normalizeSelector(o.podSelector, `${w}.podSelector`) ?? {},
+  };
+}
+
+function adminSubject(v: unknown): AdminSubject {
+  const s = optObj(v, 'spec.subject');
+  if (!s) throw new Malformed('spec.subject is required (namespaces or pods)');
+  if (s.namespaces !== undefined && s.namespaces !== null) return { namespaces: normalizeSelector(s.namespaces, 'spec.subject.namespaces') ?? {} };
+  if (s.pods !== undefined && s.pods !== null) return { pods: adminPods(s.pods, 'spec.subject.pods') };
+  throw new Malformed('spec.subject must set namespaces or pods');
+}
+
+function adminPeers(v: unknown, w: string): AdminPeer[] {
+  const out: AdminPeer[] = [];
+  (optArr(v, w) ?? []).forEach((p, i) => {
+    const pw = `${w}[${i}]`;
+    if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+    const before = out.length;
+    if (p.namespaces !== undefined && p.namespaces !== null) out.push({ kind: 'namespaces', namespaces: normalizeSelector(p.namespaces, `${pw}.namespaces`) ?? {} });
+    if (p.pods !== undefined && p.pods !== null) out.push({ kind: 'pods', pods: adminPods(p.pods, `${pw}.pods`) });
+    if (p.networks !== undefined && p.networks !== null) out.push({ kind: 'networks', networks: strList(p.networks, `${pw}.networks`) });
+    if (p.nodes !== undefined && p.nodes !== null) out.push({ kind: 'nodes', nodes: normalizeSelector(p.nodes, `${pw}.nodes`) ?? {} });
+    if (out.length === before) throw new Malformed(`${pw} must set one of namespaces, pods, networks, nodes`);
+  });
+  return out;
+}
+
+function adminPorts(v: unknown, w: string): AdminPort[] | undefined {
+  return optArr(v, w)?.map((p, i): AdminPort => {
+    const pw = `${w}[${i}]`;
+    if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+    if (p.portNumber !== undefined && p.portNumber !== null) {
+      const n = optObj(p.portNumber, `${pw}.portNumber`)!;
+      const port = optInt(n.port, `${pw}.portNumber.port`);
+      if (port === undefined) throw new Malformed(`${pw}.portNumber.port is required`);
+      return { kind: 'portNumber', protocol: protocol(n.protocol, `${pw}.portNumber.protocol`) ?? 'TCP', port };
+    }
+    if (p.namedPort !== undefined && p.namedPort !== null) {
+      return { kind: 'namedPort', name: optStr(p.namedPort, `${pw}.namedPort`)! };
+    }
+    if (p.portRange !== undefined && p.portRange !== null) {
+      const r = optObj(p.portRange, `${pw}.portRange`)!;
+      const start = optInt(r.start, `${pw}.portRange.start`);
+      const end = optInt(r.end, `${pw}.portRange.end`);
+      if (start === undefined || end === undefined) throw new Malformed(`${pw}.portRange needs start and end`);
+      return { kind: 'portRange', protocol: protocol(r.protocol, `${pw}.portRange.protocol`) ?? 'TCP', start, end };
+    }
+    throw new Malformed(`${pw} must set one of portNumber, namedPort, portRange`);
+  });
+}
+
+const ADMIN_ACTIONS: readonly AdminAction[] = ['Allow', 'Deny', 'Pass'];
+
+function adminRules(v: unknown, peerField: 'from' | 'to', w: string): AdminRule[] {
+  return (optArr(v, w) ?? []).map((r, i): AdminRule => {
+    const rw = `${w}[${i}]`;
+    if (!isObj(r)) throw new Malformed(`${rw} must be an object`);
+    const action = optStr(r.action, `${rw}.action`);
+    if (action === undefined || !(ADMIN_ACTIONS as readonly string[]).includes(action)) {
+      throw new Malformed(`${rw}.action must be Allow, Deny or Pass (got ${JSON.stringify(action)})`);
+    }
+    const ports = adminPorts(r.ports, `${rw}.ports`);
+    return {
+      name: optStr(r.name, `${rw}.name`) ?? '',
+      action: action as AdminAction,
+      peers: adminPeers(pick(r, peerField), `${rw}.${peerField}`),
+      ...(ports !== undefined ? { ports } : {}),
+    };
+  });
+}
+
+function normalizeAdminPolicy(kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy', o: Obj, ctx: Ctx): AdminNetworkPolicyInfo {
+  const spec = optObj(o.spec, 'spec') ?? {};
+  const priority = optInt(spec.priority, 'spec.priority');
+  return {
+    kind,
+    cluster: ctx.cluster,
+    name: ctx.name,
+    ...(priority !== undefined ? { priority } : {}),
+    subject: adminSubject(spec.subject),
+    ingress: adminRules(spec.ingress, 'from', 'spec.ingress'),
+    egress: adminRules(spec.egress, 'to', 'spec.egress'),
+    source: ctx.source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The door
+
+function describe(ctx: NormalizeContext, kind: string | undefined, name: string | undefined, namespace: string | undefined): SourceLocation {
+  const object = name !== undefined ? objectRef(ctx.cluster, kind ?? '?', name, namespace) : undefined;
+  return { ...ctx.source, ...(object !== undefined ? { object } : {}) };
+}
+
+function where(loc: SourceLocation): string {
+  const parts: string[] = [];
+  if (loc.file) parts.push(loc.line !== undefined ? `${loc.file}:${loc.line}` : loc.file);
+  if (loc.object) parts.push(loc.object);
+  return parts.length > 0 ? parts.join(' ') : '(input)';
+}
+
+/**
+ * Normalizes one Kubernetes object (typed model or plain JSON) into a model shape.
+ * Never throws: unknown kinds are `skipped` with a warning, malformed objects are `invalid`
+ * with an InputError naming the file/document and the object.
+ */
+export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeOutcome {
+  if (!isObj(raw)) {
+    const loc = describe(ctx, ctx.kindHint, undefined, undefined);
+    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} expected a Kubernetes object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}.`, loc) };
+  }
+  const kind = typeof raw.kind === 'string' && raw.kind !== '' ? raw.kind : ctx.kindHint;
+  const meta = isObj(raw.metadata) ? raw.metadata : undefined;
+  const rawName = meta?.name;
+  const name = typeof rawName === 'string' && rawName !== '' ? rawName : undefined;
+  const rawNs = meta?.namespace;
+  const nsGiven = typeof rawNs === 'string' && rawNs !== '' ? rawNs : undefined;
+  if (kind === undefined) {
+    const loc = describe(ctx, '?', name, nsGiven);
+    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} object has no kind. Add \`kind:\` (e.g. Pod) or load it inside a typed list (PodList).`, loc) };
+  }
+  if (!isInventoryKind(kind)) {
+    const loc = describe(ctx, kind, name, nsGiven);
+    return {
+      kind: 'skipped',
+      warning: { code: 'unknown-kind', message: `inventory: ${where(loc)} kind ${kind} is not used by netatlas; skipped.`, location: loc },
+    };
+  }
+  const namespaced = !CLUSTER_SCOPED.has(kind);
+  const namespace = namespaced ? nsGiven ?? ctx.defaultNamespace ?? 'default' : undefined;
+  const loc = describe(ctx, kind, name, namespace);
+  if (!meta || name === undefined) {
+    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} ${kind} has no metadata.name. Every object needs a name.`, loc) };
+  }
+  if (rawNs !== undefined && rawNs !== null && typeof rawNs !== 'string') {
+    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} metadata.namespace must be a string.`, loc) };
+  }
+  const c: Ctx = { cluster: ctx.cluster, kind, name, ...(namespace !== undefined ? { namespace } : {}), source: loc };
+  try {
+    switch (kind) {
+      case 'Namespace':
+        return { kind: 'object', object: normalizeNamespace(meta, c) };
+      case 'Pod':
+        return { kind: 'object', object: normalizePod(raw, meta, c) };
+      case 'Service':
+        return { kind: 'object', object: normalizeService(raw, meta, c) };
+      case 'EndpointSlice':
+        return { kind: 'object', object: normalizeEndpointSlice(raw, meta, c) };
+      case 'Node':
+        return { kind: 'object', object: normalizeNode(raw, meta, c) };
+      case 'NetworkPolicy':
+        return { kind: 'object', object: normalizeNetworkPolicy(raw, meta, c) };
+      case 'AdminNetworkPolicy':
+      case 'BaselineAdminNetworkPolicy':
+        return { kind: 'object', object: normalizeAdminPolicy(kind, raw, c) };
+      default: {
+        const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
+        return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };
+      }
+    }
+  } catch (error) {
+    if (error instanceof Malformed) {
+      return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} ${error.message}.`, loc) };
+    }
+    throw error;
+  }
+}
