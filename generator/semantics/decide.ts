@@ -1,0 +1,88 @@
+/**
+ * The decision for one direction: AdminNetworkPolicy rules (priority order, first match
+ * wins), then NetworkPolicy (if anything isolates the pod), then BaselineAdminNetworkPolicy,
+ * then default allow. Works on connection sets: every (protocol, port) takes its own path.
+ */
+import type { CompiledRule } from './compile.ts';
+import { ConnectionSet } from './ports.ts';
+import type { DecidedBy, MatchedRule } from './types.ts';
+
+export interface DirectionProfile {
+  /** False for addresses and hostNetwork pods: nothing applies, everything is allowed. */
+  readonly subject: boolean;
+  /** Rules of every AdminNetworkPolicy selecting the pod, by priority then rule order. */
+  readonly anp: readonly CompiledRule[];
+  /** NetworkPolicies that isolate the pod in this direction. */
+  readonly isolatedBy: readonly string[];
+  readonly np: readonly CompiledRule[];
+  readonly banp: readonly CompiledRule[];
+}
+
+export interface DecisionTrace {
+  rules: MatchedRule[];
+  decidedBy: DecidedBy;
+}
+
+export function decide(
+  profile: DirectionProfile,
+  matches: (rule: CompiledRule) => boolean,
+  portsOf: (rule: CompiledRule) => ConnectionSet,
+  universe: ConnectionSet,
+  trace?: DecisionTrace,
+): ConnectionSet {
+  if (!profile.subject) {
+    if (trace) trace.decidedBy = 'not-subject';
+    return universe;
+  }
+  let remaining = universe;
+  let allowed = ConnectionSet.NONE;
+  let passed = ConnectionSet.NONE;
+  for (const r of profile.anp) {
+    if (remaining.isEmpty()) break;
+    if (!matches(r)) continue;
+    const hit = portsOf(r).intersect(remaining);
+    if (hit.isEmpty()) continue;
+    const action = r.info.action;
+    if (trace) {
+      trace.rules.push(r.info);
+      if (action !== 'Pass') trace.decidedBy = 'AdminNetworkPolicy';
+    }
+    if (action === 'Allow') allowed = allowed.union(hit);
+    else if (action === 'Pass') passed = passed.union(hit);
+    remaining = remaining.subtract(hit);
+  }
+  const undecided = remaining.union(passed);
+  if (undecided.isEmpty()) return allowed;
+  if (profile.isolatedBy.length > 0) {
+    let npAllowed = ConnectionSet.NONE;
+    for (const r of profile.np) {
+      if (!matches(r)) continue;
+      const hit = portsOf(r).intersect(undecided);
+      if (hit.isEmpty()) continue;
+      if (trace) trace.rules.push(r.info);
+      npAllowed = npAllowed.union(hit);
+    }
+    if (trace) trace.decidedBy = 'NetworkPolicy';
+    return allowed.union(npAllowed);
+  }
+  let rest = undecided;
+  for (const r of profile.banp) {
+    if (rest.isEmpty()) break;
+    if (!matches(r)) continue;
+    const hit = portsOf(r).intersect(rest);
+    if (hit.isEmpty()) continue;
+    if (trace) {
+      trace.rules.push(r.info);
+      trace.decidedBy = 'BaselineAdminNetworkPolicy';
+    }
+    if (r.info.action === 'Allow') allowed = allowed.union(hit);
+    rest = rest.subtract(hit);
+  }
+  if (!rest.isEmpty() && trace) trace.decidedBy = 'default';
+  return allowed.union(rest);
+}
+
+/** All rules of a profile in evaluation order (for bitmaps and signatures). */
+export function profileRules(p: DirectionProfile): CompiledRule[] {
+  return [...p.anp, ...p.np, ...p.banp];
+}

@@ -1,0 +1,488 @@
+/**
+ * createEngine: compiles a snapshot's policies once, then answers connection questions.
+ * Single connections are evaluated directly on the pods; the connectivity map groups pods
+ * into equivalence classes (same cluster, namespace, labels, declared ports, and whatever
+ * else can change a verdict) and computes port interval sets per class pair.
+ */
+import type { NodeInfo, PodInfo } from '../model/inventory.ts';
+import type { Labels } from '../model/labels.ts';
+import { labelsKey, matchesSelector, namespaceLabels } from '../selectors/index.ts';
+import { ALL_IPV4, formatRange, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from './cidr.ts';
+import {
+  RuleCompiler, ipv4List, ruleMatchesPeer, rulePorts,
+  type CompiledAdminPolicy, type CompiledNetworkPolicy, type CompiledRule, type Endpoint,
+} from './compile.ts';
+import { decide, profileRules, type DecisionTrace, type DirectionProfile } from './decide.ts';
+import { explainVerdict } from './explain.ts';
+import { topLevelOwner } from './owner.ts';
+import { ConnectionSet } from './ports.ts';
+import type {
+  ConnectionQuery, ConnectionVerdict, ConnectivityRow, Direction, DirectionVerdict, EngineOptions, MapPeer, Peer,
+  PolicyEngine, PolicySnapshot, SelectingPolicy,
+} from './types.ts';
+import { validateSnapshot } from './validate.ts';
+
+const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], isolatedBy: [], np: [], banp: [] };
+
+export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = {}): PolicyEngine {
+  const opts: Required<EngineOptions> = { ipBlockMatchesPods: options.ipBlockMatchesPods ?? false };
+  const { invalidObjects: invalid, ...validation } = validateSnapshot(snapshot);
+
+  // Namespaces and nodes.
+  const nsLabelsMap = new Map<string, Labels>();
+  for (const ns of snapshot.namespaces) nsLabelsMap.set(`${ns.cluster}/${ns.name}`, namespaceLabels(ns.name, ns.labels));
+  for (const pod of snapshot.pods) {
+    const k = `${pod.cluster}/${pod.namespace}`;
+    if (!nsLabelsMap.has(k)) nsLabelsMap.set(k, namespaceLabels(pod.namespace, undefined));
+  }
+  const nodesByName = new Map<string, NodeInfo>();
+  const nodeByAddress = new Map<string, NodeInfo>();
+  for (const n of snapshot.nodes ?? []) {
+    nodesByName.set(`${n.cluster}/${n.name}`, n);
+    for (const a of n.addresses) nodeByAddress.set(a, n);
+  }
+  const nodeLabelsOf = (ep: Endpoint): Labels | undefined =>
+    ep.nodeName && ep.cluster ? nodesByName.get(`${ep.cluster}/${ep.nodeName}`)?.labels : undefined;
+
+  // Policies.
+  const compiler = new RuleCompiler(opts.ipBlockMatchesPods);
+  const npsByNs = new Map<string, CompiledNetworkPolicy[]>();
+  const sortedNps = [...snapshot.networkPolicies].sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  for (const np of sortedNps) {
+    const compiled = compiler.networkPolicy(np);
+    if (invalid.has(compiled.ref)) continue;
+    const k = `${np.cluster}/${np.namespace}`;
+    let list = npsByNs.get(k);
+    if (!list) npsByNs.set(k, (list = []));
+    list.push(compiled);
+  }
+  const anpsByCluster = new Map<string, CompiledAdminPolicy[]>();
+  const banpByCluster = new Map<string, CompiledAdminPolicy>();
+  const sortedAdmin = [...snapshot.adminNetworkPolicies].sort(
+    (a, b) => cmp(a.cluster, b.cluster) || (a.priority ?? 0) - (b.priority ?? 0) || cmp(a.name, b.name),
+  );
+  for (const p of sortedAdmin) {
+    const compiled = compiler.adminPolicy(p, nodeLabelsOf);
+    if (invalid.has(compiled.ref)) continue;
+    if (p.kind === 'BaselineAdminNetworkPolicy') {
+      if (!banpByCluster.has(p.cluster)) banpByCluster.set(p.cluster, compiled);
+    } else {
+      let list = anpsByCluster.get(p.cluster);
+      if (!list) anpsByCluster.set(p.cluster, (list = []));
+      list.push(compiled);
+    }
+  }
+
+  function podEndpoint(pod: PodInfo): Endpoint {
+    const ips = pod.hostNetwork ? [...new Set([...pod.ips, ...pod.hostIPs])] : pod.ips;
+    return {
+      kind: 'pod',
+      cluster: pod.cluster,
+      namespace: pod.namespace,
+      labels: pod.labels,
+      nsLabels: nsLabelsMap.get(`${pod.cluster}/${pod.namespace}`) ?? namespaceLabels(pod.namespace, undefined),
+      ports: pod.ports,
+      hostNetwork: pod.hostNetwork,
+      v4: ipv4List(ips),
+      v6: ips.filter((ip) => ip.includes(':')),
+      nodeName: pod.nodeName,
+      podRef: `${pod.cluster}/${pod.namespace}/${pod.name}`,
+    };
+  }
+
+  function ipEndpoint(ip: string): Endpoint {
+    const node = nodeByAddress.get(ip);
+    return {
+      kind: 'ip',
+      cluster: node?.cluster,
+      labels: {},
+      nsLabels: {},
+      ports: [],
+      hostNetwork: false,
+      v4: ipv4List([ip]),
+      v6: ip.includes(':') ? [ip] : [],
+      nodeName: node?.name,
+    };
+  }
+
+  const endpointOf = (p: Peer): Endpoint => (p.kind === 'pod' ? podEndpoint(p.pod) : ipEndpoint(p.ip));
+
+  function profileFor(ep: Endpoint, direction: Direction): DirectionProfile {
+    if (ep.kind !== 'pod' || ep.hostNetwork || !ep.cluster) return NOT_SUBJECT;
+    const anp: CompiledRule[] = [];
+    for (const a of anpsByCluster.get(ep.cluster) ?? []) if (a.selects(ep)) anp.push(...a.rules[direction]);
+    const isolatedBy: string[] = [];
+    const np: CompiledRule[] = [];
+    for (const n of npsByNs.get(`${ep.cluster}/${ep.namespace}`) ?? []) {
+      if (!n.selects(ep)) continue;
+      if (n.isolates[direction]) isolatedBy.push(n.ref);
+      np.push(...n.rules[direction]);
+    }
+    const banpPolicy = banpByCluster.get(ep.cluster);
+    const banp = banpPolicy && banpPolicy.selects(ep) ? banpPolicy.rules[direction] : [];
+    return { subject: true, anp, isolatedBy, np, banp };
+  }
+
+  /** Traffic from the pod's own node (kubelet probes, hostNetwork pods) is always allowed. */
+  const fromOwnNode = (src: Endpoint, dst: Endpoint): boolean =>
+    dst.kind === 'pod' && (src.kind === 'ip' || src.hostNetwork) && !!src.nodeName && src.nodeName === dst.nodeName && src.cluster === dst.cluster;
+
+  function direction(src: Endpoint, dst: Endpoint, dir: Direction, universe: ConnectionSet, trace?: DecisionTrace): ConnectionSet {
+    if (src.podRef && src.podRef === dst.podRef) {
+      if (trace) trace.decidedBy = 'self';
+      return universe;
+    }
+    if (dir === 'egress') {
+      return decide(profileFor(src, 'egress'), (r) => ruleMatchesPeer(r, dst), (r) => rulePorts(r, dst), universe, trace);
+    }
+    if (fromOwnNode(src, dst)) {
+      if (trace) trace.decidedBy = 'node';
+      return universe;
+    }
+    return decide(profileFor(dst, 'ingress'), (r) => ruleMatchesPeer(r, src), (r) => rulePorts(r, dst), universe, trace);
+  }
+
+  function evaluate(q: ConnectionQuery): ConnectionVerdict {
+    const src = endpointOf(q.src);
+    const dst = endpointOf(q.dst);
+    const universe = ConnectionSet.of(q.protocol, q.port, q.port);
+    const verdictFor = (dir: Direction): DirectionVerdict => {
+      const trace: DecisionTrace = { rules: [], decidedBy: 'default' };
+      const allowed = !direction(src, dst, dir, universe, trace).isEmpty();
+      const subjectEp = dir === 'egress' ? src : dst;
+      const isolatedBy = profileFor(subjectEp, dir).isolatedBy;
+      return { direction: dir, allowed, decidedBy: trace.decidedBy, isolatedBy, matchedRules: trace.rules, reason: '' };
+    };
+    return explainVerdict(q, verdictFor('egress'), verdictFor('ingress'));
+  }
+
+  function allowedInDirection(src: Peer, dst: Peer, dir: Direction): ConnectionSet {
+    return direction(endpointOf(src), endpointOf(dst), dir, ConnectionSet.ALL);
+  }
+
+  function allowedConnections(src: Peer, dst: Peer): ConnectionSet {
+    const s = endpointOf(src);
+    const d = endpointOf(dst);
+    const e = direction(s, d, 'egress', ConnectionSet.ALL);
+    if (e.isEmpty()) return e;
+    return e.intersect(direction(s, d, 'ingress', ConnectionSet.ALL));
+  }
+
+  function policiesSelecting(pod: PodInfo, dir: Direction): SelectingPolicy[] {
+    const ep = podEndpoint(pod);
+    if (pod.hostNetwork) return [];
+    const out: SelectingPolicy[] = [];
+    for (const a of anpsByCluster.get(pod.cluster) ?? []) {
+      if (a.selects(ep)) out.push({ policy: a.ref, tier: a.tier, name: a.info.name, priority: a.info.priority, isolates: false });
+    }
+    for (const n of npsByNs.get(`${pod.cluster}/${pod.namespace}`) ?? []) {
+      if (n.selects(ep)) out.push({ policy: n.ref, tier: 'NetworkPolicy', name: n.info.name, namespace: n.info.namespace, isolates: n.isolates[dir] });
+    }
+    const b = banpByCluster.get(pod.cluster);
+    if (b && b.selects(ep)) out.push({ policy: b.ref, tier: b.tier, name: b.info.name, isolates: false });
+    return out;
+  }
+
+  let ranges: Ipv4Range[] | undefined;
+  let anyNetworksPeer = false;
+  let anyNodesPeer = false;
+  function externalRanges(): Ipv4Range[] {
+    if (ranges) return ranges;
+    const cuts: Ipv4Range[] = [];
+    for (const list of npsByNs.values()) {
+      for (const n of list) {
+        for (const rule of [...(n.info.ingress ?? []), ...(n.info.egress ?? [])]) {
+          for (const p of rule.peers ?? []) {
+            if (!p.ipBlock) continue;
+            for (const c of [p.ipBlock.cidr, ...(p.ipBlock.except ?? [])]) {
+              const r = parseIpv4Cidr(c);
+              if (r) cuts.push(r);
+            }
+          }
+        }
+      }
+    }
+    const admins = [...[...anpsByCluster.values()].flat(), ...banpByCluster.values()];
+    for (const a of admins) {
+      for (const rule of [...a.info.ingress, ...a.info.egress]) {
+        for (const p of rule.peers) {
+          if (p.kind === 'networks') {
+            anyNetworksPeer = true;
+            for (const c of p.networks) {
+              const r = parseIpv4Cidr(c);
+              if (r) cuts.push(r);
+            }
+          } else if (p.kind === 'nodes') anyNodesPeer = true;
+        }
+      }
+    }
+    ranges = cuts.length ? partitionIpv4(cuts) : [ALL_IPV4];
+    return ranges;
+  }
+
+  function connectivityMap(): ConnectivityRow[] {
+    return buildMap();
+  }
+
+  // ---- the workload-level map -------------------------------------------------------
+  function buildMap(): ConnectivityRow[] {
+    const atoms = externalRanges();
+    const atomStarts = atoms.map((a) => a.start);
+    const atomOf = (n: number): number => {
+      let lo = 0;
+      let hi = atomStarts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (atomStarts[mid] <= n) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    const anyHostNetwork = snapshot.pods.some((p) => p.hostNetwork);
+    const needNode = anyHostNetwork || anyNodesPeer;
+    const needIps = opts.ipBlockMatchesPods || anyNetworksPeer;
+    const clusters = new Set(snapshot.pods.map((p) => p.cluster));
+    const withCluster = clusters.size > 1;
+
+    // Workloads and pod classes.
+    interface WorkloadPeer { label: string; peer: MapPeer; order: number; pods: number }
+    const workloads: WorkloadPeer[] = [];
+    const workloadIndex = new Map<string, number>();
+    const classIndex = new Map<string, number>();
+    const classRep: Endpoint[] = [];
+    const classWorkloads: Set<number>[] = [];
+    for (const pod of snapshot.pods) {
+      const owner = topLevelOwner(pod);
+      const wkey = `${pod.cluster}/${pod.namespace}/${owner.kind}/${owner.name}`;
+      let w = workloadIndex.get(wkey);
+      if (w === undefined) {
+        w = workloads.length;
+        workloadIndex.set(wkey, w);
+        workloads.push({
+          label: `${withCluster ? `${pod.cluster}/` : ''}${pod.namespace}/${owner.name}[${owner.kind}]`,
+          peer: { kind: 'workload', cluster: pod.cluster, namespace: pod.namespace, workloadKind: owner.kind, name: owner.name, pods: 0 },
+          order: 0,
+          pods: 0,
+        });
+      }
+      workloads[w].pods++;
+      const ep = podEndpoint(pod);
+      let ipSig = '';
+      if (needIps || pod.hostNetwork) {
+        ipSig = [...new Set(ep.v4.map(atomOf))].sort((a, b) => a - b).join(',') + '|' + [...ep.v6].sort().join(',');
+      }
+      const portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
+      const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, pod.hostNetwork ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig].join('\u0001');
+      let c = classIndex.get(key);
+      if (c === undefined) {
+        c = classRep.length;
+        classIndex.set(key, c);
+        classRep.push({ ...ep, podRef: undefined });
+        classWorkloads.push(new Set());
+      }
+      classWorkloads[c].add(w);
+    }
+    const sortedW = workloads.map((_, i) => i).sort((a, b) => cmp(workloads[a].label, workloads[b].label));
+    sortedW.forEach((w, i) => (workloads[w].order = i));
+    for (const w of workloads) if (w.peer.kind === 'workload') (w.peer as { pods: number }).pods = w.pods;
+
+    const C = classRep.length;
+    const N = C + atoms.length;
+    const endpoints: Endpoint[] = [...classRep];
+    for (const a of atoms) {
+      endpoints.push({ kind: 'ip', labels: {}, nsLabels: {}, ports: [], hostNetwork: false, v4: [a.start], v6: [] });
+    }
+    // Peers of the map: workloads, then ranges (ordered numerically).
+    const rangePeer = (i: number): number => workloads.length + i;
+    const peerLabel = (p: number): string => (p < workloads.length ? workloads[p].label : formatRange(atoms[p - workloads.length]));
+    const peerOrder = (p: number): number => (p < workloads.length ? workloads[p].order : p);
+    const peerInfo = (p: number): MapPeer => {
+      if (p < workloads.length) return workloads[p].peer;
+      const a = atoms[p - workloads.length];
+      return { kind: 'range', start: a.start, end: a.end };
+    };
+
+    // Candidate lists for scoped peer matching.
+    const byNs = new Map<string, number[]>();
+    const nsOfCluster = new Map<string, string[]>();
+    const addressLike: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const ep = endpoints[i];
+      if (ep.kind === 'ip' || ep.hostNetwork) addressLike.push(i);
+      if (ep.kind === 'pod') {
+        const k = `${ep.cluster}/${ep.namespace}`;
+        let l = byNs.get(k);
+        if (!l) {
+          byNs.set(k, (l = []));
+          let nsl = nsOfCluster.get(ep.cluster!);
+          if (!nsl) nsOfCluster.set(ep.cluster!, (nsl = []));
+          nsl.push(ep.namespace!);
+        }
+        l.push(i);
+      }
+    }
+    const bitsCache = new Map<number, Uint8Array>();
+    const ruleBits = (r: CompiledRule): Uint8Array => {
+      let bits = bitsCache.get(r.id);
+      if (bits) return bits;
+      bits = new Uint8Array(N);
+      if (r.peers === 'all') bits.fill(1);
+      else {
+        for (const p of r.peers) {
+          const test = (i: number): void => {
+            if (!bits![i] && p.match(endpoints[i])) bits![i] = 1;
+          };
+          const s = p.scope;
+          if (s.kind === 'namespace') for (const i of byNs.get(`${s.cluster}/${s.namespace}`) ?? []) test(i);
+          else if (s.kind === 'namespaces') {
+            for (const ns of nsOfCluster.get(s.cluster) ?? []) {
+              if (matchesSelector(s.selector, nsLabelsMap.get(`${s.cluster}/${ns}`)!)) for (const i of byNs.get(`${s.cluster}/${ns}`)!) test(i);
+            }
+          } else if (s.kind === 'addresses' || s.kind === 'nodes') for (const i of addressLike) test(i);
+          else for (let i = 0; i < N; i++) test(i);
+        }
+      }
+      bitsCache.set(r.id, bits);
+      return bits;
+    };
+
+    // Interned connection sets.
+    const sets: ConnectionSet[] = [ConnectionSet.NONE, ConnectionSet.ALL];
+    const setIds = new Map<string, number>([['No Connections', 0], ['All Connections', 1]]);
+    const intern = (s: ConnectionSet): number => {
+      if (s.isEmpty()) return 0;
+      if (s.isAll()) return 1;
+      const k = s.toString();
+      let id = setIds.get(k);
+      if (id === undefined) {
+        id = sets.length;
+        sets.push(s);
+        setIds.set(k, id);
+      }
+      return id;
+    };
+    const opCache = new Map<number, number>();
+    const intersectIds = (a: number, b: number): number => {
+      if (a === 1) return b;
+      if (b === 1 || a === b) return a;
+      if (a === 0 || b === 0) return 0;
+      const k = a * 2097152 + b;
+      let r = opCache.get(k);
+      if (r === undefined) opCache.set(k, (r = intern(sets[a].intersect(sets[b]))));
+      return r;
+    };
+    const unionCache = new Map<number, number>();
+    const unionIds = (a: number, b: number): number => {
+      if (a === 0 || a === b) return b;
+      if (b === 0) return a;
+      if (a === 1 || b === 1) return 1;
+      const k = a * 2097152 + b;
+      let r = unionCache.get(k);
+      if (r === undefined) unionCache.set(k, (r = intern(sets[a].union(sets[b]))));
+      return r;
+    };
+
+    // Ingress of every class from every endpoint: ingress[dst * N + src].
+    const ingress = new Int32Array(N * N).fill(1);
+    for (let y = 0; y < C; y++) {
+      const dst = endpoints[y];
+      const profile = profileFor(dst, 'ingress');
+      if (!profile.subject) continue;
+      const rules = profileRules(profile);
+      const bits = rules.map(ruleBits);
+      const ports = rules.map((r) => rulePorts(r, dst));
+      const portsById = new Map<number, ConnectionSet>(rules.map((r, i) => [r.id, ports[i]]));
+      const cache = new Map<string, number>();
+      const row = y * N;
+      for (let x = 0; x < N; x++) {
+        if (fromOwnNode(endpoints[x], dst)) continue; // stays ALL
+        let sig = '';
+        for (let i = 0; i < bits.length; i++) sig += bits[i][x] ? '1' : '0';
+        let id = cache.get(sig);
+        if (id === undefined) {
+          const s = sig;
+          const ruleIdx = new Map<number, number>(rules.map((r, i) => [r.id, i]));
+          id = intern(decide(profile, (r) => s.charCodeAt(ruleIdx.get(r.id)!) === 49, (r) => portsById.get(r.id)!, ConnectionSet.ALL));
+          cache.set(sig, id);
+        }
+        ingress[row + x] = id;
+      }
+    }
+
+    // Egress of every endpoint, combined with the ingress above, aggregated to peers.
+    const P = workloads.length + atoms.length;
+    const agg = new Map<number, number>();
+    const peersOfEndpoint = (i: number): number[] => (i < C ? [...classWorkloads[i]] : [rangePeer(i - C)]);
+    const endpointPeers = Array.from({ length: N }, (_, i) => peersOfEndpoint(i));
+    const portsKeyOf: number[] = [];
+    const portsKeys = new Map<string, number>();
+    for (const ep of endpoints) {
+      const k = ep.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
+      let id = portsKeys.get(k);
+      if (id === undefined) portsKeys.set(k, (id = portsKeys.size));
+      portsKeyOf.push(id);
+    }
+    for (let x = 0; x < N; x++) {
+      const src = endpoints[x];
+      const profile = profileFor(src, 'egress');
+      const rules = profileRules(profile);
+      const bits = rules.map(ruleBits);
+      const named = rules.some((r) => r.namedPorts.length > 0);
+      const ruleIdx = new Map<number, number>(rules.map((r, i) => [r.id, i]));
+      const cache = new Map<string, number>();
+      const srcPeers = endpointPeers[x];
+      for (let y = 0; y < N; y++) {
+        if (x >= C && y >= C) continue; // address to address: outside every cluster
+        let e = 1;
+        if (profile.subject) {
+          let sig = named ? `${portsKeyOf[y]}:` : '';
+          for (let i = 0; i < bits.length; i++) sig += bits[i][y] ? '1' : '0';
+          let id = cache.get(sig);
+          if (id === undefined) {
+            const s = named ? sig.slice(sig.indexOf(':') + 1) : sig;
+            const dst = endpoints[y];
+            id = intern(decide(profile, (r) => s.charCodeAt(ruleIdx.get(r.id)!) === 49, (r) => rulePorts(r, dst), ConnectionSet.ALL));
+            cache.set(sig, id);
+          }
+          e = id;
+        }
+        const conn = intersectIds(e, ingress[y * N + x]);
+        if (conn === 0) continue;
+        for (const sp of srcPeers) {
+          for (const dp of endpointPeers[y]) {
+            if (sp === dp) continue;
+            const k = sp * P + dp;
+            agg.set(k, unionIds(agg.get(k) ?? 0, conn));
+          }
+        }
+      }
+    }
+
+    const rows: { sp: number; dp: number; id: number }[] = [];
+    for (const [k, id] of agg) rows.push({ sp: Math.floor(k / P), dp: k % P, id });
+    rows.sort((a, b) => peerOrder(a.sp) - peerOrder(b.sp) || peerOrder(a.dp) - peerOrder(b.dp));
+    return rows.map(({ sp, dp, id }) => ({
+      src: peerLabel(sp),
+      dst: peerLabel(dp),
+      conn: sets[id].toString(),
+      srcPeer: peerInfo(sp),
+      dstPeer: peerInfo(dp),
+      connections: sets[id],
+    }));
+  }
+
+  return {
+    options: opts,
+    validation,
+    evaluate,
+    allowedConnections,
+    allowedInDirection,
+    connectivityMap,
+    policiesSelecting,
+    externalRanges: () => externalRanges(),
+  };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,187 @@
+/**
+ * What the API server would reject (errors: the object is left out of evaluation) and what
+ * deserves a look (warnings): unresolvable named ports, duplicate ANP priorities, ...
+ */
+import { ValidationError, type Warning } from '../model/errors.ts';
+import type { AdminNetworkPolicyInfo, NetworkPolicyInfo, NetworkPolicyPort } from '../model/policy.ts';
+import { matchesSelector, validateSelector } from '../selectors/index.ts';
+import { isValidCidr, parseIpv4Cidr, cidrContains } from './cidr.ts';
+import { adminPolicyRef, networkPolicyRef } from './compile.ts';
+import type { PolicySnapshot, ValidationResult } from './types.ts';
+
+const PREFIX = 'netatlas/semantics:';
+const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
+
+export interface DetailedValidation extends ValidationResult {
+  /** Refs of objects with errors that make them unusable (left out of evaluation). */
+  readonly invalidObjects: ReadonlySet<string>;
+}
+
+export function validatePolicies(snapshot: PolicySnapshot): ValidationResult {
+  const { errors, warnings } = validateSnapshot(snapshot);
+  return { errors, warnings };
+}
+
+export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
+  const errors: ValidationError[] = [];
+  const warnings: Warning[] = [];
+  const invalidObjects = new Set<string>();
+
+  const fail = (ref: string, file: { file?: string; line?: number } | undefined, what: string, fix: string, excludes = true): void => {
+    errors.push(new ValidationError(`${PREFIX} ${ref}: ${what}. ${fix}`, { file: file?.file, line: file?.line, object: ref }));
+    if (excludes) invalidObjects.add(ref);
+  };
+
+  for (const np of snapshot.networkPolicies) {
+    const ref = networkPolicyRef(np);
+    const src = np.source;
+    for (const p of validateSelector(np.podSelector)) fail(ref, src, `spec.podSelector: ${p}`, 'Fix the selector.');
+    for (const t of np.policyTypes ?? []) {
+      if (t !== 'Ingress' && t !== 'Egress') fail(ref, src, `spec.policyTypes has ${JSON.stringify(t)}`, 'Use Ingress and/or Egress.');
+    }
+    for (const direction of ['ingress', 'egress'] as const) {
+      const field = direction === 'ingress' ? 'from' : 'to';
+      (np[direction] ?? []).forEach((rule, ri) => {
+        (rule.peers ?? []).forEach((peer, pi) => {
+          const at = `spec.${direction}[${ri}].${field}[${pi}]`;
+          if (peer.ipBlock && (peer.podSelector || peer.namespaceSelector)) {
+            fail(ref, src, `${at} mixes ipBlock with podSelector/namespaceSelector`, 'Put the ipBlock in a peer of its own.');
+          }
+          if (!peer.ipBlock && !peer.podSelector && !peer.namespaceSelector) {
+            fail(ref, src, `${at} is empty`, 'Give it a podSelector, namespaceSelector or ipBlock (use {} selectors to mean all).');
+          }
+          for (const [name, sel] of [['podSelector', peer.podSelector], ['namespaceSelector', peer.namespaceSelector]] as const) {
+            if (sel) for (const p of validateSelector(sel)) fail(ref, src, `${at}.${name}: ${p}`, 'Fix the selector.');
+          }
+          if (peer.ipBlock) {
+            const b = peer.ipBlock;
+            if (!isValidCidr(b.cidr)) fail(ref, src, `${at}.ipBlock.cidr ${JSON.stringify(b.cidr)} is not a CIDR`, 'Write it as a.b.c.d/n.');
+            for (const e of b.except ?? []) {
+              if (!isValidCidr(e)) fail(ref, src, `${at}.ipBlock.except ${JSON.stringify(e)} is not a CIDR`, 'Write it as a.b.c.d/n.');
+              else if (isValidCidr(b.cidr) && !insideCidr(e, b.cidr)) {
+                fail(ref, src, `${at}.ipBlock.except ${e} is not inside cidr ${b.cidr}`, 'Every except must be a subrange of cidr.');
+              }
+            }
+          }
+        });
+        (rule.ports ?? []).forEach((port, pi) => validateNpPort(port, `spec.${direction}[${ri}].ports[${pi}]`, (what, fix) => fail(ref, src, what, fix)));
+      });
+    }
+  }
+
+  // Named ports: warn when the pods a rule would resolve them on do not declare them.
+  for (const np of snapshot.networkPolicies) {
+    const ref = networkPolicyRef(np);
+    if (invalidObjects.has(ref)) continue;
+    const selected = snapshot.pods.filter(
+      (p) => !p.hostNetwork && p.cluster === np.cluster && p.namespace === np.namespace && matchesSelector(np.podSelector, p.labels),
+    );
+    for (const direction of ['ingress', 'egress'] as const) {
+      (np[direction] ?? []).forEach((rule, ri) => {
+        for (const port of rule.ports ?? []) {
+          if (typeof port.port !== 'string' || /^\d+$/.test(port.port)) continue;
+          const protocol = port.protocol ?? 'TCP';
+          const declares = (p: (typeof snapshot.pods)[number]): boolean => p.ports.some((c) => c.name === port.port && c.protocol === protocol);
+          const where = `spec.${direction}[${ri}] named port ${JSON.stringify(port.port)}/${protocol}`;
+          if (direction === 'ingress') {
+            const missing = selected.filter((p) => !declares(p));
+            if (missing.length > 0) {
+              warnings.push({
+                code: 'unresolved-named-port',
+                message: `${PREFIX} ${ref}: ${where} is not declared by ${missing.length} of ${selected.length} selected pod(s) (e.g. ${missing[0].namespace}/${missing[0].name}); the rule opens nothing on those pods for it.`,
+                location: { file: np.source?.file, line: np.source?.line, object: ref },
+              });
+            }
+          } else if (!snapshot.pods.some((p) => p.cluster === np.cluster && declares(p))) {
+            warnings.push({
+              code: 'unresolved-named-port',
+              message: `${PREFIX} ${ref}: ${where} is declared by no pod in cluster ${np.cluster}; the rule opens nothing for it.`,
+              location: { file: np.source?.file, line: np.source?.line, object: ref },
+            });
+          }
+        }
+      });
+    }
+  }
+
+  // AdminNetworkPolicy and BaselineAdminNetworkPolicy.
+  const priorities = new Map<string, AdminNetworkPolicyInfo[]>();
+  const banps = new Map<string, AdminNetworkPolicyInfo[]>();
+  for (const a of snapshot.adminNetworkPolicies) {
+    const ref = adminPolicyRef(a);
+    const src = a.source;
+    if (a.kind === 'BaselineAdminNetworkPolicy') {
+      if (a.name !== 'default') fail(ref, src, `BaselineAdminNetworkPolicy is named ${JSON.stringify(a.name)}`, 'There is one BANP per cluster and it must be named "default".');
+      else {
+        const l = banps.get(a.cluster) ?? [];
+        l.push(a);
+        banps.set(a.cluster, l);
+      }
+    } else if (a.priority === undefined || !Number.isInteger(a.priority) || a.priority < 0 || a.priority > 1000) {
+      fail(ref, src, `spec.priority ${a.priority ?? '(missing)'} is not an integer in 0..1000`, 'Set spec.priority (lower numbers are evaluated first).');
+    } else {
+      const k = `${a.cluster}/${a.priority}`;
+      const l = priorities.get(k) ?? [];
+      l.push(a);
+      priorities.set(k, l);
+    }
+    const subjSel = a.subject.namespaces ? [a.subject.namespaces] : a.subject.pods ? [a.subject.pods.namespaceSelector, a.subject.pods.podSelector] : [];
+    if (subjSel.length === 0) fail(ref, src, 'spec.subject selects neither namespaces nor pods', 'Set spec.subject.namespaces or spec.subject.pods.');
+    for (const s of subjSel) for (const p of validateSelector(s)) fail(ref, src, `spec.subject: ${p}`, 'Fix the selector.');
+    for (const direction of ['ingress', 'egress'] as const) {
+      a[direction].forEach((rule, ri) => {
+        const at = `spec.${direction}[${ri}]${rule.name ? ` (${rule.name})` : ''}`;
+        if (!['Allow', 'Deny', 'Pass'].includes(rule.action)) fail(ref, src, `${at} has action ${JSON.stringify(rule.action)}`, 'Use Allow, Deny or Pass.');
+        if (a.kind === 'BaselineAdminNetworkPolicy' && rule.action === 'Pass') fail(ref, src, `${at} uses action Pass`, 'A BaselineAdminNetworkPolicy rule is Allow or Deny.');
+        if (rule.peers.length === 0) fail(ref, src, `${at} has no peers`, 'List at least one peer.');
+        for (const peer of rule.peers) {
+          if (peer.kind === 'networks') {
+            for (const c of peer.networks) if (!isValidCidr(c)) fail(ref, src, `${at} network ${JSON.stringify(c)} is not a CIDR`, 'Write it as a.b.c.d/n.');
+          }
+        }
+        for (const port of rule.ports ?? []) {
+          if (port.kind === 'portRange' && !(port.start >= 1 && port.start <= port.end && port.end <= 65535)) {
+            fail(ref, src, `${at} portRange ${port.start}-${port.end} is not 1 <= start <= end <= 65535`, 'Fix the range.');
+          }
+          if (port.kind === 'portNumber' && !(port.port >= 1 && port.port <= 65535)) fail(ref, src, `${at} port ${port.port} is out of range`, 'Use 1..65535.');
+        }
+      });
+    }
+  }
+  for (const list of priorities.values()) {
+    if (list.length < 2) continue;
+    const names = list.map((a) => a.name).sort();
+    for (const a of list) {
+      fail(adminPolicyRef(a), a.source, `spec.priority ${a.priority} is shared with ${names.filter((n) => n !== a.name).join(', ')}`,
+        'Give each AdminNetworkPolicy its own priority: with equal priorities the order is undefined (netatlas uses name order).', false);
+    }
+  }
+  for (const [cluster, list] of banps) {
+    if (list.length > 1) fail(`${cluster}/BaselineAdminNetworkPolicy/default`, list[1].source, 'is defined more than once', 'Keep one BaselineAdminNetworkPolicy named "default".', false);
+  }
+  return { errors, warnings, invalidObjects };
+}
+
+function validateNpPort(port: NetworkPolicyPort, at: string, fail: (what: string, fix: string) => void): void {
+  if (port.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(port.protocol)) {
+    fail(`${at}.protocol ${JSON.stringify(port.protocol)} is unknown`, 'Use TCP, UDP or SCTP.');
+  }
+  const numeric = typeof port.port === 'number' ? port.port : typeof port.port === 'string' && /^\d+$/.test(port.port) ? Number(port.port) : undefined;
+  if (typeof port.port === 'string' && numeric === undefined && !PORT_NAME.test(port.port)) {
+    fail(`${at}.port ${JSON.stringify(port.port)} is neither a number nor a valid port name`, 'Use 1..65535 or a container port name (lowercase, at most 15 characters).');
+  }
+  if (numeric !== undefined && (numeric < 1 || numeric > 65535)) fail(`${at}.port ${numeric} is out of range`, 'Use 1..65535.');
+  if (port.endPort !== undefined) {
+    if (numeric === undefined) fail(`${at}.endPort ${port.endPort} needs a numeric port`, 'Set port to the first port of the range (not a name).');
+    else if (port.endPort < numeric) fail(`${at}.endPort ${port.endPort} is less than port ${numeric}`, 'Swap them or drop endPort.');
+    else if (port.endPort > 65535) fail(`${at}.endPort ${port.endPort} is out of range`, 'Use at most 65535.');
+  }
+}
+
+function insideCidr(inner: string, outer: string): boolean {
+  const i = parseIpv4Cidr(inner);
+  const o = parseIpv4Cidr(outer);
+  if (i && o) return i.start >= o.start && i.end <= o.end;
+  const base = inner.split('/')[0];
+  return cidrContains(outer, base);
+}
