@@ -8,6 +8,7 @@ export { validatePolicies } from './validate.ts';
 export { ConnectionSet, CONNECTION_PROTOCOLS, MIN_PORT, MAX_PORT } from './ports.ts';
 export * from './ports.ts';
 export { topLevelOwner, workloadLabel } from './owner.ts';
-export { formatVerdict } from './explain.ts';
+export { formatVerdict, formatRule } from './explain.ts';
+export { formatConnectivityMap, MAP_FORMATS, type MapFormat } from './format.ts';
 export { ALL_IPV4, cidrContains, formatRange, parseIpv4Cidr, parseRange, partitionIpv4, ipv4ToInt, intToIpv4 } from './cidr.ts';
 export type { Ipv4Range } from './cidr.ts';

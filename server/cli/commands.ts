@@ -3,5 +3,7 @@
  * Keep the list sorted by name.
  */
 import type { Command } from 'commander';
+import { connectivityCommand } from './connectivity.ts';
+import { explainCommand } from './explain.ts';
 
-export const subcommands: Array<() => Command> = [];
+export const subcommands: Array<() => Command> = [connectivityCommand, explainCommand];
