@@ -30,6 +30,12 @@ export interface WorkloadNode extends BaseNode {
   readonly labels: Labels;
   /** Infrastructure (DNS, monitoring, ...) that views may hide. */
   readonly infra?: 'dns' | 'monitoring' | 'system';
+  /**
+   * How kind and name were found when no owner object said so: from a pod name shaped
+   * `<deployment>-<template-hash>-<suffix>`, from flow labels, or from a flow source's own
+   * `workloads` field. Absent when the inventory (or an ownerReference) said so.
+   */
+  readonly inferred?: 'pod-name' | 'labels' | 'flow-workloads';
 }
 export interface PodNode extends BaseNode {
   readonly kind: 'pod';
@@ -41,6 +47,8 @@ export interface PodNode extends BaseNode {
   readonly labels: Labels;
   readonly ips: readonly string[];
   readonly hostNetwork: boolean;
+  /** Seen only in flows (no inventory object): attributes come from the flow's labels. */
+  readonly fromFlows?: boolean;
 }
 export interface ServiceNode extends BaseNode {
   readonly kind: 'service';
@@ -79,6 +87,11 @@ export interface FlowEdge {
   firstSeen: number;
   lastSeen: number;
   readonly interCluster: boolean;
+  /**
+   * Aggregation level: 'workload' edges join top-level workloads (and hosts, externals, ...);
+   * 'pod' edges keep the pod-level detail of the same flows. Absent means 'workload'.
+   */
+  readonly level?: 'workload' | 'pod';
   /** Service the traffic was addressed to, when known (key), and its port. */
   service?: string;
   servicePort?: number;

@@ -1,0 +1,276 @@
+/**
+ * The connectivity graph: inventory objects become nodes, flow records become aggregated
+ * edges. One graphology MultiDirectedGraph holds both aggregation levels:
+ *  - workload edges (`level: 'workload'`, key `flowEdgeKey(srcWorkload, dstWorkload, proto, port)`),
+ *  - pod edges (`level: 'pod'`, key `podEdgeKey(srcPod, dstPod, proto, port)`), the detail.
+ * Memory grows with distinct edges: a flow only bumps counters of existing edge objects.
+ */
+import graphology from 'graphology';
+import type { MultiDirectedGraph as MultiDirectedGraphType } from 'graphology';
+import {
+  NAMESPACE_NAME_LABEL, UNSTABLE_POD_LABELS, clusterKey, flowEdgeKey, hostKey, namespaceKey, parseKey, podKey,
+  serviceKey, workloadKey,
+} from '../../generator/model/index.ts';
+import type {
+  FlowEdge, FlowRecord, GraphNode, Inventory, Labels, PodInfo, ServiceInfo, WorkloadNode,
+} from '../../generator/model/index.ts';
+import { IdentityResolver, endpointCluster, infraOf, observerCluster } from './identity.ts';
+import type { EndpointIdentity } from './identity.ts';
+import { resolveOwnerWorkload, resolveTopWorkload } from './owners.ts';
+
+export { projectGraph } from './project.ts';
+export type { ProjectedGraph, ProjectedNode, ProjectedEdge } from './project.ts';
+export { summarizeGraph } from './summary.ts';
+export type { GraphSummary } from './summary.ts';
+export * from './filters.ts';
+
+const { MultiDirectedGraph } = graphology as unknown as { MultiDirectedGraph: typeof MultiDirectedGraphType };
+
+export type ConnectivityGraph = MultiDirectedGraphType<GraphNode, FlowEdge>;
+
+/** Key of a pod-level edge; distinct from workload-level keys even when both ends are not pods. */
+export const podEdgeKey = (source: string, destination: string, protocol: string, port: number | undefined): string =>
+  `pod|${flowEdgeKey(source, destination, protocol, port)}`;
+
+export function createConnectivityGraph(): ConnectivityGraph {
+  return new MultiDirectedGraph<GraphNode, FlowEdge>({ allowSelfLoops: true });
+}
+
+function stableLabels(labels: Labels): Labels {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (!UNSTABLE_POD_LABELS.includes(k)) out[k] = v;
+  return out;
+}
+
+export interface GraphChanges {
+  readonly nodes: string[];
+  readonly edges: string[];
+}
+
+export interface GraphBuilderOptions {
+  /** Keep pod-level edges (default true). */
+  readonly podEdges?: boolean;
+}
+
+export class GraphBuilder {
+  readonly graph: ConnectivityGraph = createConnectivityGraph();
+  readonly resolver = new IdentityResolver();
+  /** Flow records added (not connections: see `count` on edges). */
+  flows = 0;
+  private readonly keepPodEdges: boolean;
+  private readonly services = new Map<string, ServiceInfo>();
+  private readonly changedNodes = new Set<string>();
+  private readonly changedEdges = new Set<string>();
+
+  constructor(options: GraphBuilderOptions = {}) {
+    this.keepPodEdges = options.podEdges ?? true;
+  }
+
+  /** Adds (or refreshes) the nodes of an inventory; later inventories extend earlier ones. */
+  addInventory(inv: Inventory): void {
+    this.resolver.addInventory(inv);
+    const ensureCluster = (c: string) => this.putNode(clusterKey(c), { kind: 'cluster', cluster: c, label: c }, false);
+    const ensureNamespace = (c: string, ns: string) => {
+      ensureCluster(c);
+      this.putNode(namespaceKey(c, ns), { kind: 'namespace', cluster: c, namespace: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, label: ns }, false);
+    };
+    for (const c of inv.clusters) ensureCluster(c.name);
+    for (const ns of inv.namespaces) {
+      ensureCluster(ns.cluster);
+      this.putNode(namespaceKey(ns.cluster, ns.name), {
+        kind: 'namespace', cluster: ns.cluster, namespace: ns.name, labels: { [NAMESPACE_NAME_LABEL]: ns.name, ...ns.labels }, label: ns.name,
+      }, true);
+    }
+    for (const node of inv.nodes) {
+      ensureCluster(node.cluster);
+      this.putNode(hostKey(node.cluster, node.name), { kind: 'host', cluster: node.cluster, name: node.name, addresses: node.addresses, label: node.name }, true);
+    }
+    for (const w of inv.workloads) {
+      const top = resolveTopWorkload(w, this.resolver.owners);
+      if (top.workloadKind !== w.workloadKind || top.name !== w.name) continue;
+      ensureNamespace(w.cluster, w.namespace);
+      const labels = w.templateLabels ? stableLabels(w.templateLabels) : w.labels;
+      const infra = infraOf(w.namespace, w.name, labels);
+      this.putNode(workloadKey(w.cluster, w.namespace, w.workloadKind, w.name), {
+        kind: 'workload', cluster: w.cluster, namespace: w.namespace, workloadKind: w.workloadKind, name: w.name, labels, label: w.name,
+        ...(infra ? { infra } : {}),
+      }, true);
+    }
+    for (const pod of inv.pods) this.addPodNode(pod, ensureNamespace);
+    for (const svc of inv.services) {
+      ensureNamespace(svc.cluster, svc.namespace);
+      const key = serviceKey(svc.cluster, svc.namespace, svc.name);
+      this.services.set(key, svc);
+      this.putNode(key, { kind: 'service', cluster: svc.cluster, namespace: svc.namespace, name: svc.name, clusterIPs: svc.clusterIPs, label: svc.name }, true);
+    }
+  }
+
+  private addPodNode(pod: PodInfo, ensureNamespace: (c: string, ns: string) => void): void {
+    ensureNamespace(pod.cluster, pod.namespace);
+    const owner = resolveOwnerWorkload(pod, this.resolver.owners);
+    const wlKey = workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name);
+    if (!this.graph.hasNode(wlKey)) {
+      const labels = stableLabels(pod.labels);
+      const infra = infraOf(pod.namespace, owner.name, labels);
+      const node: WorkloadNode = {
+        kind: 'workload', cluster: pod.cluster, namespace: pod.namespace, workloadKind: owner.workloadKind, name: owner.name, labels,
+        label: owner.name, ...(infra ? { infra } : {}),
+      };
+      this.putNode(wlKey, node, false);
+    }
+    this.putNode(podKey(pod.cluster, pod.namespace, pod.name), {
+      kind: 'pod', cluster: pod.cluster, namespace: pod.namespace, name: pod.name, workload: wlKey, labels: pod.labels, ips: pod.ips,
+      hostNetwork: pod.hostNetwork, label: pod.name,
+    }, true);
+  }
+
+  private putNode(key: string, attrs: GraphNode, replace: boolean): void {
+    if (!this.graph.hasNode(key)) {
+      this.graph.addNode(key, attrs);
+      this.changedNodes.add(key);
+    } else if (replace) {
+      this.graph.replaceNodeAttributes(key, attrs);
+      this.changedNodes.add(key);
+    }
+  }
+
+  /** Makes sure a node named by a flow exists, with its cluster and namespace. */
+  private ensureNode(key: string): void {
+    if (this.graph.hasNode(key)) return;
+    const attrs = this.resolver.synthesizedNode(key) ?? this.nodeFromKey(key);
+    const cluster = attrs.cluster;
+    if (cluster) {
+      this.putNode(clusterKey(cluster), { kind: 'cluster', cluster, label: cluster }, false);
+      const ns = 'namespace' in attrs ? attrs.namespace : undefined;
+      if (ns && attrs.kind !== 'namespace') {
+        this.putNode(namespaceKey(cluster, ns), { kind: 'namespace', cluster, namespace: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, label: ns }, false);
+      }
+    }
+    if (attrs.kind === 'external') {
+      const fqdns = this.resolver.fqdnsOf(attrs.ip);
+      if (fqdns.length > 0) {
+        this.putNode(key, { ...attrs, fqdns, label: fqdns[0] }, false);
+        return;
+      }
+    }
+    if (attrs.kind === 'pod') this.ensureNode(attrs.workload);
+    this.putNode(key, attrs, false);
+  }
+
+  private nodeFromKey(key: string): GraphNode {
+    const p = parseKey(key);
+    switch (p.kind) {
+      case 'cluster': return { kind: 'cluster', cluster: p.cluster, label: p.cluster };
+      case 'namespace': return { kind: 'namespace', cluster: p.cluster, namespace: p.namespace, labels: { [NAMESPACE_NAME_LABEL]: p.namespace }, label: p.namespace };
+      case 'workload': return { kind: 'workload', cluster: p.cluster, namespace: p.namespace, workloadKind: p.workloadKind, name: p.name, labels: {}, label: p.name };
+      case 'pod': return {
+        kind: 'pod', cluster: p.cluster, namespace: p.namespace, name: p.name, workload: workloadKey(p.cluster, p.namespace, 'Pod', p.name), labels: {},
+        ips: [], hostNetwork: false, fromFlows: true, label: p.name,
+      };
+      case 'service': return { kind: 'service', cluster: p.cluster, namespace: p.namespace, name: p.name, clusterIPs: [], label: p.name };
+      case 'host': return { kind: 'host', cluster: p.cluster, name: p.name, addresses: [], label: p.name };
+      case 'external': return { kind: 'external', ip: p.ip, fqdns: [], label: p.ip };
+      case 'reserved': return { kind: 'reserved', cluster: p.cluster, identity: p.identity, label: p.identity };
+      case 'unknown': return { kind: 'unknown', cluster: p.cluster, ip: p.ip, label: p.ip };
+    }
+  }
+
+  /** DNS answers name external peers: existing nodes are relabelled at once. */
+  private learnDns(query: string, ips: readonly string[]): void {
+    for (const ip of this.resolver.learnDns(query, ips)) {
+      const key = `ext:${ip}`;
+      if (!this.graph.hasNode(key)) continue;
+      const attrs = this.graph.getNodeAttributes(key);
+      if (attrs.kind !== 'external') continue;
+      const fqdns = this.resolver.fqdnsOf(ip);
+      this.graph.replaceNodeAttributes(key, { ...attrs, fqdns, label: fqdns[0] ?? ip });
+      this.changedNodes.add(key);
+    }
+  }
+
+  /**
+   * The cluster that observed a flow: a Relay `node_name` prefix, else the given default,
+   * else the cluster the observed (local) end names: the source for egress, the
+   * destination for ingress.
+   */
+  private flowCluster(r: FlowRecord, defaultCluster: string | undefined): string {
+    const fromObserver = observerCluster(r.observer);
+    if (fromObserver) return fromObserver;
+    if (defaultCluster) return defaultCluster;
+    const src = endpointCluster(r.source);
+    const dst = endpointCluster(r.destination);
+    return (r.direction === 'INGRESS' ? dst ?? src : src ?? dst) ?? 'default';
+  }
+
+  /**
+   * Adds one flow record (request direction, as the parsers produce). `defaultCluster` is the
+   * cluster of the file or stream it came from, when known; ends that name their own cluster
+   * (Hubble `cluster_name`, `k8s:io.cilium.k8s.policy.cluster`) keep theirs.
+   */
+  addFlow(r: FlowRecord, defaultCluster?: string): void {
+    this.flows++;
+    if (r.dns) this.learnDns(r.dns.query, r.dns.ips);
+    const ctx = { time: r.time, cluster: this.flowCluster(r, defaultCluster), observer: r.observer };
+    const src = this.resolver.resolveEndpoint(r.source, ctx);
+    const dst = this.resolver.resolveEndpoint(r.destination, ctx);
+    this.aggregate(src.workloadKey, dst.workloadKey, src, dst, r, 'workload');
+    if (this.keepPodEdges) this.aggregate(src.key, dst.key, src, dst, r, 'pod');
+  }
+
+  private aggregate(s: string, d: string, src: EndpointIdentity, dst: EndpointIdentity, r: FlowRecord, level: 'workload' | 'pod'): void {
+    const key = level === 'pod' ? podEdgeKey(s, d, r.protocol, r.port) : flowEdgeKey(s, d, r.protocol, r.port);
+    const count = r.count > 0 ? r.count : 1;
+    let edge = this.graph.hasEdge(key) ? this.graph.getEdgeAttributes(key) : undefined;
+    if (!edge) {
+      this.ensureNode(s);
+      this.ensureNode(d);
+      if (dst.serviceKey) this.ensureNode(dst.serviceKey);
+      const interCluster = src.cluster !== undefined && dst.cluster !== undefined && src.cluster !== dst.cluster;
+      edge = {
+        kind: 'flow', source: s, destination: d, protocol: r.protocol, ...(r.port !== undefined ? { port: r.port } : {}),
+        count: 0, verdicts: {}, firstSeen: r.time, lastSeen: r.time, interCluster, level,
+      };
+      this.graph.addDirectedEdgeWithKey(key, s, d, edge);
+    }
+    edge.count += count;
+    edge.verdicts[r.verdict] = (edge.verdicts[r.verdict] ?? 0) + count;
+    if (r.dropReason) {
+      const reasons = edge.dropReasons ?? (edge.dropReasons = {});
+      reasons[r.dropReason] = (reasons[r.dropReason] ?? 0) + count;
+    }
+    if (r.time < edge.firstSeen) edge.firstSeen = r.time;
+    if (r.time > edge.lastSeen) edge.lastSeen = r.time;
+    if (dst.serviceKey && edge.service === undefined) {
+      edge.service = dst.serviceKey;
+      const sp = this.servicePort(dst.serviceKey, dst.key, r.port);
+      if (sp !== undefined) edge.servicePort = sp;
+    }
+    this.changedEdges.add(key);
+  }
+
+  /** The Service port that leads to `port` on the backend (targetPort numeric or named). */
+  private servicePort(svcKey: string, backendKey: string, port: number | undefined): number | undefined {
+    const svc = this.services.get(svcKey);
+    if (!svc || port === undefined) return undefined;
+    let containerPorts: PodInfo['ports'] = [];
+    if (backendKey.startsWith('pod:')) {
+      const p = parseKey(backendKey);
+      if (p.kind === 'pod') containerPorts = this.resolver.podByName(p.cluster, p.namespace, p.name)?.ports ?? [];
+    }
+    for (const sp of svc.ports) {
+      if (typeof sp.targetPort === 'number' && sp.targetPort === port) return sp.port;
+      if (typeof sp.targetPort === 'string' && containerPorts.some((c) => c.name === sp.targetPort && c.containerPort === port)) return sp.port;
+    }
+    // Addressed to the ClusterIP itself (no translation seen): the port is the Service port.
+    if (backendKey === svcKey && svc.ports.some((sp) => sp.port === port)) return port;
+    return undefined;
+  }
+
+  /** Keys of nodes and edges added or changed since the last call (for live views). */
+  takeChanges(): GraphChanges {
+    const out = { nodes: [...this.changedNodes], edges: [...this.changedEdges] };
+    this.changedNodes.clear();
+    this.changedEdges.clear();
+    return out;
+  }
+}

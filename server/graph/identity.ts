@@ -1,0 +1,585 @@
+/**
+ * Who is this IP, this pod? Maps one end of a flow (FlowEndpoint) to graph keys, per cluster:
+ * pods (time-aware, because pod IPs are reused), hosts (node addresses and hostNetwork pods),
+ * Services (ClusterIP), external peers, Hubble reserved identities, and workloads of other
+ * clusters known only from their labels. The rules are written down in docs/graph.md.
+ */
+import ipaddr from 'ipaddr.js';
+import {
+  RESERVED_IDENTITIES, WORKLOAD_KINDS, externalKey, hostKey, namespaceKey, clusterKey, podKey, reservedKey,
+  serviceKey, unknownKey, workloadKey,
+} from '../../generator/model/index.ts';
+import type {
+  EndpointSliceInfo, FlowEndpoint, GraphNode, HostNode, Inventory, LabelSelector, Labels, NodeInfo, PodInfo,
+  PodNode, ReservedIdentity, ServiceInfo, WorkloadInfo, WorkloadKind, WorkloadNode,
+} from '../../generator/model/index.ts';
+import {
+  addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, resolveOwnerWorkload, resolveTopWorkload,
+} from './owners.ts';
+import type { OwnerIndex } from './owners.ts';
+
+/** One end of a flow, resolved. */
+export interface EndpointIdentity {
+  /** The most specific node: a pod, host, service, external peer, reserved identity or unknown address. */
+  readonly key: string;
+  /** The node at workload level: a pod's owner workload; for anything else the same as `key`. */
+  readonly workloadKey: string;
+  /** Undefined only for external peers. */
+  readonly cluster?: string;
+  /** The Service the traffic was addressed to (ClusterIP or the flow's `destination_service`). */
+  readonly serviceKey?: string;
+}
+
+export interface ResolveContext {
+  /** ms since epoch: picks the pod that held an IP at that time. */
+  readonly time: number;
+  /** The cluster that observed the flow: the default for ends that do not name theirs. */
+  readonly cluster: string;
+  /** The observing node (`node_name`, possibly `cluster/node`): where `reserved:host` lives. */
+  readonly observer?: string;
+}
+
+interface IpHolder {
+  readonly start: number;
+  readonly end: number;
+  readonly live: boolean;
+  readonly pod: PodInfo;
+}
+
+interface ClusterIndex {
+  readonly name: string;
+  readonly podsByName: Map<string, PodInfo>;
+  readonly podIps: Map<string, IpHolder[]>;
+  readonly nodeIps: Map<string, string>;
+  readonly serviceIps: Map<string, ServiceInfo>;
+  readonly services: Map<string, ServiceInfo>;
+  readonly slicesByService: Map<string, EndpointSliceInfo[]>;
+  readonly cidrs: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
+  readonly namespaces: Set<string>;
+  /** Top-level workloads (with selectors) per namespace, to place label-only endpoints. */
+  readonly workloadsByNamespace: Map<string, WorkloadInfo[]>;
+}
+
+const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
+const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
+const RESERVED_PRIORITY: readonly ReservedIdentity[] = [
+  'kube-apiserver', 'host', 'remote-node', 'health', 'ingress', 'world', 'init', 'unmanaged',
+];
+const APP_LABELS = ['app.kubernetes.io/name', 'app', 'k8s-app', 'name'];
+const MAX_FQDNS_PER_IP = 8;
+
+/** Label-only and name-only endpoints are cached: a flow log repeats the same few thousand ends. */
+const MAX_CACHE = 50_000;
+
+function normalizeIp(ip: string): string {
+  try {
+    return ipaddr.process(ip).toString();
+  } catch {
+    return ip;
+  }
+}
+
+/** `k8s:app=web` -> app: web; drops Cilium's own bookkeeping labels; keeps `reserved:` out. */
+export function labelsFromFlow(raw: readonly string[] | undefined): Labels {
+  const out: Record<string, string> = {};
+  if (!raw) return out;
+  for (const entry of raw) {
+    if (!entry.startsWith('k8s:')) continue;
+    const body = entry.slice(4);
+    const eq = body.indexOf('=');
+    const key = eq < 0 ? body : body.slice(0, eq);
+    if (key.startsWith('io.cilium.k8s.') || key === POD_NAMESPACE_LABEL || key.startsWith('io.kubernetes.pod.')) continue;
+    out[key] = eq < 0 ? '' : body.slice(eq + 1);
+  }
+  return out;
+}
+
+function rawLabel(raw: readonly string[] | undefined, key: string): string | undefined {
+  if (!raw) return undefined;
+  const prefix = `k8s:${key}=`;
+  for (const entry of raw) if (entry.startsWith(prefix)) return entry.slice(prefix.length);
+  return undefined;
+}
+
+/** The cluster a flow endpoint names itself (Hubble `cluster_name`, or the Cilium policy label). */
+export function endpointCluster(ep: FlowEndpoint): string | undefined {
+  return ep.cluster ?? rawLabel(ep.labels, CILIUM_CLUSTER_LABEL);
+}
+
+export function reservedOf(ep: FlowEndpoint): ReservedIdentity | undefined {
+  if (ep.reserved) return ep.reserved;
+  if (!ep.labels) return undefined;
+  let best: ReservedIdentity | undefined;
+  for (const entry of ep.labels) {
+    if (!entry.startsWith('reserved:')) continue;
+    const id = entry.slice(9) as ReservedIdentity;
+    if (!RESERVED_IDENTITIES.includes(id)) continue;
+    if (best === undefined || RESERVED_PRIORITY.indexOf(id) < RESERVED_PRIORITY.indexOf(best)) best = id;
+  }
+  return best;
+}
+
+export function matchesSelector(labels: Labels, selector: LabelSelector | undefined): boolean {
+  if (!selector) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const req of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
+    const values = req.values ?? [];
+    switch (req.operator) {
+      case 'In': if (!has || !values.includes(labels[req.key])) return false; break;
+      case 'NotIn': if (has && values.includes(labels[req.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+    }
+  }
+  return true;
+}
+
+function selectorIsEmpty(selector: LabelSelector | undefined): boolean {
+  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+}
+
+/** Infrastructure workloads that views may hide. */
+export function infraOf(namespace: string, name: string, labels: Labels): WorkloadNode['infra'] {
+  const k8sApp = labels['k8s-app'] ?? '';
+  if (k8sApp === 'kube-dns' || /^(coredns|kube-dns)\b/.test(name)) return 'dns';
+  if (/^(monitoring|prometheus|observability)/.test(namespace) || /prometheus|alertmanager|node-exporter/.test(name)) return 'monitoring';
+  if (namespace === 'kube-system' || namespace === 'kube-public' || namespace === 'kube-node-lease') return 'system';
+  return undefined;
+}
+
+function podLiveness(pod: PodInfo): IpHolder {
+  const ended = pod.endTime !== undefined || pod.phase === 'Succeeded' || pod.phase === 'Failed';
+  return {
+    start: pod.startTime ?? Number.NEGATIVE_INFINITY,
+    end: pod.endTime ?? Number.POSITIVE_INFINITY,
+    live: !ended,
+    pod,
+  };
+}
+
+/** The pod that held an IP at `time`, else the live holder, else the most recent one. */
+export function pickHolder(holders: readonly IpHolder[], time: number): PodInfo | undefined {
+  let atTime: IpHolder | undefined;
+  let live: IpHolder | undefined;
+  let latest: IpHolder | undefined;
+  for (const h of holders) {
+    if (time >= h.start && time < h.end && (!atTime || h.start > atTime.start)) atTime = h;
+    if (h.live && (!live || h.start > live.start)) live = h;
+    if (!latest || h.end > latest.end || (h.end === latest.end && h.start > latest.start)) latest = h;
+  }
+  return (atTime ?? live ?? latest)?.pod;
+}
+
+/**
+ * Backends of a Service: the pods its EndpointSlices point at (targetRef, else address),
+ * else the pods its selector matches. Empty for a Service without either.
+ */
+export function serviceBackends(service: ServiceInfo, inventory: Inventory): PodInfo[] {
+  const resolver = createIdentityResolver(inventory);
+  return resolver.serviceBackends(service);
+}
+
+export class IdentityResolver {
+  readonly owners: OwnerIndex = buildOwnerIndex([]);
+  private readonly clusters = new Map<string, ClusterIndex>();
+  /** Nodes the resolver made up from flows (pods, workloads, hosts of other clusters, ...). */
+  private readonly synthesized = new Map<string, GraphNode>();
+  private readonly podWorkload = new Map<string, string>();
+  private readonly fqdnsByIp = new Map<string, string[]>();
+  private readonly endpointCache = new Map<string, EndpointIdentity>();
+  private readonly inClusterCache = new Map<string, string | null>();
+
+  addInventory(inv: Inventory): void {
+    this.endpointCache.clear();
+    this.inClusterCache.clear();
+    addToOwnerIndex(this.owners, inv.workloads);
+    for (const c of inv.clusters) {
+      const idx = this.cluster(c.name);
+      for (const cidr of c.podCIDRs ?? []) this.addCidr(idx, cidr);
+    }
+    for (const n of inv.namespaces) this.cluster(n.cluster).namespaces.add(n.name);
+    for (const node of inv.nodes) this.addNode(node);
+    for (const w of inv.workloads) {
+      if (w.owner) continue;
+      const idx = this.cluster(w.cluster);
+      const list = idx.workloadsByNamespace.get(w.namespace) ?? [];
+      list.push(w);
+      idx.workloadsByNamespace.set(w.namespace, list);
+    }
+    for (const pod of inv.pods) this.addPod(pod);
+    for (const svc of inv.services) {
+      const idx = this.cluster(svc.cluster);
+      idx.services.set(`${svc.namespace}/${svc.name}`, svc);
+      for (const ip of svc.clusterIPs) if (ip && ip !== 'None') idx.serviceIps.set(normalizeIp(ip), svc);
+    }
+    for (const slice of inv.endpointSlices) {
+      const svcName = slice.serviceName ?? slice.labels['kubernetes.io/service-name'];
+      if (!svcName) continue;
+      const idx = this.cluster(slice.cluster);
+      const k = `${slice.namespace}/${svcName}`;
+      const list = idx.slicesByService.get(k) ?? [];
+      list.push(slice);
+      idx.slicesByService.set(k, list);
+    }
+  }
+
+  private cluster(name: string): ClusterIndex {
+    let idx = this.clusters.get(name);
+    if (!idx) {
+      idx = {
+        name, podsByName: new Map(), podIps: new Map(), nodeIps: new Map(), serviceIps: new Map(), services: new Map(),
+        slicesByService: new Map(), cidrs: [], namespaces: new Set(), workloadsByNamespace: new Map(),
+      };
+      this.clusters.set(name, idx);
+    }
+    return idx;
+  }
+
+  clusterNames(): string[] {
+    return [...this.clusters.keys()];
+  }
+
+  private addCidr(idx: ClusterIndex, cidr: string): void {
+    try {
+      idx.cidrs.push(ipaddr.parseCIDR(cidr));
+    } catch {
+      // A malformed CIDR is reported by the inventory loader; here it just matches nothing.
+    }
+  }
+
+  private addNode(node: NodeInfo): void {
+    const idx = this.cluster(node.cluster);
+    for (const a of node.addresses) idx.nodeIps.set(normalizeIp(a), node.name);
+    for (const cidr of node.podCIDRs) this.addCidr(idx, cidr);
+  }
+
+  private addPod(pod: PodInfo): void {
+    const idx = this.cluster(pod.cluster);
+    idx.namespaces.add(pod.namespace);
+    idx.podsByName.set(`${pod.namespace}/${pod.name}`, pod);
+    const owner = resolveOwnerWorkload(pod, this.owners);
+    this.podWorkload.set(podKey(pod.cluster, pod.namespace, pod.name), workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name));
+    if (pod.hostNetwork) {
+      if (pod.nodeName) for (const ip of [...pod.hostIPs, ...pod.ips]) if (!idx.nodeIps.has(normalizeIp(ip))) idx.nodeIps.set(normalizeIp(ip), pod.nodeName);
+      return;
+    }
+    for (const raw of pod.ips) {
+      const ip = normalizeIp(raw);
+      const list = idx.podIps.get(ip) ?? [];
+      const i = list.findIndex((h) => h.pod.namespace === pod.namespace && h.pod.name === pod.name);
+      if (i >= 0) list[i] = podLiveness(pod);
+      else list.push(podLiveness(pod));
+      idx.podIps.set(ip, list);
+    }
+  }
+
+  /** Workload key of a pod key (inventory or flow-made); undefined when unknown. */
+  workloadOfPod(key: string): string | undefined {
+    return this.podWorkload.get(key);
+  }
+
+  /** Attributes for a node the resolver made up from flows; undefined for inventory nodes. */
+  synthesizedNode(key: string): GraphNode | undefined {
+    return this.synthesized.get(key);
+  }
+
+  fqdnsOf(ip: string): readonly string[] {
+    return this.fqdnsByIp.get(normalizeIp(ip)) ?? [];
+  }
+
+  /** DNS answers seen in flows: `query` resolved to `ips`. Returns the IPs whose names changed. */
+  learnDns(query: string, ips: readonly string[]): string[] {
+    const name = query.endsWith('.') ? query.slice(0, -1) : query;
+    if (!name) return [];
+    const changed: string[] = [];
+    for (const raw of ips) {
+      const ip = normalizeIp(raw);
+      const list = this.fqdnsByIp.get(ip) ?? [];
+      if (list.includes(name) || list.length >= MAX_FQDNS_PER_IP) continue;
+      list.push(name);
+      list.sort();
+      this.fqdnsByIp.set(ip, list);
+      changed.push(ip);
+    }
+    return changed;
+  }
+
+  podByName(cluster: string, namespace: string, name: string): PodInfo | undefined {
+    return this.clusters.get(cluster)?.podsByName.get(`${namespace}/${name}`);
+  }
+
+  /** The pod holding `ip` in `cluster` at `time` (see pickHolder). */
+  podByIp(cluster: string, ip: string, time: number): PodInfo | undefined {
+    const holders = this.clusters.get(cluster)?.podIps.get(normalizeIp(ip));
+    return holders ? pickHolder(holders, time) : undefined;
+  }
+
+  serviceBackends(service: ServiceInfo): PodInfo[] {
+    const idx = this.clusters.get(service.cluster);
+    if (!idx) return [];
+    const slices = idx.slicesByService.get(`${service.namespace}/${service.name}`);
+    if (slices && slices.length > 0) {
+      const out = new Map<string, PodInfo>();
+      for (const slice of slices) {
+        for (const ep of slice.endpoints) {
+          let pod: PodInfo | undefined;
+          if (ep.targetRef?.kind === 'Pod') pod = idx.podsByName.get(`${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`);
+          for (const a of ep.addresses) {
+            if (pod) break;
+            const holders = idx.podIps.get(normalizeIp(a));
+            pod = holders ? pickHolder(holders, Number.POSITIVE_INFINITY) : undefined;
+          }
+          if (pod) out.set(`${pod.namespace}/${pod.name}`, pod);
+        }
+      }
+      return [...out.values()];
+    }
+    if (!service.selector || Object.keys(service.selector).length === 0) return [];
+    const out: PodInfo[] = [];
+    for (const pod of idx.podsByName.values()) {
+      if (pod.namespace !== service.namespace) continue;
+      if (Object.entries(service.selector).every(([k, v]) => pod.labels[k] === v)) out.push(pod);
+    }
+    return out;
+  }
+
+  /** The one workload behind a Service, when all its backends belong to the same one. */
+  private serviceWorkload(service: ServiceInfo): string | undefined {
+    const backends = this.serviceBackends(service);
+    let wl: string | undefined;
+    for (const pod of backends) {
+      const w = this.podWorkload.get(podKey(pod.cluster, pod.namespace, pod.name));
+      if (!w || (wl !== undefined && w !== wl)) return undefined;
+      wl = w;
+    }
+    return wl;
+  }
+
+  /** The cluster whose ranges or known addresses contain `ip`, preferring `first`. */
+  private clusterOfIp(ip: string, first: string): string | undefined {
+    const cacheKey = `${first}|${ip}`;
+    const cached = this.inClusterCache.get(cacheKey);
+    if (cached !== undefined) return cached ?? undefined;
+    let found: string | undefined;
+    const order = [this.clusters.get(first), ...[...this.clusters.values()].filter((c) => c.name !== first)];
+    let addr: ipaddr.IPv4 | ipaddr.IPv6 | undefined;
+    try {
+      addr = ipaddr.process(ip);
+    } catch {
+      addr = undefined;
+    }
+    for (const idx of order) {
+      if (!idx) continue;
+      if (idx.podIps.has(ip) || idx.nodeIps.has(ip) || idx.serviceIps.has(ip)) { found = idx.name; break; }
+      if (addr && idx.cidrs.some(([net, bits]) => net.kind() === addr!.kind() && addr!.match([net, bits] as never))) { found = idx.name; break; }
+    }
+    if (this.inClusterCache.size >= MAX_CACHE) this.inClusterCache.clear();
+    this.inClusterCache.set(cacheKey, found ?? null);
+    return found;
+  }
+
+  private remember(cacheKey: string, id: EndpointIdentity): EndpointIdentity {
+    if (this.endpointCache.size >= MAX_CACHE) this.endpointCache.clear();
+    this.endpointCache.set(cacheKey, id);
+    return id;
+  }
+
+  private ensureSynth(key: string, make: () => GraphNode): void {
+    if (!this.synthesized.has(key)) this.synthesized.set(key, make());
+  }
+
+  private hostIdentity(cluster: string, nodeName: string): EndpointIdentity {
+    const key = hostKey(cluster, nodeName);
+    this.ensureSynth(key, (): HostNode => ({ kind: 'host', cluster, name: nodeName, addresses: [], label: nodeName }));
+    return { key, workloadKey: key, cluster };
+  }
+
+  private reservedIdentity(cluster: string, identity: ReservedIdentity): EndpointIdentity {
+    const key = reservedKey(cluster, identity);
+    this.ensureSynth(key, () => ({ kind: 'reserved', cluster, identity, label: identity }));
+    return { key, workloadKey: key, cluster };
+  }
+
+  private externalIdentity(ip: string): EndpointIdentity {
+    const key = externalKey(ip);
+    this.ensureSynth(key, () => ({ kind: 'external', ip, fqdns: [], label: ip }));
+    return { key, workloadKey: key };
+  }
+
+  private unknownIdentity(cluster: string, what: string): EndpointIdentity {
+    const key = unknownKey(cluster, what);
+    this.ensureSynth(key, () => ({ kind: 'unknown', cluster, ip: what, label: what }));
+    return { key, workloadKey: key, cluster };
+  }
+
+  private podIdentity(pod: PodInfo): EndpointIdentity {
+    const key = podKey(pod.cluster, pod.namespace, pod.name);
+    return { key, workloadKey: this.podWorkload.get(key) ?? key, cluster: pod.cluster };
+  }
+
+  private flowWorkload(ep: FlowEndpoint): { kind: WorkloadKind; name: string } | undefined {
+    for (const w of ep.workloads ?? []) {
+      if ((WORKLOAD_KINDS as readonly string[]).includes(w.kind) && w.name) return { kind: w.kind as WorkloadKind, name: w.name };
+    }
+    return undefined;
+  }
+
+  private synthWorkload(cluster: string, namespace: string, kind: WorkloadKind, name: string, labels: Labels, inferred: WorkloadNode['inferred']): string {
+    const key = workloadKey(cluster, namespace, kind, name);
+    this.ensureSynth(key, (): WorkloadNode => {
+      const infra = infraOf(namespace, name, labels);
+      return { kind: 'workload', cluster, namespace, workloadKind: kind, name, labels, label: name, inferred, ...(infra ? { infra } : {}) };
+    });
+    return key;
+  }
+
+  /** A pod seen only in flows: its workload from the flow's `workloads`, else its name's shape. */
+  private flowPod(cluster: string, namespace: string, name: string, ep: FlowEndpoint): EndpointIdentity {
+    const key = podKey(cluster, namespace, name);
+    let wl = this.podWorkload.get(key);
+    if (!wl) {
+      const labels = labelsFromFlow(ep.labels);
+      const declared = this.flowWorkload(ep);
+      const deployment = declared ? undefined : deploymentFromPodName(name);
+      wl = declared
+        ? this.synthWorkload(cluster, namespace, declared.kind, declared.name, labels, 'flow-workloads')
+        : deployment
+          ? this.synthWorkload(cluster, namespace, 'Deployment', deployment, labels, 'pod-name')
+          : this.synthWorkload(cluster, namespace, 'Pod', name, labels, undefined);
+      this.podWorkload.set(key, wl);
+      this.ensureSynth(key, (): PodNode => ({
+        kind: 'pod', cluster, namespace, name, workload: wl!, labels, ips: ep.ip ? [ep.ip] : [], hostNetwork: false,
+        fromFlows: true, label: name,
+      }));
+    }
+    return { key, workloadKey: wl, cluster };
+  }
+
+  /** An endpoint known only by labels (typically a pod of another cluster). */
+  private labelledWorkload(cluster: string, namespace: string, ep: FlowEndpoint): EndpointIdentity | undefined {
+    const labels = labelsFromFlow(ep.labels);
+    const declared = this.flowWorkload(ep);
+    if (declared) {
+      const key = this.synthWorkload(cluster, namespace, declared.kind, declared.name, labels, 'flow-workloads');
+      return { key, workloadKey: key, cluster };
+    }
+    const candidates = this.clusters.get(cluster)?.workloadsByNamespace.get(namespace) ?? [];
+    for (const w of candidates) {
+      if (selectorIsEmpty(w.selector)) continue;
+      if (matchesSelector(labels, w.selector)) {
+        const top = resolveTopWorkload(w, this.owners);
+        const key = workloadKey(cluster, namespace, top.workloadKind, top.name);
+        return { key, workloadKey: key, cluster };
+      }
+    }
+    for (const l of APP_LABELS) {
+      const name = labels[l];
+      if (name) {
+        const key = this.synthWorkload(cluster, namespace, 'Deployment', name, labels, 'labels');
+        return { key, workloadKey: key, cluster };
+      }
+    }
+    return undefined;
+  }
+
+  /** Resolves an address alone, within `cluster` first, then the other clusters. */
+  resolveIp(ip: string, ctx: ResolveContext, cluster = ctx.cluster): EndpointIdentity {
+    const n = normalizeIp(ip);
+    const home = this.clusterOfIp(n, cluster);
+    if (home === undefined) return this.externalIdentity(n);
+    const idx = this.clusters.get(home)!;
+    const holders = idx.podIps.get(n);
+    if (holders) {
+      const pod = pickHolder(holders, ctx.time);
+      if (pod) return this.podIdentity(pod);
+    }
+    const nodeName = idx.nodeIps.get(n);
+    if (nodeName) return this.hostIdentity(home, nodeName);
+    const svc = idx.serviceIps.get(n);
+    if (svc) {
+      const key = serviceKey(svc.cluster, svc.namespace, svc.name);
+      return { key, workloadKey: this.serviceWorkload(svc) ?? key, cluster: home, serviceKey: key };
+    }
+    return this.unknownIdentity(home, n);
+  }
+
+  /** Resolves one end of a flow. */
+  resolveEndpoint(ep: FlowEndpoint, ctx: ResolveContext): EndpointIdentity {
+    const cluster = endpointCluster(ep) ?? ctx.cluster;
+    const id = this.resolveEndpointInner(ep, ctx, cluster);
+    if (ep.service && !id.serviceKey) {
+      const ns = ep.service.namespace || ep.namespace || rawLabel(ep.labels, POD_NAMESPACE_LABEL);
+      if (ns) return { ...id, serviceKey: serviceKey(id.cluster ?? cluster, ns, ep.service.name) };
+    }
+    return id;
+  }
+
+  private resolveEndpointInner(ep: FlowEndpoint, ctx: ResolveContext, cluster: string): EndpointIdentity {
+    const reserved = reservedOf(ep);
+    if (reserved) {
+      switch (reserved) {
+        case 'world':
+          return ep.ip ? this.externalIdentity(normalizeIp(ep.ip)) : this.reservedIdentity(cluster, 'world');
+        case 'host': {
+          const byIp = ep.ip ? this.clusters.get(cluster)?.nodeIps.get(normalizeIp(ep.ip)) : undefined;
+          const node = ep.nodeName ?? byIp ?? observerNode(ctx.observer);
+          return node ? this.hostIdentity(cluster, node) : this.reservedIdentity(cluster, 'host');
+        }
+        case 'remote-node': {
+          const byIp = ep.ip ? this.clusters.get(cluster)?.nodeIps.get(normalizeIp(ep.ip)) : undefined;
+          const node = ep.nodeName ?? byIp;
+          return node ? this.hostIdentity(cluster, node) : this.reservedIdentity(cluster, 'remote-node');
+        }
+        default:
+          return this.reservedIdentity(cluster, reserved);
+      }
+    }
+    const namespace = ep.namespace || rawLabel(ep.labels, POD_NAMESPACE_LABEL);
+    if (ep.podName && namespace) {
+      const pod = this.podByName(cluster, namespace, ep.podName);
+      if (pod) return this.podIdentity(pod);
+      if (ep.ip) {
+        const byIp = this.podByIp(cluster, ep.ip, ctx.time);
+        if (byIp && byIp.name === ep.podName) return this.podIdentity(byIp);
+      }
+      const cacheKey = `p|${cluster}|${namespace}|${ep.podName}`;
+      const cached = this.endpointCache.get(cacheKey);
+      if (cached) return cached;
+      return this.remember(cacheKey, this.flowPod(cluster, namespace, ep.podName, ep));
+    }
+    if (ep.ip) {
+      const byIp = this.resolveIp(ep.ip, ctx, cluster);
+      // A labelled endpoint whose IP we do not know is better named by its labels.
+      if (!(namespace && (byIp.key.startsWith('unknown:') || byIp.key.startsWith('ext:')))) return byIp;
+    }
+    if (namespace) {
+      const cacheKey = `l|${cluster}|${namespace}|${(ep.labels ?? []).join(',')}|${(ep.workloads ?? []).map((w) => `${w.kind}/${w.name}`).join(',')}`;
+      const cached = this.endpointCache.get(cacheKey);
+      if (cached) return cached;
+      const byLabels = this.labelledWorkload(cluster, namespace, ep);
+      if (byLabels) return this.remember(cacheKey, byLabels);
+      if (ep.ip) return this.unknownIdentity(cluster, normalizeIp(ep.ip));
+    }
+    return this.unknownIdentity(cluster, ep.identity !== undefined ? `identity-${ep.identity}` : 'unidentified');
+  }
+}
+
+function observerNode(observer: string | undefined): string | undefined {
+  if (!observer) return undefined;
+  const slash = observer.lastIndexOf('/');
+  return slash >= 0 ? observer.slice(slash + 1) : observer;
+}
+
+/** The cluster prefix of a Hubble Relay `node_name` (`cluster/node`), if any. */
+export function observerCluster(observer: string | undefined): string | undefined {
+  if (!observer) return undefined;
+  const slash = observer.indexOf('/');
+  return slash > 0 ? observer.slice(0, slash) : undefined;
+}
+
+export function createIdentityResolver(inventory?: Inventory): IdentityResolver {
+  const resolver = new IdentityResolver();
+  if (inventory) resolver.addInventory(inventory);
+  return resolver;
+}
