@@ -1,0 +1,214 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type {
+  AdminNetworkPolicyInfo, AdminPeer, AdminPort, AdminRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
+  NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, PodInfo,
+} from '../../../generator/model/index.ts';
+import { createEngine, type Peer, type PolicySnapshot } from '../../../generator/semantics/index.ts';
+import { CLUSTER, node } from './builders.ts';
+import { NaiveEvaluator } from './naive.ts';
+
+const NAMESPACES = ['a', 'b', 'c'];
+const label = fc.constantFrom('app', 'role', 'team');
+const value = fc.constantFrom('x', 'y', 'z');
+
+const labels = fc.dictionary(label, value, { maxKeys: 3 });
+const requirement: fc.Arbitrary<LabelSelectorRequirement> = fc.oneof(
+  fc.record({ key: label, operator: fc.constantFrom('In' as const, 'NotIn' as const), values: fc.uniqueArray(value, { minLength: 1, maxLength: 2 }) }),
+  fc.record({ key: label, operator: fc.constantFrom('Exists' as const, 'DoesNotExist' as const) }),
+);
+const selector: fc.Arbitrary<LabelSelector> = fc.record(
+  { matchLabels: fc.dictionary(label, value, { maxKeys: 2 }), matchExpressions: fc.array(requirement, { maxLength: 2 }) },
+  { requiredKeys: [] },
+);
+const nsSelector: fc.Arbitrary<LabelSelector> = fc.oneof(
+  selector,
+  fc.constantFrom(...NAMESPACES).map((n) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } })),
+);
+const cidr = fc.constantFrom('10.0.0.0/24', '10.0.0.0/28', '10.0.1.0/24', '0.0.0.0/0', '192.168.0.0/16', '8.8.8.0/24');
+const ipBlock = fc.oneof(
+  cidr.map((c) => ({ cidr: c })),
+  fc.constant({ cidr: '10.0.0.0/24', except: ['10.0.0.8/29'] }),
+  fc.constant({ cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '192.168.0.0/16'] }),
+);
+const npPeer: fc.Arbitrary<NetworkPolicyPeer> = fc.oneof(
+  fc.record({ podSelector: selector }),
+  fc.record({ namespaceSelector: nsSelector }),
+  fc.record({ podSelector: selector, namespaceSelector: nsSelector }),
+  fc.record({ ipBlock }),
+);
+const protocol = fc.constantFrom('TCP' as const, 'UDP' as const, 'SCTP' as const);
+const npPort: fc.Arbitrary<NetworkPolicyPort> = fc.oneof(
+  fc.record({ protocol, port: fc.constantFrom(53, 80, 443, 8080, 9090) }, { requiredKeys: ['port'] }),
+  fc.record({ protocol, port: fc.constantFrom(80, 8000), endPort: fc.constantFrom(8080, 9000) }, { requiredKeys: ['port', 'endPort'] }),
+  fc.record({ protocol, port: fc.constantFrom('http', 'dns', 'metrics') }, { requiredKeys: ['port'] }),
+  fc.record({ protocol }),
+);
+const npRule: fc.Arbitrary<NetworkPolicyRule> = fc.record(
+  { peers: fc.array(npPeer, { maxLength: 2 }), ports: fc.array(npPort, { maxLength: 2 }) },
+  { requiredKeys: [] },
+);
+const networkPolicy = (i: number): fc.Arbitrary<NetworkPolicyInfo> =>
+  fc.record(
+    {
+      namespace: fc.constantFrom(...NAMESPACES),
+      podSelector: selector,
+      policyTypes: fc.constantFrom(undefined, ['Ingress' as const], ['Egress' as const], ['Ingress' as const, 'Egress' as const]),
+      ingress: fc.option(fc.array(npRule, { maxLength: 2 }), { nil: undefined }),
+      egress: fc.option(fc.array(npRule, { maxLength: 2 }), { nil: undefined }),
+    },
+  ).map((r) => {
+    const p: NetworkPolicyInfo = { kind: 'NetworkPolicy', cluster: CLUSTER, name: `np${i}`, namespace: r.namespace, podSelector: r.podSelector };
+    return {
+      ...p,
+      ...(r.policyTypes ? { policyTypes: r.policyTypes } : {}),
+      ...(r.ingress ? { ingress: r.ingress } : {}),
+      ...(r.egress ? { egress: r.egress } : {}),
+    };
+  });
+
+const adminPeer: fc.Arbitrary<AdminPeer> = fc.oneof(
+  nsSelector.map((s) => ({ kind: 'namespaces' as const, namespaces: s })),
+  fc.record({ namespaceSelector: nsSelector, podSelector: selector }).map((pods) => ({ kind: 'pods' as const, pods })),
+  fc.array(cidr, { minLength: 1, maxLength: 2 }).map((networks) => ({ kind: 'networks' as const, networks })),
+  selector.map((s) => ({ kind: 'nodes' as const, nodes: s })),
+);
+const adminPort: fc.Arbitrary<AdminPort> = fc.oneof(
+  fc.record({ kind: fc.constant('portNumber' as const), protocol, port: fc.constantFrom(53, 80, 8080) }),
+  fc.record({ kind: fc.constant('portRange' as const), protocol, start: fc.constantFrom(80, 1000), end: fc.constantFrom(8080, 9000) }),
+  fc.record({ kind: fc.constant('namedPort' as const), name: fc.constantFrom('http', 'dns') }),
+);
+const adminRule = (actions: AdminRule['action'][]): fc.Arbitrary<AdminRule> =>
+  fc.record(
+    { name: fc.constant('r'), action: fc.constantFrom(...actions), peers: fc.array(adminPeer, { minLength: 1, maxLength: 2 }), ports: fc.array(adminPort, { minLength: 1, maxLength: 2 }) },
+    { requiredKeys: ['name', 'action', 'peers'] },
+  );
+const subject = fc.oneof(
+  nsSelector.map((namespaces) => ({ namespaces })),
+  fc.record({ namespaceSelector: nsSelector, podSelector: selector }).map((pods) => ({ pods })),
+);
+const adminPolicy = (kind: AdminNetworkPolicyInfo['kind'], name: string, priority?: number): fc.Arbitrary<AdminNetworkPolicyInfo> => {
+  const actions: AdminRule['action'][] = kind === 'AdminNetworkPolicy' ? ['Allow', 'Deny', 'Pass'] : ['Allow', 'Deny'];
+  return fc
+    .record({ subject, ingress: fc.array(adminRule(actions), { maxLength: 3 }), egress: fc.array(adminRule(actions), { maxLength: 3 }) })
+    .map((r) => ({ kind, cluster: CLUSTER, name, ...(priority !== undefined ? { priority } : {}), ...r }));
+};
+
+const containerPort = fc.constantFrom(
+  { name: 'http', containerPort: 80, protocol: 'TCP' as const },
+  { name: 'http', containerPort: 8080, protocol: 'TCP' as const },
+  { name: 'dns', containerPort: 53, protocol: 'UDP' as const },
+  { name: 'dns', containerPort: 53, protocol: 'TCP' as const },
+  { name: 'metrics', containerPort: 9090, protocol: 'TCP' as const },
+  { containerPort: 443, protocol: 'TCP' as const },
+);
+const podArb = (i: number): fc.Arbitrary<PodInfo> =>
+  fc
+    .record({
+      namespace: fc.constantFrom(...NAMESPACES),
+      labels,
+      ports: fc.uniqueArray(containerPort, { maxLength: 3, selector: (p) => `${p.containerPort}/${p.protocol}` }),
+      hostNetwork: fc.boolean().chain((b) => (b ? fc.boolean().map((c) => c && b) : fc.constant(false))),
+      ipLast: fc.integer({ min: 1, max: 20 }),
+      nodeName: fc.constantFrom('n1', 'n2'),
+      owner: fc.constantFrom('web', 'api', undefined),
+    })
+    .map((r) => ({
+      kind: 'Pod' as const,
+      cluster: CLUSTER,
+      namespace: r.namespace,
+      name: `p${i}`,
+      labels: r.labels,
+      ips: r.hostNetwork ? [r.nodeName === 'n1' ? '192.168.0.1' : '192.168.0.2'] : [`10.0.0.${r.ipLast + i * 10}`],
+      hostIPs: [r.nodeName === 'n1' ? '192.168.0.1' : '192.168.0.2'],
+      nodeName: r.nodeName,
+      hostNetwork: r.hostNetwork,
+      privileged: false,
+      ports: r.ports,
+      ...(r.owner ? { owner: { kind: 'Deployment', name: `${r.owner}-${r.namespace}` } } : {}),
+    }));
+
+const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc
+  .record({
+    nsLabels: fc.tuple(labels, labels, labels),
+    podCount: fc.integer({ min: 1, max: 6 }),
+    npCount: fc.integer({ min: 0, max: 4 }),
+    anpCount: fc.integer({ min: 0, max: 2 }),
+    withBanp: fc.boolean(),
+  })
+  .chain((r) =>
+    fc.record({
+      namespaces: fc.constant<NamespaceInfo[]>(NAMESPACES.map((n, i) => ({ kind: 'Namespace', cluster: CLUSTER, name: n, labels: r.nsLabels[i] }))),
+      pods: fc.tuple(...Array.from({ length: r.podCount }, (_, i) => podArb(i))),
+      networkPolicies: r.npCount ? fc.tuple(...Array.from({ length: r.npCount }, (_, i) => networkPolicy(i))) : fc.constant([]),
+      adminNetworkPolicies: fc
+        .tuple(
+          ...Array.from({ length: r.anpCount }, (_, i) => adminPolicy('AdminNetworkPolicy', `anp${i}`, 10 + i * 10)),
+          ...(r.withBanp ? [adminPolicy('BaselineAdminNetworkPolicy', 'default')] : []),
+        )
+        .map((l) => [...l]),
+      nodes: fc.constant([node('n1', ['192.168.0.1'], { zone: 'x' }), node('n2', ['192.168.0.2'], { zone: 'y' })]),
+    }),
+  ) as fc.Arbitrary<PolicySnapshot>;
+
+const EXTERNAL: Peer[] = [
+  { kind: 'ip', ip: '10.0.0.9' },
+  { kind: 'ip', ip: '10.0.1.7' },
+  { kind: 'ip', ip: '8.8.8.8' },
+  { kind: 'ip', ip: '192.168.0.1' },
+];
+
+describe('the engine agrees with the naive reference evaluator', () => {
+  for (const ipBlockMatchesPods of [false, true]) {
+    it(`gives the same connection set for every pair of pods and addresses (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+      fc.assert(
+        fc.property(snapshotArb, (snap) => {
+          const engine = createEngine(snap, { ipBlockMatchesPods });
+          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const grid = naive.grid();
+          const peers: Peer[] = [...snap.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL];
+          for (const src of peers) {
+            for (const dst of peers) {
+              if (src.kind === 'ip' && dst.kind === 'ip') continue;
+              const expected = naive.connections(src, dst, grid).toString();
+              const actual = engine.allowedConnections(src, dst).toString();
+              if (actual !== expected) {
+                throw new Error(`${JSON.stringify(src)} -> ${JSON.stringify(dst)}: engine ${actual}, naive ${expected}`);
+              }
+            }
+          }
+        }),
+        { numRuns: 80, seed: 20261128 },
+      );
+    });
+
+    it(`gives the same single-port verdicts from evaluate (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+      fc.assert(
+        fc.property(snapshotArb, protocol, fc.constantFrom(53, 80, 443, 1000, 8080, 9090), (snap, proto, port) => {
+          const engine = createEngine(snap, { ipBlockMatchesPods });
+          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const peers: Peer[] = [...snap.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL];
+          for (const src of peers) {
+            for (const dst of peers) {
+              if (src.kind === 'ip' && dst.kind === 'ip') continue;
+              expect(engine.evaluate({ src, dst, protocol: proto, port }).allowed).toBe(naive.allowed(src, dst, proto, port));
+            }
+          }
+        }),
+        { numRuns: 60, seed: 7 },
+      );
+    });
+
+    it(`produces the same workload-level map (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+      fc.assert(
+        fc.property(snapshotArb, (snap) => {
+          const engine = createEngine(snap, { ipBlockMatchesPods });
+          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const actual = engine.connectivityMap().map((r) => `${r.src} => ${r.dst} : ${r.conn}`).sort();
+          expect(actual).toEqual(naive.mapLines());
+        }),
+        { numRuns: 50, seed: 42 },
+      );
+    });
+  }
+});

@@ -1,0 +1,261 @@
+/**
+ * A deliberately naive reference evaluator: one pod pair and one port at a time, straight
+ * from the specification text, with no grouping, no interval sets and no caching. The
+ * property tests require the real engine to agree with it exactly.
+ *
+ * "Every port" is enumerated on the boundary grid: the ports where a verdict can change
+ * (every port, endPort+1 and container port the input mentions, and 1). Between two
+ * consecutive grid points every verdict is the same, so this is exhaustive.
+ */
+import type {
+  AdminNetworkPolicyInfo, AdminPeer, AdminPort, LabelSelector, Labels, NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, PodInfo, Protocol,
+} from '../../../generator/model/index.ts';
+import { matchesSelector } from '../../../generator/selectors/index.ts';
+import {
+  cidrContains, ConnectionSet, formatRange, intToIpv4, parseIpv4Cidr, partitionIpv4, topLevelOwner, validatePolicies,
+  type PolicySnapshot, type Peer,
+} from '../../../generator/semantics/index.ts';
+
+const PROTOCOLS: Protocol[] = ['SCTP', 'TCP', 'UDP'];
+
+export interface NaiveOptions {
+  ipBlockMatchesPods?: boolean;
+}
+
+export class NaiveEvaluator {
+  private readonly invalid: Set<string>;
+  constructor(readonly snap: PolicySnapshot, readonly opts: NaiveOptions = {}) {
+    // Same rule as the engine: objects with validation errors are left out (duplicate
+    // priorities and a second BANP excepted: those are kept, in name order).
+    this.invalid = new Set(
+      validatePolicies(snap)
+        .errors.filter((e) => !/is shared with|more than once/.test(e.message))
+        .map((e) => e.location?.object ?? ''),
+    );
+  }
+
+  private nsLabels(cluster: string, namespace: string): Labels {
+    const ns = this.snap.namespaces.find((n) => n.cluster === cluster && n.name === namespace);
+    return { ...(ns?.labels ?? {}), 'kubernetes.io/metadata.name': namespace };
+  }
+
+  private nodeOfIp(ip: string) {
+    return (this.snap.nodes ?? []).find((n) => n.addresses.includes(ip));
+  }
+
+  private ipsOf(p: Peer): string[] {
+    if (p.kind === 'ip') return [p.ip];
+    return p.pod.hostNetwork ? [...p.pod.ips, ...p.pod.hostIPs] : [...p.pod.ips];
+  }
+
+  private isNodeTraffic(p: Peer): boolean {
+    return p.kind === 'ip' || p.pod.hostNetwork;
+  }
+
+  private selectablePod(p: Peer, cluster: string): PodInfo | undefined {
+    return p.kind === 'pod' && !p.pod.hostNetwork && p.pod.cluster === cluster ? p.pod : undefined;
+  }
+
+  private npPeerMatches(peer: NetworkPolicyPeer, pol: NetworkPolicyInfo, other: Peer): boolean {
+    if (peer.ipBlock) {
+      if (!this.isNodeTraffic(other) && !this.opts.ipBlockMatchesPods) return false;
+      return this.ipsOf(other).some(
+        (ip) => cidrContains(peer.ipBlock!.cidr, ip) && !(peer.ipBlock!.except ?? []).some((e) => cidrContains(e, ip)),
+      );
+    }
+    const pod = this.selectablePod(other, pol.cluster);
+    if (!pod) return false;
+    if (peer.namespaceSelector) {
+      if (!matchesSelector(peer.namespaceSelector, this.nsLabels(pod.cluster, pod.namespace))) return false;
+    } else if (pod.namespace !== pol.namespace) return false;
+    return !peer.podSelector || matchesSelector(peer.podSelector, pod.labels);
+  }
+
+  private npPortMatches(ports: readonly NetworkPolicyPort[] | undefined, dst: Peer, protocol: Protocol, port: number): boolean {
+    if (!ports || ports.length === 0) return true;
+    return ports.some((p) => {
+      const proto = p.protocol ?? 'TCP';
+      if (proto !== protocol) return false;
+      if (p.port === undefined) return true;
+      if (typeof p.port === 'number') return port >= p.port && port <= (p.endPort ?? p.port);
+      if (dst.kind !== 'pod') return false;
+      return dst.pod.ports.some((c) => c.name === p.port && c.protocol === protocol && c.containerPort === port);
+    });
+  }
+
+  private policyTypes(pol: NetworkPolicyInfo): { ingress: boolean; egress: boolean } {
+    if (pol.policyTypes && pol.policyTypes.length) return { ingress: pol.policyTypes.includes('Ingress'), egress: pol.policyTypes.includes('Egress') };
+    return { ingress: true, egress: !!pol.egress && pol.egress.length > 0 };
+  }
+
+  private adminSelects(a: AdminNetworkPolicyInfo, pod: PodInfo): boolean {
+    if (pod.hostNetwork || pod.cluster !== a.cluster) return false;
+    const nsl = this.nsLabels(pod.cluster, pod.namespace);
+    if (a.subject.namespaces) return matchesSelector(a.subject.namespaces, nsl);
+    return matchesSelector(a.subject.pods!.namespaceSelector, nsl) && matchesSelector(a.subject.pods!.podSelector, pod.labels);
+  }
+
+  private adminPeerMatches(peer: AdminPeer, a: AdminNetworkPolicyInfo, other: Peer): boolean {
+    if (peer.kind === 'networks') return this.ipsOf(other).some((ip) => peer.networks.some((c) => cidrContains(c, ip)));
+    if (peer.kind === 'nodes') {
+      if (!this.isNodeTraffic(other)) return false;
+      const nodeName = other.kind === 'pod' ? other.pod.nodeName : this.nodeOfIp(other.ip)?.name;
+      const cluster = other.kind === 'pod' ? other.pod.cluster : this.nodeOfIp(other.ip)?.cluster;
+      const n = (this.snap.nodes ?? []).find((x) => x.name === nodeName && x.cluster === cluster);
+      return !!n && n.cluster === a.cluster && matchesSelector(peer.nodes, n.labels);
+    }
+    const pod = this.selectablePod(other, a.cluster);
+    if (!pod) return false;
+    const nsl = this.nsLabels(pod.cluster, pod.namespace);
+    if (peer.kind === 'namespaces') return matchesSelector(peer.namespaces, nsl);
+    return matchesSelector(peer.pods.namespaceSelector, nsl) && matchesSelector(peer.pods.podSelector, pod.labels);
+  }
+
+  private adminPortMatches(ports: readonly AdminPort[] | undefined, dst: Peer, protocol: Protocol, port: number): boolean {
+    if (!ports || ports.length === 0) return true;
+    return ports.some((p) => {
+      if (p.kind === 'portNumber') return p.protocol === protocol && p.port === port;
+      if (p.kind === 'portRange') return p.protocol === protocol && port >= p.start && port <= p.end;
+      return dst.kind === 'pod' && dst.pod.ports.some((c) => c.name === p.name && c.protocol === protocol && c.containerPort === port);
+    });
+  }
+
+  /** One direction, one port. `subject` is the pod the policies select, `other` the far end. */
+  private directionAllowed(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
+    if (subject.kind !== 'pod' || subject.pod.hostNetwork) return true;
+    const pod = subject.pod;
+    if (dir === 'ingress' && this.isNodeTraffic(other)) {
+      const otherNode = other.kind === 'pod' ? other.pod.nodeName : this.nodeOfIp(other.ip)?.name;
+      const otherCluster = other.kind === 'pod' ? other.pod.cluster : this.nodeOfIp(other.ip)?.cluster;
+      if (otherNode && otherNode === pod.nodeName && otherCluster === pod.cluster) return true;
+    }
+    const admins = this.snap.adminNetworkPolicies.filter((a) => !this.invalid.has(`${a.cluster}/${a.kind}/${a.name}`));
+    const anps = admins
+      .filter((a) => a.kind === 'AdminNetworkPolicy' && a.cluster === pod.cluster)
+      .sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    for (const a of anps) {
+      if (!this.adminSelects(a, pod)) continue;
+      for (const r of a[dir]) {
+        if (r.peers.some((p) => this.adminPeerMatches(p, a, other)) && this.adminPortMatches(r.ports, dst, protocol, port)) {
+          if (r.action === 'Allow') return true;
+          if (r.action === 'Deny') return false;
+          return this.afterAdmin(pod, other, dir, dst, protocol, port, admins); // Pass
+        }
+      }
+    }
+    return this.afterAdmin(pod, other, dir, dst, protocol, port, admins);
+  }
+
+  private afterAdmin(pod: PodInfo, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number, admins: AdminNetworkPolicyInfo[]): boolean {
+    const nps = this.snap.networkPolicies.filter(
+      (p) =>
+        !this.invalid.has(`${p.cluster}/${p.namespace}/NetworkPolicy/${p.name}`) &&
+        p.cluster === pod.cluster && p.namespace === pod.namespace && !pod.hostNetwork && matchesSelector(p.podSelector, pod.labels) &&
+        this.policyTypes(p)[dir],
+    );
+    if (nps.length > 0) {
+      return nps.some((p) =>
+        (p[dir] ?? []).some(
+          (r) => (!r.peers || r.peers.length === 0 || r.peers.some((peer) => this.npPeerMatches(peer, p, other))) && this.npPortMatches(r.ports, dst, protocol, port),
+        ),
+      );
+    }
+    const b = admins.filter((a) => a.kind === 'BaselineAdminNetworkPolicy' && a.cluster === pod.cluster).sort((x, y) => (x.name < y.name ? -1 : 1))[0];
+    if (b && this.adminSelects(b, pod)) {
+      for (const r of b[dir]) {
+        if (r.peers.some((p) => this.adminPeerMatches(p, b, other)) && this.adminPortMatches(r.ports, dst, protocol, port)) return r.action === 'Allow';
+      }
+    }
+    return true;
+  }
+
+  allowed(src: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
+    if (src.kind === 'pod' && dst.kind === 'pod' && src.pod.cluster === dst.pod.cluster && src.pod.namespace === dst.pod.namespace && src.pod.name === dst.pod.name) return true;
+    return this.directionAllowed(src, dst, 'egress', dst, protocol, port) && this.directionAllowed(dst, src, 'ingress', dst, protocol, port);
+  }
+
+  /** The ports where a verdict can change. */
+  grid(): number[] {
+    const pts = new Set<number>([1]);
+    const add = (a: number, b: number = a): void => {
+      pts.add(a);
+      if (b + 1 <= 65535) pts.add(b + 1);
+    };
+    for (const p of this.snap.pods) for (const c of p.ports) add(c.containerPort);
+    for (const p of this.snap.networkPolicies) {
+      for (const r of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
+        for (const x of r.ports ?? []) if (typeof x.port === 'number') add(x.port, x.endPort ?? x.port);
+      }
+    }
+    for (const a of this.snap.adminNetworkPolicies) {
+      for (const r of [...a.ingress, ...a.egress]) {
+        for (const x of r.ports ?? []) {
+          if (x.kind === 'portNumber') add(x.port);
+          if (x.kind === 'portRange') add(x.start, x.end);
+        }
+      }
+    }
+    return [...pts].filter((p) => p >= 1 && p <= 65535).sort((a, b) => a - b);
+  }
+
+  connections(src: Peer, dst: Peer, grid = this.grid()): ConnectionSet {
+    let out = ConnectionSet.NONE;
+    for (const protocol of PROTOCOLS) {
+      for (let i = 0; i < grid.length; i++) {
+        if (this.allowed(src, dst, protocol, grid[i])) {
+          out = out.union(ConnectionSet.of(protocol, grid[i], i + 1 < grid.length ? grid[i + 1] - 1 : 65535));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The external IPv4 ranges: 0.0.0.0/0 cut at every CIDR the (valid) policies mention. */
+  ranges(): { start: number; end: number }[] {
+    const cidrs: string[] = [];
+    for (const p of this.snap.networkPolicies) {
+      if (this.invalid.has(`${p.cluster}/${p.namespace}/NetworkPolicy/${p.name}`)) continue;
+      for (const r of [...(p.ingress ?? []), ...(p.egress ?? [])]) {
+        for (const peer of r.peers ?? []) if (peer.ipBlock) cidrs.push(peer.ipBlock.cidr, ...(peer.ipBlock.except ?? []));
+      }
+    }
+    for (const a of this.snap.adminNetworkPolicies) {
+      if (this.invalid.has(`${a.cluster}/${a.kind}/${a.name}`)) continue;
+      for (const r of [...a.ingress, ...a.egress]) for (const peer of r.peers) if (peer.kind === 'networks') cidrs.push(...peer.networks);
+    }
+    const parsed = cidrs.map(parseIpv4Cidr).filter((r): r is { start: number; end: number } => !!r);
+    return parsed.length ? partitionIpv4(parsed) : [{ start: 0, end: 0xffffffff }];
+  }
+
+  /** Workload-level map as `SRC => DST : CONN` lines, sorted. */
+  mapLines(): string[] {
+    const grid = this.grid();
+    const withCluster = new Set(this.snap.pods.map((p) => p.cluster)).size > 1;
+    const wl = (p: PodInfo): string => {
+      const o = topLevelOwner(p);
+      return `${withCluster ? `${p.cluster}/` : ''}${p.namespace}/${o.name}[${o.kind}]`;
+    };
+    const acc = new Map<string, ConnectionSet>();
+    const add = (s: string, d: string, c: ConnectionSet): void => {
+      if (s === d || c.isEmpty()) return;
+      const k = `${s}\u0000${d}`;
+      acc.set(k, (acc.get(k) ?? ConnectionSet.NONE).union(c));
+    };
+    for (const a of this.snap.pods) {
+      for (const b of this.snap.pods) {
+        if (a === b) continue;
+        add(wl(a), wl(b), this.connections({ kind: 'pod', pod: a }, { kind: 'pod', pod: b }, grid));
+      }
+    }
+    for (const r of this.ranges()) {
+      const ip: Peer = { kind: 'ip', ip: intToIpv4(r.start) };
+      for (const p of this.snap.pods) {
+        add(wl(p), formatRange(r), this.connections({ kind: 'pod', pod: p }, ip, grid));
+        add(formatRange(r), wl(p), this.connections(ip, { kind: 'pod', pod: p }, grid));
+      }
+    }
+    return [...acc].map(([k, c]) => `${k.replace('\u0000', ' => ')} : ${c.toString()}`).sort();
+  }
+}
+
+export type { LabelSelector };
