@@ -219,9 +219,11 @@ export class GraphBuilder {
 
   private aggregate(s: string, d: string, src: EndpointIdentity, dst: EndpointIdentity, r: FlowRecord, level: 'workload' | 'pod'): void {
     const key = level === 'pod' ? podEdgeKey(s, d, r.protocol, r.port) : flowEdgeKey(s, d, r.protocol, r.port);
-    const count = r.count > 0 ? r.count : 1;
+    // Parsers send a DNS answer as a record of count 0 when its request was already counted.
+    let count = r.count >= 0 ? r.count : 1;
     let edge = this.graph.hasEdge(key) ? this.graph.getEdgeAttributes(key) : undefined;
     if (!edge) {
+      if (count === 0) count = 1;
       this.ensureNode(s);
       this.ensureNode(d);
       if (dst.serviceKey) this.ensureNode(dst.serviceKey);
@@ -233,8 +235,8 @@ export class GraphBuilder {
       this.graph.addDirectedEdgeWithKey(key, s, d, edge);
     }
     edge.count += count;
-    edge.verdicts[r.verdict] = (edge.verdicts[r.verdict] ?? 0) + count;
-    if (r.dropReason) {
+    if (count > 0) edge.verdicts[r.verdict] = (edge.verdicts[r.verdict] ?? 0) + count;
+    if (r.dropReason && count > 0) {
       const reasons = edge.dropReasons ?? (edge.dropReasons = {});
       reasons[r.dropReason] = (reasons[r.dropReason] ?? 0) + count;
     }

@@ -189,6 +189,12 @@ export class IdentityResolver {
   private readonly fqdnsByIp = new Map<string, string[]>();
   private readonly endpointCache = new Map<string, EndpointIdentity>();
   private readonly inClusterCache = new Map<string, string | null>();
+  /**
+   * Workloads learnt from endpoints that had a pod name, by their label set and by their Cilium
+   * identity (same labels, same identity): a label-only endpoint of the same pods lands on them.
+   */
+  private readonly workloadByLabels = new Map<string, string>();
+  private readonly workloadByIdentity = new Map<string, string>();
 
   addInventory(inv: Inventory): void {
     this.endpointCache.clear();
@@ -456,6 +462,18 @@ export class IdentityResolver {
     return { key, workloadKey: wl, cluster };
   }
 
+  private learnWorkload(cluster: string, namespace: string, ep: FlowEndpoint, wl: string): void {
+    if (ep.labels && ep.labels.length > 0) {
+      const k = labelSetKey(cluster, namespace, ep.labels);
+      if (!this.workloadByLabels.has(k)) this.workloadByLabels.set(k, wl);
+    }
+    // Identities below 256 are reserved; above they name one label set in one cluster.
+    if (ep.identity !== undefined && ep.identity >= 256) {
+      const k = `${cluster}|${ep.identity}`;
+      if (!this.workloadByIdentity.has(k)) this.workloadByIdentity.set(k, wl);
+    }
+  }
+
   /** An endpoint known only by labels (typically a pod of another cluster). */
   private labelledWorkload(cluster: string, namespace: string, ep: FlowEndpoint): EndpointIdentity | undefined {
     const labels = labelsFromFlow(ep.labels);
@@ -464,6 +482,9 @@ export class IdentityResolver {
       const key = this.synthWorkload(cluster, namespace, declared.kind, declared.name, labels, 'flow-workloads');
       return { key, workloadKey: key, cluster };
     }
+    const seen = (ep.labels && ep.labels.length > 0 ? this.workloadByLabels.get(labelSetKey(cluster, namespace, ep.labels)) : undefined)
+      ?? (ep.identity !== undefined && ep.identity >= 256 ? this.workloadByIdentity.get(`${cluster}|${ep.identity}`) : undefined);
+    if (seen) return { key: seen, workloadKey: seen, cluster };
     const candidates = this.clusters.get(cluster)?.workloadsByNamespace.get(namespace) ?? [];
     for (const w of candidates) {
       if (selectorIsEmpty(w.selector)) continue;
@@ -537,16 +558,13 @@ export class IdentityResolver {
     }
     const namespace = ep.namespace || rawLabel(ep.labels, POD_NAMESPACE_LABEL);
     if (ep.podName && namespace) {
-      const pod = this.podByName(cluster, namespace, ep.podName);
-      if (pod) return this.podIdentity(pod);
-      if (ep.ip) {
-        const byIp = this.podByIp(cluster, ep.ip, ctx.time);
-        if (byIp && byIp.name === ep.podName) return this.podIdentity(byIp);
-      }
       const cacheKey = `p|${cluster}|${namespace}|${ep.podName}`;
       const cached = this.endpointCache.get(cacheKey);
       if (cached) return cached;
-      return this.remember(cacheKey, this.flowPod(cluster, namespace, ep.podName, ep));
+      const pod = this.podByName(cluster, namespace, ep.podName);
+      const id = pod ? this.podIdentity(pod) : this.flowPod(cluster, namespace, ep.podName, ep);
+      this.learnWorkload(cluster, namespace, ep, id.workloadKey);
+      return this.remember(cacheKey, id);
     }
     if (ep.ip) {
       const byIp = this.resolveIp(ep.ip, ctx, cluster);
@@ -563,6 +581,11 @@ export class IdentityResolver {
     }
     return this.unknownIdentity(cluster, ep.identity !== undefined ? `identity-${ep.identity}` : 'unidentified');
   }
+}
+
+function labelSetKey(cluster: string, namespace: string, raw: readonly string[]): string {
+  const labels = labelsFromFlow(raw);
+  return `${cluster}|${namespace}|${Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',')}`;
 }
 
 function observerNode(observer: string | undefined): string | undefined {
