@@ -1,0 +1,10 @@
+export { createApp } from './app.ts';
+export type { AppDeps } from './app.ts';
+export { AppState } from './state.ts';
+export type { AppStateOptions, DeltaEntry, GraphBuilderLike, Timers } from './state.ts';
+export type { AnalysisProviders } from './providers.ts';
+export { HttpError } from './errors.ts';
+export { generateToken, isLoopbackHost, looksLikePath, CSP_DIRECTIVES } from './security.ts';
+export { graphView, parseGraphQuery, projectEdges } from './view.ts';
+export { metricsText } from './routes/health.ts';
+export { projectDelta } from './routes/events.ts';

@@ -1,0 +1,118 @@
+/**
+ * GET /events: Server-Sent Events carrying graph deltas projected at the client's level and
+ * filters. Deltas are batched by AppState.flush (at most every 500 ms by default); a client
+ * that reconnects with Last-Event-ID gets what it missed, or `reset` when the log no longer
+ * reaches back that far.
+ */
+import { Router } from 'express';
+import type { Response } from 'express';
+import type { ApiNode, GraphDelta, ResetEvent } from '../api-types.ts';
+import { badRequest } from '../errors.ts';
+import type { AppState, DeltaEntry, Timers } from '../state.ts';
+import { parseGraphQuery, podCounts, projectEdges, projectKey, toApiNode } from '../view.ts';
+import type { GraphFilters } from '../view.ts';
+
+export interface EventsOptions {
+  /** Comment line every N ms so proxies keep the stream open. Default 15 s. */
+  readonly heartbeatMs?: number;
+  readonly timers?: Timers;
+}
+
+/** Builds the delta a client with these filters sees for some log entries (empty when nothing of it is visible). */
+export function projectDelta(state: AppState, f: GraphFilters, entries: readonly DeltaEntry[]): GraphDelta | undefined {
+  if (entries.length === 0) return undefined;
+  const changed = new Set<string>();
+  const newNodes = new Set<string>();
+  for (const e of entries) {
+    e.edges.forEach((k) => changed.add(k));
+    e.nodes.forEach((k) => newNodes.add(k));
+  }
+  const g = state.graph;
+  const { edges } = projectEdges(state, f);
+  const out = [...edges.values()].filter((e) => e.parts.some((p) => changed.has(p))).map(({ parts: _p, ...e }) => e);
+  const nodeKeys = new Set<string>();
+  for (const e of out) {
+    nodeKeys.add(e.source);
+    nodeKeys.add(e.target);
+  }
+  for (const k of newNodes) {
+    if (!g.hasNode(k)) continue;
+    const p = projectKey(g, k, f.level);
+    if (p === k && g.getNodeAttributes(k).kind === f.level) {
+      const a = g.getNodeAttributes(k) as { cluster?: string; namespace?: string };
+      if (f.clusters && (!a.cluster || !f.clusters.has(a.cluster))) continue;
+      if (f.namespaces && (!a.namespace || !f.namespaces.has(a.namespace))) continue;
+      nodeKeys.add(k);
+    }
+  }
+  const last = entries[entries.length - 1];
+  if (out.length === 0 && nodeKeys.size === 0) return undefined;
+  const pods = podCounts(g);
+  const nodes: ApiNode[] = [...nodeKeys].sort().map((k) => toApiNode(g, k, pods));
+  return { seq: last.seq, time: last.time, nodes, edges: out, removedEdges: [], removedNodes: [] };
+}
+
+function send(res: Response, event: string, data: unknown, id?: number): void {
+  res.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+export function eventsRoutes(state: AppState, options: EventsOptions = {}): { router: Router; clients: () => number } {
+  const r = Router();
+  let clients = 0;
+  const timers: Timers = options.timers ?? { setInterval: (f, ms) => setInterval(f, ms), clearInterval: (h) => clearInterval(h as NodeJS.Timeout) };
+
+  r.get('/events', (req, res) => {
+    const query = { ...(req.query as Record<string, unknown>) };
+    const filters = parseGraphQuery(query, state.now());
+    const rawLast = req.get('last-event-id') ?? (typeof query.lastEventId === 'string' ? query.lastEventId : undefined);
+    let lastSeq: number | undefined;
+    if (rawLast !== undefined && rawLast !== '') {
+      if (!/^\d{1,15}$/.test(rawLast)) throw badRequest('Last-Event-ID (or lastEventId) must be a delta sequence number from a previous event.');
+      lastSeq = Number(rawLast);
+    }
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write(`retry: 3000\n: netatlas events, seq ${state.seq}\n\n`);
+    clients++;
+
+    if (lastSeq !== undefined) {
+      const missed = state.deltasSince(lastSeq);
+      if (missed === undefined) {
+        const reset: ResetEvent = { seq: state.seq, reason: `Last-Event-ID ${lastSeq} is older than the delta log: refetch /api/v1/graph.` };
+        send(res, 'reset', reset, state.seq);
+      } else {
+        for (const entry of missed) {
+          const d = projectDelta(state, filters, [entry]);
+          if (d) send(res, 'delta', d, d.seq);
+        }
+      }
+    }
+
+    const offDelta = state.onDelta((entry) => {
+      const d = projectDelta(state, filters, [entry]);
+      if (d) send(res, 'delta', d, d.seq);
+    });
+    const offSources = state.onSourcesChanged(() => send(res, 'sources', state.sourceStatuses()));
+    const heartbeat = timers.setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
+    (heartbeat as { unref?: () => void })?.unref?.();
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      clients--;
+      offDelta();
+      offSources();
+      timers.clearInterval(heartbeat);
+    };
+    req.on('close', close);
+    res.on('close', close);
+    res.on('error', close);
+  });
+
+  return { router: r, clients: () => clients };
+}

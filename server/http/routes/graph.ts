@@ -1,0 +1,197 @@
+/** GET /clusters, /graph, /nodes/:key, /edges/:key, /policies. */
+import { Router } from 'express';
+import type { Request } from 'express';
+import type { Level } from '../../../generator/model/index.ts';
+import type {
+  ClusterStatus, ClustersResponse, EdgeDetailResponse, NodeDetailResponse, PoliciesResponse, SourceState,
+} from '../api-types.ts';
+import { badRequest, notFound } from '../errors.ts';
+import { allPolicies, policiesSelectingByLabels } from '../policies.ts';
+import type { AnalysisProviders } from '../providers.ts';
+import type { AppState } from '../state.ts';
+import { graphView, levelOfKey, parseGraphQuery, podCounts, projectEdges, toApiNode } from '../view.ts';
+import type { GraphFilters } from '../view.ts';
+
+const STATE_RANK: Record<SourceState, number> = { connected: 0, done: 0, starting: 1, stale: 2, error: 3 };
+
+function keyParam(req: Request, what: string): string {
+  const raw = (req.params as Record<string, string | string[]>).key;
+  const key = Array.isArray(raw) ? raw.join('/') : raw;
+  if (!key || key.length > 2048) throw badRequest(`${what} key is missing or longer than 2048 characters.`);
+  return key;
+}
+
+function noQuery(req: Request, allowed: readonly string[] = []): void {
+  for (const k of Object.keys(req.query)) {
+    if (!allowed.includes(k)) throw badRequest(`unknown parameter "${k}"${allowed.length ? `: expected ${allowed.join(', ')}` : ': this route takes none'}.`);
+  }
+}
+
+export function clustersResponse(state: AppState): ClustersResponse {
+  const sources = state.sourceStatuses();
+  const names = new Set<string>([...state.inventories.keys()]);
+  for (const s of sources) if (s.cluster) names.add(s.cluster);
+  state.graph.forEachNode((_k, a) => { if (a.kind === 'cluster') names.add(a.cluster); });
+  const clusters: ClusterStatus[] = [...names].sort().map((name) => {
+    const inv = state.inventories.get(name);
+    const own = sources.filter((s) => s.cluster === name);
+    const worst = own.reduce<SourceState>((w, s) => (STATE_RANK[s.state] > STATE_RANK[w] ? s.state : w), 'connected');
+    return {
+      name,
+      state: worst,
+      counts: {
+        namespaces: inv?.namespaces.length ?? 0,
+        workloads: inv?.workloads.filter((w) => !w.owner).length ?? 0,
+        pods: inv?.pods.length ?? 0,
+        services: inv?.services.length ?? 0,
+        networkPolicies: inv?.networkPolicies.length ?? 0,
+      },
+      sources: own,
+    };
+  });
+  return { clusters, sources };
+}
+
+export function graphRoutes(state: AppState, providers: AnalysisProviders): Router {
+  const r = Router();
+
+  r.get('/clusters', (req, res) => {
+    noQuery(req);
+    res.json(clustersResponse(state));
+  });
+
+  r.get('/graph', (req, res) => {
+    const filters = parseGraphQuery(req.query as Record<string, unknown>, state.now());
+    if (req.query.lastEventId !== undefined) throw badRequest('unknown parameter "lastEventId" (only /events takes it).');
+    res.json(graphView(state, filters));
+  });
+
+  r.get('/nodes/*key', (req, res) => {
+    noQuery(req);
+    const key = keyParam(req, 'node');
+    const g = state.graph;
+    if (!g.hasNode(key)) throw notFound(`no node ${JSON.stringify(key)}: take keys from /api/v1/graph.`);
+    const level = levelOfKey(g, key);
+    const { edges } = projectEdges(state, { level, hideInfra: false });
+    const pods = podCounts(g);
+    const inEdges = [...edges.values()].filter((e) => e.target === key).map(({ parts: _p, ...e }) => e);
+    const outEdges = [...edges.values()].filter((e) => e.source === key).map(({ parts: _p, ...e }) => e);
+    const a = g.getNodeAttributes(key);
+    const podNodes: string[] = [];
+    g.forEachNode((k, p) => {
+      if (p.kind !== 'pod') return;
+      if (p.workload === key || (a.kind === 'namespace' && p.cluster === a.cluster && p.namespace === a.namespace)) podNodes.push(k);
+    });
+    const body: NodeDetailResponse = {
+      node: toApiNode(g, key, pods),
+      ...annotationsAndOwner(state, key),
+      pods: podNodes.sort().slice(0, 500).map((k) => toApiNode(g, k)),
+      inEdges,
+      outEdges,
+      policies: providers.policiesSelecting ? providers.policiesSelecting(state, key) : policiesSelectingByLabels(state, key),
+      findings: providers.findings ? providers.findings(state).filter((f) => f.subjects.includes(key)) : [],
+    };
+    res.json(body);
+  });
+
+  r.get('/edges/*key', (req, res) => {
+    noQuery(req);
+    const key = keyParam(req, 'edge');
+    const m = /^(.+)->(.+)\|([A-Za-z0-9]+)\|(\d+|-)$/.exec(key);
+    if (!m) throw badRequest(`edge key ${JSON.stringify(key.slice(0, 128))} is malformed: expected "source->target|PROTOCOL|port" as in /api/v1/graph.`);
+    const g = state.graph;
+    const level: Level = g.hasNode(m[1]) ? levelOfKey(g, m[1]) : 'workload';
+    const tryLevels: Level[] = [level, 'workload', 'pod', 'namespace', 'cluster'];
+    let found: (ReturnType<typeof projectEdges>['edges'] extends Map<string, infer V> ? V : never) | undefined;
+    let foundLevel: Level = level;
+    for (const lv of tryLevels) {
+      const filters: GraphFilters = { level: lv, hideInfra: false };
+      found = projectEdges(state, filters).edges.get(key);
+      if (found) { foundLevel = lv; break; }
+    }
+    if (!found) throw notFound(`no edge ${JSON.stringify(key.slice(0, 256))}: take keys from /api/v1/graph.`);
+    const { parts, ...edge } = found;
+    const partEdges = parts.filter((k) => g.hasEdge(k)).map((k) => {
+      const a = g.getEdgeAttributes(k);
+      return {
+        key: k, source: a.source, target: a.destination, protocol: a.protocol, ...(a.port !== undefined ? { port: a.port } : {}),
+        count: a.count, verdicts: { ...a.verdicts }, firstSeen: a.firstSeen, lastSeen: a.lastSeen, interCluster: a.interCluster,
+        ...(a.service ? { service: a.service } : {}), ...(a.servicePort !== undefined ? { servicePort: a.servicePort } : {}),
+      };
+    });
+    let samples = parts.flatMap((k) => state.samplesFor(k));
+    if (samples.length === 0) samples = heuristicSamples(state, edge.protocol, edge.port, parts);
+    samples.sort((x, y) => y.time - x.time);
+    const body: EdgeDetailResponse = {
+      edge,
+      sourceNode: toApiNode(g, edge.source),
+      targetNode: toApiNode(g, edge.target),
+      parts: foundLevel === 'pod' ? [] : partEdges,
+      samples: samples.slice(0, 20),
+      explanation: providers.explainEdge ? providers.explainEdge(state, edge) : null,
+    };
+    res.json(body);
+  });
+
+  r.get('/policies', (req, res) => {
+    noQuery(req, ['cluster', 'namespace']);
+    const cluster = typeof req.query.cluster === 'string' ? req.query.cluster : undefined;
+    const namespace = typeof req.query.namespace === 'string' ? req.query.namespace : undefined;
+    if ((req.query.cluster !== undefined && !cluster) || (req.query.namespace !== undefined && !namespace)) {
+      throw badRequest('parameters "cluster" and "namespace" must be given once.');
+    }
+    const body: PoliciesResponse = {
+      policies: allPolicies(state).filter((p) => (!cluster || p.cluster === cluster) && (!namespace || p.namespace === namespace)),
+    };
+    res.json(body);
+  });
+
+  return r;
+}
+
+function annotationsAndOwner(state: AppState, key: string): Pick<NodeDetailResponse, 'annotations' | 'owner'> {
+  const g = state.graph;
+  const a = g.getNodeAttributes(key);
+  if (a.kind !== 'pod' && a.kind !== 'workload') return {};
+  const inv = state.inventories.get(a.cluster);
+  if (!inv) return {};
+  const obj = a.kind === 'pod'
+    ? inv.pods.find((p) => p.namespace === a.namespace && p.name === a.name)
+    : inv.workloads.find((w) => w.namespace === a.namespace && w.name === a.name && w.workloadKind === a.workloadKind);
+  if (!obj) return {};
+  return {
+    ...(obj.annotations ? { annotations: { ...obj.annotations } } : {}),
+    ...(obj.owner ? { owner: { kind: obj.owner.kind, name: obj.owner.name } } : {}),
+  };
+}
+
+/** Samples from the recent-record ring that match an edge's protocol/port and its pods or IPs. */
+function heuristicSamples(state: AppState, protocol: string, port: number | undefined, parts: readonly string[]) {
+  const g = state.graph;
+  const ends = new Set<string>();
+  const ips = new Set<string>();
+  for (const k of parts) {
+    if (!g.hasEdge(k)) continue;
+    for (const n of [g.source(k), g.target(k)]) {
+      const a = g.getNodeAttributes(n);
+      if (a.kind === 'pod') { ends.add(`${a.namespace}/${a.name}`); a.ips.forEach((ip) => ips.add(ip)); }
+      if (a.kind === 'workload') ends.add(`${a.namespace}/${a.name}`);
+      if (a.kind === 'external' || a.kind === 'unknown') ips.add(a.ip);
+    }
+  }
+  const matchesEnd = (e: { namespace?: string; podName?: string; ip?: string; workloads?: readonly { name: string }[] }): boolean =>
+    (!!e.ip && ips.has(e.ip)) || (!!e.podName && ends.has(`${e.namespace}/${e.podName}`)) ||
+    (e.workloads ?? []).some((w) => ends.has(`${e.namespace}/${w.name}`)) ||
+    (!!e.podName && [...ends].some((x) => x.startsWith(`${e.namespace}/`) && e.podName!.startsWith(x.slice(x.indexOf('/') + 1) + '-')));
+  return state.recent()
+    .filter((r) => r.protocol === protocol && r.port === port && matchesEnd(r.source) && matchesEnd(r.destination))
+    .slice(-20)
+    .map((r) => ({
+      time: r.time, verdict: r.verdict, protocol: r.protocol,
+      ...(r.source.ip ? { sourceIp: r.source.ip } : {}), ...(r.source.port !== undefined ? { sourcePort: r.source.port } : {}),
+      ...(r.destination.ip ? { destinationIp: r.destination.ip } : {}), ...(r.port !== undefined ? { port: r.port } : {}),
+      ...(r.source.podName ? { sourcePod: `${r.source.namespace ?? ''}/${r.source.podName}` } : {}),
+      ...(r.destination.podName ? { destinationPod: `${r.destination.namespace ?? ''}/${r.destination.podName}` } : {}),
+      ...(r.dropReason ? { dropReason: r.dropReason } : {}), ...(r.l7 ? { l7: r.l7 } : {}),
+    }));
+}

@@ -1,0 +1,371 @@
+/**
+ * The graph as the API shows it: edges re-aggregated at a level (cluster, namespace, workload,
+ * pod) and filtered. Filters are pure `(edge, filters) => boolean` functions.
+ */
+import type { FlowEdge, GraphNode, Level, L4Protocol, Verdict } from '../../generator/model/index.ts';
+import { clusterKey, flowEdgeKey, LEVELS, namespaceKey, parseKey, VERDICTS } from '../../generator/model/index.ts';
+import type { ApiEdge, ApiNode, GraphResponse } from './api-types.ts';
+import { badRequest } from './errors.ts';
+import type { AppState } from './state.ts';
+import { HOUR_MS, parseDuration } from '../store/flow-store.ts';
+
+export interface GraphFilters {
+  readonly level: Level;
+  readonly clusters?: ReadonlySet<string>;
+  readonly namespaces?: ReadonlySet<string>;
+  readonly verdicts?: ReadonlySet<Verdict>;
+  readonly protocols?: ReadonlySet<L4Protocol>;
+  readonly port?: { readonly from: number; readonly to: number };
+  readonly since?: number;
+  readonly until?: number;
+  readonly hideInfra: boolean;
+}
+
+const PROTOCOL_NAMES: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6', 'OTHER'];
+const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})?$/;
+
+function list(value: unknown, param: string): string[] | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw badRequest(`parameter "${param}" must be given once, as a comma-separated string.`);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** ms since epoch, ISO date, or a duration back from now (`24h`). */
+export function parseTime(value: unknown, param: string, now: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw badRequest(`parameter "${param}" must be given once.`);
+  if (/^\d{1,15}$/.test(value)) return Number(value);
+  const d = parseDuration(value);
+  if (d !== undefined) return now - d;
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    const t = Date.parse(value);
+    if (!Number.isNaN(t)) return t;
+  }
+  throw badRequest(`parameter "${param}" is ${JSON.stringify(value.slice(0, 64))}: expected ms since epoch, an ISO date (2026-01-31T12:00:00Z) or a duration like 15m, 24h, 7d.`);
+}
+
+/** Validates a /graph or /events query; throws HttpError 400 naming the parameter. */
+export function parseGraphQuery(q: Record<string, unknown>, now: number): GraphFilters {
+  const known = new Set(['level', 'cluster', 'namespace', 'verdict', 'protocol', 'port', 'since', 'until', 'hideInfra', 'lastEventId']);
+  for (const k of Object.keys(q)) {
+    if (!known.has(k)) throw badRequest(`unknown parameter "${k}": expected one of ${[...known].join(', ')}.`);
+  }
+  const levelRaw = q.level ?? 'workload';
+  if (typeof levelRaw !== 'string' || !(LEVELS as readonly string[]).includes(levelRaw)) {
+    throw badRequest(`parameter "level" is ${JSON.stringify(String(levelRaw).slice(0, 32))}: expected one of ${LEVELS.join(', ')}.`);
+  }
+  const names = (param: string): Set<string> | undefined => {
+    const l = list(q[param], param);
+    if (!l) return undefined;
+    for (const n of l) if (!NAME.test(n)) throw badRequest(`parameter "${param}" has an invalid name ${JSON.stringify(n.slice(0, 64))}: expected a Kubernetes name.`);
+    return new Set(l);
+  };
+  const verdictList = list(q.verdict, 'verdict')?.map((v) => v.toUpperCase());
+  for (const v of verdictList ?? []) {
+    if (!(VERDICTS as readonly string[]).includes(v)) throw badRequest(`parameter "verdict" has ${JSON.stringify(v.slice(0, 32))}: expected any of ${VERDICTS.join(', ')}.`);
+  }
+  const protoList = list(q.protocol, 'protocol')?.map((p) => PROTOCOL_NAMES.find((n) => n.toLowerCase() === p.toLowerCase()) ?? p);
+  for (const p of protoList ?? []) {
+    if (!(PROTOCOL_NAMES as readonly string[]).includes(p)) throw badRequest(`parameter "protocol" has ${JSON.stringify(p.slice(0, 32))}: expected any of ${PROTOCOL_NAMES.join(', ')}.`);
+  }
+  let port: GraphFilters['port'];
+  if (q.port !== undefined && q.port !== '') {
+    const m = typeof q.port === 'string' ? /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(q.port) : null;
+    const from = m ? Number(m[1]) : NaN;
+    const to = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!m || from < 1 || to > 65535 || from > to) throw badRequest(`parameter "port" must be a port 1-65535 or a range like 8000-8100.`);
+    port = { from, to };
+  }
+  const since = parseTime(q.since, 'since', now);
+  const until = parseTime(q.until, 'until', now);
+  if (since !== undefined && until !== undefined && since > until) throw badRequest('parameter "since" is after "until".');
+  const hide = q.hideInfra;
+  if (hide !== undefined && hide !== '' && hide !== '0' && hide !== '1' && hide !== 'true' && hide !== 'false') {
+    throw badRequest('parameter "hideInfra" must be 1 or 0.');
+  }
+  return {
+    level: levelRaw as Level,
+    clusters: names('cluster'),
+    namespaces: names('namespace'),
+    verdicts: verdictList ? new Set(verdictList as Verdict[]) : undefined,
+    protocols: protoList ? new Set(protoList as L4Protocol[]) : undefined,
+    port, since, until,
+    hideInfra: hide === '1' || hide === 'true',
+  };
+}
+
+// ------------------------------------------------------------------ pure edge filters
+
+export const byVerdict = (e: FlowEdge, f: GraphFilters): boolean =>
+  !f.verdicts || Object.entries(e.verdicts).some(([v, n]) => (n ?? 0) > 0 && f.verdicts!.has(v as Verdict));
+export const byProtocol = (e: FlowEdge, f: GraphFilters): boolean => !f.protocols || f.protocols.has(e.protocol);
+export const byPort = (e: FlowEdge, f: GraphFilters): boolean =>
+  !f.port || (e.port !== undefined && e.port >= f.port.from && e.port <= f.port.to);
+export const byTime = (e: FlowEdge, f: GraphFilters): boolean =>
+  (f.since === undefined || e.lastSeen >= f.since) && (f.until === undefined || e.firstSeen <= f.until);
+
+const EDGE_FILTERS = [byVerdict, byProtocol, byPort, byTime];
+
+function hasEdgeFilters(f: GraphFilters): boolean {
+  return !!(f.verdicts || f.protocols || f.port || f.since !== undefined || f.until !== undefined);
+}
+
+// ------------------------------------------------------------------ node helpers
+
+type G = AppState['graph'];
+
+function nodeCluster(attrs: GraphNode | undefined): string | undefined {
+  return attrs && 'cluster' in attrs ? attrs.cluster : undefined;
+}
+function nodeNamespace(attrs: GraphNode | undefined): string | undefined {
+  return attrs && 'namespace' in attrs ? (attrs as { namespace: string }).namespace : undefined;
+}
+
+/** Infra flag of a node (a pod inherits its workload's). */
+function infraOf(g: G, key: string): string | undefined {
+  if (!g.hasNode(key)) return undefined;
+  const a = g.getNodeAttributes(key);
+  if (a.kind === 'workload') return a.infra;
+  if (a.kind === 'pod' && g.hasNode(a.workload)) {
+    const w = g.getNodeAttributes(a.workload);
+    return w.kind === 'workload' ? w.infra : undefined;
+  }
+  return undefined;
+}
+
+/** The key a node is shown as at a level. */
+export function projectKey(g: G, key: string, level: Level): string {
+  if (level === 'pod' || !g.hasNode(key)) return key;
+  const a = g.getNodeAttributes(key);
+  switch (a.kind) {
+    case 'pod':
+      if (level === 'workload') return a.workload;
+      return level === 'namespace' ? namespaceKey(a.cluster, a.namespace) : clusterKey(a.cluster);
+    case 'workload':
+    case 'service':
+      if (level === 'workload') return key;
+      return level === 'namespace' ? namespaceKey(a.cluster, a.namespace) : clusterKey(a.cluster);
+    case 'namespace':
+      return level === 'cluster' ? clusterKey(a.cluster) : key;
+    case 'host':
+    case 'unknown':
+      return level === 'cluster' ? clusterKey(a.cluster) : key;
+    case 'reserved':
+      return level === 'cluster' && a.identity !== 'world' ? clusterKey(a.cluster) : key;
+    default:
+      return key;
+  }
+}
+
+export function parentOf(a: GraphNode, key: string): string | undefined {
+  switch (a.kind) {
+    case 'pod': return a.workload;
+    case 'workload':
+    case 'service': return namespaceKey(a.cluster, a.namespace);
+    case 'namespace':
+    case 'host':
+    case 'reserved':
+    case 'unknown': return key.startsWith('cluster:') ? undefined : clusterKey(a.cluster);
+    default: return undefined;
+  }
+}
+
+export function toApiNode(g: G, key: string, pods?: Map<string, number>): ApiNode {
+  if (!g.hasNode(key)) return syntheticNode(key);
+  const a = g.getNodeAttributes(key);
+  const base: Record<string, unknown> = { key, kind: a.kind, label: a.label ?? key };
+  const cluster = nodeCluster(a);
+  if (cluster) base.cluster = cluster;
+  const ns = nodeNamespace(a);
+  if (ns) base.namespace = ns;
+  const parent = parentOf(a, key);
+  if (parent) base.parent = parent;
+  if (a.kind === 'workload') {
+    base.workloadKind = a.workloadKind;
+    if (a.infra) base.infra = a.infra;
+  }
+  if ('labels' in a && a.labels) base.labels = { ...a.labels };
+  if (a.kind === 'pod') base.ips = [...a.ips];
+  if (a.kind === 'service') base.ips = [...a.clusterIPs];
+  if (a.kind === 'external') {
+    base.ip = a.ip;
+    base.fqdns = [...a.fqdns];
+  }
+  if (a.kind === 'unknown') base.ip = a.ip;
+  if (a.kind === 'host') base.ips = [...a.addresses];
+  if (pods?.has(key)) base.pods = pods.get(key);
+  return base as unknown as ApiNode;
+}
+
+/** A node for a key the graph does not hold (a namespace or cluster only flows revealed). */
+function syntheticNode(key: string): ApiNode {
+  try {
+    const p = parseKey(key);
+    switch (p.kind) {
+      case 'cluster': return { key, kind: 'cluster', label: p.cluster, cluster: p.cluster };
+      case 'namespace': return { key, kind: 'namespace', label: p.namespace, cluster: p.cluster, namespace: p.namespace, parent: clusterKey(p.cluster) };
+      case 'workload': return { key, kind: 'workload', label: p.name, cluster: p.cluster, namespace: p.namespace, workloadKind: p.workloadKind, parent: namespaceKey(p.cluster, p.namespace) };
+      case 'external': return { key, kind: 'external', label: p.ip, ip: p.ip };
+      default: return { key, kind: p.kind, label: key, cluster: (p as { cluster?: string }).cluster };
+    }
+  } catch {
+    return { key, kind: 'unknown', label: key };
+  }
+}
+
+/** Pods per workload, namespace and cluster key. */
+export function podCounts(g: G): Map<string, number> {
+  const out = new Map<string, number>();
+  const inc = (k: string): void => { out.set(k, (out.get(k) ?? 0) + 1); };
+  g.forEachNode((_key, a) => {
+    if (a.kind !== 'pod') return;
+    inc(a.workload);
+    inc(namespaceKey(a.cluster, a.namespace));
+    inc(clusterKey(a.cluster));
+  });
+  return out;
+}
+
+function nodeKindAtLevel(level: Level): GraphNode['kind'] {
+  return level;
+}
+
+function nodePasses(g: G, key: string, f: GraphFilters): boolean {
+  const a = g.hasNode(key) ? g.getNodeAttributes(key) : undefined;
+  const cluster = a ? nodeCluster(a) : undefined;
+  const ns = a ? nodeNamespace(a) : undefined;
+  if (f.clusters && (!cluster || !f.clusters.has(cluster))) return false;
+  if (f.namespaces && (!ns || !f.namespaces.has(ns))) return false;
+  if (f.hideInfra && infraOf(g, key)) return false;
+  if (f.hideInfra && a?.kind === 'namespace' && a.namespace === 'kube-system') return false;
+  return true;
+}
+
+/** Whether an end of an edge passes the node filters; external peers pass cluster/namespace filters through the other end. */
+function endMatches(g: G, key: string, f: GraphFilters): { cluster: boolean; namespace: boolean } {
+  const a = g.hasNode(key) ? g.getNodeAttributes(key) : undefined;
+  const cluster = a ? nodeCluster(a) : undefined;
+  const ns = a ? nodeNamespace(a) : undefined;
+  return {
+    cluster: !f.clusters || (!!cluster && f.clusters.has(cluster)),
+    namespace: !f.namespaces || (!!ns && f.namespaces.has(ns)),
+  };
+}
+
+/** The base edges (keys and attributes) a view at this level aggregates. */
+export function baseEdges(state: AppState, f: GraphFilters): Array<[string, FlowEdge]> {
+  const g = state.graph;
+  const windowed = (f.since !== undefined || f.until !== undefined) && state.store?.isOpen;
+  const all: Array<[string, FlowEdge]> = [];
+  if (windowed) {
+    for (const e of state.store!.loadEdges({ since: f.since, until: f.until })) {
+      if (g.hasEdge(e.key)) all.push([e.key, { ...g.getEdgeAttributes(e.key), ...e, level: g.getEdgeAttribute(e.key, 'level') }]);
+      else all.push([e.key, e]);
+    }
+  } else g.forEachEdge((key, attrs) => { all.push([key, attrs]); });
+  const hasPodEdges = all.some(([, a]) => a.level === 'pod');
+  const wantPod = f.level === 'pod' && hasPodEdges;
+  return all.filter(([, a]) => (a.level === 'pod') === wantPod);
+}
+
+function edgePasses(g: G, e: FlowEdge, f: GraphFilters, src: string, dst: string): boolean {
+  for (const filter of EDGE_FILTERS) if (!filter(e, f)) return false;
+  if (f.clusters || f.namespaces) {
+    const a = endMatches(g, src, f);
+    const b = endMatches(g, dst, f);
+    if (!((a.cluster && a.namespace) || (b.cluster && b.namespace))) return false;
+  }
+  if (f.hideInfra && (infraOf(g, src) || infraOf(g, dst))) return false;
+  return true;
+}
+
+export interface ProjectedView {
+  readonly edges: Map<string, ApiEdge & { parts: string[] }>;
+  readonly nodeKeys: Set<string>;
+}
+
+/** Re-aggregates the filtered base edges at the filter's level. */
+export function projectEdges(state: AppState, f: GraphFilters): ProjectedView {
+  const g = state.graph;
+  const out = new Map<string, ApiEdge & { parts: string[] }>();
+  const nodeKeys = new Set<string>();
+  for (const [key, e] of baseEdges(state, f)) {
+    const src0 = e.source ?? (g.hasEdge(key) ? g.source(key) : undefined);
+    const dst0 = e.destination ?? (g.hasEdge(key) ? g.target(key) : undefined);
+    if (!src0 || !dst0) continue;
+    if (!edgePasses(g, e, f, src0, dst0)) continue;
+    const source = projectKey(g, src0, f.level);
+    const target = projectKey(g, dst0, f.level);
+    const pkey = flowEdgeKey(source, target, e.protocol, e.port);
+    nodeKeys.add(source);
+    nodeKeys.add(target);
+    let p = out.get(pkey) as (ApiEdge & { parts: string[] } & { verdicts: Record<string, number>; dropReasons?: Record<string, number> }) | undefined;
+    if (!p) {
+      p = {
+        key: pkey, source, target, protocol: e.protocol, ...(e.port !== undefined ? { port: e.port } : {}),
+        count: 0, verdicts: {}, firstSeen: e.firstSeen, lastSeen: e.lastSeen, interCluster: false,
+        ...(e.service ? { service: e.service } : {}), ...(e.servicePort !== undefined ? { servicePort: e.servicePort } : {}),
+        parts: [],
+      };
+      out.set(pkey, p);
+    }
+    const m = p as unknown as { count: number; firstSeen: number; lastSeen: number; interCluster: boolean; service?: string; servicePort?: number };
+    m.count += e.count;
+    for (const [v, n] of Object.entries(e.verdicts)) p.verdicts[v] = (p.verdicts[v] ?? 0) + (n ?? 0);
+    if (e.dropReasons) {
+      p.dropReasons ??= {};
+      for (const [r, n] of Object.entries(e.dropReasons)) p.dropReasons[r] = (p.dropReasons[r] ?? 0) + n;
+    }
+    m.firstSeen = Math.min(m.firstSeen, e.firstSeen);
+    m.lastSeen = Math.max(m.lastSeen, e.lastSeen);
+    m.interCluster ||= !!e.interCluster;
+    if (m.service && e.service !== m.service) { delete m.service; delete m.servicePort; }
+    p.parts.push(key);
+  }
+  return { edges: out, nodeKeys };
+}
+
+function stripParts(e: ApiEdge & { parts?: string[] }): ApiEdge {
+  const { parts: _parts, ...rest } = e;
+  return rest;
+}
+
+/** GET /graph. */
+export function graphView(state: AppState, f: GraphFilters): GraphResponse {
+  const g = state.graph;
+  const { edges, nodeKeys } = projectEdges(state, f);
+  if (!hasEdgeFilters(f)) {
+    const kind = nodeKindAtLevel(f.level);
+    g.forEachNode((key, a) => {
+      if (a.kind === kind && nodePasses(g, key, f)) nodeKeys.add(key);
+    });
+  }
+  const pods = podCounts(g);
+  const nodes = [...nodeKeys].sort().map((k) => toApiNode(g, k, pods));
+  const apiEdges = [...edges.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(stripParts);
+  const clusters = new Set(nodes.map((n) => n.cluster).filter(Boolean));
+  return {
+    level: f.level,
+    nodes,
+    edges: apiEdges,
+    stats: {
+      nodes: nodes.length,
+      edges: apiEdges.length,
+      flows: apiEdges.reduce((s, e) => s + e.count, 0),
+      droppedEdges: apiEdges.filter((e) => (e.verdicts.DROPPED ?? 0) > 0).length,
+      interClusterEdges: apiEdges.filter((e) => e.interCluster).length,
+      clusters: clusters.size,
+      seq: state.seq,
+      generatedAt: state.now(),
+    },
+  };
+}
+
+/** The level a node key is shown at. */
+export function levelOfKey(g: G, key: string): Level {
+  const kind = g.hasNode(key) ? g.getNodeAttributes(key).kind : (() => { try { return parseKey(key).kind; } catch { return 'unknown'; } })();
+  if (kind === 'cluster' || kind === 'namespace' || kind === 'pod') return kind;
+  return 'workload';
+}
+
+export const HOUR = HOUR_MS;

@@ -1,0 +1,359 @@
+/**
+ * Persistence for what the server learned: aggregated flow edges in hourly buckets, the nodes
+ * those edges touch, inventory snapshots and source offsets, in one SQLite file
+ * (better-sqlite3, WAL, synchronous=NORMAL).
+ *
+ * Crash safety: every write goes through `writeBatch`, one transaction holding the edge
+ * increments AND the source offsets they came from. A `kill -9` loses at most the batch being
+ * written; WAL never leaves a half-applied batch, so counts and offsets always agree.
+ */
+import Database from 'better-sqlite3';
+import type { FlowEdge, GraphNode, Inventory, L4Protocol, VerdictCounts } from '../../generator/model/index.ts';
+import { flowEdgeKey } from '../../generator/model/index.ts';
+
+export const HOUR_MS = 3_600_000;
+
+/** What one flush adds to one edge in one hour bucket. */
+export interface EdgeIncrement {
+  /** The graph's edge key; default `flowEdgeKey(source, destination, protocol, port)`. */
+  readonly key?: string;
+  /** 'pod' for pod-level detail edges (see server/graph/builder.ts). */
+  readonly level?: 'workload' | 'pod';
+  readonly source: string;
+  readonly destination: string;
+  readonly protocol: L4Protocol;
+  readonly port?: number;
+  readonly interCluster: boolean;
+  readonly service?: string;
+  readonly servicePort?: number;
+  /** Any time inside the bucket (ms); the bucket is its hour. */
+  readonly time: number;
+  readonly count: number;
+  readonly verdicts: VerdictCounts;
+  readonly dropReasons?: Readonly<Record<string, number>>;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+}
+
+/** Where a source had got to: a file and byte offset, or a relay cursor. */
+export interface SourceOffset {
+  readonly source: string;
+  readonly position: Readonly<Record<string, unknown>>;
+}
+
+export interface StoreBatch {
+  readonly edges?: readonly EdgeIncrement[];
+  readonly nodes?: readonly { readonly key: string; readonly attributes: GraphNode }[];
+  readonly offsets?: readonly SourceOffset[];
+}
+
+export interface StoredEdge extends FlowEdge {
+  readonly key: string;
+}
+
+export interface StoreStats {
+  readonly edges: number;
+  readonly buckets: number;
+  readonly nodes: number;
+  /** page_count * page_size of the main database (after a checkpoint). */
+  readonly bytes: number;
+}
+
+export interface OpenStoreOptions {
+  /** Keep buckets newer than this (ms). Default: keep everything. */
+  readonly retainMs?: number;
+  readonly now?: () => number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (key TEXT PRIMARY KEY, attrs TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS edges (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  port INTEGER,
+  inter INTEGER NOT NULL,
+  service TEXT,
+  service_port INTEGER,
+  pod INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS buckets (
+  edge INTEGER NOT NULL,
+  hour INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  forwarded INTEGER NOT NULL,
+  dropped INTEGER NOT NULL,
+  other TEXT,
+  drops TEXT,
+  first INTEGER NOT NULL,
+  last INTEGER NOT NULL,
+  PRIMARY KEY (edge, hour)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS buckets_hour ON buckets (hour);
+CREATE TABLE IF NOT EXISTS inventories (cluster TEXT PRIMARY KEY, taken INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS offsets (source TEXT PRIMARY KEY, position TEXT NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+const SCHEMA_VERSION = '1';
+
+function mergeCounts(a: Record<string, number> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
+  if (!b) return a;
+  const out: Record<string, number> = { ...(a ?? {}) };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
+  let out: Record<string, number> | undefined;
+  for (const [k, n] of Object.entries(v)) {
+    if (k === 'FORWARDED' || k === 'DROPPED' || !n) continue;
+    (out ??= {})[k] = n;
+  }
+  return out;
+}
+
+export class FlowStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly now: () => number;
+  private readonly retainMs?: number;
+  private readonly stmt;
+  private closed = false;
+  flushes = 0;
+
+  private constructor(path: string, options: OpenStoreOptions) {
+    this.path = path;
+    this.now = options.now ?? Date.now;
+    this.retainMs = options.retainMs;
+    try {
+      this.db = new Database(path);
+    } catch (error) {
+      throw new Error(`netatlas/store: cannot open ${path}: ${(error as Error).message}. Check the path and its permissions, or use --db :memory:.`);
+    }
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = OFF');
+    this.db.exec(SCHEMA);
+    const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema') as string | undefined;
+    if (version === undefined) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema', SCHEMA_VERSION);
+    else if (version !== SCHEMA_VERSION) {
+      throw new Error(`netatlas/store: ${path} has schema version ${version}, this netatlas writes ${SCHEMA_VERSION}. Use another --db file.`);
+    }
+    const db = this.db;
+    this.stmt = {
+      edgeId: db.prepare('SELECT id FROM edges WHERE key = ?').pluck(),
+      insertEdge: db.prepare(
+        'INSERT INTO edges (key, source, destination, protocol, port, inter, service, service_port, pod) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updateEdgeService: db.prepare('UPDATE edges SET service = ?, service_port = ? WHERE id = ? AND service IS NULL'),
+      getBucket: db.prepare('SELECT count, forwarded, dropped, other, drops, first, last FROM buckets WHERE edge = ? AND hour = ?'),
+      insertBucket: db.prepare(
+        'INSERT INTO buckets (edge, hour, count, forwarded, dropped, other, drops, first, last) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updateBucket: db.prepare(
+        'UPDATE buckets SET count = ?, forwarded = ?, dropped = ?, other = ?, drops = ?, first = ?, last = ? WHERE edge = ? AND hour = ?',
+      ),
+      upsertNode: db.prepare('INSERT INTO nodes (key, attrs) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET attrs = excluded.attrs'),
+      upsertOffset: db.prepare(
+        'INSERT INTO offsets (source, position, updated) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET position = excluded.position, updated = excluded.updated',
+      ),
+      getOffset: db.prepare('SELECT position FROM offsets WHERE source = ?').pluck(),
+      upsertInventory: db.prepare(
+        'INSERT INTO inventories (cluster, taken, data) VALUES (?, ?, ?) ON CONFLICT(cluster) DO UPDATE SET taken = excluded.taken, data = excluded.data',
+      ),
+    };
+  }
+
+  /** Opens (creating if needed) a store; `:memory:` for a throwaway one. */
+  static open(path: string, options: OpenStoreOptions = {}): FlowStore {
+    return new FlowStore(path, options);
+  }
+
+  private edgeIdFor(e: EdgeIncrement): number {
+    const key = e.key ?? flowEdgeKey(e.source, e.destination, e.protocol, e.port);
+    const id = this.stmt.edgeId.get(key) as number | undefined;
+    if (id !== undefined) {
+      if (e.service) this.stmt.updateEdgeService.run(e.service, e.servicePort ?? null, id);
+      return id;
+    }
+    const info = this.stmt.insertEdge.run(
+      key, e.source, e.destination, e.protocol, e.port ?? null, e.interCluster ? 1 : 0, e.service ?? null, e.servicePort ?? null, e.level === 'pod' ? 1 : 0,
+    );
+    return Number(info.lastInsertRowid);
+  }
+
+  private addIncrement(e: EdgeIncrement): void {
+    if (!(e.count > 0)) return;
+    const id = this.edgeIdFor(e);
+    const hour = Math.floor(e.time / HOUR_MS);
+    const fwd = e.verdicts.FORWARDED ?? 0;
+    const drop = e.verdicts.DROPPED ?? 0;
+    const other = otherVerdicts(e.verdicts);
+    const row = this.stmt.getBucket.get(id, hour) as
+      | { count: number; forwarded: number; dropped: number; other: string | null; drops: string | null; first: number; last: number }
+      | undefined;
+    if (!row) {
+      this.stmt.insertBucket.run(
+        id, hour, e.count, fwd, drop, other ? JSON.stringify(other) : null,
+        e.dropReasons && Object.keys(e.dropReasons).length ? JSON.stringify(e.dropReasons) : null, e.firstSeen, e.lastSeen,
+      );
+      return;
+    }
+    const mergedOther = mergeCounts(row.other ? JSON.parse(row.other) : undefined, other);
+    const mergedDrops = mergeCounts(row.drops ? JSON.parse(row.drops) : undefined, e.dropReasons);
+    this.stmt.updateBucket.run(
+      row.count + e.count, row.forwarded + fwd, row.dropped + drop,
+      mergedOther ? JSON.stringify(mergedOther) : null, mergedDrops ? JSON.stringify(mergedDrops) : null,
+      Math.min(row.first, e.firstSeen), Math.max(row.last, e.lastSeen), id, hour,
+    );
+  }
+
+  /** Writes edge increments, nodes and offsets in ONE transaction: all or nothing. */
+  writeBatch(batch: StoreBatch): void {
+    this.assertOpen();
+    const run = this.db.transaction((b: StoreBatch) => {
+      for (const n of b.nodes ?? []) this.stmt.upsertNode.run(n.key, JSON.stringify(n.attributes));
+      for (const e of b.edges ?? []) this.addIncrement(e);
+      const now = this.now();
+      for (const o of b.offsets ?? []) this.stmt.upsertOffset.run(o.source, JSON.stringify(o.position), now);
+    });
+    run(batch);
+    this.flushes++;
+  }
+
+  /**
+   * Edges aggregated over the buckets that overlap [since, until] (hour precision), or all of
+   * them. Ordered by key.
+   */
+  loadEdges(window: { since?: number; until?: number } = {}): StoredEdge[] {
+    this.assertOpen();
+    const lo = window.since !== undefined ? Math.floor(window.since / HOUR_MS) : -1e15;
+    const hi = window.until !== undefined ? Math.floor(window.until / HOUR_MS) : 1e15;
+    const rows = this.db.prepare(
+      `SELECT e.key, e.source, e.destination, e.protocol, e.port, e.inter, e.service, e.service_port, e.pod,
+              b.count, b.forwarded, b.dropped, b.other, b.drops, b.first, b.last
+         FROM buckets b JOIN edges e ON e.id = b.edge
+        WHERE b.hour BETWEEN ? AND ? ORDER BY e.key, b.hour`,
+    ).all(lo, hi) as Array<{
+      key: string; source: string; destination: string; protocol: L4Protocol; port: number | null; inter: number;
+      service: string | null; service_port: number | null; pod: number; count: number; forwarded: number; dropped: number;
+      other: string | null; drops: string | null; first: number; last: number;
+    }>;
+    const out: StoredEdge[] = [];
+    let cur: (FlowEdge & { key: string }) | undefined;
+    for (const r of rows) {
+      if (!cur || cur.key !== r.key) {
+        cur = {
+          key: r.key, kind: 'flow', source: r.source, destination: r.destination, protocol: r.protocol,
+          ...(r.port !== null ? { port: r.port } : {}),
+          count: 0, verdicts: {}, firstSeen: r.first, lastSeen: r.last, interCluster: r.inter === 1, level: r.pod ? 'pod' : 'workload',
+          ...(r.service ? { service: r.service } : {}), ...(r.service_port !== null ? { servicePort: r.service_port } : {}),
+        };
+        out.push(cur);
+      }
+      cur.count += r.count;
+      const v = cur.verdicts as Record<string, number>;
+      if (r.forwarded) v.FORWARDED = (v.FORWARDED ?? 0) + r.forwarded;
+      if (r.dropped) v.DROPPED = (v.DROPPED ?? 0) + r.dropped;
+      if (r.other) cur.verdicts = mergeCounts(v, JSON.parse(r.other)) ?? {};
+      if (r.drops) cur.dropReasons = mergeCounts(cur.dropReasons, JSON.parse(r.drops));
+      cur.firstSeen = Math.min(cur.firstSeen, r.first);
+      cur.lastSeen = Math.max(cur.lastSeen, r.last);
+    }
+    return out;
+  }
+
+  loadNodes(): Map<string, GraphNode> {
+    this.assertOpen();
+    const out = new Map<string, GraphNode>();
+    for (const r of this.db.prepare('SELECT key, attrs FROM nodes').iterate() as Iterable<{ key: string; attrs: string }>) {
+      try {
+        out.set(r.key, JSON.parse(r.attrs) as GraphNode);
+      } catch {
+        // A node row is only a cache of attributes; a bad one is skipped, never fatal.
+      }
+    }
+    return out;
+  }
+
+  getOffset(source: string): Record<string, unknown> | undefined {
+    this.assertOpen();
+    const raw = this.stmt.getOffset.get(source) as string | undefined;
+    return raw === undefined ? undefined : (JSON.parse(raw) as Record<string, unknown>);
+  }
+
+  saveInventory(cluster: string, inventory: Inventory): void {
+    this.assertOpen();
+    this.stmt.upsertInventory.run(cluster, this.now(), JSON.stringify(inventory));
+  }
+
+  /** The latest snapshot per cluster. */
+  loadInventories(): Map<string, { taken: number; inventory: Inventory }> {
+    this.assertOpen();
+    const out = new Map<string, { taken: number; inventory: Inventory }>();
+    for (const r of this.db.prepare('SELECT cluster, taken, data FROM inventories').all() as Array<{ cluster: string; taken: number; data: string }>) {
+      out.set(r.cluster, { taken: r.taken, inventory: JSON.parse(r.data) as Inventory });
+    }
+    return out;
+  }
+
+  /** Deletes buckets older than the retention and edges left without buckets. Returns buckets deleted. */
+  prune(now = this.now()): number {
+    this.assertOpen();
+    if (this.retainMs === undefined) return 0;
+    const cutoff = Math.floor((now - this.retainMs) / HOUR_MS);
+    const tx = this.db.transaction(() => {
+      const deleted = this.db.prepare('DELETE FROM buckets WHERE hour < ?').run(cutoff).changes;
+      if (deleted) this.db.prepare('DELETE FROM edges WHERE id NOT IN (SELECT DISTINCT edge FROM buckets)').run();
+      return deleted;
+    });
+    return tx();
+  }
+
+  /** `ok`, or SQLite's list of problems. */
+  integrityCheck(): string {
+    this.assertOpen();
+    return (this.db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('\n');
+  }
+
+  stats(): StoreStats {
+    this.assertOpen();
+    if (this.path !== ':memory:') this.db.pragma('wal_checkpoint(TRUNCATE)');
+    const count = (sql: string): number => this.db.prepare(sql).pluck().get() as number;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const size = this.db.pragma('page_size', { simple: true }) as number;
+    return {
+      edges: count('SELECT count(*) FROM edges'),
+      buckets: count('SELECT count(*) FROM buckets'),
+      nodes: count('SELECT count(*) FROM nodes'),
+      bytes: pages * size,
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('netatlas/store: the store is closed.');
+  }
+}
+
+const DURATION = /^(\d+)\s*(ms|s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: HOUR_MS, d: 24 * HOUR_MS, w: 7 * 24 * HOUR_MS };
+
+/** `30d`, `12h`, `90m` -> ms; undefined for anything else. */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2]];
+}
