@@ -1,0 +1,84 @@
+/**
+ * End-to-end harness: the built web app served by the real server (createApp) on the demo,
+ * driven by playwright-core in headless Chromium with software WebGL.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHROMIUM = process.env.NETATLAS_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-sandbox', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+];
+
+export function requireChromium(): string {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `netatlas e2e: Chromium not found at ${CHROMIUM}. Install it (Debian/Ubuntu: \`apt-get install chromium\`), ` +
+      'or point NETATLAS_CHROMIUM at a Chromium/Chrome binary. The browser tests do not skip without it.',
+    );
+  }
+  return CHROMIUM;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: requireChromium(), headless: true, args: CHROMIUM_ARGS });
+}
+
+/** `vite build` into web/dist (the server serves that folder). */
+export function buildWeb(): void {
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`netatlas e2e: vite build failed:\n${run.stdout}\n${run.stderr}`);
+}
+
+export interface RunningServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** samples/demo/<cluster>/{inventory.json,flows.jsonl}: the folder names the cluster. */
+export function demoClusters(): { cluster: string; inventory: string; flows: string }[] {
+  const demo = path.join(ROOT, 'samples/demo');
+  return readdirSync(demo, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    .map((cluster) => ({ cluster, inventory: path.join(demo, cluster, 'inventory.json'), flows: path.join(demo, cluster, 'flows.jsonl') }))
+    .filter((c) => existsSync(c.inventory));
+}
+
+/** The real server on the demo, on an ephemeral port of 127.0.0.1. */
+export async function startDemoServer(): Promise<RunningServer> {
+  const { createApp, AppState } = await import('../../server/http/index.ts');
+  const { ingest } = await import('../../server/graph/ingest.ts');
+  let builder: Awaited<ReturnType<typeof ingest>>['builder'] | undefined;
+  for (const c of demoClusters()) {
+    const result = await ingest({ inventoryPaths: [c.inventory], flowPaths: existsSync(c.flows) ? [c.flows] : [], cluster: c.cluster, ...(builder ? { builder } : {}) });
+    builder = result.builder;
+  }
+  if (!builder) throw new Error('netatlas e2e: no demo under samples/demo: run `npx tsx samples/generate.ts`.');
+  const state = new AppState({ builder });
+  const providers = await loadProviders();
+  const app = createApp({ state, webRoot: path.join(ROOT, 'web/dist'), rateLimit: false, ...(providers ? { providers } : {}) });
+  const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** The analysis providers the CLI wires (policy engine, diff, generator), when they exist yet. */
+async function loadProviders(): Promise<object | undefined> {
+  const candidates = ['../../server/http/default-providers.ts', '../../server/http/analysis-providers.ts'];
+  for (const c of candidates) {
+    if (!existsSync(path.join(path.dirname(fileURLToPath(import.meta.url)), c))) continue;
+    const mod = (await import(c)) as Record<string, unknown>;
+    const factory = Object.values(mod).find((v) => typeof v === 'function') as (() => object) | undefined;
+    if (factory) return factory();
+  }
+  return undefined;
+}

@@ -1,0 +1,450 @@
+/**
+ * netatlas web UI: wiring only. Domain logic lives in state/ (pure, unit-tested), drawing in
+ * render/, DOM panels in ui/.
+ */
+import { VERDICTS } from '../../generator/model/index.ts';
+import { api, ApiRequestError, captureTokenFromHash } from './api.ts';
+import { MapView } from './render/map.ts';
+import { collapseGraph } from './state/collapse.ts';
+import { applyFilters, EMPTY_FILTERS, type Filters } from './state/filters.ts';
+import { applyDiff, mergeDelta, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { searchNodes, type SearchHit } from './state/search.ts';
+import { DIFF_COLORS, riskColor, VERDICT_COLORS, nodeLook } from './state/style.ts';
+import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
+import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from './state/url-state.ts';
+import type { DiffResponse, Finding, GraphDelta, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
+import { DIFF_CATEGORIES } from './types.ts';
+import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
+import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
+
+/** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
+interface DebugInfo {
+  loadedAt?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number;
+  nodes: number; edges: number; errors: string[];
+}
+declare global { interface Window { netatlasDebug: DebugInfo; netatlasMap?: MapView } }
+window.netatlasDebug = { nodes: 0, edges: 0, errors: [] };
+
+const SHOWN_VERDICTS: readonly Verdict[] = ['FORWARDED', 'DROPPED', 'AUDIT'];
+const TABLE_LIMIT = 500;
+
+class App {
+  private view: ViewState;
+  private raw: MapGraph = { nodes: [], edges: [] };
+  private shown: MapGraph = { nodes: [], edges: [] };
+  private nodesByKey = new Map<string, MapNode>();
+  private diff: DiffResponse | undefined;
+  private diffSummary: Readonly<Record<string, number>> = {};
+  private findings: readonly Finding[] | undefined;
+  private risk = new Map<string, number>();
+  private events: EventSource | undefined;
+  private seq = 0;
+  private tableSort: { column: EdgeColumn; desc: boolean } = { column: 'count', desc: true };
+  private readonly map: MapView;
+  private readonly panel: PanelHost;
+  private searchHits: SearchHit[] = [];
+  private searchIndex = -1;
+
+  constructor() {
+    this.view = decodeViewState(location.search);
+    this.map = new MapView(byId('map'), {
+      onNodeClick: (key) => this.select(key),
+      onEdgeClick: (key, members) => { this.setView({ selection: key }); this.map.select(key); void showEdge(this.panel, key, members); },
+      onStageClick: () => this.select(undefined),
+      onCameraChange: (camera) => this.setView({ camera }, false),
+      onLayout: (p) => {
+        window.netatlasDebug.layoutIterations = p.iterations;
+        if (p.settled) {
+          window.netatlasDebug.layoutSettledAt = performance.now();
+          this.status(`${this.shown.nodes.length} nodes, ${this.shown.edges.length} edges · layout settled after ${p.iterations} iterations (${Math.round(p.millis)} ms)`);
+        }
+      },
+      onFirstFrame: () => { window.netatlasDebug.firstFrameAt = performance.now(); },
+    });
+    window.netatlasMap = this.map;
+    this.panel = {
+      body: byId('panel-body'),
+      root: byId('panel'),
+      nodeLabel: (key) => { const n = this.nodesByKey.get(key); return n ? [n.cluster, n.namespace, n.label].filter(Boolean).join('/') : key; },
+      jumpTo: (key) => this.select(key, true),
+      toggleGroup: (key) => { this.select(undefined); this.toggleGroup(key); },
+    };
+    this.bindControls();
+    this.renderLegend();
+  }
+
+  // ------------------------------------------------------------------ state and URL
+
+  private setView(patch: Partial<ViewState>, rerender = true): void {
+    this.view = { ...this.view, ...patch };
+    const q = encodeViewState(this.view);
+    history.replaceState(null, '', q ? `?${q}` : location.pathname);
+    if (rerender) this.render();
+  }
+
+  private setFilters(patch: Partial<Filters>): void {
+    this.setView({ filters: { ...this.view.filters, ...patch } });
+  }
+
+  private status(text: string): void {
+    byId('status').textContent = text;
+  }
+
+  async load(): Promise<void> {
+    this.status('Loading graph…');
+    try {
+      const g = await api.graph(this.view.level, EMPTY_FILTERS);
+      window.netatlasDebug.loadedAt = performance.now();
+      this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges.map(toMapEdge) };
+      this.seq = g.stats.seq;
+    } catch (err) {
+      this.status(`Could not load the graph: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    this.fillFilterChoices();
+    if (this.view.mode === 'diff') await this.loadDiff();
+    this.render();
+    if (this.view.camera) this.map.setCameraView(this.view.camera);
+    if (this.view.selection) this.restoreSelection(this.view.selection);
+    if (byId('btn-live').getAttribute('aria-pressed') === 'true') this.startLive();
+  }
+
+  private restoreSelection(key: string): void {
+    if (this.nodesByKey.has(key)) { this.map.select(key); void showNode(this.panel, this.nodesByKey.get(key)!); }
+  }
+
+  /** raw -> diff -> risk -> filters -> collapse -> map and table. */
+  private render(): void {
+    let g = this.raw;
+    if (this.view.mode === 'diff' && this.diff) g = applyDiff(g, this.diff).graph;
+    if (this.risk.size) g = { nodes: g.nodes.map((n) => (this.risk.has(n.key) ? { ...n, risk: this.risk.get(n.key) } : n)), edges: g.edges };
+    g = applyFilters(g, this.view.filters);
+    g = collapseGraph(g, new Set(this.view.collapsed));
+    this.shown = g;
+    this.nodesByKey = new Map(this.raw.nodes.map((n) => [n.key, n]));
+    for (const n of g.nodes) this.nodesByKey.set(n.key, n);
+    window.netatlasDebug.nodes = g.nodes.length;
+    window.netatlasDebug.edges = g.edges.length;
+    this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : byId('btn-findings').getAttribute('aria-pressed') === 'true' ? 'risk' : 'verdict');
+    this.map.setData(g);
+    this.syncControls();
+    this.renderDiffBar();
+    if (this.view.mode === 'table') this.renderTable();
+    this.status(`${g.nodes.length} nodes, ${g.edges.length} edges${this.raw.nodes.length !== g.nodes.length ? ` (of ${this.raw.nodes.length} nodes)` : ''}`);
+  }
+
+  // ------------------------------------------------------------------ selection and search
+
+  private select(key: string | undefined, focus = false): void {
+    this.setView({ selection: key }, false);
+    this.map.select(key);
+    if (!key) { byId('panel').hidden = true; return; }
+    const node = this.nodesByKey.get(key);
+    if (node) void showNode(this.panel, node);
+    if (focus) this.map.focusNode(key);
+  }
+
+  private runSearch(): void {
+    const input = byId<HTMLInputElement>('search');
+    this.searchHits = searchNodes(this.shown.nodes, input.value, 12);
+    this.searchIndex = this.searchHits.length ? 0 : -1;
+    this.renderSearch();
+  }
+
+  private renderSearch(): void {
+    const list = byId('search-list');
+    clear(list);
+    list.hidden = this.searchHits.length === 0;
+    byId('search-box').setAttribute('aria-expanded', String(!list.hidden));
+    this.searchHits.forEach((hit, i) => {
+      append(list, h('li', {
+        role: 'option', id: `search-opt-${i}`, 'aria-selected': String(i === this.searchIndex), 'data-key': hit.key,
+        onmousedown: (e: Event) => { e.preventDefault(); this.pickSearch(i); },
+      }, h('span', {}, hit.label), h('small', {}, hit.context)));
+    });
+    const input = byId('search');
+    if (this.searchIndex >= 0) input.setAttribute('aria-activedescendant', `search-opt-${this.searchIndex}`);
+    else input.removeAttribute('aria-activedescendant');
+  }
+
+  private pickSearch(i: number): void {
+    const hit = this.searchHits[i];
+    if (!hit) return;
+    byId<HTMLInputElement>('search').value = hit.label;
+    this.searchHits = [];
+    this.renderSearch();
+    if (this.view.mode === 'table') this.setMode('map');
+    this.select(hit.key, true);
+  }
+
+  // ------------------------------------------------------------------ modes
+
+  private async setMode(mode: ViewMode): Promise<void> {
+    if (mode === 'diff' && !this.diff) await this.loadDiff();
+    this.setView({ mode });
+  }
+
+  private async loadDiff(): Promise<void> {
+    try {
+      this.diff = await api.diff();
+      this.diffSummary = applyDiff(this.raw, this.diff).summary;
+    } catch (err) {
+      this.diff = { items: [], summary: {} };
+      this.diffSummary = {};
+      this.status(`Diff not available: ${err instanceof ApiRequestError ? err.message : String(err)}`);
+    }
+  }
+
+  private renderDiffBar(): void {
+    const bar = byId('diff-bar');
+    bar.hidden = this.view.mode !== 'diff';
+    if (bar.hidden) return;
+    clear(bar);
+    append(bar, h('strong', {}, 'Intended vs observed'));
+    for (const cat of DIFF_CATEGORIES) {
+      append(bar, h('span', { class: 'chip', 'data-diff': cat }, h('span', { class: `swatch${cat === 'unobserved' ? ' dashed' : ''}`, style: `background:${DIFF_COLORS[cat]}` }),
+        cat === 'unobserved' ? 'allowed, unobserved' : cat, h('b', {}, String(this.diffSummary[cat] ?? 0))));
+    }
+  }
+
+  private async toggleFindings(): Promise<void> {
+    const btn = byId('btn-findings');
+    const on = btn.getAttribute('aria-pressed') !== 'true';
+    btn.setAttribute('aria-pressed', String(on));
+    byId('findings').hidden = !on;
+    if (on && !this.findings) {
+      try {
+        this.findings = (await api.findings()).findings;
+        this.risk = riskScores(this.findings);
+      } catch (err) {
+        this.findings = [];
+        clear(byId('findings-body'));
+        append(byId('findings-body'), h('p', { class: 'muted' }, err instanceof Error ? err.message : String(err)));
+      }
+    }
+    this.renderFindings();
+    this.render();
+  }
+
+  private renderFindings(): void {
+    const body = byId('findings-body');
+    if (!this.findings || this.findings.length === 0) return;
+    clear(body);
+    const order = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as Record<string, number>;
+    const sorted = [...this.findings].sort((a, b) => (order[a.severity] ?? 9) - (order[b.severity] ?? 9));
+    const counts = new Map<string, number>();
+    for (const f of sorted) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+    append(body, h('p', {}, ...[...counts].map(([s, n]) => h('span', { class: `badge ${s}` }, `${n} ${s}`)).flatMap((b) => [b, ' '])));
+    append(body, h('ul', {}, ...sorted.map((f) => {
+      const subject = f.subjects[0];
+      const score = subject ? this.risk.get(subject) ?? 0 : 0;
+      return h('li', {}, h('button', { type: 'button', onclick: () => subject && this.jumpToSubject(subject) },
+        h('span', { class: 'risk-dot', style: `background:${riskColor(score)}` }),
+        h('span', {}, h('span', { class: `badge ${f.severity}` }, f.severity), ' ', f.message, h('br'), h('small', { class: 'muted' }, f.subjects.map((s) => this.panel.nodeLabel(s)).join(', ')))));
+    })));
+  }
+
+  private jumpToSubject(subject: string): void {
+    if (subject.includes('->')) subject = subject.slice(0, subject.indexOf('->'));
+    if (this.view.mode === 'table') void this.setMode('map');
+    this.select(subject, true);
+  }
+
+  // ------------------------------------------------------------------ table
+
+  private renderTable(): void {
+    const head = byId('table-head');
+    clear(head);
+    for (const col of EDGE_COLUMNS) {
+      const active = this.tableSort.column === col;
+      append(head, h('th', { 'aria-sort': active ? (this.tableSort.desc ? 'descending' : 'ascending') : 'none' },
+        h('button', { type: 'button', onclick: () => { this.tableSort = { column: col, desc: active ? !this.tableSort.desc : col === 'count' || col === 'lastSeen' }; this.renderTable(); } },
+          col + (active ? (this.tableSort.desc ? ' ▼' : ' ▲') : ''))));
+    }
+    const rows = sortRows(filterRows(edgeRows(this.shown.edges, this.nodesByKey), byId<HTMLInputElement>('table-filter').value), this.tableSort.column, this.tableSort.desc);
+    const body = byId('table-body');
+    clear(body);
+    for (const r of rows.slice(0, TABLE_LIMIT)) {
+      const open = (): void => { const e = this.shown.edges.find((x) => x.key === r.key); if (e) void showEdge(this.panel, `${e.source}=>${e.target}`, [e.key]); };
+      append(body, h('tr', { class: 'row', tabindex: '0', 'data-edge': r.key, onclick: open, onkeydown: (ev: Event) => { if ((ev as KeyboardEvent).key === 'Enter') open(); } },
+        h('td', {}, r.source), h('td', {}, r.target), h('td', {}, r.port), h('td', {}, String(r.count)),
+        h('td', {}, h('span', { class: `verdict ${r.verdict}` }, r.verdict)), h('td', {}, r.diff), h('td', {}, formatTime(r.lastSeen))));
+    }
+    byId('table-count').textContent = rows.length > TABLE_LIMIT ? `showing ${TABLE_LIMIT} of ${rows.length} edges: refine the filter` : `${rows.length} edges`;
+  }
+
+  // ------------------------------------------------------------------ live
+
+  private startLive(): void {
+    this.events?.close();
+    const es = new EventSource(api.eventsUrl(this.view.level, EMPTY_FILTERS, this.seq));
+    es.addEventListener('delta', (ev) => {
+      const delta = JSON.parse((ev as MessageEvent<string>).data) as GraphDelta;
+      this.seq = delta.seq;
+      this.raw = mergeDelta(this.raw, delta).graph;
+      // positions are kept for known nodes, the camera is not touched: only new nodes get laid out
+      this.render();
+    });
+    es.addEventListener('reset', () => { void this.load(); });
+    es.onerror = () => this.status('Live: connection lost, retrying…');
+    this.events = es;
+  }
+
+  private toggleLive(): void {
+    const btn = byId('btn-live');
+    const on = btn.getAttribute('aria-pressed') !== 'true';
+    btn.setAttribute('aria-pressed', String(on));
+    if (on) this.startLive(); else { this.events?.close(); this.events = undefined; }
+  }
+
+  // ------------------------------------------------------------------ exports
+
+  private async exportYaml(): Promise<void> {
+    const sel = this.view.selection;
+    const nodes = sel && this.nodesByKey.has(sel) ? [sel] : this.shown.nodes.filter((n) => n.kind === 'workload').map((n) => n.key);
+    try {
+      const res = await api.generate({ selection: { nodes } });
+      downloadBlob(new Blob([res.yaml], { type: 'application/yaml' }), 'netatlas-policies.yaml');
+    } catch (err) {
+      this.status(`Policy export failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ controls
+
+  private fillFilterChoices(): void {
+    const clusters = [...new Set(this.raw.nodes.map((n) => n.cluster).filter((c): c is string => !!c))].sort();
+    const box = byId('f-clusters');
+    clear(box);
+    for (const c of clusters) {
+      const input = h('input', { type: 'checkbox', value: c, 'data-cluster': c });
+      input.addEventListener('change', () => {
+        const chosen = [...box.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
+        this.setFilters({ clusters: chosen });
+      });
+      append(box, h('label', {}, input, ` ${c}`));
+    }
+    const vbox = byId('f-verdicts');
+    clear(vbox);
+    for (const v of SHOWN_VERDICTS) {
+      const input = h('input', { type: 'checkbox', value: v, 'data-verdict': v });
+      input.addEventListener('change', () => {
+        const chosen = [...vbox.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value as Verdict);
+        this.setFilters({ verdicts: chosen.filter((x) => VERDICTS.includes(x)) });
+      });
+      append(vbox, h('label', {}, input, ` ${v.toLowerCase()}`));
+    }
+    this.syncControls();
+  }
+
+  /** Controls reflect the view state (after a URL restore or a change elsewhere). */
+  private syncControls(): void {
+    const f = this.view.filters;
+    byId<HTMLSelectElement>('level').value = this.view.level;
+    for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.setAttribute('aria-selected', String(b.dataset.mode === this.view.mode));
+    for (const i of byId('f-clusters').querySelectorAll<HTMLInputElement>('input')) i.checked = f.clusters.includes(i.value);
+    for (const i of byId('f-verdicts').querySelectorAll<HTMLInputElement>('input')) i.checked = f.verdicts.includes(i.value as Verdict);
+    const ns = byId<HTMLInputElement>('f-namespaces');
+    if (document.activeElement !== ns) ns.value = f.namespaces.join(', ');
+    byId<HTMLSelectElement>('f-protocol').value = f.protocol ?? '';
+    const port = byId<HTMLInputElement>('f-port');
+    if (document.activeElement !== port) port.value = f.port !== undefined ? String(f.port) : '';
+    byId<HTMLInputElement>('f-infra').checked = f.hideInfra;
+    const mapMode = this.view.mode !== 'table';
+    byId('map').hidden = !mapMode;
+    byId('table-view').hidden = mapMode;
+  }
+
+  private bindControls(): void {
+    byId<HTMLSelectElement>('level').addEventListener('change', (e) => {
+      this.setView({ level: (e.target as HTMLSelectElement).value as Level, collapsed: [], selection: undefined }, false);
+      void this.load();
+    });
+    for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.addEventListener('click', () => void this.setMode(b.dataset.mode as ViewMode));
+    byId<HTMLInputElement>('f-namespaces').addEventListener('change', (e) => {
+      this.setFilters({ namespaces: (e.target as HTMLInputElement).value.split(',').map((s) => s.trim()).filter(Boolean) });
+    });
+    byId<HTMLSelectElement>('f-protocol').addEventListener('change', (e) => {
+      const v = (e.target as HTMLSelectElement).value;
+      this.setFilters({ protocol: v ? (v as L4Protocol) : undefined });
+    });
+    byId<HTMLInputElement>('f-port').addEventListener('change', (e) => {
+      const n = Number((e.target as HTMLInputElement).value);
+      this.setFilters({ port: Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined });
+    });
+    byId<HTMLSelectElement>('f-window').addEventListener('change', (e) => {
+      const span = Number((e.target as HTMLSelectElement).value);
+      // relative to the newest flow, so recorded demos and dumps work as well as live data
+      const newest = this.raw.edges.reduce((m, x) => Math.max(m, x.lastSeen), 0);
+      this.setFilters({ since: span ? newest - span : undefined, until: undefined });
+    });
+    byId<HTMLInputElement>('f-infra').addEventListener('change', (e) => this.setFilters({ hideInfra: (e.target as HTMLInputElement).checked }));
+    byId<HTMLInputElement>('f-hulls').addEventListener('change', (e) => { this.map.showHulls = (e.target as HTMLInputElement).checked; this.map.sigma.refresh(); });
+    byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [] }); });
+    const search = byId<HTMLInputElement>('search');
+    search.addEventListener('input', () => this.runSearch());
+    search.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        if (!this.searchHits.length) return;
+        this.searchIndex = (this.searchIndex + (e.key === 'ArrowDown' ? 1 : -1) + this.searchHits.length) % this.searchHits.length;
+        this.renderSearch();
+      } else if (e.key === 'Enter') {
+        e.preventDefault();
+        if (!this.searchHits.length) this.runSearch();
+        this.pickSearch(Math.max(0, this.searchIndex));
+      } else if (e.key === 'Escape') {
+        this.searchHits = [];
+        this.renderSearch();
+      }
+    });
+    search.addEventListener('blur', () => { this.searchHits = []; this.renderSearch(); });
+    byId('btn-findings').addEventListener('click', () => void this.toggleFindings());
+    byId('findings-close').addEventListener('click', () => void this.toggleFindings());
+    byId('btn-live').addEventListener('click', () => this.toggleLive());
+    byId('btn-relayout').addEventListener('click', () => this.map.relayout());
+    byId('btn-png').addEventListener('click', () => { void this.map.toPNG().then((b) => downloadBlob(b, 'netatlas-map.png')); });
+    byId('btn-yaml').addEventListener('click', () => void this.exportYaml());
+    byId('panel-close').addEventListener('click', () => this.select(undefined));
+    byId('zoom-in').addEventListener('click', () => this.map.zoom(1.5));
+    byId('zoom-out').addEventListener('click', () => this.map.zoom(1 / 1.5));
+    byId('zoom-reset').addEventListener('click', () => this.map.resetCamera());
+    byId('table-filter').addEventListener('input', () => this.renderTable());
+    document.addEventListener('keydown', (e) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
+      if (e.key === '/' && !typing) { e.preventDefault(); search.focus(); }
+      else if (e.key === 'Escape' && !typing) this.select(undefined);
+      else if ((e.key === '+' || e.key === '=') && !typing) this.map.zoom(1.5);
+      else if (e.key === '-' && !typing) this.map.zoom(1 / 1.5);
+    });
+  }
+
+  /** Collapse (or expand) the cluster or namespace group containing the selection. */
+  toggleGroup(groupKey: string): void {
+    const set = new Set(this.view.collapsed);
+    if (set.has(groupKey)) set.delete(groupKey); else set.add(groupKey);
+    this.setView({ collapsed: [...set] });
+  }
+
+  private renderLegend(): void {
+    const ul = byId('legend');
+    const item = (swatch: HTMLElement, text: string): HTMLElement => h('li', {}, swatch, text);
+    append(ul,
+      item(h('span', { class: 'swatch', style: `background:${VERDICT_COLORS.forwarded}` }), 'forwarded'),
+      item(h('span', { class: 'swatch', style: `background:${VERDICT_COLORS.dropped}` }), 'dropped'),
+      item(h('span', { class: 'swatch', style: `background:${VERDICT_COLORS.audit}` }), 'audit'),
+      item(h('span', { class: 'swatch', style: `background:${VERDICT_COLORS.mixed}` }), 'forwarded and dropped'),
+      item(h('span', { class: 'swatch', style: 'background:#555;height:6px' }), 'inter-cluster: dot at the source, drawn on top'),
+      item(h('span', { class: 'swatch node', style: `background:${nodeLook('workload').color}` }), 'workload'),
+      item(h('span', { class: 'swatch node', style: `background:${nodeLook('external').color};border-radius:0;transform:rotate(45deg)` }), 'external peer'),
+      item(h('span', { class: 'swatch node', style: `background:${nodeLook('workload', 'dns').color};border-radius:0` }), 'DNS'),
+      item(h('span', { class: 'swatch node', style: `background:${nodeLook('host').color};border-radius:0` }), 'host / reserved'),
+      item(h('span', { class: 'swatch dashed' }), 'diff: allowed, never seen'),
+    );
+  }
+}
+
+captureTokenFromHash();
+window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(e.message)));
+const app = new App();
+void app.load();

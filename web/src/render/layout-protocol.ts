@@ -1,0 +1,60 @@
+/** Messages between the map and the layout worker. */
+export interface LayoutSettings {
+  readonly barnesHutOptimize: boolean;
+  readonly barnesHutTheta: number;
+  readonly strongGravityMode: boolean;
+  readonly gravity: number;
+  readonly scalingRatio: number;
+  readonly slowDown: number;
+  readonly linLogMode: boolean;
+  readonly outboundAttractionDistribution: boolean;
+  readonly adjustSizes: boolean;
+  readonly edgeWeightInfluence: number;
+}
+
+export interface LayoutRequest {
+  readonly type: 'start';
+  readonly id: number;
+  /** x0, y0, x1, y1, ... */
+  readonly positions: Float32Array;
+  readonly sizes: Float32Array;
+  /** 1 = keep still (live deltas lay out only the new nodes). */
+  readonly fixed: Uint8Array;
+  /** source index, target index, ... */
+  readonly edges: Uint32Array;
+  readonly weights: Float32Array;
+  readonly settings: LayoutSettings;
+  /** Iterations per message. */
+  readonly batch: number;
+  readonly maxIterations: number;
+  readonly maxMillis: number;
+  /** Mean movement per iteration batch, relative to the layout's extent, under which it is settled. */
+  readonly settleThreshold: number;
+}
+
+export interface LayoutMessage {
+  readonly type: 'positions';
+  readonly id: number;
+  readonly positions: Float32Array;
+  readonly iterations: number;
+  readonly movement: number;
+  readonly settled: boolean;
+  readonly millis: number;
+}
+
+export function layoutSettingsFor(order: number): LayoutSettings {
+  return {
+    barnesHutOptimize: order > 1500,
+    barnesHutTheta: 0.6,
+    // strong but weak gravity keeps isolated nodes from drifting off; clusters seeded apart
+    // stay apart because repulsion between islands outweighs the few inter-cluster edges
+    strongGravityMode: true,
+    gravity: 0.05,
+    scalingRatio: 10,
+    slowDown: 1 + Math.log(Math.max(1, order)),
+    linLogMode: false,
+    outboundAttractionDistribution: false,
+    adjustSizes: false,
+    edgeWeightInfluence: 0.5,
+  };
+}

@@ -1,0 +1,363 @@
+/**
+ * The Sigma.js 4 map: a graphology graph of display nodes and (per-direction) display
+ * edges, drawn with sigma's styles and primitives. Appearance is computed by style
+ * functions from data attributes and state (hover, highlight, selection), never written
+ * into the data. Hulls for clusters and namespaces are drawn on a 2D canvas behind the
+ * WebGL stage.
+ */
+import Graph from 'graphology';
+import Sigma from 'sigma';
+import {
+  extremityArrow, extremityCircle, layerDashed, layerFill, layerPlain, pathCurved, pathLine, sdfCircle, sdfDiamond, sdfSquare, sdfTriangle,
+} from 'sigma/rendering';
+import type { DiffCategory, MapGraph, MapNode } from '../types.ts';
+import { toDisplayEdges } from '../state/display.ts';
+import { seedPositions, type Point } from '../state/seed.ts';
+import { convexHull, padHull } from '../state/hull.ts';
+import { clusterTint, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
+import { LayoutRunner, type LayoutProgress } from './layout.ts';
+import type { CameraView } from '../state/url-state.ts';
+
+export const STAGE_BACKGROUND = '#f7f8fa';
+
+interface NodeAttrs {
+  x: number; y: number; size: number; label: string; kind: string; shape: string; baseColor: string;
+  cluster?: string; namespace?: string; risk?: number; selected?: boolean;
+}
+interface EdgeAttrs {
+  count: number; verdict: EdgeVerdictClass; interCluster: boolean; diff?: DiffCategory; ports: string; selected?: boolean;
+}
+
+export type ColorMode = 'verdict' | 'diff' | 'risk';
+
+export interface MapCallbacks {
+  onNodeClick(key: string): void;
+  onEdgeClick(displayKey: string, members: readonly string[]): void;
+  onStageClick(): void;
+  onCameraChange(view: CameraView): void;
+  onLayout(progress: LayoutProgress): void;
+  onFirstFrame(): void;
+}
+
+export class MapView {
+  readonly graph = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
+  readonly sigma: Sigma<NodeAttrs, EdgeAttrs>;
+  private readonly positions = new Map<string, Point>();
+  private readonly layout: LayoutRunner;
+  private readonly hullCanvas: HTMLCanvasElement;
+  private hulls: { label: string; tint: string; points: Point[]; strong: boolean }[] = [];
+  private colorMode: ColorMode = 'verdict';
+  private selected: string | undefined;
+  private edgeMembers = new Map<string, string[]>();
+  private firstFrameSeen = false;
+  showHulls = true;
+
+  constructor(container: HTMLElement, private readonly cb: MapCallbacks) {
+    const colorMode = (): ColorMode => this.colorMode;
+    this.sigma = new Sigma<NodeAttrs, EdgeAttrs>(this.graph, container, {
+      primitives: {
+        nodes: { shapes: [sdfCircle(), sdfSquare(), sdfTriangle(), sdfDiamond()], layers: [layerFill()] },
+        edges: {
+          paths: [pathLine(), pathCurved({ curvature: 0.35 })],
+          extremities: [extremityArrow(), extremityCircle()],
+          // plain fill, then dashes of background colour over edges with a dashSize (unobserved paths)
+          layers: [layerPlain(), layerDashed({ dashSize: { attribute: 'dashSize', default: 0, mode: 'pixels' }, gapSize: { value: 7, mode: 'pixels' }, dashColor: STAGE_BACKGROUND })],
+          variables: { dashSize: { type: 'number', default: 0 } },
+        },
+      },
+      styles: {
+        nodes: [
+          {
+            x: { attribute: 'x' },
+            y: { attribute: 'y' },
+            label: { attribute: 'label' },
+            shape: { attribute: 'shape' },
+            size: (a, s) => (s.isHovered || a.selected ? a.size * 1.4 : a.size),
+            color: (a) => (colorMode() === 'risk' && a.kind !== 'external' ? riskColor(a.risk ?? 0) : a.baseColor),
+            opacity: (a, s, gs) => (gs.hasHighlighted && !s.isHighlighted && !s.isHovered && !a.selected ? 0.18 : 1),
+            visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+            labelVisibility: (a, s) => (s.isHovered || s.isHighlighted || a.selected || a.kind === 'group' || a.kind === 'cluster' || a.kind === 'namespace' ? 'visible' : 'auto'),
+            labelColor: '#1d2733',
+            depth: (a, s) => (s.isHovered || s.isHighlighted || a.selected ? 'topNodes' : 'nodes'),
+            cursor: 'pointer',
+            backdropVisibility: (a, s) => (s.isHovered || a.selected ? 'visible' : 'hidden'),
+            backdropColor: '#ffffff',
+            backdropShadowColor: 'rgba(0,0,0,0.35)',
+            backdropShadowBlur: 10,
+            backdropPadding: 5,
+          },
+        ],
+        edges: [
+          {
+            size: (a) => (a.diff === 'would-break' ? Math.max(3.5, edgeWidth(a.count)) : a.diff === 'unobserved' ? 1.6 : edgeWidth(a.count)),
+            color: (a) => {
+              if (colorMode() === 'diff') return a.diff ? DIFF_COLORS[a.diff] : '#c9ced4';
+              return VERDICT_COLORS[a.verdict];
+            },
+            opacity: (a, s, gs) => (gs.hasHighlighted && !s.isHighlighted && !s.isHovered && !a.selected ? 0.08 : a.interCluster ? 0.95 : 0.75),
+            path: 'straight',
+            parallelPath: 'curved',
+            head: 'arrow',
+            // inter-cluster edges carry a dot at their source and are drawn above the rest
+            tail: (a) => (a.interCluster ? 'circle' : 'none'),
+            ...({ dashSize: (a: EdgeAttrs) => (a.diff === 'unobserved' && colorMode() === 'diff' ? 6 : 0) } as object),
+            visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+            depth: (a, s) => (s.isHighlighted || s.isHovered || a.selected || a.interCluster || a.diff === 'would-break' ? 'topEdges' : 'edges'),
+            zIndex: (a) => (a.diff === 'would-break' ? 10 : a.interCluster ? 5 : 0),
+            cursor: 'pointer',
+          },
+        ],
+        stage: { background: STAGE_BACKGROUND },
+      },
+      settings: {
+        enableEdgeEvents: true,
+        renderEdgeLabels: false,
+        labelDensity: 0.6,
+        labelRenderedSizeThreshold: 6,
+        hideEdgesOnMove: false,
+        zIndex: true,
+        itemSizesReference: 'screen',
+        autoRescale: 'once',
+        stagePadding: 40,
+        gestureTarget: 'graph',
+      } as never,
+    });
+    this.hullCanvas = this.sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
+    this.layout = new LayoutRunner(this.graph, (p) => {
+      this.updateHulls();
+      cb.onLayout(p);
+    });
+    this.bindEvents();
+  }
+
+  private bindEvents(): void {
+    const s = this.sigma;
+    s.on('enterNode', ({ node }) => {
+      const around = [node, ...this.graph.neighbors(node)];
+      s.setNodesState(around, { isHighlighted: true });
+      s.setEdgesState(this.graph.edges(node), { isHighlighted: true });
+    });
+    s.on('leaveNode', () => this.clearHighlight());
+    s.on('clickNode', ({ node }) => this.cb.onNodeClick(node));
+    s.on('clickEdge', ({ edge }) => this.cb.onEdgeClick(edge, this.edgeMembers.get(edge) ?? []));
+    s.on('clickStage', () => this.cb.onStageClick());
+    s.on('afterRender', () => {
+      this.drawHulls();
+      if (!this.firstFrameSeen && this.graph.order > 0) {
+        this.firstFrameSeen = true;
+        this.cb.onFirstFrame();
+      }
+    });
+    let pending = 0;
+    s.getCamera().on('updated', (state) => {
+      // throttle URL updates to one per animation frame
+      if (pending) return;
+      pending = requestAnimationFrame(() => {
+        pending = 0;
+        this.cb.onCameraChange({ x: state.x, y: state.y, ratio: state.ratio });
+      });
+    });
+  }
+
+  private clearHighlight(): void {
+    const highlighted = this.graph.filterNodes((n) => this.sigma.getNodeState(n).isHighlighted);
+    if (highlighted.length) this.sigma.setNodesState(highlighted, { isHighlighted: false });
+    const edges = this.graph.filterEdges((e) => this.sigma.getEdgeState(e).isHighlighted);
+    if (edges.length) this.sigma.setEdgesState(edges, { isHighlighted: false });
+  }
+
+  setColorMode(mode: ColorMode): void {
+    if (mode === this.colorMode) return;
+    this.colorMode = mode;
+    this.sigma.refresh();
+  }
+
+  /**
+   * Show `data`. Nodes keep their positions across calls; nodes never seen before are
+   * placed near their namespace (or seeded, on the first call) and only they are laid out.
+   */
+  setData(data: MapGraph): void {
+    const g = this.graph;
+    const first = this.positions.size === 0;
+    const seeded = first ? seedPositions(data.nodes) : undefined;
+    const keep = new Set(data.nodes.map((n) => n.key));
+    // remember where everything was, so collapsing and expanding restores positions
+    g.forEachNode((k, a) => this.positions.set(k, { x: a.x, y: a.y }));
+    const added: string[] = [];
+    g.clear();
+    for (const n of data.nodes) {
+      let p = this.positions.get(n.key) ?? seeded?.get(n.key);
+      if (!p) { p = this.placeNear(n, data.nodes); added.push(n.key); }
+      const look = nodeLook(n.kind, n.infra);
+      g.addNode(n.key, {
+        x: p.x, y: p.y,
+        size: n.kind === 'group' ? Math.min(30, look.size + Math.sqrt(n.members ?? 1) * 2) : look.size,
+        label: n.kind === 'group' ? `${n.label} (${n.members ?? 0})` : n.label,
+        kind: n.kind, shape: look.shape, baseColor: look.color,
+        ...(n.cluster !== undefined ? { cluster: n.cluster } : {}),
+        ...(n.namespace !== undefined ? { namespace: n.namespace } : {}),
+        ...(n.risk !== undefined ? { risk: n.risk } : {}),
+        selected: n.key === this.selected,
+      });
+    }
+    this.edgeMembers.clear();
+    for (const d of toDisplayEdges(data.edges)) {
+      if (!keep.has(d.source) || !keep.has(d.target)) continue;
+      g.addDirectedEdgeWithKey(d.key, d.source, d.target, {
+        count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
+        ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected,
+      });
+      this.edgeMembers.set(d.key, d.members);
+    }
+    if (first) {
+      this.layout.start();
+    } else if (added.length > 0) {
+      this.layout.start(new Set(added));
+    }
+    this.updateHulls();
+  }
+
+  /** A new node starts next to its namespace's (else cluster's) centroid, so it does not fly across the map. */
+  private placeNear(n: MapNode, _all: readonly MapNode[]): Point {
+    let sx = 0, sy = 0, c = 0;
+    this.graph.forEachNode((_k, a) => {
+      if (a.cluster === n.cluster && (n.namespace === undefined || a.namespace === n.namespace)) { sx += a.x; sy += a.y; c++; }
+    });
+    const jitter = (): number => (Math.random() - 0.5) * 20;
+    return c ? { x: sx / c + jitter(), y: sy / c + jitter() } : { x: jitter() * 10, y: jitter() * 10 };
+  }
+
+  relayout(): void {
+    this.layout.start();
+  }
+
+  stopLayout(): void {
+    this.layout.stop();
+  }
+
+  select(key: string | undefined): void {
+    const g = this.graph;
+    if (this.selected && g.hasNode(this.selected)) g.setNodeAttribute(this.selected, 'selected', false);
+    if (this.selected && g.hasEdge(this.selected)) g.setEdgeAttribute(this.selected, 'selected', false);
+    this.selected = key;
+    if (key && g.hasNode(key)) g.setNodeAttribute(key, 'selected', true);
+    if (key && g.hasEdge(key)) g.setEdgeAttribute(key, 'selected', true);
+  }
+
+  /** Animate the camera onto a node, zoomed in enough to read its neighbourhood. */
+  focusNode(key: string): boolean {
+    if (!this.graph.hasNode(key)) return false;
+    const display = this.sigma.getNodeDisplayData(key);
+    if (!display) return false;
+    this.sigma.getCamera().animate({ x: display.x, y: display.y, ratio: 0.15 }, { duration: 400 });
+    return true;
+  }
+
+  getCameraView(): CameraView {
+    const c = this.sigma.getCamera().getState();
+    return { x: c.x, y: c.y, ratio: c.ratio };
+  }
+
+  setCameraView(view: CameraView): void {
+    this.sigma.getCamera().setState({ x: view.x, y: view.y, ratio: view.ratio });
+  }
+
+  zoom(factor: number): void {
+    const cam = this.sigma.getCamera();
+    cam.animate({ ratio: cam.getState().ratio / factor }, { duration: 200 });
+  }
+
+  resetCamera(): void {
+    this.sigma.getCamera().animate({ x: 0.5, y: 0.5, ratio: 1, angle: 0 }, { duration: 300 });
+  }
+
+  /** Hulls in graph coordinates, recomputed when positions change (not on every frame). */
+  updateHulls(): void {
+    const byCluster = new Map<string, Point[]>();
+    const byNs = new Map<string, Point[]>();
+    this.graph.forEachNode((_k, a) => {
+      if (a.cluster === undefined) return;
+      const p = { x: a.x, y: a.y };
+      let c = byCluster.get(a.cluster);
+      if (!c) byCluster.set(a.cluster, (c = []));
+      c.push(p);
+      if (a.namespace !== undefined && a.kind !== 'namespace') {
+        const key = `${a.cluster}/${a.namespace}`;
+        let n = byNs.get(key);
+        if (!n) byNs.set(key, (n = []));
+        n.push(p);
+      }
+    });
+    const hulls: typeof this.hulls = [];
+    for (const [cluster, pts] of byCluster) hulls.push({ label: cluster, tint: cluster, points: convexHull(pts), strong: true });
+    if (byNs.size <= 400) {
+      for (const [ns, pts] of byNs) hulls.push({ label: ns.slice(ns.indexOf('/') + 1), tint: ns.slice(0, ns.indexOf('/')), points: convexHull(pts), strong: false });
+    }
+    this.hulls = hulls;
+    this.sigma.scheduleRender();
+  }
+
+  private drawHulls(): void {
+    const canvas = this.hullCanvas;
+    const { width, height } = this.sigma.getDimensions();
+    const dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${height}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.fillStyle = STAGE_BACKGROUND;
+    ctx.fillRect(0, 0, width, height);
+    if (!this.showHulls) return;
+    for (const h of this.hulls) {
+      const pts = h.points.map((p) => this.sigma.graphToViewport(p));
+      const padded = padHull(pts, h.strong ? 34 : 16);
+      if (padded.length === 0) continue;
+      ctx.beginPath();
+      padded.forEach((p, i) => (i === 0 ? ctx.moveTo(p.x, p.y) : ctx.lineTo(p.x, p.y)));
+      ctx.closePath();
+      ctx.lineJoin = 'round';
+      ctx.fillStyle = clusterTint(h.tint, h.strong ? 0.08 : 0.1);
+      ctx.strokeStyle = clusterTint(h.tint, h.strong ? 0.6 : 0.35);
+      ctx.lineWidth = h.strong ? 2 : 1;
+      ctx.setLineDash(h.strong ? [] : [4, 4]);
+      ctx.fill();
+      ctx.stroke();
+      // label at the hull's top edge
+      const top = padded.reduce((a, b) => (b.y < a.y ? b : a));
+      ctx.setLineDash([]);
+      ctx.font = h.strong ? '600 14px system-ui, sans-serif' : '11px system-ui, sans-serif';
+      ctx.fillStyle = h.strong ? clusterTint(h.tint, 0.95) : 'rgba(40,50,60,0.75)';
+      ctx.textAlign = 'center';
+      ctx.fillText(h.strong ? `cluster ${h.label}` : h.label, top.x, top.y - 4);
+    }
+  }
+
+  /** The current view as a PNG (hulls and stage composited), rendered on demand. */
+  toPNG(): Promise<Blob> {
+    return new Promise((resolve, reject) => {
+      this.sigma.once('afterRender', () => {
+        const stage = this.sigma.getStageCanvas();
+        const out = document.createElement('canvas');
+        out.width = stage.width;
+        out.height = stage.height;
+        const ctx = out.getContext('2d');
+        if (!ctx) { reject(new Error('netatlas/web: no 2D context for the PNG export')); return; }
+        ctx.drawImage(this.hullCanvas, 0, 0, out.width, out.height);
+        ctx.drawImage(stage, 0, 0);
+        out.toBlob((b) => (b ? resolve(b) : reject(new Error('netatlas/web: the PNG export produced nothing'))), 'image/png');
+      });
+      this.sigma.refresh();
+    });
+  }
+
+  kill(): void {
+    this.layout.kill();
+    this.sigma.kill();
+  }
+}
