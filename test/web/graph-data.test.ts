@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { applyDiff, diffCategoryOf, mergeDelta, parseEdgeKey, riskScores } from '../../web/src/state/graph-data.ts';
+import type { ApiEdge, ApiNode } from '../../web/src/types.ts';
+import { cart, graph, tcpForwarded, web } from './fixtures.ts';
+
+const apiNode = (key: string, label: string): ApiNode => ({ key, kind: 'workload', label, cluster: 'prod', namespace: 'shop' });
+const apiEdge = (e: typeof tcpForwarded, patch: Partial<ApiEdge> = {}): ApiEdge => ({ ...e, ...patch });
+const empty = { nodes: [], edges: [], removedEdges: [], removedNodes: [] };
+
+describe('live deltas', () => {
+  it('a delta replaces an edge with its current totals, so applying it twice changes nothing more', () => {
+    const delta = { ...empty, edges: [apiEdge(tcpForwarded, { count: 25, verdicts: { FORWARDED: 25 } })] };
+    const once = mergeDelta(graph, delta).graph;
+    const twice = mergeDelta(once, delta).graph;
+    expect(twice.edges.find((e) => e.key === tcpForwarded.key)!.count).toBe(25);
+    expect(twice.edges).toHaveLength(graph.edges.length);
+  });
+
+  it('reports only nodes that did not exist before as added, so only they get a layout', () => {
+    const r = mergeDelta(graph, { ...empty, nodes: [apiNode(web.key, 'web'), apiNode('wl:prod/shop/Deployment/new', 'new')] });
+    expect(r.addedNodes).toEqual(['wl:prod/shop/Deployment/new']);
+  });
+
+  it('skips an edge whose end the graph does not know instead of leaving it dangling', () => {
+    const r = mergeDelta(graph, { ...empty, edges: [apiEdge(tcpForwarded, { key: 'x', target: 'wl:prod/shop/Deployment/ghost' })] });
+    expect(r.graph.edges.map((e) => e.key)).not.toContain('x');
+  });
+
+  it('removing a node removes its edges', () => {
+    const r = mergeDelta(graph, { ...empty, removedNodes: [cart.key] });
+    expect(r.graph.edges.some((e) => e.source === cart.key || e.target === cart.key)).toBe(false);
+  });
+});
+
+describe('diff', () => {
+  it('parses edge keys built by flowEdgeKey', () => {
+    expect(parseEdgeKey(tcpForwarded.key)).toEqual({ source: web.key, target: cart.key, protocol: 'TCP', port: 7070 });
+    expect(parseEdgeKey(web.key)).toBeUndefined();
+  });
+
+  it('colors an observed edge named by its key and counts it in the summary', () => {
+    const out = applyDiff(graph, { items: [{ kind: 'would-break', message: 'x', subjects: [tcpForwarded.key] }], summary: {} });
+    expect(out.graph.edges.find((e) => e.key === tcpForwarded.key)!.diff).toBe('would-break');
+    expect(out.summary['would-break']).toBe(1);
+  });
+
+  it('adds allowed-but-unobserved paths as their own edges', () => {
+    const key = `${cart.key}->${web.key}|TCP|9999`;
+    const out = applyDiff(graph, { items: [{ kind: 'unused', message: 'x', subjects: [key] }], summary: {} });
+    const added = out.graph.edges.find((e) => e.key === `diff:${key}`);
+    expect(added).toMatchObject({ diff: 'unobserved', count: 0, port: 9999 });
+  });
+
+  it('knows the aliases of the diff categories and ignores unknown kinds', () => {
+    expect(diffCategoryOf('unused')).toBe('unobserved');
+    expect(diffCategoryOf('blocked')).toBe('blocked');
+    expect(diffCategoryOf('something-else')).toBeUndefined();
+  });
+});
+
+describe('risk', () => {
+  it('scores a node by its worst finding, a little more for each further one', () => {
+    const risk = riskScores([
+      { id: '1', severity: 'medium', code: 'a', message: 'a', subjects: [web.key] },
+      { id: '2', severity: 'high', code: 'b', message: 'b', subjects: [web.key, cart.key] },
+    ]);
+    expect(risk.get(cart.key)).toBe(80);
+    expect(risk.get(web.key)).toBe(85);
+  });
+});

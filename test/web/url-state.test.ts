@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodeViewState, DEFAULT_VIEW, encodeViewState, type ViewState } from '../../web/src/state/url-state.ts';
+import { EMPTY_FILTERS } from '../../web/src/state/filters.ts';
+
+describe('URL state', () => {
+  it('the default view encodes to an empty query', () => {
+    expect(encodeViewState(DEFAULT_VIEW)).toBe('');
+    expect(decodeViewState('')).toEqual(DEFAULT_VIEW);
+  });
+
+  it('a full view survives a round trip', () => {
+    const view: ViewState = {
+      level: 'pod', mode: 'diff',
+      filters: { clusters: ['prod', 'dev'], namespaces: ['boutique'], verdicts: ['DROPPED'], protocol: 'TCP', port: 7070, since: 1000, until: 2000, hideInfra: true },
+      selection: 'wl:prod/boutique/Deployment/cartservice',
+      camera: { x: 0.25, y: 0.75, ratio: 0.125 },
+      collapsed: ['ns:dev/boutique'],
+    };
+    expect(decodeViewState(`?${encodeViewState(view)}`)).toEqual(view);
+  });
+
+  it('malformed values fall back to defaults instead of throwing', () => {
+    const v = decodeViewState('level=galaxy&mode=3d&verdicts=DROPPED,NOPE&port=99999&protocol=HTTP&cam=1,2,-3&hideInfra=yes');
+    expect(v.level).toBe('workload');
+    expect(v.mode).toBe('map');
+    expect(v.filters).toEqual({ ...EMPTY_FILTERS, verdicts: ['DROPPED'] });
+    expect(v.camera).toBeUndefined();
+  });
+
+  it('keys with slashes, colons and arrows round-trip in the selection', () => {
+    fc.assert(fc.property(fc.string({ minLength: 1 }), (s) => {
+      const sel = `wl:${s}/x->y|TCP|1`;
+      expect(decodeViewState(encodeViewState({ ...DEFAULT_VIEW, selection: sel })).selection).toBe(sel);
+    }));
+  });
+});
