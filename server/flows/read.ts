@@ -1,0 +1,352 @@
+/**
+ * Reading flow files: format detection, `.gz`, stdin, line splitting, malformed-line reports.
+ *
+ * `readFlows(path | '-', opts)` streams FlowRecords (request direction, de-duplicated) and keeps
+ * its counters in `reader.stats`. `parseFlowLine(line, state)` is the same per-line step for
+ * callers that already have lines (follow mode, tests).
+ */
+import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../../generator/model/errors.ts';
+import type { FlowRecord } from '../../generator/model/flow.ts';
+import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
+import { hubbleRecordsFrom, isHubbleObject, parseHubbleLine } from './hubble.ts';
+import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
+import {
+  createFlowParseState,
+  emptyFlowReadStats,
+  reportMalformed,
+  type FlowFormat,
+  type FlowParseOptions,
+  type FlowParseState,
+  type FlowReadStats,
+} from './state.ts';
+import { ConnectionCache } from './dedup.ts';
+
+const EMPTY: FlowRecord[] = [];
+
+/** The format one line announces, or undefined when it could be anything. */
+export function detectLineFormat(line: string): FlowFormat | undefined {
+  const t = line.trim();
+  if (t === '' || t.startsWith('#')) return undefined;
+  if (t.startsWith('{')) {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(t);
+    } catch {
+      return undefined;
+    }
+    return detectObjectFormat(obj);
+  }
+  return isGenericCsvHeader(t) ? 'generic-csv' : undefined;
+}
+
+export function detectObjectFormat(obj: unknown): FlowFormat | undefined {
+  if (isHubbleObject(obj)) return 'hubble';
+  if (isGadgetObject(obj)) return 'inspektor-gadget';
+  if (isGenericObject(obj)) return 'generic-jsonl';
+  return undefined;
+}
+
+/**
+ * Parses one line into records (pushed to `out`, which is returned). Blank lines are ignored,
+ * `#` lines are comments (counted as skipped). When `state.format` is not set yet, this line
+ * decides it; a line of no known format is reported as malformed.
+ */
+export function parseFlowLine(line: string, state: FlowParseState, out: FlowRecord[] = []): FlowRecord[] {
+  state.line++;
+  state.stats.lines++;
+  let text = line;
+  const last = text.charCodeAt(text.length - 1);
+  if (last === 13 || last === 32 || text.charCodeAt(0) === 32 || text.charCodeAt(0) === 9) text = text.trim();
+  if (text === '') return out;
+  if (text.charCodeAt(0) === 35 /* # */) {
+    state.stats.skipped++;
+    return out;
+  }
+  if (state.format === undefined) {
+    state.format = detectLineFormat(text);
+    if (state.format === undefined) {
+      reportMalformed(state, `unknown flow format: expected ${EXPECTED}`);
+      return out;
+    }
+    state.stats.format = state.format;
+  }
+  switch (state.format) {
+    case 'hubble':
+      parseHubbleLine(text, state, out);
+      break;
+    case 'generic-csv':
+      parseGenericCsvLine(text, state, out);
+      break;
+    case 'inspektor-gadget':
+    case 'generic-jsonl': {
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (err) {
+        reportMalformed(state, `invalid JSON (${(err as Error).message})`);
+        break;
+      }
+      parseFlowObject(obj, state, out);
+      break;
+    }
+  }
+  return out;
+}
+
+/** Dispatches one decoded object by the state's format (or by its own shape). */
+export function parseFlowObject(obj: unknown, state: FlowParseState, out: FlowRecord[] = []): FlowRecord[] {
+  const format = state.format === 'generic-csv' || state.format === undefined ? detectObjectFormat(obj) : state.format;
+  if (format === 'hubble') hubbleRecordsFrom(obj, state, out);
+  else if (format === 'inspektor-gadget') gadgetRecordsFrom(obj, state, out);
+  else if (format === 'generic-jsonl') genericRecordFrom(obj, state, out);
+  else reportMalformed(state, `unknown flow format: expected ${EXPECTED}`);
+  return out;
+}
+
+const EXPECTED =
+  'Hubble jsonpb/json lines ({"flow":{...}}), Inspektor Gadget network events, generic JSONL ({"source":..,"destination":..}) or CSV with a source,destination,... header (see docs/flow-format.md)';
+
+export interface ProgressInfo {
+  readonly file: string;
+  readonly stats: Readonly<FlowReadStats>;
+}
+
+export interface ReadFlowsOptions extends Omit<FlowParseOptions, 'file' | 'stats'> {
+  /** Called after every chunk read (about every MB): lines, bytes, records so far. */
+  readonly onProgress?: (progress: ProgressInfo) => void;
+  /** The stream read for `-` (default process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream;
+  /** Read buffer size. Default 1 MiB. */
+  readonly chunkSize?: number;
+  /** How many first meaningful lines may be tried to detect the format. Default 5. */
+  readonly detectLines?: number;
+}
+
+export interface FlowReader extends AsyncIterable<FlowRecord> {
+  /** Counters, updated while reading. */
+  readonly stats: FlowReadStats;
+  /** The records in batches (one per chunk read): cheaper than one await per record. */
+  batches(): AsyncIterable<FlowRecord[]>;
+}
+
+const FLOW_FILE = /\.(jsonl?|ndjson|log|csv|txt)(\.gz)?$|\.gz$/i;
+
+/** Flow files under a path: the path itself, or every flow-looking file below a folder, sorted. */
+export function listFlowFiles(path: string): string[] {
+  if (path === '-') return ['-'];
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new InputError(`netatlas/flows: ${path}: no such file or folder. Check the path given to --flows.`, { file: path });
+  if (!st.isDirectory()) return [path];
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (entry.name.startsWith('.')) continue;
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (FLOW_FILE.test(entry.name)) out.push(p);
+    }
+  };
+  walk(path);
+  return out;
+}
+
+/**
+ * Streams the FlowRecords of a file, a folder of files, or stdin (`-`). Plain or gzip input
+ * (detected by its magic bytes, whatever the name). Throws InputError when a file's format is
+ * unknown or it cannot be opened; malformed lines are counted in `stats` and reported through
+ * `onError`, and the ingest goes on.
+ */
+export function readFlows(path: string, opts: ReadFlowsOptions = {}): FlowReader {
+  const stats = emptyFlowReadStats();
+  const connections = new ConnectionCache(opts);
+  const batches = async function* (): AsyncGenerator<FlowRecord[]> {
+    for (const file of listFlowFiles(path)) {
+      const state = createFlowParseState({ ...opts, file, stats, connections });
+      yield* readOneFile(file, state, opts);
+      stats.files++;
+    }
+  };
+  return {
+    stats,
+    batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches()) yield* batch;
+    },
+  };
+}
+
+async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlowsOptions): AsyncGenerator<FlowRecord[]> {
+  const chunkSize = opts.chunkSize ?? 1 << 20;
+  const raw: AsyncIterable<Buffer> =
+    file === '-'
+      ? ((opts.stdin ?? process.stdin) as AsyncIterable<Buffer>)
+      : createReadStream(file, { highWaterMark: chunkSize });
+  const detectLimit = opts.detectLines ?? 5;
+  let pending: string[] | undefined = state.format === undefined ? [] : undefined;
+  let meaningful = 0;
+  let leftover: Buffer | undefined;
+  /** Lines of a whole-file JSON document (a JSON array, or pretty-printed JSON), parsed at the end. */
+  let doc: string[] | undefined;
+  let docChars = 0;
+
+  // Lines seen before the format is known wait in `pending`; the first line of a known format
+  // decides it, and a file whose first lines fit nothing is an error, not a stream of malformed lines.
+  const take = (line: string, out: FlowRecord[]): void => {
+    if (doc !== undefined) {
+      doc.push(line);
+      docChars += line.length;
+      if (docChars > MAX_DOCUMENT_CHARS) {
+        throw new InputError(`netatlas/flows: ${file}: a JSON document larger than ${MAX_DOCUMENT_CHARS / 2 ** 20} MiB: write one object per line (jq -c '.[]') so it can be streamed.`, { file });
+      }
+      return;
+    }
+    if (pending === undefined) {
+      parseFlowLine(line, state, out);
+      return;
+    }
+    pending.push(line);
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) return;
+    meaningful++;
+    const format = detectLineFormat(t);
+    if (format) {
+      state.format = format;
+      state.stats.format = format;
+    } else if (meaningful === 1 && (t.startsWith('[') || t === '{')) {
+      doc = pending;
+      pending = undefined;
+      return;
+    } else if (meaningful >= detectLimit) {
+      throw unknownFormat(file, pending);
+    } else return;
+    const lines = pending;
+    pending = undefined;
+    for (const l of lines) parseFlowLine(l, state, out);
+  };
+
+  try {
+    for await (const chunk of decompressed(raw, (n) => (state.stats.bytes += n))) {
+      const out: FlowRecord[] = [];
+      let buf = leftover ? Buffer.concat([leftover, chunk]) : chunk;
+      const lastNl = buf.lastIndexOf(10);
+      if (lastNl < 0) {
+        leftover = buf;
+        continue;
+      }
+      leftover = lastNl + 1 < buf.length ? buf.subarray(lastNl + 1) : undefined;
+      // Keep the partial last line as its own copy, so the chunk it came from can be freed.
+      if (leftover) leftover = Buffer.from(leftover);
+      const text = buf.toString('utf8', 0, lastNl);
+      buf = EMPTY_BUFFER;
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) {
+          take(text.slice(start), out);
+          break;
+        }
+        take(text.slice(start, nl), out);
+        start = nl + 1;
+      }
+      opts.onProgress?.({ file, stats: state.stats });
+      if (out.length) yield out;
+    }
+    const out: FlowRecord[] = [];
+    if (leftover && leftover.length) take(leftover.toString('utf8'), out);
+    if (doc !== undefined) parseDocument(file, doc, state, out);
+    if (pending !== undefined && pending.some((l) => l.trim() !== '' && !l.trim().startsWith('#'))) throw unknownFormat(file, pending);
+    if (out.length) yield out;
+    opts.onProgress?.({ file, stats: state.stats });
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') {
+      throw new InputError(`netatlas/flows: ${file}: broken gzip data (${e.message}). Check the file is a complete .gz.`, { file });
+    }
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') {
+      throw new InputError(`netatlas/flows: ${file}: cannot read (${e.code}). Check the path given to --flows.`, { file });
+    }
+    throw err;
+  }
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+const MAX_DOCUMENT_CHARS = 256 * 2 ** 20;
+
+/**
+ * A whole-file JSON document: an array of events (Inspektor Gadget's 2020 advisor output) or one
+ * pretty-printed object. Items are numbered from 1 in place of line numbers in reports.
+ */
+function parseDocument(file: string, lines: string[], state: FlowParseState, out: FlowRecord[]): void {
+  state.stats.lines += lines.length;
+  let value: unknown;
+  try {
+    value = JSON.parse(lines.join('\n'));
+  } catch (err) {
+    throw new InputError(`netatlas/flows: ${file}: invalid JSON document (${(err as Error).message}): expected one JSON value, or one object per line.`, { file });
+  }
+  const items = Array.isArray(value) ? value : [value];
+  if (items.length && !items.some((item) => detectObjectFormat(item))) throw unknownFormat(file, lines);
+  items.forEach((item, i) => {
+    state.line = i + 1;
+    if (state.format === undefined) {
+      state.format = detectObjectFormat(item);
+      if (state.format) state.stats.format = state.format;
+    }
+    parseFlowObject(item, state, out);
+  });
+}
+
+function unknownFormat(file: string, lines: string[]): InputError {
+  const first = lines.find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
+  const shown = first.length > 80 ? `${first.slice(0, 80)}...` : first;
+  const doc = first.trim().startsWith('[') || first.trim() === '{';
+  return new InputError(
+    `netatlas/flows: ${file}: unknown flow format (first line: ${JSON.stringify(shown)}): expected ${EXPECTED}.` +
+      (doc ? ' A JSON array or pretty-printed JSON must be one object per line: convert it with `jq -c \'.[]\'`.' : ''),
+    { file, line: 1 },
+  );
+}
+
+/** Passes chunks through, gunzipping when the first bytes are the gzip magic number. */
+async function* decompressed(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const head = toBuffer(first.value);
+  onBytes(head.length);
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      const b = toBuffer(next.value);
+      onBytes(b.length);
+      yield b;
+    }
+  };
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = Readable.from(rest()).pipe(createGunzip({ chunkSize: 1 << 20 }));
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } else {
+    yield* rest();
+  }
+}
+
+function toBuffer(chunk: unknown): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'utf8');
+}
+
+/** Reads all records of a path into memory (tests and small inputs). */
+export async function collectFlows(path: string, opts: ReadFlowsOptions = {}): Promise<{ records: FlowRecord[]; stats: FlowReadStats }> {
+  const reader = readFlows(path, opts);
+  const records: FlowRecord[] = [];
+  for await (const batch of reader.batches()) records.push(...batch);
+  return { records, stats: reader.stats };
+}
+
+export { EMPTY as NO_RECORDS };

@@ -1,0 +1,95 @@
+/**
+ * The mutable state one flow ingest carries from line to line: where it is (file, line), which
+ * format it detected, its counters, and its bounded caches. `createFlowParseState` + `parseFlowLine`
+ * let a caller (the server's follow mode, the Relay client) push lines one at a time.
+ */
+import type { FlowEndpoint, FlowRecord, IngestStats } from '../../generator/model/flow.ts';
+import { ConnectionCache, type ConnectionCacheOptions } from './dedup.ts';
+
+export type FlowFormat = 'hubble' | 'inspektor-gadget' | 'generic-jsonl' | 'generic-csv';
+export const FLOW_FORMATS: readonly FlowFormat[] = ['hubble', 'inspektor-gadget', 'generic-jsonl', 'generic-csv'];
+
+/** IngestStats plus what a reader knows about its input. */
+export interface FlowReadStats extends IngestStats {
+  /** The detected (or forced) format of the last file read. */
+  format?: FlowFormat;
+  /** Input bytes read (compressed size for .gz). */
+  bytes: number;
+  /** Files read so far. */
+  files: number;
+}
+
+export function emptyFlowReadStats(): FlowReadStats {
+  return { lines: 0, records: 0, replies: 0, duplicates: 0, skipped: 0, malformed: 0, errors: [], bytes: 0, files: 0 };
+}
+
+export interface FlowParseOptions extends ConnectionCacheOptions {
+  /** File name used in messages and FlowRecord.origin; `-` for stdin. */
+  readonly file?: string;
+  /** Force a format instead of detecting it from the first lines. */
+  readonly format?: FlowFormat;
+  /**
+   * Cluster for endpoints the source does not place in one (generic `namespace/pod`, Inspektor
+   * Gadget pods). Hubble's own `cluster_name` / `io.cilium.k8s.policy.cluster` label always wins.
+   */
+  readonly cluster?: string;
+  /** Called for every malformed line with `file:line: reason` (the stats keep only the first few). */
+  readonly onError?: (message: string) => void;
+  /** Clock for records of sources that carry no time. Default Date.now. */
+  readonly now?: () => number;
+  /** How many malformed-line messages the stats keep. Default 10. */
+  readonly maxErrors?: number;
+  /** Share counters with another state (e.g. one ingest over several files). */
+  readonly stats?: FlowReadStats;
+  /** Share the connection cache with another state, so a connection seen in two files counts once. */
+  readonly connections?: ConnectionCache;
+}
+
+export interface FlowParseState {
+  file: string;
+  /** 1-based number of the line being parsed. */
+  line: number;
+  format: FlowFormat | undefined;
+  readonly cluster: string | undefined;
+  readonly stats: FlowReadStats;
+  readonly connections: ConnectionCache;
+  /** Parsed Hubble endpoints keyed by their raw JSON text (bounded; cleared when full). */
+  readonly endpoints: Map<string, FlowEndpoint>;
+  /** CSV column names (lower case) once the header line was read. */
+  csvColumns: string[] | undefined;
+  readonly now: () => number;
+  readonly onError: ((message: string) => void) | undefined;
+  readonly maxErrors: number;
+}
+
+export const ENDPOINT_CACHE_MAX = 20_000;
+
+export function createFlowParseState(options: FlowParseOptions = {}): FlowParseState {
+  return {
+    file: options.file ?? '<input>',
+    line: 0,
+    format: options.format,
+    cluster: options.cluster,
+    stats: options.stats ?? emptyFlowReadStats(),
+    connections: options.connections ?? new ConnectionCache(options),
+    endpoints: new Map(),
+    csvColumns: undefined,
+    now: options.now ?? Date.now,
+    onError: options.onError,
+    maxErrors: options.maxErrors ?? 10,
+  };
+}
+
+/** Counts a malformed line and reports it as `file:line: reason`; the ingest goes on. */
+export function reportMalformed(state: FlowParseState, reason: string): void {
+  state.stats.malformed++;
+  const message = `${state.file}:${state.line}: ${reason}`;
+  if (state.stats.errors.length < state.maxErrors) state.stats.errors.push(message);
+  state.onError?.(message);
+}
+
+/** Pushes a record and counts it. */
+export function emit(state: FlowParseState, out: FlowRecord[], record: FlowRecord): void {
+  state.stats.records++;
+  out.push(record);
+}

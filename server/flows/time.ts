@@ -1,0 +1,68 @@
+/**
+ * Flow timestamps: RFC3339 strings with up to nanosecond fractions (`2021-06-16T16:52:13.136834446Z`),
+ * protobuf Timestamp objects (`{ seconds: "1623862333", nanos: 136834446 }`, 64-bit seconds as strings),
+ * epoch numbers (seconds, milliseconds or nanoseconds, told apart by magnitude).
+ */
+
+let lastPrefix = '';
+let lastPrefixMs = NaN;
+
+/**
+ * Parses an RFC3339 timestamp to ms since epoch, or NaN. Hubble writes one timestamp per line and
+ * consecutive lines share their `YYYY-MM-DDTHH:MM:SS` prefix, so the date part is parsed once per
+ * second and only the fraction is read per call.
+ */
+export function parseRfc3339(text: string): number {
+  // Fast path: `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (UTC), the only form Hubble writes.
+  if (text.length >= 20 && text.charCodeAt(10) === 84 /* T */ && text.charCodeAt(text.length - 1) === 90 /* Z */) {
+    const prefix = text.slice(0, 19);
+    let base: number;
+    if (prefix === lastPrefix) base = lastPrefixMs;
+    else {
+      base = Date.parse(prefix + 'Z');
+      lastPrefix = prefix;
+      lastPrefixMs = base;
+    }
+    if (text.length === 20) return base;
+    if (text.charCodeAt(19) === 46 /* . */) {
+      let ms = 0;
+      let digits = 0;
+      for (let i = 20; i < text.length - 1 && digits < 3; i++, digits++) {
+        const c = text.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) return Date.parse(text);
+        ms = ms * 10 + c;
+      }
+      while (digits++ < 3) ms *= 10;
+      return base + ms;
+    }
+  }
+  return Date.parse(text);
+}
+
+/** Any timestamp form a flow source may use, to ms since epoch; undefined when absent or unreadable. */
+export function toEpochMs(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') {
+    if (/^\d+(\.\d+)?$/.test(value)) return fromEpochNumber(Number(value));
+    const ms = parseRfc3339(value);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? fromEpochNumber(value) : undefined;
+  if (typeof value === 'object') {
+    const ts = value as { seconds?: unknown; nanos?: unknown };
+    if (ts.seconds === undefined && ts.nanos === undefined) return undefined;
+    const seconds = Number(ts.seconds ?? 0);
+    const nanos = Number(ts.nanos ?? 0);
+    if (!Number.isFinite(seconds) || !Number.isFinite(nanos)) return undefined;
+    return seconds * 1000 + Math.floor(nanos / 1e6);
+  }
+  return undefined;
+}
+
+/** Epoch seconds, ms, µs or ns, told apart by magnitude (valid for dates between 1973 and 5138). */
+function fromEpochNumber(n: number): number {
+  if (n < 1e11) return Math.round(n * 1000);
+  if (n < 1e14) return Math.round(n);
+  if (n < 1e17) return Math.floor(n / 1e3);
+  return Math.floor(n / 1e6);
+}
