@@ -3,3 +3,4 @@ export * from './normalize.ts';
 export * from './parse-documents.ts';
 export * from './assemble.ts';
 export * from './load-files.ts';
+export * from './live.ts';

@@ -16,6 +16,8 @@ export interface RecordedRequest {
   readonly watch: boolean;
   readonly resourceVersion?: string;
   readonly authorization?: string;
+  /** The HTTP status answered. */
+  code?: number;
 }
 
 interface Collection {
@@ -160,8 +162,10 @@ export class FakeApiServer {
     const path = url.pathname;
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const rvParam = url.searchParams.get('resourceVersion') ?? undefined;
-    this.requests.push({ path, watch, ...(rvParam ? { resourceVersion: rvParam } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    const record: RecordedRequest = { path, watch, ...(rvParam ? { resourceVersion: rvParam } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
+    this.requests.push(record);
     const send = (code: number, body: string) => {
+      record.code = code;
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(body);
     };
@@ -189,6 +193,7 @@ export class FakeApiServer {
     if (from !== undefined && from < this.compactedBefore) {
       return send(410, status(410, 'Expired', `too old resource version: ${from} (${this.compactedBefore})`));
     }
+    record.code = 200;
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     if (from === undefined) {
