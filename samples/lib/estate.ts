@@ -616,11 +616,19 @@ class Builder {
     }
   }
 
+  private readonly nsIndex = new Map<ClusterM, Map<string, NamespaceM>>();
+
+  private namespaceLabels(c: ClusterM, namespace: string): NamespaceM | undefined {
+    let m = this.nsIndex.get(c);
+    if (!m || m.size !== c.namespaces.length) this.nsIndex.set(c, (m = new Map(c.namespaces.map((n) => [n.name, n]))));
+    return m.get(namespace);
+  }
+
   /** Cilium's security-relevant labels: pod labels minus the per-revision ones, plus namespace, SA, cluster. */
   private identityLabels(c: ClusterM, w: WorkloadM, labels: Record<string, string>): string[] {
     const skip = new Set(['pod-template-hash', 'controller-revision-hash', 'pod-template-generation',
       'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index']);
-    const ns = c.namespaces.find((n) => n.name === w.namespace);
+    const ns = this.namespaceLabels(c, w.namespace);
     const out: string[] = [];
     for (const [k, v] of Object.entries(labels)) if (!skip.has(k)) out.push(`k8s:${k}=${v}`);
     for (const [k, v] of Object.entries(ns?.labels ?? {})) out.push(`k8s:io.cilium.k8s.namespace.labels.${k}=${v}`);
@@ -653,7 +661,8 @@ class Builder {
       const dnsPods = podPeers(findWorkload(c, 'kube-system', 'coredns'));
       const prom = findWorkload(c, 'monitoring', 'prometheus');
       const kubernetesSvc = findService(c, 'default', 'kubernetes');
-      const enforcing = (ns: string) => c.policies.some((p) => p.namespace === ns);
+      const policyNamespaces = new Set(c.policies.map((p) => p.namespace));
+      const enforcing = (ns: string) => policyNamespaces.has(ns);
 
       // Every pod's DNS lookups go to kube-dns through Cilium's DNS proxy.
       const lookup = (w: WorkloadM, query: string, ips: string[], n?: number) => {
@@ -697,9 +706,15 @@ class Builder {
         protocol: 'TCP', port: 6443, service: kubernetesSvc, outcome: 'forwarded', count: count(`${c.name}|api|prom`, 1, 2),
       });
       lookup(prom, svcFqdn(kubernetesSvc), [KUBERNETES_SVC_IP]);
+      const fluentBit = findWorkload(c, 'monitoring', 'fluent-bit');
+      add({
+        id: `${c.name}|apiserver|fluent-bit`, sources: podPeers(fluentBit), destinations: [{ kind: 'apiserver', cluster: c, ip: c.apiServerIP }],
+        protocol: 'TCP', port: 6443, service: kubernetesSvc, outcome: 'forwarded', count: count(`${c.name}|api|fluent-bit`, 1, 2),
+      });
+      lookup(fluentBit, svcFqdn(kubernetesSvc), [KUBERNETES_SVC_IP]);
 
-      for (const ns of c.appNamespaces) {
-        const copy = c.appNamespaces.indexOf(ns) + 1;
+      for (const [index, ns] of c.appNamespaces.entries()) {
+        const copy = index + 1;
         if (c.role === 'finance') {
           const ledger = findWorkload(c, ns, 'ledger');
           const pg = findWorkload(c, ns, 'postgres');
@@ -788,14 +803,28 @@ export function podPeers(w: WorkloadM): Peer[] {
   return w.pods.map((pod) => ({ kind: 'pod', pod }));
 }
 
+/** Indexes by `namespace/name`, rebuilt when the list grew (scaled estates have thousands). */
+const workloadIndex = new WeakMap<ClusterM, { size: number; map: Map<string, WorkloadM> }>();
+const serviceIndex = new WeakMap<ClusterM, { size: number; map: Map<string, ServiceM> }>();
+
+function indexed<T extends { namespace: string; name: string }>(cache: WeakMap<ClusterM, { size: number; map: Map<string, T> }>,
+  c: ClusterM, items: readonly T[]): Map<string, T> {
+  let entry = cache.get(c);
+  if (!entry || entry.size !== items.length) {
+    entry = { size: items.length, map: new Map(items.map((x) => [`${x.namespace}/${x.name}`, x])) };
+    cache.set(c, entry);
+  }
+  return entry.map;
+}
+
 export function findWorkload(c: ClusterM, namespace: string, name: string): WorkloadM {
-  const w = c.workloads.find((x) => x.namespace === namespace && x.name === name);
+  const w = indexed(workloadIndex, c, c.workloads).get(`${namespace}/${name}`);
   if (!w) throw new Error(`netatlas/samples: no workload ${c.name}/${namespace}/${name} in the estate.`);
   return w;
 }
 
 export function findService(c: ClusterM, namespace: string, name: string): ServiceM {
-  const s = c.services.find((x) => x.namespace === namespace && x.name === name);
+  const s = indexed(serviceIndex, c, c.services).get(`${namespace}/${name}`);
   if (!s) throw new Error(`netatlas/samples: no service ${c.name}/${namespace}/${name} in the estate.`);
   return s;
 }
