@@ -5,5 +5,7 @@
 import type { Command } from 'commander';
 import { connectivityCommand } from './connectivity.ts';
 import { explainCommand } from './explain.ts';
+import { graphCommand } from './graph.ts';
+import { serveCommand } from './serve.ts';
 
-export const subcommands: Array<() => Command> = [connectivityCommand, explainCommand];
+export const subcommands: Array<() => Command> = [connectivityCommand, explainCommand, graphCommand, serveCommand];

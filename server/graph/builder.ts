@@ -210,6 +210,8 @@ export class GraphBuilder {
   addFlow(r: FlowRecord, defaultCluster?: string): void {
     this.flows++;
     if (r.dns) this.learnDns(r.dns.query, r.dns.ips);
+    // Hubble's destination_names: the names the client looked up for this address.
+    if (r.destination.names && r.destination.ip) for (const n of r.destination.names) this.learnDns(n, [r.destination.ip]);
     const ctx = { time: r.time, cluster: this.flowCluster(r, defaultCluster), observer: r.observer };
     const src = this.resolver.resolveEndpoint(r.source, ctx);
     const dst = this.resolver.resolveEndpoint(r.destination, ctx);
