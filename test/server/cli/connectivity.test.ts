@@ -1,0 +1,114 @@
+/**
+ * `netatlas connectivity` and `netatlas explain` on Online Boutique's release manifests and
+ * its upstream NetworkPolicies (../shared/data/online-boutique).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { connectivityCommand } from '../../../server/cli/connectivity.ts';
+import { explainCommand } from '../../../server/cli/explain.ts';
+import { CliExit } from '../../../server/cli/exit.ts';
+
+const data = fileURLToPath(new URL('../../../../shared/data/online-boutique/', import.meta.url));
+const manifests = `${data}release-kubernetes-manifests-v0.10.6.yaml`;
+const policies = `${data}upstream-network-policies.yaml`;
+
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+/** Runs a subcommand in-process, as bin/netatlas.mjs would, capturing output and exit code. */
+async function netatlas(...args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const program = new Command('netatlas').exitOverride();
+  for (const make of [connectivityCommand, explainCommand]) program.addCommand(make().exitOverride());
+  let status = 0;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'netatlas', ...args]);
+    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (!(error instanceof CliExit)) throw error;
+    stderr += `netatlas: ${error.message}\n`;
+    status = error.exitCode;
+  }
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+  return { stdout, stderr, status };
+}
+
+/** What the upstream policies intend, derived from the call graph in online-boutique-edges.txt. */
+function expectedLines(): string[] {
+  const edges = readFileSync(`${data}online-boutique-edges.txt`, 'utf8')
+    .split('\n')
+    .map((l) => /^([a-z-]+) -> ([a-z-]+):\d+ \((\d+)\) TCP/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map(([, src, dst, port]) => ({ src, dst, port }));
+  const workloads = [...new Set(edges.flatMap((e) => [e.src, e.dst]))];
+  expect(workloads).toHaveLength(12);
+  const w = (name: string): string => `default/${name}[Deployment]`;
+  const world = '0.0.0.0-255.255.255.255';
+  const lines = new Set<string>();
+  for (const e of edges) if (e.dst !== 'frontend') lines.add(`${w(e.src)} => ${w(e.dst)} : TCP ${e.port}`);
+  for (const name of workloads) {
+    if (name !== 'frontend') lines.add(`${w(name)} => ${w('frontend')} : All Connections`); // frontend: ingress [{}]
+    lines.add(`${w(name)} => ${world} : All Connections`); // every policy has egress [{}]
+  }
+  lines.add(`${world} => ${w('frontend')} : All Connections`);
+  return [...lines].sort();
+}
+
+describe('netatlas connectivity on Online Boutique', () => {
+  it('prints exactly what the upstream policies intend: callers only, on the target port, frontend open to all', async () => {
+    const r = await netatlas('connectivity', '-q', manifests, policies);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(expectedLines());
+    expect(r.stdout).toContain('default/checkoutservice[Deployment] => default/emailservice[Deployment] : TCP 8080\n');
+  });
+
+  it('prints the same map as JSON objects with the same strings', async () => {
+    const r = await netatlas('connectivity', '-q', '-o', 'json', manifests, policies);
+    const rows = JSON.parse(r.stdout) as { src: string; dst: string; conn: string }[];
+    expect(rows.map((x) => `${x.src} => ${x.dst} : ${x.conn}`).sort()).toEqual(expectedLines());
+  });
+
+  it('draws namespaces as clusters in dot output', async () => {
+    const r = await netatlas('connectivity', '-q', '-o', 'dot', manifests, policies);
+    expect(r.stdout).toMatch(/^digraph connectivity \{/);
+    expect(r.stdout).toContain('subgraph cluster_0 {\n    label="default";');
+    expect(r.stdout).toContain('"default/checkoutservice[Deployment]" -> "default/emailservice[Deployment]" [label="TCP 8080"');
+  });
+
+  it('lists unknown kinds as warnings on stderr unless quiet', async () => {
+    const r = await netatlas('connectivity', manifests, policies);
+    expect(r.stderr).toMatch(/warning: .*ServiceAccount/);
+  });
+});
+
+describe('netatlas explain on Online Boutique', () => {
+  it('shows the rule chain of an allowed connection', async () => {
+    const r = await netatlas('explain', manifests, policies, '--src', 'default/checkoutservice', '--dst', 'default/emailservice', '--port', '8080/TCP');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('is ALLOWED');
+    expect(r.stdout).toContain('egress allowed by NetworkPolicy default/checkoutservice egress[0]: Allow');
+    expect(r.stdout).toContain('ingress allowed by NetworkPolicy default/emailservice ingress[0]: Allow');
+  });
+
+  it('shows why a denied connection is denied and exits 1', async () => {
+    const r = await netatlas('explain', manifests, policies, '--src', 'default/frontend', '--dst', 'default/emailservice', '--port', '8080');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('is DENIED');
+    expect(r.stdout).toMatch(/ingress denied: .* is isolated for ingress by default\/default\/NetworkPolicy\/deny-all, default\/default\/NetworkPolicy\/emailservice and no rule allows this connection/);
+  });
+
+  it('rejects a malformed --port with exit code 2', async () => {
+    const r = await netatlas('explain', manifests, policies, '--src', 'default/frontend', '--dst', 'default/emailservice', '--port', 'http');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--port "http" is not PORT[/PROTOCOL]');
+  });
+});
