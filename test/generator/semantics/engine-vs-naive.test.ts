@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminPort, AdminRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
+  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
   NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, PodInfo,
 } from '../../../generator/model/index.ts';
 import { createEngine, type Peer, type PolicySnapshot } from '../../../generator/semantics/index.ts';
@@ -83,9 +83,9 @@ const adminRule = (actions: AdminRule['action'][]): fc.Arbitrary<AdminRule> =>
     { name: fc.constant('r'), action: fc.constantFrom(...actions), peers: fc.array(adminPeer, { minLength: 1, maxLength: 2 }), ports: fc.array(adminPort, { minLength: 1, maxLength: 2 }) },
     { requiredKeys: ['name', 'action', 'peers'] },
   );
-const subject = fc.oneof(
-  nsSelector.map((namespaces) => ({ namespaces })),
-  fc.record({ namespaceSelector: nsSelector, podSelector: selector }).map((pods) => ({ pods })),
+const subject: fc.Arbitrary<AdminSubject> = fc.oneof(
+  nsSelector.map((namespaces): AdminSubject => ({ namespaces })),
+  fc.record({ namespaceSelector: nsSelector, podSelector: selector }).map((pods): AdminSubject => ({ pods })),
 );
 const adminPolicy = (kind: AdminNetworkPolicyInfo['kind'], name: string, priority?: number): fc.Arbitrary<AdminNetworkPolicyInfo> => {
   const actions: AdminRule['action'][] = kind === 'AdminNetworkPolicy' ? ['Allow', 'Deny', 'Pass'] : ['Allow', 'Deny'];
