@@ -1,0 +1,341 @@
+/**
+ * startServer: the store, the state, the sources and the HTTP listener, wired together.
+ * `netatlas serve` (server/cli/serve.ts) only parses flags and calls this; the bench and tests
+ * call it too.
+ *
+ * Flow files are read once: the store keeps, per file, its size, mtime and how many records
+ * were taken (written in the same transaction as the edges they produced), so a restart skips
+ * what was already counted and observation accumulates instead of doubling.
+ */
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import envPaths from 'env-paths';
+import type { FlowRecord, Inventory } from '../../generator/model/index.ts';
+import { GraphBuilder } from '../graph/builder.ts';
+import { flowFileInputs } from '../graph/ingest.ts';
+import { loadInventoryPaths } from '../inventory/index.ts';
+import { ConnectionCache, createFlowParseState, parseFlowObject, readFlows } from '../flows/index.ts';
+import { FlowStore, parseDuration } from '../store/flow-store.ts';
+import { createApp } from './app.ts';
+import type { AnalysisProviders } from './providers.ts';
+import { generateToken, isLoopbackHost } from './security.ts';
+import { AppState } from './state.ts';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEMO_DIR = path.join(PROJECT_ROOT, 'samples', 'demo');
+export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
+
+export interface ServeOptions {
+  readonly port?: number;
+  readonly host?: string;
+  readonly token?: string;
+  readonly tokenFile?: string;
+  /** SQLite file, `:memory:`, or default `<user data dir>/netatlas/netatlas.db`. */
+  readonly db?: string;
+  /** `30d`, `12h`, ...: buckets older than this are deleted (at start and hourly). */
+  readonly retain?: string;
+  readonly inventory?: readonly string[];
+  readonly flows?: readonly string[];
+  readonly cluster?: string;
+  readonly kubeconfig?: readonly string[];
+  readonly context?: readonly string[];
+  readonly allContexts?: boolean;
+  readonly flowsFollow?: readonly string[];
+  readonly hubbleRelay?: readonly string[];
+  readonly hubbleTls?: { readonly enabled: boolean; readonly ca?: string; readonly cert?: string; readonly key?: string; readonly serverName?: string };
+  /** Load the demo when no source is given (default true). */
+  readonly demo?: boolean;
+  readonly webRoot?: string;
+  readonly providers?: AnalysisProviders;
+  readonly rateLimit?: { readonly windowMs: number; readonly limit: number } | false;
+  readonly flushIntervalMs?: number;
+  /** Where messages go (default stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly state: AppState;
+  readonly server: Server;
+  readonly token?: string;
+  /** Resolves when every finite source (files) has been read. */
+  readonly loaded: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function defaultDbPath(): string {
+  return path.join(envPaths('netatlas', { suffix: '' }).data, 'netatlas.db');
+}
+
+function inventoryOfCluster(inv: Inventory, cluster: string): Inventory {
+  const only = <T extends { cluster: string }>(xs: readonly T[]): T[] => xs.filter((x) => x.cluster === cluster);
+  return {
+    clusters: inv.clusters.filter((c) => c.name === cluster), namespaces: only(inv.namespaces), pods: only(inv.pods),
+    workloads: only(inv.workloads), services: only(inv.services), endpointSlices: only(inv.endpointSlices), nodes: only(inv.nodes),
+    networkPolicies: only(inv.networkPolicies), adminNetworkPolicies: only(inv.adminNetworkPolicies),
+  };
+}
+
+function clustersOf(inv: Inventory): string[] {
+  const names = new Set<string>(inv.clusters.map((c) => c.name));
+  for (const list of [inv.namespaces, inv.pods, inv.workloads, inv.services, inv.nodes, inv.networkPolicies]) for (const x of list) names.add(x.cluster);
+  return [...names].sort();
+}
+
+interface FileOffset { size: number; mtimeMs: number; records: number; done?: boolean }
+
+export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+
+  let retainMs: number | undefined;
+  if (options.retain !== undefined) {
+    retainMs = parseDuration(options.retain);
+    if (retainMs === undefined || retainMs <= 0) throw new Error(`netatlas/serve: --retain ${JSON.stringify(options.retain)} is not a duration: use e.g. 30d, 12h, 90m.`);
+  }
+  let token = options.token;
+  if (!token && options.tokenFile) {
+    token = readFileSync(options.tokenFile, 'utf8').trim();
+    if (!token) throw new Error(`netatlas/serve: --token-file ${options.tokenFile} is empty.`);
+  }
+  let generated = false;
+  if (!token && !isLoopbackHost(host)) {
+    token = generateToken();
+    generated = true;
+  }
+
+  const dbPath = options.db ?? defaultDbPath();
+  if (dbPath !== ':memory:') mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+  const store = FlowStore.open(dbPath, { retainMs });
+  const pruned = store.prune();
+  const state = new AppState({ builder: new GraphBuilder(), store });
+  const restored = state.restoreFromStore();
+  if (restored.edges > 0) log(`netatlas: restored ${restored.edges} edges, ${restored.nodes} nodes from ${dbPath}${pruned ? ` (${pruned} old buckets dropped)` : ''}`);
+  state.startAutoFlush(options.flushIntervalMs ?? 500);
+
+  const loading = new Set<string>();
+  const app = createApp({
+    state, token, providers: options.providers, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
+    notReady: () => (loading.size ? [`still loading: ${[...loading].join(', ')}`] : []),
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host);
+    s.once('listening', () => resolve(s));
+    s.once('error', (e) => reject(new Error(`netatlas/serve: cannot listen on ${host}:${port}: ${e.message}. Use --port to pick another port.`)));
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}/`;
+
+  const stoppers: Array<() => Promise<void> | void> = [];
+  const hasSources = !!(options.inventory?.length || options.flows?.length || options.kubeconfig?.length || options.context?.length ||
+    options.allContexts || options.flowsFollow?.length || options.hubbleRelay?.length);
+  const useDemo = !hasSources && options.demo !== false;
+  const inventoryPaths = useDemo ? [DEMO_DIR] : [...(options.inventory ?? [])];
+  const flowPaths = useDemo ? [DEMO_DIR] : [...(options.flows ?? [])];
+  const cluster = useDemo ? undefined : options.cluster;
+  if (useDemo) log(`netatlas: no source given: serving the demo (${path.relative(process.cwd(), DEMO_DIR) || DEMO_DIR})`);
+
+  const loaded = (async () => {
+    if (inventoryPaths.length) await loadInventories(state, inventoryPaths, cluster, useDemo, loading, log);
+    for (const input of flowPaths.length ? safeInputs(state, flowPaths, cluster) : []) {
+      await loadFlowFile(state, store, input.file, input.cluster, useDemo, input.walked, loading, log);
+    }
+    state.flush();
+  })().catch((error) => log(`netatlas: loading failed: ${(error as Error).message}`));
+
+  if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
+    stoppers.push(await startLive(state, options, log));
+  }
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, options, log));
+  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
+
+  // Retention runs hourly; the timer must not keep the process alive.
+  if (retainMs !== undefined) {
+    const t = setInterval(() => { try { store.prune(); } catch (e) { log(`netatlas: retention failed: ${(e as Error).message}`); } }, 3_600_000);
+    t.unref();
+    stoppers.push(() => clearInterval(t));
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const stop of stoppers) {
+        try { await stop(); } catch { /* a source failing to stop never blocks shutdown */ }
+      }
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      state.close();
+    })();
+    return closing;
+  };
+
+  log(`netatlas: serving on ${url}`);
+  if (generated) log(`netatlas: API token (shown once; pass it as "Authorization: Bearer <token>"): ${token}`);
+  return { url, state, server, token, loaded, close };
+}
+
+function safeInputs(state: AppState, paths: readonly string[], cluster: string | undefined) {
+  const out: Array<{ file: string; cluster?: string; walked: boolean }> = [];
+  for (const p of paths) {
+    try {
+      out.push(...flowFileInputs([p], cluster));
+    } catch (error) {
+      state.registerSource(`flows-file:${p}`, 'flows-file', cluster);
+      state.updateSource(`flows-file:${p}`, { state: 'error', reason: (error as Error).message, error: (error as Error).message });
+    }
+  }
+  return out;
+}
+
+async function loadInventories(state: AppState, paths: string[], cluster: string | undefined, demo: boolean, loading: Set<string>, log: (l: string) => void): Promise<void> {
+  const id = `inventory:${paths.join(',')}`;
+  loading.add(id);
+  state.registerSource(id, demo ? 'demo' : 'inventory-file', cluster);
+  try {
+    const result = await loadInventoryPaths(paths, { cluster });
+    for (const c of clustersOf(result.inventory)) state.setInventory(c, inventoryOfCluster(result.inventory, c));
+    for (const e of result.errors) state.updateSource(id, { error: e.message });
+    const objects = result.inventory.pods.length + result.inventory.workloads.length + result.inventory.services.length + result.inventory.namespaces.length;
+    state.updateSource(id, { state: 'done', records: objects, lastEventTime: state.now() });
+    if (result.errors.length) log(`netatlas: ${result.errors.length} inventory errors, first: ${result.errors[0].message}`);
+  } catch (error) {
+    state.updateSource(id, { state: 'error', reason: (error as Error).message, error: (error as Error).message });
+    log(`netatlas: inventory: ${(error as Error).message}`);
+  } finally {
+    loading.delete(id);
+  }
+}
+
+async function loadFlowFile(
+  state: AppState, store: FlowStore, file: string, cluster: string | undefined, demo: boolean, walked: boolean, loading: Set<string>,
+  log: (l: string) => void,
+): Promise<void> {
+  const id = `flows-file:${file}`;
+  // A file found by walking a folder (an inventory dump next to flow logs) becomes a source
+  // only once it yields flows; one named by the user is a source at once.
+  const register = (): void => state.registerSource(id, demo ? 'demo' : 'flows-file', cluster);
+  if (!walked) register();
+  const st = file === '-' ? undefined : statSync(file, { throwIfNoEntry: false });
+  const saved = store.getOffset(id) as FileOffset | undefined;
+  const same = st && saved && saved.size === st.size && saved.mtimeMs === st.mtimeMs;
+  if (same && saved.done) {
+    register();
+    state.updateSource(id, { state: 'done', records: saved.records, reason: undefined });
+    return;
+  }
+  const skip = same ? saved.records : 0;
+  loading.add(id);
+  let taken = 0;
+  try {
+    const reader = readFlows(file, { cluster, onError: (m) => state.updateSource(id, { error: m }) });
+    for await (const batch of reader.batches()) {
+      let records: FlowRecord[] = batch;
+      if (taken < skip) {
+        const drop = Math.min(skip - taken, batch.length);
+        records = batch.slice(drop);
+        taken += drop;
+      }
+      if (records.length === 0) continue;
+      register();
+      taken += records.length;
+      state.ingestFlows(id, records, {
+        cluster,
+        offset: st ? { size: st.size, mtimeMs: st.mtimeMs, records: taken } : undefined,
+      });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (st && taken > 0) state.setOffset(id, { size: st.size, mtimeMs: st.mtimeMs, records: taken, done: true });
+    if (taken > 0 || !walked) state.updateSource(id, { state: 'done' });
+  } catch (error) {
+    if (walked && (error as Error).name === 'InputError' && taken === 0) return;
+    state.updateSource(id, { state: 'error', reason: (error as Error).message, error: (error as Error).message });
+    log(`netatlas: ${(error as Error).message}`);
+  } finally {
+    loading.delete(id);
+  }
+}
+
+async function startLive(state: AppState, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
+  const live = await import('../inventory/live.ts');
+  const inventory = new live.LiveInventory({ kubeconfigs: options.kubeconfig, contexts: options.context, allContexts: options.allContexts, watch: true });
+  const dirty = new Set<string>();
+  const mark = (change: { cluster: string }) => dirty.add(change.cluster);
+  inventory.on(live.ADD, mark);
+  inventory.on(live.UPDATE, mark);
+  inventory.on(live.DELETE, mark);
+  inventory.on(live.STATUS, (s) => {
+    const id = `kubernetes:${s.cluster}`;
+    state.registerSource(id, 'kubernetes', s.cluster);
+    state.updateSource(id, {
+      state: s.state === 'synced' ? 'connected' : s.state === 'error' ? 'stale' : 'starting',
+      ...(s.reason ? { reason: s.reason } : {}), ...(s.lastEventTime ? { lastEventTime: s.lastEventTime } : {}), errors: s.errors,
+    });
+  });
+  // Inventory changes are applied in batches, like flows.
+  const t = setInterval(() => {
+    if (!dirty.size) return;
+    const snap = inventory.snapshot();
+    for (const c of dirty) state.setInventory(c, inventoryOfCluster(snap, c));
+    dirty.clear();
+  }, 1000);
+  t.unref();
+  inventory.start();
+  log(`netatlas: watching ${inventory.status().length || 'the selected'} cluster(s) read-only`);
+  return async () => {
+    clearInterval(t);
+    await inventory.stop();
+  };
+}
+
+async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
+  const { HubbleRelayClient } = await import('../flows/relay/client.ts');
+  const id = `hubble-relay:${address}`;
+  state.registerSource(id, 'hubble-relay', options.cluster);
+  const parseState = createFlowParseState({ file: id, cluster: options.cluster, connections: new ConnectionCache({}) });
+  const tlsOpt = options.hubbleTls;
+  const tls = tlsOpt?.enabled
+    ? {
+      ...(tlsOpt.ca ? { ca: readFileSync(tlsOpt.ca) } : {}),
+      ...(tlsOpt.cert ? { cert: readFileSync(tlsOpt.cert) } : {}),
+      ...(tlsOpt.key ? { key: readFileSync(tlsOpt.key) } : {}),
+      ...(tlsOpt.serverName ? { serverName: tlsOpt.serverName } : {}),
+    }
+    : false;
+  const client = new HubbleRelayClient({
+    address, tls, follow: true,
+    onEvent: (response) => {
+      const out: FlowRecord[] = [];
+      try {
+        parseFlowObject(response, parseState, out);
+      } catch (error) {
+        state.updateSource(id, { error: (error as Error).message });
+        return;
+      }
+      if (out.length) state.ingestFlows(id, out, { cluster: options.cluster });
+    },
+    onStatus: (s) => state.updateSource(id, { state: s.state, ...(s.reason ? { reason: s.reason } : {}), ...(s.lastEventTime ? { lastEventTime: s.lastEventTime } : {}) }),
+  });
+  client.start().catch((error) => {
+    state.updateSource(id, { state: 'error', reason: (error as Error).message, error: (error as Error).message });
+    log(`netatlas: relay ${address}: ${(error as Error).message}`);
+  });
+  return () => client.stop();
+}
+
+async function startFollow(state: AppState, _store: FlowStore, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => void> {
+  const id = `flows-follow:${file}`;
+  state.registerSource(id, 'flows-follow', cluster);
+  // TODO(E1): server/flows/follow.ts is not in the tree yet; wire its tailer here (startOffset
+  // from store.getOffset(id), offsets through state.ingestFlows) when it lands.
+  const reason = 'following a file needs server/flows/follow.ts, which is not built yet';
+  state.updateSource(id, { state: 'error', reason, error: reason });
+  log(`netatlas: --flows-follow ${file}: ${reason}`);
+  return () => undefined;
+}
