@@ -168,7 +168,9 @@ function latency(r: Rng, src: Peer, dst: Peer): number {
 /** The events of one connection, every observer included. */
 function connectionEvents(seed: string, e: EdgeSpec, i: number): Ev[] {
   const r = rngFor(seed, `conn|${e.id}|${i}`);
-  const src = r.pick(e.sources);
+  const drawn = r.pick(e.sources);
+  // World clients take turns, so every listed address shows up.
+  const src = e.sources.every((p) => p.kind === 'world') ? e.sources[i % e.sources.length] : drawn;
   const dst = r.pick(e.destinations);
   const sport = r.int(32768, 60999);
   const window = (WINDOW_END_S - WINDOW_START_S - 10) * 1e9;

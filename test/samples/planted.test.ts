@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ONLINE_BOUTIQUE_CALLS, PLANTED_DROPS, PLANTED_WOULD_BREAK } from '../../samples/lib/index.ts';
+import { ONLINE_BOUTIQUE_CALLS, PLANTED_DROPS, PLANTED_WOULD_BREAK, WORLD_CLIENTS } from '../../samples/lib/index.ts';
 import { app, defaultDemo, dport, SHARED_DATA, type Json } from './fixtures.ts';
 
 const flows = (cluster: string): Json[] => defaultDemo().flows.get(cluster)!.map((l) => l.flow);
@@ -85,6 +85,7 @@ describe('planted findings in samples/demo', () => {
     expect(world.length).toBeGreaterThan(0);
     expect(world.every((f) => app(f.destination) === 'frontend' && dport(f) === 8080)).toBe(true);
     expect(world[0].destination_service).toEqual({ name: 'frontend-external', namespace: 'boutique' });
+    expect(new Set(world.map((f) => f.IP.source))).toEqual(new Set(WORLD_CLIENTS));
   });
 
   it('calls the external payment gateway api.stripe.com on 443 as reserved:world with destination_names', () => {
