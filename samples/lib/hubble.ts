@@ -165,14 +165,20 @@ function latency(r: Rng, src: Peer, dst: Peer): number {
   return r.int(60_000, 450_000);
 }
 
-/** The events of one connection, every observer included. */
-function connectionEvents(seed: string, e: EdgeSpec, i: number): Ev[] {
+/** Connection `i` of edge `e`: its two ends and source port, and the stream for the rest. */
+export function connectionEnds(seed: string, e: EdgeSpec, i: number): { r: Rng; src: Peer; dst: Peer; sport: number } {
   const r = rngFor(seed, `conn|${e.id}|${i}`);
   const drawn = r.pick(e.sources);
   // World clients take turns, so every listed address shows up.
   const src = e.sources.every((p) => p.kind === 'world') ? e.sources[i % e.sources.length] : drawn;
   const dst = r.pick(e.destinations);
   const sport = r.int(32768, 60999);
+  return { r, src, dst, sport };
+}
+
+/** The events of one connection, every observer included. */
+function connectionEvents(seed: string, e: EdgeSpec, i: number): Ev[] {
+  const { r, src, dst, sport } = connectionEnds(seed, e, i);
   const window = (WINDOW_END_S - WINDOW_START_S - 10) * 1e9;
   const t0 = WINDOW_START_S * 1e9 + Math.floor(r.next() * window);
   const lat = latency(r, src, dst);

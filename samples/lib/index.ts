@@ -8,7 +8,8 @@ import { renderFlows } from './hubble.ts';
 import { renderInventory } from './kubectl.ts';
 
 export * from './estate.ts';
-export { formatTime, renderFlows } from './hubble.ts';
+export { connectionEnds, formatTime, renderFlows } from './hubble.ts';
+export { expectedEdges, peerKey, type ExpectedEdge } from './truth.ts';
 export { renderInventory } from './kubectl.ts';
 
 export interface DemoFile {
