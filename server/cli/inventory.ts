@@ -118,7 +118,7 @@ export function inventoryCommand(): Command {
       'Load Kubernetes inventories (kubectl dumps, API lists, manifests, folders <root>/<cluster>/..., .gz) or live clusters, ' +
         'normalize them, and print a summary per cluster or the normalized inventory as JSON.',
     )
-    .option('-i, --inventory <path>', 'inventory file or folder (repeatable); a folder\'s subfolders are clusters', collect, [])
+    .option('-i, --inventory <path>', 'inventory file or folder, - for stdin (repeatable); a folder\'s subfolders are clusters', collect, [])
     .option('--cluster <name>', 'put every --inventory file in this cluster (overrides the folder convention)')
     .option('--namespace <ns>', 'namespace of namespaced objects that name none, as in manifests (default: default)')
     .addOption(new Option('--template-pods <mode>', 'representative pods from workload templates: auto (workloads with no real pod), always, never')

@@ -190,7 +190,13 @@ export function selectContexts(opts: Pick<LiveInventoryOptions, 'kubeconfigs' | 
     const kc = new KubeConfig();
     try {
       if (file) kc.loadFromFile(file);
-      else kc.loadFromDefault();
+      else {
+        kc.loadFromDefault();
+        // client-node's last resort when nothing is configured: an unauthenticated localhost:8080.
+        if (kc.getCurrentCluster()?.server === 'http://localhost:8080' && kc.getCurrentUser()?.name === 'user') {
+          return { file, problem: 'no kubeconfig found ($KUBECONFIG unset, ~/.kube/config missing, not in a pod): pass --kubeconfig FILE' };
+        }
+      }
       return { file, kc };
     } catch (error) {
       return { file, problem: `cannot load kubeconfig ${file ?? '(default)'}: ${(error as Error).message}` };
@@ -309,10 +315,8 @@ class ClusterWatcher {
   }
 
   start(): void {
-    if (this.target.problem || !this.target.kc) {
-      this.emitStatus();
-      return;
-    }
+    this.emitStatus();
+    if (this.target.problem || !this.target.kc) return;
     this.loops = this.resources.map((r) => this.runKind(r, this.target.kc!));
   }
 
@@ -466,6 +470,7 @@ class ClusterWatcher {
 
   private async runKind(r: ResourceDef, kc: KubeConfig): Promise<void> {
     let failures = 0;
+    let gones = 0;
     while (!this.stopped) {
       let rv: string | undefined;
       try {
@@ -480,12 +485,17 @@ class ClusterWatcher {
           const res = await this.watchOnce(r, kc, rv);
           rv = res.rv;
           drops = res.events > 0 ? 0 : drops + 1;
+          gones = 0; // a watch that opened and ended normally: the next 410 is ordinary compaction
           // A stream that keeps ending without events must not spin: back off.
           if (drops > 1) await this.opts.delayFn(backoffDelay(drops - 2, this.opts.backoff), this.abort.signal);
         }
       } catch (error) {
         if (this.stopped) return;
-        if (error instanceof Gone) continue; // relist at once
+        if (error instanceof Gone) {
+          // Relist at once; a server that keeps answering 410 right after a list gets backoff.
+          if (gones++ > 0) await this.opts.delayFn(backoffDelay(gones - 2, this.opts.backoff), this.abort.signal);
+          continue;
+        }
         const code = statusCodeOf(error);
         if (code === 403) {
           this.warnings.push({ code: 'forbidden', message: `inventory: ${this.target.cluster} may not list/watch ${r.kind} (403): ${reasonOf(error)}. Grant list and watch on it (docs/inventory.md); the other kinds still load.`, location: { object: `${this.target.cluster}/${r.kind}` } });

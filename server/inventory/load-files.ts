@@ -1,6 +1,6 @@
 /**
  * Inventory from files: kubectl dumps (`-o json|yaml`), API lists, manifests (multi-document
- * YAML), watch-event lines, folders of them (recursively) and `.gz`.
+ * YAML), watch-event lines, folders of them (recursively), `.gz`, and `-` for stdin.
  *
  * Cluster of each file: `opts.cluster` if given; else, for a folder given as root, the first
  * folder below it (`<root>/<cluster>/...`), and `default` for files directly under the root
@@ -70,6 +70,10 @@ async function listFiles(dir: string): Promise<string[]> {
 async function resolveInputs(paths: readonly string[], opts: LoadInventoryOptions, errors: InputError[]): Promise<InputFile[]> {
   const files: InputFile[] = [];
   for (const p of paths) {
+    if (p === '-') {
+      files.push({ file: '-', cluster: opts.cluster ?? DEFAULT_CLUSTER });
+      continue;
+    }
     let st;
     try {
       st = await stat(p);
@@ -105,8 +109,14 @@ async function resolveInputs(paths: readonly string[], opts: LoadInventoryOption
   return files;
 }
 
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}
+
 async function readText(file: string): Promise<string> {
-  const buf = await readFile(file);
+  const buf = file === '-' ? await readStdin() : await readFile(file);
   // gzip magic number, whatever the file is called.
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return (await gunzipAsync(buf)).toString('utf8');
   return buf.toString('utf8');
