@@ -343,5 +343,17 @@ export function renderInventory(seed: string, c: ClusterM): string {
     ...namespaces.sort(byNsName), ...pods, ...services, ...slices, ...nodes, ...policies,
     ...rs.sort(byNsName), ...deployments.sort(byNsName), ...statefulsets.sort(byNsName), ...daemonsets.sort(byNsName),
   ];
-  return `${JSON.stringify({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }, null, 4)}\n`;
+  return `${JSON.stringify(sortKeys({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }), null, 4)}\n`;
+}
+
+/** kubectl prints unstructured objects, whose maps Go's encoding/json writes with sorted keys. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Obj = {};
+  for (const key of Object.keys(value).sort(cmp)) {
+    const v = (value as Obj)[key];
+    if (v !== undefined) out[key] = sortKeys(v);
+  }
+  return out;
 }

@@ -134,6 +134,19 @@ describe('kubectl inventories in samples/demo', () => {
     }
   });
 
+  it('writes object keys sorted at every level, as kubectl prints unstructured objects', () => {
+    const check = (v: unknown, path: string): void => {
+      if (Array.isArray(v)) v.forEach((x, i) => check(x, `${path}[${i}]`));
+      else if (v && typeof v === 'object') {
+        const keys = Object.keys(v);
+        expect(keys, path).toEqual([...keys].sort());
+        for (const k of keys) check((v as Json)[k], `${path}.${k}`);
+      }
+    };
+    for (const [cluster, list] of defaultDemo().inventory) check(list, cluster);
+    expect(defaultDemo().files.get('prod/inventory.json')!.startsWith('{\n    "apiVersion": "v1",\n    "items": [')).toBe(true);
+  });
+
   it('links Pod -> ReplicaSet -> Deployment by ownerReferences and pod-template-hash', () => {
     const all = items('prod');
     const rs = new Map(all.filter((i) => i.kind === 'ReplicaSet').map((i) => [i.metadata.name, i]));
