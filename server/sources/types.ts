@@ -1,0 +1,77 @@
+/**
+ * Sources: the things that feed the server (flow files, followed files, Hubble Relay, live
+ * clusters). Each has an id, a kind and a status; records go to the manager's sink. These
+ * shapes match server/http/api-types.ts SourceStatus field for field, so AppState can take
+ * them as they are, without server/sources importing the HTTP layer.
+ */
+import type { FlowRecord, Inventory } from '../../generator/model/index.ts';
+
+export type SourceKind = 'flows-file' | 'flows-follow' | 'hubble-relay' | 'kubernetes';
+
+/**
+ * starting: not yet answered; connected: delivering; stale: silent for a while or
+ * reconnecting (see reason); error: failing (see reason); done: finished (a file read to its
+ * end, or stopped).
+ */
+export type SourceState = 'starting' | 'connected' | 'stale' | 'error' | 'done';
+
+export interface SourceStatus {
+  /** Stable id, e.g. `flows-follow:/var/log/hubble.log`, `hubble-relay:localhost:4245`. */
+  readonly id: string;
+  readonly kind: SourceKind;
+  readonly cluster?: string;
+  readonly state: SourceState;
+  readonly reason?: string;
+  /** ms since epoch of the last event received. */
+  readonly lastEventTime?: number;
+  /** Records (flows or inventory objects) received. */
+  readonly records: number;
+  /** Malformed or failed items. */
+  readonly errors: number;
+  /** The first few error messages (`file:line: reason`). */
+  readonly lastErrors: readonly string[];
+}
+
+/** What a source reports about itself; the manager adds id, kind, counters and errors. */
+export interface SourceReport {
+  readonly state?: SourceState;
+  readonly reason?: string;
+  readonly lastEventTime?: number;
+}
+
+/** Handed to a source when it starts: where its records, errors and state changes go. */
+export interface SourceContext {
+  /**
+   * Flow records, with the position to resume from once they are stored (a followed file's
+   * checkpoint, the relay's last flow time). Persist both in one transaction.
+   */
+  emitFlows(records: readonly FlowRecord[], position?: Record<string, unknown>): void;
+  /** A cluster's full inventory (live sources send a fresh snapshot after changes). */
+  emitInventory(cluster: string, inventory: Inventory, objects?: number): void;
+  /** A malformed or failed item, `file:line: reason`; counted, never fatal. */
+  error(message: string): void;
+  report(report: SourceReport): void;
+  /** Aborted when the source is stopped. */
+  readonly signal: AbortSignal;
+}
+
+export interface Source {
+  readonly id: string;
+  readonly kind: SourceKind;
+  readonly cluster?: string;
+  /**
+   * Starts delivering. May resolve at once (long-running sources) or when finished (files);
+   * a rejection marks this source as error and touches nothing else.
+   */
+  start(ctx: SourceContext): Promise<void> | void;
+  stop(): Promise<void> | void;
+  /** A live view of the state (e.g. staleness computed from a clock); optional. */
+  report?(): SourceReport;
+}
+
+/** Where a manager sends what its sources produce (AppState implements this). */
+export interface SourceSink {
+  flows(sourceId: string, records: readonly FlowRecord[], info: { readonly cluster?: string; readonly position?: Record<string, unknown> }): void;
+  inventory?(sourceId: string, cluster: string, inventory: Inventory): void;
+  status?(status: SourceStatus): void;
+}
