@@ -10,16 +10,18 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildEstate, DEFAULT_OPTIONS, demoFiles, type EstateOptions } from './lib/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUT = join(here, 'demo');
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer >= 1.');
-  return n;
+function intAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}.`);
+    return n;
+  };
 }
 
 /** Writes every file of the estate under `out` (removing what a previous run left there). */
@@ -50,16 +52,16 @@ export async function writeDemo(out: string, options: EstateOptions, log: (line:
 }
 
 export function generateCommand(): Command {
-  return new Command('generate')
-    .description('Write the netatlas demo data set: per cluster, a kubectl List (inventory.json) and Hubble jsonpb flows (flows.jsonl).')
-    .option('--out <dir>', 'output folder (the default, samples/demo, is committed)', DEFAULT_OUT)
-    .option('--scale <n>', 'copies of the application namespaces per cluster (benchmarks)', positiveInt, DEFAULT_OPTIONS.scale)
-    .option('--clusters <k>', 'number of clusters: dev, prod, finance, then prod-4, prod-5, ... (min 3)', positiveInt, DEFAULT_OPTIONS.clusters)
-    .option('--repeat <r>', 'multiply the connections per edge (same edges, more flows)', positiveInt, DEFAULT_OPTIONS.repeat)
+  return new Command('samples/generate.ts')
+    .description('Write the netatlas demo data set: per cluster, a kubectl List (inventory.json) and Hubble jsonpb flows (flows.jsonl).\n'
+      + 'Run it as `npx tsx samples/generate.ts [options]`; see samples/README.md.')
+    .addOption(new Option('--out <dir>', 'output folder (the default is committed: regenerate it, never edit it)').default(DEFAULT_OUT, 'samples/demo'))
+    .option('--scale <n>', 'copies of the application namespaces per cluster (benchmarks)', intAtLeast(1), DEFAULT_OPTIONS.scale)
+    .option('--clusters <k>', 'number of clusters: dev, prod, finance, then prod-4, prod-5, ... (3 to 200)', intAtLeast(3), DEFAULT_OPTIONS.clusters)
+    .option('--repeat <r>', 'multiply the connections per edge (same edges, more flows)', intAtLeast(1), DEFAULT_OPTIONS.repeat)
     .option('--seed <s>', 'seed of every random choice (same seed, same bytes)', DEFAULT_OPTIONS.seed)
     .option('-q, --quiet', 'do not list the files written')
     .action(async (opts: { out: string; scale: number; clusters: number; repeat: number; seed: string; quiet?: boolean }) => {
-      if (opts.clusters < 3) throw new InvalidArgumentError('--clusters must be at least 3 (dev, prod, finance).');
       await writeDemo(resolve(opts.out), { seed: opts.seed, scale: opts.scale, clusters: opts.clusters, repeat: opts.repeat },
         opts.quiet ? undefined : (line) => process.stdout.write(`${line}\n`));
     });

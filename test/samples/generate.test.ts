@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { generateCommand } from '../../samples/generate.ts';
+import { generateCommand, writeDemo } from '../../samples/generate.ts';
 import { buildEstate, DEFAULT_OPTIONS } from '../../samples/lib/index.ts';
 import { DEMO_DIR, generateInMemory, defaultDemo } from './fixtures.ts';
 
@@ -29,6 +31,18 @@ describe('samples/generate', () => {
     expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
     for (const [path, text] of fresh) {
       expect(committed.get(path) === text, `${path} differs: run npx tsx samples/generate.ts`).toBe(true);
+    }
+  });
+
+  it('writes the same bytes to disk (streamed flow files) as it generates in memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netatlas-samples-'));
+    try {
+      const logged: string[] = [];
+      await writeDemo(dir, DEFAULT_OPTIONS, (line) => logged.push(line));
+      expect(logged).toHaveLength(6);
+      for (const [path, text] of defaultDemo().files) expect(readFileSync(join(dir, path), 'utf8') === text, path).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
