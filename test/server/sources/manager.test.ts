@@ -218,13 +218,13 @@ describe('liveClusterSource', () => {
     const emitter = new EventEmitter();
     let status: ClusterStatus = { cluster, context: cluster, state: 'connecting', kinds: {}, warnings: [], errors: 0 };
     const live: LiveInventoryLike & { emit: EventEmitter['emit']; setStatus(s: Partial<ClusterStatus>): void } = {
-      on: (event: string, fn: (...args: never[]) => void) => emitter.on(event, fn),
+      on: (event: string, fn: (...args: any[]) => void) => emitter.on(event, fn), // eslint-disable-line @typescript-eslint/no-explicit-any
       emit: emitter.emit.bind(emitter),
       start: () => {},
       stop: async () => {},
       status: () => [status],
       snapshot: () => ({ ...emptyInventory, namespaces: [{ kind: 'Namespace', cluster, name: 'shop', labels: {} }] }),
-      setStatus(s) {
+      setStatus(s: Partial<ClusterStatus>) {
         status = { ...status, ...s };
         emitter.emit(STATUS, status);
       },
