@@ -1,0 +1,124 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { LIVE_KINDS } from '../../server/inventory/live.ts';
+import { serveCommand } from '../../server/cli/serve.ts';
+
+const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
+
+/** The API group and resource each kind netatlas watches lives at. */
+const RESOURCE_OF: Record<string, readonly [group: string, resource: string]> = {
+  Namespace: ['', 'namespaces'],
+  Node: ['', 'nodes'],
+  Pod: ['', 'pods'],
+  Service: ['', 'services'],
+  EndpointSlice: ['discovery.k8s.io', 'endpointslices'],
+  NetworkPolicy: ['networking.k8s.io', 'networkpolicies'],
+  AdminNetworkPolicy: ['policy.networking.k8s.io', 'adminnetworkpolicies'],
+  BaselineAdminNetworkPolicy: ['policy.networking.k8s.io', 'baselineadminnetworkpolicies'],
+  ReplicaSet: ['apps', 'replicasets'],
+  Deployment: ['apps', 'deployments'],
+  StatefulSet: ['apps', 'statefulsets'],
+  DaemonSet: ['apps', 'daemonsets'],
+  Job: ['batch', 'jobs'],
+  CronJob: ['batch', 'cronjobs'],
+};
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const files = readdirSync(DEPLOY).filter((f) => f.endsWith('.yaml'));
+const objects: Obj[] = files
+  .filter((f) => f !== 'kustomization.yaml')
+  .flatMap((f) => parseAllDocuments(readFileSync(DEPLOY + f, 'utf8')).map((d) => d.toJS() as Obj))
+  .filter(Boolean);
+const byKind = (kind: string): Obj[] => objects.filter((o) => o.kind === kind);
+const deployment = byKind('Deployment')[0];
+const pod = deployment.spec.template.spec;
+const container = pod.containers[0];
+
+describe('deploy/ RBAC', () => {
+  const role = byKind('ClusterRole')[0];
+  const granted = new Set<string>(role.rules.flatMap((r: Obj) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}`))));
+
+  it('grants get, list and watch only, on every rule of every role', () => {
+    const roles = [...byKind('ClusterRole'), ...byKind('Role')];
+    expect(roles).toHaveLength(1);
+    for (const rule of roles.flatMap((r) => r.rules)) {
+      expect([...rule.verbs].sort()).toEqual(['get', 'list', 'watch']);
+      expect(rule.resourceNames).toBeUndefined();
+      expect(rule.nonResourceURLs).toBeUndefined();
+      expect([...rule.apiGroups, ...rule.resources]).not.toContain('*');
+    }
+  });
+
+  it('covers exactly the kinds server/inventory/live.ts watches', () => {
+    const unmapped = LIVE_KINDS.filter((k) => !RESOURCE_OF[k]);
+    expect(unmapped, 'a kind live.ts watches has no RBAC mapping here: add it to RESOURCE_OF and deploy/rbac.yaml').toEqual([]);
+    const wanted = new Set(LIVE_KINDS.map((k) => RESOURCE_OF[k].join('/')));
+    expect([...granted].sort()).toEqual([...wanted].sort());
+  });
+
+  it('never grants Secrets, ConfigMaps or subresources', () => {
+    for (const g of granted) {
+      const [, resource, ...rest] = g.split('/');
+      expect(rest, `${g} is a subresource`).toEqual([]);
+      expect(['secrets', 'configmaps']).not.toContain(resource);
+    }
+  });
+
+  it('binds the role to the netatlas ServiceAccount the Deployment runs as', () => {
+    const binding = byKind('ClusterRoleBinding')[0];
+    const sa = byKind('ServiceAccount')[0];
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }]);
+    expect(pod.serviceAccountName).toBe(sa.metadata.name);
+  });
+});
+
+describe('deploy/ Deployment', () => {
+  it('runs netatlas serve on 0.0.0.0 with a token file mounted from a Secret', () => {
+    const args: string[] = container.args;
+    expect(args[0]).toBe('serve');
+    expect(args[args.indexOf('--host') + 1]).toBe('0.0.0.0');
+    const tokenFile = args[args.indexOf('--token-file') + 1];
+    const mount = container.volumeMounts.find((m: Obj) => tokenFile.startsWith(`${m.mountPath}/`));
+    expect(mount?.readOnly).toBe(true);
+    const volume = pod.volumes.find((v: Obj) => v.name === mount.name);
+    expect(volume.secret.secretName).toBe('netatlas-token');
+  });
+
+  it('passes only flags that `netatlas serve` accepts', () => {
+    const known = new Set(serveCommand().options.map((o) => o.long));
+    const flags = (container.args as string[]).filter((a) => a.startsWith('--'));
+    expect(flags.filter((f) => !known.has(f))).toEqual([]);
+  });
+
+  it('runs as non-root with a read-only root filesystem, no privilege escalation, no capabilities and resource limits', () => {
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.resources.limits).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+    expect(container.resources.requests).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+    // Everything it writes goes to mounted volumes.
+    const mounts = container.volumeMounts.map((m: Obj) => m.mountPath);
+    const db = container.args[container.args.indexOf('--db') + 1] as string;
+    expect(mounts.some((m: string) => db.startsWith(`${m}/`))).toBe(true);
+    expect(mounts).toContain('/tmp');
+  });
+
+  it('probes the unauthenticated health endpoint on the named port the Service targets', () => {
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/api/v1/healthz', port: 'http' });
+    const service = byKind('Service')[0];
+    expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
+    expect(service.spec.ports[0].targetPort).toBe(container.ports[0].name);
+  });
+});
+
+describe('deploy/kustomization.yaml', () => {
+  it('lists every manifest in deploy/', () => {
+    const kustomization = parseAllDocuments(readFileSync(DEPLOY + 'kustomization.yaml', 'utf8'))[0].toJS() as Obj;
+    expect([...kustomization.resources].sort()).toEqual(files.filter((f) => f !== 'kustomization.yaml').sort());
+    expect(new Set(objects.map((o) => o.metadata.namespace).filter(Boolean))).toEqual(new Set([kustomization.namespace]));
+  });
+});
