@@ -4,7 +4,7 @@
  * API lists (`PodList`: items without kind, inferred from the list kind), and watch events
  * (`{"type":"ADDED","object":{...}}`).
  */
-import { LineCounter, parseAllDocuments, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import jsyaml from 'js-yaml';
 import { InputError } from '../../generator/model/index.ts';
 
 export type DocumentOp = 'upsert' | 'delete';
@@ -102,31 +102,86 @@ function jsonError(text: string, error: Error, file: string): ParsedDocuments {
   };
 }
 
+interface YamlChunk {
+  readonly body: string;
+  /** Line of the chunk's first line in the file. */
+  readonly firstLine: number;
+}
+
+/**
+ * Splits multi-document YAML on `---` / `...` lines. (A document separator at column 0 cannot
+ * occur inside an indented block scalar, which is how Kubernetes YAML embeds text.)
+ */
+function splitYamlDocuments(text: string): YamlChunk[] {
+  const lines = text.split('\n');
+  const chunks: YamlChunk[] = [];
+  let current: string[] = [];
+  let firstLine = 1;
+  lines.forEach((line, i) => {
+    const sep = /^---(\s|$)/.exec(line) ?? (/^\.\.\.\s*$/.test(line) ? ['...'] : null);
+    if (!sep) {
+      current.push(line);
+      return;
+    }
+    chunks.push({ body: current.join('\n'), firstLine });
+    // Content after `---` on the same line (`--- {json}`, `--- !tag`) belongs to the new document.
+    current = sep[0] === '...' ? [] : [line.slice(3)];
+    firstLine = i + 1;
+  });
+  chunks.push({ body: current.join('\n'), firstLine });
+  return chunks;
+}
+
+/** The line of the first content line of a chunk, or undefined when it is empty. */
+function contentLine(chunk: YamlChunk): number | undefined {
+  const lines = chunk.body.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (t !== '' && !t.startsWith('#') && !t.startsWith('%')) return chunk.firstLine + i;
+  }
+  return undefined;
+}
+
+/**
+ * Lines of the entries of a top-level `items:` sequence (kubectl -o yaml), found by indentation;
+ * undefined when the layout is not the plain one (the document line is used then).
+ */
+function itemLines(chunk: YamlChunk, count: number): number[] | undefined {
+  const lines = chunk.body.split('\n');
+  const at = lines.findIndex((l) => /^items:\s*$/.test(l));
+  if (at < 0) return undefined;
+  const out: number[] = [];
+  let indent: string | undefined;
+  for (let i = at + 1; i < lines.length; i++) {
+    const l = lines[i];
+    if (/^[^\s#-]/.test(l)) break; // next top-level key
+    const m = /^(\s*)-(\s|$)/.exec(l);
+    if (!m) continue;
+    indent ??= m[1];
+    if (m[1] === indent) out.push(chunk.firstLine + i);
+  }
+  return out.length === count ? out : undefined;
+}
+
 function parseYaml(text: string, file: string): ParsedDocuments {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const objects: RawObject[] = [];
   const errors: InputError[] = [];
-  const docList = Array.isArray(docs) ? docs : [docs];
-  for (const doc of docList) {
-    const start = (doc.contents as YamlNode | null)?.range?.[0] ?? doc.range[0];
-    const line = lineCounter.linePos(start).line;
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0];
-      const l = lineCounter.linePos(e.pos[0]).line;
-      errors.push(new InputError(`inventory: ${file}:${l} invalid YAML: ${e.message.split('\n')[0]}. The other documents of the file are still read.`, { file, line: l }));
+  for (const chunk of splitYamlDocuments(text)) {
+    const line = contentLine(chunk);
+    if (line === undefined) continue;
+    let value: unknown;
+    try {
+      // CORE_SCHEMA: YAML 1.2 scalars only (no timestamps turned into Dates, no `yes` booleans);
+      // json: a repeated key takes the last value, as kubectl does.
+      value = jsyaml.load(chunk.body, { schema: jsyaml.CORE_SCHEMA, json: true });
+    } catch (error) {
+      const e = error as { reason?: string; message: string; mark?: { line?: number } };
+      const l = e.mark?.line !== undefined ? chunk.firstLine + e.mark.line : line;
+      errors.push(new InputError(`inventory: ${file}:${l} invalid YAML: ${e.reason ?? e.message.split('\n')[0]}. The other documents of the file are still read.`, { file, line: l }));
       continue;
     }
-    let itemLines: (number | undefined)[] | undefined;
-    if (isMap(doc.contents)) {
-      const items = doc.contents.get('items', true);
-      if (isSeq(items)) itemLines = items.items.map((it) => (it as YamlNode | null)?.range ? lineCounter.linePos((it as YamlNode).range![0]).line : undefined);
-    }
-    try {
-      expand(doc.toJS({ maxAliasCount: 1000 }), line, objects, itemLines);
-    } catch (e) {
-      errors.push(new InputError(`inventory: ${file}:${line} invalid YAML: ${(e as Error).message}.`, { file, line }));
-    }
+    const items = isObj(value) && Array.isArray(value.items) ? itemLines(chunk, value.items.length) : undefined;
+    expand(value, line, objects, items);
   }
   return { objects, errors };
 }

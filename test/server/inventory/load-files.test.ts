@@ -95,6 +95,27 @@ describe('loadInventoryPaths input formats', () => {
     expect(inventory.pods.map((p) => p.name)).toEqual(['a', 'b']);
   });
 
+  it('names the line of each item of a kubectl -o yaml List in errors', async () => {
+    const file = await write('kubectl.yaml', [
+      'apiVersion: v1', 'items:',
+      '- apiVersion: v1', '  kind: Pod', '  metadata: {name: a, namespace: n}',
+      '- apiVersion: v1', '  kind: Pod', '  metadata:', '    namespace: n',
+      'kind: List', 'metadata: {resourceVersion: ""}', '',
+    ].join('\n'));
+    const { inventory, errors } = await loadInventoryPaths([file]);
+    expect(inventory.pods.map((p) => p.name)).toEqual(['a']);
+    expect(errors.map((e) => e.location?.line)).toEqual([6]);
+  });
+
+  it('keeps YAML 1.2 scalars as written: dates and yes/no stay strings', async () => {
+    const file = await write('scalars.yaml', '---\nkind: Namespace\nmetadata:\n  name: n\n  labels: {since: 2024-01-01, enabled: yes}\n--- {"kind": "Namespace", "metadata": {"name": "m"}}\n');
+    const { inventory, errors } = await loadInventoryPaths([file]);
+    expect(errors).toEqual([]);
+    expect(inventory.namespaces.map((n) => n.name)).toEqual(['n', 'm']);
+    expect(inventory.namespaces[0].labels).toMatchObject({ since: '2024-01-01', enabled: 'yes' });
+    expect(inventory.namespaces[1].source?.line).toBe(6);
+  });
+
   it('reads gzip-compressed files', async () => {
     const file = await write('gz/pods.json.gz', gzipSync(JSON.stringify({ kind: 'Pod', ...pod('zipped', 'ns') })));
     const { inventory } = await loadInventoryPaths([file]);
