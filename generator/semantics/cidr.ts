@@ -12,10 +12,19 @@ export interface Ipv4Range {
 
 export const ALL_IPV4: Ipv4Range = { start: 0, end: 0xffffffff };
 
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** `a.b.c.d` -> unsigned 32-bit integer; undefined for anything else (IPv6 included). */
 export function ipv4ToInt(ip: string): number | undefined {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
-  const b = ipaddr.IPv4.parse(ip).octets;
-  return ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
+  const m = DOTTED_QUAD.exec(ip);
+  if (!m) return undefined;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255 || (m[i].length > 1 && m[i][0] === '0')) return undefined;
+    n = n * 256 + octet;
+  }
+  return n;
 }
 
 export function intToIpv4(n: number): string {

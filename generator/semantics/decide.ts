@@ -82,7 +82,10 @@ export function decide(
   return allowed.union(rest);
 }
 
-/** All rules of a profile in evaluation order (for bitmaps and signatures). */
+/**
+ * The rules of a profile that can influence a decision, in evaluation order (for masks and
+ * signatures). BANP rules never do when a NetworkPolicy isolates the pod.
+ */
 export function profileRules(p: DirectionProfile): CompiledRule[] {
-  return [...p.anp, ...p.np, ...p.banp];
+  return p.isolatedBy.length > 0 ? [...p.anp, ...p.np] : [...p.anp, ...p.np, ...p.banp];
 }

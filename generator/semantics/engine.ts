@@ -5,7 +5,7 @@
  * else can change a verdict) and computes port interval sets per class pair.
  */
 import type { NodeInfo, PodInfo } from '../model/inventory.ts';
-import type { Labels } from '../model/labels.ts';
+import type { LabelSelector, Labels } from '../model/labels.ts';
 import { labelsKey, matchesSelector, namespaceLabels } from '../selectors/index.ts';
 import { ALL_IPV4, formatRange, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from './cidr.ts';
 import {
@@ -321,6 +321,16 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         l.push(i);
       }
     }
+    const nsMatchCache = new Map<string, string[]>();
+    const namespacesMatching = (cluster: string, selector: LabelSelector): string[] => {
+      const key = `${cluster}\u0000${JSON.stringify(selector)}`;
+      let l = nsMatchCache.get(key);
+      if (!l) {
+        l = (nsOfCluster.get(cluster) ?? []).filter((ns) => matchesSelector(selector, nsLabelsMap.get(`${cluster}/${ns}`)!));
+        nsMatchCache.set(key, l);
+      }
+      return l;
+    };
     const bitsCache = new Map<number, Uint8Array>();
     const ruleBits = (r: CompiledRule): Uint8Array => {
       let bits = bitsCache.get(r.id);
@@ -335,9 +345,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
           const s = p.scope;
           if (s.kind === 'namespace') for (const i of byNs.get(`${s.cluster}/${s.namespace}`) ?? []) test(i);
           else if (s.kind === 'namespaces') {
-            for (const ns of nsOfCluster.get(s.cluster) ?? []) {
-              if (matchesSelector(s.selector, nsLabelsMap.get(`${s.cluster}/${ns}`)!)) for (const i of byNs.get(`${s.cluster}/${ns}`)!) test(i);
-            }
+            for (const ns of namespacesMatching(s.cluster, s.selector)) for (const i of byNs.get(`${s.cluster}/${ns}`)!) test(i);
           } else if (s.kind === 'addresses' || s.kind === 'nodes') for (const i of addressLike) test(i);
           else for (let i = 0; i < N; i++) test(i);
         }
@@ -349,9 +357,12 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     // Interned connection sets.
     const sets: ConnectionSet[] = [ConnectionSet.NONE, ConnectionSet.ALL];
     const setIds = new Map<string, number>([['No Connections', 0], ['All Connections', 1]]);
+    const byIdentity = new Map<ConnectionSet, number>();
     const intern = (s: ConnectionSet): number => {
       if (s.isEmpty()) return 0;
       if (s.isAll()) return 1;
+      const known = byIdentity.get(s);
+      if (known !== undefined) return known;
       const k = s.toString();
       let id = setIds.get(k);
       if (id === undefined) {
@@ -359,6 +370,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         sets.push(s);
         setIds.set(k, id);
       }
+      byIdentity.set(s, id);
       return id;
     };
     const opCache = new Map<number, number>();
@@ -382,71 +394,137 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       return r;
     };
 
-    // Ingress of every class from every endpoint: ingress[dst * N + src].
-    const ingress = new Int32Array(N * N).fill(1);
+    const portsKeyOf = new Int32Array(N);
+    const portsKeys = new Map<string, number>();
+    endpoints.forEach((ep, i) => {
+      const k = ep.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
+      let id = portsKeys.get(k);
+      if (id === undefined) portsKeys.set(k, (id = portsKeys.size));
+      portsKeyOf[i] = id;
+    });
+    // Which endpoints each rule's peers match, as index lists (computed once per rule).
+    const allIdx = Int32Array.from({ length: N }, (_, i) => i);
+    const listCache = new Map<number, Int32Array>();
+    const ruleList = (r: CompiledRule): Int32Array => {
+      let l = listCache.get(r.id);
+      if (!l) {
+        if (r.peers === 'all') l = allIdx;
+        else {
+          const bits = ruleBits(r);
+          const out: number[] = [];
+          for (let i = 0; i < N; i++) if (bits[i]) out.push(i);
+          l = Int32Array.from(out);
+        }
+        listCache.set(r.id, l);
+      }
+      return l;
+    };
+
+    /**
+     * For one subject and direction: the decision for every far end, as interned set ids.
+     * Far ends matching the same subset of the subject's rules (and, with named ports on
+     * egress, declaring the same ports) get the same answer, computed once.
+     */
+    const masks = new Int32Array(N);
+    const decideAll = (
+      profile: DirectionProfile,
+      out: Int32Array,
+      portsFor: (r: CompiledRule, far: number) => ConnectionSet,
+      farKey?: (far: number) => number,
+    ): void => {
+      const rules = profileRules(profile);
+      if (!profile.subject || (rules.length === 0 && profile.isolatedBy.length === 0)) {
+        out.fill(1);
+        return;
+      }
+      masks.fill(0);
+      const big = rules.length > 30;
+      const bigMasks: string[] | undefined = big ? new Array<string>(N).fill('') : undefined;
+      rules.forEach((r, i) => {
+        for (const x of ruleList(r)) {
+          if (big) bigMasks![x] += `${i},`;
+          else masks[x] |= 1 << i;
+        }
+      });
+      const index = new Map<number, number>(rules.map((r, i) => [r.id, i]));
+      const compute = (m: number | string, x: number): number => {
+        const matched = big ? new Set((m as string).split(',').filter(Boolean).map(Number)) : undefined;
+        return intern(
+          decide(
+            profile,
+            (r) => (big ? matched!.has(index.get(r.id)!) : ((m as number) & (1 << index.get(r.id)!)) !== 0),
+            (r) => portsFor(r, x),
+            ConnectionSet.ALL,
+          ),
+        );
+      };
+      if (!big && !farKey && rules.length <= 12) {
+        // Small rule lists: a direct table indexed by the mask.
+        const table = new Int32Array(1 << rules.length).fill(-1);
+        for (let x = 0; x < N; x++) {
+          const m = masks[x];
+          let id = table[m];
+          if (id < 0) table[m] = id = compute(m, x);
+          out[x] = id;
+        }
+        return;
+      }
+      const cache = new Map<string | number, number>();
+      const K = portsKeys.size;
+      for (let x = 0; x < N; x++) {
+        const m = big ? bigMasks![x] : masks[x];
+        const key: string | number = farKey ? (big ? `${m}|${farKey(x)}` : (m as number) * K + farKey(x)) : m;
+        let id = cache.get(key);
+        if (id === undefined) cache.set(key, (id = compute(m, x)));
+        out[x] = id;
+      }
+    };
+
+    // Ingress of every class from every endpoint. Per destination, the most common answer
+    // is its default; the other answers are kept per source (usually few).
+    const nodeAware = endpoints.some((e) => (e.kind === 'ip' || e.hostNetwork) && !!e.nodeName);
+    const ingressDefault = new Int32Array(N).fill(1);
+    const ingressExceptions: number[][] = Array.from({ length: N }, () => []);
+    const column = new Int32Array(N);
+    let counts = new Int32Array(16);
     for (let y = 0; y < C; y++) {
       const dst = endpoints[y];
       const profile = profileFor(dst, 'ingress');
       if (!profile.subject) continue;
-      const rules = profileRules(profile);
-      const bits = rules.map(ruleBits);
-      const ports = rules.map((r) => rulePorts(r, dst));
-      const portsById = new Map<number, ConnectionSet>(rules.map((r, i) => [r.id, ports[i]]));
-      const cache = new Map<string, number>();
-      const row = y * N;
+      const portsById = new Map<number, ConnectionSet>();
+      decideAll(profile, column, (r) => {
+        let p = portsById.get(r.id);
+        if (!p) portsById.set(r.id, (p = rulePorts(r, dst)));
+        return p;
+      });
+      if (nodeAware) for (let x = 0; x < N; x++) if (fromOwnNode(endpoints[x], dst)) column[x] = 1;
+      if (counts.length < sets.length) counts = new Int32Array(sets.length * 2);
+      let mode = column[0];
+      for (let x = 0; x < N; x++) if (++counts[column[x]] > counts[mode]) mode = column[x];
       for (let x = 0; x < N; x++) {
-        if (fromOwnNode(endpoints[x], dst)) continue; // stays ALL
-        let sig = '';
-        for (let i = 0; i < bits.length; i++) sig += bits[i][x] ? '1' : '0';
-        let id = cache.get(sig);
-        if (id === undefined) {
-          const s = sig;
-          const ruleIdx = new Map<number, number>(rules.map((r, i) => [r.id, i]));
-          id = intern(decide(profile, (r) => s.charCodeAt(ruleIdx.get(r.id)!) === 49, (r) => portsById.get(r.id)!, ConnectionSet.ALL));
-          cache.set(sig, id);
-        }
-        ingress[row + x] = id;
+        counts[column[x]] = 0;
+        if (column[x] !== mode) ingressExceptions[x].push(y, column[x]);
       }
+      ingressDefault[y] = mode;
     }
 
     // Egress of every endpoint, combined with the ingress above, aggregated to peers.
     const P = workloads.length + atoms.length;
     const agg = new Map<number, number>();
-    const peersOfEndpoint = (i: number): number[] => (i < C ? [...classWorkloads[i]] : [rangePeer(i - C)]);
-    const endpointPeers = Array.from({ length: N }, (_, i) => peersOfEndpoint(i));
-    const portsKeyOf: number[] = [];
-    const portsKeys = new Map<string, number>();
-    for (const ep of endpoints) {
-      const k = ep.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
-      let id = portsKeys.get(k);
-      if (id === undefined) portsKeys.set(k, (id = portsKeys.size));
-      portsKeyOf.push(id);
-    }
+    const endpointPeers = Array.from({ length: N }, (_, i) => (i < C ? [...classWorkloads[i]] : [rangePeer(i - C)]));
+    const row = new Int32Array(N);
+    const ingressRow = new Int32Array(N);
     for (let x = 0; x < N; x++) {
-      const src = endpoints[x];
-      const profile = profileFor(src, 'egress');
-      const rules = profileRules(profile);
-      const bits = rules.map(ruleBits);
-      const named = rules.some((r) => r.namedPorts.length > 0);
-      const ruleIdx = new Map<number, number>(rules.map((r, i) => [r.id, i]));
-      const cache = new Map<string, number>();
+      ingressRow.set(ingressDefault);
+      const exc = ingressExceptions[x];
+      for (let i = 0; i < exc.length; i += 2) ingressRow[exc[i]] = exc[i + 1];
+      const profile = profileFor(endpoints[x], 'egress');
+      const named = profileRules(profile).some((r) => r.namedPorts.length > 0);
+      decideAll(profile, row, (r, far) => rulePorts(r, endpoints[far]), named ? (far) => portsKeyOf[far] : undefined);
       const srcPeers = endpointPeers[x];
       for (let y = 0; y < N; y++) {
-        if (x >= C && y >= C) continue; // address to address: outside every cluster
-        let e = 1;
-        if (profile.subject) {
-          let sig = named ? `${portsKeyOf[y]}:` : '';
-          for (let i = 0; i < bits.length; i++) sig += bits[i][y] ? '1' : '0';
-          let id = cache.get(sig);
-          if (id === undefined) {
-            const s = named ? sig.slice(sig.indexOf(':') + 1) : sig;
-            const dst = endpoints[y];
-            id = intern(decide(profile, (r) => s.charCodeAt(ruleIdx.get(r.id)!) === 49, (r) => rulePorts(r, dst), ConnectionSet.ALL));
-            cache.set(sig, id);
-          }
-          e = id;
-        }
-        const conn = intersectIds(e, ingress[y * N + x]);
+        if (x >= C && y >= C) break; // address to address: outside every cluster
+        const conn = intersectIds(row[y], ingressRow[y]);
         if (conn === 0) continue;
         for (const sp of srcPeers) {
           for (const dp of endpointPeers[y]) {

@@ -70,11 +70,22 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
   }
 
   // Named ports: warn when the pods a rule would resolve them on do not declare them.
+  const podsByNs = new Map<string, (typeof snapshot.pods)[number][]>();
+  const declared = new Set<string>();
+  for (const p of snapshot.pods) {
+    const k = `${p.cluster}/${p.namespace}`;
+    const l = podsByNs.get(k) ?? [];
+    l.push(p);
+    podsByNs.set(k, l);
+    for (const c of p.ports) if (c.name) declared.add(`${p.cluster}/${c.name}/${c.protocol}`);
+  }
   for (const np of snapshot.networkPolicies) {
     const ref = networkPolicyRef(np);
     if (invalidObjects.has(ref)) continue;
-    const selected = snapshot.pods.filter(
-      (p) => !p.hostNetwork && p.cluster === np.cluster && p.namespace === np.namespace && matchesSelector(np.podSelector, p.labels),
+    const hasNamed = [...(np.ingress ?? []), ...(np.egress ?? [])].some((r) => (r.ports ?? []).some((p) => typeof p.port === 'string'));
+    if (!hasNamed) continue;
+    const selected = (podsByNs.get(`${np.cluster}/${np.namespace}`) ?? []).filter(
+      (p) => !p.hostNetwork && matchesSelector(np.podSelector, p.labels),
     );
     for (const direction of ['ingress', 'egress'] as const) {
       (np[direction] ?? []).forEach((rule, ri) => {
@@ -92,7 +103,7 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
                 location: { file: np.source?.file, line: np.source?.line, object: ref },
               });
             }
-          } else if (!snapshot.pods.some((p) => p.cluster === np.cluster && declares(p))) {
+          } else if (!declared.has(`${np.cluster}/${port.port}/${protocol}`)) {
             warnings.push({
               code: 'unresolved-named-port',
               message: `${PREFIX} ${ref}: ${where} is declared by no pod in cluster ${np.cluster}; the rule opens nothing for it.`,

@@ -1,0 +1,56 @@
+/**
+ * Policy engine benchmark: the full workload-level connectivity map on a generated estate
+ * of 10,000 pods, 2,000 NetworkPolicies and 200 namespaces; and the ratio to the naive
+ * reference evaluator (test/generator/semantics/naive.ts) on the largest estate the naive
+ * one finishes within its budget, measured in this same run.
+ */
+import { createEngine } from '../generator/semantics/index.ts';
+import { NaiveEvaluator } from '../test/generator/semantics/naive.ts';
+import { generateEstate } from './policy-estate.ts';
+
+const NAIVE_BUDGET_MS = Number(process.env.NAIVE_BUDGET_MS ?? 60_000);
+
+function time<T>(fn: () => T): { ms: number; value: T } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const t0 = performance.now();
+  const value = fn();
+  return { ms: performance.now() - t0, value };
+}
+
+function engineMap(namespaces: number): { ms: number; rows: number; pods: number; policies: number } {
+  const snap = generateEstate(namespaces);
+  const { ms, value } = time(() => createEngine(snap).connectivityMap());
+  return { ms, rows: value.length, pods: snap.pods.length, policies: snap.networkPolicies.length };
+}
+
+// 1. The full estate (best of 3).
+const full = [engineMap(200), engineMap(200), engineMap(200)].sort((a, b) => a.ms - b.ms)[0];
+const heapMb = process.memoryUsage().heapUsed / 1e6;
+console.log(`engine: full map, ${full.pods} pods, ${full.policies} NetworkPolicies, 200 namespaces: ${full.ms.toFixed(0)} ms, ${full.rows} rows (target < 2000 ms), heap ${heapMb.toFixed(0)} MB`);
+
+// 2. Naive vs engine on growing estates while the naive one stays within its budget.
+let last: { ns: number; naiveMs: number; engineMs: number; pods: number } | undefined;
+let budgetLeft = NAIVE_BUDGET_MS;
+for (let ns = 1; ns <= 200; ns *= 2) {
+  const snap = generateEstate(ns);
+  const engineRun = [0, 1, 2].map(() => time(() => createEngine(snap).connectivityMap().map((r) => `${r.src} => ${r.dst} : ${r.conn}`))).sort((a, b) => a.ms - b.ms)[0];
+  const naiveRun = time(() => new NaiveEvaluator(snap).mapLines());
+  const same = JSON.stringify([...engineRun.value].sort()) === JSON.stringify(naiveRun.value);
+  console.log(
+    `size ${ns} namespaces (${snap.pods.length} pods, ${snap.networkPolicies.length} policies): naive ${naiveRun.ms.toFixed(0)} ms, engine ${engineRun.ms.toFixed(1)} ms, ` +
+      `ratio ${(naiveRun.ms / engineRun.ms).toFixed(0)}x, maps ${same ? 'identical' : 'DIFFER'}`,
+  );
+  if (!same) process.exitCode = 1;
+  last = { ns, naiveMs: naiveRun.ms, engineMs: engineRun.ms, pods: snap.pods.length };
+  budgetLeft -= naiveRun.ms;
+  // Naive cost grows ~8x per doubling (pod pairs x policies per lookup): stop before the budget.
+  if (naiveRun.ms * 8 > budgetLeft) break;
+}
+if (last) {
+  console.log(`ratio at the largest size the naive evaluator finished (${last.ns} namespaces, ${last.pods} pods): ${(last.naiveMs / last.engineMs).toFixed(0)}x faster (target >= 100x)`);
+  const factor = (200 / last.ns) ** 3;
+  console.log(
+    `estimate, not measured: naive on the full estate ~ ${((last.naiveMs * factor) / 3.6e6).toFixed(1)} h ` +
+      `(x${factor.toFixed(0)} by cubic extrapolation), i.e. ~${((last.naiveMs * factor) / full.ms).toFixed(0)}x the engine`,
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * A generated, deterministic estate for the policy engine benchmark: `namespaces` namespaces,
+ * 10 Deployments of 5 pods each per namespace, 10 NetworkPolicies per namespace (a default
+ * deny, same-namespace allows on numeric and named ports, cross-namespace allows by team,
+ * egress to CIDRs with excepts), plus a few AdminNetworkPolicies and a BANP.
+ * At 200 namespaces: 10,000 pods, 2,000 NetworkPolicies.
+ */
+import type {
+  AdminNetworkPolicyInfo, NamespaceInfo, NetworkPolicyInfo, PodInfo,
+} from '../generator/model/index.ts';
+import type { PolicySnapshot } from '../generator/semantics/index.ts';
+
+const CLUSTER = 'bench';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function generateEstate(namespaceCount: number, seed = 1): PolicySnapshot {
+  const rand = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const namespaces: NamespaceInfo[] = [];
+  const pods: PodInfo[] = [];
+  const networkPolicies: NetworkPolicyInfo[] = [];
+  const tiers = ['web', 'api', 'db', 'cache', 'worker'];
+  for (let n = 0; n < namespaceCount; n++) {
+    const ns = `ns-${n}`;
+    namespaces.push({ kind: 'Namespace', cluster: CLUSTER, name: ns, labels: { team: `team-${n % 20}`, env: n % 3 === 0 ? 'prod' : 'dev' } });
+    for (let d = 0; d < 10; d++) {
+      const app = `app-${d}`;
+      const hash = `h${n}x${d}abc`;
+      for (let r = 0; r < 5; r++) {
+        const i = pods.length;
+        pods.push({
+          kind: 'Pod',
+          cluster: CLUSTER,
+          namespace: ns,
+          name: `${app}-${hash}-${r}`,
+          labels: { app, tier: tiers[d % tiers.length], 'pod-template-hash': hash },
+          ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+          hostIPs: [`192.168.${(i >> 8) & 15}.${i & 255}`],
+          nodeName: `node-${i % 50}`,
+          hostNetwork: false,
+          privileged: false,
+          ports: [
+            { name: 'http', containerPort: 8080 + (d % 3), protocol: 'TCP' },
+            { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+            ...(d % 4 === 0 ? [{ name: 'dns', containerPort: 53, protocol: 'UDP' as const }] : []),
+          ],
+          owner: { kind: 'ReplicaSet', name: `${app}-${hash}`, controller: true },
+        });
+      }
+    }
+    const policy = (name: string, spec: Partial<NetworkPolicyInfo>): void => {
+      networkPolicies.push({ kind: 'NetworkPolicy', cluster: CLUSTER, namespace: ns, name, podSelector: {}, ...spec });
+    };
+    policy('default-deny', { policyTypes: ['Ingress', 'Egress'] });
+    for (let k = 0; k < 6; k++) {
+      const dst = `app-${(k + 1) % 10}`;
+      const src = `app-${k}`;
+      policy(`allow-${src}-to-${dst}`, {
+        podSelector: { matchLabels: { app: dst } },
+        ingress: [
+          {
+            peers: [{ podSelector: { matchLabels: { app: src } } }, ...(k % 2 ? [{ namespaceSelector: { matchLabels: { team: `team-${(n + k) % 20}` } }, podSelector: { matchLabels: { tier: pick(tiers) } } }] : [])],
+            ports: k % 3 === 0 ? [{ port: 'http' }] : [{ port: 8000 + k * 10, endPort: 8100 + k * 10 }, { protocol: 'UDP', port: 53 }],
+          },
+        ],
+      });
+    }
+    policy('egress-same-ns', { podSelector: {}, policyTypes: ['Egress'], egress: [{ peers: [{ podSelector: {} }] }, { peers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'UDP', port: 53 }, { port: 53 }] }] });
+    policy('egress-external', {
+      podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['api', 'worker'] }] },
+      policyTypes: ['Egress'],
+      egress: [{ peers: [{ ipBlock: { cidr: `${(n % 16) * 16}.0.0.0/4`.replace(/^(\d+)\./, (_, a) => `${Math.min(Number(a), 224)}.`), except: [`10.${n % 8}.0.0/16`] } }], ports: [{ port: 443 }] }],
+    });
+    policy('monitoring', {
+      podSelector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] },
+      ingress: [{ peers: [{ namespaceSelector: { matchLabels: { team: 'team-0' } }, podSelector: { matchLabels: { app: 'app-9' } } }], ports: [{ port: 'metrics' }] }],
+    });
+  }
+  const adminNetworkPolicies: AdminNetworkPolicyInfo[] = [
+    {
+      kind: 'AdminNetworkPolicy', cluster: CLUSTER, name: 'deny-prod-from-dev', priority: 10,
+      subject: { namespaces: { matchLabels: { env: 'prod' } } },
+      ingress: [
+        { name: 'monitoring', action: 'Pass', peers: [{ kind: 'namespaces', namespaces: { matchLabels: { team: 'team-0' } } }] },
+        { name: 'dev', action: 'Deny', peers: [{ kind: 'namespaces', namespaces: { matchLabels: { env: 'dev' } } }] },
+      ],
+      egress: [],
+    },
+    {
+      kind: 'AdminNetworkPolicy', cluster: CLUSTER, name: 'block-metadata', priority: 20,
+      subject: { namespaces: {} },
+      ingress: [],
+      egress: [{ name: 'metadata', action: 'Deny', peers: [{ kind: 'networks', networks: ['169.254.169.254/32'] }] }],
+    },
+    {
+      kind: 'BaselineAdminNetworkPolicy', cluster: CLUSTER, name: 'default',
+      subject: { namespaces: {} },
+      ingress: [{ name: 'default-deny', action: 'Deny', peers: [{ kind: 'namespaces', namespaces: {} }] }],
+      egress: [],
+    },
+  ];
+  return { namespaces, pods, networkPolicies, adminNetworkPolicies, nodes: [] };
+}
