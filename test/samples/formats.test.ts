@@ -11,32 +11,32 @@ describe('Hubble flows in samples/demo', () => {
   it('writes every line as a jsonpb GetFlowsResponse: flow, node_name and time', () => {
     for (const [cluster, lines] of allFlows()) {
       expect(lines.length).toBeGreaterThan(100);
-      for (const line of lines) {
-        expect(Object.keys(line)).toEqual(['flow', 'node_name', 'time']);
-        expect(line.time).toMatch(TIME);
-        expect(line.flow.time).toBe(line.time);
-        expect(line.flow.node_name).toBe(line.node_name);
-        expect(line.node_name.startsWith(`${cluster}/${cluster}-worker-`)).toBe(true);
-      }
+      const bad = lines.filter((line) => Object.keys(line).join() !== 'flow,node_name,time' || !TIME.test(line.time)
+        || line.flow.time !== line.time || line.flow.node_name !== line.node_name
+        || !line.node_name.startsWith(`${cluster}/${cluster}-worker-`));
+      expect(bad.slice(0, 3)).toEqual([]);
     }
   });
 
   it('uses the proto field names: IP, l4.TCP/UDP ports, Type, event_type, is_reply, Summary', () => {
-    for (const [, lines] of allFlows()) {
-      for (const { flow: f } of lines) {
-        expect(f.IP.ipVersion).toBe('IPv4');
-        expect(typeof f.IP.source).toBe('string');
-        const l4 = f.l4.TCP ?? f.l4.UDP;
-        expect(Number.isInteger(l4.source_port) && Number.isInteger(l4.destination_port)).toBe(true);
-        expect(VERDICTS.has(f.verdict)).toBe(true);
-        expect(['L3_L4', 'L7']).toContain(f.Type);
-        expect([1, 4, 5, 129]).toContain(f.event_type.type);
-        expect(typeof f.is_reply).toBe('boolean');
-        expect(['INGRESS', 'EGRESS']).toContain(f.traffic_direction);
-        expect(typeof f.Summary).toBe('string');
-        expect(Array.isArray(f.source.labels) && Array.isArray(f.destination.labels)).toBe(true);
-        if (f.event_type.type === 4) expect(POINTS.has(f.trace_observation_point)).toBe(true);
-      }
+    const problems = (f: Json): string[] => {
+      const out: string[] = [];
+      const l4 = f.l4.TCP ?? f.l4.UDP;
+      if (f.IP?.ipVersion !== 'IPv4' || typeof f.IP.source !== 'string' || typeof f.IP.destination !== 'string') out.push('IP');
+      if (!l4 || !Number.isInteger(l4.source_port) || !Number.isInteger(l4.destination_port)) out.push('l4');
+      if (!VERDICTS.has(f.verdict)) out.push('verdict');
+      if (f.Type !== 'L3_L4' && f.Type !== 'L7') out.push('Type');
+      if (![1, 4, 5, 129].includes(f.event_type?.type)) out.push('event_type');
+      if (typeof f.is_reply !== 'boolean') out.push('is_reply');
+      if (f.traffic_direction !== 'INGRESS' && f.traffic_direction !== 'EGRESS') out.push('traffic_direction');
+      if (typeof f.Summary !== 'string') out.push('Summary');
+      if (!Array.isArray(f.source.labels) || !Array.isArray(f.destination.labels)) out.push('labels');
+      if (f.event_type?.type === 4 && !POINTS.has(f.trace_observation_point)) out.push('trace_observation_point');
+      return out;
+    };
+    for (const [cluster, lines] of allFlows()) {
+      const bad = lines.map((l, i) => [`${cluster}:${i + 1}`, problems(l.flow)] as const).filter(([, p]) => p.length > 0);
+      expect(bad.slice(0, 3)).toEqual([]);
     }
   });
 
@@ -135,15 +135,17 @@ describe('kubectl inventories in samples/demo', () => {
   });
 
   it('writes object keys sorted at every level, as kubectl prints unstructured objects', () => {
+    const unsorted: string[] = [];
     const check = (v: unknown, path: string): void => {
       if (Array.isArray(v)) v.forEach((x, i) => check(x, `${path}[${i}]`));
       else if (v && typeof v === 'object') {
         const keys = Object.keys(v);
-        expect(keys, path).toEqual([...keys].sort());
+        if (keys.join('\n') !== [...keys].sort().join('\n')) unsorted.push(path);
         for (const k of keys) check((v as Json)[k], `${path}.${k}`);
       }
     };
     for (const [cluster, list] of defaultDemo().inventory) check(list, cluster);
+    expect(unsorted.slice(0, 3)).toEqual([]);
     expect(defaultDemo().files.get('prod/inventory.json')!.startsWith('{\n    "apiVersion": "v1",\n    "items": [')).toBe(true);
   });
 
@@ -219,13 +221,17 @@ describe('kubectl inventories in samples/demo', () => {
   it('names the flows endpoints after inventory pods (labels agree)', () => {
     const { flows, inventory } = defaultDemo();
     const pods = new Map<string, Json>(inventory.get('prod')!.items.filter((i: Json) => i.kind === 'Pod').map((p: Json) => [p.metadata.name, p]));
+    const mismatched: string[] = [];
+    let named = 0;
     for (const { flow: f } of flows.get('prod')!) {
       for (const ep of [f.source, f.destination]) {
         if (!ep.pod_name || ep.cluster_name !== 'prod') continue;
+        named++;
         const pod = pods.get(ep.pod_name);
-        expect(pod, ep.pod_name).toBeDefined();
-        if (pod?.metadata.labels.app) expect(app(ep)).toBe(pod.metadata.labels.app);
+        if (!pod || (pod.metadata.labels.app && app(ep) !== pod.metadata.labels.app)) mismatched.push(ep.pod_name);
       }
     }
+    expect(named).toBeGreaterThan(500);
+    expect(mismatched).toEqual([]);
   });
 });
