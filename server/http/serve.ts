@@ -329,13 +329,26 @@ async function startRelay(state: AppState, address: string, options: ServeOption
   return () => client.stop();
 }
 
-async function startFollow(state: AppState, _store: FlowStore, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => void> {
+async function startFollow(state: AppState, store: FlowStore, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => Promise<void>> {
   const id = `flows-follow:${file}`;
   state.registerSource(id, 'flows-follow', cluster);
-  // TODO(E1): server/flows/follow.ts is not in the tree yet; wire its tailer here (startOffset
-  // from store.getOffset(id), offsets through state.ingestFlows) when it lands.
-  const reason = 'following a file needs server/flows/follow.ts, which is not built yet';
-  state.updateSource(id, { state: 'error', reason, error: reason });
-  log(`netatlas: --flows-follow ${file}: ${reason}`);
-  return () => undefined;
+  const { followFlowsSource } = await import('../sources/flows.ts');
+  // Resume from the checkpoint stored with the last flushed batch (same transaction as its
+  // edges), so a restart neither re-counts nor skips lines.
+  const source = followFlowsSource({ path: file, ...(cluster ? { cluster } : {}), position: store.getOffset(id) });
+  const abort = new AbortController();
+  await source.start({
+    signal: abort.signal,
+    emitFlows: (records, position) => {
+      state.ingestFlows(id, records, { ...(cluster ? { cluster } : {}), ...(position ? { offset: position } : {}) });
+    },
+    emitInventory: () => undefined,
+    error: (message) => state.updateSource(id, { error: message }),
+    report: (r) => state.updateSource(id, { ...(r.state ? { state: r.state } : {}), ...(r.reason ? { reason: r.reason } : {}) }),
+  });
+  log(`netatlas: following ${file}`);
+  return async () => {
+    abort.abort();
+    await source.stop();
+  };
 }
