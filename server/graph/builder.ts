@@ -59,6 +59,8 @@ export class GraphBuilder {
   flows = 0;
   private readonly keepPodEdges: boolean;
   private readonly services = new Map<string, ServiceInfo>();
+  /** The graph's edge attribute objects by key: one lookup per flow, counters bumped in place. */
+  private readonly edges = new Map<string, FlowEdge>();
   private readonly changedNodes = new Set<string>();
   private readonly changedEdges = new Set<string>();
 
@@ -223,7 +225,7 @@ export class GraphBuilder {
     const key = level === 'pod' ? podEdgeKey(s, d, r.protocol, r.port) : flowEdgeKey(s, d, r.protocol, r.port);
     // Parsers send a DNS answer as a record of count 0 when its request was already counted.
     let count = r.count >= 0 ? r.count : 1;
-    let edge = this.graph.hasEdge(key) ? this.graph.getEdgeAttributes(key) : undefined;
+    let edge = this.edges.get(key);
     if (!edge) {
       if (count === 0) count = 1;
       this.ensureNode(s);
@@ -235,6 +237,7 @@ export class GraphBuilder {
         count: 0, verdicts: {}, firstSeen: r.time, lastSeen: r.time, interCluster, level,
       };
       this.graph.addDirectedEdgeWithKey(key, s, d, edge);
+      this.edges.set(key, edge);
     }
     edge.count += count;
     if (count > 0) edge.verdicts[r.verdict] = (edge.verdicts[r.verdict] ?? 0) + count;

@@ -71,7 +71,11 @@ const MAX_FQDNS_PER_IP = 8;
 /** Label-only and name-only endpoints are cached: a flow log repeats the same few thousand ends. */
 const MAX_CACHE = 50_000;
 
+const PLAIN_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Canonical text of an address (IPv4-mapped IPv6 -> IPv4, compressed IPv6); plain IPv4 as is. */
 function normalizeIp(ip: string): string {
+  if (PLAIN_IPV4.test(ip)) return ip;
   try {
     return ipaddr.process(ip).toString();
   } catch {
@@ -101,22 +105,42 @@ function rawLabel(raw: readonly string[] | undefined, key: string): string | und
   return undefined;
 }
 
-/** The cluster a flow endpoint names itself (Hubble `cluster_name`, or the Cilium policy label). */
-export function endpointCluster(ep: FlowEndpoint): string | undefined {
-  return ep.cluster ?? rawLabel(ep.labels, CILIUM_CLUSTER_LABEL);
+interface LabelFacts {
+  readonly cluster?: string;
+  readonly namespace?: string;
+  readonly reserved?: ReservedIdentity;
 }
 
-export function reservedOf(ep: FlowEndpoint): ReservedIdentity | undefined {
-  if (ep.reserved) return ep.reserved;
-  if (!ep.labels) return undefined;
-  let best: ReservedIdentity | undefined;
-  for (const entry of ep.labels) {
+/**
+ * What a label list says about cluster, namespace and reserved identity. Parsers share one
+ * label array between the flows of the same endpoint, so this is computed once per array.
+ */
+const labelFactsCache = new WeakMap<readonly string[], LabelFacts>();
+const NO_FACTS: LabelFacts = {};
+
+function labelFacts(labels: readonly string[] | undefined): LabelFacts {
+  if (!labels || labels.length === 0) return NO_FACTS;
+  let facts = labelFactsCache.get(labels);
+  if (facts) return facts;
+  let reserved: ReservedIdentity | undefined;
+  for (const entry of labels) {
     if (!entry.startsWith('reserved:')) continue;
     const id = entry.slice(9) as ReservedIdentity;
     if (!RESERVED_IDENTITIES.includes(id)) continue;
-    if (best === undefined || RESERVED_PRIORITY.indexOf(id) < RESERVED_PRIORITY.indexOf(best)) best = id;
+    if (reserved === undefined || RESERVED_PRIORITY.indexOf(id) < RESERVED_PRIORITY.indexOf(reserved)) reserved = id;
   }
-  return best;
+  facts = { cluster: rawLabel(labels, CILIUM_CLUSTER_LABEL), namespace: rawLabel(labels, POD_NAMESPACE_LABEL), reserved };
+  labelFactsCache.set(labels, facts);
+  return facts;
+}
+
+/** The cluster a flow endpoint names itself (Hubble `cluster_name`, or the Cilium policy label). */
+export function endpointCluster(ep: FlowEndpoint): string | undefined {
+  return ep.cluster ?? labelFacts(ep.labels).cluster;
+}
+
+export function reservedOf(ep: FlowEndpoint): ReservedIdentity | undefined {
+  return ep.reserved ?? labelFacts(ep.labels).reserved;
 }
 
 export function matchesSelector(labels: Labels, selector: LabelSelector | undefined): boolean {
@@ -530,7 +554,7 @@ export class IdentityResolver {
     const cluster = endpointCluster(ep) ?? ctx.cluster;
     const id = this.resolveEndpointInner(ep, ctx, cluster);
     if (ep.service && !id.serviceKey) {
-      const ns = ep.service.namespace || ep.namespace || rawLabel(ep.labels, POD_NAMESPACE_LABEL);
+      const ns = ep.service.namespace || ep.namespace || labelFacts(ep.labels).namespace;
       if (ns) return { ...id, serviceKey: serviceKey(id.cluster ?? cluster, ns, ep.service.name) };
     }
     return id;
@@ -556,7 +580,7 @@ export class IdentityResolver {
           return this.reservedIdentity(cluster, reserved);
       }
     }
-    const namespace = ep.namespace || rawLabel(ep.labels, POD_NAMESPACE_LABEL);
+    const namespace = ep.namespace || labelFacts(ep.labels).namespace;
     if (ep.podName && namespace) {
       const cacheKey = `p|${cluster}|${namespace}|${ep.podName}`;
       const cached = this.endpointCache.get(cacheKey);

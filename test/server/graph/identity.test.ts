@@ -13,6 +13,11 @@ describe('createIdentityResolver', () => {
     expect(id.cluster).toBe('prod');
   });
 
+  it('reads an IPv4-mapped IPv6 address as its IPv4 address', () => {
+    const r = createIdentityResolver(shopEstate());
+    expect(r.resolveEndpoint({ ip: '::ffff:10.2.1.10' }, ctx).key).toBe('pod:prod/shop/frontend-5d4c8b7f9-abcde');
+  });
+
   it('picks the pod that held a reused IP at the flow time', () => {
     const old = pod({ name: 'old-pod', ips: ['10.2.1.50'], startTime: T0 - 3_600_000, endTime: T0 - 60_000, phase: 'Succeeded' });
     const current = pod({ name: 'new-pod', ips: ['10.2.1.50'], startTime: T0 - 30_000 });
