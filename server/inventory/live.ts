@@ -94,6 +94,12 @@ export interface LiveInventoryOptions {
   /** A list that takes longer is abandoned and retried. */
   readonly listTimeoutMs?: number;
   readonly pageSize?: number;
+  /**
+   * Asks the server to end each watch after this long (it resumes at once from the last
+   * resourceVersion). A watch silent for this long plus a minute (bookmarks included) is
+   * presumed half-open and restarted.
+   */
+  readonly watchTimeoutSeconds?: number;
   readonly now?: () => number;
   readonly templatePods?: TemplatePodsMode;
 }
@@ -288,7 +294,7 @@ class ClusterWatcher {
   constructor(
     readonly target: ContextTarget,
     private readonly resources: readonly ResourceDef[],
-    private readonly opts: Required<Pick<LiveInventoryOptions, 'delayFn' | 'backoff' | 'listTimeoutMs' | 'pageSize' | 'now' | 'watch'>>,
+    private readonly opts: Required<Pick<LiveInventoryOptions, 'delayFn' | 'backoff' | 'listTimeoutMs' | 'pageSize' | 'now' | 'watch' | 'watchTimeoutSeconds'>>,
     private readonly emitChange: (c: InventoryChange) => void,
     private readonly emitStatus: () => void,
   ) {
@@ -429,9 +435,20 @@ class ClusterWatcher {
       let started = false;
       let settled = false;
       let controller: AbortController | undefined;
+      // A half-open connection never ends by itself: restart a watch that has gone silent.
+      let idle: NodeJS.Timeout | undefined;
+      const armIdle = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          controller?.abort();
+          finish(null);
+        }, (this.opts.watchTimeoutSeconds + 60) * 1000);
+        idle.unref?.();
+      };
       const finish = (err: unknown) => {
         if (settled) return;
         settled = true;
+        clearTimeout(idle);
         if (controller) this.watches.delete(controller);
         if (err instanceof Gone || statusCodeOf(err) === 410) reject(new Gone());
         // An error before the stream opened is a failure; after, it is a dropped connection.
@@ -448,6 +465,7 @@ class ClusterWatcher {
           return;
         }
         this.touch();
+        armIdle();
         events++;
         if (o?.metadata?.resourceVersion) last = o.metadata.resourceVersion;
         if (phase === 'BOOKMARK') return;
@@ -457,11 +475,12 @@ class ClusterWatcher {
         else this.upsert(r.kind, object);
       };
       new Watch(kc)
-        .watch(r.path, { allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) }, onEvent, (err) => finish(err))
+        .watch(r.path, { allowWatchBookmarks: true, timeoutSeconds: this.opts.watchTimeoutSeconds, ...(rv ? { resourceVersion: rv } : {}) }, onEvent, (err) => finish(err))
         .then((c) => {
           controller = c;
           if (settled) return;
           started = true;
+          armIdle();
           this.watches.add(c);
           if (this.stopped) c.abort();
         }, (err) => finish(err));
@@ -531,6 +550,7 @@ export class LiveInventory extends EventEmitter<LiveInventoryEvents> {
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       listTimeoutMs: opts.listTimeoutMs ?? 30_000,
       pageSize: opts.pageSize ?? 500,
+      watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 300,
       now: opts.now ?? Date.now,
       watch: opts.watch ?? true,
     };
