@@ -112,3 +112,38 @@ describe('netatlas explain on Online Boutique', () => {
     expect(r.stderr).toContain('--port "http" is not PORT[/PROTOCOL]');
   });
 });
+
+describe('netatlas connectivity on invalid input', () => {
+  it('names the file and object of an invalid policy, lists unknown kinds as warnings, and exits 2', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'netatlas-policy-'));
+    writeFileSync(
+      join(dir, 'policies.yaml'),
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata: {name: web, namespace: shop, labels: {app: web}}',
+        'spec: {containers: [{name: c, image: x}]}',
+        '---',
+        'apiVersion: networking.k8s.io/v1',
+        'kind: NetworkPolicy',
+        'metadata: {name: bad-range, namespace: shop}',
+        'spec:',
+        '  podSelector: {}',
+        '  ingress:',
+        '  - ports: [{port: 9000, endPort: 8000}]',
+        '---',
+        'apiVersion: example.com/v1',
+        'kind: Gizmo',
+        'metadata: {name: g}',
+        '',
+      ].join('\n'),
+    );
+    const r = await netatlas('connectivity', dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/error: netatlas\/semantics: default\/shop\/NetworkPolicy\/bad-range: spec.ingress\[0\].ports\[0\].endPort 8000 is less than port 9000.*policies.yaml:\d+/);
+    expect(r.stderr).toMatch(/warning: .*Gizmo/);
+  });
+});
