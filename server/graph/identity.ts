@@ -213,6 +213,7 @@ export class IdentityResolver {
   private readonly fqdnsByIp = new Map<string, string[]>();
   private readonly endpointCache = new Map<string, EndpointIdentity>();
   private readonly inClusterCache = new Map<string, string | null>();
+  private readonly serviceWorkloads = new Map<string, string | null>();
   /**
    * Workloads learnt from endpoints that had a pod name, by their label set and by their Cilium
    * identity (same labels, same identity): a label-only endpoint of the same pods lands on them.
@@ -223,6 +224,7 @@ export class IdentityResolver {
   addInventory(inv: Inventory): void {
     this.endpointCache.clear();
     this.inClusterCache.clear();
+    this.serviceWorkloads.clear();
     addToOwnerIndex(this.owners, inv.workloads);
     for (const c of inv.clusters) {
       const idx = this.cluster(c.name);
@@ -374,8 +376,16 @@ export class IdentityResolver {
     return out;
   }
 
-  /** The one workload behind a Service, when all its backends belong to the same one. */
+  /** The one workload behind a Service, when all its backends belong to the same one (cached per inventory). */
   private serviceWorkload(service: ServiceInfo): string | undefined {
+    const key = serviceKey(service.cluster, service.namespace, service.name);
+    if (this.serviceWorkloads.has(key)) return this.serviceWorkloads.get(key) ?? undefined;
+    const wl = this.computeServiceWorkload(service);
+    this.serviceWorkloads.set(key, wl ?? null);
+    return wl;
+  }
+
+  private computeServiceWorkload(service: ServiceInfo): string | undefined {
     const backends = this.serviceBackends(service);
     let wl: string | undefined;
     for (const pod of backends) {

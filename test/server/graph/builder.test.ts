@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, podEdgeKey, projectGraph, summarizeGraph } from '../../../server/graph/builder.ts';
 import { flowEdgeKey } from '../../../generator/model/index.ts';
-import { T0, flow, shopEstate } from './fixtures.ts';
+import { T0, deploymentPod, flow, inventory, shopEstate } from './fixtures.ts';
 
 const frontend = { ip: '10.2.1.10' };
 const checkoutPod = { ip: '10.2.1.11' };
@@ -78,6 +78,27 @@ describe('GraphBuilder', () => {
     ));
     expect(b.graph.hasEdge(flowEdgeKey('wl:kind-kind/bookinfo/Deployment/productpage-v1', 'ext:142.250.1.1', 'TCP', 443))).toBe(true);
     expect(b.graph.hasNode('cluster:default')).toBe(false);
+  });
+
+  it('puts a flow to a reused IP on the pod that held the IP at the flow time', () => {
+    const b = new GraphBuilder();
+    b.addInventory(inventory({
+      pods: [
+        deploymentPod('prod', 'shop', 'old', '5d4c8b7f9', 'aaaaa', '10.2.1.50', { startTime: T0 - 3_600_000, endTime: T0 - 60_000, phase: 'Succeeded' }),
+        deploymentPod('prod', 'shop', 'new', '6f7b9c8d5', 'bbbbb', '10.2.1.50', { startTime: T0 - 30_000 }),
+      ],
+    }));
+    b.addFlow(flow({ ip: '10.2.1.50' }, { ip: '8.8.8.8' }, { port: 443, time: T0 - 600_000 }), 'prod');
+    b.addFlow(flow({ ip: '10.2.1.50' }, { ip: '8.8.8.8' }, { port: 443, time: T0 }), 'prod');
+    expect(b.graph.getEdgeAttributes(flowEdgeKey('wl:prod/shop/Deployment/old', 'ext:8.8.8.8', 'TCP', 443)).count).toBe(1);
+    expect(b.graph.getEdgeAttributes(flowEdgeKey('wl:prod/shop/Deployment/new', 'ext:8.8.8.8', 'TCP', 443)).count).toBe(1);
+  });
+
+  it('sends a flow to a ClusterIP to the one workload behind the Service', () => {
+    const b = built();
+    b.addFlow(flow(frontend, { ip: '10.96.5.5' }, { port: 80 }), 'prod');
+    const e = b.graph.getEdgeAttributes(flowEdgeKey('wl:prod/shop/Deployment/frontend', 'wl:prod/shop/Deployment/checkout', 'TCP', 80));
+    expect(e).toMatchObject({ service: 'svc:prod/shop/checkout', servicePort: 80 });
   });
 
   it('reports what changed since the last call', () => {
