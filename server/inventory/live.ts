@@ -213,7 +213,9 @@ export function selectContexts(opts: Pick<LiveInventoryOptions, 'kubeconfigs' | 
   const add = (file: string | undefined, base: KubeConfig, context: string) => {
     if (seen.has(context)) return; // the same context in two files: the first file wins
     seen.add(context);
-    const cluster = clusterNameForContext(context);
+    // Two contexts must never share a cluster name (their objects would mix).
+    let cluster = clusterNameForContext(context);
+    for (let n = 2; targets.some((t) => t.cluster === cluster); n++) cluster = `${clusterNameForContext(context)}-${n}`;
     const ctx = base.getContextObject(context)!;
     const clusterObj = base.getCluster(ctx.cluster);
     const user = base.getUser(ctx.user);

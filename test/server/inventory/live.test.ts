@@ -10,6 +10,7 @@ import {
   LiveInventory,
   STATUS,
   UPDATE,
+  clusterNameForContext,
   selectContexts,
   type ClusterStatus,
   type DelayFn,
@@ -127,6 +128,14 @@ describe('selectContexts', () => {
     expect(alpha.kc!.getCurrentUser()?.token).toBe('token-alpha');
     expect(beta.kc!.getCurrentUser()?.token).toBe('token-beta');
     expect(alpha.kc).not.toBe(beta.kc);
+  });
+
+  it('names clusters after contexts, made valid and kept distinct', async () => {
+    expect(clusterNameForContext('arn:aws:eks:eu-west-1:123:cluster/prod')).toBe('arn-aws-eks-eu-west-1-123-cluster-prod');
+    expect(clusterNameForContext('kind-dev')).toBe('kind-dev');
+    const dir = await mkdtemp(path.join(tmpdir(), 'netatlas-names-'));
+    const file = await writeKubeconfig(dir, [{ name: 'a:b', server: 'https://a', token: 'x' }, { name: 'a-b', server: 'https://b', token: 'y' }], 'a:b');
+    expect(selectContexts({ kubeconfigs: [file], allContexts: true }).map((t) => t.cluster)).toEqual(['a-b', 'a-b-2']);
   });
 
   it('takes the current context when none is named, and reports an unknown context', () => {
