@@ -266,18 +266,21 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         });
       }
       workloads[w].pods++;
-      const ep = podEndpoint(pod);
+      let ep: Endpoint | undefined;
       let ipSig = '';
       if (needIps || pod.hostNetwork) {
+        ep = podEndpoint(pod);
         ipSig = [...new Set(ep.v4.map(atomOf))].sort((a, b) => a - b).join(',') + '|' + [...ep.v6].sort().join(',');
       }
-      const portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
+      let portsSig = '';
+      for (const p of pod.ports) portsSig += `${p.name ?? ''}:${p.containerPort}/${p.protocol},`;
+      if (pod.ports.length > 1) portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
       const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, pod.hostNetwork ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig].join('\u0001');
       let c = classIndex.get(key);
       if (c === undefined) {
         c = classRep.length;
         classIndex.set(key, c);
-        classRep.push({ ...ep, podRef: undefined });
+        classRep.push({ ...(ep ?? podEndpoint(pod)), podRef: undefined });
         classWorkloads.push(new Set());
       }
       classWorkloads[c].add(w);
