@@ -11,7 +11,8 @@ import * as grpc from '@grpc/grpc-js';
 import { loadObserverDefinitions } from './proto.ts';
 import { nanosToTimestamp, responseToJsonpb, timestampToNanos, type ProtoTimestamp } from './jsonpb.ts';
 
-export type RelayState = 'connected' | 'stale' | 'error' | 'done';
+/** starting: not connected yet; the others as in server/sources SourceState. */
+export type RelayState = 'starting' | 'connected' | 'stale' | 'error' | 'done';
 
 export interface RelayStatus {
   readonly state: RelayState;
@@ -141,7 +142,7 @@ export class HubbleRelayClient {
   private running: Promise<void> | undefined;
   private stopped = false;
 
-  private state: RelayState = 'stale';
+  private state: RelayState = 'starting';
   private reason: string | undefined;
   private lastEventNanos = 0n;
   private readonly overlapNanos: bigint;
