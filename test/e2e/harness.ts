@@ -3,9 +3,7 @@
  * driven by playwright-core in headless Chromium with software WebGL.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -42,33 +40,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** samples/demo/<cluster>/{inventory.json,flows.jsonl}: the folder names the cluster. */
-export function demoClusters(): { cluster: string; inventory: string; flows: string }[] {
-  const demo = path.join(ROOT, 'samples/demo');
-  return readdirSync(demo, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
-    .map((cluster) => ({ cluster, inventory: path.join(demo, cluster, 'inventory.json'), flows: path.join(demo, cluster, 'flows.jsonl') }))
-    .filter((c) => existsSync(c.inventory));
-}
-
-/** The real server on the demo, on an ephemeral port of 127.0.0.1. */
+/** The real server (`netatlas serve`'s startServer) on the demo, on an ephemeral port of 127.0.0.1, in-memory store. */
 export async function startDemoServer(): Promise<RunningServer> {
-  const { createApp, AppState } = await import('../../server/http/index.ts');
-  const { ingest } = await import('../../server/graph/ingest.ts');
-  let builder: Awaited<ReturnType<typeof ingest>>['builder'] | undefined;
-  for (const c of demoClusters()) {
-    const result = await ingest({ inventoryPaths: [c.inventory], flowPaths: existsSync(c.flows) ? [c.flows] : [], cluster: c.cluster, ...(builder ? { builder } : {}) });
-    builder = result.builder;
-  }
-  if (!builder) throw new Error('netatlas e2e: no demo under samples/demo: run `npx tsx samples/generate.ts`.');
-  const state = new AppState({ builder });
+  const { startServer } = await import('../../server/http/serve.ts');
   const providers = await loadProviders();
-  const app = createApp({ state, webRoot: path.join(ROOT, 'web/dist'), rateLimit: false, ...(providers ? { providers } : {}) });
-  const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  const running = await startServer({
+    port: 0, host: '127.0.0.1', db: ':memory:', rateLimit: false, webRoot: path.join(ROOT, 'web/dist'),
+    log: () => undefined, ...(providers ? { providers } : {}),
+  });
+  await running.loaded;
+  return { url: running.url.replace(/\/$/, ''), close: () => running.close() };
 }
 
 /** The analysis providers the CLI wires (policy engine, diff, generator), when they exist yet. */

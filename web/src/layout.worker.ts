@@ -59,8 +59,9 @@ function run(req: LayoutRequest): void {
     const extent = Math.max(1, Math.hypot(maxX - minX, maxY - minY));
     const movement = free ? moved / free / extent : 0;
     calm = movement < req.settleThreshold ? calm + 1 : 0;
-    const settled = calm >= 3 || iterations >= req.maxIterations || performance.now() - started > req.maxMillis;
-    const msg: LayoutMessage = { type: 'positions', id: req.id, positions: out, iterations, movement, settled, millis: performance.now() - started };
+    const reason = calm >= 3 ? 'converged' : iterations >= req.maxIterations ? 'iterations' : performance.now() - started > req.maxMillis ? 'time' : undefined;
+    const settled = reason !== undefined;
+    const msg: LayoutMessage = { type: 'positions', id: req.id, positions: out, iterations, movement, settled, ...(reason ? { reason } : {}), millis: performance.now() - started };
     (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg, [out.buffer]);
     if (!settled) setTimeout(step, 0);
   };

@@ -12,14 +12,14 @@ import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor, VERDICT_COLORS, nodeLook } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
 import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from './state/url-state.ts';
-import type { DiffResponse, Finding, GraphDelta, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
+import type { DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
 import { DIFF_CATEGORIES } from './types.ts';
 import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
 import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
 
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
 interface DebugInfo {
-  loadedAt?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number;
+  loadedAt?: number; sigmaInitMs?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number; layoutMillis?: number; layoutReason?: string;
   nodes: number; edges: number; errors: string[];
 }
 declare global { interface Window { netatlasDebug: DebugInfo; netatlasMap?: MapView } }
@@ -47,6 +47,7 @@ class App {
 
   constructor() {
     this.view = decodeViewState(location.search);
+    const t0 = performance.now();
     this.map = new MapView(byId('map'), {
       onNodeClick: (key) => this.select(key),
       onEdgeClick: (key, members) => { this.setView({ selection: key }); this.map.select(key); void showEdge(this.panel, key, members); },
@@ -56,12 +57,15 @@ class App {
         window.netatlasDebug.layoutIterations = p.iterations;
         if (p.settled) {
           window.netatlasDebug.layoutSettledAt = performance.now();
+          window.netatlasDebug.layoutMillis = p.millis;
+          window.netatlasDebug.layoutReason = p.reason;
           this.status(`${this.shown.nodes.length} nodes, ${this.shown.edges.length} edges · layout settled after ${p.iterations} iterations (${Math.round(p.millis)} ms)`);
         }
       },
       onFirstFrame: () => { window.netatlasDebug.firstFrameAt = performance.now(); },
     });
     window.netatlasMap = this.map;
+    window.netatlasDebug.sigmaInitMs = performance.now() - t0;
     this.panel = {
       body: byId('panel-body'),
       root: byId('panel'),
@@ -90,10 +94,10 @@ class App {
     byId('status').textContent = text;
   }
 
-  async load(): Promise<void> {
+  async load(prefetched?: Promise<GraphResponse>): Promise<void> {
     this.status('Loading graph…');
     try {
-      const g = await api.graph(this.view.level, EMPTY_FILTERS);
+      const g = await (prefetched ?? api.graph(this.view.level, EMPTY_FILTERS));
       window.netatlasDebug.loadedAt = performance.now();
       this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges.map(toMapEdge) };
       this.seq = g.stats.seq;
@@ -350,9 +354,8 @@ class App {
     const port = byId<HTMLInputElement>('f-port');
     if (document.activeElement !== port) port.value = f.port !== undefined ? String(f.port) : '';
     byId<HTMLInputElement>('f-infra').checked = f.hideInfra;
-    const mapMode = this.view.mode !== 'table';
-    byId('map').hidden = !mapMode;
-    byId('table-view').hidden = mapMode;
+    // the table lies over the map, which keeps its size (sigma needs a sized container)
+    byId('table-view').hidden = this.view.mode !== 'table';
   }
 
   private bindControls(): void {
@@ -446,5 +449,8 @@ class App {
 
 captureTokenFromHash();
 window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(e.message)));
+// ask for the graph first: the request runs while sigma compiles its WebGL programs
+const firstGraph = api.graph(decodeViewState(location.search).level, EMPTY_FILTERS);
+firstGraph.catch(() => undefined);
 const app = new App();
-void app.load();
+void app.load(firstGraph);

@@ -39,6 +39,8 @@ export interface LayoutMessage {
   readonly iterations: number;
   readonly movement: number;
   readonly settled: boolean;
+  /** Why it stopped: movement fell under the threshold, or a cap was reached. */
+  readonly reason?: 'converged' | 'iterations' | 'time';
   readonly millis: number;
 }
 

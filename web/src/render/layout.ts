@@ -9,6 +9,7 @@ import { layoutSettingsFor, type LayoutMessage, type LayoutRequest } from './lay
 export interface LayoutProgress {
   readonly iterations: number;
   readonly settled: boolean;
+  readonly reason?: 'converged' | 'iterations' | 'time';
   readonly millis: number;
 }
 
@@ -86,7 +87,7 @@ export class LayoutRunner {
       return a;
     }, { attributes: ['x', 'y'] });
     if (msg.settled) this.current = -1;
-    this.onProgress({ iterations: msg.iterations, settled: msg.settled, millis: msg.millis });
+    this.onProgress({ iterations: msg.iterations, settled: msg.settled, millis: msg.millis, ...(msg.reason ? { reason: msg.reason } : {}) });
   }
 
   kill(): void {

@@ -120,6 +120,8 @@ export class MapView {
         autoRescale: 'once',
         stagePadding: 40,
         gestureTarget: 'graph',
+        // the map may be laid out while hidden behind the table; sigma resizes when it shows
+        allowInvalidContainer: true,
       } as never,
     });
     this.hullCanvas = this.sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });

@@ -1,0 +1,38 @@
+/**
+ * A minimal static server for the browser benchmark: web/dist plus a fixed GET
+ * /api/v1/graph answer (a generated estate), with the same strict CSP as the real server, so
+ * the numbers measure the UI and not the API.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self'; connect-src 'self'; object-src 'none'";
+
+export async function startStaticApiServer(webRoot: string, graphJson: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    res.setHeader('Content-Security-Policy', CSP);
+    if (url.pathname === '/api/v1/graph') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(graphJson);
+      return;
+    }
+    if (url.pathname.startsWith('/api/')) {
+      res.writeHead(501, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'bench server: only /api/v1/graph', code: 'not_implemented' }));
+      return;
+    }
+    const file = path.join(webRoot, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname).replace(/^([/\\])+/, ''));
+    if (!file.startsWith(webRoot)) { res.writeHead(400); res.end(); return; }
+    readFile(file).then(
+      (body) => { res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' }); res.end(body); },
+      () => { res.writeHead(404); res.end(); },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}

@@ -1,0 +1,72 @@
+/**
+ * The web map in headless Chromium with software WebGL (swiftshader), on generated estates:
+ * 10,000 workloads / 50,000 edges / 5 clusters, against a 1,000 / 5,000 baseline measured in
+ * the same run. Figures: page load to first drawn frame, layout time to settle, median frame
+ * time while panning and zooming. Targets (issue 7): first frame < 3 s, median frame < 50 ms.
+ */
+import path from 'node:path';
+import { buildWeb, launchChromium, ROOT } from '../test/e2e/harness.ts';
+import { syntheticEstate } from '../web/src/dev/synthetic-estate.ts';
+import { startStaticApiServer } from './lib/static-api-server.ts';
+
+interface Figures { firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
+
+async function measure(workloads: number, edges: number): Promise<Figures> {
+  const estate = syntheticEstate({ clusters: 5, workloads, edges, seed: 42 });
+  const server = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const log = (m: string): void => { if (process.env.NETATLAS_BENCH_VERBOSE) console.error(`  [${workloads}] ${m}`); };
+    page.on('console', (m) => log(`console ${m.type()}: ${m.text()}`));
+    const t0 = Date.now();
+    await page.goto(`${server.url}/`);
+    log('navigated');
+    await page.waitForFunction(() => window.netatlasDebug?.firstFrameAt !== undefined, null, { timeout: 120_000 });
+    log(`first frame after ${Date.now() - t0} ms`);
+    await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 180_000 });
+    log(`layout settled after ${Date.now() - t0} ms`);
+    const frames = await page.evaluate(async () => {
+      // pan and zoom the camera one step per animation frame; the gap between frames is the frame time
+      const camera = window.netatlasMap!.sigma.getCamera();
+      const start = camera.getState();
+      const times: number[] = [];
+      let last = performance.now();
+      for (let i = 0; i < 90; i++) {
+        const t = i / 90;
+        camera.setState({ x: start.x + 0.2 * Math.sin(t * 2 * Math.PI), y: start.y + 0.15 * Math.cos(t * 2 * Math.PI), ratio: start.ratio * (0.35 + 0.65 * Math.abs(Math.cos(t * Math.PI))) });
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      return times.slice(5);
+    });
+    frames.sort((a, b) => a - b);
+    const d = await page.evaluate(() => window.netatlasDebug);
+    return {
+      firstFrameMs: d.firstFrameAt!, sigmaInitMs: d.sigmaInitMs ?? NaN, layoutMs: d.layoutMillis ?? NaN, layoutIterations: d.layoutIterations ?? 0,
+      layoutReason: d.layoutReason ?? '?', medianFrameMs: frames[Math.floor(frames.length / 2)], p95FrameMs: frames[Math.floor(frames.length * 0.95)],
+      nodes: d.nodes, edges: d.edges,
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '?');
+
+const row = (name: string, f: Figures): void => {
+  console.log(`${name.padEnd(22)} ${String(f.nodes).padStart(5)}  ${String(f.edges).padStart(11)}  ${fmt(f.firstFrameMs).padStart(8)} ms  ${fmt(f.sigmaInitMs).padStart(7)} ms  ${`${fmt(f.layoutMs)} ms (${f.layoutIterations}, ${f.layoutReason})`.padEnd(24)} ${f.medianFrameMs.toFixed(1).padStart(9)} ms  ${f.p95FrameMs.toFixed(1).padStart(6)} ms`);
+};
+
+buildWeb();
+console.log('web map, headless Chromium (swiftshader), 5 clusters');
+console.log('estate                 nodes  drawn-edges  first-frame  sigma-init  layout(iter, why)        median-frame  p95-frame');
+const base = await measure(1_000, 5_000);
+row('1k wl / 5k edges', base);
+const big = await measure(10_000, 50_000);
+row('10k wl / 50k edges', big);
+console.log(`ratio 10k/1k: first frame x${(big.firstFrameMs / base.firstFrameMs).toFixed(2)}, layout x${(big.layoutMs / base.layoutMs).toFixed(2)}, median frame x${(big.medianFrameMs / base.medianFrameMs).toFixed(2)}`);
+console.log(`targets: first frame < 3000 ms: ${big.firstFrameMs < 3000 ? 'met' : 'MISSED'}; median frame < 50 ms: ${big.medianFrameMs < 50 ? 'met' : 'MISSED'}`);

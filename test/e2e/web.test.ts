@@ -1,0 +1,213 @@
+/**
+ * The web UI in a real browser: the built app, served by the real server on the demo, in
+ * headless Chromium with software WebGL (swiftshader). Screenshots go to docs/screenshots/.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildWeb, launchChromium, requireChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
+
+const SHOTS = path.join(ROOT, 'docs/screenshots');
+const PROD_CART = 'wl:prod/boutique/Deployment/cartservice';
+const PROD_RECO = 'wl:prod/boutique/Deployment/recommendationservice';
+const DEV_SHELL_LABEL = 'debug-shell';
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext;
+const consoleErrors: string[] = [];
+
+/** Open the app; `settle` also waits for the layout to stop (screenshots, camera checks). */
+async function open(query = '', settle = false): Promise<Page> {
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  await page.goto(`${server.url}/${query}`);
+  await page.waitForFunction(() => window.netatlasDebug?.firstFrameAt !== undefined, null, { timeout: 60_000 });
+  if (settle) await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 60_000 });
+  return page;
+}
+
+/** Pixels of the map that differ from the background, and how many distinct colours they use. */
+async function inkOf(png: Buffer): Promise<{ ink: number; colours: number; total: number }> {
+  const page = await context.newPage();
+  try {
+    return await page.evaluate(async (b64) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width; c.height = img.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let ink = 0;
+      const colours = new Set<number>();
+      for (let i = 0; i < d.length; i += 4) {
+        const diff = Math.abs(d[i] - 0xf7) + Math.abs(d[i + 1] - 0xf8) + Math.abs(d[i + 2] - 0xfa);
+        if (diff > 60) { ink++; colours.add(((d[i] >> 4) << 8) | ((d[i + 1] >> 4) << 4) | (d[i + 2] >> 4)); }
+      }
+      return { ink, colours: colours.size, total: c.width * c.height };
+    }, png.toString('base64'));
+  } finally {
+    await page.close();
+  }
+}
+
+function shot(name: string): string {
+  return path.join(SHOTS, name);
+}
+
+beforeAll(async () => {
+  requireChromium();
+  mkdirSync(SHOTS, { recursive: true });
+  buildWeb();
+  server = await startDemoServer();
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1400, height: 880 }, deviceScaleFactor: 1 });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// a loaded 2-core machine compiles sigma's shaders in software slowly: generous per-test time
+describe('web UI in Chromium', { timeout: 120_000 }, () => {
+  it('draws the demo map on the canvas (not blank)', async () => {
+    const page = await open('', true);
+    const map = page.locator('#map');
+    const png = await map.screenshot();
+    await page.screenshot({ path: shot('map.png') });
+    const { ink, colours, total } = await inkOf(png);
+    // nodes, edges, hulls and labels: a few percent of the pixels in many colours
+    expect(ink / total).toBeGreaterThan(0.02);
+    expect(colours).toBeGreaterThan(20);
+    const info = await page.evaluate(() => ({ ...window.netatlasDebug, clusters: [...new Set(window.netatlasMap!.graph.mapNodes((_k, a) => a.cluster))] }));
+    expect(info.nodes).toBeGreaterThan(30);
+    expect(info.clusters).toEqual(expect.arrayContaining(['prod', 'dev', 'finance']));
+    await page.close();
+  });
+
+  it('a search with autocomplete selects the node and zooms onto it', async () => {
+    const page = await open('', true);
+    await page.press('body', '/');
+    await page.keyboard.type('debug-sh');
+    const option = page.locator('#search-list li').first();
+    await expect.poll(() => option.textContent()).toContain(DEV_SHELL_LABEL);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => window.netatlasMap!.sigma.getCamera().getState().ratio < 0.3);
+    await page.waitForTimeout(500); // let the 400 ms camera animation finish before measuring where the node is
+    const sel = new URL(page.url()).searchParams.get('sel');
+    expect(sel).toMatch(/^wl:dev\/.*\/debug-shell$/);
+    await expect.poll(() => page.locator('#panel-body h2').textContent()).toBe(DEV_SHELL_LABEL);
+    const centred = await page.evaluate((key) => {
+      const s = window.netatlasMap!.sigma;
+      const d = s.getNodeDisplayData(key)!;
+      const p = s.framedGraphToViewport(d);
+      const { width, height } = s.getDimensions();
+      return Math.hypot(p.x - width / 2, p.y - height / 2) / Math.min(width, height);
+    }, sel!);
+    expect(centred).toBeLessThan(0.1);
+    await page.close();
+  });
+
+  it('filters hide what they should: a cluster filter keeps one cluster, hide-infra drops DNS and hosts', async () => {
+    const page = await open();
+    await page.check('input[data-cluster="dev"]');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('clusters') === 'dev');
+    const clusters = await page.evaluate(() => [...new Set(window.netatlasMap!.graph.mapNodes((_k, a) => a.cluster ?? '(external)'))]);
+    expect(clusters.sort()).toEqual(expect.arrayContaining(['dev']));
+    expect(clusters).not.toContain('prod');
+    expect(clusters).not.toContain('finance');
+    await page.uncheck('input[data-cluster="dev"]');
+    await page.check('#f-infra');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('hideInfra') === '1');
+    const kinds = await page.evaluate(() => window.netatlasMap!.graph.mapNodes((_k, a) => `${a.kind}:${a.label}`));
+    expect(kinds).not.toContain('workload:coredns');
+    expect(kinds.filter((k) => k.startsWith('host:') || k.startsWith('reserved:'))).toEqual([]);
+    expect(kinds).toContain('workload:cartservice');
+    // a verdict filter keeps only edges carrying that verdict
+    await page.check('input[data-verdict="FORWARDED"]');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('verdicts') === 'FORWARDED');
+    const verdicts = await page.evaluate(() => window.netatlasMap!.graph.mapEdges((_e, a) => a.verdict));
+    expect(verdicts.length).toBeGreaterThan(0);
+    expect(verdicts.filter((v) => v !== 'forwarded' && v !== 'mixed')).toEqual([]);
+    await page.close();
+  });
+
+  it('the side panel lists the node\'s edges with ports and its generated policy', async () => {
+    const page = await open(`?sel=${encodeURIComponent(PROD_CART)}`);
+    const panel = page.locator('#panel');
+    await expect.poll(() => panel.isVisible()).toBe(true);
+    await expect.poll(() => page.locator('#panel-body h2').textContent()).toBe('cartservice');
+    const incoming = page.locator('#panel-body table.edges').first();
+    await expect.poll(async () => (await incoming.textContent()) ?? '').toContain('frontend');
+    const text = (await incoming.textContent()) ?? '';
+    expect(text).toContain('TCP/7070');
+    expect(text).toContain('checkoutservice');
+    const generate = await page.evaluate(async (key) => (await fetch('/api/v1/generate', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ selection: { nodes: [key] } }),
+    })).status, PROD_CART);
+    if (generate === 200) {
+      await expect.poll(async () => (await page.locator('[data-testid="policy-yaml"]').textContent()) ?? '', { timeout: 15_000 }).toContain('kind: NetworkPolicy');
+    } else {
+      // the generator is not wired in this build: the panel says so instead of failing silently
+      expect(generate).toBe(501);
+      await expect.poll(async () => (await page.locator('.yaml-box').textContent()) ?? '').toContain('Not available yet');
+    }
+    await page.screenshot({ path: shot('panel.png') });
+    await page.close();
+  });
+
+  it('diff mode colours the planted would-break edge (prod recommendationservice -> cartservice 7070)', async () => {
+    const page = await open('?mode=diff', true);
+    const status = await page.evaluate(async () => (await fetch('/api/v1/diff')).status);
+    expect(status, 'GET /api/v1/diff must answer (the diff provider is wired by `netatlas serve`)').toBe(200);
+    const edge = `${PROD_RECO}=>${PROD_CART}`;
+    await page.waitForFunction((k) => window.netatlasMap!.graph.hasEdge(k) && window.netatlasMap!.graph.getEdgeAttribute(k, 'diff') === 'would-break', edge, { timeout: 15_000 });
+    const colour = await page.evaluate((k) => window.netatlasMap!.sigma.getEdgeDisplayData(k)?.color, edge);
+    expect(colour?.toLowerCase()).toBe('#e0193a');
+    const bar = await page.locator('[data-diff="would-break"] b').textContent();
+    expect(Number(bar)).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: shot('diff.png') });
+    await page.close();
+  });
+
+  it('a shared URL restores level, filters, selection and camera', async () => {
+    const query = `?level=workload&verdicts=FORWARDED&hideInfra=1&sel=${encodeURIComponent(PROD_CART)}&cam=0.4,0.6,0.5`;
+    const page = await open(query);
+    expect(await page.isChecked('input[data-verdict="FORWARDED"]')).toBe(true);
+    expect(await page.isChecked('#f-infra')).toBe(true);
+    expect(await page.inputValue('#level')).toBe('workload');
+    await expect.poll(() => page.locator('#panel-body h2').textContent()).toBe('cartservice');
+    const cam = await page.evaluate(() => window.netatlasMap!.sigma.getCamera().getState());
+    expect(cam.x).toBeCloseTo(0.4, 3);
+    expect(cam.y).toBeCloseTo(0.6, 3);
+    expect(cam.ratio).toBeCloseTo(0.5, 3);
+    await page.close();
+  });
+
+  it('the table view lists edges, sorts by a column and filters by text', async () => {
+    const page = await open('?mode=table');
+    const rows = page.locator('#table-body tr');
+    await expect.poll(() => rows.count()).toBeGreaterThan(20);
+    await page.fill('#table-filter', 'cartservice 7070');
+    const filtered = await rows.allTextContents();
+    expect(filtered.length).toBeGreaterThan(0);
+    for (const r of filtered) expect(r).toContain('TCP/7070');
+    await page.fill('#table-filter', '');
+    await page.click('#table-head button:has-text("port")');
+    const ports = await page.locator('#table-body tr td:nth-child(3)').allTextContents();
+    expect(ports).toEqual([...ports].sort((a, b) => a.localeCompare(b)));
+    await page.screenshot({ path: shot('table.png') });
+    await page.close();
+  });
+
+  it('logged no console errors on any page', () => {
+    // 501 is the server's documented answer for an analysis not wired in this build (see
+    // docs/api.md); the UI shows it as "not available yet". Anything else is a bug.
+    expect(consoleErrors.filter((e) => !/status of 501 \(Not Implemented\)/.test(e))).toEqual([]);
+  });
+});
