@@ -178,7 +178,7 @@ describe('the engine agrees with the naive reference evaluator', () => {
             }
           }
         }),
-        { numRuns: 80, seed: 20261128 },
+        { numRuns: 60, seed: 20261128 },
       );
     });
 
@@ -195,7 +195,7 @@ describe('the engine agrees with the naive reference evaluator', () => {
             }
           }
         }),
-        { numRuns: 60, seed: 7 },
+        { numRuns: 50, seed: 7 },
       );
     });
 
@@ -207,7 +207,7 @@ describe('the engine agrees with the naive reference evaluator', () => {
           const actual = engine.connectivityMap().map((r) => `${r.src} => ${r.dst} : ${r.conn}`).sort();
           expect(actual).toEqual(naive.mapLines());
         }),
-        { numRuns: 50, seed: 42 },
+        { numRuns: 40, seed: 42 },
       );
     });
   }
