@@ -306,7 +306,7 @@ class ClusterWatcher {
   status(): ClusterStatus {
     const t = this.target;
     const base = { cluster: t.cluster, context: t.context, ...(t.server ? { server: t.server } : {}), kinds: { ...this.kinds }, warnings: [...this.warnings], errors: this.errors, ...(this.lastEventTime !== undefined ? { lastEventTime: this.lastEventTime } : {}) };
-    if (t.problem) return { ...base, state: 'error', reason: t.problem };
+    if (t.problem) return { ...base, kinds: {}, state: 'error', reason: t.problem };
     const states = Object.values(this.kinds);
     const failing = [...this.kindErrors.entries()];
     if (failing.length > 0) {
@@ -605,7 +605,7 @@ export class LiveInventory extends EventEmitter<LiveInventoryEvents> {
   /** Problems that are not a cluster failure, as InputErrors for reports. */
   problems(): { warnings: Warning[]; errors: InputError[] } {
     const warnings = this.watchers.flatMap((w) => w.warnings);
-    const errors = this.status().filter((s) => s.state === 'error').map((s) => new InputError(`inventory: cluster ${s.cluster} (context ${s.context}): ${s.reason}`, { object: s.cluster }));
+    const errors = this.status().filter((s) => s.state === 'error').map((s) => new InputError(`inventory: cluster ${s.cluster}${s.context && s.context !== s.cluster ? ` (context ${s.context})` : ''}: ${s.reason}`, { object: s.cluster }));
     return { warnings, errors };
   }
 }
