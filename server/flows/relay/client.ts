@@ -126,9 +126,25 @@ function eventTimeNanos(msg: Decoded): bigint {
   return timestampToNanos(ts);
 }
 
-function fingerprint(msg: Decoded): string {
-  const uuid = (msg.flow as { uuid?: string } | undefined)?.uuid;
-  return uuid ? `uuid:${uuid}` : JSON.stringify(msg);
+type Loose = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * What identifies one flow event: its uuid when Hubble sets one, else the fields that tell
+ * two events apart (time to the nanosecond, node, addresses, ports, verdict, observation
+ * point, direction). Cheap enough to compute for every flow; only keys are kept, not messages.
+ */
+export function flowFingerprint(msg: Decoded, nanos: bigint): string {
+  const flow = msg.flow as Loose;
+  if (flow.uuid) return `u:${flow.uuid}`;
+  const l4 = (flow.l4 ?? {}) as Loose;
+  const ports = l4.TCP ?? l4.UDP ?? l4.SCTP ?? l4.ICMPv4 ?? l4.ICMPv6 ?? {};
+  const ip = (flow.IP ?? {}) as Loose;
+  const ev = (flow.event_type ?? {}) as Loose;
+  return [
+    nanos, flow.node_name ?? msg.node_name, ip.source, ip.destination, ports.source_port ?? ports.type, ports.destination_port ?? ports.code,
+    flow.verdict, flow.Type, flow.trace_observation_point, flow.traffic_direction, ev.type, ev.sub_type, flow.is_reply?.value,
+    flow.drop_reason_desc, flow.l7?.type, flow.Summary,
+  ].join('|');
 }
 
 export class HubbleRelayClient {
@@ -147,7 +163,7 @@ export class HubbleRelayClient {
   private lastEventNanos = 0n;
   private readonly overlapNanos: bigint;
   /** Flows delivered within the overlap window before `lastEventNanos`, oldest first. */
-  private recent: { readonly nanos: bigint; readonly msg: Decoded }[] = [];
+  private recent: { readonly nanos: bigint; readonly key: string }[] = [];
   private recentStart = 0;
   /** After a resume: flows up to `until` already delivered (fingerprint -> count). */
   private replay: { readonly until: bigint; readonly from: bigint; readonly seen: Map<string, number> } | undefined;
@@ -221,7 +237,7 @@ export class HubbleRelayClient {
       const from = this.lastEventNanos - this.overlapNanos;
       const seen = new Map<string, number>();
       for (let i = this.recentStart; i < this.recent.length; i++) {
-        const fp = fingerprint(this.recent[i].msg);
+        const fp = this.recent[i].key;
         seen.set(fp, (seen.get(fp) ?? 0) + 1);
       }
       this.replay = { until: this.lastEventNanos, from, seen };
@@ -345,7 +361,7 @@ export class HubbleRelayClient {
         this.replay = undefined;
       } else {
         if (t < replay.from) return false;
-        const fp = fingerprint(msg);
+        const fp = flowFingerprint(msg, t);
         const count = replay.seen.get(fp) ?? 0;
         if (count > 0) {
           replay.seen.set(fp, count - 1);
@@ -354,7 +370,7 @@ export class HubbleRelayClient {
       }
     }
     if (t > this.lastEventNanos) this.lastEventNanos = t;
-    this.recent.push({ nanos: t, msg });
+    this.recent.push({ nanos: t, key: flowFingerprint(msg, t) });
     const horizon = this.lastEventNanos - this.overlapNanos;
     while (this.recentStart < this.recent.length && this.recent[this.recentStart].nanos < horizon) this.recentStart++;
     if (this.recentStart > 4096 && this.recentStart * 2 > this.recent.length) {
@@ -378,9 +394,7 @@ export class HubbleRelayClient {
       }
     }
     try {
-      // Convert a copy of the two levels jsonpb conversion touches: `recent` keeps the
-      // decoded message for fingerprints after a resume.
-      this.options.onEvent(responseToJsonpb({ ...msg, ...(msg.flow ? { flow: { ...(msg.flow as Decoded) } } : {}) }));
+      this.options.onEvent(responseToJsonpb(msg));
     } catch (error) {
       this.errors++;
       this.reason = `consumer failed: ${(error as Error).message}`;

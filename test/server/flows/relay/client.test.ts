@@ -136,6 +136,39 @@ describe('HubbleRelayClient against a local Observer server', () => {
     expect(client.status()).toMatchObject({ state: 'connected', records: 400, reconnects: 1 });
   });
 
+  it('delivers a late flow from another node after a resume, and none of the flows it had already delivered', async () => {
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const flow = (node: string, time: string, sport: number) => ({
+      flow: { time, verdict: 'FORWARDED', IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' }, l4: { TCP: { source_port: sport, destination_port: 80 } }, node_name: node },
+      node_name: node,
+      time,
+    });
+    const a1 = flow('node-a', '2024-05-01T10:00:01Z', 1001);
+    const a3 = flow('node-a', '2024-05-01T10:00:03Z', 1003);
+    const b2 = flow('node-b', '2024-05-01T10:00:02Z', 2002); // node-b's stream lagged behind
+    const a4 = flow('node-a', '2024-05-01T10:00:04Z', 1004);
+    const first = await startReplayRelay({ responses: [a1, a3], address });
+    let release!: () => void;
+    const { client, events, until } = harness({
+      address,
+      since: 0,
+      channelOptions: { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 200 },
+      delay: () => new Promise<void>((resolve) => (release = resolve)),
+    });
+    clients.push(client);
+    void client.start();
+    await until(() => events.length === 2);
+    first.kill();
+    await until(() => client.status().state === 'stale');
+    const second = await startReplayRelay({ responses: [a1, b2, a3, a4], address });
+    relays.push(second);
+    release();
+    await until(() => events.length === 4);
+    expect(events).toEqual([a1, a3, b2, a4]);
+    expect(client.status().records).toBe(4);
+  });
+
   it('reports an unreachable relay as status error without throwing, and stops cleanly', async () => {
     const port = await freePort();
     const delays: number[] = [];
