@@ -155,6 +155,13 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
             fail(ref, src, `${at} portRange ${port.start}-${port.end} is not 1 <= start <= end <= 65535`, 'Fix the range.');
           }
           if (port.kind === 'portNumber' && !(port.port >= 1 && port.port <= 65535)) fail(ref, src, `${at} port ${port.port} is out of range`, 'Use 1..65535.');
+          if (port.kind === 'namedPort' && !['TCP', 'UDP', 'SCTP'].some((p) => declared.has(`${a.cluster}/${port.name}/${p}`))) {
+            warnings.push({
+              code: 'unresolved-named-port',
+              message: `${PREFIX} ${ref}: ${at} named port ${JSON.stringify(port.name)} is declared by no pod in cluster ${a.cluster}; the rule matches no port for it.`,
+              location: { file: src?.file, line: src?.line, object: ref },
+            });
+          }
         }
       });
     }

@@ -304,6 +304,11 @@ describe('validation', () => {
     ]);
   });
 
+  it('warns about ANP named ports no pod declares', () => {
+    const engine = createEngine(snapshot({ namespaces, pods: [web, db], adminNetworkPolicies: [anp('named', 3, { ingress: [adminRule('Allow', [nsPeer()], [{ kind: 'namedPort', name: 'grpc' }])] })] }));
+    expect(engine.validation.warnings.map((w) => w.message)).toEqual([expect.stringContaining('c1/AdminNetworkPolicy/named: spec.ingress[0] (allow-rule) named port "grpc" is declared by no pod')]);
+  });
+
   it('keeps the file and line of an invalid object in the error location', () => {
     const bad = np('shop', 'located', { source: { file: 'policies/x.yaml', line: 12 }, ingress: [rule(undefined, [{ port: 90, endPort: 80 }])] });
     const [error] = createEngine(snapshot({ networkPolicies: [bad] })).validation.errors;
