@@ -19,6 +19,8 @@ export interface GraphBuilderLike {
   readonly graph: Graph<any, any>;
   addInventory(inventory: Inventory): unknown;
   addFlow(record: FlowRecord, defaultCluster?: string): unknown;
+  /** Puts back an edge kept by the store, so later flows add to it. Optional. */
+  restoreEdge?(key: string, attributes: FlowEdge): unknown;
 }
 
 export interface DeltaEntry {
@@ -103,6 +105,10 @@ export class AppState {
   /** Flows ingested per second over recent seconds, for the ingest-rate gauge. */
   private readonly rateWindow: Array<{ second: number; flows: number }> = [];
   flushes = 0;
+  /** Bumped by every change to the graph or inventory: keys response caches. */
+  version = 0;
+  /** Serialized answers for the current version (GET /graph), a handful at most. */
+  readonly responseCache = new Map<string, string>();
   storeErrors = 0;
   lastStoreError?: string;
 
@@ -147,11 +153,44 @@ export class AppState {
     for (const stored of this.store.loadEdges()) {
       const { key, ...attrs } = stored;
       if (!g.hasNode(attrs.source) || !g.hasNode(attrs.destination) || g.hasEdge(key)) continue;
-      g.addDirectedEdgeWithKey(key, attrs.source, attrs.destination, attrs);
+      this.adoptEdge(key, attrs);
       edges++;
     }
     this.takeBaseline();
+    this.bump();
     return { nodes, edges, inventories: inventories.size };
+  }
+
+  /**
+   * Adds a stored edge so the builder keeps counting on it. GraphBuilder indexes its edges in a
+   * private map besides the graph: use its `restoreEdge` when it has one, else register the
+   * edge in that map too (TODO: drop the fallback once server/graph exports restoreEdge).
+   */
+  private adoptEdge(key: string, attrs: FlowEdge): void {
+    if (typeof this.builder.restoreEdge === 'function') {
+      this.builder.restoreEdge(key, attrs);
+      return;
+    }
+    this.graph.addDirectedEdgeWithKey(key, attrs.source, attrs.destination, attrs);
+    const index = (this.builder as unknown as { edges?: unknown }).edges;
+    if (index instanceof Map) index.set(key, attrs);
+  }
+
+  /** Marks the graph changed: cached answers are dropped. */
+  bump(): void {
+    this.version++;
+    this.responseCache.clear();
+  }
+
+  /** A cached serialized answer for `key` at the current version, computed once. */
+  cached(key: string, compute: () => string): string {
+    let hit = this.responseCache.get(key);
+    if (hit === undefined) {
+      hit = compute();
+      if (this.responseCache.size >= 16) this.responseCache.delete(this.responseCache.keys().next().value!);
+      this.responseCache.set(key, hit);
+    }
+    return hit;
   }
 
   private takeBaseline(): void {
@@ -211,6 +250,7 @@ export class AppState {
   setInventory(cluster: string, inventory: Inventory, options: { persist?: boolean } = {}): void {
     this.inventories.set(cluster, inventory);
     this.builder.addInventory(inventory);
+    this.bump();
     if (options.persist !== false && this.store) {
       try {
         this.store.saveInventory(cluster, inventory);
@@ -255,6 +295,7 @@ export class AppState {
         delete s.reason;
       }
       this.dirty = true;
+      this.bump();
       this.noteRate(n);
     }
     if (options.offset) this.pendingOffsets.set(sourceId, { source: sourceId, position: options.offset });
@@ -287,8 +328,8 @@ export class AppState {
 
   private keepSample(record: FlowRecord, result: unknown): void {
     const edgeKey = typeof result === 'string' ? result : typeof (result as { key?: unknown })?.key === 'string' ? (result as { key: string }).key : undefined;
-    const sample = toSample(record);
     if (edgeKey) {
+      const sample = toSample(record);
       let list = this.samples.get(edgeKey);
       if (!list) {
         if (this.samples.size >= this.maxSampledEdges) this.samples.delete(this.samples.keys().next().value!);

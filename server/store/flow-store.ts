@@ -156,6 +156,11 @@ export class FlowStore {
       updateBucket: db.prepare(
         'UPDATE buckets SET count = ?, forwarded = ?, dropped = ?, other = ?, drops = ?, first = ?, last = ? WHERE edge = ? AND hour = ?',
       ),
+      upsertBucketPlain: db.prepare(
+        `INSERT INTO buckets (edge, hour, count, forwarded, dropped, other, drops, first, last) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?)
+         ON CONFLICT(edge, hour) DO UPDATE SET count = count + excluded.count, forwarded = forwarded + excluded.forwarded,
+           dropped = dropped + excluded.dropped, first = min(first, excluded.first), last = max(last, excluded.last)`,
+      ),
       upsertNode: db.prepare('INSERT INTO nodes (key, attrs) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET attrs = excluded.attrs'),
       upsertOffset: db.prepare(
         'INSERT INTO offsets (source, position, updated) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET position = excluded.position, updated = excluded.updated',
@@ -172,17 +177,23 @@ export class FlowStore {
     return new FlowStore(path, options);
   }
 
+  /** Edge key -> row id, so a flush does not look each edge up again. */
+  private readonly edgeIds = new Map<string, number>();
+
   private edgeIdFor(e: EdgeIncrement): number {
     const key = e.key ?? flowEdgeKey(e.source, e.destination, e.protocol, e.port);
-    const id = this.stmt.edgeId.get(key) as number | undefined;
+    const id = this.edgeIds.get(key) ?? (this.stmt.edgeId.get(key) as number | undefined);
     if (id !== undefined) {
+      this.edgeIds.set(key, id);
       if (e.service) this.stmt.updateEdgeService.run(e.service, e.servicePort ?? null, id);
       return id;
     }
     const info = this.stmt.insertEdge.run(
       key, e.source, e.destination, e.protocol, e.port ?? null, e.interCluster ? 1 : 0, e.service ?? null, e.servicePort ?? null, e.level === 'pod' ? 1 : 0,
     );
-    return Number(info.lastInsertRowid);
+    const newId = Number(info.lastInsertRowid);
+    this.edgeIds.set(key, newId);
+    return newId;
   }
 
   private addIncrement(e: EdgeIncrement): void {
@@ -192,6 +203,12 @@ export class FlowStore {
     const fwd = e.verdicts.FORWARDED ?? 0;
     const drop = e.verdicts.DROPPED ?? 0;
     const other = otherVerdicts(e.verdicts);
+    const hasDrops = !!e.dropReasons && Object.keys(e.dropReasons).length > 0;
+    if (!other && !hasDrops) {
+      // The common case (FORWARDED/DROPPED counts only): one upsert, no read.
+      this.stmt.upsertBucketPlain.run(id, hour, e.count, fwd, drop, e.firstSeen, e.lastSeen);
+      return;
+    }
     const row = this.stmt.getBucket.get(id, hour) as
       | { count: number; forwarded: number; dropped: number; other: string | null; drops: string | null; first: number; last: number }
       | undefined;
@@ -307,7 +324,10 @@ export class FlowStore {
     const cutoff = Math.floor((now - this.retainMs) / HOUR_MS);
     const tx = this.db.transaction(() => {
       const deleted = this.db.prepare('DELETE FROM buckets WHERE hour < ?').run(cutoff).changes;
-      if (deleted) this.db.prepare('DELETE FROM edges WHERE id NOT IN (SELECT DISTINCT edge FROM buckets)').run();
+      if (deleted) {
+        this.db.prepare('DELETE FROM edges WHERE id NOT IN (SELECT DISTINCT edge FROM buckets)').run();
+        this.edgeIds.clear();
+      }
       return deleted;
     });
     return tx();

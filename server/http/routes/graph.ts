@@ -63,7 +63,12 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
   r.get('/graph', (req, res) => {
     const filters = parseGraphQuery(req.query as Record<string, unknown>, state.now());
     if (req.query.lastEventId !== undefined) throw badRequest('unknown parameter "lastEventId" (only /events takes it).');
-    res.json(graphView(state, filters));
+    // Relative times (since=24h) move with the clock: only absolute queries are cached.
+    const relative = /[a-z]$/i.test(String(req.query.since ?? '')) || /[a-z]$/i.test(String(req.query.until ?? ''));
+    const body = relative
+      ? JSON.stringify(graphView(state, filters))
+      : state.cached(`graph?${new URLSearchParams(req.query as Record<string, string>).toString()}`, () => JSON.stringify(graphView(state, filters)));
+    res.type('application/json').send(body);
   });
 
   r.get('/nodes/*key', (req, res) => {

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createApp } from '../../../server/http/app.ts';
 import type { AnalysisProviders } from '../../../server/http/providers.ts';
 import type { EdgeDetailResponse, GraphResponse, NodeDetailResponse } from '../../../server/http/api-types.ts';
-import { demoState } from './fixtures.ts';
+import { demoState, webToApi } from './fixtures.ts';
 
 const WEB = 'wl:prod/shop/Deployment/web';
 const API = 'wl:prod/shop/Deployment/api';
@@ -44,6 +44,15 @@ describe('GET /api/v1/graph', () => {
     expect((await keys('namespace=kube-system')).length).toBe(1);
     expect(await keys('hideInfra=1')).not.toContain(`${API}->wl:prod/kube-system/Deployment/coredns|UDP|53`);
     expect(await keys('since=2026-01-15T10:00:02Z')).toHaveLength(2);
+  });
+
+  it('answers the new counts right after an ingest, even when the previous answer was cached', async () => {
+    const state = demoState();
+    const a = createApp({ state, rateLimit: false });
+    const count = async () => ((await request(a).get('/api/v1/graph').expect(200)).body as GraphResponse).edges.find((e) => e.key === `${WEB}->${API}|TCP|8080`)!.count;
+    expect(await count()).toBe(1);
+    state.ingestFlows('flows-file:test', [{ ...webToApi, time: webToApi.time + 1 }], { cluster: 'prod' });
+    expect(await count()).toBe(2);
   });
 
   it('refuses a bad level, port, time, verdict or an unknown parameter with 400 and a message', async () => {
