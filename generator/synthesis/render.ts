@@ -1,0 +1,185 @@
+/**
+ * Plans -> objects: Kubernetes NetworkPolicy (typed with client-node's V1NetworkPolicy),
+ * CiliumNetworkPolicy, and the project's own NetworkPolicyInfo the proof evaluates.
+ * Key order is fixed here so the YAML writer stays a plain dump.
+ */
+import type {
+  V1NetworkPolicy, V1NetworkPolicyEgressRule, V1NetworkPolicyIngressRule, V1NetworkPolicyPeer, V1NetworkPolicyPort,
+} from '@kubernetes/client-node';
+import type { LabelSelector } from '../model/labels.ts';
+import type { NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyRule } from '../model/policy.ts';
+import type { CiliumNetworkPolicy, Evidence, PlannedPeer, PlannedRule, PortSpec, SubjectPlan, SynthesisFormat, SynthesisOptions } from './types.ts';
+import { namespaceSelectorOf } from './workloads.ts';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'netatlas';
+export const EVIDENCE_ANNOTATION = 'netatlas.io/evidence';
+export const SUBJECT_ANNOTATION = 'netatlas.io/subject';
+export const FQDN_ANNOTATION = 'netatlas.io/fqdns';
+export const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
+export const CILIUM_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
+
+const iso = (ms: number | undefined): string => (ms === undefined ? '-' : new Date(ms).toISOString());
+
+export function evidenceText(ev: Evidence): string {
+  return `flows=${ev.flows} edges=${ev.edges} firstSeen=${iso(ev.firstSeen)} lastSeen=${iso(ev.lastSeen)}`;
+}
+
+function metadata(s: SubjectPlan, name: string): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
+  const annotations: Record<string, string> = { [EVIDENCE_ANNOTATION]: evidenceText(s.evidence) };
+  if (Object.keys(s.fqdns).length > 0) annotations[FQDN_ANNOTATION] = JSON.stringify(s.fqdns);
+  annotations[SUBJECT_ANNOTATION] = s.key;
+  return { name, namespace: s.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations };
+}
+
+function selectorObject(sel: LabelSelector): { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } {
+  const out: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } = {};
+  if (sel.matchLabels && Object.keys(sel.matchLabels).length) out.matchLabels = { ...sel.matchLabels };
+  if (sel.matchExpressions && sel.matchExpressions.length) {
+    out.matchExpressions = sel.matchExpressions.map((r) => ({ key: r.key, operator: r.operator, ...(r.values ? { values: [...r.values] } : {}) }));
+  }
+  return out;
+}
+
+/** NetworkPolicy peers of a planned peer; [] when NetworkPolicy cannot express it (Cilium entities). */
+function npPeers(p: PlannedPeer, subjectNamespace: string): NetworkPolicyPeer[] {
+  switch (p.kind) {
+    case 'workload':
+      return p.namespace === subjectNamespace
+        ? [{ podSelector: p.selector }]
+        : [{ namespaceSelector: namespaceSelectorOf(p.namespace), podSelector: p.selector }];
+    case 'remote-workload':
+    case 'cidr':
+      return p.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    case 'entity':
+      return [];
+  }
+}
+
+function npRules(rules: readonly PlannedRule[], ns: string): NetworkPolicyRule[] {
+  const out: NetworkPolicyRule[] = [];
+  for (const r of rules) {
+    const peers = r.peers.flatMap((p) => npPeers(p, ns));
+    // A rule with no peer would allow every peer: never write one by accident.
+    if (peers.length === 0) continue;
+    out.push({ peers, ports: r.ports.map((p) => ({ protocol: p.protocol, port: p.port })) });
+  }
+  return out;
+}
+
+export function renderNetworkPolicyInfo(s: SubjectPlan, name: string): NetworkPolicyInfo {
+  return {
+    kind: 'NetworkPolicy', cluster: s.cluster, namespace: s.namespace, name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+    podSelector: s.selector, policyTypes: ['Ingress', 'Egress'], ingress: npRules(s.ingress, s.namespace), egress: npRules(s.egress, s.namespace),
+  };
+}
+
+function k8sPeer(p: NetworkPolicyPeer): V1NetworkPolicyPeer {
+  const out: V1NetworkPolicyPeer = {};
+  if (p.ipBlock) out.ipBlock = { cidr: p.ipBlock.cidr, ...(p.ipBlock.except ? { except: [...p.ipBlock.except] } : {}) };
+  if (p.namespaceSelector) out.namespaceSelector = selectorObject(p.namespaceSelector);
+  if (p.podSelector) out.podSelector = selectorObject(p.podSelector);
+  return out;
+}
+
+const k8sPorts = (r: NetworkPolicyRule): V1NetworkPolicyPort[] =>
+  (r.ports ?? []).map((p) => ({ protocol: p.protocol ?? 'TCP', port: p.port as number | string }));
+const k8sIngress = (rules: readonly NetworkPolicyRule[]): V1NetworkPolicyIngressRule[] =>
+  rules.map((r) => ({ from: (r.peers ?? []).map(k8sPeer), ports: k8sPorts(r) }));
+const k8sEgress = (rules: readonly NetworkPolicyRule[]): V1NetworkPolicyEgressRule[] =>
+  rules.map((r) => ({ to: (r.peers ?? []).map(k8sPeer), ports: k8sPorts(r) }));
+
+export function renderNetworkPolicy(s: SubjectPlan, name: string): V1NetworkPolicy {
+  const info = renderNetworkPolicyInfo(s, name);
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: metadata(s, name),
+    spec: {
+      podSelector: selectorObject(s.selector),
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: k8sIngress(info.ingress ?? []),
+      egress: k8sEgress(info.egress ?? []),
+    },
+  };
+}
+
+export function defaultDenyInfo(cluster: string, namespace: string): NetworkPolicyInfo {
+  return {
+    kind: 'NetworkPolicy', cluster, namespace, name: 'default-deny-netatlas', labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+    podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [],
+  };
+}
+
+export function renderDefaultDeny(cluster: string, namespace: string, format: SynthesisFormat): V1NetworkPolicy | CiliumNetworkPolicy {
+  const meta = {
+    name: 'default-deny-netatlas', namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+    annotations: { 'netatlas.io/purpose': `default deny for ${cluster}/${namespace} (--default-deny): selects every pod on purpose` },
+  };
+  if (format === 'cilium') {
+    return { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: meta, spec: { endpointSelector: {}, ingress: [{}], egress: [{}] } };
+  }
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] } };
+}
+
+// ---------------------------------------------------------------- Cilium
+
+function ciliumEndpoint(p: Extract<PlannedPeer, { kind: 'workload' | 'remote-workload' }>): Record<string, unknown> {
+  const sel = selectorObject(p.selector ?? {});
+  return {
+    matchLabels: { ...(sel.matchLabels ?? {}), [CILIUM_CLUSTER_LABEL]: p.cluster, [CILIUM_NAMESPACE_LABEL]: p.namespace },
+    ...(sel.matchExpressions ? { matchExpressions: sel.matchExpressions } : {}),
+  };
+}
+
+function ciliumPorts(ports: readonly PortSpec[], dnsRules: boolean): Record<string, unknown>[] {
+  return [{
+    ports: ports.map((p) => ({ port: String(p.port), protocol: p.protocol })),
+    ...(dnsRules ? { rules: { dns: [{ matchPattern: '*' }] } } : {}),
+  }];
+}
+
+function ciliumRules(rules: readonly PlannedRule[], dir: 'ingress' | 'egress', fqdn: boolean, dnsVisibility: boolean): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const pre = dir === 'ingress' ? 'from' : 'to';
+  for (const r of rules) {
+    const endpoints: Record<string, unknown>[] = [];
+    const cidrs: string[] = [];
+    const entities = new Set<string>();
+    const fqdns: string[] = [];
+    let toDns = false;
+    for (const p of r.peers) {
+      if (p.kind === 'workload' || p.kind === 'remote-workload') {
+        endpoints.push(ciliumEndpoint(p));
+        if (p.namespace === 'kube-system' && r.ports.some((x) => x.port === 53)) toDns = true;
+      } else if (p.kind === 'cidr') {
+        if (p.entity === 'kube-apiserver' || (p.entity && p.what === 'node')) entities.add(p.entity);
+        else if (fqdn && dir === 'egress' && p.fqdns.length > 0) fqdns.push(...p.fqdns);
+        else cidrs.push(...p.cidrs);
+      } else entities.add(p.entity);
+    }
+    const ports = ciliumPorts(r.ports, false);
+    if (endpoints.length) out.push({ [`${pre}Endpoints`]: endpoints, toPorts: dir === 'egress' && toDns && dnsVisibility ? ciliumPorts(r.ports, true) : ports });
+    if (cidrs.length) out.push({ [`${pre}CIDR`]: [...new Set(cidrs)].sort(), toPorts: ports });
+    if (entities.size) out.push({ [`${pre}Entities`]: [...entities].sort(), toPorts: ports });
+    if (fqdns.length) out.push({ toFQDNs: [...new Set(fqdns)].sort().map((matchName) => ({ matchName })), toPorts: ports });
+  }
+  return out;
+}
+
+export function renderCilium(s: SubjectPlan, name: string, o: SynthesisOptions): CiliumNetworkPolicy {
+  const fqdn = !!o.fqdn;
+  const usesFqdn = fqdn && s.egress.some((r) => r.peers.some((p) => p.kind === 'cidr' && p.fqdns.length > 0));
+  const sel = selectorObject(s.selector);
+  return {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumNetworkPolicy',
+    metadata: metadata(s, name),
+    spec: {
+      endpointSelector: sel,
+      // Cilium has no policyTypes: listing both directions (even empty, as [{}]) enforces both.
+      ingress: s.ingress.length ? ciliumRules(s.ingress, 'ingress', fqdn, false) : [{}],
+      egress: s.egress.length ? ciliumRules(s.egress, 'egress', fqdn, usesFqdn) : [{}],
+    },
+  };
+}

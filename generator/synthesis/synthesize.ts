@@ -1,0 +1,419 @@
+/**
+ * synthesizePolicies: least-privilege policies from observed edges. One plan per subject
+ * workload (ingress from what reached it, egress to what it reached, exact ports), rendered as
+ * NetworkPolicy or CiliumNetworkPolicy, plus the NetworkPolicy form the proof evaluates.
+ * Pure and deterministic: same input, same output.
+ */
+import type { FlowEdge } from '../model/graph.ts';
+import type { EndpointSliceInfo, Inventory, NodeInfo, Protocol, ServiceInfo } from '../model/inventory.ts';
+import { flowEdgeKey, parseKey, serviceKey } from '../model/keys.ts';
+import type { NetworkPolicyInfo } from '../model/policy.ts';
+import { parseIpv4Cidr, intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
+import { renderCilium, renderNetworkPolicy, renderNetworkPolicyInfo, renderDefaultDeny, defaultDenyInfo } from './render.ts';
+import type {
+  Evidence, GeneratedPolicy, LeftOut, PlannedPeer, PlannedRule, PortSpec, SkippedSubject, SubjectPlan, SynthesisInput,
+  SynthesisOptions, SynthesisResult,
+} from './types.ts';
+import { indexWorkloads, suggestedLabel, type WorkloadEntry, type WorkloadIndex } from './workloads.ts';
+
+const EXPRESSIBLE: ReadonlySet<string> = new Set(['TCP', 'UDP', 'SCTP']);
+const NOT_ALLOWING: ReadonlySet<string> = new Set(['DROPPED', 'ERROR']);
+
+/** Connections of an edge that were not refused (DROPPED/ERROR excluded unless asked). */
+export function allowedCount(edge: FlowEdge, includeDropped = false): number {
+  if (includeDropped) return edge.count;
+  let n = edge.count;
+  for (const [v, c] of Object.entries(edge.verdicts)) if (NOT_ALLOWING.has(v)) n -= c ?? 0;
+  return Math.max(0, n);
+}
+
+export const edgeId = (e: FlowEdge): string => flowEdgeKey(e.source, e.destination, e.protocol, e.port);
+const isWorkloadLevel = (e: FlowEdge): boolean => e.level !== 'pod';
+
+/** Cluster DNS: kube-dns/CoreDNS pods in kube-system. */
+export function isClusterDns(w: WorkloadEntry | undefined): boolean {
+  if (!w || w.namespace !== 'kube-system') return false;
+  const l = w.pods[0]?.labels ?? {};
+  return l['k8s-app'] === 'kube-dns' || l['k8s-app'] === 'coredns' || w.name === 'coredns' || w.name === 'kube-dns';
+}
+
+function isLinkLocal(ip: string): boolean {
+  const n = ipv4ToInt(ip);
+  return n !== undefined && n >>> 16 === ((169 << 8) | 254);
+}
+
+function hostCidr(ip: string): string {
+  return ip.includes(':') ? `${ip}/128` : `${ip}/32`;
+}
+
+function aggregateCidr(ip: string, prefix: number | undefined): string {
+  if (prefix === undefined || ip.includes(':')) return hostCidr(ip);
+  const n = ipv4ToInt(ip);
+  if (n === undefined) return hostCidr(ip);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return `${intToIpv4((n & mask) >>> 0)}/${prefix}`;
+}
+
+const portId = (p: PortSpec): string => `${p.protocol}/${typeof p.port === 'number' ? String(p.port).padStart(5, '0') : `~${p.port}`}`;
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface Allowance {
+  peer: PlannedPeer;
+  ports: Map<string, PortSpec>;
+  edges: Set<string>;
+}
+
+interface SubjectWork {
+  entry: WorkloadEntry;
+  ingress: Map<string, Allowance>;
+  egress: Map<string, Allowance>;
+  evidence: { flows: number; edges: number; firstSeen?: number; lastSeen?: number };
+  fqdns: Map<string, Set<string>>;
+}
+
+export interface SynthesisContext {
+  readonly index: WorkloadIndex;
+  readonly services: ReadonlyMap<string, ServiceInfo>;
+  readonly nodes: ReadonlyMap<string, NodeInfo>;
+  /** cluster -> API server endpoint addresses and ports (default/kubernetes). */
+  readonly apiServer: ReadonlyMap<string, { addresses: string[]; ports: { port: number; protocol: Protocol }[] }>;
+}
+
+export function synthesisContext(inv: Inventory): SynthesisContext {
+  const services = new Map<string, ServiceInfo>();
+  for (const s of inv.services) services.set(serviceKey(s.cluster, s.namespace, s.name), s);
+  const nodes = new Map<string, NodeInfo>();
+  for (const n of inv.nodes) nodes.set(`${n.cluster}/${n.name}`, n);
+  const apiServer = new Map<string, { addresses: string[]; ports: { port: number; protocol: Protocol }[] }>();
+  const slices = inv.endpointSlices.filter((s: EndpointSliceInfo) => s.namespace === 'default' && (s.serviceName ?? s.name) === 'kubernetes');
+  for (const s of [...slices].sort((a, b) => cmp(a.name, b.name))) {
+    let e = apiServer.get(s.cluster);
+    if (!e) apiServer.set(s.cluster, (e = { addresses: [], ports: [] }));
+    for (const ep of s.endpoints) for (const a of ep.addresses) if (!e.addresses.includes(a)) e.addresses.push(a);
+    for (const p of s.ports) if (p.port !== undefined && !e.ports.some((q) => q.port === p.port)) e.ports.push({ port: p.port, protocol: p.protocol });
+  }
+  return { index: indexWorkloads(inv), services, nodes, apiServer };
+}
+
+function inScope(e: WorkloadEntry, o: SynthesisOptions): boolean {
+  if (o.cluster && e.cluster !== o.cluster) return false;
+  if (o.namespace && e.namespace !== o.namespace) return false;
+  if (o.workloads && o.workloads.length > 0) {
+    return o.workloads.some((k) => k === e.key || k === `ns:${e.cluster}/${e.namespace}` || k === `cluster:${e.cluster}`);
+  }
+  return true;
+}
+
+/**
+ * The port rules name: the Service's named targetPort when every backend pod declares that
+ * name (for this protocol) and it leads to the observed port; else the observed number.
+ */
+function portSpecsOf(edge: FlowEdge, dst: WorkloadEntry | undefined, ctx: SynthesisContext, dns: boolean): PortSpec[] {
+  const protocol = edge.protocol as Protocol;
+  const port = edge.port!;
+  if (dns && port === 53) return [{ protocol: 'TCP', port: 53 }, { protocol: 'UDP', port: 53 }];
+  if (dst && edge.service) {
+    const svc = ctx.services.get(edge.service);
+    for (const sp of svc?.ports ?? []) {
+      if (typeof sp.targetPort !== 'string' || sp.protocol !== protocol) continue;
+      const name = sp.targetPort;
+      const all = dst.pods.every((p) => p.ports.some((c) => c.name === name && c.protocol === protocol));
+      const leads = dst.pods.some((p) => p.ports.some((c) => c.name === name && c.protocol === protocol && c.containerPort === port));
+      if (all && leads) return [{ protocol, port: name }];
+    }
+  }
+  return [{ protocol, port }];
+}
+
+const numeric = (ports: readonly PortSpec[], edge: FlowEdge): PortSpec[] =>
+  ports.map((p) => (typeof p.port === 'number' ? p : { protocol: p.protocol, port: edge.port! }));
+
+export function synthesizePolicies(input: SynthesisInput, options: SynthesisOptions = {}): SynthesisResult {
+  const o = options;
+  const ctx = synthesisContext(input.inventory);
+  const { index } = ctx;
+  const minCount = o.minCount ?? 1;
+  const leftOut: LeftOut[] = [];
+  const notes = new Set<string>();
+  const skipped: SkippedSubject[] = [];
+
+  // Subjects in scope.
+  const work = new Map<string, SubjectWork>();
+  const scope: string[] = [];
+  for (const e of [...index.byKey.values()].sort((a, b) => cmp(a.key, b.key))) {
+    if (!inScope(e, o)) continue;
+    if (e.hostNetwork) {
+      skipped.push({ key: e.key, reason: 'host-network', detail: `${e.key}: its pods use the host network, which NetworkPolicy does not apply to` });
+      continue;
+    }
+    if (!e.selector) {
+      skipped.push({
+        key: e.key, reason: 'no-stable-selector', suggestedLabel: suggestedLabel(e),
+        detail: `${e.key}: no selector isolates it (${e.selectorProblem}); add a label such as ${Object.entries(suggestedLabel(e)).map(([k, v]) => `${k}=${v}`).join(',')} to its pod template`,
+      });
+      continue;
+    }
+    scope.push(e.key);
+    work.set(e.key, { entry: e, ingress: new Map(), egress: new Map(), evidence: { flows: 0, edges: 0 }, fqdns: new Map() });
+  }
+
+  const allow = (subject: SubjectWork, dir: 'ingress' | 'egress', peer: PlannedPeer, ports: readonly PortSpec[], edge: FlowEdge, n: number): void => {
+    const m = subject[dir];
+    let a = m.get(peer.id);
+    if (!a) m.set(peer.id, (a = { peer, ports: new Map(), edges: new Set() }));
+    for (const p of ports) a.ports.set(portId(p), p);
+    const id = edgeId(edge);
+    if (!a.edges.has(id)) {
+      a.edges.add(id);
+      const ev = subject.evidence;
+      ev.flows += n;
+      ev.edges++;
+      ev.firstSeen = ev.firstSeen === undefined ? edge.firstSeen : Math.min(ev.firstSeen, edge.firstSeen);
+      ev.lastSeen = ev.lastSeen === undefined ? edge.lastSeen : Math.max(ev.lastSeen, edge.lastSeen);
+    }
+  };
+
+  /** How a workload looks as a peer of a subject in `cluster`. */
+  const workloadPeer = (w: WorkloadEntry, subjectCluster: string): PlannedPeer | string => {
+    if (w.cluster !== subjectCluster) {
+      const cidr = o.clusterCidrs?.[w.cluster];
+      const ips = [...new Set(w.pods.flatMap((p) => p.ips))].sort();
+      if (!cidr && ips.length === 0) return `${w.key} has no pod address in the inventory`;
+      return {
+        kind: 'remote-workload', id: `remote:${w.key}`, key: w.key, cluster: w.cluster, namespace: w.namespace, selector: w.selector,
+        cidrs: cidr ? [cidr] : ips.map(hostCidr), viaClusterCidr: !!cidr,
+      };
+    }
+    if (w.hostNetwork) {
+      const ips = [...new Set(w.pods.flatMap((p) => [...p.ips, ...p.hostIPs]))].sort();
+      return { kind: 'cidr', id: `cidr:${ips.join(',')}`, what: 'node', cidrs: ips.map(hostCidr), fqdns: [], entity: 'host' };
+    }
+    if (!w.selector) return `no selector isolates ${w.key} (${w.selectorProblem}); add a label such as app.kubernetes.io/name=${w.name}`;
+    return { kind: 'workload', id: `wl:${w.key}`, key: w.key, cluster: w.cluster, namespace: w.namespace, selector: w.selector };
+  };
+
+  const allowedEdges: FlowEdge[] = [];
+  const edges = input.edges.filter(isWorkloadLevel).slice().sort((a, b) => cmp(edgeId(a), edgeId(b)));
+  for (const edge of edges) {
+    const src = index.byKey.get(edge.source);
+    const dst = index.byKey.get(edge.destination);
+    const sw = work.get(edge.source);
+    const dw = work.get(edge.destination);
+    if (!sw && !dw) continue;
+    const id = edgeId(edge);
+    const n = allowedCount(edge, o.includeDropped);
+    const dropped = edge.verdicts.DROPPED ?? 0;
+    if (n === 0) {
+      leftOut.push({ edge: id, reason: dropped > 0 ? 'dropped' : 'min-count', detail: dropped > 0 ? `${dropped} DROPPED connection(s), none allowed: not allowed (use --include-dropped)` : 'no allowed connection' });
+      continue;
+    }
+    if (dropped > 0 && !o.includeDropped) notes.add(`${id}: ${dropped} DROPPED connection(s) besides ${n} allowed ones`);
+    if (n < minCount) {
+      leftOut.push({ edge: id, reason: 'min-count', detail: `${n} connection(s) < --min-count ${minCount}` });
+      continue;
+    }
+    if (o.since !== undefined && edge.lastSeen < o.since) {
+      leftOut.push({ edge: id, reason: 'since', detail: `last seen ${new Date(edge.lastSeen).toISOString()}, before --since` });
+      continue;
+    }
+    if (!EXPRESSIBLE.has(edge.protocol) || edge.port === undefined) {
+      leftOut.push({ edge: id, reason: 'not-expressible', detail: `${edge.protocol}${edge.port === undefined ? ' without a port' : ''} cannot be written in a NetworkPolicy` });
+      continue;
+    }
+    const srcKey = parseKey(edge.source);
+    const dstKey = parseKey(edge.destination);
+    const dns = isClusterDns(dst) || edge.service?.endsWith('/kube-system/kube-dns') === true;
+    const ports = portSpecsOf(edge, dst, ctx, dns);
+    let used = false;
+
+    // Egress of the source.
+    if (sw) {
+      let peer: PlannedPeer | string | undefined;
+      switch (dstKey.kind) {
+        case 'workload':
+          peer = dst ? workloadPeer(dst, sw.entry.cluster) : `${edge.destination} has no pods in the inventory`;
+          break;
+        case 'external': {
+          const ip = dstKey.ip;
+          if (isLinkLocal(ip) && edge.port === 53) {
+            peer = { kind: 'cidr', id: `cidr:${hostCidr(ip)}`, what: 'nodelocal-dns', cidrs: [hostCidr(ip)], fqdns: [] };
+          } else {
+            const cidr = aggregateCidr(ip, o.aggregatePrefix);
+            const fqdns = [...(input.fqdns?.[ip] ?? [])].sort();
+            peer = { kind: 'cidr', id: `cidr:${cidr}`, what: 'external', cidrs: [cidr], fqdns };
+            if (fqdns.length) {
+              let s = sw.fqdns.get(cidr);
+              if (!s) sw.fqdns.set(cidr, (s = new Set()));
+              for (const f of fqdns) s.add(f);
+            }
+            if (cidr !== hostCidr(ip)) notes.add(`${sw.entry.key}: ${ip} aggregated to ${cidr} (--aggregate-prefix)`);
+          }
+          break;
+        }
+        case 'reserved':
+          if (dstKey.identity === 'kube-apiserver') {
+            const api = ctx.apiServer.get(dstKey.cluster);
+            if (api && api.addresses.length) {
+              const cidrs = api.addresses.map(hostCidr).sort();
+              peer = { kind: 'cidr', id: `cidr:${cidrs.join(',')}`, what: 'kube-apiserver', cidrs, fqdns: [], entity: 'kube-apiserver' };
+            } else if (o.format === 'cilium') peer = { kind: 'entity', id: 'entity:kube-apiserver', entity: 'kube-apiserver' };
+            else peer = `no endpoint of ${dstKey.cluster}/default/kubernetes in the inventory`;
+          } else if (o.format === 'cilium' && (dstKey.identity === 'world' || dstKey.identity === 'remote-node' || dstKey.identity === 'host')) {
+            peer = { kind: 'entity', id: `entity:${dstKey.identity}`, entity: dstKey.identity };
+            if (dstKey.identity === 'world') notes.add(`${sw.entry.key}: egress to entity world (no address known for ${edge.destination})`);
+          } else peer = `${edge.destination} is a reserved identity with no address`;
+          break;
+        case 'host': {
+          const node = ctx.nodes.get(`${dstKey.cluster}/${dstKey.name}`);
+          if (node && node.addresses.length) {
+            const cidrs = [...node.addresses].sort().map(hostCidr);
+            peer = { kind: 'cidr', id: `cidr:${cidrs.join(',')}`, what: 'node', cidrs, fqdns: [], entity: 'remote-node' };
+            notes.add(`${sw.entry.key}: egress to node ${dstKey.name} as an ipBlock of its addresses`);
+          } else peer = `node ${dstKey.cluster}/${dstKey.name} has no address in the inventory`;
+          break;
+        }
+        default:
+          peer = `${edge.destination} is an address no inventory object explains`;
+      }
+      if (typeof peer === 'string') {
+        leftOut.push({ edge: id, reason: peer.includes('selector') ? 'no-stable-selector' : dstKey.kind === 'workload' ? 'unknown-peer' : 'unresolved', detail: `egress of ${sw.entry.key}: ${peer}` });
+      } else {
+        allow(sw, 'egress', peer, peer.kind === 'workload' ? ports : numeric(ports, edge), edge, n);
+        used = true;
+      }
+    }
+
+    // Ingress of the destination.
+    if (dw) {
+      let peer: PlannedPeer | string | undefined;
+      switch (srcKey.kind) {
+        case 'workload':
+          peer = src ? workloadPeer(src, dw.entry.cluster) : `${edge.source} has no pods in the inventory`;
+          break;
+        case 'external': {
+          const cidr = aggregateCidr(srcKey.ip, o.aggregatePrefix);
+          const fqdns = [...(input.fqdns?.[srcKey.ip] ?? [])].sort();
+          peer = { kind: 'cidr', id: `cidr:${cidr}`, what: 'external', cidrs: [cidr], fqdns };
+          if (cidr !== hostCidr(srcKey.ip)) notes.add(`${dw.entry.key}: ${srcKey.ip} aggregated to ${cidr} (--aggregate-prefix)`);
+          break;
+        }
+        case 'host': {
+          // A pod's own node is always allowed in: no rule. Another node needs its address.
+          const ownNode = dw.entry.pods.some((p) => p.nodeName === srcKey.name && p.cluster === srcKey.cluster);
+          if (ownNode) {
+            if (o.format === 'cilium') peer = { kind: 'entity', id: 'entity:host', entity: 'host' };
+            else {
+              leftOut.push({ edge: id, reason: 'host-traffic', detail: `from ${srcKey.name}, the node of ${dw.entry.key}'s pod: always allowed, no rule written` });
+              used = true;
+              peer = undefined;
+            }
+          } else {
+            const node = ctx.nodes.get(`${srcKey.cluster}/${srcKey.name}`);
+            if (node && node.addresses.length) {
+              const cidrs = [...node.addresses].sort().map(hostCidr);
+              peer = { kind: 'cidr', id: `cidr:${cidrs.join(',')}`, what: 'node', cidrs, fqdns: [], entity: 'remote-node' };
+              notes.add(`${dw.entry.key}: ingress from node ${srcKey.name} (not the pod's own) as an ipBlock of its addresses`);
+            } else peer = `node ${srcKey.cluster}/${srcKey.name} has no address in the inventory`;
+          }
+          break;
+        }
+        case 'reserved':
+          if (srcKey.identity === 'host') {
+            if (o.format === 'cilium') peer = { kind: 'entity', id: 'entity:host', entity: 'host' };
+            else {
+              leftOut.push({ edge: id, reason: 'host-traffic', detail: `from the local node of ${dw.entry.key}: always allowed, no rule written` });
+              used = true;
+              peer = undefined;
+            }
+          } else if (o.format === 'cilium' && (srcKey.identity === 'world' || srcKey.identity === 'remote-node' || srcKey.identity === 'kube-apiserver')) {
+            peer = { kind: 'entity', id: `entity:${srcKey.identity}`, entity: srcKey.identity };
+          } else peer = `${edge.source} is a reserved identity with no address`;
+          break;
+        default:
+          peer = `${edge.source} is an address no inventory object explains`;
+      }
+      if (typeof peer === 'string') {
+        leftOut.push({ edge: id, reason: peer.includes('selector') ? 'no-stable-selector' : srcKey.kind === 'workload' ? 'unknown-peer' : 'unresolved', detail: `ingress of ${dw.entry.key}: ${peer}` });
+      } else if (peer) {
+        allow(dw, 'ingress', peer, ports, edge, n);
+        used = true;
+      }
+    }
+    if (used) allowedEdges.push(edge);
+  }
+
+  // Plans: peers grouped by identical port sets, so no peer gets a port it was not seen on.
+  const toRules = (m: Map<string, Allowance>): PlannedRule[] => {
+    const groups = new Map<string, { ports: PortSpec[]; peers: PlannedPeer[] }>();
+    for (const a of [...m.values()].sort((x, y) => cmp(x.peer.id, y.peer.id))) {
+      const ports = [...a.ports.entries()].sort((x, y) => cmp(x[0], y[0])).map(([, p]) => p);
+      const k = [...a.ports.keys()].sort().join(',');
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { ports, peers: [] }));
+      g.peers.push(a.peer);
+    }
+    return [...groups.entries()].sort((x, y) => cmp(x[0], y[0])).map(([, g]) => ({ peers: g.peers, ports: g.ports }));
+  };
+  const subjects: SubjectPlan[] = [];
+  for (const key of scope) {
+    const w = work.get(key)!;
+    const e = w.entry;
+    const ev: Evidence = { ...w.evidence };
+    const fqdns: Record<string, string[]> = {};
+    for (const k of [...w.fqdns.keys()].sort()) fqdns[k] = [...w.fqdns.get(k)!].sort();
+    subjects.push({
+      key, cluster: e.cluster, namespace: e.namespace, workloadKind: e.kind, name: e.name, selector: e.selector!, selectorSource: e.selectorSource!,
+      pods: e.pods.length, ingress: toRules(w.ingress), egress: toRules(w.egress), evidence: ev, fqdns,
+    });
+  }
+
+  // Names: `<workload>-netatlas`, made unique per namespace when two kinds share a name.
+  const nameOf = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const s of subjects) {
+    let name = `${s.name}-netatlas`;
+    if (taken.has(`${s.cluster}/${s.namespace}/${name}`)) name = `${s.name}-${s.workloadKind.toLowerCase()}-netatlas`;
+    taken.add(`${s.cluster}/${s.namespace}/${name}`);
+    nameOf.set(s.key, name);
+  }
+
+  const format = o.format ?? 'networkpolicy';
+  const policies: GeneratedPolicy[] = [];
+  const networkPolicies: NetworkPolicyInfo[] = [];
+  const defaultDenyNamespaces: string[] = [];
+  if (o.defaultDeny) {
+    const nss = new Set<string>();
+    for (const e of index.byKey.values()) if (inScope(e, o)) nss.add(`${e.cluster}/${e.namespace}`);
+    for (const ns of [...nss].sort()) {
+      const [cluster, namespace] = ns.split('/');
+      defaultDenyNamespaces.push(ns);
+      policies.push({ cluster, namespace, name: 'default-deny-netatlas', object: renderDefaultDeny(cluster, namespace, format) });
+      networkPolicies.push(defaultDenyInfo(cluster, namespace));
+    }
+  }
+  for (const s of subjects) {
+    const name = nameOf.get(s.key)!;
+    const object = format === 'cilium' ? renderCilium(s, name, o) : renderNetworkPolicy(s, name);
+    policies.push({ cluster: s.cluster, namespace: s.namespace, name, subject: s.key, object });
+    networkPolicies.push(renderNetworkPolicyInfo(s, name));
+  }
+  policies.sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
+  for (const s of subjects) {
+    if (s.ingress.length === 0 && s.egress.length === 0) notes.add(`${s.key}: no traffic observed: its policy denies all ingress and egress`);
+  }
+
+  return {
+    policies,
+    networkPolicies,
+    report: { subjects, skipped, leftOut, notes: [...notes].sort(), defaultDenyNamespaces },
+    allowedEdges,
+    podEdges: input.edges.filter((e) => e.level === 'pod' && allowedCount(e, o.includeDropped) > 0),
+    scope,
+  };
+}
+
+/** For tests: a CIDR string is well-formed IPv4. */
+export const isIpv4Cidr = (c: string): boolean => parseIpv4Cidr(c) !== undefined;

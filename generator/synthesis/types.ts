@@ -1,0 +1,190 @@
+/**
+ * Shapes of policy synthesis: what goes in (an inventory and observed workload-level flow
+ * edges, with their pod-level detail), the options, the plan (one per subject workload, shared
+ * by both output formats), the report, and the proof.
+ */
+import type { V1NetworkPolicy } from '@kubernetes/client-node';
+import type { FlowEdge } from '../model/graph.ts';
+import type { Inventory, Protocol } from '../model/inventory.ts';
+import type { LabelSelector } from '../model/labels.ts';
+
+export type SynthesisFormat = 'networkpolicy' | 'cilium';
+export const SYNTHESIS_FORMATS: readonly SynthesisFormat[] = ['networkpolicy', 'cilium'];
+
+export interface SynthesisInput {
+  readonly inventory: Inventory;
+  /**
+   * Observed edges as the graph aggregates them: workload-level edges (`level` absent or
+   * 'workload') make the rules; pod-level edges (`level: 'pod'`) are the detail the proof
+   * evaluates pod by pod. Plain data, not a graph instance.
+   */
+  readonly edges: readonly FlowEdge[];
+  /** FQDNs seen for external addresses (DNS answers, Hubble destination_names): ip -> names. */
+  readonly fqdns?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface SynthesisOptions {
+  /** Only workloads of this cluster get a policy (peers may be anywhere). */
+  readonly cluster?: string;
+  /** Only workloads of this namespace get a policy. */
+  readonly namespace?: string;
+  /** Only these workload keys (`workloadKey(...)`) get a policy; namespace/cluster keys widen to theirs. */
+  readonly workloads?: readonly string[];
+  readonly format?: SynthesisFormat;
+  /** Edges with fewer allowed connections are ignored (reported). Default 1. */
+  readonly minCount?: number;
+  /** ms since epoch: edges last seen before this are ignored (reported). */
+  readonly since?: number;
+  /** Allow DROPPED connections too (default: reported, not allowed). */
+  readonly includeDropped?: boolean;
+  /** Aggregate external IPv4 addresses to this prefix length (e.g. 24). Default: /32 each. */
+  readonly aggregatePrefix?: number;
+  /** Pod CIDR per cluster: cross-cluster peers become that CIDR instead of their pods' IPs. */
+  readonly clusterCidrs?: Readonly<Record<string, string>>;
+  /** Add one default-deny policy per namespace in scope. */
+  readonly defaultDeny?: boolean;
+  /** Cilium: toFQDNs for external peers whose name is known. */
+  readonly fqdn?: boolean;
+}
+
+export interface PortSpec {
+  readonly protocol: Protocol;
+  /** A number, or a container port name (resolved per pod) when every backend declares it. */
+  readonly port: number | string;
+}
+
+export type PlannedPeer =
+  /** A workload of the subject's cluster: selected by its stable selector (+ namespace). */
+  | {
+      readonly kind: 'workload';
+      readonly id: string;
+      readonly key: string;
+      readonly cluster: string;
+      readonly namespace: string;
+      readonly selector: LabelSelector;
+    }
+  /** A workload of another cluster: ipBlocks of its pods (or the cluster CIDR), or Cilium's cluster label. */
+  | {
+      readonly kind: 'remote-workload';
+      readonly id: string;
+      readonly key: string;
+      readonly cluster: string;
+      readonly namespace: string;
+      readonly selector?: LabelSelector;
+      readonly cidrs: readonly string[];
+      readonly viaClusterCidr: boolean;
+    }
+  /** Addresses: external peers, the API server's endpoints, node addresses, NodeLocal DNS. */
+  | {
+      readonly kind: 'cidr';
+      readonly id: string;
+      readonly what: 'external' | 'kube-apiserver' | 'node' | 'nodelocal-dns';
+      readonly cidrs: readonly string[];
+      readonly fqdns: readonly string[];
+      /** Cilium entity to use instead of the CIDRs. */
+      readonly entity?: 'kube-apiserver' | 'remote-node' | 'host';
+    }
+  /** Cilium only: an entity with no address (reserved:world, reserved:remote-node, ...). */
+  | { readonly kind: 'entity'; readonly id: string; readonly entity: 'world' | 'host' | 'remote-node' | 'kube-apiserver' };
+
+export interface PlannedAllowance {
+  readonly peer: PlannedPeer;
+  readonly ports: readonly PortSpec[];
+  /** Workload-level edges behind it. */
+  readonly edges: readonly string[];
+}
+
+export interface PlannedRule {
+  readonly peers: readonly PlannedPeer[];
+  readonly ports: readonly PortSpec[];
+}
+
+export interface Evidence {
+  readonly flows: number;
+  readonly edges: number;
+  readonly firstSeen?: number;
+  readonly lastSeen?: number;
+}
+
+export interface SubjectPlan {
+  /** workloadKey */
+  readonly key: string;
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly workloadKind: string;
+  readonly name: string;
+  readonly selector: LabelSelector;
+  readonly selectorSource: 'owner' | 'pod-labels';
+  readonly pods: number;
+  readonly ingress: readonly PlannedRule[];
+  readonly egress: readonly PlannedRule[];
+  readonly evidence: Evidence;
+  /** ip/cidr -> FQDNs, kept as evidence. */
+  readonly fqdns: Readonly<Record<string, readonly string[]>>;
+}
+
+export type LeftOutReason =
+  | 'host-traffic' // from the pod's own node: always allowed, no rule needed
+  | 'unresolved' // reserved identity or unknown address: nothing to select
+  | 'dropped' // DROPPED verdicts (use --include-dropped)
+  | 'min-count'
+  | 'since'
+  | 'not-expressible' // ICMP and other protocols, or no port
+  | 'no-stable-selector' // a peer no label set isolates
+  | 'unknown-peer'; // a workload with no pods in the inventory
+
+export interface LeftOut {
+  readonly edge: string;
+  readonly reason: LeftOutReason;
+  readonly detail: string;
+}
+
+export interface SkippedSubject {
+  readonly key: string;
+  readonly reason: 'no-stable-selector' | 'host-network';
+  readonly detail: string;
+  /** A label to add to the pod template so a selector can isolate the workload. */
+  readonly suggestedLabel?: Readonly<Record<string, string>>;
+}
+
+export interface SynthesisReport {
+  readonly subjects: readonly SubjectPlan[];
+  readonly skipped: readonly SkippedSubject[];
+  readonly leftOut: readonly LeftOut[];
+  /** Facts worth knowing that changed nothing (remote-node rules, aggregation, ...). */
+  readonly notes: readonly string[];
+  readonly defaultDenyNamespaces: readonly string[];
+}
+
+/** A CiliumNetworkPolicy (cilium.io/v2), the fields netatlas writes. */
+export interface CiliumNetworkPolicy {
+  readonly apiVersion: 'cilium.io/v2';
+  readonly kind: 'CiliumNetworkPolicy';
+  readonly metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  readonly spec: Record<string, unknown>;
+}
+
+export interface GeneratedPolicy {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The subject workload key, or undefined for a namespace default-deny. */
+  readonly subject?: string;
+  readonly object: V1NetworkPolicy | CiliumNetworkPolicy;
+}
+
+export interface SynthesisResult {
+  readonly policies: readonly GeneratedPolicy[];
+  /**
+   * The NetworkPolicy rendering of the same plan in the project's own shape, whatever the
+   * output format: what the proof evaluates.
+   */
+  readonly networkPolicies: readonly import('../model/policy.ts').NetworkPolicyInfo[];
+  readonly report: SynthesisReport;
+  /** The edges the plan means to allow (workload-level keys), for the proof. */
+  readonly allowedEdges: readonly FlowEdge[];
+  /** Pod-level detail of the allowed edges (the input's `level: 'pod'` edges with allowed connections). */
+  readonly podEdges: readonly FlowEdge[];
+  /** Workload keys in scope (subjects). */
+  readonly scope: readonly string[];
+}

@@ -1,0 +1,153 @@
+/**
+ * `netatlas generate`: least-privilege NetworkPolicies (or CiliumNetworkPolicies) from
+ * observed traffic, then their proof with the policy engine (broken and extra).
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import type { Inventory } from '../../generator/model/index.ts';
+import { SYNTHESIS_FORMATS, type SynthesisFormat, type SynthesisOptions } from '../../generator/synthesis/index.ts';
+import { GraphBuilder } from '../graph/builder.ts';
+import { ingest, type IngestResult } from '../graph/ingest.ts';
+import { LiveInventory, mergeInventories } from '../inventory/index.ts';
+import { generateAndVerify, policiesToYaml, synthesisInputFromGraph, writePolicyFiles } from '../synthesis.ts';
+import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
+
+interface GenerateCommandOptions {
+  inventory: string[];
+  flows: string[];
+  kubeconfig: string[];
+  context: string[];
+  cluster?: string;
+  namespace?: string;
+  format: SynthesisFormat;
+  output: string;
+  report?: string;
+  minCount: string;
+  since?: string;
+  includeDropped: boolean;
+  aggregatePrefix?: string;
+  clusterCidr: string[];
+  defaultDeny: boolean;
+  fqdn: boolean;
+  withExisting: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export const DEMO_DIR = fileURLToPath(new URL('../../samples/demo', import.meta.url));
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * `--since`: an RFC 3339 time, or a duration (`90m`, `2h`, `7d`) counted back from the newest
+ * observed flow (not the wall clock), so replays of old files behave like live data.
+ */
+export function parseSince(text: string, newest: number): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
+  if (m) return newest - Number(m[1]) * UNITS[m[2]];
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new CliExit(`generate: --since ${JSON.stringify(text)} is neither a duration (30m, 2h, 7d) nor a time (2026-11-27T09:30:00Z).`);
+  return t;
+}
+
+export function parseClusterCidrs(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const m = /^([^=]+)=(\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/.exec(item);
+    if (!m) throw new CliExit(`generate: --cluster-cidr ${JSON.stringify(item)}: expected CLUSTER=CIDR, e.g. finance=10.3.0.0/16.`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+async function liveInventory(kubeconfigs: string[], contexts: string[]): Promise<Inventory> {
+  const inv = new LiveInventory({ kubeconfigs, contexts, watch: false });
+  if (inv.status().length === 0) throw new CliExit('generate: no kubeconfig context selected. Pass --context NAME or set a current context.');
+  inv.start();
+  await inv.done();
+  return inv.snapshot();
+}
+
+export function generateCommand(): Command {
+  return new Command('generate')
+    .description(
+      'Generate least-privilege NetworkPolicies from observed traffic (one per workload, both policyTypes, exact ports, ' +
+        'DNS, API server, external and cross-cluster peers), then prove them with the policy engine: prints broken ' +
+        '(observed flows the set would deny; exit 1 when > 0) and extra (pairs allowed but never observed). ' +
+        'Without --inventory/--flows/--context, uses the demo (samples/demo).',
+    )
+    .option('--inventory <path>', 'inventory file or folder (<root>/<cluster>/... names clusters); repeatable', collect, [])
+    .option('--flows <path>', 'flow log file or folder (.gz ok, - for stdin); repeatable', collect, [])
+    .option('--kubeconfig <file>', 'kubeconfig for a live inventory (repeatable)', collect, [])
+    .option('--context <name>', 'kubeconfig context to read live (repeatable)', collect, [])
+    .option('--cluster <name>', 'generate only for workloads of this cluster')
+    .option('--namespace <name>', 'generate only for workloads of this namespace')
+    .addOption(new Option('--format <format>', 'output kind').choices([...SYNTHESIS_FORMATS]).default('networkpolicy'))
+    .option('-o, --output <dir|->', 'write DIR/<cluster>/<namespace>.yaml, or - for stdout', '-')
+    .option('--report <file>', 'write the report and proof to FILE instead of stderr')
+    .option('--min-count <n>', 'ignore edges with fewer allowed connections', '1')
+    .option('--since <duration|time>', 'ignore edges last seen before this (2h = two hours before the newest flow, or an RFC 3339 time)')
+    .option('--include-dropped', 'also allow connections observed as DROPPED (default: reported only)', false)
+    .option('--aggregate-prefix <n>', 'aggregate external IPv4 peers to /N blocks (default /32 each; 0 only if you mean 0.0.0.0/0)')
+    .option('--cluster-cidr <cluster=cidr>', "use this pod CIDR for peers of another cluster instead of their pods' IPs; repeatable", collect, [])
+    .option('--default-deny', 'add a default-deny policy to every namespace in scope', false)
+    .option('--fqdn', 'Cilium: toFQDNs for external peers whose DNS name was observed', false)
+    .option('--with-existing', "prove together with the snapshot's own policies", false)
+    .addHelpText('after', '\nExamples:\n  netatlas generate                                   # the demo, YAML on stdout, proof on stderr\n' +
+      '  netatlas generate --inventory dumps/ --flows hubble/ --namespace shop -o policies/\n' +
+      '  netatlas generate --format cilium --fqdn --cluster prod -o -\n')
+    .action(async (o: GenerateCommandOptions) => {
+      const minCount = Number(o.minCount);
+      if (!Number.isInteger(minCount) || minCount < 1) throw new CliExit(`generate: --min-count ${JSON.stringify(o.minCount)} must be a whole number >= 1.`);
+      let aggregatePrefix: number | undefined;
+      if (o.aggregatePrefix !== undefined) {
+        aggregatePrefix = Number(o.aggregatePrefix);
+        if (!Number.isInteger(aggregatePrefix) || aggregatePrefix < 0 || aggregatePrefix > 32) throw new CliExit(`generate: --aggregate-prefix ${JSON.stringify(o.aggregatePrefix)} must be 0-32.`);
+      }
+      const clusterCidrs = parseClusterCidrs(o.clusterCidr);
+      const live = o.kubeconfig.length > 0 || o.context.length > 0;
+      const demo = !live && o.inventory.length === 0 && o.flows.length === 0;
+      const inventoryPaths = demo ? [DEMO_DIR] : o.inventory;
+      const flowPaths = demo ? [DEMO_DIR] : o.flows;
+
+      const builder = new GraphBuilder();
+      let liveInv: Inventory | undefined;
+      if (live) {
+        liveInv = await liveInventory(o.kubeconfig, o.context);
+        builder.addInventory(liveInv);
+      }
+      let result: IngestResult;
+      try {
+        result = await ingest({ inventoryPaths, flowPaths, builder });
+      } catch (e) {
+        throw new CliExit(`generate: ${(e as Error).message}`);
+      }
+      const problems = [...result.errors.map((e) => e.message), ...result.flows.errors];
+      for (const p of problems) process.stderr.write(`netatlas: ${p}\n`);
+      const inventory = liveInv ? (result.inventory ? mergeInventories([liveInv, result.inventory]) : liveInv) : result.inventory;
+      if (!inventory || inventory.pods.length === 0) throw new CliExit('generate: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
+      const input = synthesisInputFromGraph(builder.graph, inventory);
+      let newest = 0;
+      for (const e of input.edges) if (e.lastSeen > newest) newest = e.lastSeen;
+      const options: SynthesisOptions = {
+        cluster: o.cluster, namespace: o.namespace, format: o.format, minCount, includeDropped: o.includeDropped, aggregatePrefix,
+        clusterCidrs, defaultDeny: o.defaultDeny, fqdn: o.fqdn, ...(o.since ? { since: parseSince(o.since, newest) } : {}),
+      };
+      const out = generateAndVerify(input, options, { withExisting: o.withExisting });
+      if (out.result.policies.length === 0) process.stderr.write('netatlas: generate: no workload in scope (check --cluster/--namespace).\n');
+      if (o.output === '-') process.stdout.write(policiesToYaml(out.result.policies));
+      else {
+        const files = writePolicyFiles(o.output, out.result.policies);
+        process.stderr.write(`netatlas: wrote ${out.result.policies.length} policies to ${files.length} file(s) under ${o.output}\n`);
+      }
+      const summary = `netatlas: generate: ${out.result.policies.length} policies, broken = ${out.proof.broken}, extra = ${out.proof.extra}\n`;
+      if (o.report) writeFileSync(o.report, out.report);
+      else process.stderr.write(out.report);
+      process.stderr.write(summary);
+      if (out.proof.broken > 0) {
+        process.stderr.write(`netatlas: generate: FAILED: ${out.proof.broken} observed flow(s) would be denied by the generated policies (listed as BROKEN above). Do not apply them as is.\n`);
+        process.exitCode = EXIT_FINDINGS;
+      } else if (problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
+    });
+}

@@ -1,0 +1,111 @@
+/**
+ * Policy generation around the pure core (generator/synthesis): edges out of the graph,
+ * deterministic YAML, files per cluster and namespace, and the server's entry points
+ * (`generateForSelection`, and `generateProvider` for POST /api/v1/generate).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type Graph from 'graphology';
+import { stringify } from 'yaml';
+import type { FlowEdge, GraphNode, Inventory } from '../generator/model/index.ts';
+import { emptyInventory } from '../generator/model/index.ts';
+import {
+  formatProof, formatSynthesisReport, synthesizePolicies, verifyPolicies,
+  type GeneratedPolicy, type Proof, type SynthesisInput, type SynthesisOptions, type SynthesisResult, type VerifyOptions,
+} from '../generator/synthesis/index.ts';
+import { mergeInventories } from './inventory/index.ts';
+import type { AppState } from './http/state.ts';
+import type { GenerateRequest, GenerateResponse } from './http/api-types.ts';
+
+/** Observed edges (workload and pod level) and external FQDNs, as plain data, from a connectivity graph. */
+export function synthesisInputFromGraph(graph: Graph<GraphNode, FlowEdge>, inventory: Inventory): SynthesisInput {
+  const edges: FlowEdge[] = [];
+  graph.forEachEdge((_k, attrs) => {
+    if (attrs.kind === 'flow') edges.push(attrs);
+  });
+  const fqdns: Record<string, string[]> = {};
+  graph.forEachNode((_k, attrs) => {
+    if (attrs.kind === 'external' && attrs.fqdns.length > 0) fqdns[attrs.ip] = [...attrs.fqdns];
+  });
+  return { inventory, edges, fqdns };
+}
+
+/** One YAML stream: documents in the order given (the core sorts them), keys in the order built. */
+export function policiesToYaml(policies: readonly GeneratedPolicy[]): string {
+  return policies.map((p) => `---\n${stringify(p.object, { lineWidth: 0, sortMapEntries: false })}`).join('');
+}
+
+/** Policies grouped by `<cluster>/<namespace>.yaml`, sorted. */
+export function groupPolicyFiles(policies: readonly GeneratedPolicy[]): Map<string, string> {
+  const groups = new Map<string, GeneratedPolicy[]>();
+  for (const p of policies) {
+    const k = `${p.cluster}/${p.namespace}.yaml`;
+    let l = groups.get(k);
+    if (!l) groups.set(k, (l = []));
+    l.push(p);
+  }
+  const out = new Map<string, string>();
+  for (const k of [...groups.keys()].sort()) out.set(k, policiesToYaml(groups.get(k)!));
+  return out;
+}
+
+/** Writes DIR/<cluster>/<namespace>.yaml; returns the paths written. */
+export function writePolicyFiles(dir: string, policies: readonly GeneratedPolicy[]): string[] {
+  const written: string[] = [];
+  for (const [rel, text] of groupPolicyFiles(policies)) {
+    const file = path.join(dir, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    written.push(file);
+  }
+  return written;
+}
+
+export interface GenerationOutcome {
+  readonly result: SynthesisResult;
+  readonly proof: Proof;
+  readonly yaml: string;
+  /** The report and the proof, as text. */
+  readonly report: string;
+}
+
+/** Synthesis, then its proof. */
+export function generateAndVerify(input: SynthesisInput, options: SynthesisOptions = {}, verify: VerifyOptions = {}): GenerationOutcome {
+  const result = synthesizePolicies(input, options);
+  const proof = verifyPolicies(input.inventory, result, verify);
+  return { result, proof, yaml: policiesToYaml(result.policies), report: `${formatSynthesisReport(result.report)}${formatProof(proof)}` };
+}
+
+function stateInventory(state: AppState): Inventory {
+  const list = [...state.inventories.values()];
+  if (list.length === 0) return emptyInventory();
+  return list.length === 1 ? list[0] : mergeInventories(list);
+}
+
+/**
+ * For the server (node panel, POST /api/v1/generate): policies for the given workload keys
+ * (namespace `ns:` and cluster `cluster:` keys select all their workloads; empty = everything),
+ * from the server's current graph and inventories.
+ */
+export function generateForSelection(
+  state: AppState, workloadKeys: readonly string[], options: Omit<SynthesisOptions, 'workloads'> = {},
+): { yaml: string; report: string; proof: Proof; result: SynthesisResult } {
+  const inventory = stateInventory(state);
+  const input = synthesisInputFromGraph(state.graph, inventory);
+  const out = generateAndVerify(input, { ...options, workloads: workloadKeys });
+  return { yaml: out.yaml, report: out.report, proof: out.proof, result: out.result };
+}
+
+/** The AnalysisProviders.generate implementation. */
+export function generateProvider(state: AppState, request: GenerateRequest): GenerateResponse {
+  const sel = request.selection ?? {};
+  const out = generateForSelection(state, sel.nodes ?? [], { cluster: sel.cluster, namespace: sel.namespace });
+  const r = out.result.report;
+  const warnings = [
+    ...r.skipped.map((s) => s.detail),
+    ...r.leftOut.filter((l) => l.reason !== 'host-traffic').map((l) => `${l.reason}: ${l.edge}: ${l.detail}`),
+    ...(out.proof.broken > 0 ? [`broken: ${out.proof.broken} observed flow(s) the generated set would deny`] : []),
+    ...(out.proof.extra > 0 ? [`extra: ${out.proof.extra} workload pair(s) allowed beyond what was observed`] : []),
+  ];
+  return { yaml: out.yaml, policies: out.result.policies.length, warnings };
+}
