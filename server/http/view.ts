@@ -280,54 +280,89 @@ function edgePasses(g: G, e: FlowEdge, f: GraphFilters, src: string, dst: string
 }
 
 export interface ProjectedView {
-  readonly edges: Map<string, ApiEdge & { parts: string[] }>;
+  readonly edges: Map<string, ApiEdge>;
+  /** Projected edge key -> the base edge keys aggregated into it. */
+  readonly parts: Map<string, string[]>;
   readonly nodeKeys: Set<string>;
+}
+
+/** One projected edge while it is being summed (a fixed shape: fast, no deletes). */
+interface Agg {
+  key: string; source: string; target: string; protocol: ApiEdge['protocol']; port: number | undefined;
+  count: number; verdicts: Record<string, number>; dropReasons: Record<string, number> | undefined;
+  firstSeen: number; lastSeen: number; interCluster: boolean;
+  /** undefined: none seen yet; null: several differ. */
+  service: string | null | undefined; servicePort: number | undefined;
+}
+
+function toApiEdge(a: Agg): ApiEdge {
+  const e: Record<string, unknown> = { key: a.key, source: a.source, target: a.target, protocol: a.protocol };
+  if (a.port !== undefined) e.port = a.port;
+  e.count = a.count;
+  e.verdicts = a.verdicts;
+  if (a.dropReasons) e.dropReasons = a.dropReasons;
+  e.firstSeen = a.firstSeen;
+  e.lastSeen = a.lastSeen;
+  e.interCluster = a.interCluster;
+  if (a.service) {
+    e.service = a.service;
+    if (a.servicePort !== undefined) e.servicePort = a.servicePort;
+  }
+  return e as unknown as ApiEdge;
 }
 
 /** Re-aggregates the filtered base edges at the filter's level. */
 export function projectEdges(state: AppState, f: GraphFilters): ProjectedView {
   const g = state.graph;
-  const out = new Map<string, ApiEdge & { parts: string[] }>();
+  const aggs = new Map<string, Agg>();
+  const parts = new Map<string, string[]>();
   const nodeKeys = new Set<string>();
+  const projected = new Map<string, string>();
+  const project = (k: string): string => {
+    let p = projected.get(k);
+    if (p === undefined) {
+      p = projectKey(g, k, f.level);
+      projected.set(k, p);
+    }
+    return p;
+  };
   for (const [key, e] of baseEdges(state, f)) {
     const src0 = e.source ?? (g.hasEdge(key) ? g.source(key) : undefined);
     const dst0 = e.destination ?? (g.hasEdge(key) ? g.target(key) : undefined);
     if (!src0 || !dst0) continue;
     if (!edgePasses(g, e, f, src0, dst0)) continue;
-    const source = projectKey(g, src0, f.level);
-    const target = projectKey(g, dst0, f.level);
+    const source = project(src0);
+    const target = project(dst0);
     const pkey = flowEdgeKey(source, target, e.protocol, e.port);
     nodeKeys.add(source);
     nodeKeys.add(target);
-    let p = out.get(pkey) as (ApiEdge & { parts: string[] } & { verdicts: Record<string, number>; dropReasons?: Record<string, number> }) | undefined;
+    let p = aggs.get(pkey);
     if (!p) {
       p = {
-        key: pkey, source, target, protocol: e.protocol, ...(e.port !== undefined ? { port: e.port } : {}),
-        count: 0, verdicts: {}, firstSeen: e.firstSeen, lastSeen: e.lastSeen, interCluster: false,
-        ...(e.service ? { service: e.service } : {}), ...(e.servicePort !== undefined ? { servicePort: e.servicePort } : {}),
-        parts: [],
+        key: pkey, source, target, protocol: e.protocol, port: e.port, count: 0, verdicts: {}, dropReasons: undefined,
+        firstSeen: e.firstSeen, lastSeen: e.lastSeen, interCluster: false, service: undefined, servicePort: undefined,
       };
-      out.set(pkey, p);
+      aggs.set(pkey, p);
+      parts.set(pkey, []);
     }
-    const m = p as unknown as { count: number; firstSeen: number; lastSeen: number; interCluster: boolean; service?: string; servicePort?: number };
-    m.count += e.count;
-    for (const [v, n] of Object.entries(e.verdicts)) p.verdicts[v] = (p.verdicts[v] ?? 0) + (n ?? 0);
+    p.count += e.count;
+    for (const v in e.verdicts) p.verdicts[v] = (p.verdicts[v] ?? 0) + ((e.verdicts as Record<string, number>)[v] ?? 0);
     if (e.dropReasons) {
       p.dropReasons ??= {};
-      for (const [r, n] of Object.entries(e.dropReasons)) p.dropReasons[r] = (p.dropReasons[r] ?? 0) + n;
+      for (const r in e.dropReasons) p.dropReasons[r] = (p.dropReasons[r] ?? 0) + e.dropReasons[r];
     }
-    m.firstSeen = Math.min(m.firstSeen, e.firstSeen);
-    m.lastSeen = Math.max(m.lastSeen, e.lastSeen);
-    m.interCluster ||= !!e.interCluster;
-    if (m.service && e.service !== m.service) { delete m.service; delete m.servicePort; }
-    p.parts.push(key);
+    if (e.firstSeen < p.firstSeen) p.firstSeen = e.firstSeen;
+    if (e.lastSeen > p.lastSeen) p.lastSeen = e.lastSeen;
+    if (e.interCluster) p.interCluster = true;
+    if (p.service === undefined) {
+      p.service = e.service ?? null;
+      p.servicePort = e.servicePort;
+    } else if (p.service !== (e.service ?? null)) p.service = null;
+    parts.get(pkey)!.push(key);
   }
-  return { edges: out, nodeKeys };
-}
-
-function stripParts(e: ApiEdge & { parts?: string[] }): ApiEdge {
-  const { parts: _parts, ...rest } = e;
-  return rest;
+  const edges = new Map<string, ApiEdge>();
+  for (const [k, a] of aggs) edges.set(k, toApiEdge(a));
+  return { edges, parts, nodeKeys };
 }
 
 /** GET /graph. */
@@ -342,7 +377,7 @@ export function graphView(state: AppState, f: GraphFilters): GraphResponse {
   }
   const pods = podCounts(g);
   const nodes = [...nodeKeys].sort().map((k) => toApiNode(g, k, pods));
-  const apiEdges = [...edges.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(stripParts);
+  const apiEdges = [...edges.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const clusters = new Set(nodes.map((n) => n.cluster).filter(Boolean));
   return {
     level: f.level,

@@ -28,8 +28,8 @@ export function projectDelta(state: AppState, f: GraphFilters, entries: readonly
     e.nodes.forEach((k) => newNodes.add(k));
   }
   const g = state.graph;
-  const { edges } = projectEdges(state, f);
-  const out = [...edges.values()].filter((e) => e.parts.some((p) => changed.has(p))).map(({ parts: _p, ...e }) => e);
+  const { edges, parts } = projectEdges(state, f);
+  const out = [...edges.values()].filter((e) => parts.get(e.key)!.some((p) => changed.has(p)));
   const nodeKeys = new Set<string>();
   for (const e of out) {
     nodeKeys.add(e.source);

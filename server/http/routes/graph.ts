@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { Request } from 'express';
 import type { Level } from '../../../generator/model/index.ts';
 import type {
-  ClusterStatus, ClustersResponse, EdgeDetailResponse, NodeDetailResponse, PoliciesResponse, SourceState,
+  ApiEdge, ClusterStatus, ClustersResponse, EdgeDetailResponse, NodeDetailResponse, PoliciesResponse, SourceState,
 } from '../api-types.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { allPolicies, policiesSelectingByLabels } from '../policies.ts';
@@ -79,8 +79,8 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     const level = levelOfKey(g, key);
     const { edges } = projectEdges(state, { level, hideInfra: false });
     const pods = podCounts(g);
-    const inEdges = [...edges.values()].filter((e) => e.target === key).map(({ parts: _p, ...e }) => e);
-    const outEdges = [...edges.values()].filter((e) => e.source === key).map(({ parts: _p, ...e }) => e);
+    const inEdges = [...edges.values()].filter((e) => e.target === key);
+    const outEdges = [...edges.values()].filter((e) => e.source === key);
     const a = g.getNodeAttributes(key);
     const podNodes: string[] = [];
     g.forEachNode((k, p) => {
@@ -107,15 +107,16 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     const g = state.graph;
     const level: Level = g.hasNode(m[1]) ? levelOfKey(g, m[1]) : 'workload';
     const tryLevels: Level[] = [level, 'workload', 'pod', 'namespace', 'cluster'];
-    let found: (ReturnType<typeof projectEdges>['edges'] extends Map<string, infer V> ? V : never) | undefined;
+    let edge: ApiEdge | undefined;
+    let parts: string[] = [];
     let foundLevel: Level = level;
     for (const lv of tryLevels) {
       const filters: GraphFilters = { level: lv, hideInfra: false };
-      found = projectEdges(state, filters).edges.get(key);
-      if (found) { foundLevel = lv; break; }
+      const view = projectEdges(state, filters);
+      edge = view.edges.get(key);
+      if (edge) { foundLevel = lv; parts = view.parts.get(key) ?? []; break; }
     }
-    if (!found) throw notFound(`no edge ${JSON.stringify(key.slice(0, 256))}: take keys from /api/v1/graph.`);
-    const { parts, ...edge } = found;
+    if (!edge) throw notFound(`no edge ${JSON.stringify(key.slice(0, 256))}: take keys from /api/v1/graph.`);
     const partEdges = parts.filter((k) => g.hasEdge(k)).map((k) => {
       const a = g.getEdgeAttributes(k);
       return {
