@@ -12,3 +12,4 @@ export {
 } from './render.ts';
 export { indexWorkloads, commonStableLabels, isolates, type WorkloadEntry, type WorkloadIndex } from './workloads.ts';
 export { validateNetworkPolicyObject } from './schema.ts';
+export { compareConnectivity, type ConnectivityDifference } from './compare.ts';
