@@ -428,27 +428,41 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
      * Far ends matching the same subset of the subject's rules (and, with named ports on
      * egress, declaring the same ports) get the same answer, computed once.
      */
-    const masks = new Int32Array(N);
+    const masks = new Int32Array(N); // all zero between calls
+    const touched = new Int32Array(N);
+    let touchedCount = 0;
+    /**
+     * Fills `out` for every far end and returns the answer shared by every far end that
+     * matches none of the rules (then `touched[0..touchedCount)` lists the others), or -1
+     * when each far end was computed on its own.
+     */
     const decideAll = (
       profile: DirectionProfile,
       out: Int32Array,
       portsFor: (r: CompiledRule, far: number) => ConnectionSet,
       farKey?: (far: number) => number,
-    ): void => {
+    ): number => {
       const rules = profileRules(profile);
+      touchedCount = 0;
       if (!profile.subject || (rules.length === 0 && profile.isolatedBy.length === 0)) {
         out.fill(1);
-        return;
+        return 1;
       }
-      masks.fill(0);
       const big = rules.length > 30;
       const bigMasks: string[] | undefined = big ? new Array<string>(N).fill('') : undefined;
-      rules.forEach((r, i) => {
-        for (const x of ruleList(r)) {
-          if (big) bigMasks![x] += `${i},`;
-          else masks[x] |= 1 << i;
+      for (let i = 0; i < rules.length; i++) {
+        const list = ruleList(rules[i]);
+        for (let j = 0; j < list.length; j++) {
+          const x = list[j];
+          if (big) {
+            if (bigMasks![x] === '') touched[touchedCount++] = x;
+            bigMasks![x] += `${i},`;
+          } else {
+            if (masks[x] === 0) touched[touchedCount++] = x;
+            masks[x] |= 1 << i;
+          }
         }
-      });
+      }
       const index = new Map<number, number>(rules.map((r, i) => [r.id, i]));
       const compute = (m: number | string, x: number): number => {
         const matched = big ? new Set((m as string).split(',').filter(Boolean).map(Number)) : undefined;
@@ -462,15 +476,19 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         );
       };
       if (!big && !farKey && rules.length <= 12) {
-        // Small rule lists: a direct table indexed by the mask.
+        // Small rule lists: a direct table indexed by the mask; untouched far ends share mask 0.
         const table = new Int32Array(1 << rules.length).fill(-1);
-        for (let x = 0; x < N; x++) {
+        const id0 = (table[0] = compute(0, 0));
+        out.fill(id0);
+        for (let t = 0; t < touchedCount; t++) {
+          const x = touched[t];
           const m = masks[x];
           let id = table[m];
           if (id < 0) table[m] = id = compute(m, x);
           out[x] = id;
+          masks[x] = 0;
         }
-        return;
+        return id0;
       }
       const cache = new Map<string | number, number>();
       const K = portsKeys.size;
@@ -481,6 +499,8 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         if (id === undefined) cache.set(key, (id = compute(m, x)));
         out[x] = id;
       }
+      for (let t = 0; t < touchedCount; t++) masks[touched[t]] = 0;
+      return -1;
     };
 
     // Ingress of every class from every endpoint. Per destination, the most common answer
@@ -495,19 +515,28 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       const profile = profileFor(dst, 'ingress');
       if (!profile.subject) continue;
       const portsById = new Map<number, ConnectionSet>();
-      decideAll(profile, column, (r) => {
+      const shared = decideAll(profile, column, (r) => {
         let p = portsById.get(r.id);
         if (!p) portsById.set(r.id, (p = rulePorts(r, dst)));
         return p;
       });
+      if (shared >= 0 && !nodeAware) {
+        // Only far ends that matched a rule can differ from the shared answer.
+        for (let t = 0; t < touchedCount; t++) {
+          const x = touched[t];
+          if (column[x] !== shared) ingressExceptions[x].push(y, column[x]);
+        }
+        ingressDefault[y] = shared;
+        continue;
+      }
       if (nodeAware) for (let x = 0; x < N; x++) if (fromOwnNode(endpoints[x], dst)) column[x] = 1;
+      // The default is the most common answer in a sample (the choice only affects speed).
       if (counts.length < sets.length) counts = new Int32Array(sets.length * 2);
       let mode = column[0];
-      for (let x = 0; x < N; x++) if (++counts[column[x]] > counts[mode]) mode = column[x];
-      for (let x = 0; x < N; x++) {
-        counts[column[x]] = 0;
-        if (column[x] !== mode) ingressExceptions[x].push(y, column[x]);
-      }
+      const step = N > 64 ? Math.floor(N / 64) : 1;
+      for (let x = 0; x < N; x += step) if (++counts[column[x]] > counts[mode]) mode = column[x];
+      for (let x = 0; x < N; x += step) counts[column[x]] = 0;
+      for (let x = 0; x < N; x++) if (column[x] !== mode) ingressExceptions[x].push(y, column[x]);
       ingressDefault[y] = mode;
     }
 
@@ -523,11 +552,18 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       for (let i = 0; i < exc.length; i += 2) ingressRow[exc[i]] = exc[i + 1];
       const profile = profileFor(endpoints[x], 'egress');
       const named = profileRules(profile).some((r) => r.namedPorts.length > 0);
-      decideAll(profile, row, (r, far) => rulePorts(r, endpoints[far]), named ? (far) => portsKeyOf[far] : undefined);
+      const shared = decideAll(profile, row, (r, far) => rulePorts(r, endpoints[far]), named ? (far) => portsKeyOf[far] : undefined);
       const srcPeers = endpointPeers[x];
-      for (let y = 0; y < N; y++) {
-        if (x >= C && y >= C) break; // address to address: outside every cluster
-        const conn = intersectIds(row[y], ingressRow[y]);
+      // When everything unmatched is denied, only the far ends that matched a rule matter.
+      const sparse = shared === 0;
+      const count = sparse ? touchedCount : N;
+      for (let t = 0; t < count; t++) {
+        const y = sparse ? touched[t] : t;
+        if (x >= C && y >= C) continue; // address to address: outside every cluster
+        const e = row[y];
+        const i = ingressRow[y];
+        if (e === 0 || i === 0) continue;
+        const conn = e === 1 ? i : i === 1 ? e : intersectIds(e, i);
         if (conn === 0) continue;
         for (const sp of srcPeers) {
           for (const dp of endpointPeers[y]) {
