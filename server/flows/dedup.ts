@@ -51,10 +51,14 @@ export class ConnectionCache {
     return previous !== undefined && Math.abs(time - previous) <= this.windowMs;
   }
 
+  private inserts = 0;
+
   private evict(): void {
-    // Oldest first: drop what fell out of the window, and anything beyond the size bound.
-    for (const [key, time] of this.lastSeen) {
-      if (this.lastSeen.size > this.maxEntries || this.now - time > this.windowMs) this.lastSeen.delete(key);
+    // Oldest first: drop anything beyond the size bound at once; sweep what fell out of the
+    // window only every 1,024 inserts (an iterator per insert costs more than the insert).
+    if (this.lastSeen.size <= this.maxEntries && (++this.inserts & 1023) !== 0) return;
+    for (const entry of this.lastSeen) {
+      if (this.lastSeen.size > this.maxEntries || this.now - entry[1] > this.windowMs) this.lastSeen.delete(entry[0]);
       else break;
     }
   }

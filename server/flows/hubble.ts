@@ -20,7 +20,7 @@
 import type { FlowEndpoint, FlowRecord, L4Protocol, TrafficDirection, Verdict } from '../../generator/model/flow.ts';
 import { RESERVED_IDENTITIES, type ReservedIdentity } from '../../generator/model/keys.ts';
 import { ENDPOINT_CACHE_MAX, emit, reportMalformed, type FlowParseState } from './state.ts';
-import { toEpochMs } from './time.ts';
+import { parseRfc3339, toEpochMs } from './time.ts';
 
 type Json = Record<string, unknown>;
 
@@ -50,10 +50,11 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
   const stats = state.stats;
   if (line.indexOf('"flow":{') >= 0) {
     // Replies say so in compact JSON; DNS answers (`"ips":[`) are replies worth parsing.
-    const isReplyAt = line.indexOf('"is_reply":');
+    // Both flags sit near the end of a line (proto field order): search from there.
+    const isReplyAt = line.lastIndexOf('"is_reply":');
     if (isReplyAt >= 0) {
       if (line.startsWith('true', isReplyAt + 11)) {
-        if (line.indexOf('"ips":[') < 0) {
+        if (line.lastIndexOf('"ips":[') < 0) {
           stats.replies++;
           return;
         }
@@ -68,7 +69,7 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
           }
         }
       }
-    } else if (line.indexOf('"reply":true') >= 0 && line.indexOf('"ips":[') < 0) {
+    } else if (line.lastIndexOf('"reply":true') >= 0 && line.lastIndexOf('"ips":[') < 0) {
       stats.replies++;
       return;
     }
@@ -111,48 +112,110 @@ export function hubbleRecordsFrom(obj: unknown, state: FlowParseState, out: Flow
 // ---------------------------------------------------------------------------------------------
 // Fast path helpers
 
-/** Parses a line whose endpoint objects are replaced by cached parses; false when it cannot. */
+/**
+ * Reads a compact jsonpb line `{"flow":{...},"node_name":..,"time":..}` without parsing its
+ * endpoints: in Hubble's compact output `"source":{` ends at the first `},"` after it (an endpoint
+ * holds no nested object but `workloads` items, which end in `}]` or `},{`), and likewise
+ * `"destination":{`. The endpoints (two thirds of a line: labels) come from a cache keyed by their
+ * raw text; JSON.parse reads only the head (time .. l4) and the tail (Type .. Summary) of the flow.
+ * Returns false (nothing emitted) when the line is not of that shape; the caller then parses it whole.
+ */
 function parseWithEndpointCache(line: string, state: FlowParseState, out: FlowRecord[]): boolean {
-  const s = valueObjectRange(line, '"source":{');
-  const d = valueObjectRange(line, '"destination":{');
-  if (!s || !d || s[1] > d[0]) return false;
-  let source = state.endpoints.get(line.slice(s[0], s[1]));
-  let destination = state.endpoints.get(line.slice(d[0], d[1]));
-  if (!source) source = cacheEndpoint(line.slice(s[0], s[1]), state);
-  if (!destination) destination = cacheEndpoint(line.slice(d[0], d[1]), state);
-  if (!source || !destination) return false;
-  let obj: unknown;
+  if (!line.startsWith('{"flow":{')) return false;
+  const srcKey = line.indexOf(',"source":{', 9);
+  if (srcKey < 0) return false;
+  const srcStart = srcKey + 10;
+  const srcEnd = line.indexOf('},"', srcStart) + 1;
+  if (srcEnd === 0 || line.charCodeAt(srcEnd + 2) !== 100 /* d */ || line.slice(srcEnd, srcEnd + 16) !== ',"destination":{') return false;
+  const dstStart = srcEnd + 15;
+  // The flow closes at the last `}` but the wrapper's own: the wrapper's other keys are strings.
+  const flowEnd = line.lastIndexOf('}', line.length - 2);
+  if (flowEnd < dstStart || line.charCodeAt(line.length - 1) !== 125) return false;
+  const suffix = line.slice(flowEnd + 1, line.length - 1);
+  if (suffix !== '' && !WRAPPER_SUFFIX.test(suffix)) return false;
+  let dstEnd = line.indexOf('},"', dstStart) + 1;
+  if (dstEnd === 0 || dstEnd > flowEnd) dstEnd = flowEnd;
+  let head: Json;
+  let tail: Json;
+  let wrapper: Json | undefined;
   try {
-    obj = JSON.parse(line.slice(0, s[0]) + '{}' + line.slice(s[1], d[0]) + '{}' + line.slice(d[1]));
+    // The MAC addresses are never used: leave `"ethernet":{...}` (no nested object) out of the parse.
+    const ethAt = line.indexOf('"ethernet":{', 9);
+    const ethEnd = ethAt > 0 && ethAt < srcKey ? line.indexOf('}', ethAt) : -1;
+    head = JSON.parse(
+      ethEnd > 0 && line.charCodeAt(ethEnd + 1) === 44 ? line.slice(8, ethAt) + line.slice(ethEnd + 2, srcKey) + '}' : line.slice(8, srcKey) + '}',
+    ) as Json;
+    tail = dstEnd + 1 < flowEnd ? (JSON.parse('{' + line.slice(dstEnd + 1, flowEnd) + '}') as Json) : {};
+    // The wrapper repeats the flow's own time and node_name: read it only when the flow lacks them.
+    if (suffix !== '' && (head.time === undefined || tail.node_name === undefined)) wrapper = JSON.parse('{' + suffix.slice(1) + '}') as Json;
   } catch {
     return false;
   }
-  if (!isObject(obj) || !isObject(obj.flow)) return false;
-  flowRecords(obj.flow, obj, state, out, source, destination);
+  const source = lookupEndpoint(line, srcStart, srcEnd, state);
+  const destination = lookupEndpoint(line, dstStart, dstEnd, state);
+  if (!source || !destination) return false;
+  for (const k in tail) head[k] = tail[k];
+  flowRecords(head, wrapper, state, out, source, destination);
   return true;
 }
 
-function cacheEndpoint(raw: string, state: FlowParseState): FlowEndpoint | undefined {
+const WRAPPER_SUFFIX = /^(,"[A-Za-z_]+":"[^"\\]*")+$/;
+
+/** A JSON value of the line: strings without escapes, booleans and integers read directly. */
+function readValue(line: string, v: number, end: number): unknown {
+  const c = line.charCodeAt(v);
+  if (c === 34) {
+    const text = line.slice(v + 1, end - 1);
+    return text.indexOf('\\') < 0 ? text : JSON.parse(line.slice(v, end));
+  }
+  if (c === 116 && end - v === 4) return true;
+  if (c === 102 && end - v === 5) return false;
+  return JSON.parse(line.slice(v, end));
+}
+
+interface CachedEndpoint {
+  readonly raw: string;
+  readonly endpoint: FlowEndpoint;
+}
+
+/**
+ * The endpoint whose raw JSON text is line[start, end). Hashing a 600-character key per lookup
+ * costs more than the rest of the line, so the cache is keyed by a fingerprint (length and a few
+ * sampled characters) and a hit is confirmed by comparing the text in place (startsWith).
+ */
+function lookupEndpoint(line: string, start: number, end: number, state: FlowParseState): FlowEndpoint | undefined {
+  const length = end - start;
+  let h = length;
+  const step = (length >> 4) + 1;
+  for (let i = start + 1; i < end; i += step) h = (Math.imul(h, 31) + line.charCodeAt(i)) | 0;
+  const bucket = state.endpointBuckets.get(h);
+  if (bucket) {
+    // slice + === is a memcmp; startsWith(text, position) compares character by character.
+    if (bucket.length === 1 && bucket[0].raw.length === length) {
+      if (line.slice(start, end) === bucket[0].raw) return bucket[0].endpoint;
+    } else {
+      const text = line.slice(start, end);
+      for (const c of bucket) if (c.raw === text) return c.endpoint;
+    }
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = JSON.parse(line.slice(start, end));
   } catch {
     return undefined;
   }
   const endpoint = endpointBase(parsed, state);
-  if (state.endpoints.size >= ENDPOINT_CACHE_MAX) state.endpoints.clear();
-  // A slice keeps its whole line alive; store a flat copy of the key instead.
-  state.endpoints.set(Buffer.from(raw, 'utf8').toString('utf8'), endpoint);
+  if (state.endpoints.size >= ENDPOINT_CACHE_MAX) {
+    state.endpoints.clear();
+    state.endpointBuckets.clear();
+  }
+  // A slice keeps its whole line alive; keep a flat copy instead.
+  const raw = Buffer.from(line.slice(start, end), 'utf8').toString('utf8');
+  state.endpoints.set(raw, endpoint);
+  const entry = { raw, endpoint };
+  if (bucket) bucket.push(entry);
+  else state.endpointBuckets.set(h, [entry]);
   return endpoint;
-}
-
-/** [start, end) of the object value that follows `needle` (which ends with `{`), or undefined. */
-function valueObjectRange(line: string, needle: string): [number, number] | undefined {
-  const at = line.indexOf(needle);
-  if (at < 0) return undefined;
-  const start = at + needle.length - 1;
-  const end = objectEnd(line, start);
-  return end < 0 ? undefined : [start, end];
 }
 
 /** Index after the `}` closing the object or array that opens at `start`; -1 if unbalanced. */
@@ -179,47 +242,53 @@ export function objectEnd(s: string, start: number): number {
   return -1;
 }
 
-function stringAfter(line: string, needle: string, from: number): string | undefined {
-  const at = line.indexOf(needle, from);
-  if (at < 0) return undefined;
-  const start = at + needle.length;
-  const end = line.indexOf('"', start);
-  return end < 0 ? undefined : line.slice(start, end);
-}
-
-function digitsAfter(line: string, needle: string, from: number, limit: number): string {
-  const at = line.indexOf(needle, from);
-  if (at < 0 || at > limit) return '';
-  let i = at + needle.length;
-  if (line.charCodeAt(i) === 34) i++; // 64-bit-style quoted numbers
-  let end = i;
-  while (end < line.length && line.charCodeAt(end) >= 48 && line.charCodeAt(end) <= 57) end++;
-  return line.slice(i, end);
-}
-
-/** The request-direction connection key of a compact Hubble line, as `connectionKey` builds it. */
+/**
+ * The request-direction connection key of a compact Hubble line, as `connectionKey` builds it,
+ * read at the fixed places compact jsonpb puts it: `"IP":{"source":"a","destination":"b"` and
+ * `"l4":{"TCP":{"source_port":1,"destination_port":2`. Undefined when the line differs.
+ */
 function quickConnectionKey(line: string): string | undefined {
-  const ipAt = line.indexOf('"IP":{');
+  const ipAt = line.indexOf('"IP":{"source":"');
   if (ipAt < 0) return undefined;
-  const ipEnd = line.indexOf('}', ipAt);
-  const src = stringAfter(line, '"source":"', ipAt);
-  const dst = stringAfter(line, '"destination":"', ipAt);
-  if (src === undefined || dst === undefined || ipEnd < 0) return undefined;
-  if (line.indexOf('"source":"', ipAt) > ipEnd || line.indexOf('"destination":"', ipAt) > ipEnd) return undefined;
-  const l4At = line.indexOf('"l4":{"');
-  if (l4At < 0) return undefined;
-  const protoEnd = line.indexOf('"', l4At + 7);
-  const proto = line.slice(l4At + 7, protoEnd);
-  if (proto !== 'TCP' && proto !== 'UDP' && proto !== 'SCTP') return undefined;
-  const l4End = line.indexOf('}', protoEnd);
-  const sport = digitsAfter(line, '"source_port":', protoEnd, l4End);
-  const dport = digitsAfter(line, '"destination_port":', protoEnd, l4End);
-  return `${proto}|${src}|${sport}|${dst}|${dport}`;
+  const srcStart = ipAt + 16;
+  const srcEnd = line.indexOf('"', srcStart);
+  if (srcEnd < 0 || line.slice(srcEnd, srcEnd + 17) !== '","destination":"') return undefined;
+  const dstStart = srcEnd + 17;
+  const dstEnd = line.indexOf('"', dstStart);
+  const l4At = line.indexOf('"l4":{"', dstEnd);
+  if (dstEnd < 0 || l4At < 0) return undefined;
+  const protoStart = l4At + 7;
+  const c = line.charCodeAt(protoStart);
+  let proto: string;
+  if (c === 84 && line.startsWith('TCP":{', protoStart)) proto = 'TCP';
+  else if (c === 85 && line.startsWith('UDP":{', protoStart)) proto = 'UDP';
+  else if (c === 83 && line.startsWith('SCTP":{', protoStart)) proto = 'SCTP';
+  else return undefined;
+  let i = protoStart + proto.length + 3;
+  let sport = '';
+  let dport = '';
+  if (line.startsWith('"source_port":', i)) {
+    i += 14;
+    const start = i;
+    while (line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
+    sport = line.slice(start, i);
+    if (line.charCodeAt(i) === 44) i++;
+  }
+  if (line.startsWith('"destination_port":', i)) {
+    i += 19;
+    const start = i;
+    while (line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
+    dport = line.slice(start, i);
+  }
+  return `${proto}|${line.slice(srcStart, srcEnd)}|${sport}|${line.slice(dstStart, dstEnd)}|${dport}`;
 }
 
 function quickTime(line: string): number | undefined {
-  const t = stringAfter(line, '"time":"', 0);
-  return t === undefined ? undefined : toEpochMs(t);
+  const at = line.indexOf('"time":"');
+  if (at < 0) return undefined;
+  const end = line.indexOf('"', at + 8);
+  const ms = parseRfc3339(line.slice(at + 8, end));
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ export interface FlowParseState {
   readonly connections: ConnectionCache;
   /** Parsed Hubble endpoints keyed by their raw JSON text (bounded; cleared when full). */
   readonly endpoints: Map<string, FlowEndpoint>;
+  /** The same endpoints by a cheap fingerprint of their raw text (see hubble.ts lookupEndpoint). */
+  readonly endpointBuckets: Map<number, { readonly raw: string; readonly endpoint: FlowEndpoint }[]>;
   /** CSV column names (lower case) once the header line was read. */
   csvColumns: string[] | undefined;
   readonly now: () => number;
@@ -73,6 +75,7 @@ export function createFlowParseState(options: FlowParseOptions = {}): FlowParseS
     stats: options.stats ?? emptyFlowReadStats(),
     connections: options.connections ?? new ConnectionCache(options),
     endpoints: new Map(),
+    endpointBuckets: new Map(),
     csvColumns: undefined,
     now: options.now ?? Date.now,
     onError: options.onError,

@@ -1,0 +1,249 @@
+/**
+ * Hubble ingest benchmark: throughput (input flows/s) and peak memory of `readFlows` beside a
+ * baseline that reads the same file with node:readline and JSON.parse-s every line, doing
+ * nothing else. Then the same at 10x the size with the same set of edges, to show memory stays
+ * flat; and, when server/graph/builder.ts exists, the full pipeline parse -> GraphBuilder.
+ *
+ * Input: the real capture lines of ../shared/data/hubble, repeated to ~200k and ~2M lines;
+ * every repetition shifts timestamps by 10 minutes and remaps client (ephemeral) ports, so the
+ * copies look like new connections of the same edges (both directions and every observation
+ * point of one connection stay consistent).
+ *
+ * Each measurement runs in a child process of its own, so RSS figures do not leak between them.
+ * Usage: npm run bench ingest   (env INGEST_BENCH_LINES=200000 to change the base size)
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { readFlows } from '../server/flows/index.ts';
+
+type Mode = 'baseline' | 'netatlas' | 'pipeline';
+
+interface Result {
+  mode: Mode;
+  lines: number;
+  records: number;
+  ms: number;
+  /** User + system CPU time of the process during the run. */
+  cpuMs: number;
+  peakRssMB: number;
+  peakHeapMB: number;
+  startHeapMB: number;
+  edges?: number;
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const dataDir = join(here, '../../shared/data/hubble');
+const BASE_LINES = Number(process.env.INGEST_BENCH_LINES ?? 200_000);
+
+// ---------------------------------------------------------------------------------------------
+// Child: one measurement
+
+class MemorySampler {
+  peakRss = 0;
+  peakHeap = 0;
+  sample(): void {
+    const m = process.memoryUsage();
+    if (m.rss > this.peakRss) this.peakRss = m.rss;
+    if (m.heapUsed > this.peakHeap) this.peakHeap = m.heapUsed;
+  }
+}
+
+async function measure(mode: Mode, file: string): Promise<Result> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const startHeap = process.memoryUsage().heapUsed;
+  const mem = new MemorySampler();
+  mem.sample();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let lines = 0;
+  let records = 0;
+  let edges: number | undefined;
+  if (mode === 'baseline') {
+    const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    let sink = 0;
+    for await (const line of rl) {
+      const obj = JSON.parse(line) as object;
+      if (obj) sink++;
+      if (++lines % 16384 === 0) mem.sample();
+    }
+    records = sink;
+  } else {
+    const reader = readFlows(file, { onProgress: () => mem.sample() });
+    let add: ((r: import('../generator/model/flow.ts').FlowRecord) => void) | undefined;
+    let count: (() => number) | undefined;
+    if (mode === 'pipeline') {
+      const { GraphBuilder } = await import('../server/graph/builder.ts');
+      const builder = new GraphBuilder();
+      add = (r) => builder.addFlow(r);
+      count = () => builder.graph.size;
+    }
+    for await (const batch of reader.batches()) {
+      records += batch.length;
+      if (add) for (const r of batch) add(r);
+    }
+    lines = reader.stats.lines;
+    edges = count?.();
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  mem.sample();
+  return {
+    mode, lines, records, ms, cpuMs: (cpu.user + cpu.system) / 1000,
+    peakRssMB: mem.peakRss / 2 ** 20,
+    peakHeapMB: mem.peakHeap / 2 ** 20,
+    startHeapMB: startHeap / 2 ** 20,
+    ...(edges !== undefined ? { edges } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: generate inputs, run children, print
+
+function captureLines(): string[] {
+  const lines: string[] = [];
+  for (const name of readdirSync(dataDir).sort()) {
+    for (const line of readFileSync(join(dataDir, name), 'utf8').split('\n')) {
+      const t = line.trim();
+      if (t.startsWith('{') && t.includes('"flow":{')) lines.push(t);
+    }
+  }
+  return lines;
+}
+
+const TIME = /"time":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)([^"]*)"/g;
+const PORT = /"(source_port|destination_port)":(\d+)/g;
+
+/** A capture line cut around its timestamps and ports, so copies are cheap to assemble. */
+interface Template {
+  readonly parts: string[];
+  readonly slots: ({ kind: 'time'; sec: string; frac: string } | { kind: 'port'; name: string; port: number })[];
+}
+
+function template(line: string): Template {
+  const marks: { at: number; len: number; slot: Template['slots'][number] }[] = [];
+  for (const m of line.matchAll(TIME)) marks.push({ at: m.index!, len: m[0].length, slot: { kind: 'time', sec: m[1], frac: m[2] } });
+  for (const m of line.matchAll(PORT)) marks.push({ at: m.index!, len: m[0].length, slot: { kind: 'port', name: m[1], port: Number(m[2]) } });
+  marks.sort((x, y) => x.at - y.at);
+  const parts: string[] = [];
+  let pos = 0;
+  for (const m of marks) {
+    parts.push(line.slice(pos, m.at));
+    pos = m.at + m.len;
+  }
+  parts.push(line.slice(pos));
+  return { parts, slots: marks.map((m) => m.slot) };
+}
+
+/** Copy `rep` of a line: time + rep * 10 min, ephemeral ports remapped the same way everywhere. */
+function variant(t: Template, rep: number, secondsCache: Map<string, string>): string {
+  let out = t.parts[0];
+  for (let i = 0; i < t.slots.length; i++) {
+    const slot = t.slots[i];
+    if (slot.kind === 'time') {
+      const key = `${rep}|${slot.sec}`;
+      let shifted = secondsCache.get(key);
+      if (shifted === undefined) {
+        shifted = new Date(Date.parse(`${slot.sec}Z`) + rep * 600_000).toISOString().slice(0, 19);
+        secondsCache.set(key, shifted);
+      }
+      out += `"time":"${shifted}${slot.frac}"`;
+    } else {
+      const p = slot.port >= 32768 ? 32768 + ((slot.port - 32768 + rep * 7919) % 28000) : slot.port;
+      out += `"${slot.name}":${p}`;
+    }
+    out += t.parts[i + 1];
+  }
+  return out;
+}
+
+async function generate(file: string, lines: string[], total: number): Promise<void> {
+  const templates = lines.map(template);
+  const out = createWriteStream(file, { highWaterMark: 1 << 22 });
+  const cache = new Map<string, string>();
+  let buf: string[] = [];
+  let written = 0;
+  for (let rep = 0; written < total; rep++) {
+    if (cache.size > 100_000) cache.clear();
+    for (const t of templates) {
+      if (written++ >= total) break;
+      buf.push(variant(t, rep, cache));
+      if (buf.length === 4096) {
+        if (!out.write(buf.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+        buf = [];
+      }
+    }
+  }
+  if (buf.length) out.write(buf.join('\n') + '\n');
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+function runChild(mode: Mode, file: string): Result {
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (child.status !== 0) throw new Error(`bench child ${mode} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as Result;
+}
+
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+function row(label: string, r: Result, base?: Result): string {
+  const rate = r.lines / (r.ms / 1000);
+  const ratio = base ? `  x${fmt(rate / (base.lines / (base.ms / 1000)), 2)} baseline` : '';
+  return `  ${label.padEnd(28)} ${fmt(r.lines).padStart(10)} lines ${fmt(r.ms / 1000, 2).padStart(7)} s ${fmt(rate).padStart(10)} flows/s  peak RSS ${fmt(r.peakRssMB).padStart(5)} MB  peak heap ${fmt(r.peakHeapMB).padStart(5)} MB${r.edges !== undefined ? `  edges ${r.edges}` : ''}  records ${fmt(r.records)}${ratio}`;
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--child') {
+    const result = await measure(process.argv[3] as Mode, process.argv[4]);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const lines = captureLines();
+  const dir = mkdtempSync(join(tmpdir(), 'netatlas-ingest-bench-'));
+  try {
+    const small = join(dir, 'flows-1x.jsonl');
+    const large = join(dir, 'flows-10x.jsonl');
+    let t = performance.now();
+    await generate(small, lines, BASE_LINES);
+    await generate(large, lines, BASE_LINES * 10);
+    console.log(
+      `input: ${lines.length} real capture lines repeated -> ${fmt(BASE_LINES)} lines (${fmt(statSync(small).size / 2 ** 20)} MB) and ${fmt(BASE_LINES * 10)} lines (${fmt(statSync(large).size / 2 ** 20)} MB), generated in ${fmt((performance.now() - t) / 1000, 1)} s`,
+    );
+    const pipeline = existsSync(join(here, '../server/graph/builder.ts'));
+    t = performance.now();
+    const b1 = runChild('baseline', small);
+    const n1 = runChild('netatlas', small);
+    // The 10x baseline and pipeline only with INGEST_BENCH_FULL=1, to keep the bench near 2 minutes.
+    const full = process.env.INGEST_BENCH_FULL === '1';
+    const b10 = full ? runChild('baseline', large) : undefined;
+    const n10 = runChild('netatlas', large);
+    const p1 = pipeline ? runChild('pipeline', small) : undefined;
+    const p10 = pipeline && full ? runChild('pipeline', large) : undefined;
+    console.log(`\n1x (${fmt(BASE_LINES)} lines)`);
+    console.log(row('baseline readline+JSON.parse', b1));
+    console.log(row('readFlows (Hubble)', n1, b1));
+    if (p1) console.log(row('readFlows -> GraphBuilder', p1, b1));
+    console.log(`\n10x (${fmt(BASE_LINES * 10)} lines, same edges)`);
+    if (b10) console.log(row('baseline readline+JSON.parse', b10));
+    console.log(row('readFlows (Hubble)', n10, b10));
+    if (p10) console.log(row('readFlows -> GraphBuilder', p10, b10));
+    console.log('\nsummary');
+    const speed = (r: Result, b: Result) => r.lines / r.ms / (b.lines / b.ms);
+    console.log(`  throughput vs baseline: x${fmt(speed(n1, b1), 2)} (1x)${b10 ? `, x${fmt(speed(n10, b10), 2)} (10x)` : ''}; target >= x2.00`);
+    const cpuRatio = (b: Result, r: Result) => (b.cpuMs / b.lines) / (r.cpuMs / r.lines);
+    console.log(`  CPU time per flow vs baseline: x${fmt(cpuRatio(b1, n1), 2)} (less sensitive to other load on the machine)`);
+    console.log(`  readFlows peak heap 10x/1x: x${fmt(n10.peakHeapMB / n1.peakHeapMB, 2)}, peak RSS 10x/1x: x${fmt(n10.peakRssMB / n1.peakRssMB, 2)} (flat = about x1)`);
+    if (p1 && p10) console.log(`  pipeline peak heap 10x/1x: x${fmt(p10.peakHeapMB / p1.peakHeapMB, 2)}, edges ${p1.edges} -> ${p10.edges}`);
+    console.log(`  measured in ${fmt((performance.now() - t) / 1000, 1)} s`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
