@@ -42,6 +42,16 @@ function stableLabels(labels: Labels): Labels {
   return out;
 }
 
+/** The fields of a flow record aggregation needs, read once per record. */
+interface FlowFacts {
+  readonly protocol: FlowRecord['protocol'];
+  readonly port: number | undefined;
+  readonly count: number;
+  readonly verdict: FlowRecord['verdict'];
+  readonly dropReason: string | undefined;
+  readonly time: number;
+}
+
 export interface GraphChanges {
   readonly nodes: string[];
   readonly edges: string[];
@@ -211,45 +221,54 @@ export class GraphBuilder {
    */
   addFlow(r: FlowRecord, defaultCluster?: string): void {
     this.flows++;
-    if (r.dns) this.learnDns(r.dns.query, r.dns.ips);
+    const dns = r.dns;
+    if (dns !== undefined) this.learnDns(dns.query, dns.ips);
+    const destination = r.destination;
     // Hubble's destination_names: the names the client looked up for this address.
-    if (r.destination.names && r.destination.ip) for (const n of r.destination.names) this.learnDns(n, [r.destination.ip]);
-    const ctx = { time: r.time, cluster: this.flowCluster(r, defaultCluster), observer: r.observer };
+    const names = destination.names;
+    if (names !== undefined && destination.ip) for (const n of names) this.learnDns(n, [destination.ip]);
+    const time = r.time;
+    const ctx = { time, cluster: this.flowCluster(r, defaultCluster), observer: r.observer };
     const src = this.resolver.resolveEndpoint(r.source, ctx);
-    const dst = this.resolver.resolveEndpoint(r.destination, ctx);
-    this.aggregate(src.workloadKey, dst.workloadKey, src, dst, r, 'workload');
-    if (this.keepPodEdges) this.aggregate(src.key, dst.key, src, dst, r, 'pod');
+    const dst = this.resolver.resolveEndpoint(destination, ctx);
+    // Parsers send a DNS answer as a record of count 0 when its request was already counted.
+    const facts: FlowFacts = { protocol: r.protocol, port: r.port, count: r.count >= 0 ? r.count : 1, verdict: r.verdict, dropReason: r.dropReason, time };
+    this.aggregate(src.workloadKey, dst.workloadKey, src, dst, facts, 'workload');
+    if (this.keepPodEdges) this.aggregate(src.key, dst.key, src, dst, facts, 'pod');
   }
 
-  private aggregate(s: string, d: string, src: EndpointIdentity, dst: EndpointIdentity, r: FlowRecord, level: 'workload' | 'pod'): void {
-    const key = level === 'pod' ? podEdgeKey(s, d, r.protocol, r.port) : flowEdgeKey(s, d, r.protocol, r.port);
-    // Parsers send a DNS answer as a record of count 0 when its request was already counted.
-    let count = r.count >= 0 ? r.count : 1;
+  private aggregate(s: string, d: string, src: EndpointIdentity, dst: EndpointIdentity, f: FlowFacts, level: 'workload' | 'pod'): void {
+    const key = level === 'pod' ? podEdgeKey(s, d, f.protocol, f.port) : flowEdgeKey(s, d, f.protocol, f.port);
+    let count = f.count;
     let edge = this.edges.get(key);
-    if (!edge) {
+    if (edge === undefined) {
       if (count === 0) count = 1;
       this.ensureNode(s);
       this.ensureNode(d);
       if (dst.serviceKey) this.ensureNode(dst.serviceKey);
       const interCluster = src.cluster !== undefined && dst.cluster !== undefined && src.cluster !== dst.cluster;
+      // Every field present from the start, in one order: edge objects share one shape.
       edge = {
-        kind: 'flow', source: s, destination: d, protocol: r.protocol, ...(r.port !== undefined ? { port: r.port } : {}),
-        count: 0, verdicts: {}, firstSeen: r.time, lastSeen: r.time, interCluster, level,
+        kind: 'flow', source: s, destination: d, protocol: f.protocol, port: f.port, count: 0, verdicts: {}, dropReasons: undefined,
+        firstSeen: f.time, lastSeen: f.time, interCluster, level, service: undefined, servicePort: undefined,
       };
       this.graph.addDirectedEdgeWithKey(key, s, d, edge);
       this.edges.set(key, edge);
     }
-    edge.count += count;
-    if (count > 0) edge.verdicts[r.verdict] = (edge.verdicts[r.verdict] ?? 0) + count;
-    if (r.dropReason && count > 0) {
-      const reasons = edge.dropReasons ?? (edge.dropReasons = {});
-      reasons[r.dropReason] = (reasons[r.dropReason] ?? 0) + count;
+    if (count > 0) {
+      edge.count += count;
+      const verdicts = edge.verdicts;
+      verdicts[f.verdict] = (verdicts[f.verdict] ?? 0) + count;
+      if (f.dropReason) {
+        const reasons = edge.dropReasons ?? (edge.dropReasons = {});
+        reasons[f.dropReason] = (reasons[f.dropReason] ?? 0) + count;
+      }
     }
-    if (r.time < edge.firstSeen) edge.firstSeen = r.time;
-    if (r.time > edge.lastSeen) edge.lastSeen = r.time;
-    if (dst.serviceKey && edge.service === undefined) {
+    if (f.time < edge.firstSeen) edge.firstSeen = f.time;
+    if (f.time > edge.lastSeen) edge.lastSeen = f.time;
+    if (dst.serviceKey !== undefined && edge.service === undefined) {
       edge.service = dst.serviceKey;
-      const sp = this.servicePort(dst.serviceKey, dst.key, r.port);
+      const sp = this.servicePort(dst.serviceKey, dst.key, f.port);
       if (sp !== undefined) edge.servicePort = sp;
     }
     this.changedEdges.add(key);

@@ -561,17 +561,20 @@ export class IdentityResolver {
 
   /** Resolves one end of a flow. */
   resolveEndpoint(ep: FlowEndpoint, ctx: ResolveContext): EndpointIdentity {
-    const cluster = endpointCluster(ep) ?? ctx.cluster;
-    const id = this.resolveEndpointInner(ep, ctx, cluster);
-    if (ep.service && !id.serviceKey) {
-      const ns = ep.service.namespace || ep.namespace || labelFacts(ep.labels).namespace;
-      if (ns) return { ...id, serviceKey: serviceKey(id.cluster ?? cluster, ns, ep.service.name) };
+    // Endpoints come in many shapes (every field optional): read each field once.
+    const facts = labelFacts(ep.labels);
+    const cluster = ep.cluster ?? facts.cluster ?? ctx.cluster;
+    const id = this.resolveEndpointInner(ep, ctx, cluster, facts);
+    const service = ep.service;
+    if (service !== undefined && id.serviceKey === undefined) {
+      const ns = service.namespace || ep.namespace || facts.namespace;
+      if (ns) return { ...id, serviceKey: serviceKey(id.cluster ?? cluster, ns, service.name) };
     }
     return id;
   }
 
-  private resolveEndpointInner(ep: FlowEndpoint, ctx: ResolveContext, cluster: string): EndpointIdentity {
-    const reserved = reservedOf(ep);
+  private resolveEndpointInner(ep: FlowEndpoint, ctx: ResolveContext, cluster: string, facts: LabelFacts): EndpointIdentity {
+    const reserved = ep.reserved ?? facts.reserved;
     if (reserved) {
       switch (reserved) {
         case 'world':
@@ -590,13 +593,14 @@ export class IdentityResolver {
           return this.reservedIdentity(cluster, reserved);
       }
     }
-    const namespace = ep.namespace || labelFacts(ep.labels).namespace;
-    if (ep.podName && namespace) {
-      const cacheKey = `p|${cluster}|${namespace}|${ep.podName}`;
+    const namespace = ep.namespace || facts.namespace;
+    const podName = ep.podName;
+    if (podName && namespace) {
+      const cacheKey = `p|${cluster}|${namespace}|${podName}`;
       const cached = this.endpointCache.get(cacheKey);
       if (cached) return cached;
-      const pod = this.podByName(cluster, namespace, ep.podName);
-      const id = pod ? this.podIdentity(pod) : this.flowPod(cluster, namespace, ep.podName, ep);
+      const pod = this.podByName(cluster, namespace, podName);
+      const id = pod ? this.podIdentity(pod) : this.flowPod(cluster, namespace, podName, ep);
       this.learnWorkload(cluster, namespace, ep, id.workloadKey);
       return this.remember(cacheKey, id);
     }
