@@ -71,14 +71,23 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
 
   // Named ports: warn when the pods a rule would resolve them on do not declare them.
   const podsByNs = new Map<string, (typeof snapshot.pods)[number][]>();
-  const declared = new Set<string>();
   for (const p of snapshot.pods) {
     const k = `${p.cluster}/${p.namespace}`;
     const l = podsByNs.get(k) ?? [];
     l.push(p);
     podsByNs.set(k, l);
-    for (const c of p.ports) if (c.name) declared.add(`${p.cluster}/${c.name}/${c.protocol}`);
   }
+  // `cluster/name/protocol` of every declared named port, built on first use.
+  let declaredSet: Set<string> | undefined;
+  const declared = {
+    has(key: string): boolean {
+      if (!declaredSet) {
+        declaredSet = new Set<string>();
+        for (const p of snapshot.pods) for (const c of p.ports) if (c.name) declaredSet.add(`${p.cluster}/${c.name}/${c.protocol}`);
+      }
+      return declaredSet.has(key);
+    },
+  };
   for (const np of snapshot.networkPolicies) {
     const ref = networkPolicyRef(np);
     if (invalidObjects.has(ref)) continue;
