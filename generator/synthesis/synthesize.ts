@@ -165,15 +165,16 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     let a = m.get(peer.id);
     if (!a) m.set(peer.id, (a = { peer, ports: new Map(), edges: new Set() }));
     for (const p of ports) a.ports.set(portId(p), p);
-    const id = edgeId(edge);
-    if (!a.edges.has(id)) {
-      a.edges.add(id);
-      const ev = subject.evidence;
-      ev.flows += n;
-      ev.edges++;
-      ev.firstSeen = ev.firstSeen === undefined ? edge.firstSeen : Math.min(ev.firstSeen, edge.firstSeen);
-      ev.lastSeen = ev.lastSeen === undefined ? edge.lastSeen : Math.max(ev.lastSeen, edge.lastSeen);
-    }
+    a.edges.add(edgeId(edge));
+  };
+  /** Evidence: every observed allowed edge of the subject, with or without a rule. */
+  const witness = (subject: SubjectWork | undefined, edge: FlowEdge, n: number): void => {
+    if (!subject) return;
+    const ev = subject.evidence;
+    ev.flows += n;
+    ev.edges++;
+    ev.firstSeen = ev.firstSeen === undefined ? edge.firstSeen : Math.min(ev.firstSeen, edge.firstSeen);
+    ev.lastSeen = ev.lastSeen === undefined ? edge.lastSeen : Math.max(ev.lastSeen, edge.lastSeen);
   };
 
   /** How a workload looks as a peer of a subject in `cluster`. */
@@ -227,7 +228,10 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     const dstKey = parseKey(edge.destination);
     const dns = isClusterDns(dst) || edge.service?.endsWith('/kube-system/kube-dns') === true;
     const ports = portSpecsOf(edge, dst, ctx, dns);
-    let used = false;
+    // Observed allowed traffic the proof must find allowed, whether or not a rule could be written.
+    allowedEdges.push(edge);
+    witness(sw, edge, n);
+    if (dw !== sw) witness(dw, edge, n);
 
     // Egress of the source.
     if (sw) {
@@ -282,7 +286,6 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
         leftOut.push({ edge: id, reason: peer.includes('selector') ? 'no-stable-selector' : dstKey.kind === 'workload' ? 'unknown-peer' : 'unresolved', detail: `egress of ${sw.entry.key}: ${peer}` });
       } else {
         allow(sw, 'egress', peer, peer.kind === 'workload' ? ports : numeric(ports, edge), edge, n);
-        used = true;
       }
     }
 
@@ -307,7 +310,6 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
             if (o.format === 'cilium') peer = { kind: 'entity', id: 'entity:host', entity: 'host' };
             else {
               leftOut.push({ edge: id, reason: 'host-traffic', detail: `from ${srcKey.name}, the node of ${dw.entry.key}'s pod: always allowed, no rule written` });
-              used = true;
               peer = undefined;
             }
           } else {
@@ -325,7 +327,6 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
             if (o.format === 'cilium') peer = { kind: 'entity', id: 'entity:host', entity: 'host' };
             else {
               leftOut.push({ edge: id, reason: 'host-traffic', detail: `from the local node of ${dw.entry.key}: always allowed, no rule written` });
-              used = true;
               peer = undefined;
             }
           } else if (o.format === 'cilium' && (srcKey.identity === 'world' || srcKey.identity === 'remote-node' || srcKey.identity === 'kube-apiserver')) {
@@ -339,10 +340,8 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
         leftOut.push({ edge: id, reason: peer.includes('selector') ? 'no-stable-selector' : srcKey.kind === 'workload' ? 'unknown-peer' : 'unresolved', detail: `ingress of ${dw.entry.key}: ${peer}` });
       } else if (peer) {
         allow(dw, 'ingress', peer, ports, edge, n);
-        used = true;
       }
     }
-    if (used) allowedEdges.push(edge);
   }
 
   // Plans: peers grouped by identical port sets, so no peer gets a port it was not seen on.
@@ -402,7 +401,9 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   }
   policies.sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
   for (const s of subjects) {
-    if (s.ingress.length === 0 && s.egress.length === 0) notes.add(`${s.key}: no traffic observed: its policy denies all ingress and egress`);
+    if (s.ingress.length === 0 && s.egress.length === 0) {
+      notes.add(`${s.key}: ${s.evidence.edges === 0 ? 'no traffic observed' : 'no rule could be written'}: its policy denies all ingress and egress`);
+    }
   }
 
   return {

@@ -181,7 +181,10 @@ export interface SynthesisResult {
    */
   readonly networkPolicies: readonly import('../model/policy.ts').NetworkPolicyInfo[];
   readonly report: SynthesisReport;
-  /** The edges the plan means to allow (workload-level keys), for the proof. */
+  /**
+   * Observed allowed edges touching the scope that passed the filters (min-count, since, verdicts,
+   * protocol): what the proof checks, whether or not a rule could be written for them.
+   */
   readonly allowedEdges: readonly FlowEdge[];
   /** Pod-level detail of the allowed edges (the input's `level: 'pod'` edges with allowed connections). */
   readonly podEdges: readonly FlowEdge[];

@@ -19,6 +19,7 @@ interface GenerateCommandOptions {
   kubeconfig: string[];
   context: string[];
   cluster?: string;
+  filesCluster?: string;
   namespace?: string;
   format: SynthesisFormat;
   output: string;
@@ -82,6 +83,7 @@ export function generateCommand(): Command {
     .option('--kubeconfig <file>', 'kubeconfig for a live inventory (repeatable)', collect, [])
     .option('--context <name>', 'kubeconfig context to read live (repeatable)', collect, [])
     .option('--cluster <name>', 'generate only for workloads of this cluster')
+    .option('--files-cluster <name>', 'cluster of every --inventory/--flows file (default: from folder names <root>/<cluster>/..., else "default")')
     .option('--namespace <name>', 'generate only for workloads of this namespace')
     .addOption(new Option('--format <format>', 'output kind').choices([...SYNTHESIS_FORMATS]).default('networkpolicy'))
     .option('-o, --output <dir|->', 'write DIR/<cluster>/<namespace>.yaml, or - for stdout', '-')
@@ -119,7 +121,7 @@ export function generateCommand(): Command {
       }
       let result: IngestResult;
       try {
-        result = await ingest({ inventoryPaths, flowPaths, builder });
+        result = await ingest({ inventoryPaths, flowPaths, builder, ...(o.filesCluster ? { cluster: o.filesCluster } : {}) });
       } catch (e) {
         throw new CliExit(`generate: ${(e as Error).message}`);
       }

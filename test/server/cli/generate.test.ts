@@ -1,0 +1,88 @@
+/**
+ * `netatlas generate` in-process: the demo by default, files per cluster/namespace, the loud
+ * failure when the generated set would break observed traffic, and bad options.
+ */
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { CliExit } from '../../../server/cli/exit.ts';
+import { generateCommand, parseClusterCidrs, parseSince } from '../../../server/cli/generate.ts';
+
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+async function netatlas(...args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const program = new Command('netatlas').exitOverride();
+  program.addCommand(generateCommand().exitOverride());
+  let status = 0;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'netatlas', 'generate', ...args]);
+    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (!(error instanceof CliExit)) throw error;
+    stderr += `netatlas: ${error.message}\n`;
+    status = error.exitCode;
+  }
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+  return { stdout, stderr, status };
+}
+
+describe('netatlas generate', () => {
+  it('generates for the demo by default, prints broken = 0 and extra = 0, and exits 0', async () => {
+    const { stdout, stderr, status } = await netatlas();
+    expect(status).toBe(0);
+    expect(stderr).toContain('broken = 0, extra = 0');
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+    expect(docs.length).toBeGreaterThan(30);
+    expect(docs.every((d) => d.kind === 'NetworkPolicy' && d.metadata.labels['app.kubernetes.io/managed-by'] === 'netatlas')).toBe(true);
+  });
+
+  it('writes DIR/<cluster>/<namespace>.yaml, the same bytes on every run, and the report to --report', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    const first = await netatlas('-o', path.join(dir, 'a'), '--report', path.join(dir, 'report.txt'), '--format', 'cilium', '--fqdn');
+    await netatlas('-o', path.join(dir, 'b'), '--format', 'cilium', '--fqdn');
+    expect(first.status).toBe(0);
+    expect(readdirSync(path.join(dir, 'a')).sort()).toEqual(['dev', 'finance', 'prod']);
+    const prod = readFileSync(path.join(dir, 'a/prod/boutique.yaml'), 'utf8');
+    expect(prod).toBe(readFileSync(path.join(dir, 'b/prod/boutique.yaml'), 'utf8'));
+    expect(prod).toContain('kind: CiliumNetworkPolicy');
+    expect(prod).toContain('matchName: api.stripe.com');
+    expect(readFileSync(path.join(dir, 'report.txt'), 'utf8')).toContain('broken: 0');
+  });
+
+  it('fails loudly with exit 1 when a peer cannot be selected and observed traffic would break', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    const pod = (name: string, app: string, ip: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\n  labels:\n    app: ${app}\nspec:\n  containers:\n  - name: c\n    image: x\nstatus:\n  podIP: ${ip}\n  podIPs:\n  - ip: ${ip}\n`;
+    writeFileSync(path.join(dir, 'inv.yaml'), [pod('web-1', 'web', '10.0.0.1'), pod('web-2', 'web', '10.0.0.2'), pod('db', 'db', '10.0.0.3')].join('---\n'));
+    writeFileSync(path.join(dir, 'flows.jsonl'), `${JSON.stringify({ source: 'c1/shop/web-1', destination: 'c1/shop/db', protocol: 'TCP', port: 5432, verdict: 'FORWARDED', time: '2026-11-27T09:00:00Z' })}\n`);
+    const { stderr, status } = await netatlas('--inventory', path.join(dir, 'inv.yaml'), '--flows', path.join(dir, 'flows.jsonl'), '--files-cluster', 'c1', '--cluster', 'c1', '-o', path.join(dir, 'out'));
+    expect(status).toBe(1);
+    expect(stderr).toContain('no selector isolates');
+    expect(stderr).toMatch(/BROKEN pod:c1\/shop\/web-1 -> pod:c1\/shop\/db TCP\/5432 denied at ingress/);
+    expect(stderr).toContain('FAILED');
+  });
+
+  it('exits 2 on bad options', async () => {
+    expect((await netatlas('--min-count', '0')).status).toBe(2);
+    expect((await netatlas('--cluster-cidr', 'finance')).status).toBe(2);
+    expect((await netatlas('--since', 'yesterday-ish')).status).toBe(2);
+  });
+
+  it('reads --since as a duration back from the newest flow, or as a time', () => {
+    expect(parseSince('2h', 10 * 3_600_000)).toBe(8 * 3_600_000);
+    expect(parseSince('2026-11-27T09:30:00Z', 0)).toBe(Date.parse('2026-11-27T09:30:00Z'));
+    expect(parseClusterCidrs(['finance=10.3.0.0/16'])).toEqual({ finance: '10.3.0.0/16' });
+  });
+});
