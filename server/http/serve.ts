@@ -330,25 +330,44 @@ async function startRelay(state: AppState, address: string, options: ServeOption
 }
 
 async function startFollow(state: AppState, store: FlowStore, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => Promise<void>> {
+  const { FileFollower } = await import('../flows/follow.ts');
+  const { parseFlowLine } = await import('../flows/read.ts');
   const id = `flows-follow:${file}`;
   state.registerSource(id, 'flows-follow', cluster);
-  const { followFlowsSource } = await import('../sources/flows.ts');
-  // Resume from the checkpoint stored with the last flushed batch (same transaction as its
-  // edges), so a restart neither re-counts nor skips lines.
-  const source = followFlowsSource({ path: file, ...(cluster ? { cluster } : {}), position: store.getOffset(id) });
-  const abort = new AbortController();
-  await source.start({
-    signal: abort.signal,
-    emitFlows: (records, position) => {
-      state.ingestFlows(id, records, { ...(cluster ? { cluster } : {}), ...(position ? { offset: position } : {}) });
-    },
-    emitInventory: () => undefined,
-    error: (message) => state.updateSource(id, { error: message }),
-    report: (r) => state.updateSource(id, { ...(r.state ? { state: r.state } : {}), ...(r.reason ? { reason: r.reason } : {}) }),
+  // Resume where the last run stopped: the checkpoint is written with the edges it produced.
+  const saved = store.getOffset(id) as { offset?: number; line?: number; ino?: number } | undefined;
+  const parseState = createFlowParseState({
+    file, cluster, connections: new ConnectionCache({}),
+    onError: (message: string) => state.updateSource(id, { error: message }),
   });
-  log(`netatlas: following ${file}`);
+  let buffer: FlowRecord[] = [];
+  let scheduled = false;
+  const drain = (): void => {
+    scheduled = false;
+    const records = buffer;
+    buffer = [];
+    const checkpoint = follower.checkpoint() as unknown as Record<string, unknown>;
+    if (records.length) state.ingestFlows(id, records, { cluster, offset: checkpoint });
+    else state.setOffset(id, checkpoint);
+    const st = follower.status();
+    state.updateSource(id, { state: st.state, ...(st.reason ? { reason: st.reason } : {}) });
+  };
+  const follower = new FileFollower({
+    path: file,
+    ...(saved?.offset ? { startOffset: saved.offset, startLine: saved.line ?? 0, ...(saved.ino !== undefined ? { startIno: saved.ino } : {}) } : {}),
+    onLine: (line) => {
+      parseFlowLine(line, parseState, buffer);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(drain);
+      }
+    },
+    onError: (message) => state.updateSource(id, { error: message }),
+  });
+  follower.start(1000);
+  log(`netatlas: following ${file}${saved?.offset ? ` from byte ${saved.offset}` : ''}`);
   return async () => {
-    abort.abort();
-    await source.stop();
+    await follower.stop();
+    drain();
   };
 }
