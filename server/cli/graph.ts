@@ -3,7 +3,7 @@
  * summary or the graph itself as JSON (docs/graph.md describes the shape).
  */
 import { Command, Option } from 'commander';
-import { LEVELS } from '../../generator/model/index.ts';
+import { LEVELS, isValidClusterName } from '../../generator/model/index.ts';
 import type { Level } from '../../generator/model/index.ts';
 import { projectGraph, summarizeGraph } from '../graph/builder.ts';
 import type { GraphSummary, ProjectedGraph } from '../graph/builder.ts';
@@ -132,6 +132,9 @@ export function graphCommand(): Command {
     .action(async (o: GraphCommandOptions) => {
       if (o.inventory.length === 0 && o.flows.length === 0) {
         throw new CliExit('graph: nothing to read. Give --inventory PATH and/or --flows PATH (e.g. --inventory samples/demo --flows samples/demo).');
+      }
+      if (o.cluster !== undefined && !isValidClusterName(o.cluster)) {
+        throw new CliExit(`graph: --cluster ${JSON.stringify(o.cluster)} is not a valid cluster name: use letters, digits, '.', '_' or '-' (e.g. "prod-eu").`);
       }
       const top = Number(o.top);
       if (!Number.isInteger(top) || top < 0) throw new CliExit(`graph: --top ${JSON.stringify(o.top)} is not a whole number >= 0.`);

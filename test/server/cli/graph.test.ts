@@ -45,6 +45,20 @@ describe('netatlas graph', () => {
     expect(r.stderr).toContain('--inventory PATH');
   });
 
+  it('refuses an invalid cluster name', async () => {
+    const r = await run(['graph', '--flows', HUBBLE_10, '--cluster', 'a/b']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a valid cluster name');
+  });
+
+  it('prints the graph at the level asked for as JSON', async () => {
+    const r = await run(['graph', '--flows', HUBBLE_10, '-o', 'json', '--level', 'namespace']);
+    const g = JSON.parse(r.stdout) as GraphJson;
+    expect(g.level).toBe('namespace');
+    expect(g.ingest.lines).toBe(10);
+    expect(g.edges.every((e) => !e.source.startsWith('wl:') && !e.target.startsWith('wl:'))).toBe(true);
+  });
+
   it('reports a flow file of unknown format on stderr with exit code 2', async () => {
     const r = await run(['graph', '--flows', `${ROOT}package.json`]);
     expect(r.code).toBe(2);
