@@ -52,14 +52,22 @@ export async function startDemoServer(): Promise<RunningServer> {
   return { url: running.url.replace(/\/$/, ''), close: () => running.close() };
 }
 
-/** The analysis providers the CLI wires (policy engine, diff, generator), when they exist yet. */
+/**
+ * The analysis providers `netatlas serve` wires (policy engine, diff, generator), as far as
+ * they exist in this tree: a module exporting a ready set wins; else what is available.
+ */
 async function loadProviders(): Promise<object | undefined> {
-  const candidates = ['../../server/http/default-providers.ts', '../../server/http/analysis-providers.ts'];
-  for (const c of candidates) {
-    if (!existsSync(path.join(path.dirname(fileURLToPath(import.meta.url)), c))) continue;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const c of ['../../server/http/default-providers.ts', '../../server/providers.ts', '../../server/analysis.ts']) {
+    if (!existsSync(path.join(here, c))) continue;
     const mod = (await import(c)) as Record<string, unknown>;
-    const factory = Object.values(mod).find((v) => typeof v === 'function') as (() => object) | undefined;
+    const factory = Object.entries(mod).find(([k, v]) => typeof v === 'function' && /providers/i.test(k))?.[1] as (() => object) | undefined;
     if (factory) return factory();
   }
-  return undefined;
+  const providers: Record<string, unknown> = {};
+  if (existsSync(path.join(here, '../../server/synthesis.ts'))) {
+    const mod = (await import('../../server/synthesis.ts')) as Record<string, unknown>;
+    if (typeof mod.generateProvider === 'function') providers.generate = mod.generateProvider;
+  }
+  return Object.keys(providers).length ? providers : undefined;
 }

@@ -44,6 +44,8 @@ class App {
   private readonly panel: PanelHost;
   private searchHits: SearchHit[] = [];
   private searchIndex = -1;
+  private cameraTouched = false;
+  private layoutDone = false;
 
   constructor() {
     this.view = decodeViewState(location.search);
@@ -52,11 +54,14 @@ class App {
       onNodeClick: (key) => this.select(key),
       onEdgeClick: (key, members) => { this.setView({ selection: key }); this.map.select(key); void showEdge(this.panel, key, members); },
       onStageClick: () => this.select(undefined),
-      onCameraChange: (camera) => this.setView({ camera }, false),
+      onCameraChange: (camera) => { if (this.layoutDone) { this.cameraTouched = true; this.setView({ camera }, false); } },
       onLayout: (p) => {
         window.netatlasDebug.layoutIterations = p.iterations;
         if (p.settled) {
+          // frame the settled layout, unless the URL asked for a camera or the user moved it
+          if (!this.view.camera && !this.cameraTouched) this.map.fitToNodes(false);
           window.netatlasDebug.layoutSettledAt = performance.now();
+          this.layoutDone = true;
           window.netatlasDebug.layoutMillis = p.millis;
           window.netatlasDebug.layoutReason = p.reason;
           this.status(`${this.shown.nodes.length} nodes, ${this.shown.edges.length} edges · layout settled after ${p.iterations} iterations (${Math.round(p.millis)} ms)`);

@@ -20,7 +20,24 @@ export class LayoutRunner {
   private index = new Map<string, number>();
   private current = -1;
 
-  constructor(private readonly graph: Graph, private readonly onProgress: (p: LayoutProgress) => void) {}
+  private interrupted: ReadonlySet<string> | undefined | null = null;
+  private movable: ReadonlySet<string> | undefined;
+
+  constructor(private graph: Graph, private readonly onProgress: (p: LayoutProgress) => void) {}
+
+  /** Follow a new graph instance (the map replaces its graph on each data change). */
+  setGraph(graph: Graph): void {
+    this.graph = graph;
+  }
+
+  /** A data change stopped an unfinished layout: start it again on the new graph. */
+  resumeIfStopped(): void {
+    if (this.interrupted !== null) {
+      const movable = this.interrupted;
+      this.interrupted = null;
+      this.start(movable);
+    }
+  }
 
   private ensureWorker(): Worker {
     if (!this.worker) {
@@ -34,6 +51,8 @@ export class LayoutRunner {
   /** Lay out the graph; `movable` limits which nodes may move (all when undefined). */
   start(movable?: ReadonlySet<string>): void {
     const g = this.graph;
+    this.movable = movable;
+    this.interrupted = null;
     this.order = g.nodes();
     if (this.order.length === 0) return;
     const index = new Map(this.order.map((k, i) => [k, i] as const));
@@ -72,6 +91,7 @@ export class LayoutRunner {
   }
 
   stop(): void {
+    if (this.current !== -1) this.interrupted = this.movable;
     this.current = -1;
     this.worker?.postMessage({ type: 'stop' });
   }

@@ -6,6 +6,7 @@
  * WebGL stage.
  */
 import Graph from 'graphology';
+import type { Attributes } from 'graphology-types';
 import Sigma from 'sigma';
 import {
   extremityArrow, extremityCircle, layerDashed, layerFill, layerPlain, pathCurved, pathLine, sdfCircle, sdfDiamond, sdfSquare, sdfTriangle,
@@ -20,13 +21,22 @@ import type { CameraView } from '../state/url-state.ts';
 
 export const STAGE_BACKGROUND = '#f7f8fa';
 
+/**
+ * Data attributes (kind, verdict, diff, ...) plus the display attributes derived from them
+ * and the colour mode (color, size, depth, ...). Styles bind to attributes and item state
+ * only, never to functions: sigma re-evaluates function styles on every graph-state change
+ * (each camera move), which costs seconds per frame on 50,000 edges in software WebGL.
+ */
 interface NodeAttrs {
-  x: number; y: number; size: number; label: string; kind: string; shape: string; baseColor: string;
+  x: number; y: number; size: number; hoverSize: number; label: string; kind: string; shape: string; baseColor: string; color: string;
   cluster?: string; namespace?: string; risk?: number; selected?: boolean;
+  labelVisibility: 'auto' | 'visible'; depth: 'nodes' | 'topNodes'; backdrop: 'visible' | 'hidden';
 }
 interface EdgeAttrs {
   count: number; verdict: EdgeVerdictClass; interCluster: boolean; diff?: DiffCategory; ports: string; selected?: boolean;
+  size: number; color: string; opacity: number; tail: string; dashSize: number; depth: 'edges' | 'topEdges'; zIndex: number;
 }
+interface DimState { dimmed: boolean }
 
 export type ColorMode = 'verdict' | 'diff' | 'risk';
 
@@ -40,8 +50,9 @@ export interface MapCallbacks {
 }
 
 export class MapView {
-  readonly graph = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
-  readonly sigma: Sigma<NodeAttrs, EdgeAttrs>;
+  /** Replaced wholesale by setData (sigma.setGraph indexes a new graph in one pass, far cheaper than N add events). */
+  graph = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
+  readonly sigma: Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>;
   private readonly positions = new Map<string, Point>();
   private readonly layout: LayoutRunner;
   private readonly hullCanvas: HTMLCanvasElement;
@@ -53,8 +64,9 @@ export class MapView {
   showHulls = true;
 
   constructor(container: HTMLElement, private readonly cb: MapCallbacks) {
-    const colorMode = (): ColorMode => this.colorMode;
-    this.sigma = new Sigma<NodeAttrs, EdgeAttrs>(this.graph, container, {
+    this.sigma = new Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>(this.graph, container, {
+      customNodeState: { dimmed: false },
+      customEdgeState: { dimmed: false },
       primitives: {
         nodes: { shapes: [sdfCircle(), sdfSquare(), sdfTriangle(), sdfDiamond()], layers: [layerFill()] },
         edges: {
@@ -66,47 +78,40 @@ export class MapView {
         },
       },
       styles: {
-        nodes: [
-          {
-            x: { attribute: 'x' },
-            y: { attribute: 'y' },
-            label: { attribute: 'label' },
-            shape: { attribute: 'shape' },
-            size: (a, s) => (s.isHovered || a.selected ? a.size * 1.4 : a.size),
-            color: (a) => (colorMode() === 'risk' && a.kind !== 'external' ? riskColor(a.risk ?? 0) : a.baseColor),
-            opacity: (a, s, gs) => (gs.hasHighlighted && !s.isHighlighted && !s.isHovered && !a.selected ? 0.18 : 1),
-            visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
-            labelVisibility: (a, s) => (s.isHovered || s.isHighlighted || a.selected || a.kind === 'group' || a.kind === 'cluster' || a.kind === 'namespace' ? 'visible' : 'auto'),
-            labelColor: '#1d2733',
-            depth: (a, s) => (s.isHovered || s.isHighlighted || a.selected ? 'topNodes' : 'nodes'),
-            cursor: 'pointer',
-            backdropVisibility: (a, s) => (s.isHovered || a.selected ? 'visible' : 'hidden'),
-            backdropColor: '#ffffff',
-            backdropShadowColor: 'rgba(0,0,0,0.35)',
-            backdropShadowBlur: 10,
-            backdropPadding: 5,
-          },
-        ],
-        edges: [
-          {
-            size: (a) => (a.diff === 'would-break' ? Math.max(3.5, edgeWidth(a.count)) : a.diff === 'unobserved' ? 1.6 : edgeWidth(a.count)),
-            color: (a) => {
-              if (colorMode() === 'diff') return a.diff ? DIFF_COLORS[a.diff] : '#c9ced4';
-              return VERDICT_COLORS[a.verdict];
-            },
-            opacity: (a, s, gs) => (gs.hasHighlighted && !s.isHighlighted && !s.isHovered && !a.selected ? 0.08 : a.interCluster ? 0.95 : 0.75),
-            path: 'straight',
-            parallelPath: 'curved',
-            head: 'arrow',
-            // inter-cluster edges carry a dot at their source and are drawn above the rest
-            tail: (a) => (a.interCluster ? 'circle' : 'none'),
-            ...({ dashSize: (a: EdgeAttrs) => (a.diff === 'unobserved' && colorMode() === 'diff' ? 6 : 0) } as object),
-            visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
-            depth: (a, s) => (s.isHighlighted || s.isHovered || a.selected || a.interCluster || a.diff === 'would-break' ? 'topEdges' : 'edges'),
-            zIndex: (a) => (a.diff === 'would-break' ? 10 : a.interCluster ? 5 : 0),
-            cursor: 'pointer',
-          },
-        ],
+        nodes: {
+          x: { attribute: 'x' },
+          y: { attribute: 'y' },
+          label: { attribute: 'label' },
+          shape: { attribute: 'shape' },
+          size: { whenState: 'isHovered', then: { attribute: 'hoverSize' }, else: { attribute: 'size' } },
+          color: { attribute: 'color' },
+          opacity: { whenState: 'dimmed', then: 0.15, else: 1 },
+          visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+          labelVisibility: { whenState: 'isHighlighted', then: 'visible', else: { attribute: 'labelVisibility' } },
+          labelColor: '#1d2733',
+          depth: { whenState: 'isHighlighted', then: 'topNodes', else: { attribute: 'depth' } },
+          cursor: 'pointer',
+          backdropVisibility: { whenState: 'isHovered', then: 'visible', else: { attribute: 'backdrop' } },
+          backdropColor: '#ffffff',
+          backdropShadowColor: 'rgba(0,0,0,0.35)',
+          backdropShadowBlur: 10,
+          backdropPadding: 5,
+        },
+        edges: {
+          size: { attribute: 'size' },
+          color: { attribute: 'color' },
+          opacity: { whenState: 'dimmed', then: 0.06, else: { attribute: 'opacity' } },
+          path: 'straight',
+          parallelPath: 'curved',
+          head: 'arrow',
+          // inter-cluster edges carry a dot at their source and are drawn above the rest
+          tail: { attribute: 'tail' },
+          ...({ dashSize: { attribute: 'dashSize' } } as object),
+          visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+          depth: { whenState: 'isHighlighted', then: 'topEdges', else: { attribute: 'depth' } },
+          zIndex: { attribute: 'zIndex' },
+          cursor: 'pointer',
+        },
         stage: { background: STAGE_BACKGROUND },
       },
       settings: {
@@ -115,14 +120,13 @@ export class MapView {
         labelDensity: 0.6,
         labelRenderedSizeThreshold: 6,
         hideEdgesOnMove: false,
-        zIndex: true,
         itemSizesReference: 'screen',
         autoRescale: 'once',
         stagePadding: 40,
         gestureTarget: 'graph',
         // the map may be laid out while hidden behind the table; sigma resizes when it shows
         allowInvalidContainer: true,
-      } as never,
+      },
     });
     this.hullCanvas = this.sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
     this.layout = new LayoutRunner(this.graph, (p) => {
@@ -135,9 +139,12 @@ export class MapView {
   private bindEvents(): void {
     const s = this.sigma;
     s.on('enterNode', ({ node }) => {
-      const around = [node, ...this.graph.neighbors(node)];
-      s.setNodesState(around, { isHighlighted: true });
-      s.setEdgesState(this.graph.edges(node), { isHighlighted: true });
+      const around = new Set([node, ...this.graph.neighbors(node)]);
+      const touching = new Set(this.graph.edges(node));
+      s.setNodesState(this.graph.filterNodes((n) => !around.has(n)), { dimmed: true });
+      s.setEdgesState(this.graph.filterEdges((e) => !touching.has(e)), { dimmed: true });
+      s.setNodesState([...around], { isHighlighted: true });
+      s.setEdgesState([...touching], { isHighlighted: true });
     });
     s.on('leaveNode', () => this.clearHighlight());
     s.on('clickNode', ({ node }) => this.cb.onNodeClick(node));
@@ -162,16 +169,40 @@ export class MapView {
   }
 
   private clearHighlight(): void {
-    const highlighted = this.graph.filterNodes((n) => this.sigma.getNodeState(n).isHighlighted);
-    if (highlighted.length) this.sigma.setNodesState(highlighted, { isHighlighted: false });
-    const edges = this.graph.filterEdges((e) => this.sigma.getEdgeState(e).isHighlighted);
-    if (edges.length) this.sigma.setEdgesState(edges, { isHighlighted: false });
+    const s = this.sigma;
+    const nodes = this.graph.filterNodes((n) => { const st = s.getNodeState(n); return st.isHighlighted || st.dimmed; });
+    if (nodes.length) s.setNodesState(nodes, { isHighlighted: false, dimmed: false });
+    const edges = this.graph.filterEdges((e) => { const st = s.getEdgeState(e); return st.isHighlighted || st.dimmed; });
+    if (edges.length) s.setEdgesState(edges, { isHighlighted: false, dimmed: false });
   }
 
   setColorMode(mode: ColorMode): void {
     if (mode === this.colorMode) return;
     this.colorMode = mode;
-    this.sigma.refresh();
+    this.graph.updateEachNodeAttributes((_k, a) => this.nodeDisplay(a), { attributes: ['color'] });
+    this.graph.updateEachEdgeAttributes((_k, a) => this.edgeDisplay(a), { attributes: ['color', 'size', 'dashSize', 'depth', 'zIndex'] });
+  }
+
+  /** Display attributes of a node from its data, the colour mode and the selection. */
+  private nodeDisplay(a: NodeAttrs): NodeAttrs {
+    const selected = !!a.selected;
+    a.color = this.colorMode === 'risk' && a.kind !== 'external' ? riskColor(a.risk ?? 0) : a.baseColor;
+    a.labelVisibility = selected || a.kind === 'group' || a.kind === 'cluster' || a.kind === 'namespace' ? 'visible' : 'auto';
+    a.depth = selected ? 'topNodes' : 'nodes';
+    a.backdrop = selected ? 'visible' : 'hidden';
+    return a;
+  }
+
+  private edgeDisplay(a: EdgeAttrs): EdgeAttrs {
+    const diffMode = this.colorMode === 'diff';
+    a.color = diffMode ? (a.diff ? DIFF_COLORS[a.diff] : '#c9ced4') : VERDICT_COLORS[a.verdict];
+    a.size = a.diff === 'would-break' && diffMode ? Math.max(3.5, edgeWidth(a.count)) : a.diff === 'unobserved' ? 1.6 : edgeWidth(a.count);
+    a.opacity = a.selected ? 1 : a.interCluster ? 0.95 : 0.75;
+    a.tail = a.interCluster ? 'circle' : 'none';
+    a.dashSize = a.diff === 'unobserved' && diffMode ? 6 : 0;
+    a.depth = a.selected || a.interCluster || (diffMode && a.diff === 'would-break') ? 'topEdges' : 'edges';
+    a.zIndex = diffMode && a.diff === 'would-break' ? 10 : a.interCluster ? 5 : 0;
+    return a;
   }
 
   /**
@@ -179,42 +210,52 @@ export class MapView {
    * placed near their namespace (or seeded, on the first call) and only they are laid out.
    */
   setData(data: MapGraph): void {
-    const g = this.graph;
     const first = this.positions.size === 0;
     const seeded = first ? seedPositions(data.nodes) : undefined;
     const keep = new Set(data.nodes.map((n) => n.key));
     // remember where everything was, so collapsing and expanding restores positions
-    g.forEachNode((k, a) => this.positions.set(k, { x: a.x, y: a.y }));
+    this.graph.forEachNode((k, a) => this.positions.set(k, { x: a.x, y: a.y }));
     const added: string[] = [];
-    g.clear();
+    this.layout.stop();
+    const g = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
     for (const n of data.nodes) {
       let p = this.positions.get(n.key) ?? seeded?.get(n.key);
       if (!p) { p = this.placeNear(n, data.nodes); added.push(n.key); }
       const look = nodeLook(n.kind, n.infra);
-      g.addNode(n.key, {
-        x: p.x, y: p.y,
-        size: n.kind === 'group' ? Math.min(30, look.size + Math.sqrt(n.members ?? 1) * 2) : look.size,
+      const size = n.kind === 'group' ? Math.min(30, look.size + Math.sqrt(n.members ?? 1) * 2) : look.size;
+      g.addNode(n.key, this.nodeDisplay({
+        x: p.x, y: p.y, size, hoverSize: size * 1.4,
         label: n.kind === 'group' ? `${n.label} (${n.members ?? 0})` : n.label,
-        kind: n.kind, shape: look.shape, baseColor: look.color,
+        kind: n.kind, shape: look.shape, baseColor: look.color, color: look.color,
         ...(n.cluster !== undefined ? { cluster: n.cluster } : {}),
         ...(n.namespace !== undefined ? { namespace: n.namespace } : {}),
         ...(n.risk !== undefined ? { risk: n.risk } : {}),
         selected: n.key === this.selected,
-      });
+        labelVisibility: 'auto', depth: 'nodes', backdrop: 'hidden',
+      }));
     }
     this.edgeMembers.clear();
     for (const d of toDisplayEdges(data.edges)) {
       if (!keep.has(d.source) || !keep.has(d.target)) continue;
-      g.addDirectedEdgeWithKey(d.key, d.source, d.target, {
+      g.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
         count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
         ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected,
-      });
+        size: 1, color: '', opacity: 1, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
+      }));
       this.edgeMembers.set(d.key, d.members);
     }
+    this.graph = g;
+    this.layout.setGraph(g);
+    // antialiasing doubles the fragment work of edges; past a few thousand it is not visible anyway
+    const antialias = g.size <= 3000;
+    if (this.sigma.getSetting('antialiasEdges') !== antialias) this.sigma.setSetting('antialiasEdges', antialias);
+    this.sigma.setGraph(g);
     if (first) {
       this.layout.start();
     } else if (added.length > 0) {
       this.layout.start(new Set(added));
+    } else {
+      this.layout.resumeIfStopped();
     }
     this.updateHulls();
   }
@@ -239,11 +280,16 @@ export class MapView {
 
   select(key: string | undefined): void {
     const g = this.graph;
-    if (this.selected && g.hasNode(this.selected)) g.setNodeAttribute(this.selected, 'selected', false);
-    if (this.selected && g.hasEdge(this.selected)) g.setEdgeAttribute(this.selected, 'selected', false);
+    const mark = (k: string | undefined, on: boolean): void => {
+      if (k && g.hasNode(k)) {
+        const a = g.getNodeAttributes(k);
+        g.mergeNodeAttributes(k, this.nodeDisplay({ ...a, selected: on, size: on ? a.hoverSize : a.hoverSize / 1.4 }));
+      }
+      if (k && g.hasEdge(k)) g.mergeEdgeAttributes(k, this.edgeDisplay({ ...g.getEdgeAttributes(k), selected: on }));
+    };
+    mark(this.selected, false);
     this.selected = key;
-    if (key && g.hasNode(key)) g.setNodeAttribute(key, 'selected', true);
-    if (key && g.hasEdge(key)) g.setEdgeAttribute(key, 'selected', true);
+    mark(key, true);
   }
 
   /** Animate the camera onto a node, zoomed in enough to read its neighbourhood. */
@@ -269,8 +315,22 @@ export class MapView {
     cam.animate({ ratio: cam.getState().ratio / factor }, { duration: 200 });
   }
 
+  /** Frame every node (the layout usually shrinks the seeded extent the camera was fitted to). */
+  fitToNodes(animate = true): void {
+    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    this.graph.forEachNode((k) => {
+      const d = this.sigma.getNodeDisplayData(k);
+      if (!d) return;
+      if (d.x < minX) minX = d.x; if (d.x > maxX) maxX = d.x; if (d.y < minY) minY = d.y; if (d.y > maxY) maxY = d.y;
+    });
+    if (!Number.isFinite(minX)) return;
+    const state = { x: (minX + maxX) / 2, y: (minY + maxY) / 2, ratio: Math.max(0.05, Math.max(maxX - minX, maxY - minY) * 1.1), angle: 0 };
+    if (animate) this.sigma.getCamera().animate(state, { duration: 300 });
+    else this.sigma.getCamera().setState(state);
+  }
+
   resetCamera(): void {
-    this.sigma.getCamera().animate({ x: 0.5, y: 0.5, ratio: 1, angle: 0 }, { duration: 300 });
+    this.fitToNodes();
   }
 
   /** Hulls in graph coordinates, recomputed when positions change (not on every frame). */

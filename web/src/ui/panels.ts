@@ -15,7 +15,7 @@ export interface PanelHost {
 
 function verdictCell(e: Pick<ApiEdge, 'verdicts'>): HTMLElement {
   const cls = verdictClass(e.verdicts);
-  const parts = Object.entries(e.verdicts).filter(([, n]) => (n ?? 0) > 0).map(([v, n]) => `${v} ${n}`);
+  const parts = Object.entries(e.verdicts).filter(([, n]) => (n ?? 0) > 0).map(([v, n]) => `${v.toLowerCase()} ${n}`);
   return h('span', { class: `verdict ${cls}` }, parts.join(', ') || '—');
 }
 
@@ -55,8 +55,8 @@ function edgeTable(host: PanelHost, edges: readonly ApiEdge[], side: 'source' | 
     rules.set(e.key, rule);
     append(body, h('tr', { 'data-edge': e.key },
       h('td', {}, h('button', { class: 'link', type: 'button', onclick: () => host.jumpTo(peer) }, host.nodeLabel(peer))),
-      h('td', {}, portLabel(e)),
-      h('td', {}, String(e.count)),
+      h('td', { class: 'num' }, portLabel(e)),
+      h('td', { class: 'num' }, String(e.count)),
       h('td', {}, verdictCell(e)),
       h('td', {}, rule)));
   }
