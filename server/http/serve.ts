@@ -20,6 +20,7 @@ import { loadInventoryPaths } from '../inventory/index.ts';
 import { ConnectionCache, createFlowParseState, parseFlowObject, readFlows } from '../flows/index.ts';
 import { FlowStore, parseDuration } from '../store/flow-store.ts';
 import { createApp } from './app.ts';
+import { generateProvider } from '../synthesis.ts';
 import type { AnalysisProviders } from './providers.ts';
 import { generateToken, isLoopbackHost } from './security.ts';
 import { AppState } from './state.ts';
@@ -119,7 +120,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const loading = new Set<string>();
   const app = createApp({
-    state, token, providers: options.providers, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
+    state, token, providers: { generate: generateProvider, ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
     notReady: () => (loading.size ? [`still loading: ${[...loading].join(', ')}`] : []),
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -87,3 +87,15 @@ describe('startServer', () => {
     await expect(startServer({ port: 0, db: ':memory:', retain: 'forever', log: () => undefined })).rejects.toThrow(/--retain/);
   });
 });
+
+describe('POST /api/v1/generate on the demo', () => {
+  it('answers NetworkPolicy YAML for a selected workload', async () => {
+    const r = await serve({ db: ':memory:' });
+    const graph = (await request(r.server).get('/api/v1/graph').expect(200)).body as GraphResponse;
+    const target = graph.nodes.find((n) => n.kind === 'workload' && n.label === 'emailservice')!;
+    const res = await request(r.server).post('/api/v1/generate').send({ selection: { nodes: [target.key] } }).expect(200);
+    expect(res.body.policies).toBeGreaterThan(0);
+    expect(res.body.yaml).toContain('kind: NetworkPolicy');
+    expect(res.body.yaml).toContain('8080');
+  });
+});
