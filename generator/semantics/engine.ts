@@ -334,27 +334,26 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       }
       return l;
     };
-    const bitsCache = new Map<number, Uint8Array>();
-    const ruleBits = (r: CompiledRule): Uint8Array => {
-      let bits = bitsCache.get(r.id);
-      if (bits) return bits;
-      bits = new Uint8Array(N);
-      if (r.peers === 'all') bits.fill(1);
-      else {
-        for (const p of r.peers) {
-          const test = (i: number): void => {
-            if (!bits![i] && p.match(endpoints[i])) bits![i] = 1;
-          };
-          const s = p.scope;
-          if (s.kind === 'namespace') for (const i of byNs.get(`${s.cluster}/${s.namespace}`) ?? []) test(i);
-          else if (s.kind === 'namespaces') {
-            for (const ns of namespacesMatching(s.cluster, s.selector)) for (const i of byNs.get(`${s.cluster}/${ns}`)!) test(i);
-          } else if (s.kind === 'addresses' || s.kind === 'nodes') for (const i of addressLike) test(i);
-          else for (let i = 0; i < N; i++) test(i);
-        }
+    /** The endpoints a rule's peers match, sorted (peers are ORed; the scratch bitmap dedupes). */
+    const scratch = new Uint8Array(N);
+    const matchedEndpoints = (peers: Exclude<CompiledRule['peers'], 'all'>): Int32Array => {
+      const found: number[] = [];
+      for (const p of peers) {
+        const test = (i: number): void => {
+          if (!scratch[i] && p.match(endpoints[i])) {
+            scratch[i] = 1;
+            found.push(i);
+          }
+        };
+        const s = p.scope;
+        if (s.kind === 'namespace') for (const i of byNs.get(`${s.cluster}/${s.namespace}`) ?? []) test(i);
+        else if (s.kind === 'namespaces') {
+          for (const ns of namespacesMatching(s.cluster, s.selector)) for (const i of byNs.get(`${s.cluster}/${ns}`)!) test(i);
+        } else if (s.kind === 'addresses' || s.kind === 'nodes') for (const i of addressLike) test(i);
+        else for (let i = 0; i < N; i++) test(i);
       }
-      bitsCache.set(r.id, bits);
-      return bits;
+      for (const i of found) scratch[i] = 0;
+      return Int32Array.from(found).sort();
     };
 
     // Interned connection sets.
@@ -412,12 +411,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       let l = listCache.get(r.id);
       if (!l) {
         if (r.peers === 'all') l = allIdx;
-        else {
-          const bits = ruleBits(r);
-          const out: number[] = [];
-          for (let i = 0; i < N; i++) if (bits[i]) out.push(i);
-          l = Int32Array.from(out);
-        }
+        else l = matchedEndpoints(r.peers);
         listCache.set(r.id, l);
       }
       return l;
