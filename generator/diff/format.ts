@@ -1,0 +1,202 @@
+/**
+ * Text forms of a diff report: txt (terminal), json (everything), md (pull-request comments),
+ * sarif (SARIF 2.1.0 for code-scanning UIs). Deterministic: the report is already ordered.
+ */
+import type { DiffResult, EdgeClass, Finding, PolicySetDiff, RiskResult, Severity } from './types.ts';
+import { EDGE_CLASSES, FINDING_KINDS, SEVERITIES } from './types.ts';
+
+export type ReportFormat = 'txt' | 'json' | 'md' | 'sarif';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['txt', 'json', 'md', 'sarif'];
+
+export interface DiffReport {
+  /** What the intended policies are: `the snapshot's own policies` or the --policies paths. */
+  readonly intended: string;
+  readonly diff: DiffResult;
+  readonly risk: RiskResult;
+}
+
+export interface FormatOptions {
+  /** Unused rows shown in txt/md (all are in json). Default 20. */
+  readonly unusedLimit?: number;
+  /** Tool version in SARIF. */
+  readonly version?: string;
+}
+
+const n = (x: number): string => x.toLocaleString('en-US');
+const CLASS_TITLE: Record<EdgeClass, string> = {
+  'would-break': 'Would break (observed and forwarded, denied by the intended policies)',
+  'unexplained-drop': 'Unexplained drops (dropped, although the intended policies allow them)',
+  blocked: 'Blocked (observed drops the intended policies also deny)',
+  allowed: 'Allowed',
+  unevaluated: 'Unevaluated (no pod or address to evaluate, or not TCP/UDP/SCTP)',
+};
+
+function edgeLine(r: DiffResult['observed'][number]): string {
+  return `${r.source} -> ${r.destination} ${r.protocol}${r.port !== undefined ? `/${r.port}` : ''}`;
+}
+
+function surfaceLines(d: DiffResult): string[] {
+  const s = d.surface;
+  const lines = [`unused surface (allowed, never observed): ${n(s.pairs)} pairs (${n(s.workloadPairs)} workload pairs, ${n(s.externalPairs)} with external ranges), ${n(s.ports)} ports`];
+  const c = d.surfaceChange;
+  if (c) {
+    lines.push(`compared with the snapshot's own policies: ${n(c.before.pairs)} -> ${n(c.after.pairs)} pairs (${c.pairsRemoved >= 0 ? '-' : '+'}${n(Math.abs(c.pairsRemoved))}), ` +
+      `${n(c.before.ports)} -> ${n(c.after.ports)} ports (${c.portsRemoved >= 0 ? '-' : '+'}${n(Math.abs(c.portsRemoved))}, ${c.portsRemovedPercent}% ${c.portsRemoved >= 0 ? 'smaller' : 'larger'})`);
+  }
+  return lines;
+}
+
+function countsLine(d: DiffResult): string {
+  const total = d.observed.length;
+  return `observed edges: ${total} (${EDGE_CLASSES.map((c) => `${c} ${d.counts[c]}`).join(', ')})`;
+}
+
+function findingsLine(r: RiskResult): string {
+  return `findings: ${r.findings.length} (${SEVERITIES.filter((s) => s !== 'info' || r.counts.info > 0).map((s) => `${s} ${r.counts[s]}`).join(', ')})`;
+}
+
+export function formatTxt(report: DiffReport, o: FormatOptions = {}): string {
+  const { diff: d, risk } = report;
+  const out: string[] = [`netatlas diff: intended = ${report.intended}`, countsLine(d), ...surfaceLines(d), findingsLine(risk), ''];
+  for (const c of EDGE_CLASSES) {
+    if (c === 'allowed' || d.counts[c] === 0) continue;
+    out.push(`${CLASS_TITLE[c]}: ${d.counts[c]}`);
+    for (const r of d.observed.filter((x) => x.class === c)) {
+      out.push(`  ${edgeLine(r)}  (${r.connections} connection(s), ${r.forwarded} forwarded, ${r.dropped} dropped${r.deniedBy ? `, denied at ${r.deniedBy}` : ''})`);
+      for (const l of r.explanation) out.push(`      ${l}`);
+    }
+    out.push('');
+  }
+  const limit = o.unusedLimit ?? 20;
+  out.push(`Unused surface, largest first (${Math.min(limit, d.unused.length)} of ${d.unused.length}):`);
+  for (const u of d.unused.slice(0, limit)) out.push(`  ${u.source} -> ${u.destination} : ${u.unused} (${n(u.ports)} ports)`);
+  out.push('');
+  out.push('Findings:');
+  for (const f of risk.findings) {
+    out.push(`  [${f.severity}] ${f.kind} ${f.subject}: ${f.title}`);
+    for (const e of f.evidence) out.push(`      ${e}`);
+    if (f.remediation) out.push(`      remediation: the generated policy (${f.remediation.split('\n---').length - 1 || 1} document(s)) is in -o json/md`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+const md = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function formatMd(report: DiffReport, o: FormatOptions = {}): string {
+  const { diff: d, risk } = report;
+  const out: string[] = ['## netatlas diff', '', `Intended policies: ${report.intended}`, ''];
+  out.push('| class | edges |', '|---|---|');
+  for (const c of EDGE_CLASSES) out.push(`| ${c} | ${d.counts[c]} |`);
+  out.push('', ...surfaceLines(d).map((l) => `- ${l}`), `- ${findingsLine(risk)}`, '');
+  for (const c of EDGE_CLASSES) {
+    if (c === 'allowed' || d.counts[c] === 0) continue;
+    out.push(`### ${CLASS_TITLE[c]}`, '', '| edge | connections | why |', '|---|---|---|');
+    for (const r of d.observed.filter((x) => x.class === c)) {
+      out.push(`| \`${md(edgeLine(r))}\` | ${r.connections} (${r.forwarded} fwd, ${r.dropped} drop) | ${md(r.explanation.slice(1).filter((l) => !l.startsWith('  ')).join('; '))} |`);
+    }
+    out.push('');
+  }
+  out.push('### Findings', '', '| severity | kind | component | finding |', '|---|---|---|---|');
+  for (const f of risk.findings) out.push(`| ${f.severity} | ${f.kind} | \`${md(f.subject)}\` | ${md(f.title)} |`);
+  out.push('');
+  const withFix = risk.findings.filter((f) => f.remediation && (f.severity === 'high' || f.severity === 'medium'));
+  for (const f of withFix) {
+    out.push(`<details><summary>Remediation for ${f.subject} (${f.kind})</summary>`, '', '```yaml', f.remediation!.trimEnd(), '```', '', '</details>', '');
+  }
+  const limit = o.unusedLimit ?? 20;
+  out.push(`### Unused surface (top ${Math.min(limit, d.unused.length)} of ${d.unused.length})`, '', '| source | destination | unused | ports |', '|---|---|---|---|');
+  for (const u of d.unused.slice(0, limit)) out.push(`| \`${md(u.source)}\` | \`${md(u.destination)}\` | ${md(u.unused)} | ${n(u.ports)} |`);
+  return `${out.join('\n')}\n`;
+}
+
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = { high: 'error', medium: 'warning', low: 'note', info: 'none' };
+const RULE_TEXT: Record<string, string> = {
+  'would-break': 'Observed traffic the intended policies would deny',
+  'unexplained-drop': 'Traffic dropped although the intended policies allow it',
+  'observed-drop': 'Observed connections dropped by policy',
+  'cross-environment': 'Traffic from a lower environment into a sensitive one',
+  'inter-cluster-sensitive': 'Inter-cluster traffic into a sensitive cluster',
+  'world-exposed': 'Reachable from outside the cluster',
+  unprotected: 'Not selected by any ingress or egress policy',
+  'no-default-deny': 'Namespace without a default deny',
+  'allow-all': 'Policy rules that allow everything',
+  'unused-rule': 'Allow rules no observed flow used',
+  'host-network': 'hostNetwork pods sidestep NetworkPolicy',
+  privileged: 'Privileged pods can sidestep policy',
+};
+
+export function formatSarif(report: DiffReport, o: FormatOptions = {}): string {
+  const rules = FINDING_KINDS.map((k) => ({
+    id: k,
+    name: k.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
+    shortDescription: { text: RULE_TEXT[k] },
+    helpUri: 'https://github.com/netatlas/netatlas/blob/main/docs/diff.md',
+  }));
+  const index = new Map(FINDING_KINDS.map((k, i) => [k, i]));
+  const results = report.risk.findings.map((f: Finding) => ({
+    ruleId: f.kind,
+    ruleIndex: index.get(f.kind)!,
+    level: SARIF_LEVEL[f.severity],
+    message: { text: `${f.subject}: ${f.title}` },
+    locations: [{
+      ...(f.location?.file ? { physicalLocation: { artifactLocation: { uri: f.location.file }, ...(f.location.line ? { region: { startLine: f.location.line } } : {}) } } : {}),
+      logicalLocations: [{ fullyQualifiedName: f.location?.object ?? f.subject, kind: 'resource' }],
+    }],
+    partialFingerprints: { netatlasFinding: f.id },
+    properties: { severity: f.severity, evidence: f.evidence, related: f.related, ...(f.remediation ? { remediation: f.remediation } : {}) },
+  }));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'netatlas', informationUri: 'https://github.com/netatlas/netatlas', version: o.version ?? '0.1.0', rules } },
+      results,
+      properties: { intended: report.intended, counts: report.diff.counts, surface: report.diff.surface },
+    }],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+export function formatDiffReport(report: DiffReport, format: ReportFormat, o: FormatOptions = {}): string {
+  switch (format) {
+    case 'txt':
+      return formatTxt(report, o);
+    case 'md':
+      return formatMd(report, o);
+    case 'sarif':
+      return formatSarif(report, o);
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+  }
+}
+
+/** `--fail-on` tokens: edge classes, finding kinds, severities (that or worse), `unused`. */
+export const FAIL_ON_TOKENS: readonly string[] = [...EDGE_CLASSES.filter((c) => c !== 'allowed'), ...FINDING_KINDS, ...SEVERITIES.filter((s) => s !== 'info'), 'unused'];
+
+/** The tokens that match the report (empty: nothing to fail on). */
+export function failOnMatches(report: DiffReport, tokens: readonly string[]): string[] {
+  const hit: string[] = [];
+  const sevRank = new Map(SEVERITIES.map((s, i) => [s, i]));
+  for (const t of tokens) {
+    if ((EDGE_CLASSES as readonly string[]).includes(t) && report.diff.counts[t as EdgeClass] > 0) hit.push(`${t}: ${report.diff.counts[t as EdgeClass]} edge(s)`);
+    else if ((FINDING_KINDS as readonly string[]).includes(t)) {
+      const c = report.risk.findings.filter((f) => f.kind === t).length;
+      if (c > 0) hit.push(`${t}: ${c} finding(s)`);
+    } else if ((SEVERITIES as readonly string[]).includes(t)) {
+      const c = report.risk.findings.filter((f) => sevRank.get(f.severity)! <= sevRank.get(t as Severity)!).length;
+      if (c > 0) hit.push(`${t}: ${c} finding(s) of severity ${t} or worse`);
+    } else if (t === 'unused' && report.diff.surface.pairs > 0) hit.push(`unused: ${report.diff.surface.pairs} pair(s)`);
+  }
+  return hit;
+}
+
+export function formatPolicySetDiff(d: PolicySetDiff, format: 'txt' | 'json' | 'md', labels: { a: string; b: string }): string {
+  if (format === 'json') return `${JSON.stringify({ a: labels.a, b: labels.b, ...d }, null, 2)}\n`;
+  const head = `A = ${labels.a}\nB = ${labels.b}\n${d.pairs.length} pair(s) differ: ${d.added} added in B, ${d.removed} removed in B, ${d.changed} changed; A is looser on ${d.looserInA}, B on ${d.looserInB}`;
+  if (format === 'md') {
+    const rows = d.pairs.map((p) => `| \`${md(p.source)}\` | \`${md(p.destination)}\` | ${p.change} | ${md(p.a)} | ${md(p.b)} | ${md(p.removed)} | ${md(p.added)} |`);
+    return `## netatlas diff-policies\n\n${head.split('\n').map((l) => `- ${l}`).join('\n')}\n\n| source | destination | change | A allows | B allows | only A | only B |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
+  }
+  const rows = d.pairs.map((p) => `${p.change.padEnd(7)} ${p.source} -> ${p.destination}\n          A: ${p.a}\n          B: ${p.b}${p.removedPorts ? `\n          only A: ${p.removed}` : ''}${p.addedPorts ? `\n          only B: ${p.added}` : ''}`);
+  return `${head}\n\n${rows.join('\n')}${rows.length ? '\n' : ''}`;
+}

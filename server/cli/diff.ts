@@ -1,0 +1,135 @@
+/**
+ * `netatlas diff`: intended policies (the snapshot's own, or --policies PATH) against the
+ * observed flows: would-break, blocked, unexplained drops, the unused surface, and the risk
+ * findings with remediation. Exit 0, 1 when --fail-on matches, 2 on bad input.
+ */
+import { Command, Option } from 'commander';
+import { formatLocation, type Inventory } from '../../generator/model/index.ts';
+import { FAIL_ON_TOKENS, REPORT_FORMATS, failOnMatches, formatDiffReport, type PolicySet, type ReportFormat } from '../../generator/diff/index.ts';
+import { createEngine } from '../../generator/semantics/index.ts';
+import { buildDiffReport, observedEdges } from '../diff.ts';
+import { GraphBuilder } from '../graph/builder.ts';
+import { ingest } from '../graph/ingest.ts';
+import { LiveInventory, loadInventoryPaths, mergeInventories } from '../inventory/index.ts';
+import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
+import { DEMO_DIR } from './generate.ts';
+
+interface DiffCommandOptions {
+  inventory: string[];
+  flows: string[];
+  kubeconfig: string[];
+  context: string[];
+  policies: string[];
+  policiesCluster?: string;
+  policiesNamespace?: string;
+  output: ReportFormat;
+  failOn?: string;
+  ipblockMatchesPods: boolean;
+  limit: string;
+  remediation: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `--fail-on a,b`: every token checked, unknown ones are a usage error. */
+export function parseFailOn(text: string | undefined): string[] {
+  if (!text) return [];
+  const tokens = text.split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = tokens.filter((t) => !FAIL_ON_TOKENS.includes(t));
+  if (bad.length) throw new CliExit(`diff: --fail-on: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}; use any of ${FAIL_ON_TOKENS.join(', ')}.`);
+  return tokens;
+}
+
+/**
+ * Loads an intended policy set (files or folders of YAML/JSON; `<root>/<cluster>/...` names
+ * the cluster). Any load or validation error is bad input: exit 2, nothing compared.
+ */
+export async function loadPolicySet(paths: readonly string[], opts: { cluster?: string; namespace?: string; what: string }): Promise<PolicySet> {
+  const loaded = await loadInventoryPaths(paths, { cluster: opts.cluster, defaultNamespace: opts.namespace });
+  const at = (loc: Parameters<typeof formatLocation>[0]): string => {
+    const f = formatLocation(loc);
+    return f ? ` [${f}]` : '';
+  };
+  const problems = loaded.errors.map((e) => `${e.message}${at(e.location)}`);
+  const inv = loaded.inventory;
+  const engine = createEngine({ namespaces: [], pods: [], networkPolicies: inv.networkPolicies, adminNetworkPolicies: inv.adminNetworkPolicies });
+  problems.push(...engine.validation.errors.map((e) => `${e.message}${at(e.location)}`));
+  if (problems.length) {
+    throw new CliExit(`${opts.what}: ${problems.length} error(s) in ${paths.join(', ')}; nothing was compared:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
+  }
+  if (inv.networkPolicies.length + inv.adminNetworkPolicies.length === 0) {
+    throw new CliExit(`${opts.what}: no NetworkPolicy or AdminNetworkPolicy in ${paths.join(', ')}: give the folder or files holding the policies.`, EXIT_BAD_INPUT);
+  }
+  return { networkPolicies: inv.networkPolicies, adminNetworkPolicies: inv.adminNetworkPolicies };
+}
+
+async function liveInventory(kubeconfigs: string[], contexts: string[]): Promise<Inventory> {
+  const inv = new LiveInventory({ kubeconfigs, contexts, watch: false });
+  if (inv.status().length === 0) throw new CliExit('diff: no kubeconfig context selected. Pass --context NAME or set a current context.');
+  inv.start();
+  await inv.done();
+  return inv.snapshot();
+}
+
+export function diffCommand(): Command {
+  return new Command('diff')
+    .description(
+      'Compare the intended policies (the snapshot\'s own, or --policies PATH such as a Git folder or `netatlas generate` output) ' +
+        'with the observed flows: every observed edge is allowed, blocked, would-break or unexplained-drop; every allowed but ' +
+        'unobserved connection is unused surface (pairs and ports, ranked); then risk findings per cluster, namespace, workload ' +
+        'and pod with severity, evidence and the generated policy as remediation. Without --inventory/--flows/--context, uses the demo.',
+    )
+    .option('--inventory <path>', 'inventory file or folder (<root>/<cluster>/... names clusters); repeatable', collect, [])
+    .option('--flows <path>', 'flow log file or folder (.gz ok, - for stdin); repeatable', collect, [])
+    .option('--kubeconfig <file>', 'kubeconfig for a live inventory (repeatable)', collect, [])
+    .option('--context <name>', 'kubeconfig context to read live (repeatable)', collect, [])
+    .option('--policies <path>', 'intended policies instead of the snapshot\'s own (file or folder; repeatable)', collect, [])
+    .option('--policies-cluster <name>', 'cluster of --policies files outside a <root>/<cluster>/ folder')
+    .option('--policies-namespace <name>', 'namespace of --policies objects that name none (default "default")')
+    .addOption(new Option('-o, --output <format>', 'report format').choices([...REPORT_FORMATS]).default('txt'))
+    .option('--fail-on <list>', `exit 1 when any matches (comma-separated): ${FAIL_ON_TOKENS.join(', ')}; a severity means that or worse`)
+    .option('--ipblock-matches-pods', 'ipBlock peers also match pod IPs (Calico); default off (Cilium)', false)
+    .option('--limit <n>', 'unused-surface rows shown in txt/md (json and sarif keep all)', '20')
+    .option('--no-remediation', 'do not generate remediation policies for findings')
+    .addHelpText('after', '\nExamples:\n  netatlas diff                                         # the demo\n' +
+      '  netatlas generate -o /tmp/gen && netatlas diff --policies /tmp/gen -o md\n' +
+      '  netatlas diff --inventory dumps/ --flows hubble/ -o sarif --fail-on would-break,high > diff.sarif\n')
+    .action(async (o: DiffCommandOptions) => {
+      const failOn = parseFailOn(o.failOn);
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 0) throw new CliExit(`diff: --limit ${JSON.stringify(o.limit)} must be a whole number >= 0.`);
+      const intended = o.policies.length
+        ? await loadPolicySet(o.policies, { cluster: o.policiesCluster, namespace: o.policiesNamespace, what: 'diff: --policies' })
+        : undefined;
+      const live = o.kubeconfig.length > 0 || o.context.length > 0;
+      const demo = !live && o.inventory.length === 0 && o.flows.length === 0;
+      const builder = new GraphBuilder();
+      let liveInv: Inventory | undefined;
+      if (live) {
+        liveInv = await liveInventory(o.kubeconfig, o.context);
+        builder.addInventory(liveInv);
+      }
+      let result;
+      try {
+        result = await ingest({ inventoryPaths: demo ? [DEMO_DIR] : o.inventory, flowPaths: demo ? [DEMO_DIR] : o.flows, builder });
+      } catch (e) {
+        throw new CliExit(`diff: ${(e as Error).message}`);
+      }
+      const problems = [...result.errors.map((e) => e.message), ...result.flows.errors];
+      if (problems.length) {
+        throw new CliExit(`diff: ${problems.length} input error(s); fix them, nothing was compared:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
+      }
+      const inventory = liveInv ? (result.inventory ? mergeInventories([liveInv, result.inventory]) : liveInv) : result.inventory;
+      if (!inventory || inventory.pods.length === 0) throw new CliExit('diff: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
+      const report = buildDiffReport(inventory, observedEdges(builder.graph), {
+        intended, intendedLabel: intended ? `--policies ${o.policies.join(', ')}` : undefined,
+        engine: { ipBlockMatchesPods: o.ipblockMatchesPods }, remediation: o.remediation,
+      });
+      process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit }));
+      const hits = failOnMatches(report, failOn);
+      if (hits.length) {
+        process.stderr.write(`netatlas: diff: --fail-on matched: ${hits.join('; ')}\n`);
+        process.exitCode = EXIT_FINDINGS;
+      }
+    });
+}

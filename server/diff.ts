@@ -1,0 +1,90 @@
+/**
+ * The diff around the pure core (generator/diff): observed edges out of the graph, the
+ * remediation YAML from the generator, and the server's entry points for
+ * GET /api/v1/diff (`computeDiff`) and GET /api/v1/findings (`computeFindings`).
+ */
+import type Graph from 'graphology';
+import type { FlowEdge, GraphNode, Inventory } from '../generator/model/index.ts';
+import { emptyInventory } from '../generator/model/index.ts';
+import {
+  diffIntendedActual, riskFindings, type DiffReport, type EnvironmentOptions, type PolicySet, type RiskResult,
+} from '../generator/diff/index.ts';
+import type { EngineOptions } from '../generator/semantics/index.ts';
+import { synthesizePolicies, type GeneratedPolicy } from '../generator/synthesis/index.ts';
+import { mergeInventories } from './inventory/index.ts';
+import { policiesToYaml } from './synthesis.ts';
+import type { AppState } from './http/state.ts';
+
+export interface DiffRunOptions {
+  /** Intended policies (e.g. --policies); default: the snapshot's own. */
+  readonly intended?: PolicySet;
+  /** How to name the intended set in reports. */
+  readonly intendedLabel?: string;
+  readonly engine?: EngineOptions;
+  readonly environments?: EnvironmentOptions;
+  /** Attach the generated least-privilege policy to findings (default true). */
+  readonly remediation?: boolean;
+}
+
+/** Observed flow edges (both levels) of a graph, as plain data. */
+export function observedEdges(graph: Graph<GraphNode, FlowEdge>): FlowEdge[] {
+  const edges: FlowEdge[] = [];
+  graph.forEachEdge((_k, attrs) => {
+    if (attrs.kind === 'flow') edges.push(attrs);
+  });
+  return edges;
+}
+
+/**
+ * Remediation lookup: the generated policy of a workload (`wl:` key), or every generated
+ * policy of a namespace plus its default deny (`ns:` key), as YAML.
+ */
+export function remediationLookup(inventory: Inventory, edges: readonly FlowEdge[]): (subject: string) => string | undefined {
+  let policies: readonly GeneratedPolicy[] | undefined;
+  const cache = new Map<string, string | undefined>();
+  return (subject) => {
+    if (cache.has(subject)) return cache.get(subject);
+    policies ??= synthesizePolicies({ inventory, edges }, { defaultDeny: true }).policies;
+    let picked: GeneratedPolicy[] = [];
+    if (subject.startsWith('wl:')) picked = policies.filter((p) => p.subject === subject);
+    else if (subject.startsWith('ns:')) {
+      const [cluster, namespace] = subject.slice(3).split('/');
+      picked = policies.filter((p) => p.cluster === cluster && p.namespace === namespace);
+    }
+    const yaml = picked.length ? policiesToYaml(picked) : undefined;
+    cache.set(subject, yaml);
+    return yaml;
+  };
+}
+
+/** The diff and the findings of one snapshot and its observed edges. */
+export function buildDiffReport(inventory: Inventory, edges: readonly FlowEdge[], o: DiffRunOptions = {}): DiffReport {
+  const input = { inventory, edges, intended: o.intended, engine: o.engine };
+  const diff = diffIntendedActual(input, { baseline: o.intended ? inventory : undefined });
+  const risk = riskFindings({
+    ...input, diff, environments: o.environments,
+    remediation: o.remediation === false ? undefined : remediationLookup(inventory, edges),
+  });
+  return { intended: o.intendedLabel ?? (o.intended ? 'the given policies' : "the snapshot's own policies"), diff, risk };
+}
+
+function stateInventory(state: AppState): Inventory {
+  const list = [...state.inventories.values()];
+  if (list.length === 0) return emptyInventory();
+  return list.length === 1 ? list[0] : mergeInventories(list);
+}
+
+/** GET /api/v1/diff: the diff and findings of the server's current graph and inventories. */
+export function computeDiff(state: AppState, o: DiffRunOptions = {}): DiffReport {
+  return buildDiffReport(stateInventory(state), observedEdges(state.graph), o);
+}
+
+/** GET /api/v1/findings: findings and per-component scores (cluster, namespace, workload, pod keys). */
+export function computeFindings(state: AppState, o: DiffRunOptions = {}): RiskResult {
+  const inventory = stateInventory(state);
+  const edges = observedEdges(state.graph);
+  return riskFindings({
+    inventory, edges, intended: o.intended, engine: o.engine, environments: o.environments,
+    remediation: o.remediation === false ? undefined : remediationLookup(inventory, edges),
+  });
+}
