@@ -4,10 +4,12 @@
  */
 import type { Command } from 'commander';
 import { connectivityCommand } from './connectivity.ts';
+import { diffCommand } from './diff.ts';
+import { diffPoliciesCommand } from './diff-policies.ts';
 import { explainCommand } from './explain.ts';
 import { generateCommand } from './generate.ts';
 import { graphCommand } from './graph.ts';
 import { inventoryCommand } from './inventory.ts';
 import { serveCommand } from './serve.ts';
 
-export const subcommands: Array<() => Command> = [connectivityCommand, explainCommand, generateCommand, graphCommand, inventoryCommand, serveCommand];
+export const subcommands: Array<() => Command> = [connectivityCommand, diffCommand, diffPoliciesCommand, explainCommand, generateCommand, graphCommand, inventoryCommand, serveCommand];
