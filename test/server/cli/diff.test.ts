@@ -1,0 +1,139 @@
+/**
+ * `netatlas diff` and `netatlas diff-policies` end to end: the demo files, the generator's
+ * output as --policies, Online Boutique's upstream policies, and bad input (exit 2).
+ */
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { FlowEdge } from '../../../generator/model/index.ts';
+import { serviceKey, workloadKey } from '../../../generator/model/index.ts';
+import { synthesizePolicies } from '../../../generator/synthesis/index.ts';
+import { diffPoliciesCommand } from '../../../server/cli/diff-policies.ts';
+import { diffCommand } from '../../../server/cli/diff.ts';
+import { CliExit } from '../../../server/cli/exit.ts';
+import { generateCommand } from '../../../server/cli/generate.ts';
+import { loadInventoryPaths } from '../../../server/inventory/index.ts';
+import { policiesToYaml } from '../../../server/synthesis.ts';
+
+const demo = fileURLToPath(new URL('../../../samples/demo', import.meta.url));
+const ob = fileURLToPath(new URL('../../../../shared/data/online-boutique/', import.meta.url));
+const prod = (n: string): string => workloadKey('prod', 'boutique', 'Deployment', n);
+
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+async function netatlas(...args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const program = new Command('netatlas').exitOverride();
+  for (const make of [diffCommand, diffPoliciesCommand, generateCommand]) program.addCommand(make().exitOverride());
+  let status = 0;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(['node', 'netatlas', ...args]);
+    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (!(error instanceof CliExit)) throw error;
+    stderr += `netatlas: ${error.message}\n`;
+    status = error.exitCode;
+  }
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+  return { stdout, stderr, status };
+}
+
+const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'netatlas-diff-'));
+
+describe('netatlas diff on the demo', () => {
+  it('reports the planted edges and findings as JSON and exits 1 when --fail-on matches', async () => {
+    const r = await netatlas('diff', '-o', 'json', '--fail-on', 'would-break,high');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--fail-on matched: would-break: \d+ edge\(s\); high: \d+ finding/);
+    const report = JSON.parse(r.stdout);
+    const denied = report.diff.observed.filter((x: { class: string }) => x.class === 'would-break' || x.class === 'blocked').map((x: { edge: string }) => x.edge).sort();
+    // The four edges the prod policies deny (three planted drops and the would-break one).
+    expect(denied).toEqual([
+      `${prod('adservice')}->${prod('redis-cart')}|TCP|6379`,
+      `${prod('frontend')}->${prod('emailservice')}|TCP|8080`,
+      `${prod('loadgenerator')}->${prod('checkoutservice')}|TCP|5050`,
+      `${prod('recommendationservice')}->${prod('cartservice')}|TCP|7070`,
+    ]);
+    const high = report.risk.findings.filter((f: { severity: string }) => f.severity === 'high').map((f: { kind: string; subject: string }) => `${f.kind} ${f.subject}`);
+    expect(high).toEqual(expect.arrayContaining([
+      `world-exposed ${prod('frontend')}`, 'unprotected ns:dev/boutique', 'cross-environment wl:dev/boutique/Pod/debug-shell',
+    ]));
+    const unprotected = report.risk.findings.find((f: { id: string }) => f.id === 'unprotected:ns:dev/boutique');
+    expect(unprotected.remediation).toMatch(/kind: NetworkPolicy[\s\S]*namespace: boutique/);
+  });
+
+  it('with the generator output as --policies breaks nothing and shows how much the surface shrinks', async () => {
+    const dir = tmp();
+    const g = await netatlas('generate', '-o', dir);
+    expect(g.status).toBe(0);
+    const r = await netatlas('diff', '--policies', dir, '-o', 'md', '--fail-on', 'would-break', '--no-remediation');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('| would-break | 0 |');
+    expect(r.stdout).toMatch(/compared with the snapshot's own policies: [\d,]+ -> [\d,]+ pairs \(-[\d,]+\), [\d,]+ -> [\d,]+ ports \(-[\d,]+, [\d.]+% smaller\)/);
+  });
+});
+
+describe('netatlas diff with bad input', () => {
+  it('exits 2 and names the file when a policy folder holds broken YAML', async () => {
+    const dir = tmp();
+    mkdirSync(path.join(dir, 'prod'));
+    writeFileSync(path.join(dir, 'prod', 'shop.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x\n  spec: [\n');
+    const r = await netatlas('diff', '--policies', dir, '--inventory', path.join(demo, 'prod'), '--flows', path.join(demo, 'prod', 'flows.jsonl'));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('shop.yaml');
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 on a flow file of unknown format', async () => {
+    const file = path.join(tmp(), 'flows.log');
+    writeFileSync(file, 'Nov 27 09:00:01 this is not a flow\n');
+    const r = await netatlas('diff', '--inventory', path.join(demo, 'prod'), '--flows', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/flows\.log: unknown flow format \(first line: "Nov 27/);
+  });
+
+  it('exits 2 on an unknown --fail-on token', async () => {
+    const r = await netatlas('diff', '--fail-on', 'would-brake');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('unknown "would-brake"');
+  });
+});
+
+describe('netatlas diff-policies', () => {
+  it('lists only what the upstream Online Boutique policies allow beyond the generated ones', async () => {
+    const manifests = `${ob}release-kubernetes-manifests-v0.10.6.yaml`;
+    const inventory = (await loadInventoryPaths([manifests])).inventory;
+    const calls = readFileSync(`${ob}online-boutique-edges.txt`, 'utf8').split('\n')
+      .map((l) => /^([a-z-]+) -> ([a-z-]+):(\d+) \((\d+)\) TCP/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
+    const edges: FlowEdge[] = calls.map((m) => ({
+      kind: 'flow', source: workloadKey('default', 'default', 'Deployment', m[1]), destination: workloadKey('default', 'default', 'Deployment', m[2]),
+      protocol: 'TCP', port: Number(m[4]), count: 1, verdicts: { FORWARDED: 1 }, firstSeen: 0, lastSeen: 0, interCluster: false,
+      service: serviceKey('default', 'default', m[2]), servicePort: Number(m[3]),
+    }));
+    const file = path.join(tmp(), 'generated.yaml');
+    writeFileSync(file, policiesToYaml(synthesizePolicies({ inventory, edges }, {}).policies));
+    const r = await netatlas('diff-policies', `${ob}upstream-network-policies.yaml`, file, '--inventory', manifests, '--fail-on-looser');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('24 pair(s) differ: 0 added in B, 23 removed in B, 1 changed; A is looser on 24, B on 0');
+    expect(r.stdout).toMatch(/changed wl:default\/default\/Deployment\/loadgenerator -> wl:default\/default\/Deployment\/frontend\n\s+A: All Connections\n\s+B: TCP 8080/);
+  });
+
+  it('exits 2 when a policy set has no policy in it', async () => {
+    const file = path.join(tmp(), 'empty.yaml');
+    writeFileSync(file, '# nothing\n');
+    const r = await netatlas('diff-policies', file, `${ob}upstream-network-policies.yaml`, '--inventory', `${ob}release-kubernetes-manifests-v0.10.6.yaml`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('no NetworkPolicy or AdminNetworkPolicy');
+  });
+});
