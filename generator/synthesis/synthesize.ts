@@ -197,7 +197,9 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   };
 
   const allowedEdges: FlowEdge[] = [];
-  const edges = input.edges.filter(isWorkloadLevel).slice().sort((a, b) => cmp(edgeId(a), edgeId(b)));
+  const keyed = input.edges.filter(isWorkloadLevel).map((e) => ({ e, id: edgeId(e) }));
+  keyed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const edges = keyed.map((k) => k.e);
   for (const edge of edges) {
     const src = index.byKey.get(edge.source);
     const dst = index.byKey.get(edge.destination);

@@ -13,6 +13,8 @@ import type { Inventory, PodInfo, Protocol } from '../model/inventory.ts';
 import { parseKey, podKey } from '../model/keys.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { createEngine } from '../semantics/engine.ts';
+import { labelsKey, matchesSelector, namespaceLabels } from '../selectors/index.ts';
+import type { LabelSelector, Labels } from '../model/labels.ts';
 import { ConnectionSet } from '../semantics/ports.ts';
 import type { Peer, PolicyEngine } from '../semantics/types.ts';
 import { edgeId, isClusterDns, synthesisContext, type SynthesisContext } from './synthesize.ts';
@@ -77,7 +79,7 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
     adminNetworkPolicies: options.withExisting ? inventory.adminNetworkPolicies : [],
   });
   const broken = checkBroken(engine, ctx, result);
-  const extra = options.skipExtra ? { extraConnections: [], excluded: [] } : checkExtra(engine, ctx, result);
+  const extra = options.skipExtra ? { extraConnections: [], excluded: [] } : checkExtra(engine, ctx, result, !options.withExisting, inventory);
   return {
     broken: broken.brokenFlows.length, ...broken,
     extra: extra.extraConnections.length, ...extra, exclusions: PROOF_EXCLUSIONS,
@@ -133,6 +135,15 @@ function checkBroken(engine: PolicyEngine, ctx: SynthesisContext, result: Synthe
     }
   };
 
+  // Edges between the same two pods (or addresses) share one evaluation per direction.
+  const cache = new Map<string, ConnectionSet>();
+  const peerId = (p: Peer): string => (p.kind === 'pod' ? `${p.pod.cluster}/${p.pod.namespace}/${p.pod.name}` : p.ip);
+  const inDirection = (a: Peer, b: Peer, dir: 'egress' | 'ingress'): ConnectionSet => {
+    const k = `${dir}|${peerId(a)}|${peerId(b)}`;
+    let set = cache.get(k);
+    if (!set) cache.set(k, (set = engine.allowedInDirection(a, b, dir)));
+    return set;
+  };
   const brokenFlows: BrokenFlow[] = [];
   const unverified: { edge: string; reason: string }[] = [];
   let checked = 0;
@@ -162,8 +173,8 @@ function checkBroken(engine: PolicyEngine, ctx: SynthesisContext, result: Synthe
       const cross = src.kind === 'pod' && dst.kind === 'pod' && src.pod.cluster !== dst.pod.cluster;
       const egressDst: Peer = cross && dst.kind === 'pod' ? { kind: 'ip', ip: dst.pod.ips[0] ?? '0.0.0.0' } : dst;
       const ingressSrc: Peer = cross && src.kind === 'pod' ? { kind: 'ip', ip: src.pod.ips[0] ?? '0.0.0.0' } : src;
-      const eg = engine.allowedInDirection(src, egressDst, 'egress').contains(protocol, port);
-      const ing = eg ? engine.allowedInDirection(ingressSrc, dst, 'ingress').contains(protocol, port) : true;
+      const eg = inDirection(src, egressDst, 'egress').contains(protocol, port);
+      const ing = eg ? inDirection(ingressSrc, dst, 'ingress').contains(protocol, port) : true;
       if (!eg || !ing) {
         brokenFlows.push({ edge: id, source: describe(src), destination: describe(dst), protocol, port, deniedBy: eg ? 'ingress' : 'egress' });
       }
@@ -172,7 +183,88 @@ function checkBroken(engine: PolicyEngine, ctx: SynthesisContext, result: Synthe
   return { brokenFlows, checked, unverified };
 }
 
-function checkExtra(engine: PolicyEngine, ctx: SynthesisContext, result: SynthesisResult) {
+/**
+ * Workload pairs the evaluated set can allow when it holds only generated policies: every
+ * subject is isolated both ways by its own policy, so a pair is allowed only if the far end
+ * matches a peer of a rule that selects the near end. Subjects and peers are matched against
+ * the snapshot's pods (nothing is assumed from the plan), so this enumerates the pairs the full
+ * connectivity map would have, at a fraction of its cost. Undefined when a rule allows every
+ * peer (then the caller uses the map).
+ */
+function candidateRows(engine: PolicyEngine, ctx: SynthesisContext, result: SynthesisResult, inventory: Inventory): { s: string; d: string; connections: ConnectionSet }[] | undefined {
+  const { index } = ctx;
+  const nsLabels = new Map<string, Labels>();
+  for (const ns of inventory.namespaces) nsLabels.set(`${ns.cluster}/${ns.name}`, namespaceLabels(ns.name, ns.labels));
+  const namespacesOf = new Map<string, string[]>();
+  for (const k of index.podsByNamespace.keys()) {
+    const [c, n] = k.split('/');
+    if (!nsLabels.has(k)) nsLabels.set(k, namespaceLabels(n, undefined));
+    let l = namespacesOf.get(c);
+    if (!l) namespacesOf.set(c, (l = []));
+    l.push(n);
+  }
+  const workloadsMatching = (cluster: string, namespaces: readonly string[], sel: LabelSelector | undefined): Set<string> => {
+    const out = new Set<string>();
+    for (const ns of namespaces) {
+      for (const pod of index.podsByNamespace.get(`${cluster}/${ns}`) ?? []) {
+        if (pod.hostNetwork || (sel && !matchesSelector(sel, pod.labels))) continue;
+        const w = index.workloadOfPod.get(`${pod.cluster}/${pod.namespace}/${pod.name}`);
+        if (w) out.add(w);
+      }
+    }
+    return out;
+  };
+  const pairs = new Set<string>();
+  for (const np of result.networkPolicies) {
+    const subjects = workloadsMatching(np.cluster, [np.namespace], np.podSelector);
+    if (subjects.size === 0) continue;
+    for (const dir of ['ingress', 'egress'] as const) {
+      for (const r of np[dir] ?? []) {
+        if (!r.peers || r.peers.length === 0) return undefined;
+        for (const p of r.peers) {
+          if (p.ipBlock) continue;
+          const nss = p.namespaceSelector
+            ? (namespacesOf.get(np.cluster) ?? []).filter((n) => matchesSelector(p.namespaceSelector!, nsLabels.get(`${np.cluster}/${n}`)!))
+            : [np.namespace];
+          for (const w of workloadsMatching(np.cluster, nss, p.podSelector)) {
+            for (const subj of subjects) {
+              if (w !== subj) pairs.add(dir === 'egress' ? `${subj}\u0000${w}` : `${w}\u0000${subj}`);
+            }
+          }
+        }
+      }
+    }
+  }
+  const classes = (key: string): PodInfo[] => {
+    const seen = new Map<string, PodInfo>();
+    for (const p of index.byKey.get(key)?.pods ?? []) {
+      const k = `${labelsKey(p.labels)}|${p.ports.map((x) => `${x.name ?? ''}:${x.containerPort}/${x.protocol}`).sort().join(',')}`;
+      if (!seen.has(k)) seen.set(k, p);
+    }
+    return [...seen.values()];
+  };
+  const rows: { s: string; d: string; connections: ConnectionSet }[] = [];
+  for (const pair of [...pairs].sort()) {
+    const [s, d] = pair.split('\u0000');
+    let connections = ConnectionSet.NONE;
+    for (const a of classes(s)) for (const b of classes(d)) connections = connections.union(engine.allowedConnections({ kind: 'pod', pod: a }, { kind: 'pod', pod: b }));
+    rows.push({ s, d, connections });
+  }
+  return rows;
+}
+
+function mapRows(engine: PolicyEngine, ctx: SynthesisContext): { s: string; d: string; connections: ConnectionSet }[] {
+  const rows: { s: string; d: string; connections: ConnectionSet }[] = [];
+  for (const row of engine.connectivityMap()) {
+    if (row.srcPeer.kind !== 'workload' || row.dstPeer.kind !== 'workload') continue;
+    const s = ctx.index.fromEngineOwner.get(`${row.srcPeer.cluster}/${row.srcPeer.namespace}/${row.srcPeer.workloadKind}/${row.srcPeer.name}`);
+    const d = ctx.index.fromEngineOwner.get(`${row.dstPeer.cluster}/${row.dstPeer.namespace}/${row.dstPeer.workloadKind}/${row.dstPeer.name}`);
+    if (s && d) rows.push({ s, d, connections: row.connections });
+  }
+  return rows;
+}
+
+function checkExtra(engine: PolicyEngine, ctx: SynthesisContext, result: SynthesisResult, generatedOnly: boolean, inventory: Inventory) {
   const { index } = ctx;
   const scope = new Set(result.scope);
   const observed = new Map<string, ConnectionSet>();
@@ -184,11 +276,10 @@ function checkExtra(engine: PolicyEngine, ctx: SynthesisContext, result: Synthes
   const extraConnections: ExtraConnection[] = [];
   const excluded: ExcludedConnection[] = [];
   const dns53 = ConnectionSet.of('TCP', 53, 53).union(ConnectionSet.of('UDP', 53, 53));
-  for (const row of engine.connectivityMap()) {
-    if (row.srcPeer.kind !== 'workload' || row.dstPeer.kind !== 'workload') continue;
-    const s = index.fromEngineOwner.get(`${row.srcPeer.cluster}/${row.srcPeer.namespace}/${row.srcPeer.workloadKind}/${row.srcPeer.name}`);
-    const d = index.fromEngineOwner.get(`${row.dstPeer.cluster}/${row.dstPeer.namespace}/${row.dstPeer.workloadKind}/${row.dstPeer.name}`);
-    if (!s || !d || s === d) continue;
+  const rows = (generatedOnly ? candidateRows(engine, ctx, result, inventory) : undefined) ?? mapRows(engine, ctx);
+  for (const row of rows) {
+    const { s, d } = row;
+    if (s === d) continue;
     if (!scope.has(s) && !scope.has(d)) continue;
     const sw = index.byKey.get(s)!;
     const dw = index.byKey.get(d)!;

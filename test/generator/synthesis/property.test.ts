@@ -132,6 +132,11 @@ describe('synthesis proof on random estates and random traffic', () => {
         expect(proof.brokenFlows).toEqual([]);
         expect(proof.extraConnections).toEqual([]);
         expect(proof.unverified).toEqual([]);
+        // The snapshot holds no policy of its own: the full connectivity map (the --with-existing
+        // path) must agree with the candidate enumeration.
+        const viaMap = verifyPolicies(inventory, result, { withExisting: true });
+        expect(viaMap.extraConnections).toEqual(proof.extraConnections);
+        expect(viaMap.excluded).toEqual(proof.excluded);
       }),
       { numRuns: 60, seed: 4242 },
     );
