@@ -72,21 +72,36 @@ export const PROOF_EXCLUSIONS: readonly string[] = [
 
 const isPodKey = (k: string): boolean => k.startsWith('pod:');
 
+type InDirection = (a: Peer, b: Peer, dir: 'egress' | 'ingress') => ConnectionSet;
+
+/** One evaluation per direction and pair of pods (or addresses), shared by both checks. */
+function cachedDirections(engine: PolicyEngine): InDirection {
+  const cache = new Map<string, ConnectionSet>();
+  const peerId = (p: Peer): string => (p.kind === 'pod' ? `${p.pod.cluster}/${p.pod.namespace}/${p.pod.name}` : p.ip);
+  return (a, b, dir) => {
+    const k = `${dir}|${peerId(a)}|${peerId(b)}`;
+    let set = cache.get(k);
+    if (!set) cache.set(k, (set = engine.allowedInDirection(a, b, dir)));
+    return set;
+  };
+}
+
 export function verifyPolicies(inventory: Inventory, result: SynthesisResult, options: VerifyOptions = {}, ctx: SynthesisContext = synthesisContext(inventory)): Proof {
   const policies: NetworkPolicyInfo[] = [...(options.withExisting ? inventory.networkPolicies : []), ...result.networkPolicies];
   const engine = createEngine({
     namespaces: inventory.namespaces, pods: inventory.pods, nodes: inventory.nodes, networkPolicies: policies,
     adminNetworkPolicies: options.withExisting ? inventory.adminNetworkPolicies : [],
   });
-  const broken = checkBroken(engine, ctx, result);
-  const extra = options.skipExtra ? { extraConnections: [], excluded: [] } : checkExtra(engine, ctx, result, !options.withExisting, inventory);
+  const inDirection = cachedDirections(engine);
+  const broken = checkBroken(inDirection, ctx, result);
+  const extra = options.skipExtra ? { extraConnections: [], excluded: [] } : checkExtra(engine, inDirection, ctx, result, !options.withExisting, inventory);
   return {
     broken: broken.brokenFlows.length, ...broken,
     extra: extra.extraConnections.length, ...extra, exclusions: PROOF_EXCLUSIONS,
   };
 }
 
-function checkBroken(engine: PolicyEngine, ctx: SynthesisContext, result: SynthesisResult) {
+function checkBroken(inDirection: InDirection, ctx: SynthesisContext, result: SynthesisResult) {
   const { index } = ctx;
   const podByKey = new Map<string, PodInfo>();
   for (const w of index.byKey.values()) for (const p of w.pods) podByKey.set(podKey(p.cluster, p.namespace, p.name), p);
@@ -135,15 +150,6 @@ function checkBroken(engine: PolicyEngine, ctx: SynthesisContext, result: Synthe
     }
   };
 
-  // Edges between the same two pods (or addresses) share one evaluation per direction.
-  const cache = new Map<string, ConnectionSet>();
-  const peerId = (p: Peer): string => (p.kind === 'pod' ? `${p.pod.cluster}/${p.pod.namespace}/${p.pod.name}` : p.ip);
-  const inDirection = (a: Peer, b: Peer, dir: 'egress' | 'ingress'): ConnectionSet => {
-    const k = `${dir}|${peerId(a)}|${peerId(b)}`;
-    let set = cache.get(k);
-    if (!set) cache.set(k, (set = engine.allowedInDirection(a, b, dir)));
-    return set;
-  };
   const brokenFlows: BrokenFlow[] = [];
   const unverified: { edge: string; reason: string }[] = [];
   let checked = 0;
@@ -191,7 +197,7 @@ function checkBroken(engine: PolicyEngine, ctx: SynthesisContext, result: Synthe
  * connectivity map would have, at a fraction of its cost. Undefined when a rule allows every
  * peer (then the caller uses the map).
  */
-function candidateRows(engine: PolicyEngine, ctx: SynthesisContext, result: SynthesisResult, inventory: Inventory): { s: string; d: string; connections: ConnectionSet }[] | undefined {
+function candidateRows(inDirection: InDirection, ctx: SynthesisContext, result: SynthesisResult, inventory: Inventory): { s: string; d: string; connections: ConnectionSet }[] | undefined {
   const { index } = ctx;
   const nsLabels = new Map<string, Labels>();
   for (const ns of inventory.namespaces) nsLabels.set(`${ns.cluster}/${ns.name}`, namespaceLabels(ns.name, ns.labels));
@@ -203,8 +209,13 @@ function candidateRows(engine: PolicyEngine, ctx: SynthesisContext, result: Synt
     if (!l) namespacesOf.set(c, (l = []));
     l.push(n);
   }
+  const memo = new Map<string, Set<string>>();
   const workloadsMatching = (cluster: string, namespaces: readonly string[], sel: LabelSelector | undefined): Set<string> => {
+    const key = `${cluster}\u0000${namespaces.join(',')}\u0000${sel ? JSON.stringify(sel) : ''}`;
+    const known = memo.get(key);
+    if (known) return known;
     const out = new Set<string>();
+    memo.set(key, out);
     for (const ns of namespaces) {
       for (const pod of index.podsByNamespace.get(`${cluster}/${ns}`) ?? []) {
         if (pod.hostNetwork || (sel && !matchesSelector(sel, pod.labels))) continue;
@@ -213,6 +224,13 @@ function candidateRows(engine: PolicyEngine, ctx: SynthesisContext, result: Synt
       }
     }
     return out;
+  };
+  const nsMemo = new Map<string, string[]>();
+  const namespacesMatching = (cluster: string, sel: LabelSelector): string[] => {
+    const key = `${cluster}\u0000${JSON.stringify(sel)}`;
+    let l = nsMemo.get(key);
+    if (!l) nsMemo.set(key, (l = (namespacesOf.get(cluster) ?? []).filter((n) => matchesSelector(sel, nsLabels.get(`${cluster}/${n}`)!))));
+    return l;
   };
   const pairs = new Set<string>();
   for (const np of result.networkPolicies) {
@@ -223,9 +241,7 @@ function candidateRows(engine: PolicyEngine, ctx: SynthesisContext, result: Synt
         if (!r.peers || r.peers.length === 0) return undefined;
         for (const p of r.peers) {
           if (p.ipBlock) continue;
-          const nss = p.namespaceSelector
-            ? (namespacesOf.get(np.cluster) ?? []).filter((n) => matchesSelector(p.namespaceSelector!, nsLabels.get(`${np.cluster}/${n}`)!))
-            : [np.namespace];
+          const nss = p.namespaceSelector ? namespacesMatching(np.cluster, p.namespaceSelector) : [np.namespace];
           for (const w of workloadsMatching(np.cluster, nss, p.podSelector)) {
             for (const subj of subjects) {
               if (w !== subj) pairs.add(dir === 'egress' ? `${subj}\u0000${w}` : `${w}\u0000${subj}`);
@@ -247,7 +263,14 @@ function candidateRows(engine: PolicyEngine, ctx: SynthesisContext, result: Synt
   for (const pair of [...pairs].sort()) {
     const [s, d] = pair.split('\u0000');
     let connections = ConnectionSet.NONE;
-    for (const a of classes(s)) for (const b of classes(d)) connections = connections.union(engine.allowedConnections({ kind: 'pod', pod: a }, { kind: 'pod', pod: b }));
+    for (const a of classes(s)) {
+      for (const b of classes(d)) {
+        const src: Peer = { kind: 'pod', pod: a };
+        const dst: Peer = { kind: 'pod', pod: b };
+        const eg = inDirection(src, dst, 'egress');
+        if (!eg.isEmpty()) connections = connections.union(eg.intersect(inDirection(src, dst, 'ingress')));
+      }
+    }
     rows.push({ s, d, connections });
   }
   return rows;
@@ -264,7 +287,7 @@ function mapRows(engine: PolicyEngine, ctx: SynthesisContext): { s: string; d: s
   return rows;
 }
 
-function checkExtra(engine: PolicyEngine, ctx: SynthesisContext, result: SynthesisResult, generatedOnly: boolean, inventory: Inventory) {
+function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: SynthesisContext, result: SynthesisResult, generatedOnly: boolean, inventory: Inventory) {
   const { index } = ctx;
   const scope = new Set(result.scope);
   const observed = new Map<string, ConnectionSet>();
@@ -276,7 +299,7 @@ function checkExtra(engine: PolicyEngine, ctx: SynthesisContext, result: Synthes
   const extraConnections: ExtraConnection[] = [];
   const excluded: ExcludedConnection[] = [];
   const dns53 = ConnectionSet.of('TCP', 53, 53).union(ConnectionSet.of('UDP', 53, 53));
-  const rows = (generatedOnly ? candidateRows(engine, ctx, result, inventory) : undefined) ?? mapRows(engine, ctx);
+  const rows = (generatedOnly ? candidateRows(inDirection, ctx, result, inventory) : undefined) ?? mapRows(engine, ctx);
   for (const row of rows) {
     const { s, d } = row;
     if (s === d) continue;
