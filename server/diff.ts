@@ -24,7 +24,11 @@ export interface DiffRunOptions {
   readonly environments?: EnvironmentOptions;
   /** Attach the generated least-privilege policy to findings (default true). */
   readonly remediation?: boolean;
+  /** Unused-surface rows (ranked) that get the engine's explanation. Default 1000. */
+  readonly explainUnused?: number;
 }
+
+export const DEFAULT_EXPLAINED_UNUSED = 1000;
 
 /** Observed flow edges (both levels) of a graph, as plain data. */
 export function observedEdges(graph: Graph<GraphNode, FlowEdge>): FlowEdge[] {
@@ -60,7 +64,7 @@ export function remediationLookup(inventory: Inventory, edges: readonly FlowEdge
 /** The diff and the findings of one snapshot and its observed edges. */
 export function buildDiffReport(inventory: Inventory, edges: readonly FlowEdge[], o: DiffRunOptions = {}): DiffReport {
   const input = { inventory, edges, intended: o.intended, engine: o.engine };
-  const diff = diffIntendedActual(input, { baseline: o.intended ? inventory : undefined });
+  const diff = diffIntendedActual(input, { baseline: o.intended ? inventory : undefined, explainUnused: o.explainUnused ?? DEFAULT_EXPLAINED_UNUSED });
   const risk = riskFindings({
     ...input, diff, environments: o.environments,
     remediation: o.remediation === false ? undefined : remediationLookup(inventory, edges),

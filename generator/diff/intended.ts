@@ -14,7 +14,7 @@ import { intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
 import { createEngine } from '../semantics/engine.ts';
 import { formatRule } from '../semantics/explain.ts';
 import { ConnectionSet, CONNECTION_PROTOCOLS } from '../semantics/ports.ts';
-import type { DirectionVerdict, EngineOptions, MatchedRule, Peer, PolicyEngine } from '../semantics/types.ts';
+import type { DirectionVerdict, EngineOptions, MapPeer, MatchedRule, Peer, PolicyEngine } from '../semantics/types.ts';
 import { synthesisContext } from '../synthesis/synthesize.ts';
 import { asAddress, createEnds, describePeer, type Ends } from './ends.ts';
 import {
@@ -206,12 +206,15 @@ function firstPort(set: ConnectionSet): { protocol: Protocol; port: number } | u
   return undefined;
 }
 
-/** Allowed but unobserved: the connectivity map minus what was observed, ranked. */
-export function unusedSurface(engine: PolicyEngine, inventory: Inventory, edges: readonly FlowEdge[], explain = true): { rows: UnusedRow[]; size: SurfaceSize } {
+/**
+ * Allowed but unobserved: the connectivity map minus what was observed, ranked. `explain`:
+ * explanations for every row (true), none (false) or the first N ranked rows.
+ */
+export function unusedSurface(engine: PolicyEngine, inventory: Inventory, edges: readonly FlowEdge[], explain: boolean | number = true): { rows: UnusedRow[]; size: SurfaceSize } {
   const ends = createEnds(inventory);
   const use = observedUse(edges, ends);
   const { index } = ends.ctx;
-  const rows: UnusedRow[] = [];
+  const items: { row: UnusedRow; s?: string; d?: string; src: MapPeer; dst: MapPeer; rest: ConnectionSet }[] = [];
   for (const row of engine.connectivityMap()) {
     const key = (p: typeof row.srcPeer): string | undefined =>
       p.kind === 'workload' ? index.fromEngineOwner.get(`${p.cluster}/${p.namespace}/${p.workloadKind}/${p.name}`) : undefined;
@@ -230,25 +233,30 @@ export function unusedSurface(engine: PolicyEngine, inventory: Inventory, edges:
     const rest = row.connections.subtract(seen);
     if (rest.isEmpty()) continue;
     const interCluster = row.srcPeer.kind === 'workload' && row.dstPeer.kind === 'workload' && row.srcPeer.cluster !== row.dstPeer.cluster;
-    let explanation: readonly string[] = [];
-    if (explain) {
-      const peerOf = (k: string | undefined, p: typeof row.srcPeer): Peer | undefined => {
-        if (p.kind === 'range') return { kind: 'ip', ip: intToIpv4(p.start) };
-        const pod: PodInfo | undefined = k ? index.byKey.get(k)?.pods[0] : undefined;
-        return pod ? { kind: 'pod', pod } : undefined;
-      };
-      const sp = peerOf(s, row.srcPeer);
-      const dp = peerOf(d, row.dstPeer);
-      const fp = firstPort(rest);
-      if (sp && dp && fp) explanation = engine.evaluate({ src: sp, dst: dp, protocol: fp.protocol, port: fp.port }).explanation;
-    }
-    rows.push({
-      source: s ?? row.src, destination: d ?? row.dst,
-      sourceKind: s ? 'workload' : 'range', destinationKind: d ? 'workload' : 'range',
-      allowed: row.conn, unused: rest.toString(), ports: portCount(rest), interCluster, explanation,
+    items.push({
+      row: {
+        source: s ?? row.src, destination: d ?? row.dst,
+        sourceKind: s ? 'workload' : 'range', destinationKind: d ? 'workload' : 'range',
+        allowed: row.conn, unused: rest.toString(), ports: portCount(rest), interCluster, explanation: [],
+      },
+      s, d, src: row.srcPeer, dst: row.dstPeer, rest,
     });
   }
-  rows.sort((a, b) => b.ports - a.ports || cmp(a.source, b.source) || cmp(a.destination, b.destination));
+  items.sort((x, y) => y.row.ports - x.row.ports || cmp(x.row.source, y.row.source) || cmp(x.row.destination, y.row.destination));
+  // Explanations for the top rows only: on large estates the surface has 10^5+ rows.
+  const limit = explain === true ? Infinity : explain === false ? 0 : explain;
+  const peerOf = (k: string | undefined, p: MapPeer): Peer | undefined => {
+    if (p.kind === 'range') return { kind: 'ip', ip: intToIpv4(p.start) };
+    const pod: PodInfo | undefined = k ? index.byKey.get(k)?.pods[0] : undefined;
+    return pod ? { kind: 'pod', pod } : undefined;
+  };
+  const rows = items.map((it, i): UnusedRow => {
+    if (i >= limit) return it.row;
+    const sp = peerOf(it.s, it.src);
+    const dp = peerOf(it.d, it.dst);
+    const fp = firstPort(it.rest);
+    return sp && dp && fp ? { ...it.row, explanation: engine.evaluate({ src: sp, dst: dp, protocol: fp.protocol, port: fp.port }).explanation } : it.row;
+  });
   let ports = 0;
   let workloadPairs = 0;
   for (const r of rows) {
@@ -269,8 +277,8 @@ export function surfaceChange(before: SurfaceSize, after: SurfaceSize): SurfaceC
 export interface DiffOptions {
   /** Also size the surface under this baseline (normally the snapshot's own policies) and report the change. */
   readonly baseline?: PolicySet;
-  /** Compute explanations for unused rows (default true). */
-  readonly explainUnused?: boolean;
+  /** Explanations for unused rows: all (true, the default), none (false) or the first N ranked rows. */
+  readonly explainUnused?: boolean | number;
 }
 
 export function diffIntendedActual(input: DiffInput, options: DiffOptions = {}): DiffResult {
