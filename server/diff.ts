@@ -14,6 +14,7 @@ import { synthesizePolicies, type GeneratedPolicy } from '../generator/synthesis
 import { mergeInventories } from './inventory/index.ts';
 import { policiesToYaml } from './synthesis.ts';
 import type { AppState } from './http/state.ts';
+import type { DiffResponse, Finding as ApiFinding } from './http/api-types.ts';
 
 export interface DiffRunOptions {
   /** Intended policies (e.g. --policies); default: the snapshot's own. */
@@ -91,4 +92,37 @@ export function computeFindings(state: AppState, o: DiffRunOptions = {}): RiskRe
     inventory, edges, intended: o.intended, engine: o.engine, environments: o.environments,
     remediation: o.remediation === false ? undefined : remediationLookup(inventory, edges),
   });
+}
+
+/**
+ * AnalysisProviders.findings (GET /api/v1/findings, node detail): the risk findings in the
+ * API's shape (`code` = finding kind, `subjects` = subject then related keys).
+ */
+export function findingsProvider(state: AppState): ApiFinding[] {
+  return computeFindings(state, { remediation: false }).findings.map((f) => ({
+    id: f.id, severity: f.severity, code: f.kind, message: f.title, subjects: [f.subject, ...f.related],
+  }));
+}
+
+/**
+ * AnalysisProviders.diff (GET /api/v1/diff): every non-allowed observed edge (`kind` = its
+ * class) and the top unused pairs (`kind: 'unused'`); the summary has the class counts, the
+ * surface size and the finding counts. The full report is `computeDiff`.
+ */
+export function diffProvider(state: AppState, unusedItems = 100): DiffResponse {
+  const report = computeDiff(state, { remediation: false, explainUnused: 0 });
+  const { diff, risk } = report;
+  const items = [
+    ...diff.observed.filter((r) => r.class !== 'allowed').map((r) => ({
+      kind: r.class, message: `${r.source} -> ${r.destination} ${r.protocol}${r.port !== undefined ? `/${r.port}` : ''}: ${r.explanation[0] ?? ''}`,
+      subjects: [r.edge, r.source, r.destination],
+    })),
+    ...diff.unused.slice(0, unusedItems).map((u) => ({
+      kind: 'unused', message: `${u.source} -> ${u.destination}: ${u.unused} allowed, never observed (${u.ports} ports)`,
+      subjects: [u.source, u.destination].filter((k) => k.startsWith('wl:')),
+    })),
+  ];
+  const summary: Record<string, number> = { ...diff.counts, unusedPairs: diff.surface.pairs, unusedPorts: diff.surface.ports };
+  for (const [s, n] of Object.entries(risk.counts)) summary[`findings.${s}`] = n;
+  return { items, summary };
 }

@@ -4,7 +4,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { computeDiff, computeFindings, remediationLookup } from '../../server/diff.ts';
+import request from 'supertest';
+import { computeDiff, computeFindings, diffProvider, findingsProvider, remediationLookup } from '../../server/diff.ts';
+import { createApp } from '../../server/http/app.ts';
 import { GraphBuilder } from '../../server/graph/builder.ts';
 import { ingest } from '../../server/graph/ingest.ts';
 import { AppState } from '../../server/http/state.ts';
@@ -60,5 +62,18 @@ describe('remediationLookup', () => {
     expect(ns.length).toBe(14);
     expect(ns.some((d) => d.spec.podSelector && Object.keys(d.spec.podSelector).length === 0)).toBe(true);
     expect(lookup('ns:dev/nowhere')).toBeUndefined();
+  });
+});
+
+describe('the API providers', () => {
+  it('answer GET /api/v1/findings and /api/v1/diff in the API shapes', async () => {
+    const app = createApp({ state, rateLimit: false, providers: { findings: findingsProvider, diff: diffProvider } });
+    const f = await request(app).get('/api/v1/findings').expect(200);
+    const unprotected = f.body.findings.find((x: { id: string }) => x.id === 'unprotected:ns:dev/boutique');
+    expect(unprotected).toMatchObject({ severity: 'high', code: 'unprotected', subjects: expect.arrayContaining(['ns:dev/boutique', 'wl:dev/boutique/Pod/debug-shell']) });
+    const d = await request(app).get('/api/v1/diff').expect(200);
+    expect(d.body.items.filter((i: { kind: string }) => i.kind === 'unused')).toHaveLength(100);
+    expect(d.body.items.some((i: { kind: string; subjects: string[] }) => i.kind === 'would-break' && i.subjects.includes('wl:prod/boutique/Deployment/cartservice'))).toBe(true);
+    expect(d.body.summary.allowed + d.body.summary['would-break'] + d.body.summary.blocked).toBe(161);
   });
 });
