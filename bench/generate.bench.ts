@@ -84,7 +84,7 @@ function run(label: string, input: { inventory: Inventory; edges: FlowEdge[] }) 
   const cpu = gen.cpuMs + proof.cpuMs;
   console.log(
     `${label}: ${input.inventory.pods.length.toLocaleString('en-US')} pods, ~${workloads.toLocaleString('en-US')} workloads, ${input.edges.length.toLocaleString('en-US')} edges -> ` +
-      `${gen.value.policies.length.toLocaleString('en-US')} policies; generate ${gen.ms.toFixed(0)} ms, proof ${proof.ms.toFixed(0)} ms ` +
+      `${gen.value.policies.length.toLocaleString('en-US')} policies; generate ${gen.ms.toFixed(0)} ms (${gen.cpuMs.toFixed(0)} CPU), proof ${proof.ms.toFixed(0)} ms (${proof.cpuMs.toFixed(0)} CPU) ` +
       `(broken ${proof.value.broken}, extra ${proof.value.extra}, ${proof.value.checked.toLocaleString('en-US')} pairs checked); total ${total.toFixed(0)} ms wall, ${cpu.toFixed(0)} ms CPU`,
   );
   return { total, cpu, edges: input.edges.length };
@@ -104,7 +104,7 @@ const bigEdges = big.edges.length;
 if (bigEdges > TARGET_EDGES) big.edges.splice(TARGET_EDGES);
 console.log(`scaled estate built in ${((performance.now() - t0) / 1000).toFixed(1)} s (not counted)`);
 const scaled = run('scaled', big);
-const perEdgeBase = base.total / base.edges;
-const perEdge = scaled.total / scaled.edges;
+const perEdgeBase = base.cpu / base.edges;
+const perEdge = scaled.cpu / scaled.edges;
 console.log(`target: < 5,000 ms for generation + proof: ${scaled.total < 5000 ? 'met' : 'NOT met'} on wall time (${scaled.total.toFixed(0)} ms), ${scaled.cpu < 5000 ? 'met' : 'NOT met'} on CPU time (${scaled.cpu.toFixed(0)} ms)`);
-console.log(`ratio: ${(perEdge / perEdgeBase).toFixed(2)}x the demo's wall time per edge (${(perEdge * 1000).toFixed(1)} us vs ${(perEdgeBase * 1000).toFixed(1)} us)`);
+console.log(`ratio: ${(perEdge / perEdgeBase).toFixed(2)}x the demo's CPU time per edge (${(perEdge * 1000).toFixed(1)} us vs ${(perEdgeBase * 1000).toFixed(1)} us)`);

@@ -82,7 +82,16 @@ export interface SynthesisContext {
   readonly apiServer: ReadonlyMap<string, { addresses: string[]; ports: { port: number; protocol: Protocol }[] }>;
 }
 
+const CONTEXTS = new WeakMap<Inventory, SynthesisContext>();
+
+/** Indexes of an inventory, built once per inventory object (synthesis and proof share them). */
 export function synthesisContext(inv: Inventory): SynthesisContext {
+  let ctx = CONTEXTS.get(inv);
+  if (!ctx) CONTEXTS.set(inv, (ctx = buildContext(inv)));
+  return ctx;
+}
+
+function buildContext(inv: Inventory): SynthesisContext {
   const services = new Map<string, ServiceInfo>();
   for (const s of inv.services) services.set(serviceKey(s.cluster, s.namespace, s.name), s);
   const nodes = new Map<string, NodeInfo>();
