@@ -57,8 +57,9 @@ function run(req: LayoutRequest): void {
       if (!nodes[i * PPN + 9]) { moved += Math.hypot(x - prev[2 * i], y - prev[2 * i + 1]); free++; }
     }
     const extent = Math.max(1, Math.hypot(maxX - minX, maxY - minY));
-    const movement = free ? moved / free / extent : 0;
-    calm = movement < req.settleThreshold ? calm + 1 : 0;
+    // per iteration, so the threshold means the same whatever the batch size
+    const movement = free ? moved / free / extent / req.batch : 0;
+    calm = movement < req.settleThreshold && iterations >= req.minIterations ? calm + 1 : 0;
     const reason = calm >= 3 ? 'converged' : iterations >= req.maxIterations ? 'iterations' : performance.now() - started > req.maxMillis ? 'time' : undefined;
     const settled = reason !== undefined;
     const msg: LayoutMessage = { type: 'positions', id: req.id, positions: out, iterations, movement, settled, ...(reason ? { reason } : {}), millis: performance.now() - started };

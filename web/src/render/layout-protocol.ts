@@ -27,8 +27,10 @@ export interface LayoutRequest {
   /** Iterations per message. */
   readonly batch: number;
   readonly maxIterations: number;
+  /** Never call it settled before this many iterations. */
+  readonly minIterations: number;
   readonly maxMillis: number;
-  /** Mean movement per iteration batch, relative to the layout's extent, under which it is settled. */
+  /** Mean movement per iteration, relative to the layout's extent, under which it is settled (3 batches in a row). */
   readonly settleThreshold: number;
 }
 

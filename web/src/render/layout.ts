@@ -84,8 +84,9 @@ export class LayoutRunner {
       settings: layoutSettingsFor(n),
       batch: n > 5000 ? 1 : n > 1000 ? 3 : 10,
       maxIterations: movable ? 150 : 600,
+      minIterations: movable ? 10 : 60,
       maxMillis: movable ? 3000 : 20_000,
-      settleThreshold: 0.0008,
+      settleThreshold: 0.0001,
     };
     this.ensureWorker().postMessage(request, [positions.buffer, sizes.buffer, fixed.buffer, edges.buffer, weights.buffer]);
   }
