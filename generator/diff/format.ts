@@ -18,6 +18,8 @@ export interface DiffReport {
 export interface FormatOptions {
   /** Unused rows shown in txt/md (all are in json). Default 20. */
   readonly unusedLimit?: number;
+  /** Characters of remediation YAML md may embed (default 30,000). */
+  readonly remediationBudget?: number;
   /** Tool version in SARIF. */
   readonly version?: string;
 }
@@ -99,10 +101,21 @@ export function formatMd(report: DiffReport, o: FormatOptions = {}): string {
   out.push('### Findings', '', '| severity | kind | component | finding |', '|---|---|---|---|');
   for (const f of risk.findings) out.push(`| ${f.severity} | ${f.kind} | \`${md(f.subject)}\` | ${md(f.title)} |`);
   out.push('');
-  const withFix = risk.findings.filter((f) => f.remediation && (f.severity === 'high' || f.severity === 'medium'));
-  for (const f of withFix) {
-    out.push(`<details><summary>Remediation for ${f.subject} (${f.kind})</summary>`, '', '```yaml', f.remediation!.trimEnd(), '```', '', '</details>', '');
+  // Remediation of high findings, once per subject, within a budget: GitHub comments stop at 65,536 characters.
+  let budget = o.remediationBudget ?? 30_000;
+  const shown = new Set<string>();
+  let skipped = 0;
+  for (const f of risk.findings) {
+    if (!f.remediation || f.severity !== 'high' || shown.has(f.subject)) continue;
+    if (f.remediation.length > budget) {
+      skipped++;
+      continue;
+    }
+    budget -= f.remediation.length;
+    shown.add(f.subject);
+    out.push(`<details><summary>Remediation for ${f.subject}</summary>`, '', '```yaml', f.remediation.trimEnd(), '```', '', '</details>', '');
   }
+  if (skipped) out.push(`(${skipped} more remediation(s) in \`-o json\`.)`, '');
   const limit = o.unusedLimit ?? 20;
   out.push(`### Unused surface (top ${Math.min(limit, d.unused.length)} of ${d.unused.length})`, '', '| source | destination | unused | ports |', '|---|---|---|---|');
   for (const u of d.unused.slice(0, limit)) out.push(`| \`${md(u.source)}\` | \`${md(u.destination)}\` | ${md(u.unused)} | ${n(u.ports)} |`);
@@ -125,6 +138,13 @@ const RULE_TEXT: Record<string, string> = {
   privileged: 'Privileged pods can sidestep policy',
 };
 
+/** SARIF wants URIs: absolute paths become file:// URIs, relative ones stay relative (to the repository root). */
+function fileUri(file: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return file;
+  const enc = file.split('/').map(encodeURIComponent).join('/');
+  return file.startsWith('/') ? `file://${enc}` : enc;
+}
+
 export function formatSarif(report: DiffReport, o: FormatOptions = {}): string {
   const rules = FINDING_KINDS.map((k) => ({
     id: k,
@@ -139,7 +159,7 @@ export function formatSarif(report: DiffReport, o: FormatOptions = {}): string {
     level: SARIF_LEVEL[f.severity],
     message: { text: `${f.subject}: ${f.title}` },
     locations: [{
-      ...(f.location?.file ? { physicalLocation: { artifactLocation: { uri: f.location.file }, ...(f.location.line ? { region: { startLine: f.location.line } } : {}) } } : {}),
+      ...(f.location?.file ? { physicalLocation: { artifactLocation: { uri: fileUri(f.location.file) }, ...(f.location.line ? { region: { startLine: f.location.line } } : {}) } } : {}),
       logicalLocations: [{ fullyQualifiedName: f.location?.object ?? f.subject, kind: 'resource' }],
     }],
     partialFingerprints: { netatlasFinding: f.id },
@@ -171,7 +191,7 @@ export function formatDiffReport(report: DiffReport, format: ReportFormat, o: Fo
 }
 
 /** `--fail-on` tokens: edge classes, finding kinds, severities (that or worse), `unused`. */
-export const FAIL_ON_TOKENS: readonly string[] = [...EDGE_CLASSES.filter((c) => c !== 'allowed'), ...FINDING_KINDS, ...SEVERITIES.filter((s) => s !== 'info'), 'unused'];
+export const FAIL_ON_TOKENS: readonly string[] = [...new Set([...EDGE_CLASSES.filter((c) => c !== 'allowed'), ...FINDING_KINDS, ...SEVERITIES.filter((s) => s !== 'info'), 'unused'])];
 
 /** The tokens that match the report (empty: nothing to fail on). */
 export function failOnMatches(report: DiffReport, tokens: readonly string[]): string[] {

@@ -270,7 +270,8 @@ export function surfaceChange(before: SurfaceSize, after: SurfaceSize): SurfaceC
   const portsRemoved = before.ports - after.ports;
   return {
     before, after, pairsRemoved: before.pairs - after.pairs, portsRemoved,
-    portsRemovedPercent: before.ports === 0 ? 0 : Math.round((portsRemoved / before.ports) * 1000) / 10,
+    // Rounded toward zero, so a large cut that leaves something never reads as 100%.
+    portsRemovedPercent: before.ports === 0 ? 0 : Math.trunc((portsRemoved / before.ports) * 1000) / 10,
   };
 }
 
