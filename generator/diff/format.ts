@@ -77,7 +77,7 @@ export function formatTxt(report: DiffReport, o: FormatOptions = {}): string {
   for (const f of risk.findings) {
     out.push(`  [${f.severity}] ${f.kind} ${f.subject}: ${f.title}`);
     for (const e of f.evidence) out.push(`      ${e}`);
-    if (f.remediation) out.push(`      remediation: the generated policy (${f.remediation.split('\n---').length - 1 || 1} document(s)) is in -o json/md`);
+    if (f.remediation) out.push(`      remediation: ${(f.remediation.match(/^---$/gm) ?? []).length || 1} generated policy document(s), in -o json (and md for high findings)`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -194,6 +194,15 @@ describe('the generator output as the intended policies', () => {
   });
 });
 
+describe('ordering', () => {
+  it('gives the same report whatever the order of the observed edges', () => {
+    const shuffled = [...edges].reverse();
+    const again = diffIntendedActual({ inventory, edges: shuffled });
+    expect(JSON.stringify(again)).toBe(JSON.stringify(diff));
+    expect(JSON.stringify(riskFindings({ inventory, edges: shuffled, diff: again }))).toBe(JSON.stringify(risk));
+  });
+});
+
 describe('environments', () => {
   const env = resolveEnvironments();
   it('takes the namespace label before the cluster name', () => {
