@@ -317,3 +317,18 @@ export function diffIntendedActual(input: DiffInput, options: DiffOptions = {}):
   };
 }
 
+
+/**
+ * A proposed set laid over a base set, namespace by namespace: a namespace the proposal has
+ * any NetworkPolicy for takes exactly the proposal's; other namespaces keep the base's. Admin
+ * policies: a cluster the proposal has any (B)ANP for takes the proposal's. So a Git folder
+ * covering one application does not silently strip every other namespace of its policies.
+ */
+export function overlayPolicySet(base: PolicySet, proposed: PolicySet): PolicySet {
+  const nsCovered = new Set(proposed.networkPolicies.map((p) => `${p.cluster}/${p.namespace}`));
+  const clustersCovered = new Set((proposed.adminNetworkPolicies ?? []).map((p) => p.cluster));
+  return {
+    networkPolicies: [...base.networkPolicies.filter((p) => !nsCovered.has(`${p.cluster}/${p.namespace}`)), ...proposed.networkPolicies],
+    adminNetworkPolicies: [...(base.adminNetworkPolicies ?? []).filter((p) => !clustersCovered.has(p.cluster)), ...(proposed.adminNetworkPolicies ?? [])],
+  };
+}

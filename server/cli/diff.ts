@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { formatLocation, type Inventory } from '../../generator/model/index.ts';
-import { FAIL_ON_TOKENS, REPORT_FORMATS, failOnMatches, formatDiffReport, type PolicySet, type ReportFormat } from '../../generator/diff/index.ts';
+import { FAIL_ON_TOKENS, REPORT_FORMATS, failOnMatches, formatDiffReport, overlayPolicySet, type PolicySet, type ReportFormat } from '../../generator/diff/index.ts';
 import { createEngine } from '../../generator/semantics/index.ts';
 import { buildDiffReport, observedEdges } from '../diff.ts';
 import { GraphBuilder } from '../graph/builder.ts';
@@ -27,6 +27,7 @@ interface DiffCommandOptions {
   ipblockMatchesPods: boolean;
   limit: string;
   remediation: boolean;
+  replace: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -84,6 +85,7 @@ export function diffCommand(): Command {
     .option('--kubeconfig <file>', 'kubeconfig for a live inventory (repeatable)', collect, [])
     .option('--context <name>', 'kubeconfig context to read live (repeatable)', collect, [])
     .option('--policies <path>', 'intended policies instead of the snapshot\'s own (file or folder; repeatable)', collect, [])
+    .option('--replace', '--policies replace every policy of the snapshot (default: only the namespaces they cover)', false)
     .option('--policies-cluster <name>', 'cluster of --policies files outside a <root>/<cluster>/ folder')
     .option('--policies-namespace <name>', 'namespace of --policies objects that name none (default "default")')
     .addOption(new Option('-o, --output <format>', 'report format').choices([...REPORT_FORMATS]).default('txt'))
@@ -121,8 +123,10 @@ export function diffCommand(): Command {
       }
       const inventory = liveInv ? (result.inventory ? mergeInventories([liveInv, result.inventory]) : liveInv) : result.inventory;
       if (!inventory || inventory.pods.length === 0) throw new CliExit('diff: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
+      const effective = intended && !o.replace ? overlayPolicySet(inventory, intended) : intended;
       const report = buildDiffReport(inventory, observedEdges(builder.graph), {
-        intended, intendedLabel: intended ? `--policies ${o.policies.join(', ')}` : undefined,
+        intended: effective,
+        intendedLabel: intended ? `--policies ${o.policies.join(', ')}${o.replace ? ' (replacing every snapshot policy)' : ' (over the snapshot\'s policies, namespace by namespace)'}` : undefined,
         engine: { ipBlockMatchesPods: o.ipblockMatchesPods }, remediation: o.remediation,
       });
       process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit }));

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  diffIntendedActual, diffPolicySets, environmentOf, failOnMatches, formatDiffReport, formatPolicySetDiff, resolveEnvironments,
+  diffIntendedActual, diffPolicySets, overlayPolicySet, environmentOf, failOnMatches, formatDiffReport, formatPolicySetDiff, resolveEnvironments,
   riskFindings, scoreOf, type DiffResult, type PolicySet, type RiskResult,
 } from '../../../generator/diff/index.ts';
 import type { FlowEdge, Inventory, NetworkPolicyInfo } from '../../../generator/model/index.ts';
@@ -191,6 +191,17 @@ describe('the generator output as the intended policies', () => {
     expect(c.portsRemoved).toBe(c.before.ports - c.after.ports);
     const txt = formatDiffReport({ intended: 'generated', diff: d, risk: riskFindings({ inventory, edges, intended: { networkPolicies: generated }, diff: d }) }, 'txt');
     expect(txt).toContain(`compared with the snapshot's own policies: ${c.before.pairs.toLocaleString('en-US')} -> ${c.after.pairs.toLocaleString('en-US')} pairs`);
+  });
+});
+
+describe('overlayPolicySet', () => {
+  it('replaces the policies of the namespaces the proposal covers and keeps the others', () => {
+    const proposal: NetworkPolicyInfo = { kind: 'NetworkPolicy', cluster: 'prod', namespace: 'boutique', name: 'only', podSelector: {} };
+    const set = overlayPolicySet(inventory, { networkPolicies: [proposal] });
+    const names = set.networkPolicies.map((p) => `${p.cluster}/${p.namespace}/${p.name}`);
+    expect(names.filter((n) => n.startsWith('prod/boutique/'))).toEqual(['prod/boutique/only']);
+    expect(names).toContain('finance/payments/ledger');
+    expect(set.networkPolicies).toHaveLength(inventory.networkPolicies.filter((p) => p.cluster !== 'prod').length + 1);
   });
 });
 
