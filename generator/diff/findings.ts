@@ -193,10 +193,24 @@ export function riskFindings(input: RiskInput): RiskResult {
     const labels = w.pods[0]?.labels ?? {};
     const controller = INGRESS_CONTROLLER.test(w.name) || Object.values(labels).some((v) => INGRESS_CONTROLLER.test(v));
     if (!controller || sev === 'low') continue;
+    const via = new Map<string, string[]>();
     for (const r of diff.observed) {
       if (r.source !== key || r.forwarded === 0 || !r.destination.startsWith('wl:')) continue;
-      add({ kind: 'world-exposed', severity: 'medium', subject: r.destination, detail: `via ${key}`, related: [key],
-        title: `reachable from outside the cluster through ingress controller ${w.namespace}/${w.name}`, evidence: [`observed ${edgeText(r)}, ${r.forwarded} connection(s)`, ...r.explanation] });
+      via.set(r.destination, [...(via.get(r.destination) ?? []), `observed ${edgeText(r)}, ${r.forwarded} connection(s)`, ...r.explanation]);
+    }
+    // Backends the policies let the controller reach: workloads behind a Service of its cluster.
+    const controllerPod = w.pods.find((p) => !p.hostNetwork) ?? w.pods[0];
+    for (const b of workloads) {
+      if (b.key === key || b.cluster !== w.cluster || b.hostNetwork || b.pods.length === 0 || via.has(b.key)) continue;
+      const backed = inventory.services.some((s) => s.cluster === b.cluster && s.namespace === b.namespace && s.selector && Object.keys(s.selector).length > 0 &&
+        b.pods.some((p) => matchesSelector({ matchLabels: s.selector }, p.labels)));
+      if (!backed) continue;
+      const conn = engine.allowedConnections({ kind: 'pod', pod: controllerPod }, { kind: 'pod', pod: b.pods[0] });
+      if (!conn.isEmpty()) via.set(b.key, [`the intended policies let ${w.namespace}/${w.name} reach it on ${conn.toString()} (no flow observed)`]);
+    }
+    for (const [dst, evidence] of [...via].sort((a, b) => cmp(a[0], b[0]))) {
+      add({ kind: 'world-exposed', severity: 'medium', subject: dst, detail: `via ${key}`, related: [key],
+        title: `reachable from outside the cluster through ingress controller ${w.namespace}/${w.name}`, evidence });
     }
   }
 

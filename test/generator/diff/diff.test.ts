@@ -170,6 +170,19 @@ describe('findings on variations of the demo', () => {
     expect(f.related).toEqual([prod('paymentservice')]);
   });
 
+  it('finds what an exposed ingress controller can reach through permissive policies', () => {
+    const fe = inventory.pods.find((p) => p.cluster === 'prod' && p.name.startsWith('frontend-'))!;
+    const controller = { ...fe, namespace: 'ingress-nginx', name: 'ingress-nginx-controller-0', owner: undefined, labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ips: ['10.2.0.250'] };
+    const lb = { ...inventory.services.find((s) => s.name === 'frontend-external')!, namespace: 'ingress-nginx', name: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' } };
+    const inv = { ...inventory, pods: [...inventory.pods, controller], services: [...inventory.services, lb] };
+    const r = riskFindings({ inventory: inv, edges });
+    const via = r.findings.filter((f) => f.id.endsWith('#via wl:prod/ingress-nginx/Pod/ingress-nginx-controller-0'));
+    // prod boutique denies all ingress but frontend's; kube-system and monitoring have no policy.
+    expect(via.map((f) => f.subject)).toEqual([prod('frontend'), wl('prod', 'kube-system', 'coredns'), wl('prod', 'monitoring', 'prometheus', 'StatefulSet')]);
+    expect(via.every((f) => f.severity === 'medium')).toBe(true);
+    expect(r.findings.find((f) => f.subject === 'wl:prod/ingress-nginx/Pod/ingress-nginx-controller-0')!.severity).toBe('high');
+  });
+
   it('flags hostNetwork and privileged pods', () => {
     const pod = inventory.pods.find((p) => p.cluster === 'dev' && p.name.startsWith('fluent-bit'))!;
     const inv = { ...inventory, pods: inventory.pods.map((p) => (p === pod ? { ...p, hostNetwork: true, privileged: true } : p)) };
