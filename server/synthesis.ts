@@ -32,7 +32,7 @@ export function synthesisInputFromGraph(graph: Graph<GraphNode, FlowEdge>, inven
 
 /** One YAML stream: documents in the order given (the core sorts them), keys in the order built. */
 export function policiesToYaml(policies: readonly GeneratedPolicy[]): string {
-  return policies.map((p) => `---\n${stringify(p.object, { lineWidth: 0, sortMapEntries: false })}`).join('');
+  return policies.map((p) => `---\n${stringify(p.object, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false })}`).join('');
 }
 
 /** Policies grouped by `<cluster>/<namespace>.yaml`, sorted. */

@@ -29,6 +29,9 @@ describe('server/synthesis', () => {
     const result = synthesizePolicies(await demoInput());
     const again = synthesizePolicies(await demoInput());
     expect(policiesToYaml(result.policies)).toBe(policiesToYaml(again.policies));
+    const cilium = policiesToYaml(synthesizePolicies(await demoInput(), { format: 'cilium' }).policies);
+    // Plain YAML: shared objects are written out, never as anchors and aliases.
+    expect(cilium).not.toMatch(/[&*]a\d+/);
     const files = groupPolicyFiles(result.policies);
     expect([...files.keys()]).toContain('prod/boutique.yaml');
     const docs = parseAllDocuments(files.get('finance/payments.yaml')!).map((d) => d.toJS());
