@@ -144,6 +144,17 @@ describe('synthesizePolicies on the demo (ground-truth edges)', () => {
     expect(ledgerIngress).toContain('ipBlock');
   });
 
+  it('uses the peer cluster CIDR with --cluster-cidr and lists what it lets in beyond the observed pods', async () => {
+    const input = await demoInput();
+    const result = synthesizePolicies(input, { cluster: 'finance', clusterCidrs: { prod: '10.2.0.0/16', dev: '10.1.0.0/16' } });
+    const ingress = JSON.stringify(spec(policyOf(result, 'finance', 'payments', 'ledger')).ingress);
+    expect(ingress).toContain('10.2.0.0/16');
+    expect(ingress).toContain('10.1.0.0/16');
+    const proof = verifyPolicies(input.inventory, result);
+    expect([proof.broken, proof.extra]).toEqual([0, 0]);
+    expect(proof.excluded.filter((x) => x.reason.startsWith('--cluster-cidr')).map((x) => x.source).sort()).toEqual(['10.1.0.0/16 (dev)', '10.2.0.0/16 (prod)']);
+  });
+
   it('ignores edges under --min-count and outside --since, and says so', async () => {
     const input = await demoInput();
     const few = synthesizePolicies(input, { minCount: 5 });
