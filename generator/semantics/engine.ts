@@ -73,7 +73,19 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     }
   }
 
+  // Endpoints and profiles are pure functions of the pod (or address) and the compiled
+  // snapshot: built once each, so repeated single queries (the generator's proof) stay cheap.
+  const podEndpoints = new WeakMap<PodInfo, Endpoint>();
+  const ipEndpoints = new Map<string, Endpoint>();
+  const profiles = new WeakMap<Endpoint, { ingress?: DirectionProfile; egress?: DirectionProfile }>();
+
   function podEndpoint(pod: PodInfo): Endpoint {
+    let ep = podEndpoints.get(pod);
+    if (!ep) podEndpoints.set(pod, (ep = makePodEndpoint(pod)));
+    return ep;
+  }
+
+  function makePodEndpoint(pod: PodInfo): Endpoint {
     const ips = pod.hostNetwork ? [...new Set([...pod.ips, ...pod.hostIPs])] : pod.ips;
     return {
       kind: 'pod',
@@ -91,6 +103,12 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
   }
 
   function ipEndpoint(ip: string): Endpoint {
+    let ep = ipEndpoints.get(ip);
+    if (!ep) ipEndpoints.set(ip, (ep = makeIpEndpoint(ip)));
+    return ep;
+  }
+
+  function makeIpEndpoint(ip: string): Endpoint {
     const node = nodeByAddress.get(ip);
     return {
       kind: 'ip',
@@ -109,16 +127,22 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
 
   function profileFor(ep: Endpoint, direction: Direction): DirectionProfile {
     if (ep.kind !== 'pod' || ep.hostNetwork || !ep.cluster) return NOT_SUBJECT;
+    let known = profiles.get(ep);
+    if (!known) profiles.set(ep, (known = {}));
+    return (known[direction] ??= computeProfile(ep, ep.cluster, direction));
+  }
+
+  function computeProfile(ep: Endpoint, cluster: string, direction: Direction): DirectionProfile {
     const anp: CompiledRule[] = [];
-    for (const a of anpsByCluster.get(ep.cluster) ?? []) if (a.selects(ep)) anp.push(...a.rules[direction]);
+    for (const a of anpsByCluster.get(cluster) ?? []) if (a.selects(ep)) anp.push(...a.rules[direction]);
     const isolatedBy: string[] = [];
     const np: CompiledRule[] = [];
-    for (const n of npsByNs.get(`${ep.cluster}/${ep.namespace}`) ?? []) {
+    for (const n of npsByNs.get(`${cluster}/${ep.namespace}`) ?? []) {
       if (!n.selects(ep)) continue;
       if (n.isolates[direction]) isolatedBy.push(n.ref);
       np.push(...n.rules[direction]);
     }
-    const banpPolicy = banpByCluster.get(ep.cluster);
+    const banpPolicy = banpByCluster.get(cluster);
     const banp = banpPolicy && banpPolicy.selects(ep) ? banpPolicy.rules[direction] : [];
     return { subject: true, anp, isolatedBy, np, banp };
   }
@@ -150,7 +174,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       const trace: DecisionTrace = { rules: [], decidedBy: 'default' };
       const allowed = !direction(src, dst, dir, universe, trace).isEmpty();
       const subjectEp = dir === 'egress' ? src : dst;
-      const isolatedBy = profileFor(subjectEp, dir).isolatedBy;
+      const isolatedBy = [...profileFor(subjectEp, dir).isolatedBy];
       return { direction: dir, allowed, decidedBy: trace.decidedBy, isolatedBy, matchedRules: trace.rules, reason: '' };
     };
     return explainVerdict(q, verdictFor('egress'), verdictFor('ingress'));

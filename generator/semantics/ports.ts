@@ -31,13 +31,31 @@ export function normalizeIntervals(pairs: readonly (readonly [number, number])[]
   return out;
 }
 
+/** Union of two normalized lists: one merge pass (same result as normalizing both together). */
 export function unionIntervals(a: Intervals, b: Intervals): Intervals {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < a.length; i += 2) pairs.push([a[i], a[i + 1]]);
-  for (let i = 0; i < b.length; i += 2) pairs.push([b[i], b[i + 1]]);
-  return normalizeIntervals(pairs);
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    let s: number;
+    let e: number;
+    if (j >= b.length || (i < a.length && a[i] <= b[j])) {
+      s = a[i];
+      e = a[i + 1];
+      i += 2;
+    } else {
+      s = b[j];
+      e = b[j + 1];
+      j += 2;
+    }
+    const n = out.length;
+    if (n && s <= out[n - 1] + 1) {
+      if (e > out[n - 1]) out[n - 1] = e;
+    } else out.push(s, e);
+  }
+  return out;
 }
 
 export function intersectIntervals(a: Intervals, b: Intervals): Intervals {
@@ -111,8 +129,9 @@ export class ConnectionSet {
   }
   /** One protocol, ports start..end (inclusive); `allPorts` when start/end are omitted. */
   static of(protocol: Protocol, start: number = MIN_PORT, end: number = start === MIN_PORT ? MAX_PORT : start): ConnectionSet {
-    const iv = normalizeIntervals([[start, end]]);
-    return ConnectionSet.fromIntervals({ [protocol]: iv });
+    const s = Math.max(MIN_PORT, start);
+    const e = Math.min(MAX_PORT, end);
+    return ConnectionSet.fromIntervals({ [protocol]: s <= e ? [s, e] : EMPTY });
   }
   static fromIntervals(p: Partial<Record<Protocol, Intervals>>): ConnectionSet {
     const s = p.SCTP ?? EMPTY;

@@ -89,8 +89,8 @@ const k8sIngress = (rules: readonly NetworkPolicyRule[]): V1NetworkPolicyIngress
 const k8sEgress = (rules: readonly NetworkPolicyRule[]): V1NetworkPolicyEgressRule[] =>
   rules.map((r) => ({ to: (r.peers ?? []).map(k8sPeer), ports: k8sPorts(r) }));
 
-export function renderNetworkPolicy(s: SubjectPlan, name: string): V1NetworkPolicy {
-  const info = renderNetworkPolicyInfo(s, name);
+/** `info`: the plan's NetworkPolicyInfo when the caller already rendered it (same rules). */
+export function renderNetworkPolicy(s: SubjectPlan, name: string, info: NetworkPolicyInfo = renderNetworkPolicyInfo(s, name)): V1NetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',

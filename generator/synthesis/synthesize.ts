@@ -406,9 +406,10 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   }
   for (const s of subjects) {
     const name = nameOf.get(s.key)!;
-    const object = format === 'cilium' ? renderCilium(s, name, o) : renderNetworkPolicy(s, name);
+    const info = renderNetworkPolicyInfo(s, name);
+    const object = format === 'cilium' ? renderCilium(s, name, o) : renderNetworkPolicy(s, name, info);
     policies.push({ cluster: s.cluster, namespace: s.namespace, name, subject: s.key, object });
-    networkPolicies.push(renderNetworkPolicyInfo(s, name));
+    networkPolicies.push(info);
   }
   policies.sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name));
   for (const s of subjects) {

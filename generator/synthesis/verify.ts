@@ -74,14 +74,22 @@ const isPodKey = (k: string): boolean => k.startsWith('pod:');
 
 type InDirection = (a: Peer, b: Peer, dir: 'egress' | 'ingress') => ConnectionSet;
 
-/** One evaluation per direction and pair of pods (or addresses), shared by both checks. */
+/**
+ * One evaluation per direction and pair of pods (or addresses), shared by both checks. Keyed
+ * by the pod objects themselves (or the address), so a lookup builds no string.
+ */
 function cachedDirections(engine: PolicyEngine): InDirection {
-  const cache = new Map<string, ConnectionSet>();
-  const peerId = (p: Peer): string => (p.kind === 'pod' ? `${p.pod.cluster}/${p.pod.namespace}/${p.pod.name}` : p.ip);
+  type End = PodInfo | string;
+  const caches = { egress: new Map<End, Map<End, ConnectionSet>>(), ingress: new Map<End, Map<End, ConnectionSet>>() };
+  const endOf = (p: Peer): End => (p.kind === 'pod' ? p.pod : p.ip);
   return (a, b, dir) => {
-    const k = `${dir}|${peerId(a)}|${peerId(b)}`;
-    let set = cache.get(k);
-    if (!set) cache.set(k, (set = engine.allowedInDirection(a, b, dir)));
+    const outer = caches[dir];
+    const ka = endOf(a);
+    let inner = outer.get(ka);
+    if (!inner) outer.set(ka, (inner = new Map()));
+    const kb = endOf(b);
+    let set = inner.get(kb);
+    if (!set) inner.set(kb, (set = engine.allowedInDirection(a, b, dir)));
     return set;
   };
 }
@@ -232,7 +240,13 @@ function candidateRows(inDirection: InDirection, ctx: SynthesisContext, result: 
     if (!l) nsMemo.set(key, (l = (namespacesOf.get(cluster) ?? []).filter((n) => matchesSelector(sel, nsLabels.get(`${cluster}/${n}`)!))));
     return l;
   };
-  const pairs = new Set<string>();
+  // Candidate pairs: source -> destinations (sorted below: the same order as `s\0d` strings).
+  const pairs = new Map<string, Set<string>>();
+  const addPair = (s: string, d: string): void => {
+    let l = pairs.get(s);
+    if (!l) pairs.set(s, (l = new Set()));
+    l.add(d);
+  };
   for (const np of result.networkPolicies) {
     const subjects = workloadsMatching(np.cluster, [np.namespace], np.podSelector);
     if (subjects.size === 0) continue;
@@ -244,34 +258,43 @@ function candidateRows(inDirection: InDirection, ctx: SynthesisContext, result: 
           const nss = p.namespaceSelector ? namespacesMatching(np.cluster, p.namespaceSelector) : [np.namespace];
           for (const w of workloadsMatching(np.cluster, nss, p.podSelector)) {
             for (const subj of subjects) {
-              if (w !== subj) pairs.add(dir === 'egress' ? `${subj}\u0000${w}` : `${w}\u0000${subj}`);
+              if (w === subj) continue;
+              if (dir === 'egress') addPair(subj, w);
+              else addPair(w, subj);
             }
           }
         }
       }
     }
   }
+  /** A workload's pods with distinct labels and ports (the rest answer the same), once per workload. */
+  const classMemo = new Map<string, PodInfo[]>();
   const classes = (key: string): PodInfo[] => {
+    const known = classMemo.get(key);
+    if (known) return known;
     const seen = new Map<string, PodInfo>();
     for (const p of index.byKey.get(key)?.pods ?? []) {
       const k = `${labelsKey(p.labels)}|${p.ports.map((x) => `${x.name ?? ''}:${x.containerPort}/${x.protocol}`).sort().join(',')}`;
       if (!seen.has(k)) seen.set(k, p);
     }
-    return [...seen.values()];
+    const list = [...seen.values()];
+    classMemo.set(key, list);
+    return list;
   };
   const rows: { s: string; d: string; connections: ConnectionSet }[] = [];
-  for (const pair of [...pairs].sort()) {
-    const [s, d] = pair.split('\u0000');
-    let connections = ConnectionSet.NONE;
-    for (const a of classes(s)) {
-      for (const b of classes(d)) {
-        const src: Peer = { kind: 'pod', pod: a };
-        const dst: Peer = { kind: 'pod', pod: b };
-        const eg = inDirection(src, dst, 'egress');
-        if (!eg.isEmpty()) connections = connections.union(eg.intersect(inDirection(src, dst, 'ingress')));
+  for (const s of [...pairs.keys()].sort(cmp)) {
+    const srcs = classes(s).map((pod): Peer => ({ kind: 'pod', pod }));
+    for (const d of [...pairs.get(s)!].sort(cmp)) {
+      let connections = ConnectionSet.NONE;
+      for (const src of srcs) {
+        for (const b of classes(d)) {
+          const dst: Peer = { kind: 'pod', pod: b };
+          const eg = inDirection(src, dst, 'egress');
+          if (!eg.isEmpty()) connections = connections.union(eg.intersect(inDirection(src, dst, 'ingress')));
+        }
       }
+      rows.push({ s, d, connections });
     }
-    rows.push({ s, d, connections });
   }
   return rows;
 }
@@ -337,6 +360,10 @@ function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: Synthes
     }
   }
   return { extraConnections, excluded };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export type { FlowEdge };
