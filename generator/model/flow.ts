@@ -47,6 +47,13 @@ export interface FlowRecord {
   readonly observer?: string;
   /** How many connections this record stands for (generic sources may pre-aggregate). */
   readonly count: number;
+  /**
+   * A correction, not a new connection: the connection(s) of this record were already emitted
+   * with verdict `supersedes`, and a later report of them says `verdict` (a DROPPED seen by the
+   * destination node after the source node's FORWARDED SYN). Aggregators move `count` from
+   * `supersedes` to `verdict` and leave the connection count unchanged.
+   */
+  readonly supersedes?: Verdict;
   /** For L7 DNS responses: the name and the addresses it resolved to. */
   readonly dns?: { readonly query: string; readonly ips: readonly string[] };
   /** Free-form L7 summary (HTTP method and path, ...), kept for sample flows. */

@@ -20,6 +20,7 @@
 import type { FlowEndpoint, FlowRecord, L4Protocol, TrafficDirection, Verdict } from '../../generator/model/flow.ts';
 import { RESERVED_IDENTITIES, type ReservedIdentity } from '../../generator/model/keys.ts';
 import { ENDPOINT_CACHE_MAX, emit, reportMalformed, type FlowParseState } from './state.ts';
+import { MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
 import { parseRfc3339, toEpochMs } from './time.ts';
 
 type Json = Record<string, unknown>;
@@ -62,7 +63,9 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
         const key = quickConnectionKey(line);
         if (key !== undefined) {
           const time = quickTime(line) ?? state.now();
-          if (state.connections.has(key, time)) {
+          // A repeated report is dropped here unless it may outrank the verdict emitted before
+          // (a DROPPED after a FORWARDED): that one is parsed whole and corrects the count.
+          if (state.connections.has(key, time) && !mayOutrank(line, state.connections.verdictOf(key, time))) {
             state.connections.seen(key, time);
             stats.duplicates++;
             return;
@@ -160,6 +163,19 @@ function parseWithEndpointCache(line: string, state: FlowParseState, out: FlowRe
 }
 
 const WRAPPER_SUFFIX = /^(,"[A-Za-z_]+":"[^"\\]*")+$/;
+
+/**
+ * Whether a compact line's verdict may outrank `emitted` (see verdictRank): true for a
+ * `"verdict":"DROPPED"` or `"ERROR"`, and for any verdict not written as a plain string.
+ */
+function mayOutrank(line: string, emitted: Verdict | undefined): boolean {
+  if (emitted === undefined || verdictRank(emitted) >= MAX_VERDICT_RANK) return false;
+  const at = line.indexOf('"verdict":');
+  if (at < 0) return false;
+  const v = at + 10;
+  if (line.charCodeAt(v) !== 34) return true;
+  return line.startsWith('"DROPPED"', v) || line.startsWith('"ERROR"', v);
+}
 
 /** A JSON value of the line: strings without escapes, booleans and integers read directly. */
 function readValue(line: string, v: number, end: number): unknown {
@@ -509,9 +525,15 @@ function flowRecords(
     return;
   }
 
-  if (forwardKey !== undefined && state.connections.seen(forwardKey, time)) {
-    stats.duplicates++;
-    return;
+  // One record per connection; a later report with a stronger verdict emits a correction.
+  let supersedes: Verdict | undefined;
+  if (forwardKey !== undefined) {
+    const seen = state.connections.observe(forwardKey, time, verdict);
+    if (seen.kind === 'duplicate') {
+      stats.duplicates++;
+      return;
+    }
+    if (seen.kind === 'supersede') supersedes = seen.previous;
   }
   const l7Text = l7Summary(l7);
   emit(state, out, {
@@ -525,6 +547,7 @@ function flowRecords(
     ...(direction ? { direction } : {}),
     ...(observer ? { observer } : {}),
     count: 1,
+    ...(supersedes !== undefined ? { supersedes } : {}),
     ...(answers.length ? { dns: { query: stripDot(str(dns!.query) ?? ''), ips: answers } } : {}),
     ...(l7Text ? { l7: l7Text } : {}),
     origin: { file: state.file, line: state.line },

@@ -162,7 +162,8 @@ export function listFlowFiles(path: string): string[] {
  */
 export function readFlows(path: string, opts: ReadFlowsOptions = {}): FlowReader {
   const stats = emptyFlowReadStats();
-  const connections = new ConnectionCache(opts);
+  // One cache for every file read (and the caller's, when given): a connection two files report counts once.
+  const connections = opts.connections ?? new ConnectionCache(opts);
   const batches = async function* (): AsyncGenerator<FlowRecord[]> {
     for (const file of listFlowFiles(path)) {
       const state = createFlowParseState({ ...opts, file, stats, connections });

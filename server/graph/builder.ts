@@ -50,6 +50,8 @@ interface FlowFacts {
   readonly verdict: FlowRecord['verdict'];
   readonly dropReason: string | undefined;
   readonly time: number;
+  /** A correction: move `count` from this verdict to `verdict` (FlowRecord.supersedes). */
+  readonly supersedes: FlowRecord['verdict'] | undefined;
 }
 
 export interface GraphChanges {
@@ -232,7 +234,9 @@ export class GraphBuilder {
     const src = this.resolver.resolveEndpoint(r.source, ctx);
     const dst = this.resolver.resolveEndpoint(destination, ctx);
     // Parsers send a DNS answer as a record of count 0 when its request was already counted.
-    const facts: FlowFacts = { protocol: r.protocol, port: r.port, count: r.count >= 0 ? r.count : 1, verdict: r.verdict, dropReason: r.dropReason, time };
+    const facts: FlowFacts = {
+      protocol: r.protocol, port: r.port, count: r.count >= 0 ? r.count : 1, verdict: r.verdict, dropReason: r.dropReason, time, supersedes: r.supersedes,
+    };
     this.aggregate(src.workloadKey, dst.workloadKey, src, dst, facts, 'workload');
     if (this.keepPodEdges) this.aggregate(src.key, dst.key, src, dst, facts, 'pod');
   }
@@ -256,8 +260,17 @@ export class GraphBuilder {
       this.edges.set(key, edge);
     }
     if (count > 0) {
-      edge.count += count;
       const verdicts = edge.verdicts;
+      // A correction moves connections already counted on this edge from the verdict emitted
+      // first to the stronger one. Should the edge not hold them (the two reports resolved to
+      // different ends), the record counts as new here: nothing is ever subtracted below zero.
+      const moved = f.supersedes === undefined ? 0 : Math.min(count, verdicts[f.supersedes] ?? 0);
+      if (moved > 0) {
+        const left = verdicts[f.supersedes!]! - moved;
+        if (left > 0) verdicts[f.supersedes!] = left;
+        else delete verdicts[f.supersedes!];
+      }
+      edge.count += count - moved;
       verdicts[f.verdict] = (verdicts[f.verdict] ?? 0) + count;
       if (f.dropReason) {
         const reasons = edge.dropReasons ?? (edge.dropReasons = {});

@@ -70,6 +70,20 @@ function sameVerdicts(a: VerdictCounts, b: VerdictCounts): boolean {
   return true;
 }
 
+/**
+ * Signed per-verdict change since the snapshot: a correction (FlowRecord.supersedes) moves
+ * connections between verdicts without changing the count, so one verdict may go down.
+ */
+function verdictDeltas(now: Readonly<Record<string, number>>, before: Readonly<Record<string, number>> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(now)) {
+    const d = v - (before?.[k] ?? 0);
+    if (d !== 0) out[k] = d;
+  }
+  for (const [k, v] of Object.entries(before ?? {})) if (!(k in now) && v !== 0) out[k] = -v;
+  return out;
+}
+
 function subtractCounts(now: Readonly<Record<string, number>> | undefined, before: Readonly<Record<string, number>> | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(now ?? {})) {
@@ -382,13 +396,14 @@ export class AppState {
       if (before && before.count === attrs.count && sameVerdicts(before.verdicts, attrs.verdicts)) return;
       changedEdges.push(key);
       const delta = attrs.count - (before?.count ?? 0);
-      if (delta > 0) {
+      const verdicts = verdictDeltas(attrs.verdicts as Record<string, number>, before?.verdicts as Record<string, number> | undefined);
+      if (delta > 0 || Object.keys(verdicts).length > 0) {
         increments.push({
           key, level: attrs.level === 'pod' ? 'pod' : 'workload',
           source: attrs.source ?? g.source(key), destination: attrs.destination ?? g.target(key), protocol: attrs.protocol,
           port: attrs.port, interCluster: !!attrs.interCluster, service: attrs.service, servicePort: attrs.servicePort,
           time: attrs.lastSeen, count: delta,
-          verdicts: subtractCounts(attrs.verdicts as Record<string, number>, before?.verdicts as Record<string, number>),
+          verdicts,
           dropReasons: subtractCounts(attrs.dropReasons, before?.dropReasons),
           firstSeen: before ? attrs.lastSeen : attrs.firstSeen, lastSeen: attrs.lastSeen,
         });

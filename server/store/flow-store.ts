@@ -29,6 +29,7 @@ export interface EdgeIncrement {
   /** Any time inside the bucket (ms); the bucket is its hour. */
   readonly time: number;
   readonly count: number;
+  /** Per-verdict change; negative for the verdict a correction moved connections from (count 0). */
   readonly verdicts: VerdictCounts;
   readonly dropReasons?: Readonly<Record<string, number>>;
   readonly firstSeen: number;
@@ -197,7 +198,8 @@ export class FlowStore {
   }
 
   private addIncrement(e: EdgeIncrement): void {
-    if (!(e.count > 0)) return;
+    // A count of 0 with verdict changes is a correction (connections moved to a stronger verdict).
+    if (!(e.count > 0) && !Object.values(e.verdicts).some((n) => n !== 0)) return;
     const id = this.edgeIdFor(e);
     const hour = Math.floor(e.time / HOUR_MS);
     const fwd = e.verdicts.FORWARDED ?? 0;
@@ -279,6 +281,12 @@ export class FlowStore {
       if (r.drops) cur.dropReasons = mergeCounts(cur.dropReasons, JSON.parse(r.drops));
       cur.firstSeen = Math.min(cur.firstSeen, r.first);
       cur.lastSeen = Math.max(cur.lastSeen, r.last);
+    }
+    // A correction stored in a later hour than the connection it moved leaves a negative verdict
+    // in a window that holds only that hour: such verdicts are left out.
+    for (const e of out) {
+      const v = e.verdicts as Record<string, number>;
+      for (const k of Object.keys(v)) if (!(v[k] > 0)) delete v[k];
     }
     return out;
   }

@@ -65,6 +65,11 @@ describe('netatlas diff on the demo', () => {
       `${prod('loadgenerator')}->${prod('checkoutservice')}|TCP|5050`,
       `${prod('recommendationservice')}->${prod('cartservice')}|TCP|7070`,
     ]);
+    // Built from the flow files: the planted drops are DROPPED (the destination node's report wins), so blocked.
+    const classOf = (edge: string): string | undefined => report.diff.observed.find((x: { edge: string }) => x.edge === edge)?.class;
+    expect(classOf(`${prod('recommendationservice')}->${prod('cartservice')}|TCP|7070`)).toBe('would-break');
+    for (const edge of denied.slice(0, 3)) expect(classOf(edge)).toBe('blocked');
+    expect(report.diff.counts).toMatchObject({ 'would-break': 1, blocked: 3, 'unexplained-drop': 0 });
     const high = report.risk.findings.filter((f: { severity: string }) => f.severity === 'high').map((f: { kind: string; subject: string }) => `${f.kind} ${f.subject}`);
     expect(high).toEqual(expect.arrayContaining([
       `world-exposed ${prod('frontend')}`, 'unprotected ns:dev/boutique', 'cross-environment wl:dev/boutique/Pod/debug-shell',

@@ -33,6 +33,27 @@ describe('GraphBuilder', () => {
     expect(b.graph.getEdgeAttributes(podEdgeKey('pod:prod/shop/frontend-5d4c8b7f9-abcde', 'pod:prod/shop/checkout-6f7b9c8d5-xk2lm', 'TCP', 5050)).count).toBe(5);
   });
 
+  it('moves a corrected connection from its first verdict to the stronger one at workload and pod level, count unchanged', () => {
+    const b = built();
+    b.addFlow(flow(frontend, checkoutPod, { port: 5050 }), 'prod');
+    b.addFlow(flow(frontend, checkoutPod, { port: 5050, time: T0 + 1000 }), 'prod');
+    b.addFlow(flow(frontend, checkoutPod, { port: 5050, time: T0 + 1001, verdict: 'DROPPED', dropReason: 'POLICY_DENIED', supersedes: 'FORWARDED' }), 'prod');
+    const wl = b.graph.getEdgeAttributes(flowEdgeKey('wl:prod/shop/Deployment/frontend', 'wl:prod/shop/Deployment/checkout', 'TCP', 5050));
+    const pod = b.graph.getEdgeAttributes(podEdgeKey('pod:prod/shop/frontend-5d4c8b7f9-abcde', 'pod:prod/shop/checkout-6f7b9c8d5-xk2lm', 'TCP', 5050));
+    for (const e of [wl, pod]) expect(e).toMatchObject({ count: 2, verdicts: { FORWARDED: 1, DROPPED: 1 }, dropReasons: { POLICY_DENIED: 1 } });
+    // The last FORWARDED connection corrected: the verdict disappears rather than staying at 0.
+    b.addFlow(flow(frontend, checkoutPod, { port: 5050, time: T0 + 1002, verdict: 'DROPPED', supersedes: 'FORWARDED' }), 'prod');
+    expect(wl.count).toBe(2);
+    expect(wl.verdicts).toEqual({ DROPPED: 2 });
+  });
+
+  it('counts a correction as a new connection on an edge that never held the superseded verdict', () => {
+    const b = built();
+    b.addFlow(flow(frontend, checkoutPod, { port: 5050, verdict: 'DROPPED', supersedes: 'FORWARDED' }), 'prod');
+    const e = b.graph.getEdgeAttributes(flowEdgeKey('wl:prod/shop/Deployment/frontend', 'wl:prod/shop/Deployment/checkout', 'TCP', 5050));
+    expect(e).toMatchObject({ count: 1, verdicts: { DROPPED: 1 } });
+  });
+
   it('keeps one edge object per distinct edge however many flows arrive', () => {
     const b = built();
     for (let i = 0; i < 1000; i++) b.addFlow(flow(frontend, checkoutPod, { port: 5050, time: T0 + i }), 'prod');

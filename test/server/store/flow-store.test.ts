@@ -81,6 +81,24 @@ describe('observation across restarts', () => {
     third.close();
   });
 
+  it('stores a verdict correction (a connection moved from FORWARDED to DROPPED) so a restart sees DROPPED', () => {
+    const file = tmpDb();
+    const state = demoState({ store: FlowStore.open(file) });
+    const key = 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080';
+    const before = state.graph.getEdgeAttributes(key);
+    const count = before.count;
+    const forwarded = before.verdicts.FORWARDED ?? 0;
+    const dropped = before.verdicts.DROPPED ?? 0;
+    state.ingestFlows('flows-file:x', [{ ...webToApi, time: T0 + 5, verdict: 'DROPPED', dropReason: 'POLICY_DENIED', supersedes: 'FORWARDED' }], { cluster: 'prod' });
+    state.close();
+    const store = FlowStore.open(file);
+    const stored = store.loadEdges().find((e) => e.key === key)!;
+    expect(stored.count).toBe(count);
+    expect(stored.verdicts).toEqual({ ...(forwarded > 1 ? { FORWARDED: forwarded - 1 } : {}), DROPPED: dropped + 1 });
+    expect(stored.dropReasons).toEqual({ POLICY_DENIED: 1 });
+    store.close();
+  });
+
   it('survives kill -9 during ingest: the store is intact and edge counts match the saved offset', async () => {
     const file = tmpDb();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'ingest-child.ts'), file, '400'], {
