@@ -55,7 +55,7 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
     const isReplyAt = line.lastIndexOf('"is_reply":');
     if (isReplyAt >= 0) {
       if (line.startsWith('true', isReplyAt + 11)) {
-        if (line.lastIndexOf('"ips":[') < 0) {
+        if (line.indexOf('"ips":[') < 0) {
           stats.replies++;
           return;
         }
@@ -72,7 +72,7 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
           }
         }
       }
-    } else if (line.lastIndexOf('"reply":true') >= 0 && line.lastIndexOf('"ips":[') < 0) {
+    } else if (line.lastIndexOf('"reply":true') >= 0 && line.indexOf('"ips":[') < 0) {
       stats.replies++;
       return;
     }
