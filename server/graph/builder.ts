@@ -287,6 +287,29 @@ export class GraphBuilder {
     this.changedEdges.add(key);
   }
 
+  /**
+   * Puts back an edge kept elsewhere (the store, after a restart) so later flows add to it:
+   * its ends are created when missing, the attributes are copied into the builder's own edge
+   * object. An edge already present is left as it is (false): counts are never added twice.
+   */
+  restoreEdge(key: string, attributes: FlowEdge): boolean {
+    if (this.edges.has(key) || this.graph.hasEdge(key)) return false;
+    const a = attributes;
+    this.ensureNode(a.source);
+    this.ensureNode(a.destination);
+    if (a.service !== undefined) this.ensureNode(a.service);
+    // Same field order as `aggregate`: edge objects share one shape.
+    const edge: FlowEdge = {
+      kind: 'flow', source: a.source, destination: a.destination, protocol: a.protocol, port: a.port, count: a.count,
+      verdicts: { ...a.verdicts }, dropReasons: a.dropReasons ? { ...a.dropReasons } : undefined, firstSeen: a.firstSeen,
+      lastSeen: a.lastSeen, interCluster: a.interCluster, level: a.level ?? 'workload', service: a.service, servicePort: a.servicePort,
+    };
+    this.graph.addDirectedEdgeWithKey(key, a.source, a.destination, edge);
+    this.edges.set(key, edge);
+    this.changedEdges.add(key);
+    return true;
+  }
+
   /** The Service port that leads to `port` on the backend (targetPort numeric or named). */
   private servicePort(svcKey: string, backendKey: string, port: number | undefined): number | undefined {
     const svc = this.services.get(svcKey);

@@ -193,7 +193,12 @@ export interface EdgeExplanation {
   readonly verdict: 'allowed' | 'denied' | 'unknown';
   /** One sentence: which rule allows or denies it, or why it cannot be told. */
   readonly reason: string;
+  /** The policies whose rules matched, and for a denial those isolating the denied direction. */
   readonly policies: readonly PolicyRef[];
+  /** The rule chain in evaluation order (egress of the source, then ingress of the destination), e.g. `NetworkPolicy shop/web ingress[0]: Allow`. */
+  readonly rules?: readonly string[];
+  /** The representative pair evaluated (pod keys or addresses). */
+  readonly evaluated?: { readonly source: string; readonly destination: string };
 }
 
 /** GET /api/v1/edges/:key (the key URL-encoded, at any level). */

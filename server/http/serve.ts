@@ -20,7 +20,7 @@ import { loadInventoryPaths } from '../inventory/index.ts';
 import { ConnectionCache, createFlowParseState, parseFlowObject, readFlows } from '../flows/index.ts';
 import { FlowStore, parseDuration } from '../store/flow-store.ts';
 import { createApp } from './app.ts';
-import { generateProvider } from '../synthesis.ts';
+import { defaultProviders } from './default-providers.ts';
 import type { AnalysisProviders } from './providers.ts';
 import { generateToken, isLoopbackHost } from './security.ts';
 import { AppState } from './state.ts';
@@ -50,6 +50,7 @@ export interface ServeOptions {
   /** Load the demo when no source is given (default true). */
   readonly demo?: boolean;
   readonly webRoot?: string;
+  /** Replace some of the default analyses (`defaultProviders()`: generate, diff, findings, explanations). */
   readonly providers?: AnalysisProviders;
   readonly rateLimit?: { readonly windowMs: number; readonly limit: number } | false;
   readonly flushIntervalMs?: number;
@@ -120,7 +121,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const loading = new Set<string>();
   const app = createApp({
-    state, token, providers: { generate: generateProvider, ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
+    state, token, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
     notReady: () => (loading.size ? [`still loading: ${[...loading].join(', ')}`] : []),
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -121,6 +121,8 @@ export class AppState {
   flushes = 0;
   /** Bumped by every change to the graph or inventory: keys response caches. */
   version = 0;
+  /** Bumped by every inventory change only: keys what depends on inventories alone (the policy engine). */
+  inventoryVersion = 0;
   /** Serialized answers for the current version (GET /graph), a handful at most. */
   readonly responseCache = new Map<string, string>();
   storeErrors = 0;
@@ -167,8 +169,7 @@ export class AppState {
     for (const stored of this.store.loadEdges()) {
       const { key, ...attrs } = stored;
       if (!g.hasNode(attrs.source) || !g.hasNode(attrs.destination) || g.hasEdge(key)) continue;
-      this.adoptEdge(key, attrs);
-      edges++;
+      if (this.adoptEdge(key, attrs)) edges++;
     }
     this.takeBaseline();
     this.bump();
@@ -176,18 +177,13 @@ export class AppState {
   }
 
   /**
-   * Adds a stored edge so the builder keeps counting on it. GraphBuilder indexes its edges in a
-   * private map besides the graph: use its `restoreEdge` when it has one, else register the
-   * edge in that map too (TODO: drop the fallback once server/graph exports restoreEdge).
+   * Adds a stored edge so the builder keeps counting on it (GraphBuilder.restoreEdge). A
+   * builder without restoreEdge (a test double) gets the edge in its graph only.
    */
-  private adoptEdge(key: string, attrs: FlowEdge): void {
-    if (typeof this.builder.restoreEdge === 'function') {
-      this.builder.restoreEdge(key, attrs);
-      return;
-    }
+  private adoptEdge(key: string, attrs: FlowEdge): boolean {
+    if (typeof this.builder.restoreEdge === 'function') return this.builder.restoreEdge(key, attrs) !== false;
     this.graph.addDirectedEdgeWithKey(key, attrs.source, attrs.destination, attrs);
-    const index = (this.builder as unknown as { edges?: unknown }).edges;
-    if (index instanceof Map) index.set(key, attrs);
+    return true;
   }
 
   /** Marks the graph changed: cached answers are dropped. */
@@ -264,6 +260,7 @@ export class AppState {
   setInventory(cluster: string, inventory: Inventory, options: { persist?: boolean } = {}): void {
     this.inventories.set(cluster, inventory);
     this.builder.addInventory(inventory);
+    this.inventoryVersion++;
     this.bump();
     if (options.persist !== false && this.store) {
       try {

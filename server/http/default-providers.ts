@@ -1,0 +1,191 @@
+/**
+ * The analyses `netatlas serve` wires by default: policy generation (server/synthesis.ts), the
+ * diff and the findings (server/diff.ts), and the policy engine (generator/semantics) for edge
+ * explanations and the policies selecting a node. startServer and the e2e harness take their
+ * providers from `defaultProviders()`, so production and the browser tests run one wiring.
+ *
+ * Costs: the engine (and the inventory indexes) are built once per inventory version
+ * (`AppState.inventoryVersion`), so an edge explanation is one or a few evaluations. The diff
+ * and the findings are computed once per graph version (`AppState.version`): node detail asks
+ * for the findings on every click.
+ */
+import type { FlowEdge, Inventory, Protocol } from '../../generator/model/index.ts';
+import { emptyInventory } from '../../generator/model/index.ts';
+import { createEngine, formatRule } from '../../generator/semantics/index.ts';
+import type { DirectionVerdict, MatchedRule, Peer, PolicyEngine, PolicyTier } from '../../generator/semantics/index.ts';
+import { asAddress, createEnds, describePeer, type Ends } from '../../generator/diff/ends.ts';
+import { diffProvider, findingsProvider } from '../diff.ts';
+import { mergeInventories } from '../inventory/index.ts';
+import { generateProvider } from '../synthesis.ts';
+import type { ApiEdge, DiffResponse, EdgeExplanation, Finding, PolicyRef } from './api-types.ts';
+import type { AnalysisProviders } from './providers.ts';
+import type { AppState } from './state.ts';
+
+/** Pod pairs evaluated behind one workload-level edge (the first denied one explains it). */
+const MAX_PAIRS = 64;
+const EXPRESSIBLE: ReadonlySet<string> = new Set(['TCP', 'UDP', 'SCTP']);
+
+interface EngineEntry {
+  readonly inventoryVersion: number;
+  readonly inventory: Inventory;
+  readonly engine: PolicyEngine;
+  readonly ends: Ends;
+}
+
+const engines = new WeakMap<AppState, EngineEntry>();
+
+/** The merged inventory of every cluster, its policy engine and its end resolver, built once per inventory version. */
+export function policyEngineOf(state: AppState): EngineEntry {
+  const hit = engines.get(state);
+  if (hit && hit.inventoryVersion === state.inventoryVersion) return hit;
+  const list = [...state.inventories.values()];
+  const inventory = list.length === 0 ? emptyInventory() : list.length === 1 ? list[0] : mergeInventories(list);
+  const entry: EngineEntry = { inventoryVersion: state.inventoryVersion, inventory, engine: createEngine(inventory), ends: createEnds(inventory) };
+  engines.set(state, entry);
+  return entry;
+}
+
+/** One answer per graph version and state, computed on first use. */
+function perVersion<T>(compute: (state: AppState) => T): (state: AppState) => T {
+  const cache = new WeakMap<AppState, { version: number; value: T }>();
+  return (state) => {
+    const hit = cache.get(state);
+    if (hit && hit.version === state.version) return hit.value;
+    const value = compute(state);
+    cache.set(state, { version: state.version, value });
+    return value;
+  };
+}
+
+/** `cluster/ns/NetworkPolicy/name` or `cluster/<Tier>/name` as an API reference. */
+function policyRefOf(p: { readonly policy: string; readonly tier: PolicyTier; readonly name: string; readonly namespace?: string }): PolicyRef {
+  const cluster = p.policy.slice(0, p.policy.indexOf('/'));
+  return { key: p.policy, kind: p.tier, cluster, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}), name: p.name };
+}
+
+function uniqueRefs(list: readonly { readonly policy: string; readonly tier: PolicyTier; readonly name: string; readonly namespace?: string }[]): PolicyRef[] {
+  const seen = new Map<string, PolicyRef>();
+  for (const p of list) if (!seen.has(p.policy)) seen.set(p.policy, policyRefOf(p));
+  return [...seen.values()];
+}
+
+/**
+ * AnalysisProviders.policiesSelecting: the policies (ANP, NetworkPolicy, BANP, in evaluation
+ * order) whose subject selects the pod, or any pod of the workload, in either direction.
+ */
+export function policiesSelectingProvider(state: AppState, nodeKey: string): PolicyRef[] {
+  const { engine, ends } = policyEngineOf(state);
+  const pods = nodeKey.startsWith('pod:')
+    ? [ends.podByKey.get(nodeKey)].filter((p) => p !== undefined)
+    : nodeKey.startsWith('wl:') ? [...(ends.ctx.index.byKey.get(nodeKey)?.pods ?? [])] : [];
+  return uniqueRefs(pods.flatMap((pod) => [...engine.policiesSelecting(pod, 'ingress'), ...engine.policiesSelecting(pod, 'egress')]));
+}
+
+/** The pod-level edges behind a workload-level edge: the pairs of keys to evaluate. */
+function pairsBehind(state: AppState, ends: Ends, edge: ApiEdge): { s: string; d: string }[] {
+  const g = state.graph;
+  const out: { s: string; d: string }[] = [];
+  const starts = edge.source.startsWith('wl:')
+    ? (ends.ctx.index.byKey.get(edge.source)?.pods ?? []).map((p) => `pod:${p.cluster}/${p.namespace}/${p.name}`)
+    : [edge.source];
+  for (const s of starts) {
+    if (!g.hasNode(s)) continue;
+    g.forEachOutEdge(s, (_k, a: FlowEdge) => {
+      if (out.length >= MAX_PAIRS || a.level !== 'pod' || a.protocol !== edge.protocol || a.port !== edge.port) return;
+      if (a.destination === edge.target || ends.workloadOf(a.destination) === edge.target) out.push({ s, d: a.destination });
+    });
+  }
+  if (out.length === 0) out.push({ s: edge.source, d: edge.target });
+  return out;
+}
+
+/** Engine peers of a pair; node traffic lands on the destination's pod on that node (as the diff does). */
+function resolvePair(ends: Ends, s: string, d: string): { src: Peer; dst: Peer } | string {
+  let dst = ends.endOf(d);
+  if (typeof dst === 'string') return dst;
+  const src = ends.endOf(s, dst.kind === 'pod' ? dst.pod : undefined);
+  if (typeof src === 'string') return src;
+  const node = ends.nodeNameOf(src);
+  if (node && d.startsWith('wl:')) {
+    const local = ends.ctx.index.byKey.get(d)?.pods.find((p) => p.nodeName === node.name && p.cluster === node.cluster);
+    if (local) dst = { kind: 'pod', pod: local };
+  }
+  return { src, dst };
+}
+
+interface Evaluated { readonly src: Peer; readonly dst: Peer; readonly egress: DirectionVerdict; readonly ingress: DirectionVerdict }
+
+/** Both directions; pods of two clusters see each other as addresses (selectors never cross clusters). */
+function evaluate(engine: PolicyEngine, src: Peer, dst: Peer, protocol: Protocol, port: number): Evaluated {
+  const cross = src.kind === 'pod' && dst.kind === 'pod' && src.pod.cluster !== dst.pod.cluster;
+  const egress = engine.evaluate({ src, dst: cross ? asAddress(dst) : dst, protocol, port }).egress;
+  const ingress = engine.evaluate({ src: cross ? asAddress(src) : src, dst, protocol, port }).ingress;
+  return { src, dst, egress, ingress };
+}
+
+/**
+ * AnalysisProviders.explainEdge: the verdict of the intended (snapshot) policies on the edge's
+ * protocol and port, evaluated on its pod pairs (the first denied pair explains the edge, as in
+ * the diff), with the reason, the policies and the rule chain in evaluation order. Namespace
+ * and cluster edges aggregate many pairs: 'unknown', pointing at their parts.
+ */
+export function explainEdgeProvider(state: AppState, edge: ApiEdge): EdgeExplanation {
+  const unknown = (reason: string): EdgeExplanation => ({ verdict: 'unknown', reason, policies: [] });
+  if (!EXPRESSIBLE.has(edge.protocol) || edge.port === undefined) {
+    return unknown(`${edge.protocol}${edge.port === undefined ? ' without a port' : ''} is not described by NetworkPolicy.`);
+  }
+  if (/^(ns|cluster):/.test(edge.source) || /^(ns|cluster):/.test(edge.target)) {
+    return unknown('an aggregate of several workload pairs: open one of its parts (workload level) for its rules.');
+  }
+  const { engine, ends } = policyEngineOf(state);
+  const protocol = edge.protocol as Protocol;
+  let first: Evaluated | undefined;
+  let denied: Evaluated | undefined;
+  let why: string | undefined;
+  for (const pair of pairsBehind(state, ends, edge)) {
+    const r = resolvePair(ends, pair.s, pair.d);
+    if (typeof r === 'string') {
+      why ??= r;
+      continue;
+    }
+    const v = evaluate(engine, r.src, r.dst, protocol, edge.port);
+    first ??= v;
+    if (!(v.egress.allowed && v.ingress.allowed)) {
+      denied = v;
+      break;
+    }
+  }
+  const pick = denied ?? first;
+  if (!pick) return unknown(`cannot be evaluated: ${why ?? 'no end to evaluate'}.`);
+  const rules: MatchedRule[] = [...pick.egress.matchedRules, ...pick.ingress.matchedRules];
+  const reason = denied
+    ? (!denied.egress.allowed ? denied.egress.reason : denied.ingress.reason)
+    : `${pick.egress.reason}; ${pick.ingress.reason}`;
+  return {
+    verdict: denied ? 'denied' : 'allowed',
+    reason,
+    // The rules that matched, and for a denial the policies isolating the denied direction.
+    policies: uniqueRefs([...rules, ...(denied ? (!denied.egress.allowed ? denied.egress : denied.ingress).isolatedBy.map(isolatingRef) : [])]),
+    rules: rules.map(formatRule),
+    evaluated: { source: describePeer(pick.src), destination: describePeer(pick.dst) },
+  };
+}
+
+/** A NetworkPolicy named only by its reference (`cluster/ns/NetworkPolicy/name`), when no rule matched. */
+function isolatingRef(policy: string): { policy: string; tier: PolicyTier; name: string; namespace?: string } {
+  const parts = policy.split('/');
+  return { policy, tier: 'NetworkPolicy', name: parts[parts.length - 1], ...(parts.length === 4 ? { namespace: parts[1] } : {}) };
+}
+
+/** The providers `netatlas serve` uses (and the e2e harness): generate, diff, findings, explanations, selecting policies. */
+export function defaultProviders(): AnalysisProviders {
+  const diff = perVersion<DiffResponse>((s) => diffProvider(s));
+  const findings = perVersion<Finding[]>((s) => findingsProvider(s));
+  return {
+    generate: generateProvider,
+    diff,
+    findings,
+    explainEdge: explainEdgeProvider,
+    policiesSelecting: policiesSelectingProvider,
+  };
+}
