@@ -7,6 +7,7 @@
  */
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../generator/model/errors.ts';
@@ -241,7 +242,8 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
       leftover = lastNl + 1 < buf.length ? buf.subarray(lastNl + 1) : undefined;
       // Keep the partial last line as its own copy, so the chunk it came from can be freed.
       if (leftover) leftover = Buffer.from(leftover);
-      const text = buf.toString('utf8', 0, lastNl);
+      // Pure ASCII (the usual case) decodes the same as latin1, which is a plain copy: no UTF-8 decoder.
+      const text = isAscii(buf.subarray(0, lastNl)) ? buf.toString('latin1', 0, lastNl) : buf.toString('utf8', 0, lastNl);
       buf = EMPTY_BUFFER;
       let start = 0;
       for (;;) {
