@@ -206,8 +206,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('logged no console errors on any page', () => {
-    // 501 is the server's documented answer for an analysis not wired in this build (see
-    // docs/api.md); the UI shows it as "not available yet". Anything else is a bug.
-    expect(consoleErrors.filter((e) => !/status of 501 \(Not Implemented\)/.test(e))).toEqual([]);
+    // every analysis is wired (server/http/default-providers.ts): no 501 either
+    expect(consoleErrors).toEqual([]);
   });
 });

@@ -115,6 +115,31 @@ describe('GraphBuilder', () => {
     expect(b.graph.getEdgeAttributes(flowEdgeKey('wl:prod/shop/Deployment/new', 'ext:8.8.8.8', 'TCP', 443)).count).toBe(1);
   });
 
+  it('counts later flows on an edge restored from elsewhere, and never restores an edge twice', () => {
+    const first = built();
+    first.addFlow(flow(frontend, checkoutPod, { port: 5050, count: 2 }), 'prod');
+    const key = flowEdgeKey('wl:prod/shop/Deployment/frontend', 'wl:prod/shop/Deployment/checkout', 'TCP', 5050);
+    const saved = { ...first.graph.getEdgeAttributes(key), verdicts: { ...first.graph.getEdgeAttributes(key).verdicts } };
+    const b = built();
+    expect(b.restoreEdge(key, saved)).toBe(true);
+    expect(b.restoreEdge(key, saved)).toBe(false);
+    b.addFlow(flow(frontend, checkoutPod, { port: 5050, time: T0 + 1000 }), 'prod');
+    expect(b.graph.getEdgeAttributes(key)).toMatchObject({ count: 3, verdicts: { FORWARDED: 3 }, lastSeen: T0 + 1000 });
+    expect(b.graph.edges(key.split('->')[0], 'wl:prod/shop/Deployment/checkout').filter((k) => k === key)).toHaveLength(1);
+    expect(saved.count).toBe(2);
+  });
+
+  it('creates the ends of a restored edge that the inventory does not hold', () => {
+    const b = new GraphBuilder();
+    const key = flowEdgeKey('wl:prod/shop/Deployment/web', 'ext:8.8.8.8', 'TCP', 443);
+    b.restoreEdge(key, {
+      kind: 'flow', source: 'wl:prod/shop/Deployment/web', destination: 'ext:8.8.8.8', protocol: 'TCP', port: 443, count: 4,
+      verdicts: { FORWARDED: 4 }, firstSeen: T0, lastSeen: T0, interCluster: false,
+    });
+    expect(b.graph.hasNode('ns:prod/shop')).toBe(true);
+    expect(b.graph.getEdgeAttributes(key)).toMatchObject({ count: 4, level: 'workload' });
+  });
+
   it('sends a flow to a ClusterIP to the one workload behind the Service', () => {
     const b = built();
     b.addFlow(flow(frontend, { ip: '10.96.5.5' }, { port: 80 }), 'prod');
