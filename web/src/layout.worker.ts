@@ -41,6 +41,7 @@ function run(req: LayoutRequest): void {
   let iterations = 0;
   let calm = 0;
   const prev = new Float32Array(n * 2);
+  let lastPost = -Infinity;
   const step = (): void => {
     if (mine !== generation) return;
     for (let i = 0; i < n; i++) { prev[2 * i] = nodes[i * PPN]; prev[2 * i + 1] = nodes[i * PPN + 1]; }
@@ -62,6 +63,9 @@ function run(req: LayoutRequest): void {
     calm = movement < req.settleThreshold && iterations >= req.minIterations ? calm + 1 : 0;
     const reason = calm >= 3 ? 'converged' : iterations >= req.maxIterations ? 'iterations' : performance.now() - started > req.maxMillis ? 'time' : undefined;
     const settled = reason !== undefined;
+    const now = performance.now();
+    if (!settled && now - lastPost < (req.reportMillis ?? 0)) { setTimeout(step, 0); return; }
+    lastPost = now;
     const msg: LayoutMessage = { type: 'positions', id: req.id, positions: out, iterations, movement, settled, ...(reason ? { reason } : {}), millis: performance.now() - started };
     (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg, [out.buffer]);
     if (!settled) setTimeout(step, 0);

@@ -32,6 +32,12 @@ export interface LayoutRequest {
   readonly maxMillis: number;
   /** Mean movement per iteration, relative to the layout's extent, under which it is settled (3 batches in a row). */
   readonly settleThreshold: number;
+  /**
+   * Post intermediate positions at most this often (ms; 0 = every batch). Each post makes the
+   * map re-index every node and redraw, which on large graphs costs far more than an
+   * iteration: the final (settled) positions are always posted.
+   */
+  readonly reportMillis?: number;
 }
 
 export interface LayoutMessage {

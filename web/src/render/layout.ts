@@ -87,6 +87,8 @@ export class LayoutRunner {
       minIterations: movable ? 10 : 60,
       maxMillis: movable ? 3000 : 20_000,
       settleThreshold: 0.0001,
+      // each post re-indexes every node in sigma and redraws: a few per second on large graphs
+      reportMillis: n > 5000 ? 1000 : n > 1000 ? 250 : 0,
     };
     this.ensureWorker().postMessage(request, [positions.buffer, sizes.buffer, fixed.buffer, edges.buffer, weights.buffer]);
   }

@@ -249,6 +249,11 @@ export class MapView {
     // antialiasing doubles the fragment work of edges; past a few thousand it is not visible anyway
     const antialias = g.size <= 3000;
     if (this.sigma.getSetting('antialiasEdges') !== antialias) this.sigma.setSetting('antialiasEdges', antialias);
+    // profiled: in software WebGL a frame's cost is edge fill (the curved-path and picking
+    // fragments), ~2 s for a few thousand edges on screen; while the user drags or zooms, large
+    // maps draw nodes only and the edges and labels come back as soon as the camera stops
+    const light = g.size > 3000;
+    if (this.sigma.getSetting('hideEdgesOnMove') !== light) this.sigma.setSettings({ hideEdgesOnMove: light, hideLabelsOnMove: light });
     this.sigma.setGraph(g);
     if (first) {
       this.layout.start();
