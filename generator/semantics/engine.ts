@@ -10,7 +10,7 @@ import { labelsKey, matchesSelector, namespaceLabels } from '../selectors/index.
 import { ALL_IPV4, formatRange, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from './cidr.ts';
 import {
   RuleCompiler, ipv4List, ruleMatchesPeer, rulePorts,
-  type CompiledAdminPolicy, type CompiledNetworkPolicy, type CompiledRule, type Endpoint,
+  type CompiledAdminPolicy, type CompiledNetworkPolicy, type CompiledPeer, type CompiledRule, type Endpoint,
 } from './compile.ts';
 import { decide, profileRules, type DecisionTrace, type DirectionProfile } from './decide.ts';
 import { explainVerdict } from './explain.ts';
@@ -147,6 +147,67 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     return { subject: true, anp, isolatedBy, np, banp };
   }
 
+  // Rules with many peers (e.g. CoreDNS letting in every client of the cluster) are matched
+  // through the set of the snapshot's pods they match, built on first use from the peers'
+  // scopes (as the map does); other endpoints (addresses, pods outside the snapshot) are
+  // matched peer by peer.
+  const INDEXED_RULE_PEERS = 16;
+  let snapshotPods: { known: Set<Endpoint>; byNs: Map<string, Endpoint[]>; nsOfCluster: Map<string, string[]>; addressLike: Endpoint[]; all: Endpoint[] } | undefined;
+  const snapshotIndex = (): NonNullable<typeof snapshotPods> => {
+    if (snapshotPods) return snapshotPods;
+    const idx = { known: new Set<Endpoint>(), byNs: new Map<string, Endpoint[]>(), nsOfCluster: new Map<string, string[]>(), addressLike: [] as Endpoint[], all: [] as Endpoint[] };
+    for (const pod of snapshot.pods) {
+      const ep = podEndpoint(pod);
+      if (idx.known.has(ep)) continue;
+      idx.known.add(ep);
+      idx.all.push(ep);
+      if (ep.hostNetwork) idx.addressLike.push(ep);
+      const k = `${pod.cluster}/${pod.namespace}`;
+      let l = idx.byNs.get(k);
+      if (!l) {
+        idx.byNs.set(k, (l = []));
+        let nsl = idx.nsOfCluster.get(pod.cluster);
+        if (!nsl) idx.nsOfCluster.set(pod.cluster, (nsl = []));
+        nsl.push(pod.namespace);
+      }
+      l.push(ep);
+    }
+    return (snapshotPods = idx);
+  };
+  const ruleIndexes = new Map<number, Set<Endpoint>>();
+  const indexedRule = (peers: readonly CompiledPeer[], id: number): Set<Endpoint> => {
+    let set = ruleIndexes.get(id);
+    if (set) return set;
+    set = new Set();
+    const idx = snapshotIndex();
+    const nsCache = new Map<string, string[]>();
+    for (const p of peers) {
+      const test = (ep: Endpoint): void => {
+        if (!set!.has(ep) && p.match(ep)) set!.add(ep);
+      };
+      const sc = p.scope;
+      if (sc.kind === 'namespace') for (const ep of idx.byNs.get(`${sc.cluster}/${sc.namespace}`) ?? []) test(ep);
+      else if (sc.kind === 'namespaces') {
+        const key = `${sc.cluster}\u0000${JSON.stringify(sc.selector)}`;
+        let nss = nsCache.get(key);
+        if (!nss) {
+          nss = (idx.nsOfCluster.get(sc.cluster) ?? []).filter((ns) => matchesSelector(sc.selector, nsLabelsMap.get(`${sc.cluster}/${ns}`)!));
+          nsCache.set(key, nss);
+        }
+        for (const ns of nss) for (const ep of idx.byNs.get(`${sc.cluster}/${ns}`)!) test(ep);
+      } else if (sc.kind === 'addresses' || sc.kind === 'nodes') for (const ep of idx.addressLike) test(ep);
+      else for (const ep of idx.all) test(ep);
+    }
+    ruleIndexes.set(id, set);
+    return set;
+  };
+  const matchRule = (r: CompiledRule, ep: Endpoint): boolean => {
+    if (r.peers !== 'all' && r.peers.length > INDEXED_RULE_PEERS && ep.kind === 'pod' && snapshotIndex().known.has(ep)) {
+      return indexedRule(r.peers, r.id).has(ep);
+    }
+    return ruleMatchesPeer(r, ep);
+  };
+
   /** Traffic from the pod's own node (kubelet probes, hostNetwork pods) is always allowed. */
   const fromOwnNode = (src: Endpoint, dst: Endpoint): boolean =>
     dst.kind === 'pod' && (src.kind === 'ip' || src.hostNetwork) && !!src.nodeName && src.nodeName === dst.nodeName && src.cluster === dst.cluster;
@@ -157,13 +218,13 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       return universe;
     }
     if (dir === 'egress') {
-      return decide(profileFor(src, 'egress'), (r) => ruleMatchesPeer(r, dst), (r) => rulePorts(r, dst), universe, trace);
+      return decide(profileFor(src, 'egress'), (r) => matchRule(r, dst), (r) => rulePorts(r, dst), universe, trace);
     }
     if (fromOwnNode(src, dst)) {
       if (trace) trace.decidedBy = 'node';
       return universe;
     }
-    return decide(profileFor(dst, 'ingress'), (r) => ruleMatchesPeer(r, src), (r) => rulePorts(r, dst), universe, trace);
+    return decide(profileFor(dst, 'ingress'), (r) => matchRule(r, src), (r) => rulePorts(r, dst), universe, trace);
   }
 
   function evaluate(q: ConnectionQuery): ConnectionVerdict {

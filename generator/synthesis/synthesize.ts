@@ -6,7 +6,7 @@
  */
 import type { FlowEdge } from '../model/graph.ts';
 import type { EndpointSliceInfo, Inventory, NodeInfo, Protocol, ServiceInfo } from '../model/inventory.ts';
-import { flowEdgeKey, parseKey, serviceKey } from '../model/keys.ts';
+import { flowEdgeKey, parseKey, serviceKey, type ParsedKey } from '../model/keys.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { parseIpv4Cidr, intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
 import { renderCilium, renderNetworkPolicy, renderNetworkPolicyInfo, renderDefaultDeny, defaultDenyInfo } from './render.ts';
@@ -63,7 +63,6 @@ function cmp(a: string, b: string): number {
 interface Allowance {
   peer: PlannedPeer;
   ports: Map<string, PortSpec>;
-  edges: Set<string>;
 }
 
 interface SubjectWork {
@@ -169,12 +168,11 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     work.set(e.key, { entry: e, ingress: new Map(), egress: new Map(), evidence: { flows: 0, edges: 0 }, fqdns: new Map() });
   }
 
-  const allow = (subject: SubjectWork, dir: 'ingress' | 'egress', peer: PlannedPeer, ports: readonly PortSpec[], edge: FlowEdge, n: number): void => {
+  const allow = (subject: SubjectWork, dir: 'ingress' | 'egress', peer: PlannedPeer, ports: readonly PortSpec[]): void => {
     const m = subject[dir];
     let a = m.get(peer.id);
-    if (!a) m.set(peer.id, (a = { peer, ports: new Map(), edges: new Set() }));
+    if (!a) m.set(peer.id, (a = { peer, ports: new Map() }));
     for (const p of ports) a.ports.set(portId(p), p);
-    a.edges.add(edgeId(edge));
   };
   /** Evidence: every observed allowed edge of the subject, with or without a rule. */
   const witness = (subject: SubjectWork | undefined, edge: FlowEdge, n: number): void => {
@@ -186,8 +184,16 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     ev.lastSeen = ev.lastSeen === undefined ? edge.lastSeen : Math.max(ev.lastSeen, edge.lastSeen);
   };
 
-  /** How a workload looks as a peer of a subject in `cluster`. */
+  /** How a workload looks as a peer of a subject in `cluster` (one object per workload and cluster). */
+  const peerMemo = new Map<WorkloadEntry, Map<string, PlannedPeer | string>>();
   const workloadPeer = (w: WorkloadEntry, subjectCluster: string): PlannedPeer | string => {
+    let m = peerMemo.get(w);
+    if (!m) peerMemo.set(w, (m = new Map()));
+    let peer = m.get(subjectCluster);
+    if (peer === undefined) m.set(subjectCluster, (peer = makeWorkloadPeer(w, subjectCluster)));
+    return peer;
+  };
+  const makeWorkloadPeer = (w: WorkloadEntry, subjectCluster: string): PlannedPeer | string => {
     if (w.cluster !== subjectCluster) {
       const cidr = o.clusterCidrs?.[w.cluster];
       const ips = [...new Set(w.pods.flatMap((p) => p.ips))].sort();
@@ -208,14 +214,20 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   const allowedEdges: FlowEdge[] = [];
   const keyed = input.edges.filter(isWorkloadLevel).map((e) => ({ e, id: edgeId(e) }));
   keyed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const edges = keyed.map((k) => k.e);
-  for (const edge of edges) {
+  /** A workload key as parseKey reads it, from its index entry (no parsing per edge). */
+  const parsedMemo = new Map<WorkloadEntry, ParsedKey>();
+  const keyOf = (key: string, entry: WorkloadEntry | undefined): ParsedKey => {
+    if (!entry) return parseKey(key);
+    let p = parsedMemo.get(entry);
+    if (!p) parsedMemo.set(entry, (p = parseKey(key)));
+    return p;
+  };
+  for (const { e: edge, id } of keyed) {
     const src = index.byKey.get(edge.source);
     const dst = index.byKey.get(edge.destination);
     const sw = work.get(edge.source);
     const dw = work.get(edge.destination);
     if (!sw && !dw) continue;
-    const id = edgeId(edge);
     const n = allowedCount(edge, o.includeDropped);
     const dropped = edge.verdicts.DROPPED ?? 0;
     if (n === 0) {
@@ -235,8 +247,8 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
       leftOut.push({ edge: id, reason: 'not-expressible', detail: `${edge.protocol}${edge.port === undefined ? ' without a port' : ''} cannot be written in a NetworkPolicy` });
       continue;
     }
-    const srcKey = parseKey(edge.source);
-    const dstKey = parseKey(edge.destination);
+    const srcKey = keyOf(edge.source, src);
+    const dstKey = keyOf(edge.destination, dst);
     const dns = isClusterDns(dst) || edge.service?.endsWith('/kube-system/kube-dns') === true;
     const ports = portSpecsOf(edge, dst, ctx, dns);
     // Observed allowed traffic the proof must find allowed, whether or not a rule could be written.
@@ -296,7 +308,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
       if (typeof peer === 'string') {
         leftOut.push({ edge: id, reason: peer.includes('selector') ? 'no-stable-selector' : dstKey.kind === 'workload' ? 'unknown-peer' : 'unresolved', detail: `egress of ${sw.entry.key}: ${peer}` });
       } else {
-        allow(sw, 'egress', peer, peer.kind === 'workload' ? ports : numeric(ports, edge), edge, n);
+        allow(sw, 'egress', peer, peer.kind === 'workload' ? ports : numeric(ports, edge));
       }
     }
 
@@ -350,7 +362,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
       if (typeof peer === 'string') {
         leftOut.push({ edge: id, reason: peer.includes('selector') ? 'no-stable-selector' : srcKey.kind === 'workload' ? 'unknown-peer' : 'unresolved', detail: `ingress of ${dw.entry.key}: ${peer}` });
       } else if (peer) {
-        allow(dw, 'ingress', peer, ports, edge, n);
+        allow(dw, 'ingress', peer, ports);
       }
     }
   }
@@ -359,8 +371,16 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   const toRules = (m: Map<string, Allowance>): PlannedRule[] => {
     const groups = new Map<string, { ports: PortSpec[]; peers: PlannedPeer[] }>();
     for (const a of [...m.values()].sort((x, y) => cmp(x.peer.id, y.peer.id))) {
-      const ports = [...a.ports.entries()].sort((x, y) => cmp(x[0], y[0])).map(([, p]) => p);
-      const k = [...a.ports.keys()].sort().join(',');
+      let ports: PortSpec[];
+      let k: string;
+      if (a.ports.size === 1) {
+        const [[id, p]] = a.ports;
+        ports = [p];
+        k = id;
+      } else {
+        ports = [...a.ports.entries()].sort((x, y) => cmp(x[0], y[0])).map(([, p]) => p);
+        k = [...a.ports.keys()].sort().join(',');
+      }
       let g = groups.get(k);
       if (!g) groups.set(k, (g = { ports, peers: [] }));
       g.peers.push(a.peer);

@@ -129,6 +129,11 @@ function checkBroken(inDirection: InDirection, ctx: SynthesisContext, result: Sy
 
   /** An end as the engine sees it; `near` is the other end's pod (to pick a node-local pod). */
   const endOf = (key: string, other?: PodInfo): Peer | string => {
+    const entry = index.byKey.get(key);
+    if (entry && entry.pods.length > 0) {
+      const local = other?.nodeName ? entry.pods.find((x) => x.nodeName === other.nodeName) : undefined;
+      return { kind: 'pod', pod: local ?? entry.pods[0] };
+    }
     const p = parseKey(key);
     switch (p.kind) {
       case 'pod': {
@@ -166,7 +171,7 @@ function checkBroken(inDirection: InDirection, ctx: SynthesisContext, result: Sy
     const id = edgeId(edge);
     const protocol = edge.protocol as Protocol;
     const port = edge.port!;
-    let pairs = detail.get(`${edge.source}->${edge.destination}|${edge.protocol}|${edge.port ?? '-'}`);
+    let pairs = detail.size === 0 ? undefined : detail.get(`${edge.source}->${edge.destination}|${edge.protocol}|${edge.port ?? '-'}`);
     if (!pairs || pairs.length === 0) pairs = [{ s: edge.source, d: edge.destination }];
     for (const pair of pairs) {
       // Resolve the destination first when the source is a node, so the pod is the node's own.
@@ -217,13 +222,16 @@ function candidateRows(inDirection: InDirection, ctx: SynthesisContext, result: 
     if (!l) namespacesOf.set(c, (l = []));
     l.push(n);
   }
-  const memo = new Map<string, Set<string>>();
-  const workloadsMatching = (cluster: string, namespaces: readonly string[], sel: LabelSelector | undefined): Set<string> => {
-    const key = `${cluster}\u0000${namespaces.join(',')}\u0000${sel ? JSON.stringify(sel) : ''}`;
-    const known = memo.get(key);
+  // Memoized by `cluster/namespace` (or the namespace list namespacesMatching returned) and the
+  // selector object: generated rules share their peers' selector objects, so no key is built.
+  const memo = new Map<string | readonly string[], Map<LabelSelector | undefined, Set<string>>>();
+  const workloadsMatching = (cluster: string, namespaces: readonly string[], sel: LabelSelector | undefined, memoKey: string | readonly string[]): Set<string> => {
+    let bySel = memo.get(memoKey);
+    if (!bySel) memo.set(memoKey, (bySel = new Map()));
+    const known = bySel.get(sel);
     if (known) return known;
     const out = new Set<string>();
-    memo.set(key, out);
+    bySel.set(sel, out);
     for (const ns of namespaces) {
       for (const pod of index.podsByNamespace.get(`${cluster}/${ns}`) ?? []) {
         if (pod.hostNetwork || (sel && !matchesSelector(sel, pod.labels))) continue;
@@ -248,15 +256,16 @@ function candidateRows(inDirection: InDirection, ctx: SynthesisContext, result: 
     l.add(d);
   };
   for (const np of result.networkPolicies) {
-    const subjects = workloadsMatching(np.cluster, [np.namespace], np.podSelector);
+    const own = `${np.cluster}/${np.namespace}`;
+    const subjects = workloadsMatching(np.cluster, [np.namespace], np.podSelector, own);
     if (subjects.size === 0) continue;
     for (const dir of ['ingress', 'egress'] as const) {
       for (const r of np[dir] ?? []) {
         if (!r.peers || r.peers.length === 0) return undefined;
         for (const p of r.peers) {
           if (p.ipBlock) continue;
-          const nss = p.namespaceSelector ? namespacesMatching(np.cluster, p.namespaceSelector) : [np.namespace];
-          for (const w of workloadsMatching(np.cluster, nss, p.podSelector)) {
+          const nss = p.namespaceSelector ? namespacesMatching(np.cluster, p.namespaceSelector) : undefined;
+          for (const w of workloadsMatching(np.cluster, nss ?? [np.namespace], p.podSelector, nss ?? own)) {
             for (const subj of subjects) {
               if (w === subj) continue;
               if (dir === 'egress') addPair(subj, w);
@@ -313,11 +322,12 @@ function mapRows(engine: PolicyEngine, ctx: SynthesisContext): { s: string; d: s
 function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: SynthesisContext, result: SynthesisResult, generatedOnly: boolean, inventory: Inventory) {
   const { index } = ctx;
   const scope = new Set(result.scope);
-  const observed = new Map<string, ConnectionSet>();
+  const observed = new Map<string, Map<string, ConnectionSet>>();
   for (const e of result.allowedEdges) {
     if (e.port === undefined) continue;
-    const k = `${e.source}>${e.destination}`;
-    observed.set(k, (observed.get(k) ?? ConnectionSet.NONE).union(ConnectionSet.of(e.protocol as Protocol, e.port, e.port)));
+    let m = observed.get(e.source);
+    if (!m) observed.set(e.source, (m = new Map()));
+    m.set(e.destination, (m.get(e.destination) ?? ConnectionSet.NONE).union(ConnectionSet.of(e.protocol as Protocol, e.port, e.port)));
   }
   const extraConnections: ExtraConnection[] = [];
   const excluded: ExcludedConnection[] = [];
@@ -330,7 +340,7 @@ function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: Synthes
     const sw = index.byKey.get(s)!;
     const dw = index.byKey.get(d)!;
     if (sw.hostNetwork || dw.hostNetwork) continue;
-    const seen = observed.get(`${s}>${d}`) ?? ConnectionSet.NONE;
+    const seen = observed.get(s)?.get(d) ?? ConnectionSet.NONE;
     let rest = row.connections.subtract(seen);
     if (rest.isEmpty()) continue;
     if (isClusterDns(dw) && !seen.intersect(dns53).isEmpty()) {
