@@ -272,8 +272,17 @@ async function startLive(state: AppState, options: ServeOptions, log: (l: string
   inventory.on(live.ADD, mark);
   inventory.on(live.UPDATE, mark);
   inventory.on(live.DELETE, mark);
+  const apply = (): void => {
+    if (!dirty.size) return;
+    const snap = inventory.snapshot();
+    for (const c of dirty) state.setInventory(c, inventoryOfCluster(snap, c));
+    dirty.clear();
+  };
   inventory.on(live.STATUS, (s) => {
     const id = `kubernetes:${s.cluster}`;
+    // A cluster that has just synced is applied at once, not on the next tick: flows arriving
+    // meanwhile would otherwise be attributed to bare pods.
+    if (s.state === 'synced' && dirty.has(s.cluster)) apply();
     state.registerSource(id, 'kubernetes', s.cluster);
     state.updateSource(id, {
       state: s.state === 'synced' ? 'connected' : s.state === 'error' ? 'stale' : 'starting',
@@ -281,12 +290,7 @@ async function startLive(state: AppState, options: ServeOptions, log: (l: string
     });
   });
   // Inventory changes are applied in batches, like flows.
-  const t = setInterval(() => {
-    if (!dirty.size) return;
-    const snap = inventory.snapshot();
-    for (const c of dirty) state.setInventory(c, inventoryOfCluster(snap, c));
-    dirty.clear();
-  }, 1000);
+  const t = setInterval(apply, 1000);
   t.unref();
   inventory.start();
   log(`netatlas: watching ${inventory.status().length || 'the selected'} cluster(s) read-only`);
