@@ -16,7 +16,7 @@ import { formatRule } from '../semantics/explain.ts';
 import { ConnectionSet, CONNECTION_PROTOCOLS } from '../semantics/ports.ts';
 import type { DirectionVerdict, EngineOptions, MapPeer, MatchedRule, Peer, PolicyEngine } from '../semantics/types.ts';
 import { synthesisContext } from '../synthesis/synthesize.ts';
-import { asAddress, createEnds, describePeer, type Ends } from './ends.ts';
+import { asAddress, createEnds, describePeer, type Ends } from '../synthesis/ends.ts';
 import {
   EDGE_CLASSES, type DiffInput, type DiffResult, type EdgeClass, type ObservedRow, type PolicySet, type SurfaceChange,
   type SurfaceSize, type UnusedRow,

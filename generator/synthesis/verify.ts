@@ -17,6 +17,7 @@ import { labelsKey, matchesSelector, namespaceLabels } from '../selectors/index.
 import type { LabelSelector, Labels } from '../model/labels.ts';
 import { ConnectionSet } from '../semantics/ports.ts';
 import type { Peer, PolicyEngine } from '../semantics/types.ts';
+import { createEnds, describePeer } from './ends.ts';
 import { edgeId, isClusterDns, synthesisContext, type SynthesisContext } from './synthesize.ts';
 import type { SynthesisResult } from './types.ts';
 
@@ -70,7 +71,6 @@ export const PROOF_EXCLUSIONS: readonly string[] = [
   'addresses outside the snapshot (external peers, other clusters\' CIDRs): not pairs of pods in the snapshot',
 ];
 
-const isPodKey = (k: string): boolean => k.startsWith('pod:');
 
 type InDirection = (a: Peer, b: Peer, dir: 'egress' | 'ingress') => ConnectionSet;
 
@@ -101,7 +101,7 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
     adminNetworkPolicies: options.withExisting ? inventory.adminNetworkPolicies : [],
   });
   const inDirection = cachedDirections(engine);
-  const broken = checkBroken(inDirection, ctx, result);
+  const broken = checkBroken(inDirection, inventory, ctx, result);
   const extra = options.skipExtra ? { extraConnections: [], excluded: [] } : checkExtra(engine, inDirection, ctx, result, !options.withExisting, inventory);
   return {
     broken: broken.brokenFlows.length, ...broken,
@@ -109,15 +109,9 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
   };
 }
 
-function checkBroken(inDirection: InDirection, ctx: SynthesisContext, result: SynthesisResult) {
+function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: SynthesisContext, result: SynthesisResult) {
   const { index } = ctx;
-  const podByKey = new Map<string, PodInfo>();
-  for (const w of index.byKey.values()) for (const p of w.pods) podByKey.set(podKey(p.cluster, p.namespace, p.name), p);
-  const workloadOf = (k: string): string => {
-    if (!isPodKey(k)) return k;
-    const p = parseKey(k);
-    return p.kind === 'pod' ? index.workloadOfPod.get(`${p.cluster}/${p.namespace}/${p.name}`) ?? k : k;
-  };
+  const { workloadOf, endOf, nodeNameOf } = createEnds(inventory, ctx);
   // Pod-level detail, grouped by the workload-level edge it belongs to.
   const detail = new Map<string, { s: string; d: string }[]>();
   for (const e of result.podEdges) {
@@ -127,46 +121,9 @@ function checkBroken(inDirection: InDirection, ctx: SynthesisContext, result: Sy
     l.push({ s: e.source, d: e.destination });
   }
 
-  /** An end as the engine sees it; `near` is the other end's pod (to pick a node-local pod). */
-  const endOf = (key: string, other?: PodInfo): Peer | string => {
-    const entry = index.byKey.get(key);
-    if (entry && entry.pods.length > 0) {
-      const local = other?.nodeName ? entry.pods.find((x) => x.nodeName === other.nodeName) : undefined;
-      return { kind: 'pod', pod: local ?? entry.pods[0] };
-    }
-    const p = parseKey(key);
-    switch (p.kind) {
-      case 'pod': {
-        const pod = podByKey.get(key);
-        return pod ? { kind: 'pod', pod } : `${key} is not in the inventory`;
-      }
-      case 'workload': {
-        const w = index.byKey.get(key);
-        if (!w || w.pods.length === 0) return `${key} has no pods in the inventory`;
-        const local = other?.nodeName ? w.pods.find((x) => x.nodeName === other.nodeName) : undefined;
-        return { kind: 'pod', pod: local ?? w.pods[0] };
-      }
-      case 'external':
-        return { kind: 'ip', ip: p.ip };
-      case 'host': {
-        const n = ctx.nodes.get(`${p.cluster}/${p.name}`);
-        return n && n.addresses.length ? { kind: 'ip', ip: n.addresses[0] } : `node ${key} has no address`;
-      }
-      case 'reserved':
-        if (p.identity === 'kube-apiserver') {
-          const a = ctx.apiServer.get(p.cluster)?.addresses[0];
-          return a ? { kind: 'ip', ip: a } : `${key}: no endpoint of default/kubernetes`;
-        }
-        return `${key} has no address`;
-      default:
-        return `${key} has no pod or address to evaluate`;
-    }
-  };
-
   const brokenFlows: BrokenFlow[] = [];
   const unverified: { edge: string; reason: string }[] = [];
   let checked = 0;
-  const describe = (p: Peer): string => (p.kind === 'pod' ? podKey(p.pod.cluster, p.pod.namespace, p.pod.name) : p.ip);
   for (const edge of result.allowedEdges) {
     const id = edgeId(edge);
     const protocol = edge.protocol as Protocol;
@@ -179,7 +136,7 @@ function checkBroken(inDirection: InDirection, ctx: SynthesisContext, result: Sy
       let dst = endOf(pair.d);
       let src = endOf(pair.s, typeof dst === 'string' || dst.kind !== 'pod' ? undefined : dst.pod);
       if (hostSrc && pair.d.startsWith('wl:') && typeof src !== 'string' && src.kind === 'ip') {
-        const node = [...ctx.nodes.values()].find((n) => n.addresses.includes((src as { ip: string }).ip));
+        const node = nodeNameOf(src);
         const w = index.byKey.get(pair.d);
         const local = w?.pods.find((x) => x.nodeName === node?.name && x.cluster === node?.cluster);
         if (local) dst = { kind: 'pod', pod: local };
@@ -195,7 +152,7 @@ function checkBroken(inDirection: InDirection, ctx: SynthesisContext, result: Sy
       const eg = inDirection(src, egressDst, 'egress').contains(protocol, port);
       const ing = eg ? inDirection(ingressSrc, dst, 'ingress').contains(protocol, port) : true;
       if (!eg || !ing) {
-        brokenFlows.push({ edge: id, source: describe(src), destination: describe(dst), protocol, port, deniedBy: eg ? 'ingress' : 'egress' });
+        brokenFlows.push({ edge: id, source: describePeer(src), destination: describePeer(dst), protocol, port, deniedBy: eg ? 'ingress' : 'egress' });
       }
     }
   }

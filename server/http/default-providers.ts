@@ -13,7 +13,7 @@ import type { FlowEdge, Inventory, Protocol } from '../../generator/model/index.
 import { emptyInventory } from '../../generator/model/index.ts';
 import { createEngine, formatRule } from '../../generator/semantics/index.ts';
 import type { DirectionVerdict, MatchedRule, Peer, PolicyEngine, PolicyTier } from '../../generator/semantics/index.ts';
-import { asAddress, createEnds, describePeer, type Ends } from '../../generator/diff/ends.ts';
+import { asAddress, createEnds, describePeer, type Ends } from '../../generator/synthesis/ends.ts';
 import { diffProvider, findingsProvider } from '../diff.ts';
 import { mergeInventories } from '../inventory/index.ts';
 import { generateProvider } from '../synthesis.ts';

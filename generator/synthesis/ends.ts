@@ -1,12 +1,13 @@
 /**
  * The ends of an observed edge as the policy engine sees them: a pod of the workload (the one
  * on the source's node for node traffic), a node's address, the API server's endpoint, or an
- * external address. A string explains why an end has no pod or address.
+ * external address. A string explains why an end has no pod or address. Shared by the proof
+ * (verify.ts), the diff and the server's edge explanations, so all three judge the same pods.
  */
 import type { Inventory, PodInfo } from '../model/inventory.ts';
 import { parseKey, podKey } from '../model/keys.ts';
 import type { Peer } from '../semantics/types.ts';
-import { synthesisContext, type SynthesisContext } from '../synthesis/synthesize.ts';
+import { synthesisContext, type SynthesisContext } from './synthesize.ts';
 
 export interface Ends {
   readonly ctx: SynthesisContext;
@@ -19,6 +20,7 @@ export interface Ends {
   nodeNameOf(peer: Peer): { cluster: string; name: string } | undefined;
 }
 
+/** The ends of an inventory; pass a context when one is at hand (it is cached per inventory anyway). */
 export function createEnds(inventory: Inventory, ctx: SynthesisContext = synthesisContext(inventory)): Ends {
   const { index } = ctx;
   const podByKey = new Map<string, PodInfo>();
