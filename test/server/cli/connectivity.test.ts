@@ -4,11 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connectivityCommand } from '../../../server/cli/connectivity.ts';
-import { explainCommand } from '../../../server/cli/explain.ts';
-import { CliExit } from '../../../server/cli/exit.ts';
+import { runCli } from './run-cli.ts';
 
 const data = fileURLToPath(new URL('../../../../shared/data/online-boutique/', import.meta.url));
 const manifests = `${data}release-kubernetes-manifests-v0.10.6.yaml`;
@@ -20,27 +17,7 @@ afterEach(() => {
 });
 
 /** Runs a subcommand in-process, as bin/netatlas.mjs would, capturing output and exit code. */
-async function netatlas(...args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const program = new Command('netatlas').exitOverride();
-  for (const make of [connectivityCommand, explainCommand]) program.addCommand(make().exitOverride());
-  let status = 0;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'netatlas', ...args]);
-    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (!(error instanceof CliExit)) throw error;
-    stderr += `netatlas: ${error.message}\n`;
-    status = error.exitCode;
-  }
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  return { stdout, stderr, status };
-}
+const netatlas = (...args: string[]) => runCli(...args);
 
 /** What the upstream policies intend, derived from the call graph in online-boutique-edges.txt. */
 function expectedLines(): string[] {

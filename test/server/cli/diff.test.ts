@@ -6,17 +6,13 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FlowEdge } from '../../../generator/model/index.ts';
 import { serviceKey, workloadKey } from '../../../generator/model/index.ts';
 import { synthesizePolicies } from '../../../generator/synthesis/index.ts';
-import { diffPoliciesCommand } from '../../../server/cli/diff-policies.ts';
-import { diffCommand } from '../../../server/cli/diff.ts';
-import { CliExit } from '../../../server/cli/exit.ts';
-import { generateCommand } from '../../../server/cli/generate.ts';
 import { loadInventoryPaths } from '../../../server/inventory/index.ts';
 import { policiesToYaml } from '../../../server/synthesis.ts';
+import { runCli } from './run-cli.ts';
 
 const demo = fileURLToPath(new URL('../../../samples/demo', import.meta.url));
 const ob = fileURLToPath(new URL('../../../../shared/data/online-boutique/', import.meta.url));
@@ -27,27 +23,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function netatlas(...args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const program = new Command('netatlas').exitOverride();
-  for (const make of [diffCommand, diffPoliciesCommand, generateCommand]) program.addCommand(make().exitOverride());
-  let status = 0;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'netatlas', ...args]);
-    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (!(error instanceof CliExit)) throw error;
-    stderr += `netatlas: ${error.message}\n`;
-    status = error.exitCode;
-  }
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  return { stdout, stderr, status };
-}
+const netatlas = (...args: string[]) => runCli(...args);
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'netatlas-diff-'));
 

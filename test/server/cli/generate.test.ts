@@ -5,38 +5,17 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { CliExit } from '../../../server/cli/exit.ts';
-import { generateCommand, parseClusterCidrs, parseSince } from '../../../server/cli/generate.ts';
+import { parseClusterCidrs, parseSince } from '../../../server/cli/generate.ts';
+import { runCli } from './run-cli.ts';
 
 afterEach(() => {
   process.exitCode = undefined;
   vi.restoreAllMocks();
 });
 
-async function netatlas(...args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const program = new Command('netatlas').exitOverride();
-  program.addCommand(generateCommand().exitOverride());
-  let status = 0;
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'netatlas', 'generate', ...args]);
-    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (!(error instanceof CliExit)) throw error;
-    stderr += `netatlas: ${error.message}\n`;
-    status = error.exitCode;
-  }
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  return { stdout, stderr, status };
-}
+const netatlas = (...args: string[]) => runCli('generate', ...args);
 
 describe('netatlas generate', () => {
   it('generates for the demo by default, prints broken = 0 and extra = 0, and exits 0', async () => {

@@ -6,12 +6,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { inventoryCommand } from '../../../server/cli/inventory.ts';
-import { CliExit } from '../../../server/cli/exit.ts';
 import type { Inventory } from '../../../generator/model/index.ts';
 import { FakeApiServer } from '../inventory/fake-apiserver.ts';
+import { runCli } from './run-cli.ts';
 
 const data = fileURLToPath(new URL('../../../../shared/data/online-boutique/', import.meta.url));
 const manifests = `${data}release-kubernetes-manifests-v0.10.6.yaml`;
@@ -21,26 +19,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function netatlas(...args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const program = new Command('netatlas').exitOverride();
-  program.addCommand(inventoryCommand().exitOverride());
-  let status = 0;
-  try {
-    await program.parseAsync(['node', 'netatlas', ...args]);
-    status = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (!(error instanceof CliExit)) throw error;
-    stderr += error.message;
-    status = error.exitCode;
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return { stdout, stderr, status };
-}
+const netatlas = (...args: string[]) => runCli(...args);
 
 describe('netatlas inventory from files', () => {
   it('prints counts per kind for the cluster given, and the unknown-kind warnings', async () => {
