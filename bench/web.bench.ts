@@ -66,13 +66,13 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
     });
     // the way a user moves the map: drag with the mouse, then zoom with the wheel (sigma knows
     // the camera is moving, which setState alone does not tell it); animation frames recorded in the page
-    await page.evaluate(() => {
-      const w = window as unknown as { benchFrames: number[]; benchRecording: boolean };
-      w.benchFrames = []; w.benchRecording = true;
+    // (a string: tsx would wrap a named function in __name, unknown in the page)
+    await page.evaluate(`(() => {
+      window.benchFrames = []; window.benchRecording = true;
       let last = performance.now();
-      const tick = (): void => { const now = performance.now(); w.benchFrames.push(now - last); last = now; if (w.benchRecording) requestAnimationFrame(tick); };
+      const tick = () => { const now = performance.now(); window.benchFrames.push(now - last); last = now; if (window.benchRecording) requestAnimationFrame(tick); };
       requestAnimationFrame(tick);
-    });
+    })()`);
     const box = (await page.locator('#map').boundingBox())!;
     const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
     const gestureBudget = Date.now() + 60_000;
