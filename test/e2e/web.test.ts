@@ -1,6 +1,7 @@
 /**
  * The web UI in a real browser: the built app, served by the real server on the demo, in
- * headless Chromium with software WebGL (swiftshader). Screenshots go to docs/screenshots/.
+ * headless Chromium with software WebGL (swiftshader). Screenshots go to test/.screenshots/
+ * (ignored by git); with NETATLAS_UPDATE_SCREENSHOTS=1 they refresh docs/screenshots/ instead.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWeb, launchChromium, requireChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
 
-const SHOTS = path.join(ROOT, 'docs/screenshots');
+const SHOTS = path.join(ROOT, process.env.NETATLAS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test/.screenshots');
 const PROD_CART = 'wl:prod/boutique/Deployment/cartservice';
 const PROD_RECO = 'wl:prod/boutique/Deployment/recommendationservice';
 const DEV_SHELL_LABEL = 'debug-shell';
