@@ -90,21 +90,6 @@ function podPairs(edges: readonly FlowEdge[], ends: Ends): Map<string, { s: stri
   return out;
 }
 
-/** Resolves a pair of keys to engine peers; node traffic lands on the destination's pod on that node. */
-function resolvePair(ends: Ends, s: string, d: string): { src: Peer; dst: Peer } | string {
-  let dst = ends.endOf(d);
-  if (typeof dst === 'string') return dst;
-  const src = ends.endOf(s, dst.kind === 'pod' ? dst.pod : undefined);
-  if (typeof src === 'string') return src;
-  const node = ends.nodeNameOf(src);
-  if (node && d.startsWith('wl:')) {
-    const w = ends.ctx.index.byKey.get(d);
-    const local = w?.pods.find((p) => p.nodeName === node.name && p.cluster === node.cluster);
-    if (local) dst = { kind: 'pod', pod: local };
-  }
-  return { src, dst };
-}
-
 function classify(edge: FlowEdge, engine: PolicyEngine, ends: Ends, pairs: Map<string, { s: string; d: string }[]>): ObservedRow {
   let dropped = 0;
   let refused = 0;
@@ -131,7 +116,7 @@ function classify(edge: FlowEdge, engine: PolicyEngine, ends: Ends, pairs: Map<s
   const rules = new Map<string, MatchedRule>();
   let reason: string | undefined;
   for (const pair of list) {
-    const r = resolvePair(ends, pair.s, pair.d);
+    const r = ends.pairOf(pair.s, pair.d);
     if (typeof r === 'string') {
       reason ??= r;
       continue;

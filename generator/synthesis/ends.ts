@@ -18,6 +18,8 @@ export interface Ends {
   endOf(key: string, near?: PodInfo): Peer | string;
   /** The node a `host:` key or node address is. */
   nodeNameOf(peer: Peer): { cluster: string; name: string } | undefined;
+  /** Both ends of a pair of keys; node traffic lands on the destination's pod on that node. */
+  pairOf(source: string, destination: string): { src: Peer; dst: Peer } | string;
 }
 
 /** The ends of an inventory; pass a context when one is at hand (it is cached per inventory anyway). */
@@ -73,7 +75,20 @@ export function createEnds(inventory: Inventory, ctx: SynthesisContext = synthes
 
   const nodeNameOf = (peer: Peer) => (peer.kind === 'ip' ? nodeOfAddress.get(peer.ip) : undefined);
 
-  return { ctx, podByKey, workloadOf, endOf, nodeNameOf };
+  const pairOf = (s: string, d: string): { src: Peer; dst: Peer } | string => {
+    let dst = endOf(d);
+    if (typeof dst === 'string') return dst;
+    const src = endOf(s, dst.kind === 'pod' ? dst.pod : undefined);
+    if (typeof src === 'string') return src;
+    const node = nodeNameOf(src);
+    if (node && d.startsWith('wl:')) {
+      const local = index.byKey.get(d)?.pods.find((p) => p.nodeName === node.name && p.cluster === node.cluster);
+      if (local) dst = { kind: 'pod', pod: local };
+    }
+    return { src, dst };
+  };
+
+  return { ctx, podByKey, workloadOf, endOf, nodeNameOf, pairOf };
 }
 
 /** A pod as an address, for the other side of a cluster mesh (selectors never cross clusters). */

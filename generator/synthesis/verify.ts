@@ -110,8 +110,7 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
 }
 
 function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: SynthesisContext, result: SynthesisResult) {
-  const { index } = ctx;
-  const { workloadOf, endOf, nodeNameOf } = createEnds(inventory, ctx);
+  const { workloadOf, pairOf } = createEnds(inventory, ctx);
   // Pod-level detail, grouped by the workload-level edge it belongs to.
   const detail = new Map<string, { s: string; d: string }[]>();
   for (const e of result.podEdges) {
@@ -131,20 +130,12 @@ function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: Synthe
     let pairs = detail.size === 0 ? undefined : detail.get(`${edge.source}->${edge.destination}|${edge.protocol}|${edge.port ?? '-'}`);
     if (!pairs || pairs.length === 0) pairs = [{ s: edge.source, d: edge.destination }];
     for (const pair of pairs) {
-      // Resolve the destination first when the source is a node, so the pod is the node's own.
-      const hostSrc = pair.s.startsWith('host:') || pair.s.startsWith('reserved:');
-      let dst = endOf(pair.d);
-      let src = endOf(pair.s, typeof dst === 'string' || dst.kind !== 'pod' ? undefined : dst.pod);
-      if (hostSrc && pair.d.startsWith('wl:') && typeof src !== 'string' && src.kind === 'ip') {
-        const node = nodeNameOf(src);
-        const w = index.byKey.get(pair.d);
-        const local = w?.pods.find((x) => x.nodeName === node?.name && x.cluster === node?.cluster);
-        if (local) dst = { kind: 'pod', pod: local };
-      }
-      if (typeof src === 'string' || typeof dst === 'string') {
-        unverified.push({ edge: id, reason: typeof src === 'string' ? src : (dst as string) });
+      const pairEnds = pairOf(pair.s, pair.d);
+      if (typeof pairEnds === 'string') {
+        unverified.push({ edge: id, reason: pairEnds });
         continue;
       }
+      const { src, dst } = pairEnds;
       checked++;
       const cross = src.kind === 'pod' && dst.kind === 'pod' && src.pod.cluster !== dst.pod.cluster;
       const egressDst: Peer = cross && dst.kind === 'pod' ? { kind: 'ip', ip: dst.pod.ips[0] ?? '0.0.0.0' } : dst;

@@ -99,20 +99,6 @@ function pairsBehind(state: AppState, ends: Ends, edge: ApiEdge): { s: string; d
   return out;
 }
 
-/** Engine peers of a pair; node traffic lands on the destination's pod on that node (as the diff does). */
-function resolvePair(ends: Ends, s: string, d: string): { src: Peer; dst: Peer } | string {
-  let dst = ends.endOf(d);
-  if (typeof dst === 'string') return dst;
-  const src = ends.endOf(s, dst.kind === 'pod' ? dst.pod : undefined);
-  if (typeof src === 'string') return src;
-  const node = ends.nodeNameOf(src);
-  if (node && d.startsWith('wl:')) {
-    const local = ends.ctx.index.byKey.get(d)?.pods.find((p) => p.nodeName === node.name && p.cluster === node.cluster);
-    if (local) dst = { kind: 'pod', pod: local };
-  }
-  return { src, dst };
-}
-
 interface Evaluated { readonly src: Peer; readonly dst: Peer; readonly egress: DirectionVerdict; readonly ingress: DirectionVerdict }
 
 /** Both directions; pods of two clusters see each other as addresses (selectors never cross clusters). */
@@ -143,7 +129,7 @@ export function explainEdgeProvider(state: AppState, edge: ApiEdge): EdgeExplana
   let denied: Evaluated | undefined;
   let why: string | undefined;
   for (const pair of pairsBehind(state, ends, edge)) {
-    const r = resolvePair(ends, pair.s, pair.d);
+    const r = ends.pairOf(pair.s, pair.d);
     if (typeof r === 'string') {
       why ??= r;
       continue;
