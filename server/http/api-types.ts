@@ -5,6 +5,8 @@
  */
 import type { GraphNodeKind, Level, L4Protocol, Verdict, VerdictCounts, WorkloadKind } from '../../generator/model/index.ts';
 
+import type { SourceState, SourceStatusOf } from '../sources/types.ts';
+
 export type { Level, L4Protocol, Verdict, VerdictCounts, GraphNodeKind };
 
 /** Every error answer (400, 401, 404, 413, 429, 500, 501). */
@@ -18,27 +20,8 @@ export interface ApiError {
 // ---------------------------------------------------------------- clusters and sources
 
 export type SourceKind = 'demo' | 'inventory-file' | 'flows-file' | 'flows-follow' | 'hubble-relay' | 'kubernetes';
-/** starting: not yet answered; connected: delivering; stale: no event for a while or failing (see reason); done: a finite file fully read; error: gave up. */
-export type SourceState = 'starting' | 'connected' | 'stale' | 'done' | 'error';
-
-export interface SourceStatus {
-  /** Stable id, e.g. `flows-file:/path/flows.jsonl`, `hubble-relay:relay:4245`, `kubernetes:prod`. */
-  readonly id: string;
-  readonly kind: SourceKind;
-  /** Cluster the source feeds, when it feeds one. */
-  readonly cluster?: string;
-  readonly state: SourceState;
-  /** Why it is stale or in error. */
-  readonly reason?: string;
-  /** Time of the last event received (ms). */
-  readonly lastEventTime?: number;
-  /** Records (flows or objects) received. */
-  readonly records: number;
-  /** Malformed or failed items. */
-  readonly errors: number;
-  /** The first few error messages (`file:line: reason`). */
-  readonly lastErrors: readonly string[];
-}
+export type { SourceState };
+export type SourceStatus = SourceStatusOf<SourceKind>;
 
 export interface ClusterStatus {
   readonly name: string;

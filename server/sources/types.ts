@@ -1,8 +1,7 @@
 /**
  * Sources: the things that feed the server (flow files, followed files, Hubble Relay, live
- * clusters). Each has an id, a kind and a status; records go to the manager's sink. These
- * shapes match server/http/api-types.ts SourceStatus field for field, so AppState can take
- * them as they are, without server/sources importing the HTTP layer.
+ * clusters). Each has an id, a kind and a status; records go to the manager's sink. The HTTP
+ * API's SourceStatus is SourceStatusOf<its kinds>, so AppState takes these as they are.
  */
 import type { FlowRecord, Inventory } from '../../generator/model/index.ts';
 
@@ -15,10 +14,11 @@ export type SourceKind = 'flows-file' | 'flows-follow' | 'hubble-relay' | 'kuber
  */
 export type SourceState = 'starting' | 'connected' | 'stale' | 'error' | 'done';
 
-export interface SourceStatus {
+/** A source's status; the HTTP API reports the same shape with its wider set of kinds. */
+export interface SourceStatusOf<K extends string> {
   /** Stable id, e.g. `flows-follow:/var/log/hubble.log`, `hubble-relay:localhost:4245`. */
   readonly id: string;
-  readonly kind: SourceKind;
+  readonly kind: K;
   readonly cluster?: string;
   readonly state: SourceState;
   readonly reason?: string;
@@ -31,6 +31,8 @@ export interface SourceStatus {
   /** The first few error messages (`file:line: reason`). */
   readonly lastErrors: readonly string[];
 }
+
+export type SourceStatus = SourceStatusOf<SourceKind>;
 
 /** What a source reports about itself; the manager adds id, kind, counters and errors. */
 export interface SourceReport {
