@@ -110,25 +110,25 @@ export function gadgetRecordsFrom(raw: unknown, state: FlowParseState, out: Flow
   else emitGadget(state, out, time, local, { ...remote, ...(port !== undefined ? { port } : {}) }, protocol, port, node);
 }
 
+/** The 2020 events' `<side>_pod_namespace`, `<side>_pod_name` and `<side>_pod_labels`. */
+function snakeCasePod(e: Json, side: 'local' | 'remote', state: FlowParseState): MutableEndpoint {
+  const ep: MutableEndpoint = {};
+  const ns = str(e[`${side}_pod_namespace`]);
+  const name = str(e[`${side}_pod_name`]);
+  if (ns) ep.namespace = ns;
+  if (name) ep.podName = name;
+  if (state.cluster) ep.cluster = state.cluster;
+  const labels = labelList(e[`${side}_pod_labels`]);
+  if (labels) ep.labels = labels;
+  return ep;
+}
+
 function snakeCase2020(e: Json, type: string | undefined, time: number, node: string | undefined, state: FlowParseState, out: FlowRecord[]): void {
-  const local: MutableEndpoint = {};
-  const ns = str(e.local_pod_namespace);
-  const name = str(e.local_pod_name);
-  if (ns) local.namespace = ns;
-  if (name) local.podName = name;
-  if (state.cluster) local.cluster = state.cluster;
-  const localLabels = labelList(e.local_pod_labels);
-  if (localLabels) local.labels = localLabels;
-  const remote: MutableEndpoint = {};
+  const local = snakeCasePod(e, 'local', state);
+  let remote: MutableEndpoint = {};
   const kind = str(e.remote_kind)?.toLowerCase();
   if (kind === 'pod') {
-    const rns = str(e.remote_pod_namespace);
-    const rname = str(e.remote_pod_name);
-    if (rns) remote.namespace = rns;
-    if (rname) remote.podName = rname;
-    if (state.cluster) remote.cluster = state.cluster;
-    const labels = labelList(e.remote_pod_labels);
-    if (labels) remote.labels = labels;
+    remote = snakeCasePod(e, 'remote', state);
   } else if (kind === 'svc') {
     const rns = str(e.remote_svc_namespace);
     const rname = str(e.remote_svc_name);
