@@ -10,7 +10,7 @@ import { buildWeb, launchChromium, ROOT } from '../test/e2e/harness.ts';
 import { syntheticEstate } from '../web/src/dev/synthetic-estate.ts';
 import { startStaticApiServer } from './lib/static-api-server.ts';
 
-interface Figures { medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
+interface Figures { dragMaxMs: number; dragRedraws: number; moved: number; presentedMs: number; loadedMs: number; settledMs: number; load: string; profile: string; medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
 
 async function measure(workloads: number, edges: number): Promise<Figures> {
   const estate = syntheticEstate({ clusters: 5, workloads, edges, seed: 42 });
@@ -53,7 +53,8 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
       const gl = sigma.getWebGLContext();
       const px = new Uint8Array(4);
       const renders: number[] = [];
-      for (let i = 0; i < 12; i++) {
+      const renderBudget = performance.now() + 40_000;
+      for (let i = 0; i < 12 && performance.now() < renderBudget; i++) {
         const t = performance.now();
         camera.setState(moves[i]);
         (sigma as unknown as { render(): void }).render();
@@ -62,15 +63,27 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
         renders.push(performance.now() - t);
       }
       camera.setState(start);
-      return { frames: frames.length > 6 ? frames.slice(3) : frames, renders: renders.slice(3) };
+      return { frames: frames.length > 6 ? frames.slice(3) : frames, renders: renders.length > 4 ? renders.slice(2) : renders };
     });
     // the way a user moves the map: drag with the mouse, then zoom with the wheel (sigma knows
-    // the camera is moving, which setState alone does not tell it); animation frames recorded in the page
-    // (a string: tsx would wrap a named function in __name, unknown in the page)
+    // the camera is moving, which setState alone does not tell it). Recorded in the page, one
+    // entry per animation frame; a frame counts as seen by the user when the view changed in it
+    // (the camera moved, or sigma drew): idle frames between input events are not counted.
+    // Recording goes on until the map has been drawn again after the gesture, so the sharp redraw
+    // at the end is among the frames. (A string: tsx would wrap a named function in __name.)
     await page.evaluate(`(() => {
       window.benchFrames = []; window.benchRecording = true;
-      let last = performance.now();
-      const tick = () => { const now = performance.now(); window.benchFrames.push(now - last); last = now; if (window.benchRecording) requestAnimationFrame(tick); };
+      const sigma = window.netatlasMap.sigma, camera = sigma.getCamera();
+      const drawn = () => (window.netatlasMap.mover ? window.netatlasMap.mover.counts.drawn : -1);
+      let renders = 0; sigma.on('afterRender', () => { renders++; });
+      let last = performance.now(), cam = JSON.stringify(camera.getState()), seenRenders = 0;
+      const tick = () => {
+        const now = performance.now(), c = JSON.stringify(camera.getState());
+        const changed = c !== cam || renders !== seenRenders;
+        window.benchFrames.push({ ms: now - last, changed, redraw: renders !== seenRenders });
+        cam = c; seenRenders = renders; last = now;
+        if (window.benchRecording) requestAnimationFrame(tick);
+      };
       requestAnimationFrame(tick);
     })()`);
     const box = (await page.locator('#map').boundingBox())!;
@@ -79,13 +92,21 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
     await page.mouse.move(cx, cy);
     await page.mouse.down();
     for (let i = 1; i <= 30 && Date.now() < gestureBudget; i++) await page.mouse.move(cx + 8 * i, cy + 5 * i);
-    for (let i = 0; i < 10 && Date.now() < gestureBudget; i++) await page.mouse.wheel(0, i < 5 ? -120 : 120);
     await page.mouse.up();
-    const drag = await page.evaluate(() => {
-      const w = window as unknown as { benchFrames: number[]; benchRecording: boolean };
+    await page.mouse.move(cx + 100, cy + 60);
+    for (let i = 0; i < 10 && Date.now() < gestureBudget; i++) { await page.mouse.wheel(0, i < 5 ? -120 : 120); await page.waitForTimeout(30); }
+    // wait for the redraw after the gesture (sigma draws once the camera has stopped)
+    await page.waitForTimeout(400);
+    await page.evaluate(`new Promise((resolve) => { const s = window.netatlasMap.sigma; let n = 0; s.once('afterRender', () => resolve()); setTimeout(resolve, 30000); })`).catch(() => undefined);
+    const recorded = await page.evaluate(() => {
+      const w = window as unknown as { benchFrames: { ms: number; changed: boolean; redraw: boolean }[]; benchRecording: boolean };
       w.benchRecording = false;
       return w.benchFrames.slice(1);
     });
+    const mover = await page.evaluate(() => window.netatlasMap?.mover?.counts ?? null);
+    const seen = recorded.filter((f) => f.changed);
+    const drag = seen.map((f) => f.ms);
+    const dragMax = drag.reduce((m, x) => Math.max(m, x), 0);
     drag.sort((a, b) => a - b);
     renders.sort((a, b) => a - b);
     frames.sort((a, b) => a - b);
@@ -94,7 +115,9 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
       firstFrameMs: d.firstFrameAt!, sigmaInitMs: d.sigmaInitMs ?? NaN, layoutMs: d.layoutMillis ?? NaN, layoutIterations: d.layoutIterations ?? 0,
       layoutReason: d.layoutReason ?? '?', medianFrameMs: frames[Math.floor(frames.length / 2)], p95FrameMs: frames[Math.floor(frames.length * 0.95)],
       nodes: d.nodes, edges: d.edges, medianRenderMs: renders[Math.floor(renders.length / 2)],
-      medianDragFrameMs: drag.length ? drag[Math.floor(drag.length / 2)] : NaN, dragFrames: drag.length,
+      medianDragFrameMs: drag.length ? drag[Math.floor(drag.length / 2)] : NaN, dragFrames: drag.length, dragMaxMs: dragMax,
+      dragRedraws: seen.filter((f) => f.redraw).length, moved: mover?.moved ?? 0,
+      presentedMs: d.firstFramePresentedAt ?? NaN, loadedMs: d.loadedAt ?? NaN, settledMs: d.layoutSettledAt ?? NaN, load: loadavg().map((x) => x.toFixed(1)).join(' '), profile: d.renderProfile ?? '?',
     };
   } finally {
     await browser.close();
@@ -105,16 +128,20 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
 const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '?');
 
 const row = (name: string, f: Figures): void => {
-  console.log(`${name.padEnd(22)} ${String(f.nodes).padStart(5)}  ${String(f.edges).padStart(11)}  ${fmt(f.firstFrameMs).padStart(8)} ms  ${fmt(f.sigmaInitMs).padStart(7)} ms  ${`${fmt(f.layoutMs)} ms (${f.layoutIterations}, ${f.layoutReason})`.padEnd(24)} ${f.medianFrameMs.toFixed(1).padStart(9)} ms  ${f.p95FrameMs.toFixed(1).padStart(6)} ms  ${f.medianRenderMs.toFixed(1).padStart(9)} ms  ${`${f.medianDragFrameMs.toFixed(1)} ms (${f.dragFrames})`.padStart(16)}`);
+  console.log(`${name}: ${f.nodes} nodes, ${f.edges} drawn edges, sigma program set "${f.profile}" (load average after: ${f.load})`);
+  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms drawn (sigma's render returned), ${fmt(f.presentedMs)} ms presented (2 animation frames later); graph parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms`);
+  console.log(`  layout               ${fmt(f.layoutMs)} ms in the worker (${f.layoutIterations} iterations, ${f.layoutReason}), settled ${fmt(f.settledMs)} ms after page load`);
+  console.log(`  drag + wheel frames  median ${f.medianDragFrameMs.toFixed(1)} ms, max ${f.dragMaxMs.toFixed(0)} ms over ${f.dragFrames} frames in which the view changed (${f.moved} moved frames, ${f.dragRedraws} with a sigma draw)`);
+  console.log(`  setState loop        median ${f.medianFrameMs.toFixed(1)} ms, p95 ${f.p95FrameMs.toFixed(1)} ms (code sets the camera each frame: sigma draws every frame, no gesture)`);
+  console.log(`  render to GPU done   median ${f.medianRenderMs.toFixed(1)} ms (one full sigma draw, readPixels-synced)`);
 };
 
 buildWeb();
 console.log('web map, headless Chromium (swiftshader), 5 clusters');
 console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (frame times include the machine's load)`);
-console.log('estate                 nodes  drawn-edges  first-frame  sigma-init  layout(iter, why)        median-frame  p95-frame  median-render  drag/wheel-frame');
 const base = await measure(1_000, 5_000);
 row('1k wl / 5k edges', base);
 const big = await measure(10_000, 50_000);
 row('10k wl / 50k edges', big);
-console.log(`ratio 10k/1k: first frame x${(big.firstFrameMs / base.firstFrameMs).toFixed(2)}, layout x${(big.layoutMs / base.layoutMs).toFixed(2)}, median frame x${(big.medianFrameMs / base.medianFrameMs).toFixed(2)}, median render x${(big.medianRenderMs / base.medianRenderMs).toFixed(2)}`);
-console.log(`targets: first frame < 3000 ms: ${big.firstFrameMs < 3000 ? 'met' : 'MISSED'}; median frame < 50 ms: ${big.medianFrameMs < 50 ? 'met' : 'MISSED'} (setState), ${big.medianDragFrameMs < 50 ? 'met' : 'MISSED'} (mouse drag and wheel)`);
+console.log(`ratio 10k/1k: first frame x${(big.firstFrameMs / base.firstFrameMs).toFixed(2)} (presented x${(big.presentedMs / base.presentedMs).toFixed(2)}), layout x${(big.layoutMs / base.layoutMs).toFixed(2)}, drag/wheel frame x${(big.medianDragFrameMs / base.medianDragFrameMs).toFixed(2)}, setState frame x${(big.medianFrameMs / base.medianFrameMs).toFixed(2)}, render x${(big.medianRenderMs / base.medianRenderMs).toFixed(2)}`);
+console.log(`targets (10k): first frame < 3000 ms: ${big.presentedMs < 3000 ? 'met' : 'MISSED'} (presented ${fmt(big.presentedMs)} ms); median frame while panning and zooming < 50 ms: ${big.medianDragFrameMs < 50 ? 'met' : 'MISSED'} (mouse drag + wheel, ${big.medianDragFrameMs.toFixed(1)} ms); setState loop ${big.medianFrameMs < 50 ? 'under' : 'over'} 50 ms (${big.medianFrameMs.toFixed(0)} ms, not a gesture)`);

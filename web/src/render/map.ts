@@ -17,6 +17,10 @@ import { seedPositions, type Point } from '../state/seed.ts';
 import { convexHull, padHull } from '../state/hull.ts';
 import { clusterTint, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
+import { BitmapMover } from './move-bitmap.ts';
+import { renderProfileFor, type RenderProfile } from '../state/render-profile.ts';
+
+export type { RenderProfile } from '../state/render-profile.ts';
 import type { CameraView } from '../state/url-state.ts';
 
 export const STAGE_BACKGROUND = '#f7f8fa';
@@ -49,77 +53,138 @@ export interface MapCallbacks {
   onFirstFrame(): void;
 }
 
+type MapSigma = Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>;
+
+const NODE_STYLES = {
+  x: { attribute: 'x' },
+  y: { attribute: 'y' },
+  label: { attribute: 'label' },
+  shape: { attribute: 'shape' },
+  size: { whenState: 'isHovered', then: { attribute: 'hoverSize' }, else: { attribute: 'size' } },
+  color: { attribute: 'color' },
+  opacity: { whenState: 'dimmed', then: 0.15, else: 1 },
+  visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+  labelVisibility: { whenState: 'isHighlighted', then: 'visible', else: { attribute: 'labelVisibility' } },
+  labelColor: '#1d2733',
+  depth: { whenState: 'isHighlighted', then: 'topNodes', else: { attribute: 'depth' } },
+  cursor: 'pointer',
+  backdropVisibility: { whenState: 'isHovered', then: 'visible', else: { attribute: 'backdrop' } },
+  backdropColor: '#ffffff',
+  backdropShadowColor: 'rgba(0,0,0,0.35)',
+  backdropShadowBlur: 10,
+  backdropPadding: 5,
+} as const;
+
+const NODE_PRIMITIVES = { shapes: [sdfCircle(), sdfSquare(), sdfTriangle(), sdfDiamond()], layers: [layerFill()] };
+
+/** The demo look: curved parallel edges, arrow heads, tail dots, dashed unobserved paths, clickable edges. */
+function fullEdges(): { primitives: object; styles: object } {
+  return {
+    primitives: {
+      paths: [pathLine(), pathCurved({ curvature: 0.35 })],
+      extremities: [extremityArrow(), extremityCircle()],
+      // plain fill, then dashes of background colour over edges with a dashSize (unobserved paths)
+      layers: [layerPlain(), layerDashed({ dashSize: { attribute: 'dashSize', default: 0, mode: 'pixels' }, gapSize: { value: 7, mode: 'pixels' }, dashColor: STAGE_BACKGROUND })],
+      variables: { dashSize: { type: 'number', default: 0 } },
+    },
+    styles: {
+      size: { attribute: 'size' },
+      color: { attribute: 'color' },
+      opacity: { whenState: 'dimmed', then: 0.06, else: { attribute: 'opacity' } },
+      path: 'straight',
+      parallelPath: 'curved',
+      head: 'arrow',
+      // inter-cluster edges carry a dot at their source and are drawn above the rest
+      tail: { attribute: 'tail' },
+      dashSize: { attribute: 'dashSize' },
+      visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+      depth: { whenState: 'isHighlighted', then: 'topEdges', else: { attribute: 'depth' } },
+      zIndex: { attribute: 'zIndex' },
+      cursor: 'pointer',
+    },
+  };
+}
+
+/**
+ * Large maps: one straight path and one plain layer (a short fragment shader, no curve, arrow
+ * or dash code), both directions of a pair on one line. Colour, width, opacity, hover
+ * dimming and the on-top depth of inter-cluster and would-break edges stay.
+ */
+function lightEdges(): { primitives: object; styles: object } {
+  return {
+    primitives: { paths: [pathLine()], layers: [layerPlain()] },
+    styles: {
+      size: { attribute: 'size' },
+      color: { attribute: 'color' },
+      opacity: { whenState: 'dimmed', then: 0.06, else: { attribute: 'opacity' } },
+      path: 'straight',
+      visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+      depth: { whenState: 'isHighlighted', then: 'topEdges', else: { attribute: 'depth' } },
+      zIndex: { attribute: 'zIndex' },
+    },
+  };
+}
+
 export class MapView {
   /** Replaced wholesale by setData (sigma.setGraph indexes a new graph in one pass, far cheaper than N add events). */
   graph = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
-  readonly sigma: Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>;
+  private s: MapSigma | undefined;
+  private profile: RenderProfile | undefined;
   private readonly positions = new Map<string, Point>();
   private readonly layout: LayoutRunner;
-  private readonly hullCanvas: HTMLCanvasElement;
+  private hullCanvas: HTMLCanvasElement | undefined;
   private hulls: { label: string; tint: string; points: Point[]; strong: boolean }[] = [];
   private colorMode: ColorMode = 'verdict';
   private selected: string | undefined;
   private edgeMembers = new Map<string, string[]>();
   private firstFrameSeen = false;
+  /** Large maps: camera moves shift the last frame, sigma draws when the camera stops. */
+  mover: BitmapMover | undefined;
   showHulls = true;
 
-  constructor(container: HTMLElement, private readonly cb: MapCallbacks) {
-    this.sigma = new Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>(this.graph, container, {
+  /**
+   * Sigma is built on the first setData, once the number of drawn edges is known (the
+   * program set depends on it); `profile` forces one (tests, comparisons).
+   */
+  constructor(private readonly container: HTMLElement, private readonly cb: MapCallbacks, private readonly forcedProfile?: RenderProfile) {
+    this.layout = new LayoutRunner(this.graph, (p) => {
+      this.updateHulls();
+      cb.onLayout(p);
+    });
+  }
+
+  /** The sigma instance; exists once the map has had data. */
+  get sigma(): MapSigma {
+    if (!this.s) throw new Error('netatlas/web: the map has no data yet (sigma is built on the first setData)');
+    return this.s;
+  }
+
+  /** The program set sigma was built with (undefined before the first data). */
+  get renderProfile(): RenderProfile | undefined {
+    return this.profile;
+  }
+
+  private createSigma(profile: RenderProfile): MapSigma {
+    const light = profile === 'light';
+    const edges = light ? lightEdges() : fullEdges();
+    performance.mark('netatlas:sigma-start');
+    const sigma = new Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>(this.graph, this.container, {
       customNodeState: { dimmed: false },
       customEdgeState: { dimmed: false },
-      primitives: {
-        nodes: { shapes: [sdfCircle(), sdfSquare(), sdfTriangle(), sdfDiamond()], layers: [layerFill()] },
-        edges: {
-          paths: [pathLine(), pathCurved({ curvature: 0.35 })],
-          extremities: [extremityArrow(), extremityCircle()],
-          // plain fill, then dashes of background colour over edges with a dashSize (unobserved paths)
-          layers: [layerPlain(), layerDashed({ dashSize: { attribute: 'dashSize', default: 0, mode: 'pixels' }, gapSize: { value: 7, mode: 'pixels' }, dashColor: STAGE_BACKGROUND })],
-          variables: { dashSize: { type: 'number', default: 0 } },
-        },
-      },
-      styles: {
-        nodes: {
-          x: { attribute: 'x' },
-          y: { attribute: 'y' },
-          label: { attribute: 'label' },
-          shape: { attribute: 'shape' },
-          size: { whenState: 'isHovered', then: { attribute: 'hoverSize' }, else: { attribute: 'size' } },
-          color: { attribute: 'color' },
-          opacity: { whenState: 'dimmed', then: 0.15, else: 1 },
-          visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
-          labelVisibility: { whenState: 'isHighlighted', then: 'visible', else: { attribute: 'labelVisibility' } },
-          labelColor: '#1d2733',
-          depth: { whenState: 'isHighlighted', then: 'topNodes', else: { attribute: 'depth' } },
-          cursor: 'pointer',
-          backdropVisibility: { whenState: 'isHovered', then: 'visible', else: { attribute: 'backdrop' } },
-          backdropColor: '#ffffff',
-          backdropShadowColor: 'rgba(0,0,0,0.35)',
-          backdropShadowBlur: 10,
-          backdropPadding: 5,
-        },
-        edges: {
-          size: { attribute: 'size' },
-          color: { attribute: 'color' },
-          opacity: { whenState: 'dimmed', then: 0.06, else: { attribute: 'opacity' } },
-          path: 'straight',
-          parallelPath: 'curved',
-          head: 'arrow',
-          // inter-cluster edges carry a dot at their source and are drawn above the rest
-          tail: { attribute: 'tail' },
-          ...({ dashSize: { attribute: 'dashSize' } } as object),
-          visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
-          depth: { whenState: 'isHighlighted', then: 'topEdges', else: { attribute: 'depth' } },
-          zIndex: { attribute: 'zIndex' },
-          cursor: 'pointer',
-        },
-        stage: { background: STAGE_BACKGROUND },
-      },
+      primitives: { nodes: NODE_PRIMITIVES, edges: edges.primitives } as never,
+      styles: { nodes: NODE_STYLES, edges: edges.styles, stage: { background: STAGE_BACKGROUND } } as never,
       settings: {
-        enableEdgeEvents: true,
+        // large maps: no edge picking pass (an edge is opened from the table or a node's panel)
+        enableEdgeEvents: !light,
         renderEdgeLabels: false,
         labelDensity: 0.6,
         labelRenderedSizeThreshold: 6,
+        // antialiasing doubles the fragment work of edges; on large maps it is not visible anyway
+        antialiasEdges: !light,
+        // large maps: camera moves move the last frame instead of drawing (BitmapMover); sigma's
+        // hideEdgesOnMove would also re-index the whole graph after each drag
         hideEdgesOnMove: false,
+        hideLabelsOnMove: false,
         itemSizesReference: 'screen',
         autoRescale: 'once',
         stagePadding: 40,
@@ -128,12 +193,13 @@ export class MapView {
         allowInvalidContainer: true,
       },
     });
-    this.hullCanvas = this.sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
-    this.layout = new LayoutRunner(this.graph, (p) => {
-      this.updateHulls();
-      cb.onLayout(p);
-    });
+    this.s = sigma;
+    this.profile = profile;
+    const hulls = sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
+    this.hullCanvas = hulls;
+    if (light) this.mover = new BitmapMover(sigma as unknown as Sigma, () => [sigma.getStageCanvas(), hulls]);
     this.bindEvents();
+    return sigma;
   }
 
   private bindEvents(): void {
@@ -150,6 +216,7 @@ export class MapView {
     s.on('clickNode', ({ node }) => this.cb.onNodeClick(node));
     s.on('clickEdge', ({ edge }) => this.cb.onEdgeClick(edge, this.edgeMembers.get(edge) ?? []));
     s.on('clickStage', () => this.cb.onStageClick());
+    s.once('beforeRender', () => performance.mark('netatlas:first-render'));
     s.on('afterRender', () => {
       this.drawHulls();
       if (!this.firstFrameSeen && this.graph.order > 0) {
@@ -246,15 +313,10 @@ export class MapView {
     }
     this.graph = g;
     this.layout.setGraph(g);
-    // antialiasing doubles the fragment work of edges; past a few thousand it is not visible anyway
-    const antialias = g.size <= 3000;
-    if (this.sigma.getSetting('antialiasEdges') !== antialias) this.sigma.setSetting('antialiasEdges', antialias);
-    // profiled: in software WebGL a frame's cost is edge fill (the curved-path and picking
-    // fragments), ~2 s for a few thousand edges on screen; while the user drags or zooms, large
-    // maps draw nodes only and the edges and labels come back as soon as the camera stops
-    const light = g.size > 3000;
-    if (this.sigma.getSetting('hideEdgesOnMove') !== light) this.sigma.setSettings({ hideEdgesOnMove: light, hideLabelsOnMove: light });
-    this.sigma.setGraph(g);
+    performance.mark('netatlas:graph-built');
+    if (this.s) this.s.setGraph(g);
+    else this.createSigma(this.forcedProfile ?? renderProfileFor(g.size));
+    performance.mark('netatlas:sigma-ready');
     if (first) {
       this.layout.start();
     } else if (added.length > 0) {
@@ -299,29 +361,32 @@ export class MapView {
 
   /** Animate the camera onto a node, zoomed in enough to read its neighbourhood. */
   focusNode(key: string): boolean {
-    if (!this.graph.hasNode(key)) return false;
+    if (!this.s || !this.graph.hasNode(key)) return false;
     const display = this.sigma.getNodeDisplayData(key);
     if (!display) return false;
     this.sigma.getCamera().animate({ x: display.x, y: display.y, ratio: 0.15 }, { duration: 400 });
     return true;
   }
 
-  getCameraView(): CameraView {
+  getCameraView(): CameraView | undefined {
+    if (!this.s) return undefined;
     const c = this.sigma.getCamera().getState();
     return { x: c.x, y: c.y, ratio: c.ratio };
   }
 
   setCameraView(view: CameraView): void {
-    this.sigma.getCamera().setState({ x: view.x, y: view.y, ratio: view.ratio });
+    this.s?.getCamera().setState({ x: view.x, y: view.y, ratio: view.ratio });
   }
 
   zoom(factor: number): void {
+    if (!this.s) return;
     const cam = this.sigma.getCamera();
     cam.animate({ ratio: cam.getState().ratio / factor }, { duration: 200 });
   }
 
   /** Frame every node (the layout usually shrinks the seeded extent the camera was fitted to). */
   fitToNodes(animate = true): void {
+    if (!this.s) return;
     let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
     this.graph.forEachNode((k) => {
       const d = this.sigma.getNodeDisplayData(k);
@@ -361,11 +426,12 @@ export class MapView {
       for (const [ns, pts] of byNs) hulls.push({ label: ns.slice(ns.indexOf('/') + 1), tint: ns.slice(0, ns.indexOf('/')), points: convexHull(pts), strong: false });
     }
     this.hulls = hulls;
-    this.sigma.scheduleRender();
+    this.s?.scheduleRender();
   }
 
   private drawHulls(): void {
     const canvas = this.hullCanvas;
+    if (!canvas) return;
     const { width, height } = this.sigma.getDimensions();
     const dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
@@ -415,7 +481,7 @@ export class MapView {
         out.height = stage.height;
         const ctx = out.getContext('2d');
         if (!ctx) { reject(new Error('netatlas/web: no 2D context for the PNG export')); return; }
-        ctx.drawImage(this.hullCanvas, 0, 0, out.width, out.height);
+        if (this.hullCanvas) ctx.drawImage(this.hullCanvas, 0, 0, out.width, out.height);
         ctx.drawImage(stage, 0, 0);
         out.toBlob((b) => (b ? resolve(b) : reject(new Error('netatlas/web: the PNG export produced nothing'))), 'image/png');
       });
@@ -425,6 +491,6 @@ export class MapView {
 
   kill(): void {
     this.layout.kill();
-    this.sigma.kill();
+    this.s?.kill();
   }
 }
