@@ -4,15 +4,25 @@
  * stream) is counted once. Memory is bounded by `maxEntries`, never by the number of flows.
  *
  * A key is "seen" while the gap between two sightings stays within `windowMs`; every sighting
- * refreshes it, so a long-lived connection stays one connection. Eviction is least-recently-seen
- * (a Map keeps insertion order; a refresh re-inserts the key at the end).
+ * refreshes it, so a long-lived connection stays one connection.
  *
  * Expiry is relative to the time of each record looked up (`|record time - last sighting| <=
  * windowMs`), never to the newest time seen so far: the files of several clusters are read one
  * after another (each from 09:00 to 10:00, say), and a connection the second file shares with the
  * first must still be found when the second file gets to it. So entries are not swept by time;
- * memory is bounded by `maxEntries` alone (least-recently-seen out first): exact while an ingest
- * holds fewer distinct connections than that.
+ * memory is bounded by `maxEntries` alone.
+ *
+ * Layout: two generations, each an open-addressing hash table in typed arrays holding up to
+ * maxEntries / 2 connections. New sightings go into the current generation; a connection found
+ * only in the previous one is copied forward; when the current one is full, the previous one is
+ * dropped and the current one becomes the previous. So a connection seen within the last
+ * maxEntries / 2 distinct connections is always remembered (least recently seen out first, in
+ * halves), and the cache never holds more than maxEntries. The tables grow by doubling up to that
+ * size and are then reused: memory stays flat however long the input.
+ *
+ * Keys are stored as a 64-bit hash (two independent 32-bit hashes of the key text), not as text:
+ * two different connections would have to agree in all 64 bits to be taken for one, about
+ * 1 in 10^9 for a full cache of 100,000.
  *
  * The cache also remembers the verdict emitted for each connection (`observe`), so a later,
  * stronger report (the destination node's DROPPED after the source node's FORWARDED SYN) can
@@ -24,7 +34,7 @@ export interface ConnectionCacheOptions {
   /** How long after its last sighting a 5-tuple still names the same connection. Default 120 s
    *  (twice Linux's TIME_WAIT, so a keep-alive connection quiet for a minute stays one connection). */
   readonly windowMs?: number;
-  /** Upper bound on remembered connections. Default 100,000 (about 15 MB). */
+  /** Upper bound on remembered connections. Default 100,000 (4.7 MB of typed arrays at most). */
   readonly maxEntries?: number;
 }
 
@@ -50,29 +60,107 @@ export type Observation =
 const NEW: Observation = { kind: 'new' };
 const DUPLICATE: Observation = { kind: 'duplicate' };
 
-interface Entry {
-  time: number;
-  /** The verdict last emitted for this connection (undefined: keys recorded by `seen`). */
-  verdict: Verdict | undefined;
+const VERDICTS: readonly Verdict[] = ['UNKNOWN', 'FORWARDED', 'DROPPED', 'ERROR', 'AUDIT', 'REDIRECTED', 'TRACED', 'TRANSLATED'];
+const VERDICT_CODE = new Map<Verdict, number>(VERDICTS.map((v, i) => [v, i + 1]));
+
+/** One generation: open addressing with linear probing over typed arrays; no deletions. */
+class Generation {
+  capacity: number;
+  count = 0;
+  used: Uint8Array;
+  hi: Int32Array;
+  lo: Int32Array;
+  time: Float64Array;
+  /** 0: no verdict recorded (keys recorded by `seen`), else index in VERDICTS + 1. */
+  verdict: Uint8Array;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.used = new Uint8Array(capacity);
+    this.hi = new Int32Array(capacity);
+    this.lo = new Int32Array(capacity);
+    this.time = new Float64Array(capacity);
+    this.verdict = new Uint8Array(capacity);
+  }
+
+  /** The slot holding (hi, lo), or -1. */
+  find(hi: number, lo: number): number {
+    const mask = this.capacity - 1;
+    for (let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      if (this.used[i] === 0) return -1;
+      if (this.lo[i] === lo && this.hi[i] === hi) return i;
+    }
+  }
+
+  /** Stores (hi, lo) in a free slot (the caller knows it is absent and the table has room). */
+  insert(hi: number, lo: number, time: number, verdict: number): number {
+    const mask = this.capacity - 1;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    while (this.used[i] !== 0) i = (i + 1) & mask;
+    this.used[i] = 1;
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.time[i] = time;
+    this.verdict[i] = verdict;
+    this.count++;
+    return i;
+  }
+
+  /** Twice the size, same entries. */
+  grow(): void {
+    const old = { used: this.used, hi: this.hi, lo: this.lo, time: this.time, verdict: this.verdict, capacity: this.capacity };
+    this.capacity *= 2;
+    this.used = new Uint8Array(this.capacity);
+    this.hi = new Int32Array(this.capacity);
+    this.lo = new Int32Array(this.capacity);
+    this.time = new Float64Array(this.capacity);
+    this.verdict = new Uint8Array(this.capacity);
+    this.count = 0;
+    for (let i = 0; i < old.capacity; i++) if (old.used[i] !== 0) this.insert(old.hi[i], old.lo[i], old.time[i], old.verdict[i]);
+  }
+
+  clear(): void {
+    this.used.fill(0);
+    this.count = 0;
+  }
 }
+
+const INITIAL_CAPACITY = 1024;
 
 export class ConnectionCache {
   readonly windowMs: number;
   readonly maxEntries: number;
-  private readonly lastSeen = new Map<string, Entry>();
+  /** Connections per generation: the current one turns over when it holds this many. */
+  private readonly perGeneration: number;
+  private readonly maxCapacity: number;
+  private current: Generation;
+  private previous: Generation;
+  // The hash of the last key looked up: callers often ask `has`, then `seen`, for one key object.
+  private lastKey: string | undefined;
+  private lastHi = 0;
+  private lastLo = 0;
 
   constructor(options: ConnectionCacheOptions = {}) {
     this.windowMs = options.windowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     this.maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_DEDUP_MAX_ENTRIES);
+    this.perGeneration = Math.max(1, Math.floor(this.maxEntries / 2));
+    // Load factor at most 1/2: a probe ends at an empty slot within a few steps.
+    let max = INITIAL_CAPACITY;
+    while (max < 2 * this.perGeneration) max *= 2;
+    this.maxCapacity = max;
+    const initial = Math.min(INITIAL_CAPACITY, max);
+    this.current = new Generation(initial);
+    this.previous = new Generation(initial);
   }
 
+  /** Connections held (a connection copied forward from the previous generation counts twice). */
   get size(): number {
-    return this.lastSeen.size;
+    return this.current.count + this.previous.count;
   }
 
   /** True when `key` was seen within the window before `time` (ms); records the sighting either way. */
   seen(key: string, time: number): boolean {
-    return this.touch(key, time, undefined) !== undefined;
+    return this.touch(key, time, 0) >= 0;
   }
 
   /**
@@ -81,55 +169,106 @@ export class ConnectionCache {
    * then remembers the new one), else `duplicate`.
    */
   observe(key: string, time: number, verdict: Verdict): Observation {
-    const previous = this.touch(key, time, verdict);
-    if (previous === undefined) return NEW;
-    const before = previous.verdict;
-    if (before === undefined || before === verdict || verdictRank(verdict) <= verdictRank(before)) {
-      if (before === undefined) previous.verdict = verdict;
+    const code = VERDICT_CODE.get(verdict) ?? 1;
+    const before = this.touch(key, time, code);
+    if (before < 0) return NEW;
+    if (before === 0 || before === code || verdictRank(verdict) <= verdictRank(VERDICTS[before - 1])) {
+      if (before === 0) this.setVerdict(code);
       return DUPLICATE;
     }
-    previous.verdict = verdict;
-    return { kind: 'supersede', previous: before };
+    this.setVerdict(code);
+    return { kind: 'supersede', previous: VERDICTS[before - 1] };
   }
 
   /** True when `key` was seen within the window before `time`, without recording anything. */
   has(key: string, time: number): boolean {
-    const previous = this.lastSeen.get(key);
-    return previous !== undefined && Math.abs(time - previous.time) <= this.windowMs;
+    return this.lookup(key, time) >= 0;
   }
 
   /** The verdict emitted for `key` when it was seen within the window of `time`, else undefined. */
   verdictOf(key: string, time: number): Verdict | undefined {
-    const previous = this.lastSeen.get(key);
-    return previous !== undefined && Math.abs(time - previous.time) <= this.windowMs ? previous.verdict : undefined;
+    const code = this.lookup(key, time);
+    return code > 0 ? VERDICTS[code - 1] : undefined;
   }
 
-  /** Records a sighting; returns the live entry when it is a duplicate, else undefined. */
-  private touch(key: string, time: number, verdict: Verdict | undefined): Entry | undefined {
-    const previous = this.lastSeen.get(key);
-    if (previous !== undefined) {
-      this.lastSeen.delete(key);
-      this.lastSeen.set(key, previous);
-      if (Math.abs(time - previous.time) <= this.windowMs) {
-        if (time > previous.time) previous.time = time;
-        return previous;
+  /** -1 when `key` was not seen within the window of `time`, else its verdict code (0: none). */
+  private lookup(key: string, time: number): number {
+    this.hash(key);
+    let g = this.current;
+    let slot = g.find(this.lastHi, this.lastLo);
+    if (slot < 0) {
+      g = this.previous;
+      slot = g.find(this.lastHi, this.lastLo);
+      if (slot < 0) return -1;
+    }
+    return Math.abs(time - g.time[slot]) <= this.windowMs ? g.verdict[slot] : -1;
+  }
+
+  // Where the last `touch` left its entry, for `setVerdict`.
+  private touchedGeneration: Generation | undefined;
+  private touchedSlot = -1;
+
+  /**
+   * Records a sighting with verdict code `verdict` (0: none). Returns -1 when it is a new connection
+   * (absent, or last seen outside the window), else the verdict code recorded before.
+   */
+  private touch(key: string, time: number, verdict: number): number {
+    this.hash(key);
+    const hi = this.lastHi;
+    const lo = this.lastLo;
+    let slot = this.current.find(hi, lo);
+    if (slot < 0) {
+      const old = this.previous.find(hi, lo);
+      if (old >= 0) {
+        // Copy it forward: the previous generation is the next to go.
+        slot = this.insertCurrent(hi, lo, this.previous.time[old], this.previous.verdict[old]);
       }
-      // The same 5-tuple long before or after: a new connection.
-      if (time > previous.time) previous.time = time;
-      previous.verdict = verdict;
-      return undefined;
     }
-    this.lastSeen.set(key, { time, verdict });
-    this.evict();
-    return undefined;
+    if (slot < 0) {
+      this.touchedGeneration = this.current;
+      this.touchedSlot = this.insertCurrent(hi, lo, time, verdict);
+      return -1;
+    }
+    const g = this.current;
+    this.touchedGeneration = g;
+    this.touchedSlot = slot;
+    const last = g.time[slot];
+    if (time > last) g.time[slot] = time;
+    if (Math.abs(time - last) <= this.windowMs) return g.verdict[slot];
+    // The same 5-tuple long before or after: a new connection.
+    g.verdict[slot] = verdict;
+    return -1;
   }
 
-  private evict(): void {
-    // Least recently seen first (a Map iterates in insertion order; a sighting re-inserts).
-    if (this.lastSeen.size <= this.maxEntries) return;
-    for (const entry of this.lastSeen) {
-      if (this.lastSeen.size <= this.maxEntries) break;
-      this.lastSeen.delete(entry[0]);
+  private setVerdict(code: number): void {
+    if (this.touchedGeneration !== undefined && this.touchedSlot >= 0) this.touchedGeneration.verdict[this.touchedSlot] = code;
+  }
+
+  private insertCurrent(hi: number, lo: number, time: number, verdict: number): number {
+    let g = this.current;
+    if (g.count >= this.perGeneration) {
+      // Turn over: the previous generation goes, the current one becomes it.
+      const next = this.previous;
+      next.clear();
+      this.previous = g;
+      this.current = next;
+      g = next;
+    } else if (2 * (g.count + 1) > g.capacity && g.capacity < this.maxCapacity) g.grow();
+    return g.insert(hi, lo, time, verdict);
+  }
+
+  /** Two independent 32-bit hashes of `key` (FNV-1a and a multiplicative one), memoized for one key. */
+  private hash(key: string): void {
+    if (key === this.lastKey) return;
+    let a = 0x811c9dc5 | 0;
+    let b = key.length | 0;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b + c, 0x5bd1e995) ^ (b >>> 15);
     }
+    this.lastKey = key;
+    this.lastHi = a ^ (a >>> 13);
+    this.lastLo = b ^ (b >>> 16);
   }
 }

@@ -17,13 +17,12 @@
  * DNS responses are replies, but their answers are harvested: a record in the request direction
  * (client -> DNS server) carrying `dns`, whose count is 0 when the request was already counted.
  */
-import type { FlowEndpoint, FlowRecord, L4Protocol, TrafficDirection, Verdict } from '../../generator/model/flow.ts';
-import { RESERVED_IDENTITIES, type ReservedIdentity } from '../../generator/model/keys.ts';
-import { ENDPOINT_CACHE_MAX, emit, reportMalformed, type FlowParseState } from './state.ts';
+import type { FlowEndpoint, FlowRecord, L4Protocol, Verdict } from '../../generator/model/flow.ts';
 import { MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
-import { parseRfc3339, toEpochMs } from './time.ts';
-
-type Json = Record<string, unknown>;
+import { tryCompactFlowFields } from './hubble-compact.ts';
+import { decodeFlowObject, isObject, str, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
+import { emit, reportMalformed, type FlowParseState } from './state.ts';
+import { parseRfc3339 } from './time.ts';
 
 const SKIPPED_EVENTS = ['node_status', 'lost_events', 'agent_event', 'debug_event'] as const;
 
@@ -50,21 +49,21 @@ function isBareFlow(obj: Json): boolean {
 export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRecord[]): void {
   const stats = state.stats;
   if (line.indexOf('"flow":{') >= 0) {
-    // Replies say so in compact JSON; DNS answers (`"ips":[`) are replies worth parsing.
-    // Both flags sit near the end of a line (proto field order): search from there.
-    const isReplyAt = line.lastIndexOf('"is_reply":');
-    if (isReplyAt >= 0) {
-      if (line.startsWith('true', isReplyAt + 11)) {
-        if (line.indexOf('"ips":[') < 0) {
+    // Replies say so in compact JSON (`is_reply`, else the older `reply`); DNS answers (`"ips":[`)
+    // are replies worth parsing. A request already seen is a duplicate unless its verdict may
+    // outrank the one emitted before (a DROPPED after a FORWARDED): that one is parsed whole.
+    const isReplyAt = lastIsReplyAt(line);
+    const flagAt = isReplyAt >= 0 ? isReplyAt + 11 : lastLegacyReplyAt(line);
+    if (flagAt >= 0) {
+      if (line.startsWith('true', flagAt)) {
+        if (!hasDnsAnswers(line)) {
           stats.replies++;
           return;
         }
-      } else if (line.startsWith('false', isReplyAt + 11)) {
+      } else if (line.startsWith('false', flagAt)) {
         const key = quickConnectionKey(line);
         if (key !== undefined) {
           const time = quickTime(line) ?? state.now();
-          // A repeated report is dropped here unless it may outrank the verdict emitted before
-          // (a DROPPED after a FORWARDED): that one is parsed whole and corrects the count.
           if (state.connections.has(key, time) && !mayOutrank(line, state.connections.verdictOf(key, time))) {
             state.connections.seen(key, time);
             stats.duplicates++;
@@ -72,11 +71,12 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
           }
         }
       }
-    } else if (line.lastIndexOf('"reply":true') >= 0 && line.indexOf('"ips":[') < 0) {
-      stats.replies++;
+    }
+    const fields = tryCompactFlowFields(line, state);
+    if (fields !== undefined) {
+      recordsOf(fields, state, out);
       return;
     }
-    if (parseWithEndpointCache(line, state, out)) return;
   }
   let obj: unknown;
   try {
@@ -98,7 +98,7 @@ export function hubbleRecordsFrom(obj: unknown, state: FlowParseState, out: Flow
     return;
   }
   if (isObject(obj.flow)) {
-    flowRecords(obj.flow, obj, state, out, undefined, undefined);
+    recordsOf(decodeFlowObject(obj.flow, obj, state), state, out);
     return;
   }
   if (SKIPPED_EVENTS.some((k) => k in obj) || 'nodeStatus' in obj || 'lostEvents' in obj || 'agentEvent' in obj || 'debugEvent' in obj) {
@@ -106,63 +106,43 @@ export function hubbleRecordsFrom(obj: unknown, state: FlowParseState, out: Flow
     return;
   }
   if (isBareFlow(obj)) {
-    flowRecords(obj, undefined, state, out, undefined, undefined);
+    recordsOf(decodeFlowObject(obj, undefined, state), state, out);
     return;
   }
   reportMalformed(state, 'not a Hubble flow: expected {"flow":{...}} or a Flow object with IP/l4/source/destination');
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fast path helpers
+// Fast path helpers. A line is ~1.4 kB; indexOf of a pattern that starts with `"` stops at every
+// quote, so these helpers hop between occurrences of a rarer character (`_`, `[`) instead.
 
-/**
- * Reads a compact jsonpb line `{"flow":{...},"node_name":..,"time":..}` without parsing its
- * endpoints: in Hubble's compact output `"source":{` ends at the first `},"` after it (an endpoint
- * holds no nested object but `workloads` items, which end in `}]` or `},{`), and likewise
- * `"destination":{`. The endpoints (two thirds of a line: labels) come from a cache keyed by their
- * raw text; JSON.parse reads only the head (time .. l4) and the tail (Type .. Summary) of the flow.
- * Returns false (nothing emitted) when the line is not of that shape; the caller then parses it whole.
- */
-function parseWithEndpointCache(line: string, state: FlowParseState, out: FlowRecord[]): boolean {
-  if (!line.startsWith('{"flow":{')) return false;
-  const srcKey = line.indexOf(',"source":{', 9);
-  if (srcKey < 0) return false;
-  const srcStart = srcKey + 10;
-  const srcEnd = line.indexOf('},"', srcStart) + 1;
-  if (srcEnd === 0 || line.charCodeAt(srcEnd + 2) !== 100 /* d */ || line.slice(srcEnd, srcEnd + 16) !== ',"destination":{') return false;
-  const dstStart = srcEnd + 15;
-  // The flow closes at the last `}` but the wrapper's own: the wrapper's other keys are strings.
-  const flowEnd = line.lastIndexOf('}', line.length - 2);
-  if (flowEnd < dstStart || line.charCodeAt(line.length - 1) !== 125) return false;
-  const suffix = line.slice(flowEnd + 1, line.length - 1);
-  if (suffix !== '' && !WRAPPER_SUFFIX.test(suffix)) return false;
-  let dstEnd = line.indexOf('},"', dstStart) + 1;
-  if (dstEnd === 0 || dstEnd > flowEnd) dstEnd = flowEnd;
-  let head: Json;
-  let tail: Json;
-  let wrapper: Json | undefined;
-  try {
-    // The MAC addresses are never used: leave `"ethernet":{...}` (no nested object) out of the parse.
-    const ethAt = line.indexOf('"ethernet":{', 9);
-    const ethEnd = ethAt > 0 && ethAt < srcKey ? line.indexOf('}', ethAt) : -1;
-    head = JSON.parse(
-      ethEnd > 0 && line.charCodeAt(ethEnd + 1) === 44 ? line.slice(8, ethAt) + line.slice(ethEnd + 2, srcKey) + '}' : line.slice(8, srcKey) + '}',
-    ) as Json;
-    tail = dstEnd + 1 < flowEnd ? (JSON.parse('{' + line.slice(dstEnd + 1, flowEnd) + '}') as Json) : {};
-    // The wrapper repeats the flow's own time and node_name: read it only when the flow lacks them.
-    if (suffix !== '' && (head.time === undefined || tail.node_name === undefined)) wrapper = JSON.parse('{' + suffix.slice(1) + '}') as Json;
-  } catch {
-    return false;
+/** Index of the last `"is_reply":` member name of a line, or -1 (hops between underscores). */
+function lastIsReplyAt(line: string): number {
+  let found = -1;
+  for (let i = line.indexOf('_'); i >= 0; i = line.indexOf('_', i + 1)) {
+    if (line.charCodeAt(i - 1) === 115 /* s */ && line.startsWith('"is_reply":', i - 3)) found = i - 3;
   }
-  const source = lookupEndpoint(line, srcStart, srcEnd, state);
-  const destination = lookupEndpoint(line, dstStart, dstEnd, state);
-  if (!source || !destination) return false;
-  for (const k in tail) head[k] = tail[k];
-  flowRecords(head, wrapper, state, out, source, destination);
-  return true;
+  return found;
 }
 
-const WRAPPER_SUFFIX = /^(,"[A-Za-z_]+":"[^"\\]*")+$/;
+/** Index of the value of the last `"reply":` member of a line, or -1. It sits near the end. */
+function lastLegacyReplyAt(line: string): number {
+  const WINDOW = 768;
+  let at = -1;
+  if (line.length > WINDOW) {
+    const tailAt = line.slice(line.length - WINDOW).lastIndexOf('"reply":');
+    at = tailAt >= 0 ? tailAt + line.length - WINDOW : line.lastIndexOf('"reply":', line.length - WINDOW + 7);
+  } else at = line.lastIndexOf('"reply":');
+  return at < 0 ? -1 : at + 8;
+}
+
+/** Whether a line holds a `"ips":[` member (DNS answers); hops between `[`. */
+function hasDnsAnswers(line: string): boolean {
+  for (let i = line.indexOf('['); i >= 0; i = line.indexOf('[', i + 1)) {
+    if (line.charCodeAt(i - 1) === 58 /* : */ && line.startsWith('"ips":[', i - 6)) return true;
+  }
+  return false;
+}
 
 /**
  * Whether a compact line's verdict may outrank `emitted` (see verdictRank): true for a
@@ -175,87 +155,6 @@ function mayOutrank(line: string, emitted: Verdict | undefined): boolean {
   const v = at + 10;
   if (line.charCodeAt(v) !== 34) return true;
   return line.startsWith('"DROPPED"', v) || line.startsWith('"ERROR"', v);
-}
-
-/** A JSON value of the line: strings without escapes, booleans and integers read directly. */
-function readValue(line: string, v: number, end: number): unknown {
-  const c = line.charCodeAt(v);
-  if (c === 34) {
-    const text = line.slice(v + 1, end - 1);
-    return text.indexOf('\\') < 0 ? text : JSON.parse(line.slice(v, end));
-  }
-  if (c === 116 && end - v === 4) return true;
-  if (c === 102 && end - v === 5) return false;
-  return JSON.parse(line.slice(v, end));
-}
-
-interface CachedEndpoint {
-  readonly raw: string;
-  readonly endpoint: FlowEndpoint;
-}
-
-/**
- * The endpoint whose raw JSON text is line[start, end). Hashing a 600-character key per lookup
- * costs more than the rest of the line, so the cache is keyed by a fingerprint (length and a few
- * sampled characters) and a hit is confirmed by comparing the text in place (startsWith).
- */
-function lookupEndpoint(line: string, start: number, end: number, state: FlowParseState): FlowEndpoint | undefined {
-  const length = end - start;
-  let h = length;
-  const step = (length >> 4) + 1;
-  for (let i = start + 1; i < end; i += step) h = (Math.imul(h, 31) + line.charCodeAt(i)) | 0;
-  const bucket = state.endpointBuckets.get(h);
-  if (bucket) {
-    // slice + === is a memcmp; startsWith(text, position) compares character by character.
-    if (bucket.length === 1 && bucket[0].raw.length === length) {
-      if (line.slice(start, end) === bucket[0].raw) return bucket[0].endpoint;
-    } else {
-      const text = line.slice(start, end);
-      for (const c of bucket) if (c.raw === text) return c.endpoint;
-    }
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line.slice(start, end));
-  } catch {
-    return undefined;
-  }
-  const endpoint = endpointBase(parsed, state);
-  if (state.endpoints.size >= ENDPOINT_CACHE_MAX) {
-    state.endpoints.clear();
-    state.endpointBuckets.clear();
-  }
-  // A slice keeps its whole line alive; keep a flat copy instead.
-  const raw = Buffer.from(line.slice(start, end), 'utf8').toString('utf8');
-  state.endpoints.set(raw, endpoint);
-  const entry = { raw, endpoint };
-  if (bucket) bucket.push(entry);
-  else state.endpointBuckets.set(h, [entry]);
-  return endpoint;
-}
-
-/** Index after the `}` closing the object or array that opens at `start`; -1 if unbalanced. */
-export function objectEnd(s: string, start: number): number {
-  let depth = 0;
-  for (let i = start; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 34 /* " */) {
-      let j = i + 1;
-      for (;;) {
-        j = s.indexOf('"', j);
-        if (j < 0) return -1;
-        let k = j - 1;
-        while (s.charCodeAt(k) === 92 /* \ */) k--;
-        if ((j - 1 - k) % 2 === 0) break;
-        j++;
-      }
-      i = j;
-    } else if (c === 123 || c === 91) depth++;
-    else if (c === 125 || c === 93) {
-      if (--depth === 0) return i + 1;
-    }
-  }
-  return -1;
 }
 
 /**
@@ -308,113 +207,7 @@ function quickTime(line: string): number | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Normalization
-
-const VERDICT_BY_NUMBER: readonly Verdict[] = ['UNKNOWN', 'FORWARDED', 'DROPPED', 'ERROR', 'AUDIT', 'REDIRECTED', 'TRACED', 'TRANSLATED'];
-const VERDICT_NAMES = new Set<string>(VERDICT_BY_NUMBER);
-
-function toVerdict(v: unknown): Verdict {
-  if (typeof v === 'string') {
-    if (VERDICT_NAMES.has(v)) return v as Verdict;
-    if (/^\d+$/.test(v)) return VERDICT_BY_NUMBER[Number(v)] ?? 'UNKNOWN';
-    return 'UNKNOWN';
-  }
-  if (typeof v === 'number') return VERDICT_BY_NUMBER[v] ?? 'UNKNOWN';
-  return 'UNKNOWN';
-}
-
-function toDirection(v: unknown): TrafficDirection | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (v === 'INGRESS' || v === 1) return 'INGRESS';
-  if (v === 'EGRESS' || v === 2) return 'EGRESS';
-  return 'UNKNOWN';
-}
-
-/** Most specific first: a flow labelled `reserved:host` + `reserved:remote-node` is the host. */
-const RESERVED_PRIORITY: readonly ReservedIdentity[] = [
-  'kube-apiserver', 'health', 'host', 'remote-node', 'ingress', 'init', 'unmanaged', 'world',
-];
-/** Cilium's fixed numeric identities. */
-const RESERVED_BY_IDENTITY: Record<number, ReservedIdentity> = {
-  1: 'host', 2: 'world', 3: 'unmanaged', 4: 'health', 5: 'init', 6: 'remote-node', 7: 'kube-apiserver', 8: 'ingress', 9: 'world', 10: 'world',
-};
-const RESERVED_SET = new Set<string>(RESERVED_IDENTITIES);
-
-const CLUSTER_LABEL = 'k8s:io.cilium.k8s.policy.cluster=';
-const NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace=';
-
-/** The per-endpoint part of a FlowEndpoint (what the Endpoint object says), cacheable by raw text. */
-function endpointBase(e: unknown, state: FlowParseState): FlowEndpoint {
-  const out: { -readonly [K in keyof FlowEndpoint]: FlowEndpoint[K] } = {};
-  if (!isObject(e)) return out;
-  const labels = Array.isArray(e.labels) ? e.labels.filter((l): l is string => typeof l === 'string') : [];
-  let cluster = str(e.cluster_name ?? e.clusterName);
-  let namespace = str(e.namespace);
-  let reserved: ReservedIdentity | undefined;
-  let reservedRank = RESERVED_PRIORITY.length;
-  for (const label of labels) {
-    if (label.startsWith('reserved:')) {
-      const id = label.slice(9);
-      if (RESERVED_SET.has(id)) {
-        const rank = RESERVED_PRIORITY.indexOf(id as ReservedIdentity);
-        if (rank < reservedRank) {
-          reservedRank = rank;
-          reserved = id as ReservedIdentity;
-        }
-      }
-    } else if (cluster === undefined && label.startsWith(CLUSTER_LABEL)) cluster = label.slice(CLUSTER_LABEL.length);
-    else if (namespace === undefined && label.startsWith(NAMESPACE_LABEL)) namespace = label.slice(NAMESPACE_LABEL.length);
-  }
-  const identity = num(e.identity);
-  if (reserved === undefined && identity !== undefined && !namespace) reserved = RESERVED_BY_IDENTITY[identity];
-  const podName = str(e.pod_name ?? e.podName);
-  // Sidecar-proxied traffic can carry identity world next to a pod name: the pod is the better answer.
-  if (reserved === 'world' && podName) reserved = undefined;
-  if (cluster === undefined && state.cluster !== undefined && (namespace || (reserved && reserved !== 'world'))) cluster = state.cluster;
-  if (cluster !== undefined) out.cluster = cluster;
-  if (namespace !== undefined) out.namespace = namespace;
-  if (podName !== undefined) out.podName = podName;
-  if (labels.length) out.labels = labels;
-  if (Array.isArray(e.workloads)) {
-    const workloads = e.workloads
-      .filter(isObject)
-      .map((w) => ({ kind: str(w.kind) ?? '', name: str(w.name) ?? '' }))
-      .filter((w) => w.name !== '');
-    if (workloads.length) out.workloads = workloads;
-  }
-  if (identity !== undefined) out.identity = identity;
-  if (reserved !== undefined) out.reserved = reserved;
-  return out;
-}
-
-interface L4Info {
-  protocol: L4Protocol;
-  sport?: number;
-  dport?: number;
-  icmpType?: number;
-  flags?: Json;
-}
-
-function l4Info(l4: unknown): L4Info {
-  if (!isObject(l4)) return { protocol: 'OTHER' };
-  for (const proto of ['TCP', 'UDP', 'SCTP'] as const) {
-    const p = l4[proto];
-    if (isObject(p)) {
-      return {
-        protocol: proto,
-        sport: num(p.source_port ?? p.sourcePort),
-        dport: num(p.destination_port ?? p.destinationPort),
-        flags: isObject(p.flags) ? p.flags : undefined,
-      };
-    }
-  }
-  for (const proto of ['ICMPv4', 'ICMPv6'] as const) {
-    const p = l4[proto];
-    // A zero type (ICMPv4 EchoReply) is omitted like every zero value.
-    if (isObject(p)) return { protocol: proto, icmpType: num(p.type) ?? 0 };
-  }
-  return { protocol: 'OTHER' };
-}
+// Meaning: direction, connection, verdict
 
 /** The connection a packet belongs to, in the direction given; undefined without addresses. */
 export function connectionKey(protocol: L4Protocol, srcIp: string | undefined, sport: number | undefined, dstIp: string | undefined, dport: number | undefined, icmpType?: number): string | undefined {
@@ -429,19 +222,9 @@ const ICMPV6_ANSWERS = new Set([1, 2, 3, 4, 129]);
 /** Linux's default ephemeral range starts at 32768 (IANA's at 49152). */
 const EPHEMERAL_PORT_MIN = 32768;
 
-/** Explicit reply flag: `is_reply` (bool or BoolValue), else the older `reply`; undefined when absent. */
-function explicitReply(f: Json): boolean | undefined {
-  const isReply = f.is_reply ?? f.isReply;
-  if (typeof isReply === 'boolean') return isReply;
-  if (isObject(isReply)) return isReply.value === true;
-  if (typeof f.reply === 'boolean') return f.reply;
-  return undefined;
-}
-
 /** Guesses whether a packet with no reply flag travels in the reply direction. */
 export function guessReply(info: L4Info, traceReason: unknown, l7Type: unknown): boolean {
-  const flags = info.flags;
-  if (info.protocol === 'TCP' && flags && flags.SYN === true) return flags.ACK === true;
+  if (info.protocol === 'TCP' && info.syn === true) return info.ack === true;
   if (traceReason === 'NEW' || traceReason === 1) return false;
   if (traceReason === 'REPLY' || traceReason === 3) return true;
   if (info.protocol === 'ICMPv4') return ICMPV4_ANSWERS.has(info.icmpType ?? 0);
@@ -457,42 +240,29 @@ export function guessReply(info: L4Info, traceReason: unknown, l7Type: unknown):
   return sport < dport;
 }
 
-function flowRecords(
-  f: Json,
-  wrapper: Json | undefined,
-  state: FlowParseState,
-  out: FlowRecord[],
-  cachedSource: FlowEndpoint | undefined,
-  cachedDestination: FlowEndpoint | undefined,
-): void {
+/** The records of one flow: none for a reply or a repeated report, else one (or a correction). */
+function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[]): void {
   const stats = state.stats;
-  const time = toEpochMs(f.time) ?? toEpochMs(wrapper?.time) ?? state.now();
-  const ip = isObject(f.IP) ? f.IP : isObject(f.ip) ? f.ip : undefined;
-  const srcIp = str(ip?.source);
-  const dstIp = str(ip?.destination);
-  const srcBase = cachedSource ?? endpointBase(f.source, state);
-  const dstBase = cachedDestination ?? endpointBase(f.destination, state);
+  const time = f.time ?? state.now();
+  const { srcIp, dstIp, source: srcBase, destination: dstBase } = f;
   if (srcIp === undefined && dstIp === undefined && isEmpty(srcBase) && isEmpty(dstBase)) {
     reportMalformed(state, 'Hubble flow has neither IP addresses nor source/destination endpoints');
     return;
   }
-  const info = l4Info(f.l4);
-  const l7 = isObject(f.l7) ? f.l7 : undefined;
-  const dns = l7 && isObject(l7.dns) ? l7.dns : undefined;
+  const info = f.l4;
+  const l7 = f.l7;
+  const dns = l7?.dns;
   const answers = dns && Array.isArray(dns.ips) ? dns.ips.filter((x): x is string => typeof x === 'string') : [];
 
   const forwardKey = connectionKey(info.protocol, srcIp, info.sport, dstIp, info.dport, info.icmpType);
-  let reply = explicitReply(f);
+  let reply = f.reply;
   if (reply === undefined) {
     const reverseKey = connectionKey(info.protocol, dstIp, info.dport, srcIp, info.sport, info.icmpType);
     if (reverseKey !== undefined && state.connections.has(reverseKey, time) && !state.connections.has(forwardKey!, time)) reply = true;
-    else reply = guessReply(info, f.trace_reason ?? f.traceReason, l7?.type);
+    else reply = guessReply(info, f.traceReason, l7?.type);
   }
 
-  const verdict = toVerdict(f.verdict);
-  const direction = toDirection(f.traffic_direction ?? f.trafficDirection);
-  const observer = str(wrapper?.node_name ?? wrapper?.nodeName ?? f.node_name ?? f.nodeName);
-  const dropReason = str(f.drop_reason_desc ?? f.dropReasonDesc) ?? (num(f.drop_reason) ? String(f.drop_reason) : undefined);
+  const { verdict, direction, observer, dropReason } = f;
 
   if (reply) {
     if (answers.length === 0) {
@@ -509,8 +279,8 @@ function flowRecords(
     const counted = requestKey !== undefined && state.connections.seen(requestKey, time);
     emit(state, out, {
       time,
-      source: endpoint(dstBase, dstIp, info.dport, f.destination_names, undefined),
-      destination: endpoint(srcBase, srcIp, info.sport, f.source_names, f.source_service),
+      source: endpoint(dstBase, dstIp, info.dport, f.destinationNames, undefined),
+      destination: endpoint(srcBase, srcIp, info.sport, f.sourceNames, f.sourceService),
       protocol: info.protocol,
       ...(info.sport !== undefined ? { port: info.sport } : {}),
       verdict,
@@ -538,8 +308,8 @@ function flowRecords(
   const l7Text = l7Summary(l7);
   emit(state, out, {
     time,
-    source: endpoint(srcBase, srcIp, info.sport, f.source_names, undefined),
-    destination: endpoint(dstBase, dstIp, info.dport, f.destination_names, f.destination_service),
+    source: endpoint(srcBase, srcIp, info.sport, f.sourceNames, undefined),
+    destination: endpoint(dstBase, dstIp, info.dport, f.destinationNames, f.destinationService),
     protocol: info.protocol,
     ...(info.dport !== undefined ? { port: info.dport } : {}),
     verdict,
@@ -566,37 +336,17 @@ function endpoint(base: FlowEndpoint, ip: string | undefined, port: number | und
   return e;
 }
 
-function l7Summary(l7: Json | undefined): string | undefined {
+function l7Summary(l7: L7Info | undefined): string | undefined {
   if (!l7) return undefined;
-  if (isObject(l7.http)) return `HTTP ${str(l7.http.method) ?? ''} ${str(l7.http.url) ?? ''}`.trim();
-  if (isObject(l7.dns)) return `DNS ${stripDot(str(l7.dns.query) ?? '')}`;
-  if (isObject(l7.kafka)) return `Kafka ${str(l7.kafka.api_key) ?? ''} ${str(l7.kafka.topic) ?? ''}`.trim();
+  if (l7.http) return `HTTP ${str(l7.http.method) ?? ''} ${str(l7.http.url) ?? ''}`.trim();
+  if (l7.dns) return `DNS ${stripDot(str(l7.dns.query) ?? '')}`;
+  if (l7.kafka) return `Kafka ${str(l7.kafka.apiKey) ?? ''} ${str(l7.kafka.topic) ?? ''}`.trim();
   return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isEmpty(e: FlowEndpoint): boolean {
   for (const _ in e) return false;
   return true;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-/** A number, also when written as a string (64-bit fields); undefined otherwise. */
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && v !== '') {
-    const n = Number(v);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
 }
 
 function stripDot(name: string): string {

@@ -231,30 +231,40 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
   };
 
   try {
+    // Splits a piece of the input into lines: the line the previous piece left unfinished, then
+    // this piece's whole lines. A piece is decoded once, never copied into a bigger buffer.
+    const split = (piece: Buffer, out: FlowRecord[]): void => {
+      const firstNl = piece.indexOf(10);
+      if (firstNl < 0) {
+        leftover = leftover ? Buffer.concat([leftover, piece]) : Buffer.from(piece);
+        return;
+      }
+      let start = 0;
+      if (leftover) {
+        take(decode(Buffer.concat([leftover, piece.subarray(0, firstNl)])), out);
+        start = firstNl + 1;
+      }
+      const lastNl = piece.lastIndexOf(10);
+      // Keep the partial last line as its own copy, so the buffer it came from can be freed.
+      leftover = lastNl + 1 < piece.length ? Buffer.from(piece.subarray(lastNl + 1)) : undefined;
+      if (lastNl < start) return;
+      const text = decode(piece.subarray(start, lastNl));
+      let at = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', at);
+        if (nl < 0) {
+          take(text.slice(at), out);
+          return;
+        }
+        take(text.slice(at, nl), out);
+        at = nl + 1;
+      }
+    };
     for await (const chunk of decompressed(raw, (n) => (state.stats.bytes += n))) {
       const out: FlowRecord[] = [];
-      let buf = leftover ? Buffer.concat([leftover, chunk]) : chunk;
-      const lastNl = buf.lastIndexOf(10);
-      if (lastNl < 0) {
-        leftover = buf;
-        continue;
-      }
-      leftover = lastNl + 1 < buf.length ? buf.subarray(lastNl + 1) : undefined;
-      // Keep the partial last line as its own copy, so the chunk it came from can be freed.
-      if (leftover) leftover = Buffer.from(leftover);
-      // Pure ASCII (the usual case) decodes the same as latin1, which is a plain copy: no UTF-8 decoder.
-      const text = isAscii(buf.subarray(0, lastNl)) ? buf.toString('latin1', 0, lastNl) : buf.toString('utf8', 0, lastNl);
-      buf = EMPTY_BUFFER;
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf('\n', start);
-        if (nl < 0) {
-          take(text.slice(start), out);
-          break;
-        }
-        take(text.slice(start, nl), out);
-        start = nl + 1;
-      }
+      // Read in big chunks (fewer trips to the file system), decode in pieces of at most 64 KiB:
+      // a longer string is a large object to V8, and a stream of those makes for full collections.
+      for (let p = 0; p < chunk.length; p += DECODE_PIECE) split(chunk.subarray(p, p + DECODE_PIECE), out);
       opts.onProgress?.({ file, stats: state.stats });
       if (out.length) yield out;
     }
@@ -277,7 +287,12 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
   }
 }
 
-const EMPTY_BUFFER = Buffer.alloc(0);
+const DECODE_PIECE = 1 << 16;
+
+/** Pure ASCII (the usual case) decodes the same as latin1, which is a plain copy: no UTF-8 decoder. */
+function decode(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
 const MAX_DOCUMENT_CHARS = 256 * 2 ** 20;
 
 /**

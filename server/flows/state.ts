@@ -5,6 +5,8 @@
  */
 import type { FlowEndpoint, FlowRecord, IngestStats } from '../../generator/model/flow.ts';
 import { ConnectionCache, type ConnectionCacheOptions } from './dedup.ts';
+import type { MemberList } from './hubble-compact.ts';
+import { RawTextCache } from './raw-cache.ts';
 
 export type FlowFormat = 'hubble' | 'inspektor-gadget' | 'generic-jsonl' | 'generic-csv';
 export const FLOW_FORMATS: readonly FlowFormat[] = ['hubble', 'inspektor-gadget', 'generic-jsonl', 'generic-csv'];
@@ -53,10 +55,10 @@ export interface FlowParseState {
   readonly cluster: string | undefined;
   readonly stats: FlowReadStats;
   readonly connections: ConnectionCache;
-  /** Parsed Hubble endpoints keyed by their raw JSON text (bounded; cleared when full). */
-  readonly endpoints: Map<string, FlowEndpoint>;
-  /** The same endpoints by a cheap fingerprint of their raw text (see hubble.ts lookupEndpoint). */
-  readonly endpointBuckets: Map<number, { readonly raw: string; readonly endpoint: FlowEndpoint }[]>;
+  /** Decoded Hubble endpoints by their raw JSON text (see hubble-compact.ts). */
+  readonly endpoints: RawTextCache<FlowEndpoint>;
+  /** Decoded members after a compact line's endpoints (Type .. Summary) by their raw text. */
+  readonly tails: RawTextCache<MemberList>;
   /** CSV column names (lower case) once the header line was read. */
   csvColumns: string[] | undefined;
   readonly now: () => number;
@@ -65,6 +67,7 @@ export interface FlowParseState {
 }
 
 export const ENDPOINT_CACHE_MAX = 20_000;
+export const TAIL_CACHE_MAX = 4_096;
 
 export function createFlowParseState(options: FlowParseOptions = {}): FlowParseState {
   return {
@@ -74,8 +77,8 @@ export function createFlowParseState(options: FlowParseOptions = {}): FlowParseS
     cluster: options.cluster,
     stats: options.stats ?? emptyFlowReadStats(),
     connections: options.connections ?? new ConnectionCache(options),
-    endpoints: new Map(),
-    endpointBuckets: new Map(),
+    endpoints: new RawTextCache(ENDPOINT_CACHE_MAX),
+    tails: new RawTextCache(TAIL_CACHE_MAX),
     csvColumns: undefined,
     now: options.now ?? Date.now,
     onError: options.onError,

@@ -50,7 +50,8 @@ export function parseRfc3339(text: string): number {
 export function toEpochMs(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string') {
-    if (/^\d+(\.\d+)?$/.test(value)) return fromEpochNumber(Number(value));
+    // An RFC3339 text has its `-` at 4; an epoch number never does.
+    if (value.charCodeAt(4) !== 45 && /^\d+(\.\d+)?$/.test(value)) return fromEpochNumber(Number(value));
     const ms = parseRfc3339(value);
     return Number.isNaN(ms) ? undefined : ms;
   }

@@ -18,6 +18,23 @@ describe('ConnectionCache', () => {
     expect(cache.has('k9999', 10_000)).toBe(true);
     expect(cache.has('k0', 10_000)).toBe(false);
   });
+
+  it('always remembers the last maxEntries / 2 distinct connections, across turnovers', () => {
+    const cache = new ConnectionCache({ maxEntries: 1000 });
+    for (let i = 0; i < 10_000; i++) cache.seen(`k${i}`, i);
+    for (let i = 9_500; i < 10_000; i++) expect(cache.has(`k${i}`, 10_000)).toBe(true);
+    expect(cache.size).toBeLessThanOrEqual(1000);
+  });
+
+  it('keeps every connection and its verdict while the tables grow, below maxEntries', () => {
+    const cache = new ConnectionCache({ maxEntries: 100_000 });
+    for (let i = 0; i < 20_000; i++) expect(cache.observe(`TCP|10.0.${i >> 8}.${i & 255}|40000|10.1.0.1|80`, i, i % 7 === 0 ? 'DROPPED' : 'FORWARDED')).toEqual({ kind: 'new' });
+    expect(cache.size).toBe(20_000);
+    for (let i = 0; i < 20_000; i += 97) {
+      expect(cache.verdictOf(`TCP|10.0.${i >> 8}.${i & 255}|40000|10.1.0.1|80`, 20_000)).toBe(i % 7 === 0 ? 'DROPPED' : 'FORWARDED');
+    }
+    expect(cache.has('TCP|10.0.0.0|40001|10.1.0.1|80', 20_000)).toBe(false);
+  });
 });
 
 describe('flow times', () => {
