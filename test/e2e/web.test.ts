@@ -219,8 +219,11 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.mouse.down();
     for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width / 2 + 10 * i, box.y + box.height / 2 + 6 * i);
     // mid-gesture: the last frame is shifted by the drag, not drawn again
-    await page.waitForFunction(() => window.netatlasMap!.sigma.getStageCanvas().style.transform !== '');
-    const during = await page.evaluate(() => window.netatlasMap!.sigma.getStageCanvas().style.transform);
+    await page.waitForFunction(() => window.netatlasMap!.mover!.transform !== '');
+    const during = await page.evaluate(() => window.netatlasMap!.mover!.transform);
+    // the moved frame is a copy of the drawn one: not blank
+    const moved = await inkOf(await page.locator('canvas.netatlas-move-snapshot').screenshot());
+    expect(moved.ink).toBeGreaterThan(1000);
     // the frame follows the pointer: 8 moves of (10, 6) px
     const m = /^translate\(([-\d.]+)px, ([-\d.]+)px\) scale\(1\)$/.exec(during);
     expect(m, during).not.toBeNull();
@@ -228,7 +231,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     expect(Math.abs(Number(m![2]) - 48)).toBeLessThan(1.5);
     await page.mouse.up();
     // the camera stopped: sigma draws the map again and the transform is gone
-    await page.waitForFunction((n) => window.netatlasMap!.mover!.counts.drawn > n && window.netatlasMap!.sigma.getStageCanvas().style.transform === '', drawsBefore, { timeout: 30_000 });
+    await page.waitForFunction((n) => window.netatlasMap!.mover!.counts.drawn > n && window.netatlasMap!.mover!.transform === '', drawsBefore, { timeout: 30_000 });
     expect(await page.evaluate(() => window.netatlasMap!.mover!.counts.moved)).toBeGreaterThan(0);
     await page.close();
   });

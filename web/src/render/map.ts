@@ -51,6 +51,8 @@ export interface MapCallbacks {
   onCameraChange(view: CameraView): void;
   onLayout(progress: LayoutProgress): void;
   onFirstFrame(): void;
+  /** The first frame with every edge drawn (the first frame itself on small maps). */
+  onFullFrame?(): void;
 }
 
 type MapSigma = Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>;
@@ -138,6 +140,11 @@ export class MapView {
   private selected: string | undefined;
   private edgeMembers = new Map<string, string[]>();
   private firstFrameSeen = false;
+  /** Large maps: the layout starts once the first frame is on screen (it competes for the CPU with swiftshader). */
+  private deferredLayout = false;
+  /** Large maps, first data: sigma shows an edgeless copy until the first frame (nodes, hulls, labels) is on screen. */
+  private edgesLater = false;
+  private fullFrameSeen = false;
   /** Large maps: camera moves shift the last frame, sigma draws when the camera stops. */
   mover: BitmapMover | undefined;
   showHulls = true;
@@ -164,11 +171,11 @@ export class MapView {
     return this.profile;
   }
 
-  private createSigma(profile: RenderProfile): MapSigma {
+  private createSigma(profile: RenderProfile, shown: Graph<NodeAttrs, EdgeAttrs>): MapSigma {
     const light = profile === 'light';
     const edges = light ? lightEdges() : fullEdges();
     performance.mark('netatlas:sigma-start');
-    const sigma = new Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>(this.graph, this.container, {
+    const sigma = new Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>(shown, this.container, {
       customNodeState: { dimmed: false },
       customEdgeState: { dimmed: false },
       primitives: { nodes: NODE_PRIMITIVES, edges: edges.primitives } as never,
@@ -197,7 +204,7 @@ export class MapView {
     this.profile = profile;
     const hulls = sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
     this.hullCanvas = hulls;
-    if (light) this.mover = new BitmapMover(sigma as unknown as Sigma, () => [sigma.getStageCanvas(), hulls]);
+    if (light) this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas()]);
     this.bindEvents();
     return sigma;
   }
@@ -205,6 +212,8 @@ export class MapView {
   private bindEvents(): void {
     const s = this.sigma;
     s.on('enterNode', ({ node }) => {
+      // a large map's first frame is drawn from an edgeless copy: no highlight until the edges are in
+      if (s.getGraph() !== this.graph) return;
       const around = new Set([node, ...this.graph.neighbors(node)]);
       const touching = new Set(this.graph.edges(node));
       s.setNodesState(this.graph.filterNodes((n) => !around.has(n)), { dimmed: true });
@@ -222,16 +231,25 @@ export class MapView {
       if (!this.firstFrameSeen && this.graph.order > 0) {
         this.firstFrameSeen = true;
         this.cb.onFirstFrame();
+        // on screen once the compositor has taken it: two animation frames later
+        requestAnimationFrame(() => requestAnimationFrame(() => this.firstFramePresented()));
+      }
+      if (!this.fullFrameSeen && this.firstFrameSeen && s.getGraph() === this.graph) {
+        this.fullFrameSeen = true;
+        performance.mark('netatlas:full-frame');
+        this.cb.onFullFrame?.();
       }
     });
-    let pending = 0;
-    s.getCamera().on('updated', (state) => {
-      // throttle URL updates to one per animation frame
-      if (pending) return;
-      pending = requestAnimationFrame(() => {
-        pending = 0;
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    s.getCamera().on('updated', () => {
+      // the URL follows the camera once it has stopped: history.replaceState on every frame of a
+      // drag cost ~30 ms per frame in Chromium (measured)
+      if (pending !== undefined) clearTimeout(pending);
+      pending = setTimeout(() => {
+        pending = undefined;
+        const state = s.getCamera().getState();
         this.cb.onCameraChange({ x: state.x, y: state.y, ratio: state.ratio });
-      });
+      }, 150);
     });
   }
 
@@ -277,6 +295,11 @@ export class MapView {
    * placed near their namespace (or seeded, on the first call) and only they are laid out.
    */
   setData(data: MapGraph): void {
+    this.edgesLater = false;
+    // the program set is chosen once, before sigma is built; a large map's first frame shows its
+    // nodes, hulls and labels, and its edges are drawn right after that frame is on screen
+    const profile = this.profile ?? this.forcedProfile ?? renderProfileFor(data.edges.length);
+    const edgesLater = !this.s && profile === 'light';
     const first = this.positions.size === 0;
     const seeded = first ? seedPositions(data.nodes) : undefined;
     const keep = new Set(data.nodes.map((n) => n.key));
@@ -301,23 +324,34 @@ export class MapView {
         labelVisibility: 'auto', depth: 'nodes', backdrop: 'hidden',
       }));
     }
-    this.edgeMembers.clear();
-    for (const d of toDisplayEdges(data.edges)) {
-      if (!keep.has(d.source) || !keep.has(d.target)) continue;
-      g.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
-        count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
-        ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected,
-        size: 1, color: '', opacity: 1, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
-      }));
-      this.edgeMembers.set(d.key, d.members);
-    }
+    const addEdges = (into: Graph<NodeAttrs, EdgeAttrs>): void => {
+      this.edgeMembers.clear();
+      for (const d of toDisplayEdges(data.edges)) {
+        if (!keep.has(d.source) || !keep.has(d.target)) continue;
+        into.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
+          count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
+          ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected,
+          size: 1, color: '', opacity: 1, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
+        }));
+        this.edgeMembers.set(d.key, d.members);
+      }
+    };
+    addEdges(g);
     this.graph = g;
     this.layout.setGraph(g);
     performance.mark('netatlas:graph-built');
-    if (this.s) this.s.setGraph(g);
-    else this.createSigma(this.forcedProfile ?? renderProfileFor(g.size));
+    if (this.s) {
+      this.s.setGraph(g);
+    } else {
+      this.deferredLayout = edgesLater;
+      // every node and edge is in `g`; sigma's first frame is drawn from an edgeless copy of it
+      this.edgesLater = edgesLater;
+      this.createSigma(profile, edgesLater ? g.emptyCopy() : g);
+    }
     performance.mark('netatlas:sigma-ready');
-    if (first) {
+    if (this.deferredLayout) {
+      // firstFramePresented starts the layout of the whole graph
+    } else if (first) {
       this.layout.start();
     } else if (added.length > 0) {
       this.layout.start(new Set(added));
@@ -325,6 +359,20 @@ export class MapView {
       this.layout.resumeIfStopped();
     }
     this.updateHulls();
+  }
+
+  /** Large maps: the nodes are on screen; now every edge, and the layout. */
+  private firstFramePresented(): void {
+    if (this.edgesLater) {
+      this.edgesLater = false;
+      // one setGraph: sigma indexes the whole graph in one pass
+      if (this.sigma.getGraph() !== this.graph) this.sigma.setGraph(this.graph);
+      performance.mark('netatlas:edges-shown');
+    }
+    if (this.deferredLayout) {
+      this.deferredLayout = false;
+      this.layout.start();
+    }
   }
 
   /** A new node starts next to its namespace's (else cluster's) centroid, so it does not fly across the map. */

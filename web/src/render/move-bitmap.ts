@@ -1,8 +1,10 @@
 /**
  * Camera moves on large maps without redrawing: while the user drags, wheels or the camera
- * animates, the last frame sigma drew (the WebGL stage and the hull canvas) is moved and
- * scaled with a CSS transform that follows the camera exactly, and sigma draws the map again,
- * sharp, as soon as the camera stops. This is what tiled map libraries do between tile loads.
+ * animates, the last frame sigma drew (the hull canvas and the WebGL stage, copied into one
+ * opaque canvas when the move starts) is moved and scaled with a CSS transform that follows the
+ * camera exactly, and sigma draws the map again, sharp, as soon as the camera stops. This is
+ * what tiled map libraries do between tile loads. One opaque layer, not two transparent ones:
+ * in swiftshader the compositor's cost per frame is per layer (measured ~25 ms vs ~100 ms).
  *
  * Why: in software WebGL (swiftshader) one sigma frame of 10,000 nodes and 50,000 edges costs
  * about a second of GPU fill and fixed passes (edge frame pass, picking buffers), whatever is
@@ -37,16 +39,19 @@ export function cssTransform(t: ViewportTransform): string {
 interface SigmaInternals {
   render(): unknown;
   renderFrame: number | null;
+  internals?: { hoverResolver?: { pointerMoved?: (event: unknown) => void } };
 }
 
 export class BitmapMover {
   private corners: [Point, Point] | undefined;
+  private snapshot: HTMLCanvasElement | undefined;
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private moved = false;
   /** Frames shown by moving the bitmap, and by drawing (read by the benchmark). */
   readonly counts = { moved: 0, drawn: 0 };
 
-  constructor(private readonly sigma: Sigma, private readonly layers: () => HTMLElement[]) {
+  /** `layers`: the canvases that make up a frame, bottom first (hulls, then sigma's stage). */
+  constructor(private readonly sigma: Sigma, private readonly container: HTMLElement, private readonly layers: () => HTMLCanvasElement[]) {
     const internals = sigma as unknown as SigmaInternals;
     const draw = internals.render.bind(sigma);
     // sigma's scheduled renders (camera updates, data changes) all go through `render`
@@ -63,6 +68,18 @@ export class BitmapMover {
       this.capture();
       return out;
     };
+    // hover picking reads the picking buffer back on every pointer move (~25 ms per move of a
+    // drag, measured): nothing can be hovered while the map is being dragged or zoomed
+    const hover = internals.internals?.hoverResolver;
+    const pointerMoved = hover?.pointerMoved?.bind(hover);
+    if (hover && pointerMoved) {
+      hover.pointerMoved = (event) => {
+        const mouse = this.sigma.getMouseCaptor() as unknown as { isMouseDown?: boolean };
+        // keep where the pointer is (the redraw after the gesture resolves the hover there), skip the read
+        if (mouse.isMouseDown || this.gesture()) { Object.assign(hover, { lastEvent: event, active: true }); return; }
+        pointerMoved(event);
+      };
+    }
   }
 
   /** The user is dragging, wheeling or the camera is animating. */
@@ -81,11 +98,8 @@ export class BitmapMover {
   private follow(): void {
     const { width } = this.sigma.getDimensions();
     const t = bitmapTransform(this.corners!, width, (p) => this.sigma.framedGraphToViewport(p));
-    const css = cssTransform(t);
-    for (const el of this.layers()) {
-      el.style.transformOrigin = '0 0';
-      el.style.transform = css;
-    }
+    if (!this.moved) this.showSnapshot();
+    this.snapshot!.style.transform = cssTransform(t);
     this.moved = true;
     this.counts.moved++;
     this.armSettle();
@@ -101,9 +115,47 @@ export class BitmapMover {
     }, 60);
   }
 
+  /** The last frame as one opaque canvas over the live ones, which are hidden during the move. */
+  private showSnapshot(): void {
+    const layers = this.layers();
+    const stage = layers[layers.length - 1];
+    let snap = this.snapshot;
+    if (!snap) {
+      snap = document.createElement('canvas');
+      snap.className = 'netatlas-move-snapshot';
+      snap.style.position = 'absolute';
+      snap.style.left = '0';
+      snap.style.top = '0';
+      snap.style.pointerEvents = 'none';
+      snap.style.transformOrigin = '0 0';
+      // below sigma's mouse layer, which keeps receiving the gesture
+      this.container.insertBefore(snap, stage.nextSibling);
+      this.snapshot = snap;
+    }
+    if (snap.width !== stage.width || snap.height !== stage.height) { snap.width = stage.width; snap.height = stage.height; }
+    const { width, height } = this.sigma.getDimensions();
+    snap.style.width = `${width}px`;
+    snap.style.height = `${height}px`;
+    const ctx = snap.getContext('2d', { alpha: false });
+    if (ctx) {
+      ctx.fillStyle = getComputedStyle(this.container).backgroundColor || '#ffffff';
+      ctx.fillRect(0, 0, snap.width, snap.height);
+      // a WebGL canvas can be drawn after it was composited: Chromium keeps its front buffer
+      for (const layer of layers) ctx.drawImage(layer, 0, 0, snap.width, snap.height);
+    }
+    snap.style.display = '';
+    for (const layer of layers) layer.style.visibility = 'hidden';
+  }
+
   private reset(): void {
     if (!this.moved) return;
     this.moved = false;
-    for (const el of this.layers()) el.style.transform = '';
+    for (const layer of this.layers()) layer.style.visibility = '';
+    if (this.snapshot) { this.snapshot.style.display = 'none'; this.snapshot.style.transform = ''; }
+  }
+
+  /** The CSS transform of the moved frame ('' when sigma's own drawing is shown). */
+  get transform(): string {
+    return this.moved && this.snapshot ? this.snapshot.style.transform : '';
   }
 }

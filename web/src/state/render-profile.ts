@@ -1,11 +1,11 @@
 /**
- * Which program set sigma is built with, chosen from the number of drawn edges before sigma
- * is constructed (sigma compiles one program for all edges from its primitives and cannot
+ * Which program set sigma is built with, chosen from the number of edges in the data to show
+ * (per port; the drawn edges, one per direction, are at most as many) before sigma is constructed (sigma compiles one program for all edges from its primitives and cannot
  * swap them later). In software WebGL a frame's cost is fragment fill: the curved path, arrow
  * and dash code and the edge picking pass cost seconds per frame on 50,000 edges.
  */
 
-/** Past this many drawn edges the map is "large". */
+/** Past this many edges the map is "large". */
 export const LARGE_MAP_EDGES = 3000;
 
 /**
@@ -15,6 +15,6 @@ export const LARGE_MAP_EDGES = 3000;
  */
 export type RenderProfile = 'full' | 'light';
 
-export function renderProfileFor(drawnEdges: number): RenderProfile {
-  return drawnEdges > LARGE_MAP_EDGES ? 'light' : 'full';
+export function renderProfileFor(edges: number): RenderProfile {
+  return edges > LARGE_MAP_EDGES ? 'light' : 'full';
 }
