@@ -194,6 +194,10 @@ export class ConnectionCache {
   /** -1 when `key` was not seen within the window of `time`, else its verdict code (0: none). */
   private lookup(key: string, time: number): number {
     this.hash(key);
+    return this.lookupHashed(time);
+  }
+
+  private lookupHashed(time: number): number {
     let g = this.current;
     let slot = g.find(this.lastHi, this.lastLo);
     if (slot < 0) {
@@ -214,6 +218,10 @@ export class ConnectionCache {
    */
   private touch(key: string, time: number, verdict: number): number {
     this.hash(key);
+    return this.touchHashed(time, verdict);
+  }
+
+  private touchHashed(time: number, verdict: number): number {
     const hi = this.lastHi;
     const lo = this.lastLo;
     let slot = this.current.find(hi, lo);
@@ -257,18 +265,84 @@ export class ConnectionCache {
     return g.insert(hi, lo, time, verdict);
   }
 
-  /** Two independent 32-bit hashes of `key` (FNV-1a and a multiplicative one), memoized for one key. */
+  /** Hashes `key` into lastHi/lastLo, memoized for one key object. */
   private hash(key: string): void {
     if (key === this.lastKey) return;
-    let a = 0x811c9dc5 | 0;
-    let b = key.length | 0;
-    for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
+    const h = SCRATCH.reset(key.length).text(key, 0, key.length);
+    this.lastKey = key;
+    this.lastHi = h.hi();
+    this.lastLo = h.lo();
+  }
+
+  /** Makes the key hashed by `h` the one the next `…Hashed` calls look up. */
+  private useHash(h: KeyHasher): void {
+    this.lastKey = undefined;
+    this.lastHi = h.hi();
+    this.lastLo = h.lo();
+  }
+
+  /** `has` for a key given as a KeyHasher (built from pieces of a line, without the key text). */
+  hasHashed(h: KeyHasher, time: number): boolean {
+    this.useHash(h);
+    return this.lookupHashed(time) >= 0;
+  }
+
+  /** `verdictOf` for a key given as a KeyHasher. */
+  verdictOfHashed(h: KeyHasher, time: number): Verdict | undefined {
+    this.useHash(h);
+    const code = this.lookupHashed(time);
+    return code > 0 ? VERDICTS[code - 1] : undefined;
+  }
+
+  /** `seen` for a key given as a KeyHasher. */
+  seenHashed(h: KeyHasher, time: number): boolean {
+    this.useHash(h);
+    return this.touchHashed(time, 0) >= 0;
+  }
+}
+
+/**
+ * Two independent 32-bit hashes (FNV-1a and a multiplicative one) of a key's text, fed in pieces:
+ * `reset(length)` with the whole text's length, then its characters in order. The result equals
+ * the hash of the joined text, so a key read off a line in pieces and the same key built as a
+ * string name the same connection.
+ */
+export class KeyHasher {
+  private a = 0;
+  private b = 0;
+
+  reset(length: number): this {
+    this.a = 0x811c9dc5 | 0;
+    this.b = length | 0;
+    return this;
+  }
+
+  text(s: string, start: number, end: number): this {
+    let a = this.a;
+    let b = this.b;
+    for (let i = start; i < end; i++) {
+      const c = s.charCodeAt(i);
       a = Math.imul(a ^ c, 0x01000193);
       b = Math.imul(b + c, 0x5bd1e995) ^ (b >>> 15);
     }
-    this.lastKey = key;
-    this.lastHi = a ^ (a >>> 13);
-    this.lastLo = b ^ (b >>> 16);
+    this.a = a;
+    this.b = b;
+    return this;
+  }
+
+  char(c: number): this {
+    this.a = Math.imul(this.a ^ c, 0x01000193);
+    this.b = Math.imul(this.b + c, 0x5bd1e995) ^ (this.b >>> 15);
+    return this;
+  }
+
+  hi(): number {
+    return this.a ^ (this.a >>> 13);
+  }
+
+  lo(): number {
+    return this.b ^ (this.b >>> 16);
   }
 }
+
+const SCRATCH = new KeyHasher();

@@ -49,14 +49,20 @@ const SLOT_NAMES: readonly (readonly [string, number])[] = [
   ...['ip', 'isReply', 'traceReason', 'trafficDirection', 'nodeName', 'dropReasonDesc', 'sourceNames', 'destinationNames', 'sourceService', 'destinationService']
     .map((name): [string, number] => [name, CAMEL_CASE]),
 ];
-/** The names above by length: a member name is matched in place, without slicing it out. */
-const SLOTS_BY_LENGTH: (readonly [string, number])[][] = [];
-for (const entry of SLOT_NAMES) (SLOTS_BY_LENGTH[entry[0].length] ??= []).push(entry);
+/** The names above by length (names, then their slots): a member name is matched in place, without slicing it out. */
+const NAMES_BY_LENGTH: string[][] = Array.from({ length: 20 }, () => []);
+const SLOTS_OF_NAMES: number[][] = Array.from({ length: 20 }, () => []);
+for (const [name, slot] of SLOT_NAMES) {
+  NAMES_BY_LENGTH[name.length].push(name);
+  SLOTS_OF_NAMES[name.length].push(slot);
+}
 
 /** The slot of the member named line(i, keyEnd) (`i` at its opening quote); -1 for members not used. */
 function slotAt(line: string, i: number, keyEnd: number): number {
-  const candidates = SLOTS_BY_LENGTH[keyEnd - i - 1];
-  if (candidates !== undefined) for (const [name, slot] of candidates) if (line.startsWith(name, i + 1)) return slot;
+  const length = keyEnd - i - 1;
+  if (length >= NAMES_BY_LENGTH.length) return -1;
+  const names = NAMES_BY_LENGTH[length];
+  for (let n = 0; n < names.length; n++) if (line.startsWith(names[n], i + 1)) return SLOTS_OF_NAMES[length][n];
   return -1;
 }
 
@@ -222,9 +228,8 @@ const ICMP_PROTOCOLS = ['ICMPv4', 'ICMPv6'] as const;
 function readL4(line: string, start: number, end: number): L4Info {
   const nameEnd = memberName(line, start + 1);
   if (nameEnd > 0 && line.charCodeAt(start) === 123 && line.charCodeAt(nameEnd + 2) === 123) {
-    const n = nameEnd - start - 2;
-    const portProtocol = PORT_PROTOCOLS.find((p) => p.length === n && line.startsWith(p, start + 2));
-    const icmpProtocol = portProtocol ? undefined : ICMP_PROTOCOLS.find((p) => p.length === n && line.startsWith(p, start + 2));
+    const portProtocol = protocolAt(line, start + 2, nameEnd, PORT_PROTOCOLS);
+    const icmpProtocol = portProtocol ? undefined : protocolAt(line, start + 2, nameEnd, ICMP_PROTOCOLS);
     if (portProtocol || icmpProtocol) {
       let sport: unknown, dport: unknown, sportCamel: unknown, dportCamel: unknown, type: unknown;
       let flags: { SYN: unknown; ACK: unknown } | undefined;
@@ -267,6 +272,12 @@ function readL4(line: string, start: number, end: number): L4Info {
   return l4Info(parseValue(line.slice(start, end)));
 }
 
+/** The name in `names` that line[start, end) spells, if any. */
+function protocolAt<P extends string>(line: string, start: number, end: number, names: readonly P[]): P | undefined {
+  for (let i = 0; i < names.length; i++) if (names[i].length === end - start && line.startsWith(names[i], start)) return names[i];
+  return undefined;
+}
+
 /** The `flags` object opening at `v` as the SYN and ACK values (all portInfo reads). */
 function readFlags(line: string, v: number): { SYN: unknown; ACK: unknown } {
   const flags: { SYN: unknown; ACK: unknown } = { SYN: undefined, ACK: undefined };
@@ -292,54 +303,60 @@ function readFlags(line: string, v: number): { SYN: unknown; ACK: unknown } {
  * (headers, latency) is skipped, not parsed.
  */
 function readL7(line: string, start: number, end: number): L7Info | undefined {
-  if (line.charCodeAt(start) !== 123) return undefined;
+  if (line.charCodeAt(start) !== 123 || line.charCodeAt(end - 1) !== 125) return undefined;
   const info: L7Info = { type: undefined };
-  walkObject(line, start, (k, len, v, e) => {
-    if (len === 4 && line.startsWith('type', k)) info.type = ownedValue(readValue(line, v, e));
-    else if (len === 3 && line.startsWith('dns', k)) {
-      const dns = line.charCodeAt(v) === 123 ? { query: undefined as unknown, ips: undefined as unknown } : undefined;
-      if (dns) walkObject(line, v, (k2, len2, v2, e2) => {
-        if (len2 === 5 && line.startsWith('query', k2)) dns.query = ownedValue(readValue(line, v2, e2));
-        else if (len2 === 3 && line.startsWith('ips', k2)) dns.ips = readValue(line, v2, e2);
-      });
-      info.dns = dns;
-    } else if (len === 4 && line.startsWith('http', k)) {
-      const http = line.charCodeAt(v) === 123 ? { method: undefined as unknown, url: undefined as unknown } : undefined;
-      if (http) walkObject(line, v, (k2, len2, v2, e2) => {
-        if (len2 === 6 && line.startsWith('method', k2)) http.method = ownedValue(readValue(line, v2, e2));
-        else if (len2 === 3 && line.startsWith('url', k2)) http.url = ownedValue(readValue(line, v2, e2));
-      });
-      info.http = http;
-    } else if (len === 5 && line.startsWith('kafka', k)) {
-      const kafka = line.charCodeAt(v) === 123 ? { apiKey: undefined as unknown, topic: undefined as unknown } : undefined;
-      if (kafka) walkObject(line, v, (k2, len2, v2, e2) => {
-        if (len2 === 7 && line.startsWith('api_key', k2)) kafka.apiKey = ownedValue(readValue(line, v2, e2));
-        else if (len2 === 5 && line.startsWith('topic', k2)) kafka.topic = ownedValue(readValue(line, v2, e2));
-      });
-      info.kafka = kafka;
+  let dns: L7Info['dns'];
+  let http: L7Info['http'];
+  let kafka: L7Info['kafka'];
+  let i = start + 1;
+  if (line.charCodeAt(i) !== 125) {
+    for (;;) {
+      const keyEnd = memberName(line, i);
+      if (keyEnd < 0) throw INVALID;
+      const v = keyEnd + 2;
+      const e = valueEnd(line, v);
+      if (e < 0) throw INVALID;
+      const k = i + 1;
+      const len = keyEnd - k;
+      const isObject = line.charCodeAt(v) === 123;
+      if (len === 4 && line.startsWith('type', k)) info.type = ownedValue(readValue(line, v, e));
+      else if (len === 3 && line.startsWith('dns', k)) {
+        const [query, ips] = isObject ? readTwo(line, v, 'query', 'ips') : [];
+        dns = isObject ? { query, ips } : undefined;
+      } else if (len === 4 && line.startsWith('http', k)) {
+        const [method, url] = isObject ? readTwo(line, v, 'method', 'url') : [];
+        http = isObject ? { method, url } : undefined;
+      } else if (len === 5 && line.startsWith('kafka', k)) {
+        const [apiKey, topic] = isObject ? readTwo(line, v, 'api_key', 'topic') : [];
+        kafka = isObject ? { apiKey, topic } : undefined;
+      }
+      const c = line.charCodeAt(e);
+      if (c === 125) break;
+      if (c !== 44) throw INVALID;
+      i = e + 1;
     }
-  });
-  if (info.dns === undefined) delete info.dns;
-  if (info.http === undefined) delete info.http;
-  if (info.kafka === undefined) delete info.kafka;
+  }
+  if (dns) info.dns = dns;
+  if (http) info.http = http;
+  if (kafka) info.kafka = kafka;
   return info;
 }
 
-/**
- * Calls `visit(nameStart, nameLength, valueStart, valueEnd)` for each member of the object opening
- * at `start`, in order; throws INVALID (the line goes slow) when the text is not an object.
- */
-function walkObject(line: string, start: number, visit: (k: number, len: number, v: number, e: number) => void): void {
-  let i = start + 1;
-  if (line.charCodeAt(i) === 125) return;
+/** Members `a` and `b` of the object opening at `v` (owned strings), the last of each name. */
+function readTwo(line: string, v: number, a: string, b: string): [unknown, unknown] {
+  const out: [unknown, unknown] = [undefined, undefined];
+  let i = v + 1;
+  if (line.charCodeAt(i) === 125) return out;
   for (;;) {
     const keyEnd = memberName(line, i);
     if (keyEnd < 0) throw INVALID;
     const e = valueEnd(line, keyEnd + 2);
     if (e < 0) throw INVALID;
-    visit(i + 1, keyEnd - i - 1, keyEnd + 2, e);
+    const len = keyEnd - i - 1;
+    if (len === a.length && line.startsWith(a, i + 1)) out[0] = ownedValue(readValue(line, keyEnd + 2, e));
+    else if (len === b.length && line.startsWith(b, i + 1)) out[1] = ownedValue(readValue(line, keyEnd + 2, e));
     const c = line.charCodeAt(e);
-    if (c === 125) return;
+    if (c === 125) return out;
     if (c !== 44) throw INVALID;
     i = e + 1;
   }

@@ -18,7 +18,7 @@
  * (client -> DNS server) carrying `dns`, whose count is 0 when the request was already counted.
  */
 import type { FlowEndpoint, FlowRecord, L4Protocol, Verdict } from '../../generator/model/flow.ts';
-import { MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
+import { KeyHasher, MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
 import { tryCompactFlowFields } from './hubble-compact.ts';
 import { decodeFlowObject, isObject, str, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
@@ -48,7 +48,12 @@ function isBareFlow(obj: Json): boolean {
  */
 export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRecord[]): void {
   const stats = state.stats;
-  if (line.indexOf('"flow":{') >= 0) {
+  // The quick paths below drop a line without parsing it; they take only lines that end as a
+  // compact line does (`"}` after the wrapper, `}}` without one), so a line cut short is parsed and
+  // reported. (A cut that happens to end in `"}` or `}}` after the reply flag still passes.)
+  const n = line.length;
+  const whole = line.charCodeAt(n - 1) === 125 && (line.charCodeAt(n - 2) === 34 || line.charCodeAt(n - 2) === 125);
+  if (whole && line.indexOf('"flow":{') >= 0) {
     // Replies say so in compact JSON (`is_reply`, else the older `reply`); DNS answers (`"ips":[`)
     // are replies worth parsing. A request already seen is a duplicate unless its verdict may
     // outrank the one emitted before (a DROPPED after a FORWARDED): that one is parsed whole.
@@ -61,11 +66,11 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
           return;
         }
       } else if (line.startsWith('false', flagAt)) {
-        const key = quickConnectionKey(line);
+        const key = quickConnectionHash(line);
         if (key !== undefined) {
           const time = quickTime(line) ?? state.now();
-          if (state.connections.has(key, time) && !mayOutrank(line, state.connections.verdictOf(key, time))) {
-            state.connections.seen(key, time);
+          if (state.connections.hasHashed(key, time) && !mayOutrank(line, state.connections.verdictOfHashed(key, time))) {
+            state.connections.seenHashed(key, time);
             stats.duplicates++;
             return;
           }
@@ -116,8 +121,17 @@ export function hubbleRecordsFrom(obj: unknown, state: FlowParseState, out: Flow
 // Fast path helpers. A line is ~1.4 kB; indexOf of a pattern that starts with `"` stops at every
 // quote, so these helpers hop between occurrences of a rarer character (`_`, `[`) instead.
 
-/** Index of the last `"is_reply":` member name of a line, or -1 (hops between underscores). */
+/**
+ * Index of the last `"is_reply":` member name of a line, or -1. It sits in the last few hundred
+ * characters (before `interface` and `Summary`): look there first, then hop between underscores.
+ */
 function lastIsReplyAt(line: string): number {
+  const WINDOW = 640;
+  if (line.length > WINDOW) {
+    const from = line.length - WINDOW;
+    const at = line.slice(from).lastIndexOf('"is_reply":');
+    if (at >= 0) return at + from;
+  }
   let found = -1;
   for (let i = line.indexOf('_'); i >= 0; i = line.indexOf('_', i + 1)) {
     if (line.charCodeAt(i - 1) === 115 /* s */ && line.startsWith('"is_reply":', i - 3)) found = i - 3;
@@ -145,34 +159,40 @@ function hasDnsAnswers(line: string): boolean {
 }
 
 /**
- * Whether a compact line's verdict may outrank `emitted` (see verdictRank): true for a
- * `"verdict":"DROPPED"` or `"ERROR"`, and for any verdict not written as a plain string.
+ * Whether a compact line's verdict may outrank `emitted` (see verdictRank): true for a verdict not
+ * written as a plain string, and for a line that says `DROPPED"` or `ERROR"` anywhere after its
+ * verdict (a repeated `verdict` member is the one JSON.parse keeps). Such a line is parsed whole.
  */
 function mayOutrank(line: string, emitted: Verdict | undefined): boolean {
   if (emitted === undefined || verdictRank(emitted) >= MAX_VERDICT_RANK) return false;
   const at = line.indexOf('"verdict":');
   if (at < 0) return false;
-  const v = at + 10;
-  if (line.charCodeAt(v) !== 34) return true;
-  return line.startsWith('"DROPPED"', v) || line.startsWith('"ERROR"', v);
+  if (line.charCodeAt(at + 10) !== 34) return true;
+  // Searches led by a capital letter: few of them in a line, so these are quick.
+  return line.indexOf('DROPPED"', at) >= 0 || line.indexOf('ERROR"', at) >= 0;
 }
+
+const QUICK_KEY = new KeyHasher();
 
 /**
  * The request-direction connection key of a compact Hubble line, as `connectionKey` builds it,
- * read at the fixed places compact jsonpb puts it: `"IP":{"source":"a","destination":"b"` and
- * `"l4":{"TCP":{"source_port":1,"destination_port":2`. Undefined when the line differs.
+ * hashed straight from the line (no key string): read at the fixed places compact jsonpb puts it,
+ * `"IP":{"source":"a","destination":"b"` and `"l4":{"TCP":{"source_port":1,"destination_port":2`.
+ * Undefined when the line differs.
  */
-function quickConnectionKey(line: string): string | undefined {
-  const ipAt = line.indexOf('"IP":{"source":"');
-  if (ipAt < 0) return undefined;
-  const srcStart = ipAt + 16;
+function quickConnectionHash(line: string): KeyHasher | undefined {
+  // `I` is rare before the IP member (time, uuid, verdict, ethernet): a fast first-character search.
+  const ipAt = line.indexOf('IP":{"source":"');
+  if (ipAt < 1 || line.charCodeAt(ipAt - 1) !== 34) return undefined;
+  const srcStart = ipAt + 15;
   const srcEnd = line.indexOf('"', srcStart);
-  if (srcEnd < 0 || line.slice(srcEnd, srcEnd + 17) !== '","destination":"') return undefined;
+  if (srcEnd < 0 || !line.startsWith('","destination":"', srcEnd)) return undefined;
   const dstStart = srcEnd + 17;
   const dstEnd = line.indexOf('"', dstStart);
-  const l4At = line.indexOf('"l4":{"', dstEnd);
-  if (dstEnd < 0 || l4At < 0) return undefined;
-  const protoStart = l4At + 7;
+  // l4 follows IP: `..."ipVersion":"IPv4"},"l4":{"TCP":{...`
+  const ipEnd = dstEnd < 0 ? -1 : line.indexOf('}', dstEnd);
+  if (ipEnd < 0 || !line.startsWith(',"l4":{"', ipEnd + 1)) return undefined;
+  const protoStart = ipEnd + 9;
   const c = line.charCodeAt(protoStart);
   let proto: string;
   if (c === 84 && line.startsWith('TCP":{', protoStart)) proto = 'TCP';
@@ -180,22 +200,30 @@ function quickConnectionKey(line: string): string | undefined {
   else if (c === 83 && line.startsWith('SCTP":{', protoStart)) proto = 'SCTP';
   else return undefined;
   let i = protoStart + proto.length + 3;
-  let sport = '';
-  let dport = '';
+  let sportStart = i;
+  let sportEnd = i;
+  let dportStart = i;
+  let dportEnd = i;
   if (line.startsWith('"source_port":', i)) {
     i += 14;
-    const start = i;
+    sportStart = i;
     while (line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
-    sport = line.slice(start, i);
+    sportEnd = i;
     if (line.charCodeAt(i) === 44) i++;
   }
   if (line.startsWith('"destination_port":', i)) {
     i += 19;
-    const start = i;
+    dportStart = i;
     while (line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
-    dport = line.slice(start, i);
+    dportEnd = i;
   }
-  return `${proto}|${line.slice(srcStart, srcEnd)}|${sport}|${line.slice(dstStart, dstEnd)}|${dport}`;
+  const length = proto.length + (srcEnd - srcStart) + (sportEnd - sportStart) + (dstEnd - dstStart) + (dportEnd - dportStart) + 4;
+  return QUICK_KEY.reset(length)
+    .text(proto, 0, proto.length).char(124)
+    .text(line, srcStart, srcEnd).char(124)
+    .text(line, sportStart, sportEnd).char(124)
+    .text(line, dstStart, dstEnd).char(124)
+    .text(line, dportStart, dportEnd);
 }
 
 function quickTime(line: string): number | undefined {
@@ -262,7 +290,7 @@ function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[]): voi
     else reply = guessReply(info, f.traceReason, l7?.type);
   }
 
-  const { verdict, direction, observer, dropReason } = f;
+  const verdict = f.verdict;
 
   if (reply) {
     if (answers.length === 0) {
@@ -277,21 +305,19 @@ function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[]): voi
       return;
     }
     const counted = requestKey !== undefined && state.connections.seen(requestKey, time);
-    emit(state, out, {
+    const record = {
       time,
       source: endpoint(dstBase, dstIp, info.dport, f.destinationNames, undefined),
       destination: endpoint(srcBase, srcIp, info.sport, f.sourceNames, f.sourceService),
       protocol: info.protocol,
-      ...(info.sport !== undefined ? { port: info.sport } : {}),
-      verdict,
-      ...(dropReason ? { dropReason } : {}),
-      ...(direction ? { direction } : {}),
-      ...(observer ? { observer } : {}),
-      count: counted ? 0 : 1,
-      dns: { query, ips: answers },
-      l7: `DNS ${query}`,
-      origin: { file: state.file, line: state.line },
-    });
+    } as Mutable<FlowRecord>;
+    if (info.sport !== undefined) record.port = info.sport;
+    addVerdictAndObserver(record, f);
+    record.count = counted ? 0 : 1;
+    record.dns = { query, ips: answers };
+    record.l7 = `DNS ${query}`;
+    record.origin = { file: state.file, line: state.line };
+    emit(state, out, record);
     return;
   }
 
@@ -306,22 +332,30 @@ function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[]): voi
     if (seen.kind === 'supersede') supersedes = seen.previous;
   }
   const l7Text = l7Summary(l7);
-  emit(state, out, {
+  // Built member by member in a fixed order (no spreads): one of the few allocations per record.
+  const record = {
     time,
     source: endpoint(srcBase, srcIp, info.sport, f.sourceNames, undefined),
     destination: endpoint(dstBase, dstIp, info.dport, f.destinationNames, f.destinationService),
     protocol: info.protocol,
-    ...(info.dport !== undefined ? { port: info.dport } : {}),
-    verdict,
-    ...(dropReason ? { dropReason } : {}),
-    ...(direction ? { direction } : {}),
-    ...(observer ? { observer } : {}),
-    count: 1,
-    ...(supersedes !== undefined ? { supersedes } : {}),
-    ...(answers.length ? { dns: { query: stripDot(str(dns!.query) ?? ''), ips: answers } } : {}),
-    ...(l7Text ? { l7: l7Text } : {}),
-    origin: { file: state.file, line: state.line },
-  });
+  } as Mutable<FlowRecord>;
+  if (info.dport !== undefined) record.port = info.dport;
+  addVerdictAndObserver(record, f);
+  record.count = 1;
+  if (supersedes !== undefined) record.supersedes = supersedes;
+  if (answers.length) record.dns = { query: stripDot(str(dns!.query) ?? ''), ips: answers };
+  if (l7Text) record.l7 = l7Text;
+  record.origin = { file: state.file, line: state.line };
+  emit(state, out, record);
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function addVerdictAndObserver(record: Mutable<FlowRecord>, f: FlowFields): void {
+  record.verdict = f.verdict;
+  if (f.dropReason) record.dropReason = f.dropReason;
+  if (f.direction) record.direction = f.direction;
+  if (f.observer) record.observer = f.observer;
 }
 
 function endpoint(base: FlowEndpoint, ip: string | undefined, port: number | undefined, names: unknown, service: unknown): FlowEndpoint {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../../generator/model/flow.ts';
 import { createFlowParseState, hubbleRecordsFrom, parseFlowLine, reportMalformed, type FlowParseState } from '../../../server/flows/index.ts';
@@ -76,5 +77,63 @@ describe('the Hubble fast path', () => {
     expect(slow.stats.duplicates).toBeGreaterThan(0);
     expect(fast.records).toEqual(slow.records);
     expect(fast.stats).toEqual(slow.stats);
+  });
+});
+
+/**
+ * Lines a producer other than `hubble observe` might write, made from real ones: members in another
+ * order, a member repeated with another value (JSON.parse keeps the last), whitespace, camelCase
+ * names, escaped strings, non-object values where objects are expected, cut lines. The compact
+ * decoder must either read them exactly as JSON.parse does or hand them to it.
+ */
+const MUTATIONS: readonly ((line: string, pick: number) => string)[] = [
+  // members of the flow in another order
+  (line, pick) => {
+    const obj = JSON.parse(line) as { flow: Record<string, unknown> };
+    const keys = Object.keys(obj.flow);
+    const rotated = [...keys.slice(pick % keys.length), ...keys.slice(0, pick % keys.length)];
+    return JSON.stringify({ ...obj, flow: Object.fromEntries(rotated.map((k) => [k, obj.flow[k]])) });
+  },
+  // a member written twice: once more at the end of the flow with another value. (Not IP, l4 or
+  // time: the quick duplicate check reads the first of those; see docs/flow-format.md.)
+  (line, pick) => {
+    const extra = ['"verdict":"DROPPED"', '"is_reply":true', '"is_reply":false', '"node_name":"other/node"', '"reply":true',
+      '"source":{"namespace":"x","pod_name":"p"}', '"l7":{"type":"RESPONSE","dns":{"query":"a.b.","ips":["1.2.3.4"]}}'][pick % 7];
+    const at = line.lastIndexOf('}', line.length - 2);
+    const flowEnd = line.endsWith('}}') ? line.length - 1 : at;
+    return `${line.slice(0, flowEnd)},${extra}${line.slice(flowEnd)}`;
+  },
+  // whitespace between tokens
+  (line) => JSON.stringify(JSON.parse(line), null, 1).replace(/\n/g, ' '),
+  // protojson names
+  (line, pick) => line.replace(['"is_reply"', '"node_name"', '"traffic_direction"', '"source_port"', '"IP"'][pick % 5], (m) => m.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()).replace('"IP"', '"ip"')),
+  // escaped characters inside strings
+  (line) => line.replace(/"pod_name":"([^"\\]*)"/, (_m, v: string) => `"pod_name":"${[...v].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"`),
+  // a non-object where an object is expected, or null where a string is
+  (line, pick) => line.replace(['"l4":{', '"IP":{', '"l7":{', '"source":{'][pick % 4], (m) => `${m.slice(0, -1)}null,"x":{`).replace('"verdict":"', pick % 2 ? '"verdict":null,"y":"' : '"verdict":"'),
+  // a line cut short (not right after a `"}` or `}}`: the quick paths take such a line as whole)
+  (line, pick) => {
+    let cut = line.slice(0, Math.max(1, line.length - 1 - (pick % 200)));
+    while (/["}]}$/.test(cut)) cut = cut.slice(0, -1);
+    return cut;
+  },
+];
+
+describe('the Hubble fast path on lines of other shapes', () => {
+  const lines = corpus().flatMap((f) => f.lines).filter((l) => l.startsWith('{"flow":{'));
+
+  it('agrees with JSON.parse on mutated real lines, record for record and counter for counter', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: lines.length - 1 }), fc.integer({ min: -1, max: MUTATIONS.length - 1 }), fc.nat(1000)), { minLength: 1, maxLength: 30 }),
+        (picks) => {
+          const batch = picks.map(([i, m, pick]) => (m < 0 ? lines[i] : MUTATIONS[m](lines[i], pick)));
+          const { fast, slow } = both([...batch, ...batch]);
+          expect(fast.records).toEqual(slow.records);
+          expect(fast.stats).toEqual(slow.stats);
+        },
+      ),
+      { numRuns: 300, seed: 20261128 },
+    );
   });
 });
