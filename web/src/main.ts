@@ -70,11 +70,11 @@ class App {
       },
       onFirstFrame: () => {
         window.netatlasDebug.firstFrameAt = performance.now();
-        window.netatlasDebug.firstFrameGpuDoneAt = this.gpuDone();
+        this.whenGpuDone((at) => { window.netatlasDebug.firstFrameGpuDoneAt = at; });
       },
       onFullFrame: () => {
         window.netatlasDebug.fullFrameAt = performance.now();
-        window.netatlasDebug.fullFrameGpuDoneAt = this.gpuDone();
+        this.whenGpuDone((at) => { window.netatlasDebug.fullFrameGpuDoneAt = at; });
       },
     }, forced === 'light' || forced === 'full' ? (forced as RenderProfile) : undefined);
     window.netatlasMap = this.map;
@@ -90,15 +90,21 @@ class App {
   }
 
   /**
-   * The benchmark only (it sets `netatlasBenchSync`): wait until the GPU has drawn the frame
-   * sigma just submitted (a 1-pixel readPixels; WebGL's finish() is only a flush in Chromium).
+   * The benchmark only (it sets `netatlasBenchSync`): calls `done` with the time the GPU has
+   * finished the frame sigma just submitted (a fence polled from the event loop, which does not
+   * block the page; WebGL's finish() is only a flush in Chromium).
    */
-  private gpuDone(): number | undefined {
-    if (!window.netatlasBenchSync) return undefined;
+  private whenGpuDone(done: (at: number) => void): void {
+    if (!window.netatlasBenchSync) return;
     const gl = this.map.sigma.getWebGLContext();
-    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
-    return performance.now();
+    const fence = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+    if (!fence) return;
+    gl.flush();
+    const poll = (): void => {
+      if (gl.getSyncParameter(fence, gl.SYNC_STATUS) === gl.SIGNALED) { gl.deleteSync(fence); done(performance.now()); }
+      else setTimeout(poll, 4);
+    };
+    setTimeout(poll, 0);
   }
 
   // ------------------------------------------------------------------ state and URL
