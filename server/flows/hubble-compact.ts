@@ -66,8 +66,8 @@ function slotAt(line: string, i: number, keyEnd: number): number {
   return -1;
 }
 
-/** Decoded members of a run of a flow's text, in order: replayed onto the slots when cached. */
-export type MemberList = readonly (readonly [slot: number, value: unknown])[];
+/** Decoded members of a run of a flow's text, in order, as slot, value, slot, value...: replayed onto the slots when cached. */
+export type MemberList = readonly unknown[];
 
 /** The FlowFields of a compact Hubble line, or undefined when the line is not of that shape. */
 export function compactFlowFields(line: string, state: FlowParseState): FlowFields | undefined {
@@ -137,7 +137,7 @@ export function compactFlowFields(line: string, state: FlowParseState): FlowFiel
  * At flow level (`list` undefined), the members after the destination endpoint (Type .. Summary)
  * are looked up as one text in `state.tails`: on L3/L4 flows they repeat line after line.
  */
-function walkMembers(line: string, i: number, state: FlowParseState, slots: unknown[], list: [number, unknown][] | undefined): number {
+function walkMembers(line: string, i: number, state: FlowParseState, slots: unknown[], list: unknown[] | undefined): number {
   for (;;) {
     const keyEnd = memberName(line, i);
     if (keyEnd < 0) return -1;
@@ -154,7 +154,7 @@ function walkMembers(line: string, i: number, state: FlowParseState, slots: unkn
       const endpoint = lookupEndpoint(line, v, end, state);
       if (endpoint === undefined) return -1;
       slots[slot] = endpoint;
-      list?.push([slot, endpoint]);
+      list?.push(slot, endpoint);
       if (slot === DESTINATION && list === undefined && line.charCodeAt(end) === 44) return applyTail(line, end + 1, state, slots);
     } else {
       end = valueEnd(line, v);
@@ -162,7 +162,7 @@ function walkMembers(line: string, i: number, state: FlowParseState, slots: unkn
       if (slot >= 0) {
         const value = slot === IP ? readIp(line, v, end) : slot === L4 ? readL4(line, v, end) : slot === L7 ? readL7(line, v, end) : readValue(line, v, end);
         slots[slot] = value;
-        list?.push([slot, value]);
+        list?.push(slot, value);
       }
     }
     const c = line.charCodeAt(end);
@@ -182,16 +182,18 @@ function applyTail(line: string, start: number, state: FlowParseState, slots: un
   let members = guess > start ? state.tails.get(line, start, guess) : undefined;
   let close = guess;
   if (members === undefined) {
-    const list: [number, unknown][] = [];
+    const list: unknown[] = [];
     close = walkMembers(line, start, state, [], list);
     if (close < 0) return -1;
-    if (!list.some(([slot]) => slot === L7)) {
-      for (const member of list) if (typeof member[1] === 'string') member[1] = owned(member[1]);
+    let hasL7 = false;
+    for (let m = 0; m < list.length; m += 2) if (list[m] === L7) hasL7 = true;
+    if (!hasL7) {
+      for (let m = 1; m < list.length; m += 2) if (typeof list[m] === 'string') list[m] = owned(list[m] as string);
       state.tails.set(line, start, close, list);
     }
     members = list;
   }
-  for (const [slot, value] of members) slots[slot] = value;
+  for (let m = 0; m < members.length; m += 2) slots[members[m] as number] = members[m + 1];
   return close;
 }
 

@@ -121,20 +121,11 @@ export function hubbleRecordsFrom(obj: unknown, state: FlowParseState, out: Flow
 // Fast path helpers. A line is ~1.4 kB; indexOf of a pattern that starts with `"` stops at every
 // quote, so these helpers hop between occurrences of a rarer character (`_`, `[`) instead.
 
-/**
- * Index of the last `"is_reply":` member name of a line, or -1. It sits in the last few hundred
- * characters (before `interface` and `Summary`): look there first, then hop between underscores.
- */
+/** Index of the last `"is_reply":` member name of a line, or -1 (`_reply":` is rare and led by `_`). */
 function lastIsReplyAt(line: string): number {
-  const WINDOW = 640;
-  if (line.length > WINDOW) {
-    const from = line.length - WINDOW;
-    const at = line.slice(from).lastIndexOf('"is_reply":');
-    if (at >= 0) return at + from;
-  }
   let found = -1;
-  for (let i = line.indexOf('_'); i >= 0; i = line.indexOf('_', i + 1)) {
-    if (line.charCodeAt(i - 1) === 115 /* s */ && line.startsWith('"is_reply":', i - 3)) found = i - 3;
+  for (let i = line.indexOf('_reply":'); i >= 0; i = line.indexOf('_reply":', i + 8)) {
+    if (line.startsWith('"is', i - 3)) found = i - 3;
   }
   return found;
 }
@@ -359,7 +350,9 @@ function addVerdictAndObserver(record: Mutable<FlowRecord>, f: FlowFields): void
 }
 
 function endpoint(base: FlowEndpoint, ip: string | undefined, port: number | undefined, names: unknown, service: unknown): FlowEndpoint {
-  const e: { -readonly [K in keyof FlowEndpoint]: FlowEndpoint[K] } = { ...base };
+  // Object.assign, not a spread: bases come in many shapes, and V8's spread of an object whose
+  // shape varies from call to call takes its slow path (~3 µs here against ~0.1 µs).
+  const e: { -readonly [K in keyof FlowEndpoint]: FlowEndpoint[K] } = Object.assign({}, base);
   if (ip !== undefined) e.ip = ip;
   if (port !== undefined) e.port = port;
   if (Array.isArray(names) && names.length) e.names = names.filter((n): n is string => typeof n === 'string').map(stripDot);
