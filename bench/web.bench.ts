@@ -132,7 +132,7 @@ const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '?');
 
 const row = (name: string, f: Figures): void => {
   console.log(`${name}: ${f.nodes} nodes, ${f.edges} drawn edges, sigma program set "${f.profile}" (load average after: ${f.load})`);
-  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (fence-synced); graph parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms`);
+  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (readPixels-synced); graph parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms`);
   console.log(`  every edge drawn     ${fmt(f.fullPresentedMs)} ms by the GPU${f.profile === 'light' ? ' (large maps draw nodes, hulls and labels first, every edge in the next frame)' : ' (the first frame has them)'}`);
   console.log(`  layout               ${fmt(f.layoutMs)} ms in the worker (${f.layoutIterations} iterations, ${f.layoutReason}), settled ${fmt(f.settledMs)} ms after page load`);
   console.log(`  drag + wheel frames  median ${f.medianDragFrameMs.toFixed(1)} ms, max ${f.dragMaxMs.toFixed(0)} ms over ${f.dragFrames} frames in which the view changed (${f.moved} moved frames, ${f.dragRedraws} with a sigma draw)`);

@@ -70,11 +70,11 @@ class App {
       },
       onFirstFrame: () => {
         window.netatlasDebug.firstFrameAt = performance.now();
-        this.whenGpuDone((at) => { window.netatlasDebug.firstFrameGpuDoneAt = at; });
+        window.netatlasDebug.firstFrameGpuDoneAt = this.gpuDone();
       },
       onFullFrame: () => {
         window.netatlasDebug.fullFrameAt = performance.now();
-        this.whenGpuDone((at) => { window.netatlasDebug.fullFrameGpuDoneAt = at; });
+        window.netatlasDebug.fullFrameGpuDoneAt = this.gpuDone();
       },
     }, forced === 'light' || forced === 'full' ? (forced as RenderProfile) : undefined);
     window.netatlasMap = this.map;
@@ -90,21 +90,15 @@ class App {
   }
 
   /**
-   * The benchmark only (it sets `netatlasBenchSync`): calls `done` with the time the GPU has
-   * finished the frame sigma just submitted (a fence polled from the event loop, which does not
-   * block the page; WebGL's finish() is only a flush in Chromium).
+   * The benchmark only (it sets `netatlasBenchSync`): wait until the GPU has drawn the frame
+   * sigma just submitted (a 1-pixel readPixels; WebGL's finish() is only a flush in Chromium).
    */
-  private whenGpuDone(done: (at: number) => void): void {
-    if (!window.netatlasBenchSync) return;
+  private gpuDone(): number | undefined {
+    if (!window.netatlasBenchSync) return undefined;
     const gl = this.map.sigma.getWebGLContext();
-    const fence = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
-    if (!fence) return;
-    gl.flush();
-    const poll = (): void => {
-      if (gl.getSyncParameter(fence, gl.SYNC_STATUS) === gl.SIGNALED) { gl.deleteSync(fence); done(performance.now()); }
-      else setTimeout(poll, 4);
-    };
-    setTimeout(poll, 0);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+    return performance.now();
   }
 
   // ------------------------------------------------------------------ state and URL

@@ -336,28 +336,19 @@ export class MapView {
         this.edgeMembers.set(d.key, d.members);
       }
     };
+    addEdges(g);
     this.graph = g;
     this.layout.setGraph(g);
-    if (edgesLater) {
-      // large map, first data: sigma is built on an edgeless copy and its first frame (nodes,
-      // hulls, labels) submitted to the GPU at once; the edges go into `g` while the GPU draws
-      // that frame, and sigma shows `g` right after the frame is on screen
-      this.deferredLayout = true;
-      this.edgesLater = true;
-      this.updateHulls();
-      this.createSigma(profile, g.emptyCopy());
-      performance.mark('netatlas:sigma-ready');
-      // (render is private in sigma's typings; scheduleRender would wait for the next animation frame)
-      (this.sigma as unknown as { render(): void }).render();
-      addEdges(g);
-      performance.mark('netatlas:graph-built');
+    performance.mark('netatlas:graph-built');
+    if (this.s) {
+      this.s.setGraph(g);
     } else {
-      addEdges(g);
-      performance.mark('netatlas:graph-built');
-      if (this.s) this.s.setGraph(g);
-      else this.createSigma(profile, g);
-      performance.mark('netatlas:sigma-ready');
+      this.deferredLayout = edgesLater;
+      // every node and edge is in `g`; sigma's first frame is drawn from an edgeless copy of it
+      this.edgesLater = edgesLater;
+      this.createSigma(profile, edgesLater ? g.emptyCopy() : g);
     }
+    performance.mark('netatlas:sigma-ready');
     if (this.deferredLayout) {
       // firstFramePresented starts the layout of the whole graph
     } else if (first) {
