@@ -413,6 +413,25 @@ function stringEnd(line: string, at: number): number {
 
 /** Index after the `}` or `]` closing the object or array that opens at `start`; -1 if unbalanced. */
 export function objectEnd(s: string, start: number): number {
+  // Most objects skipped here are flat (ethernet, interface, event_type): hop over their strings
+  // with indexOf and look at the few characters between them; nesting takes the general loop.
+  if (s.charCodeAt(start) !== 123) return nestedEnd(s, start);
+  let i = start + 1;
+  for (;;) {
+    const q = s.indexOf('"', i);
+    const stop = q < 0 ? s.length : q;
+    for (let j = i; j < stop; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 125) return j + 1;
+      if (c === 123 || c === 91 || c === 93) return nestedEnd(s, start);
+    }
+    if (q < 0) return -1;
+    i = stringEnd(s, q);
+    if (i < 0) return -1;
+  }
+}
+
+function nestedEnd(s: string, start: number): number {
   let depth = 0;
   for (let i = start; i < s.length; i++) {
     const c = s.charCodeAt(i);
