@@ -66,13 +66,16 @@ function slotAt(line: string, i: number, keyEnd: number): number {
   return -1;
 }
 
+const SCRATCH_SLOTS: unknown[] = new Array(SLOTS).fill(undefined);
+
 /** Decoded members of a run of a flow's text, in order, as slot, value, slot, value...: replayed onto the slots when cached. */
 export type MemberList = readonly unknown[];
 
 /** The FlowFields of a compact Hubble line, or undefined when the line is not of that shape. */
 export function compactFlowFields(line: string, state: FlowParseState): FlowFields | undefined {
   if (!line.startsWith(FLOW_START)) return undefined;
-  const slots: unknown[] = new Array(SLOTS);
+  // One scratch array for every line (the decoder does not re-enter itself; tails use their own).
+  const slots = SCRATCH_SLOTS.fill(undefined);
   let i = FLOW_START.length;
   if (line.charCodeAt(i) === 125 /* } */) i++;
   else {

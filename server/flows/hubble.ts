@@ -22,7 +22,7 @@ import { KeyHasher, MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
 import { tryCompactFlowFields } from './hubble-compact.ts';
 import { decodeFlowObject, isObject, str, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
-import { parseRfc3339 } from './time.ts';
+import { parseRfc3339In } from './time.ts';
 
 const SKIPPED_EVENTS = ['node_status', 'lost_events', 'agent_event', 'debug_event'] as const;
 
@@ -221,7 +221,7 @@ function quickTime(line: string): number | undefined {
   const at = line.indexOf('"time":"');
   if (at < 0) return undefined;
   const end = line.indexOf('"', at + 8);
-  const ms = parseRfc3339(line.slice(at + 8, end));
+  const ms = end < 0 ? NaN : parseRfc3339In(line, at + 8, end);
   return Number.isNaN(ms) ? undefined : ms;
 }
 
