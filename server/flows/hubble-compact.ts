@@ -256,7 +256,11 @@ function readL4(line: string, start: number, end: number): L4Info {
           else if (len === 16 && line.startsWith('destination_port', k)) dport = readValue(line, v, e);
           else if (len === 10 && line.startsWith('sourcePort', k)) sportCamel = readValue(line, v, e);
           else if (len === 15 && line.startsWith('destinationPort', k)) dportCamel = readValue(line, v, e);
-          else if (len === 5 && line.startsWith('flags', k)) flags = line.charCodeAt(v) === 123 ? readFlags(line, v) : undefined;
+          else if (len === 5 && line.startsWith('flags', k)) {
+            // All portInfo reads of the flags object is SYN and ACK.
+            const [SYN, ACK] = line.charCodeAt(v) === 123 ? readTwo(line, v, 'SYN', 'ACK') : [];
+            flags = line.charCodeAt(v) === 123 ? { SYN, ACK } : undefined;
+          }
           else if (len === 4 && line.startsWith('type', k)) type = readValue(line, v, e);
           const c = line.charCodeAt(e);
           i = e + 1;
@@ -281,26 +285,6 @@ function readL4(line: string, start: number, end: number): L4Info {
 function protocolAt<P extends string>(line: string, start: number, end: number, names: readonly P[]): P | undefined {
   for (let i = 0; i < names.length; i++) if (names[i].length === end - start && line.startsWith(names[i], start)) return names[i];
   return undefined;
-}
-
-/** The `flags` object opening at `v` as the SYN and ACK values (all portInfo reads). */
-function readFlags(line: string, v: number): { SYN: unknown; ACK: unknown } {
-  const flags: { SYN: unknown; ACK: unknown } = { SYN: undefined, ACK: undefined };
-  let i = v + 1;
-  if (line.charCodeAt(i) === 125) return flags;
-  for (;;) {
-    const keyEnd = memberName(line, i);
-    if (keyEnd < 0) throw INVALID;
-    const e = valueEnd(line, keyEnd + 2);
-    if (e < 0) throw INVALID;
-    if (keyEnd - i === 4) {
-      if (line.startsWith('SYN', i + 1)) flags.SYN = readValue(line, keyEnd + 2, e);
-      else if (line.startsWith('ACK', i + 1)) flags.ACK = readValue(line, keyEnd + 2, e);
-    }
-    if (line.charCodeAt(e) === 125) return flags;
-    if (line.charCodeAt(e) !== 44) throw INVALID;
-    i = e + 1;
-  }
 }
 
 /**
