@@ -1,7 +1,7 @@
 /**
  * Camera moves on large maps without redrawing: while the user drags, wheels or the camera
  * animates, the last frame sigma drew (the hull canvas and the WebGL stage, copied into one
- * opaque canvas when the move starts) is moved and scaled with a CSS transform that follows the
+ * opaque canvas right after each draw) is moved and scaled with a CSS transform that follows the
  * camera exactly, and sigma draws the map again, sharp, as soon as the camera stops. This is
  * what tiled map libraries do between tile loads. One opaque layer, not two transparent ones:
  * in swiftshader the compositor's cost per frame is per layer (measured ~25 ms vs ~100 ms).
@@ -93,6 +93,7 @@ export class BitmapMover {
     const { width, height } = this.sigma.getDimensions();
     if (!width || !height) { this.corners = undefined; return; }
     this.corners = [this.sigma.viewportToFramedGraph({ x: 0, y: 0 }), this.sigma.viewportToFramedGraph({ x: width, y: height })];
+    this.copyFrame();
   }
 
   private follow(): void {
@@ -115,8 +116,12 @@ export class BitmapMover {
     }, 60);
   }
 
-  /** The last frame as one opaque canvas over the live ones, which are hidden during the move. */
-  private showSnapshot(): void {
+  /**
+   * Copy the frame just drawn into the snapshot canvas (hidden until a move). It must happen in
+   * the task that drew it: once composited, a WebGL canvas without preserveDrawingBuffer reads
+   * back empty.
+   */
+  private copyFrame(): void {
     const layers = this.layers();
     const stage = layers[layers.length - 1];
     let snap = this.snapshot;
@@ -129,6 +134,7 @@ export class BitmapMover {
       snap.style.pointerEvents = 'none';
       snap.style.transformOrigin = '0 0';
       // below sigma's mouse layer, which keeps receiving the gesture
+      snap.style.display = 'none';
       this.container.insertBefore(snap, stage.nextSibling);
       this.snapshot = snap;
     }
@@ -140,11 +146,15 @@ export class BitmapMover {
     if (ctx) {
       ctx.fillStyle = getComputedStyle(this.container).backgroundColor || '#ffffff';
       ctx.fillRect(0, 0, snap.width, snap.height);
-      // a WebGL canvas can be drawn after it was composited: Chromium keeps its front buffer
       for (const layer of layers) ctx.drawImage(layer, 0, 0, snap.width, snap.height);
     }
-    snap.style.display = '';
-    for (const layer of layers) layer.style.visibility = 'hidden';
+  }
+
+  /** The last frame as one opaque canvas over the live ones, which are hidden during the move. */
+  private showSnapshot(): void {
+    if (!this.snapshot) this.copyFrame();
+    this.snapshot!.style.display = '';
+    for (const layer of this.layers()) layer.style.visibility = 'hidden';
   }
 
   private reset(): void {
