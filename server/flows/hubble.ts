@@ -42,9 +42,10 @@ function isBareFlow(obj: Json): boolean {
 }
 
 /**
- * Parses one Hubble line into `out`. A fast path answers most lines without a full JSON.parse:
- * replies are recognised by substring, repeated reports of a known request by their 5-tuple, and
- * endpoint objects are parsed once per distinct raw text. Anything unusual falls back to JSON.parse.
+ * Parses one Hubble line into `out`. No compact line is JSON.parse-d whole: replies are recognised
+ * by their reply flag, repeated reports of a known request by their 5-tuple hashed in place, and
+ * the rest is decoded member by member (hubble-compact.ts). Anything of another shape goes through
+ * JSON.parse, with the same results (test/server/flows/fast-path.test.ts). See docs/flow-format.md.
  */
 export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRecord[]): void {
   const stats = state.stats;
