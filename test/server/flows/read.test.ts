@@ -29,6 +29,28 @@ describe('readFlows', () => {
     expect(stats.lines).toBe(10);
   });
 
+  it('reads a file of many 64 KiB pieces, with multi-byte characters cut at piece edges, as the lines one by one', async () => {
+    // Generic lines of varied length; pod names with multi-byte UTF-8 (é, 雪, 🐝) land on every
+    // possible byte offset, so piece edges fall inside lines and inside characters.
+    const names = ['caf\u00e9', '\u96ea', '\ud83d\udc1d', 'plain'];
+    const lines = Array.from({ length: 6000 }, (_, i) => JSON.stringify({
+      src: `ns${i % 7}/${JSON.parse(`"${names[i % 4]}"`)}-${'x'.repeat(i % 97)}`, dst: `10.0.${i % 250}.${i % 200}`, proto: 'TCP', port: 1000 + (i % 50), verdict: 'FORWARDED', time: 1_700_000_000 + i,
+    }));
+    const file = join(tmp, 'pieces.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    expect(readFileSync(file).length).toBeGreaterThan(4 * 65536);
+    const oneByOne = createFlowParseState({ file, now: () => 0 });
+    const expected: unknown[] = [];
+    for (const line of lines) parseFlowLine(line, oneByOne, expected as never);
+    expect(expected.length).toBe(6000);
+    for (const chunkSize of [undefined, 100_003, 65_536]) {
+      const { records, stats } = await collectFlows(file, { now: () => 0, ...(chunkSize ? { chunkSize } : {}) });
+      expect(stats.lines).toBe(6000);
+      expect(stats.malformed).toBe(0);
+      expect(records).toEqual(expected);
+    }
+  });
+
   it('splits lines across tiny chunks without losing or breaking any', async () => {
     const { records } = await collectFlows(tenFlows, { chunkSize: 61 });
     expect(records).toHaveLength(5);
