@@ -1,7 +1,8 @@
 /**
  * A minimal static server for the browser benchmark: web/dist plus a fixed GET
- * /api/v1/graph answer (a generated estate), with the same strict CSP as the real server, so
- * the numbers measure the UI and not the API.
+ * /api/v1/graph answer (a generated estate) with the real route's count headers
+ * (X-Netatlas-Nodes / -Edges), and the same strict CSP as the real server, so the numbers
+ * measure the UI and not the API.
  */
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -11,12 +12,16 @@ import path from 'node:path';
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; worker-src 'self'; connect-src 'self'; object-src 'none'";
 
-export async function startStaticApiServer(webRoot: string, graphJson: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startStaticApiServer(webRoot: string, graphJson: string, opts: { countHeaders?: boolean } = {}): Promise<{ url: string; close(): Promise<void> }> {
+  const parsed = JSON.parse(graphJson) as { nodes: unknown[]; edges: unknown[] };
+  const counts = { nodes: parsed.nodes.length, edges: parsed.edges.length };
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     res.setHeader('Content-Security-Policy', CSP);
     if (url.pathname === '/api/v1/graph') {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
+      // as the real route: the counts first, as headers (the page builds sigma while the body downloads)
+      // (countHeaders false: an older server without them, the page's fallback order)
+      res.writeHead(200, { 'Content-Type': 'application/json', ...(opts.countHeaders === false ? {} : { 'X-Netatlas-Nodes': String(counts.nodes), 'X-Netatlas-Edges': String(counts.edges) }) });
       res.end(graphJson);
       return;
     }

@@ -65,10 +65,13 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     if (req.query.lastEventId !== undefined) throw badRequest('unknown parameter "lastEventId" (only /events takes it).');
     // Relative times (since=24h) move with the clock: only absolute queries are cached.
     const relative = /[a-z]$/i.test(String(req.query.since ?? '')) || /[a-z]$/i.test(String(req.query.until ?? ''));
-    const body = relative
-      ? JSON.stringify(graphView(state, filters))
-      : state.cached(`graph?${new URLSearchParams(req.query as Record<string, string>).toString()}`, () => JSON.stringify(graphView(state, filters)));
-    res.type('application/json').send(body);
+    // The counts go first, as headers (X-Netatlas-Nodes / -Edges): the web map picks and compiles
+    // its renderer for the map's size while the body downloads. Cached as "nodes edges\n" + body.
+    const render = (): string => { const v = graphView(state, filters); return `${v.nodes.length} ${v.edges.length}\n${JSON.stringify(v)}`; };
+    const answer = relative ? render() : state.cached(`graph?${new URLSearchParams(req.query as Record<string, string>).toString()}`, render);
+    const cut = answer.indexOf('\n');
+    const [nodes, edges] = answer.slice(0, cut).split(' ');
+    res.set({ 'X-Netatlas-Nodes': nodes, 'X-Netatlas-Edges': edges }).type('application/json').send(answer.slice(cut + 1));
   });
 
   r.get('/nodes/*key', (req, res) => {

@@ -21,6 +21,14 @@ describe('GET /api/v1/graph', () => {
     expect(body.edges.map((e) => e.key)).toContain(`${WEB}->${API}|TCP|8080`);
     expect(body.nodes.find((n) => n.key === WEB)).toMatchObject({ kind: 'workload', parent: 'ns:prod/shop', pods: 1, cluster: 'prod' });
     expect(body.stats).toMatchObject({ edges: 4, flows: 4, droppedEdges: 1, interClusterEdges: 1 });
+    // the counts come first, as headers (the web map builds its renderer while the body downloads)
+    expect(res.headers['x-netatlas-nodes']).toBe(String(body.nodes.length));
+    expect(res.headers['x-netatlas-edges']).toBe(String(body.edges.length));
+    const a = app();
+    for (let i = 0; i < 2; i++) { // the second answer comes from the response cache
+      const again = await request(a).get('/api/v1/graph?level=namespace').expect(200);
+      expect(again.headers['x-netatlas-edges']).toBe(String((again.body as GraphResponse).edges.length));
+    }
   });
 
   it('re-aggregates edges at namespace, cluster and pod level', async () => {
