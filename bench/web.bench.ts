@@ -14,11 +14,12 @@ import { buildWeb, launchChromium, ROOT } from '../test/e2e/harness.ts';
 import { syntheticEstate } from '../web/src/dev/synthetic-estate.ts';
 import { startStaticApiServer } from './lib/static-api-server.ts';
 
-interface Figures { dragMaxMs: number; dragRedraws: number; moved: number; presentedMs: number; fullPresentedMs: number; loadedMs: number; settledMs: number; load: string; profile: string; medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
+interface Figures { marks: string; sigmaEarly: boolean; dragMaxMs: number; dragRedraws: number; moved: number; presentedMs: number; fullPresentedMs: number; loadedMs: number; settledMs: number; load: string; profile: string; medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
 
 async function measure(workloads: number, edges: number): Promise<Figures> {
   const estate = syntheticEstate({ clusters: 5, workloads, edges, seed: 42 });
-  const server = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
+  // NETATLAS_BENCH_NO_COUNTS=1: the graph answer without its count headers (sigma built after the body, the fallback)
+  const server = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate), { countHeaders: !process.env.NETATLAS_BENCH_NO_COUNTS });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -118,7 +119,14 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
     renders.sort((a, b) => a - b);
     frames.sort((a, b) => a - b);
     const d = await page.evaluate(() => window.netatlasDebug);
+    // the page's netatlas:* marks (first occurrence of each), ms after navigation
+    const marks = await page.evaluate(() => {
+      const seen = new Map<string, number>();
+      for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('netatlas:') && !seen.has(m.name)) seen.set(m.name, m.startTime);
+      return [...seen].map(([n, t]) => `${n.slice(9)} ${t.toFixed(0)}`).join(', ');
+    });
     return {
+      marks, sigmaEarly: d.sigmaEarly === true,
       firstFrameMs: d.firstFrameAt!, sigmaInitMs: d.sigmaInitMs ?? NaN, layoutMs: d.layoutMillis ?? NaN, layoutIterations: d.layoutIterations ?? 0,
       layoutReason: d.layoutReason ?? '?', medianFrameMs: frames[Math.floor(frames.length / 2)], p95FrameMs: frames[Math.floor(frames.length * 0.95)],
       nodes: d.nodes, edges: d.edges, medianRenderMs: renders[Math.floor(renders.length / 2)],
@@ -136,7 +144,8 @@ const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '?');
 
 const row = (name: string, f: Figures): void => {
   console.log(`${name}: ${f.nodes} nodes, ${f.edges} drawn edges, sigma program set "${f.profile}" (load average after: ${f.load})`);
-  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (readPixels-synced); graph parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms`);
+  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (readPixels-synced); graph parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms ${f.sigmaEarly ? 'while the body downloaded (count headers)' : 'after the graph arrived (no count headers)'}`);
+  console.log(`  marks (ms)           ${f.marks}`);
   console.log(`  every edge drawn     ${fmt(f.fullPresentedMs)} ms by the GPU${f.profile === 'light' ? ' (large maps draw nodes, hulls and labels first, every edge in the next frame)' : ' (the first frame has them)'}`);
   console.log(`  layout               ${fmt(f.layoutMs)} ms in the worker (${f.layoutIterations} iterations, ${f.layoutReason}), settled ${fmt(f.settledMs)} ms after page load`);
   console.log(`  drag + wheel frames  median ${f.medianDragFrameMs.toFixed(1)} ms, max ${f.dragMaxMs.toFixed(0)} ms over ${f.dragFrames} frames in which the view changed (${f.moved} moved frames, ${f.dragRedraws} with a sigma draw)`);

@@ -33,14 +33,44 @@ export function captureTokenFromHash(): void {
   }
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** The response once its headers are in (the body may still be downloading); errors thrown. */
+async function open(path: string, init?: RequestInit): Promise<Response> {
   const res = await fetch(BASE + path, { ...init, headers: { Accept: 'application/json', ...authHeaders(), ...(init?.headers ?? {}) } });
   if (!res.ok) {
     let body: Partial<ApiError> = {};
     try { body = (await res.json()) as ApiError; } catch { /* not JSON: keep the status line */ }
     throw new ApiRequestError(res.status, body.code ?? 'http_error', body.error ?? `${res.status} ${res.statusText} for ${path}`);
   }
-  return (await res.json()) as T;
+  return res;
+}
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  return (await (await open(path, init)).json()) as T;
+}
+
+/**
+ * GET /graph as soon as its headers are in: the map's size from `X-Netatlas-Nodes` /
+ * `X-Netatlas-Edges` (undefined when the server does not send them), and the body, still
+ * downloading and parsing.
+ */
+export interface GraphAnswer {
+  readonly counts: { readonly nodes: number; readonly edges: number } | undefined;
+  readonly body: Promise<GraphResponse>;
+}
+
+function countHeader(res: Response, name: string): number | undefined {
+  const v = res.headers.get(name);
+  const n = v === null || v.trim() === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+async function graphAnswer(path: string): Promise<GraphAnswer> {
+  const res = await open(path);
+  const nodes = countHeader(res, 'X-Netatlas-Nodes');
+  const edges = countHeader(res, 'X-Netatlas-Edges');
+  const body = res.json() as Promise<GraphResponse>;
+  body.catch(() => undefined); // the caller awaits it later
+  return { counts: nodes !== undefined && edges !== undefined ? { nodes, edges } : undefined, body };
 }
 
 export function graphQuery(level: Level, filters: Filters): string {
@@ -51,6 +81,8 @@ export function graphQuery(level: Level, filters: Filters): string {
 
 export const api = {
   graph: (level: Level, filters: Filters) => request<GraphResponse>(`/graph?${graphQuery(level, filters)}`),
+  /** GET /graph, resolved at its headers (see GraphAnswer). */
+  graphAnswer: (level: Level, filters: Filters) => graphAnswer(`/graph?${graphQuery(level, filters)}`),
   clusters: () => request<ClustersResponse>('/clusters'),
   node: (key: string) => request<NodeDetailResponse>(`/nodes/${encodeURIComponent(key)}`),
   edge: (key: string) => request<EdgeDetailResponse>(`/edges/${encodeURIComponent(key)}`),

@@ -3,8 +3,9 @@
  * render/, DOM panels in ui/.
  */
 import { VERDICTS } from '../../generator/model/index.ts';
-import { api, ApiRequestError, captureTokenFromHash } from './api.ts';
+import { api, ApiRequestError, captureTokenFromHash, type GraphAnswer } from './api.ts';
 import { MapView, type RenderProfile } from './render/map.ts';
+import { LARGE_MAP_EDGES } from './state/render-profile.ts';
 import { collapseGraph } from './state/collapse.ts';
 import { applyFilters, EMPTY_FILTERS, type Filters } from './state/filters.ts';
 import { applyDiff, mergeDelta, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
@@ -12,14 +13,14 @@ import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor, VERDICT_COLORS, nodeLook } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
 import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from './state/url-state.ts';
-import type { DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
+import type { DiffResponse, Finding, GraphDelta, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
 import { DIFF_CATEGORIES } from './types.ts';
 import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
 import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
 
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
 interface DebugInfo {
-  loadedAt?: number; sigmaInitMs?: number; renderProfile?: string; firstFrameGpuDoneAt?: number; fullFrameAt?: number; fullFrameGpuDoneAt?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number; layoutMillis?: number; layoutReason?: string;
+  loadedAt?: number; sigmaInitMs?: number; sigmaEarly?: boolean; renderProfile?: string; firstFrameGpuDoneAt?: number; fullFrameAt?: number; fullFrameGpuDoneAt?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number; layoutMillis?: number; layoutReason?: string;
   nodes: number; edges: number; errors: string[];
 }
 declare global { interface Window { netatlasDebug: DebugInfo; netatlasMap?: MapView; netatlasBenchSync?: boolean } }
@@ -118,10 +119,21 @@ class App {
     byId('status').textContent = text;
   }
 
-  async load(prefetched?: Promise<GraphResponse>): Promise<void> {
+  async load(prefetched?: Promise<GraphAnswer>): Promise<void> {
     this.status('Loading graph…');
     try {
-      const g = await (prefetched ?? api.graph(this.view.level, EMPTY_FILTERS));
+      const answer = await (prefetched ?? api.graphAnswer(this.view.level, EMPTY_FILTERS));
+      performance.mark('netatlas:graph-headers');
+      if (answer.counts && this.map.renderProfile === undefined && this.countsDecideProfile(answer.counts.edges)) {
+        // the counts came ahead of the body: build sigma (compile its programs) while the body
+        // downloads and parses; without them sigma is built on the first setData, as before
+        const t0 = performance.now();
+        this.map.prepare(answer.counts.edges);
+        window.netatlasDebug.sigmaInitMs = performance.now() - t0;
+        window.netatlasDebug.renderProfile = this.map.renderProfile;
+        window.netatlasDebug.sigmaEarly = true;
+      }
+      const g = await answer.body;
       window.netatlasDebug.loadedAt = performance.now();
       performance.mark('netatlas:graph-parsed');
       this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges.map(toMapEdge) };
@@ -137,6 +149,19 @@ class App {
     if (this.view.camera) this.map.setCameraView(this.view.camera);
     if (this.view.selection) this.restoreSelection(this.view.selection);
     if (byId('btn-live').getAttribute('aria-pressed') === 'true') this.startLive();
+  }
+
+  /**
+   * Whether the API's edge count gives the program set the first render would choose (from the
+   * edges it shows): always for a small map (filters only remove edges); for a large one only
+   * when nothing filters or collapses it (and not in diff mode, which adds edges).
+   */
+  private countsDecideProfile(edges: number): boolean {
+    if (this.view.mode === 'diff') return false;
+    if (edges <= LARGE_MAP_EDGES) return true;
+    const f = this.view.filters;
+    return this.view.collapsed.length === 0 && !f.clusters.length && !f.namespaces.length && !f.verdicts.length && f.protocol === undefined &&
+      f.port === undefined && f.since === undefined && f.until === undefined && !f.hideInfra;
   }
 
   private restoreSelection(key: string): void {
@@ -482,9 +507,10 @@ class App {
 
 captureTokenFromHash();
 window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(e.message)));
-// ask for the graph first: the request runs while the app wires its controls (sigma is built
-// once the graph is here, with the program set its size needs)
-const firstGraph = api.graph(decodeViewState(location.search).level, EMPTY_FILTERS);
+// ask for the graph first: the request runs while the app wires its controls; sigma is built as
+// soon as the answer's count headers are in (the program set depends on the map's size), while
+// the body downloads, or once the graph is here if the server sends no counts
+const firstGraph = api.graphAnswer(decodeViewState(location.search).level, EMPTY_FILTERS);
 firstGraph.catch(() => undefined);
 const app = new App();
 void app.load(firstGraph);

@@ -142,9 +142,14 @@ export class MapView {
   private firstFrameSeen = false;
   /** Large maps: the layout starts once the first frame is on screen (it competes for the CPU with swiftshader). */
   private deferredLayout = false;
-  /** Large maps, first data: sigma shows an edgeless copy until the first frame (nodes, hulls, labels) is on screen. */
-  private edgesLater = false;
+  /**
+   * Large maps, first data: the graph's edges are built (display edges, graphology) once the first
+   * frame (nodes, hulls, labels, drawn from an edgeless copy) is on screen; this adds them.
+   */
+  private edgesLater: (() => void) | undefined;
   private fullFrameSeen = false;
+  /** setData has run once (sigma may have been built before, by prepare). */
+  private dataSeen = false;
   /** Large maps: camera moves shift the last frame, sigma draws when the camera stops. */
   mover: BitmapMover | undefined;
   showHulls = true;
@@ -169,6 +174,16 @@ export class MapView {
   /** The program set sigma was built with (undefined before the first data). */
   get renderProfile(): RenderProfile | undefined {
     return this.profile;
+  }
+
+  /**
+   * Build sigma now, on an empty graph, for a map of `edges` edges (the count the API sends
+   * ahead of the body): its programs compile while the graph downloads and parses. Does nothing
+   * once sigma exists.
+   */
+  prepare(edges: number): void {
+    if (this.s) return;
+    this.createSigma(this.forcedProfile ?? renderProfileFor(edges), this.graph);
   }
 
   private createSigma(profile: RenderProfile, shown: Graph<NodeAttrs, EdgeAttrs>): MapSigma {
@@ -295,11 +310,13 @@ export class MapView {
    * placed near their namespace (or seeded, on the first call) and only they are laid out.
    */
   setData(data: MapGraph): void {
-    this.edgesLater = false;
+    this.edgesLater = undefined;
     // the program set is chosen once, before sigma is built; a large map's first frame shows its
     // nodes, hulls and labels, and its edges are drawn right after that frame is on screen
     const profile = this.profile ?? this.forcedProfile ?? renderProfileFor(data.edges.length);
-    const edgesLater = !this.s && profile === 'light';
+    const firstData = !this.dataSeen;
+    this.dataSeen = true;
+    const edgesLater = firstData && profile === 'light';
     const first = this.positions.size === 0;
     const seeded = first ? seedPositions(data.nodes) : undefined;
     const keep = new Set(data.nodes.map((n) => n.key));
@@ -336,18 +353,17 @@ export class MapView {
         this.edgeMembers.set(d.key, d.members);
       }
     };
-    addEdges(g);
+    // large maps, first data: sigma draws an edgeless copy first, the edges are built after that frame
+    const shown = edgesLater ? g.copy() : g;
+    if (edgesLater) this.edgesLater = () => addEdges(g);
+    else addEdges(g);
     this.graph = g;
     this.layout.setGraph(g);
     performance.mark('netatlas:graph-built');
-    if (this.s) {
-      this.s.setGraph(g);
-    } else {
-      this.deferredLayout = edgesLater;
-      // every node and edge is in `g`; sigma's first frame is drawn from an edgeless copy of it
-      this.edgesLater = edgesLater;
-      this.createSigma(profile, edgesLater ? g.emptyCopy() : g);
-    }
+    if (firstData) this.deferredLayout = edgesLater;
+    // sigma exists already when prepare built it (early counts) or on later data
+    if (this.s) this.s.setGraph(shown);
+    else this.createSigma(profile, shown);
     performance.mark('netatlas:sigma-ready');
     if (this.deferredLayout) {
       // firstFramePresented starts the layout of the whole graph
@@ -363,8 +379,11 @@ export class MapView {
 
   /** Large maps: the nodes are on screen; now every edge, and the layout. */
   private firstFramePresented(): void {
-    if (this.edgesLater) {
-      this.edgesLater = false;
+    const addEdges = this.edgesLater;
+    if (addEdges) {
+      this.edgesLater = undefined;
+      addEdges();
+      performance.mark('netatlas:edges-built');
       // one setGraph: sigma indexes the whole graph in one pass
       if (this.sigma.getGraph() !== this.graph) this.sigma.setGraph(this.graph);
       performance.mark('netatlas:edges-shown');
