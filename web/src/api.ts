@@ -8,6 +8,7 @@ import type {
   GraphResponse, NodeDetailResponse,
 } from './types.ts';
 import type { Filters } from './state/filters.ts';
+import type { GraphFetchReply, GraphFetchRequest } from './graph-fetch-protocol.ts';
 import type { Level } from './types.ts';
 
 export class ApiRequestError extends Error {
@@ -64,6 +65,31 @@ function countHeader(res: Response, name: string): number | undefined {
   return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
+/**
+ * The first graph of a page: fetched and parsed in a worker (graph-fetch.worker.ts), so that the
+ * body downloads and parses while the main thread builds sigma. Falls back to the main thread
+ * when workers are unavailable.
+ */
+function graphAnswerInWorker(path: string): Promise<GraphAnswer> {
+  if (typeof Worker === 'undefined') return graphAnswer(path);
+  const worker = new Worker(new URL('./graph-fetch.worker.ts', import.meta.url), { type: 'module', name: 'netatlas-graph-fetch' });
+  let resolveBody!: (g: GraphResponse) => void, rejectBody!: (e: Error) => void;
+  const body = new Promise<GraphResponse>((res, rej) => { resolveBody = res; rejectBody = rej; });
+  body.catch(() => undefined); // the caller awaits it later
+  return new Promise<GraphAnswer>((resolve, reject) => {
+    const fail = (e: Error): void => { reject(e); rejectBody(e); worker.terminate(); };
+    worker.addEventListener('error', (e) => fail(new Error(`graph fetch worker failed: ${e.message}`)));
+    worker.addEventListener('message', (e: MessageEvent<GraphFetchReply>) => {
+      const m = e.data;
+      if (m.type === 'head') resolve({ counts: m.nodes !== undefined && m.edges !== undefined ? { nodes: m.nodes, edges: m.edges } : undefined, body });
+      else if (m.type === 'body') { resolveBody(m.body); worker.terminate(); }
+      else fail(new ApiRequestError(m.status, m.code, m.message));
+    });
+    const req: GraphFetchRequest = { url: new URL(BASE + path, location.href).href, headers: { Accept: 'application/json', ...authHeaders() } };
+    worker.postMessage(req);
+  });
+}
+
 async function graphAnswer(path: string): Promise<GraphAnswer> {
   const res = await open(path);
   const nodes = countHeader(res, 'X-Netatlas-Nodes');
@@ -83,6 +109,8 @@ export const api = {
   graph: (level: Level, filters: Filters) => request<GraphResponse>(`/graph?${graphQuery(level, filters)}`),
   /** GET /graph, resolved at its headers (see GraphAnswer). */
   graphAnswer: (level: Level, filters: Filters) => graphAnswer(`/graph?${graphQuery(level, filters)}`),
+  /** The same, fetched and parsed in a worker (the page's first graph, while sigma is built). */
+  graphAnswerInWorker: (level: Level, filters: Filters) => graphAnswerInWorker(`/graph?${graphQuery(level, filters)}`),
   clusters: () => request<ClustersResponse>('/clusters'),
   node: (key: string) => request<NodeDetailResponse>(`/nodes/${encodeURIComponent(key)}`),
   edge: (key: string) => request<EdgeDetailResponse>(`/edges/${encodeURIComponent(key)}`),

@@ -510,7 +510,7 @@ window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(
 // ask for the graph first: the request runs while the app wires its controls; sigma is built as
 // soon as the answer's count headers are in (the program set depends on the map's size), while
 // the body downloads, or once the graph is here if the server sends no counts
-const firstGraph = api.graphAnswer(decodeViewState(location.search).level, EMPTY_FILTERS);
+const firstGraph = api.graphAnswerInWorker(decodeViewState(location.search).level, EMPTY_FILTERS);
 firstGraph.catch(() => undefined);
 const app = new App();
 void app.load(firstGraph);
