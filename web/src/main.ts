@@ -124,9 +124,11 @@ class App {
     try {
       const answer = await (prefetched ?? api.graphAnswer(this.view.level, EMPTY_FILTERS));
       performance.mark('netatlas:graph-headers');
-      if (answer.counts && this.map.renderProfile === undefined && this.countsDecideProfile(answer.counts.edges)) {
-        // the counts came ahead of the body: build sigma (compile its programs) while the body
-        // downloads and parses; without them sigma is built on the first setData, as before
+      if (answer.counts && answer.counts.edges > LARGE_MAP_EDGES && this.map.renderProfile === undefined && this.countsDecideProfile()) {
+        // the counts came ahead of the body of a large map: build sigma (compile its programs)
+        // while the body downloads and parses. A small map's body is in before the compile would
+        // end (the early build made the 1k map slower), so it, and any answer without the counts,
+        // builds sigma on the first setData, as before
         const t0 = performance.now();
         this.map.prepare(answer.counts.edges);
         window.netatlasDebug.sigmaInitMs = performance.now() - t0;
@@ -152,13 +154,12 @@ class App {
   }
 
   /**
-   * Whether the API's edge count gives the program set the first render would choose (from the
-   * edges it shows): always for a small map (filters only remove edges); for a large one only
-   * when nothing filters or collapses it (and not in diff mode, which adds edges).
+   * Whether a large map's edge count (from the API) gives the program set the first render would
+   * choose from the edges it shows: only when nothing filters or collapses it, and not in diff
+   * mode (which adds edges).
    */
-  private countsDecideProfile(edges: number): boolean {
+  private countsDecideProfile(): boolean {
     if (this.view.mode === 'diff') return false;
-    if (edges <= LARGE_MAP_EDGES) return true;
     const f = this.view.filters;
     return this.view.collapsed.length === 0 && !f.clusters.length && !f.namespaces.length && !f.verdicts.length && f.protocol === undefined &&
       f.port === undefined && f.since === undefined && f.until === undefined && !f.hideInfra;
