@@ -10,9 +10,10 @@ import { createEngine } from '../../generator/semantics/index.ts';
 import { buildDiffReport, observedEdges } from '../diff.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest } from '../graph/ingest.ts';
-import { LiveInventory, loadInventoryPaths, mergeInventories } from '../inventory/index.ts';
+import { loadInventoryPaths, mergeInventories } from '../inventory/index.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
 import { DEMO_DIR } from './generate.ts';
+import { liveSnapshot } from './live-input.ts';
 
 interface DiffCommandOptions {
   inventory: string[];
@@ -64,14 +65,6 @@ export async function loadPolicySet(paths: readonly string[], opts: { cluster?: 
   return { networkPolicies: inv.networkPolicies, adminNetworkPolicies: inv.adminNetworkPolicies };
 }
 
-async function liveInventory(kubeconfigs: string[], contexts: string[]): Promise<Inventory> {
-  const inv = new LiveInventory({ kubeconfigs, contexts, watch: false });
-  if (inv.status().length === 0) throw new CliExit('diff: no kubeconfig context selected. Pass --context NAME or set a current context.');
-  inv.start();
-  await inv.done();
-  return inv.snapshot();
-}
-
 export function diffCommand(): Command {
   return new Command('diff')
     .description(
@@ -108,7 +101,7 @@ export function diffCommand(): Command {
       const builder = new GraphBuilder();
       let liveInv: Inventory | undefined;
       if (live) {
-        liveInv = await liveInventory(o.kubeconfig, o.context);
+        liveInv = await liveSnapshot('diff', o.kubeconfig, o.context);
         builder.addInventory(liveInv);
       }
       let result;

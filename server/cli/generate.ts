@@ -9,9 +9,10 @@ import type { Inventory } from '../../generator/model/index.ts';
 import { SYNTHESIS_FORMATS, type SynthesisFormat, type SynthesisOptions } from '../../generator/synthesis/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest, type IngestResult } from '../graph/ingest.ts';
-import { LiveInventory, mergeInventories } from '../inventory/index.ts';
+import { mergeInventories } from '../inventory/index.ts';
 import { generateAndVerify, policiesToYaml, synthesisInputFromGraph, writePolicyFiles } from '../synthesis.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
+import { liveSnapshot } from './live-input.ts';
 
 interface GenerateCommandOptions {
   inventory: string[];
@@ -62,14 +63,6 @@ export function parseClusterCidrs(list: readonly string[]): Record<string, strin
   return out;
 }
 
-async function liveInventory(kubeconfigs: string[], contexts: string[]): Promise<Inventory> {
-  const inv = new LiveInventory({ kubeconfigs, contexts, watch: false });
-  if (inv.status().length === 0) throw new CliExit('generate: no kubeconfig context selected. Pass --context NAME or set a current context.');
-  inv.start();
-  await inv.done();
-  return inv.snapshot();
-}
-
 export function generateCommand(): Command {
   return new Command('generate')
     .description(
@@ -116,7 +109,7 @@ export function generateCommand(): Command {
       const builder = new GraphBuilder();
       let liveInv: Inventory | undefined;
       if (live) {
-        liveInv = await liveInventory(o.kubeconfig, o.context);
+        liveInv = await liveSnapshot('generate', o.kubeconfig, o.context);
         builder.addInventory(liveInv);
       }
       let result: IngestResult;

@@ -1,0 +1,13 @@
+/** Shared by `generate` and `diff`: one list of every kind from live clusters, no watch. */
+import type { Inventory } from '../../generator/model/index.ts';
+import { LiveInventory } from '../inventory/index.ts';
+import { CliExit } from './exit.ts';
+
+/** The snapshot of the selected contexts; `command` names the command in the error. */
+export async function liveSnapshot(command: string, kubeconfigs: string[], contexts: string[]): Promise<Inventory> {
+  const inv = new LiveInventory({ kubeconfigs, contexts, watch: false });
+  if (inv.status().length === 0) throw new CliExit(`${command}: no kubeconfig context selected. Pass --context NAME or set a current context.`);
+  inv.start();
+  await inv.done();
+  return inv.snapshot();
+}
