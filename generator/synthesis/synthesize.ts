@@ -147,6 +147,12 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   const leftOut: LeftOut[] = [];
   const notes = new Set<string>();
   const skipped: SkippedSubject[] = [];
+  /** The peer for external address `ip` (its CIDR after --aggregate-prefix, the FQDNs DNS gave it) in `owner`'s policy. */
+  const externalPeer = (ip: string, owner: string): Extract<PlannedPeer, { kind: 'cidr' }> => {
+    const cidr = aggregateCidr(ip, o.aggregatePrefix);
+    if (cidr !== hostCidr(ip)) notes.add(`${owner}: ${ip} aggregated to ${cidr} (--aggregate-prefix)`);
+    return { kind: 'cidr', id: `cidr:${cidr}`, what: 'external', cidrs: [cidr], fqdns: [...(input.fqdns?.[ip] ?? [])].sort() };
+  };
 
   // Subjects in scope.
   const work = new Map<string, SubjectWork>();
@@ -268,15 +274,14 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
           if (isLinkLocal(ip) && edge.port === 53) {
             peer = { kind: 'cidr', id: `cidr:${hostCidr(ip)}`, what: 'nodelocal-dns', cidrs: [hostCidr(ip)], fqdns: [] };
           } else {
-            const cidr = aggregateCidr(ip, o.aggregatePrefix);
-            const fqdns = [...(input.fqdns?.[ip] ?? [])].sort();
-            peer = { kind: 'cidr', id: `cidr:${cidr}`, what: 'external', cidrs: [cidr], fqdns };
-            if (fqdns.length) {
+            const external = externalPeer(ip, sw.entry.key);
+            peer = external;
+            const cidr = external.cidrs[0];
+            if (external.fqdns.length) {
               let s = sw.fqdns.get(cidr);
               if (!s) sw.fqdns.set(cidr, (s = new Set()));
-              for (const f of fqdns) s.add(f);
+              for (const f of external.fqdns) s.add(f);
             }
-            if (cidr !== hostCidr(ip)) notes.add(`${sw.entry.key}: ${ip} aggregated to ${cidr} (--aggregate-prefix)`);
           }
           break;
         }
@@ -320,10 +325,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
           peer = src ? workloadPeer(src, dw.entry.cluster) : `${edge.source} has no pods in the inventory`;
           break;
         case 'external': {
-          const cidr = aggregateCidr(srcKey.ip, o.aggregatePrefix);
-          const fqdns = [...(input.fqdns?.[srcKey.ip] ?? [])].sort();
-          peer = { kind: 'cidr', id: `cidr:${cidr}`, what: 'external', cidrs: [cidr], fqdns };
-          if (cidr !== hostCidr(srcKey.ip)) notes.add(`${dw.entry.key}: ${srcKey.ip} aggregated to ${cidr} (--aggregate-prefix)`);
+          peer = externalPeer(srcKey.ip, dw.entry.key);
           break;
         }
         case 'host': {
