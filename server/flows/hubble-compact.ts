@@ -2,7 +2,7 @@
  * FlowFields straight from a compact Hubble line (`hubble observe -o jsonpb`, exporter files:
  * `{"flow":{...},"node_name":"..","time":".."}` with no whitespace), without JSON.parse-ing it.
  *
- * A full JSON.parse of such a line costs ~10 µs, most of it building objects the parser never
+ * A full JSON.parse of such a line costs ~6-10 µs, most of it building objects the parser never
  * reads (ethernet, interface, event_type, two endpoints' label lists). Here the flow's top-level
  * members are walked once; only the members FlowFields needs are decoded, each from its own slice:
  * strings and booleans directly, small objects (IP, l4) by their members, endpoints from a cache
@@ -27,6 +27,7 @@ import {
   type L4Info,
   type L7Info,
 } from './hubble-fields.ts';
+import { ownedCopy } from './raw-cache.ts';
 import type { FlowParseState } from './state.ts';
 import { toEpochMs } from './time.ts';
 
@@ -72,7 +73,7 @@ const SCRATCH_SLOTS: unknown[] = new Array(SLOTS).fill(undefined);
 export type MemberList = readonly unknown[];
 
 /** The FlowFields of a compact Hubble line, or undefined when the line is not of that shape. */
-export function compactFlowFields(line: string, state: FlowParseState): FlowFields | undefined {
+function compactFlowFields(line: string, state: FlowParseState): FlowFields | undefined {
   if (!line.startsWith(FLOW_START)) return undefined;
   // One scratch array for every line (the decoder does not re-enter itself; tails use their own).
   const slots = SCRATCH_SLOTS.fill(undefined);
@@ -113,8 +114,8 @@ export function compactFlowFields(line: string, state: FlowParseState): FlowFiel
   const ip = slots[IP] as readonly [string | undefined, string | undefined] | undefined;
   return {
     time: toEpochMs(slots[TIME]) ?? toEpochMs(wrapperTime),
-    srcIp: owned(ip?.[0]),
-    dstIp: owned(ip?.[1]),
+    srcIp: ownedCopy(ip?.[0]),
+    dstIp: ownedCopy(ip?.[1]),
     source: (slots[SOURCE] as FlowEndpoint | undefined) ?? EMPTY_ENDPOINT,
     destination: (slots[DESTINATION] as FlowEndpoint | undefined) ?? EMPTY_ENDPOINT,
     l4: (slots[L4] as L4Info | undefined) ?? NO_L4,
@@ -123,8 +124,8 @@ export function compactFlowFields(line: string, state: FlowParseState): FlowFiel
     traceReason: slots[TRACE_REASON],
     verdict: toVerdict(slots[VERDICT]),
     direction: toDirection(slots[DIRECTION]),
-    observer: owned(str(wrapperNode ?? wrapperNodeCamel ?? slots[NODE_NAME])),
-    dropReason: owned(dropReasonOf(slots[DROP_DESC], slots[DROP_CODE])),
+    observer: ownedCopy(str(wrapperNode ?? wrapperNodeCamel ?? slots[NODE_NAME])),
+    dropReason: ownedCopy(dropReasonOf(slots[DROP_DESC], slots[DROP_CODE])),
     sourceNames: slots[SOURCE_NAMES],
     destinationNames: slots[DESTINATION_NAMES],
     sourceService: slots[SOURCE_SERVICE],
@@ -191,7 +192,7 @@ function applyTail(line: string, start: number, state: FlowParseState, slots: un
     let hasL7 = false;
     for (let m = 0; m < list.length; m += 2) if (list[m] === L7) hasL7 = true;
     if (!hasL7) {
-      for (let m = 1; m < list.length; m += 2) if (typeof list[m] === 'string') list[m] = owned(list[m] as string);
+      for (let m = 1; m < list.length; m += 2) if (typeof list[m] === 'string') list[m] = ownedCopy(list[m] as string);
       state.tails.set(line, start, close, list);
     }
     members = list;
@@ -399,7 +400,7 @@ function stringEnd(line: string, at: number): number {
 }
 
 /** Index after the `}` or `]` closing the object or array that opens at `start`; -1 if unbalanced. */
-export function objectEnd(s: string, start: number): number {
+function objectEnd(s: string, start: number): number {
   // Most objects skipped here are flat (ethernet, interface, event_type): hop over their strings
   // with indexOf and look at the few characters between them; nesting takes the general loop.
   if (s.charCodeAt(start) !== 123) return nestedEnd(s, start);
@@ -433,22 +434,12 @@ function nestedEnd(s: string, start: number): number {
   return -1;
 }
 
-/**
- * `s` as a string that does not hold on to the line it was cut from. V8 keeps a slice of 13 or
- * more characters as a view of its parent (here a 64 kB chunk of the file): a record or a cache
- * entry holding one would keep the whole chunk alive. A cons with one character, sliced again,
- * is flattened into a copy of its own.
- */
-function owned<T extends string | undefined>(s: T): T {
-  return (s === undefined || s.length < 13 ? s : (' ' + s).slice(1)) as T;
-}
-
 function ownedValue(v: unknown): unknown {
-  return typeof v === 'string' ? owned(v) : v;
+  return typeof v === 'string' ? ownedCopy(v) : v;
 }
 
 /** The JSON value line[v, end): strings without escapes and booleans read directly, the rest parsed. */
-export function readValue(line: string, v: number, end: number): unknown {
+function readValue(line: string, v: number, end: number): unknown {
   const c = line.charCodeAt(v);
   if (c === 34) {
     const text = line.slice(v + 1, end - 1);

@@ -36,8 +36,7 @@ export class RawTextCache<T> {
   /** Caches `value` for the text line[start, end); clears the cache first when it is full. */
   set(line: string, start: number, end: number, value: T): void {
     if (this.entries >= this.max) this.clear();
-    // A slice keeps its whole line (or chunk) alive; keep a flat copy instead.
-    const raw = Buffer.from(line.slice(start, end), 'utf8').toString('utf8');
+    const raw = ownedCopy(line.slice(start, end));
     const h = fingerprint(line, start, end);
     const entry = { raw, value };
     const bucket = this.buckets.get(h);
@@ -50,6 +49,16 @@ export class RawTextCache<T> {
     this.buckets.clear();
     this.entries = 0;
   }
+}
+
+/**
+ * `s` as a string that does not hold on to the text it was cut from. V8 keeps a slice of 13 or
+ * more characters as a view of its parent (a 64 KiB piece of a flow file): a record or a cache
+ * entry holding one would keep the whole piece alive. A cons with one character, sliced again,
+ * is flattened into a copy of its own.
+ */
+export function ownedCopy<T extends string | undefined>(s: T): T {
+  return (s === undefined || s.length < 13 ? s : (' ' + s).slice(1)) as T;
 }
 
 function fingerprint(line: string, start: number, end: number): number {
