@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../../server/cli/main.ts';
+import { runCli } from './run-cli.ts';
 import type { GraphJson } from '../../../server/cli/graph.ts';
 import { loadInventoryPaths } from '../../../server/inventory/index.ts';
 import { buildOwnerIndex, resolveOwnerWorkload } from '../../../server/graph/owners.ts';
@@ -11,20 +11,10 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEMO = `${ROOT}samples/demo`;
 const HUBBLE_10 = fileURLToPath(new URL('../../../../shared/data/hubble/hubble-otel-basic-sample-10-flows.json', import.meta.url));
 
-/** Runs the CLI in-process and captures what it writes. */
+/** The shared in-process runner (run-cli.ts), with this file's field names. */
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(['node', 'netatlas', ...argv]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
+  const r = await runCli(...argv);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 afterEach(() => {
