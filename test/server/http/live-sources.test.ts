@@ -3,9 +3,7 @@
  * unreachable) and a local Hubble Relay replaying flows, wired by startServer, observed only
  * through the HTTP API.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -13,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplayRelay, type ReplayRelay } from '../../../server/flows/relay/replay-server.ts';
 import { startServer, type RunningServer } from '../../../server/http/serve.ts';
 import type { ClustersResponse, GraphResponse } from '../../../server/http/api-types.ts';
-import { FakeApiServer } from '../inventory/fake-apiserver.ts';
+import { closedPort, FakeApiServer, writeKubeconfig } from '../inventory/fake-apiserver.ts';
 
 const NS = 'shop';
 const CREATED = '2024-05-01T10:00:00Z';
@@ -60,28 +58,6 @@ function flow(from: { pod: string; ip: string; app: string }, to: { pod: string;
     },
     node_name: 'node-1', time: time.toISOString(),
   };
-}
-
-async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function writeKubeconfig(dir: string, clusters: { name: string; server: string }[]): string {
-  const file = path.join(dir, 'kubeconfig.yaml');
-  const yaml = [
-    'apiVersion: v1', 'kind: Config', `current-context: ${clusters[0].name}`, 'clusters:',
-    ...clusters.flatMap((c) => [`- name: ${c.name}-cluster`, '  cluster:', `    server: ${c.server}`, '    insecure-skip-tls-verify: true']),
-    'users:',
-    ...clusters.flatMap((c) => [`- name: ${c.name}-user`, '  user:', `    token: token-${c.name}`]),
-    'contexts:',
-    ...clusters.flatMap((c) => [`- name: ${c.name}`, '  context:', `    cluster: ${c.name}-cluster`, `    user: ${c.name}-user`]),
-  ].join('\n');
-  writeFileSync(file, `${yaml}\n`);
-  return file;
 }
 
 /** Polls `probe` every 50 ms until it returns a value (not undefined), or fails at the deadline with the last value seen. */

@@ -8,8 +8,10 @@
  * - dropped connections (sockets destroyed mid-stream), forbidden (403) and failing (500)
  *   collections, and 404 for collections it does not serve.
  */
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
 
 export interface RecordedRequest {
   readonly path: string;
@@ -206,4 +208,34 @@ export class FakeApiServer {
     set.add(res);
     res.on('close', () => set.delete(res));
   }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (an unreachable cluster). */
+export async function closedPort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/**
+ * A kubeconfig file in `dir` with one context per cluster (context `name`, cluster `name-cluster`,
+ * user `name-user` with a bearer token, TLS not verified). `current` defaults to the first.
+ */
+export function writeKubeconfig(dir: string, clusters: readonly { name: string; server: string; token?: string }[], current = clusters[0].name): string {
+  const file = path.join(dir, 'kubeconfig.yaml');
+  const yaml = [
+    'apiVersion: v1',
+    'kind: Config',
+    `current-context: ${current}`,
+    'clusters:',
+    ...clusters.flatMap((c) => [`- name: ${c.name}-cluster`, '  cluster:', `    server: ${c.server}`, '    insecure-skip-tls-verify: true']),
+    'users:',
+    ...clusters.flatMap((c) => [`- name: ${c.name}-user`, '  user:', `    token: ${c.token ?? `token-${c.name}`}`]),
+    'contexts:',
+    ...clusters.flatMap((c) => [`- name: ${c.name}`, '  context:', `    cluster: ${c.name}-cluster`, `    user: ${c.name}-user`]),
+  ].join('\n');
+  writeFileSync(file, `${yaml}\n`);
+  return file;
 }

@@ -1,6 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +14,7 @@ import {
   type DelayFn,
   type InventoryChange,
 } from '../../../server/inventory/live.ts';
-import { FakeApiServer } from './fake-apiserver.ts';
+import { closedPort, FakeApiServer, writeKubeconfig } from './fake-apiserver.ts';
 
 const PODS = '/api/v1/pods';
 
@@ -25,31 +23,6 @@ const podObject = (name: string, ip: string, labels: Record<string, string> = { 
   spec: { nodeName: 'node-1', containers: [{ name: 'c', ports: [{ containerPort: 8080 }] }] },
   status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], startTime: '2024-05-01T10:00:01Z' },
 });
-
-async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function writeKubeconfig(dir: string, clusters: { name: string; server: string; token: string }[], current: string): Promise<string> {
-  const file = path.join(dir, 'kubeconfig.yaml');
-  const yaml = [
-    'apiVersion: v1',
-    'kind: Config',
-    `current-context: ${current}`,
-    'clusters:',
-    ...clusters.flatMap((c) => [`- name: ${c.name}-cluster`, '  cluster:', `    server: ${c.server}`, '    insecure-skip-tls-verify: true']),
-    'users:',
-    ...clusters.flatMap((c) => [`- name: ${c.name}-user`, '  user:', `    token: ${c.token}`]),
-    'contexts:',
-    ...clusters.flatMap((c) => [`- name: ${c.name}`, '  context:', `    cluster: ${c.name}-cluster`, `    user: ${c.name}-user`]),
-  ].join('\n');
-  await writeFile(file, `${yaml}\n`);
-  return file;
-}
 
 /** Resolves on the first event of `type` matching the predicate (no sleeping, no polling). */
 function next<T extends typeof ADD | typeof UPDATE | typeof DELETE | typeof STATUS>(
