@@ -169,8 +169,12 @@ export class ConnectionCache {
    * then remembers the new one), else `duplicate`.
    */
   observe(key: string, time: number, verdict: Verdict): Observation {
+    return this.observeTouched(this.touch(key, time, VERDICT_CODE.get(verdict) ?? 1), verdict);
+  }
+
+  /** What `observe` answers once the sighting is recorded (`before`: what touch returned). */
+  private observeTouched(before: number, verdict: Verdict): Observation {
     const code = VERDICT_CODE.get(verdict) ?? 1;
-    const before = this.touch(key, time, code);
     if (before < 0) return NEW;
     if (before === 0 || before === code || verdictRank(verdict) <= verdictRank(VERDICTS[before - 1])) {
       if (before === 0) this.setVerdict(code);
@@ -178,6 +182,12 @@ export class ConnectionCache {
     }
     this.setVerdict(code);
     return { kind: 'supersede', previous: VERDICTS[before - 1] };
+  }
+
+  /** `observe` for a key given as a KeyHasher. */
+  observeHashed(h: KeyHasher, time: number, verdict: Verdict): Observation {
+    this.useHash(h);
+    return this.observeTouched(this.touchHashed(time, VERDICT_CODE.get(verdict) ?? 1), verdict);
   }
 
   /** True when `key` was seen within the window before `time`, without recording anything. */
@@ -330,6 +340,29 @@ export class KeyHasher {
     return this;
   }
 
+  /** The bytes b[start, end) as characters (ASCII: the same hash as `text` of that text). */
+  bytes(b: Uint8Array, start: number, end: number): this {
+    let a = this.a;
+    let h = this.b;
+    for (let i = start; i < end; i++) {
+      const c = b[i];
+      a = Math.imul(a ^ c, 0x01000193);
+      h = Math.imul(h + c, 0x5bd1e995) ^ (h >>> 15);
+    }
+    this.a = a;
+    this.b = h;
+    return this;
+  }
+
+  /** The decimal digits of a non-negative integer, as `${n}` writes them; nothing for undefined. */
+  digits(n: number | undefined): this {
+    if (n === undefined) return this;
+    let p = 1;
+    while (p * 10 <= n) p *= 10;
+    for (; p >= 1; p = Math.floor(p / 10)) this.char(48 + (Math.floor(n / p) % 10));
+    return this;
+  }
+
   char(c: number): this {
     this.a = Math.imul(this.a ^ c, 0x01000193);
     this.b = Math.imul(this.b + c, 0x5bd1e995) ^ (this.b >>> 15);
@@ -346,3 +379,11 @@ export class KeyHasher {
 }
 
 const SCRATCH = new KeyHasher();
+
+/** How many characters `${n}` has, for a non-negative integer n; 0 for undefined. */
+export function decimalLength(n: number | undefined): number {
+  if (n === undefined) return 0;
+  let length = 1;
+  for (let p = 10; p <= n; p *= 10) length++;
+  return length;
+}

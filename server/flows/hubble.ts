@@ -18,11 +18,10 @@
  * (client -> DNS server) carrying `dns`, whose count is 0 when the request was already counted.
  */
 import type { FlowEndpoint, FlowRecord, L4Protocol, Verdict } from '../../generator/model/flow.ts';
-import { KeyHasher, MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
-import { tryCompactFlowFields } from './hubble-compact.ts';
-import { decodeFlowObject, isObject, str, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
+import { decimalLength, KeyHasher, MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
+import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, startFlow } from './hubble-compact.ts';
+import { decodeFlowObject, isObject, str, toVerdict, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
-import { parseRfc3339In } from './time.ts';
 
 const SKIPPED_EVENTS = ['node_status', 'lost_events', 'agent_event', 'debug_event'] as const;
 
@@ -42,48 +41,25 @@ function isBareFlow(obj: Json): boolean {
 }
 
 /**
- * Parses one Hubble line into `out`. No compact line is JSON.parse-d whole: replies are recognised
- * by their reply flag, repeated reports of a known request by their 5-tuple hashed in place, and
- * the rest is decoded member by member (hubble-compact.ts). Anything of another shape goes through
- * JSON.parse, with the same results (test/server/flows/fast-path.test.ts). See docs/flow-format.md.
+ * Parses one Hubble line into `out`. No compact line is JSON.parse-d whole (see `parseHubbleBytes`);
+ * anything of another shape goes through JSON.parse, with the same results
+ * (test/server/flows/fast-path.test.ts). See docs/flow-format.md.
  */
 export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRecord[]): void {
-  const stats = state.stats;
-  // The quick paths below drop a line without parsing it; they take only lines that end as a
-  // compact line does (`"}` after the wrapper, `}}` without one), so a line cut short is parsed and
-  // reported. (A cut that happens to end in `"}` or `}}` after the reply flag still passes.)
-  const n = line.length;
-  const whole = line.charCodeAt(n - 1) === 125 && (line.charCodeAt(n - 2) === 34 || line.charCodeAt(n - 2) === 125);
-  if (whole && line.indexOf('"flow":{') >= 0) {
-    // Replies say so in compact JSON (`is_reply`, else the older `reply`); DNS answers (`"ips":[`)
-    // are replies worth parsing. A request already seen is a duplicate unless its verdict may
-    // outrank the one emitted before (a DROPPED after a FORWARDED): that one is parsed whole.
-    const isReplyAt = lastIsReplyAt(line);
-    const flagAt = isReplyAt >= 0 ? isReplyAt + 11 : lastLegacyReplyAt(line);
-    if (flagAt >= 0) {
-      if (line.startsWith('true', flagAt)) {
-        if (!hasDnsAnswers(line)) {
-          stats.replies++;
-          return;
-        }
-      } else if (line.startsWith('false', flagAt)) {
-        const key = quickConnectionHash(line);
-        if (key !== undefined) {
-          const time = quickTime(line) ?? state.now();
-          if (state.connections.hasHashed(key, time) && !mayOutrank(line, state.connections.verdictOfHashed(key, time))) {
-            state.connections.seenHashed(key, time);
-            stats.duplicates++;
-            return;
-          }
-        }
-      }
-    }
-    const fields = tryCompactFlowFields(line, state);
-    if (fields !== undefined) {
-      recordsOf(fields, state, out);
-      return;
-    }
-  }
+  if (scratch.length < 3 * line.length) scratch = Buffer.allocUnsafeSlow(Math.max(3 * line.length, 2 * scratch.length));
+  const n = scratch.write(line, 0, 'utf8');
+  if (!parseCompactLine(scratch, 0, n, state, out)) parseJsonLine(line, state, out);
+}
+
+/** A line's UTF-8 bytes, for `parseHubbleLine` (the compact decoder reads bytes; it keeps no view of them). */
+let scratch = Buffer.allocUnsafeSlow(1 << 16);
+
+/** `parseHubbleLine` of the line held by the bytes b[start, end) (UTF-8), read in place. */
+export function parseHubbleBytes(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[]): void {
+  if (!parseCompactLine(b, start, end, state, out)) parseJsonLine(b.toString('utf8', start, end), state, out);
+}
+
+function parseJsonLine(line: string, state: FlowParseState, out: FlowRecord[]): void {
   let obj: unknown;
   try {
     obj = JSON.parse(line);
@@ -92,6 +68,49 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
     return;
   }
   hubbleRecordsFrom(obj, state, out);
+}
+
+/**
+ * The compact fast path over a line's bytes; false when the line is not a compact Hubble line and
+ * must be parsed whole. Replies are recognised by their reply flag, repeated reports of a known
+ * request by their 5-tuple (read in a first pass over the flow's members, up to IP and l4), and the
+ * rest is decoded member by member (hubble-compact.ts).
+ */
+function parseCompactLine(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[]): boolean {
+  if (end - start < FLOW_START.length + 2 || !bytesAt(b, start, FLOW_START)) return false;
+  const stats = state.stats;
+  // The quick paths drop a line without reading all of it; they take only lines that end as a
+  // compact line does (`"}` after the wrapper, `}}` without one), so a line cut short is parsed and
+  // reported. (A cut that happens to end in `"}` or `}}` after the reply flag still passes.)
+  const whole = b[end - 1] === 125 && (b[end - 2] === 34 || b[end - 2] === 125);
+  // Replies say so (`is_reply`, else the older `reply`); DNS answers (`"ips":[`) are replies worth parsing.
+  const flag = whole ? replyFlag(b, start, end) : UNKNOWN;
+  if (flag === TRUE && IPS_ARRAY.firstIn(b, start, end) < 0) {
+    stats.replies++;
+    return true;
+  }
+  const at = startFlow(b, start, end, state);
+  if (at < 0) return false;
+  // A request already seen is a duplicate, unless its verdict may outrank the one emitted before
+  // (a DROPPED after a FORWARDED): that one is read whole.
+  let key: KeyHasher | undefined;
+  if (flag === FALSE && !firstPassEnded) {
+    key = quickConnectionHash(b);
+    const time = firstPassTime();
+    if (key !== undefined && !Number.isNaN(time)) {
+      const connections = state.connections;
+      if (connections.hasHashed(key, time) && !mayOutrank(b, end, connections.verdictOfHashed(key, time))) {
+        connections.seenHashed(key, time);
+        stats.duplicates++;
+        return true;
+      }
+    }
+  }
+  const fields = finishFlow(b, at, end, state);
+  if (fields === undefined) return false;
+  // A new request whose key the quick check hashed: the same key, unless a later member replaced IP or l4.
+  recordsOf(fields, state, out, key !== undefined && fields.reply === false && firstPassStillHolds() ? key : undefined);
+  return true;
 }
 
 /**
@@ -119,111 +138,72 @@ export function hubbleRecordsFrom(obj: unknown, state: FlowParseState, out: Flow
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fast path helpers. A line is ~1.4 kB; indexOf of a pattern that starts with `"` stops at every
-// quote, so these helpers hop between occurrences of a rarer character (`_`, `[`) instead.
+// Fast path helpers, over bytes. A line is ~1.4 kB: the reply flag sits near its end and is looked
+// for from there. Searches use Horspool's skips (BytePattern): a native Buffer.indexOf costs
+// ~0.3 µs a call on this kind of machine, more than a JS search through a whole line.
 
-/** Index of the last `"is_reply":` member name of a line, or -1 (`_reply":` is rare and led by `_`). */
-function lastIsReplyAt(line: string): number {
-  let found = -1;
-  for (let i = line.indexOf('_reply":'); i >= 0; i = line.indexOf('_reply":', i + 8)) {
-    if (line.startsWith('"is', i - 3)) found = i - 3;
+const TRUE = 1, FALSE = 0, UNKNOWN = -1;
+const IS_REPLY = new BytePattern('"is_reply":');
+const LEGACY_REPLY = new BytePattern('"reply":');
+const IPS_ARRAY = new BytePattern('"ips":[');
+const VERDICT_MEMBER = new BytePattern(',"verdict":');
+const TRUE_BYTES = ascii('true');
+const FALSE_BYTES = ascii('false');
+
+/** The value of the last `"is_reply":` member of a line, else of its last `"reply":`: TRUE, FALSE or UNKNOWN. */
+function replyFlag(b: Uint8Array, start: number, end: number): number {
+  let at = IS_REPLY.lastIn(b, start, end);
+  if (at >= 0) at += IS_REPLY.length;
+  else {
+    at = LEGACY_REPLY.lastIn(b, start, end);
+    if (at < 0) return UNKNOWN;
+    at += LEGACY_REPLY.length;
   }
-  return found;
-}
-
-/** Index of the value of the last `"reply":` member of a line, or -1. It sits near the end. */
-function lastLegacyReplyAt(line: string): number {
-  const WINDOW = 768;
-  let at = -1;
-  if (line.length > WINDOW) {
-    const tailAt = line.slice(line.length - WINDOW).lastIndexOf('"reply":');
-    at = tailAt >= 0 ? tailAt + line.length - WINDOW : line.lastIndexOf('"reply":', line.length - WINDOW + 7);
-  } else at = line.lastIndexOf('"reply":');
-  return at < 0 ? -1 : at + 8;
-}
-
-/** Whether a line holds a `"ips":[` member (DNS answers); hops between `[`. */
-function hasDnsAnswers(line: string): boolean {
-  for (let i = line.indexOf('['); i >= 0; i = line.indexOf('[', i + 1)) {
-    if (line.charCodeAt(i - 1) === 58 /* : */ && line.startsWith('"ips":[', i - 6)) return true;
-  }
-  return false;
+  if (b[at] === 116 && bytesAt(b, at, TRUE_BYTES)) return TRUE;
+  if (b[at] === 102 && bytesAt(b, at, FALSE_BYTES)) return FALSE;
+  return UNKNOWN;
 }
 
 /**
- * Whether a compact line's verdict may outrank `emitted` (see verdictRank): true for a verdict not
- * written as a plain string, and for a line that says `DROPPED"` or `ERROR"` anywhere after its
- * verdict (a repeated `verdict` member is the one JSON.parse keeps). Such a line is parsed whole.
+ * Whether a compact line's verdict may outrank `emitted` (see verdictRank), from what the first pass
+ * read: its verdict, when it was one and a plain string, and no other `"verdict":` in the rest of
+ * the line (JSON.parse keeps a repeated member's last value; a `"verdict":` nested in an object
+ * there also sends the line the slow way, which is merely cautious). Such a line is read whole.
  */
-function mayOutrank(line: string, emitted: Verdict | undefined): boolean {
+function mayOutrank(b: Buffer, end: number, emitted: Verdict | undefined): boolean {
   if (emitted === undefined || verdictRank(emitted) >= MAX_VERDICT_RANK) return false;
-  const at = line.indexOf('"verdict":');
-  if (at < 0) return false;
-  if (line.charCodeAt(at + 10) !== 34) return true;
-  // Searches led by a capital letter: few of them in a line, so these are quick.
-  return line.indexOf('DROPPED"', at) >= 0 || line.indexOf('ERROR"', at) >= 0;
+  const verdict = firstPassVerdict();
+  if (verdict !== undefined && (typeof verdict !== 'string' || verdictRank(toVerdict(verdict)) > verdictRank(emitted))) return true;
+  // A later member starts with `,"verdict":` (the first pass stopped right after a comma).
+  return VERDICT_MEMBER.firstIn(b, firstPassEnd() - 1, end) >= 0;
 }
 
 const QUICK_KEY = new KeyHasher();
+const PROTOCOL_BYTES: Partial<Record<L4Protocol, Uint8Array>> = { TCP: ascii('TCP'), UDP: ascii('UDP'), SCTP: ascii('SCTP') };
 
 /**
- * The request-direction connection key of a compact Hubble line, as `connectionKey` builds it,
- * hashed straight from the line (no key string): read at the fixed places compact jsonpb puts it,
- * `"IP":{"source":"a","destination":"b"` and `"l4":{"TCP":{"source_port":1,"destination_port":2`.
- * Undefined when the line differs.
+ * The request-direction connection key of the line the first pass read (`startFlow`), as
+ * `connectionKey` builds it, hashed straight from its bytes (no key string): TCP, UDP and SCTP
+ * flows whose addresses are plain strings and whose ports are integers. Undefined otherwise.
  */
-function quickConnectionHash(line: string): KeyHasher | undefined {
-  // `I` is rare before the IP member (time, uuid, verdict, ethernet): a fast first-character search.
-  const ipAt = line.indexOf('IP":{"source":"');
-  if (ipAt < 1 || line.charCodeAt(ipAt - 1) !== 34) return undefined;
-  const srcStart = ipAt + 15;
-  const srcEnd = line.indexOf('"', srcStart);
-  if (srcEnd < 0 || !line.startsWith('","destination":"', srcEnd)) return undefined;
-  const dstStart = srcEnd + 17;
-  const dstEnd = line.indexOf('"', dstStart);
-  // l4 follows IP: `..."ipVersion":"IPv4"},"l4":{"TCP":{...`
-  const ipEnd = dstEnd < 0 ? -1 : line.indexOf('}', dstEnd);
-  if (ipEnd < 0 || !line.startsWith(',"l4":{"', ipEnd + 1)) return undefined;
-  const protoStart = ipEnd + 9;
-  const c = line.charCodeAt(protoStart);
-  let proto: string;
-  if (c === 84 && line.startsWith('TCP":{', protoStart)) proto = 'TCP';
-  else if (c === 85 && line.startsWith('UDP":{', protoStart)) proto = 'UDP';
-  else if (c === 83 && line.startsWith('SCTP":{', protoStart)) proto = 'SCTP';
-  else return undefined;
-  let i = protoStart + proto.length + 3;
-  let sportStart = i;
-  let sportEnd = i;
-  let dportStart = i;
-  let dportEnd = i;
-  if (line.startsWith('"source_port":', i)) {
-    i += 14;
-    sportStart = i;
-    while (line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
-    sportEnd = i;
-    if (line.charCodeAt(i) === 44) i++;
-  }
-  if (line.startsWith('"destination_port":', i)) {
-    i += 19;
-    dportStart = i;
-    while (line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
-    dportEnd = i;
-  }
-  const length = proto.length + (srcEnd - srcStart) + (sportEnd - sportStart) + (dstEnd - dstStart) + (dportEnd - dportStart) + 4;
+function quickConnectionHash(b: Uint8Array): KeyHasher | undefined {
+  const l4 = firstPassL4();
+  const proto = l4 === undefined ? undefined : PROTOCOL_BYTES[l4.protocol];
+  if (l4 === undefined || proto === undefined || !isPort(l4.sport) || !isPort(l4.dport)) return undefined;
+  const [s0, s1, d0, d1] = firstPassIps();
+  // No address at all: connectionKey makes no key.
+  if (s0 < 0 || d0 < 0 || (s1 === s0 && d1 === d0)) return undefined;
+  const length = proto.length + (s1 - s0) + decimalLength(l4.sport) + (d1 - d0) + decimalLength(l4.dport) + 4;
   return QUICK_KEY.reset(length)
-    .text(proto, 0, proto.length).char(124)
-    .text(line, srcStart, srcEnd).char(124)
-    .text(line, sportStart, sportEnd).char(124)
-    .text(line, dstStart, dstEnd).char(124)
-    .text(line, dportStart, dportEnd);
+    .bytes(proto, 0, proto.length).char(124)
+    .bytes(b, s0, s1).char(124)
+    .digits(l4.sport).char(124)
+    .bytes(b, d0, d1).char(124)
+    .digits(l4.dport);
 }
 
-function quickTime(line: string): number | undefined {
-  const at = line.indexOf('"time":"');
-  if (at < 0) return undefined;
-  const end = line.indexOf('"', at + 8);
-  const ms = end < 0 ? NaN : parseRfc3339In(line, at + 8, end);
-  return Number.isNaN(ms) ? undefined : ms;
+function isPort(n: number | undefined): boolean {
+  return n === undefined || (Number.isInteger(n) && n >= 0 && n <= 0xffffffff);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,7 +241,7 @@ export function guessReply(info: L4Info, traceReason: unknown, l7Type: unknown):
 }
 
 /** The records of one flow: none for a reply or a repeated report, else one (or a correction). */
-function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[]): void {
+function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[], forwardHash?: KeyHasher): void {
   const stats = state.stats;
   const time = f.time ?? state.now();
   const { srcIp, dstIp, source: srcBase, destination: dstBase } = f;
@@ -274,7 +254,8 @@ function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[]): voi
   const dns = l7?.dns;
   const answers = dns && Array.isArray(dns.ips) ? dns.ips.filter((x): x is string => typeof x === 'string') : [];
 
-  const forwardKey = connectionKey(info.protocol, srcIp, info.sport, dstIp, info.dport, info.icmpType);
+  // The forward key's text is needed only when the caller has not hashed it (forwardHash, for a request).
+  const forwardKey = forwardHash === undefined ? connectionKey(info.protocol, srcIp, info.sport, dstIp, info.dport, info.icmpType) : undefined;
   let reply = f.reply;
   if (reply === undefined) {
     const reverseKey = connectionKey(info.protocol, dstIp, info.dport, srcIp, info.sport, info.icmpType);
@@ -315,8 +296,8 @@ function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[]): voi
 
   // One record per connection; a later report with a stronger verdict emits a correction.
   let supersedes: Verdict | undefined;
-  if (forwardKey !== undefined) {
-    const seen = state.connections.observe(forwardKey, time, verdict);
+  if (forwardKey !== undefined || forwardHash !== undefined) {
+    const seen = forwardHash !== undefined ? state.connections.observeHashed(forwardHash, time, verdict) : state.connections.observe(forwardKey!, time, verdict);
     if (seen.kind === 'duplicate') {
       stats.duplicates++;
       return;

@@ -1,15 +1,18 @@
 /**
- * A bounded cache of values decoded from raw JSON text, looked up by a span of a line without
- * copying or hashing the whole span: the key is a fingerprint (length and 16 sampled characters),
- * a hit is confirmed by comparing the text. Hashing a 600-character string per lookup would cost
- * more than the rest of a line's fast path.
+ * A bounded cache of values decoded from raw JSON bytes, looked up by a span of a line without
+ * copying or hashing the whole span: the key is a fingerprint (length and 16 sampled bytes), a hit
+ * is confirmed by comparing the bytes. Hashing a 600-byte span per lookup would cost more than the
+ * rest of a line's fast path.
  *
  * Used for the parts of Hubble lines that repeat from line to line: the two endpoint objects, and
  * the members after them (Type .. Summary) on L3/L4 flows. When full it is cleared, so its memory
- * is bounded by `max` entries whatever the input.
+ * is bounded by `max` entries whatever the input. Entries hold their own copy of the bytes, never
+ * a view of the (much larger) buffer the line came from.
  */
-export class RawTextCache<T> {
-  private readonly buckets = new Map<number, { readonly raw: string; readonly value: T }[]>();
+export class RawBytesCache<T> {
+  private readonly buckets = new Map<number, CacheEntry<T>[]>();
+  /** Entries of at least PREFIX bytes by a hash of their first PREFIX bytes (see `startingAt`). */
+  private readonly byPrefix = new Map<number, CacheEntry<T>[]>();
   private entries = 0;
 
   constructor(readonly max: number) {}
@@ -18,53 +21,87 @@ export class RawTextCache<T> {
     return this.entries;
   }
 
-  /** The value cached for the text line[start, end), or undefined. */
-  get(line: string, start: number, end: number): T | undefined {
-    const bucket = this.buckets.get(fingerprint(line, start, end));
+  /** The value cached for the bytes b[start, end), or undefined. */
+  get(b: Uint8Array, start: number, end: number): T | undefined {
+    const bucket = this.buckets.get(fingerprint(b, start, end));
     if (bucket === undefined) return undefined;
-    const length = end - start;
-    // slice + === is a memcmp (a slice of a flat string is not a copy); startsWith compares by character.
-    if (bucket.length === 1) {
-      const only = bucket[0];
-      return only.raw.length === length && line.slice(start, end) === only.raw ? only.value : undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const entry = bucket[i];
+      if (sameBytes(entry.raw, b, start, end)) return entry.value;
     }
-    const text = line.slice(start, end);
-    for (const c of bucket) if (c.raw === text) return c.value;
     return undefined;
   }
 
-  /** Caches `value` for the text line[start, end); clears the cache first when it is full. */
-  set(line: string, start: number, end: number, value: T): void {
+  /**
+   * An entry whose bytes b holds at `start` and which `follows` ends right after (b[start + length]
+   * is one of the bytes given), or undefined. Finds a cached JSON value in a line without looking
+   * for its end first: a complete JSON object is never a proper prefix of another one, so a match
+   * is that value, and the caller need not scan it.
+   */
+  startingAt(b: Uint8Array, start: number, limit: number, follows1: number, follows2: number): CacheEntry<T> | undefined {
+    if (limit - start < PREFIX) return undefined;
+    const bucket = this.byPrefix.get(prefixHash(b, start));
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const entry = bucket[i];
+      const end = start + entry.raw.length;
+      if (end >= limit) continue;
+      const next = b[end];
+      if ((next === follows1 || next === follows2) && b[end - 1] === entry.raw[entry.raw.length - 1] && sameBytes(entry.raw, b, start, end)) return entry;
+    }
+    return undefined;
+  }
+
+  /** Caches `value` for the bytes b[start, end); clears the cache first when it is full. */
+  set(b: Uint8Array, start: number, end: number, value: T): void {
     if (this.entries >= this.max) this.clear();
-    const raw = ownedCopy(line.slice(start, end));
-    const h = fingerprint(line, start, end);
-    const entry = { raw, value };
-    const bucket = this.buckets.get(h);
-    if (bucket) bucket.push(entry);
-    else this.buckets.set(h, [entry]);
+    const raw = Buffer.allocUnsafeSlow(end - start);
+    raw.set(b.subarray(start, end));
+    const entry: CacheEntry<T> = { raw, value };
+    push(this.buckets, fingerprint(b, start, end), entry);
+    if (end - start >= PREFIX) push(this.byPrefix, prefixHash(b, start), entry);
     this.entries++;
   }
 
   clear(): void {
     this.buckets.clear();
+    this.byPrefix.clear();
     this.entries = 0;
   }
 }
 
-/**
- * `s` as a string that does not hold on to the text it was cut from. V8 keeps a slice of 13 or
- * more characters as a view of its parent (a 64 KiB piece of a flow file): a record or a cache
- * entry holding one would keep the whole piece alive. A cons with one character, sliced again,
- * is flattened into a copy of its own.
- */
-export function ownedCopy<T extends string | undefined>(s: T): T {
-  return (s === undefined || s.length < 13 ? s : (' ' + s).slice(1)) as T;
+export interface CacheEntry<T> {
+  readonly raw: Buffer;
+  readonly value: T;
 }
 
-function fingerprint(line: string, start: number, end: number): number {
+function push<T>(map: Map<number, CacheEntry<T>[]>, key: number, entry: CacheEntry<T>): void {
+  const bucket = map.get(key);
+  if (bucket) bucket.push(entry);
+  else map.set(key, [entry]);
+}
+
+const PREFIX = 24;
+
+function prefixHash(b: Uint8Array, start: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < start + PREFIX; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  return h;
+}
+
+/** Whether raw holds exactly the bytes b[start, end) (a native memcmp past a few dozen bytes). */
+function sameBytes(raw: Buffer, b: Uint8Array, start: number, end: number): boolean {
+  const length = end - start;
+  if (raw.length !== length) return false;
+  if (length > 48) return raw.compare(b, start, end) === 0;
+  for (let i = 0; i < length; i++) if (raw[i] !== b[start + i]) return false;
+  return true;
+}
+
+function fingerprint(b: Uint8Array, start: number, end: number): number {
   const length = end - start;
   let h = length;
   const step = (length >> 4) + 1;
-  for (let i = start + 1; i < end; i += step) h = (Math.imul(h, 31) + line.charCodeAt(i)) | 0;
+  for (let i = start + 1; i < end; i += step) h = (Math.imul(h, 31) + b[i]) | 0;
   return h;
 }

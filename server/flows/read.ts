@@ -13,7 +13,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../generator/model/errors.ts';
 import type { FlowRecord } from '../../generator/model/flow.ts';
 import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
-import { hubbleRecordsFrom, isHubbleObject, parseHubbleLine } from './hubble.ts';
+import { hubbleRecordsFrom, isHubbleObject, parseHubbleBytes, parseHubbleLine } from './hubble.ts';
 import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
 import {
   createFlowParseState,
@@ -95,6 +95,22 @@ export function parseFlowLine(line: string, state: FlowParseState, out: FlowReco
       break;
     }
   }
+  return out;
+}
+
+/**
+ * `parseFlowLine` of the line held by the bytes b[start, end) (UTF-8), for a state whose format is
+ * known: a Hubble line is read in place; the rest, and lines that need trimming, as text.
+ */
+export function parseFlowBytes(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[] = []): FlowRecord[] {
+  const first = b[start];
+  const last = b[end - 1];
+  if (state.format !== 'hubble' || end === start || last === 13 || last === 32 || first === 32 || first === 9 || first === 35 /* # */) {
+    return parseFlowLine(decode(b, start, end), state, out);
+  }
+  state.line++;
+  state.stats.lines++;
+  parseHubbleBytes(b, start, end, state, out);
   return out;
 }
 
@@ -230,46 +246,45 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
     for (const l of lines) parseFlowLine(l, state, out);
   };
 
+  // A line as bytes: once the file is known to be Hubble, read in place (parseHubbleBytes);
+  // anything else, and the lines that decide the format, as text.
+  const takeBytes = (b: Buffer, start: number, end: number, out: FlowRecord[]): void => {
+    if (pending === undefined && doc === undefined && state.format === 'hubble') parseFlowBytes(b, start, end, state, out);
+    else take(decode(b, start, end), out);
+  };
+
   try {
-    // Splits a piece of the input into lines: the line the previous piece left unfinished, then
-    // this piece's whole lines. A piece is decoded once, never copied into a bigger buffer.
-    const split = (piece: Buffer, out: FlowRecord[]): void => {
-      const firstNl = piece.indexOf(10);
+    // Splits a chunk of the input into lines: the line the previous chunk left unfinished, then
+    // this chunk's whole lines. Nothing is copied but that unfinished line.
+    const split = (chunk: Buffer, out: FlowRecord[]): void => {
+      const firstNl = chunk.indexOf(10);
       if (firstNl < 0) {
-        leftover = leftover ? Buffer.concat([leftover, piece]) : Buffer.from(piece);
+        leftover = leftover ? Buffer.concat([leftover, chunk]) : Buffer.from(chunk);
         return;
       }
-      let start = 0;
-      if (leftover) {
-        take(decode(Buffer.concat([leftover, piece.subarray(0, firstNl)])), out);
-        start = firstNl + 1;
-      }
-      const lastNl = piece.lastIndexOf(10);
-      // Keep the partial last line as its own copy, so the buffer it came from can be freed.
-      leftover = lastNl + 1 < piece.length ? Buffer.from(piece.subarray(lastNl + 1)) : undefined;
-      if (lastNl < start) return;
-      const text = decode(piece.subarray(start, lastNl));
       let at = 0;
+      if (leftover) {
+        const line = Buffer.concat([leftover, chunk.subarray(0, firstNl)]);
+        takeBytes(line, 0, line.length, out);
+        at = firstNl + 1;
+      }
       for (;;) {
-        const nl = text.indexOf('\n', at);
-        if (nl < 0) {
-          take(text.slice(at), out);
-          return;
-        }
-        take(text.slice(at, nl), out);
+        const nl = chunk.indexOf(10, at);
+        if (nl < 0) break;
+        takeBytes(chunk, at, nl, out);
         at = nl + 1;
       }
+      // Keep the partial last line as its own copy, so the chunk it came from can be freed.
+      leftover = at < chunk.length ? Buffer.from(chunk.subarray(at)) : undefined;
     };
     for await (const chunk of decompressed(raw, (n) => (state.stats.bytes += n))) {
       const out: FlowRecord[] = [];
-      // Read in big chunks (fewer trips to the file system), decode in pieces of at most 64 KiB:
-      // a longer string is a large object to V8, and a stream of those makes for full collections.
-      for (let p = 0; p < chunk.length; p += DECODE_PIECE) split(chunk.subarray(p, p + DECODE_PIECE), out);
+      split(chunk, out);
       opts.onProgress?.({ file, stats: state.stats });
       if (out.length) yield out;
     }
     const out: FlowRecord[] = [];
-    if (leftover && leftover.length) take(leftover.toString('utf8'), out);
+    if (leftover && leftover.length) takeBytes(leftover, 0, leftover.length, out);
     if (doc !== undefined) parseDocument(file, doc, state, out);
     if (pending !== undefined && pending.some((l) => l.trim() !== '' && !l.trim().startsWith('#'))) throw unknownFormat(file, pending);
     if (out.length) yield out;
@@ -287,11 +302,9 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
   }
 }
 
-const DECODE_PIECE = 1 << 16;
-
 /** Pure ASCII (the usual case) decodes the same as latin1, which is a plain copy: no UTF-8 decoder. */
-function decode(bytes: Buffer): string {
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+function decode(b: Buffer, start: number, end: number): string {
+  return b.toString(isAscii(b.subarray(start, end)) ? 'latin1' : 'utf8', start, end);
 }
 const MAX_DOCUMENT_CHARS = 256 * 2 ** 20;
 

@@ -6,7 +6,7 @@
 import type { FlowEndpoint, FlowRecord, IngestStats } from '../../generator/model/flow.ts';
 import { ConnectionCache, type ConnectionCacheOptions } from './dedup.ts';
 import type { MemberList } from './hubble-compact.ts';
-import { RawTextCache } from './raw-cache.ts';
+import { RawBytesCache } from './raw-cache.ts';
 
 export type FlowFormat = 'hubble' | 'inspektor-gadget' | 'generic-jsonl' | 'generic-csv';
 export const FLOW_FORMATS: readonly FlowFormat[] = ['hubble', 'inspektor-gadget', 'generic-jsonl', 'generic-csv'];
@@ -55,10 +55,12 @@ export interface FlowParseState {
   readonly cluster: string | undefined;
   readonly stats: FlowReadStats;
   readonly connections: ConnectionCache;
-  /** Decoded Hubble endpoints by their raw JSON text (see hubble-compact.ts). */
-  readonly endpoints: RawTextCache<FlowEndpoint>;
-  /** Decoded members after a compact line's endpoints (Type .. Summary) by their raw text. */
-  readonly tails: RawTextCache<MemberList>;
+  /** Decoded Hubble endpoints by their raw JSON bytes (see hubble-compact.ts). */
+  readonly endpoints: RawBytesCache<FlowEndpoint>;
+  /** Decoded members after a compact line's endpoints (Type .. Summary) by their raw bytes. */
+  readonly tails: RawBytesCache<MemberList>;
+  /** The same for tails that hold an `l7` member (see hubble-compact.ts). */
+  readonly l7Tails: RawBytesCache<MemberList>;
   /** CSV column names (lower case) once the header line was read. */
   csvColumns: string[] | undefined;
   readonly now: () => number;
@@ -77,8 +79,9 @@ export function createFlowParseState(options: FlowParseOptions = {}): FlowParseS
     cluster: options.cluster,
     stats: options.stats ?? emptyFlowReadStats(),
     connections: options.connections ?? new ConnectionCache(options),
-    endpoints: new RawTextCache(ENDPOINT_CACHE_MAX),
-    tails: new RawTextCache(TAIL_CACHE_MAX),
+    endpoints: new RawBytesCache(ENDPOINT_CACHE_MAX),
+    tails: new RawBytesCache(TAIL_CACHE_MAX),
+    l7Tails: new RawBytesCache(TAIL_CACHE_MAX),
     csvColumns: undefined,
     now: options.now ?? Date.now,
     onError: options.onError,

@@ -51,6 +51,44 @@ export function parseRfc3339In(text: string, start: number, end: number): number
   return Date.parse(text.slice(start, end));
 }
 
+const lastPrefixBytes = new Uint8Array(16);
+let lastPrefixBytesMs = NaN;
+
+/**
+ * parseRfc3339 of the bytes b[start, end) in the form Hubble writes (`YYYY-MM-DDTHH:MM:SS[.f]Z`,
+ * ASCII), without making a string; NaN for any other text, which the caller then reads as a string
+ * (toEpochMs), so both give the same result for the same text.
+ */
+export function parseRfc3339Bytes(b: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n < 20 || b[start + 4] !== 45 /* - */ || b[start + 10] !== 84 /* T */ || b[end - 1] !== 90 /* Z */ || b[start + 16] !== 58) return NaN;
+  const s1 = b[start + 17] - 48;
+  const s2 = b[start + 18] - 48;
+  if (s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return NaN;
+  let same = !Number.isNaN(lastPrefixBytesMs);
+  for (let i = 0; i < 16 && same; i++) same = b[start + i] === lastPrefixBytes[i];
+  let base = lastPrefixBytesMs;
+  if (!same) {
+    for (let i = 0; i < 16; i++) if (b[start + i] > 127) return NaN;
+    base = Date.parse(String.fromCharCode(...b.subarray(start, start + 16)) + ':00Z');
+    if (Number.isNaN(base)) return NaN;
+    lastPrefixBytes.set(b.subarray(start, start + 16));
+    lastPrefixBytesMs = base;
+  }
+  base += (s1 * 10 + s2) * 1000;
+  if (n === 20) return base;
+  if (b[start + 19] !== 46 /* . */) return NaN;
+  let ms = 0;
+  let digits = 0;
+  for (let i = start + 20; i < end - 1 && digits < 3; i++, digits++) {
+    const c = b[i] - 48;
+    if (c < 0 || c > 9) return NaN;
+    ms = ms * 10 + c;
+  }
+  while (digits++ < 3) ms *= 10;
+  return base + ms;
+}
+
 /** Any timestamp form a flow source may use, to ms since epoch; undefined when absent or unreadable. */
 export function toEpochMs(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
