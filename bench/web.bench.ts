@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { buildWeb, launchChromium, ROOT } from '../test/e2e/harness.ts';
 import { syntheticEstate } from '../web/src/dev/synthetic-estate.ts';
-import { startStaticApiServer } from './lib/static-api-server.ts';
+import { startStaticApiServer } from '../test/e2e/static-api-server.ts';
 
 interface Figures { marks: string; sigmaEarly: boolean; dragMaxMs: number; dragRedraws: number; moved: number; presentedMs: number; fullPresentedMs: number; loadedMs: number; settledMs: number; load: string; profile: string; medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
 

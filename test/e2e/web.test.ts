@@ -8,6 +8,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWeb, launchChromium, requireChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
+import { startStaticApiServer } from './static-api-server.ts';
+import { syntheticEstate } from '../../web/src/dev/synthetic-estate.ts';
+import { toDisplayEdges } from '../../web/src/state/display.ts';
+import { toMapEdge } from '../../web/src/state/graph-data.ts';
 
 const SHOTS = path.join(ROOT, process.env.NETATLAS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test/.screenshots');
 const PROD_CART = 'wl:prod/boutique/Deployment/cartservice';
@@ -240,6 +244,42 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.waitForFunction((n) => window.netatlasMap!.mover!.counts.drawn > n && window.netatlasMap!.mover!.transform === '', drawsBefore, { timeout: 30_000 });
     expect(await page.evaluate(() => window.netatlasMap!.mover!.counts.moved)).toBeGreaterThan(0);
     await page.close();
+  });
+
+  it('a large map (the count headers ahead of the body) draws its nodes first, then every edge, and lays out the whole graph', async () => {
+    const estate = syntheticEstate({ clusters: 3, workloads: 800, edges: 4000, seed: 11 });
+    const large = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
+    const page = await context.newPage();
+    try {
+      page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`large map: ${m.text()}`); });
+      page.on('pageerror', (e) => consoleErrors.push(`large map: ${e.message}`));
+      await page.goto(`${large.url}/`);
+      await page.waitForFunction(() => window.netatlasDebug?.fullFrameAt !== undefined && window.netatlasDebug.layoutSettledAt !== undefined, null, { timeout: 90_000 });
+      const info = await page.evaluate(() => {
+        const mark = (name: string): number => performance.getEntriesByName(`netatlas:${name}`)[0]?.startTime ?? NaN;
+        return {
+          early: window.netatlasDebug.sigmaEarly, profile: window.netatlasDebug.renderProfile, order: window.netatlasMap!.graph.order, size: window.netatlasMap!.graph.size,
+          shownEdges: window.netatlasDebug.edges, firstFrame: window.netatlasDebug.firstFrameAt!, edgesParsed: mark('edges-parsed'), edgesBuilt: mark('edges-built'), status: document.getElementById('status')!.textContent,
+        };
+      });
+      expect(info.early).toBe(true);
+      expect(info.profile).toBe('light');
+      // every node and every edge of the answer: one drawn edge per direction of a pair
+      expect(info.order).toBe(estate.nodes.length);
+      expect(info.shownEdges).toBe(estate.edges.length);
+      expect(info.size).toBe(toDisplayEdges(estate.edges.map(toMapEdge)).length);
+      // the worker handed the nodes over first; the first frame (nodes, hulls, labels) came
+      // before the edges were built
+      expect(info.edgesParsed).toBeGreaterThan(0);
+      expect(info.firstFrame).toBeLessThan(info.edgesBuilt);
+      expect(info.status).toContain('layout settled');
+      const { ink, colours } = await inkOf(await page.locator('#map').screenshot({ path: shot('large-map.png') }));
+      expect(ink).toBeGreaterThan(5000);
+      expect(colours).toBeGreaterThan(5);
+    } finally {
+      await page.close();
+      await large.close();
+    }
   });
 
   it('logged no console errors on any page', () => {

@@ -4,7 +4,7 @@
  * part is not built) instead of failing silently.
  */
 import type {
-  ApiError, ClustersResponse, DiffResponse, EdgeDetailResponse, FindingsResponse, GenerateRequest, GenerateResponse,
+  ApiError, ApiNode, ClustersResponse, DiffResponse, EdgeDetailResponse, FindingsResponse, GenerateRequest, GenerateResponse,
   GraphResponse, NodeDetailResponse,
 } from './types.ts';
 import type { Filters } from './state/filters.ts';
@@ -56,7 +56,13 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
  */
 export interface GraphAnswer {
   readonly counts: { readonly nodes: number; readonly edges: number } | undefined;
+  /** The whole answer. */
   readonly body: Promise<GraphResponse>;
+  /**
+   * The answer's nodes, resolved before `body` when the transport delivers them first (the
+   * worker); undefined otherwise. Settles (or fails) with `body` at the latest.
+   */
+  readonly nodesFirst?: Promise<readonly ApiNode[]>;
 }
 
 function countHeader(res: Response, name: string): number | undefined {
@@ -74,16 +80,25 @@ function graphAnswerInWorker(path: string): Promise<GraphAnswer> {
   if (typeof Worker === 'undefined') return graphAnswer(path);
   const worker = new Worker(new URL('./graph-fetch.worker.ts', import.meta.url), { type: 'module', name: 'netatlas-graph-fetch' });
   let resolveBody!: (g: GraphResponse) => void, rejectBody!: (e: Error) => void;
+  let resolveNodes!: (n: readonly ApiNode[]) => void, rejectNodes!: (e: Error) => void;
   const body = new Promise<GraphResponse>((res, rej) => { resolveBody = res; rejectBody = rej; });
-  body.catch(() => undefined); // the caller awaits it later
+  const nodesFirst = new Promise<readonly ApiNode[]>((res, rej) => { resolveNodes = res; rejectNodes = rej; });
+  body.catch(() => undefined); // the caller awaits them later
+  nodesFirst.catch(() => undefined);
+  let nodes: readonly ApiNode[] | undefined;
   return new Promise<GraphAnswer>((resolve, reject) => {
-    const fail = (e: Error): void => { reject(e); rejectBody(e); worker.terminate(); };
+    const fail = (e: Error): void => { reject(e); rejectNodes(e); rejectBody(e); worker.terminate(); };
     worker.addEventListener('error', (e) => fail(new Error(`graph fetch worker failed: ${e.message}`)));
     worker.addEventListener('message', (e: MessageEvent<GraphFetchReply>) => {
       const m = e.data;
-      if (m.type === 'head') resolve({ counts: m.nodes !== undefined && m.edges !== undefined ? { nodes: m.nodes, edges: m.edges } : undefined, body });
-      else if (m.type === 'body') { resolveBody(m.body); worker.terminate(); }
-      else fail(new ApiRequestError(m.status, m.code, m.message));
+      if (m.type === 'head') resolve({ counts: m.nodes !== undefined && m.edges !== undefined ? { nodes: m.nodes, edges: m.edges } : undefined, body, nodesFirst });
+      else if (m.type === 'nodes') { nodes = m.nodes; resolveNodes(m.nodes); }
+      else if (m.type === 'body') {
+        const whole = (m.body.nodes === undefined && nodes ? { ...m.body, nodes } : m.body) as GraphResponse;
+        resolveNodes(whole.nodes);
+        resolveBody(whole);
+        worker.terminate();
+      } else fail(new ApiRequestError(m.status, m.code, m.message));
     });
     const req: GraphFetchRequest = { url: new URL(BASE + path, location.href).href, headers: { Accept: 'application/json', ...authHeaders() } };
     worker.postMessage(req);

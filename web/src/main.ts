@@ -13,7 +13,7 @@ import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor, VERDICT_COLORS, nodeLook } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
 import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from './state/url-state.ts';
-import type { DiffResponse, Finding, GraphDelta, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
+import type { DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
 import { DIFF_CATEGORIES } from './types.ts';
 import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
 import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
@@ -47,6 +47,10 @@ class App {
   private searchIndex = -1;
   private cameraTouched = false;
   private layoutDone = false;
+  /** Counts load() calls: an answer that comes after a newer load() started is dropped. */
+  private loads = 0;
+  /** raw holds the first answer's nodes, its edges are on their way (see load). */
+  private edgesPending = false;
 
   constructor() {
     this.view = decodeViewState(location.search);
@@ -120,10 +124,13 @@ class App {
   }
 
   async load(prefetched?: Promise<GraphAnswer>): Promise<void> {
+    const load = ++this.loads;
     this.status('Loading graph…');
+    let edges: Promise<GraphResponse> | undefined;
     try {
       const answer = await (prefetched ?? api.graphAnswer(this.view.level, EMPTY_FILTERS));
       performance.mark('netatlas:graph-headers');
+      let early = false;
       if (answer.counts && answer.counts.edges > LARGE_MAP_EDGES && this.map.renderProfile === undefined && this.countsDecideProfile()) {
         // the counts came ahead of the body of a large map: build sigma (compile its programs)
         // while the body downloads and parses. A small map's body is in before the compile would
@@ -131,25 +138,59 @@ class App {
         // builds sigma on the first setData, as before
         const t0 = performance.now();
         this.map.prepare(answer.counts.edges);
+        performance.mark('netatlas:sigma-built');
         window.netatlasDebug.sigmaInitMs = performance.now() - t0;
         window.netatlasDebug.renderProfile = this.map.renderProfile;
         window.netatlasDebug.sigmaEarly = true;
+        early = true;
       }
-      const g = await answer.body;
-      window.netatlasDebug.loadedAt = performance.now();
-      performance.mark('netatlas:graph-parsed');
-      this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges.map(toMapEdge) };
-      this.seq = g.stats.seq;
+      // a large map built from the counts draws its nodes first (nothing filters or collapses
+      // them): take the answer's nodes as soon as they are here, and its edges after that frame
+      const nodesFirst = early && this.map.renderProfile === 'light' ? answer.nodesFirst : undefined;
+      if (nodesFirst) {
+        edges = answer.body;
+        const nodes = await nodesFirst;
+        if (load !== this.loads) return;
+        window.netatlasDebug.loadedAt = performance.now();
+        performance.mark('netatlas:graph-parsed');
+        this.raw = { nodes: nodes.map(toMapNode), edges: [] };
+      } else {
+        const g = await answer.body;
+        if (load !== this.loads) return;
+        window.netatlasDebug.loadedAt = performance.now();
+        performance.mark('netatlas:graph-parsed');
+        this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges.map(toMapEdge) };
+        this.seq = g.stats.seq;
+      }
       performance.mark('netatlas:graph-converted');
     } catch (err) {
-      this.status(`Could not load the graph: ${err instanceof Error ? err.message : String(err)}`);
+      if (load === this.loads) this.status(`Could not load the graph: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     this.fillFilterChoices();
     if (this.view.mode === 'diff') await this.loadDiff();
+    this.edgesPending = edges !== undefined;
     this.render();
     if (this.view.camera) this.map.setCameraView(this.view.camera);
     if (this.view.selection) this.restoreSelection(this.view.selection);
+    if (edges) {
+      let failure: unknown;
+      try {
+        const g = await edges;
+        performance.mark('netatlas:edges-parsed');
+        await this.map.afterFirstFrame();
+        if (load !== this.loads) return;
+        this.raw = { nodes: this.raw.nodes, edges: g.edges.map(toMapEdge) };
+        this.seq = g.stats.seq;
+      } catch (err) {
+        failure = err;
+      }
+      if (load !== this.loads) return;
+      // with or without its edges, the map stops waiting for them (the layout starts)
+      this.edgesPending = false;
+      this.render();
+      if (failure !== undefined) { this.status(`Could not load the graph's edges: ${failure instanceof Error ? failure.message : String(failure)}`); return; }
+    }
     if (byId('btn-live').getAttribute('aria-pressed') === 'true') this.startLive();
   }
 
@@ -171,6 +212,7 @@ class App {
 
   /** raw -> diff -> risk -> filters -> collapse -> map and table. */
   private render(): void {
+    const edgesPending = this.edgesPending;
     let g = this.raw;
     if (this.view.mode === 'diff' && this.diff) g = applyDiff(g, this.diff).graph;
     if (this.risk.size) g = { nodes: g.nodes.map((n) => (this.risk.has(n.key) ? { ...n, risk: this.risk.get(n.key) } : n)), edges: g.edges };
@@ -184,7 +226,7 @@ class App {
     this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : byId('btn-findings').getAttribute('aria-pressed') === 'true' ? 'risk' : 'verdict');
     const t0 = performance.now();
     const built = this.map.renderProfile !== undefined;
-    this.map.setData(g);
+    this.map.setData(g, { edgesPending });
     if (!built) {
       // the first setData builds sigma (program compilation) for the program set this size needs
       window.netatlasDebug.sigmaInitMs = performance.now() - t0;
@@ -193,7 +235,7 @@ class App {
     this.syncControls();
     this.renderDiffBar();
     if (this.view.mode === 'table') this.renderTable();
-    this.status(`${g.nodes.length} nodes, ${g.edges.length} edges${this.raw.nodes.length !== g.nodes.length ? ` (of ${this.raw.nodes.length} nodes)` : ''}`);
+    this.status(edgesPending ? `${g.nodes.length} nodes, loading edges…` : `${g.nodes.length} nodes, ${g.edges.length} edges${this.raw.nodes.length !== g.nodes.length ? ` (of ${this.raw.nodes.length} nodes)` : ''}`);
   }
 
   // ------------------------------------------------------------------ selection and search

@@ -148,6 +148,14 @@ export class MapView {
    */
   private edgesLater: (() => void) | undefined;
   private fullFrameSeen = false;
+  /**
+   * Large maps, first data given without its edges (they were still on their way, see setData's
+   * `edgesPending`): the frame with every edge and the layout wait for the next setData.
+   */
+  private edgesPending = false;
+  /** The first frame is on screen (two animation frames after sigma drew it). */
+  private firstFrameShown = false;
+  private readonly firstFrameWaiters: (() => void)[] = [];
   /** setData has run once (sigma may have been built before, by prepare). */
   private dataSeen = false;
   /** Large maps: camera moves shift the last frame, sigma draws when the camera stops. */
@@ -249,7 +257,7 @@ export class MapView {
         // on screen once the compositor has taken it: two animation frames later
         requestAnimationFrame(() => requestAnimationFrame(() => this.firstFramePresented()));
       }
-      if (!this.fullFrameSeen && this.firstFrameSeen && s.getGraph() === this.graph) {
+      if (!this.fullFrameSeen && this.firstFrameSeen && s.getGraph() === this.graph && !this.edgesPending) {
         this.fullFrameSeen = true;
         performance.mark('netatlas:full-frame');
         this.cb.onFullFrame?.();
@@ -308,15 +316,23 @@ export class MapView {
   /**
    * Show `data`. Nodes keep their positions across calls; nodes never seen before are
    * placed near their namespace (or seeded, on the first call) and only they are laid out.
+   *
+   * `edgesPending` (from the first data of a large map on, whose program set prepare has chosen):
+   * `data` holds the nodes and the edges are still on their way; the first setData without it
+   * brings them (call it once afterFirstFrame has resolved, so that the nodes are on screen
+   * before the edges are built). The layout of the whole graph starts then.
    */
-  setData(data: MapGraph): void {
+  setData(data: MapGraph, opts: { edgesPending?: boolean } = {}): void {
     this.edgesLater = undefined;
     // the program set is chosen once, before sigma is built; a large map's first frame shows its
     // nodes, hulls and labels, and its edges are drawn right after that frame is on screen
     const profile = this.profile ?? this.forcedProfile ?? renderProfileFor(data.edges.length);
     const firstData = !this.dataSeen;
     this.dataSeen = true;
-    const edgesLater = firstData && profile === 'light';
+    const wasPending = this.edgesPending;
+    this.edgesPending = (firstData || wasPending) && profile === 'light' && opts.edgesPending === true;
+    const edgesCame = wasPending && !this.edgesPending;
+    const edgesLater = firstData && profile === 'light' && !this.edgesPending;
     const first = this.positions.size === 0;
     const seeded = first ? seedPositions(data.nodes) : undefined;
     const keep = new Set(data.nodes.map((n) => n.key));
@@ -359,14 +375,18 @@ export class MapView {
     else addEdges(g);
     this.graph = g;
     this.layout.setGraph(g);
-    performance.mark('netatlas:graph-built');
-    if (firstData) this.deferredLayout = edgesLater;
+    performance.mark(edgesCame ? 'netatlas:edges-built' : 'netatlas:graph-built');
+    if (firstData) this.deferredLayout = edgesLater || this.edgesPending;
     // sigma exists already when prepare built it (early counts) or on later data
     if (this.s) this.s.setGraph(shown);
     else this.createSigma(profile, shown);
-    performance.mark('netatlas:sigma-ready');
+    performance.mark(edgesCame ? 'netatlas:edges-shown' : 'netatlas:sigma-ready');
     if (this.deferredLayout) {
-      // firstFramePresented starts the layout of the whole graph
+      // the layout of the whole graph starts once the first frame is on screen and the edges are in
+      if (this.firstFrameShown && !this.edgesPending) {
+        this.deferredLayout = false;
+        this.layout.start();
+      }
     } else if (first) {
       this.layout.start();
     } else if (added.length > 0) {
@@ -377,8 +397,19 @@ export class MapView {
     this.updateHulls();
   }
 
+  /**
+   * Resolves once the first frame with data is on screen (at once when there is nothing to
+   * draw): a large map given its nodes first (setData's `edgesPending`) gets its edges after it.
+   */
+  afterFirstFrame(): Promise<void> {
+    if (this.firstFrameShown || this.graph.order === 0) return Promise.resolve();
+    return new Promise((resolve) => this.firstFrameWaiters.push(resolve));
+  }
+
   /** Large maps: the nodes are on screen; now every edge, and the layout. */
   private firstFramePresented(): void {
+    this.firstFrameShown = true;
+    for (const resolve of this.firstFrameWaiters.splice(0)) resolve();
     const addEdges = this.edgesLater;
     if (addEdges) {
       this.edgesLater = undefined;
@@ -388,7 +419,7 @@ export class MapView {
       if (this.sigma.getGraph() !== this.graph) this.sigma.setGraph(this.graph);
       performance.mark('netatlas:edges-shown');
     }
-    if (this.deferredLayout) {
+    if (this.deferredLayout && !this.edgesPending) {
       this.deferredLayout = false;
       this.layout.start();
     }

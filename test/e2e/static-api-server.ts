@@ -1,5 +1,5 @@
 /**
- * A minimal static server for the browser benchmark: web/dist plus a fixed GET
+ * A minimal static server for the browser benchmark and the large-map e2e test: web/dist plus a fixed GET
  * /api/v1/graph answer (a generated estate) with the real route's count headers
  * (X-Netatlas-Nodes / -Edges), and the same strict CSP as the real server, so the numbers
  * measure the UI and not the API.
