@@ -3,7 +3,7 @@
  * render/, DOM panels in ui/.
  */
 import { VERDICTS } from '../../generator/model/index.ts';
-import { api, ApiRequestError, captureTokenFromHash, type GraphAnswer } from './api.ts';
+import { api, ApiRequestError, type GraphAnswer } from './api.ts';
 import { MapView, type RenderProfile } from './render/map.ts';
 import { LARGE_MAP_EDGES } from './state/render-profile.ts';
 import { collapseGraph } from './state/collapse.ts';
@@ -25,6 +25,7 @@ interface DebugInfo {
 }
 declare global { interface Window { netatlasDebug: DebugInfo; netatlasMap?: MapView; netatlasBenchSync?: boolean } }
 window.netatlasDebug = { nodes: 0, edges: 0, errors: [] };
+performance.mark('netatlas:app-chunk');
 
 const SHOWN_VERDICTS: readonly Verdict[] = ['FORWARDED', 'DROPPED', 'AUDIT'];
 const TABLE_LIMIT = 500;
@@ -548,12 +549,13 @@ class App {
   }
 }
 
-captureTokenFromHash();
 window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(e.message)));
-// ask for the graph first: the request runs while the app wires its controls; sigma is built as
-// soon as the answer's count headers are in (the program set depends on the map's size), while
-// the body downloads, or once the graph is here if the server sends no counts
-const firstGraph = api.graphAnswerInWorker(decodeViewState(location.search).level, EMPTY_FILTERS);
-firstGraph.catch(() => undefined);
-const app = new App();
-void app.load(firstGraph);
+
+/**
+ * Run by boot.ts (the page's entry), which has already asked for the first graph and made a
+ * throwaway WebGL context (`releaseWarmUp` drops it once sigma has its own).
+ */
+export function startApp(firstGraph: Promise<GraphAnswer>, releaseWarmUp: () => void): void {
+  const app = new App();
+  void app.load(firstGraph).finally(releaseWarmUp);
+}
