@@ -53,20 +53,20 @@ const SLOT_NAMES: readonly (readonly [string, number])[] = [
   ...['ip', 'isReply', 'traceReason', 'trafficDirection', 'nodeName', 'dropReasonDesc', 'sourceNames', 'destinationNames', 'sourceService', 'destinationService']
     .map((name): [string, number] => [name, CAMEL_CASE]),
 ];
-/** The names above by length (as bytes, then their slots): a member name is matched in place. */
-const NAMES_BY_LENGTH: Uint8Array[][] = Array.from({ length: 20 }, () => []);
-const SLOTS_OF_NAMES: number[][] = Array.from({ length: 20 }, () => []);
+/** The names above by length and first byte (key `length * 256 + byte`): a member name is matched in place. */
+const NAMES_BY_KEY = new Map<number, { readonly name: Uint8Array; readonly slot: number }[]>();
 for (const [name, slot] of SLOT_NAMES) {
-  NAMES_BY_LENGTH[name.length].push(ascii(name));
-  SLOTS_OF_NAMES[name.length].push(slot);
+  const key = name.length * 256 + name.charCodeAt(0);
+  const list = NAMES_BY_KEY.get(key) ?? [];
+  list.push({ name: ascii(name), slot });
+  NAMES_BY_KEY.set(key, list);
 }
 
 /** The slot of the member named b(i, keyEnd) (`i` at its opening quote); -1 for members not used. */
 function slotAt(b: Uint8Array, i: number, keyEnd: number): number {
-  const length = keyEnd - i - 1;
-  if (length >= NAMES_BY_LENGTH.length) return -1;
-  const names = NAMES_BY_LENGTH[length];
-  for (let n = 0; n < names.length; n++) if (bytesAt(b, i + 1, names[n])) return SLOTS_OF_NAMES[length][n];
+  const names = NAMES_BY_KEY.get((keyEnd - i - 1) * 256 + b[i + 1]);
+  if (names === undefined) return -1;
+  for (let n = 0; n < names.length; n++) if (bytesAt(b, i + 1, names[n].name)) return names[n].slot;
   return -1;
 }
 
