@@ -248,8 +248,8 @@ function ipMember(ip: unknown, which: 0 | 1): string | undefined {
  * closing `}`, or -1 when the bytes are not of the compact shape. With `firstPass`, stops after the
  * member that completes IP and l4 and returns the next member's start (see `startFlow`).
  *
- * At flow level (`list` undefined), the members after the destination endpoint (Type .. Summary)
- * are looked up as one run of bytes in `state.tails`: on L3/L4 flows they repeat line after line.
+ * At flow level (`list` undefined, after the first pass), the members from the source endpoint to
+ * the flow's end are looked up as one run of bytes in `state.runs` (see applyRun).
  */
 function walkMembers(b: Uint8Array, i: number, end: number, state: FlowParseState, slots: unknown[], list: unknown[] | undefined, firstPass: boolean): number {
   for (;;) {
@@ -257,6 +257,9 @@ function walkMembers(b: Uint8Array, i: number, end: number, state: FlowParseStat
     if (keyEnd < 0) return -1;
     const slot = slotAt(b, i, keyEnd);
     if (slot === CAMEL_CASE) return -1;
+    // From the source endpoint on, a record's members (endpoints, Type .. Summary) repeat line
+    // after line: they are looked up as one run of bytes.
+    if (slot === SOURCE && list === undefined && !firstPass) return applyRun(b, i, end, state, slots);
     const v = keyEnd + 2;
     let e: number;
     if (slot === SOURCE || slot === DESTINATION) {
@@ -278,7 +281,6 @@ function walkMembers(b: Uint8Array, i: number, end: number, state: FlowParseStat
       }
       slots[slot] = endpoint;
       list?.push(slot, endpoint);
-      if (slot === DESTINATION && list === undefined && !firstPass && b[e] === COMMA) return applyTail(b, e + 1, end, state, slots);
     } else {
       e = valueEnd(b, v, end);
       if (e < 0) return -1;
@@ -316,16 +318,17 @@ function endpointEnd(b: Uint8Array, v: number, end: number): number {
 }
 
 /**
- * The members from `start` to the flow's end, from the cache when these bytes were seen before
- * (the flow's `}` is the line's last but one `}`: the wrapper after it holds strings). Returns the
- * flow's `}`, or -1. Tails holding `l7` go to a cache of their own: DNS requests and their answers
- * repeat (every pod resolves the same names), responses with a latency rarely do, and those must
- * not push the L3/L4 tails out.
+ * The members from `start` (the source endpoint's member) to the flow's end, from the cache when
+ * these bytes were seen before: the flow's `}` is the line's last but one `}` (the wrapper after
+ * it holds strings), and a walk over the same bytes ends at the same place. Returns the flow's
+ * `}`, or -1. Runs holding `l7` go to a cache of their own: DNS requests and answers repeat (every
+ * pod resolves the same names), responses with a latency rarely do, and those must not push the
+ * L3/L4 runs out.
  */
-function applyTail(b: Uint8Array, start: number, end: number, state: FlowParseState, slots: unknown[]): number {
+function applyRun(b: Uint8Array, start: number, end: number, state: FlowParseState, slots: unknown[]): number {
   let guess = end - 2;
   while (guess > start && b[guess] !== RBRACE) guess--;
-  let members = guess > start ? state.tails.get(b, start, guess) ?? state.l7Tails.get(b, start, guess) : undefined;
+  let members = guess > start ? state.runs.get(b, start, guess) ?? state.l7Runs.get(b, start, guess) : undefined;
   let close = guess;
   if (members === undefined) {
     const list: unknown[] = [];
@@ -333,7 +336,7 @@ function applyTail(b: Uint8Array, start: number, end: number, state: FlowParseSt
     if (close < 0) return -1;
     let hasL7 = false;
     for (let m = 0; m < list.length; m += 2) if (list[m] === L7) hasL7 = true;
-    (hasL7 ? state.l7Tails : state.tails).set(b, start, close, list);
+    (hasL7 ? state.l7Runs : state.runs).set(b, start, close, list);
     members = list;
   }
   for (let m = 0; m < members.length; m += 2) {

@@ -57,10 +57,10 @@ export interface FlowParseState {
   readonly connections: ConnectionCache;
   /** Decoded Hubble endpoints by their raw JSON bytes (see hubble-compact.ts). */
   readonly endpoints: RawBytesCache<FlowEndpoint>;
-  /** Decoded members after a compact line's endpoints (Type .. Summary) by their raw bytes. */
-  readonly tails: RawBytesCache<MemberList>;
-  /** The same for tails that hold an `l7` member (see hubble-compact.ts). */
-  readonly l7Tails: RawBytesCache<MemberList>;
+  /** Decoded members of a compact line from its source endpoint to the flow's end (endpoints, Type .. Summary) by their raw bytes. */
+  readonly runs: RawBytesCache<MemberList>;
+  /** The same for runs that hold an `l7` member (see hubble-compact.ts). */
+  readonly l7Runs: RawBytesCache<MemberList>;
   /** CSV column names (lower case) once the header line was read. */
   csvColumns: string[] | undefined;
   readonly now: () => number;
@@ -69,7 +69,7 @@ export interface FlowParseState {
 }
 
 export const ENDPOINT_CACHE_MAX = 20_000;
-export const TAIL_CACHE_MAX = 4_096;
+export const RUN_CACHE_MAX = 4_096;
 
 export function createFlowParseState(options: FlowParseOptions = {}): FlowParseState {
   return {
@@ -80,8 +80,8 @@ export function createFlowParseState(options: FlowParseOptions = {}): FlowParseS
     stats: options.stats ?? emptyFlowReadStats(),
     connections: options.connections ?? new ConnectionCache(options),
     endpoints: new RawBytesCache(ENDPOINT_CACHE_MAX),
-    tails: new RawBytesCache(TAIL_CACHE_MAX),
-    l7Tails: new RawBytesCache(TAIL_CACHE_MAX),
+    runs: new RawBytesCache(RUN_CACHE_MAX),
+    l7Runs: new RawBytesCache(RUN_CACHE_MAX),
     csvColumns: undefined,
     now: options.now ?? Date.now,
     onError: options.onError,
