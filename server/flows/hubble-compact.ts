@@ -53,18 +53,15 @@ const SLOT_NAMES: readonly (readonly [string, number])[] = [
   ...['ip', 'isReply', 'traceReason', 'trafficDirection', 'nodeName', 'dropReasonDesc', 'sourceNames', 'destinationNames', 'sourceService', 'destinationService']
     .map((name): [string, number] => [name, CAMEL_CASE]),
 ];
-/** The names above by length and first byte (key `length * 256 + byte`): a member name is matched in place. */
-const NAMES_BY_KEY = new Map<number, { readonly name: Uint8Array; readonly slot: number }[]>();
-for (const [name, slot] of SLOT_NAMES) {
-  const key = name.length * 256 + name.charCodeAt(0);
-  const list = NAMES_BY_KEY.get(key) ?? [];
-  list.push({ name: ascii(name), slot });
-  NAMES_BY_KEY.set(key, list);
-}
+/** The names above by length and first byte (index `length * 256 + byte`): a member name is matched in place. */
+const MAX_NAME = 24;
+const NAMES_BY_KEY: ({ readonly name: Uint8Array; readonly slot: number }[] | undefined)[] = new Array(MAX_NAME * 256).fill(undefined);
+for (const [name, slot] of SLOT_NAMES) (NAMES_BY_KEY[name.length * 256 + name.charCodeAt(0)] ??= []).push({ name: ascii(name), slot });
 
 /** The slot of the member named b(i, keyEnd) (`i` at its opening quote); -1 for members not used. */
 function slotAt(b: Uint8Array, i: number, keyEnd: number): number {
-  const names = NAMES_BY_KEY.get((keyEnd - i - 1) * 256 + b[i + 1]);
+  const length = keyEnd - i - 1;
+  const names = length < MAX_NAME ? NAMES_BY_KEY[length * 256 + b[i + 1]] : undefined;
   if (names === undefined) return -1;
   for (let n = 0; n < names.length; n++) if (bytesAt(b, i + 1, names[n].name)) return names[n].slot;
   return -1;
