@@ -551,11 +551,8 @@ class App {
 
 window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(e.message)));
 
-/**
- * Run by boot.ts (the page's entry), which has already asked for the first graph and made a
- * throwaway WebGL context (`releaseWarmUp` drops it once sigma has its own).
- */
-export function startApp(firstGraph: Promise<GraphAnswer>, releaseWarmUp: () => void): void {
+/** Run by boot.ts (the page's entry), which has already asked for the first graph. */
+export function startApp(firstGraph: Promise<GraphAnswer>): void {
   const app = new App();
-  void app.load(firstGraph).finally(releaseWarmUp);
+  void app.load(firstGraph);
 }
