@@ -342,21 +342,29 @@ function unknownFormat(file: string, lines: string[]): InputError {
 }
 
 /**
- * The bytes of a file as chunks read into one reused buffer: a chunk is valid until the next one is
- * asked for (the line splitter copies the one unfinished line it keeps; nothing else holds on to a
- * chunk). A fresh buffer per chunk costs page faults, and a chunk bigger than the CPU's cache is
- * read from memory twice: once when copied in, once when its lines are read.
+ * The bytes of a file as chunks read into two reused buffers: while the caller reads one chunk,
+ * the next is read into the other. A chunk is valid until the one after it is asked for (the line
+ * splitter copies the one unfinished line it keeps; nothing else holds on to a chunk). A fresh
+ * buffer per chunk costs page faults, and a chunk bigger than the CPU's cache is read from memory
+ * twice: once when copied in, once when its lines are read.
  */
 async function* fileChunks(file: string, size: number): AsyncGenerator<Buffer> {
   const handle = await open(file, 'r');
+  const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
+  let next = 0;
+  let reading: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[next], 0, size, null);
   try {
-    const buffer = Buffer.allocUnsafeSlow(size);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, size, null);
+      const { bytesRead } = await reading;
+      reading = undefined;
       if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
+      const chunk = buffers[next].subarray(0, bytesRead);
+      next ^= 1;
+      reading = handle.read(buffers[next], 0, size, null);
+      yield chunk;
     }
   } finally {
+    await reading?.catch(() => undefined);
     await handle.close();
   }
 }
