@@ -29,9 +29,9 @@ describe('readFlows', () => {
     expect(stats.lines).toBe(10);
   });
 
-  it('reads a file of many 64 KiB pieces, with multi-byte characters cut at piece edges, as the lines one by one', async () => {
+  it('reads a file of many chunks, with multi-byte characters cut at chunk edges, as the lines one by one', async () => {
     // Generic lines of varied length; pod names with multi-byte UTF-8 (é, 雪, 🐝) land on every
-    // possible byte offset, so piece edges fall inside lines and inside characters.
+    // possible byte offset, so chunk edges fall inside lines and inside characters.
     const names = ['caf\u00e9', '\u96ea', '\ud83d\udc1d', 'plain'];
     const lines = Array.from({ length: 6000 }, (_, i) => JSON.stringify({
       src: `ns${i % 7}/${JSON.parse(`"${names[i % 4]}"`)}-${'x'.repeat(i % 97)}`, dst: `10.0.${i % 250}.${i % 200}`, proto: 'TCP', port: 1000 + (i % 50), verdict: 'FORWARDED', time: 1_700_000_000 + i,
