@@ -365,11 +365,14 @@ function readIp(b: Uint8Array, start: number, end: number, spans: boolean): read
       if (e < 0) throw INVALID;
       const len = keyEnd - i - 1;
       if (len === 6 && bytesAt(b, i + 1, NAME_SOURCE)) {
-        if (spans && isPlainString(b, v, e)) (s0 = v + 1), (s1 = e - 1), (source = SPAN);
-        else (s0 = -1), (source = readValue(b, v, e));
+        // A plain string at flow level is kept as a span (its value stays undefined: finishFlow reads the span).
+        source = spans && isPlainString(b, v, e) ? undefined : readValue(b, v, e);
+        s0 = source === undefined && spans ? v + 1 : -1;
+        s1 = e - 1;
       } else if (len === 11 && bytesAt(b, i + 1, NAME_DESTINATION)) {
-        if (spans && isPlainString(b, v, e)) (d0 = v + 1), (d1 = e - 1), (destination = SPAN);
-        else (d0 = -1), (destination = readValue(b, v, e));
+        destination = spans && isPlainString(b, v, e) ? undefined : readValue(b, v, e);
+        d0 = destination === undefined && spans ? v + 1 : -1;
+        d1 = e - 1;
       }
       const c = b[e];
       if (c === RBRACE) break;
@@ -382,14 +385,10 @@ function readIp(b: Uint8Array, start: number, end: number, spans: boolean): read
     srcIpEnd = s1;
     dstIpStart = d0;
     dstIpEnd = d1;
-    // A span read here stands for its text; `ipMember` is not asked for it.
-    if (s0 >= 0) source = undefined;
-    if (d0 >= 0) destination = undefined;
   }
   return [source, destination];
 }
 
-const SPAN = Symbol('span');
 const NAME_SOURCE = ascii('source');
 const NAME_DESTINATION = ascii('destination');
 
