@@ -182,12 +182,9 @@ function finish(b: Uint8Array, at: number, end: number, state: FlowParseState): 
   if (b[i] === COMMA) {
     i++;
     for (;;) {
-      const keyEnd = memberName(b, i, end);
-      if (keyEnd < 0) return undefined;
-      const v = keyEnd + 2;
-      const e = valueEnd(b, v, end);
-      if (e < 0) return undefined;
-      const len = keyEnd - i - 1;
+      const e = member(b, i, end);
+      const v = memberKeyEnd + 2;
+      const len = memberKeyEnd - i - 1;
       if (len === 4 && bytesAt(b, i + 1, NAME_TIME)) {
         // Read only when the flow has no time of its own; a plain string needs no check.
         if (isPlainString(b, v, e)) (wrapperTimeStart = v), (wrapperTimeEnd = e), (wrapperTime = undefined);
@@ -196,10 +193,11 @@ function finish(b: Uint8Array, at: number, end: number, state: FlowParseState): 
       else if (len === 9 && bytesAt(b, i + 1, NAME_NODE_NAME)) wrapperNode = readValue(b, v, e);
       else if (len === 8 && bytesAt(b, i + 1, NAME_NODE_NAME_CAMEL)) wrapperNodeCamel = readValue(b, v, e);
       else if (len === 4 && bytesAt(b, i + 1, NAME_FLOW)) return undefined;
-      const c = b[e];
-      i = e + 1;
-      if (c === RBRACE) break;
-      if (c !== COMMA) return undefined;
+      i = nextMember(b, e);
+      if (i < 0) {
+        i = e + 1;
+        break;
+      }
     }
   } else if (b[i] === RBRACE) i++;
   else return undefined;
@@ -355,15 +353,11 @@ function readIp(b: Uint8Array, start: number, end: number, spans: boolean): read
   let source: unknown;
   let destination: unknown;
   let s0 = -1, s1 = -1, d0 = -1, d1 = -1;
-  let i = start + 1;
-  if (b[i] !== RBRACE) {
-    for (;;) {
-      const keyEnd = memberName(b, i, end);
-      if (keyEnd < 0) throw INVALID;
-      const v = keyEnd + 2;
-      const e = valueEnd(b, v, end);
-      if (e < 0) throw INVALID;
-      const len = keyEnd - i - 1;
+  if (b[start + 1] !== RBRACE) {
+    for (let i = start + 1; i >= 0; ) {
+      const e = member(b, i, end);
+      const v = memberKeyEnd + 2;
+      const len = memberKeyEnd - i - 1;
       if (len === 6 && bytesAt(b, i + 1, NAME_SOURCE)) {
         // A plain string at flow level is kept as a span (its value stays undefined: finishFlow reads the span).
         source = spans && isPlainString(b, v, e) ? undefined : readValue(b, v, e);
@@ -374,10 +368,7 @@ function readIp(b: Uint8Array, start: number, end: number, spans: boolean): read
         d0 = destination === undefined && spans ? v + 1 : -1;
         d1 = e - 1;
       }
-      const c = b[e];
-      if (c === RBRACE) break;
-      if (c !== COMMA) throw INVALID;
-      i = e + 1;
+      i = nextMember(b, e);
     }
   }
   if (spans) {
@@ -426,19 +417,13 @@ function readL4(b: Uint8Array, start: number, end: number): L4Info {
       let sport: unknown, dport: unknown, sportCamel: unknown, dportCamel: unknown, type: unknown;
       let hasFlags = false;
       let i = nameEnd + 3;
-      let ok = true;
       if (b[i] === RBRACE) i++;
       else {
         for (;;) {
-          const keyEnd = memberName(b, i, end);
-          const v = keyEnd + 2;
-          const e = keyEnd < 0 ? -1 : valueEnd(b, v, end);
-          if (e < 0) {
-            ok = false;
-            break;
-          }
+          const e = member(b, i, end);
+          const v = memberKeyEnd + 2;
           const k = i + 1;
-          const len = keyEnd - k;
+          const len = memberKeyEnd - k;
           if (len === 11 && bytesAt(b, k, NAME_SOURCE_PORT)) sport = readValue(b, v, e);
           else if (len === 16 && bytesAt(b, k, NAME_DESTINATION_PORT)) dport = readValue(b, v, e);
           else if (len === 10 && bytesAt(b, k, NAME_SOURCE_PORT_CAMEL)) sportCamel = readValue(b, v, e);
@@ -448,17 +433,15 @@ function readL4(b: Uint8Array, start: number, end: number): L4Info {
             hasFlags = b[v] === LBRACE;
             if (hasFlags) readFlags(b, v, e);
           } else if (len === 4 && bytesAt(b, k, NAME_TYPE)) type = readValue(b, v, e);
-          const c = b[e];
-          i = e + 1;
-          if (c === RBRACE) break;
-          if (c !== COMMA) {
-            ok = false;
+          i = nextMember(b, e);
+          if (i < 0) {
+            i = e + 1;
             break;
           }
         }
       }
       // The inner object must be l4's only member.
-      if (ok && i + 1 === end && b[i] === RBRACE) {
+      if (i + 1 === end && b[i] === RBRACE) {
         if (portProtocol >= 0) {
           const info: L4Info = { protocol: PORT_PROTOCOLS[portProtocol], sport: num(sport ?? sportCamel), dport: num(dport ?? dportCamel) };
           if (hasFlags) {
@@ -480,24 +463,17 @@ let flagAck = false;
 /** The flags object b[v, e) (`{"SYN":true,"ACK":true}`): whether its last SYN and ACK members are `true` (into flagSyn, flagAck). */
 function readFlags(b: Uint8Array, v: number, e: number): void {
   flagSyn = flagAck = false;
-  let i = v + 1;
-  if (b[i] === RBRACE) return;
-  for (;;) {
-    const keyEnd = memberName(b, i, e);
-    if (keyEnd < 0) throw INVALID;
-    const value = keyEnd + 2;
-    const end = valueEnd(b, value, e);
-    if (end < 0) throw INVALID;
-    if (keyEnd - i === 4) {
+  if (b[v + 1] === RBRACE) return;
+  for (let i = v + 1; i >= 0; ) {
+    const end = member(b, i, e);
+    const value = memberKeyEnd + 2;
+    if (memberKeyEnd - i === 4) {
       const isTrue = end - value === 4 && b[value] === 116 && b[value + 1] === 114 && b[value + 2] === 117 && b[value + 3] === 101;
       if (!isTrue) readValue(b, value, end); // any other value must still be JSON
       if (b[i + 1] === 83 && b[i + 2] === 89 && b[i + 3] === 78) flagSyn = isTrue; // SYN
       else if (b[i + 1] === 65 && b[i + 2] === 67 && b[i + 3] === 75) flagAck = isTrue; // ACK
     }
-    const c = b[end];
-    if (c === RBRACE) return;
-    if (c !== COMMA) throw INVALID;
-    i = end + 1;
+    i = nextMember(b, end);
   }
 }
 
@@ -527,16 +503,12 @@ function readL7(b: Uint8Array, start: number, end: number): L7Info | undefined {
   let dns: L7Info['dns'];
   let http: L7Info['http'];
   let kafka: L7Info['kafka'];
-  let i = start + 1;
-  if (b[i] !== RBRACE) {
-    for (;;) {
-      const keyEnd = memberName(b, i, end);
-      if (keyEnd < 0) throw INVALID;
-      const v = keyEnd + 2;
-      const e = valueEnd(b, v, end);
-      if (e < 0) throw INVALID;
+  if (b[start + 1] !== RBRACE) {
+    for (let i = start + 1; i >= 0; ) {
+      const e = member(b, i, end);
+      const v = memberKeyEnd + 2;
       const k = i + 1;
-      const len = keyEnd - k;
+      const len = memberKeyEnd - k;
       const isObject = b[v] === LBRACE;
       if (len === 4 && bytesAt(b, k, NAME_TYPE)) info.type = readValue(b, v, e);
       else if (len === 3 && bytesAt(b, k, NAME_DNS)) {
@@ -549,10 +521,7 @@ function readL7(b: Uint8Array, start: number, end: number): L7Info | undefined {
         const [apiKey, topic] = isObject ? readTwo(b, v, end, NAME_API_KEY, NAME_TOPIC) : [];
         kafka = isObject ? { apiKey, topic } : undefined;
       }
-      const c = b[e];
-      if (c === RBRACE) break;
-      if (c !== COMMA) throw INVALID;
-      i = e + 1;
+      i = nextMember(b, e);
     }
   }
   if (dns) info.dns = dns;
@@ -564,21 +533,16 @@ function readL7(b: Uint8Array, start: number, end: number): L7Info | undefined {
 /** Members `x` and `y` of the object opening at `v`, the last of each name. */
 function readTwo(b: Uint8Array, v: number, end: number, x: Uint8Array, y: Uint8Array): [unknown, unknown] {
   const out: [unknown, unknown] = [undefined, undefined];
-  let i = v + 1;
-  if (b[i] === RBRACE) return out;
-  for (;;) {
-    const keyEnd = memberName(b, i, end);
-    if (keyEnd < 0) throw INVALID;
-    const e = valueEnd(b, keyEnd + 2, end);
-    if (e < 0) throw INVALID;
-    const len = keyEnd - i - 1;
-    if (len === x.length && bytesAt(b, i + 1, x)) out[0] = readValue(b, keyEnd + 2, e);
-    else if (len === y.length && bytesAt(b, i + 1, y)) out[1] = readValue(b, keyEnd + 2, e);
-    const c = b[e];
-    if (c === RBRACE) return out;
-    if (c !== COMMA) throw INVALID;
-    i = e + 1;
+  if (b[v + 1] === RBRACE) return out;
+  for (let i = v + 1; i >= 0; ) {
+    const e = member(b, i, end);
+    const value = memberKeyEnd + 2;
+    const len = memberKeyEnd - i - 1;
+    if (len === x.length && bytesAt(b, i + 1, x)) out[0] = readValue(b, value, e);
+    else if (len === y.length && bytesAt(b, i + 1, y)) out[1] = readValue(b, value, e);
+    i = nextMember(b, e);
   }
+  return out;
 }
 
 /** Index of the `"` closing the member name that opens at `at`, when `:` follows it; else -1 (also for escaped names). */
@@ -590,6 +554,28 @@ function memberName(b: Uint8Array, at: number, end: number): number {
     if (c === BACKSLASH) return -1;
   }
   return -1;
+}
+
+// Walking an object's members: `member(b, i, end)` reads the member at `i` (its name's `"`), sets
+// `memberKeyEnd` (the name's closing `"`; its value starts 2 later) and returns the end of its
+// value; `nextMember(b, e)` is the next member's start, or -1 after the object's last one. Both
+// throw INVALID on anything not compact JSON. Callers read memberKeyEnd before walking further.
+let memberKeyEnd = -1;
+
+function member(b: Uint8Array, i: number, end: number): number {
+  const keyEnd = memberName(b, i, end);
+  if (keyEnd < 0) throw INVALID;
+  const e = valueEnd(b, keyEnd + 2, end);
+  if (e < 0) throw INVALID;
+  memberKeyEnd = keyEnd;
+  return e;
+}
+
+function nextMember(b: Uint8Array, e: number): number {
+  const c = b[e];
+  if (c === RBRACE) return -1;
+  if (c !== COMMA) throw INVALID;
+  return e + 1;
 }
 
 /** Index just after the JSON value that starts at `v`; -1 when it is not one. */
