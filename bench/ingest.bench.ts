@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     console.log('\nsummary');
     const speed = (r: Result, b: Result) => r.lines / r.ms / (b.lines / b.ms);
     console.log(`  throughput vs baseline: x${fmt(speed(n10, b10), 2)} at 10x, x${fmt(speed(n1, b1), 2)} at 1x; target >= x2.00`);
-    console.log('    (each run starts a fresh process: at 1x the JIT warm-up of the parser, about 15,000 lines, is a');
+    console.log('    (each run starts a fresh process: at 1x the JIT warm-up of the parser, about 8,000 lines, is a');
     console.log('    visible share of the run; the baseline is native JSON.parse and has none)');
     const cpuRatio = (b: Result, r: Result) => (b.cpuMs / b.lines) / (r.cpuMs / r.lines);
     console.log(`  CPU time per flow vs baseline: x${fmt(cpuRatio(b10, n10), 2)} at 10x, x${fmt(cpuRatio(b1, n1), 2)} at 1x (less sensitive to other load on the machine)`);
