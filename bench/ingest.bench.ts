@@ -10,6 +10,8 @@
  * point of one connection stay consistent).
  *
  * Each measurement runs in a child process of its own, so RSS figures do not leak between them.
+ * Each size is measured INGEST_BENCH_REPEAT times (default 3), baseline and readFlows alternating,
+ * after the generated files are flushed to disk; the rows are each mode's median run.
  * Usage: npm run bench ingest   (env INGEST_BENCH_LINES=200000 to change the base size)
  */
 import { spawnSync } from 'node:child_process';
@@ -191,6 +193,11 @@ async function generate(file: string, lines: string[], total: number): Promise<v
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
+/** The run of median time (the lower middle one of an even count). */
+function median(runs: Result[]): Result {
+  return [...runs].sort((a, b) => a.ms - b.ms)[(runs.length - 1) >> 1];
+}
+
 function runChild(mode: Mode, file: string): Result {
   const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, file], {
     encoding: 'utf8',
@@ -225,14 +232,32 @@ async function main(): Promise<void> {
     console.log(
       `input: ${lines.length} real capture lines repeated -> ${fmt(BASE_LINES)} lines (${fmt(statSync(small).size / 2 ** 20)} MB) and ${fmt(BASE_LINES * 10)} lines (${fmt(statSync(large).size / 2 ** 20)} MB), generated in ${fmt((performance.now() - t) / 1000, 1)} s`,
     );
+    // Written files may still be on their way to disk: a flush during a measured read slows
+    // whichever run it falls on. Flush first; then run baseline and readFlows alternately
+    // REPEAT times per size and report each one's median run (a single run of either moved by a
+    // third from one bench run to the next on this shared machine).
+    spawnSync('sync');
     const pipeline = existsSync(join(here, '../server/graph/builder.ts'));
     t = performance.now();
-    const b1 = runChild('baseline', small);
-    const n1 = runChild('netatlas', small);
-    // The 10x pipeline only with INGEST_BENCH_FULL=1, to keep the bench near 2 minutes.
+    const repeat = Math.max(1, Number(process.env.INGEST_BENCH_REPEAT ?? 3));
+    const alternate = (file: string): { base: Result; ours: Result; ratios: number[] } => {
+      const bases: Result[] = [];
+      const ourRuns: Result[] = [];
+      for (let i = 0; i < repeat; i++) {
+        bases.push(runChild('baseline', file));
+        ourRuns.push(runChild('netatlas', file));
+      }
+      const ratios = ourRuns.map((r, i) => bases[i].ms / r.ms).sort((a, b) => a - b);
+      return { base: median(bases), ours: median(ourRuns), ratios };
+    };
+    const one = alternate(small);
+    const b1 = one.base;
+    const n1 = one.ours;
+    // The 10x pipeline only with INGEST_BENCH_FULL=1, to keep the bench near 3 minutes.
     const full = process.env.INGEST_BENCH_FULL === '1';
-    const b10 = runChild('baseline', large);
-    const n10 = runChild('netatlas', large);
+    const ten = alternate(large);
+    const b10 = ten.base;
+    const n10 = ten.ours;
     const p1 = pipeline ? runChild('pipeline', small) : undefined;
     const p10 = pipeline && full ? runChild('pipeline', large) : undefined;
     console.log(`\n1x (${fmt(BASE_LINES)} lines)`);
@@ -246,6 +271,8 @@ async function main(): Promise<void> {
     console.log('\nsummary');
     const speed = (r: Result, b: Result) => r.lines / r.ms / (b.lines / b.ms);
     console.log(`  throughput vs baseline: x${fmt(speed(n10, b10), 2)} at 10x, x${fmt(speed(n1, b1), 2)} at 1x; target >= x2.00`);
+    const range = (r: number[]) => `x${fmt(r[0], 2)}-x${fmt(r[r.length - 1], 2)}`;
+    console.log(`    (median runs of ${repeat} alternating runs each; the pairs' ratios ranged ${range(ten.ratios)} at 10x, ${range(one.ratios)} at 1x)`);
     console.log('    (each run starts a fresh process: at 1x the JIT warm-up of the parser, about 8,000 lines, is a');
     console.log('    visible share of the run; the baseline is native JSON.parse and has none)');
     const cpuRatio = (b: Result, r: Result) => (b.cpuMs / b.lines) / (r.cpuMs / r.lines);
