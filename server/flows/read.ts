@@ -204,7 +204,8 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
   const detectLimit = opts.detectLines ?? 5;
   let pending: string[] | undefined = state.format === undefined ? [] : undefined;
   let meaningful = 0;
-  let leftover: Buffer | undefined;
+  /** The unfinished line at the end of the chunks read so far, in pieces (joined once, when it ends). */
+  let leftover: Buffer[] = [];
   /** Lines of a whole-file JSON document (a JSON array, or pretty-printed JSON), parsed at the end. */
   let doc: string[] | undefined;
   let docChars = 0;
@@ -257,12 +258,13 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
     const split = (chunk: Buffer, out: FlowRecord[]): void => {
       const firstNl = chunk.indexOf(10);
       if (firstNl < 0) {
-        leftover = leftover ? Buffer.concat([leftover, chunk]) : Buffer.from(chunk);
+        leftover.push(Buffer.from(chunk));
         return;
       }
       let at = 0;
-      if (leftover) {
-        const line = Buffer.concat([leftover, chunk.subarray(0, firstNl)]);
+      if (leftover.length) {
+        leftover.push(chunk.subarray(0, firstNl));
+        const line = Buffer.concat(leftover);
         takeBytes(line, 0, line.length, out);
         at = firstNl + 1;
       }
@@ -273,7 +275,7 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
         at = nl + 1;
       }
       // Keep the partial last line as its own copy, so the chunk it came from can be freed.
-      leftover = at < chunk.length ? Buffer.from(chunk.subarray(at)) : undefined;
+      leftover = at < chunk.length ? [Buffer.from(chunk.subarray(at))] : [];
     };
     for await (const chunk of decompressed(raw, (n) => (state.stats.bytes += n))) {
       const out: FlowRecord[] = [];
@@ -282,7 +284,10 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
       if (out.length) yield out;
     }
     const out: FlowRecord[] = [];
-    if (leftover && leftover.length) takeBytes(leftover, 0, leftover.length, out);
+    if (leftover.length) {
+      const line = Buffer.concat(leftover);
+      if (line.length) takeBytes(line, 0, line.length, out);
+    }
     if (doc !== undefined) parseDocument(file, doc, state, out);
     if (pending !== undefined && pending.some((l) => l.trim() !== '' && !l.trim().startsWith('#'))) throw unknownFormat(file, pending);
     if (out.length) yield out;
