@@ -56,6 +56,20 @@ describe('readFlows', () => {
     expect(records).toHaveLength(5);
   });
 
+  it('reads a line that spans hundreds of chunks whole, and the lines around it', async () => {
+    const lines = readFileSync(tenFlows, 'utf8').split('\n').filter(Boolean);
+    const long = `{"flow":{"Summary":"${'x'.repeat(300_000)}"}}`;
+    const file = join(tmp, 'long-line.jsonl');
+    writeFileSync(file, [lines[0], long, ...lines.slice(1)].join('\n'));
+    const { records, stats } = await collectFlows(file, { chunkSize: 1000 });
+    const plain = await collectFlows(tenFlows);
+    expect(records).toHaveLength(plain.records.length);
+    expect(stats.lines).toBe(lines.length + 1);
+    // the long line is one line: read whole, and reported (it names no endpoint) as line 2
+    expect(stats.malformed).toBe(1);
+    expect(stats.errors[0]).toMatch(/long-line\.jsonl:2: /);
+  });
+
   it('counts malformed lines with file:line, keeps the first ten, and goes on', async () => {
     const good = readFileSync(tenFlows, 'utf8').split('\n').filter(Boolean);
     const file = join(tmp, 'broken.jsonl');
