@@ -14,7 +14,7 @@ import { buildWeb, launchChromium, ROOT } from '../test/e2e/harness.ts';
 import { syntheticEstate } from '../web/src/dev/synthetic-estate.ts';
 import { startStaticApiServer } from '../test/e2e/static-api-server.ts';
 
-interface Figures { marks: string; sigmaEarly: boolean; dragMaxMs: number; dragRedraws: number; moved: number; presentedMs: number; fullPresentedMs: number; loadedMs: number; settledMs: number; load: string; profile: string; medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
+interface Figures { firstFrames: number[]; marks: string; sigmaEarly: boolean; dragMaxMs: number; dragRedraws: number; moved: number; presentedMs: number; fullPresentedMs: number; loadedMs: number; settledMs: number; load: string; profile: string; medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
 
 async function measure(workloads: number, edges: number): Promise<Figures> {
   const estate = syntheticEstate({ clusters: 5, workloads, edges, seed: 42 });
@@ -22,6 +22,19 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
   const server = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate), { countHeaders: !process.env.NETATLAS_BENCH_NO_COUNTS });
   const browser = await launchChromium();
   try {
+    // The first frame moves by a second from one load to the next on this machine: before the
+    // measured load, load the page WEB_BENCH_FIRST_FRAMES - 1 more times, each in a fresh browser
+    // context (cold HTTP cache, as a first visit), and report the median of all the loads.
+    const firstFrames: number[] = [];
+    for (let i = 1; i < Math.max(1, Number(process.env.WEB_BENCH_FIRST_FRAMES ?? 3)); i++) {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const extra = await context.newPage();
+      await extra.addInitScript('window.netatlasBenchSync = true');
+      await extra.goto(`${server.url}/`);
+      await extra.waitForFunction(() => window.netatlasDebug?.firstFrameGpuDoneAt !== undefined, null, { timeout: 120_000 });
+      firstFrames.push(await extra.evaluate(() => window.netatlasDebug!.firstFrameGpuDoneAt!));
+      await context.close();
+    }
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const log = (m: string): void => { if (process.env.NETATLAS_BENCH_VERBOSE) console.error(`  [${workloads}] ${m}`); };
     page.on('console', (m) => log(`console ${m.type()}: ${m.text()}`));
@@ -132,7 +145,7 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
       nodes: d.nodes, edges: d.edges, medianRenderMs: renders[Math.floor(renders.length / 2)],
       medianDragFrameMs: drag.length ? drag[Math.floor(drag.length / 2)] : NaN, dragFrames: drag.length, dragMaxMs: dragMax,
       dragRedraws: seen.filter((f) => f.redraw).length, moved: mover?.moved ?? 0,
-      presentedMs: d.firstFrameGpuDoneAt ?? NaN, fullPresentedMs: d.fullFrameGpuDoneAt ?? NaN, loadedMs: d.loadedAt ?? NaN, settledMs: d.layoutSettledAt ?? NaN, load: loadavg().map((x) => x.toFixed(1)).join(' '), profile: d.renderProfile ?? '?',
+      firstFrames: [...firstFrames, d.firstFrameGpuDoneAt ?? NaN], presentedMs: d.firstFrameGpuDoneAt ?? NaN, fullPresentedMs: d.fullFrameGpuDoneAt ?? NaN, loadedMs: d.loadedAt ?? NaN, settledMs: d.layoutSettledAt ?? NaN, load: loadavg().map((x) => x.toFixed(1)).join(' '), profile: d.renderProfile ?? '?',
     };
   } finally {
     await browser.close();
@@ -141,10 +154,13 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
 }
 
 const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '?');
+/** The median first frame (GPU done) over the bench's loads of the page (the lower middle one of an even count). */
+const firstFrameMedian = (f: Figures): number => [...f.firstFrames].sort((a, b) => a - b)[(f.firstFrames.length - 1) >> 1];
 
 const row = (name: string, f: Figures): void => {
   console.log(`${name}: ${f.nodes} nodes, ${f.edges} drawn edges, sigma program set "${f.profile}" (load average after: ${f.load})`);
   console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (readPixels-synced); graph parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms ${f.sigmaEarly ? 'while the body downloaded (count headers)' : 'after the graph arrived (no count headers)'}`);
+  console.log(`  first frame, loads   median ${fmt(firstFrameMedian(f))} ms drawn by the GPU over ${f.firstFrames.length} loads, in order ${f.firstFrames.map(fmt).join(', ')} ms (the first in a browser just started; the last is the load measured above and below)`);
   console.log(`  marks (ms)           ${f.marks}`);
   console.log(`  every edge drawn     ${fmt(f.fullPresentedMs)} ms by the GPU${f.profile === 'light' ? ' (large maps draw nodes, hulls and labels first, every edge in the next frame)' : ' (the first frame has them)'}`);
   console.log(`  layout               ${fmt(f.layoutMs)} ms in the worker (${f.layoutIterations} iterations, ${f.layoutReason}), settled ${fmt(f.settledMs)} ms after page load`);
@@ -160,5 +176,5 @@ const base = await measure(1_000, 5_000);
 row('1k wl / 5k edges', base);
 const big = await measure(10_000, 50_000);
 row('10k wl / 50k edges', big);
-console.log(`ratio 10k/1k: first frame x${(big.presentedMs / base.presentedMs).toFixed(2)}, layout x${(big.layoutMs / base.layoutMs).toFixed(2)}, drag/wheel frame x${(big.medianDragFrameMs / base.medianDragFrameMs).toFixed(2)}, setState frame x${(big.medianFrameMs / base.medianFrameMs).toFixed(2)}, render x${(big.medianRenderMs / base.medianRenderMs).toFixed(2)}`);
-console.log(`targets (10k): first frame < 3000 ms: ${big.presentedMs < 3000 ? 'met' : 'MISSED'} (${fmt(big.presentedMs)} ms, GPU done; every edge ${fmt(big.fullPresentedMs)} ms); median frame while panning and zooming < 50 ms: ${big.medianDragFrameMs < 50 ? 'met' : 'MISSED'} (mouse drag + wheel, ${big.medianDragFrameMs.toFixed(1)} ms); setState loop ${big.medianFrameMs < 50 ? 'under' : 'over'} 50 ms (${big.medianFrameMs.toFixed(0)} ms, not a gesture)`);
+console.log(`ratio 10k/1k: first frame x${(firstFrameMedian(big) / firstFrameMedian(base)).toFixed(2)}, layout x${(big.layoutMs / base.layoutMs).toFixed(2)}, drag/wheel frame x${(big.medianDragFrameMs / base.medianDragFrameMs).toFixed(2)}, setState frame x${(big.medianFrameMs / base.medianFrameMs).toFixed(2)}, render x${(big.medianRenderMs / base.medianRenderMs).toFixed(2)}`);
+console.log(`targets (10k): first frame < 3000 ms: ${firstFrameMedian(big) < 3000 ? 'met' : 'MISSED'} (median ${fmt(firstFrameMedian(big))} ms over ${big.firstFrames.length} loads, GPU done; every edge ${fmt(big.fullPresentedMs)} ms); median frame while panning and zooming < 50 ms: ${big.medianDragFrameMs < 50 ? 'met' : 'MISSED'} (mouse drag + wheel, ${big.medianDragFrameMs.toFixed(1)} ms); setState loop ${big.medianFrameMs < 50 ? 'under' : 'over'} 50 ms (${big.medianFrameMs.toFixed(0)} ms, not a gesture)`);
