@@ -191,12 +191,7 @@ export class MapView {
    */
   prepare(edges: number): void {
     if (this.s) return;
-    this.createSigma(this.forcedProfile ?? renderProfileFor(edges), warmUpGraph());
-    // Draw that throwaway graph once, now: the GPU process (swiftshader here) compiles sigma's
-    // shaders when they are first used, which would otherwise fall on the first frame with data;
-    // this way it happens while the main thread receives and indexes the graph. setData's
-    // setGraph then installs the real graph (with an extent of its own).
-    this.sigma.refresh();
+    this.createSigma(this.forcedProfile ?? renderProfileFor(edges), this.graph);
   }
 
   private createSigma(profile: RenderProfile, shown: Graph<NodeAttrs, EdgeAttrs>): MapSigma {
@@ -253,12 +248,7 @@ export class MapView {
     s.on('clickNode', ({ node }) => this.cb.onNodeClick(node));
     s.on('clickEdge', ({ edge }) => this.cb.onEdgeClick(edge, this.edgeMembers.get(edge) ?? []));
     s.on('clickStage', () => this.cb.onStageClick());
-    let rendered = false;
-    s.on('beforeRender', () => {
-      if (rendered || this.graph.order === 0) return;
-      rendered = true;
-      performance.mark('netatlas:first-render');
-    });
+    s.once('beforeRender', () => performance.mark('netatlas:first-render'));
     s.on('afterRender', () => {
       this.drawHulls();
       if (!this.firstFrameSeen && this.graph.order > 0) {
@@ -602,19 +592,3 @@ export class MapView {
     this.s?.kill();
   }
 }
-
-/** Two transparent nodes and an edge between them, for sigma's first draw before the data (see prepare). */
-function warmUpGraph(): Graph<NodeAttrs, EdgeAttrs> {
-  const g = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
-  const node = (x: number): NodeAttrs => ({
-    x, y: 0, size: 4, hoverSize: 4, label: '', kind: 'workload', shape: 'circle', baseColor: TRANSPARENT, color: TRANSPARENT,
-    labelVisibility: 'auto', depth: 'nodes', backdrop: 'hidden',
-  });
-  g.addNode('warm-up-a', node(0));
-  g.addNode('warm-up-b', node(1));
-  g.addDirectedEdgeWithKey('warm-up', 'warm-up-a', 'warm-up-b', {
-    count: 1, verdict: 'forwarded', interCluster: false, ports: '', size: 1, color: TRANSPARENT, opacity: 0, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
-  });
-  return g;
-}
-const TRANSPARENT = 'rgba(0,0,0,0)';
