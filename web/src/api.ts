@@ -4,11 +4,11 @@
  * part is not built) instead of failing silently.
  */
 import type {
-  ApiError, ApiNode, ClustersResponse, DiffResponse, EdgeDetailResponse, FindingsResponse, GenerateRequest, GenerateResponse,
+  ApiNode, ClustersResponse, DiffResponse, EdgeDetailResponse, FindingsResponse, GenerateRequest, GenerateResponse,
   GraphResponse, NodeDetailResponse,
 } from './types.ts';
 import type { Filters } from './state/filters.ts';
-import type { GraphFetchReply, GraphFetchRequest } from './graph-fetch-protocol.ts';
+import { countHeader, failureOf, type GraphFetchReply, type GraphFetchRequest } from './graph-fetch-protocol.ts';
 import type { Level } from './types.ts';
 
 export class ApiRequestError extends Error {
@@ -38,9 +38,8 @@ export function captureTokenFromHash(): void {
 async function open(path: string, init?: RequestInit): Promise<Response> {
   const res = await fetch(BASE + path, { ...init, headers: { Accept: 'application/json', ...authHeaders(), ...(init?.headers ?? {}) } });
   if (!res.ok) {
-    let body: Partial<ApiError> = {};
-    try { body = (await res.json()) as ApiError; } catch { /* not JSON: keep the status line */ }
-    throw new ApiRequestError(res.status, body.code ?? 'http_error', body.error ?? `${res.status} ${res.statusText} for ${path}`);
+    const failure = await failureOf(res, path);
+    throw new ApiRequestError(failure.status, failure.code, failure.message);
   }
   return res;
 }
@@ -63,12 +62,6 @@ export interface GraphAnswer {
    * worker); undefined otherwise. Settles (or fails) with `body` at the latest.
    */
   readonly nodesFirst?: Promise<readonly ApiNode[]>;
-}
-
-function countHeader(res: Response, name: string): number | undefined {
-  const v = res.headers.get(name);
-  const n = v === null || v.trim() === '' ? NaN : Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 /**

@@ -9,7 +9,7 @@
  * parts that parse (another member order, an unexpected shape), the whole body is parsed at
  * the end as before, and its nodes are still posted ahead of its edges.
  */
-import type { GraphFetchReply, GraphFetchRequest } from './graph-fetch-protocol.ts';
+import { countHeader, failureOf, type GraphFetchReply, type GraphFetchRequest } from './graph-fetch-protocol.ts';
 import { TopLevelMemberEnd } from './state/json-member.ts';
 import type { GraphResponse } from './types.ts';
 
@@ -69,18 +69,11 @@ self.addEventListener('message', (e: MessageEvent<GraphFetchRequest>) => {
     const { url, headers } = e.data;
     try {
       const res = await fetch(url, { headers });
-      const count = (name: string): number | undefined => {
-        const v = res.headers.get(name);
-        const n = v === null || v.trim() === '' ? NaN : Number(v);
-        return Number.isInteger(n) && n >= 0 ? n : undefined;
-      };
       if (!res.ok) {
-        let body: { error?: string; code?: string } = {};
-        try { body = (await res.json()) as typeof body; } catch { /* not JSON: keep the status line */ }
-        post({ type: 'error', status: res.status, code: body.code ?? 'http_error', message: body.error ?? `${res.status} ${res.statusText} for ${url}` });
+        post({ type: 'error', ...(await failureOf(res, url)) });
         return;
       }
-      post({ type: 'head', nodes: count('X-Netatlas-Nodes'), edges: count('X-Netatlas-Edges') });
+      post({ type: 'head', nodes: countHeader(res, 'X-Netatlas-Nodes'), edges: countHeader(res, 'X-Netatlas-Edges') });
       await readBody(res);
     } catch (err) {
       post({ type: 'error', status: 0, code: 'network', message: err instanceof Error ? err.message : String(err) });
