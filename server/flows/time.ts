@@ -4,60 +4,38 @@
  * epoch numbers (seconds, milliseconds or nanoseconds, told apart by magnitude).
  */
 
-let lastPrefix = '';
-let lastPrefixMs = NaN;
-
 /**
- * Parses an RFC3339 timestamp to ms since epoch, or NaN. Consecutive flows share their
- * `YYYY-MM-DDTHH:MM` prefix, so the date part is parsed once per minute and only seconds and
- * fraction are read per call (Date.parse costs as much as the rest of a line's fast path).
+ * Parses an RFC3339 timestamp to ms since epoch, or NaN. Hubble's form
+ * (`YYYY-MM-DDTHH:MM:SS[.fraction]Z`) is read by parseRfc3339Bytes (one fast path, for bytes and
+ * strings alike); anything else (offsets, other precisions) goes to Date.parse.
  */
 export function parseRfc3339(text: string): number {
-  return parseRfc3339In(text, 0, text.length);
-}
-
-/** parseRfc3339 of text[start, end), read in place (no substring for the usual form). */
-export function parseRfc3339In(text: string, start: number, end: number): number {
-  // Fast path: `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (UTC), the only form Hubble writes.
-  const n = end - start;
-  if (n >= 20 && text.charCodeAt(start + 10) === 84 /* T */ && text.charCodeAt(end - 1) === 90 /* Z */ && text.charCodeAt(start + 16) === 58) {
-    const s1 = text.charCodeAt(start + 17) - 48;
-    const s2 = text.charCodeAt(start + 18) - 48;
-    if (s1 >= 0 && s1 <= 5 && s2 >= 0 && s2 <= 9) {
-      let base: number;
-      if (lastPrefix.length === 16 && text.startsWith(lastPrefix, start)) base = lastPrefixMs;
-      else {
-        const prefix = text.slice(start, start + 16);
-        base = Date.parse(prefix + ':00Z');
-        if (Number.isNaN(base)) return Date.parse(text.slice(start, end));
-        lastPrefix = prefix;
-        lastPrefixMs = base;
-      }
-      base += (s1 * 10 + s2) * 1000;
-      if (n === 20) return base;
-      if (text.charCodeAt(start + 19) === 46 /* . */) {
-        let ms = 0;
-        let digits = 0;
-        for (let i = start + 20; i < end - 1 && digits < 3; i++, digits++) {
-          const c = text.charCodeAt(i) - 48;
-          if (c < 0 || c > 9) return Date.parse(text.slice(start, end));
-          ms = ms * 10 + c;
-        }
-        while (digits++ < 3) ms *= 10;
-        return base + ms;
-      }
+  const n = text.length;
+  if (n <= TEXT_BYTES.length) {
+    let ascii = true;
+    for (let i = 0; i < n && ascii; i++) {
+      const c = text.charCodeAt(i);
+      ascii = c < 128;
+      TEXT_BYTES[i] = c;
+    }
+    if (ascii) {
+      const ms = parseRfc3339Bytes(TEXT_BYTES, 0, n);
+      if (!Number.isNaN(ms)) return ms;
     }
   }
-  return Date.parse(text.slice(start, end));
+  return Date.parse(text);
 }
+const TEXT_BYTES = new Uint8Array(48);
 
 const lastPrefixBytes = new Uint8Array(16);
 let lastPrefixBytesMs = NaN;
 
 /**
- * parseRfc3339 of the bytes b[start, end) in the form Hubble writes (`YYYY-MM-DDTHH:MM:SS[.f]Z`,
- * ASCII), without making a string; NaN for any other text, which the caller then reads as a string
- * (toEpochMs), so both give the same result for the same text.
+ * The time of the bytes b[start, end) in the form Hubble writes (`YYYY-MM-DDTHH:MM:SS[.f]Z`,
+ * ASCII), without making a string; NaN for any other text (the caller then reads it as a string,
+ * toEpochMs). Consecutive flows share their `YYYY-MM-DDTHH:MM` prefix, so the date part is parsed
+ * once per minute and only seconds and fraction are read per call (Date.parse costs as much as
+ * the rest of a line's fast path).
  */
 export function parseRfc3339Bytes(b: Uint8Array, start: number, end: number): number {
   const n = end - start;
