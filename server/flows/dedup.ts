@@ -185,7 +185,7 @@ export class ConnectionCache {
   }
 
   /** `observe` for a key given as a KeyHasher. */
-  observeHashed(h: KeyHasher, time: number, verdict: Verdict): Observation {
+  observeHashed(h: HashedKey, time: number, verdict: Verdict): Observation {
     this.useHash(h);
     return this.observeTouched(this.touchHashed(time, VERDICT_CODE.get(verdict) ?? 1), verdict);
   }
@@ -285,30 +285,41 @@ export class ConnectionCache {
   }
 
   /** Makes the key hashed by `h` the one the next `…Hashed` calls look up. */
-  private useHash(h: KeyHasher): void {
-    this.lastKey = undefined;
-    this.lastHi = h.hi();
-    this.lastLo = h.lo();
+  private useHash(h: HashedKey): void {
+    this.useKey(h.hi(), h.lo());
   }
 
-  /** `has` for a key given as a KeyHasher (built from pieces of a line, without the key text). */
-  hasHashed(h: KeyHasher, time: number): boolean {
-    this.useHash(h);
+  /**
+   * `has`, `verdictOf` and `seen` for a key given by its two 32-bit hashes (KeyHasher's hi() and
+   * lo()): a key read off a line's bytes, or hashed in another thread (parallel ingest).
+   */
+  hasKey(hi: number, lo: number, time: number): boolean {
+    this.useKey(hi, lo);
     return this.lookupHashed(time) >= 0;
   }
 
-  /** `verdictOf` for a key given as a KeyHasher. */
-  verdictOfHashed(h: KeyHasher, time: number): Verdict | undefined {
-    this.useHash(h);
+  verdictOfKey(hi: number, lo: number, time: number): Verdict | undefined {
+    this.useKey(hi, lo);
     const code = this.lookupHashed(time);
     return code > 0 ? VERDICTS[code - 1] : undefined;
   }
 
-  /** `seen` for a key given as a KeyHasher. */
-  seenHashed(h: KeyHasher, time: number): boolean {
-    this.useHash(h);
+  seenKey(hi: number, lo: number, time: number): boolean {
+    this.useKey(hi, lo);
     return this.touchHashed(time, 0) >= 0;
   }
+
+  private useKey(hi: number, lo: number): void {
+    this.lastKey = undefined;
+    this.lastHi = hi;
+    this.lastLo = lo;
+  }
+}
+
+/** A key given by its two 32-bit hashes: a KeyHasher, or a key hashed elsewhere (another thread). */
+export interface HashedKey {
+  hi(): number;
+  lo(): number;
 }
 
 /**

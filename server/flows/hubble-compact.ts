@@ -151,6 +151,83 @@ export function firstPassIps(): readonly [number, number, number, number] {
   return [srcIpStart, srcIpEnd, dstIpStart, dstIpEnd];
 }
 
+// ---------------------------------------------------------------------------------------------
+// The first pass as numbers, for the parallel ingest: its worker runs startFlow, and the reading
+// thread goes on from there (finishFlow) without walking the first members again.
+
+/** Int32s `snapshotFirstPass` writes. */
+export const FIRST_PASS_FIELDS = 10;
+/** Verdicts as Hubble writes them (the raw strings the first pass may hold). */
+const VERDICT_TEXTS = ['FORWARDED', 'DROPPED', 'ERROR', 'AUDIT', 'REDIRECTED', 'TRACED', 'TRANSLATED', 'VERDICT_UNKNOWN'];
+const INT32_MAX = 0x7fffffff;
+
+/**
+ * After `startFlow`: writes what it read into out[o, o + FIRST_PASS_FIELDS) and returns true, when
+ * it is of the usual shape (time read from bytes; verdict a known string; IP addresses plain
+ * strings; l4 a TCP, UDP or SCTP port pair; an integer drop_reason; nothing else); false otherwise.
+ */
+export function snapshotFirstPass(out: Int32Array, o: number): boolean {
+  const s = SCRATCH_SLOTS;
+  if (firstPassEnded || s[TIME] !== PARSED_TIME) return false;
+  for (let k = 0; k < SLOTS; k++) if (s[k] !== undefined && k !== TIME && k !== VERDICT && k !== IP && k !== L4 && k !== DROP_CODE) return false;
+  const ip = s[IP] as readonly unknown[] | undefined;
+  if (ip === undefined || ip[0] !== undefined || ip[1] !== undefined || srcIpStart < 0 || dstIpStart < 0) return false;
+  const verdict = s[VERDICT];
+  const verdictCode = verdict === undefined ? -1 : typeof verdict === 'string' ? VERDICT_TEXTS.indexOf(verdict) : -2;
+  if (verdictCode === -2 || (verdict !== undefined && verdictCode < 0)) return false;
+  const drop = s[DROP_CODE];
+  if (drop !== undefined && !(typeof drop === 'number' && Number.isInteger(drop) && drop >= 0 && drop <= INT32_MAX)) return false;
+  const l4 = s[L4] as L4Info | undefined;
+  const protocol = l4 === undefined ? -1 : PORT_PROTOCOLS.indexOf(l4.protocol as (typeof PORT_PROTOCOLS)[number]);
+  if (protocol < 0) return false;
+  const keys = Object.keys(l4!);
+  const flags = keys.length === 5 && keys[3] === 'syn' && keys[4] === 'ack';
+  if (!(keys.length === 3 || flags) || keys[0] !== 'protocol' || keys[1] !== 'sport' || keys[2] !== 'dport') return false;
+  const { sport, dport } = l4!;
+  if (sport !== undefined && !(Number.isInteger(sport) && sport >= 0 && sport <= INT32_MAX)) return false;
+  if (dport !== undefined && !(Number.isInteger(dport) && dport >= 0 && dport <= INT32_MAX)) return false;
+  out[o] = firstPassAt;
+  out[o + 1] = srcIpStart;
+  out[o + 2] = srcIpEnd;
+  out[o + 3] = dstIpStart;
+  out[o + 4] = dstIpEnd;
+  out[o + 5] = verdictCode;
+  out[o + 6] = drop === undefined ? -1 : (drop as number);
+  out[o + 7] = protocol | (flags ? 4 | (l4!.syn ? 8 : 0) | (l4!.ack ? 16 : 0) : 0);
+  out[o + 8] = sport ?? -1;
+  out[o + 9] = dport ?? -1;
+  return true;
+}
+
+/** The state `startFlow` left when it wrote `from[o, ...)` (snapshotFirstPass), `timeMs` the flow's time; returns where finishFlow goes on. */
+export function resumeFirstPass(from: Int32Array, o: number, timeMs: number): number {
+  const s = SCRATCH_SLOTS;
+  s.fill(undefined);
+  s[TIME] = PARSED_TIME;
+  flowTimeMs = timeMs;
+  if (from[o + 5] >= 0) s[VERDICT] = VERDICT_TEXTS[from[o + 5]];
+  if (from[o + 6] >= 0) s[DROP_CODE] = from[o + 6];
+  s[IP] = [undefined, undefined];
+  const bits = from[o + 7];
+  const l4: L4Info = { protocol: PORT_PROTOCOLS[bits & 3], sport: from[o + 8] >= 0 ? from[o + 8] : undefined, dport: from[o + 9] >= 0 ? from[o + 9] : undefined };
+  if (bits & 4) {
+    l4.syn = (bits & 8) !== 0;
+    l4.ack = (bits & 16) !== 0;
+  }
+  s[L4] = l4;
+  srcIpStart = from[o + 1];
+  srcIpEnd = from[o + 2];
+  dstIpStart = from[o + 3];
+  dstIpEnd = from[o + 4];
+  firstPassEnded = false;
+  firstPassAt = from[o];
+  firstPassIp = s[IP];
+  firstPassL4Value = l4;
+  firstPassSrcStart = srcIpStart;
+  firstPassDstStart = dstIpStart;
+  return firstPassAt;
+}
+
 /**
  * Walks the rest of the flow from `at` (what `startFlow` returned) and the wrapper after it; the
  * FlowFields of the line, or undefined when it is not of the compact shape.

@@ -18,8 +18,8 @@
  * (client -> DNS server) carrying `dns`, whose count is 0 when the request was already counted.
  */
 import type { FlowEndpoint, FlowRecord, L4Protocol, Verdict } from '../../generator/model/flow.ts';
-import { decimalLength, KeyHasher, MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
-import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, startFlow } from './hubble-compact.ts';
+import { decimalLength, KeyHasher, MAX_VERDICT_RANK, verdictRank, type HashedKey } from './dedup.ts';
+import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, resumeFirstPass, startFlow } from './hubble-compact.ts';
 import { decodeFlowObject, isObject, str, toVerdict, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
 
@@ -77,40 +77,111 @@ function parseJsonLine(line: string, state: FlowParseState, out: FlowRecord[]): 
  * rest is decoded member by member (hubble-compact.ts).
  */
 function parseCompactLine(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[]): boolean {
-  if (end - start < FLOW_START.length + 2 || !bytesAt(b, start, FLOW_START)) return false;
-  const stats = state.stats;
+  const kind = classifyCompactLine(b, start, end, state);
+  if (kind === LINE_NOT_COMPACT) return false;
+  if (kind === LINE_REPLY) {
+    state.stats.replies++;
+    return true;
+  }
+  const key = classified.key;
+  if (kind === LINE_REQUEST && isRepeatedRequest(state, key!.hi(), key!.lo(), classified.time, b, end, -1)) return true;
+  const fields = finishFlow(b, classified.at, end, state);
+  if (fields === undefined) return false;
+  // A new request whose key the quick check hashed: the same key, unless a later member replaced IP or l4.
+  recordsOf(fields, state, out, key !== undefined && fields.reply === false && firstPassStillHolds() ? key : undefined);
+  return true;
+}
+
+/** What `classifyCompactLine` found: not a compact line (parse it whole), */
+export const LINE_NOT_COMPACT = 0;
+/** a reply that carries no DNS answers (counted, nothing else), */
+export const LINE_REPLY = 1;
+/** a request whose connection key (`classified.key`) and time (`classified.time`) the first pass read, */
+export const LINE_REQUEST = 2;
+/** or another compact flow (finish reading it). */
+export const LINE_FLOW = 3;
+
+/** The first pass's findings on the line `classifyCompactLine` last classified. */
+export const classified = {
+  /** Where the first pass stopped (for finishFlow). */
+  at: -1,
+  /** The request-direction connection key, hashed from the bytes; undefined when there is no quick key. */
+  key: undefined as KeyHasher | undefined,
+  /** The flow's time (ms) for LINE_REQUEST. */
+  time: NaN,
+};
+
+/**
+ * The first look at a compact line, which needs no state but caches: is it a reply, a request
+ * with a quick connection key, or something to read whole? `parseCompactLine` goes on from here;
+ * the parallel ingest's worker (classify-worker.ts) runs just this and leaves the rest, which
+ * needs the connection cache, to the reading thread.
+ */
+export function classifyCompactLine(b: Uint8Array, start: number, end: number, state: FlowParseState): number {
+  classified.key = undefined;
+  if (end - start < FLOW_START.length + 2 || !bytesAt(b, start, FLOW_START)) return LINE_NOT_COMPACT;
   // The quick paths drop a line without reading all of it; they take only lines that end as a
   // compact line does (`"}` after the wrapper, `}}` without one), so a line cut short is parsed and
   // reported. (A cut that happens to end in `"}` or `}}` after the reply flag still passes.)
   const whole = b[end - 1] === 125 && (b[end - 2] === 34 || b[end - 2] === 125);
   // Replies say so (`is_reply`, else the older `reply`); DNS answers (`"ips":[`) are replies worth parsing.
   const flag = whole ? replyFlag(b, start, end) : UNKNOWN;
-  if (flag === TRUE && IPS_ARRAY.firstIn(b, start, end) < 0) {
-    stats.replies++;
-    return true;
-  }
+  if (flag === TRUE && IPS_ARRAY.firstIn(b, start, end) < 0) return LINE_REPLY;
   const at = startFlow(b, start, end, state);
-  if (at < 0) return false;
-  // A request already seen is a duplicate, unless its verdict may outrank the one emitted before
-  // (a DROPPED after a FORWARDED): that one is read whole.
-  let key: KeyHasher | undefined;
-  if (flag === FALSE && !firstPassEnded) {
-    key = quickConnectionHash(b);
-    const time = firstPassTime();
-    if (key !== undefined && !Number.isNaN(time)) {
-      const connections = state.connections;
-      if (connections.hasHashed(key, time) && !mayOutrank(b, end, connections.verdictOfHashed(key, time))) {
-        connections.seenHashed(key, time);
-        stats.duplicates++;
-        return true;
-      }
-    }
-  }
-  const fields = finishFlow(b, at, end, state);
-  if (fields === undefined) return false;
-  // A new request whose key the quick check hashed: the same key, unless a later member replaced IP or l4.
-  recordsOf(fields, state, out, key !== undefined && fields.reply === false && firstPassStillHolds() ? key : undefined);
+  if (at < 0) return LINE_NOT_COMPACT;
+  classified.at = at;
+  if (flag !== FALSE || firstPassEnded) return LINE_FLOW;
+  const key = quickConnectionHash(b);
+  classified.key = key;
+  classified.time = firstPassTime();
+  return key !== undefined && !Number.isNaN(classified.time) ? LINE_REQUEST : LINE_FLOW;
+}
+
+/**
+ * For a LINE_REQUEST line whose connection key hashes to (hi, lo): when its connection was counted
+ * before, counts the line as a duplicate and returns true, unless its verdict may outrank the one
+ * emitted before (a DROPPED after a FORWARDED): such a line is read whole. `lineRank` is
+ * `lineVerdictRank` of the line, or -1 to have it computed here from the first pass (b, end).
+ */
+export function isRepeatedRequest(state: FlowParseState, hi: number, lo: number, time: number, b: Uint8Array, end: number, lineRank: number): boolean {
+  const connections = state.connections;
+  if (!connections.hasKey(hi, lo, time)) return false;
+  const emitted = connections.verdictOfKey(hi, lo, time);
+  if (emitted !== undefined && verdictRank(emitted) < MAX_VERDICT_RANK && (lineRank >= 0 ? lineRank : lineVerdictRank(b, end)) > verdictRank(emitted)) return false;
+  connections.seenKey(hi, lo, time);
+  state.stats.duplicates++;
   return true;
+}
+
+/** A key hashed in the parallel ingest's worker. */
+const RESUMED_KEY = {
+  h: 0,
+  l: 0,
+  hi(): number {
+    return this.h;
+  },
+  lo(): number {
+    return this.l;
+  },
+};
+
+/**
+ * `parseHubbleBytes` of a LINE_REQUEST line whose first pass another thread ran (parallel ingest):
+ * its key (hi, lo), time and verdict rank, and the first pass itself as `snapshotFirstPass` wrote
+ * it at firstPass[o, ...). The same records and counts as reading the line here from the start.
+ */
+export function parseResumedRequest(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[], hi: number, lo: number, time: number, lineRank: number, firstPass: Int32Array, o: number): void {
+  state.line++;
+  state.stats.lines++;
+  if (isRepeatedRequest(state, hi, lo, time, b, end, lineRank)) return;
+  const fields = finishFlow(b, resumeFirstPass(firstPass, o, time), end, state);
+  if (fields === undefined) {
+    parseJsonLine(b.toString('utf8', start, end), state, out);
+    return;
+  }
+  RESUMED_KEY.h = hi;
+  RESUMED_KEY.l = lo;
+  recordsOf(fields, state, out, fields.reply === false && firstPassStillHolds() ? RESUMED_KEY : undefined);
 }
 
 /**
@@ -165,17 +236,19 @@ function replyFlag(b: Uint8Array, start: number, end: number): number {
 }
 
 /**
- * Whether a compact line's verdict may outrank `emitted` (see verdictRank), from what the first pass
- * read: its verdict, when it was one and a plain string, and no other `"verdict":` in the rest of
- * the line (JSON.parse keeps a repeated member's last value; a `"verdict":` nested in an object
- * there also sends the line the slow way, which is merely cautious). Such a line is read whole.
+ * After the first pass over a compact line: the highest verdict rank (see verdictRank) the line may
+ * state. Its first verdict's rank, when it was a plain string and no other `"verdict":` follows in
+ * the rest of the line (JSON.parse keeps a repeated member's last value; a `"verdict":` nested in
+ * an object there also counts, which is merely cautious); else MAX_VERDICT_RANK. A line that may
+ * outrank the verdict emitted for its connection is read whole.
  */
-function mayOutrank(b: Buffer, end: number, emitted: Verdict | undefined): boolean {
-  if (emitted === undefined || verdictRank(emitted) >= MAX_VERDICT_RANK) return false;
+export function lineVerdictRank(b: Uint8Array, end: number): number {
   const verdict = firstPassVerdict();
-  if (verdict !== undefined && (typeof verdict !== 'string' || verdictRank(toVerdict(verdict)) > verdictRank(emitted))) return true;
+  if (verdict !== undefined && typeof verdict !== 'string') return MAX_VERDICT_RANK;
+  const rank = verdict === undefined ? 0 : verdictRank(toVerdict(verdict));
+  if (rank >= MAX_VERDICT_RANK) return rank;
   // A later member starts with `,"verdict":` (the first pass stopped right after a comma).
-  return VERDICT_MEMBER.firstIn(b, firstPassEnd() - 1, end) >= 0;
+  return VERDICT_MEMBER.firstIn(b, firstPassEnd() - 1, end) >= 0 ? MAX_VERDICT_RANK : rank;
 }
 
 const QUICK_KEY = new KeyHasher();
@@ -241,7 +314,7 @@ export function guessReply(info: L4Info, traceReason: unknown, l7Type: unknown):
 }
 
 /** The records of one flow: none for a reply or a repeated report, else one (or a correction). */
-function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[], forwardHash?: KeyHasher): void {
+function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[], forwardHash?: HashedKey): void {
   const stats = state.stats;
   const time = f.time ?? state.now();
   const { srcIp, dstIp, source: srcBase, destination: dstBase } = f;

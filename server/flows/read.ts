@@ -5,7 +5,7 @@
  * its counters in `reader.stats`. `parseFlowLine(line, state)` is the same per-line step for
  * callers that already have lines (follow mode, tests).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAscii } from 'node:buffer';
@@ -14,7 +14,9 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../generator/model/errors.ts';
 import type { FlowRecord } from '../../generator/model/flow.ts';
 import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
-import { hubbleRecordsFrom, isHubbleObject, parseHubbleBytes, parseHubbleLine } from './hubble.ts';
+import { hubbleRecordsFrom, isHubbleObject, isRepeatedRequest, LINE_REPLY, LINE_REQUEST, parseHubbleBytes, parseHubbleLine, parseResumedRequest } from './hubble.ts';
+import { DEFAULT_PARALLEL_MIN_BYTES, fileBlocks, parallelIngestAvailable, type FileBlock, type ParallelOptions } from './parallel.ts';
+import { KIND_FULL, META_FIELDS, META_FIRST_PASS, RESUMABLE } from './parallel-protocol.ts';
 import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
 import {
   createFlowParseState,
@@ -142,6 +144,12 @@ export interface ReadFlowsOptions extends Omit<FlowParseOptions, 'file' | 'stats
   readonly chunkSize?: number;
   /** How many first meaningful lines may be tried to detect the format. Default 5. */
   readonly detectLines?: number;
+  /**
+   * Read large Hubble files with a second thread (parallel.ts): the same records and counts, about
+   * 1.4x the speed on two cores. Default on where there is more than one CPU
+   * (NETATLAS_INGEST_THREADS=1 turns it off), for plain files of at least 32 MiB.
+   */
+  readonly parallel?: boolean | ParallelOptions;
 }
 
 export interface FlowReader extends AsyncIterable<FlowRecord> {
@@ -200,7 +208,9 @@ export function readFlows(path: string, opts: ReadFlowsOptions = {}): FlowReader
 
 async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlowsOptions): AsyncGenerator<FlowRecord[]> {
   const chunkSize = opts.chunkSize ?? 1 << 18;
-  const raw: AsyncIterable<Buffer> = file === '-' ? ((opts.stdin ?? process.stdin) as AsyncIterable<Buffer>) : fileChunks(file, chunkSize);
+  const parallelOptions: ParallelOptions = typeof opts.parallel === 'object' ? opts.parallel : {};
+  const parallel = file !== '-' && opts.parallel !== false && parallelIngestAvailable() && isLargePlainFile(file, parallelOptions.minBytes ?? DEFAULT_PARALLEL_MIN_BYTES);
+  const raw: AsyncIterable<Buffer> | undefined = parallel ? undefined : file === '-' ? ((opts.stdin ?? process.stdin) as AsyncIterable<Buffer>) : fileChunks(file, chunkSize);
   const detectLimit = opts.detectLines ?? 5;
   let pending: string[] | undefined = state.format === undefined ? [] : undefined;
   let meaningful = 0;
@@ -252,6 +262,48 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
     else take(decode(b, start, end), out);
   };
 
+  // The lines of a block of the parallel reader (parallel.ts), in order. In a block the worker
+  // classified, its replies and repeated requests are counted here with what it found; every
+  // other line is read as takeBytes reads it.
+  const commit = (block: FileBlock, out: FlowRecord[]): void => {
+    const b = block.buffer;
+    const c = block.classified;
+    if (c === undefined) {
+      for (let at = block.start; at < block.end; ) {
+        let nl = b.indexOf(10, at);
+        if (nl < 0 || nl >= block.end) nl = block.end;
+        takeBytes(b, at, nl, out);
+        at = nl + 1;
+      }
+      return;
+    }
+    const { meta, times } = c;
+    const stats = state.stats;
+    for (let k = 0, m = 0; k < c.lines; k++, m += META_FIELDS) {
+      const end = meta[m + 1];
+      const kind = meta[m + 2] & 0xff;
+      if (kind !== KIND_FULL && pending === undefined && doc === undefined && state.format === 'hubble') {
+        if (kind === LINE_REPLY) {
+          state.line++;
+          stats.lines++;
+          stats.replies++;
+          continue;
+        }
+        const word = meta[m + 2];
+        if (word & RESUMABLE) {
+          parseResumedRequest(b, meta[m], end, state, out, meta[m + 3], meta[m + 4], times[k], (word >> 8) & 0xff, meta, m + META_FIRST_PASS);
+          continue;
+        }
+        if (kind === LINE_REQUEST && isRepeatedRequest(state, meta[m + 3], meta[m + 4], times[k], b, end, (word >> 8) & 0xff)) {
+          state.line++;
+          stats.lines++;
+          continue;
+        }
+      }
+      takeBytes(b, meta[m], end, out);
+    }
+  };
+
   try {
     // Splits a chunk of the input into lines: the line the previous chunk left unfinished, then
     // this chunk's whole lines. Nothing is copied but that unfinished line.
@@ -277,11 +329,22 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
       // Keep the partial last line as its own copy, so the chunk it came from can be freed.
       leftover = at < chunk.length ? [Buffer.from(chunk.subarray(at))] : [];
     };
-    for await (const chunk of decompressed(raw, (n) => (state.stats.bytes += n))) {
-      const out: FlowRecord[] = [];
-      split(chunk, out);
-      opts.onProgress?.({ file, stats: state.stats });
-      if (out.length) yield out;
+    if (parallel) {
+      // A large plain file: the worker classifies the lines, this thread commits them in order.
+      for await (const block of fileBlocks(file, parallelOptions)) {
+        const out: FlowRecord[] = [];
+        commit(block, out);
+        state.stats.bytes += block.end - block.start;
+        opts.onProgress?.({ file, stats: state.stats });
+        if (out.length) yield out;
+      }
+    } else {
+      for await (const chunk of decompressed(raw!, (n) => (state.stats.bytes += n))) {
+        const out: FlowRecord[] = [];
+        split(chunk, out);
+        opts.onProgress?.({ file, stats: state.stats });
+        if (out.length) yield out;
+      }
     }
     const out: FlowRecord[] = [];
     if (leftover.length) {
@@ -302,6 +365,22 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
       throw new InputError(`netatlas/flows: ${file}: cannot read (${e.code}). Check the path given to --flows.`, { file });
     }
     throw err;
+  }
+}
+
+/** A regular file of at least `minBytes` that is not gzip (the parallel reader reads plain bytes). */
+function isLargePlainFile(file: string, minBytes: number): boolean {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size < minBytes || st.size < 2) return false;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && !(head[0] === 0x1f && head[1] === 0x8b);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

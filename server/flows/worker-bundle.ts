@@ -1,0 +1,63 @@
+/**
+ * A worker thread's TypeScript as one plain JavaScript file, for `new Worker`: Node 20 does not read
+ * TypeScript, and a worker does not inherit the main thread's loader hooks. Bundled once with
+ * esbuild into the temp folder and reused while its sources are unchanged (a manifest keeps their
+ * hash), so a worker starts in ~50 ms instead of the ~0.3-0.5 s of compiling each module through
+ * tsx in the worker; bundled code also reads imported bindings directly (tsx's CommonJS output
+ * reads them through getters, ~10% of a worker's time here).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+interface Manifest {
+  readonly inputs: string[];
+  readonly hash: string;
+  readonly bundle: string;
+}
+
+function hashOf(files: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex');
+}
+
+function writeAtomically(file: string, data: string | Uint8Array): void {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  writeFileSync(temp, data);
+  renameSync(temp, file);
+}
+
+/** The file URL of `entry` (a .ts module) bundled as an ES module, built now or reused. `name` names the cache entry. */
+export async function bundledWorker(entry: URL, name: string): Promise<URL> {
+  const dir = join(tmpdir(), `netatlas-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`, 'workers');
+  const manifestFile = join(dir, `${name}.json`);
+  try {
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+    if (existsSync(manifest.bundle) && hashOf(manifest.inputs) === manifest.hash) return pathToFileURL(manifest.bundle);
+  } catch {
+    // no usable manifest: build
+  }
+  const { build } = await import('esbuild');
+  const cwd = process.cwd();
+  const result = await build({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: cwd,
+  });
+  const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(cwd, p)).sort();
+  const hash = hashOf(inputs);
+  mkdirSync(dir, { recursive: true });
+  const bundle = join(dir, `${name}-${hash.slice(0, 16)}.mjs`);
+  writeAtomically(bundle, result.outputFiles[0].contents);
+  writeAtomically(manifestFile, JSON.stringify({ inputs, hash, bundle } satisfies Manifest));
+  return pathToFileURL(bundle);
+}
