@@ -179,13 +179,12 @@ export function snapshotFirstPass(out: Int32Array, o: number): boolean {
   if (drop !== undefined && !(typeof drop === 'number' && Number.isInteger(drop) && drop >= 0 && drop <= INT32_MAX)) return false;
   const l4 = s[L4] as L4Info | undefined;
   const protocol = l4 === undefined ? -1 : PORT_PROTOCOLS.indexOf(l4.protocol as (typeof PORT_PROTOCOLS)[number]);
-  if (protocol < 0) return false;
-  const keys = Object.keys(l4!);
-  const flags = keys.length === 5 && keys[3] === 'syn' && keys[4] === 'ack';
-  if (!(keys.length === 3 || flags) || keys[0] !== 'protocol' || keys[1] !== 'sport' || keys[2] !== 'dport') return false;
-  const { sport, dport } = l4!;
+  if (protocol < 0 || l4!.icmpType !== undefined) return false;
+  // (the record logic reads an L4Info's six fields, and nothing enumerates them: the six are kept)
+  const { sport, dport, syn, ack } = l4!;
   if (sport !== undefined && !(Number.isInteger(sport) && sport >= 0 && sport <= INT32_MAX)) return false;
   if (dport !== undefined && !(Number.isInteger(dport) && dport >= 0 && dport <= INT32_MAX)) return false;
+  if ((syn !== undefined && typeof syn !== 'boolean') || (ack !== undefined && typeof ack !== 'boolean')) return false;
   out[o] = firstPassAt;
   out[o + 1] = srcIpStart;
   out[o + 2] = srcIpEnd;
@@ -193,10 +192,16 @@ export function snapshotFirstPass(out: Int32Array, o: number): boolean {
   out[o + 4] = dstIpEnd;
   out[o + 5] = verdictCode;
   out[o + 6] = drop === undefined ? -1 : (drop as number);
-  out[o + 7] = protocol | (flags ? 4 | (l4!.syn ? 8 : 0) | (l4!.ack ? 16 : 0) : 0);
+  out[o + 7] = protocol | (syn !== undefined ? 4 | (syn ? 8 : 0) : 0) | (ack !== undefined ? 16 | (ack ? 32 : 0) : 0);
   out[o + 8] = sport ?? -1;
   out[o + 9] = dport ?? -1;
   return true;
+}
+
+/** Of `resumeFirstPass`, what lineVerdictRank reads (the verdict, where the pass stopped), without building the rest. */
+export function resumeFirstPassVerdict(from: Int32Array, o: number): void {
+  SCRATCH_SLOTS[VERDICT] = from[o + 5] >= 0 ? VERDICT_TEXTS[from[o + 5]] : undefined;
+  firstPassAt = from[o];
 }
 
 /** The state `startFlow` left when it wrote `from[o, ...)` (snapshotFirstPass), `timeMs` the flow's time; returns where finishFlow goes on. */
@@ -210,10 +215,8 @@ export function resumeFirstPass(from: Int32Array, o: number, timeMs: number): nu
   s[IP] = [undefined, undefined];
   const bits = from[o + 7];
   const l4: L4Info = { protocol: PORT_PROTOCOLS[bits & 3], sport: from[o + 8] >= 0 ? from[o + 8] : undefined, dport: from[o + 9] >= 0 ? from[o + 9] : undefined };
-  if (bits & 4) {
-    l4.syn = (bits & 8) !== 0;
-    l4.ack = (bits & 16) !== 0;
-  }
+  if (bits & 4) l4.syn = (bits & 8) !== 0;
+  if (bits & 16) l4.ack = (bits & 32) !== 0;
   s[L4] = l4;
   srcIpStart = from[o + 1];
   srcIpEnd = from[o + 2];

@@ -19,7 +19,7 @@
  */
 import type { FlowEndpoint, FlowRecord, L4Protocol, Verdict } from '../../generator/model/flow.ts';
 import { decimalLength, KeyHasher, MAX_VERDICT_RANK, verdictRank, type HashedKey } from './dedup.ts';
-import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, resumeFirstPass, startFlow } from './hubble-compact.ts';
+import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, resumeFirstPass, resumeFirstPassVerdict, startFlow } from './hubble-compact.ts';
 import { decodeFlowObject, isObject, str, toVerdict, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
 
@@ -167,13 +167,15 @@ const RESUMED_KEY = {
 
 /**
  * `parseHubbleBytes` of a LINE_REQUEST line whose first pass another thread ran (parallel ingest):
- * its key (hi, lo), time and verdict rank, and the first pass itself as `snapshotFirstPass` wrote
- * it at firstPass[o, ...). The same records and counts as reading the line here from the start.
+ * its key (hi, lo) and time, and the first pass itself as `snapshotFirstPass` wrote it at
+ * firstPass[o, ...). The same records and counts as reading the line here from the start.
  */
-export function parseResumedRequest(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[], hi: number, lo: number, time: number, lineRank: number, firstPass: Int32Array, o: number): void {
+export function parseResumedRequest(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[], hi: number, lo: number, time: number, firstPass: Int32Array, o: number): void {
   state.line++;
   state.stats.lines++;
-  if (isRepeatedRequest(state, hi, lo, time, b, end, lineRank)) return;
+  // (the line's verdict rank, when the duplicate check needs it, is read here: most lines never need it)
+  resumeFirstPassVerdict(firstPass, o);
+  if (isRepeatedRequest(state, hi, lo, time, b, end, -1)) return;
   const fields = finishFlow(b, resumeFirstPass(firstPass, o, time), end, state);
   if (fields === undefined) {
     parseJsonLine(b.toString('utf8', start, end), state, out);

@@ -55,8 +55,8 @@ function classifyLine(b: Buffer, start: number, end: number, meta: Int32Array, m
   if (kind === LINE_REPLY) meta[m + 2] = LINE_REPLY;
   else if (kind === LINE_REQUEST) {
     const key = classified.key!;
-    const rank = lineVerdictRank(b, end) << 8;
-    meta[m + 2] = LINE_REQUEST | rank | (snapshotFirstPass(meta, m + META_FIRST_PASS) ? RESUMABLE : 0);
+    // A resumable line's verdict rank is read by the reading thread, when it needs it (parseResumedRequest).
+    meta[m + 2] = snapshotFirstPass(meta, m + META_FIRST_PASS) ? LINE_REQUEST | RESUMABLE : LINE_REQUEST | (lineVerdictRank(b, end) << 8);
     meta[m + 3] = key.hi();
     meta[m + 4] = key.lo();
     times[k] = classified.time;

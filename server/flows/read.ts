@@ -291,7 +291,7 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
         }
         const word = meta[m + 2];
         if (word & RESUMABLE) {
-          parseResumedRequest(b, meta[m], end, state, out, meta[m + 3], meta[m + 4], times[k], (word >> 8) & 0xff, meta, m + META_FIRST_PASS);
+          parseResumedRequest(b, meta[m], end, state, out, meta[m + 3], meta[m + 4], times[k], meta, m + META_FIRST_PASS);
           continue;
         }
         if (kind === LINE_REQUEST && isRepeatedRequest(state, meta[m + 3], meta[m + 4], times[k], b, end, (word >> 8) & 0xff)) {
