@@ -227,7 +227,8 @@ export class MapView {
     this.profile = profile;
     const hulls = sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
     this.hullCanvas = hulls;
-    if (light) this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas()]);
+    // (a large map's nodes-only first frame shows a copy of this.graph without edges: not copied)
+    if (light) this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas()], () => sigma.getGraph() === this.graph);
     this.bindEvents();
     return sigma;
   }
