@@ -172,4 +172,33 @@ describe('the Hubble fast path on lines of other shapes', () => {
       { numRuns: Number(process.env.NETATLAS_FUZZ_RUNS ?? 300), seed: Number(process.env.NETATLAS_FUZZ_SEED ?? 20261128) },
     );
   });
+
+  it('agrees with JSON.parse through the parallel reader too (its worker classifies, this thread commits)', async () => {
+    // One file of mutated lines in batches, each batch twice (repeats, corrections), read by
+    // readFlows with two threads and small blocks, against the JSON.parse reference.
+    const picks = fc.sample(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: lines.length - 1 }), fc.integer({ min: -1, max: MUTATIONS.length - 1 }), fc.nat(1000)), { minLength: 1, maxLength: 30 }),
+      { numRuns: 200, seed: Number(process.env.NETATLAS_FUZZ_SEED ?? 20261129) },
+    );
+    const all = picks.flatMap((batch) => {
+      const made = batch.map(([i, m, pick]) => (m < 0 ? lines[i] : MUTATIONS[m](lines[i], pick)));
+      return [...made, ...made];
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'netatlas-mutated-'));
+    try {
+      const file = join(dir, 'mutated.jsonl');
+      writeFileSync(file, `${all.join('\n')}\n`);
+      const options = { format: 'hubble' as const, now: () => NOW, cluster: 'home' };
+      const read = await collectFlows(file, { ...options, parallel: { minBytes: 0, blockSize: 2048, waitForWorker: true } });
+      const slow = createFlowParseState({ ...options, file });
+      const slowRecords: FlowRecord[] = [];
+      for (const line of all) slowLine(line, slow, slowRecords);
+      expect(slow.stats.records).toBeGreaterThan(100);
+      expect(read.records).toEqual(slowRecords);
+      const counters = ({ lines: l, records, replies, duplicates, skipped, malformed, errors }: FlowParseState['stats']) => ({ l, records, replies, duplicates, skipped, malformed, errors });
+      expect(counters(read.stats)).toEqual(counters(slow.stats));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
