@@ -55,6 +55,30 @@ function both(lines: readonly string[]) {
   return { fast: { records: fastRecords, stats: fast.stats }, slow: { records: slowRecords, stats: slow.stats } };
 }
 
+/**
+ * Writes `lines` to a file, reads it with readFlows(`read` options), and expects the records and
+ * counters of JSON.parse on every line (slowLine); returns the reference's counters.
+ */
+async function readFileAndCompare(prefix: string, lines: readonly string[], read: Parameters<typeof collectFlows>[1]): Promise<FlowParseState['stats']> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    const file = join(dir, 'flows.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const options = { format: 'hubble' as const, now: () => NOW, cluster: 'home' };
+    const fast = await collectFlows(file, { ...options, ...read });
+    const slow = createFlowParseState({ ...options, file });
+    const slowRecords: FlowRecord[] = [];
+    for (const line of lines) slowLine(line, slow, slowRecords);
+    expect(slow.stats.records).toBeGreaterThan(100);
+    expect(fast.records).toEqual(slowRecords);
+    const counters = ({ lines: l, records, replies, duplicates, skipped, malformed, errors }: FlowParseState['stats']) => ({ l, records, replies, duplicates, skipped, malformed, errors });
+    expect(counters(fast.stats)).toEqual(counters(slow.stats));
+    return slow.stats;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the Hubble fast path', () => {
   const files = corpus();
 
@@ -95,23 +119,8 @@ describe('the Hubble fast path in place in the read buffer', () => {
       flowLine.slice(0, flowLine.length - 40),
     ];
     const all = [...lines, ...extra, ...lines];
-    const dir = mkdtempSync(join(tmpdir(), 'netatlas-bytes-'));
-    try {
-      const file = join(dir, 'flows.jsonl');
-      writeFileSync(file, `${all.join('\n')}\n`);
-      const options = { format: 'hubble' as const, now: () => NOW, cluster: 'home' };
-      const read = await collectFlows(file, { ...options, chunkSize: 4096 });
-      const slow = createFlowParseState({ ...options, file });
-      const slowRecords: FlowRecord[] = [];
-      for (const line of all) slowLine(line, slow, slowRecords);
-      expect(slow.stats.records).toBeGreaterThan(100);
-      expect(slow.stats.malformed).toBeGreaterThan(0);
-      expect(read.records).toEqual(slowRecords);
-      const counters = ({ lines: l, records, replies, duplicates, skipped, malformed, errors }: FlowParseState['stats']) => ({ l, records, replies, duplicates, skipped, malformed, errors });
-      expect(counters(read.stats)).toEqual(counters(slow.stats));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const slow = await readFileAndCompare('netatlas-bytes-', all, { chunkSize: 4096 });
+    expect(slow.malformed).toBeGreaterThan(0);
   });
 });
 
@@ -184,21 +193,6 @@ describe('the Hubble fast path on lines of other shapes', () => {
       const made = batch.map(([i, m, pick]) => (m < 0 ? lines[i] : MUTATIONS[m](lines[i], pick)));
       return [...made, ...made];
     });
-    const dir = mkdtempSync(join(tmpdir(), 'netatlas-mutated-'));
-    try {
-      const file = join(dir, 'mutated.jsonl');
-      writeFileSync(file, `${all.join('\n')}\n`);
-      const options = { format: 'hubble' as const, now: () => NOW, cluster: 'home' };
-      const read = await collectFlows(file, { ...options, parallel: { minBytes: 0, blockSize: 2048, waitForWorker: true } });
-      const slow = createFlowParseState({ ...options, file });
-      const slowRecords: FlowRecord[] = [];
-      for (const line of all) slowLine(line, slow, slowRecords);
-      expect(slow.stats.records).toBeGreaterThan(100);
-      expect(read.records).toEqual(slowRecords);
-      const counters = ({ lines: l, records, replies, duplicates, skipped, malformed, errors }: FlowParseState['stats']) => ({ l, records, replies, duplicates, skipped, malformed, errors });
-      expect(counters(read.stats)).toEqual(counters(slow.stats));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await readFileAndCompare('netatlas-mutated-', all, { parallel: { minBytes: 0, blockSize: 2048, waitForWorker: true } });
   });
 });
