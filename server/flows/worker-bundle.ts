@@ -7,7 +7,7 @@
  * reads them through getters, ~10% of a worker's time here).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,10 +33,13 @@ function writeAtomically(file: string, data: string | Uint8Array): void {
 /** The file URL of `entry` (a .ts module) bundled as an ES module, built now or reused. `name` names the cache entry. */
 export async function bundledWorker(entry: URL, name: string): Promise<URL> {
   const dir = join(tmpdir(), `netatlas-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`, 'workers');
-  const manifestFile = join(dir, `${name}.json`);
+  // One manifest per checkout: two checkouts of different code must not share a bundle.
+  const where = createHash('sha256').update(fileURLToPath(entry)).digest('hex').slice(0, 12);
+  const manifestFile = join(dir, `${name}-${where}.json`);
+  let previous: Manifest | undefined;
   try {
-    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
-    if (existsSync(manifest.bundle) && hashOf(manifest.inputs) === manifest.hash) return pathToFileURL(manifest.bundle);
+    previous = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+    if (existsSync(previous.bundle) && hashOf(previous.inputs) === previous.hash) return pathToFileURL(previous.bundle);
   } catch {
     // no usable manifest: build
   }
@@ -59,5 +62,7 @@ export async function bundledWorker(entry: URL, name: string): Promise<URL> {
   const bundle = join(dir, `${name}-${hash.slice(0, 16)}.mjs`);
   writeAtomically(bundle, result.outputFiles[0].contents);
   writeAtomically(manifestFile, JSON.stringify({ inputs, hash, bundle } satisfies Manifest));
+  // The bundle of the sources before this change is no longer used by this checkout.
+  if (previous?.bundle && previous.bundle !== bundle) rmSync(previous.bundle, { force: true });
   return pathToFileURL(bundle);
 }
