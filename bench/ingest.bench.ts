@@ -286,7 +286,7 @@ async function main(): Promise<void> {
     console.log(`  throughput vs baseline: x${fmt(speed(n10, b10), 2)} at 10x, x${fmt(speed(n1, b1), 2)} at 1x; target >= x2.00`);
     const range = (r: number[]) => `x${fmt(r[0], 2)}-x${fmt(r[r.length - 1], 2)}`;
     console.log(`    (median runs of ${repeat} alternating runs each; the pairs' ratios ranged ${range(ten.ratios)} at 10x, ${range(one.ratios)} at 1x)`);
-    console.log(`    readFlows reads files of 32 MiB and more with a second thread (server/flows/parallel.ts); one thread:`);
+    console.log(`    readFlows reads files of 192 MiB and more with a second thread (server/flows/parallel.ts); one thread:`);
     console.log(`    x${fmt(speed(ten.one, b10), 2)} at 10x (pairs ${range(ten.oneRatios)}), x${fmt(speed(one.one, b1), 2)} at 1x (pairs ${range(one.oneRatios)})`);
     console.log('    (each run starts a fresh process: at 1x the JIT warm-up of the parser, about 8,000 lines, is a');
     console.log('    visible share of the run; the baseline is native JSON.parse and has none)');

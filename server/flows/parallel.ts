@@ -11,7 +11,7 @@
  * reader would (while the worker starts, say). The records, counters and line numbers are those of
  * the one-thread reader (test/server/flows/parallel.test.ts).
  *
- * Used by readFlows for plain (not gzip) files of at least `parallelMinBytes` (default 32 MiB)
+ * Used by readFlows for plain (not gzip) files of at least `parallel.minBytes` (default 192 MiB)
  * on machines with more than one CPU; `parallel: false` or NETATLAS_INGEST_THREADS=1 turns it off.
  * A file that grows while it is read is read up to the block its size at the start ended in, plus
  * whatever that last block has when it is read.
@@ -33,7 +33,7 @@ export interface FileBlock {
 }
 
 export interface ParallelOptions {
-  /** Smallest file read in parallel (default 32 MiB): below, starting the worker costs more than it saves. */
+  /** Smallest file read in parallel (default 192 MiB, see DEFAULT_PARALLEL_MIN_BYTES). */
   readonly minBytes?: number;
   /** Bytes per block (default 1 MiB). */
   readonly blockSize?: number;
@@ -46,7 +46,14 @@ export interface ParallelOptions {
 /** How many blocks may be classified ahead of the one committed. */
 const AHEAD = 4;
 export const DEFAULT_BLOCK_SIZE = 1 << 20;
-export const DEFAULT_PARALLEL_MIN_BYTES = 32 * 2 ** 20;
+/**
+ * Below this size two threads are slower than one: the worker's start and V8 compiling the parser
+ * in both threads (its compiler threads then share the second core) cost ~0.3-0.4 s. Measured on
+ * prefixes of the bench's input (medians of four, alternating): 40 MB 0.85 s with two threads
+ * against 0.47 s with one, 100 MB 1.08 against 0.88 s, 180 MB 1.43 against 1.41 s, 282 MB 1.76
+ * against 2.00 s; the gain grows with the size from there (x1.3-x1.45 at 2.8 GB).
+ */
+export const DEFAULT_PARALLEL_MIN_BYTES = 192 * 2 ** 20;
 
 /** Whether parallel ingest is allowed here at all (more than one CPU, not turned off by env). */
 export function parallelIngestAvailable(): boolean {

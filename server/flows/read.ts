@@ -147,7 +147,7 @@ export interface ReadFlowsOptions extends Omit<FlowParseOptions, 'file' | 'stats
   /**
    * Read large Hubble files with a second thread (parallel.ts): the same records and counts, about
    * 1.4x the speed on two cores. Default on where there is more than one CPU
-   * (NETATLAS_INGEST_THREADS=1 turns it off), for plain files of at least 32 MiB.
+   * (NETATLAS_INGEST_THREADS=1 turns it off), for plain files of at least 192 MiB (below, one thread is faster).
    */
   readonly parallel?: boolean | ParallelOptions;
 }
