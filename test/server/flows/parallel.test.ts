@@ -118,6 +118,16 @@ describe('parallel reader', () => {
     expect(classified).toBeGreaterThan(blocks / 4);
   });
 
+  it('runs the worker without its bundle too (the tsx fallback)', async () => {
+    let classified = 0;
+    const script = new URL('../../../server/flows/classify-worker.mjs', import.meta.url);
+    for await (const block of fileBlocks(join(tmp, 'corpus.jsonl'), { blockSize: 4096, waitForWorker: true, workerScript: script })) {
+      if (block.classified) classified++;
+      for (const t = performance.now(); performance.now() - t < 0.2; );
+    }
+    expect(classified).toBeGreaterThan(100);
+  });
+
   it('reads every block itself when the worker fails', async () => {
     const file = join(tmp, 'corpus.jsonl');
     const broken = join(tmp, 'broken-worker.mjs');
