@@ -145,9 +145,10 @@ export interface ReadFlowsOptions extends Omit<FlowParseOptions, 'file' | 'stats
   /** How many first meaningful lines may be tried to detect the format. Default 5. */
   readonly detectLines?: number;
   /**
-   * Read large Hubble files with a second thread (parallel.ts): the same records and counts, about
-   * 1.4x the speed on two cores. Default on where there is more than one CPU
-   * (NETATLAS_INGEST_THREADS=1 turns it off), for plain files of at least 192 MiB (below, one thread is faster).
+   * Read large Hubble files with a second thread (parallel.ts): the same records and counts,
+   * x1.1-x1.45 the speed of one thread on two cores, more the larger the file. Default on where
+   * there is more than one CPU (NETATLAS_INGEST_THREADS=1 turns it off), for plain files of at
+   * least 192 MiB (below, one thread is faster).
    */
   readonly parallel?: boolean | ParallelOptions;
 }
