@@ -184,9 +184,9 @@ export class ConnectionCache {
     return { kind: 'supersede', previous: VERDICTS[before - 1] };
   }
 
-  /** `observe` for a key given as a KeyHasher. */
-  observeHashed(h: HashedKey, time: number, verdict: Verdict): Observation {
-    this.useHash(h);
+  /** `observe` for a key given by its two 32-bit hashes (see hasKey). */
+  observeKey(hi: number, lo: number, time: number, verdict: Verdict): Observation {
+    this.useKey(hi, lo);
     return this.observeTouched(this.touchHashed(time, VERDICT_CODE.get(verdict) ?? 1), verdict);
   }
 
@@ -284,11 +284,6 @@ export class ConnectionCache {
     this.lastLo = h.lo();
   }
 
-  /** Makes the key hashed by `h` the one the next `…Hashed` calls look up. */
-  private useHash(h: HashedKey): void {
-    this.useKey(h.hi(), h.lo());
-  }
-
   /**
    * `has`, `verdictOf` and `seen` for a key given by its two 32-bit hashes (KeyHasher's hi() and
    * lo()): a key read off a line's bytes, or hashed in another thread (parallel ingest).
@@ -309,17 +304,12 @@ export class ConnectionCache {
     return this.touchHashed(time, 0) >= 0;
   }
 
+  /** Makes (hi, lo) the key the next `…Hashed` steps look up. */
   private useKey(hi: number, lo: number): void {
     this.lastKey = undefined;
     this.lastHi = hi;
     this.lastLo = lo;
   }
-}
-
-/** A key given by its two 32-bit hashes: a KeyHasher, or a key hashed elsewhere (another thread). */
-export interface HashedKey {
-  hi(): number;
-  lo(): number;
 }
 
 /**

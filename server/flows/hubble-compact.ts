@@ -198,12 +198,6 @@ export function snapshotFirstPass(out: Int32Array, o: number): boolean {
   return true;
 }
 
-/** Of `resumeFirstPass`, what lineVerdictRank reads (the verdict, where the pass stopped), without building the rest. */
-export function resumeFirstPassVerdict(from: Int32Array, o: number): void {
-  SCRATCH_SLOTS[VERDICT] = from[o + 5] >= 0 ? VERDICT_TEXTS[from[o + 5]] : undefined;
-  firstPassAt = from[o];
-}
-
 /** The state `startFlow` left when it wrote `from[o, ...)` (snapshotFirstPass), `timeMs` the flow's time; returns where finishFlow goes on. */
 export function resumeFirstPass(from: Int32Array, o: number, timeMs: number): number {
   const s = SCRATCH_SLOTS;
@@ -264,15 +258,14 @@ function finish(b: Uint8Array, at: number, end: number, state: FlowParseState): 
     for (;;) {
       const e = member(b, i, end);
       const v = memberKeyEnd + 2;
-      const len = memberKeyEnd - i - 1;
-      if (len === 4 && bytesAt(b, i + 1, NAME_TIME)) {
+      if (isNamed(b, i, NAME_TIME)) {
         // Read only when the flow has no time of its own; a plain string needs no check.
         if (isPlainString(b, v, e)) (wrapperTimeStart = v), (wrapperTimeEnd = e), (wrapperTime = undefined);
         else (wrapperTimeStart = -1), (wrapperTime = readValue(b, v, e));
       }
-      else if (len === 9 && bytesAt(b, i + 1, NAME_NODE_NAME)) wrapperNode = readValue(b, v, e);
-      else if (len === 8 && bytesAt(b, i + 1, NAME_NODE_NAME_CAMEL)) wrapperNodeCamel = readValue(b, v, e);
-      else if (len === 4 && bytesAt(b, i + 1, NAME_FLOW)) return undefined;
+      else if (isNamed(b, i, NAME_NODE_NAME)) wrapperNode = readValue(b, v, e);
+      else if (isNamed(b, i, NAME_NODE_NAME_CAMEL)) wrapperNodeCamel = readValue(b, v, e);
+      else if (isNamed(b, i, NAME_FLOW)) return undefined;
       i = nextMember(b, e);
       if (i < 0) {
         i = e + 1;
@@ -437,13 +430,12 @@ function readIp(b: Uint8Array, start: number, end: number, spans: boolean): read
     for (let i = start + 1; i >= 0; ) {
       const e = member(b, i, end);
       const v = memberKeyEnd + 2;
-      const len = memberKeyEnd - i - 1;
-      if (len === 6 && bytesAt(b, i + 1, NAME_SOURCE)) {
+      if (isNamed(b, i, NAME_SOURCE)) {
         // A plain string at flow level is kept as a span (its value stays undefined: finishFlow reads the span).
         source = spans && isPlainString(b, v, e) ? undefined : readValue(b, v, e);
         s0 = source === undefined && spans ? v + 1 : -1;
         s1 = e - 1;
-      } else if (len === 11 && bytesAt(b, i + 1, NAME_DESTINATION)) {
+      } else if (isNamed(b, i, NAME_DESTINATION)) {
         destination = spans && isPlainString(b, v, e) ? undefined : readValue(b, v, e);
         d0 = destination === undefined && spans ? v + 1 : -1;
         d1 = e - 1;
@@ -502,17 +494,15 @@ function readL4(b: Uint8Array, start: number, end: number): L4Info {
         for (;;) {
           const e = member(b, i, end);
           const v = memberKeyEnd + 2;
-          const k = i + 1;
-          const len = memberKeyEnd - k;
-          if (len === 11 && bytesAt(b, k, NAME_SOURCE_PORT)) sport = readValue(b, v, e);
-          else if (len === 16 && bytesAt(b, k, NAME_DESTINATION_PORT)) dport = readValue(b, v, e);
-          else if (len === 10 && bytesAt(b, k, NAME_SOURCE_PORT_CAMEL)) sportCamel = readValue(b, v, e);
-          else if (len === 15 && bytesAt(b, k, NAME_DESTINATION_PORT_CAMEL)) dportCamel = readValue(b, v, e);
-          else if (len === 5 && bytesAt(b, k, NAME_FLAGS)) {
+          if (isNamed(b, i, NAME_SOURCE_PORT)) sport = readValue(b, v, e);
+          else if (isNamed(b, i, NAME_DESTINATION_PORT)) dport = readValue(b, v, e);
+          else if (isNamed(b, i, NAME_SOURCE_PORT_CAMEL)) sportCamel = readValue(b, v, e);
+          else if (isNamed(b, i, NAME_DESTINATION_PORT_CAMEL)) dportCamel = readValue(b, v, e);
+          else if (isNamed(b, i, NAME_FLAGS)) {
             // All portInfo reads of the flags object is whether SYN and ACK are true.
             hasFlags = b[v] === LBRACE;
             if (hasFlags) readFlags(b, v, e);
-          } else if (len === 4 && bytesAt(b, k, NAME_TYPE)) type = readValue(b, v, e);
+          } else if (isNamed(b, i, NAME_TYPE)) type = readValue(b, v, e);
           i = nextMember(b, e);
           if (i < 0) {
             i = e + 1;
@@ -587,17 +577,15 @@ function readL7(b: Uint8Array, start: number, end: number): L7Info | undefined {
     for (let i = start + 1; i >= 0; ) {
       const e = member(b, i, end);
       const v = memberKeyEnd + 2;
-      const k = i + 1;
-      const len = memberKeyEnd - k;
       const isObject = b[v] === LBRACE;
-      if (len === 4 && bytesAt(b, k, NAME_TYPE)) info.type = readValue(b, v, e);
-      else if (len === 3 && bytesAt(b, k, NAME_DNS)) {
+      if (isNamed(b, i, NAME_TYPE)) info.type = readValue(b, v, e);
+      else if (isNamed(b, i, NAME_DNS)) {
         const [query, ips] = isObject ? readTwo(b, v, end, NAME_QUERY, NAME_IPS) : [];
         dns = isObject ? { query, ips } : undefined;
-      } else if (len === 4 && bytesAt(b, k, NAME_HTTP)) {
+      } else if (isNamed(b, i, NAME_HTTP)) {
         const [method, url] = isObject ? readTwo(b, v, end, NAME_METHOD, NAME_URL) : [];
         http = isObject ? { method, url } : undefined;
-      } else if (len === 5 && bytesAt(b, k, NAME_KAFKA)) {
+      } else if (isNamed(b, i, NAME_KAFKA)) {
         const [apiKey, topic] = isObject ? readTwo(b, v, end, NAME_API_KEY, NAME_TOPIC) : [];
         kafka = isObject ? { apiKey, topic } : undefined;
       }
@@ -617,9 +605,8 @@ function readTwo(b: Uint8Array, v: number, end: number, x: Uint8Array, y: Uint8A
   for (let i = v + 1; i >= 0; ) {
     const e = member(b, i, end);
     const value = memberKeyEnd + 2;
-    const len = memberKeyEnd - i - 1;
-    if (len === x.length && bytesAt(b, i + 1, x)) out[0] = readValue(b, value, e);
-    else if (len === y.length && bytesAt(b, i + 1, y)) out[1] = readValue(b, value, e);
+    if (isNamed(b, i, x)) out[0] = readValue(b, value, e);
+    else if (isNamed(b, i, y)) out[1] = readValue(b, value, e);
     i = nextMember(b, e);
   }
   return out;
@@ -641,6 +628,11 @@ function memberName(b: Uint8Array, at: number, end: number): number {
 // value; `nextMember(b, e)` is the next member's start, or -1 after the object's last one. Both
 // throw INVALID on anything not compact JSON. Callers read memberKeyEnd before walking further.
 let memberKeyEnd = -1;
+
+/** Whether the member `member` has just read at `i` is named `name` (no escapes in names). */
+function isNamed(b: Uint8Array, i: number, name: Uint8Array): boolean {
+  return memberKeyEnd - i - 1 === name.length && bytesAt(b, i + 1, name);
+}
 
 function member(b: Uint8Array, i: number, end: number): number {
   const keyEnd = memberName(b, i, end);

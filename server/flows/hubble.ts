@@ -18,8 +18,8 @@
  * (client -> DNS server) carrying `dns`, whose count is 0 when the request was already counted.
  */
 import type { FlowEndpoint, FlowRecord, L4Protocol, Verdict } from '../../generator/model/flow.ts';
-import { decimalLength, KeyHasher, MAX_VERDICT_RANK, verdictRank, type HashedKey } from './dedup.ts';
-import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, resumeFirstPass, resumeFirstPassVerdict, startFlow } from './hubble-compact.ts';
+import { decimalLength, KeyHasher, MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
+import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, resumeFirstPass, startFlow } from './hubble-compact.ts';
 import { decodeFlowObject, isObject, str, toVerdict, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
 
@@ -84,11 +84,22 @@ function parseCompactLine(b: Buffer, start: number, end: number, state: FlowPars
     return true;
   }
   const key = classified.key;
-  if (kind === LINE_REQUEST && isRepeatedRequest(state, key!.hi(), key!.lo(), classified.time, b, end, -1)) return true;
-  const fields = finishFlow(b, classified.at, end, state);
+  return finishCompactLine(b, end, state, out, classified.at, kind === LINE_REQUEST, key !== undefined, key?.hi() ?? 0, key?.lo() ?? 0, classified.time);
+}
+
+/**
+ * The rest of a compact line once its first pass has run (here, or in the parallel ingest's
+ * worker: parseResumedRequest): a request (`request`) whose connection was counted before is a
+ * duplicate; anything else is read to its end and turned into records. `keyed`: the first pass
+ * hashed the request-direction key to (hi, lo). False when the line turns out not to be of the
+ * compact shape (read it whole).
+ */
+function finishCompactLine(b: Uint8Array, end: number, state: FlowParseState, out: FlowRecord[], at: number, request: boolean, keyed: boolean, hi: number, lo: number, time: number): boolean {
+  if (request && isRepeatedRequest(state, hi, lo, time, b, end)) return true;
+  const fields = finishFlow(b, at, end, state);
   if (fields === undefined) return false;
   // A new request whose key the quick check hashed: the same key, unless a later member replaced IP or l4.
-  recordsOf(fields, state, out, key !== undefined && fields.reply === false && firstPassStillHolds() ? key : undefined);
+  recordsOf(fields, state, out, keyed && fields.reply === false && firstPassStillHolds() ? { hi, lo } : undefined);
   return true;
 }
 
@@ -140,30 +151,18 @@ export function classifyCompactLine(b: Uint8Array, start: number, end: number, s
 /**
  * For a LINE_REQUEST line whose connection key hashes to (hi, lo): when its connection was counted
  * before, counts the line as a duplicate and returns true, unless its verdict may outrank the one
- * emitted before (a DROPPED after a FORWARDED): such a line is read whole. `lineRank` is
- * `lineVerdictRank` of the line, or -1 to have it computed here from the first pass (b, end).
+ * emitted before (a DROPPED after a FORWARDED; lineVerdictRank, read only then): such a line is
+ * read whole.
  */
-export function isRepeatedRequest(state: FlowParseState, hi: number, lo: number, time: number, b: Uint8Array, end: number, lineRank: number): boolean {
+function isRepeatedRequest(state: FlowParseState, hi: number, lo: number, time: number, b: Uint8Array, end: number): boolean {
   const connections = state.connections;
   if (!connections.hasKey(hi, lo, time)) return false;
   const emitted = connections.verdictOfKey(hi, lo, time);
-  if (emitted !== undefined && verdictRank(emitted) < MAX_VERDICT_RANK && (lineRank >= 0 ? lineRank : lineVerdictRank(b, end)) > verdictRank(emitted)) return false;
+  if (emitted !== undefined && verdictRank(emitted) < MAX_VERDICT_RANK && lineVerdictRank(b, end) > verdictRank(emitted)) return false;
   connections.seenKey(hi, lo, time);
   state.stats.duplicates++;
   return true;
 }
-
-/** A key hashed in the parallel ingest's worker. */
-const RESUMED_KEY = {
-  h: 0,
-  l: 0,
-  hi(): number {
-    return this.h;
-  },
-  lo(): number {
-    return this.l;
-  },
-};
 
 /**
  * `parseHubbleBytes` of a LINE_REQUEST line whose first pass another thread ran (parallel ingest):
@@ -173,17 +172,8 @@ const RESUMED_KEY = {
 export function parseResumedRequest(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[], hi: number, lo: number, time: number, firstPass: Int32Array, o: number): void {
   state.line++;
   state.stats.lines++;
-  // (the line's verdict rank, when the duplicate check needs it, is read here: most lines never need it)
-  resumeFirstPassVerdict(firstPass, o);
-  if (isRepeatedRequest(state, hi, lo, time, b, end, -1)) return;
-  const fields = finishFlow(b, resumeFirstPass(firstPass, o, time), end, state);
-  if (fields === undefined) {
-    parseJsonLine(b.toString('utf8', start, end), state, out);
-    return;
-  }
-  RESUMED_KEY.h = hi;
-  RESUMED_KEY.l = lo;
-  recordsOf(fields, state, out, fields.reply === false && firstPassStillHolds() ? RESUMED_KEY : undefined);
+  const at = resumeFirstPass(firstPass, o, time);
+  if (!finishCompactLine(b, end, state, out, at, true, true, hi, lo, time)) parseJsonLine(b.toString('utf8', start, end), state, out);
 }
 
 /**
@@ -244,7 +234,7 @@ function replyFlag(b: Uint8Array, start: number, end: number): number {
  * an object there also counts, which is merely cautious); else MAX_VERDICT_RANK. A line that may
  * outrank the verdict emitted for its connection is read whole.
  */
-export function lineVerdictRank(b: Uint8Array, end: number): number {
+function lineVerdictRank(b: Uint8Array, end: number): number {
   const verdict = firstPassVerdict();
   if (verdict !== undefined && typeof verdict !== 'string') return MAX_VERDICT_RANK;
   const rank = verdict === undefined ? 0 : verdictRank(toVerdict(verdict));
@@ -316,7 +306,7 @@ export function guessReply(info: L4Info, traceReason: unknown, l7Type: unknown):
 }
 
 /** The records of one flow: none for a reply or a repeated report, else one (or a correction). */
-function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[], forwardHash?: HashedKey): void {
+function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[], forwardHash?: { readonly hi: number; readonly lo: number }): void {
   const stats = state.stats;
   const time = f.time ?? state.now();
   const { srcIp, dstIp, source: srcBase, destination: dstBase } = f;
@@ -372,7 +362,7 @@ function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[], forw
   // One record per connection; a later report with a stronger verdict emits a correction.
   let supersedes: Verdict | undefined;
   if (forwardKey !== undefined || forwardHash !== undefined) {
-    const seen = forwardHash !== undefined ? state.connections.observeHashed(forwardHash, time, verdict) : state.connections.observe(forwardKey!, time, verdict);
+    const seen = forwardHash !== undefined ? state.connections.observeKey(forwardHash.hi, forwardHash.lo, time, verdict) : state.connections.observe(forwardKey!, time, verdict);
     if (seen.kind === 'duplicate') {
       stats.duplicates++;
       return;

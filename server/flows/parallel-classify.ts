@@ -2,9 +2,9 @@
  * The first look at every line of a block (parallel ingest): run by the worker thread
  * (classify-worker.ts), and by the reading thread when it would otherwise wait (parallel.ts).
  */
-import { classified, classifyCompactLine, LINE_REPLY, LINE_REQUEST, lineVerdictRank } from './hubble.ts';
+import { classified, classifyCompactLine, LINE_REPLY, LINE_REQUEST } from './hubble.ts';
 import { FIRST_PASS_FIELDS, snapshotFirstPass } from './hubble-compact.ts';
-import { KIND_FULL, META_FIELDS, META_FIRST_PASS, readBlock, RESUMABLE, type ClassifiedBlock } from './parallel-protocol.ts';
+import { KIND_FULL, META_FIELDS, META_FIRST_PASS, readBlock, type ClassifiedBlock } from './parallel-protocol.ts';
 import type { FlowParseState } from './state.ts';
 
 if (META_FIELDS < META_FIRST_PASS + FIRST_PASS_FIELDS) throw new Error('parallel-protocol.ts: META_FIELDS is too small for the first pass');
@@ -53,10 +53,11 @@ function classifyLine(b: Buffer, start: number, end: number, meta: Int32Array, m
   if (end === start || last === 13 || last === 32 || first === 32 || first === 9 || first === 35) return;
   const kind = classifyCompactLine(b, start, end, state);
   if (kind === LINE_REPLY) meta[m + 2] = LINE_REPLY;
-  else if (kind === LINE_REQUEST) {
+  // A request whose first pass is of the usual shape goes on from it in the reading thread; any
+  // other one (rare) is read there whole.
+  else if (kind === LINE_REQUEST && snapshotFirstPass(meta, m + META_FIRST_PASS)) {
     const key = classified.key!;
-    // A resumable line's verdict rank is read by the reading thread, when it needs it (parseResumedRequest).
-    meta[m + 2] = snapshotFirstPass(meta, m + META_FIRST_PASS) ? LINE_REQUEST | RESUMABLE : LINE_REQUEST | (lineVerdictRank(b, end) << 8);
+    meta[m + 2] = LINE_REQUEST;
     meta[m + 3] = key.hi();
     meta[m + 4] = key.lo();
     times[k] = classified.time;

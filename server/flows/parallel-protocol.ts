@@ -33,14 +33,12 @@ export const DELIVERED = 2;
 export const CONTROL_WORDS = 3;
 
 /**
- * Int32s per line in a block's `meta`: start, end, kind (| verdict rank << 8 | RESUMABLE), key hi,
- * key lo, then for a RESUMABLE request its first pass (hubble-compact.ts snapshotFirstPass).
+ * Int32s per line in a block's `meta`: start, end, kind, and for a LINE_REQUEST its key (hi, lo)
+ * and its first pass (hubble-compact.ts snapshotFirstPass).
  */
 export const META_FIELDS = 15;
 /** Offset of the first pass in a line's `meta`. */
 export const META_FIRST_PASS = 5;
-/** Kind flag: a LINE_REQUEST whose first pass is in its meta (the reading thread goes on from it). */
-export const RESUMABLE = 1 << 16;
 /** A line the reading thread reads whole (parseFlowBytes). The other kinds are hubble.ts's LINE_REPLY and LINE_REQUEST. */
 export const KIND_FULL = 0;
 

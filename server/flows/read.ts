@@ -14,9 +14,9 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../generator/model/errors.ts';
 import type { FlowRecord } from '../../generator/model/flow.ts';
 import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
-import { hubbleRecordsFrom, isHubbleObject, isRepeatedRequest, LINE_REPLY, LINE_REQUEST, parseHubbleBytes, parseHubbleLine, parseResumedRequest } from './hubble.ts';
+import { hubbleRecordsFrom, isHubbleObject, LINE_REPLY, parseHubbleBytes, parseHubbleLine, parseResumedRequest } from './hubble.ts';
 import { DEFAULT_PARALLEL_MIN_BYTES, fileBlocks, parallelIngestAvailable, type FileBlock, type ParallelOptions } from './parallel.ts';
-import { KIND_FULL, META_FIELDS, META_FIRST_PASS, RESUMABLE } from './parallel-protocol.ts';
+import { KIND_FULL, META_FIELDS, META_FIRST_PASS } from './parallel-protocol.ts';
 import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
 import {
   createFlowParseState,
@@ -264,8 +264,8 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
   };
 
   // The lines of a block of the parallel reader (parallel.ts), in order. In a block the worker
-  // classified, its replies and repeated requests are counted here with what it found; every
-  // other line is read as takeBytes reads it.
+  // classified, its replies are counted here and its requests go on from the worker's first pass;
+  // every other line is read as takeBytes reads it.
   const commit = (block: FileBlock, out: FlowRecord[]): void => {
     const b = block.buffer;
     const c = block.classified;
@@ -282,24 +282,14 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
     const stats = state.stats;
     for (let k = 0, m = 0; k < c.lines; k++, m += META_FIELDS) {
       const end = meta[m + 1];
-      const kind = meta[m + 2] & 0xff;
+      const kind = meta[m + 2];
       if (kind !== KIND_FULL && pending === undefined && doc === undefined && state.format === 'hubble') {
         if (kind === LINE_REPLY) {
           state.line++;
           stats.lines++;
           stats.replies++;
-          continue;
-        }
-        const word = meta[m + 2];
-        if (word & RESUMABLE) {
-          parseResumedRequest(b, meta[m], end, state, out, meta[m + 3], meta[m + 4], times[k], meta, m + META_FIRST_PASS);
-          continue;
-        }
-        if (kind === LINE_REQUEST && isRepeatedRequest(state, meta[m + 3], meta[m + 4], times[k], b, end, (word >> 8) & 0xff)) {
-          state.line++;
-          stats.lines++;
-          continue;
-        }
+        } else parseResumedRequest(b, meta[m], end, state, out, meta[m + 3], meta[m + 4], times[k], meta, m + META_FIRST_PASS);
+        continue;
       }
       takeBytes(b, meta[m], end, out);
     }
