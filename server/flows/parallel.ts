@@ -51,7 +51,7 @@ export const DEFAULT_BLOCK_SIZE = 1 << 20;
  * in both threads (its compiler threads then share the second core) cost ~0.3-0.4 s. Measured on
  * prefixes of the bench's input (medians of four, alternating): 40 MB 0.85 s with two threads
  * against 0.47 s with one, 100 MB 1.08 against 0.88 s, 180 MB 1.43 against 1.41 s, 282 MB 1.76
- * against 2.00 s; the gain grows with the size from there (x1.3-x1.45 at 2.8 GB).
+ * against 2.00 s; the gain grows with the size from there (x1.3-x1.5 at 2.8 GB over four bench runs).
  */
 export const DEFAULT_PARALLEL_MIN_BYTES = 192 * 2 ** 20;
 

@@ -146,7 +146,7 @@ export interface ReadFlowsOptions extends Omit<FlowParseOptions, 'file' | 'stats
   readonly detectLines?: number;
   /**
    * Read large Hubble files with a second thread (parallel.ts): the same records and counts,
-   * x1.1-x1.45 the speed of one thread on two cores, more the larger the file. Default on where
+   * x1.1-x1.5 the speed of one thread on two cores, more the larger the file. Default on where
    * there is more than one CPU (NETATLAS_INGEST_THREADS=1 turns it off), for plain files of at
    * least 192 MiB (below, one thread is faster).
    */

@@ -2,9 +2,10 @@
  * A worker thread's TypeScript as one plain JavaScript file, for `new Worker`: Node 20 does not read
  * TypeScript, and a worker does not inherit the main thread's loader hooks. Bundled once with
  * esbuild into the temp folder and reused while its sources are unchanged (a manifest keeps their
- * hash), so a worker starts in ~50 ms instead of the ~0.3-0.5 s of compiling each module through
- * tsx in the worker; bundled code also reads imported bindings directly (tsx's CommonJS output
- * reads them through getters, ~10% of a worker's time here).
+ * hash). Measured: the bundled worker ran 84 ms after it was spawned (a bare worker 52-58 ms),
+ * against 233-336 ms when tsx compiles each module in the worker; bundled code also reads imported
+ * bindings directly (tsx's CommonJS output reads them through getters: ~10% of the worker's CPU
+ * profile at 2M lines).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
