@@ -13,7 +13,7 @@ import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor, VERDICT_COLORS, nodeLook } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
 import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from './state/url-state.ts';
-import type { DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
+import type { ApiNode, DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
 import { DIFF_CATEGORIES } from './types.ts';
 import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
 import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
@@ -148,21 +148,13 @@ class App {
       // a large map built from the counts draws its nodes first (nothing filters or collapses
       // them): take the answer's nodes as soon as they are here, and its edges after that frame
       const nodesFirst = early && this.map.renderProfile === 'light' ? answer.nodesFirst : undefined;
-      if (nodesFirst) {
-        edges = answer.body;
-        const nodes = await nodesFirst;
-        if (load !== this.loads) return;
-        window.netatlasDebug.loadedAt = performance.now();
-        performance.mark('netatlas:graph-parsed');
-        this.raw = { nodes: nodes.map(toMapNode), edges: [] };
-      } else {
-        const g = await answer.body;
-        if (load !== this.loads) return;
-        window.netatlasDebug.loadedAt = performance.now();
-        performance.mark('netatlas:graph-parsed');
-        this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges.map(toMapEdge) };
-        this.seq = g.stats.seq;
-      }
+      if (nodesFirst) edges = answer.body;
+      const g: { readonly nodes: readonly ApiNode[]; readonly edges?: GraphResponse['edges']; readonly stats?: GraphResponse['stats'] } = nodesFirst ? { nodes: await nodesFirst } : await answer.body;
+      if (load !== this.loads) return;
+      window.netatlasDebug.loadedAt = performance.now();
+      performance.mark('netatlas:graph-parsed');
+      this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges?.map(toMapEdge) ?? [] };
+      if (g.stats) this.seq = g.stats.seq;
       performance.mark('netatlas:graph-converted');
     } catch (err) {
       if (load === this.loads) this.status(`Could not load the graph: ${err instanceof Error ? err.message : String(err)}`);
