@@ -276,6 +276,19 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
       const { ink, colours } = await inkOf(await page.locator('#map').screenshot({ path: shot('large-map.png') }));
       expect(ink).toBeGreaterThan(5000);
       expect(colours).toBeGreaterThan(5);
+      // the nodes-only first frame skipped sigma's picking pass; the frames since have it: a node
+      // under the pointer is hovered
+      const target = await page.evaluate(() => {
+        const s = window.netatlasMap!.sigma;
+        const a = window.netatlasMap!.graph.getNodeAttributes(window.netatlasMap!.graph.nodes()[0]!);
+        return s.graphToViewport({ x: a.x, y: a.y });
+      });
+      const box = (await page.locator('#map').boundingBox())!;
+      await page.mouse.move(box.x + target.x, box.y + target.y, { steps: 3 });
+      await page.waitForFunction(() => {
+        const m = window.netatlasMap!;
+        return m.graph.findNode((k) => m.sigma.getNodeState(k).isHovered) !== undefined;
+      }, null, { timeout: 15_000 });
     } finally {
       await page.close();
       await large.close();

@@ -18,6 +18,7 @@ import { convexHull, padHull } from '../state/hull.ts';
 import { clusterTint, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
 import { BitmapMover } from './move-bitmap.ts';
+import { skipPickingWhile } from './picking-pass.ts';
 import { renderProfileFor, type RenderProfile } from '../state/render-profile.ts';
 
 export type { RenderProfile } from '../state/render-profile.ts';
@@ -228,7 +229,11 @@ export class MapView {
     const hulls = sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
     this.hullCanvas = hulls;
     // (a large map's nodes-only first frame shows a copy of this.graph without edges: not copied)
-    if (light) this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas()], () => sigma.getGraph() === this.graph);
+    if (light) {
+      this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas()], () => sigma.getGraph() === this.graph);
+      // the nodes-only frames before the edges are in (nothing can be hovered then) skip the picking pass
+      skipPickingWhile(sigma as unknown as Sigma, () => this.edgesPending || sigma.getGraph() !== this.graph);
+    }
     this.bindEvents();
     return sigma;
   }
@@ -378,9 +383,12 @@ export class MapView {
     this.layout.setGraph(g);
     performance.mark(edgesCame ? 'netatlas:edges-built' : 'netatlas:graph-built');
     if (firstData) this.deferredLayout = edgesLater || this.edgesPending;
+    // the hulls of the new nodes are in the frame sigma draws next (not in one more frame after it)
+    this.computeHulls();
     // sigma exists already when prepare built it (early counts) or on later data
     if (this.s) this.s.setGraph(shown);
-    else this.createSigma(profile, shown);
+    // sigma's constructor draws before the hull layer and the frame listeners exist: draw again
+    else this.createSigma(profile, shown).scheduleRender();
     performance.mark(edgesCame ? 'netatlas:edges-shown' : 'netatlas:sigma-ready');
     if (this.deferredLayout) {
       // the layout of the whole graph starts once the first frame is on screen and the edges are in
@@ -395,7 +403,6 @@ export class MapView {
     } else {
       this.layout.resumeIfStopped();
     }
-    this.updateHulls();
   }
 
   /**
@@ -504,6 +511,11 @@ export class MapView {
 
   /** Hulls in graph coordinates, recomputed when positions change (not on every frame). */
   updateHulls(): void {
+    this.computeHulls();
+    this.s?.scheduleRender();
+  }
+
+  private computeHulls(): void {
     const byCluster = new Map<string, Point[]>();
     const byNs = new Map<string, Point[]>();
     this.graph.forEachNode((_k, a) => {
@@ -525,7 +537,6 @@ export class MapView {
       for (const [ns, pts] of byNs) hulls.push({ label: ns.slice(ns.indexOf('/') + 1), tint: ns.slice(0, ns.indexOf('/')), points: convexHull(pts), strong: false });
     }
     this.hulls = hulls;
-    this.s?.scheduleRender();
   }
 
   private drawHulls(): void {
