@@ -2,11 +2,19 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeViewState, DEFAULT_VIEW, encodeViewState, type ViewState } from '../../web/src/state/url-state.ts';
 import { EMPTY_FILTERS } from '../../web/src/state/filters.ts';
+import { readFileSync } from 'node:fs';
 
 describe('URL state', () => {
   it('the default view encodes to an empty query', () => {
     expect(encodeViewState(DEFAULT_VIEW)).toBe('');
     expect(decodeViewState('')).toEqual(DEFAULT_VIEW);
+  });
+
+  it("the page's HTML already shows the default level (no repaint before the map's first frame)", () => {
+    const html = readFileSync(new URL('../../web/index.html', import.meta.url), 'utf8');
+    const level = /<select id="level"[^>]*>([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '';
+    const selected = [...level.matchAll(/<option value="(\w+)"( selected)?>/g)].filter((m) => m[2]).map((m) => m[1]);
+    expect(selected).toEqual([DEFAULT_VIEW.level]);
   });
 
   it('a full view survives a round trip', () => {

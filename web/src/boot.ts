@@ -11,6 +11,8 @@
 import { api, captureTokenFromHash } from './api.ts';
 import { EMPTY_FILTERS } from './state/filters.ts';
 import { decodeViewState } from './state/url-state.ts';
+import { byId } from './ui/dom.ts';
+import { renderLegend } from './ui/legend.ts';
 
 captureTokenFromHash();
 // ask for the graph first: sigma is built as soon as the answer's count headers are in (the
@@ -19,4 +21,6 @@ captureTokenFromHash();
 performance.mark('netatlas:graph-request');
 const firstGraph = api.graphAnswerInWorker(decodeViewState(location.search).level, EMPTY_FILTERS);
 firstGraph.catch(() => undefined);
+// static content, drawn before the first paint (see ui/legend.ts)
+renderLegend(byId('legend'));
 void import('./main.ts').then((m) => m.startApp(firstGraph));

@@ -10,7 +10,7 @@ import { collapseGraph } from './state/collapse.ts';
 import { applyFilters, EMPTY_FILTERS, type Filters } from './state/filters.ts';
 import { applyDiff, mergeDelta, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
-import { DIFF_COLORS, riskColor, VERDICT_COLORS, nodeLook } from './state/style.ts';
+import { DIFF_COLORS, riskColor } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
 import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from './state/url-state.ts';
 import type { ApiNode, DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
@@ -92,7 +92,6 @@ class App {
       toggleGroup: (key) => { this.select(undefined); this.toggleGroup(key); },
     };
     this.bindControls();
-    this.renderLegend();
   }
 
   /**
@@ -121,7 +120,10 @@ class App {
   }
 
   private status(text: string): void {
-    byId('status').textContent = text;
+    // unchanged text is not written: every DOM change before the map's first frame costs a
+    // repaint, which software rendering does on the GPU thread sigma is waiting for
+    const el = byId('status');
+    if (el.textContent !== text) el.textContent = text;
   }
 
   async load(prefetched?: Promise<GraphAnswer>): Promise<void> {
@@ -521,23 +523,6 @@ class App {
     const set = new Set(this.view.collapsed);
     if (set.has(groupKey)) set.delete(groupKey); else set.add(groupKey);
     this.setView({ collapsed: [...set] });
-  }
-
-  private renderLegend(): void {
-    const ul = byId('legend');
-    const item = (swatch: HTMLElement, text: string): HTMLElement => h('li', {}, swatch, text);
-    append(ul,
-      item(h('span', { class: 'swatch', style: `background:${VERDICT_COLORS.forwarded}` }), 'forwarded'),
-      item(h('span', { class: 'swatch', style: `background:${VERDICT_COLORS.dropped}` }), 'dropped'),
-      item(h('span', { class: 'swatch', style: `background:${VERDICT_COLORS.audit}` }), 'audit'),
-      item(h('span', { class: 'swatch', style: `background:${VERDICT_COLORS.mixed}` }), 'forwarded and dropped'),
-      item(h('span', { class: 'swatch', style: 'background:#555;height:6px' }), 'inter-cluster: dot at the source, drawn on top'),
-      item(h('span', { class: 'swatch node', style: `background:${nodeLook('workload').color}` }), 'workload'),
-      item(h('span', { class: 'swatch node', style: `background:${nodeLook('external').color};border-radius:0;transform:rotate(45deg)` }), 'external peer'),
-      item(h('span', { class: 'swatch node', style: `background:${nodeLook('workload', 'dns').color};border-radius:0` }), 'DNS'),
-      item(h('span', { class: 'swatch node', style: `background:${nodeLook('host').color};border-radius:0` }), 'host / reserved'),
-      item(h('span', { class: 'swatch dashed' }), 'diff: allowed, never seen'),
-    );
   }
 }
 
