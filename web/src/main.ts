@@ -13,7 +13,7 @@ import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
 import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from './state/url-state.ts';
-import type { ApiNode, DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapGraph, MapNode, Verdict } from './types.ts';
+import type { ApiNode, DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapEdge, MapGraph, MapNode, Verdict } from './types.ts';
 import { DIFF_CATEGORIES } from './types.ts';
 import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
 import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
@@ -164,19 +164,33 @@ class App {
     }
     this.fillFilterChoices();
     if (this.view.mode === 'diff') await this.loadDiff();
-    this.edgesPending = edges !== undefined;
+    // the first map to draw: sigma is built for the size it shows (its program set depends on it);
+    // a large one draws its nodes first and its edges once that frame is on screen, as when the
+    // nodes came first (not in diff mode, whose edges are the point of the view)
+    let edgesHere: MapEdge[] | undefined;
+    if (!edges && this.map.renderProfile === undefined) {
+      const t0 = performance.now();
+      this.map.prepare(this.shownGraph().edges.length);
+      window.netatlasDebug.sigmaInitMs = performance.now() - t0;
+      window.netatlasDebug.renderProfile = this.map.renderProfile;
+      if (this.map.renderProfile === 'light' && this.view.mode !== 'diff' && this.raw.edges.length > 0) {
+        edgesHere = this.raw.edges;
+        this.raw = { nodes: this.raw.nodes, edges: [] };
+      }
+    }
+    this.edgesPending = edges !== undefined || edgesHere !== undefined;
     this.render();
     if (this.view.camera) this.map.setCameraView(this.view.camera);
     if (this.view.selection) this.restoreSelection(this.view.selection);
-    if (edges) {
+    if (this.edgesPending) {
       let failure: unknown;
       try {
-        const g = await edges;
-        performance.mark('netatlas:edges-parsed');
+        const rest = edges ? await edges : undefined;
+        if (rest) performance.mark('netatlas:edges-parsed');
         await this.map.afterFirstFrame();
         if (load !== this.loads) return;
-        this.raw = { nodes: this.raw.nodes, edges: g.edges.map(toMapEdge) };
-        this.seq = g.stats.seq;
+        this.raw = { nodes: this.raw.nodes, edges: rest ? rest.edges.map(toMapEdge) : edgesHere ?? [] };
+        if (rest) this.seq = rest.stats.seq;
       } catch (err) {
         failure = err;
       }
@@ -205,14 +219,18 @@ class App {
     if (this.nodesByKey.has(key)) { this.map.select(key); void showNode(this.panel, this.nodesByKey.get(key)!); }
   }
 
-  /** raw -> diff -> risk -> filters -> collapse -> map and table. */
-  private render(): void {
-    const edgesPending = this.edgesPending;
+  /** raw -> diff -> risk -> filters -> collapse: what the map and the table show. */
+  private shownGraph(): MapGraph {
     let g = this.raw;
     if (this.view.mode === 'diff' && this.diff) g = applyDiff(g, this.diff).graph;
     if (this.risk.size) g = { nodes: g.nodes.map((n) => (this.risk.has(n.key) ? { ...n, risk: this.risk.get(n.key) } : n)), edges: g.edges };
     g = applyFilters(g, this.view.filters);
-    g = collapseGraph(g, new Set(this.view.collapsed));
+    return collapseGraph(g, new Set(this.view.collapsed));
+  }
+
+  private render(): void {
+    const edgesPending = this.edgesPending;
+    const g = this.shownGraph();
     this.shown = g;
     this.nodesByKey = new Map(this.raw.nodes.map((n) => [n.key, n]));
     for (const n of g.nodes) this.nodesByKey.set(n.key, n);

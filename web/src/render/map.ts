@@ -143,15 +143,10 @@ export class MapView {
   private firstFrameSeen = false;
   /** Large maps: the layout starts once the first frame is on screen (it competes for the CPU with swiftshader). */
   private deferredLayout = false;
-  /**
-   * Large maps, first data: the graph's edges are built (display edges, graphology) once the first
-   * frame (nodes, hulls, labels, drawn from an edgeless copy) is on screen; this adds them.
-   */
-  private edgesLater: (() => void) | undefined;
   private fullFrameSeen = false;
   /**
-   * Large maps, first data given without its edges (they were still on their way, see setData's
-   * `edgesPending`): the frame with every edge and the layout wait for the next setData.
+   * Large maps, first data given without its edges (see setData's `edgesPending`): the frame with
+   * every edge and the layout wait for the next setData.
    */
   private edgesPending = false;
   /** The first frame is on screen (two animation frames after sigma drew it). */
@@ -164,8 +159,9 @@ export class MapView {
   showHulls = true;
 
   /**
-   * Sigma is built on the first setData, once the number of drawn edges is known (the
-   * program set depends on it); `profile` forces one (tests, comparisons).
+   * Sigma is built by prepare (the app calls it with the number of edges it will show: the
+   * program set depends on it), else on the first setData; `profile` forces one (tests,
+   * comparisons).
    */
   constructor(private readonly container: HTMLElement, private readonly cb: MapCallbacks, private readonly forcedProfile?: RenderProfile) {
     this.layout = new LayoutRunner(this.graph, (p) => {
@@ -195,11 +191,11 @@ export class MapView {
     this.createSigma(this.forcedProfile ?? renderProfileFor(edges), this.graph);
   }
 
-  private createSigma(profile: RenderProfile, shown: Graph<NodeAttrs, EdgeAttrs>): MapSigma {
+  private createSigma(profile: RenderProfile, graph: Graph<NodeAttrs, EdgeAttrs>): MapSigma {
     const light = profile === 'light';
     const edges = light ? lightEdges() : fullEdges();
     performance.mark('netatlas:sigma-start');
-    const sigma = new Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>(shown, this.container, {
+    const sigma = new Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>(graph, this.container, {
       customNodeState: { dimmed: false },
       customEdgeState: { dimmed: false },
       primitives: { nodes: NODE_PRIMITIVES, edges: edges.primitives } as never,
@@ -228,11 +224,11 @@ export class MapView {
     this.profile = profile;
     const hulls = sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
     this.hullCanvas = hulls;
-    // (a large map's nodes-only first frame shows a copy of this.graph without edges: not copied)
     if (light) {
-      this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas()], () => sigma.getGraph() === this.graph);
-      // the nodes-only frames before the edges are in (nothing can be hovered then) skip the picking pass
-      skipPickingWhile(sigma as unknown as Sigma, () => this.edgesPending || sigma.getGraph() !== this.graph);
+      // the nodes-only frames before the edges are in are not kept for moves (the next frame
+      // follows at once), and skip the picking pass (nothing can be hovered then)
+      this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas()], () => !this.edgesPending);
+      skipPickingWhile(sigma as unknown as Sigma, () => this.edgesPending);
     }
     this.bindEvents();
     return sigma;
@@ -241,8 +237,8 @@ export class MapView {
   private bindEvents(): void {
     const s = this.sigma;
     s.on('enterNode', ({ node }) => {
-      // a large map's first frame is drawn from an edgeless copy: no highlight until the edges are in
-      if (s.getGraph() !== this.graph) return;
+      // a large map's first frame has no edges yet: no highlight until they are in
+      if (this.edgesPending) return;
       const around = new Set([node, ...this.graph.neighbors(node)]);
       const touching = new Set(this.graph.edges(node));
       s.setNodesState(this.graph.filterNodes((n) => !around.has(n)), { dimmed: true });
@@ -263,7 +259,7 @@ export class MapView {
         // on screen once the compositor has taken it: two animation frames later
         requestAnimationFrame(() => requestAnimationFrame(() => this.firstFramePresented()));
       }
-      if (!this.fullFrameSeen && this.firstFrameSeen && s.getGraph() === this.graph && !this.edgesPending) {
+      if (!this.fullFrameSeen && this.firstFrameSeen && !this.edgesPending) {
         this.fullFrameSeen = true;
         performance.mark('netatlas:full-frame');
         this.cb.onFullFrame?.();
@@ -324,21 +320,18 @@ export class MapView {
    * placed near their namespace (or seeded, on the first call) and only they are laid out.
    *
    * `edgesPending` (from the first data of a large map on, whose program set prepare has chosen):
-   * `data` holds the nodes and the edges are still on their way; the first setData without it
+   * `data` holds the nodes and the edges are still to come; the first setData without it
    * brings them (call it once afterFirstFrame has resolved, so that the nodes are on screen
    * before the edges are built). The layout of the whole graph starts then.
    */
   setData(data: MapGraph, opts: { edgesPending?: boolean } = {}): void {
-    this.edgesLater = undefined;
-    // the program set is chosen once, before sigma is built; a large map's first frame shows its
-    // nodes, hulls and labels, and its edges are drawn right after that frame is on screen
+    // the program set is chosen once, before sigma is built (prepare, else here)
     const profile = this.profile ?? this.forcedProfile ?? renderProfileFor(data.edges.length);
     const firstData = !this.dataSeen;
     this.dataSeen = true;
     const wasPending = this.edgesPending;
     this.edgesPending = (firstData || wasPending) && profile === 'light' && opts.edgesPending === true;
     const edgesCame = wasPending && !this.edgesPending;
-    const edgesLater = firstData && profile === 'light' && !this.edgesPending;
     const first = this.positions.size === 0;
     const seeded = first ? seedPositions(data.nodes) : undefined;
     const keep = new Set(data.nodes.map((n) => n.key));
@@ -363,32 +356,26 @@ export class MapView {
         labelVisibility: 'auto', depth: 'nodes', backdrop: 'hidden',
       }));
     }
-    const addEdges = (into: Graph<NodeAttrs, EdgeAttrs>): void => {
-      this.edgeMembers.clear();
-      for (const d of toDisplayEdges(data.edges)) {
-        if (!keep.has(d.source) || !keep.has(d.target)) continue;
-        into.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
-          count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
-          ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected,
-          size: 1, color: '', opacity: 1, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
-        }));
-        this.edgeMembers.set(d.key, d.members);
-      }
-    };
-    // large maps, first data: sigma draws an edgeless copy first, the edges are built after that frame
-    const shown = edgesLater ? g.copy() : g;
-    if (edgesLater) this.edgesLater = () => addEdges(g);
-    else addEdges(g);
+    this.edgeMembers.clear();
+    for (const d of toDisplayEdges(data.edges)) {
+      if (!keep.has(d.source) || !keep.has(d.target)) continue;
+      g.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
+        count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
+        ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected,
+        size: 1, color: '', opacity: 1, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
+      }));
+      this.edgeMembers.set(d.key, d.members);
+    }
     this.graph = g;
     this.layout.setGraph(g);
     performance.mark(edgesCame ? 'netatlas:edges-built' : 'netatlas:graph-built');
-    if (firstData) this.deferredLayout = edgesLater || this.edgesPending;
+    if (firstData) this.deferredLayout = this.edgesPending;
     // the hulls of the new nodes are in the frame sigma draws next (not in one more frame after it)
     this.computeHulls();
     // sigma exists already when prepare built it (early counts) or on later data
-    if (this.s) this.s.setGraph(shown);
+    if (this.s) this.s.setGraph(g);
     // sigma's constructor draws before the hull layer and the frame listeners exist: draw again
-    else this.createSigma(profile, shown).scheduleRender();
+    else this.createSigma(profile, g).scheduleRender();
     performance.mark(edgesCame ? 'netatlas:edges-shown' : 'netatlas:sigma-ready');
     if (this.deferredLayout) {
       // the layout of the whole graph starts once the first frame is on screen and the edges are in
@@ -414,19 +401,10 @@ export class MapView {
     return new Promise((resolve) => this.firstFrameWaiters.push(resolve));
   }
 
-  /** Large maps: the nodes are on screen; now every edge, and the layout. */
+  /** The first frame is on screen: whoever waits for it (a large map's edges), and the layout. */
   private firstFramePresented(): void {
     this.firstFrameShown = true;
     for (const resolve of this.firstFrameWaiters.splice(0)) resolve();
-    const addEdges = this.edgesLater;
-    if (addEdges) {
-      this.edgesLater = undefined;
-      addEdges();
-      performance.mark('netatlas:edges-built');
-      // one setGraph: sigma indexes the whole graph in one pass
-      if (this.sigma.getGraph() !== this.graph) this.sigma.setGraph(this.graph);
-      performance.mark('netatlas:edges-shown');
-    }
     if (this.deferredLayout && !this.edgesPending) {
       this.deferredLayout = false;
       this.layout.start();
