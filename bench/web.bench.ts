@@ -14,7 +14,7 @@ import { buildWeb, launchChromium, ROOT } from '../test/e2e/harness.ts';
 import { syntheticEstate } from '../web/src/dev/synthetic-estate.ts';
 import { startStaticApiServer } from '../test/e2e/static-api-server.ts';
 
-interface Figures { firstFrames: number[]; marks: string; sigmaEarly: boolean; dragMaxMs: number; dragRedraws: number; moved: number; presentedMs: number; fullPresentedMs: number; loadedMs: number; settledMs: number; load: string; profile: string; medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
+interface Figures { firstFrames: number[]; marks: string; nodesFirst: boolean; dragMaxMs: number; dragRedraws: number; moved: number; presentedMs: number; fullPresentedMs: number; loadedMs: number; settledMs: number; load: string; profile: string; medianRenderMs: number; medianDragFrameMs: number; dragFrames: number; firstFrameMs: number; sigmaInitMs: number; layoutMs: number; layoutIterations: number; layoutReason: string; medianFrameMs: number; p95FrameMs: number; nodes: number; edges: number }
 
 async function measure(workloads: number, edges: number): Promise<Figures> {
   const estate = syntheticEstate({ clusters: 5, workloads, edges, seed: 42 });
@@ -139,7 +139,7 @@ async function measure(workloads: number, edges: number): Promise<Figures> {
       return [...seen].map(([n, t]) => `${n.slice(9)} ${t.toFixed(0)}`).join(', ');
     });
     return {
-      marks, sigmaEarly: d.sigmaEarly === true,
+      marks, nodesFirst: d.nodesFirst === true,
       firstFrameMs: d.firstFrameAt!, sigmaInitMs: d.sigmaInitMs ?? NaN, layoutMs: d.layoutMillis ?? NaN, layoutIterations: d.layoutIterations ?? 0,
       layoutReason: d.layoutReason ?? '?', medianFrameMs: frames[Math.floor(frames.length / 2)], p95FrameMs: frames[Math.floor(frames.length * 0.95)],
       nodes: d.nodes, edges: d.edges, medianRenderMs: renders[Math.floor(renders.length / 2)],
@@ -159,7 +159,7 @@ const firstFrameMedian = (f: Figures): number => [...f.firstFrames].sort((a, b) 
 
 const row = (name: string, f: Figures): void => {
   console.log(`${name}: ${f.nodes} nodes, ${f.edges} drawn edges, sigma program set "${f.profile}" (load average after: ${f.load})`);
-  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (readPixels-synced); graph parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms ${f.sigmaEarly ? 'while the body downloaded (count headers)' : 'after the graph arrived (no count headers)'}`);
+  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (readPixels-synced); ${f.nodesFirst ? 'nodes' : 'graph'} parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms ${f.nodesFirst ? 'once the nodes were in (count headers: nodes ahead of the edges)' : 'once the graph was in (no count headers)'}`);
   console.log(`  first frame, loads   median ${fmt(firstFrameMedian(f))} ms drawn by the GPU over ${f.firstFrames.length} loads, in order ${f.firstFrames.map(fmt).join(', ')} ms (the first in a browser just started; the last is the load measured above and below)`);
   console.log(`  marks (ms)           ${f.marks}`);
   console.log(`  every edge drawn     ${fmt(f.fullPresentedMs)} ms by the GPU${f.profile === 'light' ? ' (large maps draw nodes, hulls and labels first, every edge in the next frame)' : ' (the first frame has them)'}`);

@@ -258,11 +258,11 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
       const info = await page.evaluate(() => {
         const mark = (name: string): number => performance.getEntriesByName(`netatlas:${name}`)[0]?.startTime ?? NaN;
         return {
-          early: window.netatlasDebug.sigmaEarly, profile: window.netatlasDebug.renderProfile, order: window.netatlasMap!.graph.order, size: window.netatlasMap!.graph.size,
+          nodesFirst: window.netatlasDebug.nodesFirst, profile: window.netatlasDebug.renderProfile, order: window.netatlasMap!.graph.order, size: window.netatlasMap!.graph.size,
           shownEdges: window.netatlasDebug.edges, firstFrame: window.netatlasDebug.firstFrameAt!, edgesParsed: mark('edges-parsed'), edgesBuilt: mark('edges-built'), status: document.getElementById('status')!.textContent,
         };
       });
-      expect(info.early).toBe(true);
+      expect(info.nodesFirst).toBe(true);
       expect(info.profile).toBe('light');
       // every node and every edge of the answer: one drawn edge per direction of a pair
       expect(info.order).toBe(estate.nodes.length);

@@ -5,7 +5,6 @@
 import { VERDICTS } from '../../generator/model/index.ts';
 import { api, ApiRequestError, type GraphAnswer } from './api.ts';
 import { MapView, type RenderProfile } from './render/map.ts';
-import { LARGE_MAP_EDGES } from './state/render-profile.ts';
 import { collapseGraph } from './state/collapse.ts';
 import { applyFilters, EMPTY_FILTERS, type Filters } from './state/filters.ts';
 import { applyDiff, mergeDelta, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
@@ -20,7 +19,7 @@ import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
 
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
 interface DebugInfo {
-  loadedAt?: number; sigmaInitMs?: number; sigmaEarly?: boolean; renderProfile?: string; firstFrameGpuDoneAt?: number; fullFrameAt?: number; fullFrameGpuDoneAt?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number; layoutMillis?: number; layoutReason?: string;
+  loadedAt?: number; sigmaInitMs?: number; nodesFirst?: boolean; renderProfile?: string; firstFrameGpuDoneAt?: number; fullFrameAt?: number; fullFrameGpuDoneAt?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number; layoutMillis?: number; layoutReason?: string;
   nodes: number; edges: number; errors: string[];
 }
 declare global { interface Window { netatlasDebug: DebugInfo; netatlasMap?: MapView; netatlasBenchSync?: boolean } }
@@ -130,27 +129,16 @@ class App {
     const load = ++this.loads;
     this.status('Loading graph…');
     let edges: Promise<GraphResponse> | undefined;
+    let edgeCount: number | undefined;
     try {
       const answer = await (prefetched ?? api.graphAnswer(this.view.level, EMPTY_FILTERS));
       performance.mark('netatlas:graph-headers');
-      let early = false;
-      if (answer.counts && answer.counts.edges > LARGE_MAP_EDGES && this.map.renderProfile === undefined && this.countsDecideProfile()) {
-        // the counts came ahead of the body of a large map: build sigma (compile its programs)
-        // while the body downloads and parses. A small map's body is in before the compile would
-        // end (the early build made the 1k map slower), so it, and any answer without the counts,
-        // builds sigma on the first setData, as before
-        const t0 = performance.now();
-        this.map.prepare(answer.counts.edges);
-        performance.mark('netatlas:sigma-built');
-        window.netatlasDebug.sigmaInitMs = performance.now() - t0;
-        window.netatlasDebug.renderProfile = this.map.renderProfile;
-        window.netatlasDebug.sigmaEarly = true;
-        early = true;
-      }
-      // a large map built from the counts draws its nodes first (nothing filters or collapses
-      // them): take the answer's nodes as soon as they are here, and its edges after that frame
-      const nodesFirst = early && this.map.renderProfile === 'light' ? answer.nodesFirst : undefined;
-      if (nodesFirst) edges = answer.body;
+      // the first map, large by the count headers and shown whole (nothing filters, collapses or
+      // diffs it): take its nodes as soon as the worker has them, its edges after the first frame
+      const nodesFirst = this.map.renderProfile === undefined && answer.counts && answer.nodesFirst && this.countsDecideProfile() &&
+        this.map.profileFor(answer.counts.edges) === 'light' ? answer.nodesFirst : undefined;
+      if (nodesFirst) { edges = answer.body; edgeCount = answer.counts?.edges; }
+      window.netatlasDebug.nodesFirst = nodesFirst !== undefined;
       const g: { readonly nodes: readonly ApiNode[]; readonly edges?: GraphResponse['edges']; readonly stats?: GraphResponse['stats'] } = nodesFirst ? { nodes: await nodesFirst } : await answer.body;
       if (load !== this.loads) return;
       window.netatlasDebug.loadedAt = performance.now();
@@ -164,16 +152,19 @@ class App {
     }
     this.fillFilterChoices();
     if (this.view.mode === 'diff') await this.loadDiff();
-    // the first map to draw: sigma is built for the size it shows (its program set depends on it);
-    // a large one draws its nodes first and its edges once that frame is on screen, as when the
-    // nodes came first (not in diff mode, whose edges are the point of the view)
+    // the first map: sigma is built for the number of edges it shows (its program set depends on
+    // it). Not earlier: built at the headers, it held the main thread (waiting on the GPU process,
+    // busy with the page's first compositor frames) while the nodes were already in. A large map
+    // draws its nodes first and its edges once that frame is on screen (not in diff mode, whose
+    // edges are the point of the view)
     let edgesHere: MapEdge[] | undefined;
-    if (!edges && this.map.renderProfile === undefined) {
+    if (this.map.renderProfile === undefined) {
       const t0 = performance.now();
-      this.map.prepare(this.shownGraph().edges.length);
+      this.map.prepare(edgeCount ?? this.shownGraph().edges.length);
+      performance.mark('netatlas:sigma-built');
       window.netatlasDebug.sigmaInitMs = performance.now() - t0;
       window.netatlasDebug.renderProfile = this.map.renderProfile;
-      if (this.map.renderProfile === 'light' && this.view.mode !== 'diff' && this.raw.edges.length > 0) {
+      if (!edges && this.map.renderProfile === 'light' && this.view.mode !== 'diff' && this.raw.edges.length > 0) {
         edgesHere = this.raw.edges;
         this.raw = { nodes: this.raw.nodes, edges: [] };
       }

@@ -181,14 +181,18 @@ export class MapView {
     return this.profile;
   }
 
+  /** The program set a map of `edges` drawn edges gets (the one sigma was built with, once it is). */
+  profileFor(edges: number): RenderProfile {
+    return this.profile ?? this.forcedProfile ?? renderProfileFor(edges);
+  }
+
   /**
-   * Build sigma now, on an empty graph, for a map of `edges` edges (the count the API sends
-   * ahead of the body): its programs compile while the graph downloads and parses. Does nothing
-   * once sigma exists.
+   * Build sigma now, on an empty graph, for a map of `edges` edges (the program set depends on
+   * it), before its first data. Does nothing once sigma exists.
    */
   prepare(edges: number): void {
     if (this.s) return;
-    this.createSigma(this.forcedProfile ?? renderProfileFor(edges), this.graph);
+    this.createSigma(this.profileFor(edges), this.graph);
   }
 
   private createSigma(profile: RenderProfile, graph: Graph<NodeAttrs, EdgeAttrs>): MapSigma {
@@ -326,7 +330,7 @@ export class MapView {
    */
   setData(data: MapGraph, opts: { edgesPending?: boolean } = {}): void {
     // the program set is chosen once, before sigma is built (prepare, else here)
-    const profile = this.profile ?? this.forcedProfile ?? renderProfileFor(data.edges.length);
+    const profile = this.profileFor(data.edges.length);
     const firstData = !this.dataSeen;
     this.dataSeen = true;
     const wasPending = this.edgesPending;
