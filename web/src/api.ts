@@ -66,8 +66,8 @@ export interface GraphAnswer {
 
 /**
  * The first graph of a page: fetched and parsed in a worker (graph-fetch.worker.ts), so that the
- * body downloads and parses while the main thread builds sigma. Falls back to the main thread
- * when workers are unavailable.
+ * body downloads and parses while the main thread loads the app, builds sigma and draws the
+ * nodes. Falls back to the main thread when workers are unavailable.
  */
 function graphAnswerInWorker(path: string): Promise<GraphAnswer> {
   if (typeof Worker === 'undefined') return graphAnswer(path);
@@ -117,7 +117,7 @@ export const api = {
   graph: (level: Level, filters: Filters) => request<GraphResponse>(`/graph?${graphQuery(level, filters)}`),
   /** GET /graph, resolved at its headers (see GraphAnswer). */
   graphAnswer: (level: Level, filters: Filters) => graphAnswer(`/graph?${graphQuery(level, filters)}`),
-  /** The same, fetched and parsed in a worker (the page's first graph, while sigma is built). */
+  /** The same, fetched and parsed in a worker (the page's first graph, while the app loads). */
   graphAnswerInWorker: (level: Level, filters: Filters) => graphAnswerInWorker(`/graph?${graphQuery(level, filters)}`),
   clusters: () => request<ClustersResponse>('/clusters'),
   node: (key: string) => request<NodeDetailResponse>(`/nodes/${encodeURIComponent(key)}`),

@@ -15,9 +15,8 @@ import { byId } from './ui/dom.ts';
 import { renderLegend } from './ui/legend.ts';
 
 captureTokenFromHash();
-// ask for the graph first: sigma is built as soon as the answer's count headers are in (the
-// program set depends on the map's size), while the body downloads, or once the graph is here
-// if the server sends no counts
+// ask for the graph first: a large map (by the answer's count headers) is drawn from its nodes as
+// soon as they are in, while its edges still download
 performance.mark('netatlas:graph-request');
 const firstGraph = api.graphAnswerInWorker(decodeViewState(location.search).level, EMPTY_FILTERS);
 firstGraph.catch(() => undefined);

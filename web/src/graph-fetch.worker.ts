@@ -1,7 +1,7 @@
 /**
  * Fetches and parses GET /api/v1/graph off the main thread, so that the 20 MB body downloads
- * and parses while the main thread builds sigma (a fetch body read by the main thread waits
- * while it is busy). Posts the count headers as soon as they are in, then the answer's nodes as
+ * and parses while the main thread loads the app, builds sigma and draws the nodes (a fetch body
+ * read by the main thread waits while it is busy). Posts the count headers as soon as they are in, then the answer's nodes as
  * soon as they have arrived and parsed (the server writes them before the edges: a large map's
  * first frame draws them while the edges still download and parse), then the rest.
  *

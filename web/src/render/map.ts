@@ -172,7 +172,7 @@ export class MapView {
 
   /** The sigma instance; exists once the map has had data. */
   get sigma(): MapSigma {
-    if (!this.s) throw new Error('netatlas/web: the map has no data yet (sigma is built on the first setData)');
+    if (!this.s) throw new Error('netatlas/web: the map has no sigma yet (it is built by prepare or the first setData)');
     return this.s;
   }
 
