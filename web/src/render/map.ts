@@ -170,7 +170,7 @@ export class MapView {
     });
   }
 
-  /** The sigma instance; exists once the map has had data. */
+  /** The sigma instance; exists once prepare or the first setData has built it. */
   get sigma(): MapSigma {
     if (!this.s) throw new Error('netatlas/web: the map has no sigma yet (it is built by prepare or the first setData)');
     return this.s;
@@ -376,7 +376,7 @@ export class MapView {
     if (firstData) this.deferredLayout = this.edgesPending;
     // the hulls of the new nodes are in the frame sigma draws next (not in one more frame after it)
     this.computeHulls();
-    // sigma exists already when prepare built it (early counts) or on later data
+    // sigma exists already when prepare built it (the app does, before the first data) or on later data
     if (this.s) this.s.setGraph(g);
     // sigma's constructor draws before the hull layer and the frame listeners exist: draw again
     else this.createSigma(profile, g).scheduleRender();
