@@ -85,7 +85,11 @@ function graphAnswerInWorker(path: string): Promise<GraphAnswer> {
     worker.addEventListener('message', (e: MessageEvent<GraphFetchReply>) => {
       const m = e.data;
       if (m.type === 'head') resolve({ counts: m.nodes !== undefined && m.edges !== undefined ? { nodes: m.nodes, edges: m.edges } : undefined, body, nodesFirst });
-      else if (m.type === 'nodes') { nodes = m.nodes; resolveNodes(m.nodes); }
+      else if (m.type === 'nodes') {
+        // the worker checked that the text parses to {nodes: [...]}
+        nodes = 'json' in m ? (JSON.parse(m.json) as { nodes: readonly ApiNode[] }).nodes : m.nodes;
+        resolveNodes(nodes);
+      }
       else if (m.type === 'body') {
         const whole = (m.body.nodes === undefined && nodes ? { ...m.body, nodes } : m.body) as GraphResponse;
         resolveNodes(whole.nodes);

@@ -37,10 +37,11 @@ async function readBody(res: Response): Promise<void> {
     if (split === -1) {
       const end = scanner.push(piece);
       if (end >= 0) {
-        const head = tryParse(parts.join('').slice(0, end) + '}');
+        const json = parts.join('').slice(0, end) + '}';
+        const head = tryParse(json);
         if (isObject(head) && Array.isArray(head.nodes)) {
           split = end;
-          post({ type: 'nodes', nodes: head.nodes as GraphResponse['nodes'] });
+          post({ type: 'nodes', json });
         } else {
           split = -2; // not what it looked like: parse the whole body at the end
         }
