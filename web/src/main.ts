@@ -152,18 +152,15 @@ class App {
     }
     this.fillFilterChoices();
     if (this.view.mode === 'diff') await this.loadDiff();
-    // the first map: sigma is built for the number of edges it shows (its program set depends on
-    // it). Not earlier: built at the headers, it held the main thread (waiting on the GPU process,
-    // busy with the page's first compositor frames) while the nodes were already in. A large map
-    // draws its nodes first and its edges once that frame is on screen (not in diff mode, whose
-    // edges are the point of the view)
+    // the first map: its program set is chosen from the number of edges it shows, and sigma is
+    // built with it once the data's graph is (MapView.prepare). Not earlier: built at the count
+    // headers, sigma held the main thread (waiting on the GPU process, busy with the page's first
+    // compositor frames) while the nodes were already in. A large map draws its nodes first and
+    // its edges once that frame is on screen (not in diff mode, whose edges are the point of the
+    // view)
     let edgesHere: MapEdge[] | undefined;
     if (this.map.renderProfile === undefined) {
-      const t0 = performance.now();
       this.map.prepare(edgeCount ?? this.shownGraph().edges.length);
-      performance.mark('netatlas:sigma-built');
-      window.netatlasDebug.sigmaInitMs = performance.now() - t0;
-      window.netatlasDebug.renderProfile = this.map.renderProfile;
       if (!edges && this.map.renderProfile === 'light' && this.view.mode !== 'diff' && this.raw.edges.length > 0) {
         edgesHere = this.raw.edges;
         this.raw = { nodes: this.raw.nodes, edges: [] };
@@ -228,14 +225,9 @@ class App {
     window.netatlasDebug.nodes = g.nodes.length;
     window.netatlasDebug.edges = g.edges.length;
     this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : byId('btn-findings').getAttribute('aria-pressed') === 'true' ? 'risk' : 'verdict');
-    const t0 = performance.now();
-    const built = this.map.renderProfile !== undefined;
     this.map.setData(g, { edgesPending });
-    if (!built) {
-      // the first setData builds sigma (program compilation) for the program set this size needs
-      window.netatlasDebug.sigmaInitMs = performance.now() - t0;
-      window.netatlasDebug.renderProfile = this.map.renderProfile;
-    }
+    window.netatlasDebug.sigmaInitMs = this.map.sigmaBuildMs;
+    window.netatlasDebug.renderProfile = this.map.renderProfile;
     this.syncControls();
     this.renderDiffBar();
     if (this.view.mode === 'table') this.renderTable();
