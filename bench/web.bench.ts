@@ -159,7 +159,7 @@ const firstFrameMedian = (f: Figures): number => [...f.firstFrames].sort((a, b) 
 
 const row = (name: string, f: Figures): void => {
   console.log(`${name}: ${f.nodes} nodes, ${f.edges} drawn edges, sigma program set "${f.profile}" (load average after: ${f.load})`);
-  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (readPixels-synced); ${f.nodesFirst ? 'nodes' : 'graph'} parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms ${f.nodesFirst ? 'once the nodes were in (count headers: nodes ahead of the edges)' : 'once the graph was in (no count headers)'}`);
+  console.log(`  first frame          ${fmt(f.firstFrameMs)} ms sigma's render returned, ${fmt(f.presentedMs)} ms drawn by the GPU (readPixels-synced); ${f.nodesFirst ? 'nodes' : 'graph'} parsed at ${fmt(f.loadedMs)} ms, sigma built in ${fmt(f.sigmaInitMs)} ms with the first data (${f.nodesFirst ? 'its nodes, ahead of the edges: count headers' : 'the whole graph: no count headers'})`);
   console.log(`  first frame, loads   median ${fmt(firstFrameMedian(f))} ms drawn by the GPU over ${f.firstFrames.length} loads, in order ${f.firstFrames.map(fmt).join(', ')} ms (the first in a browser just started; the last is the load measured above and below)`);
   console.log(`  marks (ms)           ${f.marks}`);
   console.log(`  every edge drawn     ${fmt(f.fullPresentedMs)} ms by the GPU${f.profile === 'light' ? ' (large maps draw nodes, hulls and labels first, every edge in the next frame)' : ' (the first frame has them)'}`);
