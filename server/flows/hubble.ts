@@ -55,6 +55,17 @@ export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRe
 let scratch = Buffer.allocUnsafeSlow(1 << 16);
 
 /** `parseHubbleLine` of the line held by the bytes b[start, end) (UTF-8), read in place. */
+/**
+ * Whether the line b[start, end) can be read in place by parseHubbleBytes: not blank, padded (CR,
+ * spaces, tabs) or a `#` comment, which parseFlowLine reads as text.
+ */
+export function readsInPlace(b: Uint8Array, start: number, end: number): boolean {
+  if (end === start) return false;
+  const first = b[start];
+  const last = b[end - 1];
+  return last !== 13 && last !== 32 && first !== 32 && first !== 9 && first !== 35;
+}
+
 export function parseHubbleBytes(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[]): void {
   if (!parseCompactLine(b, start, end, state, out)) parseJsonLine(b.toString('utf8', start, end), state, out);
 }
@@ -89,7 +100,7 @@ function parseCompactLine(b: Buffer, start: number, end: number, state: FlowPars
 
 /**
  * The rest of a compact line once its first pass has run (here, or in the parallel ingest's
- * worker: parseResumedRequest): a request (`request`) whose connection was counted before is a
+ * worker: parseClassifiedLine): a request (`request`) whose connection was counted before is a
  * duplicate; anything else is read to its end and turned into records. `keyed`: the first pass
  * hashed the request-direction key to (hi, lo). False when the line turns out not to be of the
  * compact shape (read it whole).
@@ -165,13 +176,17 @@ function isRepeatedRequest(state: FlowParseState, hi: number, lo: number, time: 
 }
 
 /**
- * `parseHubbleBytes` of a LINE_REQUEST line whose first pass another thread ran (parallel ingest):
- * its key (hi, lo) and time, and the first pass itself as `snapshotFirstPass` wrote it at
- * firstPass[o, ...). The same records and counts as reading the line here from the start.
+ * `parseFlowBytes` of a line another thread has classified (parallel ingest): a LINE_REPLY, or a
+ * LINE_REQUEST with its key (hi, lo), its time and its first pass as `snapshotFirstPass` wrote it
+ * at firstPass[o, ...). The same records and counts as reading the line here from the start.
  */
-export function parseResumedRequest(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[], hi: number, lo: number, time: number, firstPass: Int32Array, o: number): void {
+export function parseClassifiedLine(b: Buffer, start: number, end: number, kind: number, state: FlowParseState, out: FlowRecord[], hi: number, lo: number, time: number, firstPass: Int32Array, o: number): void {
   state.line++;
   state.stats.lines++;
+  if (kind === LINE_REPLY) {
+    state.stats.replies++;
+    return;
+  }
   const at = resumeFirstPass(firstPass, o, time);
   if (!finishCompactLine(b, end, state, out, at, true, true, hi, lo, time)) parseJsonLine(b.toString('utf8', start, end), state, out);
 }

@@ -2,7 +2,7 @@
  * The first look at every line of a block (parallel ingest): run by the worker thread
  * (classify-worker.ts), and by the reading thread when it would otherwise wait (parallel.ts).
  */
-import { classified, classifyCompactLine, LINE_REPLY, LINE_REQUEST } from './hubble.ts';
+import { classified, classifyCompactLine, LINE_REPLY, LINE_REQUEST, readsInPlace } from './hubble.ts';
 import { FIRST_PASS_FIELDS, snapshotFirstPass } from './hubble-compact.ts';
 import { KIND_FULL, META_FIELDS, META_FIRST_PASS, readBlock, type ClassifiedBlock } from './parallel-protocol.ts';
 import type { FlowParseState } from './state.ts';
@@ -48,9 +48,7 @@ function classifyLine(b: Buffer, start: number, end: number, meta: Int32Array, m
   meta[m + 1] = end;
   meta[m + 2] = KIND_FULL;
   // What parseFlowBytes would read as text (blank, padded, comments) stays for the reading thread.
-  const first = b[start];
-  const last = b[end - 1];
-  if (end === start || last === 13 || last === 32 || first === 32 || first === 9 || first === 35) return;
+  if (!readsInPlace(b, start, end)) return;
   const kind = classifyCompactLine(b, start, end, state);
   if (kind === LINE_REPLY) meta[m + 2] = LINE_REPLY;
   // A request whose first pass is of the usual shape goes on from it in the reading thread; any

@@ -14,7 +14,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../generator/model/errors.ts';
 import type { FlowRecord } from '../../generator/model/flow.ts';
 import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
-import { hubbleRecordsFrom, isHubbleObject, LINE_REPLY, parseHubbleBytes, parseHubbleLine, parseResumedRequest } from './hubble.ts';
+import { hubbleRecordsFrom, isHubbleObject, parseClassifiedLine, parseHubbleBytes, parseHubbleLine, readsInPlace } from './hubble.ts';
 import { DEFAULT_PARALLEL_MIN_BYTES, fileBlocks, parallelIngestAvailable, type FileBlock, type ParallelOptions } from './parallel.ts';
 import { KIND_FULL, META_FIELDS, META_FIRST_PASS } from './parallel-protocol.ts';
 import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
@@ -106,11 +106,7 @@ export function parseFlowLine(line: string, state: FlowParseState, out: FlowReco
  * known: a Hubble line is read in place; the rest, and lines that need trimming, as text.
  */
 export function parseFlowBytes(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[] = []): FlowRecord[] {
-  const first = b[start];
-  const last = b[end - 1];
-  if (state.format !== 'hubble' || end === start || last === 13 || last === 32 || first === 32 || first === 9 || first === 35 /* # */) {
-    return parseFlowLine(decode(b, start, end), state, out);
-  }
+  if (state.format !== 'hubble' || !readsInPlace(b, start, end)) return parseFlowLine(decode(b, start, end), state, out);
   state.line++;
   state.stats.lines++;
   parseHubbleBytes(b, start, end, state, out);
@@ -279,19 +275,13 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
       return;
     }
     const { meta, times } = c;
-    const stats = state.stats;
     for (let k = 0, m = 0; k < c.lines; k++, m += META_FIELDS) {
-      const end = meta[m + 1];
       const kind = meta[m + 2];
       if (kind !== KIND_FULL && pending === undefined && doc === undefined && state.format === 'hubble') {
-        if (kind === LINE_REPLY) {
-          state.line++;
-          stats.lines++;
-          stats.replies++;
-        } else parseResumedRequest(b, meta[m], end, state, out, meta[m + 3], meta[m + 4], times[k], meta, m + META_FIRST_PASS);
-        continue;
+        parseClassifiedLine(b, meta[m], meta[m + 1], kind, state, out, meta[m + 3], meta[m + 4], times[k], meta, m + META_FIRST_PASS);
+      } else {
+        takeBytes(b, meta[m], meta[m + 1], out);
       }
-      takeBytes(b, meta[m], end, out);
     }
   };
 
@@ -367,7 +357,7 @@ function isLargePlainFile(file: string, minBytes: number): boolean {
   try {
     fd = openSync(file, 'r');
     const head = Buffer.alloc(2);
-    return readSync(fd, head, 0, 2, 0) === 2 && !(head[0] === 0x1f && head[1] === 0x8b);
+    return readSync(fd, head, 0, 2, 0) === 2 && !isGzip(head);
   } catch {
     return false;
   } finally {
@@ -444,6 +434,11 @@ async function* fileChunks(file: string, size: number): AsyncGenerator<Buffer> {
   }
 }
 
+/** Whether `head` (a file's first bytes) starts with the gzip magic number. */
+function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 /** Passes chunks through, gunzipping when the first bytes are the gzip magic number. */
 async function* decompressed(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
   const iterator = source[Symbol.asyncIterator]();
@@ -461,7 +456,7 @@ async function* decompressed(source: AsyncIterable<Buffer>, onBytes: (n: number)
       yield b;
     }
   };
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+  if (isGzip(head)) {
     // zlib may hold on to input chunks while it works: give it copies (a file's chunks share one buffer).
     const copies = async function* (): AsyncGenerator<Buffer> {
       for await (const chunk of rest()) yield Buffer.from(chunk);
