@@ -15,7 +15,7 @@
  * names resolve as in JSON.parse (the last one wins), since every member is walked. A test checks
  * that both paths give the same records on every shared capture, the demo and mutated lines.
  */
-import type { FlowEndpoint } from '../../generator/model/flow.ts';
+import { VERDICTS, type FlowEndpoint } from '../../generator/model/flow.ts';
 import {
   dropReasonOf,
   endpointBase,
@@ -157,13 +157,11 @@ export function firstPassIps(): readonly [number, number, number, number] {
 
 /** Int32s `snapshotFirstPass` writes. */
 export const FIRST_PASS_FIELDS = 10;
-/** Verdicts as Hubble writes them (the raw strings the first pass may hold). */
-const VERDICT_TEXTS = ['FORWARDED', 'DROPPED', 'ERROR', 'AUDIT', 'REDIRECTED', 'TRACED', 'TRANSLATED', 'VERDICT_UNKNOWN'];
 const INT32_MAX = 0x7fffffff;
 
 /**
  * After `startFlow`: writes what it read into out[o, o + FIRST_PASS_FIELDS) and returns true, when
- * it is of the usual shape (time read from bytes; verdict a known string; IP addresses plain
+ * it is of the usual shape (time read from bytes; verdict a string; IP addresses plain
  * strings; l4 a TCP, UDP or SCTP port pair; an integer drop_reason; nothing else); false otherwise.
  */
 export function snapshotFirstPass(out: Int32Array, o: number): boolean {
@@ -172,9 +170,10 @@ export function snapshotFirstPass(out: Int32Array, o: number): boolean {
   for (let k = 0; k < SLOTS; k++) if (s[k] !== undefined && k !== TIME && k !== VERDICT && k !== IP && k !== L4 && k !== DROP_CODE) return false;
   const ip = s[IP] as readonly unknown[] | undefined;
   if (ip === undefined || ip[0] !== undefined || ip[1] !== undefined || srcIpStart < 0 || dstIpStart < 0) return false;
+  // a string verdict is kept as what it means (toVerdict): all that is ever read of it
   const verdict = s[VERDICT];
-  const verdictCode = verdict === undefined ? -1 : typeof verdict === 'string' ? VERDICT_TEXTS.indexOf(verdict) : -2;
-  if (verdictCode === -2 || (verdict !== undefined && verdictCode < 0)) return false;
+  if (verdict !== undefined && typeof verdict !== 'string') return false;
+  const verdictCode = verdict === undefined ? -1 : VERDICTS.indexOf(toVerdict(verdict));
   const drop = s[DROP_CODE];
   if (drop !== undefined && !(typeof drop === 'number' && Number.isInteger(drop) && drop >= 0 && drop <= INT32_MAX)) return false;
   const l4 = s[L4] as L4Info | undefined;
@@ -204,7 +203,7 @@ export function resumeFirstPass(from: Int32Array, o: number, timeMs: number): nu
   s.fill(undefined);
   s[TIME] = PARSED_TIME;
   flowTimeMs = timeMs;
-  if (from[o + 5] >= 0) s[VERDICT] = VERDICT_TEXTS[from[o + 5]];
+  if (from[o + 5] >= 0) s[VERDICT] = VERDICTS[from[o + 5]];
   if (from[o + 6] >= 0) s[DROP_CODE] = from[o + 6];
   s[IP] = [undefined, undefined];
   const bits = from[o + 7];

@@ -83,6 +83,23 @@ describe('parallel reader', () => {
     await bothWays(file, [1024, 4096, 16_384]);
   });
 
+  it('reads requests whose verdict is spelled another way the same: numbers as strings, VERDICT_UNKNOWN, unknown words, a stronger verdict later', async () => {
+    const requests = corpusLines().filter((l) => l.includes('"verdict":"FORWARDED"') && l.includes('"is_reply":false'));
+    expect(requests.length).toBeGreaterThan(100);
+    const spellings = ['"2"', '"VERDICT_UNKNOWN"', '"SOMETHING_NEW"', '"DROPPED"', '"AUDIT"', '"1"'];
+    const lines: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      requests.slice(0, 400).forEach((l, i) => lines.push(l.replace('"verdict":"FORWARDED"', `"verdict":${spellings[(i + round) % spellings.length]}`)));
+    }
+    const file = join(tmp, 'verdicts.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const { stats, records } = await collectFlows(file, { ...NOW, parallel: false });
+    expect(records.some((r) => r.verdict === 'UNKNOWN')).toBe(true);
+    expect(records.some((r) => r.verdict === 'DROPPED')).toBe(true);
+    expect(stats.duplicates).toBeGreaterThan(0);
+    await bothWays(file, [4096, 65_536]);
+  });
+
   it('detects the format from the first lines, and leaves other formats to the one-thread path', async () => {
     const generic = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ src: `ns/p${i % 13}`, dst: `10.0.0.${i % 200}`, proto: 'TCP', port: 80 + (i % 5), verdict: 'FORWARDED', time: 1_700_000_000 + i }));
     const file = join(tmp, 'generic.jsonl');
