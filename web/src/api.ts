@@ -85,9 +85,9 @@ function graphAnswerInWorker(path: string): Promise<GraphAnswer> {
     worker.addEventListener('message', (e: MessageEvent<GraphFetchReply>) => {
       const m = e.data;
       if (m.type === 'head') resolve({ counts: m.nodes !== undefined && m.edges !== undefined ? { nodes: m.nodes, edges: m.edges } : undefined, body, nodesFirst });
-      else if (m.type === 'nodes') {
-        // the worker checked that the text parses to {nodes: [...]}
-        nodes = 'json' in m ? (JSON.parse(m.json) as { nodes: readonly ApiNode[] }).nodes : m.nodes;
+      // (the worker has checked that the text parses to {nodes: [...]})
+      else if (m.type === 'nodes-text' || m.type === 'nodes') {
+        nodes = m.type === 'nodes' ? m.nodes : (JSON.parse(m.json) as { nodes: readonly ApiNode[] }).nodes;
         resolveNodes(nodes);
       }
       else if (m.type === 'body') {

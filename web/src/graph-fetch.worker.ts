@@ -41,7 +41,7 @@ async function readBody(res: Response): Promise<void> {
         const head = tryParse(json);
         if (isObject(head) && Array.isArray(head.nodes)) {
           split = end;
-          post({ type: 'nodes', json });
+          post({ type: 'nodes-text', json });
         } else {
           split = -2; // not what it looked like: parse the whole body at the end
         }
