@@ -1,33 +1,14 @@
 /**
  * End-to-end harness: the built web app served by the real server (createApp) on the demo,
- * driven by playwright-core in headless Chromium with software WebGL.
+ * driven by playwright-core in headless Chromium with software WebGL (see chromium.ts for which one).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CHROMIUM = process.env.NETATLAS_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--no-sandbox', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
-];
-
-export function requireChromium(): string {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `netatlas e2e: Chromium not found at ${CHROMIUM}. Install it (Debian/Ubuntu: \`apt-get install chromium\`), ` +
-      'or point NETATLAS_CHROMIUM at a Chromium/Chrome binary. The browser tests do not skip without it.',
-    );
-  }
-  return CHROMIUM;
-}
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: requireChromium(), headless: true, args: CHROMIUM_ARGS });
-}
+export { CHROMIUM_ARGS, launchChromium, resolveChromium } from './chromium.ts';
 
 /** `vite build` into web/dist (the server serves that folder). */
 export function buildWeb(): void {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildWeb, launchChromium, requireChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
+import { buildWeb, launchChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
 import { startStaticApiServer } from './static-api-server.ts';
 import { syntheticEstate } from '../../web/src/dev/synthetic-estate.ts';
 import { toDisplayEdges } from '../../web/src/state/display.ts';
@@ -65,7 +65,6 @@ function shot(name: string): string {
 }
 
 beforeAll(async () => {
-  requireChromium();
   mkdirSync(SHOTS, { recursive: true });
   buildWeb();
   server = await startDemoServer();
