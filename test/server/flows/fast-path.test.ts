@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../../generator/model/flow.ts';
 import { collectFlows, createFlowParseState, hubbleRecordsFrom, parseFlowLine, reportMalformed, type FlowParseState } from '../../../server/flows/index.ts';
-import { sharedData } from './helpers.ts';
+import { sharedData, TEST_NOW } from './helpers.ts';
 
-const NOW = 1_700_000_000_000;
+const NOW = TEST_NOW;
 const demoDir = fileURLToPath(new URL('../../../samples/demo/', import.meta.url));
 
 /** Every Hubble line of the shared captures and of the demo, file by file. */

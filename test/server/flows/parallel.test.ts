@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collectFlows, readFlows, type ReadFlowsOptions } from '../../../server/flows/index.ts';
 import { fileBlocks } from '../../../server/flows/parallel.ts';
 import { readBlock } from '../../../server/flows/parallel-protocol.ts';
-import { sharedData } from './helpers.ts';
+import { sharedData, TEST_NOW } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'netatlas-parallel-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -28,7 +28,7 @@ function corpusLines(): string[] {
   return lines.filter((l) => l.trim().startsWith('{"flow"'));
 }
 
-const NOW = { now: () => 1_700_000_000_000 };
+const NOW = { now: () => TEST_NOW };
 // (the worker first: without it, a small file may be read whole here before the worker is up)
 const parallel = (blockSize: number): ReadFlowsOptions => ({ ...NOW, parallel: { minBytes: 0, blockSize, waitForWorker: true } });
 
