@@ -11,7 +11,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { FlowEndpoint, FlowRecord } from './flow.ts';
-import { isValidClusterName } from './keys.ts';
+import { isValidClusterName, parseKey, RESERVED_IDENTITIES, WORKLOAD_KINDS } from './keys.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -251,4 +251,42 @@ export function flowRecordProblem(r: FlowRecord, now: number): string | undefine
     }
   }
   return undefined;
+}
+
+const UNKNOWN_WHAT = /^(identity-\d{1,10}|unidentified)$/;
+
+/**
+ * What is wrong with a graph node key (keys.ts) whose parts come from outside (a stored row), or
+ * undefined: it must parse, and each part must follow the rule of what it names.
+ */
+export function keyProblem(key: string): string | undefined {
+  let k;
+  try {
+    k = parseKey(key);
+  } catch {
+    return `key ${quoted(key)} is not one netatlas builds`;
+  }
+  const named = (what: string, problem: string | undefined): string | undefined => (problem === undefined ? undefined : `key ${quoted(key)}: ${what} ${problem}`);
+  if (k.kind === 'external') return named('IP', ipProblem(k.ip));
+  const cluster = named('cluster', clusterNameProblem(k.cluster));
+  if (cluster) return cluster;
+  switch (k.kind) {
+    case 'cluster':
+      return undefined;
+    case 'namespace':
+      return named('namespace', dns1123LabelProblem(k.namespace));
+    case 'workload':
+      if (!WORKLOAD_KINDS.includes(k.workloadKind)) return `key ${quoted(key)}: ${quoted(k.workloadKind)} is not a workload kind`;
+      return named('namespace', dns1123LabelProblem(k.namespace)) ?? named('name', dns1123SubdomainProblem(k.name));
+    case 'pod':
+      return named('namespace', dns1123LabelProblem(k.namespace)) ?? named('name', dns1123SubdomainProblem(k.name));
+    case 'service':
+      return named('namespace', dns1123LabelProblem(k.namespace)) ?? named('name', dns1123LabelProblem(k.name));
+    case 'host':
+      return named('node name', dns1123SubdomainProblem(k.name));
+    case 'reserved':
+      return RESERVED_IDENTITIES.includes(k.identity) ? undefined : `key ${quoted(key)}: ${quoted(k.identity)} is not a reserved identity`;
+    case 'unknown':
+      return UNKNOWN_WHAT.test(k.ip) ? undefined : named('address', ipProblem(k.ip));
+  }
 }

@@ -8,6 +8,7 @@ import {
   flowLabelProblem,
   flowRecordProblem,
   ipProblem,
+  keyProblem,
   labelKeyProblem,
   labelValueProblem,
   MAX_CLOCK_AHEAD_MS,
@@ -141,5 +142,16 @@ describe('printable', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
       expect(printable(s)).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     }));
+  });
+});
+
+describe('stored keys', () => {
+  it.each([
+    ['wl:prod/shop/Deployment/web', true], ['pod:prod/shop/web-1', true], ['svc:prod/shop/api', true], ['ext:fd00::1', true], ['ext:93.184.216.34', true],
+    ['reserved:prod/world', true], ['unknown:prod/10.0.0.9', true], ['unknown:prod/identity-42', true], ['host:prod/node-a', true], ['ns:prod/shop', true],
+    ['wl:prod/shop/evil/Deployment/x', false], ['wl:prod/shop/Gadget/x', false], ['ext:999.1.1.1', false], ['ext:x', false], ['reserved:prod/anything', false],
+    ['pod:prod/Shop/web', false], ['svc:a b/shop/api', false], ['unknown:prod/nope', false], ['nokey', false],
+  ])('%j is a key netatlas builds today: %s', (key, ok) => {
+    expect(keyProblem(key) === undefined).toBe(ok);
   });
 });
