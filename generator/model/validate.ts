@@ -115,9 +115,13 @@ export function textProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** A string for a terminal or a log: control characters shown as \uXXXX escapes. */
-export function printable(value: string): string {
-  return CONTROL.test(value) ? value.replace(CONTROL_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : value;
+/**
+ * A string for a terminal or a log: control characters shown as \uXXXX escapes (with
+ * `keepNewlines`, line breaks stay, for messages of several lines).
+ */
+export function printable(value: string, keepNewlines = false): string {
+  if (!CONTROL.test(value)) return value;
+  return value.replace(CONTROL_ALL, (c) => (keepNewlines && c === '\n' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /**
