@@ -163,5 +163,6 @@ function reportProblems(result: IngestResult): void {
   }
   for (const e of result.errors) err.write(`netatlas: error: ${printable(e.message, true)}\n`);
   if (result.warnings.length > 0) err.write(`netatlas: ${result.warnings.length} inventory warning(s) (see \`netatlas inventory\`)\n`);
-  for (const file of result.skippedFiles) err.write(`netatlas: note: ${file} holds no flows; skipped\n`);
+  for (const file of result.skippedFiles) err.write(`netatlas: note: ${printable(file)} holds no flows; skipped\n`);
+  for (const note of result.notes) err.write(`netatlas: note: ${printable(note)}\n`);
 }

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import envPaths from 'env-paths';
-import type { FlowRecord, Inventory } from '../../generator/model/index.ts';
+import { printable, type FlowRecord, type Inventory } from '../../generator/model/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { flowFileInputs } from '../graph/ingest.ts';
 import { loadInventoryPaths } from '../inventory/index.ts';
@@ -144,7 +144,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const loaded = (async () => {
     if (inventoryPaths.length) await loadInventories(state, inventoryPaths, cluster, useDemo, loading, log);
-    for (const input of flowPaths.length ? safeInputs(state, flowPaths, cluster) : []) {
+    for (const input of flowPaths.length ? safeInputs(state, flowPaths, cluster, log) : []) {
       await loadFlowFile(state, store, input.file, input.cluster, useDemo, input.walked, loading, log);
     }
     state.flush();
@@ -183,11 +183,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   return { url, state, server, token, loaded, close };
 }
 
-function safeInputs(state: AppState, paths: readonly string[], cluster: string | undefined) {
+function safeInputs(state: AppState, paths: readonly string[], cluster: string | undefined, log: (line: string) => void) {
   const out: Array<{ file: string; cluster?: string; walked: boolean }> = [];
   for (const p of paths) {
     try {
-      out.push(...flowFileInputs([p], cluster));
+      out.push(...flowFileInputs([p], cluster, (file, reason) => log(`netatlas: note: ${printable(file)}: ${reason}`)));
     } catch (error) {
       state.registerSource(`flows-file:${p}`, 'flows-file', cluster);
       state.updateSource(`flows-file:${p}`, { state: 'error', reason: (error as Error).message, error: (error as Error).message });

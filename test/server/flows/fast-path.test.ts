@@ -182,17 +182,4 @@ describe('the Hubble fast path on lines of other shapes', () => {
     );
   });
 
-  it('agrees with JSON.parse through the parallel reader too (its worker classifies, this thread commits)', async () => {
-    // One file of mutated lines in batches, each batch twice (repeats, corrections), read by
-    // readFlows with two threads and small blocks, against the JSON.parse reference.
-    const picks = fc.sample(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: lines.length - 1 }), fc.integer({ min: -1, max: MUTATIONS.length - 1 }), fc.nat(1000)), { minLength: 1, maxLength: 30 }),
-      { numRuns: 200, seed: Number(process.env.NETATLAS_FUZZ_SEED ?? 20261129) },
-    );
-    const all = picks.flatMap((batch) => {
-      const made = batch.map(([i, m, pick]) => (m < 0 ? lines[i] : MUTATIONS[m](lines[i], pick)));
-      return [...made, ...made];
-    });
-    await readFileAndCompare('netatlas-mutated-', all, { parallel: { minBytes: 0, blockSize: 2048, waitForWorker: true } });
-  });
 });
