@@ -34,6 +34,8 @@ export interface ServeOptions {
   readonly host?: string;
   readonly token?: string;
   readonly tokenFile?: string;
+  /** Host names a token-less (loopback) server answers to besides localhost, 127.0.0.1 and [::1]. */
+  readonly allowedHost?: readonly string[];
   /** SQLite file, `:memory:`, or default `<user data dir>/netatlas/netatlas.db`. */
   readonly db?: string;
   /** `30d`, `12h`, ...: buckets older than this are deleted (at start and hourly). */
@@ -121,7 +123,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const loading = new Set<string>();
   const app = createApp({
-    state, token, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
+    state, token, allowedHosts: options.allowedHost, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
     notReady: () => (loading.size ? [`still loading: ${[...loading].join(', ')}`] : []),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -179,7 +181,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   };
 
   log(`netatlas: serving on ${url}`);
-  if (generated) log(`netatlas: API token (shown once; pass it as "Authorization: Bearer <token>"): ${token}`);
+  if (generated) log(`netatlas: API token (shown once; scripts send "Authorization: Bearer <token>", the UI opens as ${url}#token=<token>): ${token}`);
   return { url, state, server, token, loaded, close };
 }
 
