@@ -1,8 +1,7 @@
 /**
  * Hubble ingest benchmark: throughput (input flows/s) and peak memory of `readFlows` beside a
  * baseline that reads the same file with node:readline and JSON.parse-s every line, doing
- * nothing else. readFlows reads these large files with two threads (server/flows/parallel.ts);
- * its one-thread reader (`parallel: false`) is measured beside it. Then the same at 10x the size with the same set of edges, to show memory stays
+ * nothing else. Then the same at 10x the size with the same set of edges, to show memory stays
  * flat; and, when server/graph/builder.ts exists, the full pipeline parse -> GraphBuilder.
  *
  * Input: the real capture lines of ../shared/data/hubble, repeated to ~200k and ~2M lines;
@@ -23,7 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFlows } from '../server/flows/index.ts';
 
-type Mode = 'baseline' | 'netatlas' | 'sequential' | 'pipeline';
+type Mode = 'baseline' | 'netatlas' | 'pipeline';
 
 interface Result {
   mode: Mode;
@@ -81,8 +80,6 @@ async function measure(mode: Mode, file: string): Promise<Result> {
     // /proc and costs ~0.3 ms, so sampling on every chunk would tax this side alone.
     let sampledAt = 0;
     const reader = readFlows(file, {
-      // 'sequential': the one-thread reader (readFlows without its parallel reader for large files)
-      ...(mode === 'sequential' ? { parallel: false } : {}),
       onProgress: ({ stats }) => {
         if (stats.lines - sampledAt >= 16384) {
           sampledAt = stats.lines;
@@ -248,18 +245,15 @@ async function main(): Promise<void> {
     const pipeline = existsSync(join(here, '../server/graph/builder.ts'));
     t = performance.now();
     const repeat = Math.max(1, Number(process.env.INGEST_BENCH_REPEAT ?? 3));
-    const alternate = (file: string): { base: Result; ours: Result; one: Result; ratios: number[]; oneRatios: number[] } => {
+    const alternate = (file: string): { base: Result; ours: Result; ratios: number[] } => {
       const bases: Result[] = [];
       const ourRuns: Result[] = [];
-      const oneThread: Result[] = [];
       for (let i = 0; i < repeat; i++) {
         bases.push(runChild('baseline', file));
         ourRuns.push(runChild('netatlas', file));
-        oneThread.push(runChild('sequential', file));
       }
       const ratios = ourRuns.map((r, i) => bases[i].ms / r.ms).sort((a, b) => a - b);
-      const oneRatios = oneThread.map((r, i) => bases[i].ms / r.ms).sort((a, b) => a - b);
-      return { base: median(bases), ours: median(ourRuns), one: median(oneThread), ratios, oneRatios };
+      return { base: median(bases), ours: median(ourRuns), ratios };
     };
     const one = alternate(small);
     const b1 = one.base;
@@ -274,27 +268,23 @@ async function main(): Promise<void> {
     console.log(`\n1x (${fmt(BASE_LINES)} lines)`);
     console.log(row('baseline readline+JSON.parse', b1));
     console.log(row('readFlows (Hubble)', n1, b1));
-    console.log(row('readFlows, one thread', one.one, b1));
     if (p1) console.log(row('readFlows -> GraphBuilder', p1, b1));
     console.log(`\n10x (${fmt(BASE_LINES * 10)} lines, same edges)`);
     console.log(row('baseline readline+JSON.parse', b10));
     console.log(row('readFlows (Hubble)', n10, b10));
-    console.log(row('readFlows, one thread', ten.one, b10));
     if (p10) console.log(row('readFlows -> GraphBuilder', p10, b10));
     console.log('\nsummary');
     const speed = (r: Result, b: Result) => r.lines / r.ms / (b.lines / b.ms);
     console.log(`  throughput vs baseline: x${fmt(speed(n10, b10), 2)} at 10x, x${fmt(speed(n1, b1), 2)} at 1x; target >= x2.00`);
     const range = (r: number[]) => `x${fmt(r[0], 2)}-x${fmt(r[r.length - 1], 2)}`;
     console.log(`    (median runs of ${repeat} alternating runs each; the pairs' ratios ranged ${range(ten.ratios)} at 10x, ${range(one.ratios)} at 1x)`);
-    console.log(`    readFlows reads files of 192 MiB and more with a second thread (server/flows/parallel.ts); one thread:`);
-    console.log(`    x${fmt(speed(ten.one, b10), 2)} at 10x (pairs ${range(ten.oneRatios)}), x${fmt(speed(one.one, b1), 2)} at 1x (pairs ${range(one.oneRatios)})`);
     console.log('    (each run starts a fresh process: at 1x the JIT warm-up of the parser, about 8,000 lines, is a');
     console.log('    visible share of the run; the baseline is native JSON.parse and has none)');
     const cpuRatio = (b: Result, r: Result) => (b.cpuMs / b.lines) / (r.cpuMs / r.lines);
-    console.log(`  CPU time per flow vs baseline (both threads): x${fmt(cpuRatio(b10, n10), 2)} at 10x, x${fmt(cpuRatio(b1, n1), 2)} at 1x; one thread: x${fmt(cpuRatio(b10, ten.one), 2)} at 10x, x${fmt(cpuRatio(b1, one.one), 2)} at 1x`);
+    console.log(`  CPU time per flow vs baseline: x${fmt(cpuRatio(b10, n10), 2)} at 10x, x${fmt(cpuRatio(b1, n1), 2)} at 1x`);
     console.log(`  load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
-    console.log(`  readFlows peak RSS 10x/1x: x${fmt(n10.peakRssMB / n1.peakRssMB, 2)} (${fmt(n1.peakRssMB)} -> ${fmt(n10.peakRssMB)} MB), live heap after the run and a GC: ${fmt(n1.liveHeapMB, 1)} -> ${fmt(n10.liveHeapMB, 1)} MB; one thread: x${fmt(ten.one.peakRssMB / one.one.peakRssMB, 2)}, ${fmt(one.one.liveHeapMB, 1)} -> ${fmt(ten.one.liveHeapMB, 1)} MB (flat = about x1)`);
-    console.log(`    (peak heap, sampled every 16,384 lines, moves with the GC's timing: x${fmt(n10.peakHeapMB / n1.peakHeapMB, 2)} here; RSS counts both threads)`);
+    console.log(`  readFlows peak RSS 10x/1x: x${fmt(n10.peakRssMB / n1.peakRssMB, 2)} (${fmt(n1.peakRssMB)} -> ${fmt(n10.peakRssMB)} MB), live heap after the run and a GC: ${fmt(n1.liveHeapMB, 1)} -> ${fmt(n10.liveHeapMB, 1)} MB (flat = about x1)`);
+    console.log(`    (peak heap, sampled every 16,384 lines, moves with the GC's timing: x${fmt(n10.peakHeapMB / n1.peakHeapMB, 2)} here)`);
     if (p1 && p10) console.log(`  pipeline peak heap 10x/1x: x${fmt(p10.peakHeapMB / p1.peakHeapMB, 2)}, edges ${p1.edges} -> ${p10.edges}`);
     console.log(`  measured in ${fmt((performance.now() - t) / 1000, 1)} s`);
   } finally {

@@ -3,7 +3,7 @@
  * summary or the graph itself as JSON (docs/graph.md describes the shape).
  */
 import { Command, Option } from 'commander';
-import { LEVELS, isValidClusterName } from '../../generator/model/index.ts';
+import { LEVELS, isValidClusterName, printable } from '../../generator/model/index.ts';
 import type { Level } from '../../generator/model/index.ts';
 import { projectGraph, summarizeGraph } from '../graph/builder.ts';
 import type { GraphSummary, ProjectedGraph } from '../graph/builder.ts';
@@ -148,7 +148,8 @@ export function graphCommand(): Command {
       if (o.output === 'json') process.stdout.write(`${JSON.stringify(graphJson(result, o.level, o.hideInfra))}\n`);
       else process.stdout.write(formatGraphSummary(result, top, o.hideInfra));
       reportProblems(result);
-      if (result.errors.length > 0) process.exitCode = EXIT_BAD_INPUT;
+      // Bad input (a file or a line) ends every command with 2, as diff and generate do.
+      if (result.errors.length > 0 || result.flows.malformed > 0) process.exitCode = EXIT_BAD_INPUT;
     });
 }
 
@@ -158,9 +159,10 @@ function reportProblems(result: IngestResult): void {
   const f = result.flows;
   if (f.malformed > 0) {
     err.write(`netatlas: ${num(f.malformed)} malformed flow line${f.malformed === 1 ? '' : 's'} skipped; the first ${f.errors.length}:\n`);
-    for (const e of f.errors) err.write(`  ${e}\n`);
+    for (const e of f.errors) err.write(`  ${printable(e)}\n`);
   }
-  for (const e of result.errors) err.write(`netatlas: error: ${e.message}\n`);
+  for (const e of result.errors) err.write(`netatlas: error: ${printable(e.message, true)}\n`);
   if (result.warnings.length > 0) err.write(`netatlas: ${result.warnings.length} inventory warning(s) (see \`netatlas inventory\`)\n`);
-  for (const file of result.skippedFiles) err.write(`netatlas: note: ${file} holds no flows; skipped\n`);
+  for (const file of result.skippedFiles) err.write(`netatlas: note: ${printable(file)} holds no flows; skipped\n`);
+  for (const note of result.notes) err.write(`netatlas: note: ${printable(note)}\n`);
 }

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { subcommands } from './commands.ts';
+import { printable } from '../../generator/model/validate.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_OK } from './exit.ts';
 
 export { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK } from './exit.ts';
@@ -36,12 +37,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
     }
     if (error instanceof CliExit) {
-      if (error.message) process.stderr.write(`netatlas: ${error.message}\n`);
+      if (error.message) process.stderr.write(`netatlas: ${printable(error.message, true)}\n`);
       return error.exitCode;
     }
     const name = (error as Error)?.name;
     if (name === 'InputError' || name === 'ValidationError') {
-      process.stderr.write(`netatlas: ${(error as Error).message}\n`);
+      process.stderr.write(`netatlas: ${printable((error as Error).message, true)}\n`);
       return EXIT_BAD_INPUT;
     }
     process.stderr.write(`netatlas: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

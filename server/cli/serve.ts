@@ -14,6 +14,7 @@ interface ServeFlags {
   host: string;
   token?: string;
   tokenFile?: string;
+  allowedHost: string[];
   db?: string;
   retain?: string;
   inventory: string[];
@@ -40,6 +41,7 @@ export function serveCommand(): Command {
     .option('--host <addr>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
     .option('--token <token>', 'bearer token required by the API (generated and printed once when binding beyond loopback)')
     .option('--token-file <file>', 'read the bearer token from a file (e.g. a mounted Secret)')
+    .option('--allowed-host <name>', 'without a token, also answer requests whose Host is NAME (only loopback names by default, against DNS rebinding); repeatable', collect, [])
     .option('--db <file>', 'SQLite store (":memory:" for none kept); default under the user data dir')
     .option('--retain <duration>', 'drop observations older than this, e.g. 30d, 12h')
     .option('--inventory <path>', 'inventory dump or manifest folder (repeatable; <root>/<cluster>/... names clusters)', collect, [])
@@ -63,7 +65,7 @@ export function serveCommand(): Command {
       let running: RunningServer;
       try {
         running = await startServer({
-          port, host: flags.host, token: flags.token, tokenFile: flags.tokenFile, db: flags.db, retain: flags.retain,
+          port, host: flags.host, token: flags.token, tokenFile: flags.tokenFile, allowedHost: flags.allowedHost, db: flags.db, retain: flags.retain,
           inventory: flags.inventory, flows: flags.flows, cluster: flags.cluster, kubeconfig: flags.kubeconfig, context: flags.context,
           allContexts: flags.allContexts, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay,
           hubbleTls: {

@@ -286,7 +286,7 @@ export class ConnectionCache {
 
   /**
    * `has`, `verdictOf` and `seen` for a key given by its two 32-bit hashes (KeyHasher's hi() and
-   * lo()): a key read off a line's bytes, or hashed in another thread (parallel ingest).
+   * lo()): a key read off a line's bytes.
    */
   hasKey(hi: number, lo: number, time: number): boolean {
     this.useKey(hi, lo);

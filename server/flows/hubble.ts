@@ -19,7 +19,7 @@
  */
 import type { FlowEndpoint, FlowRecord, L4Protocol, Verdict } from '../../generator/model/flow.ts';
 import { decimalLength, KeyHasher, MAX_VERDICT_RANK, verdictRank } from './dedup.ts';
-import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, resumeFirstPass, startFlow } from './hubble-compact.ts';
+import { ascii, BytePattern, bytesAt, finishFlow, firstPassEnd, firstPassEnded, firstPassIps, firstPassL4, firstPassStillHolds, firstPassTime, firstPassVerdict, FLOW_START, startFlow } from './hubble-compact.ts';
 import { decodeFlowObject, isObject, str, toVerdict, type FlowFields, type Json, type L4Info, type L7Info } from './hubble-fields.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
 
@@ -99,8 +99,7 @@ function parseCompactLine(b: Buffer, start: number, end: number, state: FlowPars
 }
 
 /**
- * The rest of a compact line once its first pass has run (here, or in the parallel ingest's
- * worker: parseClassifiedLine): a request (`request`) whose connection was counted before is a
+ * The rest of a compact line once its first pass has run: a request (`request`) whose connection was counted before is a
  * duplicate; anything else is read to its end and turned into records. `keyed`: the first pass
  * hashed the request-direction key to (hi, lo). False when the line turns out not to be of the
  * compact shape (read it whole).
@@ -115,16 +114,16 @@ function finishCompactLine(b: Uint8Array, end: number, state: FlowParseState, ou
 }
 
 /** What `classifyCompactLine` found: not a compact line (parse it whole), */
-export const LINE_NOT_COMPACT = 0;
+const LINE_NOT_COMPACT = 0;
 /** a reply that carries no DNS answers (counted, nothing else), */
-export const LINE_REPLY = 1;
+const LINE_REPLY = 1;
 /** a request whose connection key (`classified.key`) and time (`classified.time`) the first pass read, */
-export const LINE_REQUEST = 2;
+const LINE_REQUEST = 2;
 /** or another compact flow (finish reading it). */
-export const LINE_FLOW = 3;
+const LINE_FLOW = 3;
 
 /** The first pass's findings on the line `classifyCompactLine` last classified. */
-export const classified = {
+const classified = {
   /** Where the first pass stopped (for finishFlow). */
   at: -1,
   /** The request-direction connection key, hashed from the bytes; undefined when there is no quick key. */
@@ -135,11 +134,9 @@ export const classified = {
 
 /**
  * The first look at a compact line, which needs no state but caches: is it a reply, a request
- * with a quick connection key, or something to read whole? `parseCompactLine` goes on from here;
- * the parallel ingest's worker (classify-worker.ts) runs just this and leaves the rest, which
- * needs the connection cache, to the reading thread.
+ * with a quick connection key, or something to read whole? `parseCompactLine` goes on from here.
  */
-export function classifyCompactLine(b: Uint8Array, start: number, end: number, state: FlowParseState): number {
+function classifyCompactLine(b: Uint8Array, start: number, end: number, state: FlowParseState): number {
   classified.key = undefined;
   if (end - start < FLOW_START.length + 2 || !bytesAt(b, start, FLOW_START)) return LINE_NOT_COMPACT;
   // The quick paths drop a line without reading all of it; they take only lines that end as a
@@ -173,22 +170,6 @@ function isRepeatedRequest(state: FlowParseState, hi: number, lo: number, time: 
   connections.seenKey(hi, lo, time);
   state.stats.duplicates++;
   return true;
-}
-
-/**
- * `parseFlowBytes` of a line another thread has classified (parallel ingest): a LINE_REPLY, or a
- * LINE_REQUEST with its key (hi, lo), its time and its first pass as `snapshotFirstPass` wrote it
- * at firstPass[o, ...). The same records and counts as reading the line here from the start.
- */
-export function parseClassifiedLine(b: Buffer, start: number, end: number, kind: number, state: FlowParseState, out: FlowRecord[], hi: number, lo: number, time: number, firstPass: Int32Array, o: number): void {
-  state.line++;
-  state.stats.lines++;
-  if (kind === LINE_REPLY) {
-    state.stats.replies++;
-    return;
-  }
-  const at = resumeFirstPass(firstPass, o, time);
-  if (!finishCompactLine(b, end, state, out, at, true, true, hi, lo, time)) parseJsonLine(b.toString('utf8', start, end), state, out);
 }
 
 /**

@@ -10,6 +10,7 @@ export {
   parseFlowLine,
   parseFlowObject,
   listFlowFiles,
+  MAX_LINE_BYTES,
   detectLineFormat,
   detectObjectFormat,
   type FlowReader,

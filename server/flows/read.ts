@@ -5,7 +5,7 @@
  * its counters in `reader.stats`. `parseFlowLine(line, state)` is the same per-line step for
  * callers that already have lines (follow mode, tests).
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAscii } from 'node:buffer';
@@ -14,9 +14,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../generator/model/errors.ts';
 import type { FlowRecord } from '../../generator/model/flow.ts';
 import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
-import { hubbleRecordsFrom, isHubbleObject, parseClassifiedLine, parseHubbleBytes, parseHubbleLine, readsInPlace } from './hubble.ts';
-import { DEFAULT_PARALLEL_MIN_BYTES, fileBlocks, parallelIngestAvailable, type FileBlock, type ParallelOptions } from './parallel.ts';
-import { KIND_FULL, META_FIELDS, META_FIRST_PASS } from './parallel-protocol.ts';
+import { hubbleRecordsFrom, isHubbleObject, parseHubbleBytes, parseHubbleLine, readsInPlace } from './hubble.ts';
 import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
 import {
   createFlowParseState,
@@ -140,14 +138,14 @@ export interface ReadFlowsOptions extends Omit<FlowParseOptions, 'file' | 'stats
   readonly chunkSize?: number;
   /** How many first meaningful lines may be tried to detect the format. Default 5. */
   readonly detectLines?: number;
-  /**
-   * Read large Hubble files with a second thread (parallel.ts): the same records and counts,
-   * x1.1-x1.5 the speed of one thread on two cores, more the larger the file. Default on where
-   * there is more than one CPU (NETATLAS_INGEST_THREADS=1 turns it off), for plain files of at
-   * least 192 MiB (below, one thread is faster).
-   */
-  readonly parallel?: boolean | ParallelOptions;
+  /** Longer lines are reported as malformed and skipped without being held (default 16 MiB). */
+  readonly maxLineBytes?: number;
+  /** Told about each file a folder holds that is not read: a FIFO, socket or device (reading one could block forever). */
+  readonly onSkipFile?: (file: string, reason: string) => void;
 }
+
+/** The longest line any reader holds (files, stdin, follow mode): 16 MiB. */
+export const MAX_LINE_BYTES = 16 * 2 ** 20;
 
 export interface FlowReader extends AsyncIterable<FlowRecord> {
   /** Counters, updated while reading. */
@@ -158,8 +156,12 @@ export interface FlowReader extends AsyncIterable<FlowRecord> {
 
 const FLOW_FILE = /\.(jsonl?|ndjson|log|csv|txt)(\.gz)?$|\.gz$/i;
 
-/** Flow files under a path: the path itself, or every flow-looking file below a folder, sorted. */
-export function listFlowFiles(path: string): string[] {
+/**
+ * Flow files under a path: the path itself, or every flow-looking regular file below a folder,
+ * sorted. A folder's FIFOs, sockets and devices are passed to `onSkip` (reading a FIFO nobody
+ * writes to blocks forever); a path named itself is read whatever it is (`<(zcat x.gz)` is a pipe).
+ */
+export function listFlowFiles(path: string, onSkip?: (file: string, reason: string) => void): string[] {
   if (path === '-') return ['-'];
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) throw new InputError(`netatlas/flows: ${path}: no such file or folder. Check the path given to --flows.`, { file: path });
@@ -170,7 +172,9 @@ export function listFlowFiles(path: string): string[] {
       if (entry.name.startsWith('.')) continue;
       const p = join(dir, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (FLOW_FILE.test(entry.name)) out.push(p);
+      else if (!FLOW_FILE.test(entry.name)) continue;
+      else if (entry.isFile() || (entry.isSymbolicLink() && statSync(p, { throwIfNoEntry: false })?.isFile())) out.push(p);
+      else onSkip?.(p, 'not a regular file (a FIFO, socket, device or dangling link); skipped');
     }
   };
   walk(path);
@@ -188,7 +192,7 @@ export function readFlows(path: string, opts: ReadFlowsOptions = {}): FlowReader
   // One cache for every file read (and the caller's, when given): a connection two files report counts once.
   const connections = opts.connections ?? new ConnectionCache(opts);
   const batches = async function* (): AsyncGenerator<FlowRecord[]> {
-    for (const file of listFlowFiles(path)) {
+    for (const file of listFlowFiles(path, opts.onSkipFile)) {
       const state = createFlowParseState({ ...opts, file, stats, connections });
       yield* readOneFile(file, state, opts);
       stats.files++;
@@ -205,14 +209,16 @@ export function readFlows(path: string, opts: ReadFlowsOptions = {}): FlowReader
 
 async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlowsOptions): AsyncGenerator<FlowRecord[]> {
   const chunkSize = opts.chunkSize ?? 1 << 18;
-  const parallelOptions: ParallelOptions = typeof opts.parallel === 'object' ? opts.parallel : {};
-  const parallel = file !== '-' && opts.parallel !== false && parallelIngestAvailable() && isLargePlainFile(file, parallelOptions.minBytes ?? DEFAULT_PARALLEL_MIN_BYTES);
-  const raw: AsyncIterable<Buffer> | undefined = parallel ? undefined : file === '-' ? ((opts.stdin ?? process.stdin) as AsyncIterable<Buffer>) : fileChunks(file, chunkSize);
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  const raw: AsyncIterable<Buffer> = file === '-' ? ((opts.stdin ?? process.stdin) as AsyncIterable<Buffer>) : fileChunks(file, chunkSize);
   const detectLimit = opts.detectLines ?? 5;
   let pending: string[] | undefined = state.format === undefined ? [] : undefined;
   let meaningful = 0;
   /** The unfinished line at the end of the chunks read so far, in pieces (joined once, when it ends). */
   let leftover: Buffer[] = [];
+  let leftoverBytes = 0;
+  /** In a line longer than maxLine: its bytes are dropped until it ends. */
+  let skippingLongLine = false;
   /** Lines of a whole-file JSON document (a JSON array, or pretty-printed JSON), parsed at the end. */
   let doc: string[] | undefined;
   let docChars = 0;
@@ -259,30 +265,11 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
     else take(decode(b, start, end), out);
   };
 
-  // The lines of a block of the parallel reader (parallel.ts), in order. In a block the worker
-  // classified, its replies are counted here and its requests go on from the worker's first pass;
-  // every other line is read as takeBytes reads it.
-  const commit = (block: FileBlock, out: FlowRecord[]): void => {
-    const b = block.buffer;
-    const c = block.classified;
-    if (c === undefined) {
-      for (let at = block.start; at < block.end; ) {
-        let nl = b.indexOf(10, at);
-        if (nl < 0 || nl >= block.end) nl = block.end;
-        takeBytes(b, at, nl, out);
-        at = nl + 1;
-      }
-      return;
-    }
-    const { meta, times } = c;
-    for (let k = 0, m = 0; k < c.lines; k++, m += META_FIELDS) {
-      const kind = meta[m + 2];
-      if (kind !== KIND_FULL && pending === undefined && doc === undefined && state.format === 'hubble') {
-        parseClassifiedLine(b, meta[m], meta[m + 1], kind, state, out, meta[m + 3], meta[m + 4], times[k], meta, m + META_FIRST_PASS);
-      } else {
-        takeBytes(b, meta[m], meta[m + 1], out);
-      }
-    }
+  /** A line longer than maxLine: counted, reported, and not held. */
+  const tooLong = (): void => {
+    state.line++;
+    state.stats.lines++;
+    reportMalformed(state, `line longer than ${maxLine} bytes; skipped. Flow lines are single JSON objects or CSV rows: check the file is one.`);
   };
 
   try {
@@ -291,44 +278,50 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
     const split = (chunk: Buffer, out: FlowRecord[]): void => {
       const firstNl = chunk.indexOf(10);
       if (firstNl < 0) {
+        if (skippingLongLine) return;
+        leftoverBytes += chunk.length;
+        if (leftoverBytes > maxLine) {
+          skippingLongLine = true;
+          leftover = [];
+          return;
+        }
         leftover.push(Buffer.from(chunk));
         return;
       }
       let at = 0;
-      if (leftover.length) {
-        leftover.push(chunk.subarray(0, firstNl));
-        const line = Buffer.concat(leftover);
-        takeBytes(line, 0, line.length, out);
+      if (skippingLongLine || leftover.length) {
+        if (skippingLongLine || leftoverBytes + firstNl > maxLine) tooLong();
+        else {
+          leftover.push(chunk.subarray(0, firstNl));
+          const line = Buffer.concat(leftover);
+          takeBytes(line, 0, line.length, out);
+        }
+        skippingLongLine = false;
         at = firstNl + 1;
       }
       for (;;) {
         const nl = chunk.indexOf(10, at);
         if (nl < 0) break;
-        takeBytes(chunk, at, nl, out);
+        if (nl - at > maxLine) tooLong();
+        else takeBytes(chunk, at, nl, out);
         at = nl + 1;
       }
       // Keep the partial last line as its own copy, so the chunk it came from can be freed.
-      leftover = at < chunk.length ? [Buffer.from(chunk.subarray(at))] : [];
+      leftoverBytes = chunk.length - at;
+      if (leftoverBytes > maxLine) {
+        skippingLongLine = true;
+        leftover = [];
+      } else leftover = at < chunk.length ? [Buffer.from(chunk.subarray(at))] : [];
     };
-    if (parallel) {
-      // A large plain file: the worker classifies the lines, this thread commits them in order.
-      for await (const block of fileBlocks(file, parallelOptions)) {
-        const out: FlowRecord[] = [];
-        commit(block, out);
-        state.stats.bytes += block.end - block.start;
-        opts.onProgress?.({ file, stats: state.stats });
-        if (out.length) yield out;
-      }
-    } else {
-      for await (const chunk of decompressed(raw!, (n) => (state.stats.bytes += n))) {
-        const out: FlowRecord[] = [];
-        split(chunk, out);
-        opts.onProgress?.({ file, stats: state.stats });
-        if (out.length) yield out;
-      }
+    for await (const chunk of decompressed(raw, (n) => (state.stats.bytes += n))) {
+      const out: FlowRecord[] = [];
+      split(chunk, out);
+      opts.onProgress?.({ file, stats: state.stats });
+      if (out.length) yield out;
     }
     const out: FlowRecord[] = [];
-    if (leftover.length) {
+    if (skippingLongLine) tooLong();
+    else if (leftover.length) {
       const line = Buffer.concat(leftover);
       if (line.length) takeBytes(line, 0, line.length, out);
     }
@@ -346,22 +339,6 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
       throw new InputError(`netatlas/flows: ${file}: cannot read (${e.code}). Check the path given to --flows.`, { file });
     }
     throw err;
-  }
-}
-
-/** A regular file of at least `minBytes` that is not gzip (the parallel reader reads plain bytes). */
-function isLargePlainFile(file: string, minBytes: number): boolean {
-  const st = statSync(file, { throwIfNoEntry: false });
-  if (!st?.isFile() || st.size < minBytes || st.size < 2) return false;
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const head = Buffer.alloc(2);
-    return readSync(fd, head, 0, 2, 0) === 2 && !isGzip(head);
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -4,6 +4,7 @@
  * let a caller (the server's follow mode, the Relay client) push lines one at a time.
  */
 import type { FlowEndpoint, FlowRecord, IngestStats } from '../../generator/model/flow.ts';
+import { flowRecordProblem } from '../../generator/model/validate.ts';
 import { ConnectionCache, type ConnectionCacheOptions } from './dedup.ts';
 import type { MemberList } from './hubble-compact.ts';
 import { RawBytesCache } from './raw-cache.ts';
@@ -97,8 +98,17 @@ export function reportMalformed(state: FlowParseState, reason: string): void {
   state.onError?.(message);
 }
 
-/** Pushes a record and counts it. */
+/**
+ * Pushes a record and counts it: the one place every reader's records pass, so the one place they
+ * are validated (generator/model/validate.ts). A record with a bad value is reported as malformed
+ * with its reason and dropped, so nothing invalid reaches the graph or the store.
+ */
 export function emit(state: FlowParseState, out: FlowRecord[], record: FlowRecord): void {
+  const problem = flowRecordProblem(record, state.now());
+  if (problem !== undefined) {
+    reportMalformed(state, problem);
+    return;
+  }
   state.stats.records++;
   out.push(record);
 }

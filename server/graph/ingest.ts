@@ -62,15 +62,17 @@ export interface IngestResult {
   readonly flowFiles: number;
   /** Files under a flows folder that hold no flows (an inventory dump next to them, ...). */
   readonly skippedFiles: string[];
+  /** Files under a flows folder not read at all, with why (`<file>: not a regular file ...`). */
+  readonly notes: string[];
   readonly elapsedMs: number;
 }
 
 /** Flow files of the given paths, each with its cluster by flag or folder convention. */
-export function flowFileInputs(paths: readonly string[], cluster?: string): FlowFileInput[] {
+export function flowFileInputs(paths: readonly string[], cluster?: string, onSkip?: (file: string, reason: string) => void): FlowFileInput[] {
   const out: FlowFileInput[] = [];
   for (const p of paths) {
     const isDir = p !== '-' && statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
-    for (const file of listFlowFiles(p)) {
+    for (const file of listFlowFiles(p, onSkip)) {
       if (!isDir) {
         out.push({ file, cluster, walked: false });
         continue;
@@ -117,9 +119,10 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
 
   const flows = emptyFlowReadStats();
   const skippedFiles: string[] = [];
+  const notes: string[] = [];
   let inputs: FlowFileInput[] = [];
   try {
-    inputs = flowFileInputs(opts.flowPaths ?? [], opts.cluster);
+    inputs = flowFileInputs(opts.flowPaths ?? [], opts.cluster, (file, reason) => notes.push(`${file}: ${reason}`));
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     errors.push(error);
@@ -155,6 +158,6 @@ export async function ingest(opts: IngestOptions): Promise<IngestResult> {
     addStats(flows, reader.stats, MAX_ERRORS);
   }
   return {
-    builder, inventory, inventoryFiles, warnings, errors, flows, flowFiles: flows.files, skippedFiles, elapsedMs: now() - started,
+    builder, inventory, inventoryFiles, warnings, errors, flows, flowFiles: flows.files, skippedFiles, notes, elapsedMs: now() - started,
   };
 }

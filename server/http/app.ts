@@ -14,13 +14,18 @@ import { eventsRoutes } from './routes/events.ts';
 import type { EventsOptions } from './routes/events.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
-import { apiRateLimit, refuseFilePaths, requireToken, securityHeaders } from './security.ts';
+import { apiRateLimit, refuseFilePaths, requireLocalHost, requireToken, securityHeaders, sessionRoutes } from './security.ts';
 import type { AppState } from './state.ts';
 
 export interface AppDeps {
   readonly state: AppState;
-  /** When set, every /api request except /healthz needs `Authorization: Bearer <token>`. */
+  /** When set, every /api request except /healthz and /readyz needs `Authorization: Bearer <token>` or the session cookie. */
   readonly token?: string;
+  /**
+   * Host names a token-less server answers to besides loopback ones (DNS rebinding guard; see
+   * requireLocalHost). Ignored when `token` is set: the token guards that server.
+   */
+  readonly allowedHosts?: readonly string[];
   readonly providers?: AnalysisProviders;
   /** Folder of the built web UI (web/dist). Missing: / answers a page saying to build it. */
   readonly webRoot?: string;
@@ -48,11 +53,13 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.set('json replacer', undefined);
   app.use(securityHeaders());
+  if (!deps.token) app.use(requireLocalHost(deps.allowedHosts));
 
   const api = express.Router();
   if (deps.rateLimit !== false) api.use(apiRateLimit(deps.rateLimit ?? { windowMs: 60_000, limit: 1200 }));
   if (deps.token) api.use(requireToken(deps.token));
   api.use(express.json({ limit: deps.bodyLimit ?? '1mb', strict: true }));
+  if (deps.token) api.use('/v1', sessionRoutes(deps.token));
   api.use(refuseFilePaths());
   const events = eventsRoutes(state, deps.events);
   api.use('/v1', graphRoutes(state, providers));

@@ -1,9 +1,11 @@
 /**
  * Safe by default: security headers with a strict CSP, bearer-token auth when the server is
- * reachable from elsewhere, a rate limit, and a guard refusing request values that look like
- * file paths (the API never opens a file a request names).
+ * reachable from elsewhere (a header for scripts, an HttpOnly session cookie for the UI), a Host
+ * check against DNS rebinding when it is not, a rate limit, and a guard refusing request values
+ * that look like file paths (the API never opens a file a request names).
  */
-import { timingSafeEqual, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Router } from 'express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
@@ -42,32 +44,114 @@ export function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-function tokenMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+/**
+ * Whether `given` is the secret `expected`, in time that depends on neither: both are hashed to
+ * 32 bytes first, so not even the length of the secret shows in the time taken.
+ */
+export function secretMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The UI's session cookie (HttpOnly, SameSite=Strict, Path=/api). */
+export const SESSION_COOKIE = 'netatlas_session';
+/** How long a session cookie lasts: 12 h. */
+export const SESSION_MAX_AGE_S = 12 * 3600;
+
+/**
+ * The session cookie's value for a token: an HMAC of it, so the cookie never holds the token, a
+ * restart keeps sessions valid, and a new token ends them all.
+ */
+export function sessionValue(token: string): string {
+  return createHmac('sha256', token).update('netatlas session v1').digest('base64url');
+}
+
+/** The value of one cookie of a Cookie header, or undefined. */
+function cookie(req: Request, name: string): string | undefined {
+  const header = req.get('cookie');
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 /**
- * Requires `Authorization: Bearer <token>`. EventSource cannot set headers, so /events also
- * accepts `?access_token=`. healthz stays open for probes.
+ * Requires `Authorization: Bearer <token>` or the session cookie POST /session hands out (the
+ * UI's way, EventSource included: it cannot set headers). healthz and readyz stay open for
+ * probes; /session checks the token itself.
  */
 export function requireToken(token: string): RequestHandler {
+  const session = sessionValue(token);
   return (req: Request, _res: Response, next: NextFunction) => {
-    if (req.path === '/v1/healthz') return next();
+    if (req.path === '/v1/healthz' || req.path === '/v1/readyz' || req.path === '/v1/session') return next();
     const header = req.get('authorization');
-    let given: string | undefined;
     if (header) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
       if (!m) return next(new HttpError(401, 'netatlas/api: malformed Authorization header: expected "Bearer <token>".'));
-      given = m[1];
-    } else if (req.path === '/v1/events' && typeof req.query.access_token === 'string') {
-      given = req.query.access_token;
+      return secretMatches(m[1], token) ? next() : next(new HttpError(401, 'netatlas/api: wrong token.'));
     }
-    if (!given) return next(new HttpError(401, 'netatlas/api: this server needs a token: send "Authorization: Bearer <token>" (printed by `netatlas serve` at start).'));
-    if (!tokenMatches(given, token)) return next(new HttpError(401, 'netatlas/api: wrong token.'));
-    delete (req.query as Record<string, unknown>).access_token;
-    next();
+    const fromCookie = cookie(req, SESSION_COOKIE);
+    if (fromCookie !== undefined) {
+      return secretMatches(fromCookie, session) ? next() : next(new HttpError(401, 'netatlas/api: the session has ended (the server\'s token changed): open the UI again with #token=<token>.'));
+    }
+    next(new HttpError(401, 'netatlas/api: this server needs a token: send "Authorization: Bearer <token>" (printed by `netatlas serve` at start), or open the UI as http://host:port/#token=<token>.'));
+  };
+}
+
+/**
+ * POST /v1/session `{"token": "..."}` (or with the Bearer header): when the token is right, sets
+ * the HttpOnly, SameSite=Strict session cookie the API and /events accept; DELETE ends it. The
+ * UI sends the token once, from the URL fragment (never sent to a server, so never logged).
+ */
+export function sessionRoutes(token: string): Router {
+  const r = Router();
+  const value = sessionValue(token);
+  r.post('/session', (req, res, next) => {
+    const header = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+    const body = req.body as { token?: unknown } | undefined;
+    const given = header?.[1] ?? (typeof body?.token === 'string' ? body.token : undefined);
+    if (given === undefined) return next(new HttpError(400, 'netatlas/api: POST /session needs {"token": "<token>"} (or "Authorization: Bearer <token>").'));
+    if (!secretMatches(given, token)) return next(new HttpError(401, 'netatlas/api: wrong token.'));
+    const secure = req.secure || req.get('x-forwarded-proto') === 'https' ? '; Secure' : '';
+    res.set('Set-Cookie', `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/api; Max-Age=${SESSION_MAX_AGE_S}${secure}`);
+    res.status(204).end();
+  });
+  r.delete('/session', (_req, res) => {
+    res.set('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0`);
+    res.status(204).end();
+  });
+  return r;
+}
+
+/** Host names every loopback server answers to. */
+const LOOPBACK_NAMES = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i;
+
+/** The host name of a Host header (`name:port`, `[v6]:port`), lower-cased. */
+export function hostName(header: string): string {
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return end < 0 ? h : h.slice(0, end + 1);
+  }
+  const colon = h.indexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
+}
+
+/**
+ * Against DNS rebinding: a token-less server answers only requests whose Host names loopback
+ * (localhost, 127.x.x.x, [::1]) or a name in `allowed` (`--allowed-host`). A page on another
+ * site whose name was rebound to 127.0.0.1 sends its own name as Host, and is refused.
+ */
+export function requireLocalHost(allowed: readonly string[] = []): RequestHandler {
+  const names = new Set(allowed.map((a) => hostName(a)));
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.get('host') ?? '';
+    const name = hostName(header);
+    if (LOOPBACK_NAMES.test(name) || names.has(name)) return next();
+    next(new HttpError(403, `netatlas/api: Host ${JSON.stringify(header.slice(0, 100))} is not a name this loopback server answers to (localhost, 127.0.0.1, [::1]); reach it by one of those, or start it with --allowed-host ${JSON.stringify(name.slice(0, 100) || 'NAME')}.`));
   };
 }
 

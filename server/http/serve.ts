@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import envPaths from 'env-paths';
-import type { FlowRecord, Inventory } from '../../generator/model/index.ts';
+import { printable, type FlowRecord, type Inventory } from '../../generator/model/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { flowFileInputs } from '../graph/ingest.ts';
 import { loadInventoryPaths } from '../inventory/index.ts';
@@ -34,6 +34,8 @@ export interface ServeOptions {
   readonly host?: string;
   readonly token?: string;
   readonly tokenFile?: string;
+  /** Host names a token-less (loopback) server answers to besides localhost, 127.0.0.1 and [::1]. */
+  readonly allowedHost?: readonly string[];
   /** SQLite file, `:memory:`, or default `<user data dir>/netatlas/netatlas.db`. */
   readonly db?: string;
   /** `30d`, `12h`, ...: buckets older than this are deleted (at start and hourly). */
@@ -121,7 +123,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const loading = new Set<string>();
   const app = createApp({
-    state, token, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
+    state, token, allowedHosts: options.allowedHost, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
     notReady: () => (loading.size ? [`still loading: ${[...loading].join(', ')}`] : []),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -144,7 +146,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const loaded = (async () => {
     if (inventoryPaths.length) await loadInventories(state, inventoryPaths, cluster, useDemo, loading, log);
-    for (const input of flowPaths.length ? safeInputs(state, flowPaths, cluster) : []) {
+    for (const input of flowPaths.length ? safeInputs(state, flowPaths, cluster, log) : []) {
       await loadFlowFile(state, store, input.file, input.cluster, useDemo, input.walked, loading, log);
     }
     state.flush();
@@ -179,15 +181,15 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   };
 
   log(`netatlas: serving on ${url}`);
-  if (generated) log(`netatlas: API token (shown once; pass it as "Authorization: Bearer <token>"): ${token}`);
+  if (generated) log(`netatlas: API token (shown once; scripts send "Authorization: Bearer <token>", the UI opens as ${url}#token=<token>): ${token}`);
   return { url, state, server, token, loaded, close };
 }
 
-function safeInputs(state: AppState, paths: readonly string[], cluster: string | undefined) {
+function safeInputs(state: AppState, paths: readonly string[], cluster: string | undefined, log: (line: string) => void) {
   const out: Array<{ file: string; cluster?: string; walked: boolean }> = [];
   for (const p of paths) {
     try {
-      out.push(...flowFileInputs([p], cluster));
+      out.push(...flowFileInputs([p], cluster, (file, reason) => log(`netatlas: note: ${printable(file)}: ${reason}`)));
     } catch (error) {
       state.registerSource(`flows-file:${p}`, 'flows-file', cluster);
       state.updateSource(`flows-file:${p}`, { state: 'error', reason: (error as Error).message, error: (error as Error).message });

@@ -11,8 +11,15 @@
  * engine's job: raw values (endPort < port, named ports, ...) are kept so it can complain.
  */
 import {
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
   InputError,
+  ipProblem,
+  labelKeyProblem,
+  labelProblem,
+  labelValueProblem,
   NAMESPACE_NAME_LABEL,
+  portProblem,
   objectRef,
   type AdminAction,
   type AdminNetworkPolicyInfo,
@@ -151,7 +158,8 @@ function protocol(v: unknown, what: string): Protocol | undefined {
   throw new Malformed(`${what} must be TCP, UDP or SCTP (got ${JSON.stringify(v)})`);
 }
 
-function labelMap(v: unknown, what: string): Labels | undefined {
+/** A string map (annotations: any text). */
+function stringMap(v: unknown, what: string): Labels | undefined {
   const o = optObj(v, what);
   if (!o) return undefined;
   const out: Record<string, string> = {};
@@ -162,6 +170,18 @@ function labelMap(v: unknown, what: string): Labels | undefined {
     out[k] = val;
   }
   return out;
+}
+
+/** Labels (and matchLabels): a string map whose keys and values follow Kubernetes' label rules. */
+function labelMap(v: unknown, what: string): Labels | undefined {
+  const out = stringMap(v, what);
+  for (const [k, val] of Object.entries(out ?? {})) rule(labelProblem(k, val), what);
+  return out;
+}
+
+/** Throws Malformed for a value that breaks a rule of generator/model/validate.ts. */
+function rule(problem: string | undefined, what: string): void {
+  if (problem !== undefined) throw new Malformed(`${what}: ${problem}`);
 }
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -177,11 +197,13 @@ export function normalizeSelector(v: unknown, what: string): LabelSelector | und
     if (!isObj(e)) throw new Malformed(`${w} must be an object`);
     const key = optStr(e.key, `${w}.key`);
     if (key === undefined) throw new Malformed(`${w}.key is required`);
+    rule(labelKeyProblem(key), w);
     const operator = e.operator;
     if (typeof operator !== 'string' || !(OPERATORS as readonly string[]).includes(operator)) {
       throw new Malformed(`${w}.operator must be one of ${OPERATORS.join(', ')} (got ${JSON.stringify(operator)})`);
     }
     const values = e.values === undefined || e.values === null ? undefined : strList(e.values, `${w}.values`);
+    for (const value of values ?? []) rule(labelValueProblem(value), `${w}.values`);
     return values === undefined ? { key, operator: operator as SelectorOperator } : { key, operator: operator as SelectorOperator, values };
   });
   const sel: { matchLabels?: Labels; matchExpressions?: LabelSelectorRequirement[] } = {};
@@ -235,7 +257,7 @@ interface Ctx {
 
 function base(meta: Obj, ctx: Ctx) {
   const labels = labelMap(meta.labels, 'metadata.labels') ?? {};
-  const annotations = labelMap(meta.annotations, 'metadata.annotations');
+  const annotations = stringMap(meta.annotations, 'metadata.annotations');
   const uid = optStr(meta.uid, 'metadata.uid');
   return {
     cluster: ctx.cluster,
@@ -265,6 +287,7 @@ function podSpecFacts(spec: Obj | undefined, where: string) {
       if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
       const containerPort = optInt(p.containerPort, `${pw}.containerPort`);
       if (containerPort === undefined) throw new Malformed(`${pw}.containerPort is required`);
+      rule(containerPort === 0 ? '0 is not a container port: expected 1 to 65535' : portProblem(containerPort), `${pw}.containerPort`);
       const name = optStr(p.name, `${pw}.name`);
       ports.push({ ...(name !== undefined ? { name } : {}), containerPort, protocol: protocol(p.protocol, `${pw}.protocol`) ?? 'TCP' });
     }
@@ -287,11 +310,15 @@ function ipList(list: unknown, single: unknown, what: string): string[] {
   const arr = optArr(list, what);
   if (arr && arr.length > 0) {
     return arr.map((x, i) => {
-      if (isObj(x) && typeof x.ip === 'string') return x.ip;
+      if (isObj(x) && typeof x.ip === 'string') {
+        rule(ipProblem(x.ip), `${what}[${i}].ip`);
+        return x.ip;
+      }
       throw new Malformed(`${what}[${i}].ip must be a string`);
     });
   }
   const one = optStr(single, what.replace(/s$/, ''));
+  if (one) rule(ipProblem(one), what.replace(/s$/, ''));
   return one ? [one] : [];
 }
 
@@ -721,6 +748,9 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
   }
   const c: Ctx = { cluster: ctx.cluster, kind, name, ...(namespace !== undefined ? { namespace } : {}), source: loc };
   try {
+    // Names become parts of graph keys ('/'-separated): Kubernetes' own name rules, checked here once.
+    rule(kind === 'Namespace' || kind === 'Service' ? dns1123LabelProblem(name) : dns1123SubdomainProblem(name), 'metadata.name');
+    if (namespace !== undefined) rule(dns1123LabelProblem(namespace), 'metadata.namespace');
     switch (kind) {
       case 'Namespace':
         return { kind: 'object', object: normalizeNamespace(meta, c) };

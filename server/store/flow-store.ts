@@ -9,7 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import type { FlowEdge, GraphNode, Inventory, L4Protocol, VerdictCounts } from '../../generator/model/index.ts';
-import { flowEdgeKey } from '../../generator/model/index.ts';
+import { flowEdgeKey, keyProblem, portProblem } from '../../generator/model/index.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -64,6 +64,11 @@ export interface OpenStoreOptions {
   /** Keep buckets newer than this (ms). Default: keep everything. */
   readonly retainMs?: number;
   readonly now?: () => number;
+  /**
+   * Told about each stored row that fails today's validation (a file written by an older
+   * netatlas, or edited by hand): the row is skipped on load, never served. Default: stderr.
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 const SCHEMA = `
@@ -116,6 +121,8 @@ function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
   return out;
 }
 
+const PROTOCOLS = new Set<string>(['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6', 'OTHER']);
+
 export class FlowStore {
   readonly path: string;
   private readonly db: Database.Database;
@@ -123,12 +130,18 @@ export class FlowStore {
   private readonly retainMs?: number;
   private readonly stmt;
   private closed = false;
+  private readonly onWarning: (message: string) => void;
+  /** Stored rows (edges and nodes) that failed validation and were skipped on load. */
+  skippedOnLoad = 0;
+  /** Edge key -> why its row is skipped (undefined: it is good), so each bad row is told once. */
+  private readonly checkedEdges = new Map<string, string | undefined>();
   flushes = 0;
 
   private constructor(path: string, options: OpenStoreOptions) {
     this.path = path;
     this.now = options.now ?? Date.now;
     this.retainMs = options.retainMs;
+    this.onWarning = options.onWarning ?? ((message) => process.stderr.write(`${message}\n`));
     try {
       this.db = new Database(path);
     } catch (error) {
@@ -264,6 +277,7 @@ export class FlowStore {
     const out: StoredEdge[] = [];
     let cur: (FlowEdge & { key: string }) | undefined;
     for (const r of rows) {
+      if ((!cur || cur.key !== r.key) && this.edgeRowProblem(r) !== undefined) continue;
       if (!cur || cur.key !== r.key) {
         cur = {
           key: r.key, kind: 'flow', source: r.source, destination: r.destination, protocol: r.protocol,
@@ -291,10 +305,38 @@ export class FlowStore {
     return out;
   }
 
+  /**
+   * Why a stored edge row is not loaded (its ends are not keys netatlas would build today, or its
+   * port or protocol is out of range), told once per edge; undefined when it is good.
+   */
+  private edgeRowProblem(r: { key: string; source: string; destination: string; protocol: string; port: number | null }): string | undefined {
+    if (this.checkedEdges.has(r.key)) return this.checkedEdges.get(r.key);
+    const problem =
+      keyProblem(r.source) ?? keyProblem(r.destination) ??
+      (r.port !== null && portProblem(r.port) !== undefined ? `port ${portProblem(r.port)}` : undefined) ??
+      (PROTOCOLS.has(r.protocol) ? undefined : `protocol ${JSON.stringify(r.protocol)} is not one netatlas stores`);
+    if (this.checkedEdges.size >= 100_000) this.checkedEdges.clear();
+    this.checkedEdges.set(r.key, problem);
+    if (problem !== undefined) {
+      this.skippedOnLoad++;
+      this.onWarning(`netatlas/store: ${this.path}: stored edge skipped: ${problem}. It fails today's validation; it stays in the file but is not served.`);
+    }
+    return problem;
+  }
+
   loadNodes(): Map<string, GraphNode> {
     this.assertOpen();
     const out = new Map<string, GraphNode>();
     for (const r of this.db.prepare('SELECT key, attrs FROM nodes').iterate() as Iterable<{ key: string; attrs: string }>) {
+      const problem = keyProblem(r.key);
+      if (problem !== undefined) {
+        if (!this.checkedEdges.has(`node|${r.key}`)) {
+          this.checkedEdges.set(`node|${r.key}`, problem);
+          this.skippedOnLoad++;
+          this.onWarning(`netatlas/store: ${this.path}: stored node skipped: ${problem}.`);
+        }
+        continue;
+      }
       try {
         out.set(r.key, JSON.parse(r.attrs) as GraphNode);
       } catch {

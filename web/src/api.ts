@@ -20,23 +20,9 @@ export class ApiRequestError extends Error {
 
 const BASE = '/api/v1';
 
-/** A bearer token given as `#token=...` (kept out of the query so it is never logged); see docs/web.md. */
-function authHeaders(): Record<string, string> {
-  const token = sessionStorage.getItem('netatlas.token');
-  return token ? { Authorization: `Bearer ${token}` } : {};
-}
-
-export function captureTokenFromHash(): void {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    sessionStorage.setItem('netatlas.token', decodeURIComponent(m[1]));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-}
-
 /** The response once its headers are in (the body may still be downloading); errors thrown. */
 async function open(path: string, init?: RequestInit): Promise<Response> {
-  const res = await fetch(BASE + path, { ...init, headers: { Accept: 'application/json', ...authHeaders(), ...(init?.headers ?? {}) } });
+  const res = await fetch(BASE + path, { ...init, headers: { Accept: 'application/json', ...(init?.headers ?? {}) } });
   if (!res.ok) {
     const failure = await failureOf(res, path);
     throw new ApiRequestError(failure.status, failure.code, failure.message);
@@ -97,7 +83,7 @@ function graphAnswerInWorker(path: string): Promise<GraphAnswer> {
         worker.terminate();
       } else fail(new ApiRequestError(m.status, m.code, m.message));
     });
-    const req: GraphFetchRequest = { url: new URL(BASE + path, location.href).href, headers: { Accept: 'application/json', ...authHeaders() } };
+    const req: GraphFetchRequest = { url: new URL(BASE + path, location.href).href, headers: { Accept: 'application/json' } };
     worker.postMessage(req);
   });
 }

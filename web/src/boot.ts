@@ -8,17 +8,19 @@
  * is built. In the page, sigma's own context still took 0.6-1 s and the worker's context came
  * late (Chromium creates a worker's context with the help of the main thread).
  */
-import { api, captureTokenFromHash } from './api.ts';
+import { api } from './api.ts';
+import { authenticateFromHash } from './auth.ts';
 import { EMPTY_FILTERS } from './state/filters.ts';
 import { decodeViewState } from './state/url-state.ts';
 import { byId } from './ui/dom.ts';
 import { renderLegend } from './ui/legend.ts';
 
-captureTokenFromHash();
-// ask for the graph first: a large map (by the answer's count headers) is drawn from its nodes as
-// soon as they are in, while its edges still download
-performance.mark('netatlas:graph-request');
-const firstGraph = api.graphAnswerInWorker(decodeViewState(location.search).level, EMPTY_FILTERS);
+// ask for the graph first (once a #token= is traded for the session cookie): a large map (by the
+// answer's count headers) is drawn from its nodes as soon as they are in, while its edges still download
+const firstGraph = authenticateFromHash().then(() => {
+  performance.mark('netatlas:graph-request');
+  return api.graphAnswerInWorker(decodeViewState(location.search).level, EMPTY_FILTERS);
+});
 firstGraph.catch(() => undefined);
 // static content, drawn before the first paint (see ui/legend.ts)
 renderLegend(byId('legend'));

@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../../generator/model/flow.ts';
 import { collectFlows, createFlowParseState, hubbleRecordsFrom, parseFlowLine, reportMalformed, type FlowParseState } from '../../../server/flows/index.ts';
-import { sharedData } from './helpers.ts';
+import { sharedData, TEST_NOW } from './helpers.ts';
 
-const NOW = 1_700_000_000_000;
+const NOW = TEST_NOW;
 const demoDir = fileURLToPath(new URL('../../../samples/demo/', import.meta.url));
 
 /** Every Hubble line of the shared captures and of the demo, file by file. */
@@ -182,17 +182,4 @@ describe('the Hubble fast path on lines of other shapes', () => {
     );
   });
 
-  it('agrees with JSON.parse through the parallel reader too (its worker classifies, this thread commits)', async () => {
-    // One file of mutated lines in batches, each batch twice (repeats, corrections), read by
-    // readFlows with two threads and small blocks, against the JSON.parse reference.
-    const picks = fc.sample(
-      fc.array(fc.tuple(fc.integer({ min: 0, max: lines.length - 1 }), fc.integer({ min: -1, max: MUTATIONS.length - 1 }), fc.nat(1000)), { minLength: 1, maxLength: 30 }),
-      { numRuns: 200, seed: Number(process.env.NETATLAS_FUZZ_SEED ?? 20261129) },
-    );
-    const all = picks.flatMap((batch) => {
-      const made = batch.map(([i, m, pick]) => (m < 0 ? lines[i] : MUTATIONS[m](lines[i], pick)));
-      return [...made, ...made];
-    });
-    await readFileAndCompare('netatlas-mutated-', all, { parallel: { minBytes: 0, blockSize: 2048, waitForWorker: true } });
-  });
 });

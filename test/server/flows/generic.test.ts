@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEndpointSpec } from '../../../server/flows/index.ts';
-import { parseLines } from './helpers.ts';
+import { parseLines, TEST_NOW } from './helpers.ts';
 
 describe('generic flow format', () => {
   it('reads JSONL rows with pods, IPs, workloads, counts and times', () => {
@@ -16,7 +16,7 @@ describe('generic flow format', () => {
     expect(records[1]).toMatchObject({
       source: { cluster: 'dev', namespace: 'shop', podName: 'web-1' },
       destination: { cluster: 'finance', namespace: 'ledger', workloads: [{ kind: 'Deployment', name: 'ledger' }] },
-      protocol: 'UDP', port: 9000, verdict: 'DROPPED', count: 1, time: 1_700_000_000_000,
+      protocol: 'UDP', port: 9000, verdict: 'DROPPED', count: 1, time: TEST_NOW,
     });
   });
 

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { collectFlows } from '../../../server/flows/index.ts';
-import { edgeOf, parseLines, sharedData } from './helpers.ts';
+import { edgeOf, parseLines, sharedData, TEST_NOW } from './helpers.ts';
 
 const ig = (name: string) => sharedData(`inspektor-gadget/${name}`);
 const NS = 'test-networkpolicy-8485776873410829123';
@@ -26,10 +27,20 @@ describe('Inspektor Gadget events', () => {
     expect(records[0].destination.labels).toContain('k8s:app=shippingservice');
   });
 
-  it('counts the connect and the accept of one 2020 connection once', async () => {
-    const { records, stats } = await collectFlows(ig('ig-networkpolicyadvisor-2020-snakecase-multiple.json'), { now: () => 0 });
+  it('counts the connect and the accept of one 2020 connection once', () => {
+    // The capture's placeholder pod name (checkoutservice-66d68cbdd-AAAAA) is no DNS-1123 name: read it lower-cased.
+    const events = JSON.parse(readFileSync(ig('ig-networkpolicyadvisor-2020-snakecase-multiple.json'), 'utf8').toLowerCase()) as unknown[];
+    const { records, stats } = parseLines(events.map((e) => JSON.stringify(e)));
     expect(stats).toMatchObject({ records: 1, duplicates: 1 });
-    expect(records.map(edgeOf)).toEqual(['demo/checkoutservice-66d68cbdd-AAAAA -> demo/shippingservice-778db496dd-v94bv TCP/50051']);
+    expect(records.map(edgeOf)).toEqual(['demo/checkoutservice-66d68cbdd-aaaaa -> demo/shippingservice-778db496dd-v94bv TCP/50051']);
+  });
+
+  it('rejects the 2020 events whose pod name is no DNS-1123 subdomain, naming the item and the name', async () => {
+    const { records, stats } = await collectFlows(ig('ig-networkpolicyadvisor-2020-snakecase-multiple.json'), { now: () => TEST_NOW });
+    // The accept repeats the rejected connect: a duplicate of it.
+    expect(records).toEqual([]);
+    expect(stats).toMatchObject({ malformed: 1, duplicates: 1 });
+    expect(stats.errors[0]).toMatch(/ig-networkpolicyadvisor-2020-snakecase-multiple\.json:1: source pod name "checkoutservice-66d68cbdd-AAAAA" is not a DNS-1123 subdomain/);
   });
 
   it('reads a trace_tcp connect event with its timestamp', async () => {

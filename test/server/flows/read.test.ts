@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectFlows, createFlowParseState, parseFlowLine, readFlows } from '../../../server/flows/index.ts';
 import { InputError } from '../../../generator/model/errors.ts';
-import { sharedData } from './helpers.ts';
+import { sharedData, TEST_NOW } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'netatlas-flows-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,22 +31,27 @@ describe('readFlows', () => {
 
   it('reads a file of many chunks, with multi-byte characters cut at chunk edges, as the lines one by one', async () => {
     // Generic lines of varied length; pod names with multi-byte UTF-8 (é, 雪, 🐝) land on every
-    // possible byte offset, so chunk edges fall inside lines and inside characters.
+    // possible byte offset, so chunk edges fall inside lines and inside characters. Such names are
+    // no DNS-1123 subdomains: those lines are rejected, and their messages quote the name as read.
     const names = ['caf\u00e9', '\u96ea', '\ud83d\udc1d', 'plain'];
     const lines = Array.from({ length: 6000 }, (_, i) => JSON.stringify({
-      src: `ns${i % 7}/${JSON.parse(`"${names[i % 4]}"`)}-${'x'.repeat(i % 97)}`, dst: `10.0.${i % 250}.${i % 200}`, proto: 'TCP', port: 1000 + (i % 50), verdict: 'FORWARDED', time: 1_700_000_000 + i,
+      src: `ns${i % 7}/${JSON.parse(`"${names[i % 4]}"`)}-${'x'.repeat(i % 97)}0`, dst: `10.0.${i % 250}.${i % 200}`, proto: 'TCP', port: 1000 + (i % 50), verdict: 'FORWARDED', time: 1_700_000_000 + i,
     }));
     const file = join(tmp, 'pieces.jsonl');
     writeFileSync(file, lines.join('\n') + '\n');
     expect(readFileSync(file).length).toBeGreaterThan(4 * 65536);
-    const oneByOne = createFlowParseState({ file, now: () => 0 });
+    const expectedErrors: string[] = [];
+    const oneByOne = createFlowParseState({ file, now: () => TEST_NOW, onError: (m) => expectedErrors.push(m) });
     const expected: unknown[] = [];
     for (const line of lines) parseFlowLine(line, oneByOne, expected as never);
-    expect(expected.length).toBe(6000);
+    expect(expected.length).toBe(1500);
+    expect(expectedErrors).toHaveLength(4500);
+    expect(expectedErrors[1]).toContain('"\u96ea-x0"');
     for (const chunkSize of [undefined, 100_003, 65_536]) {
-      const { records, stats } = await collectFlows(file, { now: () => 0, ...(chunkSize ? { chunkSize } : {}) });
+      const errors: string[] = [];
+      const { records, stats } = await collectFlows(file, { now: () => TEST_NOW, onError: (m) => errors.push(m), ...(chunkSize ? { chunkSize } : {}) });
       expect(stats.lines).toBe(6000);
-      expect(stats.malformed).toBe(0);
+      expect(errors).toEqual(expectedErrors);
       expect(records).toEqual(expected);
     }
   });

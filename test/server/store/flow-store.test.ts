@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import request from 'supertest';
+import { createApp } from '../../../server/http/app.ts';
+import { defaultProviders } from '../../../server/http/default-providers.ts';
 import { FlowStore, HOUR_MS, parseDuration } from '../../../server/store/flow-store.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { AppState } from '../../../server/http/state.ts';
@@ -132,5 +135,56 @@ describe('observation across restarts', () => {
     const forwarded = store.loadEdges().reduce((s, e) => s + (e.verdicts.FORWARDED ?? 0), 0);
     expect(forwarded).toBe(total);
     store.close();
+  });
+});
+
+describe('a store written before today\'s validation', () => {
+  /** A file holding what an older netatlas stored from a flow whose namespace held a '/'. */
+  function poisonedStore(): string {
+    const file = tmpDb();
+    const state = demoState({ store: FlowStore.open(file) });
+    state.close();
+    const store = FlowStore.open(file);
+    store.writeBatch({
+      nodes: [{ key: 'wl:prod/shop/evil/Deployment/x', attributes: { kind: 'workload', cluster: 'prod', namespace: 'shop/evil', workloadKind: 'Deployment', name: 'x', labels: {}, label: 'x' } as never }],
+      edges: [
+        { ...inc(1, T0), source: 'wl:prod/shop/evil/Deployment/x', destination: 'wl:prod/shop/Deployment/api' },
+        { ...inc(1, T0), source: 'wl:prod/shop/Deployment/web', destination: 'ext:999.1.1.1' },
+        { ...inc(1, T0), destination: 'wl:prod/shop/Deployment/api', port: 70000 },
+      ],
+    });
+    store.close();
+    return file;
+  }
+
+  it('skips stored rows that fail validation with one warning each, and loads the rest', () => {
+    const warnings: string[] = [];
+    const store = FlowStore.open(poisonedStore(), { onWarning: (m) => warnings.push(m) });
+    const edges = store.loadEdges();
+    store.loadEdges();
+    const nodes = store.loadNodes();
+    expect(edges.some((e) => e.source.includes('evil') || e.destination.includes('999') || e.port === 70000)).toBe(false);
+    expect(edges.some((e) => e.key === 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080')).toBe(true);
+    expect(nodes.has('wl:prod/shop/evil/Deployment/x')).toBe(false);
+    expect(warnings).toHaveLength(4);
+    for (const w of warnings) expect(w).toMatch(/^netatlas\/store: .*netatlas\.db: stored (edge|node) skipped: /);
+    expect(warnings.join('\n')).toMatch(/key "wl:prod\/shop\/evil\/Deployment\/x" is not one netatlas builds/);
+    expect(warnings.join('\n')).toMatch(/key "ext:999\.1\.1\.1": IP "999\.1\.1\.1" is not an IP address/);
+    expect(warnings.join('\n')).toMatch(/port 70000 is not a port/);
+    expect(store.skippedOnLoad).toBe(4);
+    store.close();
+  });
+
+  it('serves every analysis route after a restart on it, none with a 500', async () => {
+    const state = new AppState({ builder: new GraphBuilder(), store: FlowStore.open(poisonedStore(), { onWarning: () => undefined }), now: () => T0 + 60_000 });
+    state.restoreFromStore();
+    const app = createApp({ state, rateLimit: false, providers: defaultProviders() });
+    for (const path of ['/api/v1/graph', '/api/v1/diff', '/api/v1/findings', '/api/v1/policies', '/api/v1/clusters', `/api/v1/nodes/${encodeURIComponent('wl:prod/shop/Deployment/web')}`]) {
+      const res = await request(app).get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+    }
+    const generated = await request(app).post('/api/v1/generate').send({});
+    expect(generated.status).toBeLessThan(500);
+    state.close();
   });
 });
