@@ -50,15 +50,13 @@ export function formatProof(p: Proof): string {
   const out: string[] = [];
   out.push(`broken: ${p.broken} (observed allowed flows the generated set would deny; ${p.checked} pod pairs checked)`);
   for (const b of p.brokenFlows) out.push(`  BROKEN ${b.source} -> ${b.destination} ${b.protocol}/${b.port} denied at ${b.deniedBy} (${b.edge})`);
+  out.push(`unproven: ${p.unproven} (observed flows touching an isolated workload the proof could not check)`);
+  for (const u of p.unprovenFlows) out.push(`  UNPROVEN ${u.edge}: ${u.reason}`);
   out.push(`extra: ${p.extra} (workload pairs allowed beyond what was observed)`);
   for (const x of p.extraConnections) out.push(`  EXTRA ${x.source} -> ${x.destination} ${x.connections}`);
   if (p.excluded.length) {
     out.push(`excluded from extra: ${p.excluded.length}`);
     for (const x of p.excluded) out.push(`  ${x.source} -> ${x.destination} ${x.connections}: ${x.reason}`);
-  }
-  if (p.unverified.length) {
-    out.push(`unverified: ${p.unverified.length}`);
-    for (const u of p.unverified) out.push(`  ${u.edge}: ${u.reason}`);
   }
   out.push('by construction, extra does not count:');
   for (const e of p.exclusions) out.push(`  - ${e}`);

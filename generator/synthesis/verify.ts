@@ -31,6 +31,11 @@ export interface BrokenFlow {
   readonly deniedBy: 'egress' | 'ingress';
 }
 
+export interface UnprovenFlow {
+  readonly edge: string;
+  readonly reason: string;
+}
+
 export interface ExtraConnection {
   readonly source: string;
   readonly destination: string;
@@ -47,8 +52,14 @@ export interface Proof {
   readonly brokenFlows: readonly BrokenFlow[];
   /** Observed pod pairs evaluated. */
   readonly checked: number;
-  /** Edges the proof could not evaluate (no pod or address to ask about), with why. */
-  readonly unverified: readonly { readonly edge: string; readonly reason: string }[];
+  /**
+   * Observed edges touching an isolated workload that the proof could not evaluate (an end
+   * with no pod or address to ask about: an unknown address, a ClusterIP without endpoints, a
+   * workload with no pod in the inventory), each with why. Never counted as fine: a run is
+   * only proven when broken + unproven = 0.
+   */
+  readonly unproven: number;
+  readonly unprovenFlows: readonly UnprovenFlow[];
   readonly extra: number;
   readonly extraConnections: readonly ExtraConnection[];
   readonly excluded: readonly ExcludedConnection[];
@@ -121,7 +132,13 @@ function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: Synthe
   }
 
   const brokenFlows: BrokenFlow[] = [];
-  const unverified: { edge: string; reason: string }[] = [];
+  const unprovenFlows: UnprovenFlow[] = [];
+  const unprovenSeen = new Set<string>();
+  const unproven = (edge: string, reason: string): void => {
+    if (unprovenSeen.has(edge)) return;
+    unprovenSeen.add(edge);
+    unprovenFlows.push({ edge, reason });
+  };
   let checked = 0;
   for (const edge of result.allowedEdges) {
     const id = edgeId(edge);
@@ -132,14 +149,20 @@ function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: Synthe
     for (const pair of pairs) {
       const pairEnds = pairOf(pair.s, pair.d);
       if (typeof pairEnds === 'string') {
-        unverified.push({ edge: id, reason: pairEnds });
+        unproven(id, pairEnds);
         continue;
       }
       const { src, dst } = pairEnds;
-      checked++;
       const cross = src.kind === 'pod' && dst.kind === 'pod' && src.pod.cluster !== dst.pod.cluster;
-      const egressDst: Peer = cross && dst.kind === 'pod' ? { kind: 'ip', ip: dst.pod.ips[0] ?? '0.0.0.0' } : dst;
-      const ingressSrc: Peer = cross && src.kind === 'pod' ? { kind: 'ip', ip: src.pod.ips[0] ?? '0.0.0.0' } : src;
+      // Across clusters each side sees the other's pod as an address: without one there is nothing to ask.
+      const noAddress = cross ? [src, dst].find((p) => p.kind === 'pod' && p.pod.ips.length === 0) : undefined;
+      if (noAddress) {
+        unproven(id, `${describePeer(noAddress)} is in another cluster and has no address in the inventory`);
+        continue;
+      }
+      checked++;
+      const egressDst: Peer = cross && dst.kind === 'pod' ? { kind: 'ip', ip: dst.pod.ips[0] } : dst;
+      const ingressSrc: Peer = cross && src.kind === 'pod' ? { kind: 'ip', ip: src.pod.ips[0] } : src;
       const eg = inDirection(src, egressDst, 'egress').contains(protocol, port);
       const ing = eg ? inDirection(ingressSrc, dst, 'ingress').contains(protocol, port) : true;
       if (!eg || !ing) {
@@ -147,7 +170,7 @@ function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: Synthe
       }
     }
   }
-  return { brokenFlows, checked, unverified };
+  return { brokenFlows, checked, unproven: unprovenFlows.length, unprovenFlows };
 }
 
 /**

@@ -33,6 +33,7 @@ interface GenerateCommandOptions {
   defaultDeny: boolean;
   fqdn: boolean;
   withExisting: boolean;
+  acceptUnproven: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -68,7 +69,8 @@ export function generateCommand(): Command {
     .description(
       'Generate least-privilege NetworkPolicies from observed traffic (one per workload, both policyTypes, exact ports, ' +
         'DNS, API server, external and cross-cluster peers), then prove them with the policy engine: prints broken ' +
-        '(observed flows the set would deny; exit 1 when > 0) and extra (pairs allowed but never observed). ' +
+        '(observed flows the set would deny), unproven (observed flows it could not check) and extra (pairs allowed but ' +
+        'never observed); exits 1 when broken + unproven > 0, 2 on bad input, and writes -o DIR only on success. ' +
         'Without --inventory/--flows/--context, uses the demo (samples/demo).',
     )
     .option('--inventory <path>', 'inventory file or folder (<root>/<cluster>/... names clusters); repeatable', collect, [])
@@ -89,6 +91,7 @@ export function generateCommand(): Command {
     .option('--default-deny', 'add a default-deny policy to every namespace in scope', false)
     .option('--fqdn', 'Cilium: toFQDNs for external peers whose DNS name was observed', false)
     .option('--with-existing', "prove together with the snapshot's own policies", false)
+    .option('--accept-unproven', 'succeed even when observed flows could not be checked (unproven > 0); they stay listed', false)
     .addHelpText('after', '\nExamples:\n  netatlas generate                                   # the demo, YAML on stdout, proof on stderr\n' +
       '  netatlas generate --inventory dumps/ --flows hubble/ --namespace shop -o policies/\n' +
       '  netatlas generate --format cilium --fqdn --cluster prod -o -\n')
@@ -130,19 +133,23 @@ export function generateCommand(): Command {
         clusterCidrs, defaultDeny: o.defaultDeny, fqdn: o.fqdn, ...(o.since ? { since: parseSince(o.since, newest) } : {}),
       };
       const out = generateAndVerify(input, options, { withExisting: o.withExisting });
-      if (out.result.policies.length === 0) process.stderr.write('netatlas: generate: no workload in scope (check --cluster/--namespace).\n');
-      if (o.output === '-') process.stdout.write(policiesToYaml(out.result.policies));
-      else {
-        const files = writePolicyFiles(o.output, out.result.policies);
-        process.stderr.write(`netatlas: wrote ${out.result.policies.length} policies to ${files.length} file(s) under ${o.output}\n`);
-      }
-      const summary = `netatlas: generate: ${out.result.policies.length} policies, broken = ${out.proof.broken}, extra = ${out.proof.extra}\n`;
+      const { broken, unproven, extra } = out.proof;
       if (o.report) writeFileSync(o.report, out.report);
       else process.stderr.write(out.report);
+      const summary = `netatlas: generate: ${out.result.policies.length} policies, broken = ${broken}, unproven = ${unproven}, extra = ${extra}\n`;
       process.stderr.write(summary);
-      if (out.proof.broken > 0) {
-        process.stderr.write(`netatlas: generate: FAILED: ${out.proof.broken} observed flow(s) would be denied by the generated policies (listed as BROKEN above). Do not apply them as is.\n`);
-        process.exitCode = EXIT_FINDINGS;
-      } else if (problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
+      const failures: string[] = [];
+      if (problems.length > 0) failures.push(`${problems.length} input problem(s) (listed above): the policies would be built from part of the traffic`);
+      if (broken > 0) failures.push(`${broken} observed flow(s) would be denied by the generated policies (listed as BROKEN)`);
+      if (unproven > 0 && !o.acceptUnproven) failures.push(`${unproven} observed flow(s) could not be checked (listed as UNPROVEN; --accept-unproven accepts them)`);
+      if (out.result.policies.length === 0) process.stderr.write('netatlas: generate: no workload in scope (check --cluster/--namespace).\n');
+      if (o.output === '-') process.stdout.write(policiesToYaml(out.result.policies));
+      else if (failures.length === 0) {
+        const files = writePolicyFiles(o.output, out.result.policies);
+        process.stderr.write(`netatlas: wrote ${out.result.policies.length} policies to ${files.length} file(s) under ${o.output}\n`);
+      } else process.stderr.write(`netatlas: generate: nothing written to ${o.output}.\n`);
+      for (const f of failures) process.stderr.write(`netatlas: generate: FAILED: ${f}. Do not apply them as is.\n`);
+      if (problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
+      else if (failures.length > 0) process.exitCode = EXIT_FINDINGS;
     });
 }

@@ -131,7 +131,7 @@ describe('synthesis proof on random estates and random traffic', () => {
         const proof = verifyPolicies(inventory, result);
         expect(proof.brokenFlows).toEqual([]);
         expect(proof.extraConnections).toEqual([]);
-        expect(proof.unverified).toEqual([]);
+        expect(proof.unprovenFlows).toEqual([]);
         // The snapshot holds no policy of its own: the full connectivity map (the --with-existing
         // path) must agree with the candidate enumeration.
         const viaMap = verifyPolicies(inventory, result, { withExisting: true });
