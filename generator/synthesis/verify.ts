@@ -78,7 +78,7 @@ export const PROOF_EXCLUSIONS: readonly string[] = [
   'traffic of a pod to itself, and between pods of one workload (the map is per workload pair)',
   "traffic from a pod's own node (kubelet probes, hostNetwork pods): NetworkPolicy always allows it",
   'pairs involving hostNetwork pods: NetworkPolicy does not apply to them and sees them as node addresses',
-  'TCP 53 next to observed UDP 53 (and the reverse) to the cluster DNS: DNS falls back to TCP for large answers',
+  'UDP and TCP 53 to the cluster DNS: the DNS baseline rule allows every pod to query it, observed or not',
   'addresses outside the snapshot (external peers, other clusters\' CIDRs): not pairs of pods in the snapshot',
 ];
 
@@ -314,17 +314,17 @@ function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: Synthes
     const seen = observed.get(s)?.get(d) ?? ConnectionSet.NONE;
     let rest = row.connections.subtract(seen);
     if (rest.isEmpty()) continue;
-    if (isClusterDns(dw) && !seen.intersect(dns53).isEmpty()) {
+    if (isClusterDns(dw)) {
       const dnsPart = rest.intersect(dns53);
       if (!dnsPart.isEmpty()) {
-        excluded.push({ source: s, destination: d, connections: dnsPart.toString(), reason: 'TCP/UDP 53 next to observed DNS' });
+        excluded.push({ source: s, destination: d, connections: dnsPart.toString(), reason: 'baseline: every pod may query the cluster DNS on UDP/TCP 53' });
         rest = rest.subtract(dns53);
       }
     }
     if (rest.isEmpty()) continue;
     extraConnections.push({ source: s, destination: d, connections: rest.toString() });
   }
-  // Cross-cluster CIDRs given by the user: every pod of that range is let in or out on the rule's ports.
+  // Another cluster's pod range (--cluster-cidr, or its nodes' podCIDRs): every pod of it is let in or out on the rule's ports.
   for (const subj of result.report.subjects) {
     for (const dir of ['ingress', 'egress'] as const) {
       for (const r of subj[dir]) {
@@ -334,7 +334,7 @@ function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: Synthes
             source: dir === 'egress' ? subj.key : `${p.cidrs.join(',')} (${p.cluster})`,
             destination: dir === 'egress' ? `${p.cidrs.join(',')} (${p.cluster})` : subj.key,
             connections: r.ports.map((x) => `${x.protocol} ${x.port}`).join(','),
-            reason: `--cluster-cidr ${p.cluster}: every pod of the range, not only ${p.key}`,
+            reason: `pod range of cluster ${p.cluster}: every pod of it, not only ${p.key}`,
           });
         }
       }

@@ -6,7 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { Inventory } from '../../generator/model/index.ts';
-import { SYNTHESIS_FORMATS, type SynthesisFormat, type SynthesisOptions } from '../../generator/synthesis/index.ts';
+import {
+  BASELINE_RULES, SYNTHESIS_DIRECTIONS, SYNTHESIS_FORMATS, type BaselineRule, type SynthesisDirection, type SynthesisFormat, type SynthesisOptions,
+} from '../../generator/synthesis/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest, type IngestResult } from '../graph/ingest.ts';
 import { mergeInventories } from '../inventory/index.ts';
@@ -34,6 +36,12 @@ interface GenerateCommandOptions {
   fqdn: boolean;
   withExisting: boolean;
   acceptUnproven: boolean;
+  direction: SynthesisDirection;
+  withoutBaseline: string[];
+  includeSystem: boolean;
+  allWorkloads: boolean;
+  shortSeen: string;
+  allowCrossEnvironment: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -52,6 +60,13 @@ export function parseSince(text: string, newest: number): number {
   const t = Date.parse(text);
   if (Number.isNaN(t)) throw new CliExit(`generate: --since ${JSON.stringify(text)} is neither a duration (30m, 2h, 7d) nor a time (2026-11-27T09:30:00Z).`);
   return t;
+}
+
+/** A duration (`90m`, `2h`, `7d`) in ms. */
+export function parseDuration(text: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
+  if (!m) throw new CliExit(`generate: ${option} ${JSON.stringify(text)} is not a duration: expected a number and a unit, e.g. 30m, 2h, 7d.`);
+  return Number(m[1]) * UNITS[m[2]];
 }
 
 export function parseClusterCidrs(list: readonly string[]): Record<string, string> {
@@ -92,6 +107,15 @@ export function generateCommand(): Command {
     .option('--fqdn', 'Cilium: toFQDNs for external peers whose DNS name was observed', false)
     .option('--with-existing', "prove together with the snapshot's own policies", false)
     .option('--accept-unproven', 'succeed even when observed flows could not be checked (unproven > 0); they stay listed', false)
+    .addOption(new Option('--direction <dir>', 'directions the policies isolate (ingress = only who may call each workload)').choices([...SYNTHESIS_DIRECTIONS]).default('both'))
+    .addOption(new Option('--without-baseline <rule>', `switch a baseline rule off (repeatable): ${BASELINE_RULES.join(', ')}`).choices([...BASELINE_RULES]).argParser((v: string, prev: string[] = []) => {
+      if (!(BASELINE_RULES as readonly string[]).includes(v)) throw new CliExit(`generate: --without-baseline ${JSON.stringify(v)}: expected one of ${BASELINE_RULES.join(', ')}.`);
+      return [...prev, v];
+    }).default([]))
+    .option('--include-system', 'also write policies for system namespaces (kube-system, kube-public, kube-node-lease, the CNI\'s)', false)
+    .option('--all-workloads', 'also workloads with no observed traffic (each gets a deny-all policy; default: listed as never seen)', false)
+    .option('--short-seen <duration>', 'flag workloads observed for less than this (their policy may miss rare traffic)', '1h')
+    .option('--allow-cross-environment', 'allow flows from a lower environment (dev, test, staging) into a sensitive one (prod, finance); default: left out and listed', false)
     .addHelpText('after', '\nExamples:\n  netatlas generate                                   # the demo, YAML on stdout, proof on stderr\n' +
       '  netatlas generate --inventory dumps/ --flows hubble/ --namespace shop -o policies/\n' +
       '  netatlas generate --format cilium --fqdn --cluster prod -o -\n')
@@ -104,6 +128,7 @@ export function generateCommand(): Command {
         if (!Number.isInteger(aggregatePrefix) || aggregatePrefix < 0 || aggregatePrefix > 32) throw new CliExit(`generate: --aggregate-prefix ${JSON.stringify(o.aggregatePrefix)} must be 0-32.`);
       }
       const clusterCidrs = parseClusterCidrs(o.clusterCidr);
+      const shortSeenMs = parseDuration(o.shortSeen, '--short-seen');
       const live = o.kubeconfig.length > 0 || o.context.length > 0;
       const demo = !live && o.inventory.length === 0 && o.flows.length === 0;
       const inventoryPaths = demo ? [DEMO_DIR] : o.inventory;
@@ -131,6 +156,8 @@ export function generateCommand(): Command {
       const options: SynthesisOptions = {
         cluster: o.cluster, namespace: o.namespace, format: o.format, minCount, includeDropped: o.includeDropped, aggregatePrefix,
         clusterCidrs, defaultDeny: o.defaultDeny, fqdn: o.fqdn, ...(o.since ? { since: parseSince(o.since, newest) } : {}),
+        direction: o.direction, withoutBaseline: o.withoutBaseline as BaselineRule[], includeSystem: o.includeSystem, unobserved: o.allWorkloads,
+        shortSeenMs, allowCrossEnvironment: o.allowCrossEnvironment,
       };
       const out = generateAndVerify(input, options, { withExisting: o.withExisting });
       const { broken, unproven, extra } = out.proof;
