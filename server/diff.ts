@@ -44,12 +44,13 @@ export function observedEdges(graph: Graph<GraphNode, FlowEdge>): FlowEdge[] {
  * Remediation lookup: the generated policy of a workload (`wl:` key), or every generated
  * policy of a namespace plus its default deny (`ns:` key), as YAML.
  */
-export function remediationLookup(inventory: Inventory, edges: readonly FlowEdge[]): (subject: string) => string | undefined {
+export function remediationLookup(inventory: Inventory, edges: readonly FlowEdge[]): (subject: string, flagged?: ReadonlyMap<string, string>) => string | undefined {
   let policies: readonly GeneratedPolicy[] | undefined;
   const cache = new Map<string, string | undefined>();
-  return (subject) => {
+  return (subject, flagged) => {
     if (cache.has(subject)) return cache.get(subject);
-    policies ??= synthesizePolicies({ inventory, edges }, { defaultDeny: true }).policies;
+    // Flows behind a finding are never allowed by the remediation offered for it.
+    policies ??= synthesizePolicies({ inventory, edges }, { defaultDeny: true, unobserved: true, exclude: flagged ? Object.fromEntries(flagged) : undefined }).policies;
     let picked: GeneratedPolicy[] = [];
     if (subject.startsWith('wl:')) picked = policies.filter((p) => p.subject === subject);
     else if (subject.startsWith('ns:')) {

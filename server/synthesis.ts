@@ -3,7 +3,7 @@
  * deterministic YAML, files per cluster and namespace, and the server's entry points
  * (`generateForSelection`, and `generateProvider` for POST /api/v1/generate).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Graph from 'graphology';
 import { stringify } from 'yaml';
@@ -49,16 +49,35 @@ export function groupPolicyFiles(policies: readonly GeneratedPolicy[]): Map<stri
   return out;
 }
 
-/** Writes DIR/<cluster>/<namespace>.yaml; returns the paths written. */
+/**
+ * Writes DIR/<cluster>/<namespace>.yaml; returns the paths written. Every file is written into
+ * a temporary folder inside DIR first; then each cluster's folder is swapped in by rename, so a
+ * failed run (a full disk, a crash) never leaves a half-written set, and a cluster's folder
+ * holds exactly the policies of one run (nothing left over from an earlier one).
+ */
 export function writePolicyFiles(dir: string, policies: readonly GeneratedPolicy[]): string[] {
-  const written: string[] = [];
-  for (const [rel, text] of groupPolicyFiles(policies)) {
-    const file = path.join(dir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    written.push(file);
+  mkdirSync(dir, { recursive: true });
+  const staging = mkdtempSync(path.join(dir, '.netatlas-staging-'));
+  try {
+    const written: string[] = [];
+    const clusters = new Set<string>();
+    for (const [rel, text] of groupPolicyFiles(policies)) {
+      const file = path.join(staging, rel);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      clusters.add(rel.split('/')[0]);
+      written.push(path.join(dir, rel));
+    }
+    for (const cluster of [...clusters].sort()) {
+      const target = path.join(dir, cluster);
+      const old = path.join(staging, `.old-${cluster}`);
+      if (existsSync(target)) renameSync(target, old);
+      renameSync(path.join(staging, cluster), target);
+    }
+    return written;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  return written;
 }
 
 export interface GenerationOutcome {
@@ -105,7 +124,9 @@ export function generateProvider(state: AppState, request: GenerateRequest): Gen
     ...r.skipped.map((s) => s.detail),
     ...r.leftOut.filter((l) => l.reason !== 'host-traffic').map((l) => `${l.reason}: ${l.edge}: ${l.detail}`),
     ...(out.proof.broken > 0 ? [`broken: ${out.proof.broken} observed flow(s) the generated set would deny`] : []),
+    ...out.proof.unprovenFlows.map((u) => `unproven: ${u.edge}: ${u.reason}`),
     ...(out.proof.extra > 0 ? [`extra: ${out.proof.extra} workload pair(s) allowed beyond what was observed`] : []),
   ];
-  return { yaml: out.yaml, policies: out.result.policies.length, warnings };
+  const { broken, unproven, extra } = out.proof;
+  return { yaml: out.yaml, policies: out.result.policies.length, warnings, proof: { broken, unproven, extra } };
 }

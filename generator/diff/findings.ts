@@ -77,12 +77,17 @@ export function riskFindings(input: RiskInput): RiskResult {
   const env = resolveEnvironments(input.environments);
   const remediation = input.remediation ?? (() => undefined);
   const findings = new Map<string, Finding>();
-  const add = (f: Omit<Finding, 'id' | 'level' | 'related' | 'remediation'> & { detail?: string; related?: string[]; remediationOf?: string }): void => {
+  /** The subject whose generated policy remedies each finding, looked up once every finding is known. */
+  const remedyOf = new Map<string, string>();
+  /** Observed edges behind a finding (edge key -> why): no remediation may allow them. */
+  const flagged = new Map<string, string>();
+  const add = (f: Omit<Finding, 'id' | 'level' | 'related' | 'remediation'> & { detail?: string; related?: string[]; remediationOf?: string; flags?: string }): void => {
     const id = `${f.kind}:${f.subject}${f.detail ? `#${f.detail}` : ''}`;
+    if (f.flags !== undefined && !flagged.has(f.flags)) flagged.set(f.flags, `${f.kind} finding: ${f.title}`);
     if (findings.has(id)) return;
-    const fix = remediation(f.remediationOf ?? f.subject);
-    const { detail: _d, remediationOf: _r, ...rest } = f;
-    findings.set(id, { ...rest, id, level: levelOf(f.subject), related: [...new Set(f.related ?? [])].filter((k) => k !== f.subject).sort(), ...(fix ? { remediation: fix } : {}) });
+    const { detail: _d, remediationOf: _r, flags: _f, ...rest } = f;
+    remedyOf.set(id, f.remediationOf ?? f.subject);
+    findings.set(id, { ...rest, id, level: levelOf(f.subject), related: [...new Set(f.related ?? [])].filter((k) => k !== f.subject).sort() });
   };
 
   const clusters = new Map(inventory.clusters.map((c) => [c.name, c]));
@@ -110,17 +115,17 @@ export function riskFindings(input: RiskInput): RiskResult {
       add({ kind: 'would-break', severity: 'high', subject, detail: `${r.source}>${detail}`, related: [r.source, r.destination],
         title: `applying the intended policies breaks observed traffic ${edgeText(r)} (denied at ${r.deniedBy})`, evidence });
     } else if (r.class === 'unexplained-drop') {
-      add({ kind: 'unexplained-drop', severity: 'high', subject: wlOrOther(r.destination, r.source), detail: `${r.source}>${detail}`, related: [r.source, r.destination],
+      add({ kind: 'unexplained-drop', severity: 'high', subject: wlOrOther(r.destination, r.source), detail: `${r.source}>${detail}`, related: [r.source, r.destination], flags: r.edge,
         title: `${edgeText(r)} is dropped although the intended policies allow it: the live policies differ from the intended ones`, evidence });
     } else if (r.class === 'blocked') {
-      add({ kind: 'observed-drop', severity: 'high', subject: wlOrOther(r.source, r.destination), detail, related: [r.source, r.destination],
+      add({ kind: 'observed-drop', severity: 'high', subject: wlOrOther(r.source, r.destination), detail, related: [r.source, r.destination], flags: r.edge,
         title: `observed drops: ${edgeText(r)} is denied by policy (${r.dropped} attempt(s)); a misconfigured client or a probe`, evidence });
     }
     if (r.forwarded > 0) {
       const se = envOfKey(r.source);
       const de = envOfKey(r.destination);
       if (se.tier === 'lower' && de.tier === 'sensitive') {
-        add({ kind: 'cross-environment', severity: 'high', subject: wlOrOther(r.source, r.destination), detail, related: [r.source, r.destination],
+        add({ kind: 'cross-environment', severity: 'high', subject: wlOrOther(r.source, r.destination), detail, related: [r.source, r.destination], flags: r.edge,
           title: `cross-environment traffic: ${edgeText(r)} goes from a lower environment (${se.via}) into a sensitive one (${de.via})`, evidence });
       } else if (r.interCluster) {
         const dc = parseKey(r.destination);
@@ -335,6 +340,12 @@ export function riskFindings(input: RiskInput): RiskResult {
         title: 'privileged pod (or NET_ADMIN/NET_RAW): it can change the node\'s network and sidestep policy',
         evidence: [`pod ${p.namespace}/${p.name} on node ${p.nodeName ?? '?'}`] });
     }
+  }
+
+  // ---- remediation: the generated policy, never allowing a flow behind a finding ----------
+  for (const [id, f] of findings) {
+    const fix = remediation(remedyOf.get(id)!, flagged);
+    if (fix) findings.set(id, { ...f, remediation: fix });
   }
 
   // ---- order, counts, scores -------------------------------------------------------------

@@ -200,8 +200,11 @@ export interface EnvironmentOptions {
 export interface RiskInput extends DiffInput {
   /** A diff already computed on the same input (else computed here). */
   readonly diff?: DiffResult;
-  /** The remediation YAML for a workload or namespace key (`wl:...`, `ns:...`). */
-  readonly remediation?: (subject: string) => string | undefined;
+  /**
+   * The remediation YAML for a workload or namespace key (`wl:...`, `ns:...`); `flagged` holds
+   * the observed edges (flowEdgeKey -> why) behind findings, which it must not allow.
+   */
+  readonly remediation?: (subject: string, flagged: ReadonlyMap<string, string>) => string | undefined;
   readonly environments?: EnvironmentOptions;
   /** Cluster labels (e.g. from the user), by cluster name. */
   readonly clusterLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;

@@ -97,6 +97,8 @@ export interface ServiceInfo extends NamespacedMeta {
   readonly clusterIPs: readonly string[];
   readonly externalIPs: readonly string[];
   readonly loadBalancerIPs: readonly string[];
+  /** spec.loadBalancerSourceRanges: the client ranges a LoadBalancer admits (absent: everyone). */
+  readonly loadBalancerSourceRanges?: readonly string[];
   readonly selector?: Labels;
   readonly ports: readonly ServicePort[];
   readonly externalName?: string;

@@ -16,6 +16,7 @@ export const MANAGED_BY = 'netatlas';
 export const EVIDENCE_ANNOTATION = 'netatlas.io/evidence';
 export const SUBJECT_ANNOTATION = 'netatlas.io/subject';
 export const FQDN_ANNOTATION = 'netatlas.io/fqdns';
+export const REMOTE_PEERS_ANNOTATION = 'netatlas.io/remote-peers';
 export const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
 export const CILIUM_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
 
@@ -28,6 +29,7 @@ export function evidenceText(ev: Evidence): string {
 function metadata(s: SubjectPlan, name: string): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
   const annotations: Record<string, string> = { [EVIDENCE_ANNOTATION]: evidenceText(s.evidence) };
   if (Object.keys(s.fqdns).length > 0) annotations[FQDN_ANNOTATION] = JSON.stringify(s.fqdns);
+  if (Object.keys(s.remotePeers).length > 0) annotations[REMOTE_PEERS_ANNOTATION] = JSON.stringify(s.remotePeers);
   annotations[SUBJECT_ANNOTATION] = s.key;
   return { name, namespace: s.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations };
 }
@@ -51,6 +53,8 @@ function npPeers(p: PlannedPeer, subjectNamespace: string): NetworkPolicyPeer[] 
     case 'remote-workload':
     case 'cidr':
       return p.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    case 'any-pod':
+      return [{ namespaceSelector: {} }];
     case 'entity':
       return [];
   }
@@ -70,7 +74,7 @@ function npRules(rules: readonly PlannedRule[], ns: string): NetworkPolicyRule[]
 export function renderNetworkPolicyInfo(s: SubjectPlan, name: string): NetworkPolicyInfo {
   return {
     kind: 'NetworkPolicy', cluster: s.cluster, namespace: s.namespace, name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
-    podSelector: s.selector, policyTypes: ['Ingress', 'Egress'], ingress: npRules(s.ingress, s.namespace), egress: npRules(s.egress, s.namespace),
+    podSelector: s.selector, policyTypes: [...s.policyTypes], ingress: npRules(s.ingress, s.namespace), egress: npRules(s.egress, s.namespace),
   };
 }
 
@@ -97,29 +101,43 @@ export function renderNetworkPolicy(s: SubjectPlan, name: string, info: NetworkP
     metadata: metadata(s, name),
     spec: {
       podSelector: selectorObject(s.selector),
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: k8sIngress(info.ingress ?? []),
-      egress: k8sEgress(info.egress ?? []),
+      policyTypes: [...s.policyTypes],
+      ...(s.policyTypes.includes('Ingress') ? { ingress: k8sIngress(info.ingress ?? []) } : {}),
+      ...(s.policyTypes.includes('Egress') ? { egress: k8sEgress(info.egress ?? []) } : {}),
     },
   };
 }
 
-export function defaultDenyInfo(cluster: string, namespace: string): NetworkPolicyInfo {
+/** The cluster DNS a namespace default-deny lets every pod query: its pods' selector in kube-system. */
+export interface DnsTarget {
+  readonly selector: LabelSelector;
+}
+
+const DNS_PORTS = [{ protocol: 'UDP' as const, port: 53 }, { protocol: 'TCP' as const, port: 53 }];
+const dnsPeer = (dns: DnsTarget): NetworkPolicyPeer => ({ namespaceSelector: namespaceSelectorOf('kube-system'), podSelector: dns.selector });
+
+export function defaultDenyInfo(cluster: string, namespace: string, dns?: DnsTarget): NetworkPolicyInfo {
   return {
     kind: 'NetworkPolicy', cluster, namespace, name: 'default-deny-netatlas', labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
-    podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [],
+    podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: dns ? [{ peers: [dnsPeer(dns)], ports: DNS_PORTS }] : [],
   };
 }
 
-export function renderDefaultDeny(cluster: string, namespace: string, format: SynthesisFormat): V1NetworkPolicy | CiliumNetworkPolicy {
+export function renderDefaultDeny(cluster: string, namespace: string, format: SynthesisFormat, dns?: DnsTarget): V1NetworkPolicy | CiliumNetworkPolicy {
   const meta = {
     name: 'default-deny-netatlas', namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
-    annotations: { 'netatlas.io/purpose': `default deny for ${cluster}/${namespace} (--default-deny): selects every pod on purpose` },
+    annotations: { 'netatlas.io/purpose': `default deny for ${cluster}/${namespace} (--default-deny): selects every pod on purpose${dns ? '; every pod may still query the cluster DNS' : ''}` },
   };
   if (format === 'cilium') {
-    return { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: meta, spec: { endpointSelector: {}, ingress: [{}], egress: [{}] } };
+    const egress = dns
+      ? [{ toEndpoints: [{ matchLabels: { ...(selectorObject(dns.selector).matchLabels ?? {}), [CILIUM_NAMESPACE_LABEL]: 'kube-system' } }], toPorts: [{ ports: DNS_PORTS.map((p) => ({ port: '53', protocol: p.protocol })) }] }]
+      : [{}];
+    return { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: meta, spec: { endpointSelector: {}, ingress: [{}], egress } };
   }
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] } };
+  return {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta,
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: k8sEgress(defaultDenyInfo(cluster, namespace, dns).egress ?? []) },
+  };
 }
 
 // ---------------------------------------------------------------- Cilium
@@ -152,6 +170,8 @@ function ciliumRules(rules: readonly PlannedRule[], dir: 'ingress' | 'egress', f
       if (p.kind === 'workload' || p.kind === 'remote-workload') {
         endpoints.push(ciliumEndpoint(p));
         if (p.namespace === 'kube-system' && r.ports.some((x) => x.port === 53)) toDns = true;
+      } else if (p.kind === 'any-pod') {
+        entities.add('cluster');
       } else if (p.kind === 'cidr') {
         if (p.entity === 'kube-apiserver' || (p.entity && p.what === 'node')) entities.add(p.entity);
         else if (fqdn && dir === 'egress' && p.fqdns.length > 0) fqdns.push(...p.fqdns);
@@ -177,9 +197,9 @@ export function renderCilium(s: SubjectPlan, name: string, o: SynthesisOptions):
     metadata: metadata(s, name),
     spec: {
       endpointSelector: sel,
-      // Cilium has no policyTypes: listing both directions (even empty, as [{}]) enforces both.
-      ingress: s.ingress.length ? ciliumRules(s.ingress, 'ingress', fqdn, false) : [{}],
-      egress: s.egress.length ? ciliumRules(s.egress, 'egress', fqdn, usesFqdn) : [{}],
+      // Cilium has no policyTypes: a direction listed (even empty, as [{}]) is enforced, one left out is not.
+      ...(s.policyTypes.includes('Ingress') ? { ingress: s.ingress.length ? ciliumRules(s.ingress, 'ingress', fqdn, false) : [{}] } : {}),
+      ...(s.policyTypes.includes('Egress') ? { egress: s.egress.length ? ciliumRules(s.egress, 'egress', fqdn, usesFqdn) : [{}] } : {}),
     },
   };
 }

@@ -9,12 +9,19 @@ import type { EndpointSliceInfo, Inventory, NodeInfo, Protocol, ServiceInfo } fr
 import { flowEdgeKey, parseKey, serviceKey, type ParsedKey } from '../model/keys.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { parseIpv4Cidr, intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
-import { renderCilium, renderNetworkPolicy, renderNetworkPolicyInfo, renderDefaultDeny, defaultDenyInfo } from './render.ts';
+import { renderCilium, renderNetworkPolicy, renderNetworkPolicyInfo, renderDefaultDeny, defaultDenyInfo, type DnsTarget } from './render.ts';
+import { SYSTEM_NAMESPACES } from './types.ts';
 import type {
-  Evidence, GeneratedPolicy, LeftOut, PlannedPeer, PlannedRule, PortSpec, SkippedSubject, SubjectPlan, SynthesisInput,
-  SynthesisOptions, SynthesisResult,
+  BaselineEntry, BaselineRule, ClusterCoverage, Evidence, GeneratedPolicy, LeftOut, PlannedPeer, PlannedRule, PortSpec, SkippedSubject,
+  SubjectPlan, SynthesisInput, SynthesisOptions, SynthesisResult,
 } from './types.ts';
+import { matchesSelector } from '../selectors/index.ts';
+import { environmentOf, resolveEnvironments, type EnvironmentOf } from '../diff/environment.ts';
 import { indexWorkloads, suggestedLabel, type WorkloadEntry, type WorkloadIndex } from './workloads.ts';
+
+const DNS_PORTS: readonly PortSpec[] = [{ protocol: 'TCP', port: 53 }, { protocol: 'UDP', port: 53 }];
+/** Where kube-dns/CoreDNS conventionally runs, for a cluster whose inventory does not show it. */
+const CONVENTIONAL_DNS_SELECTOR = { matchLabels: { 'k8s-app': 'kube-dns' } };
 
 const EXPRESSIBLE: ReadonlySet<string> = new Set(['TCP', 'UDP', 'SCTP']);
 const NOT_ALLOWING: ReadonlySet<string> = new Set(['DROPPED', 'ERROR']);
@@ -79,6 +86,22 @@ export interface SynthesisContext {
   readonly nodes: ReadonlyMap<string, NodeInfo>;
   /** cluster -> API server endpoint addresses and ports (default/kubernetes). */
   readonly apiServer: ReadonlyMap<string, { addresses: string[]; ports: { port: number; protocol: Protocol }[] }>;
+  /** cluster -> its pod CIDRs (the cluster's own, else its nodes' podCIDRs), sorted. */
+  readonly podCidrs: ReadonlyMap<string, readonly string[]>;
+  /** cluster -> its DNS workload (kube-dns/CoreDNS in kube-system). */
+  readonly clusterDns: ReadonlyMap<string, WorkloadEntry>;
+  /** workload key -> how LoadBalancer/NodePort Services expose it. */
+  readonly exposed: ReadonlyMap<string, Exposure>;
+}
+
+/** A workload behind LoadBalancer/NodePort Services: the target ports and the client ranges they admit. */
+export interface Exposure {
+  readonly services: readonly string[];
+  /** What the rule names (a container port name when every pod declares it). */
+  readonly ports: readonly PortSpec[];
+  /** `protocol/number` of every target port, resolved per pod. */
+  readonly numbers: ReadonlySet<string>;
+  readonly sources: readonly string[];
 }
 
 const CONTEXTS = new WeakMap<Inventory, SynthesisContext>();
@@ -103,7 +126,62 @@ function buildContext(inv: Inventory): SynthesisContext {
     for (const ep of s.endpoints) for (const a of ep.addresses) if (!e.addresses.includes(a)) e.addresses.push(a);
     for (const p of s.ports) if (p.port !== undefined && !e.ports.some((q) => q.port === p.port)) e.ports.push({ port: p.port, protocol: p.protocol });
   }
-  return { index: indexWorkloads(inv), services, nodes, apiServer };
+  const index = indexWorkloads(inv);
+  const podCidrs = new Map<string, string[]>();
+  for (const c of inv.clusters) if (c.podCIDRs && c.podCIDRs.length) podCidrs.set(c.name, [...new Set(c.podCIDRs)].sort());
+  const fromNodes = new Map<string, Set<string>>();
+  for (const n of inv.nodes) {
+    if (podCidrs.has(n.cluster)) continue;
+    let set = fromNodes.get(n.cluster);
+    if (!set) fromNodes.set(n.cluster, (set = new Set()));
+    for (const c of n.podCIDRs) set.add(c);
+  }
+  for (const [c, set] of fromNodes) if (set.size) podCidrs.set(c, [...set].sort());
+  const clusterDns = new Map<string, WorkloadEntry>();
+  for (const w of [...index.byKey.values()].sort((a, b) => cmp(a.key, b.key))) if (isClusterDns(w) && !clusterDns.has(w.cluster)) clusterDns.set(w.cluster, w);
+  return { index, services, nodes, apiServer, podCidrs, clusterDns, exposed: exposedWorkloads(inv, index) };
+}
+
+const WORLD = ['0.0.0.0/0', '::/0'];
+
+function exposedWorkloads(inv: Inventory, index: WorkloadIndex): Map<string, Exposure> {
+  const acc = new Map<string, { services: Set<string>; ports: Map<string, PortSpec>; numbers: Set<string>; sources: Set<string> }>();
+  for (const svc of [...inv.services].sort((a, b) => cmp(serviceKey(a.cluster, a.namespace, a.name), serviceKey(b.cluster, b.namespace, b.name)))) {
+    if ((svc.type !== 'LoadBalancer' && svc.type !== 'NodePort') || !svc.selector || Object.keys(svc.selector).length === 0) continue;
+    const pods = (index.podsByNamespace.get(`${svc.cluster}/${svc.namespace}`) ?? []).filter((p) => matchesSelector({ matchLabels: svc.selector }, p.labels));
+    const byWorkload = new Map<string, typeof pods>();
+    for (const p of pods) {
+      const w = index.workloadOfPod.get(`${p.cluster}/${p.namespace}/${p.name}`);
+      if (!w) continue;
+      let l = byWorkload.get(w);
+      if (!l) byWorkload.set(w, (l = []));
+      l.push(p);
+    }
+    for (const [w, wp] of byWorkload) {
+      let a = acc.get(w);
+      if (!a) acc.set(w, (a = { services: new Set(), ports: new Map(), numbers: new Set(), sources: new Set() }));
+      a.services.add(serviceKey(svc.cluster, svc.namespace, svc.name));
+      for (const r of svc.loadBalancerSourceRanges?.length ? svc.loadBalancerSourceRanges : WORLD) a.sources.add(r);
+      for (const sp of svc.ports) {
+        const numbers = wp.map((p) => (typeof sp.targetPort === 'number' ? sp.targetPort : p.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort));
+        for (const n of numbers) if (n !== undefined) a.numbers.add(`${sp.protocol}/${n}`);
+        if (typeof sp.targetPort === 'string' && numbers.every((n) => n !== undefined)) {
+          const spec: PortSpec = { protocol: sp.protocol, port: sp.targetPort };
+          a.ports.set(portId(spec), spec);
+        } else {
+          for (const n of new Set(numbers)) if (n !== undefined) a.ports.set(portId({ protocol: sp.protocol, port: n }), { protocol: sp.protocol, port: n });
+        }
+      }
+    }
+  }
+  const out = new Map<string, Exposure>();
+  for (const [w, a] of acc) {
+    out.set(w, {
+      services: [...a.services].sort(), ports: [...a.ports.entries()].sort((x, y) => cmp(x[0], y[0])).map(([, p]) => p), numbers: a.numbers,
+      sources: [...a.sources].sort(),
+    });
+  }
+  return out;
 }
 
 function inScope(e: WorkloadEntry, o: SynthesisOptions): boolean {
@@ -154,11 +232,26 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     return { kind: 'cidr', id: `cidr:${cidr}`, what: 'external', cidrs: [cidr], fqdns: [...(input.fqdns?.[ip] ?? [])].sort() };
   };
 
+  const direction = o.direction ?? 'both';
+  const policyTypes: ('Ingress' | 'Egress')[] = direction === 'both' ? ['Ingress', 'Egress'] : direction === 'ingress' ? ['Ingress'] : ['Egress'];
+  const isolatesIngress = direction !== 'egress';
+  const isolatesEgress = direction !== 'ingress';
+  const baselineOn = (r: BaselineRule): boolean => !(o.withoutBaseline ?? []).includes(r);
+  const includeSystem = !!o.includeSystem || (o.namespace !== undefined && SYSTEM_NAMESPACES.includes(o.namespace));
+  const leftAlone = (namespace: string): boolean => !includeSystem && SYSTEM_NAMESPACES.includes(namespace);
+  const shortSeenMs = o.shortSeenMs ?? 3_600_000;
+  const baseline: BaselineEntry[] = [];
+
   // Subjects in scope.
   const work = new Map<string, SubjectWork>();
   const scope: string[] = [];
+  let systemLeftAlone = 0;
   for (const e of [...index.byKey.values()].sort((a, b) => cmp(a.key, b.key))) {
     if (!inScope(e, o)) continue;
+    if (leftAlone(e.namespace)) {
+      systemLeftAlone++;
+      continue;
+    }
     if (e.hostNetwork) {
       skipped.push({ key: e.key, reason: 'host-network', detail: `${e.key}: its pods use the host network, which NetworkPolicy does not apply to` });
       continue;
@@ -201,12 +294,13 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   };
   const makeWorkloadPeer = (w: WorkloadEntry, subjectCluster: string): PlannedPeer | string => {
     if (w.cluster !== subjectCluster) {
-      const cidr = o.clusterCidrs?.[w.cluster];
-      const ips = [...new Set(w.pods.flatMap((p) => p.ips))].sort();
-      if (!cidr && ips.length === 0) return `${w.key} has no pod address in the inventory`;
+      // Pod IPs change on every reschedule: a remote peer is its cluster's pod range, named in an annotation.
+      const given = o.clusterCidrs?.[w.cluster];
+      const cidrs = given ? [given] : ctx.podCidrs.get(w.cluster);
+      if (!cidrs || cidrs.length === 0) return `no pod CIDR known for cluster ${w.cluster} (its nodes show no podCIDRs): give --cluster-cidr ${w.cluster}=CIDR`;
       return {
         kind: 'remote-workload', id: `remote:${w.key}`, key: w.key, cluster: w.cluster, namespace: w.namespace, selector: w.selector,
-        cidrs: cidr ? [cidr] : ips.map(hostCidr), viaClusterCidr: !!cidr,
+        cidrs, viaClusterCidr: true,
       };
     }
     if (w.hostNetwork) {
@@ -215,6 +309,40 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     }
     if (!w.selector) return `no selector isolates ${w.key} (${w.selectorProblem}); add a label such as app.kubernetes.io/name=${w.name}`;
     return { kind: 'workload', id: `wl:${w.key}`, key: w.key, cluster: w.cluster, namespace: w.namespace, selector: w.selector };
+  };
+
+  if (systemLeftAlone > 0) notes.add(`${systemLeftAlone} workload(s) of system namespaces (${SYSTEM_NAMESPACES.join(', ')}) left alone (--include-system to cover them)`);
+  // Namespaces a default-deny isolates: every workload of them, subject or not, is checked by the proof.
+  const denyNamespaces = new Set<string>();
+  if (o.defaultDeny) for (const e of index.byKey.values()) if (inScope(e, o) && !leftAlone(e.namespace)) denyNamespaces.add(`${e.cluster}/${e.namespace}`);
+  const deniedByDefault = (k: ParsedKey): boolean => (k.kind === 'workload' || k.kind === 'pod') && denyNamespaces.has(`${k.cluster}/${k.namespace}`);
+
+  // Cross-environment flows (dev into prod or finance) are a finding, not a need: never allowed silently.
+  const env = resolveEnvironments(o.environments);
+  const clusterLabels = new Map(input.inventory.clusters.map((c) => [c.name, c.labels]));
+  const nsLabels = new Map(input.inventory.namespaces.map((n) => [`${n.cluster}/${n.name}`, n.labels]));
+  const envMemo = new Map<string, EnvironmentOf>();
+  const envOf = (key: string): EnvironmentOf => {
+    let e = envMemo.get(key);
+    if (!e) {
+      let p: ParsedKey;
+      try {
+        p = parseKey(key);
+      } catch {
+        p = { kind: 'external', ip: key };
+      }
+      e = p.kind === 'external' || !('cluster' in p)
+        ? {}
+        : environmentOf(env, { name: p.cluster, labels: clusterLabels.get(p.cluster) }, 'namespace' in p ? { name: p.namespace, labels: nsLabels.get(`${p.cluster}/${p.namespace}`) } : undefined);
+      envMemo.set(key, e);
+    }
+    return e;
+  };
+  const crossEnvironment = (s: string, d: string): string | undefined => {
+    const se = envOf(s);
+    if (se.tier !== 'lower') return undefined;
+    const de = envOf(d);
+    return de.tier === 'sensitive' ? `cross-environment: from a lower environment (${se.via}) into a sensitive one (${de.via}); --allow-cross-environment allows it` : undefined;
   };
 
   const allowedEdges: FlowEdge[] = [];
@@ -233,7 +361,13 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     const dst = index.byKey.get(edge.destination);
     const sw = work.get(edge.source);
     const dw = work.get(edge.destination);
-    if (!sw && !dw) continue;
+    if (!sw && !dw) {
+      if (denyNamespaces.size > 0 && allowedCount(edge, o.includeDropped) >= minCount && EXPRESSIBLE.has(edge.protocol) && edge.port !== undefined
+        && (deniedByDefault(keyOf(edge.source, src)) || deniedByDefault(keyOf(edge.destination, dst)))) {
+        allowedEdges.push(edge);
+      }
+      continue;
+    }
     const n = allowedCount(edge, o.includeDropped);
     const dropped = edge.verdicts.DROPPED ?? 0;
     if (n === 0) {
@@ -251,6 +385,11 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     }
     if (!EXPRESSIBLE.has(edge.protocol) || edge.port === undefined) {
       leftOut.push({ edge: id, reason: 'not-expressible', detail: `${edge.protocol}${edge.port === undefined ? ' without a port' : ''} cannot be written in a NetworkPolicy` });
+      continue;
+    }
+    const flagged = o.exclude?.[id] ?? (o.allowCrossEnvironment ? undefined : crossEnvironment(edge.source, edge.destination));
+    if (flagged !== undefined) {
+      leftOut.push({ edge: id, reason: 'flagged', detail: `not allowed: ${flagged}` });
       continue;
     }
     const srcKey = keyOf(edge.source, src);
@@ -325,7 +464,12 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
           peer = src ? workloadPeer(src, dw.entry.cluster) : `${edge.source} has no pods in the inventory`;
           break;
         case 'external': {
-          peer = externalPeer(srcKey.ip, dw.entry.key);
+          const exposure = baselineOn('exposed') ? ctx.exposed.get(dw.entry.key) : undefined;
+          if (exposure && exposure.numbers.has(`${edge.protocol}/${edge.port}`)) {
+            // An internet-facing Service: its clients are anyone, not the ones this window saw.
+            leftOut.push({ edge: id, reason: 'exposed', detail: `${srcKey.ip} is a client of ${exposure.services.join(', ')}: covered by the exposed rule (${exposure.sources.join(', ')})` });
+            peer = undefined;
+          } else peer = externalPeer(srcKey.ip, dw.entry.key);
           break;
         }
         case 'host': {
@@ -354,6 +498,12 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
               leftOut.push({ edge: id, reason: 'host-traffic', detail: `from the local node of ${dw.entry.key}: always allowed, no rule written` });
               peer = undefined;
             }
+          } else if (srcKey.identity === 'kube-apiserver' && o.format !== 'cilium') {
+            const api = ctx.apiServer.get(srcKey.cluster);
+            if (api && api.addresses.length) {
+              const cidrs = api.addresses.map(hostCidr).sort();
+              peer = { kind: 'cidr', id: `cidr:${cidrs.join(',')}`, what: 'kube-apiserver', cidrs, fqdns: [], entity: 'kube-apiserver' };
+            } else peer = `no endpoint of ${srcKey.cluster}/default/kubernetes in the inventory`;
           } else if (o.format === 'cilium' && (srcKey.identity === 'world' || srcKey.identity === 'remote-node' || srcKey.identity === 'kube-apiserver')) {
             peer = { kind: 'entity', id: `entity:${srcKey.identity}`, entity: srcKey.identity };
           } else peer = `${edge.source} is a reserved identity with no address`;
@@ -387,8 +537,95 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
       if (!g) groups.set(k, (g = { ports, peers: [] }));
       g.peers.push(a.peer);
     }
+    // "Every pod of the cluster" subsumes the cluster's workloads on the same ports.
+    for (const g of groups.values()) if (g.peers.some((p) => p.kind === 'any-pod')) g.peers = g.peers.filter((p) => p.kind !== 'workload');
     return [...groups.entries()].sort((x, y) => cmp(x[0], y[0])).map(([, g]) => ({ peers: g.peers, ports: g.ports }));
   };
+  // Coverage: by default only workloads observed in the window get a policy; the rest are listed.
+  const coverage = new Map<string, { firstSeen?: number; lastSeen?: number; neverSeen: string[]; shortSeen: { key: string; seenMs: number }[] }>();
+  const coverageOf = (cluster: string) => {
+    let c = coverage.get(cluster);
+    if (!c) coverage.set(cluster, (c = { neverSeen: [], shortSeen: [] }));
+    return c;
+  };
+  const observedScope: string[] = [];
+  for (const key of scope) {
+    const w = work.get(key)!;
+    const c = coverageOf(w.entry.cluster);
+    const ev = w.evidence;
+    if (ev.edges === 0) {
+      c.neverSeen.push(key);
+      if (!o.unobserved) continue;
+    } else {
+      c.firstSeen = c.firstSeen === undefined ? ev.firstSeen : Math.min(c.firstSeen, ev.firstSeen!);
+      c.lastSeen = c.lastSeen === undefined ? ev.lastSeen : Math.max(c.lastSeen, ev.lastSeen!);
+      const seenMs = ev.lastSeen! - ev.firstSeen!;
+      if (seenMs < shortSeenMs) c.shortSeen.push({ key, seenMs });
+    }
+    observedScope.push(key);
+  }
+  scope.length = 0;
+  scope.push(...observedScope);
+
+  // Baseline rules: what a cluster needs whether or not this window showed it.
+  const dnsTargetOf = (cluster: string): { peer: PlannedPeer; target: DnsTarget } => {
+    const dnsW = ctx.clusterDns.get(cluster);
+    if (dnsW?.selector) {
+      return { peer: { kind: 'workload', id: `wl:${dnsW.key}`, key: dnsW.key, cluster, namespace: dnsW.namespace, selector: dnsW.selector }, target: { selector: dnsW.selector } };
+    }
+    notes.add(`${cluster}: no cluster DNS workload in the inventory; the DNS rule selects kube-system pods labelled k8s-app=kube-dns`);
+    return {
+      peer: { kind: 'workload', id: `wl:${cluster}/kube-system/dns`, key: `${cluster}/kube-system/k8s-app=kube-dns`, cluster, namespace: 'kube-system', selector: CONVENTIONAL_DNS_SELECTOR },
+      target: { selector: CONVENTIONAL_DNS_SELECTOR },
+    };
+  };
+  const add = (w: SubjectWork, dir: 'ingress' | 'egress', rule: BaselineRule, peer: PlannedPeer, ports: readonly PortSpec[], what: string, reason: string): void => {
+    allow(w, dir, peer, ports);
+    baseline.push({ rule, subject: w.entry.key, direction: dir, what, reason });
+  };
+  for (const key of scope) {
+    const w = work.get(key)!;
+    const e = w.entry;
+    const isDns = ctx.clusterDns.get(e.cluster) === e;
+    if (baselineOn('dns')) {
+      if (isDns) {
+        if (isolatesIngress) add(w, 'ingress', 'dns', { kind: 'any-pod', id: `any-pod:${e.cluster}`, cluster: e.cluster }, DNS_PORTS, 'every pod of the cluster on UDP/TCP 53', 'every pod resolves names through the cluster DNS, whether or not this window saw it');
+        if (isolatesEgress) {
+          add(w, 'egress', 'dns', { kind: 'cidr', id: 'cidr:world', what: 'dns-upstream', cidrs: WORLD, fqdns: [] }, DNS_PORTS, 'upstream resolvers (0.0.0.0/0, ::/0) on UDP/TCP 53', "its upstreams come from the nodes' resolv.conf, which the inventory does not show");
+        }
+      } else if (isolatesEgress) {
+        const { peer } = dnsTargetOf(e.cluster);
+        add(w, 'egress', 'dns', peer, DNS_PORTS, 'the cluster DNS on UDP/TCP 53', 'every pod resolves names through the cluster DNS, whether or not this window saw it');
+      }
+    }
+    if (baselineOn('api-server') && isDns && isolatesEgress) {
+      const api = ctx.apiServer.get(e.cluster);
+      if (api && api.addresses.length) {
+        const cidrs = api.addresses.map(hostCidr).sort();
+        const ports = api.ports.map((p) => ({ protocol: p.protocol, port: p.port }));
+        if (ports.length) add(w, 'egress', 'api-server', { kind: 'cidr', id: `cidr:${cidrs.join(',')}`, what: 'kube-apiserver', cidrs, fqdns: [], entity: 'kube-apiserver' }, ports, `the API server ${cidrs.join(',')}`, 'the cluster DNS watches Services and EndpointSlices');
+      }
+    }
+    if (baselineOn('api-server')) {
+      for (const dir of ['egress', 'ingress'] as const) {
+        for (const a of w[dir].values()) {
+          if (a.peer.kind === 'cidr' && a.peer.what === 'kube-apiserver' && !baseline.some((b) => b.subject === key && b.rule === 'api-server' && b.direction === dir)) {
+            baseline.push({
+              rule: 'api-server', subject: key, direction: dir, what: `the API server ${a.peer.cidrs.join(',')} at its endpoint addresses`,
+              reason: dir === 'egress' ? 'it called the API server (through the kubernetes Service)' : 'the API server called it (an admission or conversion webhook)',
+            });
+          }
+        }
+      }
+    }
+    const exposure = baselineOn('exposed') && isolatesIngress ? ctx.exposed.get(key) : undefined;
+    if (exposure && exposure.ports.length) {
+      add(w, 'ingress', 'exposed', { kind: 'cidr', id: `cidr:${exposure.sources.join(',')}`, what: 'world', cidrs: exposure.sources, fqdns: [] }, exposure.ports,
+        `${exposure.sources.join(', ')} on ${exposure.ports.map((p) => `${p.protocol} ${p.port}`).join(', ')}`,
+        `exposed by ${exposure.services.join(', ')}: its clients are not the ones a window happened to see`);
+    }
+  }
+
   const subjects: SubjectPlan[] = [];
   for (const key of scope) {
     const w = work.get(key)!;
@@ -396,9 +633,24 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     const ev: Evidence = { ...w.evidence };
     const fqdns: Record<string, string[]> = {};
     for (const k of [...w.fqdns.keys()].sort()) fqdns[k] = [...w.fqdns.get(k)!].sort();
+    const ingress = isolatesIngress ? toRules(w.ingress) : [];
+    const egress = isolatesEgress ? toRules(w.egress) : [];
+    const remote = new Map<string, Set<string>>();
+    for (const r of [...ingress, ...egress]) {
+      for (const p of r.peers) {
+        if (p.kind !== 'remote-workload') continue;
+        for (const c of p.cidrs) {
+          let set = remote.get(c);
+          if (!set) remote.set(c, (set = new Set()));
+          set.add(p.key);
+        }
+      }
+    }
+    const remotePeers: Record<string, string[]> = {};
+    for (const c of [...remote.keys()].sort()) remotePeers[c] = [...remote.get(c)!].sort();
     subjects.push({
       key, cluster: e.cluster, namespace: e.namespace, workloadKind: e.kind, name: e.name, selector: e.selector!, selectorSource: e.selectorSource!,
-      pods: e.pods.length, ingress: toRules(w.ingress), egress: toRules(w.egress), evidence: ev, fqdns,
+      pods: e.pods.length, ingress, egress, evidence: ev, fqdns, remotePeers, policyTypes,
     });
   }
 
@@ -416,15 +668,13 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   const policies: GeneratedPolicy[] = [];
   const networkPolicies: NetworkPolicyInfo[] = [];
   const defaultDenyNamespaces: string[] = [];
-  if (o.defaultDeny) {
-    const nss = new Set<string>();
-    for (const e of index.byKey.values()) if (inScope(e, o)) nss.add(`${e.cluster}/${e.namespace}`);
-    for (const ns of [...nss].sort()) {
-      const [cluster, namespace] = ns.split('/');
-      defaultDenyNamespaces.push(ns);
-      policies.push({ cluster, namespace, name: 'default-deny-netatlas', object: renderDefaultDeny(cluster, namespace, format) });
-      networkPolicies.push(defaultDenyInfo(cluster, namespace));
-    }
+  for (const ns of [...denyNamespaces].sort()) {
+    const [cluster, namespace] = ns.split('/');
+    defaultDenyNamespaces.push(ns);
+    const dns = baselineOn('dns') ? dnsTargetOf(cluster).target : undefined;
+    if (dns) baseline.push({ rule: 'dns', subject: `ns:${ns}`, direction: 'egress', what: 'the cluster DNS on UDP/TCP 53', reason: 'the default deny must not cut name resolution' });
+    policies.push({ cluster, namespace, name: 'default-deny-netatlas', object: renderDefaultDeny(cluster, namespace, format, dns) });
+    networkPolicies.push(defaultDenyInfo(cluster, namespace, dns));
   }
   for (const s of subjects) {
     const name = nameOf.get(s.key)!;
@@ -443,7 +693,10 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   return {
     policies,
     networkPolicies,
-    report: { subjects, skipped, leftOut, notes: [...notes].sort(), defaultDenyNamespaces },
+    report: {
+      subjects, skipped, leftOut, notes: [...notes].sort(), defaultDenyNamespaces, baseline, shortSeenMs, direction,
+      coverage: [...coverage.entries()].sort((a, b) => cmp(a[0], b[0])).map(([cluster, c]): ClusterCoverage => ({ cluster, ...c })),
+    },
     allowedEdges,
     podEdges: input.edges.filter((e) => e.level === 'pod' && allowedCount(e, o.includeDropped) > 0),
     scope,

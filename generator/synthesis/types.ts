@@ -11,6 +11,27 @@ import type { LabelSelector } from '../model/labels.ts';
 export type SynthesisFormat = 'networkpolicy' | 'cilium';
 export const SYNTHESIS_FORMATS: readonly SynthesisFormat[] = ['networkpolicy', 'cilium'];
 
+/** Which directions the policies isolate: both (default), ingress only (Otterize's default), egress only. */
+export type SynthesisDirection = 'ingress' | 'egress' | 'both';
+export const SYNTHESIS_DIRECTIONS: readonly SynthesisDirection[] = ['ingress', 'egress', 'both'];
+
+/**
+ * Rules a cluster needs whether or not the window showed the traffic (each on by default):
+ *  - dns: every subject may query the cluster DNS on UDP and TCP 53; the cluster DNS admits
+ *    every pod of its cluster on 53 and may reach its upstream resolvers on 53.
+ *  - api-server: the API server is reached (and reaches webhooks) at its endpoint addresses.
+ *  - exposed: backends of LoadBalancer/NodePort Services admit 0.0.0.0/0 and ::/0 (or the
+ *    Service's loadBalancerSourceRanges) on their target ports instead of observed clients.
+ */
+export type BaselineRule = 'dns' | 'api-server' | 'exposed';
+export const BASELINE_RULES: readonly BaselineRule[] = ['dns', 'api-server', 'exposed'];
+
+/** Namespaces left alone unless asked (`includeSystem`): Kubernetes' own and the CNIs'. */
+export const SYSTEM_NAMESPACES: readonly string[] = [
+  'kube-system', 'kube-public', 'kube-node-lease', 'cilium', 'cilium-system', 'calico-system', 'calico-apiserver', 'tigera-operator',
+  'kube-flannel', 'gke-managed-system', 'gmp-system',
+];
+
 export interface SynthesisInput {
   readonly inventory: Inventory;
   /**
@@ -45,6 +66,27 @@ export interface SynthesisOptions {
   readonly defaultDeny?: boolean;
   /** Cilium: toFQDNs for external peers whose name is known. */
   readonly fqdn?: boolean;
+  /** Directions to isolate (default both). */
+  readonly direction?: SynthesisDirection;
+  /** Baseline rules switched off (all on by default). */
+  readonly withoutBaseline?: readonly BaselineRule[];
+  /** Also system namespaces (SYSTEM_NAMESPACES); implied when `namespace` names one. */
+  readonly includeSystem?: boolean;
+  /** Also workloads with no observed traffic in the window (each gets a deny-all policy). */
+  readonly unobserved?: boolean;
+  /** A subject observed for less than this (ms between its first and last flow) is flagged. Default one hour. */
+  readonly shortSeenMs?: number;
+  /**
+   * Observed edges (`edgeId`) never to allow, with why (flagged by a finding): left out and
+   * listed; the proof expects them denied.
+   */
+  readonly exclude?: Readonly<Record<string, string>>;
+  /**
+   * Allow cross-environment flows (a lower environment such as dev into a sensitive one such
+   * as prod or finance, named as `diff` names them). Default: left out and listed.
+   */
+  readonly allowCrossEnvironment?: boolean;
+  readonly environments?: import('../diff/types.ts').EnvironmentOptions;
 }
 
 export interface PortSpec {
@@ -74,11 +116,13 @@ export type PlannedPeer =
       readonly cidrs: readonly string[];
       readonly viaClusterCidr: boolean;
     }
-  /** Addresses: external peers, the API server's endpoints, node addresses, NodeLocal DNS. */
+  /** Every pod of the subject's cluster (namespaceSelector: {}): the cluster DNS's clients. */
+  | { readonly kind: 'any-pod'; readonly id: string; readonly cluster: string }
+  /** Addresses: external peers, the API server's endpoints, node addresses, NodeLocal DNS, the whole internet. */
   | {
       readonly kind: 'cidr';
       readonly id: string;
-      readonly what: 'external' | 'kube-apiserver' | 'node' | 'nodelocal-dns';
+      readonly what: 'external' | 'kube-apiserver' | 'node' | 'nodelocal-dns' | 'world' | 'dns-upstream';
       readonly cidrs: readonly string[];
       readonly fqdns: readonly string[];
       /** Cilium entity to use instead of the CIDRs. */
@@ -121,6 +165,31 @@ export interface SubjectPlan {
   readonly evidence: Evidence;
   /** ip/cidr -> FQDNs, kept as evidence. */
   readonly fqdns: Readonly<Record<string, readonly string[]>>;
+  /** Cluster CIDR -> the remote workloads observed behind it (written as an annotation). */
+  readonly remotePeers: Readonly<Record<string, readonly string[]>>;
+  readonly policyTypes: readonly ('Ingress' | 'Egress')[];
+}
+
+/** A rule written because a cluster needs it, not because it was observed. */
+export interface BaselineEntry {
+  readonly rule: BaselineRule;
+  /** The subject workload key, or `ns:` key for a namespace default-deny. */
+  readonly subject: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly what: string;
+  readonly reason: string;
+}
+
+/** Observation coverage of one cluster. */
+export interface ClusterCoverage {
+  readonly cluster: string;
+  /** First and last observed flow of the cluster's subjects (ms); undefined when none. */
+  readonly firstSeen?: number;
+  readonly lastSeen?: number;
+  /** Workloads in scope with no observed traffic: no policy written (unless `unobserved`). */
+  readonly neverSeen: readonly string[];
+  /** Subjects observed for less than `shortSeenMs`: their policy may miss rare traffic. */
+  readonly shortSeen: readonly { readonly key: string; readonly seenMs: number }[];
 }
 
 export type LeftOutReason =
@@ -131,7 +200,9 @@ export type LeftOutReason =
   | 'since'
   | 'not-expressible' // ICMP and other protocols, or no port
   | 'no-stable-selector' // a peer no label set isolates
-  | 'unknown-peer'; // a workload with no pods in the inventory
+  | 'unknown-peer' // a workload with no pods in the inventory
+  | 'flagged' // behind a finding: never allowed silently
+  | 'exposed'; // an internet client of an exposed Service: covered by the exposed baseline rule
 
 export interface LeftOut {
   readonly edge: string;
@@ -154,6 +225,10 @@ export interface SynthesisReport {
   /** Facts worth knowing that changed nothing (remote-node rules, aggregation, ...). */
   readonly notes: readonly string[];
   readonly defaultDenyNamespaces: readonly string[];
+  readonly baseline: readonly BaselineEntry[];
+  readonly coverage: readonly ClusterCoverage[];
+  readonly shortSeenMs: number;
+  readonly direction: SynthesisDirection;
 }
 
 /** A CiliumNetworkPolicy (cilium.io/v2), the fields netatlas writes. */

@@ -31,6 +31,11 @@ export interface BrokenFlow {
   readonly deniedBy: 'egress' | 'ingress';
 }
 
+export interface UnprovenFlow {
+  readonly edge: string;
+  readonly reason: string;
+}
+
 export interface ExtraConnection {
   readonly source: string;
   readonly destination: string;
@@ -47,8 +52,14 @@ export interface Proof {
   readonly brokenFlows: readonly BrokenFlow[];
   /** Observed pod pairs evaluated. */
   readonly checked: number;
-  /** Edges the proof could not evaluate (no pod or address to ask about), with why. */
-  readonly unverified: readonly { readonly edge: string; readonly reason: string }[];
+  /**
+   * Observed edges touching an isolated workload that the proof could not evaluate (an end
+   * with no pod or address to ask about: an unknown address, a ClusterIP without endpoints, a
+   * workload with no pod in the inventory), each with why. Never counted as fine: a run is
+   * only proven when broken + unproven = 0.
+   */
+  readonly unproven: number;
+  readonly unprovenFlows: readonly UnprovenFlow[];
   readonly extra: number;
   readonly extraConnections: readonly ExtraConnection[];
   readonly excluded: readonly ExcludedConnection[];
@@ -67,7 +78,7 @@ export const PROOF_EXCLUSIONS: readonly string[] = [
   'traffic of a pod to itself, and between pods of one workload (the map is per workload pair)',
   "traffic from a pod's own node (kubelet probes, hostNetwork pods): NetworkPolicy always allows it",
   'pairs involving hostNetwork pods: NetworkPolicy does not apply to them and sees them as node addresses',
-  'TCP 53 next to observed UDP 53 (and the reverse) to the cluster DNS: DNS falls back to TCP for large answers',
+  'UDP and TCP 53 to the cluster DNS: the DNS baseline rule allows every pod to query it, observed or not',
   'addresses outside the snapshot (external peers, other clusters\' CIDRs): not pairs of pods in the snapshot',
 ];
 
@@ -121,7 +132,13 @@ function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: Synthe
   }
 
   const brokenFlows: BrokenFlow[] = [];
-  const unverified: { edge: string; reason: string }[] = [];
+  const unprovenFlows: UnprovenFlow[] = [];
+  const unprovenSeen = new Set<string>();
+  const unproven = (edge: string, reason: string): void => {
+    if (unprovenSeen.has(edge)) return;
+    unprovenSeen.add(edge);
+    unprovenFlows.push({ edge, reason });
+  };
   let checked = 0;
   for (const edge of result.allowedEdges) {
     const id = edgeId(edge);
@@ -132,14 +149,20 @@ function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: Synthe
     for (const pair of pairs) {
       const pairEnds = pairOf(pair.s, pair.d);
       if (typeof pairEnds === 'string') {
-        unverified.push({ edge: id, reason: pairEnds });
+        unproven(id, pairEnds);
         continue;
       }
       const { src, dst } = pairEnds;
-      checked++;
       const cross = src.kind === 'pod' && dst.kind === 'pod' && src.pod.cluster !== dst.pod.cluster;
-      const egressDst: Peer = cross && dst.kind === 'pod' ? { kind: 'ip', ip: dst.pod.ips[0] ?? '0.0.0.0' } : dst;
-      const ingressSrc: Peer = cross && src.kind === 'pod' ? { kind: 'ip', ip: src.pod.ips[0] ?? '0.0.0.0' } : src;
+      // Across clusters each side sees the other's pod as an address: without one there is nothing to ask.
+      const noAddress = cross ? [src, dst].find((p) => p.kind === 'pod' && p.pod.ips.length === 0) : undefined;
+      if (noAddress) {
+        unproven(id, `${describePeer(noAddress)} is in another cluster and has no address in the inventory`);
+        continue;
+      }
+      checked++;
+      const egressDst: Peer = cross && dst.kind === 'pod' ? { kind: 'ip', ip: dst.pod.ips[0] } : dst;
+      const ingressSrc: Peer = cross && src.kind === 'pod' ? { kind: 'ip', ip: src.pod.ips[0] } : src;
       const eg = inDirection(src, egressDst, 'egress').contains(protocol, port);
       const ing = eg ? inDirection(ingressSrc, dst, 'ingress').contains(protocol, port) : true;
       if (!eg || !ing) {
@@ -147,7 +170,7 @@ function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: Synthe
       }
     }
   }
-  return { brokenFlows, checked, unverified };
+  return { brokenFlows, checked, unproven: unprovenFlows.length, unprovenFlows };
 }
 
 /**
@@ -291,17 +314,17 @@ function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: Synthes
     const seen = observed.get(s)?.get(d) ?? ConnectionSet.NONE;
     let rest = row.connections.subtract(seen);
     if (rest.isEmpty()) continue;
-    if (isClusterDns(dw) && !seen.intersect(dns53).isEmpty()) {
+    if (isClusterDns(dw)) {
       const dnsPart = rest.intersect(dns53);
       if (!dnsPart.isEmpty()) {
-        excluded.push({ source: s, destination: d, connections: dnsPart.toString(), reason: 'TCP/UDP 53 next to observed DNS' });
+        excluded.push({ source: s, destination: d, connections: dnsPart.toString(), reason: 'baseline: every pod may query the cluster DNS on UDP/TCP 53' });
         rest = rest.subtract(dns53);
       }
     }
     if (rest.isEmpty()) continue;
     extraConnections.push({ source: s, destination: d, connections: rest.toString() });
   }
-  // Cross-cluster CIDRs given by the user: every pod of that range is let in or out on the rule's ports.
+  // Another cluster's pod range (--cluster-cidr, or its nodes' podCIDRs): every pod of it is let in or out on the rule's ports.
   for (const subj of result.report.subjects) {
     for (const dir of ['ingress', 'egress'] as const) {
       for (const r of subj[dir]) {
@@ -311,7 +334,7 @@ function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: Synthes
             source: dir === 'egress' ? subj.key : `${p.cidrs.join(',')} (${p.cluster})`,
             destination: dir === 'egress' ? `${p.cidrs.join(',')} (${p.cluster})` : subj.key,
             connections: r.ports.map((x) => `${x.protocol} ${x.port}`).join(','),
-            reason: `--cluster-cidr ${p.cluster}: every pod of the range, not only ${p.key}`,
+            reason: `pod range of cluster ${p.cluster}: every pod of it, not only ${p.key}`,
           });
         }
       }

@@ -6,7 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { Inventory } from '../../generator/model/index.ts';
-import { SYNTHESIS_FORMATS, type SynthesisFormat, type SynthesisOptions } from '../../generator/synthesis/index.ts';
+import {
+  BASELINE_RULES, SYNTHESIS_DIRECTIONS, SYNTHESIS_FORMATS, type BaselineRule, type SynthesisDirection, type SynthesisFormat, type SynthesisOptions,
+} from '../../generator/synthesis/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest, type IngestResult } from '../graph/ingest.ts';
 import { mergeInventories } from '../inventory/index.ts';
@@ -33,6 +35,13 @@ interface GenerateCommandOptions {
   defaultDeny: boolean;
   fqdn: boolean;
   withExisting: boolean;
+  acceptUnproven: boolean;
+  direction: SynthesisDirection;
+  withoutBaseline: string[];
+  includeSystem: boolean;
+  allWorkloads: boolean;
+  shortSeen: string;
+  allowCrossEnvironment: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -53,6 +62,13 @@ export function parseSince(text: string, newest: number): number {
   return t;
 }
 
+/** A duration (`90m`, `2h`, `7d`) in ms. */
+export function parseDuration(text: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
+  if (!m) throw new CliExit(`generate: ${option} ${JSON.stringify(text)} is not a duration: expected a number and a unit, e.g. 30m, 2h, 7d.`);
+  return Number(m[1]) * UNITS[m[2]];
+}
+
 export function parseClusterCidrs(list: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of list) {
@@ -68,7 +84,8 @@ export function generateCommand(): Command {
     .description(
       'Generate least-privilege NetworkPolicies from observed traffic (one per workload, both policyTypes, exact ports, ' +
         'DNS, API server, external and cross-cluster peers), then prove them with the policy engine: prints broken ' +
-        '(observed flows the set would deny; exit 1 when > 0) and extra (pairs allowed but never observed). ' +
+        '(observed flows the set would deny), unproven (observed flows it could not check) and extra (pairs allowed but ' +
+        'never observed); exits 1 when broken + unproven > 0, 2 on bad input, and writes -o DIR only on success. ' +
         'Without --inventory/--flows/--context, uses the demo (samples/demo).',
     )
     .option('--inventory <path>', 'inventory file or folder (<root>/<cluster>/... names clusters); repeatable', collect, [])
@@ -89,6 +106,16 @@ export function generateCommand(): Command {
     .option('--default-deny', 'add a default-deny policy to every namespace in scope', false)
     .option('--fqdn', 'Cilium: toFQDNs for external peers whose DNS name was observed', false)
     .option('--with-existing', "prove together with the snapshot's own policies", false)
+    .option('--accept-unproven', 'succeed even when observed flows could not be checked (unproven > 0); they stay listed', false)
+    .addOption(new Option('--direction <dir>', 'directions the policies isolate (ingress = only who may call each workload)').choices([...SYNTHESIS_DIRECTIONS]).default('both'))
+    .addOption(new Option('--without-baseline <rule>', `switch a baseline rule off (repeatable): ${BASELINE_RULES.join(', ')}`).choices([...BASELINE_RULES]).argParser((v: string, prev: string[] = []) => {
+      if (!(BASELINE_RULES as readonly string[]).includes(v)) throw new CliExit(`generate: --without-baseline ${JSON.stringify(v)}: expected one of ${BASELINE_RULES.join(', ')}.`);
+      return [...prev, v];
+    }).default([]))
+    .option('--include-system', 'also write policies for system namespaces (kube-system, kube-public, kube-node-lease, the CNI\'s)', false)
+    .option('--all-workloads', 'also workloads with no observed traffic (each gets a deny-all policy; default: listed as never seen)', false)
+    .option('--short-seen <duration>', 'flag workloads observed for less than this (their policy may miss rare traffic)', '1h')
+    .option('--allow-cross-environment', 'allow flows from a lower environment (dev, test, staging) into a sensitive one (prod, finance); default: left out and listed', false)
     .addHelpText('after', '\nExamples:\n  netatlas generate                                   # the demo, YAML on stdout, proof on stderr\n' +
       '  netatlas generate --inventory dumps/ --flows hubble/ --namespace shop -o policies/\n' +
       '  netatlas generate --format cilium --fqdn --cluster prod -o -\n')
@@ -101,6 +128,7 @@ export function generateCommand(): Command {
         if (!Number.isInteger(aggregatePrefix) || aggregatePrefix < 0 || aggregatePrefix > 32) throw new CliExit(`generate: --aggregate-prefix ${JSON.stringify(o.aggregatePrefix)} must be 0-32.`);
       }
       const clusterCidrs = parseClusterCidrs(o.clusterCidr);
+      const shortSeenMs = parseDuration(o.shortSeen, '--short-seen');
       const live = o.kubeconfig.length > 0 || o.context.length > 0;
       const demo = !live && o.inventory.length === 0 && o.flows.length === 0;
       const inventoryPaths = demo ? [DEMO_DIR] : o.inventory;
@@ -128,21 +156,27 @@ export function generateCommand(): Command {
       const options: SynthesisOptions = {
         cluster: o.cluster, namespace: o.namespace, format: o.format, minCount, includeDropped: o.includeDropped, aggregatePrefix,
         clusterCidrs, defaultDeny: o.defaultDeny, fqdn: o.fqdn, ...(o.since ? { since: parseSince(o.since, newest) } : {}),
+        direction: o.direction, withoutBaseline: o.withoutBaseline as BaselineRule[], includeSystem: o.includeSystem, unobserved: o.allWorkloads,
+        shortSeenMs, allowCrossEnvironment: o.allowCrossEnvironment,
       };
       const out = generateAndVerify(input, options, { withExisting: o.withExisting });
-      if (out.result.policies.length === 0) process.stderr.write('netatlas: generate: no workload in scope (check --cluster/--namespace).\n');
-      if (o.output === '-') process.stdout.write(policiesToYaml(out.result.policies));
-      else {
-        const files = writePolicyFiles(o.output, out.result.policies);
-        process.stderr.write(`netatlas: wrote ${out.result.policies.length} policies to ${files.length} file(s) under ${o.output}\n`);
-      }
-      const summary = `netatlas: generate: ${out.result.policies.length} policies, broken = ${out.proof.broken}, extra = ${out.proof.extra}\n`;
+      const { broken, unproven, extra } = out.proof;
       if (o.report) writeFileSync(o.report, out.report);
       else process.stderr.write(out.report);
+      const summary = `netatlas: generate: ${out.result.policies.length} policies, broken = ${broken}, unproven = ${unproven}, extra = ${extra}\n`;
       process.stderr.write(summary);
-      if (out.proof.broken > 0) {
-        process.stderr.write(`netatlas: generate: FAILED: ${out.proof.broken} observed flow(s) would be denied by the generated policies (listed as BROKEN above). Do not apply them as is.\n`);
-        process.exitCode = EXIT_FINDINGS;
-      } else if (problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
+      const failures: string[] = [];
+      if (problems.length > 0) failures.push(`${problems.length} input problem(s) (listed above): the policies would be built from part of the traffic`);
+      if (broken > 0) failures.push(`${broken} observed flow(s) would be denied by the generated policies (listed as BROKEN)`);
+      if (unproven > 0 && !o.acceptUnproven) failures.push(`${unproven} observed flow(s) could not be checked (listed as UNPROVEN; --accept-unproven accepts them)`);
+      if (out.result.policies.length === 0) process.stderr.write('netatlas: generate: no workload in scope (check --cluster/--namespace).\n');
+      if (o.output === '-') process.stdout.write(policiesToYaml(out.result.policies));
+      else if (failures.length === 0) {
+        const files = writePolicyFiles(o.output, out.result.policies);
+        process.stderr.write(`netatlas: wrote ${out.result.policies.length} policies to ${files.length} file(s) under ${o.output}\n`);
+      } else process.stderr.write(`netatlas: generate: nothing written to ${o.output}.\n`);
+      for (const f of failures) process.stderr.write(`netatlas: generate: FAILED: ${f}. Do not apply them as is.\n`);
+      if (problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
+      else if (failures.length > 0) process.exitCode = EXIT_FINDINGS;
     });
 }

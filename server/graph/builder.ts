@@ -237,11 +237,23 @@ export class GraphBuilder {
     const facts: FlowFacts = {
       protocol: r.protocol, port: r.port, count: r.count >= 0 ? r.count : 1, verdict: r.verdict, dropReason: r.dropReason, time, supersedes: r.supersedes,
     };
+    // Addressed to a Service (before DNAT): the flow goes to every backend on its targetPort.
+    // Which backend served it is not known, so each backend workload is credited with it (at
+    // pod level too, from the source pod to the backend workload).
+    const targets = facts.port === undefined ? undefined : this.resolver.serviceTargets(dst, facts.protocol, facts.port);
+    if (targets !== undefined && targets.length > 0) {
+      for (const t of targets) {
+        const tf: FlowFacts = { ...facts, port: t.port };
+        this.aggregate(src.workloadKey, t.id.workloadKey, src, t.id, tf, 'workload', t.servicePort);
+        if (this.keepPodEdges) this.aggregate(src.key, t.id.key, src, t.id, tf, 'pod', t.servicePort);
+      }
+      return;
+    }
     this.aggregate(src.workloadKey, dst.workloadKey, src, dst, facts, 'workload');
     if (this.keepPodEdges) this.aggregate(src.key, dst.key, src, dst, facts, 'pod');
   }
 
-  private aggregate(s: string, d: string, src: EndpointIdentity, dst: EndpointIdentity, f: FlowFacts, level: 'workload' | 'pod'): void {
+  private aggregate(s: string, d: string, src: EndpointIdentity, dst: EndpointIdentity, f: FlowFacts, level: 'workload' | 'pod', servicePort?: number): void {
     const key = level === 'pod' ? podEdgeKey(s, d, f.protocol, f.port) : flowEdgeKey(s, d, f.protocol, f.port);
     let count = f.count;
     let edge = this.edges.get(key);
@@ -281,7 +293,7 @@ export class GraphBuilder {
     if (f.time > edge.lastSeen) edge.lastSeen = f.time;
     if (dst.serviceKey !== undefined && edge.service === undefined) {
       edge.service = dst.serviceKey;
-      const sp = this.servicePort(dst.serviceKey, dst.key, f.port);
+      const sp = servicePort ?? this.servicePort(dst.serviceKey, dst.key, f.port);
       if (sp !== undefined) edge.servicePort = sp;
     }
     this.changedEdges.add(key);

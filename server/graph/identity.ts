@@ -6,12 +6,12 @@
  */
 import ipaddr from 'ipaddr.js';
 import {
-  RESERVED_IDENTITIES, WORKLOAD_KINDS, externalKey, hostKey, namespaceKey, clusterKey, podKey, reservedKey,
+  RESERVED_IDENTITIES, WORKLOAD_KINDS, externalKey, hostKey, namespaceKey, clusterKey, parseKey, podKey, reservedKey,
   serviceKey, unknownKey, workloadKey,
 } from '../../generator/model/index.ts';
 import type {
   EndpointSliceInfo, FlowEndpoint, GraphNode, HostNode, Inventory, LabelSelector, Labels, NodeInfo, PodInfo,
-  PodNode, ReservedIdentity, ServiceInfo, WorkloadInfo, WorkloadKind, WorkloadNode,
+  PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadInfo, WorkloadKind, WorkloadNode,
 } from '../../generator/model/index.ts';
 import {
   addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, resolveOwnerWorkload, resolveTopWorkload,
@@ -29,6 +29,19 @@ export interface EndpointIdentity {
   /** The Service the traffic was addressed to (ClusterIP or the flow's `destination_service`). */
   readonly serviceKey?: string;
 }
+
+/** Where a flow addressed to a Service (before DNAT) really goes: one backend workload (or address) and its port. */
+export interface ServiceTarget {
+  /** The backend at workload level (`key` = `workloadKey`: which pod served the flow is not known), with `serviceKey`. */
+  readonly id: EndpointIdentity;
+  /** The backend's port (the Service's targetPort, resolved per pod when named). */
+  readonly port: number;
+  /** The Service port the flow was addressed to. */
+  readonly servicePort: number;
+}
+
+/** The Service whose ClusterIP fronts the API server in every cluster. */
+const API_SERVICE = 'default/kubernetes';
 
 export interface ResolveContext {
   /** ms since epoch: picks the pod that held an IP at that time. */
@@ -54,6 +67,8 @@ interface ClusterIndex {
   readonly serviceIps: Map<string, ServiceInfo>;
   readonly services: Map<string, ServiceInfo>;
   readonly slicesByService: Map<string, EndpointSliceInfo[]>;
+  /** `protocol/nodePort` -> the Service port a node address answers on. */
+  readonly nodePorts: Map<string, { readonly svc: ServiceInfo; readonly sp: ServicePort }>;
   readonly cidrs: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
   readonly namespaces: Set<string>;
   /** Top-level workloads (with selectors) per namespace, to place label-only endpoints. */
@@ -182,17 +197,20 @@ function podLiveness(pod: PodInfo): IpHolder {
   };
 }
 
-/** The pod that held an IP at `time`, else the live holder, else the most recent one. */
+/**
+ * The pod that held an IP at `time`. When no holder's interval covers it: the holder that
+ * started most recently before `time` (its deletion time may lag, or be missing from the
+ * snapshot); undefined when every holder started after `time` (a flow before any holder
+ * existed belongs to none of them).
+ */
 export function pickHolder(holders: readonly IpHolder[], time: number): PodInfo | undefined {
   let atTime: IpHolder | undefined;
-  let live: IpHolder | undefined;
-  let latest: IpHolder | undefined;
+  let before: IpHolder | undefined;
   for (const h of holders) {
     if (time >= h.start && time < h.end && (!atTime || h.start > atTime.start)) atTime = h;
-    if (h.live && (!live || h.start > live.start)) live = h;
-    if (!latest || h.end > latest.end || (h.end === latest.end && h.start > latest.start)) latest = h;
+    if (h.start <= time && (!before || h.start > before.start || (h.start === before.start && h.end > before.end))) before = h;
   }
-  return (atTime ?? live ?? latest)?.pod;
+  return (atTime ?? before)?.pod;
 }
 
 /**
@@ -213,7 +231,7 @@ export class IdentityResolver {
   private readonly fqdnsByIp = new Map<string, string[]>();
   private readonly endpointCache = new Map<string, EndpointIdentity>();
   private readonly inClusterCache = new Map<string, string | null>();
-  private readonly serviceWorkloads = new Map<string, string | null>();
+  private readonly targetCache = new Map<string, readonly ServiceTarget[]>();
   /**
    * Workloads learnt from endpoints that had a pod name, by their label set and by their Cilium
    * identity (same labels, same identity): a label-only endpoint of the same pods lands on them.
@@ -224,7 +242,7 @@ export class IdentityResolver {
   addInventory(inv: Inventory): void {
     this.endpointCache.clear();
     this.inClusterCache.clear();
-    this.serviceWorkloads.clear();
+    this.targetCache.clear();
     addToOwnerIndex(this.owners, inv.workloads);
     for (const c of inv.clusters) {
       const idx = this.cluster(c.name);
@@ -243,7 +261,10 @@ export class IdentityResolver {
     for (const svc of inv.services) {
       const idx = this.cluster(svc.cluster);
       idx.services.set(`${svc.namespace}/${svc.name}`, svc);
-      for (const ip of svc.clusterIPs) if (ip && ip !== 'None') idx.serviceIps.set(normalizeIp(ip), svc);
+      for (const ip of [...svc.clusterIPs, ...svc.loadBalancerIPs, ...svc.externalIPs]) if (ip && ip !== 'None') idx.serviceIps.set(normalizeIp(ip), svc);
+      for (const sp of svc.ports) {
+        if (sp.nodePort !== undefined && (svc.type === 'NodePort' || svc.type === 'LoadBalancer')) idx.nodePorts.set(`${sp.protocol}/${sp.nodePort}`, { svc, sp });
+      }
     }
     for (const slice of inv.endpointSlices) {
       const svcName = slice.serviceName ?? slice.labels['kubernetes.io/service-name'];
@@ -261,7 +282,7 @@ export class IdentityResolver {
     if (!idx) {
       idx = {
         name, podsByName: new Map(), podIps: new Map(), nodeIps: new Map(), serviceIps: new Map(), services: new Map(),
-        slicesByService: new Map(), cidrs: [], namespaces: new Set(), workloadsByNamespace: new Map(),
+        slicesByService: new Map(), nodePorts: new Map(), cidrs: [], namespaces: new Set(), workloadsByNamespace: new Map(),
       };
       this.clusters.set(name, idx);
     }
@@ -376,24 +397,77 @@ export class IdentityResolver {
     return out;
   }
 
-  /** The one workload behind a Service, when all its backends belong to the same one (cached per inventory). */
-  private serviceWorkload(service: ServiceInfo): string | undefined {
-    const key = serviceKey(service.cluster, service.namespace, service.name);
-    if (this.serviceWorkloads.has(key)) return this.serviceWorkloads.get(key) ?? undefined;
-    const wl = this.computeServiceWorkload(service);
-    this.serviceWorkloads.set(key, wl ?? null);
-    return wl;
+  /**
+   * A flow addressed to a Service (its ClusterIP, load-balancer or external IP, or a node's
+   * nodePort) translated the way kube-proxy/Cilium would: to each backend workload on its
+   * targetPort (a named targetPort resolved per pod; an EndpointSlice port when the pod does
+   * not declare it). `default/kubernetes` goes to the API server (`reserved:kube-apiserver`)
+   * on its endpoint port; endpoints that are no pod go to their address. Undefined when `dst`
+   * is not a Service address; empty when the Service has no such port or no backend.
+   */
+  serviceTargets(dst: EndpointIdentity, protocol: string, port: number): readonly ServiceTarget[] | undefined {
+    let svc: ServiceInfo | undefined;
+    let sp: ServicePort | undefined;
+    if (dst.key.startsWith('svc:') && dst.cluster !== undefined) {
+      const p = parseServiceKey(dst.key);
+      svc = p ? this.clusters.get(p.cluster)?.services.get(`${p.namespace}/${p.name}`) : undefined;
+      if (!svc) return undefined;
+      sp = svc.ports.find((x) => x.port === port && x.protocol === protocol);
+    } else if (dst.key.startsWith('host:') && dst.cluster !== undefined) {
+      const np = this.clusters.get(dst.cluster)?.nodePorts.get(`${protocol}/${port}`);
+      if (!np) return undefined;
+      ({ svc, sp } = np);
+    } else return undefined;
+    if (!sp) return [];
+    const cacheKey = `${svc.cluster}|${svc.namespace}/${svc.name}|${sp.protocol}/${sp.port}`;
+    let out = this.targetCache.get(cacheKey);
+    if (!out) this.targetCache.set(cacheKey, (out = this.computeTargets(svc, sp)));
+    return out;
   }
 
-  private computeServiceWorkload(service: ServiceInfo): string | undefined {
-    const backends = this.serviceBackends(service);
-    let wl: string | undefined;
-    for (const pod of backends) {
-      const w = this.podWorkload.get(podKey(pod.cluster, pod.namespace, pod.name));
-      if (!w || (wl !== undefined && w !== wl)) return undefined;
-      wl = w;
+  private computeTargets(svc: ServiceInfo, sp: ServicePort): ServiceTarget[] {
+    const idx = this.clusters.get(svc.cluster)!;
+    const sKey = serviceKey(svc.cluster, svc.namespace, svc.name);
+    const slices = idx.slicesByService.get(`${svc.namespace}/${svc.name}`) ?? [];
+    const slicePort = (slice: EndpointSliceInfo): number | undefined => {
+      const same = slice.ports.filter((p) => p.protocol === sp.protocol && p.port !== undefined);
+      return (same.find((p) => (p.name ?? '') === (sp.name ?? '')) ?? (same.length === 1 ? same[0] : undefined))?.port;
+    };
+    const targets = new Map<string, ServiceTarget>();
+    const add = (id: EndpointIdentity, port: number | undefined): void => {
+      if (port === undefined) return;
+      const k = `${id.workloadKey}|${port}`;
+      if (!targets.has(k)) targets.set(k, { id: { key: id.workloadKey, workloadKey: id.workloadKey, cluster: id.cluster, serviceKey: sKey }, port, servicePort: sp.port });
+    };
+    const podPort = (pod: PodInfo, fallback: number | undefined): number | undefined =>
+      typeof sp.targetPort === 'number'
+        ? sp.targetPort
+        : pod.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort ?? fallback;
+    if (`${svc.namespace}/${svc.name}` === API_SERVICE) {
+      const api = this.reservedIdentity(svc.cluster, 'kube-apiserver');
+      for (const slice of slices) add(api, slicePort(slice));
+      if (targets.size === 0 && typeof sp.targetPort === 'number') add(api, sp.targetPort);
+      return [...targets.values()];
     }
-    return wl;
+    if (slices.length > 0) {
+      for (const slice of slices) {
+        const fromSlice = slicePort(slice);
+        for (const ep of slice.endpoints) {
+          let pod: PodInfo | undefined;
+          if (ep.targetRef?.kind === 'Pod') pod = idx.podsByName.get(`${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`);
+          for (const a of ep.addresses) {
+            if (pod) break;
+            const holders = idx.podIps.get(normalizeIp(a));
+            pod = holders ? pickHolder(holders, Number.POSITIVE_INFINITY) : undefined;
+          }
+          if (pod) add(this.podIdentity(pod), podPort(pod, fromSlice));
+          else for (const a of ep.addresses) add(this.resolveIp(a, { time: Number.POSITIVE_INFINITY, cluster: svc.cluster }), fromSlice ?? (typeof sp.targetPort === 'number' ? sp.targetPort : undefined));
+        }
+      }
+    } else {
+      for (const pod of this.serviceBackends(svc)) add(this.podIdentity(pod), podPort(pod, undefined));
+    }
+    return [...targets.values()].sort((a, b) => (a.id.key < b.id.key ? -1 : a.id.key > b.id.key ? 1 : a.port - b.port));
   }
 
   /** The cluster whose ranges or known addresses contain `ip`, preferring `first`. */
@@ -451,6 +525,12 @@ export class IdentityResolver {
     const key = unknownKey(cluster, what);
     this.ensureSynth(key, () => ({ kind: 'unknown', cluster, ip: what, label: what }));
     return { key, workloadKey: key, cluster };
+  }
+
+  /** A Service address, before translation to its backends (serviceTargets): the Service itself at both levels. */
+  private serviceIdentity(svc: ServiceInfo): EndpointIdentity {
+    const key = serviceKey(svc.cluster, svc.namespace, svc.name);
+    return { key, workloadKey: key, cluster: svc.cluster, serviceKey: key };
   }
 
   private podIdentity(pod: PodInfo): EndpointIdentity {
@@ -552,10 +632,7 @@ export class IdentityResolver {
     const nodeName = idx.nodeIps.get(n);
     if (nodeName) return this.hostIdentity(home, nodeName);
     const svc = idx.serviceIps.get(n);
-    if (svc) {
-      const key = serviceKey(svc.cluster, svc.namespace, svc.name);
-      return { key, workloadKey: this.serviceWorkload(svc) ?? key, cluster: home, serviceKey: key };
-    }
+    if (svc) return this.serviceIdentity(svc);
     return this.unknownIdentity(home, n);
   }
 
@@ -604,11 +681,16 @@ export class IdentityResolver {
       this.learnWorkload(cluster, namespace, ep, id.workloadKey);
       return this.remember(cacheKey, id);
     }
+    // Addressed to a named Service whose address the inventory does not hold (Inspektor
+    // Gadget's `svc` ends, a ClusterIP from manifests without status): the Service itself.
+    const named = ep.service && !podName ? this.clusters.get(cluster)?.services.get(`${ep.service.namespace || namespace || ''}/${ep.service.name}`) : undefined;
     if (ep.ip) {
       const byIp = this.resolveIp(ep.ip, ctx, cluster);
+      if (named && !byIp.key.startsWith('pod:') && !byIp.key.startsWith('svc:')) return this.serviceIdentity(named);
       // A labelled endpoint whose IP we do not know is better named by its labels.
       if (!(namespace && (byIp.key.startsWith('unknown:') || byIp.key.startsWith('ext:')))) return byIp;
     }
+    if (named) return this.serviceIdentity(named);
     if (namespace) {
       const cacheKey = `l|${cluster}|${namespace}|${(ep.labels ?? []).join(',')}|${(ep.workloads ?? []).map((w) => `${w.kind}/${w.name}`).join(',')}`;
       const cached = this.endpointCache.get(cacheKey);
@@ -619,6 +701,11 @@ export class IdentityResolver {
     }
     return this.unknownIdentity(cluster, ep.identity !== undefined ? `identity-${ep.identity}` : 'unidentified');
   }
+}
+
+function parseServiceKey(key: string): { cluster: string; namespace: string; name: string } | undefined {
+  const p = parseKey(key);
+  return p.kind === 'service' ? p : undefined;
 }
 
 function labelSetKey(cluster: string, namespace: string, raw: readonly string[]): string {

@@ -224,6 +224,8 @@ export interface GenerateResponse {
   readonly yaml: string;
   readonly policies: number;
   readonly warnings: readonly string[];
+  /** The proof of the set: it is safe to apply only when broken and unproven are both 0. */
+  readonly proof?: { readonly broken: number; readonly unproven: number; readonly extra: number };
 }
 
 export interface DiffItem {

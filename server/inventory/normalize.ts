@@ -449,6 +449,7 @@ function normalizeService(o: Obj, meta: Obj, ctx: Ctx): ServiceInfo {
   });
   const selector = labelMap(spec.selector, 'spec.selector');
   const externalName = optStr(spec.externalName, 'spec.externalName');
+  const sourceRanges = strList(spec.loadBalancerSourceRanges, 'spec.loadBalancerSourceRanges');
   return {
     kind: 'Service',
     ...base(meta, ctx),
@@ -457,6 +458,7 @@ function normalizeService(o: Obj, meta: Obj, ctx: Ctx): ServiceInfo {
     clusterIPs,
     externalIPs: strList(spec.externalIPs, 'spec.externalIPs'),
     loadBalancerIPs,
+    ...(sourceRanges.length > 0 ? { loadBalancerSourceRanges: sourceRanges } : {}),
     ...(selector !== undefined ? { selector } : {}),
     ports,
     ...(externalName !== undefined ? { externalName } : {}),

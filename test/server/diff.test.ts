@@ -77,3 +77,18 @@ describe('the API providers', () => {
     expect(d.body.summary.allowed + d.body.summary['would-break'] + d.body.summary.blocked).toBe(161);
   });
 });
+
+describe('remediation of findings', () => {
+  it('never allows the flow behind the finding it remedies', () => {
+    const { findings } = computeFindings(state);
+    const cross = findings.filter((f) => f.kind === 'cross-environment');
+    expect(cross.length).toBeGreaterThan(0);
+    for (const f of cross) {
+      expect(f.remediation, f.id).toBeDefined();
+      const docs = parseAllDocuments(f.remediation!).map((d) => d.toJS());
+      // debug-shell's policy: no egress rule on the ledger's port 8443 (the flagged flow).
+      const egressPorts = docs.flatMap((d) => (d.spec.egress ?? []).flatMap((r: { ports?: { port: number }[] }) => (r.ports ?? []).map((p) => p.port)));
+      expect(egressPorts, f.id).not.toContain(8443);
+    }
+  });
+});

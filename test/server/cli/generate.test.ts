@@ -2,12 +2,12 @@
  * `netatlas generate` in-process: the demo by default, files per cluster/namespace, the loud
  * failure when the generated set would break observed traffic, and bad options.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseClusterCidrs, parseSince } from '../../../server/cli/generate.ts';
+import { DEMO_DIR, parseClusterCidrs, parseSince } from '../../../server/cli/generate.ts';
 import { runCli } from './run-cli.ts';
 
 afterEach(() => {
@@ -17,11 +17,14 @@ afterEach(() => {
 
 const netatlas = (...args: string[]) => runCli('generate', ...args);
 
+const podYaml = (name: string, app: string, ip: string): string =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\n  labels:\n    app: ${app}\nspec:\n  containers:\n  - name: c\n    image: x\nstatus:\n  podIP: ${ip}\n  podIPs:\n  - ip: ${ip}\n`;
+
 describe('netatlas generate', () => {
-  it('generates for the demo by default, prints broken = 0 and extra = 0, and exits 0', async () => {
+  it('generates for the demo by default, prints broken = 0, unproven = 0 and extra = 0, and exits 0', async () => {
     const { stdout, stderr, status } = await netatlas();
     expect(status).toBe(0);
-    expect(stderr).toContain('broken = 0, extra = 0');
+    expect(stderr).toContain('broken = 0, unproven = 0, extra = 0');
     const docs = parseAllDocuments(stdout).map((d) => d.toJS());
     expect(docs.length).toBeGreaterThan(30);
     expect(docs.every((d) => d.kind === 'NetworkPolicy' && d.metadata.labels['app.kubernetes.io/managed-by'] === 'netatlas')).toBe(true);
@@ -42,8 +45,7 @@ describe('netatlas generate', () => {
 
   it('fails loudly with exit 1 when a peer cannot be selected and observed traffic would break', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
-    const pod = (name: string, app: string, ip: string) =>
-      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\n  labels:\n    app: ${app}\nspec:\n  containers:\n  - name: c\n    image: x\nstatus:\n  podIP: ${ip}\n  podIPs:\n  - ip: ${ip}\n`;
+    const pod = podYaml;
     writeFileSync(path.join(dir, 'inv.yaml'), [pod('web-1', 'web', '10.0.0.1'), pod('web-2', 'web', '10.0.0.2'), pod('db', 'db', '10.0.0.3')].join('---\n'));
     writeFileSync(path.join(dir, 'flows.jsonl'), `${JSON.stringify({ source: 'c1/shop/web-1', destination: 'c1/shop/db', protocol: 'TCP', port: 5432, verdict: 'FORWARDED', time: '2026-11-27T09:00:00Z' })}\n`);
     const { stderr, status } = await netatlas('--inventory', path.join(dir, 'inv.yaml'), '--flows', path.join(dir, 'flows.jsonl'), '--files-cluster', 'c1', '--cluster', 'c1', '-o', path.join(dir, 'out'));
@@ -51,6 +53,37 @@ describe('netatlas generate', () => {
     expect(stderr).toContain('no selector isolates');
     expect(stderr).toMatch(/BROKEN pod:c1\/shop\/web-1 -> pod:c1\/shop\/db TCP\/5432 denied at ingress/);
     expect(stderr).toContain('FAILED');
+  });
+
+  it('counts a flow to a ClusterIP without endpoints as unproven, exits 1 and writes nothing; --accept-unproven writes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    writeFileSync(path.join(dir, 'inv.yaml'), [
+      podYaml('web-1', 'web', '10.0.0.1'),
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: gone\n  namespace: shop\nspec:\n  clusterIP: 10.96.0.9\n  selector:\n    app: gone\n  ports:\n  - port: 80\n    targetPort: 8080\n',
+    ].join('---\n'));
+    writeFileSync(path.join(dir, 'flows.jsonl'), `${JSON.stringify({ source: '10.0.0.1', destination: '10.96.0.9', protocol: 'TCP', port: 80, verdict: 'FORWARDED', time: '2026-11-27T09:00:00Z' })}\n`);
+    const args = ['--inventory', path.join(dir, 'inv.yaml'), '--flows', path.join(dir, 'flows.jsonl'), '--files-cluster', 'c1'];
+    const failed = await netatlas(...args, '-o', path.join(dir, 'out'));
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain('broken = 0, unproven = 1');
+    expect(failed.stderr).toMatch(/UNPROVEN wl:c1\/shop\/Pod\/web-1->svc:c1\/shop\/gone\|TCP\|80: /);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+    const accepted = await netatlas(...args, '-o', path.join(dir, 'out'), '--accept-unproven');
+    expect(accepted.status).toBe(0);
+    expect(readdirSync(path.join(dir, 'out'))).toEqual(['c1']);
+  });
+
+  it('writes nothing to -o DIR when an input file is bad, and keeps what an earlier run wrote', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    const out = path.join(dir, 'out');
+    expect((await netatlas('-o', out)).status).toBe(0);
+    const before = readFileSync(path.join(out, 'prod/boutique.yaml'), 'utf8');
+    writeFileSync(path.join(dir, 'truncated.jsonl'), '{"source": "10.0.0.1", "destination": "10.0.0.2", "proto');
+    const bad = await netatlas('--inventory', path.join(DEMO_DIR, 'prod'), '--flows', path.join(dir, 'truncated.jsonl'), '-o', out);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`nothing written to ${out}`);
+    expect(readFileSync(path.join(out, 'prod/boutique.yaml'), 'utf8')).toBe(before);
+    expect(readdirSync(out).sort()).toEqual(['dev', 'finance', 'prod']);
   });
 
   it('exits 2 on bad options', async () => {

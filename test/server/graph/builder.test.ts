@@ -140,11 +140,12 @@ describe('GraphBuilder', () => {
     expect(b.graph.getEdgeAttributes(key)).toMatchObject({ count: 4, level: 'workload' });
   });
 
-  it('sends a flow to a ClusterIP to the one workload behind the Service', () => {
+  it('sends a flow to a ClusterIP to the workload behind the Service on its named targetPort', () => {
     const b = built();
     b.addFlow(flow(frontend, { ip: '10.96.5.5' }, { port: 80 }), 'prod');
-    const e = b.graph.getEdgeAttributes(flowEdgeKey('wl:prod/shop/Deployment/frontend', 'wl:prod/shop/Deployment/checkout', 'TCP', 80));
-    expect(e).toMatchObject({ service: 'svc:prod/shop/checkout', servicePort: 80 });
+    const e = b.graph.getEdgeAttributes(flowEdgeKey('wl:prod/shop/Deployment/frontend', 'wl:prod/shop/Deployment/checkout', 'TCP', 5050));
+    expect(e).toMatchObject({ service: 'svc:prod/shop/checkout', servicePort: 80, count: 1 });
+    expect(b.graph.hasEdge(flowEdgeKey('wl:prod/shop/Deployment/frontend', 'wl:prod/shop/Deployment/checkout', 'TCP', 80))).toBe(false);
   });
 
   it('reports what changed since the last call', () => {

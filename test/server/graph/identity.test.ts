@@ -26,13 +26,20 @@ describe('createIdentityResolver', () => {
     expect(r.resolveEndpoint({ ip: '10.2.1.50' }, { ...ctx, time: T0 }).key).toBe('pod:prod/shop/new-pod');
   });
 
-  it('falls back to the live holder of an IP when no interval covers the flow time', () => {
+  it('attributes a flow before any holder of an IP started to no pod', () => {
+    const old = pod({ name: 'old-pod', ips: ['10.2.1.50'], startTime: T0 - 3_600_000, endTime: T0 - 60_000 });
+    const current = pod({ name: 'new-pod', ips: ['10.2.1.50'], startTime: T0 - 30_000 });
+    const r = createIdentityResolver(inventory({ clusters: [{ kind: 'Cluster', name: 'prod', podCIDRs: ['10.2.0.0/16'] }], pods: [current, old] }));
+    expect(r.resolveEndpoint({ ip: '10.2.1.50' }, { ...ctx, time: T0 - 7_200_000 }).key).toBe('unknown:prod/10.2.1.50');
+  });
+
+  it('attributes a flow between a deleted holder and its successor to the deleted holder', () => {
     const old = pod({ name: 'old-pod', ips: ['10.2.1.50'], startTime: T0 - 3_600_000, endTime: T0 - 60_000 });
     const current = pod({ name: 'new-pod', ips: ['10.2.1.50'], startTime: T0 - 30_000 });
     expect(pickHolder([
       { start: old.startTime!, end: old.endTime!, live: false, pod: old },
       { start: current.startTime!, end: Infinity, live: true, pod: current },
-    ], T0 - 7_200_000)?.name).toBe('new-pod');
+    ], T0 - 45_000)?.name).toBe('old-pod');
   });
 
   it('resolves node addresses and hostNetwork pod IPs to the host node', () => {
@@ -42,12 +49,15 @@ describe('createIdentityResolver', () => {
     expect(r.resolveEndpoint({ ip: '192.168.0.12' }, ctx).key).toBe('host:prod/node-2');
   });
 
-  it('resolves a ClusterIP to its Service and to the single workload behind it', () => {
+  it('resolves a ClusterIP to its Service at both levels, to be translated to its backends', () => {
     const r = createIdentityResolver(shopEstate());
     const id = r.resolveEndpoint({ ip: '10.96.5.5' }, ctx);
-    expect(id.key).toBe('svc:prod/shop/checkout');
-    expect(id.serviceKey).toBe('svc:prod/shop/checkout');
-    expect(id.workloadKey).toBe('wl:prod/shop/Deployment/checkout');
+    expect(id).toMatchObject({ key: 'svc:prod/shop/checkout', workloadKey: 'svc:prod/shop/checkout', serviceKey: 'svc:prod/shop/checkout' });
+  });
+
+  it('resolves a Service named by the flow whose address the inventory lacks to that Service', () => {
+    const r = createIdentityResolver(shopEstate());
+    expect(r.resolveEndpoint({ ip: '10.99.1.1', service: { namespace: 'shop', name: 'checkout' } }, ctx).key).toBe('svc:prod/shop/checkout');
   });
 
   it('finds Service backends through EndpointSlices before the selector', () => {

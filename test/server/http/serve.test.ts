@@ -97,5 +97,6 @@ describe('POST /api/v1/generate on the demo', () => {
     expect(res.body.policies).toBeGreaterThan(0);
     expect(res.body.yaml).toContain('kind: NetworkPolicy');
     expect(res.body.yaml).toContain('8080');
+    expect(res.body.proof).toEqual({ broken: 0, unproven: 0, extra: 0 });
   });
 });
