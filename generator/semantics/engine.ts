@@ -25,7 +25,12 @@ import { validateSnapshot } from './validate.ts';
 const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], isolatedBy: [], np: [], banp: [] };
 
 export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = {}): PolicyEngine {
-  const opts: Required<EngineOptions> = { ipBlockMatchesPods: options.ipBlockMatchesPods ?? false };
+  const opts: Required<EngineOptions> = {
+    ipBlockMatchesPods: options.ipBlockMatchesPods ?? false,
+    hostNetworkAsPods: options.hostNetworkAsPods ?? false,
+  };
+  /** Whether a pod is node traffic (the default reading of hostNetwork) rather than a pod. */
+  const nodeTraffic = (pod: PodInfo): boolean => pod.hostNetwork && !opts.hostNetworkAsPods;
   const { invalidObjects: invalid, ...validation } = validateSnapshot(snapshot);
 
   // Namespaces and nodes.
@@ -94,7 +99,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       labels: pod.labels,
       nsLabels: nsLabelsMap.get(`${pod.cluster}/${pod.namespace}`) ?? namespaceLabels(pod.namespace, undefined),
       ports: pod.ports,
-      hostNetwork: pod.hostNetwork,
+      hostNetwork: nodeTraffic(pod),
       v4: ipv4List(ips),
       v6: ips.filter((ip) => ip.includes(':')),
       nodeName: pod.nodeName,
@@ -255,7 +260,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
 
   function policiesSelecting(pod: PodInfo, dir: Direction): SelectingPolicy[] {
     const ep = podEndpoint(pod);
-    if (pod.hostNetwork) return [];
+    if (nodeTraffic(pod)) return [];
     const out: SelectingPolicy[] = [];
     for (const a of anpsByCluster.get(pod.cluster) ?? []) {
       if (a.selects(ep)) out.push({ policy: a.ref, tier: a.tier, name: a.info.name, priority: a.info.priority, isolates: false });
@@ -323,7 +328,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       }
       return lo;
     };
-    const anyHostNetwork = snapshot.pods.some((p) => p.hostNetwork);
+    const anyHostNetwork = snapshot.pods.some(nodeTraffic);
     const needNode = anyHostNetwork || anyNodesPeer;
     const needIps = opts.ipBlockMatchesPods || anyNetworksPeer;
     const clusters = new Set(snapshot.pods.map((p) => p.cluster));
@@ -353,14 +358,14 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       workloads[w].pods++;
       let ep: Endpoint | undefined;
       let ipSig = '';
-      if (needIps || pod.hostNetwork) {
+      if (needIps || nodeTraffic(pod)) {
         ep = podEndpoint(pod);
         ipSig = [...new Set(ep.v4.map(atomOf))].sort((a, b) => a - b).join(',') + '|' + [...ep.v6].sort().join(',');
       }
       let portsSig = '';
       for (const p of pod.ports) portsSig += `${p.name ?? ''}:${p.containerPort}/${p.protocol},`;
       if (pod.ports.length > 1) portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
-      const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, pod.hostNetwork ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig].join('\u0001');
+      const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, nodeTraffic(pod) ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig].join('\u0001');
       let c = classIndex.get(key);
       if (c === undefined) {
         c = classRep.length;

@@ -23,6 +23,11 @@ export interface EngineOptions {
    * Calico yes, Cilium no. Default false.
    */
   readonly ipBlockMatchesPods?: boolean;
+  /**
+   * Whether hostNetwork pods are selected and isolated like other pods (some CNIs and
+   * analyzers read them so). Default false: they are node traffic, which no policy selects.
+   */
+  readonly hostNetworkAsPods?: boolean;
 }
 
 /** One end of a connection: a pod, or an address (outside the cluster, or a node's). */

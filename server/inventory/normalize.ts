@@ -84,6 +84,8 @@ export type NormalizeOutcome =
       readonly object: InventoryObject;
       /** For workloads: the representative pod made from the pod template. */
       readonly templatePod?: PodInfo;
+      /** Harmless defects: the parts named here were left out, the rest was read. */
+      readonly warnings?: readonly Warning[];
     }
   | { readonly kind: 'skipped'; readonly warning: Warning }
   | { readonly kind: 'invalid'; readonly error: InputError };
@@ -92,6 +94,25 @@ type Obj = Record<string, unknown>;
 
 /** Thrown inside the normalizer, turned into an `invalid` outcome at its door. */
 class Malformed extends Error {}
+
+/**
+ * Parts of an object dropped as harmless defects (an owner reference without kind, a
+ * container port without a number, an unreadable timestamp): kubectl and the API server's
+ * readers skip them too, and nothing policy evaluation depends on is lost. Each becomes a
+ * warning naming the field.
+ */
+type Defects = string[];
+
+/** Reads an optional part; a defect in it drops that part only (and is noted). */
+function lenient<T>(defects: Defects, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof Malformed)) throw error;
+    defects.push(error.message);
+    return undefined;
+  }
+}
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -202,26 +223,33 @@ export function toMillis(v: unknown, what: string): number | undefined {
   throw new Malformed(`${what} must be a timestamp (RFC 3339)`);
 }
 
-function ownerRefs(meta: Obj): OwnerRef[] {
-  const refs = optArr(meta.ownerReferences, 'metadata.ownerReferences') ?? [];
-  return refs.map((r, i) => {
-    const w = `metadata.ownerReferences[${i}]`;
-    if (!isObj(r)) throw new Malformed(`${w} must be an object`);
-    const kind = optStr(r.kind, `${w}.kind`);
-    const name = optStr(r.name, `${w}.name`);
-    if (!kind || !name) throw new Malformed(`${w} needs kind and name`);
-    const uid = optStr(r.uid, `${w}.uid`);
-    const controller = optBool(r.controller, `${w}.controller`);
-    return { kind, name, ...(uid !== undefined ? { uid } : {}), ...(controller !== undefined ? { controller } : {}) };
+function ownerRefs(meta: Obj, defects: Defects): OwnerRef[] {
+  const refs = lenient(defects, () => optArr(meta.ownerReferences, 'metadata.ownerReferences')) ?? [];
+  const out: OwnerRef[] = [];
+  refs.forEach((r, i) => {
+    const ref = lenient(defects, () => ownerRef(r, i));
+    if (ref) out.push(ref);
   });
+  return out;
+}
+
+function ownerRef(r: unknown, i: number): OwnerRef {
+  const w = `metadata.ownerReferences[${i}]`;
+  if (!isObj(r)) throw new Malformed(`${w} must be an object`);
+  const kind = optStr(r.kind, `${w}.kind`);
+  const name = optStr(r.name, `${w}.name`);
+  if (!kind || !name) throw new Malformed(`${w} needs kind and name`);
+  const uid = optStr(r.uid, `${w}.uid`);
+  const controller = optBool(r.controller, `${w}.controller`);
+  return { kind, name, ...(uid !== undefined ? { uid } : {}), ...(controller !== undefined ? { controller } : {}) };
 }
 
 /**
  * The controller ownerReference. Hand-written data often forgets `controller: true`, so a
  * lone ownerReference counts as the controller too.
  */
-function controllerOf(meta: Obj): OwnerRef | undefined {
-  const refs = ownerRefs(meta);
+function controllerOf(meta: Obj, defects: Defects): OwnerRef | undefined {
+  const refs = ownerRefs(meta, defects);
   return refs.find((r) => r.controller === true) ?? (refs.length === 1 && refs[0].controller !== false ? refs[0] : undefined);
 }
 
@@ -231,6 +259,7 @@ interface Ctx {
   readonly name: string;
   readonly namespace?: string;
   readonly source: SourceLocation;
+  readonly defects: Defects;
 }
 
 function base(meta: Obj, ctx: Ctx) {
@@ -250,7 +279,7 @@ function base(meta: Obj, ctx: Ctx) {
 // ---------------------------------------------------------------------------------------------
 // Pods and pod templates
 
-function podSpecFacts(spec: Obj | undefined, where: string) {
+function podSpecFacts(spec: Obj | undefined, where: string, defects: Defects) {
   const containers = [
     ...(optArr(spec?.containers, `${where}.containers`) ?? []),
     ...(optArr(spec?.initContainers, `${where}.initContainers`) ?? []),
@@ -260,13 +289,9 @@ function podSpecFacts(spec: Obj | undefined, where: string) {
   containers.forEach((c, i) => {
     const w = `${where}.containers[${i}]`;
     if (!isObj(c)) throw new Malformed(`${w} must be an object`);
-    for (const [j, p] of (optArr(c.ports, `${w}.ports`) ?? []).entries()) {
-      const pw = `${w}.ports[${j}]`;
-      if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
-      const containerPort = optInt(p.containerPort, `${pw}.containerPort`);
-      if (containerPort === undefined) throw new Malformed(`${pw}.containerPort is required`);
-      const name = optStr(p.name, `${pw}.name`);
-      ports.push({ ...(name !== undefined ? { name } : {}), containerPort, protocol: protocol(p.protocol, `${pw}.protocol`) ?? 'TCP' });
+    for (const [j, p] of (lenient(defects, () => optArr(c.ports, `${w}.ports`)) ?? []).entries()) {
+      const port = lenient(defects, () => containerPortOf(p, `${w}.ports[${j}]`));
+      if (port) ports.push(port);
     }
     const sc = optObj(c.securityContext, `${w}.securityContext`);
     if (sc) {
@@ -281,6 +306,14 @@ function podSpecFacts(spec: Obj | undefined, where: string) {
     ?? optStr(spec?.serviceAccount, `${where}.serviceAccount`);
   const nodeName = optStr(spec?.nodeName, `${where}.nodeName`);
   return { ports, privileged, hostNetwork, serviceAccount, nodeName };
+}
+
+function containerPortOf(p: unknown, pw: string): ContainerPort {
+  if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+  const containerPort = optInt(p.containerPort, `${pw}.containerPort`);
+  if (containerPort === undefined) throw new Malformed(`${pw} has no containerPort`);
+  const name = optStr(p.name, `${pw}.name`);
+  return { ...(name !== undefined ? { name } : {}), containerPort, protocol: protocol(p.protocol, `${pw}.protocol`) ?? 'TCP' };
 }
 
 function ipList(list: unknown, single: unknown, what: string): string[] {
@@ -298,11 +331,12 @@ function ipList(list: unknown, single: unknown, what: string): string[] {
 function normalizePod(o: Obj, meta: Obj, ctx: Ctx): PodInfo {
   const spec = optObj(o.spec, 'spec');
   const status = optObj(o.status, 'status');
-  const facts = podSpecFacts(spec, 'spec');
-  const owner = controllerOf(meta);
+  const facts = podSpecFacts(spec, 'spec', ctx.defects);
+  const owner = controllerOf(meta, ctx.defects);
   const phase = optStr(status?.phase, 'status.phase');
-  const startTime = toMillis(status?.startTime, 'status.startTime') ?? toMillis(meta.creationTimestamp, 'metadata.creationTimestamp');
-  const endTime = toMillis(meta.deletionTimestamp, 'metadata.deletionTimestamp');
+  const time = (v: unknown, what: string): number | undefined => lenient(ctx.defects, () => toMillis(v, what));
+  const startTime = time(status?.startTime, 'status.startTime') ?? time(meta.creationTimestamp, 'metadata.creationTimestamp');
+  const endTime = time(meta.deletionTimestamp, 'metadata.deletionTimestamp');
   return {
     kind: 'Pod',
     ...base(meta, ctx),
@@ -345,7 +379,7 @@ function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx)
   const tmeta = optObj(template?.metadata, 'spec.template.metadata');
   const templateLabels = labelMap(tmeta?.labels, 'spec.template.metadata.labels');
   const replicas = optInt(spec?.replicas, 'spec.replicas');
-  const owner = controllerOf(meta);
+  const owner = controllerOf(meta, ctx.defects);
   const b = base(meta, ctx);
   const workload: WorkloadInfo = {
     kind: 'Workload',
@@ -359,7 +393,7 @@ function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx)
   };
   if (!template) return { workload };
   const tspec = optObj(template.spec, 'spec.template.spec');
-  const facts = podSpecFacts(tspec, 'spec.template.spec');
+  const facts = podSpecFacts(tspec, 'spec.template.spec', ctx.defects);
   const name = `${ctx.name}-template`;
   const templatePod: PodInfo = {
     kind: 'Pod',
@@ -385,6 +419,22 @@ function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx)
 
 const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 
+function servicePort(p: unknown, w: string): ServicePort {
+  if (!isObj(p)) throw new Malformed(`${w} must be an object`);
+  const port = optInt(p.port, `${w}.port`);
+  if (port === undefined) throw new Malformed(`${w} has no port`);
+  const name = optStr(p.name, `${w}.name`);
+  const nodePort = optInt(p.nodePort, `${w}.nodePort`);
+  return {
+    ...(name !== undefined ? { name } : {}),
+    protocol: protocol(p.protocol, `${w}.protocol`) ?? 'TCP',
+    port,
+    // The API defaults targetPort to port.
+    targetPort: intOrString(p.targetPort, `${w}.targetPort`) ?? port,
+    ...(nodePort !== undefined ? { nodePort } : {}),
+  };
+}
+
 function normalizeService(o: Obj, meta: Obj, ctx: Ctx): ServiceInfo {
   const spec = optObj(o.spec, 'spec') ?? {};
   const status = optObj(o.status, 'status');
@@ -404,21 +454,10 @@ function normalizeService(o: Obj, meta: Obj, ctx: Ctx): ServiceInfo {
   }
   const lbIP = optStr(spec.loadBalancerIP, 'spec.loadBalancerIP');
   if (lbIP && !loadBalancerIPs.includes(lbIP)) loadBalancerIPs.push(lbIP);
-  const ports = (optArr(spec.ports, 'spec.ports') ?? []).map((p, i): ServicePort => {
-    const w = `spec.ports[${i}]`;
-    if (!isObj(p)) throw new Malformed(`${w} must be an object`);
-    const port = optInt(p.port, `${w}.port`);
-    if (port === undefined) throw new Malformed(`${w}.port is required`);
-    const name = optStr(p.name, `${w}.name`);
-    const nodePort = optInt(p.nodePort, `${w}.nodePort`);
-    return {
-      ...(name !== undefined ? { name } : {}),
-      protocol: protocol(p.protocol, `${w}.protocol`) ?? 'TCP',
-      port,
-      // The API defaults targetPort to port.
-      targetPort: intOrString(p.targetPort, `${w}.targetPort`) ?? port,
-      ...(nodePort !== undefined ? { nodePort } : {}),
-    };
+  const ports: ServicePort[] = [];
+  (optArr(spec.ports, 'spec.ports') ?? []).forEach((p, i) => {
+    const port = lenient(ctx.defects, () => servicePort(p, `spec.ports[${i}]`));
+    if (port) ports.push(port);
   });
   const selector = labelMap(spec.selector, 'spec.selector');
   const externalName = optStr(spec.externalName, 'spec.externalName');
@@ -683,16 +722,26 @@ function where(loc: SourceLocation): string {
   return parts.length > 0 ? parts.join(' ') : '(input)';
 }
 
+/** Warning codes of what was read leniently; `--strict` turns them into errors. */
+export const LENIENT_READING_CODES: readonly string[] = ['not-kubernetes', 'partial-object'];
+
 /**
  * Normalizes one Kubernetes object (typed model or plain JSON) into a model shape.
- * Never throws: unknown kinds are `skipped` with a warning, malformed objects are `invalid`
- * with an InputError naming the file/document and the object.
+ * Never throws: values that are not Kubernetes objects (a package.json, a bare string) and
+ * unknown kinds are `skipped` with a warning, harmless defects are left out with warnings
+ * on the `object` outcome, malformed objects are `invalid` with an InputError naming the
+ * file/document and the object.
  */
 export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeOutcome {
-  if (!isObj(raw)) {
+  const notKubernetes = (what: string): NormalizeOutcome => {
     const loc = describe(ctx, ctx.kindHint, undefined, undefined);
-    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} expected a Kubernetes object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}.`, loc) };
-  }
+    return {
+      kind: 'skipped',
+      warning: { code: 'not-kubernetes', message: `inventory: ${where(loc)} is not a Kubernetes object (${what}); skipped. Move it out of the folder or pass --strict to fail on it.`, location: loc },
+    };
+  };
+  if (!isObj(raw)) return notKubernetes(`got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`);
+  if (ctx.kindHint === undefined && raw.kind === undefined && raw.apiVersion === undefined) return notKubernetes('no apiVersion or kind');
   const kind = typeof raw.kind === 'string' && raw.kind !== '' ? raw.kind : ctx.kindHint;
   const meta = isObj(raw.metadata) ? raw.metadata : undefined;
   const rawName = meta?.name;
@@ -719,33 +768,47 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
   if (rawNs !== undefined && rawNs !== null && typeof rawNs !== 'string') {
     return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} metadata.namespace must be a string.`, loc) };
   }
-  const c: Ctx = { cluster: ctx.cluster, kind, name, ...(namespace !== undefined ? { namespace } : {}), source: loc };
+  const c: Ctx = { cluster: ctx.cluster, kind, name, ...(namespace !== undefined ? { namespace } : {}), source: loc, defects: [] };
   try {
-    switch (kind) {
-      case 'Namespace':
-        return { kind: 'object', object: normalizeNamespace(meta, c) };
-      case 'Pod':
-        return { kind: 'object', object: normalizePod(raw, meta, c) };
-      case 'Service':
-        return { kind: 'object', object: normalizeService(raw, meta, c) };
-      case 'EndpointSlice':
-        return { kind: 'object', object: normalizeEndpointSlice(raw, meta, c) };
-      case 'Node':
-        return { kind: 'object', object: normalizeNode(raw, meta, c) };
-      case 'NetworkPolicy':
-        return { kind: 'object', object: normalizeNetworkPolicy(raw, meta, c) };
-      case 'AdminNetworkPolicy':
-      case 'BaselineAdminNetworkPolicy':
-        return { kind: 'object', object: normalizeAdminPolicy(kind, raw, c) };
-      default: {
-        const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
-        return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };
-      }
-    }
+    return withDefects(normalizeKind(kind, raw, meta, c), c);
   } catch (error) {
     if (error instanceof Malformed) {
       return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} ${error.message}.`, loc) };
     }
     throw error;
+  }
+}
+
+function withDefects(outcome: NormalizeOutcome, c: Ctx): NormalizeOutcome {
+  if (outcome.kind !== 'object' || c.defects.length === 0) return outcome;
+  const warnings = c.defects.map((d): Warning => ({
+    code: 'partial-object',
+    message: `inventory: ${where(c.source)} ${d}; that part is left out, the rest of the object is read.`,
+    location: c.source,
+  }));
+  return { ...outcome, warnings };
+}
+
+function normalizeKind(kind: InventoryKind, raw: Obj, meta: Obj, c: Ctx): NormalizeOutcome {
+  switch (kind) {
+    case 'Namespace':
+      return { kind: 'object', object: normalizeNamespace(meta, c) };
+    case 'Pod':
+      return { kind: 'object', object: normalizePod(raw, meta, c) };
+    case 'Service':
+      return { kind: 'object', object: normalizeService(raw, meta, c) };
+    case 'EndpointSlice':
+      return { kind: 'object', object: normalizeEndpointSlice(raw, meta, c) };
+    case 'Node':
+      return { kind: 'object', object: normalizeNode(raw, meta, c) };
+    case 'NetworkPolicy':
+      return { kind: 'object', object: normalizeNetworkPolicy(raw, meta, c) };
+    case 'AdminNetworkPolicy':
+    case 'BaselineAdminNetworkPolicy':
+      return { kind: 'object', object: normalizeAdminPolicy(kind, raw, c) };
+    default: {
+      const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
+      return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };
+    }
   }
 }

@@ -159,12 +159,18 @@ const EXTERNAL: Peer[] = [
 ];
 
 describe('the engine agrees with the naive reference evaluator', () => {
-  for (const ipBlockMatchesPods of [false, true]) {
-    it(`gives the same connection set for every pair of pods and addresses (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+  const READINGS = [
+    { ipBlockMatchesPods: false, hostNetworkAsPods: false },
+    { ipBlockMatchesPods: true, hostNetworkAsPods: false },
+    { ipBlockMatchesPods: false, hostNetworkAsPods: true },
+  ];
+  for (const options of READINGS) {
+    const name = JSON.stringify(options);
+    it(`gives the same connection set for every pair of pods and addresses ${name}`, () => {
       fc.assert(
         fc.property(snapshotArb, (snap) => {
-          const engine = createEngine(snap, { ipBlockMatchesPods });
-          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const engine = createEngine(snap, options);
+          const naive = new NaiveEvaluator(snap, options);
           const grid = naive.grid();
           const peers: Peer[] = [...snap.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL];
           for (const src of peers) {
@@ -182,11 +188,11 @@ describe('the engine agrees with the naive reference evaluator', () => {
       );
     });
 
-    it(`gives the same single-port verdicts from evaluate (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+    it(`gives the same single-port verdicts from evaluate ${name}`, () => {
       fc.assert(
         fc.property(snapshotArb, protocol, fc.constantFrom(53, 80, 443, 1000, 8080, 9090), (snap, proto, port) => {
-          const engine = createEngine(snap, { ipBlockMatchesPods });
-          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const engine = createEngine(snap, options);
+          const naive = new NaiveEvaluator(snap, options);
           const peers: Peer[] = [...snap.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL];
           for (const src of peers) {
             for (const dst of peers) {
@@ -199,11 +205,11 @@ describe('the engine agrees with the naive reference evaluator', () => {
       );
     });
 
-    it(`produces the same workload-level map (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+    it(`produces the same workload-level map ${name}`, () => {
       fc.assert(
         fc.property(snapshotArb, (snap) => {
-          const engine = createEngine(snap, { ipBlockMatchesPods });
-          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const engine = createEngine(snap, options);
+          const naive = new NaiveEvaluator(snap, options);
           const actual = engine.connectivityMap().map((r) => `${r.src} => ${r.dst} : ${r.conn}`).sort();
           expect(actual).toEqual(naive.mapLines());
         }),

@@ -20,6 +20,8 @@ const PROTOCOLS: Protocol[] = ['SCTP', 'TCP', 'UDP'];
 
 export interface NaiveOptions {
   ipBlockMatchesPods?: boolean;
+  /** hostNetwork pods are ordinary pods (selected, isolated) instead of node traffic. */
+  hostNetworkAsPods?: boolean;
 }
 
 export class NaiveEvaluator {
@@ -48,12 +50,16 @@ export class NaiveEvaluator {
     return p.pod.hostNetwork ? [...p.pod.ips, ...p.pod.hostIPs] : [...p.pod.ips];
   }
 
+  private hostNet(pod: PodInfo): boolean {
+    return pod.hostNetwork && !this.opts.hostNetworkAsPods;
+  }
+
   private isNodeTraffic(p: Peer): boolean {
-    return p.kind === 'ip' || p.pod.hostNetwork;
+    return p.kind === 'ip' || this.hostNet(p.pod);
   }
 
   private selectablePod(p: Peer, cluster: string): PodInfo | undefined {
-    return p.kind === 'pod' && !p.pod.hostNetwork && p.pod.cluster === cluster ? p.pod : undefined;
+    return p.kind === 'pod' && !this.hostNet(p.pod) && p.pod.cluster === cluster ? p.pod : undefined;
   }
 
   private npPeerMatches(peer: NetworkPolicyPeer, pol: NetworkPolicyInfo, other: Peer): boolean {
@@ -89,7 +95,7 @@ export class NaiveEvaluator {
   }
 
   private adminSelects(a: AdminNetworkPolicyInfo, pod: PodInfo): boolean {
-    if (pod.hostNetwork || pod.cluster !== a.cluster) return false;
+    if (this.hostNet(pod) || pod.cluster !== a.cluster) return false;
     const nsl = this.nsLabels(pod.cluster, pod.namespace);
     if (a.subject.namespaces) return matchesSelector(a.subject.namespaces, nsl);
     return matchesSelector(a.subject.pods!.namespaceSelector, nsl) && matchesSelector(a.subject.pods!.podSelector, pod.labels);
@@ -122,7 +128,7 @@ export class NaiveEvaluator {
 
   /** One direction, one port. `subject` is the pod the policies select, `other` the far end. */
   private directionAllowed(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
-    if (subject.kind !== 'pod' || subject.pod.hostNetwork) return true;
+    if (subject.kind !== 'pod' || this.hostNet(subject.pod)) return true;
     const pod = subject.pod;
     if (dir === 'ingress' && this.isNodeTraffic(other)) {
       const otherNode = other.kind === 'pod' ? other.pod.nodeName : this.nodeOfIp(other.ip)?.name;
@@ -150,7 +156,7 @@ export class NaiveEvaluator {
     const nps = this.snap.networkPolicies.filter(
       (p) =>
         !this.invalid.has(`${p.cluster}/${p.namespace}/NetworkPolicy/${p.name}`) &&
-        p.cluster === pod.cluster && p.namespace === pod.namespace && !pod.hostNetwork && matchesSelector(p.podSelector, pod.labels) &&
+        p.cluster === pod.cluster && p.namespace === pod.namespace && !this.hostNet(pod) && matchesSelector(p.podSelector, pod.labels) &&
         this.policyTypes(p)[dir],
     );
     if (nps.length > 0) {
