@@ -50,7 +50,11 @@ export interface NetworkPolicyInfo {
   readonly source?: SourceLocation;
 }
 
-export type AdminAction = 'Allow' | 'Deny' | 'Pass';
+/**
+ * Rule actions as written: AdminNetworkPolicy/BaselineAdminNetworkPolicy (v1alpha1) use
+ * Allow, ClusterNetworkPolicy (v1alpha2) uses Accept for the same effect.
+ */
+export type AdminAction = 'Allow' | 'Accept' | 'Deny' | 'Pass';
 
 export interface AdminPodsSelector {
   readonly namespaceSelector: LabelSelector;
@@ -65,7 +69,9 @@ export type AdminPeer =
   | { readonly kind: 'namespaces'; readonly namespaces: LabelSelector }
   | { readonly kind: 'pods'; readonly pods: AdminPodsSelector }
   | { readonly kind: 'networks'; readonly networks: readonly string[] }
-  | { readonly kind: 'nodes'; readonly nodes: LabelSelector };
+  | { readonly kind: 'nodes'; readonly nodes: LabelSelector }
+  /** ClusterNetworkPolicy egress only: DNS names, which no snapshot can resolve statically. */
+  | { readonly kind: 'domainNames'; readonly domainNames: readonly string[] };
 
 export type AdminPort =
   | { readonly kind: 'portNumber'; readonly protocol: Protocol; readonly port: number }
@@ -80,11 +86,21 @@ export interface AdminRule {
   readonly ports?: readonly AdminPort[];
 }
 
+/** The cluster-wide tiers around NetworkPolicy: Admin before it, Baseline after it. */
+export type AdminTier = 'Admin' | 'Baseline';
+
+/**
+ * AdminNetworkPolicy and BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1, read
+ * as legacy) and ClusterNetworkPolicy (v1alpha2, which replaced both with one kind and a
+ * `tier`). One shape: subject, ordered rules with actions, peers and ports.
+ */
 export interface AdminNetworkPolicyInfo {
   /** BANP has no priority, is cluster-wide and must be named `default`. */
-  readonly kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  readonly kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy';
   readonly cluster: string;
   readonly name: string;
+  /** ClusterNetworkPolicy's `spec.tier` as written; implied by the kind for ANP and BANP. */
+  readonly tier?: AdminTier;
   readonly priority?: number;
   readonly subject: AdminSubject;
   readonly ingress: readonly AdminRule[];
@@ -93,3 +109,14 @@ export interface AdminNetworkPolicyInfo {
 }
 
 export type PolicyInfo = NetworkPolicyInfo | AdminNetworkPolicyInfo;
+
+/**
+ * The tier a cluster-wide policy takes part in: ANP and Admin-tier ClusterNetworkPolicy come
+ * before NetworkPolicy, BANP and Baseline-tier ClusterNetworkPolicy after it. An unknown
+ * ClusterNetworkPolicy tier is reported by validation and reads as Admin here.
+ */
+export function adminTierOf(p: Pick<AdminNetworkPolicyInfo, 'kind' | 'tier'>): AdminTier {
+  if (p.kind === 'AdminNetworkPolicy') return 'Admin';
+  if (p.kind === 'BaselineAdminNetworkPolicy') return 'Baseline';
+  return p.tier === 'Baseline' ? 'Baseline' : 'Admin';
+}

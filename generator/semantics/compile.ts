@@ -5,7 +5,7 @@
  */
 import type { ContainerPort, Protocol } from '../model/inventory.ts';
 import type { LabelSelector, Labels } from '../model/labels.ts';
-import type { AdminNetworkPolicyInfo, AdminPeer, AdminPort, IPBlock, NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort } from '../model/policy.ts';
+import { adminTierOf, type AdminNetworkPolicyInfo, type AdminPeer, type AdminPort, type IPBlock, type NetworkPolicyInfo, type NetworkPolicyPeer, type NetworkPolicyPort } from '../model/policy.ts';
 import { matchesSelector } from '../selectors/index.ts';
 import { ipv4ToInt, isIpv6Cidr, cidrContains, parseIpv4Cidr, type Ipv4Range } from './cidr.ts';
 import { ConnectionSet } from './ports.ts';
@@ -209,7 +209,7 @@ export class RuleCompiler {
       const list = (direction === 'ingress' ? np.ingress : np.egress) ?? [];
       return list.map((r, ruleIndex) =>
         this.add(
-          { policy: ref, tier: 'NetworkPolicy', name: np.name, namespace: np.namespace, direction, ruleIndex, action: 'Allow' },
+          { policy: ref, tier: 'NetworkPolicy', kind: 'NetworkPolicy', name: np.name, namespace: np.namespace, direction, ruleIndex, action: 'Allow' },
           r.peers && r.peers.length > 0 ? r.peers.map((p) => compileNetworkPolicyPeer(p, np, this.ipBlockMatchesPods)) : 'all',
           compileNpPorts(r.ports),
         ),
@@ -227,7 +227,7 @@ export class RuleCompiler {
 
   adminPolicy(p: AdminNetworkPolicyInfo, nodeLabels: (ep: Endpoint) => Labels | undefined): CompiledAdminPolicy {
     const ref = adminPolicyRef(p);
-    const tier: PolicyTier = p.kind;
+    const tier: PolicyTier = adminTierOf(p) === 'Admin' ? 'AdminNetworkPolicy' : 'BaselineAdminNetworkPolicy';
     const cluster = p.cluster;
     const compilePeer = (peer: AdminPeer): CompiledPeer => {
       switch (peer.kind) {
@@ -258,12 +258,16 @@ export class RuleCompiler {
             },
           };
         }
+        case 'domainNames':
+          // Which addresses a DNS name resolves to is not in a snapshot: the peer matches no
+          // address here, and validation reports the rule as not statically checkable.
+          return { scope: { kind: 'addresses' }, match: () => false };
       }
     };
     const build = (direction: Direction): CompiledRule[] =>
       p[direction].map((r, ruleIndex) =>
         this.add(
-          { policy: ref, tier, name: p.name, priority: p.priority, direction, ruleIndex, ruleName: r.name, action: r.action as RuleAction },
+          { policy: ref, tier, kind: p.kind, name: p.name, priority: p.priority, direction, ruleIndex, ruleName: r.name, action: r.action as RuleAction },
           r.peers.map(compilePeer),
           compileAdminPorts(r.ports),
         ),

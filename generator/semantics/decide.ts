@@ -1,7 +1,10 @@
 /**
- * The decision for one direction: AdminNetworkPolicy rules (priority order, first match
- * wins), then NetworkPolicy (if anything isolates the pod), then BaselineAdminNetworkPolicy,
- * then default allow. Works on connection sets: every (protocol, port) takes its own path.
+ * The decision for one direction: the Admin tier (AdminNetworkPolicy and Admin-tier
+ * ClusterNetworkPolicy rules, priority order, first match wins), then NetworkPolicy (if
+ * anything isolates the pod), then the Baseline tier (BaselineAdminNetworkPolicy and
+ * Baseline-tier ClusterNetworkPolicy), then default allow. Pass in the Admin tier goes on to
+ * NetworkPolicy; Pass in the Baseline tier goes on to the default (allow). Works on connection
+ * sets: every (protocol, port) takes its own path.
  */
 import type { CompiledRule } from './compile.ts';
 import { ConnectionSet } from './ports.ts';
@@ -10,7 +13,7 @@ import type { DecidedBy, MatchedRule } from './types.ts';
 export interface DirectionProfile {
   /** False for addresses and hostNetwork pods: nothing applies, everything is allowed. */
   readonly subject: boolean;
-  /** Rules of every AdminNetworkPolicy selecting the pod, by priority then rule order. */
+  /** Admin-tier rules of every policy selecting the pod, by priority then rule order. */
   readonly anp: readonly CompiledRule[];
   /** NetworkPolicies that isolate the pod in this direction. */
   readonly isolatedBy: readonly string[];
@@ -47,7 +50,7 @@ export function decide(
       trace.rules.push(r.info);
       if (action !== 'Pass') trace.decidedBy = 'AdminNetworkPolicy';
     }
-    if (action === 'Allow') allowed = allowed.union(hit);
+    if (action === 'Allow' || action === 'Accept') allowed = allowed.union(hit);
     else if (action === 'Pass') passed = passed.union(hit);
     remaining = remaining.subtract(hit);
   }
@@ -71,11 +74,13 @@ export function decide(
     if (!matches(r)) continue;
     const hit = portsOf(r).intersect(rest);
     if (hit.isEmpty()) continue;
+    const action = r.info.action;
     if (trace) {
       trace.rules.push(r.info);
-      trace.decidedBy = 'BaselineAdminNetworkPolicy';
+      trace.decidedBy = action === 'Pass' ? 'default' : 'BaselineAdminNetworkPolicy';
     }
-    if (r.info.action === 'Allow') allowed = allowed.union(hit);
+    // Pass in the last tier leaves the connection to the default, which allows it.
+    if (action !== 'Deny') allowed = allowed.union(hit);
     rest = rest.subtract(hit);
   }
   if (!rest.isEmpty() && trace) trace.decidedBy = 'default';

@@ -61,21 +61,26 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     if (!list) npsByNs.set(k, (list = []));
     list.push(compiled);
   }
+  // The Admin tier (ANP, Admin-tier ClusterNetworkPolicy) and the Baseline tier
+  // (Baseline-tier ClusterNetworkPolicy, then the one BANP, which has no priority), each in
+  // priority order, then by kind and name when priorities tie (validation reports the tie).
   const anpsByCluster = new Map<string, CompiledAdminPolicy[]>();
-  const banpByCluster = new Map<string, CompiledAdminPolicy>();
+  const baselineByCluster = new Map<string, CompiledAdminPolicy[]>();
   const sortedAdmin = [...snapshot.adminNetworkPolicies].sort(
-    (a, b) => cmp(a.cluster, b.cluster) || (a.priority ?? 0) - (b.priority ?? 0) || cmp(a.name, b.name),
+    (a, b) => cmp(a.cluster, b.cluster) || (a.priority ?? 1001) - (b.priority ?? 1001) || cmp(a.kind, b.kind) || cmp(a.name, b.name),
   );
+  const banpSeen = new Set<string>();
   for (const p of sortedAdmin) {
     const compiled = compiler.adminPolicy(p, nodeLabelsOf);
     if (invalid.has(compiled.ref)) continue;
     if (p.kind === 'BaselineAdminNetworkPolicy') {
-      if (!banpByCluster.has(p.cluster)) banpByCluster.set(p.cluster, compiled);
-    } else {
-      let list = anpsByCluster.get(p.cluster);
-      if (!list) anpsByCluster.set(p.cluster, (list = []));
-      list.push(compiled);
+      if (banpSeen.has(p.cluster)) continue;
+      banpSeen.add(p.cluster);
     }
+    const byCluster = compiled.tier === 'BaselineAdminNetworkPolicy' ? baselineByCluster : anpsByCluster;
+    let list = byCluster.get(p.cluster);
+    if (!list) byCluster.set(p.cluster, (list = []));
+    list.push(compiled);
   }
 
   // Endpoints and profiles are pure functions of the pod (or address) and the compiled
@@ -147,8 +152,8 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       if (n.isolates[direction]) isolatedBy.push(n.ref);
       np.push(...n.rules[direction]);
     }
-    const banpPolicy = banpByCluster.get(cluster);
-    const banp = banpPolicy && banpPolicy.selects(ep) ? banpPolicy.rules[direction] : [];
+    const banp: CompiledRule[] = [];
+    for (const b of baselineByCluster.get(cluster) ?? []) if (b.selects(ep)) banp.push(...b.rules[direction]);
     return { subject: true, anp, isolatedBy, np, banp };
   }
 
@@ -263,13 +268,14 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     if (nodeTraffic(pod)) return [];
     const out: SelectingPolicy[] = [];
     for (const a of anpsByCluster.get(pod.cluster) ?? []) {
-      if (a.selects(ep)) out.push({ policy: a.ref, tier: a.tier, name: a.info.name, priority: a.info.priority, isolates: false });
+      if (a.selects(ep)) out.push({ policy: a.ref, tier: a.tier, kind: a.info.kind, name: a.info.name, priority: a.info.priority, isolates: false });
     }
     for (const n of npsByNs.get(`${pod.cluster}/${pod.namespace}`) ?? []) {
-      if (n.selects(ep)) out.push({ policy: n.ref, tier: 'NetworkPolicy', name: n.info.name, namespace: n.info.namespace, isolates: n.isolates[dir] });
+      if (n.selects(ep)) out.push({ policy: n.ref, tier: 'NetworkPolicy', kind: 'NetworkPolicy', name: n.info.name, namespace: n.info.namespace, isolates: n.isolates[dir] });
     }
-    const b = banpByCluster.get(pod.cluster);
-    if (b && b.selects(ep)) out.push({ policy: b.ref, tier: b.tier, name: b.info.name, isolates: false });
+    for (const b of baselineByCluster.get(pod.cluster) ?? []) {
+      if (b.selects(ep)) out.push({ policy: b.ref, tier: b.tier, kind: b.info.kind, name: b.info.name, priority: b.info.priority, isolates: false });
+    }
     return out;
   }
 
@@ -292,7 +298,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         }
       }
     }
-    const admins = [...[...anpsByCluster.values()].flat(), ...banpByCluster.values()];
+    const admins = [...[...anpsByCluster.values()].flat(), ...[...baselineByCluster.values()].flat()];
     for (const a of admins) {
       for (const rule of [...a.info.ingress, ...a.info.egress]) {
         for (const p of rule.peers) {

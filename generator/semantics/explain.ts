@@ -7,8 +7,12 @@ export function peerName(p: Peer): string {
   return p.kind === 'pod' ? `${p.pod.namespace}/${p.pod.name}` : p.ip;
 }
 
+/** `KIND NAME (tier T, priority N) DIRECTION[i] "rule": ACTION`: kind, tier, policy and rule. */
 export function formatRule(r: MatchedRule): string {
-  const where = r.tier === 'NetworkPolicy' ? `NetworkPolicy ${r.namespace}/${r.name}` : `${r.tier} ${r.name}${r.priority !== undefined ? ` (priority ${r.priority})` : ''}`;
+  const kind = r.kind ?? r.tier;
+  const tier = kind === 'ClusterNetworkPolicy' ? (r.tier === 'BaselineAdminNetworkPolicy' ? 'tier Baseline' : 'tier Admin') : undefined;
+  const detail = [tier, r.priority !== undefined ? `priority ${r.priority}` : undefined].filter(Boolean).join(', ');
+  const where = r.tier === 'NetworkPolicy' ? `NetworkPolicy ${r.namespace}/${r.name}` : `${kind} ${r.name}${detail ? ` (${detail})` : ''}`;
   return `${where} ${r.direction}[${r.ruleIndex}]${r.ruleName ? ` "${r.ruleName}"` : ''}: ${r.action}`;
 }
 

@@ -13,6 +13,7 @@ export interface PolicySnapshot {
   readonly namespaces: readonly NamespaceInfo[];
   readonly pods: readonly PodInfo[];
   readonly networkPolicies: readonly NetworkPolicyInfo[];
+  /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy (both tiers). */
   readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
   readonly nodes?: readonly NodeInfo[];
 }
@@ -42,14 +43,24 @@ export interface ConnectionQuery {
   readonly port: number;
 }
 
+/**
+ * The precedence layer a rule takes part in, named after the kind that introduced it:
+ * `AdminNetworkPolicy` is the Admin tier (ANP and Admin-tier ClusterNetworkPolicy),
+ * `BaselineAdminNetworkPolicy` the Baseline tier (BANP and Baseline-tier ClusterNetworkPolicy).
+ * The policy's own kind is `PolicyKind`.
+ */
 export type PolicyTier = 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy';
-export type RuleAction = 'Allow' | 'Deny' | 'Pass';
+export type PolicyKind = 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy';
+/** As written in the policy (`Accept` is ClusterNetworkPolicy's `Allow`). */
+export type RuleAction = 'Allow' | 'Accept' | 'Deny' | 'Pass';
 
 /** A rule that matched the connection (peer and port), in evaluation order. */
 export interface MatchedRule {
   /** `cluster/namespace/NetworkPolicy/name` or `cluster/AdminNetworkPolicy/name`. */
   readonly policy: string;
   readonly tier: PolicyTier;
+  /** The policy's kind (absent on rules built before kinds were recorded: read `tier` then). */
+  readonly kind?: PolicyKind;
   readonly name: string;
   readonly namespace?: string;
   readonly priority?: number;
@@ -90,6 +101,7 @@ export interface ConnectionVerdict {
 export interface SelectingPolicy {
   readonly policy: string;
   readonly tier: PolicyTier;
+  readonly kind?: PolicyKind;
   readonly name: string;
   readonly namespace?: string;
   readonly priority?: number;

@@ -3,7 +3,7 @@
  * deserves a look (warnings): unresolvable named ports, duplicate ANP priorities, ...
  */
 import { ValidationError, type Warning } from '../model/errors.ts';
-import type { AdminNetworkPolicyInfo, NetworkPolicyInfo, NetworkPolicyPort } from '../model/policy.ts';
+import { adminTierOf, type AdminNetworkPolicyInfo, type NetworkPolicyInfo, type NetworkPolicyPort } from '../model/policy.ts';
 import { matchesSelector, validateSelector } from '../selectors/index.ts';
 import { isValidCidr, parseIpv4Cidr, cidrContains } from './cidr.ts';
 import { adminPolicyRef, networkPolicyRef } from './compile.ts';
@@ -11,6 +11,8 @@ import type { PolicySnapshot, ValidationResult } from './types.ts';
 
 const PREFIX = 'netatlas/semantics:';
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
+/** network-policy-api v1alpha2 DomainName: exact, or `*.` followed by one or more labels. */
+const DOMAIN_NAME = /^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$/;
 
 export interface DetailedValidation extends ValidationResult {
   /** Refs of objects with errors that make them unusable (left out of evaluation). */
@@ -124,12 +126,14 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     }
   }
 
-  // AdminNetworkPolicy and BaselineAdminNetworkPolicy.
+  // AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy.
   const priorities = new Map<string, AdminNetworkPolicyInfo[]>();
   const banps = new Map<string, AdminNetworkPolicyInfo[]>();
   for (const a of snapshot.adminNetworkPolicies) {
     const ref = adminPolicyRef(a);
     const src = a.source;
+    const cnp = a.kind === 'ClusterNetworkPolicy';
+    if (cnp && a.tier !== 'Admin' && a.tier !== 'Baseline') fail(ref, src, `spec.tier ${JSON.stringify(a.tier)} is not Admin or Baseline`, 'Set spec.tier to Admin or Baseline.');
     if (a.kind === 'BaselineAdminNetworkPolicy') {
       if (a.name !== 'default') fail(ref, src, `BaselineAdminNetworkPolicy is named ${JSON.stringify(a.name)}`, 'There is one BANP per cluster and it must be named "default".');
       else {
@@ -140,7 +144,7 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     } else if (a.priority === undefined || !Number.isInteger(a.priority) || a.priority < 0 || a.priority > 1000) {
       fail(ref, src, `spec.priority ${a.priority ?? '(missing)'} is not an integer in 0..1000`, 'Set spec.priority (lower numbers are evaluated first).');
     } else {
-      const k = `${a.cluster}/${a.priority}`;
+      const k = `${a.cluster}/${adminTierOf(a)}/${a.priority}`;
       const l = priorities.get(k) ?? [];
       l.push(a);
       priorities.set(k, l);
@@ -151,15 +155,35 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     for (const direction of ['ingress', 'egress'] as const) {
       a[direction].forEach((rule, ri) => {
         const at = `spec.${direction}[${ri}]${rule.name ? ` (${rule.name})` : ''}`;
-        if (!['Allow', 'Deny', 'Pass'].includes(rule.action)) fail(ref, src, `${at} has action ${JSON.stringify(rule.action)}`, 'Use Allow, Deny or Pass.');
+        const actions = cnp ? ['Accept', 'Deny', 'Pass'] : ['Allow', 'Deny', 'Pass'];
+        if (!actions.includes(rule.action)) fail(ref, src, `${at} has action ${JSON.stringify(rule.action)}`, `Use ${actions.join(', ')}.`);
         if (a.kind === 'BaselineAdminNetworkPolicy' && rule.action === 'Pass') fail(ref, src, `${at} uses action Pass`, 'A BaselineAdminNetworkPolicy rule is Allow or Deny.');
         if (rule.peers.length === 0) fail(ref, src, `${at} has no peers`, 'List at least one peer.');
         for (const peer of rule.peers) {
           if (peer.kind === 'networks') {
             for (const c of peer.networks) if (!isValidCidr(c)) fail(ref, src, `${at} network ${JSON.stringify(c)} is not a CIDR`, 'Write it as a.b.c.d/n.');
           }
+          if (cnp && direction === 'ingress' && peer.kind !== 'namespaces' && peer.kind !== 'pods') {
+            fail(ref, src, `${at} has a ${peer.kind} peer in from`, 'An ingress peer is namespaces or pods.');
+          }
+          if (peer.kind === 'domainNames') {
+            if (!cnp || direction !== 'egress') fail(ref, src, `${at} has a domainNames peer`, 'domainNames is a ClusterNetworkPolicy egress peer only.');
+            if (rule.action !== 'Accept') fail(ref, src, `${at} uses domainNames with action ${rule.action}`, 'domainNames is only supported for Accept rules.');
+            for (const d of peer.domainNames) if (!DOMAIN_NAME.test(d)) fail(ref, src, `${at} domain name ${JSON.stringify(d)} is not valid`, 'Write it as example.com or *.example.com.');
+            warnings.push({
+              code: 'unknowable-peer',
+              message: `${PREFIX} ${ref}: ${at} domainNames ${peer.domainNames.join(', ')} cannot be checked statically (the addresses a name resolves to are not in a snapshot); the rule matches no address in maps and verdicts.`,
+              location: { file: src?.file, line: src?.line, object: ref },
+            });
+          }
+        }
+        if (cnp && rule.peers.some((p) => p.kind === 'networks' || p.kind === 'nodes' || p.kind === 'domainNames') && (rule.ports ?? []).some((p) => p.kind === 'namedPort')) {
+          fail(ref, src, `${at} combines destinationNamedPort with a networks, nodes or domainNames peer`, 'Use port numbers: only pods have named ports.');
         }
         for (const port of rule.ports ?? []) {
+          if (cnp && port.kind === 'portRange' && port.start >= port.end) {
+            fail(ref, src, `${at} range ${port.start}-${port.end} does not have start < end`, 'Use a single number, or a range whose start is less than its end.');
+          }
           if (port.kind === 'portRange' && !(port.start >= 1 && port.start <= port.end && port.end <= 65535)) {
             fail(ref, src, `${at} portRange ${port.start}-${port.end} is not 1 <= start <= end <= 65535`, 'Fix the range.');
           }
@@ -180,7 +204,7 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     const names = list.map((a) => a.name).sort();
     for (const a of list) {
       fail(adminPolicyRef(a), a.source, `spec.priority ${a.priority} is shared with ${names.filter((n) => n !== a.name).join(', ')}`,
-        'Give each AdminNetworkPolicy its own priority: with equal priorities the order is undefined (netatlas uses name order).', false);
+        'Give each policy of a tier its own priority: with equal priorities the order is undefined (netatlas uses kind, then name order).', false);
     }
   }
   for (const [cluster, list] of banps) {

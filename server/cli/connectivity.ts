@@ -4,13 +4,13 @@
 import { Command, Option } from 'commander';
 import { formatConnectivityMap, MAP_FORMATS, type MapFormat } from '../../generator/semantics/index.ts';
 import { EXIT_BAD_INPUT } from './exit.ts';
-import { addReadingOptions, loadPolicyInput, type ReadingOptions } from './policy-input.ts';
+import { addReadingOptions, loadPolicyInput, policyCounts, type ReadingOptions } from './policy-input.ts';
 
 export function connectivityCommand(): Command {
   return addReadingOptions(new Command('connectivity')
     .description(
-      'Print the connectivity map the policies allow (NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy): ' +
-        'one line per ordered pair of workloads or external IPv4 ranges, `SRC => DST : CONN`.',
+      'Print the connectivity map the policies allow (every kind listed below): ' +
+        'one line per ordered pair of workloads or external IPv4 ranges, `SRC => DST : CONN`. The policy count per kind goes to stderr.',
     )
     .argument('<paths...>', 'manifest or dump files and folders (YAML/JSON, .gz); workloads yield representative pods')
     .addOption(new Option('-o, --output <format>', 'output format').choices([...MAP_FORMATS]).default('txt'))
@@ -22,6 +22,7 @@ export function connectivityCommand(): Command {
       for (const line of input.problems) {
         if (!o.quiet || line.startsWith('error')) process.stderr.write(`${line}\n`);
       }
+      if (!o.quiet) process.stderr.write(`netatlas: connectivity: ${policyCounts(input.inventory)}\n`);
       if (input.hasErrors) {
         // A map computed without the invalid objects would look like an answer: none is printed.
         process.stderr.write('netatlas: connectivity: no map printed: fix the errors above.\n');

@@ -35,7 +35,7 @@ export function parsePortSpec(text: string): { port: number; protocol: Protocol 
 
 export function explainCommand(): Command {
   return addReadingOptions(new Command('explain')
-    .description('Explain whether one connection is allowed: the verdict per direction and the ANP/NetworkPolicy/BANP rules behind it.')
+    .description('Explain whether one connection is allowed: the verdict per direction and the rules behind it, in evaluation order, each named by kind, tier, policy and rule.')
     .argument('<paths...>', 'manifest or dump files and folders (YAML/JSON, .gz)')
     .requiredOption('--src <peer>', 'source: namespace/name of a pod or workload, or an IP address')
     .requiredOption('--dst <peer>', 'destination: namespace/name of a pod or workload, or an IP address')

@@ -24,16 +24,37 @@ export interface ReadingOptions {
   readonly hostNetworkAsPods?: boolean;
 }
 
-/** Adds `--strict` and `--host-network-as-pods` to a command (same words everywhere). */
+/** The policy kinds the engine reads, for every command's --help. */
+export const POLICY_KINDS_HELP = [
+  'Policy kinds read:',
+  '  NetworkPolicy (networking.k8s.io/v1)',
+  '  ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; tier Admin before NetworkPolicy, tier Baseline after it)',
+  '  AdminNetworkPolicy, BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1, legacy: the Admin and Baseline tiers)',
+  'Files and objects that are not Kubernetes objects, and harmless defects (an owner reference without kind, a port',
+  'without a number), are read with a warning; --strict makes them exit 2. An invalid policy is always an error.',
+].join('\n');
+
+/** Adds `--strict` and `--host-network-as-pods` to a command (same words everywhere), and the kinds to its help. */
 export function addReadingOptions(command: Command): Command {
   return command
-    .option('--strict', 'exit 2 on what is otherwise read with a warning: files or objects that are not Kubernetes objects, and objects read without a broken part', false)
-    .option('--host-network-as-pods', 'select and isolate hostNetwork pods like other pods (default: they are node traffic, which no policy selects)', false);
+    .addHelpText('after', `\n${POLICY_KINDS_HELP}\n`)
+    .option('--strict', 'exit 2 on what is otherwise read with a warning: files or objects that are not Kubernetes objects, and objects read without a broken part')
+    .option('--host-network-as-pods', 'select and isolate hostNetwork pods like other pods (by default they are node traffic, which no policy selects)');
 }
 
 /** Whether `--strict` turns this loader warning into an error. */
 export function isLenientReading(w: Warning): boolean {
   return LENIENT_READING_CODES.includes(w.code);
+}
+
+/** `read 3 NetworkPolicy, 1 ClusterNetworkPolicy (tier Admin)`: what evaluation is based on. */
+export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies'>): string {
+  const counts = new Map<string, number>();
+  const bump = (k: string): void => void counts.set(k, (counts.get(k) ?? 0) + 1);
+  for (let i = 0; i < inv.networkPolicies.length; i++) bump('NetworkPolicy');
+  for (const p of inv.adminNetworkPolicies) bump(p.kind === 'ClusterNetworkPolicy' ? `ClusterNetworkPolicy (tier ${p.tier})` : p.kind);
+  if (counts.size === 0) return 'read no policy: every connection is allowed';
+  return `read ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
 }
 
 export async function loadPolicyInput(

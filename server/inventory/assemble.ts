@@ -38,6 +38,7 @@ export function inventoryObjectId(o: InventoryObject): string {
     case 'Node':
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy':
+    case 'ClusterNetworkPolicy':
       return objectRef(o.cluster, o.kind, o.name);
     default:
       return objectRef(o.cluster, o.kind, o.name, o.namespace);
@@ -147,7 +148,7 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     endpointSlices: all.filter((o) => o.kind === 'EndpointSlice'),
     nodes,
     networkPolicies: all.filter((o) => o.kind === 'NetworkPolicy'),
-    adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy'),
+    adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy' || o.kind === 'ClusterNetworkPolicy'),
   };
 }
 

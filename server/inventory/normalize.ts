@@ -52,7 +52,7 @@ import {
 /** Kinds the normalizer understands (owners included). */
 export const INVENTORY_KINDS = [
   'Namespace', 'Pod', 'Service', 'EndpointSlice', 'Node', 'NetworkPolicy',
-  'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy',
+  'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy',
   'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController',
 ] as const;
 export type InventoryKind = (typeof INVENTORY_KINDS)[number];
@@ -62,7 +62,13 @@ export const OWNER_KINDS: readonly OwnerWorkloadKind[] = [
   'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob',
 ];
 
-const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
+
+/**
+ * Groups whose ClusterNetworkPolicy is network-policy-api's v1alpha2 (the AWS network policy
+ * agent serves the same spec under its own group). Antrea's kind of the same name is not it.
+ */
+const CLUSTER_NETWORK_POLICY_GROUPS = ['policy.networking.k8s.io/', 'networking.k8s.aws/'];
 
 export function isInventoryKind(kind: string): kind is InventoryKind {
   return (INVENTORY_KINDS as readonly string[]).includes(kind);
@@ -708,6 +714,98 @@ function normalizeAdminPolicy(kind: 'AdminNetworkPolicy' | 'BaselineAdminNetwork
 }
 
 // ---------------------------------------------------------------------------------------------
+// ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2, network-policy-api v0.2.0)
+
+/** `protocols`: one of tcp/udp/sctp with a destinationPort (number or range), or destinationNamedPort. */
+function cnpProtocols(v: unknown, w: string): AdminPort[] | undefined {
+  return optArr(v, w)?.map((p, i): AdminPort => {
+    const pw = `${w}[${i}]`;
+    if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+    const set = ['tcp', 'udp', 'sctp', 'destinationNamedPort'].filter((k) => p[k] !== undefined && p[k] !== null);
+    if (set.length !== 1) throw new Malformed(`${pw} must set exactly one of tcp, udp, sctp, destinationNamedPort (got ${set.length ? set.join(', ') : 'none'})`);
+    if (set[0] === 'destinationNamedPort') return { kind: 'namedPort', name: optStr(p.destinationNamedPort, `${pw}.destinationNamedPort`)! };
+    const proto = set[0].toUpperCase() as Protocol;
+    const pp = optObj(p[set[0]], `${pw}.${set[0]}`)!;
+    const dp = optObj(pp.destinationPort, `${pw}.${set[0]}.destinationPort`);
+    if (!dp) throw new Malformed(`${pw}.${set[0]}.destinationPort is required (number or range)`);
+    const dw = `${pw}.${set[0]}.destinationPort`;
+    const number = optInt(dp.number, `${dw}.number`);
+    const range = optObj(dp.range, `${dw}.range`);
+    if ((number === undefined) === (range === undefined)) throw new Malformed(`${dw} must set exactly one of number, range`);
+    if (number !== undefined) return { kind: 'portNumber', protocol: proto, port: number };
+    const start = optInt(range!.start, `${dw}.range.start`);
+    const end = optInt(range!.end, `${dw}.range.end`);
+    if (start === undefined || end === undefined) throw new Malformed(`${dw}.range needs start and end`);
+    return { kind: 'portRange', protocol: proto, start, end };
+  });
+}
+
+function cnpPeers(v: unknown, w: string, direction: 'ingress' | 'egress'): AdminPeer[] {
+  const allowed = direction === 'ingress' ? ['namespaces', 'pods'] : ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'];
+  return (optArr(v, w) ?? []).map((p, i): AdminPeer => {
+    const pw = `${w}[${i}]`;
+    if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+    const set = Object.keys(p).filter((k) => p[k] !== undefined && p[k] !== null);
+    // One field per peer (the API's MaxProperties=1); an unknown one means a newer API version.
+    if (set.length !== 1 || !allowed.includes(set[0])) {
+      throw new Malformed(`${pw} must set exactly one of ${allowed.join(', ')} (got ${set.length ? set.join(', ') : 'none'})`);
+    }
+    switch (set[0]) {
+      case 'namespaces':
+        return { kind: 'namespaces', namespaces: normalizeSelector(p.namespaces, `${pw}.namespaces`) ?? {} };
+      case 'pods':
+        return { kind: 'pods', pods: adminPods(p.pods, `${pw}.pods`) };
+      case 'nodes':
+        return { kind: 'nodes', nodes: normalizeSelector(p.nodes, `${pw}.nodes`) ?? {} };
+      case 'networks':
+        return { kind: 'networks', networks: strList(p.networks, `${pw}.networks`) };
+      default:
+        return { kind: 'domainNames', domainNames: strList(p.domainNames, `${pw}.domainNames`) };
+    }
+  });
+}
+
+const CNP_ACTIONS: readonly AdminAction[] = ['Accept', 'Deny', 'Pass'];
+
+function cnpRules(v: unknown, direction: 'ingress' | 'egress'): AdminRule[] {
+  const w = `spec.${direction}`;
+  const peerField = direction === 'ingress' ? 'from' : 'to';
+  return (optArr(v, w) ?? []).map((r, i): AdminRule => {
+    const rw = `${w}[${i}]`;
+    if (!isObj(r)) throw new Malformed(`${rw} must be an object`);
+    const action = optStr(r.action, `${rw}.action`);
+    if (action === undefined || !(CNP_ACTIONS as readonly string[]).includes(action)) {
+      throw new Malformed(`${rw}.action must be Accept, Deny or Pass (got ${JSON.stringify(action)})`);
+    }
+    const ports = cnpProtocols(r.protocols, `${rw}.protocols`);
+    return {
+      name: optStr(r.name, `${rw}.name`) ?? '',
+      action: action as AdminAction,
+      peers: cnpPeers(pick(r, peerField), `${rw}.${peerField}`, direction),
+      ...(ports !== undefined ? { ports } : {}),
+    };
+  });
+}
+
+function normalizeClusterNetworkPolicy(o: Obj, ctx: Ctx): AdminNetworkPolicyInfo {
+  const spec = optObj(o.spec, 'spec') ?? {};
+  const tier = optStr(spec.tier, 'spec.tier');
+  if (tier !== 'Admin' && tier !== 'Baseline') throw new Malformed(`spec.tier must be Admin or Baseline (got ${JSON.stringify(tier)})`);
+  const priority = optInt(spec.priority, 'spec.priority');
+  return {
+    kind: 'ClusterNetworkPolicy',
+    cluster: ctx.cluster,
+    name: ctx.name,
+    tier,
+    ...(priority !== undefined ? { priority } : {}),
+    subject: adminSubject(spec.subject),
+    ingress: cnpRules(spec.ingress, 'ingress'),
+    egress: cnpRules(spec.egress, 'egress'),
+    source: ctx.source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The door
 
 function describe(ctx: NormalizeContext, kind: string | undefined, name: string | undefined, namespace: string | undefined): SourceLocation {
@@ -751,6 +849,14 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
   if (kind === undefined) {
     const loc = describe(ctx, '?', name, nsGiven);
     return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} object has no kind. Add \`kind:\` (e.g. Pod) or load it inside a typed list (PodList).`, loc) };
+  }
+  const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : undefined;
+  if (kind === 'ClusterNetworkPolicy' && apiVersion !== undefined && !CLUSTER_NETWORK_POLICY_GROUPS.some((g) => apiVersion.startsWith(g))) {
+    const loc = describe(ctx, kind, name, undefined);
+    return {
+      kind: 'skipped',
+      warning: { code: 'unknown-kind', message: `inventory: ${where(loc)} ClusterNetworkPolicy of ${apiVersion} is not read (only policy.networking.k8s.io/v1alpha2 and its AWS twin); skipped.`, location: loc },
+    };
   }
   if (!isInventoryKind(kind)) {
     const loc = describe(ctx, kind, name, nsGiven);
@@ -806,6 +912,8 @@ function normalizeKind(kind: InventoryKind, raw: Obj, meta: Obj, c: Ctx): Normal
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy':
       return { kind: 'object', object: normalizeAdminPolicy(kind, raw, c) };
+    case 'ClusterNetworkPolicy':
+      return { kind: 'object', object: normalizeClusterNetworkPolicy(raw, c) };
     default: {
       const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
       return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };

@@ -94,6 +94,30 @@ const adminPolicy = (kind: AdminNetworkPolicyInfo['kind'], name: string, priorit
     .map((r) => ({ kind, cluster: CLUSTER, name, ...(priority !== undefined ? { priority } : {}), ...r }));
 };
 
+/** ClusterNetworkPolicy v1alpha2: ingress peers are namespaces/pods; domainNames only on Accept. */
+const cnpIngressPeer = adminPeer.filter((p) => p.kind === 'namespaces' || p.kind === 'pods');
+const cnpRule = (direction: 'ingress' | 'egress'): fc.Arbitrary<AdminRule> =>
+  fc.constantFrom<AdminRule['action']>('Accept', 'Deny', 'Pass').chain((action) =>
+    fc.record(
+      {
+        name: fc.constant('r'),
+        action: fc.constant(action),
+        peers: fc.array(
+          direction === 'ingress' ? cnpIngressPeer : action === 'Accept'
+            ? fc.oneof(adminPeer, fc.constant<AdminPeer>({ kind: 'domainNames', domainNames: ['example.com'] }))
+            : adminPeer,
+          { minLength: 1, maxLength: 2 },
+        ),
+        ports: fc.array(adminPort.filter((p) => p.kind !== 'portRange' || p.start < p.end), { minLength: 1, maxLength: 2 }),
+      },
+      { requiredKeys: ['name', 'action', 'peers'] },
+    ).filter((r) => !(r.peers.some((p) => p.kind !== 'namespaces' && p.kind !== 'pods') && (r.ports ?? []).some((p) => p.kind === 'namedPort'))),
+  );
+const clusterNetworkPolicy = (name: string, priority: number): fc.Arbitrary<AdminNetworkPolicyInfo> =>
+  fc
+    .record({ tier: fc.constantFrom('Admin' as const, 'Baseline' as const), subject, ingress: fc.array(cnpRule('ingress'), { maxLength: 3 }), egress: fc.array(cnpRule('egress'), { maxLength: 3 }) })
+    .map((r) => ({ kind: 'ClusterNetworkPolicy' as const, cluster: CLUSTER, name, priority, ...r }));
+
 const containerPort = fc.constantFrom(
   { name: 'http', containerPort: 80, protocol: 'TCP' as const },
   { name: 'http', containerPort: 8080, protocol: 'TCP' as const },
@@ -134,6 +158,7 @@ const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc
     podCount: fc.integer({ min: 1, max: 6 }),
     npCount: fc.integer({ min: 0, max: 4 }),
     anpCount: fc.integer({ min: 0, max: 2 }),
+    cnpCount: fc.integer({ min: 0, max: 3 }),
     withBanp: fc.boolean(),
   })
   .chain((r) =>
@@ -145,6 +170,7 @@ const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc
         .tuple(
           ...Array.from({ length: r.anpCount }, (_, i) => adminPolicy('AdminNetworkPolicy', `anp${i}`, 10 + i * 10)),
           ...(r.withBanp ? [adminPolicy('BaselineAdminNetworkPolicy', 'default')] : []),
+          ...Array.from({ length: r.cnpCount }, (_, i) => clusterNetworkPolicy(`cnp${i}`, 15 + i * 10)),
         )
         .map((l) => [...l]),
       nodes: fc.constant([node('n1', ['192.168.0.1'], { zone: 'x' }), node('n2', ['192.168.0.2'], { zone: 'y' })]),

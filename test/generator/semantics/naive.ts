@@ -18,6 +18,9 @@ import {
 
 const PROTOCOLS: Protocol[] = ['SCTP', 'TCP', 'UDP'];
 
+const byPriority = (x: AdminNetworkPolicyInfo, y: AdminNetworkPolicyInfo): number =>
+  (x.priority ?? 0) - (y.priority ?? 0) || (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : 0) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+
 export interface NaiveOptions {
   ipBlockMatchesPods?: boolean;
   /** hostNetwork pods are ordinary pods (selected, isolated) instead of node traffic. */
@@ -114,6 +117,7 @@ export class NaiveEvaluator {
     if (!pod) return false;
     const nsl = this.nsLabels(pod.cluster, pod.namespace);
     if (peer.kind === 'namespaces') return matchesSelector(peer.namespaces, nsl);
+    if (peer.kind === 'domainNames') return false; // no DNS in a snapshot: matches no address
     return matchesSelector(peer.pods.namespaceSelector, nsl) && matchesSelector(peer.pods.podSelector, pod.labels);
   }
 
@@ -135,24 +139,13 @@ export class NaiveEvaluator {
       const otherCluster = other.kind === 'pod' ? other.pod.cluster : this.nodeOfIp(other.ip)?.cluster;
       if (otherNode && otherNode === pod.nodeName && otherCluster === pod.cluster) return true;
     }
-    const admins = this.snap.adminNetworkPolicies.filter((a) => !this.invalid.has(`${a.cluster}/${a.kind}/${a.name}`));
-    const anps = admins
-      .filter((a) => a.kind === 'AdminNetworkPolicy' && a.cluster === pod.cluster)
-      .sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-    for (const a of anps) {
-      if (!this.adminSelects(a, pod)) continue;
-      for (const r of a[dir]) {
-        if (r.peers.some((p) => this.adminPeerMatches(p, a, other)) && this.adminPortMatches(r.ports, dst, protocol, port)) {
-          if (r.action === 'Allow') return true;
-          if (r.action === 'Deny') return false;
-          return this.afterAdmin(pod, other, dir, dst, protocol, port, admins); // Pass
-        }
-      }
-    }
-    return this.afterAdmin(pod, other, dir, dst, protocol, port, admins);
-  }
-
-  private afterAdmin(pod: PodInfo, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number, admins: AdminNetworkPolicyInfo[]): boolean {
+    const admins = this.snap.adminNetworkPolicies.filter((a) => !this.invalid.has(`${a.cluster}/${a.kind}/${a.name}`) && a.cluster === pod.cluster);
+    // Admin tier: ANP (v1alpha1) and ClusterNetworkPolicy with tier Admin, lowest priority first.
+    const adminTier = admins.filter((a) => a.kind === 'AdminNetworkPolicy' || (a.kind === 'ClusterNetworkPolicy' && a.tier !== 'Baseline')).sort(byPriority);
+    const first = this.firstMatch(adminTier, pod, other, dir, dst, protocol, port);
+    if (first === 'Allow' || first === 'Accept') return true;
+    if (first === 'Deny') return false;
+    // Pass, or nothing matched: the NetworkPolicy tier.
     const nps = this.snap.networkPolicies.filter(
       (p) =>
         !this.invalid.has(`${p.cluster}/${p.namespace}/NetworkPolicy/${p.name}`) &&
@@ -166,13 +159,24 @@ export class NaiveEvaluator {
         ),
       );
     }
-    const b = admins.filter((a) => a.kind === 'BaselineAdminNetworkPolicy' && a.cluster === pod.cluster).sort((x, y) => (x.name < y.name ? -1 : 1))[0];
-    if (b && this.adminSelects(b, pod)) {
-      for (const r of b[dir]) {
-        if (r.peers.some((p) => this.adminPeerMatches(p, b, other)) && this.adminPortMatches(r.ports, dst, protocol, port)) return r.action === 'Allow';
+    // Baseline tier: ClusterNetworkPolicy with tier Baseline by priority, then the one BANP
+    // (named "default"; the first by name if there are several). Pass goes to the default.
+    const banp = admins.filter((a) => a.kind === 'BaselineAdminNetworkPolicy').sort((x, y) => (x.name < y.name ? -1 : 1))[0];
+    const baseline = [...admins.filter((a) => a.kind === 'ClusterNetworkPolicy' && a.tier === 'Baseline').sort(byPriority), ...(banp ? [banp] : [])];
+    return this.firstMatch(baseline, pod, other, dir, dst, protocol, port) !== 'Deny';
+  }
+
+  /** The action of the first rule (policy order, then rule order) matching the connection. */
+  private firstMatch(
+    policies: AdminNetworkPolicyInfo[], pod: PodInfo, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number,
+  ): AdminNetworkPolicyInfo['ingress'][number]['action'] | undefined {
+    for (const a of policies) {
+      if (!this.adminSelects(a, pod)) continue;
+      for (const r of a[dir]) {
+        if (r.peers.some((p) => this.adminPeerMatches(p, a, other)) && this.adminPortMatches(r.ports, dst, protocol, port)) return r.action;
       }
     }
-    return true;
+    return undefined;
   }
 
   allowed(src: Peer, dst: Peer, protocol: Protocol, port: number): boolean {

@@ -58,3 +58,21 @@ describe('--host-network-as-pods', () => {
     expect(r.stdout).toMatch(/egress denied: .*isolated for egress by default\/shop\/NetworkPolicy\/deny-all/);
   });
 });
+
+describe('policy kinds on the command line', () => {
+  it('connectivity prints the count of policies per kind read, ClusterNetworkPolicy by tier', async () => {
+    const dir = estate();
+    writeFileSync(path.join(dir, 'cnp.yaml'), [
+      'apiVersion: policy.networking.k8s.io/v1alpha2', 'kind: ClusterNetworkPolicy', 'metadata: {name: dns}',
+      'spec: {tier: Baseline, priority: 5, subject: {namespaces: {}}, egress: [{action: Accept, to: [{networks: [10.96.0.10/32]}]}]}', '',
+    ].join('\n'));
+    const r = await runCli('connectivity', dir);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('netatlas: connectivity: read 1 NetworkPolicy, 1 ClusterNetworkPolicy (tier Baseline)');
+  });
+
+  it.each(['connectivity', 'explain', 'diff'])('%s --help lists the policy kinds read', async (command) => {
+    const r = await runCli(command, '--help');
+    expect(r.stdout).toMatch(/Policy kinds read:\n {2}NetworkPolicy .*\n {2}ClusterNetworkPolicy .*\n {2}AdminNetworkPolicy, BaselineAdminNetworkPolicy/);
+  });
+});
