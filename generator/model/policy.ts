@@ -120,3 +120,66 @@ export function adminTierOf(p: Pick<AdminNetworkPolicyInfo, 'kind' | 'tier'>): A
   if (p.kind === 'BaselineAdminNetworkPolicy') return 'Baseline';
   return p.tier === 'Baseline' ? 'Baseline' : 'Admin';
 }
+
+// ---------------------------------------------------------------------------------------------
+// CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy (cilium.io/v2), read at L3/L4.
+
+/** Cilium's entities: peers known by their role rather than their labels or addresses. */
+export const CILIUM_ENTITIES = [
+  'all', 'world', 'world-ipv4', 'world-ipv6', 'cluster', 'host', 'remote-node', 'kube-apiserver', 'health', 'init', 'ingress', 'unmanaged',
+] as const;
+export type CiliumEntity = (typeof CILIUM_ENTITIES)[number];
+
+export interface CiliumPort {
+  /** A number (as written: Cilium writes ports as strings), a container port name, or absent/0 for every port. */
+  readonly port?: number | string;
+  readonly endPort?: number;
+  /** Absent means ANY (TCP, UDP and SCTP). */
+  readonly protocol?: Protocol | 'ANY';
+}
+
+export interface CiliumPortRule {
+  /** Absent or empty: every port. */
+  readonly ports?: readonly CiliumPort[];
+  /** The L7 kinds under `rules` (http, dns, kafka, l7): they are enforced by a proxy, after L4. */
+  readonly l7?: readonly string[];
+}
+
+/**
+ * One ingress/egress (or deny) rule. The L3 fields of the direction are normalized to
+ * `endpoints`, `entities` and `cidrs` (fromCIDR and fromCIDRSet alike). A rule with no L3 field
+ * and no port matches nothing; one with ports only matches every peer on those ports.
+ */
+export interface CiliumRule {
+  readonly endpoints?: readonly LabelSelector[];
+  readonly entities?: readonly string[];
+  readonly cidrs?: readonly IPBlock[];
+  readonly toPorts?: readonly CiliumPortRule[];
+  /** `toFQDNs` names and patterns: matched against no address (not in a snapshot). */
+  readonly fqdns?: readonly string[];
+  /** Fields read but not evaluated (toServices, fromRequires, icmps, ...), by name. */
+  readonly unsupported?: readonly string[];
+}
+
+export interface CiliumPolicySpec {
+  /** Pods the spec applies to (keys may carry Cilium's `k8s:`/`any:` source prefixes). */
+  readonly endpointSelector?: LabelSelector;
+  /** CiliumClusterwideNetworkPolicy only: nodes (host firewall). */
+  readonly nodeSelector?: LabelSelector;
+  readonly ingress?: readonly CiliumRule[];
+  readonly egress?: readonly CiliumRule[];
+  readonly ingressDeny?: readonly CiliumRule[];
+  readonly egressDeny?: readonly CiliumRule[];
+  readonly enableDefaultDeny?: { readonly ingress?: boolean; readonly egress?: boolean };
+}
+
+export interface CiliumNetworkPolicyInfo {
+  readonly kind: 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
+  readonly cluster: string;
+  /** CiliumNetworkPolicy only. */
+  readonly namespace?: string;
+  readonly name: string;
+  /** `spec` and the entries of `specs`, in that order. */
+  readonly specs: readonly CiliumPolicySpec[];
+  readonly source?: SourceLocation;
+}

@@ -71,14 +71,14 @@ export function rulePorts(rule: CompiledRule, dst: Endpoint): ConnectionSet {
   return out;
 }
 
-interface CompiledBlock {
+export interface CompiledBlock {
   readonly v4?: Ipv4Range;
   readonly v4except: readonly Ipv4Range[];
   readonly v6?: string;
   readonly v6except: readonly string[];
 }
 
-function compileBlock(b: IPBlock): CompiledBlock {
+export function compileBlock(b: IPBlock): CompiledBlock {
   const except = b.except ?? [];
   return {
     v4: parseIpv4Cidr(b.cidr),
@@ -104,7 +104,7 @@ export function blockMatches(b: CompiledBlock, ep: Endpoint): boolean {
 }
 
 /** A pod that selectors can see: not hostNetwork, in the policy's cluster. */
-function selectable(ep: Endpoint, cluster: string): boolean {
+export function selectable(ep: Endpoint, cluster: string): boolean {
   return ep.kind === 'pod' && !ep.hostNetwork && ep.cluster === cluster;
 }
 
@@ -194,7 +194,8 @@ export class RuleCompiler {
   readonly rules: CompiledRule[] = [];
   constructor(private readonly ipBlockMatchesPods: boolean) {}
 
-  private add(info: MatchedRule, peers: CompiledRule['peers'], ports: Pick<CompiledRule, 'fixedPorts' | 'namedPorts'>): CompiledRule {
+  /** Registers a rule (every kind's rules share one id space: bitmaps and caches index them). */
+  add(info: MatchedRule, peers: CompiledRule['peers'], ports: Pick<CompiledRule, 'fixedPorts' | 'namedPorts'>): CompiledRule {
     const rule: CompiledRule = { id: this.rules.length, info, peers, ...ports };
     this.rules.push(rule);
     return rule;

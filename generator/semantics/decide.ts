@@ -1,7 +1,8 @@
 /**
  * The decision for one direction: the Admin tier (AdminNetworkPolicy and Admin-tier
  * ClusterNetworkPolicy rules, priority order, first match wins), then NetworkPolicy (if
- * anything isolates the pod), then the Baseline tier (BaselineAdminNetworkPolicy and
+ * anything isolates the pod; deny rules of that tier, Cilium's, come first and win over every
+ * allow whether or not the pod is isolated), then the Baseline tier (BaselineAdminNetworkPolicy and
  * Baseline-tier ClusterNetworkPolicy), then default allow. Pass in the Admin tier goes on to
  * NetworkPolicy; Pass in the Baseline tier goes on to the default (allow). Works on connection
  * sets: every (protocol, port) takes its own path.
@@ -15,8 +16,11 @@ export interface DirectionProfile {
   readonly subject: boolean;
   /** Admin-tier rules of every policy selecting the pod, by priority then rule order. */
   readonly anp: readonly CompiledRule[];
-  /** NetworkPolicies that isolate the pod in this direction. */
+  /** Deny rules of the NetworkPolicy tier (Cilium's ingressDeny/egressDeny): they win over every allow. */
+  readonly deny: readonly CompiledRule[];
+  /** Policies that isolate the pod in this direction (NetworkPolicy, Cilium default deny). */
   readonly isolatedBy: readonly string[];
+  /** Allow rules of the NetworkPolicy tier (NetworkPolicy, Cilium), additive. */
   readonly np: readonly CompiledRule[];
   readonly banp: readonly CompiledRule[];
 }
@@ -54,7 +58,18 @@ export function decide(
     else if (action === 'Pass') passed = passed.union(hit);
     remaining = remaining.subtract(hit);
   }
-  const undecided = remaining.union(passed);
+  let undecided = remaining.union(passed);
+  for (const r of profile.deny) {
+    if (undecided.isEmpty()) break;
+    if (!matches(r)) continue;
+    const hit = portsOf(r).intersect(undecided);
+    if (hit.isEmpty()) continue;
+    if (trace) {
+      trace.rules.push(r.info);
+      trace.decidedBy = 'NetworkPolicy';
+    }
+    undecided = undecided.subtract(hit);
+  }
   if (undecided.isEmpty()) return allowed;
   if (profile.isolatedBy.length > 0) {
     let npAllowed = ConnectionSet.NONE;
@@ -92,5 +107,5 @@ export function decide(
  * signatures). BANP rules never do when a NetworkPolicy isolates the pod.
  */
 export function profileRules(p: DirectionProfile): CompiledRule[] {
-  return p.isolatedBy.length > 0 ? [...p.anp, ...p.np] : [...p.anp, ...p.np, ...p.banp];
+  return p.isolatedBy.length > 0 ? [...p.anp, ...p.deny, ...p.np] : [...p.anp, ...p.deny, ...p.np, ...p.banp];
 }

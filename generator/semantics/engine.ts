@@ -20,15 +20,18 @@ import type {
   ConnectionQuery, ConnectionVerdict, ConnectivityRow, Direction, DirectionVerdict, EngineOptions, MapPeer, Peer,
   PolicyEngine, PolicySnapshot, SelectingPolicy,
 } from './types.ts';
+import { ciliumIdentityLabels, compileCiliumPolicy, type CompiledCiliumSpec } from './kinds/cilium.ts';
 import { validateSnapshot } from './validate.ts';
 
-const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], isolatedBy: [], np: [], banp: [] };
+const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], deny: [], isolatedBy: [], np: [], banp: [] };
 
 export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = {}): PolicyEngine {
-  const opts: Required<EngineOptions> = {
+  const opts = {
     ipBlockMatchesPods: options.ipBlockMatchesPods ?? false,
     hostNetworkAsPods: options.hostNetworkAsPods ?? false,
-  };
+    cni: options.cni ?? ((snapshot.ciliumNetworkPolicies?.length ?? 0) > 0 ? 'cilium' : undefined),
+  } as Required<EngineOptions>;
+  const ciliumLabels = opts.cni === 'cilium';
   /** Whether a pod is node traffic (the default reading of hostNetwork) rather than a pod. */
   const nodeTraffic = (pod: PodInfo): boolean => pod.hostNetwork && !opts.hostNetworkAsPods;
   const { invalidObjects: invalid, ...validation } = validateSnapshot(snapshot);
@@ -83,6 +86,17 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     list.push(compiled);
   }
 
+  // Cilium policies: in the NetworkPolicy tier, per cluster (a CNP's selects() checks its namespace).
+  const ciliumByCluster = new Map<string, CompiledCiliumSpec[]>();
+  const sortedCilium = [...(snapshot.ciliumNetworkPolicies ?? [])].sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.kind, b.kind) || cmp(a.name, b.name));
+  for (const p of sortedCilium) {
+    const compiled = compileCiliumPolicy(p, compiler);
+    if (compiled.length === 0 || invalid.has(compiled[0].ref)) continue;
+    let list = ciliumByCluster.get(p.cluster);
+    if (!list) ciliumByCluster.set(p.cluster, (list = []));
+    list.push(...compiled);
+  }
+
   // Endpoints and profiles are pure functions of the pod (or address) and the compiled
   // snapshot: built once each, so repeated single queries (the generator's proof) stay cheap.
   const podEndpoints = new WeakMap<PodInfo, Endpoint>();
@@ -97,12 +111,13 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
 
   function makePodEndpoint(pod: PodInfo): Endpoint {
     const ips = pod.hostNetwork ? [...new Set([...pod.ips, ...pod.hostIPs])] : pod.ips;
+    const nsLabels = nsLabelsMap.get(`${pod.cluster}/${pod.namespace}`) ?? namespaceLabels(pod.namespace, undefined);
     return {
       kind: 'pod',
       cluster: pod.cluster,
       namespace: pod.namespace,
-      labels: pod.labels,
-      nsLabels: nsLabelsMap.get(`${pod.cluster}/${pod.namespace}`) ?? namespaceLabels(pod.namespace, undefined),
+      labels: ciliumLabels ? ciliumIdentityLabels(pod, nsLabels) : pod.labels,
+      nsLabels,
       ports: pod.ports,
       hostNetwork: nodeTraffic(pod),
       v4: ipv4List(ips),
@@ -152,9 +167,16 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       if (n.isolates[direction]) isolatedBy.push(n.ref);
       np.push(...n.rules[direction]);
     }
+    const deny: CompiledRule[] = [];
+    for (const c of ciliumByCluster.get(cluster) ?? []) {
+      if (!c.selects(ep)) continue;
+      if (c.defaultDeny[direction] && !isolatedBy.includes(c.ref)) isolatedBy.push(c.ref);
+      deny.push(...c.deny[direction]);
+      np.push(...c.allow[direction]);
+    }
     const banp: CompiledRule[] = [];
     for (const b of baselineByCluster.get(cluster) ?? []) if (b.selects(ep)) banp.push(...b.rules[direction]);
-    return { subject: true, anp, isolatedBy, np, banp };
+    return { subject: true, anp, deny, isolatedBy, np, banp };
   }
 
   // Rules with many peers (e.g. CoreDNS letting in every client of the cluster) are matched
@@ -273,6 +295,16 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     for (const n of npsByNs.get(`${pod.cluster}/${pod.namespace}`) ?? []) {
       if (n.selects(ep)) out.push({ policy: n.ref, tier: 'NetworkPolicy', kind: 'NetworkPolicy', name: n.info.name, namespace: n.info.namespace, isolates: n.isolates[dir] });
     }
+    for (const c of ciliumByCluster.get(pod.cluster) ?? []) {
+      if (!c.selects(ep)) continue;
+      const isolates = c.defaultDeny[dir];
+      const known = out.find((x) => x.policy === c.ref);
+      if (known) {
+        if (isolates && !known.isolates) out[out.indexOf(known)] = { ...known, isolates };
+        continue;
+      }
+      out.push({ policy: c.ref, tier: 'NetworkPolicy', kind: c.info.kind, name: c.info.name, ...(c.info.namespace !== undefined ? { namespace: c.info.namespace } : {}), isolates });
+    }
     for (const b of baselineByCluster.get(pod.cluster) ?? []) {
       if (b.selects(ep)) out.push({ policy: b.ref, tier: b.tier, kind: b.info.kind, name: b.info.name, priority: b.info.priority, isolates: false });
     }
@@ -293,6 +325,20 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
             for (const c of [p.ipBlock.cidr, ...(p.ipBlock.except ?? [])]) {
               const r = parseIpv4Cidr(c);
               if (r) cuts.push(r);
+            }
+          }
+        }
+      }
+    }
+    for (const list of ciliumByCluster.values()) {
+      for (const c of list) {
+        for (const spec of c.info.specs) {
+          for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
+            for (const b of rule.cidrs ?? []) {
+              for (const cidr of [b.cidr, ...(b.except ?? [])]) {
+                const r = parseIpv4Cidr(cidr);
+                if (r) cuts.push(r);
+              }
             }
           }
         }
@@ -371,7 +417,9 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       let portsSig = '';
       for (const p of pod.ports) portsSig += `${p.name ?? ''}:${p.containerPort}/${p.protocol},`;
       if (pod.ports.length > 1) portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
-      const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, nodeTraffic(pod) ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig].join('\u0001');
+      // With Cilium's identity labels the service account is a label too.
+      const sa = ciliumLabels ? pod.serviceAccount ?? '' : '';
+      const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, nodeTraffic(pod) ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig, sa].join('\u0001');
       let c = classIndex.get(key);
       if (c === undefined) {
         c = classRep.length;

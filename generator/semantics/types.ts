@@ -5,7 +5,7 @@
 import type { ValidationError, Warning } from '../model/errors.ts';
 import type { NamespaceInfo, NodeInfo, PodInfo, Protocol } from '../model/inventory.ts';
 import type { WorkloadKind } from '../model/keys.ts';
-import type { AdminNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
+import type { AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
 import type { ConnectionSet } from './ports.ts';
 
 /** What the engine needs. An `Inventory` is a superset and can be passed as is. */
@@ -15,6 +15,8 @@ export interface PolicySnapshot {
   readonly networkPolicies: readonly NetworkPolicyInfo[];
   /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy (both tiers). */
   readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
+  /** CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy: in the NetworkPolicy tier, deny rules first. */
+  readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
   readonly nodes?: readonly NodeInfo[];
 }
 
@@ -29,6 +31,13 @@ export interface EngineOptions {
    * analyzers read them so). Default false: they are node traffic, which no policy selects.
    */
   readonly hostNetworkAsPods?: boolean;
+  /**
+   * The CNI enforcing the policies, where it changes their reading. `cilium`: every pod carries
+   * Cilium's identity labels (io.kubernetes.pod.namespace, io.cilium.k8s.policy.serviceaccount,
+   * io.cilium.k8s.policy.cluster, io.cilium.k8s.namespace.labels.*) for every kind's selectors.
+   * Implied when the snapshot holds Cilium policies. Default: none.
+   */
+  readonly cni?: 'cilium';
 }
 
 /** One end of a connection: a pod, or an address (outside the cluster, or a node's). */
@@ -50,7 +59,9 @@ export interface ConnectionQuery {
  * The policy's own kind is `PolicyKind`.
  */
 export type PolicyTier = 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy';
-export type PolicyKind = 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy';
+export type PolicyKind =
+  | 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy'
+  | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
 /** As written in the policy (`Accept` is ClusterNetworkPolicy's `Allow`). */
 export type RuleAction = 'Allow' | 'Accept' | 'Deny' | 'Pass';
 

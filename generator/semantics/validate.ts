@@ -3,10 +3,11 @@
  * deserves a look (warnings): unresolvable named ports, duplicate ANP priorities, ...
  */
 import { ValidationError, type Warning } from '../model/errors.ts';
-import { adminTierOf, type AdminNetworkPolicyInfo, type NetworkPolicyInfo, type NetworkPolicyPort } from '../model/policy.ts';
+import { adminTierOf, CILIUM_ENTITIES, type AdminNetworkPolicyInfo, type NetworkPolicyInfo, type NetworkPolicyPort } from '../model/policy.ts';
 import { matchesSelector, validateSelector } from '../selectors/index.ts';
 import { isValidCidr, parseIpv4Cidr, cidrContains } from './cidr.ts';
 import { adminPolicyRef, networkPolicyRef } from './compile.ts';
+import { ciliumPolicyRef } from './kinds/cilium.ts';
 import type { PolicySnapshot, ValidationResult } from './types.ts';
 
 const PREFIX = 'netatlas/semantics:';
@@ -210,7 +211,59 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
   for (const [cluster, list] of banps) {
     if (list.length > 1) fail(`${cluster}/BaselineAdminNetworkPolicy/default`, list[1].source, 'is defined more than once', 'Keep one BaselineAdminNetworkPolicy named "default".', false);
   }
+  validateCilium(snapshot, fail, (w) => warnings.push(w));
   return { errors, warnings, invalidObjects };
+}
+
+type Fail = (ref: string, file: { file?: string; line?: number } | undefined, what: string, fix: string, excludes?: boolean) => void;
+
+/** Entities a snapshot cannot place (no addresses for them): reported, matched by nothing. */
+const UNKNOWABLE_ENTITIES = new Set(['kube-apiserver', 'health', 'init', 'ingress', 'unmanaged']);
+
+function validateCilium(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning) => void): void {
+  for (const p of snapshot.ciliumNetworkPolicies ?? []) {
+    const ref = ciliumPolicyRef(p);
+    const src = p.source;
+    const note = (code: string, what: string): void =>
+      warn({ code, message: `${PREFIX} ${ref}: ${what}`, location: { file: src?.file, line: src?.line, object: ref } });
+    p.specs.forEach((spec, si) => {
+      const at = p.specs.length > 1 || si > 0 ? `specs[${si}]` : 'spec';
+      if (!spec.endpointSelector === !spec.nodeSelector) fail(ref, src, `${at} sets ${spec.endpointSelector ? 'both endpointSelector and nodeSelector' : 'neither endpointSelector nor nodeSelector'}`, 'Set exactly one of them.');
+      if (spec.nodeSelector && p.kind === 'CiliumNetworkPolicy') fail(ref, src, `${at}.nodeSelector is set on a namespaced policy`, 'Host policies are CiliumClusterwideNetworkPolicy.');
+      if (spec.nodeSelector && !spec.endpointSelector) note('unsupported-field', `${at}.nodeSelector (host firewall) is read but not evaluated: node addresses are not policy subjects here.`);
+      for (const sel of [spec.endpointSelector, spec.nodeSelector]) if (sel) for (const problem of validateSelector(sel)) fail(ref, src, `${at}: ${problem}`, 'Fix the selector.');
+      for (const field of ['ingress', 'egress', 'ingressDeny', 'egressDeny'] as const) {
+        (spec[field] ?? []).forEach((rule, ri) => {
+          const rw = `${at}.${field}[${ri}]`;
+          for (const e of rule.entities ?? []) {
+            if (!(CILIUM_ENTITIES as readonly string[]).includes(e)) fail(ref, src, `${rw} entity ${JSON.stringify(e)} is unknown`, `Use one of ${CILIUM_ENTITIES.join(', ')}.`);
+            else if (UNKNOWABLE_ENTITIES.has(e)) note('unknowable-peer', `${rw} entity ${e} cannot be placed from a snapshot; it matches no peer in maps and verdicts.`);
+          }
+          for (const sel of rule.endpoints ?? []) for (const problem of validateSelector(sel)) fail(ref, src, `${rw}: ${problem}`, 'Fix the selector.');
+          for (const b of rule.cidrs ?? []) {
+            if (!isValidCidr(b.cidr)) fail(ref, src, `${rw} CIDR ${JSON.stringify(b.cidr)} is not a CIDR`, 'Write it as a.b.c.d/n.');
+            for (const e of b.except ?? []) {
+              if (!isValidCidr(e)) fail(ref, src, `${rw} except ${JSON.stringify(e)} is not a CIDR`, 'Write it as a.b.c.d/n.');
+              else if (isValidCidr(b.cidr) && !insideCidr(e, b.cidr)) fail(ref, src, `${rw} except ${e} is not inside ${b.cidr}`, 'Each except must be inside its cidr.');
+            }
+          }
+          if (rule.fqdns) note('unknowable-peer', `${rw} toFQDNs ${rule.fqdns.join(', ')} cannot be checked statically (the addresses a name resolves to are not in a snapshot); it matches no address in maps and verdicts.`);
+          for (const f of rule.unsupported ?? []) note('unsupported-field', `${rw}.${f} is not evaluated; the rule matches no peer through it.`);
+          (rule.toPorts ?? []).forEach((pr, pi) => {
+            if (pr.l7) note('l7-rule', `${rw}.toPorts[${pi}].rules (${pr.l7.join(', ')}) is enforced by Cilium's proxy: netatlas allows the rule's L4 ports and cannot check the L7 part.`);
+            for (const port of pr.ports ?? []) {
+              const pw = `${rw}.toPorts[${pi}] port ${JSON.stringify(port.port)}`;
+              if (typeof port.port === 'number' && (port.port < 1 || port.port > 65535)) fail(ref, src, `${pw} is out of range`, 'Use 1..65535.');
+              if (typeof port.port === 'string' && !PORT_NAME.test(port.port)) fail(ref, src, `${pw} is neither a number nor a valid port name`, 'Use 1..65535 or a container port name.');
+              if (port.endPort !== undefined && (typeof port.port !== 'number' || port.endPort < port.port || port.endPort > 65535)) {
+                fail(ref, src, `${pw} endPort ${port.endPort} does not follow a numeric port within 65535`, 'Set port to the first port of the range, endPort to the last.');
+              }
+            }
+          });
+        });
+      }
+    });
+  }
 }
 
 function validateNpPort(port: NetworkPolicyPort, at: string, fail: (what: string, fix: string) => void): void {

@@ -5,6 +5,7 @@
 import {
   NAMESPACE_NAME_LABEL,
   type AdminNetworkPolicyInfo,
+  type CiliumNetworkPolicyInfo,
   objectRef,
   type ClusterInfo,
   type Inventory,
@@ -39,6 +40,7 @@ export function inventoryObjectId(o: InventoryObject): string {
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy':
     case 'ClusterNetworkPolicy':
+    case 'CiliumClusterwideNetworkPolicy':
       return objectRef(o.cluster, o.kind, o.name);
     default:
       return objectRef(o.cluster, o.kind, o.name, o.namespace);
@@ -149,6 +151,7 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     nodes,
     networkPolicies: all.filter((o) => o.kind === 'NetworkPolicy'),
     adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy' || o.kind === 'ClusterNetworkPolicy'),
+    ciliumNetworkPolicies: all.filter((o): o is CiliumNetworkPolicyInfo => o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy'),
   };
 }
 
@@ -156,7 +159,7 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
 export function inventoryObjects(inv: Inventory): InventoryObject[] {
   return [
     ...inv.clusters, ...inv.namespaces, ...inv.nodes, ...inv.workloads, ...inv.pods, ...inv.services,
-    ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies,
+    ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
   ];
 }
 
