@@ -4,6 +4,12 @@
  * deny, same-namespace allows on numeric and named ports, cross-namespace allows by team,
  * egress to CIDRs with excepts), plus a few AdminNetworkPolicies and a BANP.
  * At 200 namespaces: 10,000 pods, 2,000 NetworkPolicies.
+ *
+ * `mixedKinds`: the same estate with every policy kind the engine reads: per namespace 9
+ * NetworkPolicies (the default deny covers ingress only; egress-external only for workers)
+ * and a Baseline-tier ClusterNetworkPolicy doing the namespace's egress (same namespace, DNS,
+ * HTTPS out, then Deny); 20 Admin-tier ClusterNetworkPolicies (one per team, Pass then Deny),
+ * next to the ANPs and the BANP. Still 10 policies per namespace, plus 23.
  */
 import type {
   AdminNetworkPolicyInfo, NamespaceInfo, NetworkPolicyInfo, PodInfo,
@@ -23,7 +29,13 @@ function rng(seed: number): () => number {
   };
 }
 
-export function generateEstate(namespaceCount: number, seed = 1): PolicySnapshot {
+export interface EstateOptions {
+  readonly mixedKinds?: boolean;
+}
+
+export function generateEstate(namespaceCount: number, seed = 1, options: EstateOptions = {}): PolicySnapshot {
+  const mixed = options.mixedKinds ?? false;
+  const clusterPolicies: AdminNetworkPolicyInfo[] = [];
   const rand = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const namespaces: NamespaceInfo[] = [];
@@ -61,7 +73,7 @@ export function generateEstate(namespaceCount: number, seed = 1): PolicySnapshot
     const policy = (name: string, spec: Partial<NetworkPolicyInfo>): void => {
       networkPolicies.push({ kind: 'NetworkPolicy', cluster: CLUSTER, namespace: ns, name, podSelector: {}, ...spec });
     };
-    policy('default-deny', { policyTypes: ['Ingress', 'Egress'] });
+    policy('default-deny', { policyTypes: mixed ? ['Ingress'] : ['Ingress', 'Egress'] });
     for (let k = 0; k < 6; k++) {
       const dst = `app-${(k + 1) % 10}`;
       const src = `app-${k}`;
@@ -75,12 +87,39 @@ export function generateEstate(namespaceCount: number, seed = 1): PolicySnapshot
         ],
       });
     }
-    policy('egress-same-ns', { podSelector: {}, policyTypes: ['Egress'], egress: [{ peers: [{ podSelector: {} }] }, { peers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'UDP', port: 53 }, { port: 53 }] }] });
-    policy('egress-external', {
-      podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['api', 'worker'] }] },
-      policyTypes: ['Egress'],
-      egress: [{ peers: [{ ipBlock: { cidr: `${(n % 16) * 16}.0.0.0/4`.replace(/^(\d+)\./, (_, a) => `${Math.min(Number(a), 224)}.`), except: [`10.${n % 8}.0.0/16`] } }], ports: [{ port: 443 }] }],
-    });
+    if (mixed) {
+      const self = { matchLabels: { 'kubernetes.io/metadata.name': ns } };
+      clusterPolicies.push({
+        kind: 'ClusterNetworkPolicy', cluster: CLUSTER, name: `egress-${ns}`, tier: 'Baseline', priority: n % 1000,
+        subject: { namespaces: self },
+        ingress: [],
+        egress: [
+          { name: 'same-namespace', action: 'Accept', peers: [{ kind: 'namespaces', namespaces: self }] },
+          { name: 'dns', action: 'Accept', peers: [{ kind: 'namespaces', namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ kind: 'portNumber', protocol: 'UDP', port: 53 }, { kind: 'portNumber', protocol: 'TCP', port: 53 }] },
+          { name: 'https-out', action: 'Accept', peers: [{ kind: 'networks', networks: [`${(n % 14) * 16 + 16}.0.0.0/8`] }], ports: [{ kind: 'portNumber', protocol: 'TCP', port: 443 }] },
+          { name: 'deny-rest', action: 'Deny', peers: [{ kind: 'networks', networks: ['0.0.0.0/0'] }] },
+        ],
+      });
+      policy('egress-external', {
+        podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['worker'] }] },
+        policyTypes: ['Egress'],
+        egress: [{ peers: [{ ipBlock: { cidr: '0.0.0.0/0', except: [`10.${n % 8}.0.0/16`] } }], ports: [{ port: 443 }] }],
+      });
+    } else {
+      policy('egress-same-ns', {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          { peers: [{ podSelector: {} }] },
+          { peers: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'UDP', port: 53 }, { port: 53 }] },
+        ],
+      });
+      policy('egress-external', {
+        podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['api', 'worker'] }] },
+        policyTypes: ['Egress'],
+        egress: [{ peers: [{ ipBlock: { cidr: `${(n % 16) * 16}.0.0.0/4`.replace(/^(\d+)\./, (_, a) => `${Math.min(Number(a), 224)}.`), except: [`10.${n % 8}.0.0/16`] } }], ports: [{ port: 443 }] }],
+      });
+    }
     policy('monitoring', {
       podSelector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] },
       ingress: [{ peers: [{ namespaceSelector: { matchLabels: { team: 'team-0' } }, podSelector: { matchLabels: { app: 'app-9' } } }], ports: [{ port: 'metrics' }] }],
@@ -109,5 +148,19 @@ export function generateEstate(namespaceCount: number, seed = 1): PolicySnapshot
       egress: [],
     },
   ];
-  return { namespaces, pods, networkPolicies, adminNetworkPolicies, nodes: [] };
+  if (mixed) {
+    // Admin tier, one per team: prod databases refuse dev namespaces, except the platform team's.
+    for (let t = 0; t < 20; t++) {
+      clusterPolicies.push({
+        kind: 'ClusterNetworkPolicy', cluster: CLUSTER, name: `protect-db-team-${t}`, tier: 'Admin', priority: 100 + t,
+        subject: { pods: { namespaceSelector: { matchLabels: { team: `team-${t}`, env: 'prod' } }, podSelector: { matchLabels: { tier: 'db' } } } },
+        ingress: [
+          { name: 'platform', action: 'Pass', peers: [{ kind: 'namespaces', namespaces: { matchLabels: { team: 'team-0' } } }] },
+          { name: 'dev', action: 'Deny', peers: [{ kind: 'namespaces', namespaces: { matchLabels: { env: 'dev' } } }], ports: [{ kind: 'portRange', protocol: 'TCP', start: 1, end: 9000 }] },
+        ],
+        egress: [],
+      });
+    }
+  }
+  return { namespaces, pods, networkPolicies, adminNetworkPolicies: [...adminNetworkPolicies, ...clusterPolicies], nodes: [] };
 }

@@ -6,7 +6,7 @@
 import type { SourceLocation } from './errors.ts';
 import type { WorkloadKind } from './keys.ts';
 import type { LabelSelector, Labels } from './labels.ts';
-import type { AdminNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
+import type { AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -137,8 +137,10 @@ export interface Inventory {
   readonly endpointSlices: readonly EndpointSliceInfo[];
   readonly nodes: readonly NodeInfo[];
   readonly networkPolicies: readonly NetworkPolicyInfo[];
-  /** AdminNetworkPolicy and BaselineAdminNetworkPolicy objects (cluster-scoped). */
+  /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy objects (cluster-scoped). */
   readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
+  /** CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy; absent in inventories built before they were read. */
+  readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
 }
 
 export type InventoryObject =
@@ -150,12 +152,13 @@ export type InventoryObject =
   | EndpointSliceInfo
   | NodeInfo
   | NetworkPolicyInfo
-  | AdminNetworkPolicyInfo;
+  | AdminNetworkPolicyInfo
+  | CiliumNetworkPolicyInfo;
 
 export function emptyInventory(): Inventory {
   return {
     clusters: [], namespaces: [], pods: [], workloads: [], services: [], endpointSlices: [], nodes: [],
-    networkPolicies: [], adminNetworkPolicies: [],
+    networkPolicies: [], adminNetworkPolicies: [], ciliumNetworkPolicies: [],
   };
 }
 

@@ -50,7 +50,11 @@ export interface NetworkPolicyInfo {
   readonly source?: SourceLocation;
 }
 
-export type AdminAction = 'Allow' | 'Deny' | 'Pass';
+/**
+ * Rule actions as written: AdminNetworkPolicy/BaselineAdminNetworkPolicy (v1alpha1) use
+ * Allow, ClusterNetworkPolicy (v1alpha2) uses Accept for the same effect.
+ */
+export type AdminAction = 'Allow' | 'Accept' | 'Deny' | 'Pass';
 
 export interface AdminPodsSelector {
   readonly namespaceSelector: LabelSelector;
@@ -65,7 +69,9 @@ export type AdminPeer =
   | { readonly kind: 'namespaces'; readonly namespaces: LabelSelector }
   | { readonly kind: 'pods'; readonly pods: AdminPodsSelector }
   | { readonly kind: 'networks'; readonly networks: readonly string[] }
-  | { readonly kind: 'nodes'; readonly nodes: LabelSelector };
+  | { readonly kind: 'nodes'; readonly nodes: LabelSelector }
+  /** ClusterNetworkPolicy egress only: DNS names, which no snapshot can resolve statically. */
+  | { readonly kind: 'domainNames'; readonly domainNames: readonly string[] };
 
 export type AdminPort =
   | { readonly kind: 'portNumber'; readonly protocol: Protocol; readonly port: number }
@@ -80,11 +86,21 @@ export interface AdminRule {
   readonly ports?: readonly AdminPort[];
 }
 
+/** The cluster-wide tiers around NetworkPolicy: Admin before it, Baseline after it. */
+export type AdminTier = 'Admin' | 'Baseline';
+
+/**
+ * AdminNetworkPolicy and BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1, read
+ * as legacy) and ClusterNetworkPolicy (v1alpha2, which replaced both with one kind and a
+ * `tier`). One shape: subject, ordered rules with actions, peers and ports.
+ */
 export interface AdminNetworkPolicyInfo {
   /** BANP has no priority, is cluster-wide and must be named `default`. */
-  readonly kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  readonly kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy';
   readonly cluster: string;
   readonly name: string;
+  /** ClusterNetworkPolicy's `spec.tier` as written; implied by the kind for ANP and BANP. */
+  readonly tier?: AdminTier;
   readonly priority?: number;
   readonly subject: AdminSubject;
   readonly ingress: readonly AdminRule[];
@@ -93,3 +109,77 @@ export interface AdminNetworkPolicyInfo {
 }
 
 export type PolicyInfo = NetworkPolicyInfo | AdminNetworkPolicyInfo;
+
+/**
+ * The tier a cluster-wide policy takes part in: ANP and Admin-tier ClusterNetworkPolicy come
+ * before NetworkPolicy, BANP and Baseline-tier ClusterNetworkPolicy after it. An unknown
+ * ClusterNetworkPolicy tier is reported by validation and reads as Admin here.
+ */
+export function adminTierOf(p: Pick<AdminNetworkPolicyInfo, 'kind' | 'tier'>): AdminTier {
+  if (p.kind === 'AdminNetworkPolicy') return 'Admin';
+  if (p.kind === 'BaselineAdminNetworkPolicy') return 'Baseline';
+  return p.tier === 'Baseline' ? 'Baseline' : 'Admin';
+}
+
+// ---------------------------------------------------------------------------------------------
+// CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy (cilium.io/v2), read at L3/L4.
+
+/** Cilium's entities: peers known by their role rather than their labels or addresses. */
+export const CILIUM_ENTITIES = [
+  'all', 'world', 'world-ipv4', 'world-ipv6', 'cluster', 'host', 'remote-node', 'kube-apiserver', 'health', 'init', 'ingress', 'unmanaged',
+] as const;
+export type CiliumEntity = (typeof CILIUM_ENTITIES)[number];
+
+export interface CiliumPort {
+  /** A number (as written: Cilium writes ports as strings), a container port name, or absent/0 for every port. */
+  readonly port?: number | string;
+  readonly endPort?: number;
+  /** Absent means ANY (TCP, UDP and SCTP). */
+  readonly protocol?: Protocol | 'ANY';
+}
+
+export interface CiliumPortRule {
+  /** Absent or empty: every port. */
+  readonly ports?: readonly CiliumPort[];
+  /** The L7 kinds under `rules` (http, dns, kafka, l7): they are enforced by a proxy, after L4. */
+  readonly l7?: readonly string[];
+}
+
+/**
+ * One ingress/egress (or deny) rule. The L3 fields of the direction are normalized to
+ * `endpoints`, `entities` and `cidrs` (fromCIDR and fromCIDRSet alike). A rule with no L3 field
+ * and no port matches nothing; one with ports only matches every peer on those ports.
+ */
+export interface CiliumRule {
+  readonly endpoints?: readonly LabelSelector[];
+  readonly entities?: readonly string[];
+  readonly cidrs?: readonly IPBlock[];
+  readonly toPorts?: readonly CiliumPortRule[];
+  /** `toFQDNs` names and patterns: matched against no address (not in a snapshot). */
+  readonly fqdns?: readonly string[];
+  /** Fields read but not evaluated (toServices, fromRequires, icmps, ...), by name. */
+  readonly unsupported?: readonly string[];
+}
+
+export interface CiliumPolicySpec {
+  /** Pods the spec applies to (keys may carry Cilium's `k8s:`/`any:` source prefixes). */
+  readonly endpointSelector?: LabelSelector;
+  /** CiliumClusterwideNetworkPolicy only: nodes (host firewall). */
+  readonly nodeSelector?: LabelSelector;
+  readonly ingress?: readonly CiliumRule[];
+  readonly egress?: readonly CiliumRule[];
+  readonly ingressDeny?: readonly CiliumRule[];
+  readonly egressDeny?: readonly CiliumRule[];
+  readonly enableDefaultDeny?: { readonly ingress?: boolean; readonly egress?: boolean };
+}
+
+export interface CiliumNetworkPolicyInfo {
+  readonly kind: 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
+  readonly cluster: string;
+  /** CiliumNetworkPolicy only. */
+  readonly namespace?: string;
+  readonly name: string;
+  /** `spec` and the entries of `specs`, in that order. */
+  readonly specs: readonly CiliumPolicySpec[];
+  readonly source?: SourceLocation;
+}

@@ -5,7 +5,7 @@
  */
 import type { ContainerPort, Protocol } from '../model/inventory.ts';
 import type { LabelSelector, Labels } from '../model/labels.ts';
-import type { AdminNetworkPolicyInfo, AdminPeer, AdminPort, IPBlock, NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort } from '../model/policy.ts';
+import { adminTierOf, type AdminNetworkPolicyInfo, type AdminPeer, type AdminPort, type IPBlock, type NetworkPolicyInfo, type NetworkPolicyPeer, type NetworkPolicyPort } from '../model/policy.ts';
 import { matchesSelector } from '../selectors/index.ts';
 import { ipv4ToInt, isIpv6Cidr, cidrContains, parseIpv4Cidr, type Ipv4Range } from './cidr.ts';
 import { ConnectionSet } from './ports.ts';
@@ -71,14 +71,14 @@ export function rulePorts(rule: CompiledRule, dst: Endpoint): ConnectionSet {
   return out;
 }
 
-interface CompiledBlock {
+export interface CompiledBlock {
   readonly v4?: Ipv4Range;
   readonly v4except: readonly Ipv4Range[];
   readonly v6?: string;
   readonly v6except: readonly string[];
 }
 
-function compileBlock(b: IPBlock): CompiledBlock {
+export function compileBlock(b: IPBlock): CompiledBlock {
   const except = b.except ?? [];
   return {
     v4: parseIpv4Cidr(b.cidr),
@@ -104,7 +104,7 @@ export function blockMatches(b: CompiledBlock, ep: Endpoint): boolean {
 }
 
 /** A pod that selectors can see: not hostNetwork, in the policy's cluster. */
-function selectable(ep: Endpoint, cluster: string): boolean {
+export function selectable(ep: Endpoint, cluster: string): boolean {
   return ep.kind === 'pod' && !ep.hostNetwork && ep.cluster === cluster;
 }
 
@@ -194,7 +194,8 @@ export class RuleCompiler {
   readonly rules: CompiledRule[] = [];
   constructor(private readonly ipBlockMatchesPods: boolean) {}
 
-  private add(info: MatchedRule, peers: CompiledRule['peers'], ports: Pick<CompiledRule, 'fixedPorts' | 'namedPorts'>): CompiledRule {
+  /** Registers a rule (every kind's rules share one id space: bitmaps and caches index them). */
+  add(info: MatchedRule, peers: CompiledRule['peers'], ports: Pick<CompiledRule, 'fixedPorts' | 'namedPorts'>): CompiledRule {
     const rule: CompiledRule = { id: this.rules.length, info, peers, ...ports };
     this.rules.push(rule);
     return rule;
@@ -209,7 +210,7 @@ export class RuleCompiler {
       const list = (direction === 'ingress' ? np.ingress : np.egress) ?? [];
       return list.map((r, ruleIndex) =>
         this.add(
-          { policy: ref, tier: 'NetworkPolicy', name: np.name, namespace: np.namespace, direction, ruleIndex, action: 'Allow' },
+          { policy: ref, tier: 'NetworkPolicy', kind: 'NetworkPolicy', name: np.name, namespace: np.namespace, direction, ruleIndex, action: 'Allow' },
           r.peers && r.peers.length > 0 ? r.peers.map((p) => compileNetworkPolicyPeer(p, np, this.ipBlockMatchesPods)) : 'all',
           compileNpPorts(r.ports),
         ),
@@ -227,7 +228,7 @@ export class RuleCompiler {
 
   adminPolicy(p: AdminNetworkPolicyInfo, nodeLabels: (ep: Endpoint) => Labels | undefined): CompiledAdminPolicy {
     const ref = adminPolicyRef(p);
-    const tier: PolicyTier = p.kind;
+    const tier: PolicyTier = adminTierOf(p) === 'Admin' ? 'AdminNetworkPolicy' : 'BaselineAdminNetworkPolicy';
     const cluster = p.cluster;
     const compilePeer = (peer: AdminPeer): CompiledPeer => {
       switch (peer.kind) {
@@ -258,12 +259,16 @@ export class RuleCompiler {
             },
           };
         }
+        case 'domainNames':
+          // Which addresses a DNS name resolves to is not in a snapshot: the peer matches no
+          // address here, and validation reports the rule as not statically checkable.
+          return { scope: { kind: 'addresses' }, match: () => false };
       }
     };
     const build = (direction: Direction): CompiledRule[] =>
       p[direction].map((r, ruleIndex) =>
         this.add(
-          { policy: ref, tier, name: p.name, priority: p.priority, direction, ruleIndex, ruleName: r.name, action: r.action as RuleAction },
+          { policy: ref, tier, kind: p.kind, name: p.name, priority: p.priority, direction, ruleIndex, ruleName: r.name, action: r.action as RuleAction },
           r.peers.map(compilePeer),
           compileAdminPorts(r.ports),
         ),

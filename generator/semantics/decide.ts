@@ -1,7 +1,11 @@
 /**
- * The decision for one direction: AdminNetworkPolicy rules (priority order, first match
- * wins), then NetworkPolicy (if anything isolates the pod), then BaselineAdminNetworkPolicy,
- * then default allow. Works on connection sets: every (protocol, port) takes its own path.
+ * The decision for one direction: the Admin tier (AdminNetworkPolicy and Admin-tier
+ * ClusterNetworkPolicy rules, priority order, first match wins), then NetworkPolicy (if
+ * anything isolates the pod; deny rules of that tier, Cilium's, come first and win over every
+ * allow whether or not the pod is isolated), then the Baseline tier (BaselineAdminNetworkPolicy and
+ * Baseline-tier ClusterNetworkPolicy), then default allow. Pass in the Admin tier goes on to
+ * NetworkPolicy; Pass in the Baseline tier goes on to the default (allow). Works on connection
+ * sets: every (protocol, port) takes its own path.
  */
 import type { CompiledRule } from './compile.ts';
 import { ConnectionSet } from './ports.ts';
@@ -10,10 +14,13 @@ import type { DecidedBy, MatchedRule } from './types.ts';
 export interface DirectionProfile {
   /** False for addresses and hostNetwork pods: nothing applies, everything is allowed. */
   readonly subject: boolean;
-  /** Rules of every AdminNetworkPolicy selecting the pod, by priority then rule order. */
+  /** Admin-tier rules of every policy selecting the pod, by priority then rule order. */
   readonly anp: readonly CompiledRule[];
-  /** NetworkPolicies that isolate the pod in this direction. */
+  /** Deny rules of the NetworkPolicy tier (Cilium's ingressDeny/egressDeny): they win over every allow. */
+  readonly deny: readonly CompiledRule[];
+  /** Policies that isolate the pod in this direction (NetworkPolicy, Cilium default deny). */
   readonly isolatedBy: readonly string[];
+  /** Allow rules of the NetworkPolicy tier (NetworkPolicy, Cilium), additive. */
   readonly np: readonly CompiledRule[];
   readonly banp: readonly CompiledRule[];
 }
@@ -47,11 +54,22 @@ export function decide(
       trace.rules.push(r.info);
       if (action !== 'Pass') trace.decidedBy = 'AdminNetworkPolicy';
     }
-    if (action === 'Allow') allowed = allowed.union(hit);
+    if (action === 'Allow' || action === 'Accept') allowed = allowed.union(hit);
     else if (action === 'Pass') passed = passed.union(hit);
     remaining = remaining.subtract(hit);
   }
-  const undecided = remaining.union(passed);
+  let undecided = remaining.union(passed);
+  for (const r of profile.deny) {
+    if (undecided.isEmpty()) break;
+    if (!matches(r)) continue;
+    const hit = portsOf(r).intersect(undecided);
+    if (hit.isEmpty()) continue;
+    if (trace) {
+      trace.rules.push(r.info);
+      trace.decidedBy = 'NetworkPolicy';
+    }
+    undecided = undecided.subtract(hit);
+  }
   if (undecided.isEmpty()) return allowed;
   if (profile.isolatedBy.length > 0) {
     let npAllowed = ConnectionSet.NONE;
@@ -71,11 +89,13 @@ export function decide(
     if (!matches(r)) continue;
     const hit = portsOf(r).intersect(rest);
     if (hit.isEmpty()) continue;
+    const action = r.info.action;
     if (trace) {
       trace.rules.push(r.info);
-      trace.decidedBy = 'BaselineAdminNetworkPolicy';
+      trace.decidedBy = action === 'Pass' ? 'default' : 'BaselineAdminNetworkPolicy';
     }
-    if (r.info.action === 'Allow') allowed = allowed.union(hit);
+    // Pass in the last tier leaves the connection to the default, which allows it.
+    if (action !== 'Deny') allowed = allowed.union(hit);
     rest = rest.subtract(hit);
   }
   if (!rest.isEmpty() && trace) trace.decidedBy = 'default';
@@ -87,5 +107,5 @@ export function decide(
  * signatures). BANP rules never do when a NetworkPolicy isolates the pod.
  */
 export function profileRules(p: DirectionProfile): CompiledRule[] {
-  return p.isolatedBy.length > 0 ? [...p.anp, ...p.np] : [...p.anp, ...p.np, ...p.banp];
+  return p.isolatedBy.length > 0 ? [...p.anp, ...p.deny, ...p.np] : [...p.anp, ...p.deny, ...p.np, ...p.banp];
 }

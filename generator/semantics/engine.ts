@@ -20,12 +20,20 @@ import type {
   ConnectionQuery, ConnectionVerdict, ConnectivityRow, Direction, DirectionVerdict, EngineOptions, MapPeer, Peer,
   PolicyEngine, PolicySnapshot, SelectingPolicy,
 } from './types.ts';
+import { ciliumIdentityLabels, compileCiliumPolicy, type CompiledCiliumSpec } from './kinds/cilium.ts';
 import { validateSnapshot } from './validate.ts';
 
-const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], isolatedBy: [], np: [], banp: [] };
+const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], deny: [], isolatedBy: [], np: [], banp: [] };
 
 export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = {}): PolicyEngine {
-  const opts: Required<EngineOptions> = { ipBlockMatchesPods: options.ipBlockMatchesPods ?? false };
+  const opts = {
+    ipBlockMatchesPods: options.ipBlockMatchesPods ?? false,
+    hostNetworkAsPods: options.hostNetworkAsPods ?? false,
+    cni: options.cni ?? ((snapshot.ciliumNetworkPolicies?.length ?? 0) > 0 ? 'cilium' : undefined),
+  } as Required<EngineOptions>;
+  const ciliumLabels = opts.cni === 'cilium';
+  /** Whether a pod is node traffic (the default reading of hostNetwork) rather than a pod. */
+  const nodeTraffic = (pod: PodInfo): boolean => pod.hostNetwork && !opts.hostNetworkAsPods;
   const { invalidObjects: invalid, ...validation } = validateSnapshot(snapshot);
 
   // Namespaces and nodes.
@@ -56,21 +64,37 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     if (!list) npsByNs.set(k, (list = []));
     list.push(compiled);
   }
+  // The Admin tier (ANP, Admin-tier ClusterNetworkPolicy) and the Baseline tier
+  // (Baseline-tier ClusterNetworkPolicy, then the one BANP, which has no priority), each in
+  // priority order, then by kind and name when priorities tie (validation reports the tie).
   const anpsByCluster = new Map<string, CompiledAdminPolicy[]>();
-  const banpByCluster = new Map<string, CompiledAdminPolicy>();
+  const baselineByCluster = new Map<string, CompiledAdminPolicy[]>();
   const sortedAdmin = [...snapshot.adminNetworkPolicies].sort(
-    (a, b) => cmp(a.cluster, b.cluster) || (a.priority ?? 0) - (b.priority ?? 0) || cmp(a.name, b.name),
+    (a, b) => cmp(a.cluster, b.cluster) || (a.priority ?? 1001) - (b.priority ?? 1001) || cmp(a.kind, b.kind) || cmp(a.name, b.name),
   );
+  const banpSeen = new Set<string>();
   for (const p of sortedAdmin) {
     const compiled = compiler.adminPolicy(p, nodeLabelsOf);
     if (invalid.has(compiled.ref)) continue;
     if (p.kind === 'BaselineAdminNetworkPolicy') {
-      if (!banpByCluster.has(p.cluster)) banpByCluster.set(p.cluster, compiled);
-    } else {
-      let list = anpsByCluster.get(p.cluster);
-      if (!list) anpsByCluster.set(p.cluster, (list = []));
-      list.push(compiled);
+      if (banpSeen.has(p.cluster)) continue;
+      banpSeen.add(p.cluster);
     }
+    const byCluster = compiled.tier === 'BaselineAdminNetworkPolicy' ? baselineByCluster : anpsByCluster;
+    let list = byCluster.get(p.cluster);
+    if (!list) byCluster.set(p.cluster, (list = []));
+    list.push(compiled);
+  }
+
+  // Cilium policies: in the NetworkPolicy tier, per cluster (a CNP's selects() checks its namespace).
+  const ciliumByCluster = new Map<string, CompiledCiliumSpec[]>();
+  const sortedCilium = [...(snapshot.ciliumNetworkPolicies ?? [])].sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.kind, b.kind) || cmp(a.name, b.name));
+  for (const p of sortedCilium) {
+    const compiled = compileCiliumPolicy(p, compiler);
+    if (compiled.length === 0 || invalid.has(compiled[0].ref)) continue;
+    let list = ciliumByCluster.get(p.cluster);
+    if (!list) ciliumByCluster.set(p.cluster, (list = []));
+    list.push(...compiled);
   }
 
   // Endpoints and profiles are pure functions of the pod (or address) and the compiled
@@ -87,14 +111,15 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
 
   function makePodEndpoint(pod: PodInfo): Endpoint {
     const ips = pod.hostNetwork ? [...new Set([...pod.ips, ...pod.hostIPs])] : pod.ips;
+    const nsLabels = nsLabelsMap.get(`${pod.cluster}/${pod.namespace}`) ?? namespaceLabels(pod.namespace, undefined);
     return {
       kind: 'pod',
       cluster: pod.cluster,
       namespace: pod.namespace,
-      labels: pod.labels,
-      nsLabels: nsLabelsMap.get(`${pod.cluster}/${pod.namespace}`) ?? namespaceLabels(pod.namespace, undefined),
+      labels: ciliumLabels ? ciliumIdentityLabels(pod, nsLabels) : pod.labels,
+      nsLabels,
       ports: pod.ports,
-      hostNetwork: pod.hostNetwork,
+      hostNetwork: nodeTraffic(pod),
       v4: ipv4List(ips),
       v6: ips.filter((ip) => ip.includes(':')),
       nodeName: pod.nodeName,
@@ -142,9 +167,16 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       if (n.isolates[direction]) isolatedBy.push(n.ref);
       np.push(...n.rules[direction]);
     }
-    const banpPolicy = banpByCluster.get(cluster);
-    const banp = banpPolicy && banpPolicy.selects(ep) ? banpPolicy.rules[direction] : [];
-    return { subject: true, anp, isolatedBy, np, banp };
+    const deny: CompiledRule[] = [];
+    for (const c of ciliumByCluster.get(cluster) ?? []) {
+      if (!c.selects(ep)) continue;
+      if (c.defaultDeny[direction] && !isolatedBy.includes(c.ref)) isolatedBy.push(c.ref);
+      deny.push(...c.deny[direction]);
+      np.push(...c.allow[direction]);
+    }
+    const banp: CompiledRule[] = [];
+    for (const b of baselineByCluster.get(cluster) ?? []) if (b.selects(ep)) banp.push(...b.rules[direction]);
+    return { subject: true, anp, deny, isolatedBy, np, banp };
   }
 
   // Rules with many peers (e.g. CoreDNS letting in every client of the cluster) are matched
@@ -255,16 +287,27 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
 
   function policiesSelecting(pod: PodInfo, dir: Direction): SelectingPolicy[] {
     const ep = podEndpoint(pod);
-    if (pod.hostNetwork) return [];
+    if (nodeTraffic(pod)) return [];
     const out: SelectingPolicy[] = [];
     for (const a of anpsByCluster.get(pod.cluster) ?? []) {
-      if (a.selects(ep)) out.push({ policy: a.ref, tier: a.tier, name: a.info.name, priority: a.info.priority, isolates: false });
+      if (a.selects(ep)) out.push({ policy: a.ref, tier: a.tier, kind: a.info.kind, name: a.info.name, priority: a.info.priority, isolates: false });
     }
     for (const n of npsByNs.get(`${pod.cluster}/${pod.namespace}`) ?? []) {
-      if (n.selects(ep)) out.push({ policy: n.ref, tier: 'NetworkPolicy', name: n.info.name, namespace: n.info.namespace, isolates: n.isolates[dir] });
+      if (n.selects(ep)) out.push({ policy: n.ref, tier: 'NetworkPolicy', kind: 'NetworkPolicy', name: n.info.name, namespace: n.info.namespace, isolates: n.isolates[dir] });
     }
-    const b = banpByCluster.get(pod.cluster);
-    if (b && b.selects(ep)) out.push({ policy: b.ref, tier: b.tier, name: b.info.name, isolates: false });
+    for (const c of ciliumByCluster.get(pod.cluster) ?? []) {
+      if (!c.selects(ep)) continue;
+      const isolates = c.defaultDeny[dir];
+      const known = out.find((x) => x.policy === c.ref);
+      if (known) {
+        if (isolates && !known.isolates) out[out.indexOf(known)] = { ...known, isolates };
+        continue;
+      }
+      out.push({ policy: c.ref, tier: 'NetworkPolicy', kind: c.info.kind, name: c.info.name, ...(c.info.namespace !== undefined ? { namespace: c.info.namespace } : {}), isolates });
+    }
+    for (const b of baselineByCluster.get(pod.cluster) ?? []) {
+      if (b.selects(ep)) out.push({ policy: b.ref, tier: b.tier, kind: b.info.kind, name: b.info.name, priority: b.info.priority, isolates: false });
+    }
     return out;
   }
 
@@ -287,7 +330,21 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         }
       }
     }
-    const admins = [...[...anpsByCluster.values()].flat(), ...banpByCluster.values()];
+    for (const list of ciliumByCluster.values()) {
+      for (const c of list) {
+        for (const spec of c.info.specs) {
+          for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
+            for (const b of rule.cidrs ?? []) {
+              for (const cidr of [b.cidr, ...(b.except ?? [])]) {
+                const r = parseIpv4Cidr(cidr);
+                if (r) cuts.push(r);
+              }
+            }
+          }
+        }
+      }
+    }
+    const admins = [...[...anpsByCluster.values()].flat(), ...[...baselineByCluster.values()].flat()];
     for (const a of admins) {
       for (const rule of [...a.info.ingress, ...a.info.egress]) {
         for (const p of rule.peers) {
@@ -323,7 +380,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       }
       return lo;
     };
-    const anyHostNetwork = snapshot.pods.some((p) => p.hostNetwork);
+    const anyHostNetwork = snapshot.pods.some(nodeTraffic);
     const needNode = anyHostNetwork || anyNodesPeer;
     const needIps = opts.ipBlockMatchesPods || anyNetworksPeer;
     const clusters = new Set(snapshot.pods.map((p) => p.cluster));
@@ -353,14 +410,16 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       workloads[w].pods++;
       let ep: Endpoint | undefined;
       let ipSig = '';
-      if (needIps || pod.hostNetwork) {
+      if (needIps || nodeTraffic(pod)) {
         ep = podEndpoint(pod);
         ipSig = [...new Set(ep.v4.map(atomOf))].sort((a, b) => a - b).join(',') + '|' + [...ep.v6].sort().join(',');
       }
       let portsSig = '';
       for (const p of pod.ports) portsSig += `${p.name ?? ''}:${p.containerPort}/${p.protocol},`;
       if (pod.ports.length > 1) portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
-      const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, pod.hostNetwork ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig].join('\u0001');
+      // With Cilium's identity labels the service account is a label too.
+      const sa = ciliumLabels ? pod.serviceAccount ?? '' : '';
+      const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, nodeTraffic(pod) ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig, sa].join('\u0001');
       let c = classIndex.get(key);
       if (c === undefined) {
         c = classRep.length;

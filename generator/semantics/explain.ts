@@ -7,8 +7,16 @@ export function peerName(p: Peer): string {
   return p.kind === 'pod' ? `${p.pod.namespace}/${p.pod.name}` : p.ip;
 }
 
+/** `KIND NAME (tier T, priority N) DIRECTION[i] "rule": ACTION`: kind, tier, policy and rule. */
 export function formatRule(r: MatchedRule): string {
-  const where = r.tier === 'NetworkPolicy' ? `NetworkPolicy ${r.namespace}/${r.name}` : `${r.tier} ${r.name}${r.priority !== undefined ? ` (priority ${r.priority})` : ''}`;
+  const kind = r.kind ?? r.tier;
+  const tier = kind === 'ClusterNetworkPolicy' ? (r.tier === 'BaselineAdminNetworkPolicy' ? 'tier Baseline' : 'tier Admin') : undefined;
+  const detail = [tier, r.priority !== undefined ? `priority ${r.priority}` : undefined].filter(Boolean).join(', ');
+  if (kind === 'CiliumNetworkPolicy' || kind === 'CiliumClusterwideNetworkPolicy') {
+    // Cilium rules are named by their field (`spec.ingressDeny[0]`): allow and deny lists differ.
+    return `${kind} ${r.namespace !== undefined ? `${r.namespace}/` : ''}${r.name} ${r.ruleName ?? `${r.direction}[${r.ruleIndex}]`}: ${r.action}`;
+  }
+  const where = r.tier === 'NetworkPolicy' ? `NetworkPolicy ${r.namespace}/${r.name}` : `${kind} ${r.name}${detail ? ` (${detail})` : ''}`;
   return `${where} ${r.direction}[${r.ruleIndex}]${r.ruleName ? ` "${r.ruleName}"` : ''}: ${r.action}`;
 }
 
@@ -28,7 +36,9 @@ function reasonFor(v: DirectionVerdict, subject: string): string {
       return `${v.direction} ${verb} by ${r ? formatRule(r) : v.decidedBy}`;
     }
     case 'NetworkPolicy': {
-      const np = v.matchedRules.filter((r) => r.tier === 'NetworkPolicy');
+      const deny = v.matchedRules.find((r) => r.tier === 'NetworkPolicy' && r.action === 'Deny');
+      if (!v.allowed && deny) return `${v.direction} denied by ${formatRule(deny)} (deny rules win over every allow)`;
+      const np = v.matchedRules.filter((r) => r.tier === 'NetworkPolicy' && r.action !== 'Deny');
       if (np.length > 0) return `${v.direction} allowed by ${np.map(formatRule).join('; ')}`;
       return `${v.direction} denied: ${subject} is isolated for ${v.direction} by ${v.isolatedBy.join(', ')} and no rule allows this connection`;
     }

@@ -5,7 +5,7 @@
 import type { ValidationError, Warning } from '../model/errors.ts';
 import type { NamespaceInfo, NodeInfo, PodInfo, Protocol } from '../model/inventory.ts';
 import type { WorkloadKind } from '../model/keys.ts';
-import type { AdminNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
+import type { AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
 import type { ConnectionSet } from './ports.ts';
 
 /** What the engine needs. An `Inventory` is a superset and can be passed as is. */
@@ -13,7 +13,10 @@ export interface PolicySnapshot {
   readonly namespaces: readonly NamespaceInfo[];
   readonly pods: readonly PodInfo[];
   readonly networkPolicies: readonly NetworkPolicyInfo[];
+  /** AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy (both tiers). */
   readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
+  /** CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy: in the NetworkPolicy tier, deny rules first. */
+  readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
   readonly nodes?: readonly NodeInfo[];
 }
 
@@ -23,6 +26,18 @@ export interface EngineOptions {
    * Calico yes, Cilium no. Default false.
    */
   readonly ipBlockMatchesPods?: boolean;
+  /**
+   * Whether hostNetwork pods are selected and isolated like other pods (some CNIs and
+   * analyzers read them so). Default false: they are node traffic, which no policy selects.
+   */
+  readonly hostNetworkAsPods?: boolean;
+  /**
+   * The CNI enforcing the policies, where it changes their reading. `cilium`: every pod carries
+   * Cilium's identity labels (io.kubernetes.pod.namespace, io.cilium.k8s.policy.serviceaccount,
+   * io.cilium.k8s.policy.cluster, io.cilium.k8s.namespace.labels.*) for every kind's selectors.
+   * Implied when the snapshot holds Cilium policies. Default: none.
+   */
+  readonly cni?: 'cilium';
 }
 
 /** One end of a connection: a pod, or an address (outside the cluster, or a node's). */
@@ -37,14 +52,26 @@ export interface ConnectionQuery {
   readonly port: number;
 }
 
+/**
+ * The precedence layer a rule takes part in, named after the kind that introduced it:
+ * `AdminNetworkPolicy` is the Admin tier (ANP and Admin-tier ClusterNetworkPolicy),
+ * `BaselineAdminNetworkPolicy` the Baseline tier (BANP and Baseline-tier ClusterNetworkPolicy).
+ * The policy's own kind is `PolicyKind`.
+ */
 export type PolicyTier = 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy';
-export type RuleAction = 'Allow' | 'Deny' | 'Pass';
+export type PolicyKind =
+  | 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy'
+  | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
+/** As written in the policy (`Accept` is ClusterNetworkPolicy's `Allow`). */
+export type RuleAction = 'Allow' | 'Accept' | 'Deny' | 'Pass';
 
 /** A rule that matched the connection (peer and port), in evaluation order. */
 export interface MatchedRule {
   /** `cluster/namespace/NetworkPolicy/name` or `cluster/AdminNetworkPolicy/name`. */
   readonly policy: string;
   readonly tier: PolicyTier;
+  /** The policy's kind (absent on rules built before kinds were recorded: read `tier` then). */
+  readonly kind?: PolicyKind;
   readonly name: string;
   readonly namespace?: string;
   readonly priority?: number;
@@ -85,6 +112,7 @@ export interface ConnectionVerdict {
 export interface SelectingPolicy {
   readonly policy: string;
   readonly tier: PolicyTier;
+  readonly kind?: PolicyKind;
   readonly name: string;
   readonly namespace?: string;
   readonly priority?: number;

@@ -3,14 +3,17 @@
  * deserves a look (warnings): unresolvable named ports, duplicate ANP priorities, ...
  */
 import { ValidationError, type Warning } from '../model/errors.ts';
-import type { AdminNetworkPolicyInfo, NetworkPolicyInfo, NetworkPolicyPort } from '../model/policy.ts';
+import { adminTierOf, CILIUM_ENTITIES, type AdminNetworkPolicyInfo, type NetworkPolicyInfo, type NetworkPolicyPort } from '../model/policy.ts';
 import { matchesSelector, validateSelector } from '../selectors/index.ts';
 import { isValidCidr, parseIpv4Cidr, cidrContains } from './cidr.ts';
 import { adminPolicyRef, networkPolicyRef } from './compile.ts';
+import { ciliumPolicyRef } from './kinds/cilium.ts';
 import type { PolicySnapshot, ValidationResult } from './types.ts';
 
 const PREFIX = 'netatlas/semantics:';
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
+/** network-policy-api v1alpha2 DomainName: exact, or `*.` followed by one or more labels. */
+const DOMAIN_NAME = /^(\*\.)?([a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-Z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$/;
 
 export interface DetailedValidation extends ValidationResult {
   /** Refs of objects with errors that make them unusable (left out of evaluation). */
@@ -124,12 +127,14 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     }
   }
 
-  // AdminNetworkPolicy and BaselineAdminNetworkPolicy.
+  // AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy.
   const priorities = new Map<string, AdminNetworkPolicyInfo[]>();
   const banps = new Map<string, AdminNetworkPolicyInfo[]>();
   for (const a of snapshot.adminNetworkPolicies) {
     const ref = adminPolicyRef(a);
     const src = a.source;
+    const cnp = a.kind === 'ClusterNetworkPolicy';
+    if (cnp && a.tier !== 'Admin' && a.tier !== 'Baseline') fail(ref, src, `spec.tier ${JSON.stringify(a.tier)} is not Admin or Baseline`, 'Set spec.tier to Admin or Baseline.');
     if (a.kind === 'BaselineAdminNetworkPolicy') {
       if (a.name !== 'default') fail(ref, src, `BaselineAdminNetworkPolicy is named ${JSON.stringify(a.name)}`, 'There is one BANP per cluster and it must be named "default".');
       else {
@@ -140,7 +145,7 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     } else if (a.priority === undefined || !Number.isInteger(a.priority) || a.priority < 0 || a.priority > 1000) {
       fail(ref, src, `spec.priority ${a.priority ?? '(missing)'} is not an integer in 0..1000`, 'Set spec.priority (lower numbers are evaluated first).');
     } else {
-      const k = `${a.cluster}/${a.priority}`;
+      const k = `${a.cluster}/${adminTierOf(a)}/${a.priority}`;
       const l = priorities.get(k) ?? [];
       l.push(a);
       priorities.set(k, l);
@@ -151,15 +156,35 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     for (const direction of ['ingress', 'egress'] as const) {
       a[direction].forEach((rule, ri) => {
         const at = `spec.${direction}[${ri}]${rule.name ? ` (${rule.name})` : ''}`;
-        if (!['Allow', 'Deny', 'Pass'].includes(rule.action)) fail(ref, src, `${at} has action ${JSON.stringify(rule.action)}`, 'Use Allow, Deny or Pass.');
+        const actions = cnp ? ['Accept', 'Deny', 'Pass'] : ['Allow', 'Deny', 'Pass'];
+        if (!actions.includes(rule.action)) fail(ref, src, `${at} has action ${JSON.stringify(rule.action)}`, `Use ${actions.join(', ')}.`);
         if (a.kind === 'BaselineAdminNetworkPolicy' && rule.action === 'Pass') fail(ref, src, `${at} uses action Pass`, 'A BaselineAdminNetworkPolicy rule is Allow or Deny.');
         if (rule.peers.length === 0) fail(ref, src, `${at} has no peers`, 'List at least one peer.');
         for (const peer of rule.peers) {
           if (peer.kind === 'networks') {
             for (const c of peer.networks) if (!isValidCidr(c)) fail(ref, src, `${at} network ${JSON.stringify(c)} is not a CIDR`, 'Write it as a.b.c.d/n.');
           }
+          if (cnp && direction === 'ingress' && peer.kind !== 'namespaces' && peer.kind !== 'pods') {
+            fail(ref, src, `${at} has a ${peer.kind} peer in from`, 'An ingress peer is namespaces or pods.');
+          }
+          if (peer.kind === 'domainNames') {
+            if (!cnp || direction !== 'egress') fail(ref, src, `${at} has a domainNames peer`, 'domainNames is a ClusterNetworkPolicy egress peer only.');
+            if (rule.action !== 'Accept') fail(ref, src, `${at} uses domainNames with action ${rule.action}`, 'domainNames is only supported for Accept rules.');
+            for (const d of peer.domainNames) if (!DOMAIN_NAME.test(d)) fail(ref, src, `${at} domain name ${JSON.stringify(d)} is not valid`, 'Write it as example.com or *.example.com.');
+            warnings.push({
+              code: 'unknowable-peer',
+              message: `${PREFIX} ${ref}: ${at} domainNames ${peer.domainNames.join(', ')} cannot be checked statically (the addresses a name resolves to are not in a snapshot); the rule matches no address in maps and verdicts.`,
+              location: { file: src?.file, line: src?.line, object: ref },
+            });
+          }
+        }
+        if (cnp && rule.peers.some((p) => p.kind === 'networks' || p.kind === 'nodes' || p.kind === 'domainNames') && (rule.ports ?? []).some((p) => p.kind === 'namedPort')) {
+          fail(ref, src, `${at} combines destinationNamedPort with a networks, nodes or domainNames peer`, 'Use port numbers: only pods have named ports.');
         }
         for (const port of rule.ports ?? []) {
+          if (cnp && port.kind === 'portRange' && port.start >= port.end) {
+            fail(ref, src, `${at} range ${port.start}-${port.end} does not have start < end`, 'Use a single number, or a range whose start is less than its end.');
+          }
           if (port.kind === 'portRange' && !(port.start >= 1 && port.start <= port.end && port.end <= 65535)) {
             fail(ref, src, `${at} portRange ${port.start}-${port.end} is not 1 <= start <= end <= 65535`, 'Fix the range.');
           }
@@ -180,13 +205,65 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     const names = list.map((a) => a.name).sort();
     for (const a of list) {
       fail(adminPolicyRef(a), a.source, `spec.priority ${a.priority} is shared with ${names.filter((n) => n !== a.name).join(', ')}`,
-        'Give each AdminNetworkPolicy its own priority: with equal priorities the order is undefined (netatlas uses name order).', false);
+        'Give each policy of a tier its own priority: with equal priorities the order is undefined (netatlas uses kind, then name order).', false);
     }
   }
   for (const [cluster, list] of banps) {
     if (list.length > 1) fail(`${cluster}/BaselineAdminNetworkPolicy/default`, list[1].source, 'is defined more than once', 'Keep one BaselineAdminNetworkPolicy named "default".', false);
   }
+  validateCilium(snapshot, fail, (w) => warnings.push(w));
   return { errors, warnings, invalidObjects };
+}
+
+type Fail = (ref: string, file: { file?: string; line?: number } | undefined, what: string, fix: string, excludes?: boolean) => void;
+
+/** Entities a snapshot cannot place (no addresses for them): reported, matched by nothing. */
+const UNKNOWABLE_ENTITIES = new Set(['kube-apiserver', 'health', 'init', 'ingress', 'unmanaged']);
+
+function validateCilium(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning) => void): void {
+  for (const p of snapshot.ciliumNetworkPolicies ?? []) {
+    const ref = ciliumPolicyRef(p);
+    const src = p.source;
+    const note = (code: string, what: string): void =>
+      warn({ code, message: `${PREFIX} ${ref}: ${what}`, location: { file: src?.file, line: src?.line, object: ref } });
+    p.specs.forEach((spec, si) => {
+      const at = p.specs.length > 1 || si > 0 ? `specs[${si}]` : 'spec';
+      if (!spec.endpointSelector === !spec.nodeSelector) fail(ref, src, `${at} sets ${spec.endpointSelector ? 'both endpointSelector and nodeSelector' : 'neither endpointSelector nor nodeSelector'}`, 'Set exactly one of them.');
+      if (spec.nodeSelector && p.kind === 'CiliumNetworkPolicy') fail(ref, src, `${at}.nodeSelector is set on a namespaced policy`, 'Host policies are CiliumClusterwideNetworkPolicy.');
+      if (spec.nodeSelector && !spec.endpointSelector) note('unsupported-field', `${at}.nodeSelector (host firewall) is read but not evaluated: node addresses are not policy subjects here.`);
+      for (const sel of [spec.endpointSelector, spec.nodeSelector]) if (sel) for (const problem of validateSelector(sel)) fail(ref, src, `${at}: ${problem}`, 'Fix the selector.');
+      for (const field of ['ingress', 'egress', 'ingressDeny', 'egressDeny'] as const) {
+        (spec[field] ?? []).forEach((rule, ri) => {
+          const rw = `${at}.${field}[${ri}]`;
+          for (const e of rule.entities ?? []) {
+            if (!(CILIUM_ENTITIES as readonly string[]).includes(e)) fail(ref, src, `${rw} entity ${JSON.stringify(e)} is unknown`, `Use one of ${CILIUM_ENTITIES.join(', ')}.`);
+            else if (UNKNOWABLE_ENTITIES.has(e)) note('unknowable-peer', `${rw} entity ${e} cannot be placed from a snapshot; it matches no peer in maps and verdicts.`);
+          }
+          for (const sel of rule.endpoints ?? []) for (const problem of validateSelector(sel)) fail(ref, src, `${rw}: ${problem}`, 'Fix the selector.');
+          for (const b of rule.cidrs ?? []) {
+            if (!isValidCidr(b.cidr)) fail(ref, src, `${rw} CIDR ${JSON.stringify(b.cidr)} is not a CIDR`, 'Write it as a.b.c.d/n.');
+            for (const e of b.except ?? []) {
+              if (!isValidCidr(e)) fail(ref, src, `${rw} except ${JSON.stringify(e)} is not a CIDR`, 'Write it as a.b.c.d/n.');
+              else if (isValidCidr(b.cidr) && !insideCidr(e, b.cidr)) fail(ref, src, `${rw} except ${e} is not inside ${b.cidr}`, 'Each except must be inside its cidr.');
+            }
+          }
+          if (rule.fqdns) note('unknowable-peer', `${rw} toFQDNs ${rule.fqdns.join(', ')} cannot be checked statically (the addresses a name resolves to are not in a snapshot); it matches no address in maps and verdicts.`);
+          for (const f of rule.unsupported ?? []) note('unsupported-field', `${rw}.${f} is not evaluated; the rule matches no peer through it.`);
+          (rule.toPorts ?? []).forEach((pr, pi) => {
+            if (pr.l7) note('l7-rule', `${rw}.toPorts[${pi}].rules (${pr.l7.join(', ')}) is enforced by Cilium's proxy: netatlas allows the rule's L4 ports and cannot check the L7 part.`);
+            for (const port of pr.ports ?? []) {
+              const pw = `${rw}.toPorts[${pi}] port ${JSON.stringify(port.port)}`;
+              if (typeof port.port === 'number' && (port.port < 1 || port.port > 65535)) fail(ref, src, `${pw} is out of range`, 'Use 1..65535.');
+              if (typeof port.port === 'string' && !PORT_NAME.test(port.port)) fail(ref, src, `${pw} is neither a number nor a valid port name`, 'Use 1..65535 or a container port name.');
+              if (port.endPort !== undefined && (typeof port.port !== 'number' || port.endPort < port.port || port.endPort > 65535)) {
+                fail(ref, src, `${pw} endPort ${port.endPort} does not follow a numeric port within 65535`, 'Set port to the first port of the range, endPort to the last.');
+              }
+            }
+          });
+        });
+      }
+    });
+  }
 }
 
 function validateNpPort(port: NetworkPolicyPort, at: string, fail: (what: string, fix: string) => void): void {

@@ -14,8 +14,9 @@ import { loadInventoryPaths, mergeInventories } from '../inventory/index.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
 import { DEMO_DIR } from './generate.ts';
 import { liveSnapshot } from './live-input.ts';
+import { addReadingOptions, isLenientReading, type ReadingOptions } from './policy-input.ts';
 
-interface DiffCommandOptions {
+interface DiffCommandOptions extends ReadingOptions {
   inventory: string[];
   flows: string[];
   kubeconfig: string[];
@@ -46,13 +47,14 @@ export function parseFailOn(text: string | undefined): string[] {
  * Loads an intended policy set (files or folders of YAML/JSON; `<root>/<cluster>/...` names
  * the cluster). Any load or validation error is bad input: exit 2, nothing compared.
  */
-export async function loadPolicySet(paths: readonly string[], opts: { cluster?: string; namespace?: string; what: string }): Promise<PolicySet> {
+export async function loadPolicySet(paths: readonly string[], opts: { cluster?: string; namespace?: string; what: string; strict?: boolean }): Promise<PolicySet> {
   const loaded = await loadInventoryPaths(paths, { cluster: opts.cluster, defaultNamespace: opts.namespace });
   const at = (loc: Parameters<typeof formatLocation>[0]): string => {
     const f = formatLocation(loc);
     return f ? ` [${f}]` : '';
   };
   const problems = loaded.errors.map((e) => `${e.message}${at(e.location)}`);
+  if (opts.strict) problems.push(...loaded.warnings.filter(isLenientReading).map((w) => `${w.message} (--strict)`));
   const inv = loaded.inventory;
   const engine = createEngine({ namespaces: [], pods: [], networkPolicies: inv.networkPolicies, adminNetworkPolicies: inv.adminNetworkPolicies });
   problems.push(...engine.validation.errors.map((e) => `${e.message}${at(e.location)}`));
@@ -66,7 +68,7 @@ export async function loadPolicySet(paths: readonly string[], opts: { cluster?: 
 }
 
 export function diffCommand(): Command {
-  return new Command('diff')
+  return addReadingOptions(new Command('diff')
     .description(
       'Compare the intended policies (the snapshot\'s own, or --policies PATH such as a Git folder or `netatlas generate` output) ' +
         'with the observed flows: every observed edge is allowed, blocked, would-break or unexplained-drop; every allowed but ' +
@@ -88,13 +90,13 @@ export function diffCommand(): Command {
     .option('--no-remediation', 'do not generate remediation policies for findings')
     .addHelpText('after', '\nExamples:\n  netatlas diff                                         # the demo\n' +
       '  netatlas generate -o /tmp/gen && netatlas diff --policies /tmp/gen -o md\n' +
-      '  netatlas diff --inventory dumps/ --flows hubble/ -o sarif --fail-on would-break,high > diff.sarif\n')
+      '  netatlas diff --inventory dumps/ --flows hubble/ -o sarif --fail-on would-break,high > diff.sarif\n'))
     .action(async (o: DiffCommandOptions) => {
       const failOn = parseFailOn(o.failOn);
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new CliExit(`diff: --limit ${JSON.stringify(o.limit)} must be a whole number >= 0.`);
       const intended = o.policies.length
-        ? await loadPolicySet(o.policies, { cluster: o.policiesCluster, namespace: o.policiesNamespace, what: 'diff: --policies' })
+        ? await loadPolicySet(o.policies, { cluster: o.policiesCluster, namespace: o.policiesNamespace, what: 'diff: --policies', strict: o.strict })
         : undefined;
       const live = o.kubeconfig.length > 0 || o.context.length > 0;
       const demo = !live && o.inventory.length === 0 && o.flows.length === 0;
@@ -110,7 +112,11 @@ export function diffCommand(): Command {
       } catch (e) {
         throw new CliExit(`diff: ${(e as Error).message}`);
       }
-      const problems = [...result.errors.map((e) => e.message), ...result.flows.errors];
+      const problems = [
+        ...result.errors.map((e) => e.message),
+        ...(o.strict ? result.warnings.filter(isLenientReading).map((w) => `${w.message} (--strict)`) : []),
+        ...result.flows.errors,
+      ];
       if (problems.length) {
         throw new CliExit(`diff: ${problems.length} input error(s); fix them, nothing was compared:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
       }
@@ -120,7 +126,7 @@ export function diffCommand(): Command {
       const report = buildDiffReport(inventory, observedEdges(builder.graph), {
         intended: effective,
         intendedLabel: intended ? `--policies ${o.policies.join(', ')}${o.replace ? ' (replacing every snapshot policy)' : ' (over the snapshot\'s policies, namespace by namespace)'}` : undefined,
-        engine: { ipBlockMatchesPods: o.ipblockMatchesPods }, remediation: o.remediation,
+        engine: { ipBlockMatchesPods: o.ipblockMatchesPods, hostNetworkAsPods: o.hostNetworkAsPods }, remediation: o.remediation,
       });
       process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit }));
       const hits = failOnMatches(report, failOn);

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import type { Inventory, PodInfo, Protocol } from '../../generator/model/index.ts';
 import { formatVerdict, ipv4ToInt, topLevelOwner, type Peer } from '../../generator/semantics/index.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
-import { loadPolicyInput } from './policy-input.ts';
+import { addReadingOptions, loadPolicyInput, type ReadingOptions } from './policy-input.ts';
 
 /** `ns/name` of a pod or of a workload (its first pod), or an IP address. */
 export function resolvePeer(inv: Inventory, text: string, what: string): Peer {
@@ -34,18 +34,18 @@ export function parsePortSpec(text: string): { port: number; protocol: Protocol 
 }
 
 export function explainCommand(): Command {
-  return new Command('explain')
-    .description('Explain whether one connection is allowed: the verdict per direction and the ANP/NetworkPolicy/BANP rules behind it.')
+  return addReadingOptions(new Command('explain')
+    .description('Explain whether one connection is allowed: the verdict per direction and the rules behind it, in evaluation order, each named by kind, tier, policy and rule.')
     .argument('<paths...>', 'manifest or dump files and folders (YAML/JSON, .gz)')
     .requiredOption('--src <peer>', 'source: namespace/name of a pod or workload, or an IP address')
     .requiredOption('--dst <peer>', 'destination: namespace/name of a pod or workload, or an IP address')
     .requiredOption('--port <port>', 'destination port and protocol, e.g. 8080/TCP (protocol defaults to TCP)')
     .option('--ipblock-matches-pods', 'let ipBlock peers match pod IPs too (Calico does; Cilium does not)', false)
     .option('--cluster <name>', 'cluster name for every file')
-    .option('--json', 'print the verdict as JSON', false)
-    .action(async (paths: string[], o: { src: string; dst: string; port: string; ipblockMatchesPods: boolean; cluster?: string; json: boolean }) => {
+    .option('--json', 'print the verdict as JSON', false))
+    .action(async (paths: string[], o: { src: string; dst: string; port: string; ipblockMatchesPods: boolean; cluster?: string; json: boolean } & ReadingOptions) => {
       const { port, protocol } = parsePortSpec(o.port);
-      const input = await loadPolicyInput(paths, { ipBlockMatchesPods: o.ipblockMatchesPods, cluster: o.cluster });
+      const input = await loadPolicyInput(paths, { ...o, ipBlockMatchesPods: o.ipblockMatchesPods });
       for (const line of input.problems) if (line.startsWith('error')) process.stderr.write(`${line}\n`);
       const src = resolvePeer(input.inventory, o.src, '--src');
       const dst = resolvePeer(input.inventory, o.dst, '--dst');

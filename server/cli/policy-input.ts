@@ -1,10 +1,13 @@
 /**
- * Shared by `connectivity` and `explain`: load PATHs into a snapshot, build the engine,
- * and report loader and policy problems (errors make the command exit 2).
+ * Shared by `connectivity`, `explain` and `diff`: the reading options (`--strict`,
+ * `--host-network-as-pods`), loading PATHs into a snapshot, building the engine, and
+ * reporting loader and policy problems (errors make the command exit 2).
  */
-import { formatLocation, type Inventory } from '../../generator/model/index.ts';
+import type { Command } from 'commander';
+import { formatLocation, type Inventory, type Warning } from '../../generator/model/index.ts';
 import { createEngine, type PolicyEngine } from '../../generator/semantics/index.ts';
 import { loadInventoryPaths } from '../inventory/index.ts';
+import { LENIENT_READING_CODES } from '../inventory/normalize.ts';
 
 export interface PolicyInput {
   readonly inventory: Inventory;
@@ -14,22 +17,67 @@ export interface PolicyInput {
   readonly hasErrors: boolean;
 }
 
-export async function loadPolicyInput(paths: readonly string[], opts: { ipBlockMatchesPods?: boolean; cluster?: string }): Promise<PolicyInput> {
+export interface ReadingOptions {
+  /** Warnings about what was read leniently (not-Kubernetes files, partial objects) are errors. */
+  readonly strict?: boolean;
+  /** hostNetwork pods are selected and isolated like other pods. */
+  readonly hostNetworkAsPods?: boolean;
+}
+
+/** The policy kinds the engine reads, for every command's --help. */
+export const POLICY_KINDS_HELP = [
+  'Policy kinds read:',
+  '  NetworkPolicy (networking.k8s.io/v1)',
+  '  ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; tier Admin before NetworkPolicy, tier Baseline after it)',
+  '  AdminNetworkPolicy, BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1, legacy: the Admin and Baseline tiers)',
+  'Files and objects that are not Kubernetes objects, and harmless defects (an owner reference without kind, a port',
+  'without a number), are read with a warning; --strict makes them exit 2. An invalid policy is always an error.',
+].join('\n');
+
+/** Adds `--strict` and `--host-network-as-pods` to a command (same words everywhere), and the kinds to its help. */
+export function addReadingOptions(command: Command): Command {
+  return command
+    .addHelpText('after', `\n${POLICY_KINDS_HELP}\n`)
+    .option('--strict', 'exit 2 on what is otherwise read with a warning: files or objects that are not Kubernetes objects, and objects read without a broken part')
+    .option('--host-network-as-pods', 'select and isolate hostNetwork pods like other pods (by default they are node traffic, which no policy selects)');
+}
+
+/** Whether `--strict` turns this loader warning into an error. */
+export function isLenientReading(w: Warning): boolean {
+  return LENIENT_READING_CODES.includes(w.code);
+}
+
+/** `read 3 NetworkPolicy, 1 ClusterNetworkPolicy (tier Admin)`: what evaluation is based on. */
+export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies'>): string {
+  const counts = new Map<string, number>();
+  const bump = (k: string): void => void counts.set(k, (counts.get(k) ?? 0) + 1);
+  for (let i = 0; i < inv.networkPolicies.length; i++) bump('NetworkPolicy');
+  for (const p of inv.adminNetworkPolicies) bump(p.kind === 'ClusterNetworkPolicy' ? `ClusterNetworkPolicy (tier ${p.tier})` : p.kind);
+  if (counts.size === 0) return 'read no policy: every connection is allowed';
+  return `read ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
+}
+
+export async function loadPolicyInput(
+  paths: readonly string[],
+  opts: { ipBlockMatchesPods?: boolean; cluster?: string } & ReadingOptions,
+): Promise<PolicyInput> {
   const loaded = await loadInventoryPaths(paths, { cluster: opts.cluster });
-  const engine = createEngine(loaded.inventory, { ipBlockMatchesPods: opts.ipBlockMatchesPods });
+  const engine = createEngine(loaded.inventory, { ipBlockMatchesPods: opts.ipBlockMatchesPods, hostNetworkAsPods: opts.hostNetworkAsPods });
   const problems: string[] = [];
   const at = (loc: Parameters<typeof formatLocation>[0]): string => {
     const f = formatLocation(loc);
     return f ? ` [${f}]` : '';
   };
+  const strictErrors = opts.strict ? loaded.warnings.filter(isLenientReading) : [];
   for (const e of loaded.errors) problems.push(`error: ${e.message}${at(e.location)}`);
+  for (const w of strictErrors) problems.push(`error: ${w.message} (--strict)`);
   for (const e of engine.validation.errors) problems.push(`error: ${e.message}${at(e.location)}`);
-  for (const w of loaded.warnings) problems.push(`warning: ${w.message}`);
+  for (const w of loaded.warnings) if (!strictErrors.includes(w)) problems.push(`warning: ${w.message}`);
   for (const w of engine.validation.warnings) problems.push(`warning: ${w.message}${at(w.location)}`);
   return {
     inventory: loaded.inventory,
     engine,
     problems,
-    hasErrors: loaded.errors.length + engine.validation.errors.length > 0,
+    hasErrors: loaded.errors.length + strictErrors.length + engine.validation.errors.length > 0,
   };
 }

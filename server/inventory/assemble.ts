@@ -5,6 +5,7 @@
 import {
   NAMESPACE_NAME_LABEL,
   type AdminNetworkPolicyInfo,
+  type CiliumNetworkPolicyInfo,
   objectRef,
   type ClusterInfo,
   type Inventory,
@@ -38,6 +39,8 @@ export function inventoryObjectId(o: InventoryObject): string {
     case 'Node':
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy':
+    case 'ClusterNetworkPolicy':
+    case 'CiliumClusterwideNetworkPolicy':
       return objectRef(o.cluster, o.kind, o.name);
     default:
       return objectRef(o.cluster, o.kind, o.name, o.namespace);
@@ -147,7 +150,8 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     endpointSlices: all.filter((o) => o.kind === 'EndpointSlice'),
     nodes,
     networkPolicies: all.filter((o) => o.kind === 'NetworkPolicy'),
-    adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy'),
+    adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy' || o.kind === 'ClusterNetworkPolicy'),
+    ciliumNetworkPolicies: all.filter((o): o is CiliumNetworkPolicyInfo => o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy'),
   };
 }
 
@@ -155,7 +159,7 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
 export function inventoryObjects(inv: Inventory): InventoryObject[] {
   return [
     ...inv.clusters, ...inv.namespaces, ...inv.nodes, ...inv.workloads, ...inv.pods, ...inv.services,
-    ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies,
+    ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
   ];
 }
 

@@ -147,6 +147,7 @@ export class InventoryAccumulator {
       if (outcome.kind === 'invalid') this.errors.push(outcome.error);
       else if (outcome.kind === 'skipped') this.warnings.push(outcome.warning);
       else {
+        if (outcome.warnings) this.warnings.push(...outcome.warnings);
         const id = inventoryObjectId(outcome.object);
         if (raw.op === 'delete') {
           this.objects.delete(id);

@@ -28,6 +28,11 @@ import {
   type AdminPort,
   type AdminRule,
   type AdminSubject,
+  type CiliumNetworkPolicyInfo,
+  type CiliumPolicySpec,
+  type CiliumPort,
+  type CiliumPortRule,
+  type CiliumRule,
   type ContainerPort,
   type EndpointInfo,
   type EndpointSliceInfo,
@@ -59,7 +64,8 @@ import {
 /** Kinds the normalizer understands (owners included). */
 export const INVENTORY_KINDS = [
   'Namespace', 'Pod', 'Service', 'EndpointSlice', 'Node', 'NetworkPolicy',
-  'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy',
+  'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy',
+  'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy',
   'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController',
 ] as const;
 export type InventoryKind = (typeof INVENTORY_KINDS)[number];
@@ -69,7 +75,13 @@ export const OWNER_KINDS: readonly OwnerWorkloadKind[] = [
   'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob',
 ];
 
-const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy']);
+const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
+
+/**
+ * Groups whose ClusterNetworkPolicy is network-policy-api's v1alpha2 (the AWS network policy
+ * agent serves the same spec under its own group). Antrea's kind of the same name is not it.
+ */
+const CLUSTER_NETWORK_POLICY_GROUPS = ['policy.networking.k8s.io/', 'networking.k8s.aws/'];
 
 export function isInventoryKind(kind: string): kind is InventoryKind {
   return (INVENTORY_KINDS as readonly string[]).includes(kind);
@@ -91,6 +103,8 @@ export type NormalizeOutcome =
       readonly object: InventoryObject;
       /** For workloads: the representative pod made from the pod template. */
       readonly templatePod?: PodInfo;
+      /** Harmless defects: the parts named here were left out, the rest was read. */
+      readonly warnings?: readonly Warning[];
     }
   | { readonly kind: 'skipped'; readonly warning: Warning }
   | { readonly kind: 'invalid'; readonly error: InputError };
@@ -99,6 +113,25 @@ type Obj = Record<string, unknown>;
 
 /** Thrown inside the normalizer, turned into an `invalid` outcome at its door. */
 class Malformed extends Error {}
+
+/**
+ * Parts of an object dropped as harmless defects (an owner reference without kind, a
+ * container port without a number, an unreadable timestamp): kubectl and the API server's
+ * readers skip them too, and nothing policy evaluation depends on is lost. Each becomes a
+ * warning naming the field.
+ */
+type Defects = string[];
+
+/** Reads an optional part; a defect in it drops that part only (and is noted). */
+function lenient<T>(defects: Defects, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof Malformed)) throw error;
+    defects.push(error.message);
+    return undefined;
+  }
+}
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -224,26 +257,33 @@ export function toMillis(v: unknown, what: string): number | undefined {
   throw new Malformed(`${what} must be a timestamp (RFC 3339)`);
 }
 
-function ownerRefs(meta: Obj): OwnerRef[] {
-  const refs = optArr(meta.ownerReferences, 'metadata.ownerReferences') ?? [];
-  return refs.map((r, i) => {
-    const w = `metadata.ownerReferences[${i}]`;
-    if (!isObj(r)) throw new Malformed(`${w} must be an object`);
-    const kind = optStr(r.kind, `${w}.kind`);
-    const name = optStr(r.name, `${w}.name`);
-    if (!kind || !name) throw new Malformed(`${w} needs kind and name`);
-    const uid = optStr(r.uid, `${w}.uid`);
-    const controller = optBool(r.controller, `${w}.controller`);
-    return { kind, name, ...(uid !== undefined ? { uid } : {}), ...(controller !== undefined ? { controller } : {}) };
+function ownerRefs(meta: Obj, defects: Defects): OwnerRef[] {
+  const refs = lenient(defects, () => optArr(meta.ownerReferences, 'metadata.ownerReferences')) ?? [];
+  const out: OwnerRef[] = [];
+  refs.forEach((r, i) => {
+    const ref = lenient(defects, () => ownerRef(r, i));
+    if (ref) out.push(ref);
   });
+  return out;
+}
+
+function ownerRef(r: unknown, i: number): OwnerRef {
+  const w = `metadata.ownerReferences[${i}]`;
+  if (!isObj(r)) throw new Malformed(`${w} must be an object`);
+  const kind = optStr(r.kind, `${w}.kind`);
+  const name = optStr(r.name, `${w}.name`);
+  if (!kind || !name) throw new Malformed(`${w} needs kind and name`);
+  const uid = optStr(r.uid, `${w}.uid`);
+  const controller = optBool(r.controller, `${w}.controller`);
+  return { kind, name, ...(uid !== undefined ? { uid } : {}), ...(controller !== undefined ? { controller } : {}) };
 }
 
 /**
  * The controller ownerReference. Hand-written data often forgets `controller: true`, so a
  * lone ownerReference counts as the controller too.
  */
-function controllerOf(meta: Obj): OwnerRef | undefined {
-  const refs = ownerRefs(meta);
+function controllerOf(meta: Obj, defects: Defects): OwnerRef | undefined {
+  const refs = ownerRefs(meta, defects);
   return refs.find((r) => r.controller === true) ?? (refs.length === 1 && refs[0].controller !== false ? refs[0] : undefined);
 }
 
@@ -253,6 +293,7 @@ interface Ctx {
   readonly name: string;
   readonly namespace?: string;
   readonly source: SourceLocation;
+  readonly defects: Defects;
 }
 
 function base(meta: Obj, ctx: Ctx) {
@@ -272,7 +313,7 @@ function base(meta: Obj, ctx: Ctx) {
 // ---------------------------------------------------------------------------------------------
 // Pods and pod templates
 
-function podSpecFacts(spec: Obj | undefined, where: string) {
+function podSpecFacts(spec: Obj | undefined, where: string, defects: Defects) {
   const containers = [
     ...(optArr(spec?.containers, `${where}.containers`) ?? []),
     ...(optArr(spec?.initContainers, `${where}.initContainers`) ?? []),
@@ -282,14 +323,9 @@ function podSpecFacts(spec: Obj | undefined, where: string) {
   containers.forEach((c, i) => {
     const w = `${where}.containers[${i}]`;
     if (!isObj(c)) throw new Malformed(`${w} must be an object`);
-    for (const [j, p] of (optArr(c.ports, `${w}.ports`) ?? []).entries()) {
-      const pw = `${w}.ports[${j}]`;
-      if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
-      const containerPort = optInt(p.containerPort, `${pw}.containerPort`);
-      if (containerPort === undefined) throw new Malformed(`${pw}.containerPort is required`);
-      rule(containerPort === 0 ? '0 is not a container port: expected 1 to 65535' : portProblem(containerPort), `${pw}.containerPort`);
-      const name = optStr(p.name, `${pw}.name`);
-      ports.push({ ...(name !== undefined ? { name } : {}), containerPort, protocol: protocol(p.protocol, `${pw}.protocol`) ?? 'TCP' });
+    for (const [j, p] of (lenient(defects, () => optArr(c.ports, `${w}.ports`)) ?? []).entries()) {
+      const port = lenient(defects, () => containerPortOf(p, `${w}.ports[${j}]`));
+      if (port) ports.push(port);
     }
     const sc = optObj(c.securityContext, `${w}.securityContext`);
     if (sc) {
@@ -304,6 +340,15 @@ function podSpecFacts(spec: Obj | undefined, where: string) {
     ?? optStr(spec?.serviceAccount, `${where}.serviceAccount`);
   const nodeName = optStr(spec?.nodeName, `${where}.nodeName`);
   return { ports, privileged, hostNetwork, serviceAccount, nodeName };
+}
+
+function containerPortOf(p: unknown, pw: string): ContainerPort {
+  if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+  const containerPort = optInt(p.containerPort, `${pw}.containerPort`);
+  if (containerPort === undefined) throw new Malformed(`${pw} has no containerPort`);
+  rule(containerPort === 0 ? '0 is not a container port: expected 1 to 65535' : portProblem(containerPort), `${pw}.containerPort`);
+  const name = optStr(p.name, `${pw}.name`);
+  return { ...(name !== undefined ? { name } : {}), containerPort, protocol: protocol(p.protocol, `${pw}.protocol`) ?? 'TCP' };
 }
 
 function ipList(list: unknown, single: unknown, what: string): string[] {
@@ -325,11 +370,12 @@ function ipList(list: unknown, single: unknown, what: string): string[] {
 function normalizePod(o: Obj, meta: Obj, ctx: Ctx): PodInfo {
   const spec = optObj(o.spec, 'spec');
   const status = optObj(o.status, 'status');
-  const facts = podSpecFacts(spec, 'spec');
-  const owner = controllerOf(meta);
+  const facts = podSpecFacts(spec, 'spec', ctx.defects);
+  const owner = controllerOf(meta, ctx.defects);
   const phase = optStr(status?.phase, 'status.phase');
-  const startTime = toMillis(status?.startTime, 'status.startTime') ?? toMillis(meta.creationTimestamp, 'metadata.creationTimestamp');
-  const endTime = toMillis(meta.deletionTimestamp, 'metadata.deletionTimestamp');
+  const time = (v: unknown, what: string): number | undefined => lenient(ctx.defects, () => toMillis(v, what));
+  const startTime = time(status?.startTime, 'status.startTime') ?? time(meta.creationTimestamp, 'metadata.creationTimestamp');
+  const endTime = time(meta.deletionTimestamp, 'metadata.deletionTimestamp');
   return {
     kind: 'Pod',
     ...base(meta, ctx),
@@ -372,7 +418,7 @@ function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx)
   const tmeta = optObj(template?.metadata, 'spec.template.metadata');
   const templateLabels = labelMap(tmeta?.labels, 'spec.template.metadata.labels');
   const replicas = optInt(spec?.replicas, 'spec.replicas');
-  const owner = controllerOf(meta);
+  const owner = controllerOf(meta, ctx.defects);
   const b = base(meta, ctx);
   const workload: WorkloadInfo = {
     kind: 'Workload',
@@ -386,7 +432,7 @@ function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx)
   };
   if (!template) return { workload };
   const tspec = optObj(template.spec, 'spec.template.spec');
-  const facts = podSpecFacts(tspec, 'spec.template.spec');
+  const facts = podSpecFacts(tspec, 'spec.template.spec', ctx.defects);
   const name = `${ctx.name}-template`;
   const templatePod: PodInfo = {
     kind: 'Pod',
@@ -412,6 +458,22 @@ function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx)
 
 const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 
+function servicePort(p: unknown, w: string): ServicePort {
+  if (!isObj(p)) throw new Malformed(`${w} must be an object`);
+  const port = optInt(p.port, `${w}.port`);
+  if (port === undefined) throw new Malformed(`${w} has no port`);
+  const name = optStr(p.name, `${w}.name`);
+  const nodePort = optInt(p.nodePort, `${w}.nodePort`);
+  return {
+    ...(name !== undefined ? { name } : {}),
+    protocol: protocol(p.protocol, `${w}.protocol`) ?? 'TCP',
+    port,
+    // The API defaults targetPort to port.
+    targetPort: intOrString(p.targetPort, `${w}.targetPort`) ?? port,
+    ...(nodePort !== undefined ? { nodePort } : {}),
+  };
+}
+
 function normalizeService(o: Obj, meta: Obj, ctx: Ctx): ServiceInfo {
   const spec = optObj(o.spec, 'spec') ?? {};
   const status = optObj(o.status, 'status');
@@ -431,21 +493,10 @@ function normalizeService(o: Obj, meta: Obj, ctx: Ctx): ServiceInfo {
   }
   const lbIP = optStr(spec.loadBalancerIP, 'spec.loadBalancerIP');
   if (lbIP && !loadBalancerIPs.includes(lbIP)) loadBalancerIPs.push(lbIP);
-  const ports = (optArr(spec.ports, 'spec.ports') ?? []).map((p, i): ServicePort => {
-    const w = `spec.ports[${i}]`;
-    if (!isObj(p)) throw new Malformed(`${w} must be an object`);
-    const port = optInt(p.port, `${w}.port`);
-    if (port === undefined) throw new Malformed(`${w}.port is required`);
-    const name = optStr(p.name, `${w}.name`);
-    const nodePort = optInt(p.nodePort, `${w}.nodePort`);
-    return {
-      ...(name !== undefined ? { name } : {}),
-      protocol: protocol(p.protocol, `${w}.protocol`) ?? 'TCP',
-      port,
-      // The API defaults targetPort to port.
-      targetPort: intOrString(p.targetPort, `${w}.targetPort`) ?? port,
-      ...(nodePort !== undefined ? { nodePort } : {}),
-    };
+  const ports: ServicePort[] = [];
+  (optArr(spec.ports, 'spec.ports') ?? []).forEach((p, i) => {
+    const port = lenient(ctx.defects, () => servicePort(p, `spec.ports[${i}]`));
+    if (port) ports.push(port);
   });
   const selector = labelMap(spec.selector, 'spec.selector');
   const externalName = optStr(spec.externalName, 'spec.externalName');
@@ -698,6 +749,205 @@ function normalizeAdminPolicy(kind: 'AdminNetworkPolicy' | 'BaselineAdminNetwork
 }
 
 // ---------------------------------------------------------------------------------------------
+// ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2, network-policy-api v0.2.0)
+
+/** `protocols`: one of tcp/udp/sctp with a destinationPort (number or range), or destinationNamedPort. */
+function cnpProtocols(v: unknown, w: string): AdminPort[] | undefined {
+  return optArr(v, w)?.map((p, i): AdminPort => {
+    const pw = `${w}[${i}]`;
+    if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+    const set = ['tcp', 'udp', 'sctp', 'destinationNamedPort'].filter((k) => p[k] !== undefined && p[k] !== null);
+    if (set.length !== 1) throw new Malformed(`${pw} must set exactly one of tcp, udp, sctp, destinationNamedPort (got ${set.length ? set.join(', ') : 'none'})`);
+    if (set[0] === 'destinationNamedPort') return { kind: 'namedPort', name: optStr(p.destinationNamedPort, `${pw}.destinationNamedPort`)! };
+    const proto = set[0].toUpperCase() as Protocol;
+    const pp = optObj(p[set[0]], `${pw}.${set[0]}`)!;
+    const dp = optObj(pp.destinationPort, `${pw}.${set[0]}.destinationPort`);
+    if (!dp) throw new Malformed(`${pw}.${set[0]}.destinationPort is required (number or range)`);
+    const dw = `${pw}.${set[0]}.destinationPort`;
+    const number = optInt(dp.number, `${dw}.number`);
+    const range = optObj(dp.range, `${dw}.range`);
+    if ((number === undefined) === (range === undefined)) throw new Malformed(`${dw} must set exactly one of number, range`);
+    if (number !== undefined) return { kind: 'portNumber', protocol: proto, port: number };
+    const start = optInt(range!.start, `${dw}.range.start`);
+    const end = optInt(range!.end, `${dw}.range.end`);
+    if (start === undefined || end === undefined) throw new Malformed(`${dw}.range needs start and end`);
+    return { kind: 'portRange', protocol: proto, start, end };
+  });
+}
+
+function cnpPeers(v: unknown, w: string, direction: 'ingress' | 'egress'): AdminPeer[] {
+  const allowed = direction === 'ingress' ? ['namespaces', 'pods'] : ['namespaces', 'pods', 'nodes', 'networks', 'domainNames'];
+  return (optArr(v, w) ?? []).map((p, i): AdminPeer => {
+    const pw = `${w}[${i}]`;
+    if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
+    const set = Object.keys(p).filter((k) => p[k] !== undefined && p[k] !== null);
+    // One field per peer (the API's MaxProperties=1); an unknown one means a newer API version.
+    if (set.length !== 1 || !allowed.includes(set[0])) {
+      throw new Malformed(`${pw} must set exactly one of ${allowed.join(', ')} (got ${set.length ? set.join(', ') : 'none'})`);
+    }
+    switch (set[0]) {
+      case 'namespaces':
+        return { kind: 'namespaces', namespaces: normalizeSelector(p.namespaces, `${pw}.namespaces`) ?? {} };
+      case 'pods':
+        return { kind: 'pods', pods: adminPods(p.pods, `${pw}.pods`) };
+      case 'nodes':
+        return { kind: 'nodes', nodes: normalizeSelector(p.nodes, `${pw}.nodes`) ?? {} };
+      case 'networks':
+        return { kind: 'networks', networks: strList(p.networks, `${pw}.networks`) };
+      default:
+        return { kind: 'domainNames', domainNames: strList(p.domainNames, `${pw}.domainNames`) };
+    }
+  });
+}
+
+const CNP_ACTIONS: readonly AdminAction[] = ['Accept', 'Deny', 'Pass'];
+
+function cnpRules(v: unknown, direction: 'ingress' | 'egress'): AdminRule[] {
+  const w = `spec.${direction}`;
+  const peerField = direction === 'ingress' ? 'from' : 'to';
+  return (optArr(v, w) ?? []).map((r, i): AdminRule => {
+    const rw = `${w}[${i}]`;
+    if (!isObj(r)) throw new Malformed(`${rw} must be an object`);
+    const action = optStr(r.action, `${rw}.action`);
+    if (action === undefined || !(CNP_ACTIONS as readonly string[]).includes(action)) {
+      throw new Malformed(`${rw}.action must be Accept, Deny or Pass (got ${JSON.stringify(action)})`);
+    }
+    const ports = cnpProtocols(r.protocols, `${rw}.protocols`);
+    return {
+      name: optStr(r.name, `${rw}.name`) ?? '',
+      action: action as AdminAction,
+      peers: cnpPeers(pick(r, peerField), `${rw}.${peerField}`, direction),
+      ...(ports !== undefined ? { ports } : {}),
+    };
+  });
+}
+
+function normalizeClusterNetworkPolicy(o: Obj, ctx: Ctx): AdminNetworkPolicyInfo {
+  const spec = optObj(o.spec, 'spec') ?? {};
+  const tier = optStr(spec.tier, 'spec.tier');
+  if (tier !== 'Admin' && tier !== 'Baseline') throw new Malformed(`spec.tier must be Admin or Baseline (got ${JSON.stringify(tier)})`);
+  const priority = optInt(spec.priority, 'spec.priority');
+  return {
+    kind: 'ClusterNetworkPolicy',
+    cluster: ctx.cluster,
+    name: ctx.name,
+    tier,
+    ...(priority !== undefined ? { priority } : {}),
+    subject: adminSubject(spec.subject),
+    ingress: cnpRules(spec.ingress, 'ingress'),
+    egress: cnpRules(spec.egress, 'egress'),
+    source: ctx.source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy (cilium.io/v2), L3/L4
+
+/** Rule fields netatlas reads but does not evaluate; validation names each one as a warning. */
+const CILIUM_UNEVALUATED = ['toServices', 'fromRequires', 'toRequires', 'icmps', 'fromNodes', 'toNodes', 'fromGroups', 'toGroups', 'authentication'];
+
+function ciliumPorts(v: unknown, w: string): CiliumPortRule[] | undefined {
+  return optArr(v, w)?.map((pr, i): CiliumPortRule => {
+    const pw = `${w}[${i}]`;
+    if (!isObj(pr)) throw new Malformed(`${pw} must be an object`);
+    const ports = optArr(pr.ports, `${pw}.ports`)?.map((p, j): CiliumPort => {
+      const qw = `${pw}.ports[${j}]`;
+      if (!isObj(p)) throw new Malformed(`${qw} must be an object`);
+      const raw = intOrString(p.port, `${qw}.port`);
+      const port = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+      const endPort = optInt(p.endPort, `${qw}.endPort`);
+      const proto = optStr(p.protocol, `${qw}.protocol`);
+      if (proto !== undefined && !['TCP', 'UDP', 'SCTP', 'ANY'].includes(proto)) throw new Malformed(`${qw}.protocol must be TCP, UDP, SCTP or ANY (got ${JSON.stringify(proto)})`);
+      return {
+        ...(port !== undefined && port !== 0 ? { port } : {}),
+        ...(endPort !== undefined && endPort !== 0 ? { endPort } : {}),
+        ...(proto !== undefined ? { protocol: proto as CiliumPort['protocol'] } : {}),
+      };
+    });
+    const rules = optObj(pr.rules, `${pw}.rules`);
+    const l7 = rules ? Object.keys(rules).filter((k) => rules[k] !== null && rules[k] !== undefined) : [];
+    return { ...(ports !== undefined ? { ports } : {}), ...(l7.length > 0 ? { l7 } : {}) };
+  });
+}
+
+function ciliumRules(v: unknown, w: string, direction: 'ingress' | 'egress'): CiliumRule[] | undefined {
+  const p = direction === 'ingress' ? 'from' : 'to';
+  return optArr(v, w)?.map((r, i): CiliumRule => {
+    const rw = `${w}[${i}]`;
+    if (r === null) return {};
+    if (!isObj(r)) throw new Malformed(`${rw} must be an object`);
+    const endpoints = optArr(r[`${p}Endpoints`], `${rw}.${p}Endpoints`)?.map((s, j) => normalizeSelector(s, `${rw}.${p}Endpoints[${j}]`) ?? {});
+    const entities = r[`${p}Entities`] === undefined || r[`${p}Entities`] === null ? undefined : strList(r[`${p}Entities`], `${rw}.${p}Entities`);
+    const cidrs: IPBlock[] = strList(r[`${p}CIDR`], `${rw}.${p}CIDR`).map((cidr) => ({ cidr }));
+    const unsupported = CILIUM_UNEVALUATED.filter((k) => r[k] !== undefined && r[k] !== null);
+    (optArr(r[`${p}CIDRSet`], `${rw}.${p}CIDRSet`) ?? []).forEach((c, j) => {
+      const cw = `${rw}.${p}CIDRSet[${j}]`;
+      if (!isObj(c)) throw new Malformed(`${cw} must be an object`);
+      const cidr = optStr(c.cidr, `${cw}.cidr`);
+      if (cidr === undefined) {
+        if (!unsupported.includes(`${p}CIDRSet.cidrGroupRef`)) unsupported.push(`${p}CIDRSet.cidrGroupRef`);
+        return;
+      }
+      const except = c.except === undefined || c.except === null ? undefined : strList(c.except, `${cw}.except`);
+      cidrs.push(except ? { cidr, except } : { cidr });
+    });
+    const fqdns = (optArr(r.toFQDNs, `${rw}.toFQDNs`) ?? []).map((f, j) => {
+      const fw = `${rw}.toFQDNs[${j}]`;
+      if (!isObj(f)) throw new Malformed(`${fw} must be an object`);
+      const name = optStr(f.matchName, `${fw}.matchName`) ?? optStr(f.matchPattern, `${fw}.matchPattern`);
+      if (name === undefined) throw new Malformed(`${fw} needs matchName or matchPattern`);
+      return name;
+    });
+    const toPorts = ciliumPorts(r.toPorts, `${rw}.toPorts`);
+    const hasCidr = r[`${p}CIDR`] !== undefined || r[`${p}CIDRSet`] !== undefined;
+    return {
+      ...(endpoints !== undefined ? { endpoints } : {}),
+      ...(entities !== undefined ? { entities } : {}),
+      ...(hasCidr ? { cidrs } : {}),
+      ...(toPorts !== undefined ? { toPorts } : {}),
+      ...(fqdns.length > 0 ? { fqdns } : {}),
+      ...(unsupported.length > 0 ? { unsupported } : {}),
+    };
+  });
+}
+
+function ciliumSpec(v: unknown, w: string): CiliumPolicySpec {
+  if (!isObj(v)) throw new Malformed(`${w} must be an object`);
+  const endpointSelector = normalizeSelector(v.endpointSelector, `${w}.endpointSelector`);
+  const nodeSelector = normalizeSelector(v.nodeSelector, `${w}.nodeSelector`);
+  const dd = optObj(v.enableDefaultDeny, `${w}.enableDefaultDeny`);
+  const ddIngress = optBool(dd?.ingress, `${w}.enableDefaultDeny.ingress`);
+  const ddEgress = optBool(dd?.egress, `${w}.enableDefaultDeny.egress`);
+  const rules = {
+    ingress: ciliumRules(v.ingress, `${w}.ingress`, 'ingress'),
+    egress: ciliumRules(v.egress, `${w}.egress`, 'egress'),
+    ingressDeny: ciliumRules(v.ingressDeny, `${w}.ingressDeny`, 'ingress'),
+    egressDeny: ciliumRules(v.egressDeny, `${w}.egressDeny`, 'egress'),
+  };
+  return {
+    ...(endpointSelector !== undefined ? { endpointSelector } : {}),
+    ...(nodeSelector !== undefined ? { nodeSelector } : {}),
+    ...Object.fromEntries(Object.entries(rules).filter(([, r]) => r !== undefined)),
+    ...(dd ? { enableDefaultDeny: { ...(ddIngress !== undefined ? { ingress: ddIngress } : {}), ...(ddEgress !== undefined ? { egress: ddEgress } : {}) } } : {}),
+  };
+}
+
+function normalizeCiliumPolicy(kind: CiliumNetworkPolicyInfo['kind'], o: Obj, ctx: Ctx): CiliumNetworkPolicyInfo {
+  const specs: CiliumPolicySpec[] = [];
+  if (o.spec !== undefined && o.spec !== null) specs.push(ciliumSpec(o.spec, 'spec'));
+  (optArr(o.specs, 'specs') ?? []).forEach((sp, i) => specs.push(ciliumSpec(sp, `specs[${i}]`)));
+  if (specs.length === 0) throw new Malformed('has neither spec nor specs');
+  return {
+    kind,
+    cluster: ctx.cluster,
+    ...(kind === 'CiliumNetworkPolicy' ? { namespace: ctx.namespace! } : {}),
+    name: ctx.name,
+    specs,
+    source: ctx.source,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The door
 
 function describe(ctx: NormalizeContext, kind: string | undefined, name: string | undefined, namespace: string | undefined): SourceLocation {
@@ -712,16 +962,26 @@ function where(loc: SourceLocation): string {
   return parts.length > 0 ? parts.join(' ') : '(input)';
 }
 
+/** Warning codes of what was read leniently; `--strict` turns them into errors. */
+export const LENIENT_READING_CODES: readonly string[] = ['not-kubernetes', 'partial-object'];
+
 /**
  * Normalizes one Kubernetes object (typed model or plain JSON) into a model shape.
- * Never throws: unknown kinds are `skipped` with a warning, malformed objects are `invalid`
- * with an InputError naming the file/document and the object.
+ * Never throws: values that are not Kubernetes objects (a package.json, a bare string) and
+ * unknown kinds are `skipped` with a warning, harmless defects are left out with warnings
+ * on the `object` outcome, malformed objects are `invalid` with an InputError naming the
+ * file/document and the object.
  */
 export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeOutcome {
-  if (!isObj(raw)) {
+  const notKubernetes = (what: string): NormalizeOutcome => {
     const loc = describe(ctx, ctx.kindHint, undefined, undefined);
-    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} expected a Kubernetes object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}.`, loc) };
-  }
+    return {
+      kind: 'skipped',
+      warning: { code: 'not-kubernetes', message: `inventory: ${where(loc)} is not a Kubernetes object (${what}); skipped. Move it out of the folder or pass --strict to fail on it.`, location: loc },
+    };
+  };
+  if (!isObj(raw)) return notKubernetes(`got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`);
+  if (ctx.kindHint === undefined && raw.kind === undefined && raw.apiVersion === undefined) return notKubernetes('no apiVersion or kind');
   const kind = typeof raw.kind === 'string' && raw.kind !== '' ? raw.kind : ctx.kindHint;
   const meta = isObj(raw.metadata) ? raw.metadata : undefined;
   const rawName = meta?.name;
@@ -731,6 +991,14 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
   if (kind === undefined) {
     const loc = describe(ctx, '?', name, nsGiven);
     return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} object has no kind. Add \`kind:\` (e.g. Pod) or load it inside a typed list (PodList).`, loc) };
+  }
+  const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : undefined;
+  if (kind === 'ClusterNetworkPolicy' && apiVersion !== undefined && !CLUSTER_NETWORK_POLICY_GROUPS.some((g) => apiVersion.startsWith(g))) {
+    const loc = describe(ctx, kind, name, undefined);
+    return {
+      kind: 'skipped',
+      warning: { code: 'unknown-kind', message: `inventory: ${where(loc)} ClusterNetworkPolicy of ${apiVersion} is not read (only policy.networking.k8s.io/v1alpha2 and its AWS twin); skipped.`, location: loc },
+    };
   }
   if (!isInventoryKind(kind)) {
     const loc = describe(ctx, kind, name, nsGiven);
@@ -748,36 +1016,55 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
   if (rawNs !== undefined && rawNs !== null && typeof rawNs !== 'string') {
     return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} metadata.namespace must be a string.`, loc) };
   }
-  const c: Ctx = { cluster: ctx.cluster, kind, name, ...(namespace !== undefined ? { namespace } : {}), source: loc };
+  const c: Ctx = { cluster: ctx.cluster, kind, name, ...(namespace !== undefined ? { namespace } : {}), source: loc, defects: [] };
   try {
     // Names become parts of graph keys ('/'-separated): Kubernetes' own name rules, checked here once.
     rule(kind === 'Namespace' || kind === 'Service' ? dns1123LabelProblem(name) : dns1123SubdomainProblem(name), 'metadata.name');
     if (namespace !== undefined) rule(dns1123LabelProblem(namespace), 'metadata.namespace');
-    switch (kind) {
-      case 'Namespace':
-        return { kind: 'object', object: normalizeNamespace(meta, c) };
-      case 'Pod':
-        return { kind: 'object', object: normalizePod(raw, meta, c) };
-      case 'Service':
-        return { kind: 'object', object: normalizeService(raw, meta, c) };
-      case 'EndpointSlice':
-        return { kind: 'object', object: normalizeEndpointSlice(raw, meta, c) };
-      case 'Node':
-        return { kind: 'object', object: normalizeNode(raw, meta, c) };
-      case 'NetworkPolicy':
-        return { kind: 'object', object: normalizeNetworkPolicy(raw, meta, c) };
-      case 'AdminNetworkPolicy':
-      case 'BaselineAdminNetworkPolicy':
-        return { kind: 'object', object: normalizeAdminPolicy(kind, raw, c) };
-      default: {
-        const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
-        return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };
-      }
-    }
+    return withDefects(normalizeKind(kind, raw, meta, c), c);
   } catch (error) {
     if (error instanceof Malformed) {
       return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} ${error.message}.`, loc) };
     }
     throw error;
+  }
+}
+
+function withDefects(outcome: NormalizeOutcome, c: Ctx): NormalizeOutcome {
+  if (outcome.kind !== 'object' || c.defects.length === 0) return outcome;
+  const warnings = c.defects.map((d): Warning => ({
+    code: 'partial-object',
+    message: `inventory: ${where(c.source)} ${d}; that part is left out, the rest of the object is read.`,
+    location: c.source,
+  }));
+  return { ...outcome, warnings };
+}
+
+function normalizeKind(kind: InventoryKind, raw: Obj, meta: Obj, c: Ctx): NormalizeOutcome {
+  switch (kind) {
+    case 'Namespace':
+      return { kind: 'object', object: normalizeNamespace(meta, c) };
+    case 'Pod':
+      return { kind: 'object', object: normalizePod(raw, meta, c) };
+    case 'Service':
+      return { kind: 'object', object: normalizeService(raw, meta, c) };
+    case 'EndpointSlice':
+      return { kind: 'object', object: normalizeEndpointSlice(raw, meta, c) };
+    case 'Node':
+      return { kind: 'object', object: normalizeNode(raw, meta, c) };
+    case 'NetworkPolicy':
+      return { kind: 'object', object: normalizeNetworkPolicy(raw, meta, c) };
+    case 'AdminNetworkPolicy':
+    case 'BaselineAdminNetworkPolicy':
+      return { kind: 'object', object: normalizeAdminPolicy(kind, raw, c) };
+    case 'ClusterNetworkPolicy':
+      return { kind: 'object', object: normalizeClusterNetworkPolicy(raw, c) };
+    case 'CiliumNetworkPolicy':
+    case 'CiliumClusterwideNetworkPolicy':
+      return { kind: 'object', object: normalizeCiliumPolicy(kind, raw, c) };
+    default: {
+      const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
+      return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };
+    }
   }
 }

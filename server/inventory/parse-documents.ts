@@ -1,6 +1,7 @@
 /**
- * Text -> Kubernetes objects with the line each starts on. Accepts JSON (one value, or one
- * value per line such as watch events), multi-document YAML, `List` (items carry kind),
+ * Text -> Kubernetes objects with the line each starts on. Accepts JSON (one value, one value
+ * per line such as watch events, or several values one after another), multi-document YAML
+ * (JSON documents included, with `---` between them), `List` (items carry kind),
  * API lists (`PodList`: items without kind, inferred from the list kind), and watch events
  * (`{"type":"ADDED","object":{...}}`).
  */
@@ -87,8 +88,54 @@ function parseJson(text: string, file: string): ParsedDocuments | undefined {
       });
       return { objects: out, errors };
     }
+    // Several pretty-printed JSON values one after another (`kubectl get -o json` appended,
+    // jq output), or a YAML stream of JSON documents separated by `---`.
+    const values = splitJsonValues(text);
+    if (values && values.length > 1) {
+      const out: RawObject[] = [];
+      for (const v of values) expand(v.value, lineOfOffset(text, v.offset), out);
+      return { objects: out, errors: [] };
+    }
+    if (/^---(\s|$)/m.test(text)) return undefined;
     return jsonError(text, error as Error, file);
   }
+}
+
+/**
+ * Top-level JSON values written one after another (whitespace between), with the offset of
+ * each; undefined when the text is not exactly that.
+ */
+function splitJsonValues(text: string): { value: unknown; offset: number }[] | undefined {
+  const out: { value: unknown; offset: number }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && /\s/.test(text[i])) i++;
+    if (i >= text.length) break;
+    if (text[i] !== '{' && text[i] !== '[') return undefined;
+    const start = i;
+    let depth = 0;
+    let inString = false;
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (inString) {
+        if (c === '\\') i++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        depth--;
+        if (depth === 0) break;
+      }
+    }
+    if (depth !== 0) return undefined;
+    i++;
+    try {
+      out.push({ value: JSON.parse(text.slice(start, i)), offset: start });
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
 }
 
 function jsonError(text: string, error: Error, file: string): ParsedDocuments {

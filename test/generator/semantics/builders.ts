@@ -70,3 +70,8 @@ export function node(name: string, addresses: string[], labels: Labels = {}): No
 export function snapshot(parts: Partial<PolicySnapshot>): PolicySnapshot {
   return { namespaces: [], pods: [], networkPolicies: [], adminNetworkPolicies: [], nodes: [], ...parts };
 }
+
+/** ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2): rules use Accept, Deny, Pass. */
+export function cnp(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Partial<AdminNetworkPolicyInfo> = {}): AdminNetworkPolicyInfo {
+  return { kind: 'ClusterNetworkPolicy', cluster: CLUSTER, name, tier, priority, subject: { namespaces: {} }, ingress: [], egress: [], ...spec };
+}

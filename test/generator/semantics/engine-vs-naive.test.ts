@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
+  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
   NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, PodInfo,
 } from '../../../generator/model/index.ts';
 import { createEngine, type Peer, type PolicySnapshot } from '../../../generator/semantics/index.ts';
@@ -94,6 +94,80 @@ const adminPolicy = (kind: AdminNetworkPolicyInfo['kind'], name: string, priorit
     .map((r) => ({ kind, cluster: CLUSTER, name, ...(priority !== undefined ? { priority } : {}), ...r }));
 };
 
+/** ClusterNetworkPolicy v1alpha2: ingress peers are namespaces/pods; domainNames only on Accept. */
+const cnpIngressPeer = adminPeer.filter((p) => p.kind === 'namespaces' || p.kind === 'pods');
+const cnpRule = (direction: 'ingress' | 'egress'): fc.Arbitrary<AdminRule> =>
+  fc.constantFrom<AdminRule['action']>('Accept', 'Deny', 'Pass').chain((action) =>
+    fc.record(
+      {
+        name: fc.constant('r'),
+        action: fc.constant(action),
+        peers: fc.array(
+          direction === 'ingress' ? cnpIngressPeer : action === 'Accept'
+            ? fc.oneof(adminPeer, fc.constant<AdminPeer>({ kind: 'domainNames', domainNames: ['example.com'] }))
+            : adminPeer,
+          { minLength: 1, maxLength: 2 },
+        ),
+        ports: fc.array(adminPort.filter((p) => p.kind !== 'portRange' || p.start < p.end), { minLength: 1, maxLength: 2 }),
+      },
+      { requiredKeys: ['name', 'action', 'peers'] },
+    ).filter((r) => !(r.peers.some((p) => p.kind !== 'namespaces' && p.kind !== 'pods') && (r.ports ?? []).some((p) => p.kind === 'namedPort'))),
+  );
+const clusterNetworkPolicy = (name: string, priority: number): fc.Arbitrary<AdminNetworkPolicyInfo> =>
+  fc
+    .record({ tier: fc.constantFrom('Admin' as const, 'Baseline' as const), subject, ingress: fc.array(cnpRule('ingress'), { maxLength: 3 }), egress: fc.array(cnpRule('egress'), { maxLength: 3 }) })
+    .map((r) => ({ kind: 'ClusterNetworkPolicy' as const, cluster: CLUSTER, name, priority, ...r }));
+
+/** Cilium: selectors with source prefixes and identity labels, entities, CIDRs, toPorts, deny rules. */
+const ciliumLabelKey = fc.constantFrom('app', 'k8s:app', 'any:role', 'team');
+const ciliumSelectorArb: fc.Arbitrary<LabelSelector> = fc.oneof(
+  fc.record({ matchLabels: fc.dictionary(ciliumLabelKey, value, { maxKeys: 2 }) }),
+  fc.constantFrom(...NAMESPACES).map((n) => ({ matchLabels: { 'k8s:io.kubernetes.pod.namespace': n } })),
+  fc.constantFrom('default', 'sa1').map((sa) => ({ matchLabels: { 'io.cilium.k8s.policy.serviceaccount': sa } })),
+  fc.constant<LabelSelector>({}),
+);
+const ciliumRuleArb: fc.Arbitrary<CiliumRule> = fc.record(
+  {
+    endpoints: fc.array(ciliumSelectorArb, { minLength: 1, maxLength: 2 }),
+    entities: fc.uniqueArray(fc.constantFrom('world', 'cluster', 'host', 'remote-node', 'all', 'kube-apiserver'), { minLength: 1, maxLength: 2 }),
+    cidrs: fc.array(ipBlock, { minLength: 1, maxLength: 1 }),
+    toPorts: fc.array(
+      fc.record({
+        ports: fc.array(
+          fc.oneof(
+            fc.record({ port: fc.constantFrom(53, 80, 8080), protocol: fc.constantFrom('TCP' as const, 'UDP' as const, 'ANY' as const) }, { requiredKeys: ['port'] }),
+            fc.record({ port: fc.constant(80), endPort: fc.constantFrom(90, 9000), protocol: fc.constantFrom('TCP' as const, 'ANY' as const) }, { requiredKeys: ['port', 'endPort'] }),
+            fc.record({ port: fc.constantFrom('http', 'dns') }),
+            fc.record({ protocol: fc.constantFrom('UDP' as const) }),
+          ),
+          { maxLength: 2 },
+        ),
+      }, { requiredKeys: [] }),
+      { minLength: 1, maxLength: 2 },
+    ),
+  },
+  { requiredKeys: [] },
+);
+const ciliumSpecArb: fc.Arbitrary<CiliumPolicySpec> = fc.record(
+  {
+    endpointSelector: ciliumSelectorArb,
+    ingress: fc.array(ciliumRuleArb, { maxLength: 2 }),
+    egress: fc.array(ciliumRuleArb, { maxLength: 2 }),
+    ingressDeny: fc.array(ciliumRuleArb.map((r) => ({ ...r, toPorts: r.toPorts?.map((pr) => ({ ...(pr.ports ? { ports: pr.ports.filter((pp) => typeof pp.port !== 'string') } : {}) })) })), { maxLength: 1 }),
+    egressDeny: fc.array(ciliumRuleArb, { maxLength: 1 }),
+    enableDefaultDeny: fc.record({ ingress: fc.boolean(), egress: fc.boolean() }, { requiredKeys: [] }),
+  },
+  { requiredKeys: ['endpointSelector'] },
+);
+const ciliumPolicy = (i: number): fc.Arbitrary<CiliumNetworkPolicyInfo> =>
+  fc.record({ namespace: fc.constantFrom(...NAMESPACES, undefined), specs: fc.array(ciliumSpecArb, { minLength: 1, maxLength: 2 }) }).map((r) => ({
+    kind: r.namespace ? ('CiliumNetworkPolicy' as const) : ('CiliumClusterwideNetworkPolicy' as const),
+    cluster: CLUSTER,
+    ...(r.namespace ? { namespace: r.namespace } : {}),
+    name: `cil${i}`,
+    specs: r.specs,
+  }));
+
 const containerPort = fc.constantFrom(
   { name: 'http', containerPort: 80, protocol: 'TCP' as const },
   { name: 'http', containerPort: 8080, protocol: 'TCP' as const },
@@ -112,6 +186,7 @@ const podArb = (i: number): fc.Arbitrary<PodInfo> =>
       ipLast: fc.integer({ min: 1, max: 20 }),
       nodeName: fc.constantFrom('n1', 'n2'),
       owner: fc.constantFrom('web', 'api', undefined),
+      serviceAccount: fc.constantFrom('default', 'sa1', undefined),
     })
     .map((r) => ({
       kind: 'Pod' as const,
@@ -126,6 +201,7 @@ const podArb = (i: number): fc.Arbitrary<PodInfo> =>
       privileged: false,
       ports: r.ports,
       ...(r.owner ? { owner: { kind: 'Deployment', name: `${r.owner}-${r.namespace}` } } : {}),
+      ...(r.serviceAccount ? { serviceAccount: r.serviceAccount } : {}),
     }));
 
 const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc
@@ -134,6 +210,8 @@ const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc
     podCount: fc.integer({ min: 1, max: 6 }),
     npCount: fc.integer({ min: 0, max: 4 }),
     anpCount: fc.integer({ min: 0, max: 2 }),
+    cnpCount: fc.integer({ min: 0, max: 3 }),
+    ciliumCount: fc.integer({ min: 0, max: 2 }),
     withBanp: fc.boolean(),
   })
   .chain((r) =>
@@ -145,8 +223,10 @@ const snapshotArb: fc.Arbitrary<PolicySnapshot> = fc
         .tuple(
           ...Array.from({ length: r.anpCount }, (_, i) => adminPolicy('AdminNetworkPolicy', `anp${i}`, 10 + i * 10)),
           ...(r.withBanp ? [adminPolicy('BaselineAdminNetworkPolicy', 'default')] : []),
+          ...Array.from({ length: r.cnpCount }, (_, i) => clusterNetworkPolicy(`cnp${i}`, 15 + i * 10)),
         )
         .map((l) => [...l]),
+      ciliumNetworkPolicies: r.ciliumCount ? fc.tuple(...Array.from({ length: r.ciliumCount }, (_, i) => ciliumPolicy(i))).map((l) => [...l]) : fc.constant([]),
       nodes: fc.constant([node('n1', ['192.168.0.1'], { zone: 'x' }), node('n2', ['192.168.0.2'], { zone: 'y' })]),
     }),
   ) as fc.Arbitrary<PolicySnapshot>;
@@ -159,12 +239,18 @@ const EXTERNAL: Peer[] = [
 ];
 
 describe('the engine agrees with the naive reference evaluator', () => {
-  for (const ipBlockMatchesPods of [false, true]) {
-    it(`gives the same connection set for every pair of pods and addresses (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+  const READINGS = [
+    { ipBlockMatchesPods: false, hostNetworkAsPods: false },
+    { ipBlockMatchesPods: true, hostNetworkAsPods: false },
+    { ipBlockMatchesPods: false, hostNetworkAsPods: true },
+  ];
+  for (const options of READINGS) {
+    const name = JSON.stringify(options);
+    it(`gives the same connection set for every pair of pods and addresses ${name}`, () => {
       fc.assert(
         fc.property(snapshotArb, (snap) => {
-          const engine = createEngine(snap, { ipBlockMatchesPods });
-          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const engine = createEngine(snap, options);
+          const naive = new NaiveEvaluator(snap, options);
           const grid = naive.grid();
           const peers: Peer[] = [...snap.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL];
           for (const src of peers) {
@@ -182,11 +268,11 @@ describe('the engine agrees with the naive reference evaluator', () => {
       );
     });
 
-    it(`gives the same single-port verdicts from evaluate (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+    it(`gives the same single-port verdicts from evaluate ${name}`, () => {
       fc.assert(
         fc.property(snapshotArb, protocol, fc.constantFrom(53, 80, 443, 1000, 8080, 9090), (snap, proto, port) => {
-          const engine = createEngine(snap, { ipBlockMatchesPods });
-          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const engine = createEngine(snap, options);
+          const naive = new NaiveEvaluator(snap, options);
           const peers: Peer[] = [...snap.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL];
           for (const src of peers) {
             for (const dst of peers) {
@@ -199,11 +285,11 @@ describe('the engine agrees with the naive reference evaluator', () => {
       );
     });
 
-    it(`produces the same workload-level map (ipBlockMatchesPods=${ipBlockMatchesPods})`, () => {
+    it(`produces the same workload-level map ${name}`, () => {
       fc.assert(
         fc.property(snapshotArb, (snap) => {
-          const engine = createEngine(snap, { ipBlockMatchesPods });
-          const naive = new NaiveEvaluator(snap, { ipBlockMatchesPods });
+          const engine = createEngine(snap, options);
+          const naive = new NaiveEvaluator(snap, options);
           const actual = engine.connectivityMap().map((r) => `${r.src} => ${r.dst} : ${r.conn}`).sort();
           expect(actual).toEqual(naive.mapLines());
         }),

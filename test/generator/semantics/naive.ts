@@ -8,7 +8,7 @@
  * consecutive grid points every verdict is the same, so this is exhaustive.
  */
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminPort, LabelSelector, Labels, NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, PodInfo, Protocol,
+  AdminNetworkPolicyInfo, AdminPeer, AdminPort, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, Labels, NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, PodInfo, Protocol,
 } from '../../../generator/model/index.ts';
 import { matchesSelector } from '../../../generator/selectors/index.ts';
 import {
@@ -18,8 +18,13 @@ import {
 
 const PROTOCOLS: Protocol[] = ['SCTP', 'TCP', 'UDP'];
 
+const byPriority = (x: AdminNetworkPolicyInfo, y: AdminNetworkPolicyInfo): number =>
+  (x.priority ?? 0) - (y.priority ?? 0) || (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : 0) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+
 export interface NaiveOptions {
   ipBlockMatchesPods?: boolean;
+  /** hostNetwork pods are ordinary pods (selected, isolated) instead of node traffic. */
+  hostNetworkAsPods?: boolean;
 }
 
 export class NaiveEvaluator {
@@ -32,6 +37,22 @@ export class NaiveEvaluator {
         .errors.filter((e) => !/is shared with|more than once/.test(e.message))
         .map((e) => e.location?.object ?? ''),
     );
+  }
+
+  /**
+   * A pod's labels as selectors see them. Under Cilium (Cilium policies present), Cilium's
+   * documented identity labels are added: io.kubernetes.pod.namespace,
+   * io.cilium.k8s.policy.serviceaccount (default "default"), io.cilium.k8s.policy.cluster and
+   * io.cilium.k8s.namespace.labels.<key> for each namespace label.
+   */
+  private labelsOf(pod: PodInfo): Labels {
+    if ((this.snap.ciliumNetworkPolicies ?? []).length === 0) return pod.labels;
+    const out: Record<string, string> = { ...pod.labels };
+    for (const [k, v] of Object.entries(this.nsLabels(pod.cluster, pod.namespace))) out[`io.cilium.k8s.namespace.labels.${k}`] = v;
+    out['io.kubernetes.pod.namespace'] = pod.namespace;
+    out['io.cilium.k8s.policy.serviceaccount'] = pod.serviceAccount ?? 'default';
+    out['io.cilium.k8s.policy.cluster'] = pod.cluster;
+    return out;
   }
 
   private nsLabels(cluster: string, namespace: string): Labels {
@@ -48,12 +69,16 @@ export class NaiveEvaluator {
     return p.pod.hostNetwork ? [...p.pod.ips, ...p.pod.hostIPs] : [...p.pod.ips];
   }
 
+  private hostNet(pod: PodInfo): boolean {
+    return pod.hostNetwork && !this.opts.hostNetworkAsPods;
+  }
+
   private isNodeTraffic(p: Peer): boolean {
-    return p.kind === 'ip' || p.pod.hostNetwork;
+    return p.kind === 'ip' || this.hostNet(p.pod);
   }
 
   private selectablePod(p: Peer, cluster: string): PodInfo | undefined {
-    return p.kind === 'pod' && !p.pod.hostNetwork && p.pod.cluster === cluster ? p.pod : undefined;
+    return p.kind === 'pod' && !this.hostNet(p.pod) && p.pod.cluster === cluster ? p.pod : undefined;
   }
 
   private npPeerMatches(peer: NetworkPolicyPeer, pol: NetworkPolicyInfo, other: Peer): boolean {
@@ -68,7 +93,7 @@ export class NaiveEvaluator {
     if (peer.namespaceSelector) {
       if (!matchesSelector(peer.namespaceSelector, this.nsLabels(pod.cluster, pod.namespace))) return false;
     } else if (pod.namespace !== pol.namespace) return false;
-    return !peer.podSelector || matchesSelector(peer.podSelector, pod.labels);
+    return !peer.podSelector || matchesSelector(peer.podSelector, this.labelsOf(pod));
   }
 
   private npPortMatches(ports: readonly NetworkPolicyPort[] | undefined, dst: Peer, protocol: Protocol, port: number): boolean {
@@ -89,10 +114,10 @@ export class NaiveEvaluator {
   }
 
   private adminSelects(a: AdminNetworkPolicyInfo, pod: PodInfo): boolean {
-    if (pod.hostNetwork || pod.cluster !== a.cluster) return false;
+    if (this.hostNet(pod) || pod.cluster !== a.cluster) return false;
     const nsl = this.nsLabels(pod.cluster, pod.namespace);
     if (a.subject.namespaces) return matchesSelector(a.subject.namespaces, nsl);
-    return matchesSelector(a.subject.pods!.namespaceSelector, nsl) && matchesSelector(a.subject.pods!.podSelector, pod.labels);
+    return matchesSelector(a.subject.pods!.namespaceSelector, nsl) && matchesSelector(a.subject.pods!.podSelector, this.labelsOf(pod));
   }
 
   private adminPeerMatches(peer: AdminPeer, a: AdminNetworkPolicyInfo, other: Peer): boolean {
@@ -108,7 +133,8 @@ export class NaiveEvaluator {
     if (!pod) return false;
     const nsl = this.nsLabels(pod.cluster, pod.namespace);
     if (peer.kind === 'namespaces') return matchesSelector(peer.namespaces, nsl);
-    return matchesSelector(peer.pods.namespaceSelector, nsl) && matchesSelector(peer.pods.podSelector, pod.labels);
+    if (peer.kind === 'domainNames') return false; // no DNS in a snapshot: matches no address
+    return matchesSelector(peer.pods.namespaceSelector, nsl) && matchesSelector(peer.pods.podSelector, this.labelsOf(pod));
   }
 
   private adminPortMatches(ports: readonly AdminPort[] | undefined, dst: Peer, protocol: Protocol, port: number): boolean {
@@ -120,53 +146,116 @@ export class NaiveEvaluator {
     });
   }
 
+  // ---- Cilium, from its documentation ------------------------------------------------------
+
+  /** `k8s:` and `any:` name the Kubernetes label source; a CNP selector without the namespace key means the policy's namespace. */
+  private ciliumSelectorMatches(sel: LabelSelector, pol: CiliumNetworkPolicyInfo, pod: PodInfo, isSubject: boolean): boolean {
+    const strip = (k: string): string => k.replace(/^(k8s|any):/, '');
+    const stripped: LabelSelector = {
+      ...(sel.matchLabels ? { matchLabels: Object.fromEntries(Object.entries(sel.matchLabels).map(([k, v]) => [strip(k), v])) } : {}),
+      ...(sel.matchExpressions ? { matchExpressions: sel.matchExpressions.map((e) => ({ ...e, key: strip(e.key) })) } : {}),
+    };
+    const namesNamespace = [...Object.keys(sel.matchLabels ?? {}), ...(sel.matchExpressions ?? []).map((e) => e.key)].some((k) => strip(k) === 'io.kubernetes.pod.namespace');
+    if (pol.kind === 'CiliumNetworkPolicy' && (isSubject || !namesNamespace) && pod.namespace !== pol.namespace) return false;
+    return matchesSelector(stripped, this.labelsOf(pod));
+  }
+
+  private ciliumSpecsSelecting(pod: PodInfo): { pol: CiliumNetworkPolicyInfo; spec: CiliumPolicySpec }[] {
+    const out: { pol: CiliumNetworkPolicyInfo; spec: CiliumPolicySpec }[] = [];
+    for (const pol of this.snap.ciliumNetworkPolicies ?? []) {
+      if (pol.cluster !== pod.cluster || this.hostNet(pod)) continue;
+      if (this.invalid.has(pol.kind === 'CiliumNetworkPolicy' ? `${pol.cluster}/${pol.namespace}/${pol.kind}/${pol.name}` : `${pol.cluster}/${pol.kind}/${pol.name}`)) continue;
+      for (const spec of pol.specs) if (spec.endpointSelector && this.ciliumSelectorMatches(spec.endpointSelector, pol, pod, true)) out.push({ pol, spec });
+    }
+    return out;
+  }
+
+  private ciliumEntity(entity: string, other: Peer, cluster: string): boolean {
+    const node = other.kind === 'ip' ? this.nodeOfIp(other.ip) : undefined;
+    const otherCluster = other.kind === 'pod' ? other.pod.cluster : node?.cluster;
+    const isNode = other.kind === 'ip' ? !!node : this.hostNet(other.pod);
+    const isWorld = other.kind === 'ip' && !node;
+    if (entity === 'all') return true;
+    if (entity === 'world') return isWorld;
+    if (entity === 'world-ipv4') return isWorld && !other.ip.includes(':');
+    if (entity === 'world-ipv6') return isWorld && other.ip.includes(':');
+    if (entity === 'cluster') return (other.kind === 'pod' || isNode) && otherCluster === cluster;
+    if (entity === 'host' || entity === 'remote-node') return isNode && otherCluster === cluster; // not told apart (documented limit)
+    return false; // kube-apiserver, health, init, ingress, unmanaged: unknowable
+  }
+
+  private ciliumRuleMatches(rule: CiliumRule, pol: CiliumNetworkPolicyInfo, other: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
+    const l3Given = [rule.endpoints, rule.entities, rule.cidrs, rule.fqdns, rule.unsupported].some((l) => l && l.length > 0);
+    const portsGiven = !!rule.toPorts && rule.toPorts.length > 0;
+    if (!l3Given && !portsGiven) return false; // an empty rule matches nothing
+    const peerOk = !l3Given ||
+      (rule.endpoints ?? []).some((sel) => other.kind === 'pod' && !this.hostNet(other.pod) && other.pod.cluster === pol.cluster && this.ciliumSelectorMatches(sel, pol, other.pod, false)) ||
+      (rule.entities ?? []).some((e) => this.ciliumEntity(e, other, pol.cluster)) ||
+      (rule.cidrs ?? []).some((b) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && cidrContains(b.cidr, other.ip) && !(b.except ?? []).some((e) => cidrContains(e, other.ip)));
+    if (!peerOk) return false;
+    if (!portsGiven) return true;
+    return rule.toPorts!.some((pr) => !pr.ports || pr.ports.length === 0 || pr.ports.some((pp) => {
+      if (pp.protocol !== undefined && pp.protocol !== 'ANY' && pp.protocol !== protocol) return false;
+      if (pp.port === undefined) return true;
+      if (typeof pp.port === 'number') return port >= pp.port && port <= (pp.endPort ?? pp.port);
+      return dst.kind === 'pod' && dst.pod.ports.some((c) => c.name === pp.port && c.protocol === protocol && c.containerPort === port);
+    }));
+  }
+
   /** One direction, one port. `subject` is the pod the policies select, `other` the far end. */
   private directionAllowed(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
-    if (subject.kind !== 'pod' || subject.pod.hostNetwork) return true;
+    if (subject.kind !== 'pod' || this.hostNet(subject.pod)) return true;
     const pod = subject.pod;
     if (dir === 'ingress' && this.isNodeTraffic(other)) {
       const otherNode = other.kind === 'pod' ? other.pod.nodeName : this.nodeOfIp(other.ip)?.name;
       const otherCluster = other.kind === 'pod' ? other.pod.cluster : this.nodeOfIp(other.ip)?.cluster;
       if (otherNode && otherNode === pod.nodeName && otherCluster === pod.cluster) return true;
     }
-    const admins = this.snap.adminNetworkPolicies.filter((a) => !this.invalid.has(`${a.cluster}/${a.kind}/${a.name}`));
-    const anps = admins
-      .filter((a) => a.kind === 'AdminNetworkPolicy' && a.cluster === pod.cluster)
-      .sort((x, y) => (x.priority ?? 0) - (y.priority ?? 0) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
-    for (const a of anps) {
-      if (!this.adminSelects(a, pod)) continue;
-      for (const r of a[dir]) {
-        if (r.peers.some((p) => this.adminPeerMatches(p, a, other)) && this.adminPortMatches(r.ports, dst, protocol, port)) {
-          if (r.action === 'Allow') return true;
-          if (r.action === 'Deny') return false;
-          return this.afterAdmin(pod, other, dir, dst, protocol, port, admins); // Pass
-        }
-      }
-    }
-    return this.afterAdmin(pod, other, dir, dst, protocol, port, admins);
-  }
-
-  private afterAdmin(pod: PodInfo, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number, admins: AdminNetworkPolicyInfo[]): boolean {
+    const admins = this.snap.adminNetworkPolicies.filter((a) => !this.invalid.has(`${a.cluster}/${a.kind}/${a.name}`) && a.cluster === pod.cluster);
+    // Admin tier: ANP (v1alpha1) and ClusterNetworkPolicy with tier Admin, lowest priority first.
+    const adminTier = admins.filter((a) => a.kind === 'AdminNetworkPolicy' || (a.kind === 'ClusterNetworkPolicy' && a.tier !== 'Baseline')).sort(byPriority);
+    const first = this.firstMatch(adminTier, pod, other, dir, dst, protocol, port);
+    if (first === 'Allow' || first === 'Accept') return true;
+    if (first === 'Deny') return false;
+    // Pass, or nothing matched: the NetworkPolicy tier.
     const nps = this.snap.networkPolicies.filter(
       (p) =>
         !this.invalid.has(`${p.cluster}/${p.namespace}/NetworkPolicy/${p.name}`) &&
-        p.cluster === pod.cluster && p.namespace === pod.namespace && !pod.hostNetwork && matchesSelector(p.podSelector, pod.labels) &&
+        p.cluster === pod.cluster && p.namespace === pod.namespace && !this.hostNet(pod) && matchesSelector(p.podSelector, this.labelsOf(pod)) &&
         this.policyTypes(p)[dir],
     );
-    if (nps.length > 0) {
-      return nps.some((p) =>
+    // Cilium: deny rules win over every allow, whatever the kind; a selecting spec with rules in
+    // this direction (or enableDefaultDeny) puts the pod in default deny; allows add up with NetworkPolicy's.
+    const cil = this.ciliumSpecsSelecting(pod);
+    const denyField = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
+    if (cil.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, other, dst, protocol, port)))) return false;
+    const ciliumIsolates = cil.some(({ spec }) => spec.enableDefaultDeny?.[dir] ?? ((spec[dir] ?? []).length + (spec[denyField] ?? []).length > 0));
+    if (nps.length > 0 || ciliumIsolates) {
+      const ciliumAllows = cil.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, other, dst, protocol, port)));
+      return ciliumAllows || nps.some((p) =>
         (p[dir] ?? []).some(
           (r) => (!r.peers || r.peers.length === 0 || r.peers.some((peer) => this.npPeerMatches(peer, p, other))) && this.npPortMatches(r.ports, dst, protocol, port),
         ),
       );
     }
-    const b = admins.filter((a) => a.kind === 'BaselineAdminNetworkPolicy' && a.cluster === pod.cluster).sort((x, y) => (x.name < y.name ? -1 : 1))[0];
-    if (b && this.adminSelects(b, pod)) {
-      for (const r of b[dir]) {
-        if (r.peers.some((p) => this.adminPeerMatches(p, b, other)) && this.adminPortMatches(r.ports, dst, protocol, port)) return r.action === 'Allow';
+    // Baseline tier: ClusterNetworkPolicy with tier Baseline by priority, then the one BANP
+    // (named "default"; the first by name if there are several). Pass goes to the default.
+    const banp = admins.filter((a) => a.kind === 'BaselineAdminNetworkPolicy').sort((x, y) => (x.name < y.name ? -1 : 1))[0];
+    const baseline = [...admins.filter((a) => a.kind === 'ClusterNetworkPolicy' && a.tier === 'Baseline').sort(byPriority), ...(banp ? [banp] : [])];
+    return this.firstMatch(baseline, pod, other, dir, dst, protocol, port) !== 'Deny';
+  }
+
+  /** The action of the first rule (policy order, then rule order) matching the connection. */
+  private firstMatch(
+    policies: AdminNetworkPolicyInfo[], pod: PodInfo, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number,
+  ): AdminNetworkPolicyInfo['ingress'][number]['action'] | undefined {
+    for (const a of policies) {
+      if (!this.adminSelects(a, pod)) continue;
+      for (const r of a[dir]) {
+        if (r.peers.some((p) => this.adminPeerMatches(p, a, other)) && this.adminPortMatches(r.ports, dst, protocol, port)) return r.action;
       }
     }
-    return true;
+    return undefined;
   }
 
   allowed(src: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
@@ -192,6 +281,13 @@ export class NaiveEvaluator {
         for (const x of r.ports ?? []) {
           if (x.kind === 'portNumber') add(x.port);
           if (x.kind === 'portRange') add(x.start, x.end);
+        }
+      }
+    }
+    for (const c of this.snap.ciliumNetworkPolicies ?? []) {
+      for (const spec of c.specs) {
+        for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
+          for (const pr of r.toPorts ?? []) for (const pp of pr.ports ?? []) if (typeof pp.port === 'number') add(pp.port, pp.endPort ?? pp.port);
         }
       }
     }
@@ -222,6 +318,14 @@ export class NaiveEvaluator {
     for (const a of this.snap.adminNetworkPolicies) {
       if (this.invalid.has(`${a.cluster}/${a.kind}/${a.name}`)) continue;
       for (const r of [...a.ingress, ...a.egress]) for (const peer of r.peers) if (peer.kind === 'networks') cidrs.push(...peer.networks);
+    }
+    for (const c of this.snap.ciliumNetworkPolicies ?? []) {
+      if (this.invalid.has(c.kind === 'CiliumNetworkPolicy' ? `${c.cluster}/${c.namespace}/${c.kind}/${c.name}` : `${c.cluster}/${c.kind}/${c.name}`)) continue;
+      for (const spec of c.specs) {
+        for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
+          for (const b of r.cidrs ?? []) cidrs.push(b.cidr, ...(b.except ?? []));
+        }
+      }
     }
     const parsed = cidrs.map(parseIpv4Cidr).filter((r): r is { start: number; end: number } => !!r);
     return parsed.length ? partitionIpv4(parsed) : [{ start: 0, end: 0xffffffff }];

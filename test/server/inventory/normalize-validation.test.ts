@@ -27,7 +27,6 @@ describe('inventory values at the edge', () => {
     ['a 67-character label key', withMeta({ labels: { ['k'.repeat(67)]: 'v' } }), /metadata\.labels: label key "k{67}" is invalid/],
     ['a NUL in a label value', withMeta({ labels: { app: 'we\u0000b' } }), /metadata\.labels: label value "we\\u0000b" is invalid/],
     ['markup in a label value', withMeta({ labels: { app: '<img src=x onerror=alert(1)>' } }), /label value "<img src=x onerror=alert\(1\)>" is invalid/],
-    ['containerPort 70000', { ...goodPod, spec: { containers: [{ name: 'web', ports: [{ containerPort: 70000 }] }] } }, /containers\[0\]\.ports\[0\]\.containerPort: 70000 is not a port/],
     ['a pod IP 999.1.1.1', { ...goodPod, status: { podIP: '999.1.1.1' } }, /status\.podIP: "999\.1\.1\.1" is not an IP address/],
     ['a pod IP x in podIPs', { ...goodPod, status: { podIPs: [{ ip: 'x' }] } }, /status\.podIPs\[0\]\.ip: "x" is not an IP address/],
   ])('rejects a pod with %s, naming the file, object and field', (_what, raw, reason) => {
@@ -36,6 +35,14 @@ describe('inventory values at the edge', () => {
     if (outcome.kind !== 'invalid') return;
     expect(outcome.error.message).toMatch(/^inventory: pods\.yaml:3 /);
     expect(outcome.error.message).toMatch(reason);
+  });
+
+  it('reads a pod with containerPort 70000 without that port, with a warning naming the file, object and field', () => {
+    const outcome = normalizeObject({ ...goodPod, spec: { containers: [{ name: 'web', ports: [{ containerPort: 70000 }, { containerPort: 8080 }] }] } }, ctx);
+    expect(outcome.kind).toBe('object');
+    if (outcome.kind !== 'object') return;
+    expect(outcome.object.kind === 'Pod' && outcome.object.ports.map((p) => p.containerPort)).toEqual([8080]);
+    expect(outcome.warnings?.[0].message).toMatch(/^inventory: pods\.yaml:3 prod\/shop\/Pod\/web-1 .*containers\[0\]\.ports\[0\]\.containerPort: 70000 is not a port/);
   });
 
   it('rejects a NetworkPolicy whose selector holds a label value no Kubernetes API server accepts', () => {

@@ -1,0 +1,181 @@
+/**
+ * CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy (cilium.io/v2) at L3/L4, compiled into
+ * the engine's form. From Cilium's documentation (Policy Enforcement Modes, Layer 3/4 policies,
+ * Deny policies):
+ * - a spec selects pods by `endpointSelector` (a CiliumNetworkPolicy only in its namespace);
+ * - a pod enters default deny in a direction when a selecting spec has rules for it (allow or
+ *   deny), unless `enableDefaultDeny` says otherwise; any one spec asking is enough;
+ * - allow rules add up with NetworkPolicy's; deny rules win over every allow, whatever the kind;
+ * - a rule's L3 part (endpoints, entities, CIDRs) and L4 part (toPorts) must both match; a rule
+ *   with ports only matches every peer on them, a rule with neither matches nothing;
+ * - CIDR peers match addresses outside the cluster's endpoints (not pods, not nodes);
+ * - selector keys may carry the `k8s:`/`any:` source prefixes, and pods carry Cilium's identity
+ *   labels (namespace, service account, cluster, namespace labels).
+ * What is not decidable from a snapshot (toFQDNs, toServices, kube-apiserver, L7) is reported by
+ * validation and matches no peer here (L7 rules allow their L4 ports: the proxy decides further).
+ */
+import type { PodInfo, Protocol } from '../../model/inventory.ts';
+import type { LabelSelector, Labels } from '../../model/labels.ts';
+import type { CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumPortRule, CiliumRule } from '../../model/policy.ts';
+import { matchesSelector } from '../../selectors/index.ts';
+import { blockMatches, compileBlock, selectable, type CompiledPeer, type CompiledRule, type Endpoint, type RuleCompiler } from '../compile.ts';
+import { ConnectionSet } from '../ports.ts';
+import type { Direction } from '../types.ts';
+
+export const CILIUM_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
+export const CILIUM_SERVICE_ACCOUNT_LABEL = 'io.cilium.k8s.policy.serviceaccount';
+export const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
+export const CILIUM_NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
+
+/** The labels Cilium gives a pod's identity: its own, plus namespace, service account, cluster, namespace labels. */
+export function ciliumIdentityLabels(pod: PodInfo, nsLabels: Labels): Labels {
+  const out: Record<string, string> = { ...pod.labels };
+  for (const [k, v] of Object.entries(nsLabels)) out[`${CILIUM_NAMESPACE_LABELS_PREFIX}${k}`] = v;
+  out[CILIUM_NAMESPACE_LABEL] = pod.namespace;
+  out[CILIUM_SERVICE_ACCOUNT_LABEL] = pod.serviceAccount ?? 'default';
+  out[CILIUM_CLUSTER_LABEL] = pod.cluster;
+  return out;
+}
+
+/** `k8s:app` and `any:app` select the Kubernetes label `app`; other sources (reserved:, container:) match no pod label. */
+export function stripSource(key: string): string {
+  return key.startsWith('k8s:') ? key.slice(4) : key.startsWith('any:') ? key.slice(4) : key;
+}
+
+export function ciliumSelector(sel: LabelSelector): LabelSelector {
+  return {
+    ...(sel.matchLabels ? { matchLabels: Object.fromEntries(Object.entries(sel.matchLabels).map(([k, v]) => [stripSource(k), v])) } : {}),
+    ...(sel.matchExpressions ? { matchExpressions: sel.matchExpressions.map((e) => ({ ...e, key: stripSource(e.key) })) } : {}),
+  };
+}
+
+function mentionsNamespace(sel: LabelSelector): boolean {
+  return Object.keys(sel.matchLabels ?? {}).some((k) => stripSource(k) === CILIUM_NAMESPACE_LABEL) ||
+    (sel.matchExpressions ?? []).some((e) => stripSource(e.key) === CILIUM_NAMESPACE_LABEL);
+}
+
+/** Entities matched on what a snapshot knows; the rest (kube-apiserver, health, ...) match nothing. */
+function entityMatches(entity: string, ep: Endpoint, cluster: string): boolean {
+  const nodeTraffic = (ep.kind === 'ip' && !!ep.nodeName) || (ep.kind === 'pod' && ep.hostNetwork);
+  const world = ep.kind === 'ip' && !ep.nodeName;
+  switch (entity) {
+    case 'all':
+      return true;
+    case 'world':
+      return world;
+    case 'world-ipv4':
+      return world && ep.v4.length > 0;
+    case 'world-ipv6':
+      return world && ep.v6.length > 0;
+    case 'cluster':
+      return (ep.kind === 'pod' || nodeTraffic) && ep.cluster === cluster;
+    case 'host':
+    case 'remote-node':
+      // Which node is "host" depends on the subject; both read as any node of the cluster.
+      return nodeTraffic && ep.cluster === cluster;
+    default:
+      return false;
+  }
+}
+
+export interface CompiledCiliumSpec {
+  readonly info: CiliumNetworkPolicyInfo;
+  readonly ref: string;
+  readonly defaultDeny: Readonly<Record<Direction, boolean>>;
+  readonly allow: Readonly<Record<Direction, readonly CompiledRule[]>>;
+  readonly deny: Readonly<Record<Direction, readonly CompiledRule[]>>;
+  selects(ep: Endpoint): boolean;
+}
+
+export function ciliumPolicyRef(p: CiliumNetworkPolicyInfo): string {
+  return p.kind === 'CiliumNetworkPolicy' ? `${p.cluster}/${p.namespace}/${p.kind}/${p.name}` : `${p.cluster}/${p.kind}/${p.name}`;
+}
+
+const ANY: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+function compilePorts(toPorts: readonly CiliumPortRule[] | undefined): Pick<CompiledRule, 'fixedPorts' | 'namedPorts'> {
+  if (!toPorts || toPorts.length === 0) return { fixedPorts: ConnectionSet.ALL, namedPorts: [] };
+  let fixed = ConnectionSet.NONE;
+  const named: { name: string; protocol?: Protocol }[] = [];
+  for (const pr of toPorts) {
+    if (!pr.ports || pr.ports.length === 0) return { fixedPorts: ConnectionSet.ALL, namedPorts: [] };
+    for (const p of pr.ports) {
+      const protocols = p.protocol === undefined || p.protocol === 'ANY' ? ANY : [p.protocol];
+      if (typeof p.port === 'string') {
+        if (protocols.length === 1) named.push({ name: p.port, protocol: protocols[0] });
+        else named.push({ name: p.port });
+        continue;
+      }
+      for (const proto of protocols) {
+        fixed = fixed.union(p.port === undefined ? ConnectionSet.of(proto) : ConnectionSet.of(proto, p.port, p.endPort ?? p.port));
+      }
+    }
+  }
+  return { fixedPorts: fixed, namedPorts: named };
+}
+
+function compilePeers(rule: CiliumRule, p: CiliumNetworkPolicyInfo): CompiledRule['peers'] {
+  const cluster = p.cluster;
+  const peers: CompiledPeer[] = [];
+  for (const raw of rule.endpoints ?? []) {
+    const sel = ciliumSelector(raw);
+    const ns = p.kind === 'CiliumNetworkPolicy' && !mentionsNamespace(raw) ? p.namespace : undefined;
+    peers.push(ns !== undefined
+      ? { scope: { kind: 'namespace', cluster, namespace: ns }, match: (ep) => selectable(ep, cluster) && ep.namespace === ns && matchesSelector(sel, ep.labels) }
+      : { scope: { kind: 'all' }, match: (ep) => selectable(ep, cluster) && matchesSelector(sel, ep.labels) });
+  }
+  for (const entity of rule.entities ?? []) {
+    const scope = entity === 'host' || entity === 'remote-node' ? { kind: 'nodes' as const } : entity === 'world' || entity.startsWith('world-') ? { kind: 'addresses' as const } : { kind: 'all' as const };
+    peers.push({ scope, match: (ep) => entityMatches(entity, ep, cluster) });
+  }
+  for (const block of rule.cidrs ?? []) {
+    const b = compileBlock(block);
+    peers.push({ scope: { kind: 'addresses' }, match: (ep) => ep.kind === 'ip' && !ep.nodeName && blockMatches(b, ep) });
+  }
+  const l3 = (rule.endpoints?.length ?? 0) + (rule.entities?.length ?? 0) + (rule.cidrs?.length ?? 0) + (rule.fqdns?.length ?? 0) + (rule.unsupported?.length ?? 0);
+  if (l3 > 0) return peers; // FQDN and unevaluated peers add nothing: they match no endpoint here
+  return rule.toPorts && rule.toPorts.length > 0 ? 'all' : []; // ports only: every peer; nothing at all: no peer
+}
+
+function hasRules(spec: CiliumPolicySpec, direction: Direction): boolean {
+  const allow = direction === 'ingress' ? spec.ingress : spec.egress;
+  const deny = direction === 'ingress' ? spec.ingressDeny : spec.egressDeny;
+  return (allow?.length ?? 0) + (deny?.length ?? 0) > 0;
+}
+
+/** One compiled unit per `spec`/`specs[i]` that selects pods (nodeSelector specs are not compiled). */
+export function compileCiliumPolicy(p: CiliumNetworkPolicyInfo, compiler: RuleCompiler): CompiledCiliumSpec[] {
+  const ref = ciliumPolicyRef(p);
+  const out: CompiledCiliumSpec[] = [];
+  p.specs.forEach((spec, si) => {
+    if (!spec.endpointSelector) return;
+    const where = p.specs.length > 1 || si > 0 ? `specs[${si}]` : 'spec';
+    const build = (direction: Direction, deny: boolean): CompiledRule[] => {
+      const field = `${direction}${deny ? 'Deny' : ''}` as const;
+      return (spec[field as keyof CiliumPolicySpec] as readonly CiliumRule[] | undefined ?? []).map((rule, ruleIndex) =>
+        compiler.add(
+          {
+            policy: ref, tier: 'NetworkPolicy', kind: p.kind, name: p.name, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+            direction, ruleIndex, ruleName: `${where}.${field}[${ruleIndex}]`, action: deny ? 'Deny' : 'Allow',
+          },
+          compilePeers(rule, p),
+          compilePorts(rule.toPorts),
+        ),
+      );
+    };
+    const sel = ciliumSelector(spec.endpointSelector);
+    const namespace = p.kind === 'CiliumNetworkPolicy' ? p.namespace : undefined;
+    out.push({
+      info: p,
+      ref,
+      defaultDeny: {
+        ingress: spec.enableDefaultDeny?.ingress ?? hasRules(spec, 'ingress'),
+        egress: spec.enableDefaultDeny?.egress ?? hasRules(spec, 'egress'),
+      },
+      allow: { ingress: build('ingress', false), egress: build('egress', false) },
+      deny: { ingress: build('ingress', true), egress: build('egress', true) },
+      selects: (ep) => selectable(ep, p.cluster) && (namespace === undefined || ep.namespace === namespace) && matchesSelector(sel, ep.labels),
+    });
+  });
+  return out;
+}
