@@ -10,6 +10,7 @@
 import Database from 'better-sqlite3';
 import type { FlowEdge, GraphNode, Inventory, L4Protocol, VerdictCounts } from '../../generator/model/index.ts';
 import { flowEdgeKey } from '../../generator/model/index.ts';
+import type { Store, StoreSnapshot } from './store.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -96,6 +97,7 @@ CREATE TABLE IF NOT EXISTS buckets (
 CREATE INDEX IF NOT EXISTS buckets_hour ON buckets (hour);
 CREATE TABLE IF NOT EXISTS inventories (cluster TEXT PRIMARY KEY, taken INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (source TEXT PRIMARY KEY, position TEXT NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS collector_batches (collector TEXT NOT NULL, batch TEXT NOT NULL, applied INTEGER NOT NULL, PRIMARY KEY (collector, batch)) WITHOUT ROWID;
 `;
 
 const SCHEMA_VERSION = '1';
@@ -116,7 +118,8 @@ function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
   return out;
 }
 
-export class FlowStore {
+export class FlowStore implements Store {
+  readonly kind = 'sqlite' as const;
   readonly path: string;
   private readonly db: Database.Database;
   private readonly now: () => number;
@@ -241,6 +244,21 @@ export class FlowStore {
     });
     run(batch);
     this.flushes++;
+  }
+
+  /** A collector's batch, written once: false when `batchId` was applied before (see Store). */
+  applyBatchOnce(collector: string, batchId: string, batch: StoreBatch): boolean {
+    this.assertOpen();
+    const run = this.db.transaction(() => {
+      const fresh = this.db.prepare('INSERT OR IGNORE INTO collector_batches (collector, batch, applied) VALUES (?, ?, ?)').run(collector, batchId, this.now()).changes;
+      if (fresh) this.writeBatch(batch);
+      return fresh > 0;
+    });
+    return run();
+  }
+
+  loadSnapshot(): StoreSnapshot {
+    return { inventories: this.loadInventories(), nodes: this.loadNodes(), edges: this.loadEdges(), cursor: 0 };
   }
 
   /**
