@@ -305,7 +305,7 @@ export async function loadFlowFile(
   }
 }
 
-async function startLive(state: AppState, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
+export async function startLive(state: AppState, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
   const live = await import('../inventory/live.ts');
   const inventory = new live.LiveInventory({ kubeconfigs: options.kubeconfig, contexts: options.context, allContexts: options.allContexts, watch: true });
   const dirty = new Set<string>();
@@ -341,7 +341,7 @@ async function startLive(state: AppState, options: ServeOptions, log: (l: string
   };
 }
 
-async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
+export async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
   const { HubbleRelayClient } = await import('../flows/relay/client.ts');
   const id = `hubble-relay:${address}`;
   state.registerSource(id, 'hubble-relay', options.cluster);
