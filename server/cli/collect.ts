@@ -25,6 +25,7 @@ interface CollectFlags {
   flows: string[];
   flowsFollow: string[];
   hubbleRelay: string[];
+  goldmane: string[];
   interval: string;
   spoolMaxBatches: string;
   metricsPort?: string;
@@ -46,6 +47,7 @@ export function collectCommand(): Command {
     .option('--flows <path>', 'flow log file or folder, read once (repeatable)', collect, [])
     .option('--flows-follow <file>', 'tail a growing flow export file, following rotation (repeatable)', collect, [])
     .option('--hubble-relay <host:port>', 'stream flows live from Hubble Relay (repeatable)', collect, [])
+    .option('--goldmane <host:port>', 'stream Calico flows live from Goldmane (repeatable)', collect, [])
     .option('--interval <duration>', 'aggregation interval: one batch of edge deltas per interval', '1m')
     .option('--spool-max-batches <n>', 'batches kept when the servers cannot be reached (the oldest are dropped past it)', '100000')
     .option('--metrics-port <n>', 'serve /metrics (Prometheus) and /healthz on this port')
@@ -70,7 +72,7 @@ export function collectCommand(): Command {
       try {
         running = await startCollector({
           collector: flags.name, token, servers: flags.server, spool: flags.spool, cluster: flags.cluster, inventory: flags.inventory,
-          kubeconfig: flags.kubeconfig, context: flags.context, flows: flags.flows, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay,
+          kubeconfig: flags.kubeconfig, context: flags.context, flows: flags.flows, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay, goldmane: flags.goldmane,
           intervalMs, maxSpoolBatches: maxBatches, metricsPort, metricsHost: flags.metricsHost,
         });
       } catch (error) {

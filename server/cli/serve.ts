@@ -45,6 +45,7 @@ interface ServeFlags {
   allContexts?: boolean;
   flowsFollow: string[];
   hubbleRelay: string[];
+  goldmane: string[];
   hubbleTls?: boolean;
   hubbleTlsCa?: string;
   hubbleTlsCert?: string;
@@ -74,6 +75,7 @@ export function serveCommand(): Command {
     .option('--all-contexts', 'watch every context of the kubeconfig(s)')
     .option('--flows-follow <file>', 'tail a growing Hubble export file, following rotation (repeatable)', collect, [])
     .option('--hubble-relay <host:port>', 'stream flows live from Hubble Relay (repeatable)', collect, [])
+    .option('--goldmane <host:port>', 'stream Calico flows live from Goldmane (repeatable)', collect, [])
     .option('--hubble-tls', 'connect to Hubble Relay over TLS')
     .option('--hubble-tls-ca <file>', 'CA bundle (PEM) for Hubble Relay TLS')
     .option('--hubble-tls-cert <file>', 'client certificate (PEM) for mutual TLS')
@@ -95,7 +97,7 @@ export function serveCommand(): Command {
         running = await startServer({
           port, host: flags.host, token: flags.token, tokenFile: flags.tokenFile, db: flags.db, store: flags.store, collectorTokens, retain: flags.retain,
           inventory: flags.inventory, flows: flags.flows, cluster: flags.cluster, kubeconfig: flags.kubeconfig, context: flags.context,
-          allContexts: flags.allContexts, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay,
+          allContexts: flags.allContexts, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay, goldmane: flags.goldmane,
           hubbleTls: {
             enabled: !!(flags.hubbleTls || flags.hubbleTlsCa || flags.hubbleTlsCert), ca: flags.hubbleTlsCa, cert: flags.hubbleTlsCert,
             key: flags.hubbleTlsKey, serverName: flags.hubbleTlsServerName,

@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphBuilder } from '../graph/builder.ts';
 import { AppState } from '../http/state.ts';
-import { loadFlowFile, loadInventories, startFollow, startLive, startRelay } from '../http/serve.ts';
+import { loadFlowFile, loadInventories, startFollow, startGoldmane, startLive, startRelay } from '../http/serve.ts';
 import { Shipper } from './shipper.ts';
 import { SpoolStore } from './spool.ts';
 
@@ -29,6 +29,7 @@ export interface CollectOptions {
   readonly flows?: readonly string[];
   readonly flowsFollow?: readonly string[];
   readonly hubbleRelay?: readonly string[];
+  readonly goldmane?: readonly string[];
   /** Aggregation interval (ms): one batch of edge deltas per interval. Default 60,000. */
   readonly intervalMs?: number;
   /** How often the shipper tries to send (ms). Default 1000. */
@@ -71,6 +72,7 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
     stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context }, log));
   }
   for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, { cluster }, log));
+  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
 
   state.startAutoFlush(options.intervalMs ?? 60_000);

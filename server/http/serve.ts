@@ -58,6 +58,8 @@ export interface ServeOptions {
   readonly allContexts?: boolean;
   readonly flowsFollow?: readonly string[];
   readonly hubbleRelay?: readonly string[];
+  /** Calico Goldmane flow stream addresses (host:port). */
+  readonly goldmane?: readonly string[];
   readonly hubbleTls?: { readonly enabled: boolean; readonly ca?: string; readonly cert?: string; readonly key?: string; readonly serverName?: string };
   /** Load the demo when no source is given (default true). */
   readonly demo?: boolean;
@@ -150,7 +152,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const stoppers: Array<() => Promise<void> | void> = [];
   const hasSources = !!(options.inventory?.length || options.flows?.length || options.kubeconfig?.length || options.context?.length ||
-    options.allContexts || options.flowsFollow?.length || options.hubbleRelay?.length);
+    options.allContexts || options.flowsFollow?.length || options.hubbleRelay?.length || options.goldmane?.length);
   const useDemo = !hasSources && options.demo !== false;
   const inventoryPaths = useDemo ? [DEMO_DIR] : [...(options.inventory ?? [])];
   const flowPaths = useDemo ? [DEMO_DIR] : [...(options.flows ?? [])];
@@ -169,6 +171,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     stoppers.push(await startLive(state, options, log));
   }
   for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, options, log));
+  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, options.cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
 
   // Retention runs hourly; the timer must not keep the process alive.
@@ -373,6 +376,26 @@ export async function startRelay(state: AppState, address: string, options: Serv
     state.updateSource(id, { state: 'error', reason: (error as Error).message, error: (error as Error).message });
     log(`netatlas: relay ${address}: ${(error as Error).message}`);
   });
+  return () => client.stop();
+}
+
+/** Calico Goldmane's flow stream, read through the Calico flow-log reader. */
+export async function startGoldmane(state: AppState, address: string, cluster: string | undefined, log: (l: string) => void): Promise<() => void> {
+  const { GoldmaneClient } = await import('../flows/goldmane/client.ts');
+  const id = `goldmane:${address}`;
+  state.registerSource(id, 'goldmane', cluster);
+  const parseState = createFlowParseState({ file: id, cluster, format: 'calico', onError: (m: string) => state.updateSource(id, { error: m }) });
+  const client = new GoldmaneClient({
+    address,
+    onFlow: (flow) => {
+      const out: FlowRecord[] = [];
+      parseFlowObject(flow, parseState, out);
+      if (out.length) state.ingestFlows(id, out, { cluster });
+    },
+    onStatus: (s) => state.updateSource(id, { state: s.state, ...(s.reason ? { reason: s.reason } : {}) }),
+  });
+  client.start();
+  log(`netatlas: streaming Calico flows from Goldmane at ${address}`);
   return () => client.stop();
 }
 
