@@ -22,6 +22,7 @@ interface CollectFlags {
   inventory: string[];
   kubeconfig: string[];
   context: string[];
+  allContexts?: boolean;
   flows: string[];
   flowsFollow: string[];
   hubbleRelay: string[];
@@ -44,6 +45,7 @@ export function collectCommand(): Command {
     .option('--inventory <path>', 'inventory dump or manifest folder (repeatable)', collect, [])
     .option('--kubeconfig <file>', 'kubeconfig for live, read-only inventory (repeatable)', collect, [])
     .option('--context <name>', 'kubeconfig context to watch (repeatable)', collect, [])
+    .option('--all-contexts', 'watch every context of the kubeconfig(s); in a pod, the in-cluster config')
     .option('--flows <path>', 'flow log file or folder, read once (repeatable)', collect, [])
     .option('--flows-follow <file>', 'tail a growing flow export file, following rotation (repeatable)', collect, [])
     .option('--hubble-relay <host:port>', 'stream flows live from Hubble Relay (repeatable)', collect, [])
@@ -72,7 +74,7 @@ export function collectCommand(): Command {
       try {
         running = await startCollector({
           collector: flags.name, token, servers: flags.server, spool: flags.spool, cluster: flags.cluster, inventory: flags.inventory,
-          kubeconfig: flags.kubeconfig, context: flags.context, flows: flags.flows, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay, goldmane: flags.goldmane,
+          kubeconfig: flags.kubeconfig, context: flags.context, allContexts: flags.allContexts, flows: flags.flows, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay, goldmane: flags.goldmane,
           intervalMs, maxSpoolBatches: maxBatches, metricsPort, metricsHost: flags.metricsHost,
         });
       } catch (error) {

@@ -26,6 +26,7 @@ export interface CollectOptions {
   readonly inventory?: readonly string[];
   readonly kubeconfig?: readonly string[];
   readonly context?: readonly string[];
+  readonly allContexts?: boolean;
   readonly flows?: readonly string[];
   readonly flowsFollow?: readonly string[];
   readonly hubbleRelay?: readonly string[];
@@ -68,8 +69,8 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
     for (const file of options.flows ?? []) await loadFlowFile(state, spool, file, cluster, false, false, loading, log);
   })().catch((error) => log(`netatlas/collect: loading failed: ${(error as Error).message}`));
   await loaded;
-  if (options.kubeconfig?.length || options.context?.length) {
-    stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context }, log));
+  if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
+    stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context, allContexts: options.allContexts }, log));
   }
   for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, { cluster }, log));
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, cluster, log));
