@@ -102,14 +102,14 @@ CREATE TABLE IF NOT EXISTS collector_batches (collector TEXT NOT NULL, batch TEX
 
 const SCHEMA_VERSION = '1';
 
-function mergeCounts(a: Record<string, number> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
+export function mergeCounts(a: Record<string, number> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
   if (!b) return a;
   const out: Record<string, number> = { ...(a ?? {}) };
   for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
   return out;
 }
 
-function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
+export function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
   let out: Record<string, number> | undefined;
   for (const [k, n] of Object.entries(v)) {
     if (k === 'FORWARDED' || k === 'DROPPED' || !n) continue;

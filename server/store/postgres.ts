@@ -21,7 +21,7 @@ import pg from 'pg';
 import type { GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
 import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './flow-store.ts';
-import { HOUR_MS } from './flow-store.ts';
+import { HOUR_MS, mergeCounts, otherVerdicts } from './flow-store.ts';
 import type { JournalPage, Store, StoreSnapshot } from './store.ts';
 
 /** Advisory lock ids (any two distinct bigints of our own). */
@@ -106,24 +106,8 @@ export function redactUrl(url: string): string {
 }
 
 interface BucketRow {
-  edge: number; hour: number; count: number; forwarded: number; dropped: number; other: Record<string, number> | null; drops: Record<string, number> | null;
+  edge: number; hour: number; count: number; forwarded: number; dropped: number; other: Record<string, number> | undefined; drops: Record<string, number> | undefined;
   first: number; last: number;
-}
-
-function otherVerdicts(v: Readonly<Record<string, number>>): Record<string, number> | null {
-  let out: Record<string, number> | null = null;
-  for (const [k, n] of Object.entries(v)) {
-    if (k === 'FORWARDED' || k === 'DROPPED' || !n) continue;
-    (out ??= {})[k] = n;
-  }
-  return out;
-}
-
-function addCounts(a: Record<string, number> | null, b: Readonly<Record<string, number>> | null | undefined): Record<string, number> | null {
-  if (!b || Object.keys(b).length === 0) return a;
-  const out: Record<string, number> = { ...(a ?? {}) };
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-  return out;
 }
 
 export class PostgresStore implements Store {
@@ -291,19 +275,19 @@ export class PostgresStore implements Store {
       const id = `${hour}|${key}`;
       const b = buckets.get(id);
       const other = otherVerdicts(e.verdicts);
-      const drops = e.dropReasons && Object.keys(e.dropReasons).length ? e.dropReasons : null;
+      const drops = e.dropReasons && Object.keys(e.dropReasons).length ? e.dropReasons : undefined;
       if (!b) {
         buckets.set(id, {
           key, hour,
-          row: { count: e.count, forwarded: e.verdicts.FORWARDED ?? 0, dropped: e.verdicts.DROPPED ?? 0, other, drops: drops ? { ...drops } : null, first: e.firstSeen, last: e.lastSeen },
+          row: { count: e.count, forwarded: e.verdicts.FORWARDED ?? 0, dropped: e.verdicts.DROPPED ?? 0, other, drops: drops ? { ...drops } : undefined, first: e.firstSeen, last: e.lastSeen },
         });
       } else {
         const r = b.row;
         r.count += e.count;
         r.forwarded += e.verdicts.FORWARDED ?? 0;
         r.dropped += e.verdicts.DROPPED ?? 0;
-        r.other = addCounts(r.other, other);
-        r.drops = addCounts(r.drops, drops);
+        r.other = mergeCounts(r.other, other);
+        r.drops = mergeCounts(r.drops, drops);
         r.first = Math.min(r.first, e.firstSeen);
         r.last = Math.max(r.last, e.lastSeen);
       }
@@ -365,11 +349,11 @@ export class PostgresStore implements Store {
       let verdicts: Record<string, number> = {};
       if (Number(row.forwarded)) verdicts.FORWARDED = Number(row.forwarded);
       if (Number(row.dropped)) verdicts.DROPPED = Number(row.dropped);
-      for (const o of row.other ?? []) verdicts = addCounts(verdicts, o) ?? verdicts;
+      for (const o of row.other ?? []) verdicts = mergeCounts(verdicts, o) ?? verdicts;
       // A correction stored in a later hour than the connection it moved: see FlowStore.loadEdges.
       for (const k of Object.keys(verdicts)) if (!(verdicts[k] > 0)) delete verdicts[k];
-      let dropReasons: Record<string, number> | null = null;
-      for (const d of row.drops ?? []) dropReasons = addCounts(dropReasons, d);
+      let dropReasons: Record<string, number> | undefined;
+      for (const d of row.drops ?? []) dropReasons = mergeCounts(dropReasons, d);
       return {
         key: row.key, kind: 'flow', source: row.source, destination: row.destination, protocol: row.protocol,
         ...(row.port !== null ? { port: row.port } : {}),
