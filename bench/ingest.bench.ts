@@ -15,12 +15,13 @@
  * Usage: npm run bench ingest   (env INGEST_BENCH_LINES=200000 to change the base size)
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFlows } from '../server/flows/index.ts';
+import { captureLines, generate } from './hubble-input.ts';
 
 type Mode = 'baseline' | 'netatlas' | 'pipeline';
 
@@ -40,7 +41,6 @@ interface Result {
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const dataDir = join(here, '../../shared/data/hubble');
 const BASE_LINES = Number(process.env.INGEST_BENCH_LINES ?? 200_000);
 
 // ---------------------------------------------------------------------------------------------
@@ -119,84 +119,6 @@ async function measure(mode: Mode, file: string): Promise<Result> {
 
 // ---------------------------------------------------------------------------------------------
 // Parent: generate inputs, run children, print
-
-function captureLines(): string[] {
-  const lines: string[] = [];
-  for (const name of readdirSync(dataDir).sort()) {
-    for (const line of readFileSync(join(dataDir, name), 'utf8').split('\n')) {
-      const t = line.trim();
-      if (t.startsWith('{') && t.includes('"flow":{')) lines.push(t);
-    }
-  }
-  return lines;
-}
-
-const TIME = /"time":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)([^"]*)"/g;
-const PORT = /"(source_port|destination_port)":(\d+)/g;
-
-/** A capture line cut around its timestamps and ports, so copies are cheap to assemble. */
-interface Template {
-  readonly parts: string[];
-  readonly slots: ({ kind: 'time'; sec: string; frac: string } | { kind: 'port'; name: string; port: number })[];
-}
-
-function template(line: string): Template {
-  const marks: { at: number; len: number; slot: Template['slots'][number] }[] = [];
-  for (const m of line.matchAll(TIME)) marks.push({ at: m.index!, len: m[0].length, slot: { kind: 'time', sec: m[1], frac: m[2] } });
-  for (const m of line.matchAll(PORT)) marks.push({ at: m.index!, len: m[0].length, slot: { kind: 'port', name: m[1], port: Number(m[2]) } });
-  marks.sort((x, y) => x.at - y.at);
-  const parts: string[] = [];
-  let pos = 0;
-  for (const m of marks) {
-    parts.push(line.slice(pos, m.at));
-    pos = m.at + m.len;
-  }
-  parts.push(line.slice(pos));
-  return { parts, slots: marks.map((m) => m.slot) };
-}
-
-/** Copy `rep` of a line: time + rep * 10 min, ephemeral ports remapped the same way everywhere. */
-function variant(t: Template, rep: number, secondsCache: Map<string, string>): string {
-  let out = t.parts[0];
-  for (let i = 0; i < t.slots.length; i++) {
-    const slot = t.slots[i];
-    if (slot.kind === 'time') {
-      const key = `${rep}|${slot.sec}`;
-      let shifted = secondsCache.get(key);
-      if (shifted === undefined) {
-        shifted = new Date(Date.parse(`${slot.sec}Z`) + rep * 600_000).toISOString().slice(0, 19);
-        secondsCache.set(key, shifted);
-      }
-      out += `"time":"${shifted}${slot.frac}"`;
-    } else {
-      const p = slot.port >= 32768 ? 32768 + ((slot.port - 32768 + rep * 7919) % 28000) : slot.port;
-      out += `"${slot.name}":${p}`;
-    }
-    out += t.parts[i + 1];
-  }
-  return out;
-}
-
-async function generate(file: string, lines: string[], total: number): Promise<void> {
-  const templates = lines.map(template);
-  const out = createWriteStream(file, { highWaterMark: 1 << 22 });
-  const cache = new Map<string, string>();
-  let buf: string[] = [];
-  let written = 0;
-  for (let rep = 0; written < total; rep++) {
-    if (cache.size > 100_000) cache.clear();
-    for (const t of templates) {
-      if (written++ >= total) break;
-      buf.push(variant(t, rep, cache));
-      if (buf.length === 4096) {
-        if (!out.write(buf.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
-        buf = [];
-      }
-    }
-  }
-  if (buf.length) out.write(buf.join('\n') + '\n');
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-}
 
 /** The run of median time (the lower middle one of an even count). */
 function median(runs: Result[]): Result {

@@ -219,7 +219,7 @@ async function main(): Promise<void> {
   console.log(`GET /healthz (floor): p50 ${f1(pct(health, 0.5))} ms`);
 
   // 3. Store footprint.
-  const stats = state.store!.stats();
+  const stats = await state.store!.stats();
   const fileBytes = statSync(db.file).size;
   console.log(`store: ${stats.edges.toLocaleString('en-US')} edges (workload + pod level), ${stats.buckets.toLocaleString('en-US')} hourly buckets, ${stats.nodes.toLocaleString('en-US')} nodes, ${(fileBytes / 1e6).toFixed(1)} MB`);
   console.log(`  bytes per edge: ${f0(fileBytes / stats.edges)} (per edge-hour bucket: ${f0(fileBytes / stats.buckets)}; inventory snapshots included)`);

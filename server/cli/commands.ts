@@ -3,6 +3,7 @@
  * Keep the list sorted by name.
  */
 import type { Command } from 'commander';
+import { collectCommand } from './collect.ts';
 import { connectivityCommand } from './connectivity.ts';
 import { diffCommand } from './diff.ts';
 import { diffPoliciesCommand } from './diff-policies.ts';
@@ -12,4 +13,4 @@ import { graphCommand } from './graph.ts';
 import { inventoryCommand } from './inventory.ts';
 import { serveCommand } from './serve.ts';
 
-export const subcommands: Array<() => Command> = [connectivityCommand, diffCommand, diffPoliciesCommand, explainCommand, generateCommand, graphCommand, inventoryCommand, serveCommand];
+export const subcommands: Array<() => Command> = [collectCommand, connectivityCommand, diffCommand, diffPoliciesCommand, explainCommand, generateCommand, graphCommand, inventoryCommand, serveCommand];

@@ -16,6 +16,7 @@ import type { FlowRecord } from '../../generator/model/flow.ts';
 import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
 import { hubbleRecordsFrom, isHubbleObject, parseHubbleBytes, parseHubbleLine, readsInPlace } from './hubble.ts';
 import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
+import { calicoRecordsFrom, isCalicoObject } from './calico.ts';
 import {
   createFlowParseState,
   emptyFlowReadStats,
@@ -48,6 +49,7 @@ export function detectLineFormat(line: string): FlowFormat | undefined {
 export function detectObjectFormat(obj: unknown): FlowFormat | undefined {
   if (isHubbleObject(obj)) return 'hubble';
   if (isGadgetObject(obj)) return 'inspektor-gadget';
+  if (isCalicoObject(obj)) return 'calico';
   if (isGenericObject(obj)) return 'generic-jsonl';
   return undefined;
 }
@@ -84,6 +86,7 @@ export function parseFlowLine(line: string, state: FlowParseState, out: FlowReco
       parseGenericCsvLine(text, state, out);
       break;
     case 'inspektor-gadget':
+    case 'calico':
     case 'generic-jsonl': {
       let obj: unknown;
       try {
@@ -116,13 +119,14 @@ export function parseFlowObject(obj: unknown, state: FlowParseState, out: FlowRe
   const format = state.format === 'generic-csv' || state.format === undefined ? detectObjectFormat(obj) : state.format;
   if (format === 'hubble') hubbleRecordsFrom(obj, state, out);
   else if (format === 'inspektor-gadget') gadgetRecordsFrom(obj, state, out);
+  else if (format === 'calico') calicoRecordsFrom(obj, state, out);
   else if (format === 'generic-jsonl') genericRecordFrom(obj, state, out);
   else reportMalformed(state, `unknown flow format: expected ${EXPECTED}`);
   return out;
 }
 
 const EXPECTED =
-  'Hubble jsonpb/json lines ({"flow":{...}}), Inspektor Gadget network events, generic JSONL ({"source":..,"destination":..}) or CSV with a source,destination,... header (see docs/flow-format.md)';
+  'Hubble jsonpb/json lines ({"flow":{...}}), Inspektor Gadget network events, Calico flow logs (OSS Goldmane/Whisker or Enterprise), generic JSONL ({"source":..,"destination":..}) or CSV with a source,destination,... header (see docs/flow-format.md)';
 
 export interface ProgressInfo {
   readonly file: string;

@@ -9,8 +9,8 @@ import { ConnectionCache, type ConnectionCacheOptions } from './dedup.ts';
 import type { MemberList } from './hubble-compact.ts';
 import { RawBytesCache } from './raw-cache.ts';
 
-export type FlowFormat = 'hubble' | 'inspektor-gadget' | 'generic-jsonl' | 'generic-csv';
-export const FLOW_FORMATS: readonly FlowFormat[] = ['hubble', 'inspektor-gadget', 'generic-jsonl', 'generic-csv'];
+export type FlowFormat = 'hubble' | 'inspektor-gadget' | 'calico' | 'generic-jsonl' | 'generic-csv';
+export const FLOW_FORMATS: readonly FlowFormat[] = ['hubble', 'inspektor-gadget', 'calico', 'generic-jsonl', 'generic-csv'];
 
 /** IngestStats plus what a reader knows about its input. */
 export interface FlowReadStats extends IngestStats {

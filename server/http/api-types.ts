@@ -19,7 +19,7 @@ export interface ApiError {
 
 // ---------------------------------------------------------------- clusters and sources
 
-export type SourceKind = 'demo' | 'inventory-file' | 'flows-file' | 'flows-follow' | 'hubble-relay' | 'kubernetes';
+export type SourceKind = 'demo' | 'inventory-file' | 'flows-file' | 'flows-follow' | 'hubble-relay' | 'goldmane' | 'kubernetes';
 export type { SourceState };
 export type SourceStatus = SourceStatusOf<SourceKind>;
 

@@ -14,6 +14,7 @@ import { eventsRoutes } from './routes/events.ts';
 import type { EventsOptions } from './routes/events.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest.ts';
 import { apiRateLimit, refuseFilePaths, requireLocalHost, requireToken, securityHeaders, sessionRoutes } from './security.ts';
 import type { AppState } from './state.ts';
 
@@ -35,6 +36,8 @@ export interface AppDeps {
   readonly bodyLimit?: string;
   readonly events?: EventsOptions;
   readonly notReady?: () => string[];
+  /** Collector name -> token for POST /api/v1/ingest; absent or empty: the route is off. */
+  readonly collectorTokens?: ReadonlyMap<string, string>;
 }
 
 const MISSING_UI = `<!doctype html>
@@ -55,6 +58,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders());
   if (!deps.token) app.use(requireLocalHost(deps.allowedHosts));
 
+  // Collectors authenticate with their own tokens, so ingest sits before the API's token check.
+  if (deps.collectorTokens?.size) app.use('/api/v1/ingest', ingestRoutes(state, { tokens: deps.collectorTokens }));
   const api = express.Router();
   if (deps.rateLimit !== false) api.use(apiRateLimit(deps.rateLimit ?? { windowMs: 60_000, limit: 1200 }));
   if (deps.token) api.use(requireToken(deps.token));

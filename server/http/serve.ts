@@ -18,7 +18,10 @@ import { GraphBuilder } from '../graph/builder.ts';
 import { flowFileInputs } from '../graph/ingest.ts';
 import { loadInventoryPaths } from '../inventory/index.ts';
 import { ConnectionCache, createFlowParseState, parseFlowObject, readFlows } from '../flows/index.ts';
-import { FlowStore, parseDuration } from '../store/flow-store.ts';
+import { parseDuration } from '../store/flow-store.ts';
+import { openStore } from '../store/open.ts';
+import { isPostgresUrl } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { createApp } from './app.ts';
 import { defaultProviders } from './default-providers.ts';
 import type { AnalysisProviders } from './providers.ts';
@@ -38,6 +41,15 @@ export interface ServeOptions {
   readonly allowedHost?: readonly string[];
   /** SQLite file, `:memory:`, or default `<user data dir>/netatlas/netatlas.db`. */
   readonly db?: string;
+  /**
+   * `postgres://user:password@host/db`: the shared PostgreSQL store several replicas use
+   * (takes precedence over `db`). Default: the SQLite file `db`.
+   */
+  readonly store?: string;
+  /** Collector name -> bearer token accepted on POST /api/v1/ingest. None: ingest is off. */
+  readonly collectorTokens?: ReadonlyMap<string, string>;
+  /** How often a replica on a shared store applies what the others wrote (ms). Default 1000. */
+  readonly followIntervalMs?: number;
   /** `30d`, `12h`, ...: buckets older than this are deleted (at start and hourly). */
   readonly retain?: string;
   readonly inventory?: readonly string[];
@@ -48,6 +60,8 @@ export interface ServeOptions {
   readonly allContexts?: boolean;
   readonly flowsFollow?: readonly string[];
   readonly hubbleRelay?: readonly string[];
+  /** Calico Goldmane flow stream addresses (host:port). */
+  readonly goldmane?: readonly string[];
   readonly hubbleTls?: { readonly enabled: boolean; readonly ca?: string; readonly cert?: string; readonly key?: string; readonly serverName?: string };
   /** Load the demo when no source is given (default true). */
   readonly demo?: boolean;
@@ -74,7 +88,7 @@ export function defaultDbPath(): string {
   return path.join(envPaths('netatlas', { suffix: '' }).data, 'netatlas.db');
 }
 
-function inventoryOfCluster(inv: Inventory, cluster: string): Inventory {
+export function inventoryOfCluster(inv: Inventory, cluster: string): Inventory {
   const only = <T extends { cluster: string }>(xs: readonly T[]): T[] => xs.filter((x) => x.cluster === cluster);
   return {
     clusters: inv.clusters.filter((c) => c.name === cluster), namespaces: only(inv.namespaces), pods: only(inv.pods),
@@ -83,7 +97,7 @@ function inventoryOfCluster(inv: Inventory, cluster: string): Inventory {
   };
 }
 
-function clustersOf(inv: Inventory): string[] {
+export function clustersOf(inv: Inventory): string[] {
   const names = new Set<string>(inv.clusters.map((c) => c.name));
   for (const list of [inv.namespaces, inv.pods, inv.workloads, inv.services, inv.nodes, inv.networkPolicies]) for (const x of list) names.add(x.cluster);
   return [...names].sort();
@@ -112,18 +126,21 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     generated = true;
   }
 
-  const dbPath = options.db ?? defaultDbPath();
-  if (dbPath !== ':memory:') mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
-  const store = FlowStore.open(dbPath, { retainMs });
-  const pruned = store.prune();
+  const storeSpec = options.store ?? options.db ?? defaultDbPath();
+  if (options.store !== undefined && !isPostgresUrl(options.store)) {
+    throw new Error(`netatlas/serve: --store ${JSON.stringify(options.store)} is not a postgres:// URL: use --db for an SQLite file.`);
+  }
+  const shownStore = isPostgresUrl(storeSpec) ? (await import('../store/postgres.ts')).redactUrl(storeSpec) : storeSpec;
+  const store = await openStore(storeSpec, { retainMs });
+  const pruned = await store.prune();
   const state = new AppState({ builder: new GraphBuilder(), store });
-  const restored = state.restoreFromStore();
-  if (restored.edges > 0) log(`netatlas: restored ${restored.edges} edges, ${restored.nodes} nodes from ${dbPath}${pruned ? ` (${pruned} old buckets dropped)` : ''}`);
+  const restored = await state.restoreFromStore();
+  if (restored.edges > 0) log(`netatlas: restored ${restored.edges} edges, ${restored.nodes} nodes from ${shownStore}${pruned ? ` (${pruned} old buckets dropped)` : ''}`);
   state.startAutoFlush(options.flushIntervalMs ?? 500);
 
   const loading = new Set<string>();
   const app = createApp({
-    state, token, allowedHosts: options.allowedHost, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
+    state, token, allowedHosts: options.allowedHost, collectorTokens: options.collectorTokens, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
     notReady: () => (loading.size ? [`still loading: ${[...loading].join(', ')}`] : []),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -137,7 +154,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const stoppers: Array<() => Promise<void> | void> = [];
   const hasSources = !!(options.inventory?.length || options.flows?.length || options.kubeconfig?.length || options.context?.length ||
-    options.allContexts || options.flowsFollow?.length || options.hubbleRelay?.length);
+    options.allContexts || options.flowsFollow?.length || options.hubbleRelay?.length || options.goldmane?.length);
   const useDemo = !hasSources && options.demo !== false;
   const inventoryPaths = useDemo ? [DEMO_DIR] : [...(options.inventory ?? [])];
   const flowPaths = useDemo ? [DEMO_DIR] : [...(options.flows ?? [])];
@@ -156,14 +173,19 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     stoppers.push(await startLive(state, options, log));
   }
   for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, options, log));
+  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, options.cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
 
   // Retention runs hourly; the timer must not keep the process alive.
-  if (retainMs !== undefined) {
-    const t = setInterval(() => { try { store.prune(); } catch (e) { log(`netatlas: retention failed: ${(e as Error).message}`); } }, 3_600_000);
+  if (retainMs !== undefined || store.journalSince) {
+    const prune = async (): Promise<void> => {
+      try { await store.prune(); } catch (e) { log(`netatlas: retention failed: ${(e as Error).message}`); }
+    };
+    const t = setInterval(() => void prune(), 3_600_000);
     t.unref();
     stoppers.push(() => clearInterval(t));
   }
+  if (store.journalSince) stoppers.push(followSharedStore(state, options.followIntervalMs ?? 1000, log));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -175,7 +197,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      state.close();
+      await state.close();
     })();
     return closing;
   };
@@ -183,6 +205,28 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   log(`netatlas: serving on ${url}`);
   if (generated) log(`netatlas: API token (shown once; scripts send "Authorization: Bearer <token>", the UI opens as ${url}#token=<token>): ${token}`);
   return { url, state, server, token, loaded, close };
+}
+
+/**
+ * A replica on a shared store applies what the other replicas and collectors wrote, every
+ * `intervalMs`; one pass at a time.
+ */
+function followSharedStore(state: AppState, intervalMs: number, log: (l: string) => void): () => Promise<void> {
+  let running: Promise<unknown> | undefined;
+  let failing = false;
+  const tick = (): void => {
+    if (running) return;
+    running = state.followStore().then(
+      () => { if (failing) log('netatlas: following the shared store again'); failing = false; },
+      (e) => { if (!failing) log(`netatlas: following the shared store failed (will retry): ${(e as Error).message}`); failing = true; },
+    ).finally(() => { running = undefined; });
+  };
+  const t = setInterval(tick, intervalMs);
+  t.unref();
+  return async () => {
+    clearInterval(t);
+    await running;
+  };
 }
 
 function safeInputs(state: AppState, paths: readonly string[], cluster: string | undefined, log: (line: string) => void) {
@@ -198,7 +242,7 @@ function safeInputs(state: AppState, paths: readonly string[], cluster: string |
   return out;
 }
 
-async function loadInventories(state: AppState, paths: string[], cluster: string | undefined, demo: boolean, loading: Set<string>, log: (l: string) => void): Promise<void> {
+export async function loadInventories(state: AppState, paths: string[], cluster: string | undefined, demo: boolean, loading: Set<string>, log: (l: string) => void): Promise<void> {
   const id = `inventory:${paths.join(',')}`;
   loading.add(id);
   state.registerSource(id, demo ? 'demo' : 'inventory-file', cluster);
@@ -217,8 +261,8 @@ async function loadInventories(state: AppState, paths: string[], cluster: string
   }
 }
 
-async function loadFlowFile(
-  state: AppState, store: FlowStore, file: string, cluster: string | undefined, demo: boolean, walked: boolean, loading: Set<string>,
+export async function loadFlowFile(
+  state: AppState, store: Store, file: string, cluster: string | undefined, demo: boolean, walked: boolean, loading: Set<string>,
   log: (l: string) => void,
 ): Promise<void> {
   const id = `flows-file:${file}`;
@@ -227,7 +271,7 @@ async function loadFlowFile(
   const register = (): void => state.registerSource(id, demo ? 'demo' : 'flows-file', cluster);
   if (!walked) register();
   const st = file === '-' ? undefined : statSync(file, { throwIfNoEntry: false });
-  const saved = store.getOffset(id) as FileOffset | undefined;
+  const saved = (await store.getOffset(id)) as FileOffset | undefined;
   const same = st && saved && saved.size === st.size && saved.mtimeMs === st.mtimeMs;
   if (same && saved.done) {
     register();
@@ -266,7 +310,7 @@ async function loadFlowFile(
   }
 }
 
-async function startLive(state: AppState, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
+export async function startLive(state: AppState, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
   const live = await import('../inventory/live.ts');
   const inventory = new live.LiveInventory({ kubeconfigs: options.kubeconfig, contexts: options.context, allContexts: options.allContexts, watch: true });
   const dirty = new Set<string>();
@@ -302,7 +346,7 @@ async function startLive(state: AppState, options: ServeOptions, log: (l: string
   };
 }
 
-async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
+export async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
   const { HubbleRelayClient } = await import('../flows/relay/client.ts');
   const id = `hubble-relay:${address}`;
   state.registerSource(id, 'hubble-relay', options.cluster);
@@ -337,13 +381,33 @@ async function startRelay(state: AppState, address: string, options: ServeOption
   return () => client.stop();
 }
 
-async function startFollow(state: AppState, store: FlowStore, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => Promise<void>> {
+/** Calico Goldmane's flow stream, read through the Calico flow-log reader. */
+export async function startGoldmane(state: AppState, address: string, cluster: string | undefined, log: (l: string) => void): Promise<() => void> {
+  const { GoldmaneClient } = await import('../flows/goldmane/client.ts');
+  const id = `goldmane:${address}`;
+  state.registerSource(id, 'goldmane', cluster);
+  const parseState = createFlowParseState({ file: id, cluster, format: 'calico', onError: (m: string) => state.updateSource(id, { error: m }) });
+  const client = new GoldmaneClient({
+    address,
+    onFlow: (flow) => {
+      const out: FlowRecord[] = [];
+      parseFlowObject(flow, parseState, out);
+      if (out.length) state.ingestFlows(id, out, { cluster });
+    },
+    onStatus: (s) => state.updateSource(id, { state: s.state, ...(s.reason ? { reason: s.reason } : {}) }),
+  });
+  client.start();
+  log(`netatlas: streaming Calico flows from Goldmane at ${address}`);
+  return () => client.stop();
+}
+
+export async function startFollow(state: AppState, store: Store, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => Promise<void>> {
   const { FileFollower } = await import('../flows/follow.ts');
   const { parseFlowLine } = await import('../flows/read.ts');
   const id = `flows-follow:${file}`;
   state.registerSource(id, 'flows-follow', cluster);
   // Resume where the last run stopped: the checkpoint is written with the edges it produced.
-  const saved = store.getOffset(id) as { offset?: number; line?: number; ino?: number } | undefined;
+  const saved = (await store.getOffset(id)) as { offset?: number; line?: number; ino?: number } | undefined;
   const parseState = createFlowParseState({
     file, cluster, connections: new ConnectionCache({}),
     onError: (message: string) => state.updateSource(id, { error: message }),

@@ -10,7 +10,9 @@
  */
 import type Graph from 'graphology';
 import type { FlowEdge, FlowRecord, GraphNode, Inventory, VerdictCounts } from '../../generator/model/index.ts';
-import type { EdgeIncrement, FlowStore, SourceOffset } from '../store/flow-store.ts';
+import { flowEdgeKey } from '../../generator/model/index.ts';
+import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge } from '../store/flow-store.ts';
+import type { Store } from '../store/store.ts';
 import type { SampleFlow, SourceKind, SourceState, SourceStatus } from './api-types.ts';
 
 /** What the server needs from server/graph's GraphBuilder. */
@@ -51,7 +53,7 @@ export interface Timers {
 
 export interface AppStateOptions {
   readonly builder: GraphBuilderLike;
-  readonly store?: FlowStore;
+  readonly store?: Store;
   readonly now?: () => number;
   /** How many delta batches /events can replay. Default 1000. */
   readonly deltaLogSize?: number;
@@ -95,7 +97,7 @@ function subtractCounts(now: Readonly<Record<string, number>> | undefined, befor
 
 export class AppState {
   readonly builder: GraphBuilderLike;
-  readonly store?: FlowStore;
+  readonly store?: Store;
   readonly startedAt: number;
   readonly now: () => number;
   readonly inventories = new Map<string, Inventory>();
@@ -127,6 +129,10 @@ export class AppState {
   readonly responseCache = new Map<string, string>();
   storeErrors = 0;
   lastStoreError?: string;
+  /** Store writes in order: a shared store answers asynchronously, and increments must not overtake each other. */
+  private writes: Promise<void> = Promise.resolve();
+  /** Journal position of a shared store this state has applied up to (see followStore). */
+  journalCursor = 0;
 
   constructor(options: AppStateOptions) {
     this.builder = options.builder;
@@ -153,27 +159,131 @@ export class AppState {
    * Puts what the store kept back into the graph (nodes, then edges aggregated over the
    * retained buckets), and takes it as the baseline so it is not written twice.
    */
-  restoreFromStore(): { nodes: number; edges: number; inventories: number } {
+  async restoreFromStore(): Promise<{ nodes: number; edges: number; inventories: number }> {
     if (!this.store) return { nodes: 0, edges: 0, inventories: 0 };
-    const inventories = this.store.loadInventories();
-    for (const [cluster, { inventory }] of inventories) this.setInventory(cluster, inventory, { persist: false });
+    const snapshot = await this.store.loadSnapshot();
+    for (const [cluster, { inventory }] of snapshot.inventories) this.setInventory(cluster, inventory, { persist: false });
     const g = this.graph;
     let nodes = 0;
-    for (const [key, attrs] of this.store.loadNodes()) {
+    for (const [key, attrs] of snapshot.nodes) {
       if (!g.hasNode(key)) {
         g.addNode(key, attrs);
         nodes++;
       }
     }
     let edges = 0;
-    for (const stored of this.store.loadEdges()) {
+    for (const stored of snapshot.edges) {
       const { key, ...attrs } = stored;
       if (!g.hasNode(attrs.source) || !g.hasNode(attrs.destination) || g.hasEdge(key)) continue;
       if (this.adoptEdge(key, attrs)) edges++;
     }
+    this.journalCursor = snapshot.cursor;
     this.takeBaseline();
     this.bump();
-    return { nodes, edges, inventories: inventories.size };
+    return { nodes, edges, inventories: snapshot.inventories.size };
+  }
+
+  /**
+   * Adds a batch another writer put in the store (a collector's, another replica's) to the
+   * graph, and to the flush baseline, so this state shows it and never writes it again.
+   */
+  applyStoredBatch(batch: StoreBatch): DeltaEntry | undefined {
+    const g = this.graph;
+    const newNodes: string[] = [];
+    for (const n of batch.nodes ?? []) {
+      if (g.hasNode(n.key)) continue;
+      g.addNode(n.key, n.attributes);
+      this.knownNodes.add(n.key);
+      newNodes.push(n.key);
+    }
+    const changed = new Set<string>();
+    for (const e of batch.edges ?? []) {
+      const key = e.key ?? flowEdgeKey(e.source, e.destination, e.protocol, e.port);
+      const before = this.snapshot.get(key);
+      if (g.hasEdge(key)) {
+        const a = g.getEdgeAttributes(key) as FlowEdge & { verdicts: Record<string, number>; dropReasons?: Record<string, number> };
+        a.count += e.count;
+        addInto(a.verdicts, e.verdicts);
+        if (e.dropReasons && Object.keys(e.dropReasons).length) a.dropReasons = addInto({ ...(a.dropReasons ?? {}) }, e.dropReasons);
+        a.firstSeen = Math.min(a.firstSeen, e.firstSeen);
+        a.lastSeen = Math.max(a.lastSeen, e.lastSeen);
+        if (e.service && !a.service) Object.assign(a, { service: e.service, servicePort: e.servicePort });
+      } else {
+        const attrs: FlowEdge = {
+          kind: 'flow', source: e.source, destination: e.destination, protocol: e.protocol, port: e.port, count: e.count,
+          verdicts: { ...e.verdicts }, dropReasons: e.dropReasons && Object.keys(e.dropReasons).length ? { ...e.dropReasons } : undefined,
+          firstSeen: e.firstSeen, lastSeen: e.lastSeen, interCluster: e.interCluster, level: e.level ?? 'workload', service: e.service, servicePort: e.servicePort,
+        };
+        if (!this.adoptEdge(key, attrs)) continue;
+      }
+      // The baseline moves by the same amounts: the next flush sees only local changes.
+      this.snapshot.set(key, {
+        count: (before?.count ?? 0) + e.count,
+        verdicts: addInto({ ...(before?.verdicts ?? {}) }, e.verdicts),
+        dropReasons: e.dropReasons ? addInto({ ...(before?.dropReasons ?? {}) }, e.dropReasons) : before?.dropReasons,
+      });
+      changed.add(key);
+    }
+    if (changed.size === 0 && newNodes.length === 0) return undefined;
+    this.bump();
+    return this.publish([...changed], newNodes);
+  }
+
+  /**
+   * Writes a collector's batch once (Store.applyBatchOnce) and, when it was new, adds it to the
+   * graph. Answers whether it was new.
+   */
+  async ingestBatch(collector: string, batchId: string, batch: StoreBatch): Promise<boolean> {
+    if (!this.store) {
+      throw new Error('netatlas/ingest: this server has no store to record batch ids in; start it with --db or --store.');
+    }
+    const fresh = await this.store.applyBatchOnce(collector, batchId, batch);
+    if (fresh) this.applyStoredBatch(batch);
+    return fresh;
+  }
+
+  /**
+   * Loads the stored edges of a time window ahead of a synchronous view (graphView) when the
+   * store answers asynchronously; a synchronous store is read in place by windowEdges.
+   */
+  async prefetchWindow(window: { since?: number; until?: number }): Promise<void> {
+    if (!this.store?.isOpen || this.store.kind === 'sqlite' || (window.since === undefined && window.until === undefined)) return;
+    const edges = await this.store.loadEdges(window);
+    if (this.windows.size >= 8) this.windows.delete(this.windows.keys().next().value!);
+    this.windows.set(`${this.version}|${window.since}|${window.until}`, edges);
+  }
+
+  /** The stored edges of a window: from prefetchWindow, or read now from a synchronous store. */
+  windowEdges(window: { since?: number; until?: number }): StoredEdge[] {
+    const id = `${this.version}|${window.since}|${window.until}`;
+    const hit = this.windows.get(id);
+    if (hit) {
+      this.windows.delete(id);
+      return hit;
+    }
+    const r = this.store!.loadEdges(window);
+    if (r instanceof Promise) {
+      r.catch(() => {});
+      throw new Error('netatlas/state: a time window on a shared store must be loaded first (prefetchWindow).');
+    }
+    return r;
+  }
+
+  private readonly windows = new Map<string, StoredEdge[]>();
+
+  /** Applies what other writers added to a shared store since the last call. Returns batches applied. */
+  async followStore(): Promise<number> {
+    if (!this.store?.journalSince || !this.store.isOpen) return 0;
+    let applied = 0;
+    for (;;) {
+      const page = await this.store.journalSince(this.journalCursor);
+      if (page.cursor === this.journalCursor) return applied;
+      this.journalCursor = page.cursor;
+      for (const b of page.batches) {
+        this.applyStoredBatch(b);
+        applied++;
+      }
+    }
   }
 
   /**
@@ -263,11 +373,8 @@ export class AppState {
     this.inventoryVersion++;
     this.bump();
     if (options.persist !== false && this.store) {
-      try {
-        this.store.saveInventory(cluster, inventory);
-      } catch (error) {
-        this.noteStoreError(error);
-      }
+      const store = this.store;
+      this.enqueueWrite(() => store.saveInventory(cluster, inventory));
     }
     this.dirty = true;
   }
@@ -416,14 +523,57 @@ export class AppState {
         }
         for (const k of newNodes) touched.add(k);
         const nodes = [...touched].filter((k) => g.hasNode(k)).map((k) => ({ key: k, attributes: g.getNodeAttributes(k) }));
-        this.store.writeBatch({ edges: increments, nodes, offsets: [...this.pendingOffsets.values()] });
+        const store = this.store;
+        const batch = { edges: increments, nodes, offsets: [...this.pendingOffsets.values()] };
         this.pendingOffsets.clear();
+        this.enqueueWrite(() => store.writeBatch(batch));
       } catch (error) {
         this.noteStoreError(error);
       }
     } else this.pendingOffsets.clear();
     this.flushes++;
     if (changedEdges.length === 0 && newNodes.length === 0) return undefined;
+    return this.publish(changedEdges, newNodes);
+  }
+
+  /**
+   * Runs a store write after the ones before it. A synchronous store (SQLite) writes during
+   * this call, as before; a shared one writes when the previous write has finished.
+   */
+  private enqueueWrite(write: () => unknown): void {
+    const run = (): Promise<void> | undefined => {
+      try {
+        const r = write();
+        if (r instanceof Promise) return r.then(() => {}, (error) => this.noteStoreError(error));
+      } catch (error) {
+        this.noteStoreError(error);
+      }
+      return undefined;
+    };
+    if (this.writesPending === 0) {
+      // Nothing in flight: run now, so a synchronous store has written when flush() returns.
+      const r = run();
+      if (!r) return;
+      this.writesPending++;
+      this.writes = r.finally(() => { this.writesPending--; });
+    } else {
+      this.writesPending++;
+      this.writes = this.writes.then(run).finally(() => { this.writesPending--; });
+    }
+  }
+
+  private writesPending = 0;
+
+  /** Resolves when every store write queued so far has finished. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const w = this.writes;
+      await w;
+      if (w === this.writes) return;
+    }
+  }
+
+  private publish(changedEdges: string[], newNodes: string[]): DeltaEntry {
     const entry: DeltaEntry = { seq: ++this.seqCounter, time: this.now(), edges: changedEdges, nodes: newNodes, removedEdges: [], removedNodes: [] };
     this.deltaLog.push(entry);
     if (this.deltaLog.length > this.deltaLogSize) this.deltaLog.shift();
@@ -472,12 +622,20 @@ export class AppState {
     this.flushTimer = undefined;
   }
 
-  /** Stops the timer, flushes what is pending and closes the store. */
-  close(): void {
+  /** Stops the timer, flushes what is pending, waits for the store's writes and closes it. */
+  async close(): Promise<void> {
     this.stopAutoFlush();
     this.flush();
-    this.store?.close();
+    await this.settled();
+    await this.store?.close();
   }
+}
+
+/** Adds `b`'s counts into `a` (mutating it) and returns `a`. */
+function addInto<T extends Record<string, number>>(a: T, b: Readonly<Record<string, number>>): T {
+  const out = a as Record<string, number>;
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return a;
 }
 
 function toSample(r: FlowRecord): SampleFlow {

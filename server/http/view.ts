@@ -258,7 +258,7 @@ export function baseEdges(state: AppState, f: GraphFilters): Array<[string, Flow
   const windowed = (f.since !== undefined || f.until !== undefined) && state.store?.isOpen;
   const all: Array<[string, FlowEdge]> = [];
   if (windowed) {
-    for (const e of state.store!.loadEdges({ since: f.since, until: f.until })) {
+    for (const e of state.windowEdges({ since: f.since, until: f.until })) {
       if (g.hasEdge(e.key)) all.push([e.key, { ...g.getEdgeAttributes(e.key), ...e, level: g.getEdgeAttribute(e.key, 'level') }]);
       else all.push([e.key, e]);
     }

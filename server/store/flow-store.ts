@@ -10,6 +10,7 @@
 import Database from 'better-sqlite3';
 import type { FlowEdge, GraphNode, Inventory, L4Protocol, VerdictCounts } from '../../generator/model/index.ts';
 import { flowEdgeKey, keyProblem, portProblem } from '../../generator/model/index.ts';
+import type { Store, StoreSnapshot } from './store.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -101,18 +102,19 @@ CREATE TABLE IF NOT EXISTS buckets (
 CREATE INDEX IF NOT EXISTS buckets_hour ON buckets (hour);
 CREATE TABLE IF NOT EXISTS inventories (cluster TEXT PRIMARY KEY, taken INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (source TEXT PRIMARY KEY, position TEXT NOT NULL, updated INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS collector_batches (collector TEXT NOT NULL, batch TEXT NOT NULL, applied INTEGER NOT NULL, PRIMARY KEY (collector, batch)) WITHOUT ROWID;
 `;
 
 const SCHEMA_VERSION = '1';
 
-function mergeCounts(a: Record<string, number> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
+export function mergeCounts(a: Record<string, number> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
   if (!b) return a;
   const out: Record<string, number> = { ...(a ?? {}) };
   for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
   return out;
 }
 
-function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
+export function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
   let out: Record<string, number> | undefined;
   for (const [k, n] of Object.entries(v)) {
     if (k === 'FORWARDED' || k === 'DROPPED' || !n) continue;
@@ -123,7 +125,8 @@ function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
 
 const PROTOCOLS = new Set<string>(['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6', 'OTHER']);
 
-export class FlowStore {
+export class FlowStore implements Store {
+  readonly kind = 'sqlite' as const;
   readonly path: string;
   private readonly db: Database.Database;
   private readonly now: () => number;
@@ -254,6 +257,21 @@ export class FlowStore {
     });
     run(batch);
     this.flushes++;
+  }
+
+  /** A collector's batch, written once: false when `batchId` was applied before (see Store). */
+  applyBatchOnce(collector: string, batchId: string, batch: StoreBatch): boolean {
+    this.assertOpen();
+    const run = this.db.transaction(() => {
+      const fresh = this.db.prepare('INSERT OR IGNORE INTO collector_batches (collector, batch, applied) VALUES (?, ?, ?)').run(collector, batchId, this.now()).changes;
+      if (fresh) this.writeBatch(batch);
+      return fresh > 0;
+    });
+    return run();
+  }
+
+  loadSnapshot(): StoreSnapshot {
+    return { inventories: this.loadInventories(), nodes: this.loadNodes(), edges: this.loadEdges(), cursor: 0 };
   }
 
   /**

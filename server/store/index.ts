@@ -1,1 +1,3 @@
 export * from './flow-store.ts';
+export * from './store.ts';
+export { openStore } from './open.ts';

@@ -60,9 +60,10 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     res.json(clustersResponse(state));
   });
 
-  r.get('/graph', (req, res) => {
+  r.get('/graph', async (req, res) => {
     const filters = parseGraphQuery(req.query as Record<string, unknown>, state.now());
     if (req.query.lastEventId !== undefined) throw badRequest('unknown parameter "lastEventId" (only /events takes it).');
+    await state.prefetchWindow({ since: filters.since, until: filters.until });
     // Relative times (since=24h) move with the clock: only absolute queries are cached.
     const relative = /[a-z]$/i.test(String(req.query.since ?? '')) || /[a-z]$/i.test(String(req.query.until ?? ''));
     // The counts go first, as headers (X-Netatlas-Nodes / -Edges): the web map picks and compiles

@@ -3,7 +3,7 @@ import { emptyInventory } from '../../../generator/model/index.ts';
 import type { FlowRecord, Inventory, NetworkPolicyInfo, PodInfo, WorkloadInfo } from '../../../generator/model/index.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { AppState } from '../../../server/http/state.ts';
-import type { FlowStore } from '../../../server/store/flow-store.ts';
+import type { Store } from '../../../server/store/store.ts';
 
 export const T0 = Date.UTC(2026, 0, 15, 10, 0, 0);
 
@@ -78,7 +78,7 @@ export const webToInternet: FlowRecord = {
 export const ALL_FLOWS = [webToApi, apiToDns, apiToBooksDropped, webToInternet];
 
 /** An AppState over a real GraphBuilder holding both clusters and the four flows, flushed. */
-export function demoState(options: { store?: FlowStore; flows?: readonly FlowRecord[] } = {}): AppState {
+export function demoState(options: { store?: Store; flows?: readonly FlowRecord[] } = {}): AppState {
   const state = new AppState({ builder: new GraphBuilder(), store: options.store, now: () => T0 + 60_000 });
   state.registerSource('inventory:prod', 'inventory-file', 'prod');
   state.registerSource('inventory:finance', 'inventory-file', 'finance');

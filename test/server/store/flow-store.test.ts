@@ -61,7 +61,7 @@ describe('FlowStore', () => {
 });
 
 describe('observation across restarts', () => {
-  it('keeps the edges, nodes and inventory, and accumulates after a restart', () => {
+  it('keeps the edges, nodes and inventory, and accumulates after a restart', async () => {
     const file = tmpDb();
     const first = demoState({ store: FlowStore.open(file) });
     const before = first.graph.getEdgeAttributes('wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080').count;
@@ -69,7 +69,7 @@ describe('observation across restarts', () => {
     first.close();
 
     const second = new AppState({ builder: new GraphBuilder(), store: FlowStore.open(file) });
-    const restored = second.restoreFromStore();
+    const restored = await second.restoreFromStore();
     expect(restored.inventories).toBe(2);
     expect(second.graph.size).toBe(edgesBefore);
     const key = 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080';

@@ -1,0 +1,215 @@
+/**
+ * Scale-out benchmark (issue 21):
+ *  1. one collector's aggregation throughput on one core: Hubble export lines read by the
+ *     one-thread reader (the compact byte parser), resolved and aggregated by an AppState over
+ *     a GraphBuilder, flushed into a collector spool; beside the baseline that only reads the
+ *     same file with node:readline and JSON.parse-s every line;
+ *  2. central ingest: N simulated collectors on loopback, all at once, POSTing per-minute edge
+ *     deltas to `serve` on PostgreSQL (one batch per collector per simulated hour); beside the
+ *     same batches written straight into a PostgresStore (no HTTP, no graph);
+ *  3. GET /api/v1/graph p50/p99 at workload and namespace level, from memory and over a 24 h
+ *     window (read from PostgreSQL);
+ *  4. storage bytes per edge-hour (bucket partitions and their indexes).
+ *
+ * Usage: npm run bench scale
+ *   env SCALE_BENCH_LINES=200000 (collector input), SCALE_BENCH_CLUSTERS=20,
+ *   SCALE_BENCH_WORKLOADS=2000 (per cluster; each calls 3 others), SCALE_BENCH_HOURS=4.
+ */
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { WorkloadNode } from '../generator/model/index.ts';
+import { SpoolStore } from '../server/collect/spool.ts';
+import type { IngestRequest } from '../server/collect/wire.ts';
+import { readFlows } from '../server/flows/index.ts';
+import { GraphBuilder } from '../server/graph/builder.ts';
+import { startServer } from '../server/http/serve.ts';
+import { AppState } from '../server/http/state.ts';
+import type { EdgeIncrement } from '../server/store/flow-store.ts';
+import { HOUR_MS } from '../server/store/flow-store.ts';
+import { PostgresStore } from '../server/store/postgres.ts';
+import { startTestPostgres } from '../test/server/store/postgres-server.ts';
+import { captureLines, generate } from './hubble-input.ts';
+
+const LINES = Number(process.env.SCALE_BENCH_LINES ?? 200_000);
+const CLUSTERS = Number(process.env.SCALE_BENCH_CLUSTERS ?? 20);
+const WORKLOADS = Number(process.env.SCALE_BENCH_WORKLOADS ?? 2000);
+const HOURS = Number(process.env.SCALE_BENCH_HOURS ?? 4);
+const PEERS = 3;
+const T0 = Date.UTC(2026, 10, 27, 0);
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+
+// ------------------------------------------------------------------------------------------ 1
+
+async function baseline(file: string): Promise<{ lines: number; ms: number }> {
+  const t = performance.now();
+  let lines = 0;
+  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of rl) if (JSON.parse(line)) lines++;
+  return { lines, ms: performance.now() - t };
+}
+
+async function collectorPass(file: string, dir: string): Promise<{ lines: number; records: number; ms: number; spoolBytes: number; batches: number; edges: number }> {
+  rmSync(dir, { recursive: true, force: true });
+  const spool = SpoolStore.open(dir);
+  const state = new AppState({ builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1 });
+  const t = performance.now();
+  const reader = readFlows(file, { cluster: 'bench' });
+  let records = 0;
+  let sinceFlush = 0;
+  let spoolBytes = 0;
+  let batches = 0;
+  const flush = (): void => {
+    state.flush();
+    spoolBytes = spool.depth.bytes;
+    batches = spool.depth.batches;
+  };
+  for await (const batch of reader.batches()) {
+    state.ingestFlows('bench', batch, { cluster: 'bench' });
+    records += batch.length;
+    sinceFlush += batch.length;
+    // A flush per 50,000 records stands for the collector's per-minute flush at ~800 flows/s per node x 60 nodes.
+    if (sinceFlush >= 50_000) {
+      flush();
+      sinceFlush = 0;
+    }
+  }
+  flush();
+  const ms = performance.now() - t;
+  return { lines: reader.stats.lines, records, ms, spoolBytes, batches, edges: state.graph.size };
+}
+
+// ------------------------------------------------------------------------------------------ 2
+
+interface Estate {
+  readonly nodes: Map<string, { key: string; attributes: WorkloadNode }[]>;
+  batch(cluster: number, hour: number): EdgeIncrement[];
+}
+
+function estate(): Estate {
+  const wl = (c: number, i: number): string => `wl:c${c}/ns-${i % 40}/Deployment/svc-${i}`;
+  const nodes = new Map<string, { key: string; attributes: WorkloadNode }[]>();
+  for (let c = 0; c < CLUSTERS; c++) {
+    nodes.set(`c${c}`, Array.from({ length: WORKLOADS }, (_, i) => ({
+      key: wl(c, i),
+      attributes: { kind: 'workload', label: `svc-${i}`, cluster: `c${c}`, namespace: `ns-${i % 40}`, workloadKind: 'Deployment', name: `svc-${i}`, labels: { app: `svc-${i}` } },
+    })));
+  }
+  return {
+    nodes,
+    batch(c, hour) {
+      const out: EdgeIncrement[] = [];
+      const time = T0 + hour * HOUR_MS + 30 * 60_000;
+      for (let i = 0; i < WORKLOADS; i++) {
+        for (let k = 1; k <= PEERS; k++) {
+          const j = (i * 7 + k * 131) % WORKLOADS;
+          const port = [80, 443, 8080][k - 1];
+          const count = 1 + ((i + k + hour) % 5);
+          const dropped = (i + k) % 50 === 0 ? 1 : 0;
+          out.push({
+            key: `${wl(c, i)}->${wl(c, j)}|TCP|${port}`, level: 'workload', source: wl(c, i), destination: wl(c, j), protocol: 'TCP', port,
+            interCluster: false, time, count, verdicts: dropped ? { FORWARDED: count - 1, DROPPED: 1 } : { FORWARDED: count },
+            firstSeen: time, lastSeen: time + 59_000,
+          });
+        }
+      }
+      return out;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}`);
+  const work = mkdtempSync(join(tmpdir(), 'netatlas-scale-bench-'));
+  const pg = await startTestPostgres();
+  try {
+    // 1. Collector throughput on one core.
+    const file = join(work, 'hubble.jsonl');
+    await generate(file, captureLines(), LINES);
+    const mb = statSync(file).size / 2 ** 20;
+    console.log(`\n1. one collector, one core: ${fmt(LINES)} Hubble export lines (${fmt(mb, 1)} MB, real capture lines repeated with new ports and times)`);
+    const base: number[] = [];
+    const coll: Awaited<ReturnType<typeof collectorPass>>[] = [];
+    for (let i = 0; i < 2; i++) {
+      base.push((await baseline(file)).ms);
+      coll.push(await collectorPass(file, join(work, 'spool')));
+    }
+    const b = Math.min(...base);
+    const c = coll.reduce((x, y) => (y.ms < x.ms ? y : x));
+    console.log(`   baseline (readline + JSON.parse, nothing else): ${fmt(LINES / (b / 1000))} lines/s (${fmt(b)} ms)`);
+    console.log(`   collector (read + resolve + aggregate + spool): ${fmt(c.lines / (c.ms / 1000))} lines/s (${fmt(c.ms)} ms; ${fmt(c.records)} connection records, ${fmt(c.edges)} edges), ${(b / c.ms).toFixed(2)}x the baseline`);
+    console.log(`   shipped: ${c.batches} spool batches, ${fmt(c.spoolBytes / 1024, 1)} KiB for ${fmt(mb, 1)} MB of input (${fmt((mb * 2 ** 20) / Math.max(1, c.spoolBytes))}x less)`);
+
+    // 2. Central ingest over HTTP into serve on PostgreSQL, and the direct baseline.
+    const e = estate();
+    const tokens = new Map(Array.from({ length: CLUSTERS }, (_, i) => [`c${i}`, `token-c${i}-0123456789abcdef`] as [string, string]));
+    const url = await pg.createDatabase('central');
+    const server = await startServer({ port: 0, store: url, collectorTokens: tokens, demo: false, rateLimit: false, log: () => {} });
+    const perBatch = WORKLOADS * PEERS;
+    const total = CLUSTERS * HOURS * perBatch;
+    console.log(`\n2. central ingest: ${CLUSTERS} collectors x ${fmt(WORKLOADS)} workloads (each calling ${PEERS}), one batch of ${fmt(perBatch)} edge deltas per collector per hour, ${HOURS} hours: ${fmt(total)} deltas`);
+    let bodyBytes = 0;
+    const t = performance.now();
+    await Promise.all(Array.from({ length: CLUSTERS }, async (_, c) => {
+      for (let h = 0; h < HOURS; h++) {
+        const body: IngestRequest = { collector: `c${c}`, batchId: `bench-${h}`, edges: e.batch(c, h), nodes: h === 0 ? e.nodes.get(`c${c}`)! : [] };
+        const text = JSON.stringify(body);
+        bodyBytes += text.length;
+        const res = await fetch(new URL('/api/v1/ingest', server.url), {
+          method: 'POST', body: text, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(`c${c}`)}` },
+        });
+        if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+        await res.arrayBuffer();
+      }
+    }));
+    const httpMs = performance.now() - t;
+    const direct = await PostgresStore.open(await pg.createDatabase('direct'));
+    const td = performance.now();
+    for (let h = 0; h < HOURS; h++) for (let c = 0; c < CLUSTERS; c++) await direct.writeBatch({ edges: e.batch(c, h), nodes: h === 0 ? e.nodes.get(`c${c}`)! : [] });
+    const directMs = performance.now() - td;
+    console.log(`   through serve (HTTP + validation + PostgreSQL + graph): ${fmt(total / (httpMs / 1000))} deltas/s (${fmt(httpMs)} ms; ${fmt(bodyBytes / total)} bytes of JSON per delta)`);
+    console.log(`   baseline, straight into PostgresStore (no HTTP, no graph): ${fmt(total / (directMs / 1000))} deltas/s (${fmt(directMs)} ms); serve / baseline ${(directMs / httpMs).toFixed(2)}x`);
+    await direct.close();
+
+    // 3. /graph latency.
+    console.log(`\n3. GET /api/v1/graph (${fmt(server.state.graph.order)} nodes, ${fmt(server.state.graph.size)} edges in memory)`);
+    const since = new Date(T0).toISOString();
+    const until = new Date(T0 + 24 * HOUR_MS).toISOString();
+    for (const [label, query, n] of [
+      ['workload level, from memory', 'level=workload', 10],
+      ['namespace level, from memory', 'level=namespace', 20],
+      ['workload level, 24 h window', `level=workload&since=${since}&until=${until}`, 6],
+      ['namespace level, 24 h window', `level=namespace&since=${since}&until=${until}`, 10],
+    ] as const) {
+      const ms: number[] = [];
+      let bytes = 0;
+      let edges = '';
+      for (let i = 0; i < n; i++) {
+        // A fresh version each time: cached answers would measure the cache.
+        server.state.bump();
+        const t1 = performance.now();
+        const res = await fetch(new URL(`/api/v1/graph?${query}`, server.url));
+        bytes = (await res.arrayBuffer()).byteLength;
+        ms.push(performance.now() - t1);
+        edges = res.headers.get('x-netatlas-edges') ?? '?';
+      }
+      console.log(`   ${label}: p50 ${fmt(pct(ms, 0.5))} ms, p99 ${fmt(pct(ms, 0.99))} ms (${n} requests, ${edges} edges, ${fmt(bytes / 2 ** 20, 1)} MB)`);
+    }
+
+    // 4. Storage.
+    const check = await PostgresStore.open(url);
+    const stats = await check.stats();
+    const bucketBytes = await check.bucketBytes();
+    console.log(`\n4. storage: ${fmt(stats.edges)} edges, ${fmt(stats.buckets)} edge-hour buckets: ${fmt(bucketBytes / stats.buckets)} bytes per edge-hour (bucket partitions + indexes); database ${fmt(stats.bytes / 2 ** 20, 1)} MB in all (journal included)`);
+    await check.close();
+    await server.close();
+  } finally {
+    await pg.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

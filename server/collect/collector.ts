@@ -1,0 +1,136 @@
+/**
+ * startCollector: one cluster's collector. The same ingest code as `serve` (sources ->
+ * records -> identity -> aggregation in an AppState over a GraphBuilder), ending in a spool
+ * and a shipper instead of the store: every `intervalMs` (default a minute) the state's flush
+ * turns what changed into edge increments with the offsets they came from, the spool keeps them
+ * on disk, and the shipper sends them to a central server. What crosses the network grows with
+ * distinct edges per interval, not with flows.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphBuilder } from '../graph/builder.ts';
+import { AppState } from '../http/state.ts';
+import { loadFlowFile, loadInventories, startFollow, startGoldmane, startLive, startRelay } from '../http/serve.ts';
+import { Shipper } from './shipper.ts';
+import { SpoolStore } from './spool.ts';
+
+export interface CollectOptions {
+  /** This collector's name (its token is registered under it on the servers). */
+  readonly collector: string;
+  readonly token: string;
+  readonly servers: readonly string[];
+  /** Spool folder (kept across restarts). */
+  readonly spool: string;
+  readonly cluster?: string;
+  readonly inventory?: readonly string[];
+  readonly kubeconfig?: readonly string[];
+  readonly context?: readonly string[];
+  readonly allContexts?: boolean;
+  readonly flows?: readonly string[];
+  readonly flowsFollow?: readonly string[];
+  readonly hubbleRelay?: readonly string[];
+  readonly goldmane?: readonly string[];
+  /** Aggregation interval (ms): one batch of edge deltas per interval. Default 60,000. */
+  readonly intervalMs?: number;
+  /** How often the shipper tries to send (ms). Default 1000. */
+  readonly shipIntervalMs?: number;
+  readonly maxSpoolBatches?: number;
+  readonly maxSpoolBytes?: number;
+  /** Serve /metrics (Prometheus) and /healthz on 127.0.0.1 or `metricsHost` at this port. */
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningCollector {
+  readonly state: AppState;
+  readonly spool: SpoolStore;
+  readonly shipper: Shipper;
+  readonly metricsUrl?: string;
+  /** Resolves when every finite source (files) has been read. */
+  readonly loaded: Promise<void>;
+  metrics(): string;
+  /** Flushes, tries once more to ship, and stops. */
+  close(): Promise<void>;
+}
+
+export async function startCollector(options: CollectOptions): Promise<RunningCollector> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const spool = SpoolStore.open(options.spool, { maxBatches: options.maxSpoolBatches, maxBytes: options.maxSpoolBytes });
+  const state = new AppState({ builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1 });
+  const shipper = new Shipper({ spool, servers: options.servers, collector: options.collector, token: options.token, log });
+  const cluster = options.cluster;
+  const stoppers: Array<() => Promise<void> | void> = [];
+  const loading = new Set<string>();
+
+  const loaded = (async () => {
+    if (options.inventory?.length) await loadInventories(state, [...options.inventory], cluster, false, loading, log);
+    for (const file of options.flows ?? []) await loadFlowFile(state, spool, file, cluster, false, false, loading, log);
+  })().catch((error) => log(`netatlas/collect: loading failed: ${(error as Error).message}`));
+  await loaded;
+  if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
+    stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context, allContexts: options.allContexts }, log));
+  }
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, { cluster }, log));
+  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, cluster, log));
+  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
+
+  state.startAutoFlush(options.intervalMs ?? 60_000);
+  const ship = setInterval(() => void shipper.pump(), options.shipIntervalMs ?? 1000);
+  ship.unref();
+
+  const metrics = (): string => collectorMetrics(state, spool, shipper);
+  let server: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (options.metricsPort !== undefined) {
+    server = createServer((req, res) => {
+      if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics());
+      else if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', (e) => reject(new Error(`netatlas/collect: cannot listen on ${options.metricsHost ?? '127.0.0.1'}:${options.metricsPort}: ${e.message}. Use --metrics-port to pick another.`)));
+      server!.listen(options.metricsPort, options.metricsHost ?? '127.0.0.1', () => resolve());
+    });
+    const a = server.address() as AddressInfo;
+    metricsUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}/metrics`;
+  }
+  log(`netatlas/collect: ${options.collector} shipping to ${options.servers.join(', ')} from spool ${options.spool}`);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(ship);
+      for (const stop of stoppers) {
+        try { await stop(); } catch { /* a source failing to stop never blocks shutdown */ }
+      }
+      await state.close();
+      await shipper.pump();
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    })();
+    return closing;
+  };
+  return { state, spool, shipper, metricsUrl, loaded, metrics, close };
+}
+
+/** Prometheus text: lag, spool depth, sends, drops, flows read. */
+export function collectorMetrics(state: AppState, spool: SpoolStore, shipper: Shipper): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number): void => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${Number.isFinite(value) ? value : 0}`);
+  };
+  const sources = state.sourceStatuses();
+  metric('netatlas_collector_lag_seconds', 'gauge', 'Age of the oldest batch not yet accepted by a central server.', shipper.lagSeconds());
+  metric('netatlas_collector_spool_batches', 'gauge', 'Batches waiting in the spool.', spool.depth.batches);
+  metric('netatlas_collector_spool_bytes', 'gauge', 'Bytes waiting in the spool.', spool.depth.bytes);
+  metric('netatlas_collector_batches_sent_total', 'counter', 'Batches a central server applied.', shipper.counters.sent);
+  metric('netatlas_collector_batches_duplicate_total', 'counter', 'Resent batches a central server already had.', shipper.counters.duplicates);
+  metric('netatlas_collector_batches_rejected_total', 'counter', 'Batches a central server refused as invalid (dropped).', shipper.counters.rejected);
+  metric('netatlas_collector_batches_dropped_total', 'counter', 'Batches dropped because the spool was full.', spool.dropped);
+  metric('netatlas_collector_send_errors_total', 'counter', 'Failed sends (retried).', shipper.counters.errors);
+  metric('netatlas_collector_edge_deltas_sent_total', 'counter', 'Edge increments in applied batches.', shipper.counters.edges);
+  metric('netatlas_collector_flows_total', 'counter', 'Flow records aggregated.', sources.reduce((n, s) => n + s.records, 0));
+  metric('netatlas_collector_flow_errors_total', 'counter', 'Flow lines or records skipped as invalid.', sources.reduce((n, s) => n + s.errors, 0));
+  return `${lines.join('\n')}\n`;
+}

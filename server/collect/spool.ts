@@ -1,0 +1,237 @@
+/**
+ * SpoolStore: the collector's store. AppState.flush hands it each batch (edge increments,
+ * touched nodes, and the source offsets they came from) exactly as it would hand them to the
+ * SQLite store; the spool writes the batch to one file (write, fsync, rename: a batch is on
+ * disk whole or not at all) and the shipper sends the files in order.
+ *
+ * Exactly-once effect across crashes: a batch file holds its source offsets, so a restarted
+ * collector resumes its sources right after the last batch it spooled, and resends every batch
+ * not yet acknowledged under the same id (`<epoch>-<seq>`; the epoch is chosen once per spool
+ * folder, so a wiped spool never reuses an id). The central store applies an id once.
+ *
+ * Bounded: past `maxBatches` or `maxBytes` the oldest batch is dropped and counted (a long
+ * partition loses the oldest minutes, never the collector's memory or disk).
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { GraphNode, Inventory } from '../../generator/model/index.ts';
+import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge, StoreStats } from '../store/flow-store.ts';
+import type { Store, StoreSnapshot } from '../store/store.ts';
+
+export interface SpooledBatch {
+  readonly seq: number;
+  readonly batchId: string;
+  /** When it was spooled (ms). */
+  readonly time: number;
+  readonly edges: readonly EdgeIncrement[];
+  readonly nodes: readonly { readonly key: string; readonly attributes: GraphNode }[];
+  readonly offsets: readonly SourceOffset[];
+  readonly inventories?: readonly { readonly cluster: string; readonly inventory: Inventory }[];
+}
+
+interface SpoolState {
+  readonly epoch: string;
+  readonly nextSeq: number;
+  /** The newest acknowledged seq (every batch up to it is in the central store). */
+  readonly acked: number;
+  /** Offsets of every acknowledged batch (later ones win). */
+  readonly offsets: Record<string, Record<string, unknown>>;
+}
+
+export interface SpoolOptions {
+  /** Batches kept at most. Default 100,000. */
+  readonly maxBatches?: number;
+  /** Bytes kept at most. Default 1 GiB. */
+  readonly maxBytes?: number;
+  readonly now?: () => number;
+}
+
+const FILE = /^batch-(\d{12})\.json$/;
+const fileName = (seq: number): string => `batch-${String(seq).padStart(12, '0')}.json`;
+
+/** Writes `text` to `file` so a reader sees all of it or none: temp file, fsync, rename. */
+function writeDurably(file: string, text: string): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export class SpoolStore implements Store {
+  readonly kind = 'spool' as const;
+  readonly dir: string;
+  private state: SpoolState;
+  /** seq -> bytes, oldest first. */
+  private readonly files = new Map<number, number>();
+  private readonly offsets = new Map<string, Record<string, unknown>>();
+  private readonly maxBatches: number;
+  private readonly maxBytes: number;
+  private readonly now: () => number;
+  private bytes = 0;
+  private closed = false;
+  /** Batches dropped because the spool was full. */
+  dropped = 0;
+
+  private constructor(dir: string, options: SpoolOptions) {
+    this.dir = dir;
+    this.maxBatches = options.maxBatches ?? 100_000;
+    this.maxBytes = options.maxBytes ?? 1024 ** 3;
+    this.now = options.now ?? Date.now;
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new Error(`netatlas/collect: cannot create the spool folder ${dir}: ${(error as Error).message}. Give --spool a writable folder.`);
+    }
+    const stateFile = path.join(dir, 'state.json');
+    let state: SpoolState | undefined;
+    try {
+      state = JSON.parse(readFileSync(stateFile, 'utf8')) as SpoolState;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new Error(`netatlas/collect: ${stateFile} is unreadable (${(error as Error).message}). Move the spool folder aside to start afresh (its batches would be sent again under new ids).`);
+      }
+    }
+    state ??= { epoch: randomBytes(6).toString('hex'), nextSeq: 1, acked: 0, offsets: {} };
+    for (const [k, v] of Object.entries(state.offsets)) this.offsets.set(k, v);
+    let nextSeq = state.nextSeq;
+    const seqs = readdirSync(dir).map((f) => FILE.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+    for (const seq of seqs) {
+      const file = path.join(dir, fileName(seq));
+      if (seq <= state.acked) {
+        // Acknowledged before a crash stopped its removal.
+        unlinkSync(file);
+        continue;
+      }
+      const batch = this.read(seq);
+      this.files.set(seq, statSync(file).size);
+      this.bytes += statSync(file).size;
+      for (const o of batch.offsets) this.offsets.set(o.source, o.position as Record<string, unknown>);
+      nextSeq = Math.max(nextSeq, seq + 1);
+    }
+    this.state = { ...state, nextSeq };
+    writeDurably(stateFile, JSON.stringify(this.state));
+  }
+
+  static open(dir: string, options: SpoolOptions = {}): SpoolStore {
+    return new SpoolStore(dir, options);
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  get epoch(): string {
+    return this.state.epoch;
+  }
+
+  writeBatch(batch: StoreBatch & { inventories?: SpooledBatch['inventories'] }): void {
+    this.assertOpen();
+    const edges = batch.edges ?? [];
+    const nodes = batch.nodes ?? [];
+    const offsets = batch.offsets ?? [];
+    if (!edges.length && !nodes.length && !offsets.length && !batch.inventories?.length) return;
+    const seq = this.state.nextSeq;
+    const body: SpooledBatch = {
+      seq, batchId: `${this.state.epoch}-${seq}`, time: this.now(), edges, nodes, offsets, ...(batch.inventories ? { inventories: batch.inventories } : {}),
+    };
+    const text = JSON.stringify(body);
+    writeDurably(path.join(this.dir, fileName(seq)), text);
+    this.state = { ...this.state, nextSeq: seq + 1 };
+    this.files.set(seq, Buffer.byteLength(text));
+    this.bytes += Buffer.byteLength(text);
+    for (const o of offsets) this.offsets.set(o.source, o.position as Record<string, unknown>);
+    while (this.files.size > this.maxBatches || (this.bytes > this.maxBytes && this.files.size > 1)) {
+      const oldest = this.files.keys().next().value!;
+      this.remove(oldest);
+      this.dropped++;
+    }
+  }
+
+  saveInventory(cluster: string, inventory: Inventory): void {
+    this.writeBatch({ inventories: [{ cluster, inventory }] });
+  }
+
+  /** The oldest batch not yet acknowledged. */
+  oldest(): SpooledBatch | undefined {
+    const seq = this.files.keys().next().value;
+    return seq === undefined ? undefined : this.read(seq);
+  }
+
+  /** The central store has the batch: its offsets become the restart point, its file goes. */
+  acknowledge(batch: SpooledBatch): void {
+    if (!this.files.has(batch.seq)) return;
+    const offsets = { ...this.state.offsets };
+    for (const o of batch.offsets) offsets[o.source] = o.position as Record<string, unknown>;
+    this.state = { ...this.state, offsets, acked: batch.seq };
+    writeDurably(path.join(this.dir, 'state.json'), JSON.stringify(this.state));
+    this.remove(batch.seq);
+  }
+
+  /** Drops a batch the server refused as invalid (it would be refused forever). */
+  discard(batch: SpooledBatch): void {
+    this.acknowledge(batch);
+  }
+
+  get depth(): { batches: number; bytes: number } {
+    return { batches: this.files.size, bytes: this.bytes };
+  }
+
+  private remove(seq: number): void {
+    const size = this.files.get(seq) ?? 0;
+    this.files.delete(seq);
+    this.bytes -= size;
+    try {
+      unlinkSync(path.join(this.dir, fileName(seq)));
+    } catch {
+      // Already gone: nothing to send.
+    }
+  }
+
+  private read(seq: number): SpooledBatch {
+    const file = path.join(this.dir, fileName(seq));
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as SpooledBatch;
+    } catch (error) {
+      throw new Error(`netatlas/collect: spooled batch ${file} is unreadable (${(error as Error).message}); it was written whole, so the disk changed under it. Remove it to go on.`);
+    }
+  }
+
+  getOffset(source: string): Record<string, unknown> | undefined {
+    return this.offsets.get(source);
+  }
+
+  applyBatchOnce(): boolean {
+    throw new Error('netatlas/collect: a collector spool does not take other collectors\' batches.');
+  }
+
+  /** A collector starts from an empty graph each run: history lives in the central store. */
+  loadSnapshot(): StoreSnapshot {
+    return { inventories: new Map(), nodes: new Map(), edges: [], cursor: 0 };
+  }
+
+  loadEdges(): StoredEdge[] {
+    return [];
+  }
+
+  prune(): number {
+    return 0;
+  }
+
+  stats(): StoreStats {
+    return { edges: 0, buckets: this.files.size, nodes: 0, bytes: this.bytes };
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('netatlas/collect: the spool is closed.');
+  }
+}

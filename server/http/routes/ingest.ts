@@ -1,0 +1,45 @@
+/**
+ * POST /api/v1/ingest: a collector's batch (server/collect/wire.ts). Authenticated per
+ * collector (`Authorization: Bearer <that collector's token>`), idempotent by batch id: a
+ * resent batch answers 200 with `applied: false` and adds nothing, so a collector retries
+ * freely (at-least-once delivery, exactly-once effect).
+ */
+import express, { Router } from 'express';
+import type { Request, Response } from 'express';
+import { IngestError, batchOf, readIngestRequest } from '../../collect/wire.ts';
+import type { IngestResponse } from '../../collect/wire.ts';
+import { HttpError, badRequest } from '../errors.ts';
+import { secretMatches } from '../security.ts';
+import type { AppState } from '../state.ts';
+
+export interface IngestOptions {
+  /** Collector name -> token. */
+  readonly tokens: ReadonlyMap<string, string>;
+  /** JSON body limit. Default 32 MB (a busy cluster's minute). */
+  readonly bodyLimit?: string;
+}
+
+export function ingestRoutes(state: AppState, options: IngestOptions): Router {
+  const r = Router();
+  r.post('/', express.json({ limit: options.bodyLimit ?? '32mb', strict: true }), async (req: Request, res: Response) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+    if (!m) throw new HttpError(401, 'netatlas/ingest: send "Authorization: Bearer <collector token>" (serve --collector-token NAME=TOKEN).');
+    const collector = typeof req.body?.collector === 'string' ? req.body.collector : '';
+    const expected = options.tokens.get(collector);
+    if (expected === undefined || !secretMatches(m[1], expected)) {
+      throw new HttpError(401, `netatlas/ingest: collector ${JSON.stringify(collector.slice(0, 128))} is unknown or its token is wrong.`);
+    }
+    let request;
+    try {
+      request = readIngestRequest(req.body);
+    } catch (error) {
+      if (error instanceof IngestError) throw badRequest(`ingest from ${collector}: ${error.message}.`);
+      throw error;
+    }
+    const applied = await state.ingestBatch(request.collector, request.batchId, batchOf(request));
+    if (applied) for (const { cluster, inventory } of request.inventories ?? []) state.setInventory(cluster, inventory);
+    const body: IngestResponse = { applied, edges: request.edges.length };
+    res.json(body);
+  });
+  return r;
+}

@@ -1,0 +1,171 @@
+/**
+ * The collector's parts in one process, on the SQLite store: the ingest route's checks, a
+ * lost acknowledgement resent and applied once, the spool across reopen and at its bound,
+ * and the metrics.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { collectorMetrics } from '../../../server/collect/collector.ts';
+import { Shipper } from '../../../server/collect/shipper.ts';
+import { SpoolStore } from '../../../server/collect/spool.ts';
+import { GraphBuilder } from '../../../server/graph/builder.ts';
+import { createApp } from '../../../server/http/app.ts';
+import { AppState } from '../../../server/http/state.ts';
+import { FlowStore } from '../../../server/store/flow-store.ts';
+import type { EdgeIncrement } from '../../../server/store/flow-store.ts';
+import type { WorkloadNode } from '../../../generator/model/index.ts';
+import { T0 } from '../http/fixtures.ts';
+
+const TOKEN = 'east-token-0123456789abcdef';
+const dirs: string[] = [];
+const servers: Server[] = [];
+function tmp(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'netatlas-collect-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(async () => {
+  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const KEY = 'wl:east/shop/Deployment/web->wl:east/shop/Deployment/api|TCP|8080';
+const webToApi = (count: number, over: Partial<EdgeIncrement> = {}): EdgeIncrement => ({
+  key: KEY, level: 'workload', source: 'wl:east/shop/Deployment/web', destination: 'wl:east/shop/Deployment/api', protocol: 'TCP', port: 8080,
+  interCluster: false, time: T0, count, verdicts: { FORWARDED: count }, firstSeen: T0, lastSeen: T0, ...over,
+});
+const workload = (name: string): { key: string; attributes: WorkloadNode } => ({
+  key: `wl:east/shop/Deployment/${name}`,
+  attributes: { kind: 'workload', label: name, cluster: 'east', namespace: 'shop', workloadKind: 'Deployment', name, labels: {} },
+});
+const nodes = [workload('web'), workload('api')];
+
+function central() {
+  const state = new AppState({ builder: new GraphBuilder(), store: FlowStore.open(':memory:') });
+  const app = createApp({ state, rateLimit: false, collectorTokens: new Map([['east', TOKEN]]) });
+  return { state, app };
+}
+
+async function listen(app: ReturnType<typeof createApp>): Promise<string> {
+  const server = app.listen(0, '127.0.0.1');
+  servers.push(server);
+  await new Promise((r) => server.once('listening', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+describe('POST /api/v1/ingest', () => {
+  it('refuses a request without the collector\'s token, or with another collector\'s name', async () => {
+    const { app } = central();
+    const body = { collector: 'east', batchId: 'e-1', edges: [], nodes: [] };
+    await request(app).post('/api/v1/ingest').send(body).expect(401);
+    await request(app).post('/api/v1/ingest').set('authorization', 'Bearer wrong-token-0123456789').send(body).expect(401);
+    await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`).send({ ...body, collector: 'west' }).expect(401);
+  });
+
+  it('refuses an invalid edge naming where it is, and adds nothing of that batch', async () => {
+    const { app, state } = central();
+    const res = await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`)
+      .send({ collector: 'east', batchId: 'e-1', edges: [webToApi(1), { ...webToApi(1), protocol: 'TCPX' }], nodes }).expect(400);
+    expect(res.body.error).toMatch(/netatlas\/api: ingest from east: edges\[1\]\.protocol: expected one of TCP/);
+    expect(state.graph.size).toBe(0);
+  });
+
+  it('applies a batch once: the same batch id again answers applied: false and adds nothing', async () => {
+    const { app, state } = central();
+    const send = () => request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`)
+      .send({ collector: 'east', batchId: 'e-1', edges: [webToApi(3)], nodes }).expect(200);
+    expect((await send()).body).toEqual({ applied: true, edges: 1 });
+    expect((await send()).body).toEqual({ applied: false, edges: 1 });
+    expect(state.graph.getEdgeAttributes(KEY).count).toBe(3);
+    expect(state.store!.loadEdges()).toMatchObject([{ key: KEY, count: 3 }]);
+  });
+});
+
+describe('Shipper', () => {
+  it('resends a batch whose acknowledgement was lost, and the server counts it once', async () => {
+    const { app, state } = central();
+    const url = await listen(app);
+    const spool = SpoolStore.open(tmp());
+    spool.writeBatch({ edges: [webToApi(2)], nodes });
+    let calls = 0;
+    // The first request reaches the server, then the answer is lost.
+    const lossy: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (++calls === 1) throw new Error('connection reset');
+      return res;
+    };
+    let now = 0;
+    const shipper = new Shipper({ spool, servers: [url], collector: 'east', token: TOKEN, fetch: lossy, now: () => now });
+    await shipper.pump();
+    expect(spool.depth.batches).toBe(1);
+    expect(shipper.counters.errors).toBe(1);
+    now += 60_000;
+    await shipper.pump();
+    expect(spool.depth.batches).toBe(0);
+    expect(shipper.counters).toMatchObject({ sent: 0, duplicates: 1, errors: 1 });
+    expect(state.graph.getEdgeAttributes(KEY).count).toBe(2);
+  });
+
+  it('drops a batch the server refuses as invalid and goes on with the next', async () => {
+    const { app, state } = central();
+    const url = await listen(app);
+    const spool = SpoolStore.open(tmp());
+    spool.writeBatch({ edges: [{ ...webToApi(1), port: 70_000 }], nodes });
+    spool.writeBatch({ edges: [webToApi(4)], nodes });
+    const shipper = new Shipper({ spool, servers: [url], collector: 'east', token: TOKEN, log: () => {} });
+    await shipper.pump();
+    expect(shipper.counters).toMatchObject({ rejected: 1, sent: 1 });
+    expect(state.graph.getEdgeAttributes(KEY).count).toBe(4);
+  });
+});
+
+describe('SpoolStore', () => {
+  it('keeps unacknowledged batches and their ids across a reopen, and resumes sources after the last one spooled', () => {
+    const dir = tmp();
+    const first = SpoolStore.open(dir);
+    first.writeBatch({ edges: [webToApi(1)], nodes, offsets: [{ source: 'flows-follow:/f', position: { offset: 100 } }] });
+    first.writeBatch({ edges: [webToApi(2)], nodes, offsets: [{ source: 'flows-follow:/f', position: { offset: 200 } }] });
+    const sent = first.oldest()!;
+    first.acknowledge(sent);
+    const unsent = first.oldest()!;
+
+    const again = SpoolStore.open(dir);
+    expect(again.epoch).toBe(first.epoch);
+    expect(again.oldest()).toEqual(unsent);
+    expect(again.depth.batches).toBe(1);
+    expect(again.getOffset('flows-follow:/f')).toEqual({ offset: 200 });
+    again.writeBatch({ edges: [webToApi(3)], nodes });
+    expect(again.depth.batches).toBe(2);
+    expect(new Set([sent.batchId, unsent.batchId, `${first.epoch}-3`]).size).toBe(3);
+  });
+
+  it('drops the oldest batch past its bound and counts it', () => {
+    const spool = SpoolStore.open(tmp(), { maxBatches: 2 });
+    for (let i = 1; i <= 3; i++) spool.writeBatch({ edges: [webToApi(i)], nodes });
+    expect(spool.depth.batches).toBe(2);
+    expect(spool.dropped).toBe(1);
+    expect(spool.oldest()!.edges[0].count).toBe(2);
+  });
+});
+
+describe('collector metrics', () => {
+  it('report the spool lag and depth, drops and flows read, in Prometheus text', () => {
+    let now = T0;
+    const spool = SpoolStore.open(tmp(), { maxBatches: 1, now: () => now });
+    const state = new AppState({ builder: new GraphBuilder(), store: spool });
+    spool.writeBatch({ edges: [webToApi(1)], nodes });
+    spool.writeBatch({ edges: [webToApi(1)], nodes });
+    now += 90_000;
+    const shipper = new Shipper({ spool, servers: ['http://127.0.0.1:9/'], collector: 'east', token: TOKEN, now: () => now });
+    const text = collectorMetrics(state, spool, shipper);
+    expect(text).toContain('netatlas_collector_lag_seconds 90\n');
+    expect(text).toContain('netatlas_collector_spool_batches 1\n');
+    expect(text).toContain('netatlas_collector_batches_dropped_total 1\n');
+    expect(text).toMatch(/# TYPE netatlas_collector_flows_total counter\nnetatlas_collector_flows_total 0\n/);
+  });
+});

