@@ -5,3 +5,4 @@ export * from './inventory.ts';
 export * from './policy.ts';
 export * from './flow.ts';
 export * from './graph.ts';
+export * from './security.ts';

@@ -256,10 +256,13 @@ function podSpecFacts(spec: Obj | undefined, where: string) {
     ...(optArr(spec?.initContainers, `${where}.initContainers`) ?? []),
   ];
   const ports: ContainerPort[] = [];
+  const images: string[] = [];
   let privileged = false;
   containers.forEach((c, i) => {
     const w = `${where}.containers[${i}]`;
     if (!isObj(c)) throw new Malformed(`${w} must be an object`);
+    const image = optStr(c.image, `${w}.image`);
+    if (image) images.push(image);
     for (const [j, p] of (optArr(c.ports, `${w}.ports`) ?? []).entries()) {
       const pw = `${w}.ports[${j}]`;
       if (!isObj(p)) throw new Malformed(`${pw} must be an object`);
@@ -280,7 +283,8 @@ function podSpecFacts(spec: Obj | undefined, where: string) {
   const serviceAccount = optStr(spec?.serviceAccountName, `${where}.serviceAccountName`)
     ?? optStr(spec?.serviceAccount, `${where}.serviceAccount`);
   const nodeName = optStr(spec?.nodeName, `${where}.nodeName`);
-  return { ports, privileged, hostNetwork, serviceAccount, nodeName };
+  const hostPath = (optArr(spec?.volumes, `${where}.volumes`) ?? []).some((v) => isObj(v) && isObj(v.hostPath));
+  return { ports, privileged, hostNetwork, serviceAccount, nodeName, images: [...new Set(images)], hostPath };
 }
 
 function ipList(list: unknown, single: unknown, what: string): string[] {
@@ -312,6 +316,8 @@ function normalizePod(o: Obj, meta: Obj, ctx: Ctx): PodInfo {
     ...(facts.nodeName !== undefined ? { nodeName: facts.nodeName } : {}),
     hostNetwork: facts.hostNetwork,
     privileged: facts.privileged,
+    ...(facts.hostPath ? { hostPath: true } : {}),
+    ...(facts.images.length > 0 ? { images: facts.images } : {}),
     ports: facts.ports,
     ...(owner ? { owner } : {}),
     ...(facts.serviceAccount !== undefined ? { serviceAccount: facts.serviceAccount } : {}),
@@ -372,6 +378,8 @@ function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx)
     hostIPs: [],
     hostNetwork: facts.hostNetwork,
     privileged: facts.privileged,
+    ...(facts.hostPath ? { hostPath: true } : {}),
+    ...(facts.images.length > 0 ? { images: facts.images } : {}),
     ports: facts.ports,
     owner: { kind, name: ctx.name, controller: true, ...(b.uid !== undefined ? { uid: b.uid } : {}) },
     ...(facts.serviceAccount !== undefined ? { serviceAccount: facts.serviceAccount } : {}),
