@@ -1,16 +1,18 @@
 /**
  * The risk score of a workload: five parts, each with its facts (docs/risk.md has the table).
  *
- *   exposure      <= 35  internet through a LoadBalancer/NodePort/external IP and allowed: 25,
+ *   exposure      <= 30  internet through a LoadBalancer/NodePort/external IP and allowed: 20,
  *                        +5 when internet traffic was observed; reachable from other clusters +5,
  *                        from other namespaces +5
- *   reach         <= 15  15 x (peers it may reach + peers that may reach it) / (2 x (workloads - 1))
+ *   reach         <= 10  10 x (peers it may reach + peers that may reach it) / (2 x (workloads - 1))
  *   privilege     <= 20  hostNetwork 8, privileged 8, hostPath 6, calls the API server 4
- *   vulnerability <= 30  min(20, 5 per fixable critical, 3 per critical without fix, 2 per fixable
- *                        high, 1 per high without fix, 4 per exposed secret), x1.5 when internet-exposed
+ *   vulnerability <= 30  min(25, 6 per fixable critical, 4 per critical without fix, 3 per fixable
+ *                        high, 2 per high without fix, 5 per exposed secret), x1.5 when internet-exposed
  *   sensitivity   <= 15  crown jewel 15; data store 8
  *
- * score = min(100, sum of parts), rounded. The compromise likelihood of a workload (what an
+ * score = min(100, sum of parts), rounded. Reach is weighted low on purpose: under permissive
+ * policies nearly every workload reaches nearly every other, and a part every workload maxes
+ * out ranks nothing. The compromise likelihood of a workload (what an
  * attack path multiplies) is 0.1, 0.3 with a high, 0.5 with a critical, +0.2 when one of them
  * has a fix (a known, patched, exploitable bug), +0.1 with exposed secrets, at most 0.9.
  */
@@ -86,7 +88,7 @@ export function scoreWorkload(f: WorkloadFacts): WorkloadRisk {
   const ef: string[] = [];
   let e = 0;
   if (f.internet) {
-    e += 25;
+    e += 20;
     ef.push(`the internet may open ${f.internet.allowed}${f.internet.services.length ? ` through ${f.internet.services.join(', ')}` : ''}`);
     if (f.internet.observed) {
       e += 5;
@@ -103,7 +105,7 @@ export function scoreWorkload(f: WorkloadFacts): WorkloadRisk {
   }
 
   const denominator = Math.max(1, 2 * (f.workloads - 1));
-  const r = (15 * (f.reaches + f.reachableFrom.total)) / denominator;
+  const r = (10 * (f.reaches + f.reachableFrom.total)) / denominator;
   const rf = [`may reach ${f.reaches} and be reached from ${f.reachableFrom.total} of ${f.workloads - 1} other workloads under the policies in force`];
 
   const pf: string[] = [];
@@ -118,8 +120,8 @@ export function scoreWorkload(f: WorkloadFacts): WorkloadRisk {
   const vf: string[] = [];
   const fixableCritical = Math.min(v.critical, countFixable(f.reports, 'CRITICAL'));
   const fixableHigh = Math.min(v.high, countFixable(f.reports, 'HIGH'));
-  let raw = 5 * fixableCritical + 3 * (v.critical - fixableCritical) + 2 * fixableHigh + (v.high - fixableHigh) + 4 * v.secrets;
-  raw = Math.min(20, raw);
+  let raw = 6 * fixableCritical + 4 * (v.critical - fixableCritical) + 3 * fixableHigh + 2 * (v.high - fixableHigh) + 5 * v.secrets;
+  raw = Math.min(25, raw);
   if (v.critical + v.high > 0) vf.push(`${v.critical} critical, ${v.high} high (${v.fixable} with a fix)${v.maxScore !== undefined ? `, worst CVSS ${v.maxScore}` : ''}${v.top[0] ? `: ${v.top.slice(0, 3).map((x) => `${x.id} in ${x.package}${x.fixedVersion ? ` (fixed in ${x.fixedVersion})` : ''}`).join(', ')}` : ''}`);
   if (v.secrets > 0) vf.push(`${v.secrets} exposed secret(s): ${v.secretRules.join(', ')}`);
   const vuln = exposed ? raw * 1.5 : raw;
@@ -132,7 +134,7 @@ export function scoreWorkload(f: WorkloadFacts): WorkloadRisk {
   else if (isDataStore(w)) { s = 8; sf.push('a data store (by its image or name)'); }
 
   const parts: Record<ScorePartName, ScorePart> = {
-    exposure: part(e, 35, ef), reach: part(r, 15, rf), privilege: part(p, 20, pf), vulnerability: part(vuln, 30, vf), sensitivity: part(s, 15, sf),
+    exposure: part(e, 30, ef), reach: part(r, 10, rf), privilege: part(p, 20, pf), vulnerability: part(vuln, 30, vf), sensitivity: part(s, 15, sf),
   };
   const score = Math.min(100, Math.round(Object.values(parts).reduce((a, x) => a + x.points, 0)));
   return {
