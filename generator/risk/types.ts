@@ -9,7 +9,7 @@ import type { AttachedReport, SecurityReport } from '../model/security.ts';
 import type { EngineOptions } from '../semantics/types.ts';
 
 export interface RiskOptions {
-  /** Crown jewels: workloads matching any of these selectors (`cluster=finance,app=ledger`). Default: the `netatlas.io/crown-jewel` label or annotation. */
+  /** Crown jewels: workloads matching any of these selectors (`cluster=finance,app=ledger`), in addition to those carrying the `netatlas.io/crown-jewel=true` label or annotation. */
   readonly crownJewels?: readonly string[];
   /** Entry points: workloads matching any of these selectors. Default: the internet-exposed ones. */
   readonly entries?: readonly string[];

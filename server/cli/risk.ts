@@ -61,7 +61,7 @@ export function riskCommand(): Command {
     .option('--reports <path>', 'trivy-operator reports (kubectl get vulnerabilityreports,configauditreports,exposedsecretreports -A -o json) or `trivy image -f json` output; repeatable', collect, [])
     .option('--kubeconfig <file>', 'kubeconfig for a live inventory and its trivy-operator reports (repeatable)', collect, [])
     .option('--context <name>', 'kubeconfig context to read live (repeatable)', collect, [])
-    .option('--crown-jewels <selector>', 'crown jewels: key=value[,key!=value,...] over cluster, namespace, kind, name and labels (repeatable: any matches); default: the netatlas.io/crown-jewel=true label or annotation', collect, [])
+    .option('--crown-jewels <selector>', 'crown jewels: key=value[,key!=value,...] over cluster, namespace, kind, name and labels (repeatable: any matches), in addition to workloads whose workload, pods or namespace carry the label or annotation netatlas.io/crown-jewel=true', collect, [])
     .option('--entries <selector>', 'entry points instead of the internet-exposed workloads (same syntax; repeatable)', collect, [])
     .addOption(new Option('-o, --output <format>', 'report format').choices([...RISK_FORMATS]).default('txt'))
     .option('--fail-on <list>', `exit 1 when any matches (comma-separated): ${RISK_FAIL_ON.join(', ')}`)
