@@ -79,7 +79,10 @@ function ruleChanged(a: NetworkPolicyRule, b: NetworkPolicyRule): boolean {
 }
 
 /** The policy with every rule of `direction` changed to exclude `target`. */
-function excludeFromPolicy(np: NetworkPolicyInfo, direction: 'ingress' | 'egress', target: WorkloadEntry, ipBlockMatchesPods: boolean): PolicyChange & { policyInfo: NetworkPolicyInfo } | undefined {
+/** A change being built: the changed policy, and for a modification the original and the direction changed. */
+type Draft = PolicyChange & { readonly policyInfo: NetworkPolicyInfo; readonly original?: NetworkPolicyInfo; readonly direction?: 'ingress' | 'egress' };
+
+function excludeFromPolicy(np: NetworkPolicyInfo, direction: 'ingress' | 'egress', target: WorkloadEntry, ipBlockMatchesPods: boolean): Draft | undefined {
   const rules = np[direction] ?? [];
   const changed: string[] = [];
   const next: NetworkPolicyRule[] = [];
@@ -91,7 +94,19 @@ function excludeFromPolicy(np: NetworkPolicyInfo, direction: 'ingress' | 'egress
   }
   if (changed.length === 0) return undefined;
   const policyInfo: NetworkPolicyInfo = { ...np, [direction]: next };
-  return { policy: policyRef(np), action: 'modify', rules: changed, manifest: networkPolicyManifest(policyInfo), policyInfo };
+  return { policy: policyRef(np), action: 'modify', rules: changed, manifest: networkPolicyManifest(policyInfo), policyInfo, original: np, direction };
+}
+
+/** The draft with one changed rule put back as it was; undefined when no change is left. */
+function revertRule(d: Draft & { original: NetworkPolicyInfo }, rule: string): Draft | undefined {
+  if (!d.direction) return d;
+  const i = Number(/\[(\d+)\]$/.exec(rule)![1]);
+  const rules = [...(d.policyInfo[d.direction] ?? [])];
+  rules[i] = d.original[d.direction]![i];
+  const left = d.rules.filter((r) => r !== rule);
+  if (left.length === 0) return undefined;
+  const policyInfo: NetworkPolicyInfo = { ...d.policyInfo, [d.direction]: rules };
+  return { ...d, rules: left, policyInfo, manifest: networkPolicyManifest(policyInfo) };
 }
 
 function selectorObject(sel: LabelSelector): Record<string, unknown> {
@@ -135,7 +150,7 @@ export function networkPolicyManifest(np: NetworkPolicyInfo): Record<string, unk
 }
 
 /** A new policy isolating `b`'s ingress, allowing exactly the flows observed into it. */
-function isolateWithObserved(estate: Estate, b: WorkloadEntry, workloadOfPod: ReadonlyMap<string, string>): PolicyChange & { policyInfo: NetworkPolicyInfo } | undefined {
+function isolateWithObserved(estate: Estate, b: WorkloadEntry, workloadOfPod: ReadonlyMap<string, string>): Draft | undefined {
   const labels = commonStableLabels(b.pods);
   if (Object.keys(labels).length === 0) return undefined;
   const mine = new Set(b.pods);
@@ -183,7 +198,7 @@ export function cutContext(estate: Estate, engine: PolicyEngine, options: Engine
   return { estate, engine, options, workloadOfPod, allowedBefore };
 }
 
-function withPolicies(inv: Inventory, changes: readonly (PolicyChange & { policyInfo: NetworkPolicyInfo })[]): NetworkPolicyInfo[] {
+function withPolicies(inv: Inventory, changes: readonly (Draft)[]): NetworkPolicyInfo[] {
   const replaced = new Map(changes.map((c) => [c.policy, c.policyInfo]));
   const out = inv.networkPolicies.map((p) => replaced.get(policyRef(p)) ?? p);
   for (const c of changes) if (c.action === 'add') out.push(c.policyInfo);
@@ -193,7 +208,7 @@ function withPolicies(inv: Inventory, changes: readonly (PolicyChange & { policy
 const podPeers = (w: WorkloadEntry): Peer[] => w.pods.slice(0, 20).map((pod) => ({ kind: 'pod', pod }));
 
 /** Re-runs the engine on the changed policies: the hop denied, every allowed observed flow still allowed. */
-export function proveCut(c: CutContext, a: WorkloadEntry, b: WorkloadEntry, changes: readonly (PolicyChange & { policyInfo: NetworkPolicyInfo })[]): CutProof {
+export function proveCut(c: CutContext, a: WorkloadEntry, b: WorkloadEntry, changes: readonly (Draft)[]): CutProof {
   const inv = c.estate.inventory;
   const engine = createEngine({
     namespaces: inv.namespaces, pods: inv.pods, nodes: inv.nodes, adminNetworkPolicies: inv.adminNetworkPolicies,
@@ -209,16 +224,16 @@ export function proveCut(c: CutContext, a: WorkloadEntry, b: WorkloadEntry, chan
   return { hopDenied, observedChecked: c.allowedBefore.length, observedBroken: broken, pathGone: hopDenied };
 }
 
-type Candidate = { hop: number; changes: (PolicyChange & { policyInfo: NetworkPolicyInfo })[]; proof: CutProof; size: number };
+type Candidate = { hop: number; changes: (Draft)[]; proof: CutProof; size: number };
 
-function candidatesFor(c: CutContext, a: WorkloadEntry, b: WorkloadEntry): (PolicyChange & { policyInfo: NetworkPolicyInfo })[][] {
+function candidatesFor(c: CutContext, a: WorkloadEntry, b: WorkloadEntry): (Draft)[][] {
   const { estate, engine, options } = c;
   const ipMatch = options.ipBlockMatchesPods ?? false;
   const npByRef = new Map(estate.inventory.networkPolicies.map((p) => [policyRef(p), p]));
-  const side = (w: WorkloadEntry, dir: 'ingress' | 'egress', target: WorkloadEntry): (PolicyChange & { policyInfo: NetworkPolicyInfo })[] | undefined => {
+  const side = (w: WorkloadEntry, dir: 'ingress' | 'egress', target: WorkloadEntry): (Draft)[] | undefined => {
     const selecting = w.pods.length ? engine.policiesSelecting(w.pods[0], dir).filter((s) => s.tier === 'NetworkPolicy' && s.isolates) : [];
     if (selecting.length === 0) return undefined;
-    const out: (PolicyChange & { policyInfo: NetworkPolicyInfo })[] = [];
+    const out: (Draft)[] = [];
     for (const s of selecting) {
       const np = npByRef.get(s.policy);
       if (!np) return undefined;
@@ -227,7 +242,7 @@ function candidatesFor(c: CutContext, a: WorkloadEntry, b: WorkloadEntry): (Poli
     }
     return out.length ? out : undefined;
   };
-  const list: (PolicyChange & { policyInfo: NetworkPolicyInfo })[][] = [];
+  const list: (Draft)[][] = [];
   const ingress = side(b, 'ingress', a);
   const egress = side(a, 'egress', b);
   if (ingress) list.push(ingress);
@@ -241,6 +256,32 @@ function candidatesFor(c: CutContext, a: WorkloadEntry, b: WorkloadEntry): (Poli
 }
 
 /** The cut of one path (hops as found by the path search). */
+const passes = (p: CutProof): boolean => p.hopDenied && p.observedBroken.length === 0;
+
+/**
+ * Puts back, one at a time, every changed rule the proof does not need (a rule that never
+ * matched the hop's source, say), so the change offered is as small as the engine allows.
+ */
+function minimize(c: CutContext, a: WorkloadEntry, b: WorkloadEntry, drafts: readonly Draft[], proof: CutProof): { changes: Draft[]; proof: CutProof } {
+  let best = { changes: [...drafts], proof };
+  for (let d = 0; d < best.changes.length; d++) {
+    if (!best.changes[d].original) continue;
+    for (const rule of [...best.changes[d].rules]) {
+      const reverted = revertRule(best.changes[d] as Draft & { original: NetworkPolicyInfo }, rule);
+      const next = reverted ? best.changes.map((x, j) => (j === d ? reverted : x)) : best.changes.filter((_, j) => j !== d);
+      if (next.length === 0) continue;
+      const p = proveCut(c, a, b, next);
+      if (!passes(p)) continue;
+      best = { changes: next, proof: p };
+      if (!reverted) {
+        d--;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
 export function cutPath(c: CutContext, hops: readonly PathHop[]): PathCut {
   const reasons: string[] = [];
   const found: Candidate[] = [];
@@ -256,13 +297,14 @@ export function cutPath(c: CutContext, hops: readonly PathHop[]): PathCut {
     const a = c.estate.byKey.get(h.from)!;
     const b = c.estate.byKey.get(h.to)!;
     const cands = candidatesFor(c, a, b);
-    if (cands.length === 0) reasons.push(`hop ${i + 1} ${h.from} -> ${h.to}: no NetworkPolicy rule can be narrowed (the pods have no labels to exclude)`);
-    for (const changes of cands) {
-      const proof = proveCut(c, a, b, changes);
+    if (cands.length === 0) reasons.push(`hop ${i + 1} ${h.from} -> ${h.to}: no NetworkPolicy change expresses it (no policy isolates either end and the target's pods have no stable labels to select, or a peer has no label or IPv4 address to exclude)`);
+    for (const drafts of cands) {
+      const proof = proveCut(c, a, b, drafts);
       if (proof.hopDenied && proof.observedBroken.length === 0) {
-        found.push({ hop: i, changes, proof, size: changes.reduce((n, ch) => n + ch.rules.length + (ch.action === 'add' ? 1 : 0), 0) });
+        const small = minimize(c, a, b, drafts, proof);
+        found.push({ hop: i, ...small, size: small.changes.reduce((n, ch) => n + ch.rules.length + (ch.action === 'add' ? 1 : 0), 0) });
       } else {
-        reasons.push(`hop ${i + 1} ${h.from} -> ${h.to}: a change to ${changes.map((ch) => ch.policy).join(', ')} ${proof.hopDenied ? `would break ${proof.observedBroken.slice(0, 3).join('; ')}` : 'would not deny the hop'}`);
+        reasons.push(`hop ${i + 1} ${h.from} -> ${h.to}: a change to ${drafts.map((ch) => ch.policy).join(', ')} ${proof.hopDenied ? `would break ${proof.observedBroken.slice(0, 3).join('; ')}` : 'would not deny the hop'}`);
       }
     }
   });
@@ -271,7 +313,7 @@ export function cutPath(c: CutContext, hops: readonly PathHop[]): PathCut {
   const best = found[0];
   return {
     status: 'cut', hop: best.hop, proof: best.proof, reasons: [],
-    changes: best.changes.map(({ policyInfo: _p, ...rest }) => rest),
+    changes: best.changes.map(({ policyInfo: _p, original: _o, direction: _d, ...rest }) => rest),
   };
 }
 
