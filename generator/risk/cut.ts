@@ -221,7 +221,10 @@ export function proveCut(c: CutContext, a: WorkloadEntry, b: WorkloadEntry, chan
     const f = c.estate.observedFlows[i];
     if (!allowedBetween(engine, f.src, f.dst).contains(f.protocol as Protocol, f.port)) broken.push(f.text);
   }
-  return { hopDenied, observedChecked: c.allowedBefore.length, observedBroken: broken, pathGone: hopDenied };
+  return {
+    hopDenied, observedChecked: c.allowedBefore.length, observedBroken: broken, pathGone: hopDenied,
+    observedUnchecked: c.estate.unevaluated.length, uncheckedExamples: c.estate.unevaluated.slice(0, 5),
+  };
 }
 
 type Candidate = { hop: number; changes: (Draft)[]; proof: CutProof; size: number };

@@ -54,6 +54,11 @@ export interface Estate {
   /** `from|to` (`internet` or `wl:` keys) -> what was observed (forwarded). */
   readonly observed: ReadonlyMap<string, ObservedPair>;
   readonly observedFlows: readonly ObservedFlow[];
+  /**
+   * Observed flows no policy evaluation can place (an end that is a reserved identity with no
+   * address, ICMP, no port): a cut's proof counts them as unchecked rather than as kept.
+   */
+  readonly unevaluated: readonly string[];
   /** Workloads seen calling their cluster's API server. */
   readonly apiCallers: ReadonlySet<string>;
   /** Public addresses observed reaching each workload. */
@@ -76,6 +81,15 @@ export function buildEstate(inventory: Inventory, edges: readonly FlowEdge[]): E
   const pods = new Map(inventory.pods.map((p) => [`${p.cluster}/${p.namespace}/${p.name}`, p]));
   const observed = new Map<string, ObservedPair>();
   const observedFlows: ObservedFlow[] = [];
+  const unevaluated: string[] = [];
+  // The API server's address: the endpoints of Service default/kubernetes.
+  const apiServerIp = new Map<string, string>();
+  for (const sl of inventory.endpointSlices) {
+    if (sl.namespace !== 'default' || (sl.serviceName ?? sl.name) !== 'kubernetes' || apiServerIp.has(sl.cluster)) continue;
+    const ip = sl.endpoints.flatMap((e) => e.addresses).find((a) => ipv4ToInt(a) !== undefined);
+    if (ip) apiServerIp.set(sl.cluster, ip);
+  }
+  const nodeIp = new Map(inventory.nodes.map((n) => [`${n.cluster}/${n.name}`, n.addresses.find((a) => ipv4ToInt(a) !== undefined)]));
   const apiCallers = new Set<string>();
   const internetSources = new Map<string, string[]>();
   const peerOf = (key: string): Peer | undefined => {
@@ -85,6 +99,14 @@ export function buildEstate(inventory: Inventory, edges: readonly FlowEdge[]): E
       return pod ? { kind: 'pod', pod } : undefined;
     }
     if (k.kind === 'external' && ipv4ToInt(k.ip) !== undefined) return { kind: 'ip', ip: k.ip };
+    if (k.kind === 'host') {
+      const ip = nodeIp.get(`${k.cluster}/${k.name}`);
+      return ip ? { kind: 'ip', ip } : undefined;
+    }
+    if (k.kind === 'reserved' && k.identity === 'kube-apiserver') {
+      const ip = apiServerIp.get(k.cluster);
+      return ip ? { kind: 'ip', ip } : undefined;
+    }
     return undefined;
   };
   const isWorld = (key: string): boolean => (key.startsWith('ext:') && isPublicV4(key.slice(4))) || /^reserved:[^/]+\/world$/.test(key);
@@ -97,6 +119,8 @@ export function buildEstate(inventory: Inventory, edges: readonly FlowEdge[]): E
       const dst = hasPodEdges ? peerOf(e.destination) : e.destination.startsWith('wl:') && byKey.has(e.destination) ? { kind: 'pod' as const, pod: rep(byKey.get(e.destination)!) } : peerOf(e.destination);
       if (src && dst && e.port !== undefined && (PROTOCOLS as readonly string[]).includes(e.protocol)) {
         observedFlows.push({ text: `${e.source} -> ${e.destination} ${e.protocol}/${e.port} (${fwd} forwarded)`, src, dst, protocol: e.protocol as Protocol, port: e.port });
+      } else {
+        unevaluated.push(`${e.source} -> ${e.destination} ${e.protocol}${e.port !== undefined ? `/${e.port}` : ''}`);
       }
     }
     if (e.level === 'pod') continue;
@@ -115,7 +139,7 @@ export function buildEstate(inventory: Inventory, edges: readonly FlowEdge[]): E
     o.connections += fwd;
     observed.set(id, o);
   }
-  return { inventory, workloads, byKey, observed, observedFlows, apiCallers, internetSources };
+  return { inventory, workloads, byKey, observed, observedFlows, unevaluated, apiCallers, internetSources };
 }
 
 export interface Exposure {

@@ -59,7 +59,9 @@ function pathLines(p: AttackPath): string[] {
   if (p.cut.status === 'cut') {
     const h = p.hops[p.cut.hop!];
     out.push(`  cut: hop ${p.cut.hop! + 1} (${h.from} -> ${h.to}) by ${p.cut.changes.map((c) => `${c.action === 'add' ? 'adding' : 'changing'} ${c.policy} ${c.rules.join(', ')}`).join('; ')}`);
-    out.push(`  proof: hop denied ${p.cut.proof!.hopDenied ? 'yes' : 'NO'}; ${p.cut.proof!.observedChecked} observed flow(s) checked, ${p.cut.proof!.observedBroken.length} broken`);
+    const pr = p.cut.proof!;
+    out.push(`  proof: hop denied ${pr.hopDenied ? 'yes' : 'NO'}; ${pr.observedChecked} observed flow(s) checked, ${pr.observedBroken.length} broken`
+      + (pr.observedUnchecked ? `; ${pr.observedUnchecked} not checkable (no address to evaluate, e.g. ${pr.uncheckedExamples[0]})` : ''));
   } else {
     out.push('  cut: none keeps every observed flow allowed:');
     for (const r of p.cut.reasons) out.push(`    - ${r}`);

@@ -102,6 +102,10 @@ export interface CutProof {
   /** Observed, allowed flows checked, and those the change would deny (must be none). */
   readonly observedChecked: number;
   readonly observedBroken: readonly string[];
+  /** Observed flows the engine cannot evaluate (a reserved identity with no address, ICMP): neither kept nor broken, unknown. */
+  readonly observedUnchecked: number;
+  /** A few of them, for the report. */
+  readonly uncheckedExamples: readonly string[];
   /** The path's other hops, re-checked (they may stay; the path is gone once one hop is). */
   readonly pathGone: boolean;
 }

@@ -109,6 +109,14 @@ describe('attack paths and their cuts', () => {
     expect(after.allowedInDirection({ kind: 'ip', ip: api.pods[0].ips[0] }, { kind: 'pod', pod: ledger.pods[0] }, 'ingress').contains('TCP', 8443)).toBe(true);
   });
 
+  it('counts an observed flow with no address to evaluate as unchecked in the proof, never as kept', () => {
+    const r = run(inventory, [...traffic, ...observed('reserved:prod/unmanaged', api.pods[0], 9000)]);
+    const proof = r.paths.find((p) => p.cut.status === 'cut')!.cut.proof!;
+    expect(proof.observedUnchecked).toBe(1);
+    expect(proof.uncheckedExamples).toEqual([`reserved:prod/unmanaged -> pod:prod/shop/${api.pods[0].name} TCP/9000`]);
+    expect(proof.observedChecked).toBe(3);
+  });
+
   it('declares a path whose every hop is observed impossible to cut, naming the observed flows', () => {
     const chain = result.paths.find((p) => p.hops.map((h) => h.to).join() === [WEB, API, LEDGER].join())!;
     expect(chain.cut.status).toBe('impossible');
