@@ -74,7 +74,7 @@ export function buildDiffReport(inventory: Inventory, edges: readonly FlowEdge[]
   return { intended: o.intendedLabel ?? (o.intended ? 'the given policies' : "the snapshot's own policies"), diff, risk };
 }
 
-function stateInventory(state: AppState): Inventory {
+export function stateInventory(state: AppState): Inventory {
   const list = [...state.inventories.values()];
   if (list.length === 0) return emptyInventory();
   return list.length === 1 ? list[0] : mergeInventories(list);

@@ -6,3 +6,4 @@ export * from './policy.ts';
 export * from './flow.ts';
 export * from './graph.ts';
 export * from './validate.ts';
+export * from './security.ts';

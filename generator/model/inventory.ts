@@ -7,6 +7,7 @@ import type { SourceLocation } from './errors.ts';
 import type { WorkloadKind } from './keys.ts';
 import type { LabelSelector, Labels } from './labels.ts';
 import type { AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
+import type { SecurityReport } from './security.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -58,6 +59,10 @@ export interface PodInfo extends NamespacedMeta {
   readonly hostNetwork: boolean;
   /** Any container runs privileged or adds NET_ADMIN/NET_RAW. */
   readonly privileged: boolean;
+  /** Any volume mounts a host path. */
+  readonly hostPath?: boolean;
+  /** Container images (init containers included), as the spec names them. */
+  readonly images?: readonly string[];
   readonly ports: readonly ContainerPort[];
   /** The controller ownerReference, if any (the direct owner, e.g. a ReplicaSet). */
   readonly owner?: OwnerRef;
@@ -141,6 +146,8 @@ export interface Inventory {
   readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
   /** CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy; absent in inventories built before they were read. */
   readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
+  /** Scanner reports (trivy-operator, trivy image JSON), attached to workloads by generator/risk. */
+  readonly securityReports?: readonly SecurityReport[];
 }
 
 export type InventoryObject =

@@ -76,6 +76,8 @@ export interface WorkloadM {
   readonly hash: string;
   readonly rsUid: string;
   readonly pods: PodM[];
+  /** Annotations of the workload object (not of its pods: they do not reach Hubble identities). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export interface PodM {
@@ -362,7 +364,7 @@ class Builder {
   }
 
   private workload(c: ClusterM, namespace: string, name: string, kind: WorkloadKindM, labels: Record<string, string>,
-    replicas: number, serviceAccount: string, containers: ContainerM[]): WorkloadM {
+    replicas: number, serviceAccount: string, containers: ContainerM[], annotations?: Record<string, string>): WorkloadM {
     const r = this.rng(`wl|${c.name}|${namespace}|${kind}|${name}`);
     const hash = kind === 'Deployment' ? r.chars(SAFE_ALPHABET, 10) : kind === 'Pod' ? '' : r.chars(SAFE_ALPHABET, 10);
     const w: WorkloadM = {
@@ -370,6 +372,7 @@ class Builder {
       uid: this.uid(`${c.name}/${namespace}/${kind}/${name}`),
       rsUid: this.uid(`${c.name}/${namespace}/ReplicaSet/${name}`),
       pods: [],
+      ...(annotations ? { annotations } : {}),
     };
     c.workloads.push(w);
     return w;
@@ -459,7 +462,7 @@ class Builder {
       name: 'ledger', image: 'ghcr.io/netatlas-demo/ledger:2.14.0',
       ports: [{ name: 'https', containerPort: 8443, protocol: 'TCP' }, { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
       probe: { kind: 'httpGet', port: METRICS_PORT, path: '/healthz' },
-    }]);
+    }], { 'netatlas.io/crown-jewel': 'true' });
     this.service(c, namespace, 'ledger', [{ name: 'https', port: 8443, targetPort: 'https', protocol: 'TCP' }], ledger);
     const pg = this.workload(c, namespace, 'postgres', 'StatefulSet', { app: 'postgres' }, 1, 'postgres', [
       {

@@ -6,6 +6,7 @@
  */
 import { cmp, DEMO_DAY, type ClusterM, type ContainerM, type PodM, type ServiceM, type WorkloadM } from './estate.ts';
 import { rngFor } from './rng.ts';
+import { trivyReports } from './trivy.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -225,7 +226,7 @@ function workloadObjects(seed: string, c: ClusterM, w: WorkloadM): { rs?: Obj; o
       owner: {
         apiVersion: 'apps/v1', kind: 'Deployment',
         metadata: meta(seed, key, w.name, w.uid, w.namespace, {
-          annotations: { 'deployment.kubernetes.io/revision': '1' }, generation: 1, labels: { ...w.labels },
+          annotations: { 'deployment.kubernetes.io/revision': '1', ...w.annotations }, generation: 1, labels: { ...w.labels },
         }),
         spec: {
           progressDeadlineSeconds: 600, replicas: w.replicas, revisionHistoryLimit: 10, selector,
@@ -342,6 +343,8 @@ export function renderInventory(seed: string, c: ClusterM): string {
   const items = [
     ...namespaces.sort(byNsName), ...pods, ...services, ...slices, ...nodes, ...policies,
     ...rs.sort(byNsName), ...deployments.sort(byNsName), ...statefulsets.sort(byNsName), ...daemonsets.sort(byNsName),
+    ...trivyReports(c, (key, name, uid, namespace, extra) => meta(seed, key, name, uid, namespace, extra), (key) => rngUid(seed, key), `${DEMO_DAY}T08:00:00Z`)
+      .sort(byNsName),
   ];
   return `${JSON.stringify(sortKeys({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } }), null, 4)}\n`;
 }

@@ -11,6 +11,7 @@ import { explainCommand } from './explain.ts';
 import { generateCommand } from './generate.ts';
 import { graphCommand } from './graph.ts';
 import { inventoryCommand } from './inventory.ts';
+import { riskCommand } from './risk.ts';
 import { serveCommand } from './serve.ts';
 
-export const subcommands: Array<() => Command> = [collectCommand, connectivityCommand, diffCommand, diffPoliciesCommand, explainCommand, generateCommand, graphCommand, inventoryCommand, serveCommand];
+export const subcommands: Array<() => Command> = [collectCommand, connectivityCommand, diffCommand, diffPoliciesCommand, explainCommand, generateCommand, graphCommand, inventoryCommand, riskCommand, serveCommand];

@@ -15,6 +15,7 @@ import type { EventsOptions } from './routes/events.ts';
 import { graphRoutes } from './routes/graph.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { riskRoutes } from './routes/risk.ts';
 import { apiRateLimit, refuseFilePaths, requireLocalHost, requireToken, securityHeaders, sessionRoutes } from './security.ts';
 import type { AppState } from './state.ts';
 
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): Express {
   const events = eventsRoutes(state, deps.events);
   api.use('/v1', graphRoutes(state, providers));
   api.use('/v1', analysisRoutes(state, providers));
+  api.use('/v1', riskRoutes(state));
   api.use('/v1', healthRoutes(state, { notReady: deps.notReady, sseClients: events.clients }));
   api.use('/v1', events.router);
   api.use((req: Request, _res: Response, next: NextFunction) => {

@@ -94,8 +94,12 @@ export function inventoryOfCluster(inv: Inventory, cluster: string): Inventory {
     clusters: inv.clusters.filter((c) => c.name === cluster), namespaces: only(inv.namespaces), pods: only(inv.pods),
     workloads: only(inv.workloads), services: only(inv.services), endpointSlices: only(inv.endpointSlices), nodes: only(inv.nodes),
     networkPolicies: only(inv.networkPolicies), adminNetworkPolicies: only(inv.adminNetworkPolicies),
+    // Image-keyed reports name no cluster: they stay with the first one (they attach by image wherever it runs).
+    ...withReports((inv.securityReports ?? []).filter((r) => (r.subject.cluster ?? clustersOf(inv)[0]) === cluster)),
   };
 }
+
+const withReports = (reports: Inventory['securityReports'] & object) => (reports.length ? { securityReports: reports } : {});
 
 export function clustersOf(inv: Inventory): string[] {
   const names = new Set<string>(inv.clusters.map((c) => c.name));

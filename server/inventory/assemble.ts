@@ -177,5 +177,7 @@ export function mergeInventories(inventories: readonly Inventory[]): Inventory {
       else objects.push(o);
     }
   }
-  return assembleInventory(objects, templates, { templatePods: 'auto' });
+  const merged = assembleInventory(objects, templates, { templatePods: 'auto' });
+  const reports = inventories.flatMap((inv) => inv.securityReports ?? []);
+  return reports.length > 0 ? { ...merged, securityReports: reports } : merged;
 }

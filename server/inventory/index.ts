@@ -4,3 +4,4 @@ export * from './parse-documents.ts';
 export * from './assemble.ts';
 export * from './load-files.ts';
 export * from './live.ts';
+export * from './trivy.ts';

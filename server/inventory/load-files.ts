@@ -16,11 +16,13 @@ import {
   type Inventory,
   type InventoryObject,
   type PodInfo,
+  type SecurityReport,
   type Warning,
 } from '../../generator/model/index.ts';
 import { assembleInventory, inventoryObjectId, type TemplatePodsMode } from './assemble.ts';
 import { normalizeObject } from './normalize.ts';
 import { parseDocuments } from './parse-documents.ts';
+import { isTrivyObject, readTrivyObject } from './trivy.ts';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -129,6 +131,7 @@ export class InventoryAccumulator {
   readonly warnings: Warning[] = [];
   readonly errors: InputError[] = [];
   private readonly clusters = new Set<string>();
+  private readonly reports: SecurityReport[] = [];
 
   constructor(private readonly defaultNamespace?: string) {}
 
@@ -138,6 +141,12 @@ export class InventoryAccumulator {
     const parsed = parseDocuments(text, file);
     this.errors.push(...parsed.errors);
     for (const raw of parsed.objects) {
+      if (isTrivyObject(raw.object, raw.kindHint)) {
+        const r = readTrivyObject(raw.object, { cluster, source: { file, ...(raw.line !== undefined ? { line: raw.line } : {}) }, ...(raw.kindHint ? { kindHint: raw.kindHint } : {}) });
+        if (r.kind === 'report') this.reports.push(r.report);
+        else this.errors.push(r.error);
+        continue;
+      }
       const outcome = normalizeObject(raw.object, {
         cluster,
         source: { file, ...(raw.line !== undefined ? { line: raw.line } : {}) },
@@ -162,7 +171,8 @@ export class InventoryAccumulator {
   }
 
   inventory(templatePods: TemplatePodsMode = 'auto'): Inventory {
-    return assembleInventory(this.objects.values(), this.templates.values(), { templatePods, clusters: [...this.clusters] });
+    const inv = assembleInventory(this.objects.values(), this.templates.values(), { templatePods, clusters: [...this.clusters] });
+    return this.reports.length > 0 ? { ...inv, securityReports: this.reports } : inv;
   }
 }
 

@@ -319,10 +319,13 @@ function podSpecFacts(spec: Obj | undefined, where: string, defects: Defects) {
     ...(optArr(spec?.initContainers, `${where}.initContainers`) ?? []),
   ];
   const ports: ContainerPort[] = [];
+  const images: string[] = [];
   let privileged = false;
   containers.forEach((c, i) => {
     const w = `${where}.containers[${i}]`;
     if (!isObj(c)) throw new Malformed(`${w} must be an object`);
+    const image = lenient(defects, () => optStr(c.image, `${w}.image`));
+    if (image) images.push(image);
     for (const [j, p] of (lenient(defects, () => optArr(c.ports, `${w}.ports`)) ?? []).entries()) {
       const port = lenient(defects, () => containerPortOf(p, `${w}.ports[${j}]`));
       if (port) ports.push(port);
@@ -339,7 +342,8 @@ function podSpecFacts(spec: Obj | undefined, where: string, defects: Defects) {
   const serviceAccount = optStr(spec?.serviceAccountName, `${where}.serviceAccountName`)
     ?? optStr(spec?.serviceAccount, `${where}.serviceAccount`);
   const nodeName = optStr(spec?.nodeName, `${where}.nodeName`);
-  return { ports, privileged, hostNetwork, serviceAccount, nodeName };
+  const hostPath = (optArr(spec?.volumes, `${where}.volumes`) ?? []).some((v) => isObj(v) && isObj(v.hostPath));
+  return { ports, privileged, hostNetwork, serviceAccount, nodeName, images: [...new Set(images)], hostPath };
 }
 
 function containerPortOf(p: unknown, pw: string): ContainerPort {
@@ -385,6 +389,8 @@ function normalizePod(o: Obj, meta: Obj, ctx: Ctx): PodInfo {
     ...(facts.nodeName !== undefined ? { nodeName: facts.nodeName } : {}),
     hostNetwork: facts.hostNetwork,
     privileged: facts.privileged,
+    ...(facts.hostPath ? { hostPath: true } : {}),
+    ...(facts.images.length > 0 ? { images: facts.images } : {}),
     ports: facts.ports,
     ...(owner ? { owner } : {}),
     ...(facts.serviceAccount !== undefined ? { serviceAccount: facts.serviceAccount } : {}),
@@ -445,6 +451,8 @@ function normalizeWorkload(kind: OwnerWorkloadKind, o: Obj, meta: Obj, ctx: Ctx)
     hostIPs: [],
     hostNetwork: facts.hostNetwork,
     privileged: facts.privileged,
+    ...(facts.hostPath ? { hostPath: true } : {}),
+    ...(facts.images.length > 0 ? { images: facts.images } : {}),
     ports: facts.ports,
     owner: { kind, name: ctx.name, controller: true, ...(b.uid !== undefined ? { uid: b.uid } : {}) },
     ...(facts.serviceAccount !== undefined ? { serviceAccount: facts.serviceAccount } : {}),

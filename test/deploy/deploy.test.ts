@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { LIVE_KINDS } from '../../server/inventory/live.ts';
+import { TRIVY_GROUP, TRIVY_KINDS, TRIVY_PLURALS } from '../../server/inventory/trivy.ts';
 import { serveCommand } from '../../server/cli/serve.ts';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
@@ -52,10 +53,10 @@ describe('deploy/ RBAC', () => {
     }
   });
 
-  it('covers exactly the kinds server/inventory/live.ts watches', () => {
+  it('covers exactly the kinds server/inventory/live.ts watches and the trivy-operator reports risk lists', () => {
     const unmapped = LIVE_KINDS.filter((k) => !RESOURCE_OF[k]);
     expect(unmapped, 'a kind live.ts watches has no RBAC mapping here: add it to RESOURCE_OF and deploy/rbac.yaml').toEqual([]);
-    const wanted = new Set(LIVE_KINDS.map((k) => RESOURCE_OF[k].join('/')));
+    const wanted = new Set([...LIVE_KINDS.map((k) => RESOURCE_OF[k].join('/')), ...TRIVY_KINDS.map((k) => `${TRIVY_GROUP}/${TRIVY_PLURALS[k]}`)]);
     expect([...granted].sort()).toEqual([...wanted].sort());
   });
 

@@ -1,0 +1,46 @@
+/**
+ * Risk around the pure core (generator/risk): YAML for the cuts, scanner reports from live
+ * clusters, and the server's entry point for GET /api/v1/risk (`computeRisk`).
+ */
+import { stringify } from 'yaml';
+import type { FlowEdge, Inventory, SecurityReport } from '../generator/model/index.ts';
+import { analyzeRisk, type RiskOptions, type RiskResult } from '../generator/risk/index.ts';
+import { observedEdges, stateInventory } from './diff.ts';
+import { listTrivyReports, selectContexts } from './inventory/index.ts';
+import type { AppState } from './http/state.ts';
+
+/** The analysis, with each cut's manifest also as YAML. */
+export function runRisk(inventory: Inventory, edges: readonly FlowEdge[], options: RiskOptions = {}): RiskResult {
+  const result = analyzeRisk({ inventory, edges }, options);
+  return {
+    ...result,
+    paths: result.paths.map((p) => ({
+      ...p,
+      cut: { ...p.cut, changes: p.cut.changes.map((c) => ({ ...c, yaml: `---\n${stringify(c.manifest, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false })}` })) },
+    })),
+  };
+}
+
+/** GET /api/v1/risk: the analysis of the server's current graph and inventories. */
+export function computeRisk(state: AppState, options: RiskOptions = {}): RiskResult {
+  return runRisk(stateInventory(state), observedEdges(state.graph), options);
+}
+
+/**
+ * trivy-operator reports of the selected contexts (one list per kind, no watch). A context
+ * that cannot be used, or a kind not served, is a warning; the rest is still read.
+ */
+export async function liveSecurityReports(kubeconfigs: readonly string[], contexts: readonly string[]): Promise<{ reports: SecurityReport[]; warnings: string[]; errors: string[] }> {
+  const out = { reports: [] as SecurityReport[], warnings: [] as string[], errors: [] as string[] };
+  for (const t of selectContexts({ kubeconfigs: [...kubeconfigs], contexts: [...contexts] })) {
+    if (!t.kc) {
+      out.warnings.push(`risk: ${t.context || t.cluster}: ${t.problem ?? 'unusable context'}; its scanner reports are not read.`);
+      continue;
+    }
+    const r = await listTrivyReports(t.kc, t.cluster);
+    out.reports.push(...r.reports);
+    out.warnings.push(...r.warnings);
+    out.errors.push(...r.errors.map((e) => e.message));
+  }
+  return out;
+}

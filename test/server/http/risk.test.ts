@@ -1,0 +1,50 @@
+/**
+ * GET /api/v1/risk through the real server on the demo: the ranking, the path to the finance
+ * ledger with each hop's evidence, its cut as YAML, and parameter validation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { startServer, type RunningServer } from '../../../server/http/serve.ts';
+import type { RiskResult } from '../../../generator/risk/index.ts';
+
+let r: RunningServer;
+
+beforeAll(async () => {
+  r = await startServer({ port: 0, db: ':memory:', rateLimit: false, log: () => undefined });
+  await r.loaded;
+  r.state.flush();
+}, 60_000);
+
+afterAll(async () => {
+  await r?.close();
+});
+
+describe('GET /api/v1/risk on the demo', () => {
+  it('ranks the prod frontend first and answers the path to the ledger with its cut as YAML', async () => {
+    const body = (await request(r.server).get('/api/v1/risk').expect(200)).body as RiskResult;
+    expect(body.workloads[0].workload).toBe('wl:prod/boutique/Deployment/frontend');
+    expect(body.reports.attached.length).toBeGreaterThan(0);
+    const path = body.paths[0];
+    expect(path.target).toBe('wl:finance/payments/Deployment/ledger');
+    expect(path.hops.map((h) => h.observed)).toEqual([true, false]);
+    expect(path.cut.status).toBe('cut');
+    expect(path.cut.changes[0].yaml).toMatch(/^---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\n/);
+  });
+
+  it('takes crown jewels and entries as repeatable selectors', async () => {
+    const body = (await request(r.server).get('/api/v1/risk?crownJewels=app%3Dpostgres&entries=cluster%3Dprod%2Cname%3Dcheckoutservice&maxPaths=3').expect(200)).body as RiskResult;
+    expect(body.crownJewels).toContain('wl:finance/payments/StatefulSet/postgres');
+    expect(body.entries).toEqual(['wl:prod/boutique/Deployment/checkoutservice']);
+    expect(body.paths.length).toBeLessThanOrEqual(3);
+  });
+
+  it.each([
+    ['/api/v1/risk?severity=high', /unknown parameter "severity"/],
+    ['/api/v1/risk?maxHops=99', /"maxHops" must be a whole number from 1 to 12/],
+    ['/api/v1/risk?crownJewels=app%20in%20(a)', /"crownJewels": .*cannot read/],
+    ['/api/v1/risk?ipBlockMatchesPods=yes', /"ipBlockMatchesPods" must be true or false/],
+  ])('answers 400 naming the parameter for %s', async (url, message) => {
+    const res = await request(r.server).get(url).expect(400);
+    expect(res.body.error).toMatch(message);
+  });
+});
