@@ -8,7 +8,9 @@ import type {
 } from '@kubernetes/client-node';
 import type { LabelSelector } from '../model/labels.ts';
 import type { NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyRule } from '../model/policy.ts';
-import type { CiliumNetworkPolicy, Evidence, PlannedPeer, PlannedRule, PortSpec, SubjectPlan, SynthesisFormat, SynthesisOptions } from './types.ts';
+import type {
+  CiliumNetworkPolicy, Evidence, PlannedPeer, PlannedRule, PortSpec, StagedKubernetesNetworkPolicy, SubjectPlan, SynthesisFormat, SynthesisOptions,
+} from './types.ts';
 import { namespaceSelectorOf } from './workloads.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -123,7 +125,12 @@ export function defaultDenyInfo(cluster: string, namespace: string, dns?: DnsTar
   };
 }
 
-export function renderDefaultDeny(cluster: string, namespace: string, format: SynthesisFormat, dns?: DnsTarget): V1NetworkPolicy | CiliumNetworkPolicy {
+/** A NetworkPolicy as Calico's StagedKubernetesNetworkPolicy: the same spec under Calico's staged kind. */
+export function staged(np: V1NetworkPolicy): StagedKubernetesNetworkPolicy {
+  return { apiVersion: 'projectcalico.org/v3', kind: 'StagedKubernetesNetworkPolicy', metadata: np.metadata, spec: np.spec };
+}
+
+export function renderDefaultDeny(cluster: string, namespace: string, format: SynthesisFormat, dns?: DnsTarget): V1NetworkPolicy | CiliumNetworkPolicy | StagedKubernetesNetworkPolicy {
   const meta = {
     name: 'default-deny-netatlas', namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
     annotations: { 'netatlas.io/purpose': `default deny for ${cluster}/${namespace} (--default-deny): selects every pod on purpose${dns ? '; every pod may still query the cluster DNS' : ''}` },
@@ -134,10 +141,11 @@ export function renderDefaultDeny(cluster: string, namespace: string, format: Sy
       : [{}];
     return { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: meta, spec: { endpointSelector: {}, ingress: [{}], egress } };
   }
-  return {
+  const np: V1NetworkPolicy = {
     apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta,
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: k8sEgress(defaultDenyInfo(cluster, namespace, dns).egress ?? []) },
   };
+  return format === 'calico-staged' ? staged(np) : np;
 }
 
 // ---------------------------------------------------------------- Cilium

@@ -9,7 +9,7 @@ import type { EndpointSliceInfo, Inventory, NodeInfo, Protocol, ServiceInfo } fr
 import { flowEdgeKey, parseKey, serviceKey, type ParsedKey } from '../model/keys.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { parseIpv4Cidr, intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
-import { renderCilium, renderNetworkPolicy, renderNetworkPolicyInfo, renderDefaultDeny, defaultDenyInfo, type DnsTarget } from './render.ts';
+import { renderCilium, renderNetworkPolicy, renderNetworkPolicyInfo, renderDefaultDeny, defaultDenyInfo, staged, type DnsTarget } from './render.ts';
 import { SYSTEM_NAMESPACES } from './types.ts';
 import type {
   BaselineEntry, BaselineRule, ClusterCoverage, Evidence, GeneratedPolicy, LeftOut, PlannedPeer, PlannedRule, PortSpec, SkippedSubject,
@@ -679,7 +679,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   for (const s of subjects) {
     const name = nameOf.get(s.key)!;
     const info = renderNetworkPolicyInfo(s, name);
-    const object = format === 'cilium' ? renderCilium(s, name, o) : renderNetworkPolicy(s, name, info);
+    const object = format === 'cilium' ? renderCilium(s, name, o) : format === 'calico-staged' ? staged(renderNetworkPolicy(s, name, info)) : renderNetworkPolicy(s, name, info);
     policies.push({ cluster: s.cluster, namespace: s.namespace, name, subject: s.key, object });
     networkPolicies.push(info);
   }

@@ -95,7 +95,7 @@ export function generateCommand(): Command {
     .option('--cluster <name>', 'generate only for workloads of this cluster')
     .option('--files-cluster <name>', 'cluster of every --inventory/--flows file (default: from folder names <root>/<cluster>/..., else "default")')
     .option('--namespace <name>', 'generate only for workloads of this namespace')
-    .addOption(new Option('--format <format>', 'output kind').choices([...SYNTHESIS_FORMATS]).default('networkpolicy'))
+    .addOption(new Option('--format <format>', 'output kind (calico-staged: Calico StagedKubernetesNetworkPolicy, previewed before it is enforced)').choices([...SYNTHESIS_FORMATS]).default('networkpolicy'))
     .option('-o, --output <dir|->', 'write DIR/<cluster>/<namespace>.yaml, or - for stdout', '-')
     .option('--report <file>', 'write the report and proof to FILE instead of stderr')
     .option('--min-count <n>', 'ignore edges with fewer allowed connections', '1')
