@@ -86,6 +86,25 @@ describe('netatlas generate', () => {
     expect(readdirSync(out).sort()).toEqual(['dev', 'finance', 'prod']);
   });
 
+  it('generates from Hubble alone, rebuilding pods from flow labels, never selecting on injected labels, and says what it inferred', async () => {
+    const hubble = path.join(DEMO_DIR, '../../../shared/data/hubble/hubble-otel-basic-sample-348-http-flows.json');
+    const strict = await netatlas('--flows', hubble);
+    // A node the flows name has no known address: that flow is unproven, so the strict run fails.
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toMatch(/UNPROVEN .*host:default\/gke-/);
+    const { stdout, stderr, status } = await netatlas('--flows', hubble, '--accept-unproven');
+    expect(status).toBe(0);
+    expect(stderr).toContain('inferred: no inventory: 5 pod(s) rebuilt from flow endpoints');
+    expect(stderr).toContain('never used as selectors: release, security.istio.io/tlsMode, version');
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+    expect(docs.map((d) => d.metadata.name).sort()).toEqual(['productpage-v1-netatlas', 'prometheus-netatlas', 'ratings-v1-netatlas']);
+    for (const d of docs) {
+      const keys = Object.keys(d.spec.podSelector.matchLabels);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.filter((k) => /version|tlsMode|pod-template-hash|release/.test(k)), d.metadata.name).toEqual([]);
+    }
+  });
+
   it('exits 2 on bad options', async () => {
     expect((await netatlas('--min-count', '0')).status).toBe(2);
     expect((await netatlas('--cluster-cidr', 'finance')).status).toBe(2);
