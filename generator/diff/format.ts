@@ -131,60 +131,21 @@ export function formatMd(report: DiffReport, o: FormatOptions = {}): string {
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = { high: 'error', medium: 'warning', low: 'note', info: 'none' };
 
 /** Per finding kind: short and full description, and the security severity GitHub ranks it by (the kind's worst case). */
-const RULES: Record<string, { short: string; full: string; securitySeverity: string; fix: string }> = {
-  'would-break': {
-    short: 'Observed traffic the intended policies would deny', securitySeverity: '8.0',
-    full: 'Traffic was observed and forwarded, but the intended policies (the snapshot\'s own, or --policies) deny it: applying them causes an outage.',
-    fix: 'Add the flow to the intended policies, or confirm it is unwanted and stop it at its source first.',
-  },
-  'unexplained-drop': {
-    short: 'Traffic dropped although the intended policies allow it', securitySeverity: '7.5',
-    full: 'The cluster drops traffic that the intended policies allow: the enforced policies differ from the intended ones.',
-    fix: 'Compare the live policies with the intended ones (netatlas diff-policies).',
-  },
-  'observed-drop': {
-    short: 'Observed connections dropped by policy', securitySeverity: '7.0',
-    full: 'Connections were refused by policy: a misconfigured client, a probe, or an attempt to reach what it should not.',
-    fix: 'Find the client; if the traffic is legitimate, allow it explicitly.',
-  },
-  'cross-environment': {
-    short: 'Traffic from a lower environment into a sensitive one', securitySeverity: '8.5',
-    full: 'A workload of a lower environment (dev, test, staging) reached one of a sensitive environment (prod, finance). netatlas generate never allows such a flow silently.',
-    fix: 'Stop the flow at its source; the remediation policy denies it.',
-  },
-  'inter-cluster-sensitive': {
-    short: 'Inter-cluster traffic into a sensitive cluster', securitySeverity: '5.5',
-    full: 'Traffic crossed clusters into a sensitive cluster.', fix: 'Restrict it to the workloads that need it.',
-  },
-  'world-exposed': {
-    short: 'Reachable from outside the cluster', securitySeverity: '8.0',
-    full: 'The workload is reachable from internet addresses.', fix: 'Restrict ingress to the ports and sources the service needs.',
-  },
-  unprotected: {
-    short: 'Not selected by any ingress or egress policy', securitySeverity: '7.5',
-    full: 'No policy isolates the workload: every pod and address may reach it, and it may reach everything.',
-    fix: 'Apply the generated least-privilege policy (the remediation).',
-  },
-  'no-default-deny': {
-    short: 'Namespace without a default deny', securitySeverity: '5.0',
-    full: 'The namespace has no policy selecting every pod, so a new workload starts unprotected.', fix: 'Add a default-deny policy that keeps DNS (netatlas generate --default-deny).',
-  },
-  'allow-all': {
-    short: 'Policy rules that allow everything', securitySeverity: '5.5',
-    full: 'A rule allows every peer, every address or every pod of every namespace.', fix: 'Replace it with the peers and ports observed.',
-  },
-  'unused-rule': {
-    short: 'Allow rules no observed flow used', securitySeverity: '3.0',
-    full: 'An allow rule matched no observed flow in the window.', fix: 'Remove it if the window covers the workload\'s usage.',
-  },
-  'host-network': {
-    short: 'hostNetwork pods sidestep NetworkPolicy', securitySeverity: '6.0',
-    full: 'Pods in the host network namespace are not subject to NetworkPolicy.', fix: 'Drop hostNetwork unless the workload needs it.',
-  },
-  privileged: {
-    short: 'Privileged pods can sidestep policy', securitySeverity: '6.5',
-    full: 'A privileged pod can change the node\'s network and bypass policy.', fix: 'Drop privileged mode.',
-  },
+interface RuleText { readonly short: string; readonly full: string; readonly securitySeverity: string; readonly fix: string }
+const rule = (securitySeverity: string, short: string, full: string, fix: string): RuleText => ({ short, full, securitySeverity, fix });
+const RULES: Record<string, RuleText> = {
+  'would-break': rule('8.0', 'Observed traffic the intended policies would deny', 'Traffic was observed and forwarded, but the intended policies (the snapshot\'s own, or --policies) deny it: applying them causes an outage.', 'Add the flow to the intended policies, or confirm it is unwanted and stop it at its source first.'),
+  'unexplained-drop': rule('7.5', 'Traffic dropped although the intended policies allow it', 'The cluster drops traffic that the intended policies allow: the enforced policies differ from the intended ones.', 'Compare the live policies with the intended ones (netatlas diff-policies).'),
+  'observed-drop': rule('7.0', 'Observed connections dropped by policy', 'Connections were refused by policy: a misconfigured client, a probe, or an attempt to reach what it should not.', 'Find the client; if the traffic is legitimate, allow it explicitly.'),
+  'cross-environment': rule('8.5', 'Traffic from a lower environment into a sensitive one', 'A workload of a lower environment (dev, test, staging) reached one of a sensitive environment (prod, finance). netatlas generate never allows such a flow silently.', 'Stop the flow at its source; the remediation policy denies it.'),
+  'inter-cluster-sensitive': rule('5.5', 'Inter-cluster traffic into a sensitive cluster', 'Traffic crossed clusters into a sensitive cluster.', 'Restrict it to the workloads that need it.'),
+  'world-exposed': rule('8.0', 'Reachable from outside the cluster', 'The workload is reachable from internet addresses.', 'Restrict ingress to the ports and sources the service needs.'),
+  unprotected: rule('7.5', 'Not selected by any ingress or egress policy', 'No policy isolates the workload: every pod and address may reach it, and it may reach everything.', 'Apply the generated least-privilege policy (the remediation).'),
+  'no-default-deny': rule('5.0', 'Namespace without a default deny', 'The namespace has no policy selecting every pod, so a new workload starts unprotected.', 'Add a default-deny policy that keeps DNS (netatlas generate --default-deny).'),
+  'allow-all': rule('5.5', 'Policy rules that allow everything', 'A rule allows every peer, every address or every pod of every namespace.', 'Replace it with the peers and ports observed.'),
+  'unused-rule': rule('3.0', 'Allow rules no observed flow used', 'An allow rule matched no observed flow in the window.', 'Remove it if the window covers the workload\'s usage.'),
+  'host-network': rule('6.0', 'hostNetwork pods sidestep NetworkPolicy', 'Pods in the host network namespace are not subject to NetworkPolicy.', 'Drop hostNetwork unless the workload needs it.'),
+  privileged: rule('6.5', 'Privileged pods can sidestep policy', 'A privileged pod can change the node\'s network and bypass policy.', 'Drop privileged mode.'),
 };
 
 const DOCS = 'https://github.com/netatlas/netatlas/blob/main/docs/diff.md';
