@@ -117,3 +117,28 @@ describe('netatlas generate', () => {
     expect(parseClusterCidrs(['finance=10.3.0.0/16'])).toEqual({ finance: '10.3.0.0/16' });
   });
 });
+
+describe('netatlas generate on Inspektor Gadget advisor input', () => {
+  it('keeps API server access through the kubernetes Service (443 -> the endpoint port) and writes the same bytes twice', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    const inv = [
+      podYaml('test-pod', 'test-pod', '10.244.0.7').replace('namespace: shop', 'namespace: test-networkpolicy-8485776873410829123'),
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: kubernetes\n  namespace: default\nspec:\n  clusterIP: 10.96.0.1\n  ports:\n  - name: https\n    port: 443\n    targetPort: 8443\n',
+      'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: kubernetes\n  namespace: default\n  labels:\n    kubernetes.io/service-name: kubernetes\naddressType: IPv4\nendpoints:\n- addresses:\n  - 192.168.49.2\nports:\n- name: https\n  port: 8443\n  protocol: TCP\n',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: kube-dns\n  namespace: kube-system\nspec:\n  clusterIP: 10.96.0.10\n  selector:\n    k8s-app: kube-dns\n  ports:\n  - name: dns\n    port: 53\n    protocol: UDP\n',
+      podYaml('coredns-565d847f94-x2x7q', 'coredns', '10.244.0.2').replace('namespace: shop', 'namespace: kube-system').replace('app: coredns', 'k8s-app: kube-dns'),
+    ].join('---\n');
+    writeFileSync(path.join(dir, 'inv.yaml'), inv);
+    const ig = path.join(DEMO_DIR, '../../../shared/data/inspektor-gadget/ig-advise-networkpolicy-input-2024-k8s-nested.jsonl');
+    const args = ['--inventory', path.join(dir, 'inv.yaml'), '--flows', ig, '--files-cluster', 'minikube'];
+    const first = await netatlas(...args, '-o', path.join(dir, 'a'));
+    const second = await netatlas(...args, '-o', path.join(dir, 'b'));
+    expect(first.stderr).toContain('broken = 0, unproven = 0');
+    expect(first.status, first.stderr.split('\n').filter((l) => /FAILED|UNPROVEN|BROKEN|netatlas:/.test(l)).join('\n')).toBe(0);
+    const file = 'minikube/test-networkpolicy-8485776873410829123.yaml';
+    const text = readFileSync(path.join(dir, 'a', file), 'utf8');
+    expect(text).toBe(readFileSync(path.join(dir, 'b', file), 'utf8'));
+    const egress = parseAllDocuments(text)[0].toJS().spec.egress;
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '192.168.49.2/32' } }], ports: [{ protocol: 'TCP', port: 8443 }] });
+  });
+});
