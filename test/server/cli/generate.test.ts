@@ -142,3 +142,24 @@ describe('netatlas generate on Inspektor Gadget advisor input', () => {
     expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '192.168.49.2/32' } }], ports: [{ protocol: 'TCP', port: 8443 }] });
   });
 });
+
+describe('netatlas generate on Online Boutique manifests and one Inspektor Gadget event to a Service', () => {
+  it('writes checkoutservice -> emailservice on the targetPort 8080 on both sides, never the Service port 5000', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    const event = {
+      type: 'normal', k8s: { node: 'n1', namespace: 'default', podname: 'checkoutservice-5d4c8b7f9-x2x7q', labels: { app: 'checkoutservice' } },
+      pktType: 'OUTGOING', proto: 'tcp', port: 5000, dst: { kind: 'svc', addr: '10.96.0.50', namespace: 'default', name: 'emailservice', podLabels: { app: 'emailservice' } },
+    };
+    writeFileSync(path.join(dir, 'ig.jsonl'), `${JSON.stringify(event)}\n`);
+    const manifests = path.join(DEMO_DIR, '../../../shared/data/online-boutique/release-kubernetes-manifests-v0.10.6.yaml');
+    const { stdout, stderr, status } = await netatlas('--inventory', manifests, '--flows', path.join(dir, 'ig.jsonl'), '--files-cluster', 'ob');
+    expect(status, stderr).toBe(0);
+    expect(stderr).toContain('broken = 0, unproven = 0, extra = 0');
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+    const email = docs.find((d) => d.metadata.name === 'emailservice-netatlas');
+    const checkout = docs.find((d) => d.metadata.name === 'checkoutservice-netatlas');
+    expect(email.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'checkoutservice' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(checkout.spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: { app: 'emailservice' } } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+    expect(stdout).not.toMatch(/port: 5000/);
+  });
+});
