@@ -239,6 +239,8 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   const baselineOn = (r: BaselineRule): boolean => !(o.withoutBaseline ?? []).includes(r);
   const includeSystem = !!o.includeSystem || (o.namespace !== undefined && SYSTEM_NAMESPACES.includes(o.namespace));
   const leftAlone = (namespace: string): boolean => !includeSystem && SYSTEM_NAMESPACES.includes(namespace);
+  /** Workloads asked for by key: covered even when quiet or in a system namespace (an explicit ask). */
+  const named = new Set((o.workloads ?? []).filter((k) => k.startsWith('wl:')));
   const shortSeenMs = o.shortSeenMs ?? 3_600_000;
   const baseline: BaselineEntry[] = [];
 
@@ -248,7 +250,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   let systemLeftAlone = 0;
   for (const e of [...index.byKey.values()].sort((a, b) => cmp(a.key, b.key))) {
     if (!inScope(e, o)) continue;
-    if (leftAlone(e.namespace)) {
+    if (leftAlone(e.namespace) && !named.has(e.key)) {
       systemLeftAlone++;
       continue;
     }
@@ -555,7 +557,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     const ev = w.evidence;
     if (ev.edges === 0) {
       c.neverSeen.push(key);
-      if (!o.unobserved) continue;
+      if (!o.unobserved && !named.has(key)) continue;
     } else {
       c.firstSeen = c.firstSeen === undefined ? ev.firstSeen : Math.min(c.firstSeen, ev.firstSeen!);
       c.lastSeen = c.lastSeen === undefined ? ev.lastSeen : Math.max(c.lastSeen, ev.lastSeen!);
