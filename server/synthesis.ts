@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import path from 'node:path';
 import type Graph from 'graphology';
 import { stringify } from 'yaml';
-import type { FlowEdge, GraphNode, Inventory } from '../generator/model/index.ts';
-import { emptyInventory } from '../generator/model/index.ts';
+import type { FlowEdge, GraphNode, Inventory, Labels, PodInfo } from '../generator/model/index.ts';
+import { emptyInventory, parseKey } from '../generator/model/index.ts';
 import {
   formatProof, formatSynthesisReport, synthesizePolicies, verifyPolicies,
   type GeneratedPolicy, type Proof, type SynthesisInput, type SynthesisOptions, type SynthesisResult, type VerifyOptions,
@@ -28,6 +28,77 @@ export function synthesisInputFromGraph(graph: Graph<GraphNode, FlowEdge>, inven
     if (attrs.kind === 'external' && attrs.fqdns.length > 0) fqdns[attrs.ip] = [...attrs.fqdns];
   });
   return { inventory, edges, fqdns };
+}
+
+/**
+ * Labels a runtime, a mesh or a release tool puts on pods per pod, per rollout or per version:
+ * never a selector when pods are rebuilt from flows (besides UNSTABLE_POD_LABELS, which the
+ * synthesis drops anyway). A selector on them would miss the next version's pods.
+ */
+const INJECTED_LABEL = /^(security\.istio\.io\/|service\.istio\.io\/|sidecar\.istio\.io\/|istio\.io\/rev$|linkerd\.io\/|version$|app\.kubernetes\.io\/version$|helm\.sh\/chart$|chart$|release$|heritage$)/;
+
+export interface InferredInventory {
+  readonly inventory: Inventory;
+  /** What was inferred, in sentences (for the report). */
+  readonly inferred: readonly string[];
+}
+
+/**
+ * With no inventory (Hubble alone), pods and workloads rebuilt from what flows said of them:
+ * each pod the flows named (with its labels, minus injected ones, and addresses) under the
+ * workload the flows gave it (Hubble `workloads`, the pod name's shape, or its labels), and a
+ * representative pod for a workload known only by labels. Namespaces, clusters and nodes come
+ * from the graph too.
+ */
+export function inventoryFromGraph(graph: Graph<GraphNode, FlowEdge>): InferredInventory {
+  const inv = { ...emptyInventory() } as { -readonly [K in keyof Inventory]: Inventory[K] extends readonly (infer T)[] ? T[] : never };
+  const withPods = new Set<string>();
+  const dropped = new Set<string>();
+  const clean = (labels: Labels): Labels => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(labels)) {
+      if (INJECTED_LABEL.test(k)) dropped.add(k);
+      else out[k] = v;
+    }
+    return out;
+  };
+  const ownerOf = (workload: string, podName: string): PodInfo['owner'] => {
+    const p = parseKey(workload);
+    if (p.kind !== 'workload' || p.workloadKind === 'Pod' || p.name === podName) return undefined;
+    return { kind: p.workloadKind, name: p.name, controller: true };
+  };
+  let inferredWorkloads = 0;
+  graph.forEachNode((_k, a) => {
+    if (a.kind === 'cluster') inv.clusters.push({ kind: 'Cluster', name: a.cluster });
+    else if (a.kind === 'namespace') inv.namespaces.push({ kind: 'Namespace', cluster: a.cluster, name: a.namespace, labels: {} });
+    else if (a.kind === 'host' && a.addresses.length) inv.nodes.push({ kind: 'Node', cluster: a.cluster, name: a.name, labels: {}, addresses: [...a.addresses], podCIDRs: [] });
+    else if (a.kind === 'pod' && !a.hostNetwork) {
+      withPods.add(a.workload);
+      const owner = ownerOf(a.workload, a.name);
+      inv.pods.push({
+        kind: 'Pod', cluster: a.cluster, namespace: a.namespace, name: a.name, labels: clean(a.labels), ips: [...a.ips], hostIPs: [],
+        hostNetwork: false, privileged: false, ports: [], ...(owner ? { owner } : {}),
+      });
+    }
+  });
+  graph.forEachNode((k, a) => {
+    if (a.kind !== 'workload' || withPods.has(k) || Object.keys(a.labels).length === 0) return;
+    // Known only by its labels (typically a pod of another cluster): one representative pod.
+    inferredWorkloads++;
+    const name = `${a.name}-from-flows`;
+    const owner = ownerOf(k, name);
+    inv.pods.push({
+      kind: 'Pod', cluster: a.cluster, namespace: a.namespace, name, labels: clean(a.labels), ips: [], hostIPs: [], hostNetwork: false, privileged: false,
+      ports: [], ...(owner ? { owner } : {}),
+    });
+  });
+  const inferred = [
+    `no inventory: ${inv.pods.length - inferredWorkloads} pod(s) rebuilt from flow endpoints (labels, addresses, owner from Hubble workloads or the pod name), ` +
+      `${inferredWorkloads} workload(s) known only by labels given one representative pod`,
+    ...(dropped.size ? [`labels injected per pod or version never used as selectors: ${[...dropped].sort().join(', ')}`] : []),
+    'no Service, EndpointSlice or node podCIDR is known: flows to ClusterIPs stay unresolved, and peers in other clusters need --cluster-cidr',
+  ];
+  return { inventory: inv, inferred };
 }
 
 /** One YAML stream: documents in the order given (the core sorts them), keys in the order built. */

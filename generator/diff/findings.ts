@@ -3,6 +3,7 @@
  * and pod, with severity, evidence and the remediation (the generated policy, as YAML), and a
  * score per component (formula in docs/diff.md) so a view can color by risk.
  */
+import type { SourceLocation } from '../model/errors.ts';
 import type { Inventory, PodInfo, ServiceInfo } from '../model/inventory.ts';
 import { clusterKey, namespaceKey, parseKey, podKey } from '../model/keys.ts';
 import type { LabelSelector } from '../model/labels.ts';
@@ -342,6 +343,14 @@ export function riskFindings(input: RiskInput): RiskResult {
     }
   }
 
+  // ---- location: the subject's own object when the finding is not about a policy ----------
+  const located = objectLocations(inventory);
+  for (const [id, f] of findings) {
+    if (f.location?.file) continue;
+    const at = located(f.subject) ?? f.related.map(located).find((l) => l !== undefined);
+    if (at) findings.set(id, { ...f, location: at });
+  }
+
   // ---- remediation: the generated policy, never allowing a flow behind a finding ----------
   for (const [id, f] of findings) {
     const fix = remediation(remedyOf.get(id)!, flagged);
@@ -356,6 +365,47 @@ export function riskFindings(input: RiskInput): RiskResult {
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const f of list) counts[f.severity]++;
   return { findings: list, scores: componentScores(inventory, list, podOwner), counts };
+}
+
+/**
+ * Where the object behind a graph key was read (file, line, `cluster/namespace/Kind/name`): a
+ * workload's own manifest (else its first pod's), a pod, a namespace (else the first object
+ * read in it), a cluster (its first object). Undefined when it came from no file (live).
+ */
+function objectLocations(inv: Inventory): (key: string) => SourceLocation | undefined {
+  const byObject = new Map<string, SourceLocation>();
+  const firstIn = new Map<string, SourceLocation>();
+  const note = (o: { source?: SourceLocation }, object: string, scopes: string[]): void => {
+    if (!o.source?.file) return;
+    const loc: SourceLocation = { ...o.source, object };
+    if (!byObject.has(object)) byObject.set(object, loc);
+    for (const sc of scopes) if (!firstIn.has(sc)) firstIn.set(sc, loc);
+  };
+  for (const n of inv.namespaces) note(n, `${n.cluster}/Namespace/${n.name}`, [`cluster:${n.cluster}`]);
+  for (const w of inv.workloads) note(w, `${w.cluster}/${w.namespace}/${w.workloadKind}/${w.name}`, [`ns:${w.cluster}/${w.namespace}`, `cluster:${w.cluster}`]);
+  for (const p of inv.pods) note(p, `${p.cluster}/${p.namespace}/Pod/${p.name}`, [`ns:${p.cluster}/${p.namespace}`, `cluster:${p.cluster}`]);
+  for (const n of inv.nodes) note(n, `${n.cluster}/Node/${n.name}`, [`cluster:${n.cluster}`]);
+  const podsOf = new Map<string, SourceLocation>();
+  const ctx = synthesisContext(inv);
+  for (const w of ctx.index.byKey.values()) {
+    const pod = w.pods.find((p) => p.source?.file);
+    if (pod) podsOf.set(w.key, { ...pod.source!, object: `${pod.cluster}/${pod.namespace}/Pod/${pod.name}` });
+  }
+  return (key) => {
+    let p;
+    try {
+      p = parseKey(key);
+    } catch {
+      return undefined;
+    }
+    switch (p.kind) {
+      case 'workload': return byObject.get(`${p.cluster}/${p.namespace}/${p.workloadKind}/${p.name}`) ?? podsOf.get(key);
+      case 'pod': return byObject.get(`${p.cluster}/${p.namespace}/Pod/${p.name}`);
+      case 'namespace': return byObject.get(`${p.cluster}/Namespace/${p.namespace}`) ?? firstIn.get(key);
+      case 'cluster': return firstIn.get(key);
+      default: return undefined;
+    }
+  };
 }
 
 /** Ancestors of a key, itself first: pod -> workload -> namespace -> cluster. */

@@ -2,6 +2,7 @@
  * Text forms of a diff report: txt (terminal), json (everything), md (pull-request comments),
  * sarif (SARIF 2.1.0 for code-scanning UIs). Deterministic: the report is already ordered.
  */
+import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { DiffResult, EdgeClass, Finding, PolicySetDiff, RiskResult, Severity } from './types.ts';
 import { EDGE_CLASSES, FINDING_KINDS, SEVERITIES } from './types.ts';
 
@@ -22,6 +23,11 @@ export interface FormatOptions {
   readonly remediationBudget?: number;
   /** Tool version in SARIF. */
   readonly version?: string;
+  /**
+   * SARIF: the repository root (an absolute path). Files under it are written relative to it
+   * with `uriBaseId: %SRCROOT%`, which code-scanning uploads resolve against the checkout.
+   */
+  readonly root?: string;
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -123,49 +129,83 @@ export function formatMd(report: DiffReport, o: FormatOptions = {}): string {
 }
 
 const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = { high: 'error', medium: 'warning', low: 'note', info: 'none' };
-const RULE_TEXT: Record<string, string> = {
-  'would-break': 'Observed traffic the intended policies would deny',
-  'unexplained-drop': 'Traffic dropped although the intended policies allow it',
-  'observed-drop': 'Observed connections dropped by policy',
-  'cross-environment': 'Traffic from a lower environment into a sensitive one',
-  'inter-cluster-sensitive': 'Inter-cluster traffic into a sensitive cluster',
-  'world-exposed': 'Reachable from outside the cluster',
-  unprotected: 'Not selected by any ingress or egress policy',
-  'no-default-deny': 'Namespace without a default deny',
-  'allow-all': 'Policy rules that allow everything',
-  'unused-rule': 'Allow rules no observed flow used',
-  'host-network': 'hostNetwork pods sidestep NetworkPolicy',
-  privileged: 'Privileged pods can sidestep policy',
+
+/** Per finding kind: short and full description, and the security severity GitHub ranks it by (the kind's worst case). */
+interface RuleText { readonly short: string; readonly full: string; readonly securitySeverity: string; readonly fix: string }
+const rule = (securitySeverity: string, short: string, full: string, fix: string): RuleText => ({ short, full, securitySeverity, fix });
+const RULES: Record<string, RuleText> = {
+  'would-break': rule('8.0', 'Observed traffic the intended policies would deny', 'Traffic was observed and forwarded, but the intended policies (the snapshot\'s own, or --policies) deny it: applying them causes an outage.', 'Add the flow to the intended policies, or confirm it is unwanted and stop it at its source first.'),
+  'unexplained-drop': rule('7.5', 'Traffic dropped although the intended policies allow it', 'The cluster drops traffic that the intended policies allow: the enforced policies differ from the intended ones.', 'Compare the live policies with the intended ones (netatlas diff-policies).'),
+  'observed-drop': rule('7.0', 'Observed connections dropped by policy', 'Connections were refused by policy: a misconfigured client, a probe, or an attempt to reach what it should not.', 'Find the client; if the traffic is legitimate, allow it explicitly.'),
+  'cross-environment': rule('8.5', 'Traffic from a lower environment into a sensitive one', 'A workload of a lower environment (dev, test, staging) reached one of a sensitive environment (prod, finance). netatlas generate never allows such a flow silently.', 'Stop the flow at its source; the remediation policy denies it.'),
+  'inter-cluster-sensitive': rule('5.5', 'Inter-cluster traffic into a sensitive cluster', 'Traffic crossed clusters into a sensitive cluster.', 'Restrict it to the workloads that need it.'),
+  'world-exposed': rule('8.0', 'Reachable from outside the cluster', 'The workload is reachable from internet addresses.', 'Restrict ingress to the ports and sources the service needs.'),
+  unprotected: rule('7.5', 'Not selected by any ingress or egress policy', 'No policy isolates the workload: every pod and address may reach it, and it may reach everything.', 'Apply the generated least-privilege policy (the remediation).'),
+  'no-default-deny': rule('5.0', 'Namespace without a default deny', 'The namespace has no policy selecting every pod, so a new workload starts unprotected.', 'Add a default-deny policy that keeps DNS (netatlas generate --default-deny).'),
+  'allow-all': rule('5.5', 'Policy rules that allow everything', 'A rule allows every peer, every address or every pod of every namespace.', 'Replace it with the peers and ports observed.'),
+  'unused-rule': rule('3.0', 'Allow rules no observed flow used', 'An allow rule matched no observed flow in the window.', 'Remove it if the window covers the workload\'s usage.'),
+  'host-network': rule('6.0', 'hostNetwork pods sidestep NetworkPolicy', 'Pods in the host network namespace are not subject to NetworkPolicy.', 'Drop hostNetwork unless the workload needs it.'),
+  privileged: rule('6.5', 'Privileged pods can sidestep policy', 'A privileged pod can change the node\'s network and bypass policy.', 'Drop privileged mode.'),
 };
 
-/** SARIF wants URIs: absolute paths become file:// URIs, relative ones stay relative (to the repository root). */
-function fileUri(file: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return file;
-  const enc = file.split('/').map(encodeURIComponent).join('/');
-  return file.startsWith('/') ? `file://${enc}` : enc;
+const DOCS = 'https://github.com/netatlas/netatlas/blob/main/docs/diff.md';
+
+/** `a/b/../c` -> `a/c`; POSIX paths (generator/ stays free of node:path). */
+function normalizePosix(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..' && out.length && out[out.length - 1] !== '..') out.pop();
+    else out.push(seg);
+  }
+  return out.join('/');
+}
+
+/** A file as SARIF wants it for code scanning: relative to the repository root, URI-encoded, with its base. */
+export function sarifArtifact(file: string, root: string | undefined): { uri: string; uriBaseId?: string } {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) return { uri: file };
+  let rel = file;
+  if (file.startsWith('/')) {
+    if (!root) return { uri: `file://${file.split('/').map(encodeURIComponent).join('/')}` };
+    const r = normalizePosix(root).split('/');
+    const f = normalizePosix(file).split('/');
+    let i = 0;
+    while (i < r.length && i < f.length && r[i] === f[i]) i++;
+    rel = [...r.slice(i).map(() => '..'), ...f.slice(i)].join('/');
+  } else rel = normalizePosix(file);
+  return { uri: rel.split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
 }
 
 export function formatSarif(report: DiffReport, o: FormatOptions = {}): string {
-  const rules = FINDING_KINDS.map((k) => ({
+  const rules: ReportingDescriptor[] = FINDING_KINDS.map((k) => ({
     id: k,
     name: k.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
-    shortDescription: { text: RULE_TEXT[k] },
-    helpUri: 'https://github.com/netatlas/netatlas/blob/main/docs/diff.md',
+    shortDescription: { text: RULES[k].short },
+    fullDescription: { text: RULES[k].full },
+    help: { text: `${RULES[k].full} Fix: ${RULES[k].fix}`, markdown: `${RULES[k].full}\n\n**Fix:** ${RULES[k].fix}\n\nSee [docs/diff.md](${DOCS}).` },
+    helpUri: DOCS,
+    properties: { 'security-severity': RULES[k].securitySeverity, tags: ['security', 'network-policy', 'kubernetes'], precision: 'high' },
   }));
   const index = new Map(FINDING_KINDS.map((k, i) => [k, i]));
-  const results = report.risk.findings.map((f: Finding) => ({
-    ruleId: f.kind,
-    ruleIndex: index.get(f.kind)!,
-    level: SARIF_LEVEL[f.severity],
-    message: { text: `${f.subject}: ${f.title}` },
-    locations: [{
-      ...(f.location?.file ? { physicalLocation: { artifactLocation: { uri: fileUri(f.location.file) }, ...(f.location.line ? { region: { startLine: f.location.line } } : {}) } } : {}),
-      logicalLocations: [{ fullyQualifiedName: f.location?.object ?? f.subject, kind: 'resource' }],
-    }],
-    partialFingerprints: { netatlasFinding: f.id },
-    properties: { severity: f.severity, evidence: f.evidence, related: f.related, ...(f.remediation ? { remediation: f.remediation } : {}) },
-  }));
-  const sarif = {
+  const results: Result[] = report.risk.findings.map((f: Finding) => {
+    const object = f.location?.object ?? f.subject;
+    // Code scanning needs a physical location on every result: the object's file and line, else
+    // the object's name under %SRCROOT% (an inventory read live has no file).
+    const artifact = f.location?.file ? sarifArtifact(f.location.file, o.root) : { uri: `netatlas/${object.split('/').map(encodeURIComponent).join('/')}`, uriBaseId: '%SRCROOT%' };
+    return {
+      ruleId: f.kind,
+      ruleIndex: index.get(f.kind)!,
+      level: SARIF_LEVEL[f.severity],
+      message: { text: `${f.subject}: ${f.title}` },
+      locations: [{
+        physicalLocation: { artifactLocation: artifact, region: { startLine: f.location?.file && f.location.line ? f.location.line : 1 } },
+        logicalLocations: [{ fullyQualifiedName: object, kind: 'resource' }],
+      }],
+      partialFingerprints: { netatlasFinding: f.id },
+      properties: { severity: f.severity, evidence: [...f.evidence], related: [...f.related], ...(f.remediation ? { remediation: f.remediation } : {}) },
+    };
+  });
+  const sarif: Log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{

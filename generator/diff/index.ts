@@ -9,6 +9,6 @@ export { diffPolicySets } from './policy-sets.ts';
 export { riskFindings, componentScores, scoreOf, SEVERITY_WEIGHTS } from './findings.ts';
 export { DEFAULT_ENVIRONMENTS, environmentOf, resolveEnvironments, type Tier, type EnvironmentOf } from './environment.ts';
 export {
-  formatDiffReport, formatTxt, formatMd, formatSarif, formatPolicySetDiff, failOnMatches, FAIL_ON_TOKENS, REPORT_FORMATS,
+  formatDiffReport, formatTxt, formatMd, formatSarif, sarifArtifact, formatPolicySetDiff, failOnMatches, FAIL_ON_TOKENS, REPORT_FORMATS,
   type DiffReport, type ReportFormat, type FormatOptions,
 } from './format.ts';

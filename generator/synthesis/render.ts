@@ -8,7 +8,9 @@ import type {
 } from '@kubernetes/client-node';
 import type { LabelSelector } from '../model/labels.ts';
 import type { NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyRule } from '../model/policy.ts';
-import type { CiliumNetworkPolicy, Evidence, PlannedPeer, PlannedRule, PortSpec, SubjectPlan, SynthesisFormat, SynthesisOptions } from './types.ts';
+import type {
+  CiliumNetworkPolicy, Evidence, PlannedPeer, PlannedRule, PortSpec, StagedKubernetesNetworkPolicy, SubjectPlan, SynthesisFormat, SynthesisOptions,
+} from './types.ts';
 import { namespaceSelectorOf } from './workloads.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -27,7 +29,9 @@ export function evidenceText(ev: Evidence): string {
 }
 
 function metadata(s: SubjectPlan, name: string): { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } {
-  const annotations: Record<string, string> = { [EVIDENCE_ANNOTATION]: evidenceText(s.evidence) };
+  // Counts only: a flow's time may be the reader's clock (sources without timestamps), and the
+  // output must be byte-identical for identical input. The report carries the times.
+  const annotations: Record<string, string> = { [EVIDENCE_ANNOTATION]: `flows=${s.evidence.flows} edges=${s.evidence.edges}` };
   if (Object.keys(s.fqdns).length > 0) annotations[FQDN_ANNOTATION] = JSON.stringify(s.fqdns);
   if (Object.keys(s.remotePeers).length > 0) annotations[REMOTE_PEERS_ANNOTATION] = JSON.stringify(s.remotePeers);
   annotations[SUBJECT_ANNOTATION] = s.key;
@@ -123,7 +127,12 @@ export function defaultDenyInfo(cluster: string, namespace: string, dns?: DnsTar
   };
 }
 
-export function renderDefaultDeny(cluster: string, namespace: string, format: SynthesisFormat, dns?: DnsTarget): V1NetworkPolicy | CiliumNetworkPolicy {
+/** A NetworkPolicy as Calico's StagedKubernetesNetworkPolicy: the same spec under Calico's staged kind. */
+export function staged(np: V1NetworkPolicy): StagedKubernetesNetworkPolicy {
+  return { apiVersion: 'projectcalico.org/v3', kind: 'StagedKubernetesNetworkPolicy', metadata: np.metadata, spec: np.spec };
+}
+
+export function renderDefaultDeny(cluster: string, namespace: string, format: SynthesisFormat, dns?: DnsTarget): V1NetworkPolicy | CiliumNetworkPolicy | StagedKubernetesNetworkPolicy {
   const meta = {
     name: 'default-deny-netatlas', namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
     annotations: { 'netatlas.io/purpose': `default deny for ${cluster}/${namespace} (--default-deny): selects every pod on purpose${dns ? '; every pod may still query the cluster DNS' : ''}` },
@@ -134,10 +143,11 @@ export function renderDefaultDeny(cluster: string, namespace: string, format: Sy
       : [{}];
     return { apiVersion: 'cilium.io/v2', kind: 'CiliumNetworkPolicy', metadata: meta, spec: { endpointSelector: {}, ingress: [{}], egress } };
   }
-  return {
+  const np: V1NetworkPolicy = {
     apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta,
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: k8sEgress(defaultDenyInfo(cluster, namespace, dns).egress ?? []) },
   };
+  return format === 'calico-staged' ? staged(np) : np;
 }
 
 // ---------------------------------------------------------------- Cilium

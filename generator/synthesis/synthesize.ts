@@ -9,7 +9,7 @@ import type { EndpointSliceInfo, Inventory, NodeInfo, Protocol, ServiceInfo } fr
 import { flowEdgeKey, parseKey, serviceKey, type ParsedKey } from '../model/keys.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { parseIpv4Cidr, intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
-import { renderCilium, renderNetworkPolicy, renderNetworkPolicyInfo, renderDefaultDeny, defaultDenyInfo, type DnsTarget } from './render.ts';
+import { renderCilium, renderNetworkPolicy, renderNetworkPolicyInfo, renderDefaultDeny, defaultDenyInfo, staged, type DnsTarget } from './render.ts';
 import { SYSTEM_NAMESPACES } from './types.ts';
 import type {
   BaselineEntry, BaselineRule, ClusterCoverage, Evidence, GeneratedPolicy, LeftOut, PlannedPeer, PlannedRule, PortSpec, SkippedSubject,
@@ -239,6 +239,8 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   const baselineOn = (r: BaselineRule): boolean => !(o.withoutBaseline ?? []).includes(r);
   const includeSystem = !!o.includeSystem || (o.namespace !== undefined && SYSTEM_NAMESPACES.includes(o.namespace));
   const leftAlone = (namespace: string): boolean => !includeSystem && SYSTEM_NAMESPACES.includes(namespace);
+  /** Workloads asked for by key: covered even when quiet or in a system namespace (an explicit ask). */
+  const named = new Set((o.workloads ?? []).filter((k) => k.startsWith('wl:')));
   const shortSeenMs = o.shortSeenMs ?? 3_600_000;
   const baseline: BaselineEntry[] = [];
 
@@ -248,7 +250,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   let systemLeftAlone = 0;
   for (const e of [...index.byKey.values()].sort((a, b) => cmp(a.key, b.key))) {
     if (!inScope(e, o)) continue;
-    if (leftAlone(e.namespace)) {
+    if (leftAlone(e.namespace) && !named.has(e.key)) {
       systemLeftAlone++;
       continue;
     }
@@ -555,7 +557,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     const ev = w.evidence;
     if (ev.edges === 0) {
       c.neverSeen.push(key);
-      if (!o.unobserved) continue;
+      if (!o.unobserved && !named.has(key)) continue;
     } else {
       c.firstSeen = c.firstSeen === undefined ? ev.firstSeen : Math.min(c.firstSeen, ev.firstSeen!);
       c.lastSeen = c.lastSeen === undefined ? ev.lastSeen : Math.max(c.lastSeen, ev.lastSeen!);
@@ -679,7 +681,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
   for (const s of subjects) {
     const name = nameOf.get(s.key)!;
     const info = renderNetworkPolicyInfo(s, name);
-    const object = format === 'cilium' ? renderCilium(s, name, o) : renderNetworkPolicy(s, name, info);
+    const object = format === 'cilium' ? renderCilium(s, name, o) : format === 'calico-staged' ? staged(renderNetworkPolicy(s, name, info)) : renderNetworkPolicy(s, name, info);
     policies.push({ cluster: s.cluster, namespace: s.namespace, name, subject: s.key, object });
     networkPolicies.push(info);
   }

@@ -8,8 +8,12 @@ import type { FlowEdge } from '../model/graph.ts';
 import type { Inventory, Protocol } from '../model/inventory.ts';
 import type { LabelSelector } from '../model/labels.ts';
 
-export type SynthesisFormat = 'networkpolicy' | 'cilium';
-export const SYNTHESIS_FORMATS: readonly SynthesisFormat[] = ['networkpolicy', 'cilium'];
+/**
+ * networkpolicy: Kubernetes NetworkPolicy; cilium: CiliumNetworkPolicy; calico-staged: Calico's
+ * StagedKubernetesNetworkPolicy (the same spec, previewed by Calico without being enforced).
+ */
+export type SynthesisFormat = 'networkpolicy' | 'cilium' | 'calico-staged';
+export const SYNTHESIS_FORMATS: readonly SynthesisFormat[] = ['networkpolicy', 'cilium', 'calico-staged'];
 
 /** Which directions the policies isolate: both (default), ingress only (Otterize's default), egress only. */
 export type SynthesisDirection = 'ingress' | 'egress' | 'both';
@@ -239,13 +243,21 @@ export interface CiliumNetworkPolicy {
   readonly spec: Record<string, unknown>;
 }
 
+/** Calico's staged form of a Kubernetes NetworkPolicy (projectcalico.org/v3): same spec, not enforced. */
+export interface StagedKubernetesNetworkPolicy {
+  readonly apiVersion: 'projectcalico.org/v3';
+  readonly kind: 'StagedKubernetesNetworkPolicy';
+  readonly metadata: V1NetworkPolicy['metadata'];
+  readonly spec: V1NetworkPolicy['spec'];
+}
+
 export interface GeneratedPolicy {
   readonly cluster: string;
   readonly namespace: string;
   readonly name: string;
   /** The subject workload key, or undefined for a namespace default-deny. */
   readonly subject?: string;
-  readonly object: V1NetworkPolicy | CiliumNetworkPolicy;
+  readonly object: V1NetworkPolicy | CiliumNetworkPolicy | StagedKubernetesNetworkPolicy;
 }
 
 export interface SynthesisResult {

@@ -3,6 +3,7 @@
  * observed flows: would-break, blocked, unexplained drops, the unused surface, and the risk
  * findings with remediation. Exit 0, 1 when --fail-on matches, 2 on bad input.
  */
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { formatLocation, type Inventory } from '../../generator/model/index.ts';
 import { FAIL_ON_TOKENS, REPORT_FORMATS, failOnMatches, formatDiffReport, overlayPolicySet, type PolicySet, type ReportFormat } from '../../generator/diff/index.ts';
@@ -30,6 +31,7 @@ interface DiffCommandOptions extends ReadingOptions {
   limit: string;
   remediation: boolean;
   replace: boolean;
+  sarifRoot: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -88,6 +90,7 @@ export function diffCommand(): Command {
     .option('--ipblock-matches-pods', 'ipBlock peers also match pod IPs (Calico); default off (Cilium)', false)
     .option('--limit <n>', 'unused-surface rows shown in txt/md (json and sarif keep all)', '20')
     .option('--no-remediation', 'do not generate remediation policies for findings')
+    .option('--sarif-root <dir>', 'sarif: the repository root file locations are written relative to (uriBaseId %SRCROOT%)', process.cwd())
     .addHelpText('after', '\nExamples:\n  netatlas diff                                         # the demo\n' +
       '  netatlas generate -o /tmp/gen && netatlas diff --policies /tmp/gen -o md\n' +
       '  netatlas diff --inventory dumps/ --flows hubble/ -o sarif --fail-on would-break,high > diff.sarif\n'))
@@ -128,7 +131,7 @@ export function diffCommand(): Command {
         intendedLabel: intended ? `--policies ${o.policies.join(', ')}${o.replace ? ' (replacing every snapshot policy)' : ' (over the snapshot\'s policies, namespace by namespace)'}` : undefined,
         engine: { ipBlockMatchesPods: o.ipblockMatchesPods, hostNetworkAsPods: o.hostNetworkAsPods }, remediation: o.remediation,
       });
-      process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit }));
+      process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit, root: path.resolve(o.sarifRoot) }));
       const hits = failOnMatches(report, failOn);
       if (hits.length) {
         process.stderr.write(`netatlas: diff: --fail-on matched: ${hits.join('; ')}\n`);

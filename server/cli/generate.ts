@@ -12,7 +12,7 @@ import {
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest, type IngestResult } from '../graph/ingest.ts';
 import { mergeInventories } from '../inventory/index.ts';
-import { generateAndVerify, policiesToYaml, synthesisInputFromGraph, writePolicyFiles } from '../synthesis.ts';
+import { generateAndVerify, inventoryFromGraph, policiesToYaml, synthesisInputFromGraph, writePolicyFiles } from '../synthesis.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
 import { liveSnapshot } from './live-input.ts';
 
@@ -95,7 +95,7 @@ export function generateCommand(): Command {
     .option('--cluster <name>', 'generate only for workloads of this cluster')
     .option('--files-cluster <name>', 'cluster of every --inventory/--flows file (default: from folder names <root>/<cluster>/..., else "default")')
     .option('--namespace <name>', 'generate only for workloads of this namespace')
-    .addOption(new Option('--format <format>', 'output kind').choices([...SYNTHESIS_FORMATS]).default('networkpolicy'))
+    .addOption(new Option('--format <format>', 'output kind (calico-staged: Calico StagedKubernetesNetworkPolicy, previewed before it is enforced)').choices([...SYNTHESIS_FORMATS]).default('networkpolicy'))
     .option('-o, --output <dir|->', 'write DIR/<cluster>/<namespace>.yaml, or - for stdout', '-')
     .option('--report <file>', 'write the report and proof to FILE instead of stderr')
     .option('--min-count <n>', 'ignore edges with fewer allowed connections', '1')
@@ -148,8 +148,15 @@ export function generateCommand(): Command {
       }
       const problems = [...result.errors.map((e) => e.message), ...result.flows.errors];
       for (const p of problems) process.stderr.write(`netatlas: ${p}\n`);
-      const inventory = liveInv ? (result.inventory ? mergeInventories([liveInv, result.inventory]) : liveInv) : result.inventory;
-      if (!inventory || inventory.pods.length === 0) throw new CliExit('generate: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
+      let inventory = liveInv ? (result.inventory ? mergeInventories([liveInv, result.inventory]) : liveInv) : result.inventory;
+      let inferred: readonly string[] = [];
+      if (!inventory || inventory.pods.length === 0) {
+        // Hubble alone: pods and workloads rebuilt from what the flows say of them.
+        const rebuilt = inventoryFromGraph(builder.graph);
+        if (rebuilt.inventory.pods.length === 0) throw new CliExit('generate: no inventory and no pod named by the flows: give --inventory PATH (kubectl dumps or manifests) or --context.');
+        inventory = rebuilt.inventory;
+        inferred = rebuilt.inferred;
+      }
       const input = synthesisInputFromGraph(builder.graph, inventory);
       let newest = 0;
       for (const e of input.edges) if (e.lastSeen > newest) newest = e.lastSeen;
@@ -161,8 +168,9 @@ export function generateCommand(): Command {
       };
       const out = generateAndVerify(input, options, { withExisting: o.withExisting });
       const { broken, unproven, extra } = out.proof;
-      if (o.report) writeFileSync(o.report, out.report);
-      else process.stderr.write(out.report);
+      const report = `${inferred.map((l) => `inferred: ${l}\n`).join('')}${out.report}`;
+      if (o.report) writeFileSync(o.report, report);
+      else process.stderr.write(report);
       const summary = `netatlas: generate: ${out.result.policies.length} policies, broken = ${broken}, unproven = ${unproven}, extra = ${extra}\n`;
       process.stderr.write(summary);
       const failures: string[] = [];

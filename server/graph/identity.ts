@@ -554,19 +554,34 @@ export class IdentityResolver {
     return key;
   }
 
-  /** A pod seen only in flows: its workload from the flow's `workloads`, else its name's shape. */
+  /** The inventory workload of `namespace` whose selector matches `labels` (manifests name no live pod). */
+  private workloadBySelector(cluster: string, namespace: string, labels: Labels): string | undefined {
+    if (Object.keys(labels).length === 0) return undefined;
+    for (const w of this.clusters.get(cluster)?.workloadsByNamespace.get(namespace) ?? []) {
+      if (selectorIsEmpty(w.selector) || !matchesSelector(labels, w.selector)) continue;
+      const top = resolveTopWorkload(w, this.owners);
+      return workloadKey(cluster, namespace, top.workloadKind, top.name);
+    }
+    return undefined;
+  }
+
+  /**
+   * A pod seen only in flows: its workload from the flow's `workloads`, else the inventory
+   * workload whose selector matches its labels, else its name's shape.
+   */
   private flowPod(cluster: string, namespace: string, name: string, ep: FlowEndpoint): EndpointIdentity {
     const key = podKey(cluster, namespace, name);
     let wl = this.podWorkload.get(key);
     if (!wl) {
       const labels = labelsFromFlow(ep.labels);
       const declared = this.flowWorkload(ep);
-      const deployment = declared ? undefined : deploymentFromPodName(name);
+      const selected = declared ? undefined : this.workloadBySelector(cluster, namespace, labels);
+      const deployment = declared || selected ? undefined : deploymentFromPodName(name);
       wl = declared
         ? this.synthWorkload(cluster, namespace, declared.kind, declared.name, labels, 'flow-workloads')
-        : deployment
+        : selected ?? (deployment
           ? this.synthWorkload(cluster, namespace, 'Deployment', deployment, labels, 'pod-name')
-          : this.synthWorkload(cluster, namespace, 'Pod', name, labels, undefined);
+          : this.synthWorkload(cluster, namespace, 'Pod', name, labels, undefined));
       this.podWorkload.set(key, wl);
       this.ensureSynth(key, (): PodNode => ({
         kind: 'pod', cluster, namespace, name, workload: wl!, labels, ips: ep.ip ? [ep.ip] : [], hostNetwork: false,
@@ -599,15 +614,8 @@ export class IdentityResolver {
     const seen = (ep.labels && ep.labels.length > 0 ? this.workloadByLabels.get(labelSetKey(cluster, namespace, ep.labels)) : undefined)
       ?? (ep.identity !== undefined && ep.identity >= 256 ? this.workloadByIdentity.get(`${cluster}|${ep.identity}`) : undefined);
     if (seen) return { key: seen, workloadKey: seen, cluster };
-    const candidates = this.clusters.get(cluster)?.workloadsByNamespace.get(namespace) ?? [];
-    for (const w of candidates) {
-      if (selectorIsEmpty(w.selector)) continue;
-      if (matchesSelector(labels, w.selector)) {
-        const top = resolveTopWorkload(w, this.owners);
-        const key = workloadKey(cluster, namespace, top.workloadKind, top.name);
-        return { key, workloadKey: key, cluster };
-      }
-    }
+    const selected = this.workloadBySelector(cluster, namespace, labels);
+    if (selected) return { key: selected, workloadKey: selected, cluster };
     for (const l of APP_LABELS) {
       const name = labels[l];
       if (name) {

@@ -30,6 +30,51 @@ function lineOfOffset(text: string, offset: number): number {
   return line;
 }
 
+/**
+ * The line of each element of the root object's `items` array in a JSON text (a List dump),
+ * so an object read from `kubectl get -o json` is located at its own line. One pass that skips
+ * strings; undefined when the root holds no `items` array.
+ */
+export function jsonItemLines(text: string): number[] | undefined {
+  let depth = 0;
+  let line = 1;
+  let lastKey: string | undefined;
+  let inItems = false;
+  let expectItem = false;
+  const lines: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) { line++; continue; }
+    if (c === 32 || c === 9 || c === 13) continue;
+    if (inItems && expectItem && depth === 2 && c !== 93 /* ] */) {
+      lines.push(line);
+      expectItem = false;
+    }
+    if (c === 34 /* " */) {
+      const start = i + 1;
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) {
+        if (text.charCodeAt(i) === 92 /* \ */) i++;
+        else if (text.charCodeAt(i) === 10) line++;
+      }
+      if (depth === 1) lastKey = text.slice(start, i);
+      continue;
+    }
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      depth++;
+      if (c === 91 && depth === 2 && lastKey === 'items') {
+        inItems = true;
+        expectItem = true;
+      }
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      if (inItems && depth === 2) return lines;
+      depth--;
+    } else if (c === 44 /* , */ && inItems && depth === 2) expectItem = true;
+    else if (c === 58 /* : */) continue;
+    else if (depth === 1) lastKey = undefined;
+  }
+  return inItems ? lines : undefined;
+}
+
 const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR', 'SYNC', 'UPDATED', 'DELETE', 'ADD']);
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,7 +109,9 @@ function expand(value: unknown, line: number | undefined, out: RawObject[], item
 function parseJson(text: string, file: string): ParsedDocuments | undefined {
   try {
     const out: RawObject[] = [];
-    expand(JSON.parse(text), lineOfOffset(text, text.length - text.trimStart().length), out);
+    const value: unknown = JSON.parse(text);
+    const list = isObj(value) && Array.isArray(value.items);
+    expand(value, lineOfOffset(text, text.length - text.trimStart().length), out, list ? jsonItemLines(text) : undefined);
     return { objects: out, errors: [] };
   } catch (error) {
     // Several JSON values, one per line (watch event streams, `kubectl get -w -o json` lines)?

@@ -182,3 +182,13 @@ describe('scope and coverage on the demo', () => {
     });
   }
 });
+
+describe('workloads asked for by key', () => {
+  it('get a policy even when quiet in the window or in a system namespace', async () => {
+    const input = await demoInput();
+    const quiet = 'wl:prod/boutique/Deployment/redis-cart';
+    const edges = input.edges.filter((e) => e.source !== quiet && e.destination !== quiet);
+    const result = synthesizePolicies({ ...input, edges }, { workloads: [quiet, 'wl:prod/kube-system/Deployment/coredns'] });
+    expect(result.policies.map((p) => p.subject).sort()).toEqual(['wl:prod/boutique/Deployment/redis-cart', 'wl:prod/kube-system/Deployment/coredns']);
+  });
+});

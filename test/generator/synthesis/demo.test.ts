@@ -78,6 +78,15 @@ describe('synthesizePolicies on the demo (ground-truth edges)', () => {
     expect(rule.toEndpoints).toEqual([{ matchLabels: { app: 'ledger', 'io.cilium.k8s.policy.cluster': 'finance', 'io.kubernetes.pod.namespace': 'payments', tier: 'backend' } }]);
   });
 
+  it('writes Calico StagedKubernetesNetworkPolicy objects with the same spec as the NetworkPolicy output', async () => {
+    const input = await demoInput();
+    const np = synthesizePolicies(input, { defaultDeny: true });
+    const stagedSet = synthesizePolicies(input, { defaultDeny: true, format: 'calico-staged' });
+    expect(stagedSet.policies.map((p) => [p.object.apiVersion, p.object.kind]).every(([a, k]) => a === 'projectcalico.org/v3' && k === 'StagedKubernetesNetworkPolicy')).toBe(true);
+    expect(stagedSet.policies.map((p) => p.object.spec)).toEqual(np.policies.map((p) => p.object.spec));
+    expect(stagedSet.networkPolicies).toEqual(np.networkPolicies);
+  });
+
   it('uses toFQDNs for api.stripe.com with --fqdn in Cilium output, and DNS visibility on the kube-dns rule', async () => {
     const result = synthesizePolicies(await demoInput(), { format: 'cilium', fqdn: true });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { FlowEdge, Inventory, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo, WorkloadInfo } from '../../../generator/model/index.ts';
 import { emptyInventory, externalKey, hostKey, serviceKey, workloadKey } from '../../../generator/model/index.ts';
 import { synthesizePolicies, verifyPolicies } from '../../../generator/synthesis/index.ts';
+import type { FlowRecord } from '../../../generator/model/index.ts';
+import { GraphBuilder } from '../../../server/graph/builder.ts';
+import { synthesisInputFromGraph } from '../../../server/synthesis.ts';
 
 /** A random estate: clusters `a` (with kube-dns) and `b`, a few namespaces, Deployments with 1-3 pods. */
 interface EstateSpec {
@@ -15,7 +18,7 @@ interface EstateSpec {
 
 const CLUSTERS = ['a', 'b'];
 
-function build(spec: EstateSpec): { inventory: Inventory; edges: FlowEdge[] } {
+function build(spec: EstateSpec): { inventory: Inventory; edges: FlowEdge[]; records: FlowRecord[] } {
   const namespaces: NamespaceInfo[] = [];
   const pods: PodInfo[] = [];
   const workloads: WorkloadInfo[] = [];
@@ -56,6 +59,11 @@ function build(spec: EstateSpec): { inventory: Inventory; edges: FlowEdge[] } {
     add(cluster, `ns${w.ns}`, `w${i}`, { app: `w${i}`, ...(w.extraLabel ? { tier: 'x' } : {}) }, w.pods, w.ports, w.cluster, i + 1);
   });
   const edges: FlowEdge[] = [];
+  /** The same traffic as a collector before DNAT reports it: pod IPs, and a Service's ClusterIP and port for calls through one. */
+  const records: FlowRecord[] = [];
+  const record = (src: PodInfo, dst: { ip: string }, protocol: 'TCP' | 'UDP', port: number, dropped: boolean, count: number): void => {
+    records.push({ time: 5, source: { ip: src.ips[0] }, destination: dst, protocol, port, verdict: dropped ? 'DROPPED' : 'FORWARDED', count });
+  };
   const edge = (source: string, destination: string, protocol: 'TCP' | 'UDP', port: number, extra: Partial<FlowEdge> = {}, dropped = false, count = 1): void => {
     const a = keys.includes(source) ? source.split('/')[0].slice(3) : undefined;
     const b = keys.includes(destination) ? destination.split('/')[0].slice(3) : undefined;
@@ -80,6 +88,11 @@ function build(spec: EstateSpec): { inventory: Inventory; edges: FlowEdge[] } {
     seen.add(k);
     const svc = services.find((x) => `wl:${x.cluster}/${x.namespace}/Deployment/${x.name}` === d);
     edge(s, d, t.udp ? 'UDP' : 'TCP', port, viaService && svc ? { service: serviceKey(svc.cluster, svc.namespace, svc.name) } : {}, t.dropped, t.count);
+    // Before DNAT, every TCP call within a cluster to a workload with a Service goes through the Service.
+    for (const sp of podsOf.get(s)!) {
+      if (svc && !t.udp && sameCluster) record(sp, { ip: svc.clusterIPs[0] }, 'TCP', 80, t.dropped, t.count);
+      else for (const dp of dstPods) record(sp, { ip: dp.ips[0] }, t.udp ? 'UDP' : 'TCP', port, t.dropped, t.count);
+    }
   }
   for (const e of spec.external) {
     const w = wl(e.wl);
@@ -100,7 +113,7 @@ function build(spec: EstateSpec): { inventory: Inventory; edges: FlowEdge[] } {
     edge(w, keys[0], 'UDP', 53, { service: serviceKey('a', 'kube-system', 'kube-dns') });
   }
   // Each cluster's pod range holds its pods' addresses: peers in the other cluster are written as that range.
-  return { inventory: { ...emptyInventory(), clusters: CLUSTERS.map((name, ci) => ({ kind: 'Cluster' as const, name, podCIDRs: [`10.${ci}.0.0/16`] })), namespaces, pods, workloads, services, nodes }, edges };
+  return { records, inventory: { ...emptyInventory(), clusters: CLUSTERS.map((name, ci) => ({ kind: 'Cluster' as const, name, podCIDRs: [`10.${ci}.0.0/16`] })), namespaces, pods, workloads, services, nodes }, edges };
 }
 
 const estateArb: fc.Arbitrary<EstateSpec> = fc.record({
@@ -141,6 +154,30 @@ describe('synthesis proof on random estates and random traffic', () => {
       }),
       { numRuns: 60, seed: 4242 },
     );
+  });
+
+  it('never breaks and never leaves unproven an observed flow when the traffic is reported before DNAT, through Services', () => {
+    let throughServices = 0;
+    fc.assert(
+      fc.property(estateArb, (spec) => {
+        const { inventory, records } = build(spec);
+        const builder = new GraphBuilder();
+        builder.addInventory(inventory);
+        for (const r of records) builder.addFlow(r, r.source.ip!.startsWith('10.0.') ? 'a' : 'b');
+        const result = synthesizePolicies(synthesisInputFromGraph(builder.graph, inventory));
+        const proof = verifyPolicies(inventory, result);
+        expect(proof.brokenFlows).toEqual([]);
+        expect(proof.unprovenFlows).toEqual([]);
+        // Every edge addressed to a Service landed on a workload, on a port its pods declare.
+        builder.graph.forEachEdge((_k, e) => {
+          if (!e.service || e.level === 'pod') return;
+          throughServices++;
+          expect(e.destination.startsWith('wl:'), `${e.source} -> ${e.destination}`).toBe(true);
+        });
+      }),
+      { numRuns: 60, seed: 2026 },
+    );
+    expect(throughServices).toBeGreaterThan(20);
   });
 
   it('gives every subject a non-empty selector that isolates it, or skips it with a suggested label', () => {

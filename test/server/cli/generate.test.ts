@@ -86,6 +86,25 @@ describe('netatlas generate', () => {
     expect(readdirSync(out).sort()).toEqual(['dev', 'finance', 'prod']);
   });
 
+  it('generates from Hubble alone, rebuilding pods from flow labels, never selecting on injected labels, and says what it inferred', async () => {
+    const hubble = path.join(DEMO_DIR, '../../../shared/data/hubble/hubble-otel-basic-sample-348-http-flows.json');
+    const strict = await netatlas('--flows', hubble);
+    // A node the flows name has no known address: that flow is unproven, so the strict run fails.
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toMatch(/UNPROVEN .*host:default\/gke-/);
+    const { stdout, stderr, status } = await netatlas('--flows', hubble, '--accept-unproven');
+    expect(status).toBe(0);
+    expect(stderr).toContain('inferred: no inventory: 5 pod(s) rebuilt from flow endpoints');
+    expect(stderr).toContain('never used as selectors: release, security.istio.io/tlsMode, version');
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+    expect(docs.map((d) => d.metadata.name).sort()).toEqual(['productpage-v1-netatlas', 'prometheus-netatlas', 'ratings-v1-netatlas']);
+    for (const d of docs) {
+      const keys = Object.keys(d.spec.podSelector.matchLabels);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.filter((k) => /version|tlsMode|pod-template-hash|release/.test(k)), d.metadata.name).toEqual([]);
+    }
+  });
+
   it('exits 2 on bad options', async () => {
     expect((await netatlas('--min-count', '0')).status).toBe(2);
     expect((await netatlas('--cluster-cidr', 'finance')).status).toBe(2);
@@ -96,5 +115,51 @@ describe('netatlas generate', () => {
     expect(parseSince('2h', 10 * 3_600_000)).toBe(8 * 3_600_000);
     expect(parseSince('2026-11-27T09:30:00Z', 0)).toBe(Date.parse('2026-11-27T09:30:00Z'));
     expect(parseClusterCidrs(['finance=10.3.0.0/16'])).toEqual({ finance: '10.3.0.0/16' });
+  });
+});
+
+describe('netatlas generate on Inspektor Gadget advisor input', () => {
+  it('keeps API server access through the kubernetes Service (443 -> the endpoint port) and writes the same bytes twice', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    const inv = [
+      podYaml('test-pod', 'test-pod', '10.244.0.7').replace('namespace: shop', 'namespace: test-networkpolicy-8485776873410829123'),
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: kubernetes\n  namespace: default\nspec:\n  clusterIP: 10.96.0.1\n  ports:\n  - name: https\n    port: 443\n    targetPort: 8443\n',
+      'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: kubernetes\n  namespace: default\n  labels:\n    kubernetes.io/service-name: kubernetes\naddressType: IPv4\nendpoints:\n- addresses:\n  - 192.168.49.2\nports:\n- name: https\n  port: 8443\n  protocol: TCP\n',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: kube-dns\n  namespace: kube-system\nspec:\n  clusterIP: 10.96.0.10\n  selector:\n    k8s-app: kube-dns\n  ports:\n  - name: dns\n    port: 53\n    protocol: UDP\n',
+      podYaml('coredns-565d847f94-x2x7q', 'coredns', '10.244.0.2').replace('namespace: shop', 'namespace: kube-system').replace('app: coredns', 'k8s-app: kube-dns'),
+    ].join('---\n');
+    writeFileSync(path.join(dir, 'inv.yaml'), inv);
+    const ig = path.join(DEMO_DIR, '../../../shared/data/inspektor-gadget/ig-advise-networkpolicy-input-2024-k8s-nested.jsonl');
+    const args = ['--inventory', path.join(dir, 'inv.yaml'), '--flows', ig, '--files-cluster', 'minikube'];
+    const first = await netatlas(...args, '-o', path.join(dir, 'a'));
+    const second = await netatlas(...args, '-o', path.join(dir, 'b'));
+    expect(first.stderr).toContain('broken = 0, unproven = 0');
+    expect(first.status, first.stderr.split('\n').filter((l) => /FAILED|UNPROVEN|BROKEN|netatlas:/.test(l)).join('\n')).toBe(0);
+    const file = 'minikube/test-networkpolicy-8485776873410829123.yaml';
+    const text = readFileSync(path.join(dir, 'a', file), 'utf8');
+    expect(text).toBe(readFileSync(path.join(dir, 'b', file), 'utf8'));
+    const egress = parseAllDocuments(text)[0].toJS().spec.egress;
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '192.168.49.2/32' } }], ports: [{ protocol: 'TCP', port: 8443 }] });
+  });
+});
+
+describe('netatlas generate on Online Boutique manifests and one Inspektor Gadget event to a Service', () => {
+  it('writes checkoutservice -> emailservice on the targetPort 8080 on both sides, never the Service port 5000', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    const event = {
+      type: 'normal', k8s: { node: 'n1', namespace: 'default', podname: 'checkoutservice-5d4c8b7f9-x2x7q', labels: { app: 'checkoutservice' } },
+      pktType: 'OUTGOING', proto: 'tcp', port: 5000, dst: { kind: 'svc', addr: '10.96.0.50', namespace: 'default', name: 'emailservice', podLabels: { app: 'emailservice' } },
+    };
+    writeFileSync(path.join(dir, 'ig.jsonl'), `${JSON.stringify(event)}\n`);
+    const manifests = path.join(DEMO_DIR, '../../../shared/data/online-boutique/release-kubernetes-manifests-v0.10.6.yaml');
+    const { stdout, stderr, status } = await netatlas('--inventory', manifests, '--flows', path.join(dir, 'ig.jsonl'), '--files-cluster', 'ob');
+    expect(status, stderr).toBe(0);
+    expect(stderr).toContain('broken = 0, unproven = 0, extra = 0');
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS());
+    const email = docs.find((d) => d.metadata.name === 'emailservice-netatlas');
+    const checkout = docs.find((d) => d.metadata.name === 'checkoutservice-netatlas');
+    expect(email.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'checkoutservice' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(checkout.spec.egress).toContainEqual({ to: [{ podSelector: { matchLabels: { app: 'emailservice' } } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+    expect(stdout).not.toMatch(/port: 5000/);
   });
 });

@@ -114,3 +114,15 @@ describe('flows addressed to a Service (before DNAT)', () => {
     expect(b.graph.hasEdge(flowEdgeKey(CLIENT, 'wl:prod/shop/Deployment/mail', 'TCP', 8080))).toBe(true);
   });
 });
+
+describe('pods named only by flows', () => {
+  it('land on the inventory workload whose selector matches their labels (manifests name no live pod)', () => {
+    const b = new GraphBuilder();
+    b.addInventory(inventory({
+      workloads: [{ kind: 'Workload', cluster: 'prod', namespace: 'shop', name: 'mail', labels: {}, workloadKind: 'Deployment', selector: { matchLabels: { app: 'mail' } } }],
+      pods: [mail], services: estate().services.filter((s) => s.name === 'mail'),
+    }));
+    b.addFlow(flow({ namespace: 'shop', podName: 'client-7d9f8c6b5-x2x7q', labels: ['k8s:app=client'] }, { namespace: 'shop', podName: 'mail-live-pod', labels: ['k8s:app=mail'] }, { port: 8080 }), 'prod');
+    expect(workloadEdges(b)).toEqual(['wl:prod/shop/Deployment/mail|TCP|8080|-:-']);
+  });
+});
