@@ -15,7 +15,7 @@ import { loadInventoryPaths, mergeInventories } from '../inventory/index.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
 import { DEMO_DIR } from './generate.ts';
 import { liveSnapshot } from './live-input.ts';
-import { addReadingOptions, isLenientReading, type ReadingOptions } from './policy-input.ts';
+import { addReadingOptions, engineCni, isLenientReading, type ReadingOptions } from './policy-input.ts';
 
 interface DiffCommandOptions extends ReadingOptions {
   inventory: string[];
@@ -96,6 +96,7 @@ export function diffCommand(): Command {
       '  netatlas diff --inventory dumps/ --flows hubble/ -o sarif --fail-on would-break,high > diff.sarif\n'))
     .action(async (o: DiffCommandOptions) => {
       const failOn = parseFailOn(o.failOn);
+      engineCni(o.cni);
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new CliExit(`diff: --limit ${JSON.stringify(o.limit)} must be a whole number >= 0.`);
       const intended = o.policies.length
@@ -129,7 +130,7 @@ export function diffCommand(): Command {
       const report = buildDiffReport(inventory, observedEdges(builder.graph), {
         intended: effective,
         intendedLabel: intended ? `--policies ${o.policies.join(', ')}${o.replace ? ' (replacing every snapshot policy)' : ' (over the snapshot\'s policies, namespace by namespace)'}` : undefined,
-        engine: { ipBlockMatchesPods: o.ipblockMatchesPods, hostNetworkAsPods: o.hostNetworkAsPods }, remediation: o.remediation,
+        engine: { ipBlockMatchesPods: o.ipblockMatchesPods, hostNetworkAsPods: o.hostNetworkAsPods, cni: engineCni(o.cni) }, remediation: o.remediation,
       });
       process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit, root: path.resolve(o.sarifRoot) }));
       const hits = failOnMatches(report, failOn);

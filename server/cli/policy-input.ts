@@ -8,6 +8,7 @@ import { formatLocation, type Inventory, type Warning } from '../../generator/mo
 import { createEngine, type PolicyEngine } from '../../generator/semantics/index.ts';
 import { loadInventoryPaths } from '../inventory/index.ts';
 import { LENIENT_READING_CODES } from '../inventory/normalize.ts';
+import { CliExit, EXIT_BAD_INPUT } from './exit.ts';
 
 export interface PolicyInput {
   readonly inventory: Inventory;
@@ -22,6 +23,17 @@ export interface ReadingOptions {
   readonly strict?: boolean;
   /** hostNetwork pods are selected and isolated like other pods. */
   readonly hostNetworkAsPods?: boolean;
+  /** The CNI, where it changes the reading (`cilium`: identity labels on every pod). */
+  readonly cni?: string;
+}
+
+const CNIS = ['cilium'] as const;
+
+/** `--cni`: checked here so every command says the same thing about a wrong value. */
+export function engineCni(cni: string | undefined): 'cilium' | undefined {
+  if (cni === undefined) return undefined;
+  if ((CNIS as readonly string[]).includes(cni)) return cni as 'cilium';
+  throw new CliExit(`--cni ${JSON.stringify(cni)} is not known: use ${CNIS.join(', ')} (or leave it out; Cilium is implied when Cilium policies are read).`, EXIT_BAD_INPUT);
 }
 
 /** The policy kinds the engine reads, for every command's --help. */
@@ -30,6 +42,7 @@ export const POLICY_KINDS_HELP = [
   '  NetworkPolicy (networking.k8s.io/v1)',
   '  ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; tier Admin before NetworkPolicy, tier Baseline after it)',
   '  AdminNetworkPolicy, BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1, legacy: the Admin and Baseline tiers)',
+  '  CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy (cilium.io/v2, L3/L4; deny rules win; toFQDNs and L7 reported)',
   'Files and objects that are not Kubernetes objects, and harmless defects (an owner reference without kind, a port',
   'without a number), are read with a warning; --strict makes them exit 2. An invalid policy is always an error.',
 ].join('\n');
@@ -39,6 +52,7 @@ export function addReadingOptions(command: Command): Command {
   return command
     .addHelpText('after', `\n${POLICY_KINDS_HELP}\n`)
     .option('--strict', 'exit 2 on what is otherwise read with a warning: files or objects that are not Kubernetes objects, and objects read without a broken part')
+    .option('--cni <name>', 'the CNI enforcing the policies, where it changes their reading: cilium (pods carry Cilium identity labels; implied by Cilium policies)')
     .option('--host-network-as-pods', 'select and isolate hostNetwork pods like other pods (by default they are node traffic, which no policy selects)');
 }
 
@@ -48,11 +62,12 @@ export function isLenientReading(w: Warning): boolean {
 }
 
 /** `read 3 NetworkPolicy, 1 ClusterNetworkPolicy (tier Admin)`: what evaluation is based on. */
-export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies'>): string {
+export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies'>): string {
   const counts = new Map<string, number>();
   const bump = (k: string): void => void counts.set(k, (counts.get(k) ?? 0) + 1);
   for (let i = 0; i < inv.networkPolicies.length; i++) bump('NetworkPolicy');
   for (const p of inv.adminNetworkPolicies) bump(p.kind === 'ClusterNetworkPolicy' ? `ClusterNetworkPolicy (tier ${p.tier})` : p.kind);
+  for (const p of inv.ciliumNetworkPolicies ?? []) bump(p.kind);
   if (counts.size === 0) return 'read no policy: every connection is allowed';
   return `read ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
 }
@@ -62,7 +77,7 @@ export async function loadPolicyInput(
   opts: { ipBlockMatchesPods?: boolean; cluster?: string } & ReadingOptions,
 ): Promise<PolicyInput> {
   const loaded = await loadInventoryPaths(paths, { cluster: opts.cluster });
-  const engine = createEngine(loaded.inventory, { ipBlockMatchesPods: opts.ipBlockMatchesPods, hostNetworkAsPods: opts.hostNetworkAsPods });
+  const engine = createEngine(loaded.inventory, { ipBlockMatchesPods: opts.ipBlockMatchesPods, hostNetworkAsPods: opts.hostNetworkAsPods, cni: engineCni(opts.cni) });
   const problems: string[] = [];
   const at = (loc: Parameters<typeof formatLocation>[0]): string => {
     const f = formatLocation(loc);

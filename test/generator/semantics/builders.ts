@@ -2,7 +2,7 @@
  * Named fixture builders: spread a base object and override what a test is about.
  */
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminRule, ContainerPort, LabelSelector, Labels, NamespaceInfo, NetworkPolicyInfo,
+  AdminNetworkPolicyInfo, AdminPeer, AdminRule, CiliumNetworkPolicyInfo, CiliumPolicySpec, ContainerPort, LabelSelector, Labels, NamespaceInfo, NetworkPolicyInfo,
   NetworkPolicyPeer, NetworkPolicyRule, NodeInfo, PodInfo,
 } from '../../../generator/model/index.ts';
 import type { PolicySnapshot } from '../../../generator/semantics/index.ts';
@@ -74,4 +74,11 @@ export function snapshot(parts: Partial<PolicySnapshot>): PolicySnapshot {
 /** ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2): rules use Accept, Deny, Pass. */
 export function cnp(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Partial<AdminNetworkPolicyInfo> = {}): AdminNetworkPolicyInfo {
   return { kind: 'ClusterNetworkPolicy', cluster: CLUSTER, name, tier, priority, subject: { namespaces: {} }, ingress: [], egress: [], ...spec };
+}
+
+/** CiliumNetworkPolicy (namespaced) or, without a namespace, CiliumClusterwideNetworkPolicy, with one spec. */
+export function cilium(name: string, spec: CiliumPolicySpec, namespace?: string): CiliumNetworkPolicyInfo {
+  return namespace !== undefined
+    ? { kind: 'CiliumNetworkPolicy', cluster: CLUSTER, namespace, name, specs: [spec] }
+    : { kind: 'CiliumClusterwideNetworkPolicy', cluster: CLUSTER, name, specs: [spec] };
 }

@@ -73,6 +73,27 @@ describe('policy kinds on the command line', () => {
 
   it.each(['connectivity', 'explain', 'diff'])('%s --help lists the policy kinds read', async (command) => {
     const r = await runCli(command, '--help');
-    expect(r.stdout).toMatch(/Policy kinds read:\n {2}NetworkPolicy .*\n {2}ClusterNetworkPolicy .*\n {2}AdminNetworkPolicy, BaselineAdminNetworkPolicy/);
+    expect(r.stdout).toMatch(/Policy kinds read:\n {2}NetworkPolicy .*\n {2}ClusterNetworkPolicy .*\n {2}AdminNetworkPolicy, BaselineAdminNetworkPolicy .*\n {2}CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy/);
+  });
+});
+
+describe('Cilium on the command line', () => {
+  it('reads a CiliumNetworkPolicy, counts it, and lets its deny rule decide explain', async () => {
+    const dir = estate();
+    writeFileSync(path.join(dir, 'cnp.yaml'), [
+      'apiVersion: cilium.io/v2', 'kind: CiliumNetworkPolicy', 'metadata: {name: no-dns-out, namespace: shop}',
+      'spec:', '  endpointSelector: {matchLabels: {app: web}}', '  egressDeny:', '  - toPorts: [{ports: [{port: "53", protocol: UDP}]}]', '',
+    ].join('\n'));
+    const counted = await runCli('connectivity', dir);
+    expect(counted.stderr).toContain('read 1 NetworkPolicy, 1 CiliumNetworkPolicy');
+    const r = await runCli('explain', dir, '--src', 'shop/web', '--dst', '8.8.8.8', '--port', '53/UDP');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('egress denied by CiliumNetworkPolicy shop/no-dns-out spec.egressDeny[0]: Deny');
+  });
+
+  it('rejects an unknown --cni with exit 2 naming the known ones', async () => {
+    const r = await runCli('connectivity', '--cni', 'flannel', estate());
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--cni "flannel" is not known: use cilium');
   });
 });

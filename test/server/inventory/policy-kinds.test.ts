@@ -105,3 +105,55 @@ describe('ClusterNetworkPolicy v1alpha2 from manifests', () => {
     expect(out).toMatchObject({ kind: 'object', object: { kind: 'ClusterNetworkPolicy', tier: 'Admin', ingress: [{ name: 'deny-pod-ingress', action: 'Deny' }] } });
   });
 });
+
+describe('CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy from manifests', () => {
+  it("reads the docs' L3/L4 example: endpointSelector, fromEndpoints, toPorts with ports as strings, L7 rules noted", () => {
+    const [out] = read([
+      'apiVersion: "cilium.io/v2"', 'kind: CiliumNetworkPolicy', 'metadata:', '  name: "rule1"', '  namespace: shop', 'spec:',
+      '  description: "L7 policy to restrict access to specific HTTP call"',
+      '  endpointSelector:', '    matchLabels:', '      org: empire', '      class: deathstar',
+      '  ingress:', '  - fromEndpoints:', '    - matchLabels:', '        org: empire',
+      '    toPorts:', '    - ports:', '      - port: "80"', '        protocol: TCP', '      rules:', '        http:', '        - method: "POST"', '          path: "/v1/request-landing"', '',
+    ].join('\n'));
+    expect(out).toMatchObject({
+      kind: 'object',
+      object: {
+        kind: 'CiliumNetworkPolicy', namespace: 'shop', name: 'rule1',
+        specs: [{ endpointSelector: { matchLabels: { org: 'empire', class: 'deathstar' } }, ingress: [{ endpoints: [{ matchLabels: { org: 'empire' } }], toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }], l7: ['http'] }] }] }],
+      },
+    });
+  });
+
+  it('reads a clusterwide policy with specs, entities, CIDR sets, deny rules, enableDefaultDeny and FQDNs', () => {
+    const [out] = read([
+      'apiVersion: cilium.io/v2', 'kind: CiliumClusterwideNetworkPolicy', 'metadata: {name: egress}', 'specs:',
+      '- endpointSelector: {matchLabels: {"k8s:app": web}}',
+      '  enableDefaultDeny: {egress: false}',
+      '  egress:', '  - toEntities: [world]', '  - toCIDRSet: [{cidr: 10.0.0.0/8, except: [10.96.0.0/12]}]', '    toPorts: [{ports: [{port: "0", protocol: ANY}]}]',
+      '  - toFQDNs: [{matchName: api.github.com}, {matchPattern: "*.example.com"}]', '  - toServices: [{k8sService: {serviceName: db, namespace: data}}]',
+      '  egressDeny:', '  - toCIDR: [169.254.169.254/32]', '',
+    ].join('\n'));
+    expect(out).toMatchObject({
+      kind: 'object',
+      object: {
+        kind: 'CiliumClusterwideNetworkPolicy', name: 'egress',
+        specs: [{
+          enableDefaultDeny: { egress: false },
+          egress: [
+            { entities: ['world'] },
+            { cidrs: [{ cidr: '10.0.0.0/8', except: ['10.96.0.0/12'] }], toPorts: [{ ports: [{ protocol: 'ANY' }] }] },
+            { fqdns: ['api.github.com', '*.example.com'] },
+            { unsupported: ['toServices'] },
+          ],
+          egressDeny: [{ cidrs: [{ cidr: '169.254.169.254/32' }] }],
+        }],
+      },
+    });
+    expect(out.kind === 'object' && 'namespace' in out.object ? out.object.namespace : undefined).toBeUndefined();
+  });
+
+  it('rejects a policy with neither spec nor specs as invalid', () => {
+    const [out] = read('apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: empty, namespace: shop}\n');
+    expect(out.kind === 'invalid' && out.error.message).toMatch(/cnp\.yaml:1 c1\/shop\/CiliumNetworkPolicy\/empty has neither spec nor specs/);
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy at L3/L4, one table per rule of
+ * Cilium's documentation (Policy Enforcement Modes, Layer 3, Layer 4, Deny Policies), with
+ * the documentation's own examples among the rows.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CiliumNetworkPolicyInfo, NetworkPolicyInfo, PodInfo } from '../../../generator/model/index.ts';
+import { createEngine, formatVerdict, type Peer } from '../../../generator/semantics/index.ts';
+import { cilium, node, np, ns, pod, rule, snapshot, tcp } from './builders.ts';
+
+const frontend = pod('shop', 'frontend', { role: 'frontend' }, { ips: ['10.0.0.1'], nodeName: 'n1', serviceAccount: 'web' });
+const backend = pod('shop', 'backend', { role: 'backend' }, { ips: ['10.0.0.2'], nodeName: 'n2', ports: [tcp(80, 'http'), tcp(81)] });
+const other = pod('ops', 'tool', { role: 'frontend' }, { ips: ['10.0.1.3'], nodeName: 'n1' });
+const namespaces = [ns('shop', { team: 'shop' }), ns('ops', { team: 'ops' })];
+const nodes = [node('n1', ['192.168.0.1']), node('n2', ['192.168.0.2'])];
+const P = (p: PodInfo): Peer => ({ kind: 'pod', pod: p });
+const IP = (ip: string): Peer => ({ kind: 'ip', ip });
+const backendSel = { matchLabels: { role: 'backend' } };
+const frontendSel = { matchLabels: { role: 'frontend' } };
+
+interface Row {
+  name: string;
+  policies: CiliumNetworkPolicyInfo[];
+  networkPolicies?: NetworkPolicyInfo[];
+  src: Peer;
+  dst: Peer;
+  expect: string;
+}
+
+function runTable(rows: Row[]): void {
+  it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, r) => {
+    const engine = createEngine(snapshot({ namespaces, nodes, pods: [frontend, backend, other], networkPolicies: r.networkPolicies ?? [], ciliumNetworkPolicies: r.policies }));
+    expect(engine.validation.errors.map((e) => e.message)).toEqual([]);
+    expect(engine.allowedConnections(r.src, r.dst).toString()).toBe(r.expect);
+  });
+}
+
+describe('enforcement: default deny once selected, per direction, enableDefaultDeny', () => {
+  runTable([
+    { name: 'the docs\' "allow from frontend to backend": frontend gets in', policies: [cilium('l3-rule', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'All Connections' },
+    { name: 'the same policy puts backend in default deny for ingress: an unlisted source is dropped', policies: [cilium('l3-rule', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop')], src: IP('8.8.8.8'), dst: P(backend), expect: 'No Connections' },
+    { name: 'an ingress-only policy leaves egress open', policies: [cilium('l3-rule', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop')], src: P(backend), dst: IP('8.8.8.8'), expect: 'All Connections' },
+    { name: 'the docs\' "deny all ingress": an empty rule matches nothing but isolates', policies: [cilium('deny-all', { endpointSelector: {}, ingress: [{}] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'No Connections' },
+    { name: 'enableDefaultDeny ingress false: the policy adds allows without isolating', policies: [cilium('audit', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }], enableDefaultDeny: { ingress: false } }, 'shop')], src: IP('8.8.8.8'), dst: P(backend), expect: 'All Connections' },
+    { name: 'enableDefaultDeny egress true isolates egress without egress rules', policies: [cilium('lock', { endpointSelector: frontendSel, enableDefaultDeny: { egress: true } }, 'shop')], src: P(frontend), dst: IP('8.8.8.8'), expect: 'No Connections' },
+    { name: 'a CiliumNetworkPolicy selects pods of its own namespace only', policies: [cilium('deny-all', { endpointSelector: {}, ingress: [{}] }, 'ops')], src: P(frontend), dst: P(backend), expect: 'All Connections' },
+    { name: 'a CiliumClusterwideNetworkPolicy selects pods of every namespace', policies: [cilium('deny-all', { endpointSelector: {}, ingress: [{}] })], src: P(frontend), dst: P(other), expect: 'No Connections' },
+  ]);
+});
+
+describe('Layer 3: endpoints, the namespace label, entities, CIDRs', () => {
+  runTable([
+    { name: 'fromEndpoints in a CiliumNetworkPolicy means pods of the policy\'s namespace', policies: [cilium('p', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop')], src: P(other), dst: P(backend), expect: 'No Connections' },
+    { name: 'naming k8s:io.kubernetes.pod.namespace reaches another namespace', policies: [cilium('p', { endpointSelector: backendSel, ingress: [{ endpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': 'ops' } }] }] }, 'shop')], src: P(other), dst: P(backend), expect: 'All Connections' },
+    { name: 'the any: source prefix selects Kubernetes labels too', policies: [cilium('p', { endpointSelector: { matchLabels: { 'any:role': 'backend' } }, ingress: [{ endpoints: [{ matchLabels: { 'k8s:role': 'frontend' } }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'All Connections' },
+    { name: 'the service account identity label selects pods', policies: [cilium('p', { endpointSelector: backendSel, ingress: [{ endpoints: [{ matchLabels: { 'io.cilium.k8s.policy.serviceaccount': 'web' } }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'All Connections' },
+    { name: 'namespace labels are identity labels: io.cilium.k8s.namespace.labels.team', policies: [cilium('p', { endpointSelector: backendSel, ingress: [{ endpoints: [{ matchLabels: { 'io.cilium.k8s.namespace.labels.team': 'ops', 'io.kubernetes.pod.namespace': 'ops' } }] }] }, 'shop')], src: P(other), dst: P(backend), expect: 'All Connections' },
+    { name: 'the docs\' toEntities world: external addresses are allowed', policies: [cilium('to-world', { endpointSelector: frontendSel, egress: [{ entities: ['world'] }] }, 'shop')], src: P(frontend), dst: IP('8.8.8.8'), expect: 'All Connections' },
+    { name: 'world is not the cluster: pods are not reached through it', policies: [cilium('to-world', { endpointSelector: frontendSel, egress: [{ entities: ['world'] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'No Connections' },
+    { name: 'the cluster entity reaches pods and node addresses', policies: [cilium('in-cluster', { endpointSelector: frontendSel, egress: [{ entities: ['cluster'] }] }, 'shop')], src: P(frontend), dst: IP('192.168.0.2'), expect: 'All Connections' },
+    { name: 'the remote-node entity reaches node addresses', policies: [cilium('nodes', { endpointSelector: frontendSel, egress: [{ entities: ['remote-node'] }] }, 'shop')], src: P(frontend), dst: IP('192.168.0.2'), expect: 'All Connections' },
+    { name: 'the docs\' toCIDRSet with except: inside the CIDR is allowed', policies: [cilium('cidr', { endpointSelector: frontendSel, egress: [{ cidrs: [{ cidr: '20.1.1.1/32' }, { cidr: '10.0.0.0/8', except: ['10.96.0.0/12'] }] }] }, 'shop')], src: P(frontend), dst: IP('10.1.2.3'), expect: 'All Connections' },
+    { name: 'the except range is not', policies: [cilium('cidr', { endpointSelector: frontendSel, egress: [{ cidrs: [{ cidr: '10.0.0.0/8', except: ['10.96.0.0/12'] }] }] }, 'shop')], src: P(frontend), dst: IP('10.96.0.1'), expect: 'No Connections' },
+    { name: 'a CIDR does not match pods even when their IP is inside it', policies: [cilium('cidr', { endpointSelector: frontendSel, egress: [{ cidrs: [{ cidr: '10.0.0.0/8' }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'No Connections' },
+  ]);
+});
+
+describe('Layer 4: toPorts', () => {
+  runTable([
+    { name: 'the docs\' L4-only rule: port 80/TCP to any destination', policies: [cilium('l4', { endpointSelector: frontendSel, egress: [{ toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }] }] }] }, 'shop')], src: P(frontend), dst: IP('8.8.8.8'), expect: 'TCP 80' },
+    { name: 'L3 and L4 together must both match', policies: [cilium('l3l4', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel], toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }] }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'TCP 80' },
+    { name: 'protocol ANY (or none) opens TCP, UDP and SCTP', policies: [cilium('any', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel], toPorts: [{ ports: [{ port: 53 }] }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'SCTP 53,TCP 53,UDP 53' },
+    { name: 'endPort makes a range', policies: [cilium('range', { endpointSelector: backendSel, ingress: [{ toPorts: [{ ports: [{ port: 8000, endPort: 8080, protocol: 'TCP' }] }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'TCP 8000-8080' },
+    { name: 'a named port resolves on the destination pod', policies: [cilium('named', { endpointSelector: backendSel, ingress: [{ toPorts: [{ ports: [{ port: 'http', protocol: 'TCP' }] }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'TCP 80' },
+    { name: 'an L7 rule allows its L4 port (the proxy decides the rest)', policies: [cilium('l7', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel], toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }], l7: ['http'] }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'TCP 80' },
+  ]);
+});
+
+describe('deny rules win over every allow, whatever the kind (the docs\' table)', () => {
+  const allowClient = cilium('allow', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop');
+  runTable([
+    { name: 'allow L3 and deny port 80: port 81 allowed, port 80 denied', policies: [allowClient, cilium('deny-80', { endpointSelector: backendSel, ingressDeny: [{ toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }] }] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'SCTP 1-65535,TCP 1-79,81-65535,UDP 1-65535' },
+    { name: 'allow L3 and deny L3: everything denied', policies: [allowClient, cilium('deny-client', { endpointSelector: backendSel, ingressDeny: [{ endpoints: [frontendSel] }] }, 'shop')], src: P(frontend), dst: P(backend), expect: 'No Connections' },
+    { name: 'a Cilium deny wins over a Kubernetes NetworkPolicy allow', policies: [cilium('deny-client', { endpointSelector: backendSel, ingressDeny: [{ endpoints: [frontendSel] }] }, 'shop')], networkPolicies: [np('shop', 'allow-all', { ingress: [rule()] })], src: P(frontend), dst: P(backend), expect: 'No Connections' },
+    { name: 'Cilium and NetworkPolicy allows add up', policies: [cilium('c', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel], toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }] }] }] }, 'shop')], networkPolicies: [np('shop', 'k', { podSelector: backendSel, ingress: [rule(undefined, [{ port: 81 }])] })], src: P(frontend), dst: P(backend), expect: 'TCP 80-81' },
+    { name: 'egressDeny to the world', policies: [cilium('no-world', { endpointSelector: frontendSel, egressDeny: [{ entities: ['world'] }] }, 'shop')], src: P(frontend), dst: IP('8.8.8.8'), expect: 'No Connections' },
+  ]);
+});
+
+describe('identity labels for every kind under Cilium', () => {
+  it('a NetworkPolicy selecting io.kubernetes.pod.namespace matches once the estate runs Cilium (cni: cilium)', () => {
+    const policy = np('shop', 'by-ns-label', { podSelector: backendSel, ingress: [rule([{ podSelector: { matchLabels: { 'io.kubernetes.pod.namespace': 'shop' } } }])] });
+    const snap = snapshot({ namespaces, nodes, pods: [frontend, backend], networkPolicies: [policy] });
+    expect(createEngine(snap).allowedConnections(P(frontend), P(backend)).toString()).toBe('No Connections');
+    expect(createEngine(snap, { cni: 'cilium' }).allowedConnections(P(frontend), P(backend)).toString()).toBe('All Connections');
+  });
+});
+
+describe('what a snapshot cannot decide is reported, never silently ignored', () => {
+  const engine = createEngine(snapshot({
+    namespaces, nodes, pods: [frontend, backend],
+    ciliumNetworkPolicies: [cilium('egress', {
+      endpointSelector: frontendSel,
+      egress: [
+        { fqdns: ['api.github.com'], toPorts: [{ ports: [{ port: 443, protocol: 'TCP' }] }] },
+        { entities: ['kube-apiserver'] },
+        { unsupported: ['toServices'] },
+        { endpoints: [backendSel], toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }], l7: ['http'] }] },
+      ],
+    }, 'shop')],
+  }));
+
+  it('names toFQDNs, unknowable entities, unevaluated fields and L7 rules in warnings', () => {
+    expect(engine.validation.warnings.map((w) => `${w.code}: ${w.message}`)).toEqual([
+      expect.stringMatching(/^unknowable-peer: .*c1\/shop\/CiliumNetworkPolicy\/egress: spec.egress\[0\] toFQDNs api.github.com cannot be checked statically/),
+      expect.stringMatching(/^unknowable-peer: .*spec.egress\[1\] entity kube-apiserver cannot be placed from a snapshot/),
+      expect.stringMatching(/^unsupported-field: .*spec.egress\[2\].toServices is not evaluated/),
+      expect.stringMatching(/^l7-rule: .*spec.egress\[3\].toPorts\[0\].rules \(http\) is enforced by Cilium's proxy/),
+    ]);
+  });
+
+  it('lets FQDN peers match no address: the pod is isolated and only the backend on 80 is open', () => {
+    expect(engine.allowedConnections(P(frontend), IP('140.82.112.5')).toString()).toBe('No Connections');
+    expect(engine.allowedConnections(P(frontend), P(backend)).toString()).toBe('TCP 80');
+  });
+
+  it('explains a deny by naming kind, policy and rule field', () => {
+    const e = createEngine(snapshot({ namespaces, pods: [frontend, backend], ciliumNetworkPolicies: [cilium('deny-client', { endpointSelector: backendSel, ingressDeny: [{ endpoints: [frontendSel] }] }, 'shop')] }));
+    expect(formatVerdict(e.evaluate({ src: P(frontend), dst: P(backend), protocol: 'TCP', port: 80 }))).toContain(
+      'ingress denied by CiliumNetworkPolicy shop/deny-client spec.ingressDeny[0]: Deny (deny rules win over every allow)',
+    );
+  });
+});
