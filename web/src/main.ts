@@ -6,8 +6,9 @@ import { VERDICTS } from '../../generator/model/index.ts';
 import { api, ApiRequestError, type GraphAnswer } from './api.ts';
 import { MapView, type RenderProfile } from './render/map.ts';
 import { collapseGraph } from './state/collapse.ts';
-import { applyFilters, EMPTY_FILTERS, type Filters } from './state/filters.ts';
-import { applyDiff, mergeDelta, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { displayEdgeKey } from './state/display.ts';
+import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
+import { applyDiff, mergeDelta, parseEdgeKey, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
@@ -60,7 +61,7 @@ class App {
       onNodeClick: (key) => this.select(key),
       onEdgeClick: (key, members) => { this.setView({ selection: key }); this.map.select(key); void showEdge(this.panel, key, members); },
       onStageClick: () => this.select(undefined),
-      onCameraChange: (camera) => { if (this.layoutDone) { this.cameraTouched = true; this.setView({ camera }, false); } },
+      onCameraChange: (camera) => { if (this.layoutDone) this.setView({ camera }, false); },
       onLayout: (p) => {
         window.netatlasDebug.layoutIterations = p.iterations;
         if (p.settled) {
@@ -83,6 +84,8 @@ class App {
       },
     }, forced === 'light' || forced === 'full' ? (forced as RenderProfile) : undefined);
     window.netatlasMap = this.map;
+    // a user's own camera move (drag, wheel) is kept: the settled layout is not framed over it
+    for (const type of ['wheel', 'pointerdown'] as const) byId('map').addEventListener(type, () => { this.cameraTouched = true; }, { capture: true, passive: true });
     this.panel = {
       body: byId('panel-body'),
       root: byId('panel'),
@@ -107,11 +110,12 @@ class App {
 
   // ------------------------------------------------------------------ state and URL
 
+  /** `rerender`: redraw, and frame the result (a camera-only change does neither). */
   private setView(patch: Partial<ViewState>, rerender = true): void {
     this.view = { ...this.view, ...patch };
     const q = encodeViewState(this.view);
     history.replaceState(null, '', q ? `?${q}` : location.pathname);
-    if (rerender) this.render();
+    if (rerender) this.render(true);
   }
 
   private setFilters(patch: Partial<Filters>): void {
@@ -160,7 +164,7 @@ class App {
     // view)
     let edgesHere: MapEdge[] | undefined;
     if (this.map.renderProfile === undefined) {
-      this.map.prepare(edgeCount ?? this.shownGraph().edges.length);
+      this.map.prepare(edgeCount ?? this.shownGraph().all.edges.length);
       if (!edges && this.map.renderProfile === 'light' && this.view.mode !== 'diff' && this.raw.edges.length > 0) {
         edgesHere = this.raw.edges;
         this.raw = { nodes: this.raw.nodes, edges: [] };
@@ -207,25 +211,31 @@ class App {
     if (this.nodesByKey.has(key)) { this.map.select(key); void showNode(this.panel, this.nodesByKey.get(key)!); }
   }
 
-  /** raw -> diff -> risk -> filters -> collapse: what the map and the table show. */
-  private shownGraph(): MapGraph {
+  /**
+   * raw -> diff -> risk -> collapse: the whole map, which the layout places; the same with the
+   * filters applied before collapsing: what is drawn and what the table lists.
+   */
+  private shownGraph(): { all: MapGraph; shown: MapGraph } {
     let g = this.raw;
     if (this.view.mode === 'diff' && this.diff) g = applyDiff(g, this.diff).graph;
     if (this.risk.size) g = { nodes: g.nodes.map((n) => (this.risk.has(n.key) ? { ...n, risk: this.risk.get(n.key) } : n)), edges: g.edges };
-    g = applyFilters(g, this.view.filters);
-    return collapseGraph(g, new Set(this.view.collapsed));
+    const collapsed = new Set(this.view.collapsed);
+    const all = collapseGraph(g, collapsed);
+    return { all, shown: isEmptyFilters(this.view.filters) ? all : collapseGraph(applyFilters(g, this.view.filters), collapsed) };
   }
 
-  private render(): void {
+  /** Redraw from the view state; `frame`: then fit the camera to what is drawn (every user action but a camera move). */
+  private render(frame = false): void {
     const edgesPending = this.edgesPending;
-    const g = this.shownGraph();
+    const { all, shown: g } = this.shownGraph();
     this.shown = g;
     this.nodesByKey = new Map(this.raw.nodes.map((n) => [n.key, n]));
     for (const n of g.nodes) this.nodesByKey.set(n.key, n);
     window.netatlasDebug.nodes = g.nodes.length;
     window.netatlasDebug.edges = g.edges.length;
     this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : byId('btn-findings').getAttribute('aria-pressed') === 'true' ? 'risk' : 'verdict');
-    this.map.setData(g, { edgesPending });
+    this.map.setData(all, { edgesPending, visible: g });
+    if (frame) this.map.fitToNodes();
     window.netatlasDebug.sigmaInitMs = this.map.sigmaBuildMs;
     window.netatlasDebug.renderProfile = this.map.renderProfile;
     this.syncControls();
@@ -324,7 +334,7 @@ class App {
       }
     }
     this.renderFindings();
-    this.render();
+    this.render(true);
   }
 
   private renderFindings(): void {
@@ -345,9 +355,21 @@ class App {
     })));
   }
 
+  /** A finding's subject on the map: its edge (selected, both ends framed) when drawn, else its node. */
   private jumpToSubject(subject: string): void {
-    if (subject.includes('->')) subject = subject.slice(0, subject.indexOf('->'));
     if (this.view.mode === 'table') void this.setMode('map');
+    const edge = parseEdgeKey(subject);
+    if (edge) {
+      const key = displayEdgeKey(edge.source, edge.target);
+      if (this.map.graph.hasEdge(key)) {
+        this.setView({ selection: key }, false);
+        this.map.select(key);
+        void showEdge(this.panel, key, this.map.edgeMembersOf(key));
+        this.map.fitToNodes(true, [edge.source, edge.target]);
+        return;
+      }
+      subject = edge.source;
+    }
     this.select(subject, true);
   }
 
@@ -457,8 +479,12 @@ class App {
 
   private bindControls(): void {
     byId<HTMLSelectElement>('level').addEventListener('change', (e) => {
-      this.setView({ level: (e.target as HTMLSelectElement).value as Level, collapsed: [], selection: undefined }, false);
-      void this.load();
+      this.setView({ level: (e.target as HTMLSelectElement).value as Level, collapsed: [], selection: undefined, camera: undefined }, false);
+      this.map.select(undefined);
+      byId('panel').hidden = true;
+      // the new level is framed once placed (at once when its positions are kept)
+      this.cameraTouched = false;
+      void this.load().then(() => this.map.fitToNodes(false));
     });
     for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.addEventListener('click', () => void this.setMode(b.dataset.mode as ViewMode));
     byId<HTMLInputElement>('f-namespaces').addEventListener('change', (e) => {

@@ -9,7 +9,8 @@ import { layoutSettingsFor, type LayoutMessage, type LayoutRequest } from './lay
 export interface LayoutProgress {
   readonly iterations: number;
   readonly settled: boolean;
-  readonly reason?: 'converged' | 'iterations' | 'time';
+  /** `kept`: nothing needed a layout (every node has its place from an earlier one). */
+  readonly reason?: 'converged' | 'iterations' | 'time' | 'kept';
   readonly millis: number;
 }
 
@@ -31,12 +32,12 @@ export class LayoutRunner {
   }
 
   /** A data change stopped an unfinished layout: start it again on the new graph. */
-  resumeIfStopped(): void {
-    if (this.interrupted !== null) {
-      const movable = this.interrupted;
-      this.interrupted = null;
-      this.start(movable);
-    }
+  resumeIfStopped(): boolean {
+    if (this.interrupted === null) return false;
+    const movable = this.interrupted;
+    this.interrupted = null;
+    this.start(movable);
+    return true;
   }
 
   private ensureWorker(): Worker {
