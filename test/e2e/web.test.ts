@@ -60,6 +60,26 @@ async function inkOf(png: Buffer): Promise<{ ink: number; colours: number; total
   }
 }
 
+/** The [r, g, b] of one CSS pixel of a page screenshot (deviceScaleFactor 1). */
+async function pixelAt(png: Buffer, x: number, y: number): Promise<[number, number, number]> {
+  const page = await context.newPage();
+  try {
+    return await page.evaluate(async ({ b64, x, y }) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width; c.height = img.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+      return [d[0], d[1], d[2]] as [number, number, number];
+    }, { b64: png.toString('base64'), x, y });
+  } finally {
+    await page.close();
+  }
+}
+
 function shot(name: string): string {
   return path.join(SHOTS, name);
 }
@@ -117,27 +137,93 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  it('filters hide what they should: a cluster filter keeps one cluster, hide-infra drops DNS and hosts', async () => {
-    const page = await open();
+  it('filters hide what they should (a cluster filter keeps one cluster, hide-infra drops DNS and hosts) and move nothing', async () => {
+    const page = await open('', true);
+    const positions = (): Promise<Record<string, [number, number]>> => page.evaluate(() => Object.fromEntries(window.netatlasMap!.graph.mapNodes((k, a) => [k, [a.x, a.y]])));
+    const before = await positions();
     await page.check('input[data-cluster="dev"]');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('clusters') === 'dev');
-    const clusters = await page.evaluate(() => [...new Set(window.netatlasMap!.graph.mapNodes((_k, a) => a.cluster ?? '(external)'))]);
+    const clusters = await page.evaluate(() => [...new Set(window.netatlasMap!.graph.filterNodes((_k, a) => a.visibility === 'visible').map((k) => window.netatlasMap!.graph.getNodeAttribute(k, 'cluster') ?? '(external)'))]);
     expect(clusters.sort()).toEqual(expect.arrayContaining(['dev']));
     expect(clusters).not.toContain('prod');
     expect(clusters).not.toContain('finance');
     await page.uncheck('input[data-cluster="dev"]');
     await page.check('#f-infra');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('hideInfra') === '1');
-    const kinds = await page.evaluate(() => window.netatlasMap!.graph.mapNodes((_k, a) => `${a.kind}:${a.label}`));
+    const kinds = await page.evaluate(() => window.netatlasMap!.graph.mapNodes((_k, a) => (a.visibility === 'visible' ? `${a.kind}:${a.label}` : '')).filter(Boolean));
     expect(kinds).not.toContain('workload:coredns');
     expect(kinds.filter((k) => k.startsWith('host:') || k.startsWith('reserved:'))).toEqual([]);
     expect(kinds).toContain('workload:cartservice');
     // a verdict filter keeps only edges carrying that verdict
     await page.check('input[data-verdict="FORWARDED"]');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('verdicts') === 'FORWARDED');
-    const verdicts = await page.evaluate(() => window.netatlasMap!.graph.mapEdges((_e, a) => a.verdict));
+    const verdicts = await page.evaluate(() => window.netatlasMap!.graph.mapEdges((_e, a) => (a.visibility === 'visible' ? a.verdict : '')).filter(Boolean));
     expect(verdicts.length).toBeGreaterThan(0);
     expect(verdicts.filter((v) => v !== 'forwarded' && v !== 'mixed')).toEqual([]);
+    // the drawn count follows the filters; every node kept its place through all of them
+    expect(await page.evaluate(() => window.netatlasDebug.nodes)).toBe(await page.evaluate(() => window.netatlasMap!.graph.filterNodes((_k, a) => a.visibility === 'visible').length));
+    await page.click('#f-reset');
+    expect(await positions()).toEqual(before);
+    await page.close();
+  });
+
+  it('Findings mode colours nodes by risk (red for the riskiest, never black), sampled from the screen', async () => {
+    const page = await open('', true);
+    await page.click('#btn-findings');
+    await page.waitForFunction(() => window.netatlasMap!.graph.someNode((_k, a) => (a.risk ?? 0) >= 80));
+    await page.waitForTimeout(600); // the 300 ms framing animation
+    const probe = await page.evaluate(() => {
+      const m = window.netatlasMap!;
+      const key = m.graph.filterNodes((_k, a) => a.visibility === 'visible' && a.kind === 'workload').sort((a, b) => (m.graph.getNodeAttribute(b, 'risk') ?? 0) - (m.graph.getNodeAttribute(a, 'risk') ?? 0))[0]!;
+      const a = m.graph.getNodeAttributes(key);
+      return { key, colour: m.sigma.getNodeDisplayData(key)?.color, at: m.sigma.graphToViewport(a) };
+    });
+    expect(probe.colour).toMatch(/^#[0-9a-f]{6}$/);
+    const box = (await page.locator('#map').boundingBox())!;
+    const png = await page.screenshot({ path: shot('findings.png') });
+    const [r, g, b] = await pixelAt(png, box.x + probe.at.x, box.y + probe.at.y);
+    // the node's centre on screen: a warm red, not black and not the stage
+    expect(r, `${probe.key} at ${JSON.stringify(probe.at)}: rgb(${r},${g},${b})`).toBeGreaterThan(140);
+    expect(r).toBeGreaterThan(g + 40);
+    expect(r).toBeGreaterThan(b + 40);
+    await page.close();
+  });
+
+  it('a clicked node stays selected with its neighbours emphasised and labelled, and no two labels overlap', async () => {
+    const page = await open('', true);
+    const box = (await page.locator('#map').boundingBox())!;
+    const at = await page.evaluate((key) => window.netatlasMap!.sigma.graphToViewport(window.netatlasMap!.graph.getNodeAttributes(key)), PROD_CART);
+    await page.mouse.click(box.x + at.x, box.y + at.y);
+    await expect.poll(() => page.locator('#panel-body h2').textContent()).toBe('cartservice');
+    // the pointer leaves: the selection's neighbourhood stays
+    await page.mouse.move(box.x + 5, box.y + box.height - 5);
+    await page.waitForTimeout(300);
+    const state = await page.evaluate((key) => {
+      const m = window.netatlasMap!;
+      const neighbours = m.graph.neighbors(key);
+      return {
+        neighbours: neighbours.map((n) => m.graph.getNodeAttribute(n, 'label')),
+        highlighted: neighbours.filter((n) => m.sigma.getNodeState(n).isHighlighted).length,
+        dimmedOthers: m.graph.filterNodes((n) => n !== key && !neighbours.includes(n) && m.sigma.getNodeState(n).dimmed).length,
+        labels: m.drawnLabels.map((l) => ({ key: l.key, left: l.left, top: l.top, width: l.width, height: l.height })),
+      };
+    }, PROD_CART);
+    expect(state.neighbours).toEqual(expect.arrayContaining(['frontend', 'checkoutservice']));
+    expect(state.highlighted).toBe(state.neighbours.length);
+    expect(state.dimmedOthers).toBeGreaterThan(10);
+    const labelled = new Set(state.labels.map((l) => l.key));
+    expect(labelled.has(PROD_CART)).toBe(true);
+    expect(labelled.has('wl:prod/boutique/Deployment/frontend')).toBe(true);
+    for (let i = 0; i < state.labels.length; i++) {
+      for (let j = i + 1; j < state.labels.length; j++) {
+        const [a, b] = [state.labels[i]!, state.labels[j]!];
+        expect(a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height, `${a.key} over ${b.key}`).toBe(false);
+      }
+    }
+    await page.screenshot({ path: shot('selection.png') });
+    // Escape clears it
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => window.netatlasMap!.graph.filterNodes((n) => window.netatlasMap!.sigma.getNodeState(n).dimmed).length === 0);
     await page.close();
   });
 
