@@ -8,7 +8,7 @@ import { MapView, type RenderProfile } from './render/map.ts';
 import { collapseGraph } from './state/collapse.ts';
 import { displayEdgeKey } from './state/display.ts';
 import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
-import { applyDiff, mergeDelta, parseEdgeKey, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
@@ -155,7 +155,7 @@ class App {
       return;
     }
     this.fillFilterChoices();
-    if (this.view.mode === 'diff') await this.loadDiff();
+    if (this.view.mode === 'diff' || this.view.mode === 'table') await this.loadDiff(this.view.mode === 'diff');
     // the first map: its program set is chosen from the number of edges it shows, and sigma is
     // built with it once the data's graph is (MapView.prepare). Not earlier: built at the count
     // headers, sigma held the main thread (waiting on the GPU process, busy with the page's first
@@ -202,9 +202,7 @@ class App {
    */
   private countsDecideProfile(): boolean {
     if (this.view.mode === 'diff') return false;
-    const f = this.view.filters;
-    return this.view.collapsed.length === 0 && !f.clusters.length && !f.namespaces.length && !f.verdicts.length && f.protocol === undefined &&
-      f.port === undefined && f.since === undefined && f.until === undefined && !f.hideInfra;
+    return this.view.collapsed.length === 0 && isEmptyFilters(this.view.filters);
   }
 
   private restoreSelection(key: string): void {
@@ -217,11 +215,16 @@ class App {
    */
   private shownGraph(): { all: MapGraph; shown: MapGraph } {
     let g = this.raw;
-    if (this.view.mode === 'diff' && this.diff) g = applyDiff(g, this.diff).graph;
+    // the table's diff column is filled whenever the diff is in
+    if ((this.view.mode === 'diff' || this.view.mode === 'table') && this.diff) g = applyDiff(g, this.diff).graph;
     if (this.risk.size) g = { nodes: g.nodes.map((n) => (this.risk.has(n.key) ? { ...n, risk: this.risk.get(n.key) } : n)), edges: g.edges };
     const collapsed = new Set(this.view.collapsed);
     const all = collapseGraph(g, collapsed);
-    return { all, shown: isEmptyFilters(this.view.filters) ? all : collapseGraph(applyFilters(g, this.view.filters), collapsed) };
+    const diffOnly = this.view.mode === 'diff' ? this.view.diffOnly : undefined;
+    if (isEmptyFilters(this.view.filters) && !diffOnly) return { all, shown: all };
+    let shown = applyFilters(g, this.view.filters);
+    if (diffOnly) shown = onlyDiffCategory(shown, diffOnly);
+    return { all, shown: collapseGraph(shown, collapsed) };
   }
 
   /** Redraw from the view state; `frame`: then fit the camera to what is drawn (every user action but a camera move). */
@@ -291,20 +294,25 @@ class App {
   // ------------------------------------------------------------------ modes
 
   private async setMode(mode: ViewMode): Promise<void> {
-    if (mode === 'diff' && !this.diff) await this.loadDiff();
+    if ((mode === 'diff' || mode === 'table') && !this.diff) await this.loadDiff(mode === 'diff');
     this.setView({ mode });
   }
 
-  private async loadDiff(): Promise<void> {
+  /** `loud`: a failure is the view's news (Diff mode); the table merely lacks its diff column. */
+  private async loadDiff(loud = true): Promise<void> {
     try {
       this.diff = await api.diff();
       this.diffSummary = applyDiff(this.raw, this.diff).summary;
+      this.diffError = undefined;
     } catch (err) {
-      this.diff = { items: [], summary: {} };
+      this.diff = undefined;
       this.diffSummary = {};
-      this.status(`Diff not available: ${err instanceof ApiRequestError ? err.message : String(err)}`);
+      this.diffError = err instanceof Error ? err.message : String(err);
+      if (loud) this.status(`Diff not available: ${this.diffError}`);
     }
   }
+
+  private diffError: string | undefined;
 
   private renderDiffBar(): void {
     const bar = byId('diff-bar');
@@ -312,9 +320,31 @@ class App {
     if (bar.hidden) return;
     clear(bar);
     append(bar, h('strong', {}, 'Intended vs observed'));
+    if (this.diffError !== undefined || !this.diff) {
+      append(bar, h('span', { class: 'error', role: 'alert' }, `The diff could not be computed: ${this.diffError ?? 'no answer'}`),
+        h('button', { type: 'button', onclick: () => void this.loadDiff().then(() => this.render(true)) }, 'Retry'));
+      return;
+    }
+    const summary = this.diff.summary;
     for (const cat of DIFF_CATEGORIES) {
-      append(bar, h('span', { class: 'chip', 'data-diff': cat }, h('span', { class: `swatch${cat === 'unobserved' ? ' dashed' : ''}`, style: `background:${DIFF_COLORS[cat]}` }),
-        cat === 'unobserved' ? 'allowed, unobserved' : cat, h('b', {}, String(this.diffSummary[cat] ?? 0))));
+      const n = this.diffSummary[cat] ?? 0;
+      const on = this.view.diffOnly === cat;
+      const label = cat === 'unobserved' ? 'allowed, never seen' : cat === 'allowed' ? 'allowed, seen' : cat;
+      const detail = cat === 'unobserved' && typeof summary.unusedPorts === 'number' ? ` pairs (${summary.unusedPorts.toLocaleString('en')} ports)` : '';
+      append(bar, h('button', {
+        type: 'button', class: 'chip', 'data-diff': cat, 'aria-pressed': String(on), title: on ? 'Show every category' : `Show only: ${label}`,
+        onclick: () => this.setView({ diffOnly: on ? undefined : cat }),
+      }, h('span', { class: `swatch${cat === 'unobserved' ? ' dashed' : ''}`, style: `background:${DIFF_COLORS[cat]}` }), label, ' ', h('b', {}, n.toLocaleString('en')), detail));
+    }
+    const breaking = this.diff.items.filter((i) => diffCategoryOf(i.kind) === 'would-break');
+    if (breaking.length) {
+      append(bar, h('details', { class: 'would-break', open: '' }, h('summary', {}, `Would break (${breaking.length})`),
+        h('ul', {}, ...breaking.map((item) => {
+          const edge = item.subjects.find((s) => s.includes('->'));
+          const p = edge ? parseEdgeKey(edge) : undefined;
+          const text = p ? `${this.panel.nodeLabel(p.source)} → ${this.panel.nodeLabel(p.target)} ${p.protocol}${p.port !== undefined ? `/${p.port}` : ''}` : item.message;
+          return h('li', {}, h('button', { type: 'button', class: 'link', title: item.message, onclick: () => edge && this.jumpToSubject(edge) }, text));
+        }))));
     }
   }
 
@@ -473,6 +503,7 @@ class App {
     const port = byId<HTMLInputElement>('f-port');
     if (document.activeElement !== port) port.value = f.port !== undefined ? String(f.port) : '';
     byId<HTMLInputElement>('f-infra').checked = f.hideInfra;
+    byId<HTMLInputElement>('f-inter').checked = f.interClusterOnly === true;
     // the table lies over the map, which keeps its size (sigma needs a sized container)
     byId('table-view').hidden = this.view.mode !== 'table';
   }
@@ -505,8 +536,9 @@ class App {
       this.setFilters({ since: span ? newest - span : undefined, until: undefined });
     });
     byId<HTMLInputElement>('f-infra').addEventListener('change', (e) => this.setFilters({ hideInfra: (e.target as HTMLInputElement).checked }));
+    byId<HTMLInputElement>('f-inter').addEventListener('change', (e) => this.setFilters({ interClusterOnly: (e.target as HTMLInputElement).checked || undefined }));
     byId<HTMLInputElement>('f-hulls').addEventListener('change', (e) => { this.map.showHulls = (e.target as HTMLInputElement).checked; this.map.sigma.refresh(); });
-    byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [] }); });
+    byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [], diffOnly: undefined }); });
     const search = byId<HTMLInputElement>('search');
     search.addEventListener('input', () => this.runSearch());
     search.addEventListener('keydown', (e) => {

@@ -15,9 +15,10 @@ export const VERDICT_COLORS: Readonly<Record<EdgeVerdictClass, string>> = {
   other: '#9aa3ad',
 };
 
+/** Allowed green, blocked dark slate, would-break red, unexplained drop orange, unused purple (dashed): five hues and lightnesses apart. */
 export const DIFF_COLORS: Readonly<Record<DiffCategory, string>> = {
   allowed: '#3d9a5b',
-  blocked: '#7d8791',
+  blocked: '#3b4a5a',
   'would-break': '#e0193a',
   'unexplained-drop': '#f08a00',
   unobserved: '#8c6bd6',
