@@ -5,6 +5,8 @@
 import { VERDICTS } from '../../generator/model/index.ts';
 import { api, ApiRequestError, type GraphAnswer } from './api.ts';
 import { MapView, type RenderProfile } from './render/map.ts';
+import { clusterKey, namespaceKey } from '../../generator/model/index.ts';
+import { collapseAround, expandGroup, READABLE_NODES, readableCollapse } from './state/aggregate.ts';
 import { collapseGraph } from './state/collapse.ts';
 import { displayEdgeKey } from './state/display.ts';
 import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
@@ -53,12 +55,17 @@ class App {
   /** raw holds the first answer's nodes, its edges are on their way (see load). */
   private edgesPending = false;
 
+  /** The URL names no folded groups: the first data decides them (readableCollapse). */
+  private autoFold: boolean;
+
   constructor() {
     this.view = decodeViewState(location.search);
+    this.autoFold = !new URLSearchParams(location.search).has('collapsed');
     // `?render=light|full` forces sigma's program set (tests, side-by-side comparisons)
     const forced = new URLSearchParams(location.search).get('render');
     this.map = new MapView(byId('map'), {
       onNodeClick: (key) => this.select(key),
+      onNodeDoubleClick: (key) => this.openOrFold(key),
       onEdgeClick: (key, members) => { this.setView({ selection: key }); this.map.select(key); void showEdge(this.panel, key, members); },
       onStageClick: () => this.select(undefined),
       onCameraChange: (camera) => { if (this.layoutDone) this.setView({ camera }, false); },
@@ -139,7 +146,9 @@ class App {
       performance.mark('netatlas:graph-headers');
       // the first map, large by the count headers and shown whole (nothing filters, collapses or
       // diffs it): take its nodes as soon as the worker has them, its edges after the first frame
-      const nodesFirst = this.map.renderProfile === undefined && answer.counts && answer.nodesFirst && this.countsDecideProfile() &&
+      // a map that will open folded (more nodes than readable) is drawn from its folded graph: no nodes-first path
+      const willFold = this.autoFold && (answer.counts?.nodes ?? 0) > READABLE_NODES;
+      const nodesFirst = !willFold && this.map.renderProfile === undefined && answer.counts && answer.nodesFirst && this.countsDecideProfile() &&
         this.map.profileFor(answer.counts.edges) === 'light' ? answer.nodesFirst : undefined;
       if (nodesFirst) { edges = answer.body; edgeCount = answer.counts?.edges; }
       window.netatlasDebug.nodesFirst = nodesFirst !== undefined;
@@ -150,6 +159,11 @@ class App {
       this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges?.map(toMapEdge) ?? [] };
       if (g.stats) this.seq = g.stats.seq;
       performance.mark('netatlas:graph-converted');
+      if (this.autoFold) {
+        this.autoFold = false;
+        const collapsed = readableCollapse(this.raw.nodes);
+        if (collapsed.length) this.setView({ collapsed }, false);
+      }
     } catch (err) {
       if (load === this.loads) this.status(`Could not load the graph: ${err instanceof Error ? err.message : String(err)}`);
       return;
@@ -206,6 +220,7 @@ class App {
   }
 
   private restoreSelection(key: string): void {
+    this.reveal(key);
     if (this.nodesByKey.has(key)) { this.map.select(key); void showNode(this.panel, this.nodesByKey.get(key)!); }
   }
 
@@ -250,6 +265,7 @@ class App {
   // ------------------------------------------------------------------ selection and search
 
   private select(key: string | undefined, focus = false): void {
+    if (key) this.reveal(key);
     this.setView({ selection: key }, false);
     this.map.select(key);
     if (!key) { byId('panel').hidden = true; return; }
@@ -260,7 +276,8 @@ class App {
 
   private runSearch(): void {
     const input = byId<HTMLInputElement>('search');
-    this.searchHits = searchNodes(this.shown.nodes, input.value, 12);
+    // folded workloads are found too (picking one opens its group)
+    this.searchHits = searchNodes(this.shown.nodes.length === this.raw.nodes.length ? this.shown.nodes : [...this.shown.nodes.filter((n) => n.kind === 'group'), ...this.raw.nodes], input.value, 12);
     this.searchIndex = this.searchHits.length ? 0 : -1;
     this.renderSearch();
   }
@@ -515,6 +532,7 @@ class App {
       byId('panel').hidden = true;
       // the new level is framed once placed (at once when its positions are kept)
       this.cameraTouched = false;
+      this.autoFold = true;
       void this.load().then(() => this.map.fitToNodes(false));
     });
     for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.addEventListener('click', () => void this.setMode(b.dataset.mode as ViewMode));
@@ -577,11 +595,43 @@ class App {
     });
   }
 
-  /** Collapse (or expand) the cluster or namespace group containing the selection. */
+  /** Collapse (or expand) a cluster or namespace group (the panel's buttons). */
   toggleGroup(groupKey: string): void {
-    const set = new Set(this.view.collapsed);
-    if (set.has(groupKey)) set.delete(groupKey); else set.add(groupKey);
-    this.setView({ collapsed: [...set] });
+    if (this.view.collapsed.includes(groupKey)) { this.openOrFold(groupKey); return; }
+    this.setView({ collapsed: [...this.view.collapsed, groupKey].sort() }, false);
+    this.render();
+  }
+
+  /** Double-click: a group opens in place one level (and its content is framed); any other node folds into its group. */
+  private openOrFold(key: string): void {
+    const node = this.nodesByKey.get(key);
+    if (!node) return;
+    if (node.kind === 'group') {
+      this.select(undefined);
+      this.setView({ collapsed: expandGroup(this.view.collapsed, key, this.raw.nodes) }, false);
+      this.render();
+      const inside = this.shown.nodes.filter((n) => n.cluster === node.cluster && (node.namespace === undefined || n.namespace === node.namespace)).map((n) => n.key);
+      this.map.fitToNodes(true, inside);
+    } else {
+      this.select(undefined);
+      this.setView({ collapsed: collapseAround(this.view.collapsed, node) }, false);
+      this.render();
+    }
+  }
+
+  /** Open the folded groups that hide `key` (a search pick, a finding, a shared URL's selection). */
+  private reveal(key: string): void {
+    if (this.map.graph.hasNode(key)) return;
+    const node = this.raw.nodes.find((n) => n.key === key);
+    if (!node?.cluster) return;
+    let collapsed = this.view.collapsed;
+    const cluster = clusterKey(node.cluster);
+    if (collapsed.includes(cluster)) collapsed = expandGroup(collapsed, cluster, this.raw.nodes);
+    const ns = node.namespace !== undefined ? namespaceKey(node.cluster, node.namespace) : undefined;
+    if (ns && collapsed.includes(ns)) collapsed = expandGroup(collapsed, ns, this.raw.nodes);
+    if (collapsed === this.view.collapsed) return;
+    this.setView({ collapsed }, false);
+    this.render();
   }
 }
 

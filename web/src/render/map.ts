@@ -46,6 +46,11 @@ function fitCanvas(canvas: HTMLCanvasElement, width: number, height: number): Ca
   return ctx;
 }
 
+/** Groups, namespaces, clusters and external peers only: a map whose seeded arrangement is final (see startLayout). */
+function isAggregate(nodes: readonly { kind: string; cluster?: string }[]): boolean {
+  return nodes.every((n) => n.kind === 'group' || n.kind === 'cluster' || n.kind === 'namespace' || n.cluster === undefined);
+}
+
 function loadStoredPositions(): Map<string, Point> {
   try {
     return decodePositions(localStorage.getItem(POSITIONS_STORAGE_KEY));
@@ -78,6 +83,8 @@ export type ColorMode = 'verdict' | 'diff' | 'risk';
 
 export interface MapCallbacks {
   onNodeClick(key: string): void;
+  /** Double-click: open a group in place, or fold the group around a node. */
+  onNodeDoubleClick?(key: string): void;
   onEdgeClick(displayKey: string, members: readonly string[]): void;
   onStageClick(): void;
   onCameraChange(view: CameraView): void;
@@ -313,6 +320,11 @@ export class MapView {
     s.on('enterNode', ({ node }) => { this.hovered = node; this.applyFocus(); });
     s.on('leaveNode', () => { this.hovered = undefined; this.applyFocus(); });
     s.on('clickNode', ({ node }) => this.cb.onNodeClick(node));
+    s.on('doubleClickNode', (e) => {
+      if (!this.cb.onNodeDoubleClick) return;
+      e.preventSigmaDefault();
+      this.cb.onNodeDoubleClick(e.node);
+    });
     s.on('clickEdge', ({ edge }) => this.cb.onEdgeClick(edge, this.edgeMembers.get(edge) ?? []));
     s.on('clickStage', () => this.cb.onStageClick());
     s.once('beforeRender', () => performance.mark('netatlas:first-render'));
@@ -373,7 +385,8 @@ export class MapView {
     const diffMode = this.colorMode === 'diff';
     a.color = diffMode ? (a.diff ? DIFF_COLORS[a.diff] : '#c9ced4') : VERDICT_COLORS[a.verdict];
     a.size = a.diff === 'would-break' && diffMode ? Math.max(3.5, edgeWidth(a.count)) : a.diff === 'unobserved' ? 1.6 : edgeWidth(a.count);
-    a.opacity = a.selected ? 1 : a.interCluster ? 0.95 : 0.75;
+    // a dense map fades its edges so that nodes and labels stay readable (hover or select to see one node's edges)
+    a.opacity = a.selected ? 1 : Math.max(0.1, (a.interCluster ? 0.95 : 0.75) * this.edgeFade);
     a.tail = a.interCluster ? 'circle' : 'none';
     a.dashSize = a.diff === 'unobserved' && diffMode ? 6 : 0;
     a.depth = a.selected || a.interCluster || (diffMode && a.diff === 'would-break') ? 'topEdges' : 'edges';
@@ -406,7 +419,7 @@ export class MapView {
     const unplaced = data.nodes.filter((n) => !this.positions.has(n.key));
     // nothing of this map placed yet (a first visit): the deterministic seed, then the whole layout
     const fresh = unplaced.length === data.nodes.length;
-    const seeded = fresh ? seedPositions(data.nodes) : undefined;
+    const seeded = fresh ? seedPositions(data.nodes, isAggregate(data.nodes) ? 30 : 10) : undefined;
     const shownNodes = opts.visible ? new Map(opts.visible.nodes.map((n) => [n.key, n] as const)) : undefined;
     const shownEdges = opts.visible ? new Map(toDisplayEdges(opts.visible.edges).map((d) => [d.key, d] as const)) : undefined;
     const added: string[] = [];
@@ -417,7 +430,8 @@ export class MapView {
       let p = this.positions.get(n.key) ?? seeded?.get(n.key);
       if (!p) { p = this.placeNear(n, data.nodes); added.push(n.key); }
       const look = nodeLook(n.kind, n.infra);
-      const size = n.kind === 'group' ? Math.min(30, look.size + Math.sqrt(n.members ?? 1) * 2) : look.size;
+      // a group grows with its members, gently: sizes are screen pixels at every zoom
+      const size = n.kind === 'group' ? Math.min(10, 3 + Math.sqrt(n.members ?? 1) * 0.5) : look.size;
       g.addNode(n.key, this.nodeDisplay({
         x: p.x, y: p.y, size, hoverSize: size * 1.4,
         label: n.kind === 'group' ? `${n.label} (${n.members ?? 0})` : n.label,
@@ -431,7 +445,9 @@ export class MapView {
       }));
     }
     this.edgeMembers.clear();
-    for (const whole of toDisplayEdges(data.edges)) {
+    const displayEdges = toDisplayEdges(data.edges);
+    this.edgeFade = Math.min(1, 800 / Math.max(1, displayEdges.length));
+    for (const whole of displayEdges) {
       if (!g.hasNode(whole.source) || !g.hasNode(whole.target)) continue;
       const d = shownEdges?.get(whole.key) ?? whole;
       g.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
@@ -458,7 +474,7 @@ export class MapView {
         this.startLayout();
       }
     } else if (fresh && data.nodes.length > 0) {
-      this.layout.start();
+      this.startLayout();
     } else if (added.length > 0) {
       this.layout.start(new Set(added));
     } else if (!this.layout.resumeIfStopped() && firstData) {
@@ -467,8 +483,20 @@ export class MapView {
     }
   }
 
-  /** The deferred first layout: of everything when the map is new, else of what has no place yet. */
+  /**
+   * The first layout: of everything when the map is new, else of what has no place yet. An
+   * aggregate map (groups, namespaces, clusters and external peers only) keeps its seeded
+   * arrangement (clusters as islands, namespaces on a spiral in each): a force layout pulls such
+   * a dense graph of few nodes into one disc.
+   */
   private startLayout(): void {
+    if (isAggregate(this.graph.mapNodes((_k, a) => a))) {
+      this.graph.forEachNode((k, a) => { this.positions.set(k, { x: a.x, y: a.y }); this.placed.add(k); });
+      this.storePositions();
+      this.updateHulls();
+      this.cb.onLayout({ iterations: 0, settled: true, millis: 0, reason: 'kept' });
+      return;
+    }
     const unplaced = this.graph.filterNodes((k) => !this.placed.has(k));
     if (unplaced.length === this.graph.order) this.layout.start();
     else if (unplaced.length > 0) this.layout.start(new Set(unplaced));
@@ -575,6 +603,8 @@ export class MapView {
   }
 
   private hovered: string | undefined;
+  /** 1 up to 800 drawn edges, less beyond: see edgeDisplay. */
+  private edgeFade = 1;
 
   private labelCanvas: HTMLCanvasElement | undefined;
   /** Visible node keys, highest label priority first; recomputed after a data, focus or colour change. */
@@ -704,12 +734,13 @@ export class MapView {
     const byCluster = new Map<string, Point[]>();
     const byNs = new Map<string, Point[]>();
     this.graph.forEachNode((_k, a) => {
-      if (a.cluster === undefined) return;
+      // outlines of what is drawn: a filter shrinks them to the nodes it keeps
+      if (a.cluster === undefined || a.visibility !== 'visible') return;
       const p = { x: a.x, y: a.y };
       let c = byCluster.get(a.cluster);
       if (!c) byCluster.set(a.cluster, (c = []));
       c.push(p);
-      if (a.namespace !== undefined && a.kind !== 'namespace') {
+      if (a.namespace !== undefined && a.kind !== 'namespace' && a.kind !== 'group') {
         const key = `${a.cluster}/${a.namespace}`;
         let n = byNs.get(key);
         if (!n) byNs.set(key, (n = []));
