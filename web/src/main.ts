@@ -10,7 +10,8 @@ import { collapseAround, expandGroup, READABLE_NODES, readableCollapse } from '.
 import { collapseGraph } from './state/collapse.ts';
 import { displayEdgeKey } from './state/display.ts';
 import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
-import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { groupFindings, humanizeKeys, humanKey, rankComponents, SEVERITY_ORDER } from './state/findings.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
@@ -18,7 +19,7 @@ import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from 
 import type { ApiNode, DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapEdge, MapGraph, MapNode, Verdict } from './types.ts';
 import { DIFF_CATEGORIES } from './types.ts';
 import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
-import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
+import { showEdge, showNode, yamlBlock, type PanelHost } from './ui/panels.ts';
 
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
 interface DebugInfo {
@@ -96,7 +97,7 @@ class App {
     this.panel = {
       body: byId('panel-body'),
       root: byId('panel'),
-      nodeLabel: (key) => { const n = this.nodesByKey.get(key); return n ? [n.cluster, n.namespace, n.label].filter(Boolean).join('/') : key; },
+      nodeLabel: (key) => { const n = this.nodesByKey.get(key); return n && n.kind !== 'group' ? [n.cluster, n.namespace, n.label].filter(Boolean).join('/') : humanKey(key); },
       jumpTo: (key) => this.select(key, true),
       toggleGroup: (key) => { this.select(undefined); this.toggleGroup(key); },
     };
@@ -127,6 +128,16 @@ class App {
 
   private setFilters(patch: Partial<Filters>): void {
     this.setView({ filters: { ...this.view.filters, ...patch } });
+  }
+
+  /** An error the user can act on, with Retry; undefined hides it. */
+  private showBanner(text: string | undefined, retry?: () => void): void {
+    const banner = byId('banner');
+    banner.hidden = text === undefined;
+    clear(banner);
+    if (text === undefined) return;
+    append(banner, h('strong', {}, 'Error'), h('span', {}, text));
+    if (retry) append(banner, h('button', { type: 'button', onclick: () => { banner.hidden = true; retry(); } }, 'Retry'));
   }
 
   private status(text: string): void {
@@ -165,9 +176,13 @@ class App {
         if (collapsed.length) this.setView({ collapsed }, false);
       }
     } catch (err) {
-      if (load === this.loads) this.status(`Could not load the graph: ${err instanceof Error ? err.message : String(err)}`);
+      if (load === this.loads) {
+        this.status('The graph could not be loaded.');
+        this.showBanner(`The graph could not be loaded: ${describeFailure(err)}`, () => void this.load());
+      }
       return;
     }
+    this.showBanner(undefined);
     this.fillFilterChoices();
     if (this.view.mode === 'diff' || this.view.mode === 'table') await this.loadDiff(this.view.mode === 'diff');
     // the first map: its program set is chosen from the number of edges it shows, and sigma is
@@ -204,7 +219,11 @@ class App {
       // with or without its edges, the map stops waiting for them (the layout starts)
       this.edgesPending = false;
       this.render();
-      if (failure !== undefined) { this.status(`Could not load the graph's edges: ${failure instanceof Error ? failure.message : String(failure)}`); return; }
+      if (failure !== undefined) {
+        this.status('The graph\'s edges could not be loaded.');
+        this.showBanner(`The graph's edges could not be loaded: ${describeFailure(failure)}`, () => void this.load());
+        return;
+      }
     }
     if (byId('btn-live').getAttribute('aria-pressed') === 'true') this.startLive();
   }
@@ -388,18 +407,36 @@ class App {
     const body = byId('findings-body');
     if (!this.findings || this.findings.length === 0) return;
     clear(body);
-    const order = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as Record<string, number>;
-    const sorted = [...this.findings].sort((a, b) => (order[a.severity] ?? 9) - (order[b.severity] ?? 9));
+    const label = (k: string): string => this.panel.nodeLabel(k);
     const counts = new Map<string, number>();
-    for (const f of sorted) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+    for (const f of [...this.findings].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9))) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
     append(body, h('p', {}, ...[...counts].map(([s, n]) => h('span', { class: `badge ${s}` }, `${n} ${s}`)).flatMap((b) => [b, ' '])));
-    append(body, h('ul', {}, ...sorted.map((f) => {
-      const subject = f.subjects[0];
-      const score = subject ? this.risk.get(subject) ?? 0 : 0;
-      return h('li', {}, h('button', { type: 'button', onclick: () => subject && this.jumpToSubject(subject) },
-        h('span', { class: 'risk-dot', style: `background:${riskColor(score)}` }),
-        h('span', {}, h('span', { class: `badge ${f.severity}` }, f.severity), ' ', f.message, h('br'), h('small', { class: 'muted' }, f.subjects.map((s) => this.panel.nodeLabel(s)).join(', ')))));
+    // the riskiest components first, each with what makes up its score and a fix to generate
+    append(body, h('h3', {}, 'Riskiest components'));
+    append(body, h('ol', { class: 'ranked' }, ...rankComponents(this.findings, 10).map((c) => {
+      const fix = h('div', { class: 'fix' });
+      const fixable = /^(wl|pod|ns):/.test(c.key);
+      return h('li', { 'data-component': c.key },
+        h('button', { type: 'button', class: 'component', onclick: () => this.jumpToSubject(c.key) },
+          h('span', { class: 'risk-dot', style: `background:${riskColor(c.score)}` }), h('span', { class: 'name' }, label(c.key)), h('b', { class: 'score' }, String(c.score))),
+        h('div', { class: 'breakdown' }, ...c.breakdown.map((b) => h('span', { class: `badge ${b.severity}`, title: `${b.count} finding(s) of rule ${b.code}` }, `${b.code}${b.count > 1 ? ` ×${b.count}` : ''}`)).flatMap((b) => [b, ' '])),
+        fixable ? h('button', { type: 'button', class: 'link', 'data-fix': c.key, onclick: () => {
+          clear(fix);
+          append(fix, yamlBlock('Least-privilege policy for it', async () => (await api.generate({ selection: { nodes: [c.key] } })).yaml, `${label(c.key).replaceAll('/', '-')}-netpol.yaml`));
+        } }, 'How to fix: generate its policy') : null,
+        fix);
     })));
+    append(body, h('h3', {}, 'Findings by rule and namespace'));
+    for (const g of groupFindings(this.findings)) {
+      append(body, h('details', { class: 'finding-group', 'data-group': g.key },
+        h('summary', {}, h('span', { class: `badge ${g.severity}` }, g.severity), ' ', h('b', {}, g.code), ` in ${g.namespace} `, h('span', { class: 'muted' }, `(${g.findings.length})`)),
+        h('ul', {}, ...g.findings.map((f) => {
+          const subject = f.subjects.find((s) => s.includes('->')) ?? f.subjects[0];
+          return h('li', {}, h('button', { type: 'button', onclick: () => subject && this.jumpToSubject(subject) },
+            h('span', { class: 'risk-dot', style: `background:${riskColor(SEVERITY_SCORE[f.severity] ?? 0)}` }),
+            h('span', {}, humanizeKeys(f.message, label))));
+        }))));
+    }
   }
 
   /** A finding's subject on the map: its edge (selected, both ends framed) when drawn, else its node. */
@@ -635,10 +672,45 @@ class App {
   }
 }
 
+/** What went wrong, in words a user can act on (a bare "Failed to fetch" says neither what nor why). */
+function describeFailure(err: unknown): string {
+  if (err instanceof ApiRequestError) return err.message;
+  if (err instanceof TypeError || (err instanceof Error && /failed to fetch|networkerror|load failed/i.test(err.message))) {
+    return `the server at ${location.origin} did not answer (is \`netatlas serve\` running, and reachable from this browser?).`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The side column's width: dragged or moved with the arrow keys, kept in localStorage; CSS caps it so the map keeps half the window. */
+function bindSideResizer(): void {
+  const side = byId('side');
+  const handle = byId('side-resizer');
+  const set = (px: number): void => {
+    const width = Math.max(280, Math.min(px, window.innerWidth / 2 - 230));
+    side.style.setProperty('--side-w', `${Math.round(width)}px`);
+    try { localStorage.setItem('netatlas:side-width', String(Math.round(width))); } catch { /* kept for this visit only */ }
+  };
+  const saved = Number(localStorage.getItem('netatlas:side-width'));
+  if (saved > 0) side.style.setProperty('--side-w', `${saved}px`);
+  handle.addEventListener('pointerdown', (e) => {
+    handle.setPointerCapture(e.pointerId);
+    const move = (ev: PointerEvent): void => set(window.innerWidth - ev.clientX);
+    const up = (): void => { handle.removeEventListener('pointermove', move); handle.removeEventListener('pointerup', up); };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+  });
+  handle.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    e.preventDefault();
+    set(side.getBoundingClientRect().width + (e.key === 'ArrowLeft' ? 24 : -24));
+  });
+}
+
 window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(e.message)));
 
 /** Run by boot.ts (the page's entry), which has already asked for the first graph. */
 export function startApp(firstGraph: Promise<GraphAnswer>): void {
+  bindSideResizer();
   const app = new App();
   void app.load(firstGraph);
 }

@@ -25,12 +25,13 @@ import { labelPriority, placeLabels, type LabelCandidate, type LabelTier, type P
 
 export type { RenderProfile } from '../state/render-profile.ts';
 import type { CameraView } from '../state/url-state.ts';
+import { THEME } from './theme.ts';
 
-export const STAGE_BACKGROUND = '#f7f8fa';
+export const STAGE_BACKGROUND = THEME.stage;
 
-const LABEL_COLOR = '#1d2733';
-const LABEL_DIMMED = 'rgba(29,39,51,0.35)';
-const LABEL_HALO = 'rgba(247,248,250,0.9)';
+const LABEL_COLOR = THEME.label;
+const LABEL_DIMMED = THEME.labelDimmed;
+const LABEL_HALO = THEME.halo;
 
 /** A 2D overlay canvas sized to the stage (device pixels), its context scaled to CSS pixels. */
 function fitCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
@@ -106,11 +107,11 @@ const NODE_STYLES = {
   opacity: { whenState: 'dimmed', then: 0.15, else: 1 },
   visibility: { whenState: 'isHidden', then: 'hidden', else: { attribute: 'visibility' } },
   labelVisibility: { whenState: 'isHighlighted', then: 'visible', else: { attribute: 'labelVisibility' } },
-  labelColor: '#1d2733',
+  labelColor: THEME.label,
   depth: { whenState: 'isHighlighted', then: 'topNodes', else: { attribute: 'depth' } },
   cursor: 'pointer',
   backdropVisibility: { whenState: 'isHovered', then: 'visible', else: { attribute: 'backdrop' } },
-  backdropColor: '#ffffff',
+  backdropColor: THEME.backdrop,
   backdropShadowColor: 'rgba(0,0,0,0.35)',
   backdropShadowBlur: 10,
   backdropPadding: 5,
@@ -783,7 +784,7 @@ export class MapView {
       const top = padded.reduce((a, b) => (b.y < a.y ? b : a));
       ctx.setLineDash([]);
       ctx.font = h.strong ? '600 14px system-ui, sans-serif' : '11px system-ui, sans-serif';
-      ctx.fillStyle = h.strong ? clusterTint(h.tint, 0.95) : 'rgba(40,50,60,0.75)';
+      ctx.fillStyle = h.strong ? clusterTint(h.tint, 0.95) : THEME.hullLabel;
       ctx.textAlign = 'center';
       ctx.fillText(h.strong ? `cluster ${h.label}` : h.label, top.x, top.y - 4);
     }

@@ -157,7 +157,7 @@ export function onlyDiffCategory(graph: MapGraph, category: DiffCategory): MapGr
   return { nodes: graph.nodes.filter((n) => touched.has(n.key)), edges };
 }
 
-const SEVERITY_SCORE: Readonly<Record<string, number>> = { critical: 100, high: 80, medium: 50, low: 25, info: 5 };
+export const SEVERITY_SCORE: Readonly<Record<string, number>> = { critical: 100, high: 80, medium: 50, low: 25, info: 5 };
 
 /**
  * Risk score per node, 0..100: the worst finding about it, plus a little for each further
