@@ -331,14 +331,53 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  it('a large map (the count headers ahead of the body) draws its nodes first, then every edge, and lays out the whole graph', async () => {
+  it('a large estate opens folded to at most 300 drawn nodes; a double-click opens a group in place, framed, and nothing else moves', async () => {
+    const estate = syntheticEstate({ clusters: 5, workloads: 3000, edges: 15000, seed: 42 });
+    const large = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
+    const page = await context.newPage();
+    try {
+      page.on('pageerror', (e) => consoleErrors.push(`folded map: ${e.message}`));
+      await page.goto(`${large.url}/`);
+      await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 90_000 });
+      const first = await page.evaluate(() => ({ drawn: window.netatlasDebug.nodes, order: window.netatlasMap!.graph.order, groups: window.netatlasMap!.graph.filterNodes((_k, a) => a.kind === 'group').length }));
+      expect(first.drawn).toBeLessThanOrEqual(300);
+      expect(first.drawn).toBe(first.order);
+      expect(first.groups).toBeGreaterThan(10);
+      await page.screenshot({ path: shot('estate-3k.png') });
+      const group = await page.evaluate(() => {
+        const m = window.netatlasMap!;
+        const key = m.graph.filterNodes((_k, a) => a.kind === 'group').sort((a, b) => m.graph.getNodeAttribute(a, 'label').localeCompare(m.graph.getNodeAttribute(b, 'label')))[0]!;
+        const others = Object.fromEntries(m.graph.filterNodes((k) => k !== key).map((k) => [k, [m.graph.getNodeAttribute(k, 'x'), m.graph.getNodeAttribute(k, 'y')]]));
+        return { key, at: m.sigma.graphToViewport(m.graph.getNodeAttributes(key)), others };
+      });
+      const box = (await page.locator('#map').boundingBox())!;
+      await page.mouse.dblclick(box.x + group.at.x, box.y + group.at.y);
+      await page.waitForFunction((k) => !window.netatlasMap!.graph.hasNode(k), group.key, { timeout: 30_000 });
+      await page.waitForTimeout(800);
+      const after = await page.evaluate((others) => {
+        const m = window.netatlasMap!;
+        const moved = Object.entries(others).filter(([k, [x, y]]) => m.graph.hasNode(k) && (m.graph.getNodeAttribute(k, 'x') !== x || m.graph.getNodeAttribute(k, 'y') !== y)).map(([k]) => k);
+        return { drawn: window.netatlasDebug.nodes, moved, collapsed: new URL(location.href).searchParams.get('collapsed') ?? '' };
+      }, group.others);
+      expect(after.drawn).toBeGreaterThan(first.drawn);
+      expect(after.moved).toEqual([]);
+      expect(after.collapsed.split(',')).not.toContain(group.key);
+      await page.screenshot({ path: shot('estate-3k-opened.png') });
+    } finally {
+      await page.close();
+      await large.close();
+    }
+  });
+
+  it('a large map opened unfolded (the count headers ahead of the body) draws its nodes first, then every edge, and lays out the whole graph', async () => {
     const estate = syntheticEstate({ clusters: 3, workloads: 800, edges: 4000, seed: 11 });
     const large = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
     const page = await context.newPage();
     try {
       page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`large map: ${m.text()}`); });
       page.on('pageerror', (e) => consoleErrors.push(`large map: ${e.message}`));
-      await page.goto(`${large.url}/`);
+      // `collapsed=` (empty): the URL asks for nothing folded, so the whole estate is drawn
+      await page.goto(`${large.url}/?collapsed=`);
       await page.waitForFunction(() => window.netatlasDebug?.fullFrameAt !== undefined && window.netatlasDebug.layoutSettledAt !== undefined, null, { timeout: 90_000 });
       const info = await page.evaluate(() => {
         const mark = (name: string): number => performance.getEntriesByName(`netatlas:${name}`)[0]?.startTime ?? NaN;

@@ -106,10 +106,12 @@ export class LayoutRunner {
     if (msg.id !== this.current) return;
     const g = this.graph;
     const p = msg.positions;
-    // one batched graph event for all nodes, not one per node
+    // one batched graph event for all nodes, not one per node; nodes held still keep their exact
+    // coordinates (the worker's copy is float32, which would nudge them)
+    const movable = this.movable;
     g.updateEachNodeAttributes((k, a) => {
       const i = this.index.get(k);
-      if (i !== undefined) { a.x = p[2 * i]; a.y = p[2 * i + 1]; }
+      if (i !== undefined && (!movable || movable.has(k))) { a.x = p[2 * i]; a.y = p[2 * i + 1]; }
       return a;
     }, { attributes: ['x', 'y'] });
     if (msg.settled) this.current = -1;

@@ -13,7 +13,7 @@ import {
 } from 'sigma/rendering';
 import type { DiffCategory, MapGraph, MapNode } from '../types.ts';
 import { toDisplayEdges } from '../state/display.ts';
-import { seedPositions, type Point } from '../state/seed.ts';
+import { seedPositions, spiral, type Point } from '../state/seed.ts';
 import { convexHull, padHull } from '../state/hull.ts';
 import { clusterTint, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
@@ -424,12 +424,13 @@ export class MapView {
     const shownNodes = opts.visible ? new Map(opts.visible.nodes.map((n) => [n.key, n] as const)) : undefined;
     const shownEdges = opts.visible ? new Map(toDisplayEdges(opts.visible.edges).map((d) => [d.key, d] as const)) : undefined;
     const added: string[] = [];
+    const placedHere = new Map<string, number>();
     this.layout.stop();
     const g = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
     for (const whole of data.nodes) {
       const n = shownNodes?.get(whole.key) ?? whole;
       let p = this.positions.get(n.key) ?? seeded?.get(n.key);
-      if (!p) { p = this.placeNear(n, data.nodes); added.push(n.key); }
+      if (!p) { p = this.placeNear(n, data.nodes, placedHere); added.push(n.key); }
       const look = nodeLook(n.kind, n.infra);
       // a group grows with its members, gently: sizes are screen pixels at every zoom
       const size = n.kind === 'group' ? Math.min(10, 3 + Math.sqrt(n.members ?? 1) * 0.5) : look.size;
@@ -476,8 +477,14 @@ export class MapView {
       }
     } else if (fresh && data.nodes.length > 0) {
       this.startLayout();
-    } else if (added.length > 0) {
+    } else if (added.length > 0 && !g.someNode((_k, a) => a.kind === 'group')) {
+      // newcomers in a map of workloads are refined by the layout, everything else held still;
+      // beside folded groups (an opened group) they keep their spiral: a force layout would
+      // pull them towards their peers across the map
       this.layout.start(new Set(added));
+    } else if (added.length > 0) {
+      for (const k of added) this.placed.add(k);
+      this.updateHulls();
     } else if (!this.layout.resumeIfStopped() && firstData) {
       // every node kept its place from an earlier visit: nothing to lay out
       this.cb.onLayout({ iterations: 0, settled: true, millis: 0, reason: 'kept' });
@@ -523,8 +530,11 @@ export class MapView {
     }
   }
 
-  /** A new node starts next to the known nodes of its namespace (else cluster), so it does not fly across the map. */
-  private placeNear(n: MapNode, all: readonly MapNode[]): Point {
+  /**
+   * A new node starts on a small spiral around the known nodes of its namespace (else cluster):
+   * an opened group spreads where the group was, a live newcomer lands among its neighbours.
+   */
+  private placeNear(n: MapNode, all: readonly MapNode[], placedHere: Map<string, number>): Point {
     let sx = 0, sy = 0, c = 0, cx = 0, cy = 0, cc = 0;
     for (const o of all) {
       const p = this.positions.get(o.key);
@@ -532,10 +542,13 @@ export class MapView {
       cx += p.x; cy += p.y; cc++;
       if (n.namespace !== undefined && o.namespace === n.namespace) { sx += p.x; sy += p.y; c++; }
     }
-    const jitter = (): number => (Math.random() - 0.5) * 20;
-    if (c) return { x: sx / c + jitter(), y: sy / c + jitter() };
-    if (cc) return { x: cx / cc + jitter(), y: cy / cc + jitter() };
-    return { x: jitter() * 10, y: jitter() * 10 };
+    const home = `${n.cluster ?? ''}/${c ? n.namespace ?? '' : ''}`;
+    const i = placedHere.get(home) ?? 0;
+    placedHere.set(home, i + 1);
+    const off = spiral(i, 14);
+    if (c) return { x: sx / c + off.x, y: sy / c + off.y };
+    if (cc) return { x: cx / cc + off.x, y: cy / cc + off.y };
+    return off;
   }
 
   relayout(): void {
@@ -716,7 +729,7 @@ export class MapView {
     else this.graph.forEachNode((k, a) => { if (a.visibility === 'visible') take(k); });
     if (!Number.isFinite(minX)) return;
     // a lone node (or a tight group) is framed at a readable zoom, not infinitely close
-    const state = { x: (minX + maxX) / 2, y: (minY + maxY) / 2, ratio: Math.max(0.08, Math.max(maxX - minX, maxY - minY) * 1.2), angle: 0 };
+    const state = { x: (minX + maxX) / 2, y: (minY + maxY) / 2, ratio: Math.max(0.2, Math.max(maxX - minX, maxY - minY) * 1.2), angle: 0 };
     if (animate) this.sigma.getCamera().animate(state, { duration: 300 });
     else this.sigma.getCamera().setState(state);
   }

@@ -16,7 +16,7 @@ function hash(s: string): number {
 }
 
 /** Points on a sunflower spiral: even density for any count. */
-function spiral(i: number, spacing: number): Point {
+export function spiral(i: number, spacing: number): Point {
   const r = spacing * Math.sqrt(i + 0.5);
   const a = i * GOLDEN;
   return { x: r * Math.cos(a), y: r * Math.sin(a) };
