@@ -11,6 +11,7 @@ import { collapseGraph } from './state/collapse.ts';
 import { displayEdgeKey } from './state/display.ts';
 import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
 import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { exportBatches } from './state/export.ts';
 import { groupFindings, humanizeKeys, humanKey, rankComponents, SEVERITY_ORDER } from './state/findings.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor } from './state/style.ts';
@@ -506,14 +507,27 @@ class App {
 
   // ------------------------------------------------------------------ exports
 
+  /**
+   * The generated policies of the selection (else of every workload drawn), one file per
+   * cluster: two clusters' policies may share a name and namespace, which one file (one
+   * `kubectl apply`) would silently merge.
+   */
   private async exportYaml(): Promise<void> {
     const sel = this.view.selection;
-    const nodes = sel && this.nodesByKey.has(sel) ? [sel] : this.shown.nodes.filter((n) => n.kind === 'workload').map((n) => n.key);
+    const chosen = sel && this.nodesByKey.has(sel) ? [this.nodesByKey.get(sel)!] : this.shown.nodes.filter((n) => n.kind === 'workload' || n.kind === 'group');
+    const byCluster = exportBatches(chosen);
+    if (byCluster.size === 0) { this.status('Nothing to export: select a workload, namespace or cluster, or show some.'); return; }
+    let files = 0;
     try {
-      const res = await api.generate({ selection: { nodes } });
-      downloadBlob(new Blob([res.yaml], { type: 'application/yaml' }), 'netatlas-policies.yaml');
+      for (const [cluster, nodes] of byCluster) {
+        const res = await api.generate({ selection: { nodes } });
+        if (!res.yaml.trim()) continue;
+        downloadBlob(new Blob([res.yaml], { type: 'application/yaml' }), `netatlas-${cluster}-policies.yaml`);
+        files++;
+      }
+      this.status(`Exported ${files} file(s), one per cluster.`);
     } catch (err) {
-      this.status(`Policy export failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.showBanner(`The policy export failed: ${describeFailure(err)}`, () => void this.exportYaml());
     }
   }
 

@@ -135,7 +135,9 @@ export async function showNode(host: PanelHost, node: MapNode): Promise<void> {
   append(host.body, h('h2', {}, node.label), h('p', { class: 'subtitle', title: node.key }, subtitle(node)));
   if (node.kind === 'group') {
     append(host.body, h('p', {}, `${node.members ?? 0} nodes folded into one (double-click it on the map to open it).`),
-      h('button', { type: 'button', onclick: () => host.toggleGroup(node.key) }, 'Open'));
+      h('button', { type: 'button', onclick: () => host.toggleGroup(node.key) }, 'Open'),
+      yamlBlock(node.namespace !== undefined ? `Generated policies for namespace ${node.namespace}` : `Generated policies for cluster ${node.cluster ?? ''}`,
+        async () => (await api.generate({ selection: { nodes: [node.key] } })).yaml, `${node.label.replaceAll('/', '-')}-netpol.yaml`));
     return;
   }
   const { sections, count } = tabs(host);
