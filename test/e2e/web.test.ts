@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWeb, launchChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
+import { inkOf, pixelAt } from './pixels.ts';
 import { startStaticApiServer } from './static-api-server.ts';
 import { syntheticEstate } from '../../web/src/dev/synthetic-estate.ts';
 import { toDisplayEdges } from '../../web/src/state/display.ts';
@@ -34,52 +35,6 @@ async function open(query = '', settle = false): Promise<Page> {
   return page;
 }
 
-/** Pixels of the map that differ from the background, and how many distinct colours they use. */
-async function inkOf(png: Buffer): Promise<{ ink: number; colours: number; total: number }> {
-  const page = await context.newPage();
-  try {
-    return await page.evaluate(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width; c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let ink = 0;
-      const colours = new Set<number>();
-      for (let i = 0; i < d.length; i += 4) {
-        const diff = Math.abs(d[i] - 0xf7) + Math.abs(d[i + 1] - 0xf8) + Math.abs(d[i + 2] - 0xfa);
-        if (diff > 60) { ink++; colours.add(((d[i] >> 4) << 8) | ((d[i + 1] >> 4) << 4) | (d[i + 2] >> 4)); }
-      }
-      return { ink, colours: colours.size, total: c.width * c.height };
-    }, png.toString('base64'));
-  } finally {
-    await page.close();
-  }
-}
-
-/** The [r, g, b] of one CSS pixel of a page screenshot (deviceScaleFactor 1). */
-async function pixelAt(png: Buffer, x: number, y: number): Promise<[number, number, number]> {
-  const page = await context.newPage();
-  try {
-    return await page.evaluate(async ({ b64, x, y }) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width; c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
-      return [d[0], d[1], d[2]] as [number, number, number];
-    }, { b64: png.toString('base64'), x, y });
-  } finally {
-    await page.close();
-  }
-}
-
 function shot(name: string): string {
   return path.join(SHOTS, name);
 }
@@ -104,7 +59,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     const map = page.locator('#map');
     const png = await map.screenshot();
     await page.screenshot({ path: shot('map.png') });
-    const { ink, colours, total } = await inkOf(png);
+    const { ink, colours, total } = await inkOf(context, png);
     // nodes, edges, hulls and labels: a few percent of the pixels in many colours
     expect(ink / total).toBeGreaterThan(0.02);
     expect(colours).toBeGreaterThan(20);
@@ -181,7 +136,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     expect(probe.colour).toMatch(/^#[0-9a-f]{6}$/);
     const box = (await page.locator('#map').boundingBox())!;
     const png = await page.screenshot({ path: shot('findings.png') });
-    const [r, g, b] = await pixelAt(png, box.x + probe.at.x, box.y + probe.at.y);
+    const [r, g, b] = await pixelAt(context, png, box.x + probe.at.x, box.y + probe.at.y);
     // the node's centre on screen: a warm red, not black and not the stage
     expect(r, `${probe.key} at ${JSON.stringify(probe.at)}: rgb(${r},${g},${b})`).toBeGreaterThan(140);
     expect(r).toBeGreaterThan(g + 40);
@@ -300,13 +255,13 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     const info = await page.evaluate(() => ({ profile: window.netatlasDebug.renderProfile, edges: window.netatlasDebug.edges, inGraph: window.netatlasMap!.graph.size }));
     expect(info.profile).toBe('light');
     expect(info.inGraph).toBeGreaterThan(30);
-    const { ink } = await inkOf(await page.locator('#map').screenshot());
+    const { ink } = await inkOf(context, await page.locator('#map').screenshot());
     expect(ink).toBeGreaterThan(1000);
     // without hull outlines, so that what the moved frame shows comes from the WebGL stage
     const drawsBeforeUncheck = await page.evaluate(() => window.netatlasMap!.mover!.counts.drawn);
     await page.uncheck('#f-hulls');
     await page.waitForFunction((n) => window.netatlasMap!.mover!.counts.drawn > n, drawsBeforeUncheck);
-    const drawn = await inkOf(await page.locator('#map').screenshot());
+    const drawn = await inkOf(context, await page.locator('#map').screenshot());
     const box = (await page.locator('#map').boundingBox())!;
     const drawsBefore = await page.evaluate(() => window.netatlasMap!.mover!.counts.drawn);
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -316,7 +271,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.waitForFunction(() => window.netatlasMap!.mover!.transform !== '');
     const during = await page.evaluate(() => window.netatlasMap!.mover!.transform);
     // the moved frame is a copy of the drawn one (nodes, edges, labels): not blank
-    const moved = await inkOf(await page.locator('canvas.netatlas-move-snapshot').screenshot());
+    const moved = await inkOf(context, await page.locator('canvas.netatlas-move-snapshot').screenshot());
     expect(moved.ink).toBeGreaterThan(Math.max(1000, drawn.ink * 0.4));
     expect(moved.colours).toBeGreaterThan(5);
     // the frame follows the pointer: 8 moves of (10, 6) px
@@ -397,7 +352,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
       expect(info.edgesParsed).toBeGreaterThan(0);
       expect(info.firstFrame).toBeLessThan(info.edgesBuilt);
       expect(info.status).toContain('layout settled');
-      const { ink, colours } = await inkOf(await page.locator('#map').screenshot({ path: shot('large-map.png') }));
+      const { ink, colours } = await inkOf(context, await page.locator('#map').screenshot({ path: shot('large-map.png') }));
       expect(ink).toBeGreaterThan(5000);
       expect(colours).toBeGreaterThan(5);
       // the nodes-only first frame skipped sigma's picking pass; the frames since have it: a node

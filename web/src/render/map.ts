@@ -485,6 +485,7 @@ export class MapView {
     } else if (added.length > 0) {
       for (const k of added) this.placed.add(k);
       this.updateHulls();
+      if (firstData) this.cb.onLayout({ iterations: 0, settled: true, millis: 0, reason: 'kept' });
     } else if (!this.layout.resumeIfStopped() && firstData) {
       // every node kept its place from an earlier visit: nothing to lay out
       this.cb.onLayout({ iterations: 0, settled: true, millis: 0, reason: 'kept' });
