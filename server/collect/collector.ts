@@ -9,6 +9,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConnectionCache } from '../flows/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { AppState } from '../http/state.ts';
 import { loadFlowFile, loadInventories, startFollow, startGoldmane, startLive, startRelay } from '../http/serve.ts';
@@ -63,18 +64,20 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   const cluster = options.cluster;
   const stoppers: Array<() => Promise<void> | void> = [];
   const loading = new Set<string>();
+  // One connection cache for every flow source, as in serve: a connection both ends report counts once.
+  const connections = new ConnectionCache({});
 
   const loaded = (async () => {
     if (options.inventory?.length) await loadInventories(state, [...options.inventory], cluster, false, loading, log);
-    for (const file of options.flows ?? []) await loadFlowFile(state, spool, file, cluster, false, false, loading, log);
+    for (const file of options.flows ?? []) await loadFlowFile(state, spool, file, cluster, false, false, loading, log, connections);
   })().catch((error) => log(`netatlas/collect: loading failed: ${(error as Error).message}`));
   await loaded;
   if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
     stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context, allContexts: options.allContexts }, log));
   }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, { cluster }, log));
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, { cluster }, log, connections));
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, cluster, log));
-  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
+  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log, connections));
 
   state.startAutoFlush(options.intervalMs ?? 60_000);
   const ship = setInterval(() => void shipper.pump(), options.shipIntervalMs ?? 1000);

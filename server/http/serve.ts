@@ -165,10 +165,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const cluster = useDemo ? undefined : options.cluster;
   if (useDemo) log(`netatlas: no source given: serving the demo (${path.relative(process.cwd(), DEMO_DIR) || DEMO_DIR})`);
 
+  // One connection cache for the whole server, as the CLI's ingest: a connection reported by
+  // both nodes' files (the two ends of an inter-cluster connection) counts once.
+  const connections = new ConnectionCache({});
   const loaded = (async () => {
     if (inventoryPaths.length) await loadInventories(state, inventoryPaths, cluster, useDemo, loading, log);
     for (const input of flowPaths.length ? safeInputs(state, flowPaths, cluster, log) : []) {
-      await loadFlowFile(state, store, input.file, input.cluster, useDemo, input.walked, loading, log);
+      await loadFlowFile(state, store, input.file, input.cluster, useDemo, input.walked, loading, log, connections);
     }
     state.flush();
   })().catch((error) => log(`netatlas: loading failed: ${(error as Error).message}`));
@@ -176,9 +179,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
     stoppers.push(await startLive(state, options, log));
   }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, options, log));
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, options, log, connections));
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, options.cluster, log));
-  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
+  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log, connections));
 
   // Retention runs hourly; the timer must not keep the process alive.
   if (retainMs !== undefined || store.journalSince) {
@@ -267,7 +270,7 @@ export async function loadInventories(state: AppState, paths: string[], cluster:
 
 export async function loadFlowFile(
   state: AppState, store: Store, file: string, cluster: string | undefined, demo: boolean, walked: boolean, loading: Set<string>,
-  log: (l: string) => void,
+  log: (l: string) => void, connections: ConnectionCache,
 ): Promise<void> {
   const id = `flows-file:${file}`;
   // A file found by walking a folder (an inventory dump next to flow logs) becomes a source
@@ -286,7 +289,7 @@ export async function loadFlowFile(
   loading.add(id);
   let taken = 0;
   try {
-    const reader = readFlows(file, { cluster, onError: (m) => state.updateSource(id, { error: m }) });
+    const reader = readFlows(file, { cluster, connections, onError: (m) => state.updateSource(id, { error: m }) });
     for await (const batch of reader.batches()) {
       let records: FlowRecord[] = batch;
       if (taken < skip) {
@@ -350,11 +353,11 @@ export async function startLive(state: AppState, options: ServeOptions, log: (l:
   };
 }
 
-export async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
+export async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void, connections: ConnectionCache): Promise<() => Promise<void>> {
   const { HubbleRelayClient } = await import('../flows/relay/client.ts');
   const id = `hubble-relay:${address}`;
   state.registerSource(id, 'hubble-relay', options.cluster);
-  const parseState = createFlowParseState({ file: id, cluster: options.cluster, connections: new ConnectionCache({}) });
+  const parseState = createFlowParseState({ file: id, cluster: options.cluster, connections });
   const tlsOpt = options.hubbleTls;
   const tls = tlsOpt?.enabled
     ? {
@@ -405,7 +408,7 @@ export async function startGoldmane(state: AppState, address: string, cluster: s
   return () => client.stop();
 }
 
-export async function startFollow(state: AppState, store: Store, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => Promise<void>> {
+export async function startFollow(state: AppState, store: Store, file: string, cluster: string | undefined, log: (l: string) => void, connections: ConnectionCache): Promise<() => Promise<void>> {
   const { FileFollower } = await import('../flows/follow.ts');
   const { parseFlowLine } = await import('../flows/read.ts');
   const id = `flows-follow:${file}`;
@@ -413,7 +416,7 @@ export async function startFollow(state: AppState, store: Store, file: string, c
   // Resume where the last run stopped: the checkpoint is written with the edges it produced.
   const saved = (await store.getOffset(id)) as { offset?: number; line?: number; ino?: number } | undefined;
   const parseState = createFlowParseState({
-    file, cluster, connections: new ConnectionCache({}),
+    file, cluster, connections,
     onError: (message: string) => state.updateSource(id, { error: message }),
   });
   let buffer: FlowRecord[] = [];

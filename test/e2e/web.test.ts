@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildWeb, launchChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
+import { inkOf, pixelAt } from './pixels.ts';
 import { startStaticApiServer } from './static-api-server.ts';
 import { syntheticEstate } from '../../web/src/dev/synthetic-estate.ts';
 import { toDisplayEdges } from '../../web/src/state/display.ts';
@@ -34,32 +35,6 @@ async function open(query = '', settle = false): Promise<Page> {
   return page;
 }
 
-/** Pixels of the map that differ from the background, and how many distinct colours they use. */
-async function inkOf(png: Buffer): Promise<{ ink: number; colours: number; total: number }> {
-  const page = await context.newPage();
-  try {
-    return await page.evaluate(async (b64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width; c.height = img.height;
-      const ctx = c.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, c.width, c.height).data;
-      let ink = 0;
-      const colours = new Set<number>();
-      for (let i = 0; i < d.length; i += 4) {
-        const diff = Math.abs(d[i] - 0xf7) + Math.abs(d[i + 1] - 0xf8) + Math.abs(d[i + 2] - 0xfa);
-        if (diff > 60) { ink++; colours.add(((d[i] >> 4) << 8) | ((d[i + 1] >> 4) << 4) | (d[i + 2] >> 4)); }
-      }
-      return { ink, colours: colours.size, total: c.width * c.height };
-    }, png.toString('base64'));
-  } finally {
-    await page.close();
-  }
-}
-
 function shot(name: string): string {
   return path.join(SHOTS, name);
 }
@@ -84,7 +59,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     const map = page.locator('#map');
     const png = await map.screenshot();
     await page.screenshot({ path: shot('map.png') });
-    const { ink, colours, total } = await inkOf(png);
+    const { ink, colours, total } = await inkOf(context, png);
     // nodes, edges, hulls and labels: a few percent of the pixels in many colours
     expect(ink / total).toBeGreaterThan(0.02);
     expect(colours).toBeGreaterThan(20);
@@ -117,27 +92,93 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  it('filters hide what they should: a cluster filter keeps one cluster, hide-infra drops DNS and hosts', async () => {
-    const page = await open();
+  it('filters hide what they should (a cluster filter keeps one cluster, hide-infra drops DNS and hosts) and move nothing', async () => {
+    const page = await open('', true);
+    const positions = (): Promise<Record<string, [number, number]>> => page.evaluate(() => Object.fromEntries(window.netatlasMap!.graph.mapNodes((k, a) => [k, [a.x, a.y]])));
+    const before = await positions();
     await page.check('input[data-cluster="dev"]');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('clusters') === 'dev');
-    const clusters = await page.evaluate(() => [...new Set(window.netatlasMap!.graph.mapNodes((_k, a) => a.cluster ?? '(external)'))]);
+    const clusters = await page.evaluate(() => [...new Set(window.netatlasMap!.graph.filterNodes((_k, a) => a.visibility === 'visible').map((k) => window.netatlasMap!.graph.getNodeAttribute(k, 'cluster') ?? '(external)'))]);
     expect(clusters.sort()).toEqual(expect.arrayContaining(['dev']));
     expect(clusters).not.toContain('prod');
     expect(clusters).not.toContain('finance');
     await page.uncheck('input[data-cluster="dev"]');
     await page.check('#f-infra');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('hideInfra') === '1');
-    const kinds = await page.evaluate(() => window.netatlasMap!.graph.mapNodes((_k, a) => `${a.kind}:${a.label}`));
+    const kinds = await page.evaluate(() => window.netatlasMap!.graph.mapNodes((_k, a) => (a.visibility === 'visible' ? `${a.kind}:${a.label}` : '')).filter(Boolean));
     expect(kinds).not.toContain('workload:coredns');
     expect(kinds.filter((k) => k.startsWith('host:') || k.startsWith('reserved:'))).toEqual([]);
     expect(kinds).toContain('workload:cartservice');
     // a verdict filter keeps only edges carrying that verdict
     await page.check('input[data-verdict="FORWARDED"]');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('verdicts') === 'FORWARDED');
-    const verdicts = await page.evaluate(() => window.netatlasMap!.graph.mapEdges((_e, a) => a.verdict));
+    const verdicts = await page.evaluate(() => window.netatlasMap!.graph.mapEdges((_e, a) => (a.visibility === 'visible' ? a.verdict : '')).filter(Boolean));
     expect(verdicts.length).toBeGreaterThan(0);
     expect(verdicts.filter((v) => v !== 'forwarded' && v !== 'mixed')).toEqual([]);
+    // the drawn count follows the filters; every node kept its place through all of them
+    expect(await page.evaluate(() => window.netatlasDebug.nodes)).toBe(await page.evaluate(() => window.netatlasMap!.graph.filterNodes((_k, a) => a.visibility === 'visible').length));
+    await page.click('#f-reset');
+    expect(await positions()).toEqual(before);
+    await page.close();
+  });
+
+  it('Findings mode colours nodes by risk (red for the riskiest, never black), sampled from the screen', async () => {
+    const page = await open('', true);
+    await page.click('#btn-findings');
+    await page.waitForFunction(() => window.netatlasMap!.graph.someNode((_k, a) => (a.risk ?? 0) >= 80));
+    await page.waitForTimeout(600); // the 300 ms framing animation
+    const probe = await page.evaluate(() => {
+      const m = window.netatlasMap!;
+      const key = m.graph.filterNodes((_k, a) => a.visibility === 'visible' && a.kind === 'workload').sort((a, b) => (m.graph.getNodeAttribute(b, 'risk') ?? 0) - (m.graph.getNodeAttribute(a, 'risk') ?? 0))[0]!;
+      const a = m.graph.getNodeAttributes(key);
+      return { key, colour: m.sigma.getNodeDisplayData(key)?.color, at: m.sigma.graphToViewport(a) };
+    });
+    expect(probe.colour).toMatch(/^#[0-9a-f]{6}$/);
+    const box = (await page.locator('#map').boundingBox())!;
+    const png = await page.screenshot({ path: shot('findings.png') });
+    const [r, g, b] = await pixelAt(context, png, box.x + probe.at.x, box.y + probe.at.y);
+    // the node's centre on screen: a warm red, not black and not the stage
+    expect(r, `${probe.key} at ${JSON.stringify(probe.at)}: rgb(${r},${g},${b})`).toBeGreaterThan(140);
+    expect(r).toBeGreaterThan(g + 40);
+    expect(r).toBeGreaterThan(b + 40);
+    await page.close();
+  });
+
+  it('a clicked node stays selected with its neighbours emphasised and labelled, and no two labels overlap', async () => {
+    const page = await open('', true);
+    const box = (await page.locator('#map').boundingBox())!;
+    const at = await page.evaluate((key) => window.netatlasMap!.sigma.graphToViewport(window.netatlasMap!.graph.getNodeAttributes(key)), PROD_CART);
+    await page.mouse.click(box.x + at.x, box.y + at.y);
+    await expect.poll(() => page.locator('#panel-body h2').textContent()).toBe('cartservice');
+    // the pointer leaves: the selection's neighbourhood stays
+    await page.mouse.move(box.x + 5, box.y + box.height - 5);
+    await page.waitForTimeout(300);
+    const state = await page.evaluate((key) => {
+      const m = window.netatlasMap!;
+      const neighbours = m.graph.neighbors(key);
+      return {
+        neighbours: neighbours.map((n) => m.graph.getNodeAttribute(n, 'label')),
+        highlighted: neighbours.filter((n) => m.sigma.getNodeState(n).isHighlighted).length,
+        dimmedOthers: m.graph.filterNodes((n) => n !== key && !neighbours.includes(n) && m.sigma.getNodeState(n).dimmed).length,
+        labels: m.drawnLabels.map((l) => ({ key: l.key, left: l.left, top: l.top, width: l.width, height: l.height })),
+      };
+    }, PROD_CART);
+    expect(state.neighbours).toEqual(expect.arrayContaining(['frontend', 'checkoutservice']));
+    expect(state.highlighted).toBe(state.neighbours.length);
+    expect(state.dimmedOthers).toBeGreaterThan(10);
+    const labelled = new Set(state.labels.map((l) => l.key));
+    expect(labelled.has(PROD_CART)).toBe(true);
+    expect(labelled.has('wl:prod/boutique/Deployment/frontend')).toBe(true);
+    for (let i = 0; i < state.labels.length; i++) {
+      for (let j = i + 1; j < state.labels.length; j++) {
+        const [a, b] = [state.labels[i]!, state.labels[j]!];
+        expect(a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height, `${a.key} over ${b.key}`).toBe(false);
+      }
+    }
+    await page.screenshot({ path: shot('selection.png') });
+    // Escape clears it
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => window.netatlasMap!.graph.filterNodes((n) => window.netatlasMap!.sigma.getNodeState(n).dimmed).length === 0);
     await page.close();
   });
 
@@ -214,13 +255,13 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     const info = await page.evaluate(() => ({ profile: window.netatlasDebug.renderProfile, edges: window.netatlasDebug.edges, inGraph: window.netatlasMap!.graph.size }));
     expect(info.profile).toBe('light');
     expect(info.inGraph).toBeGreaterThan(30);
-    const { ink } = await inkOf(await page.locator('#map').screenshot());
+    const { ink } = await inkOf(context, await page.locator('#map').screenshot());
     expect(ink).toBeGreaterThan(1000);
     // without hull outlines, so that what the moved frame shows comes from the WebGL stage
     const drawsBeforeUncheck = await page.evaluate(() => window.netatlasMap!.mover!.counts.drawn);
     await page.uncheck('#f-hulls');
     await page.waitForFunction((n) => window.netatlasMap!.mover!.counts.drawn > n, drawsBeforeUncheck);
-    const drawn = await inkOf(await page.locator('#map').screenshot());
+    const drawn = await inkOf(context, await page.locator('#map').screenshot());
     const box = (await page.locator('#map').boundingBox())!;
     const drawsBefore = await page.evaluate(() => window.netatlasMap!.mover!.counts.drawn);
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -230,7 +271,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.waitForFunction(() => window.netatlasMap!.mover!.transform !== '');
     const during = await page.evaluate(() => window.netatlasMap!.mover!.transform);
     // the moved frame is a copy of the drawn one (nodes, edges, labels): not blank
-    const moved = await inkOf(await page.locator('canvas.netatlas-move-snapshot').screenshot());
+    const moved = await inkOf(context, await page.locator('canvas.netatlas-move-snapshot').screenshot());
     expect(moved.ink).toBeGreaterThan(Math.max(1000, drawn.ink * 0.4));
     expect(moved.colours).toBeGreaterThan(5);
     // the frame follows the pointer: 8 moves of (10, 6) px
@@ -245,14 +286,53 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  it('a large map (the count headers ahead of the body) draws its nodes first, then every edge, and lays out the whole graph', async () => {
+  it('a large estate opens folded to at most 300 drawn nodes; a double-click opens a group in place, framed, and nothing else moves', async () => {
+    const estate = syntheticEstate({ clusters: 5, workloads: 3000, edges: 15000, seed: 42 });
+    const large = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
+    const page = await context.newPage();
+    try {
+      page.on('pageerror', (e) => consoleErrors.push(`folded map: ${e.message}`));
+      await page.goto(`${large.url}/`);
+      await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 90_000 });
+      const first = await page.evaluate(() => ({ drawn: window.netatlasDebug.nodes, order: window.netatlasMap!.graph.order, groups: window.netatlasMap!.graph.filterNodes((_k, a) => a.kind === 'group').length }));
+      expect(first.drawn).toBeLessThanOrEqual(300);
+      expect(first.drawn).toBe(first.order);
+      expect(first.groups).toBeGreaterThan(10);
+      await page.screenshot({ path: shot('estate-3k.png') });
+      const group = await page.evaluate(() => {
+        const m = window.netatlasMap!;
+        const key = m.graph.filterNodes((_k, a) => a.kind === 'group').sort((a, b) => m.graph.getNodeAttribute(a, 'label').localeCompare(m.graph.getNodeAttribute(b, 'label')))[0]!;
+        const others = Object.fromEntries(m.graph.filterNodes((k) => k !== key).map((k) => [k, [m.graph.getNodeAttribute(k, 'x'), m.graph.getNodeAttribute(k, 'y')]]));
+        return { key, at: m.sigma.graphToViewport(m.graph.getNodeAttributes(key)), others };
+      });
+      const box = (await page.locator('#map').boundingBox())!;
+      await page.mouse.dblclick(box.x + group.at.x, box.y + group.at.y);
+      await page.waitForFunction((k) => !window.netatlasMap!.graph.hasNode(k), group.key, { timeout: 30_000 });
+      await page.waitForTimeout(800);
+      const after = await page.evaluate((others) => {
+        const m = window.netatlasMap!;
+        const moved = Object.entries(others).filter(([k, [x, y]]) => m.graph.hasNode(k) && (m.graph.getNodeAttribute(k, 'x') !== x || m.graph.getNodeAttribute(k, 'y') !== y)).map(([k]) => k);
+        return { drawn: window.netatlasDebug.nodes, moved, collapsed: new URL(location.href).searchParams.get('collapsed') ?? '' };
+      }, group.others);
+      expect(after.drawn).toBeGreaterThan(first.drawn);
+      expect(after.moved).toEqual([]);
+      expect(after.collapsed.split(',')).not.toContain(group.key);
+      await page.screenshot({ path: shot('estate-3k-opened.png') });
+    } finally {
+      await page.close();
+      await large.close();
+    }
+  });
+
+  it('a large map opened unfolded (the count headers ahead of the body) draws its nodes first, then every edge, and lays out the whole graph', async () => {
     const estate = syntheticEstate({ clusters: 3, workloads: 800, edges: 4000, seed: 11 });
     const large = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
     const page = await context.newPage();
     try {
       page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`large map: ${m.text()}`); });
       page.on('pageerror', (e) => consoleErrors.push(`large map: ${e.message}`));
-      await page.goto(`${large.url}/`);
+      // `collapsed=` (empty): the URL asks for nothing folded, so the whole estate is drawn
+      await page.goto(`${large.url}/?collapsed=`);
       await page.waitForFunction(() => window.netatlasDebug?.fullFrameAt !== undefined && window.netatlasDebug.layoutSettledAt !== undefined, null, { timeout: 90_000 });
       const info = await page.evaluate(() => {
         const mark = (name: string): number => performance.getEntriesByName(`netatlas:${name}`)[0]?.startTime ?? NaN;
@@ -272,7 +352,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
       expect(info.edgesParsed).toBeGreaterThan(0);
       expect(info.firstFrame).toBeLessThan(info.edgesBuilt);
       expect(info.status).toContain('layout settled');
-      const { ink, colours } = await inkOf(await page.locator('#map').screenshot({ path: shot('large-map.png') }));
+      const { ink, colours } = await inkOf(context, await page.locator('#map').screenshot({ path: shot('large-map.png') }));
       expect(ink).toBeGreaterThan(5000);
       expect(colours).toBeGreaterThan(5);
       // the nodes-only first frame skipped sigma's picking pass; the frames since have it: a node

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { displayEdgeKey, toDisplayEdges } from '../../web/src/state/display.ts';
-import { edgeWidth, nodeLook, riskColor, verdictClass, worstDiff } from '../../web/src/state/style.ts';
+import { edgeWidth, hslToHex, nodeLook, riskColor, verdictClass, worstDiff } from '../../web/src/state/style.ts';
 import { convexHull, padHull } from '../../web/src/state/hull.ts';
 import { seedPositions } from '../../web/src/state/seed.ts';
 import { cart, nodes, reply, tcpForwarded, web } from './fixtures.ts';
@@ -34,9 +34,23 @@ describe('styles', () => {
     expect(shapes.size).toBe(4);
   });
 
-  it('risk runs from green to red', () => {
-    expect(riskColor(0)).toMatch(/^hsl\(130,/);
-    expect(riskColor(100)).toMatch(/^hsl\(0,/);
+  it('risk colours are #rrggbb (the form the WebGL renderer reads) from green through amber to red', () => {
+    const rgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+    for (const score of [0, 1, 25, 50, 75, 99, 100, -5, 250, Number.NaN]) expect(riskColor(score)).toMatch(/^#[0-9a-f]{6}$/);
+    const [r0, g0] = rgb(riskColor(0));
+    const [r100, g100] = rgb(riskColor(100));
+    expect(g0).toBeGreaterThan(r0 * 2);
+    expect(r100).toBeGreaterThan(g100 * 2);
+    const [r50, g50, b50] = rgb(riskColor(50));
+    expect(Math.min(r50, g50)).toBeGreaterThan(b50 * 2);
+  });
+
+  it('hslToHex agrees with known colours', () => {
+    expect(hslToHex(0, 1, 0.5)).toBe('#ff0000');
+    expect(hslToHex(120, 1, 0.25)).toBe('#008000');
+    expect(hslToHex(240, 1, 0.5)).toBe('#0000ff');
+    expect(hslToHex(0, 0, 1)).toBe('#ffffff');
+    expect(hslToHex(39, 1, 0.5)).toBe('#ffa600');
   });
 
   it('classifies verdict mixes', () => {

@@ -18,6 +18,14 @@ describe('filters', () => {
     expect(keys(out.nodes)).toEqual([devShell.key, web.key].sort());
   });
 
+  it('inter-cluster only keeps the edges between two clusters and the nodes they join', () => {
+    const out = applyFilters(graph, { ...EMPTY_FILTERS, interClusterOnly: true });
+    expect(keys(out.edges)).toEqual(graph.edges.filter((e) => e.interCluster).map((e) => e.key).sort());
+    expect(keys(out.edges)).toContain(tcpDropped.key);
+    expect(keys(out.nodes)).toEqual([devShell.key, web.key].sort());
+    expect(isEmptyFilters({ ...EMPTY_FILTERS, interClusterOnly: true })).toBe(false);
+  });
+
   it('hiding infrastructure drops DNS and host nodes and the edges touching them', () => {
     const out = applyFilters(graph, { ...EMPTY_FILTERS, hideInfra: true });
     expect(out.nodes.map((n) => n.key)).not.toContain(coredns.key);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyDiff, diffCategoryOf, mergeDelta, parseEdgeKey, riskScores } from '../../web/src/state/graph-data.ts';
+import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores } from '../../web/src/state/graph-data.ts';
 import type { ApiEdge, ApiNode } from '../../web/src/types.ts';
 import { cart, graph, tcpForwarded, web } from './fixtures.ts';
 
@@ -49,6 +49,26 @@ describe('diff', () => {
     const out = applyDiff(graph, { items: [{ kind: 'unused', message: 'x', subjects: [key] }], summary: {} });
     const added = out.graph.edges.find((e) => e.key === `diff:${key}`);
     expect(added).toMatchObject({ diff: 'unobserved', count: 0, port: 9999 });
+  });
+
+  it('draws an observed edge the diff does not name as allowed, and never an unobserved one', () => {
+    const out = applyDiff(graph, { items: [], summary: {} });
+    const observed = out.graph.edges.filter((e) => e.count > 0);
+    expect(observed.length).toBeGreaterThan(0);
+    expect(observed.every((e) => e.diff === 'allowed')).toBe(true);
+  });
+
+  it('takes the counts from the API summary, not from its capped item list', () => {
+    const items = Array.from({ length: 3 }, (_, i) => ({ kind: 'unused', message: 'x', subjects: [`${cart.key}->${web.key}|TCP|${9000 + i}`] }));
+    const out = applyDiff(graph, { items, summary: { unusedPairs: 933, 'would-break': 1, blocked: 3, allowed: 157 } });
+    expect(out.summary).toMatchObject({ unobserved: 933, 'would-break': 1, blocked: 3, allowed: 157 });
+  });
+
+  it('a diff chip keeps only its category and the nodes it joins', () => {
+    const marked = applyDiff(graph, { items: [{ kind: 'would-break', message: 'x', subjects: [tcpForwarded.key] }], summary: {} }).graph;
+    const only = onlyDiffCategory(marked, 'would-break');
+    expect(only.edges.map((e) => e.key)).toEqual([tcpForwarded.key]);
+    expect(only.nodes.map((n) => n.key).sort()).toEqual([cart.key, web.key].sort());
   });
 
   it('knows the aliases of the diff categories and ignores unknown kinds', () => {

@@ -20,10 +20,11 @@ describe('URL state', () => {
   it('a full view survives a round trip', () => {
     const view: ViewState = {
       level: 'pod', mode: 'diff',
-      filters: { clusters: ['prod', 'dev'], namespaces: ['boutique'], verdicts: ['DROPPED'], protocol: 'TCP', port: 7070, since: 1000, until: 2000, hideInfra: true },
+      filters: { clusters: ['prod', 'dev'], namespaces: ['boutique'], verdicts: ['DROPPED'], protocol: 'TCP', port: 7070, since: 1000, until: 2000, hideInfra: true, interClusterOnly: true },
       selection: 'wl:prod/boutique/Deployment/cartservice',
       camera: { x: 0.25, y: 0.75, ratio: 0.125 },
       collapsed: ['ns:dev/boutique'],
+      diffOnly: 'would-break',
     };
     expect(decodeViewState(`?${encodeViewState(view)}`)).toEqual(view);
   });

@@ -5,9 +5,14 @@
 import { VERDICTS } from '../../generator/model/index.ts';
 import { api, ApiRequestError, type GraphAnswer } from './api.ts';
 import { MapView, type RenderProfile } from './render/map.ts';
+import { clusterKey, namespaceKey } from '../../generator/model/index.ts';
+import { collapseAround, expandGroup, READABLE_NODES, readableCollapse } from './state/aggregate.ts';
 import { collapseGraph } from './state/collapse.ts';
-import { applyFilters, EMPTY_FILTERS, type Filters } from './state/filters.ts';
-import { applyDiff, mergeDelta, riskScores, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { displayEdgeKey } from './state/display.ts';
+import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
+import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { exportBatches } from './state/export.ts';
+import { groupFindings, humanizeKeys, humanKey, rankComponents, SEVERITY_ORDER } from './state/findings.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor } from './state/style.ts';
 import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from './state/table.ts';
@@ -15,7 +20,7 @@ import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from 
 import type { ApiNode, DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapEdge, MapGraph, MapNode, Verdict } from './types.ts';
 import { DIFF_CATEGORIES } from './types.ts';
 import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
-import { showEdge, showNode, type PanelHost } from './ui/panels.ts';
+import { showEdge, showNode, yamlBlock, type PanelHost } from './ui/panels.ts';
 
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
 interface DebugInfo {
@@ -52,15 +57,20 @@ class App {
   /** raw holds the first answer's nodes, its edges are on their way (see load). */
   private edgesPending = false;
 
+  /** The URL names no folded groups: the first data decides them (readableCollapse). */
+  private autoFold: boolean;
+
   constructor() {
     this.view = decodeViewState(location.search);
+    this.autoFold = !new URLSearchParams(location.search).has('collapsed');
     // `?render=light|full` forces sigma's program set (tests, side-by-side comparisons)
     const forced = new URLSearchParams(location.search).get('render');
     this.map = new MapView(byId('map'), {
       onNodeClick: (key) => this.select(key),
+      onNodeDoubleClick: (key) => this.openOrFold(key),
       onEdgeClick: (key, members) => { this.setView({ selection: key }); this.map.select(key); void showEdge(this.panel, key, members); },
       onStageClick: () => this.select(undefined),
-      onCameraChange: (camera) => { if (this.layoutDone) { this.cameraTouched = true; this.setView({ camera }, false); } },
+      onCameraChange: (camera) => { if (this.layoutDone) this.setView({ camera }, false); },
       onLayout: (p) => {
         window.netatlasDebug.layoutIterations = p.iterations;
         if (p.settled) {
@@ -83,10 +93,12 @@ class App {
       },
     }, forced === 'light' || forced === 'full' ? (forced as RenderProfile) : undefined);
     window.netatlasMap = this.map;
+    // a user's own camera move (drag, wheel) is kept: the settled layout is not framed over it
+    for (const type of ['wheel', 'pointerdown'] as const) byId('map').addEventListener(type, () => { this.cameraTouched = true; }, { capture: true, passive: true });
     this.panel = {
       body: byId('panel-body'),
       root: byId('panel'),
-      nodeLabel: (key) => { const n = this.nodesByKey.get(key); return n ? [n.cluster, n.namespace, n.label].filter(Boolean).join('/') : key; },
+      nodeLabel: (key) => { const n = this.nodesByKey.get(key); return n && n.kind !== 'group' ? [n.cluster, n.namespace, n.label].filter(Boolean).join('/') : humanKey(key); },
       jumpTo: (key) => this.select(key, true),
       toggleGroup: (key) => { this.select(undefined); this.toggleGroup(key); },
     };
@@ -107,15 +119,26 @@ class App {
 
   // ------------------------------------------------------------------ state and URL
 
+  /** `rerender`: redraw, and frame the result (a camera-only change does neither). */
   private setView(patch: Partial<ViewState>, rerender = true): void {
     this.view = { ...this.view, ...patch };
     const q = encodeViewState(this.view);
     history.replaceState(null, '', q ? `?${q}` : location.pathname);
-    if (rerender) this.render();
+    if (rerender) this.render(true);
   }
 
   private setFilters(patch: Partial<Filters>): void {
     this.setView({ filters: { ...this.view.filters, ...patch } });
+  }
+
+  /** An error the user can act on, with Retry; undefined hides it. */
+  private showBanner(text: string | undefined, retry?: () => void): void {
+    const banner = byId('banner');
+    banner.hidden = text === undefined;
+    clear(banner);
+    if (text === undefined) return;
+    append(banner, h('strong', {}, 'Error'), h('span', {}, text));
+    if (retry) append(banner, h('button', { type: 'button', onclick: () => { banner.hidden = true; retry(); } }, 'Retry'));
   }
 
   private status(text: string): void {
@@ -135,7 +158,9 @@ class App {
       performance.mark('netatlas:graph-headers');
       // the first map, large by the count headers and shown whole (nothing filters, collapses or
       // diffs it): take its nodes as soon as the worker has them, its edges after the first frame
-      const nodesFirst = this.map.renderProfile === undefined && answer.counts && answer.nodesFirst && this.countsDecideProfile() &&
+      // a map that will open folded (more nodes than readable) is drawn from its folded graph: no nodes-first path
+      const willFold = this.autoFold && (answer.counts?.nodes ?? 0) > READABLE_NODES;
+      const nodesFirst = !willFold && this.map.renderProfile === undefined && answer.counts && answer.nodesFirst && this.countsDecideProfile() &&
         this.map.profileFor(answer.counts.edges) === 'light' ? answer.nodesFirst : undefined;
       if (nodesFirst) { edges = answer.body; edgeCount = answer.counts?.edges; }
       window.netatlasDebug.nodesFirst = nodesFirst !== undefined;
@@ -146,12 +171,21 @@ class App {
       this.raw = { nodes: g.nodes.map(toMapNode), edges: g.edges?.map(toMapEdge) ?? [] };
       if (g.stats) this.seq = g.stats.seq;
       performance.mark('netatlas:graph-converted');
+      if (this.autoFold) {
+        this.autoFold = false;
+        const collapsed = readableCollapse(this.raw.nodes);
+        if (collapsed.length) this.setView({ collapsed }, false);
+      }
     } catch (err) {
-      if (load === this.loads) this.status(`Could not load the graph: ${err instanceof Error ? err.message : String(err)}`);
+      if (load === this.loads) {
+        this.status('The graph could not be loaded.');
+        this.showBanner(`The graph could not be loaded: ${describeFailure(err)}`, () => void this.load());
+      }
       return;
     }
+    this.showBanner(undefined);
     this.fillFilterChoices();
-    if (this.view.mode === 'diff') await this.loadDiff();
+    if (this.view.mode === 'diff' || this.view.mode === 'table') await this.loadDiff(this.view.mode === 'diff');
     // the first map: its program set is chosen from the number of edges it shows, and sigma is
     // built with it once the data's graph is (MapView.prepare). Not earlier: built at the count
     // headers, sigma held the main thread (waiting on the GPU process, busy with the page's first
@@ -160,7 +194,7 @@ class App {
     // view)
     let edgesHere: MapEdge[] | undefined;
     if (this.map.renderProfile === undefined) {
-      this.map.prepare(edgeCount ?? this.shownGraph().edges.length);
+      this.map.prepare(edgeCount ?? this.shownGraph().all.edges.length);
       if (!edges && this.map.renderProfile === 'light' && this.view.mode !== 'diff' && this.raw.edges.length > 0) {
         edgesHere = this.raw.edges;
         this.raw = { nodes: this.raw.nodes, edges: [] };
@@ -186,7 +220,11 @@ class App {
       // with or without its edges, the map stops waiting for them (the layout starts)
       this.edgesPending = false;
       this.render();
-      if (failure !== undefined) { this.status(`Could not load the graph's edges: ${failure instanceof Error ? failure.message : String(failure)}`); return; }
+      if (failure !== undefined) {
+        this.status('The graph\'s edges could not be loaded.');
+        this.showBanner(`The graph's edges could not be loaded: ${describeFailure(failure)}`, () => void this.load());
+        return;
+      }
     }
     if (byId('btn-live').getAttribute('aria-pressed') === 'true') this.startLive();
   }
@@ -198,34 +236,44 @@ class App {
    */
   private countsDecideProfile(): boolean {
     if (this.view.mode === 'diff') return false;
-    const f = this.view.filters;
-    return this.view.collapsed.length === 0 && !f.clusters.length && !f.namespaces.length && !f.verdicts.length && f.protocol === undefined &&
-      f.port === undefined && f.since === undefined && f.until === undefined && !f.hideInfra;
+    return this.view.collapsed.length === 0 && isEmptyFilters(this.view.filters);
   }
 
   private restoreSelection(key: string): void {
+    this.reveal(key);
     if (this.nodesByKey.has(key)) { this.map.select(key); void showNode(this.panel, this.nodesByKey.get(key)!); }
   }
 
-  /** raw -> diff -> risk -> filters -> collapse: what the map and the table show. */
-  private shownGraph(): MapGraph {
+  /**
+   * raw -> diff -> risk -> collapse: the whole map, which the layout places; the same with the
+   * filters applied before collapsing: what is drawn and what the table lists.
+   */
+  private shownGraph(): { all: MapGraph; shown: MapGraph } {
     let g = this.raw;
-    if (this.view.mode === 'diff' && this.diff) g = applyDiff(g, this.diff).graph;
+    // the table's diff column is filled whenever the diff is in
+    if ((this.view.mode === 'diff' || this.view.mode === 'table') && this.diff) g = applyDiff(g, this.diff).graph;
     if (this.risk.size) g = { nodes: g.nodes.map((n) => (this.risk.has(n.key) ? { ...n, risk: this.risk.get(n.key) } : n)), edges: g.edges };
-    g = applyFilters(g, this.view.filters);
-    return collapseGraph(g, new Set(this.view.collapsed));
+    const collapsed = new Set(this.view.collapsed);
+    const all = collapseGraph(g, collapsed);
+    const diffOnly = this.view.mode === 'diff' ? this.view.diffOnly : undefined;
+    if (isEmptyFilters(this.view.filters) && !diffOnly) return { all, shown: all };
+    let shown = applyFilters(g, this.view.filters);
+    if (diffOnly) shown = onlyDiffCategory(shown, diffOnly);
+    return { all, shown: collapseGraph(shown, collapsed) };
   }
 
-  private render(): void {
+  /** Redraw from the view state; `frame`: then fit the camera to what is drawn (every user action but a camera move). */
+  private render(frame = false): void {
     const edgesPending = this.edgesPending;
-    const g = this.shownGraph();
+    const { all, shown: g } = this.shownGraph();
     this.shown = g;
     this.nodesByKey = new Map(this.raw.nodes.map((n) => [n.key, n]));
     for (const n of g.nodes) this.nodesByKey.set(n.key, n);
     window.netatlasDebug.nodes = g.nodes.length;
     window.netatlasDebug.edges = g.edges.length;
     this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : byId('btn-findings').getAttribute('aria-pressed') === 'true' ? 'risk' : 'verdict');
-    this.map.setData(g, { edgesPending });
+    this.map.setData(all, { edgesPending, visible: g });
+    if (frame) this.map.fitToNodes();
     window.netatlasDebug.sigmaInitMs = this.map.sigmaBuildMs;
     window.netatlasDebug.renderProfile = this.map.renderProfile;
     this.syncControls();
@@ -237,6 +285,7 @@ class App {
   // ------------------------------------------------------------------ selection and search
 
   private select(key: string | undefined, focus = false): void {
+    if (key) this.reveal(key);
     this.setView({ selection: key }, false);
     this.map.select(key);
     if (!key) { byId('panel').hidden = true; return; }
@@ -247,7 +296,8 @@ class App {
 
   private runSearch(): void {
     const input = byId<HTMLInputElement>('search');
-    this.searchHits = searchNodes(this.shown.nodes, input.value, 12);
+    // folded workloads are found too (picking one opens its group)
+    this.searchHits = searchNodes(this.shown.nodes.length === this.raw.nodes.length ? this.shown.nodes : [...this.shown.nodes.filter((n) => n.kind === 'group'), ...this.raw.nodes], input.value, 12);
     this.searchIndex = this.searchHits.length ? 0 : -1;
     this.renderSearch();
   }
@@ -281,20 +331,25 @@ class App {
   // ------------------------------------------------------------------ modes
 
   private async setMode(mode: ViewMode): Promise<void> {
-    if (mode === 'diff' && !this.diff) await this.loadDiff();
+    if ((mode === 'diff' || mode === 'table') && !this.diff) await this.loadDiff(mode === 'diff');
     this.setView({ mode });
   }
 
-  private async loadDiff(): Promise<void> {
+  /** `loud`: a failure is the view's news (Diff mode); the table merely lacks its diff column. */
+  private async loadDiff(loud = true): Promise<void> {
     try {
       this.diff = await api.diff();
       this.diffSummary = applyDiff(this.raw, this.diff).summary;
+      this.diffError = undefined;
     } catch (err) {
-      this.diff = { items: [], summary: {} };
+      this.diff = undefined;
       this.diffSummary = {};
-      this.status(`Diff not available: ${err instanceof ApiRequestError ? err.message : String(err)}`);
+      this.diffError = err instanceof Error ? err.message : String(err);
+      if (loud) this.status(`Diff not available: ${this.diffError}`);
     }
   }
+
+  private diffError: string | undefined;
 
   private renderDiffBar(): void {
     const bar = byId('diff-bar');
@@ -302,9 +357,31 @@ class App {
     if (bar.hidden) return;
     clear(bar);
     append(bar, h('strong', {}, 'Intended vs observed'));
+    if (this.diffError !== undefined || !this.diff) {
+      append(bar, h('span', { class: 'error', role: 'alert' }, `The diff could not be computed: ${this.diffError ?? 'no answer'}`),
+        h('button', { type: 'button', onclick: () => void this.loadDiff().then(() => this.render(true)) }, 'Retry'));
+      return;
+    }
+    const summary = this.diff.summary;
     for (const cat of DIFF_CATEGORIES) {
-      append(bar, h('span', { class: 'chip', 'data-diff': cat }, h('span', { class: `swatch${cat === 'unobserved' ? ' dashed' : ''}`, style: `background:${DIFF_COLORS[cat]}` }),
-        cat === 'unobserved' ? 'allowed, unobserved' : cat, h('b', {}, String(this.diffSummary[cat] ?? 0))));
+      const n = this.diffSummary[cat] ?? 0;
+      const on = this.view.diffOnly === cat;
+      const label = cat === 'unobserved' ? 'allowed, never seen' : cat === 'allowed' ? 'allowed, seen' : cat;
+      const detail = cat === 'unobserved' && typeof summary.unusedPorts === 'number' ? ` pairs (${summary.unusedPorts.toLocaleString('en')} ports)` : '';
+      append(bar, h('button', {
+        type: 'button', class: 'chip', 'data-diff': cat, 'aria-pressed': String(on), title: on ? 'Show every category' : `Show only: ${label}`,
+        onclick: () => this.setView({ diffOnly: on ? undefined : cat }),
+      }, h('span', { class: `swatch${cat === 'unobserved' ? ' dashed' : ''}`, style: `background:${DIFF_COLORS[cat]}` }), label, ' ', h('b', {}, n.toLocaleString('en')), detail));
+    }
+    const breaking = this.diff.items.filter((i) => diffCategoryOf(i.kind) === 'would-break');
+    if (breaking.length) {
+      append(bar, h('details', { class: 'would-break', open: '' }, h('summary', {}, `Would break (${breaking.length})`),
+        h('ul', {}, ...breaking.map((item) => {
+          const edge = item.subjects.find((s) => s.includes('->'));
+          const p = edge ? parseEdgeKey(edge) : undefined;
+          const text = p ? `${this.panel.nodeLabel(p.source)} → ${this.panel.nodeLabel(p.target)} ${p.protocol}${p.port !== undefined ? `/${p.port}` : ''}` : item.message;
+          return h('li', {}, h('button', { type: 'button', class: 'link', title: item.message, onclick: () => edge && this.jumpToSubject(edge) }, text));
+        }))));
     }
   }
 
@@ -324,30 +401,60 @@ class App {
       }
     }
     this.renderFindings();
-    this.render();
+    this.render(true);
   }
 
   private renderFindings(): void {
     const body = byId('findings-body');
     if (!this.findings || this.findings.length === 0) return;
     clear(body);
-    const order = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as Record<string, number>;
-    const sorted = [...this.findings].sort((a, b) => (order[a.severity] ?? 9) - (order[b.severity] ?? 9));
+    const label = (k: string): string => this.panel.nodeLabel(k);
     const counts = new Map<string, number>();
-    for (const f of sorted) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+    for (const f of [...this.findings].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9))) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
     append(body, h('p', {}, ...[...counts].map(([s, n]) => h('span', { class: `badge ${s}` }, `${n} ${s}`)).flatMap((b) => [b, ' '])));
-    append(body, h('ul', {}, ...sorted.map((f) => {
-      const subject = f.subjects[0];
-      const score = subject ? this.risk.get(subject) ?? 0 : 0;
-      return h('li', {}, h('button', { type: 'button', onclick: () => subject && this.jumpToSubject(subject) },
-        h('span', { class: 'risk-dot', style: `background:${riskColor(score)}` }),
-        h('span', {}, h('span', { class: `badge ${f.severity}` }, f.severity), ' ', f.message, h('br'), h('small', { class: 'muted' }, f.subjects.map((s) => this.panel.nodeLabel(s)).join(', ')))));
+    // the riskiest components first, each with what makes up its score and a fix to generate
+    append(body, h('h3', {}, 'Riskiest components'));
+    append(body, h('ol', { class: 'ranked' }, ...rankComponents(this.findings, 10).map((c) => {
+      const fix = h('div', { class: 'fix' });
+      const fixable = /^(wl|pod|ns):/.test(c.key);
+      return h('li', { 'data-component': c.key },
+        h('button', { type: 'button', class: 'component', onclick: () => this.jumpToSubject(c.key) },
+          h('span', { class: 'risk-dot', style: `background:${riskColor(c.score)}` }), h('span', { class: 'name' }, label(c.key)), h('b', { class: 'score' }, String(c.score))),
+        h('div', { class: 'breakdown' }, ...c.breakdown.map((b) => h('span', { class: `badge ${b.severity}`, title: `${b.count} finding(s) of rule ${b.code}` }, `${b.code}${b.count > 1 ? ` ×${b.count}` : ''}`)).flatMap((b) => [b, ' '])),
+        fixable ? h('button', { type: 'button', class: 'link', 'data-fix': c.key, onclick: () => {
+          clear(fix);
+          append(fix, yamlBlock('Least-privilege policy for it', async () => (await api.generate({ selection: { nodes: [c.key] } })).yaml, `${label(c.key).replaceAll('/', '-')}-netpol.yaml`));
+        } }, 'How to fix: generate its policy') : null,
+        fix);
     })));
+    append(body, h('h3', {}, 'Findings by rule and namespace'));
+    for (const g of groupFindings(this.findings)) {
+      append(body, h('details', { class: 'finding-group', 'data-group': g.key },
+        h('summary', {}, h('span', { class: `badge ${g.severity}` }, g.severity), ' ', h('b', {}, g.code), ` in ${g.namespace} `, h('span', { class: 'muted' }, `(${g.findings.length})`)),
+        h('ul', {}, ...g.findings.map((f) => {
+          const subject = f.subjects.find((s) => s.includes('->')) ?? f.subjects[0];
+          return h('li', {}, h('button', { type: 'button', onclick: () => subject && this.jumpToSubject(subject) },
+            h('span', { class: 'risk-dot', style: `background:${riskColor(SEVERITY_SCORE[f.severity] ?? 0)}` }),
+            h('span', {}, humanizeKeys(f.message, label))));
+        }))));
+    }
   }
 
+  /** A finding's subject on the map: its edge (selected, both ends framed) when drawn, else its node. */
   private jumpToSubject(subject: string): void {
-    if (subject.includes('->')) subject = subject.slice(0, subject.indexOf('->'));
     if (this.view.mode === 'table') void this.setMode('map');
+    const edge = parseEdgeKey(subject);
+    if (edge) {
+      const key = displayEdgeKey(edge.source, edge.target);
+      if (this.map.graph.hasEdge(key)) {
+        this.setView({ selection: key }, false);
+        this.map.select(key);
+        void showEdge(this.panel, key, this.map.edgeMembersOf(key));
+        this.map.fitToNodes(true, [edge.source, edge.target]);
+        return;
+      }
+      subject = edge.source;
+    }
     this.select(subject, true);
   }
 
@@ -400,14 +507,27 @@ class App {
 
   // ------------------------------------------------------------------ exports
 
+  /**
+   * The generated policies of the selection (else of every workload drawn), one file per
+   * cluster: two clusters' policies may share a name and namespace, which one file (one
+   * `kubectl apply`) would silently merge.
+   */
   private async exportYaml(): Promise<void> {
     const sel = this.view.selection;
-    const nodes = sel && this.nodesByKey.has(sel) ? [sel] : this.shown.nodes.filter((n) => n.kind === 'workload').map((n) => n.key);
+    const chosen = sel && this.nodesByKey.has(sel) ? [this.nodesByKey.get(sel)!] : this.shown.nodes.filter((n) => n.kind === 'workload' || n.kind === 'group');
+    const byCluster = exportBatches(chosen);
+    if (byCluster.size === 0) { this.status('Nothing to export: select a workload, namespace or cluster, or show some.'); return; }
+    let files = 0;
     try {
-      const res = await api.generate({ selection: { nodes } });
-      downloadBlob(new Blob([res.yaml], { type: 'application/yaml' }), 'netatlas-policies.yaml');
+      for (const [cluster, nodes] of byCluster) {
+        const res = await api.generate({ selection: { nodes } });
+        if (!res.yaml.trim()) continue;
+        downloadBlob(new Blob([res.yaml], { type: 'application/yaml' }), `netatlas-${cluster}-policies.yaml`);
+        files++;
+      }
+      this.status(`Exported ${files} file(s), one per cluster.`);
     } catch (err) {
-      this.status(`Policy export failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.showBanner(`The policy export failed: ${describeFailure(err)}`, () => void this.exportYaml());
     }
   }
 
@@ -451,14 +571,20 @@ class App {
     const port = byId<HTMLInputElement>('f-port');
     if (document.activeElement !== port) port.value = f.port !== undefined ? String(f.port) : '';
     byId<HTMLInputElement>('f-infra').checked = f.hideInfra;
+    byId<HTMLInputElement>('f-inter').checked = f.interClusterOnly === true;
     // the table lies over the map, which keeps its size (sigma needs a sized container)
     byId('table-view').hidden = this.view.mode !== 'table';
   }
 
   private bindControls(): void {
     byId<HTMLSelectElement>('level').addEventListener('change', (e) => {
-      this.setView({ level: (e.target as HTMLSelectElement).value as Level, collapsed: [], selection: undefined }, false);
-      void this.load();
+      this.setView({ level: (e.target as HTMLSelectElement).value as Level, collapsed: [], selection: undefined, camera: undefined }, false);
+      this.map.select(undefined);
+      byId('panel').hidden = true;
+      // the new level is framed once placed (at once when its positions are kept)
+      this.cameraTouched = false;
+      this.autoFold = true;
+      void this.load().then(() => this.map.fitToNodes(false));
     });
     for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.addEventListener('click', () => void this.setMode(b.dataset.mode as ViewMode));
     byId<HTMLInputElement>('f-namespaces').addEventListener('change', (e) => {
@@ -479,8 +605,9 @@ class App {
       this.setFilters({ since: span ? newest - span : undefined, until: undefined });
     });
     byId<HTMLInputElement>('f-infra').addEventListener('change', (e) => this.setFilters({ hideInfra: (e.target as HTMLInputElement).checked }));
+    byId<HTMLInputElement>('f-inter').addEventListener('change', (e) => this.setFilters({ interClusterOnly: (e.target as HTMLInputElement).checked || undefined }));
     byId<HTMLInputElement>('f-hulls').addEventListener('change', (e) => { this.map.showHulls = (e.target as HTMLInputElement).checked; this.map.sigma.refresh(); });
-    byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [] }); });
+    byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [], diffOnly: undefined }); });
     const search = byId<HTMLInputElement>('search');
     search.addEventListener('input', () => this.runSearch());
     search.addEventListener('keydown', (e) => {
@@ -519,18 +646,85 @@ class App {
     });
   }
 
-  /** Collapse (or expand) the cluster or namespace group containing the selection. */
+  /** Collapse (or expand) a cluster or namespace group (the panel's buttons). */
   toggleGroup(groupKey: string): void {
-    const set = new Set(this.view.collapsed);
-    if (set.has(groupKey)) set.delete(groupKey); else set.add(groupKey);
-    this.setView({ collapsed: [...set] });
+    if (this.view.collapsed.includes(groupKey)) { this.openOrFold(groupKey); return; }
+    this.setView({ collapsed: [...this.view.collapsed, groupKey].sort() }, false);
+    this.render();
   }
+
+  /** Double-click: a group opens in place one level (and its content is framed); any other node folds into its group. */
+  private openOrFold(key: string): void {
+    const node = this.nodesByKey.get(key);
+    if (!node) return;
+    if (node.kind === 'group') {
+      this.select(undefined);
+      this.setView({ collapsed: expandGroup(this.view.collapsed, key, this.raw.nodes) }, false);
+      this.render();
+      const inside = this.shown.nodes.filter((n) => n.cluster === node.cluster && (node.namespace === undefined || n.namespace === node.namespace)).map((n) => n.key);
+      this.map.fitToNodes(true, inside);
+    } else {
+      this.select(undefined);
+      this.setView({ collapsed: collapseAround(this.view.collapsed, node) }, false);
+      this.render();
+    }
+  }
+
+  /** Open the folded groups that hide `key` (a search pick, a finding, a shared URL's selection). */
+  private reveal(key: string): void {
+    if (this.map.graph.hasNode(key)) return;
+    const node = this.raw.nodes.find((n) => n.key === key);
+    if (!node?.cluster) return;
+    let collapsed = this.view.collapsed;
+    const cluster = clusterKey(node.cluster);
+    if (collapsed.includes(cluster)) collapsed = expandGroup(collapsed, cluster, this.raw.nodes);
+    const ns = node.namespace !== undefined ? namespaceKey(node.cluster, node.namespace) : undefined;
+    if (ns && collapsed.includes(ns)) collapsed = expandGroup(collapsed, ns, this.raw.nodes);
+    if (collapsed === this.view.collapsed) return;
+    this.setView({ collapsed }, false);
+    this.render();
+  }
+}
+
+/** What went wrong, in words a user can act on (a bare "Failed to fetch" says neither what nor why). */
+function describeFailure(err: unknown): string {
+  if (err instanceof ApiRequestError) return err.message;
+  if (err instanceof TypeError || (err instanceof Error && /failed to fetch|networkerror|load failed/i.test(err.message))) {
+    return `the server at ${location.origin} did not answer (is \`netatlas serve\` running, and reachable from this browser?).`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The side column's width: dragged or moved with the arrow keys, kept in localStorage; CSS caps it so the map keeps half the window. */
+function bindSideResizer(): void {
+  const side = byId('side');
+  const handle = byId('side-resizer');
+  const set = (px: number): void => {
+    const width = Math.max(280, Math.min(px, window.innerWidth / 2 - 230));
+    side.style.setProperty('--side-w', `${Math.round(width)}px`);
+    try { localStorage.setItem('netatlas:side-width', String(Math.round(width))); } catch { /* kept for this visit only */ }
+  };
+  const saved = Number(localStorage.getItem('netatlas:side-width'));
+  if (saved > 0) side.style.setProperty('--side-w', `${saved}px`);
+  handle.addEventListener('pointerdown', (e) => {
+    handle.setPointerCapture(e.pointerId);
+    const move = (ev: PointerEvent): void => set(window.innerWidth - ev.clientX);
+    const up = (): void => { handle.removeEventListener('pointermove', move); handle.removeEventListener('pointerup', up); };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+  });
+  handle.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    e.preventDefault();
+    set(side.getBoundingClientRect().width + (e.key === 'ArrowLeft' ? 24 : -24));
+  });
 }
 
 window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(e.message)));
 
 /** Run by boot.ts (the page's entry), which has already asked for the first graph. */
 export function startApp(firstGraph: Promise<GraphAnswer>): void {
+  bindSideResizer();
   const app = new App();
   void app.load(firstGraph);
 }

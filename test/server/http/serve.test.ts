@@ -43,6 +43,19 @@ describe('startServer', () => {
     await request(r.server).get('/api/v1/readyz').expect(200);
   });
 
+  it('counts each demo connection once across files and clusters, as the CLI does', async () => {
+    const { ingest } = await import('../../../server/graph/ingest.ts');
+    const demo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../samples/demo');
+    const cli = await ingest({ inventoryPaths: [demo], flowPaths: [demo] });
+    let cliInter = 0;
+    cli.builder.graph.forEachEdge((_k, e) => { if (e.level !== 'pod' && e.interCluster) cliInter += e.count; });
+    const r = await serve({ db: ':memory:' });
+    const graph = (await request(r.server).get('/api/v1/graph').expect(200)).body as GraphResponse;
+    const served = graph.edges.filter((e) => e.interCluster).reduce((s, e) => s + e.count, 0);
+    expect(cliInter).toBeGreaterThan(0);
+    expect(served).toBe(cliInter);
+  });
+
   it('keeps the edges across a restart without counting the same files twice', async () => {
     const db = tmpDb();
     const first = await serve({ db });

@@ -9,7 +9,8 @@ import { layoutSettingsFor, type LayoutMessage, type LayoutRequest } from './lay
 export interface LayoutProgress {
   readonly iterations: number;
   readonly settled: boolean;
-  readonly reason?: 'converged' | 'iterations' | 'time';
+  /** `kept`: nothing needed a layout (every node has its place from an earlier one). */
+  readonly reason?: 'converged' | 'iterations' | 'time' | 'kept';
   readonly millis: number;
 }
 
@@ -31,12 +32,12 @@ export class LayoutRunner {
   }
 
   /** A data change stopped an unfinished layout: start it again on the new graph. */
-  resumeIfStopped(): void {
-    if (this.interrupted !== null) {
-      const movable = this.interrupted;
-      this.interrupted = null;
-      this.start(movable);
-    }
+  resumeIfStopped(): boolean {
+    if (this.interrupted === null) return false;
+    const movable = this.interrupted;
+    this.interrupted = null;
+    this.start(movable);
+    return true;
   }
 
   private ensureWorker(): Worker {
@@ -105,10 +106,12 @@ export class LayoutRunner {
     if (msg.id !== this.current) return;
     const g = this.graph;
     const p = msg.positions;
-    // one batched graph event for all nodes, not one per node
+    // one batched graph event for all nodes, not one per node; nodes held still keep their exact
+    // coordinates (the worker's copy is float32, which would nudge them)
+    const movable = this.movable;
     g.updateEachNodeAttributes((k, a) => {
       const i = this.index.get(k);
-      if (i !== undefined) { a.x = p[2 * i]; a.y = p[2 * i + 1]; }
+      if (i !== undefined && (!movable || movable.has(k))) { a.x = p[2 * i]; a.y = p[2 * i + 1]; }
       return a;
     }, { attributes: ['x', 'y'] });
     if (msg.settled) this.current = -1;

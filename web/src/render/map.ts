@@ -13,18 +13,52 @@ import {
 } from 'sigma/rendering';
 import type { DiffCategory, MapGraph, MapNode } from '../types.ts';
 import { toDisplayEdges } from '../state/display.ts';
-import { seedPositions, type Point } from '../state/seed.ts';
+import { seedPositions, spiral, type Point } from '../state/seed.ts';
 import { convexHull, padHull } from '../state/hull.ts';
 import { clusterTint, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
 import { BitmapMover } from './move-bitmap.ts';
 import { skipPickingWhile } from './picking-pass.ts';
 import { renderProfileFor, type RenderProfile } from '../state/render-profile.ts';
+import { decodePositions, encodePositions, POSITIONS_STORAGE_KEY } from '../state/positions.ts';
+import { labelPriority, placeLabels, type LabelCandidate, type LabelTier, type PlacedLabel } from '../state/labels.ts';
 
 export type { RenderProfile } from '../state/render-profile.ts';
 import type { CameraView } from '../state/url-state.ts';
+import { THEME } from './theme.ts';
 
-export const STAGE_BACKGROUND = '#f7f8fa';
+export const STAGE_BACKGROUND = THEME.stage;
+
+const LABEL_COLOR = THEME.label;
+const LABEL_DIMMED = THEME.labelDimmed;
+const LABEL_HALO = THEME.halo;
+
+/** A 2D overlay canvas sized to the stage (device pixels), its context scaled to CSS pixels. */
+function fitCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
+  const dpr = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
+  const ctx = canvas.getContext('2d');
+  ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+/** Groups, namespaces, clusters and external peers only: a map whose seeded arrangement is final (see startLayout). */
+function isAggregate(nodes: readonly { kind: string; cluster?: string }[]): boolean {
+  return nodes.every((n) => n.kind === 'group' || n.kind === 'cluster' || n.kind === 'namespace' || n.cluster === undefined);
+}
+
+function loadStoredPositions(): Map<string, Point> {
+  try {
+    return decodePositions(localStorage.getItem(POSITIONS_STORAGE_KEY));
+  } catch {
+    return new Map();
+  }
+}
 
 /**
  * Data attributes (kind, verdict, diff, ...) plus the display attributes derived from them
@@ -35,10 +69,13 @@ export const STAGE_BACKGROUND = '#f7f8fa';
 interface NodeAttrs {
   x: number; y: number; size: number; hoverSize: number; label: string; kind: string; shape: string; baseColor: string; color: string;
   cluster?: string; namespace?: string; risk?: number; selected?: boolean;
+  /** Filtered out: kept in the graph (and the layout) so that nothing moves, not drawn. */
+  visibility: 'visible' | 'hidden';
   labelVisibility: 'auto' | 'visible'; depth: 'nodes' | 'topNodes'; backdrop: 'visible' | 'hidden';
 }
 interface EdgeAttrs {
   count: number; verdict: EdgeVerdictClass; interCluster: boolean; diff?: DiffCategory; ports: string; selected?: boolean;
+  visibility: 'visible' | 'hidden';
   size: number; color: string; opacity: number; tail: string; dashSize: number; depth: 'edges' | 'topEdges'; zIndex: number;
 }
 interface DimState { dimmed: boolean }
@@ -47,6 +84,8 @@ export type ColorMode = 'verdict' | 'diff' | 'risk';
 
 export interface MapCallbacks {
   onNodeClick(key: string): void;
+  /** Double-click: open a group in place, or fold the group around a node. */
+  onNodeDoubleClick?(key: string): void;
   onEdgeClick(displayKey: string, members: readonly string[]): void;
   onStageClick(): void;
   onCameraChange(view: CameraView): void;
@@ -66,13 +105,13 @@ const NODE_STYLES = {
   size: { whenState: 'isHovered', then: { attribute: 'hoverSize' }, else: { attribute: 'size' } },
   color: { attribute: 'color' },
   opacity: { whenState: 'dimmed', then: 0.15, else: 1 },
-  visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+  visibility: { whenState: 'isHidden', then: 'hidden', else: { attribute: 'visibility' } },
   labelVisibility: { whenState: 'isHighlighted', then: 'visible', else: { attribute: 'labelVisibility' } },
-  labelColor: '#1d2733',
+  labelColor: THEME.label,
   depth: { whenState: 'isHighlighted', then: 'topNodes', else: { attribute: 'depth' } },
   cursor: 'pointer',
   backdropVisibility: { whenState: 'isHovered', then: 'visible', else: { attribute: 'backdrop' } },
-  backdropColor: '#ffffff',
+  backdropColor: THEME.backdrop,
   backdropShadowColor: 'rgba(0,0,0,0.35)',
   backdropShadowBlur: 10,
   backdropPadding: 5,
@@ -100,7 +139,7 @@ function fullEdges(): { primitives: object; styles: object } {
       // inter-cluster edges carry a dot at their source and are drawn above the rest
       tail: { attribute: 'tail' },
       dashSize: { attribute: 'dashSize' },
-      visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+      visibility: { whenState: 'isHidden', then: 'hidden', else: { attribute: 'visibility' } },
       depth: { whenState: 'isHighlighted', then: 'topEdges', else: { attribute: 'depth' } },
       zIndex: { attribute: 'zIndex' },
       cursor: 'pointer',
@@ -121,7 +160,7 @@ function lightEdges(): { primitives: object; styles: object } {
       color: { attribute: 'color' },
       opacity: { whenState: 'dimmed', then: 0.06, else: { attribute: 'opacity' } },
       path: 'straight',
-      visibility: { whenState: 'isHidden', then: 'hidden', else: 'visible' },
+      visibility: { whenState: 'isHidden', then: 'hidden', else: { attribute: 'visibility' } },
       depth: { whenState: 'isHighlighted', then: 'topEdges', else: { attribute: 'depth' } },
       zIndex: { attribute: 'zIndex' },
     },
@@ -164,10 +203,30 @@ export class MapView {
    * forces one (tests, comparisons).
    */
   constructor(private readonly container: HTMLElement, private readonly cb: MapCallbacks, private readonly forcedProfile?: RenderProfile) {
+    for (const [k, p] of loadStoredPositions()) { this.positions.set(k, p); this.placed.add(k); }
     this.layout = new LayoutRunner(this.graph, (p) => {
       this.updateHulls();
+      if (p.settled) {
+        this.graph.forEachNode((k, a) => { this.positions.set(k, { x: a.x, y: a.y }); this.placed.add(k); });
+        this.storePositions();
+      }
       cb.onLayout(p);
     });
+  }
+
+  /** Keys whose position came from a finished layout (this visit or an earlier one): they never move again unasked. */
+  private readonly placed = new Set<string>();
+
+  /** The map's positions first, then what was stored for other levels and estates. */
+  private storePositions(): void {
+    const current = new Map<string, Point>();
+    this.graph.forEachNode((k, a) => current.set(k, { x: a.x, y: a.y }));
+    const older = new Map([...this.positions].filter(([k]) => this.placed.has(k)));
+    try {
+      localStorage.setItem(POSITIONS_STORAGE_KEY, encodePositions(current, older));
+    } catch {
+      // storage full or disabled: positions are kept for this visit only
+    }
   }
 
   /** The sigma instance; exists once the first setData has built it. */
@@ -221,6 +280,8 @@ export class MapView {
         // large maps: no edge picking pass (an edge is opened from the table or a node's panel)
         enableEdgeEvents: !light,
         renderEdgeLabels: false,
+        // node labels are placed by the map itself (state/labels.ts): by priority, never overprinted
+        renderLabels: false,
         labelDensity: 0.6,
         labelRenderedSizeThreshold: 6,
         // antialiasing doubles the fragment work of edges; on large maps it is not visible anyway
@@ -241,10 +302,12 @@ export class MapView {
     this.profile = profile;
     const hulls = sigma.createCanvas('hulls', { beforeLayer: 'stage', style: { pointerEvents: 'none' } });
     this.hullCanvas = hulls;
+    const labels = sigma.createCanvas('netatlas-labels', { afterLayer: 'stage', style: { pointerEvents: 'none' } });
+    this.labelCanvas = labels;
     if (light) {
       // the nodes-only frames before the edges are in are not kept for moves (the next frame
       // follows at once), and skip the picking pass (nothing can be hovered then)
-      this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas()], () => !this.edgesPending);
+      this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas(), labels], () => !this.edgesPending);
       skipPickingWhile(sigma as unknown as Sigma, () => this.edgesPending);
     }
     this.bindEvents();
@@ -255,23 +318,20 @@ export class MapView {
 
   private bindEvents(): void {
     const s = this.sigma;
-    s.on('enterNode', ({ node }) => {
-      // a large map's first frame has no edges yet: no highlight until they are in
-      if (this.edgesPending) return;
-      const around = new Set([node, ...this.graph.neighbors(node)]);
-      const touching = new Set(this.graph.edges(node));
-      s.setNodesState(this.graph.filterNodes((n) => !around.has(n)), { dimmed: true });
-      s.setEdgesState(this.graph.filterEdges((e) => !touching.has(e)), { dimmed: true });
-      s.setNodesState([...around], { isHighlighted: true });
-      s.setEdgesState([...touching], { isHighlighted: true });
-    });
-    s.on('leaveNode', () => this.clearHighlight());
+    s.on('enterNode', ({ node }) => { this.hovered = node; this.applyFocus(); });
+    s.on('leaveNode', () => { this.hovered = undefined; this.applyFocus(); });
     s.on('clickNode', ({ node }) => this.cb.onNodeClick(node));
+    s.on('doubleClickNode', (e) => {
+      if (!this.cb.onNodeDoubleClick) return;
+      e.preventSigmaDefault();
+      this.cb.onNodeDoubleClick(e.node);
+    });
     s.on('clickEdge', ({ edge }) => this.cb.onEdgeClick(edge, this.edgeMembers.get(edge) ?? []));
     s.on('clickStage', () => this.cb.onStageClick());
     s.once('beforeRender', () => performance.mark('netatlas:first-render'));
     s.on('afterRender', () => {
       this.drawHulls();
+      this.drawLabels();
       if (!this.firstFrameSeen && this.graph.order > 0) {
         this.firstFrameSeen = true;
         this.cb.onFirstFrame();
@@ -326,7 +386,8 @@ export class MapView {
     const diffMode = this.colorMode === 'diff';
     a.color = diffMode ? (a.diff ? DIFF_COLORS[a.diff] : '#c9ced4') : VERDICT_COLORS[a.verdict];
     a.size = a.diff === 'would-break' && diffMode ? Math.max(3.5, edgeWidth(a.count)) : a.diff === 'unobserved' ? 1.6 : edgeWidth(a.count);
-    a.opacity = a.selected ? 1 : a.interCluster ? 0.95 : 0.75;
+    // a dense map fades its edges so that nodes and labels stay readable (hover or select to see one node's edges)
+    a.opacity = a.selected ? 1 : Math.max(0.1, (a.interCluster ? 0.95 : 0.75) * this.edgeFade);
     a.tail = a.interCluster ? 'circle' : 'none';
     a.dashSize = a.diff === 'unobserved' && diffMode ? 6 : 0;
     a.depth = a.selected || a.interCluster || (diffMode && a.diff === 'would-break') ? 'topEdges' : 'edges';
@@ -335,15 +396,18 @@ export class MapView {
   }
 
   /**
-   * Show `data`. Nodes keep their positions across calls; nodes never seen before are
-   * placed near their namespace (or seeded, on the first call) and only they are laid out.
+   * Show `data`: the whole graph of the current level, which the layout places. `visible` (the
+   * filtered part of it, default all) is what is drawn: the rest stays in the graph, hidden, so
+   * that a filter never moves anything. Nodes keep their positions across calls and reloads
+   * (positions.ts); nodes never placed before are seeded (the first time) or put next to their
+   * namespace, and only they are laid out.
    *
    * `edgesPending` (from the first data of a large map on, whose program set prepare has chosen):
    * `data` holds the nodes and the edges are still to come; the first setData without it
    * brings them (call it once afterFirstFrame has resolved, so that the nodes are on screen
-   * before the edges are built). The layout of the whole graph starts then.
+   * before the edges are built). The layout starts then.
    */
-  setData(data: MapGraph, opts: { edgesPending?: boolean } = {}): void {
+  setData(data: MapGraph, opts: { edgesPending?: boolean; visible?: MapGraph } = {}): void {
     // the program set is chosen once, before sigma is built (prepare, else here)
     const profile = this.profileFor(data.edges.length);
     const firstData = !this.dataSeen;
@@ -351,19 +415,25 @@ export class MapView {
     const wasPending = this.edgesPending;
     this.edgesPending = (firstData || wasPending) && profile === 'light' && opts.edgesPending === true;
     const edgesCame = wasPending && !this.edgesPending;
-    const first = this.positions.size === 0;
-    const seeded = first ? seedPositions(data.nodes) : undefined;
-    const keep = new Set(data.nodes.map((n) => n.key));
     // remember where everything was, so collapsing and expanding restores positions
     this.graph.forEachNode((k, a) => this.positions.set(k, { x: a.x, y: a.y }));
+    const unplaced = data.nodes.filter((n) => !this.positions.has(n.key));
+    // nothing of this map placed yet (a first visit): the deterministic seed, then the whole layout
+    const fresh = unplaced.length === data.nodes.length;
+    const seeded = fresh ? seedPositions(data.nodes, isAggregate(data.nodes) ? 30 : 10) : undefined;
+    const shownNodes = opts.visible ? new Map(opts.visible.nodes.map((n) => [n.key, n] as const)) : undefined;
+    const shownEdges = opts.visible ? new Map(toDisplayEdges(opts.visible.edges).map((d) => [d.key, d] as const)) : undefined;
     const added: string[] = [];
+    const placedHere = new Map<string, number>();
     this.layout.stop();
     const g = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
-    for (const n of data.nodes) {
+    for (const whole of data.nodes) {
+      const n = shownNodes?.get(whole.key) ?? whole;
       let p = this.positions.get(n.key) ?? seeded?.get(n.key);
-      if (!p) { p = this.placeNear(n, data.nodes); added.push(n.key); }
+      if (!p) { p = this.placeNear(n, data.nodes, placedHere); added.push(n.key); }
       const look = nodeLook(n.kind, n.infra);
-      const size = n.kind === 'group' ? Math.min(30, look.size + Math.sqrt(n.members ?? 1) * 2) : look.size;
+      // a group grows with its members, gently: sizes are screen pixels at every zoom
+      const size = n.kind === 'group' ? Math.min(10, 3 + Math.sqrt(n.members ?? 1) * 0.5) : look.size;
       g.addNode(n.key, this.nodeDisplay({
         x: p.x, y: p.y, size, hoverSize: size * 1.4,
         label: n.kind === 'group' ? `${n.label} (${n.members ?? 0})` : n.label,
@@ -372,15 +442,20 @@ export class MapView {
         ...(n.namespace !== undefined ? { namespace: n.namespace } : {}),
         ...(n.risk !== undefined ? { risk: n.risk } : {}),
         selected: n.key === this.selected,
+        visibility: !shownNodes || shownNodes.has(n.key) ? 'visible' : 'hidden',
         labelVisibility: 'auto', depth: 'nodes', backdrop: 'hidden',
       }));
     }
     this.edgeMembers.clear();
-    for (const d of toDisplayEdges(data.edges)) {
-      if (!keep.has(d.source) || !keep.has(d.target)) continue;
+    const displayEdges = toDisplayEdges(data.edges);
+    this.edgeFade = Math.min(1, 800 / Math.max(1, displayEdges.length));
+    for (const whole of displayEdges) {
+      if (!g.hasNode(whole.source) || !g.hasNode(whole.target)) continue;
+      const d = shownEdges?.get(whole.key) ?? whole;
       g.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
         count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
         ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected,
+        visibility: !shownEdges || shownEdges.has(d.key) ? 'visible' : 'hidden',
         size: 1, color: '', opacity: 1, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
       }));
       this.edgeMembers.set(d.key, d.members);
@@ -392,20 +467,49 @@ export class MapView {
     // the hulls of the new nodes are in the frame sigma draws next (not in one more frame after it)
     this.computeHulls();
     (this.s ?? this.createSigma(profile)).setGraph(g);
+    this.applyFocus();
     performance.mark(edgesCame ? 'netatlas:edges-shown' : 'netatlas:sigma-ready');
     if (this.deferredLayout) {
       // the layout of the whole graph starts once the first frame is on screen and the edges are in
       if (this.firstFrameShown && !this.edgesPending) {
         this.deferredLayout = false;
-        this.layout.start();
+        this.startLayout();
       }
-    } else if (first) {
-      this.layout.start();
-    } else if (added.length > 0) {
+    } else if (fresh && data.nodes.length > 0) {
+      this.startLayout();
+    } else if (added.length > 0 && !g.someNode((_k, a) => a.kind === 'group')) {
+      // newcomers in a map of workloads are refined by the layout, everything else held still;
+      // beside folded groups (an opened group) they keep their spiral: a force layout would
+      // pull them towards their peers across the map
       this.layout.start(new Set(added));
-    } else {
-      this.layout.resumeIfStopped();
+    } else if (added.length > 0) {
+      for (const k of added) this.placed.add(k);
+      this.updateHulls();
+      if (firstData) this.cb.onLayout({ iterations: 0, settled: true, millis: 0, reason: 'kept' });
+    } else if (!this.layout.resumeIfStopped() && firstData) {
+      // every node kept its place from an earlier visit: nothing to lay out
+      this.cb.onLayout({ iterations: 0, settled: true, millis: 0, reason: 'kept' });
     }
+  }
+
+  /**
+   * The first layout: of everything when the map is new, else of what has no place yet. An
+   * aggregate map (groups, namespaces, clusters and external peers only) keeps its seeded
+   * arrangement (clusters as islands, namespaces on a spiral in each): a force layout pulls such
+   * a dense graph of few nodes into one disc.
+   */
+  private startLayout(): void {
+    if (isAggregate(this.graph.mapNodes((_k, a) => a))) {
+      this.graph.forEachNode((k, a) => { this.positions.set(k, { x: a.x, y: a.y }); this.placed.add(k); });
+      this.storePositions();
+      this.updateHulls();
+      this.cb.onLayout({ iterations: 0, settled: true, millis: 0, reason: 'kept' });
+      return;
+    }
+    const unplaced = this.graph.filterNodes((k) => !this.placed.has(k));
+    if (unplaced.length === this.graph.order) this.layout.start();
+    else if (unplaced.length > 0) this.layout.start(new Set(unplaced));
+    else this.cb.onLayout({ iterations: 0, settled: true, millis: 0, reason: 'kept' });
   }
 
   /**
@@ -423,18 +527,29 @@ export class MapView {
     for (const resolve of this.firstFrameWaiters.splice(0)) resolve();
     if (this.deferredLayout && !this.edgesPending) {
       this.deferredLayout = false;
-      this.layout.start();
+      this.startLayout();
     }
   }
 
-  /** A new node starts next to its namespace's (else cluster's) centroid, so it does not fly across the map. */
-  private placeNear(n: MapNode, _all: readonly MapNode[]): Point {
-    let sx = 0, sy = 0, c = 0;
-    this.graph.forEachNode((_k, a) => {
-      if (a.cluster === n.cluster && (n.namespace === undefined || a.namespace === n.namespace)) { sx += a.x; sy += a.y; c++; }
-    });
-    const jitter = (): number => (Math.random() - 0.5) * 20;
-    return c ? { x: sx / c + jitter(), y: sy / c + jitter() } : { x: jitter() * 10, y: jitter() * 10 };
+  /**
+   * A new node starts on a small spiral around the known nodes of its namespace (else cluster):
+   * an opened group spreads where the group was, a live newcomer lands among its neighbours.
+   */
+  private placeNear(n: MapNode, all: readonly MapNode[], placedHere: Map<string, number>): Point {
+    let sx = 0, sy = 0, c = 0, cx = 0, cy = 0, cc = 0;
+    for (const o of all) {
+      const p = this.positions.get(o.key);
+      if (!p || o.cluster !== n.cluster) continue;
+      cx += p.x; cy += p.y; cc++;
+      if (n.namespace !== undefined && o.namespace === n.namespace) { sx += p.x; sy += p.y; c++; }
+    }
+    const home = `${n.cluster ?? ''}/${c ? n.namespace ?? '' : ''}`;
+    const i = placedHere.get(home) ?? 0;
+    placedHere.set(home, i + 1);
+    const off = spiral(i, 14);
+    if (c) return { x: sx / c + off.x, y: sy / c + off.y };
+    if (cc) return { x: cx / cc + off.x, y: cy / cc + off.y };
+    return off;
   }
 
   relayout(): void {
@@ -445,6 +560,10 @@ export class MapView {
     this.layout.stop();
   }
 
+  /**
+   * Select a node or a display edge (undefined clears): it stays emphasised, with its edges and
+   * neighbours, until cleared; hovering another node shows that node's neighbourhood meanwhile.
+   */
   select(key: string | undefined): void {
     const g = this.graph;
     const mark = (k: string | undefined, on: boolean): void => {
@@ -457,6 +576,120 @@ export class MapView {
     mark(this.selected, false);
     this.selected = key;
     mark(key, true);
+    this.applyFocus();
+  }
+
+  /** The per-port edge keys behind a display edge. */
+  edgeMembersOf(displayKey: string): readonly string[] {
+    return this.edgeMembers.get(displayKey) ?? [];
+  }
+
+  /** The selected key, if it is on the map. */
+  get selection(): string | undefined {
+    return this.selected;
+  }
+
+  /** The nodes around a node or a display edge: itself (or its two ends) and its drawn neighbours. */
+  neighbourhood(key: string): { nodes: Set<string>; edges: Set<string> } {
+    const g = this.graph;
+    const visible = (k: string): boolean => g.getNodeAttribute(k, 'visibility') === 'visible';
+    if (g.hasEdge(key)) return { nodes: new Set([g.source(key), g.target(key)]), edges: new Set([key]) };
+    if (!g.hasNode(key)) return { nodes: new Set(), edges: new Set() };
+    const edges = new Set(g.filterEdges(key, (e, a) => a.visibility === 'visible'));
+    const nodes = new Set([key, ...g.neighbors(key).filter((n) => visible(n) && (edges.has(`${key}=>${n}`) || edges.has(`${n}=>${key}`)))]);
+    return { nodes, edges };
+  }
+
+  /** Dim everything but the hovered node's (else the selection's) neighbourhood; nothing when neither. */
+  private applyFocus(): void {
+    if (!this.s) return;
+    const s = this.s;
+    const key = this.hovered ?? this.selected;
+    this.labelOrder = undefined;
+    this.clearHighlight();
+    if (!key || (!this.graph.hasNode(key) && !this.graph.hasEdge(key))) return;
+    // a large map's first frame has no edges yet: no highlight until they are in
+    if (this.edgesPending) return;
+    const { nodes, edges } = this.neighbourhood(key);
+    s.setNodesState(this.graph.filterNodes((n) => !nodes.has(n)), { dimmed: true });
+    s.setEdgesState(this.graph.filterEdges((e) => !edges.has(e)), { dimmed: true });
+    s.setNodesState([...nodes], { isHighlighted: true });
+    s.setEdgesState([...edges], { isHighlighted: true });
+  }
+
+  private hovered: string | undefined;
+  /** 1 up to 800 drawn edges, less beyond: see edgeDisplay. */
+  private edgeFade = 1;
+
+  private labelCanvas: HTMLCanvasElement | undefined;
+  /** Visible node keys, highest label priority first; recomputed after a data, focus or colour change. */
+  private labelOrder: { key: string; focus: boolean }[] | undefined;
+  private readonly textWidths = new Map<string, number>();
+  /** The labels of the last frame (tests and the benchmark read them). */
+  drawnLabels: readonly PlacedLabel[] = [];
+
+  private computeLabelOrder(): { key: string; focus: boolean }[] {
+    const g = this.graph;
+    const focusKey = this.hovered ?? this.selected;
+    const around = focusKey ? this.neighbourhood(focusKey).nodes : undefined;
+    const selectedEnds = this.selected ? (g.hasEdge(this.selected) ? new Set([g.source(this.selected), g.target(this.selected)]) : new Set([this.selected])) : new Set<string>();
+    const traffic = new Map<string, number>();
+    g.forEachEdge((_e, a, src, dst) => {
+      if (a.visibility !== 'visible') return;
+      traffic.set(src, (traffic.get(src) ?? 0) + a.count);
+      traffic.set(dst, (traffic.get(dst) ?? 0) + a.count);
+    });
+    const ranked: { key: string; focus: boolean; rank: number }[] = [];
+    g.forEachNode((k, a) => {
+      if (a.visibility !== 'visible') return;
+      const risky = a.risk !== undefined && a.risk >= 50;
+      const tier: LabelTier = selectedEnds.has(k) ? 'selected' : around?.has(k) ? 'neighbour' : risky ? 'risky'
+        : a.kind === 'cluster' || a.kind === 'namespace' || a.kind === 'group' ? 'aggregate' : 'traffic';
+      ranked.push({ key: k, focus: !around || around.has(k), rank: labelPriority(tier, tier === 'risky' ? a.risk ?? 0 : traffic.get(k) ?? 0) });
+    });
+    ranked.sort((a, b) => b.rank - a.rank);
+    return ranked;
+  }
+
+  private drawLabels(): void {
+    const canvas = this.labelCanvas;
+    if (!canvas || !this.s) return;
+    const s = this.s;
+    const { width, height } = s.getDimensions();
+    const ctx = fitCanvas(canvas, width, height);
+    if (!ctx) return;
+    ctx.clearRect(0, 0, width, height);
+    const order = (this.labelOrder ??= this.computeLabelOrder());
+    const g = this.graph;
+    const focusOf = new Map<string, boolean>();
+    const font = (strong: boolean | undefined): string => (strong ? '600 13px system-ui, sans-serif' : '12px system-ui, sans-serif');
+    const self = this;
+    function* candidates(): Generator<LabelCandidate> {
+      for (const { key, focus } of order) {
+        if (!g.hasNode(key)) continue;
+        const a = g.getNodeAttributes(key);
+        const p = s.graphToViewport(a);
+        focusOf.set(key, focus);
+        yield { key, text: a.label, x: p.x, y: p.y, radius: a.selected ? a.hoverSize : a.size, ...(key === self.selected ? { strong: true } : {}) };
+      }
+    }
+    const placed = placeLabels(candidates(), (c) => {
+      const id = `${c.strong ? 'b' : 'n'}${c.text}`;
+      let w = this.textWidths.get(id);
+      if (w === undefined) { ctx.font = font(c.strong); w = ctx.measureText(c.text).width; this.textWidths.set(id, w); }
+      return { width: w, height: 14 };
+    }, { width, height, max: 400 });
+    ctx.textBaseline = 'middle';
+    ctx.lineJoin = 'round';
+    for (const l of placed) {
+      ctx.font = font(l.strong);
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = LABEL_HALO;
+      ctx.strokeText(l.text, l.left, l.y);
+      ctx.fillStyle = focusOf.get(l.key) === false ? LABEL_DIMMED : LABEL_COLOR;
+      ctx.fillText(l.text, l.left, l.y);
+    }
+    this.drawnLabels = placed;
   }
 
   /** Animate the camera onto a node, zoomed in enough to read its neighbourhood. */
@@ -484,17 +717,20 @@ export class MapView {
     cam.animate({ ratio: cam.getState().ratio / factor }, { duration: 200 });
   }
 
-  /** Frame every node (the layout usually shrinks the seeded extent the camera was fitted to). */
-  fitToNodes(animate = true): void {
+  /** Frame what is drawn (every visible node), or `keys` when given. */
+  fitToNodes(animate = true, keys?: Iterable<string>): void {
     if (!this.s) return;
     let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-    this.graph.forEachNode((k) => {
+    const take = (k: string): void => {
       const d = this.sigma.getNodeDisplayData(k);
       if (!d) return;
       if (d.x < minX) minX = d.x; if (d.x > maxX) maxX = d.x; if (d.y < minY) minY = d.y; if (d.y > maxY) maxY = d.y;
-    });
+    };
+    if (keys) { for (const k of keys) if (this.graph.hasNode(k)) take(k); }
+    else this.graph.forEachNode((k, a) => { if (a.visibility === 'visible') take(k); });
     if (!Number.isFinite(minX)) return;
-    const state = { x: (minX + maxX) / 2, y: (minY + maxY) / 2, ratio: Math.max(0.05, Math.max(maxX - minX, maxY - minY) * 1.1), angle: 0 };
+    // a lone node (or a tight group) is framed at a readable zoom, not infinitely close
+    const state = { x: (minX + maxX) / 2, y: (minY + maxY) / 2, ratio: Math.max(0.2, Math.max(maxX - minX, maxY - minY) * 1.2), angle: 0 };
     if (animate) this.sigma.getCamera().animate(state, { duration: 300 });
     else this.sigma.getCamera().setState(state);
   }
@@ -513,12 +749,13 @@ export class MapView {
     const byCluster = new Map<string, Point[]>();
     const byNs = new Map<string, Point[]>();
     this.graph.forEachNode((_k, a) => {
-      if (a.cluster === undefined) return;
+      // outlines of what is drawn: a filter shrinks them to the nodes it keeps
+      if (a.cluster === undefined || a.visibility !== 'visible') return;
       const p = { x: a.x, y: a.y };
       let c = byCluster.get(a.cluster);
       if (!c) byCluster.set(a.cluster, (c = []));
       c.push(p);
-      if (a.namespace !== undefined && a.kind !== 'namespace') {
+      if (a.namespace !== undefined && a.kind !== 'namespace' && a.kind !== 'group') {
         const key = `${a.cluster}/${a.namespace}`;
         let n = byNs.get(key);
         if (!n) byNs.set(key, (n = []));
@@ -537,16 +774,8 @@ export class MapView {
     const canvas = this.hullCanvas;
     if (!canvas) return;
     const { width, height } = this.sigma.getDimensions();
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
-      canvas.width = Math.round(width * dpr);
-      canvas.height = Math.round(height * dpr);
-      canvas.style.width = `${width}px`;
-      canvas.style.height = `${height}px`;
-    }
-    const ctx = canvas.getContext('2d');
+    const ctx = fitCanvas(canvas, width, height);
     if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
     ctx.fillStyle = STAGE_BACKGROUND;
     ctx.fillRect(0, 0, width, height);
@@ -569,7 +798,7 @@ export class MapView {
       const top = padded.reduce((a, b) => (b.y < a.y ? b : a));
       ctx.setLineDash([]);
       ctx.font = h.strong ? '600 14px system-ui, sans-serif' : '11px system-ui, sans-serif';
-      ctx.fillStyle = h.strong ? clusterTint(h.tint, 0.95) : 'rgba(40,50,60,0.75)';
+      ctx.fillStyle = h.strong ? clusterTint(h.tint, 0.95) : THEME.hullLabel;
       ctx.textAlign = 'center';
       ctx.fillText(h.strong ? `cluster ${h.label}` : h.label, top.x, top.y - 4);
     }

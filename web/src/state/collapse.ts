@@ -5,6 +5,7 @@
  */
 import { clusterKey, namespaceKey } from '../../../generator/model/index.ts';
 import type { MapEdge, MapGraph, MapNode, VerdictCounts } from '../types.ts';
+import { worstDiff } from './style.ts';
 
 /** The key of the node that stands for `node` once `collapsed` groups are folded. */
 export function representativeOf(node: MapNode, collapsed: ReadonlySet<string>): string {
@@ -61,6 +62,9 @@ export function collapseGraph(graph: MapGraph, collapsed: ReadonlySet<string>): 
         verdicts: mergeVerdicts(prev.verdicts, e.verdicts),
         firstSeen: Math.min(prev.firstSeen, e.firstSeen),
         lastSeen: Math.max(prev.lastSeen, e.lastSeen),
+        interCluster: prev.interCluster || e.interCluster,
+        // the group's edge shows its worst member (a would-break inside a folded namespace stays red)
+        ...(worstDiff(prev.diff, e.diff) !== undefined ? { diff: worstDiff(prev.diff, e.diff) } : {}),
       });
     }
   }

@@ -15,6 +15,8 @@ export interface Filters {
   readonly until?: number;
   /** Hide DNS, monitoring, system and host nodes, and the edges touching them. */
   readonly hideInfra: boolean;
+  /** Only traffic between two clusters (and the nodes it joins). */
+  readonly interClusterOnly?: boolean;
 }
 
 export const EMPTY_FILTERS: Filters = { clusters: [], namespaces: [], verdicts: [], hideInfra: false };
@@ -44,6 +46,7 @@ export function edgeMatchesFilters(edge: MapEdge, filters: Filters): boolean {
   if (filters.port !== undefined && edge.port !== filters.port) return false;
   if (filters.since !== undefined && edge.lastSeen < filters.since) return false;
   if (filters.until !== undefined && edge.firstSeen > filters.until) return false;
+  if (filters.interClusterOnly && !edge.interCluster) return false;
   return true;
 }
 
@@ -58,7 +61,7 @@ export function applyFilters(graph: MapGraph, filters: Filters): MapGraph {
   for (const node of graph.nodes) if (nodeMatchesFilters(node, filters)) kept.set(node.key, node);
   const edges = graph.edges.filter((e) => kept.has(e.source) && kept.has(e.target) && edgeMatchesFilters(e, filters));
   const edgeFiltered = filters.verdicts.length > 0 || filters.protocol !== undefined || filters.port !== undefined
-    || filters.since !== undefined || filters.until !== undefined;
+    || filters.since !== undefined || filters.until !== undefined || filters.interClusterOnly === true;
   const nodeFiltered = filters.clusters.length > 0 || filters.namespaces.length > 0 || filters.hideInfra;
   if (!edgeFiltered && !nodeFiltered) return { nodes: [...kept.values()], edges };
   const touched = new Set<string>();
@@ -70,5 +73,5 @@ export function applyFilters(graph: MapGraph, filters: Filters): MapGraph {
 export function isEmptyFilters(filters: Filters): boolean {
   return filters.clusters.length === 0 && filters.namespaces.length === 0 && filters.verdicts.length === 0
     && filters.protocol === undefined && filters.port === undefined && filters.since === undefined
-    && filters.until === undefined && !filters.hideInfra;
+    && filters.until === undefined && !filters.hideInfra && !filters.interClusterOnly;
 }

@@ -73,6 +73,8 @@ export function mergeDelta(graph: MapGraph, delta: Pick<GraphDelta, 'nodes' | 'e
 
 const DIFF_KIND_ALIASES: Readonly<Record<string, DiffCategory>> = {
   unused: 'unobserved',
+  // the summary counts unused pairs (the items list is capped)
+  unusedPairs: 'unobserved',
   'allowed-unobserved': 'unobserved',
   'allowed-but-unobserved': 'unobserved',
   'unexplained': 'unexplained-drop',
@@ -97,12 +99,15 @@ export function parseEdgeKey(key: string): { source: string; target: string; pro
 
 export interface DiffView {
   readonly graph: MapGraph;
+  /** Per category: the API's own count when it gives one (its item list is capped), else the items counted. */
   readonly summary: Readonly<Record<string, number>>;
 }
 
 /**
  * Color observed edges by their diff category and add allowed-but-unobserved paths as
- * (dashed) edges. Subjects name edges by key; a pair of node keys is accepted too.
+ * (dashed) edges. Subjects name edges by key; a pair of node keys is accepted too. The diff
+ * lists what is wrong or unused: an observed edge it does not name is allowed by the
+ * intended policies, and drawn as such.
  */
 export function applyDiff(graph: MapGraph, diff: DiffResponse): DiffView {
   const nodes = new Set(graph.nodes.map((n) => n.key));
@@ -137,6 +142,7 @@ export function applyDiff(graph: MapGraph, diff: DiffResponse): DiffView {
       }
     }
   }
+  for (const e of edges.values()) if (e.diff === undefined && e.count > 0) e.diff = 'allowed';
   for (const [k, v] of Object.entries(diff.summary ?? {})) {
     const cat = diffCategoryOf(k);
     if (cat && typeof v === 'number') summary[cat] = v;
@@ -144,7 +150,14 @@ export function applyDiff(graph: MapGraph, diff: DiffResponse): DiffView {
   return { graph: { nodes: graph.nodes, edges: [...edges.values()] }, summary };
 }
 
-const SEVERITY_SCORE: Readonly<Record<string, number>> = { critical: 100, high: 80, medium: 50, low: 25, info: 5 };
+/** Only the edges of one diff category (a chip of the diff bar), with the nodes they join. */
+export function onlyDiffCategory(graph: MapGraph, category: DiffCategory): MapGraph {
+  const edges = graph.edges.filter((e) => e.diff === category);
+  const touched = new Set(edges.flatMap((e) => [e.source, e.target]));
+  return { nodes: graph.nodes.filter((n) => touched.has(n.key)), edges };
+}
+
+export const SEVERITY_SCORE: Readonly<Record<string, number>> = { critical: 100, high: 80, medium: 50, low: 25, info: 5 };
 
 /**
  * Risk score per node, 0..100: the worst finding about it, plus a little for each further

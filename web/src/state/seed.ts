@@ -16,13 +16,14 @@ function hash(s: string): number {
 }
 
 /** Points on a sunflower spiral: even density for any count. */
-function spiral(i: number, spacing: number): Point {
+export function spiral(i: number, spacing: number): Point {
   const r = spacing * Math.sqrt(i + 0.5);
   const a = i * GOLDEN;
   return { x: r * Math.cos(a), y: r * Math.sin(a) };
 }
 
-export function seedPositions(nodes: readonly MapNode[]): Map<string, Point> {
+/** `spacing`: between neighbouring nodes, in layout units (an aggregate map, whose seed is final, spaces its groups wider). */
+export function seedPositions(nodes: readonly MapNode[], spacing = 10): Map<string, Point> {
   const byCluster = new Map<string, Map<string, MapNode[]>>();
   const outside: MapNode[] = [];
   for (const n of nodes) {
@@ -36,7 +37,6 @@ export function seedPositions(nodes: readonly MapNode[]): Map<string, Point> {
   }
   const clusters = [...byCluster.keys()].sort();
   const out = new Map<string, Point>();
-  const spacing = 10;
   // size each cluster's island by its node count, then place islands on a ring wide enough
   const radii = clusters.map((c) => {
     const sizes = [...byCluster.get(c)!.values()].map((l) => l.length);
@@ -64,7 +64,7 @@ export function seedPositions(nodes: readonly MapNode[]): Map<string, Point> {
     });
   });
   // external peers on an outer ring, so they never sit inside a cluster's island
-  const outer = (ringRadius + Math.max(0, ...radii)) * 1.3 + 80;
+  const outer = ringRadius + Math.max(0, ...radii) + 8 * spacing;
   outside.sort((a, b) => (a.key < b.key ? -1 : 1)).forEach((n, i) => {
     const a = (2 * Math.PI * (i + 0.5)) / Math.max(1, outside.length);
     out.set(n.key, { x: outer * Math.cos(a), y: outer * Math.sin(a) });

@@ -15,9 +15,10 @@ export const VERDICT_COLORS: Readonly<Record<EdgeVerdictClass, string>> = {
   other: '#9aa3ad',
 };
 
+/** Allowed green, blocked dark slate, would-break red, unexplained drop orange, unused purple (dashed): five hues and lightnesses apart. */
 export const DIFF_COLORS: Readonly<Record<DiffCategory, string>> = {
   allowed: '#3d9a5b',
-  blocked: '#7d8791',
+  blocked: '#3b4a5a',
   'would-break': '#e0193a',
   'unexplained-drop': '#f08a00',
   unobserved: '#8c6bd6',
@@ -81,11 +82,24 @@ export function nodeLook(kind: MapNodeKind, infra?: string): NodeLook {
   return NODE_LOOKS[kind] ?? NODE_LOOKS.unknown;
 }
 
-/** Risk score 0..100 -> green .. amber .. red. */
+/** HSL (h in degrees, s and l in 0..1) as `#rrggbb`. */
+export function hslToHex(h: number, s: number, l: number): string {
+  const k = (n: number): number => (n + h / 30) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const channel = (n: number): string => {
+    const v = l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1));
+    return Math.round(v * 255).toString(16).padStart(2, '0');
+  };
+  return `#${channel(0)}${channel(8)}${channel(4)}`;
+}
+
+/**
+ * Risk score 0..100 -> green .. amber .. red, as `#rrggbb`: sigma's WebGL programs parse hex
+ * and rgb() colours only (an hsl() string reads as black).
+ */
 export function riskColor(score: number): string {
-  const s = Math.max(0, Math.min(100, score)) / 100;
-  const hue = Math.round(130 * (1 - s));
-  return `hsl(${hue}, 70%, ${45 - Math.round(s * 5)}%)`;
+  const s = Math.max(0, Math.min(100, Number.isFinite(score) ? score : 0)) / 100;
+  return hslToHex(Math.round(130 * (1 - s)), 0.7, (45 - Math.round(s * 5)) / 100);
 }
 
 /** A stable pale color per cluster, for hulls. */

@@ -4,7 +4,8 @@
  * dropped and the default used, because URLs are typed by hand and pasted from chats.
  */
 import { LEVELS, VERDICTS } from '../../../generator/model/index.ts';
-import type { L4Protocol, Level, Verdict } from '../types.ts';
+import type { DiffCategory, L4Protocol, Level, Verdict } from '../types.ts';
+import { DIFF_CATEGORIES } from '../types.ts';
 import { EMPTY_FILTERS, type Filters } from './filters.ts';
 
 export type ViewMode = 'map' | 'diff' | 'table';
@@ -25,6 +26,8 @@ export interface ViewState {
   readonly camera?: CameraView;
   /** Keys of collapsed cluster/namespace groups. */
   readonly collapsed: readonly string[];
+  /** Diff mode: only the edges of this category (a chip of the diff bar). */
+  readonly diffOnly?: DiffCategory;
 }
 
 export const DEFAULT_VIEW: ViewState = { level: 'workload', mode: 'map', filters: EMPTY_FILTERS, collapsed: [] };
@@ -58,6 +61,8 @@ export function encodeViewState(view: ViewState): string {
   if (f.since !== undefined) p.set('since', String(f.since));
   if (f.until !== undefined) p.set('until', String(f.until));
   if (f.hideInfra) p.set('hideInfra', '1');
+  if (f.interClusterOnly) p.set('inter', '1');
+  if (view.diffOnly) p.set('diff', view.diffOnly);
   if (view.collapsed.length) p.set('collapsed', view.collapsed.join(','));
   if (view.selection) p.set('sel', view.selection);
   if (view.camera) {
@@ -81,12 +86,14 @@ export function decodeViewState(query: string): ViewState {
     ...(int(p.get('since'), 0, 8.64e15) !== undefined ? { since: int(p.get('since'), 0, 8.64e15) } : {}),
     ...(int(p.get('until'), 0, 8.64e15) !== undefined ? { until: int(p.get('until'), 0, 8.64e15) } : {}),
     hideInfra: p.get('hideInfra') === '1',
+    ...(p.get('inter') === '1' ? { interClusterOnly: true } : {}),
   };
+  const diffOnly = DIFF_CATEGORIES.includes(p.get('diff') as DiffCategory) ? (p.get('diff') as DiffCategory) : undefined;
   let camera: CameraView | undefined;
   const cam = list(p.get('cam')).map((s) => num(s));
   if (cam.length === 3 && cam.every((v) => v !== undefined) && (cam[2] as number) > 0) {
     camera = { x: cam[0] as number, y: cam[1] as number, ratio: cam[2] as number };
   }
   const selection = p.get('sel') || undefined;
-  return { level, mode, filters, collapsed: list(p.get('collapsed')), ...(selection ? { selection } : {}), ...(camera ? { camera } : {}) };
+  return { level, mode, filters, collapsed: list(p.get('collapsed')), ...(selection ? { selection } : {}), ...(camera ? { camera } : {}), ...(diffOnly ? { diffOnly } : {}) };
 }

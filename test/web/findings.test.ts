@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { groupFindings, humanKey, humanizeKeys, rankComponents, subjectNodes } from '../../web/src/state/findings.ts';
+import type { Finding } from '../../web/src/types.ts';
+
+const WEB = 'wl:prod/shop/Deployment/web';
+const CART = 'wl:prod/shop/Deployment/cart';
+const SHELL = 'wl:dev/tools/Pod/debug-shell';
+const finding = (id: string, severity: Finding['severity'], code: string, subjects: string[]): Finding => ({ id, severity, code, message: `${code} ${subjects.join(' ')}`, subjects });
+const drop = finding('1', 'high', 'dropped-flow', [`${WEB}->${CART}|TCP|7070`]);
+const exposed = finding('2', 'medium', 'unprotected-workload', [CART]);
+const lateral = finding('3', 'low', 'unprotected-workload', [WEB]);
+const crossEnv = finding('4', 'high', 'cross-environment', [`${SHELL}->${CART}|TCP|8443`]);
+
+describe('findings that lead to a fix', () => {
+  it('an edge subject stands for both its ends', () => {
+    expect(subjectNodes(drop).sort()).toEqual([CART, WEB].sort());
+  });
+
+  it('ranks components by their worst finding plus 5 per further one, with the breakdown', () => {
+    const ranked = rankComponents([drop, exposed, lateral, crossEnv]);
+    expect(ranked[0]).toMatchObject({ key: CART, score: 90 });
+    expect(ranked[0]!.breakdown.map((b) => b.code)).toEqual(['dropped-flow', 'cross-environment', 'unprotected-workload']);
+    expect(ranked.map((r) => r.key)).toEqual([CART, WEB, SHELL]);
+    expect(ranked.find((r) => r.key === WEB)!.score).toBe(85);
+  });
+
+  it('groups by rule and namespace, worst severity first', () => {
+    const groups = groupFindings([exposed, lateral, drop, crossEnv]);
+    expect(groups.map((g) => `${g.code}@${g.namespace}`)).toEqual(['cross-environment@dev/tools', 'dropped-flow@prod/shop', 'unprotected-workload@prod/shop']);
+    expect(groups[2]).toMatchObject({ severity: 'medium', findings: [exposed, lateral] });
+  });
+
+  it('writes names instead of graph keys, an edge as source → target', () => {
+    const label = (k: string): string => ({ [WEB]: 'prod/shop/web', [CART]: 'prod/shop/cart' })[k] ?? k;
+    expect(humanizeKeys(`observed drops: ${WEB} -> ${CART} TCP/7070`, label)).toBe('observed drops: prod/shop/web -> prod/shop/cart TCP/7070');
+    expect(humanizeKeys(`${WEB}->${CART}|TCP|7070 (denied)`, label)).toBe('prod/shop/web → prod/shop/cart TCP/7070 (denied)');
+    expect(humanizeKeys('ns:unknown/x stays', label)).toBe('ns:unknown/x stays');
+  });
+
+  it.each([
+    ['ns:prod/shop', 'namespace prod/shop'], ['cluster:dev', 'cluster dev'], [WEB, 'prod/shop/web'], ['ext:203.0.113.9', '203.0.113.9'], ['nonsense', 'nonsense'],
+  ])('names %s as %s', (key, name) => {
+    expect(humanKey(key)).toBe(name);
+  });
+});
