@@ -155,7 +155,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
     stoppers.push(await startLive(state, options, log));
   }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, options, log));
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, store, address, options, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
 
   // Retention runs hourly; the timer must not keep the process alive.
@@ -302,10 +302,14 @@ async function startLive(state: AppState, options: ServeOptions, log: (l: string
   };
 }
 
-async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
+async function startRelay(state: AppState, store: FlowStore, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
   const { HubbleRelayClient } = await import('../flows/relay/client.ts');
   const id = `hubble-relay:${address}`;
   state.registerSource(id, 'hubble-relay', options.cluster);
+  // Resume where the last run's stored edges end: the position is saved with them (one transaction).
+  // It is the newest flow time the client received, never later than its own clock (client.ts).
+  const saved = store.getOffset(id) as { lastEventTime?: unknown } | undefined;
+  const since = typeof saved?.lastEventTime === 'number' && Number.isFinite(saved.lastEventTime) && saved.lastEventTime <= Date.now() ? saved.lastEventTime : undefined;
   const parseState = createFlowParseState({ file: id, cluster: options.cluster, connections: new ConnectionCache({}) });
   const tlsOpt = options.hubbleTls;
   const tls = tlsOpt?.enabled
@@ -316,8 +320,8 @@ async function startRelay(state: AppState, address: string, options: ServeOption
       ...(tlsOpt.serverName ? { serverName: tlsOpt.serverName } : {}),
     }
     : false;
-  const client = new HubbleRelayClient({
-    address, tls, follow: true,
+  const client: InstanceType<typeof HubbleRelayClient> = new HubbleRelayClient({
+    address, tls, follow: true, ...(since !== undefined ? { since } : {}),
     onEvent: (response) => {
       const out: FlowRecord[] = [];
       try {
@@ -326,7 +330,8 @@ async function startRelay(state: AppState, address: string, options: ServeOption
         state.updateSource(id, { error: (error as Error).message });
         return;
       }
-      if (out.length) state.ingestFlows(id, out, { cluster: options.cluster });
+      const lastEventTime = client.status().lastEventTime;
+      if (out.length) state.ingestFlows(id, out, { cluster: options.cluster, ...(lastEventTime !== undefined ? { offset: { lastEventTime } } : {}) });
     },
     onStatus: (s) => state.updateSource(id, { state: s.state, ...(s.reason ? { reason: s.reason } : {}), ...(s.lastEventTime ? { lastEventTime: s.lastEventTime } : {}) }),
   });
