@@ -8,6 +8,7 @@
  * reported in `status()` and retried.
  */
 import * as grpc from '@grpc/grpc-js';
+import { jittered } from '../../sources/backoff.ts';
 import { loadObserverDefinitions } from './proto.ts';
 import { nanosToTimestamp, responseToJsonpb, timestampToNanos, type ProtoTimestamp } from './jsonpb.ts';
 
@@ -63,8 +64,7 @@ export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 500, maxDel
  * up to `jitter` of itself. `random` is in [0, 1).
  */
 export function backoffDelay(attempt: number, o: ReconnectOptions, random: number = Math.random()): number {
-  const full = Math.min(o.maxDelayMs, o.initialDelayMs * o.factor ** Math.max(0, attempt - 1));
-  return Math.round(full * (1 - Math.min(1, Math.max(0, o.jitter)) * random));
+  return jittered(Math.min(o.maxDelayMs, o.initialDelayMs * o.factor ** Math.max(0, attempt - 1)), o.jitter, random);
 }
 
 export interface RelayClientOptions {
