@@ -23,7 +23,7 @@ import { createApp } from './app.ts';
 import { defaultProviders } from './default-providers.ts';
 import type { AnalysisProviders } from './providers.ts';
 import { generateToken, isLoopbackHost } from './security.ts';
-import { AppState } from './state.ts';
+import { AppState, withoutFolders } from './state.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_DIR = path.join(PROJECT_ROOT, 'samples', 'demo');
@@ -124,7 +124,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const loading = new Set<string>();
   const app = createApp({
     state, token, allowedHosts: options.allowedHost, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
-    notReady: () => (loading.size ? [`still loading: ${[...loading].join(', ')}`] : []),
+    notReady: () => (loading.size ? [withoutFolders(`still loading: ${[...loading].join(', ')}`)] : []),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host);

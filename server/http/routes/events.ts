@@ -97,7 +97,7 @@ export function eventsRoutes(state: AppState, options: EventsOptions = {}): { ro
       const d = projectDelta(state, filters, [entry]);
       if (d) send(res, 'delta', d, d.seq);
     });
-    const offSources = state.onSourcesChanged(() => send(res, 'sources', state.sourceStatuses()));
+    const offSources = state.onSourcesChanged(() => send(res, 'sources', state.publicSourceStatuses()));
     const heartbeat = timers.setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
     (heartbeat as { unref?: () => void })?.unref?.();
     let closed = false;

@@ -20,7 +20,7 @@ export function metricsText(state: AppState, sseClients = 0): string {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, v] of samples) lines.push(`${name}${labels} ${Number.isFinite(v) ? v : 0}`);
   };
-  const sources = state.sourceStatuses();
+  const sources = state.publicSourceStatuses();
   metric('netatlas_flows_ingested_total', 'counter', 'Flow records (or inventory objects) received per source.',
     sources.map((s) => [`{source="${lv(s.id)}",kind="${s.kind}"}`, s.records]));
   metric('netatlas_ingest_errors_total', 'counter', 'Malformed or failed items per source.',
@@ -48,7 +48,7 @@ export function healthRoutes(state: AppState, options: HealthOptions = {}): Rout
   r.get('/readyz', (_req, res) => {
     const reasons = [...(options.notReady?.() ?? [])];
     if (state.store && !state.store.isOpen) reasons.push('the store is closed');
-    for (const s of state.sourceStatuses()) if (s.state === 'starting') reasons.push(`source ${s.id} has not answered yet`);
+    for (const s of state.publicSourceStatuses()) if (s.state === 'starting') reasons.push(`source ${s.id} has not answered yet`);
     const body: ReadyResponse = { ready: reasons.length === 0, reasons };
     res.status(body.ready ? 200 : 503).json(body);
   });
