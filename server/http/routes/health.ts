@@ -7,6 +7,8 @@ export interface HealthOptions {
   /** Extra reasons the server is not ready (e.g. the initial load still running). */
   readonly notReady?: () => string[];
   readonly sseClients?: () => number;
+  /** Clients dropped for leaving too much unread (routes/events.ts SseWriter). */
+  readonly sseDropped?: () => number;
 }
 
 /** Escapes a Prometheus label value. */
@@ -14,7 +16,7 @@ function lv(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-export function metricsText(state: AppState, sseClients = 0): string {
+export function metricsText(state: AppState, sseClients = 0, sseDropped = 0): string {
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -36,6 +38,7 @@ export function metricsText(state: AppState, sseClients = 0): string {
   metric('netatlas_store_errors_total', 'counter', 'Store writes that failed.', [['', state.storeErrors]]);
   metric('netatlas_delta_seq', 'gauge', 'Sequence number of the latest graph delta.', [['', state.seq]]);
   metric('netatlas_sse_clients', 'gauge', 'Connected Server-Sent Events clients.', [['', sseClients]]);
+  metric('netatlas_sse_dropped_total', 'counter', 'Server-Sent Events clients dropped for leaving too much unread.', [['', sseDropped]]);
   return lines.join('\n') + '\n';
 }
 
@@ -53,7 +56,7 @@ export function healthRoutes(state: AppState, options: HealthOptions = {}): Rout
     res.status(body.ready ? 200 : 503).json(body);
   });
   r.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4; charset=utf-8').send(metricsText(state, options.sseClients?.() ?? 0));
+    res.type('text/plain; version=0.0.4; charset=utf-8').send(metricsText(state, options.sseClients?.() ?? 0, options.sseDropped?.() ?? 0));
   });
   return r;
 }
