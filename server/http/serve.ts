@@ -342,24 +342,40 @@ async function startRelay(state: AppState, store: FlowStore, address: string, op
   return () => client.stop();
 }
 
+/** How often a followed file's position and de-duplication state are checkpointed. */
+const CHECKPOINT_MS = 250;
+
 async function startFollow(state: AppState, store: FlowStore, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => Promise<void>> {
   const { FileFollower } = await import('../flows/follow.ts');
   const { parseFlowLine } = await import('../flows/read.ts');
   const id = `flows-follow:${file}`;
   state.registerSource(id, 'flows-follow', cluster);
   // Resume where the last run stopped: the checkpoint is written with the edges it produced.
-  const saved = store.getOffset(id) as { offset?: number; line?: number; ino?: number } | undefined;
+  const saved = store.getOffset(id) as { offset?: number; line?: number; ino?: number; dedup?: unknown } | undefined;
+  // The de-duplication state saved with that offset: a connection reported on both sides of the
+  // restart counts once (a checkpoint without it, from an older netatlas, starts empty).
+  const connections = (saved?.offset ? ConnectionCache.restore(saved.dedup) : undefined) ?? new ConnectionCache({});
   const parseState = createFlowParseState({
-    file, cluster, connections: new ConnectionCache({}),
+    file, cluster, connections,
     onError: (message: string) => state.updateSource(id, { error: message }),
   });
   let buffer: FlowRecord[] = [];
   let scheduled = false;
-  const drain = (): void => {
+  let lastCheckpoint = 0;
+  // Records wait here until the next checkpoint (at most CHECKPOINT_MS): each checkpoint is the
+  // byte offset AND the de-duplication state after exactly the records handed on with it, stored
+  // in one transaction, so a kill -9 resumes where both agree.
+  const drain = (force = false): void => {
     scheduled = false;
+    if (!force && Date.now() - lastCheckpoint < CHECKPOINT_MS) {
+      scheduled = true;
+      setTimeout(drain, CHECKPOINT_MS).unref();
+      return;
+    }
+    lastCheckpoint = Date.now();
     const records = buffer;
     buffer = [];
-    const checkpoint = follower.checkpoint() as unknown as Record<string, unknown>;
+    const checkpoint = { ...follower.checkpoint(), dedup: connections.snapshot() } as unknown as Record<string, unknown>;
     if (records.length) state.ingestFlows(id, records, { cluster, offset: checkpoint });
     else state.setOffset(id, checkpoint);
     const st = follower.status();
@@ -381,6 +397,6 @@ async function startFollow(state: AppState, store: FlowStore, file: string, clus
   log(`netatlas: following ${file}${saved?.offset ? ` from byte ${saved.offset}` : ''}`);
   return async () => {
     await follower.stop();
-    drain();
+    drain(true);
   };
 }
