@@ -75,9 +75,9 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
     stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context, allContexts: options.allContexts }, log));
   }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, { cluster }, log, connections));
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, spool, address, { cluster }, log, connections));
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, cluster, log));
-  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log, connections));
+  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
 
   state.startAutoFlush(options.intervalMs ?? 60_000);
   const ship = setInterval(() => void shipper.pump(), options.shipIntervalMs ?? 1000);

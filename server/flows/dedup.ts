@@ -127,6 +127,16 @@ class Generation {
 
 const INITIAL_CAPACITY = 1024;
 
+/** ConnectionCache.snapshot(): the entries inside the window, column by column, base64. */
+export interface ConnectionSnapshot {
+  readonly v: 1;
+  readonly n: number;
+  readonly hi: string;
+  readonly lo: string;
+  readonly time: string;
+  readonly verdict: string;
+}
+
 export class ConnectionCache {
   readonly windowMs: number;
   readonly maxEntries: number;
@@ -151,6 +161,58 @@ export class ConnectionCache {
     const initial = Math.min(INITIAL_CAPACITY, max);
     this.current = new Generation(initial);
     this.previous = new Generation(initial);
+  }
+
+  /**
+   * The connections still inside the window of the newest one, as a compact JSON-safe value (the
+   * typed arrays' bytes in base64), for a checkpoint to store beside its offset: a reader that
+   * resumes there with `restore` counts a connection that straddles the restart once.
+   */
+  snapshot(): ConnectionSnapshot {
+    let newest = -Infinity;
+    for (const g of [this.current, this.previous]) for (let i = 0; i < g.capacity; i++) if (g.used[i] !== 0 && g.time[i] > newest) newest = g.time[i];
+    const hi: number[] = [];
+    const lo: number[] = [];
+    const time: number[] = [];
+    const verdict: number[] = [];
+    const taken = new Set<string>();
+    for (const g of [this.current, this.previous]) {
+      for (let i = 0; i < g.capacity; i++) {
+        if (g.used[i] === 0 || g.time[i] < newest - this.windowMs) continue;
+        const id = `${g.hi[i]},${g.lo[i]}`;
+        if (taken.has(id)) continue; // copied forward: the current generation's entry is the live one
+        taken.add(id);
+        hi.push(g.hi[i]);
+        lo.push(g.lo[i]);
+        time.push(g.time[i]);
+        verdict.push(g.verdict[i]);
+      }
+    }
+    const bytes = (a: ArrayBufferView): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    return { v: 1, n: hi.length, hi: bytes(Int32Array.from(hi)), lo: bytes(Int32Array.from(lo)), time: bytes(Float64Array.from(time)), verdict: bytes(Uint8Array.from(verdict)) };
+  }
+
+  /**
+   * A cache holding what `snapshot` saved (with these options); undefined when `saved` is not a
+   * snapshot of this version (a checkpoint from an older netatlas), so the caller starts empty.
+   */
+  static restore(saved: unknown, options: ConnectionCacheOptions = {}): ConnectionCache | undefined {
+    const s = saved as Partial<ConnectionSnapshot> | undefined;
+    if (!s || s.v !== 1 || typeof s.n !== 'number' || typeof s.hi !== 'string' || typeof s.lo !== 'string' || typeof s.time !== 'string' || typeof s.verdict !== 'string') return undefined;
+    const n = s.n;
+    const read = (text: string, width: number): Buffer | undefined => {
+      const b = Buffer.from(text, 'base64');
+      return b.length === n * width ? b : undefined;
+    };
+    const hiB = read(s.hi, 4), loB = read(s.lo, 4), timeB = read(s.time, 8), verdictB = read(s.verdict, 1);
+    if (!hiB || !loB || !timeB || !verdictB) return undefined;
+    const cache = new ConnectionCache(options);
+    for (let i = 0; i < n; i++) {
+      const verdict = verdictB[i];
+      if (verdict > VERDICTS.length) return undefined;
+      cache.insertCurrent(hiB.readInt32LE(4 * i), loB.readInt32LE(4 * i), timeB.readDoubleLE(8 * i), verdict);
+    }
+    return cache;
   }
 
   /** Connections held (a connection copied forward from the previous generation counts twice). */

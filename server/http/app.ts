@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/v1', graphRoutes(state, providers));
   api.use('/v1', analysisRoutes(state, providers));
   api.use('/v1', riskRoutes(state));
-  api.use('/v1', healthRoutes(state, { notReady: deps.notReady, sseClients: events.clients }));
+  api.use('/v1', healthRoutes(state, { notReady: deps.notReady, sseClients: events.clients, sseDropped: events.dropped }));
   api.use('/v1', events.router);
   api.use((req: Request, _res: Response, next: NextFunction) => {
     next(new HttpError(404, `netatlas/api: no route ${req.method} ${req.baseUrl}${req.path.slice(0, 128)}: see docs/api.md.`));

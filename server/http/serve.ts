@@ -26,7 +26,7 @@ import { createApp } from './app.ts';
 import { defaultProviders } from './default-providers.ts';
 import type { AnalysisProviders } from './providers.ts';
 import { generateToken, isLoopbackHost } from './security.ts';
-import { AppState } from './state.ts';
+import { AppState, withoutFolders } from './state.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_DIR = path.join(PROJECT_ROOT, 'samples', 'demo');
@@ -145,7 +145,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const loading = new Set<string>();
   const app = createApp({
     state, token, allowedHosts: options.allowedHost, collectorTokens: options.collectorTokens, providers: { ...defaultProviders(), ...options.providers }, webRoot: options.webRoot ?? WEB_DIST, rateLimit: options.rateLimit,
-    notReady: () => (loading.size ? [`still loading: ${[...loading].join(', ')}`] : []),
+    notReady: () => (loading.size ? [withoutFolders(`still loading: ${[...loading].join(', ')}`)] : []),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host);
@@ -179,9 +179,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
     stoppers.push(await startLive(state, options, log));
   }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, address, options, log, connections));
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, store, address, options, log, connections));
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, options.cluster, log));
-  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log, connections));
+  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
 
   // Retention runs hourly; the timer must not keep the process alive.
   if (retainMs !== undefined || store.journalSince) {
@@ -353,10 +353,14 @@ export async function startLive(state: AppState, options: ServeOptions, log: (l:
   };
 }
 
-export async function startRelay(state: AppState, address: string, options: ServeOptions, log: (l: string) => void, connections: ConnectionCache): Promise<() => Promise<void>> {
+export async function startRelay(state: AppState, store: Store, address: string, options: ServeOptions, log: (l: string) => void, connections: ConnectionCache): Promise<() => Promise<void>> {
   const { HubbleRelayClient } = await import('../flows/relay/client.ts');
   const id = `hubble-relay:${address}`;
   state.registerSource(id, 'hubble-relay', options.cluster);
+  // Resume where the last run's stored edges end: the position is saved with them (one transaction).
+  // It is the newest flow time the client received, never later than its own clock (client.ts).
+  const saved = (await store.getOffset(id)) as { lastEventTime?: unknown } | undefined;
+  const since = typeof saved?.lastEventTime === 'number' && Number.isFinite(saved.lastEventTime) && saved.lastEventTime <= Date.now() ? saved.lastEventTime : undefined;
   const parseState = createFlowParseState({ file: id, cluster: options.cluster, connections });
   const tlsOpt = options.hubbleTls;
   const tls = tlsOpt?.enabled
@@ -367,8 +371,8 @@ export async function startRelay(state: AppState, address: string, options: Serv
       ...(tlsOpt.serverName ? { serverName: tlsOpt.serverName } : {}),
     }
     : false;
-  const client = new HubbleRelayClient({
-    address, tls, follow: true,
+  const client: InstanceType<typeof HubbleRelayClient> = new HubbleRelayClient({
+    address, tls, follow: true, ...(since !== undefined ? { since } : {}),
     onEvent: (response) => {
       const out: FlowRecord[] = [];
       try {
@@ -377,7 +381,8 @@ export async function startRelay(state: AppState, address: string, options: Serv
         state.updateSource(id, { error: (error as Error).message });
         return;
       }
-      if (out.length) state.ingestFlows(id, out, { cluster: options.cluster });
+      const lastEventTime = client.status().lastEventTime;
+      if (out.length) state.ingestFlows(id, out, { cluster: options.cluster, ...(lastEventTime !== undefined ? { offset: { lastEventTime } } : {}) });
     },
     onStatus: (s) => state.updateSource(id, { state: s.state, ...(s.reason ? { reason: s.reason } : {}), ...(s.lastEventTime ? { lastEventTime: s.lastEventTime } : {}) }),
   });
@@ -408,24 +413,40 @@ export async function startGoldmane(state: AppState, address: string, cluster: s
   return () => client.stop();
 }
 
-export async function startFollow(state: AppState, store: Store, file: string, cluster: string | undefined, log: (l: string) => void, connections: ConnectionCache): Promise<() => Promise<void>> {
+/** How often a followed file's position and de-duplication state are checkpointed. */
+const CHECKPOINT_MS = 250;
+
+export async function startFollow(state: AppState, store: Store, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => Promise<void>> {
   const { FileFollower } = await import('../flows/follow.ts');
   const { parseFlowLine } = await import('../flows/read.ts');
   const id = `flows-follow:${file}`;
   state.registerSource(id, 'flows-follow', cluster);
   // Resume where the last run stopped: the checkpoint is written with the edges it produced.
-  const saved = (await store.getOffset(id)) as { offset?: number; line?: number; ino?: number } | undefined;
+  const saved = (await store.getOffset(id)) as { offset?: number; line?: number; ino?: number; dedup?: unknown } | undefined;
+  // The de-duplication state saved with that offset: a connection reported on both sides of the
+  // restart counts once (a checkpoint without it, from an older netatlas, starts empty).
+  const connections = (saved?.offset ? ConnectionCache.restore(saved.dedup) : undefined) ?? new ConnectionCache({});
   const parseState = createFlowParseState({
     file, cluster, connections,
     onError: (message: string) => state.updateSource(id, { error: message }),
   });
   let buffer: FlowRecord[] = [];
   let scheduled = false;
-  const drain = (): void => {
+  let lastCheckpoint = 0;
+  // Records wait here until the next checkpoint (at most CHECKPOINT_MS): each checkpoint is the
+  // byte offset AND the de-duplication state after exactly the records handed on with it, stored
+  // in one transaction, so a kill -9 resumes where both agree.
+  const drain = (force = false): void => {
     scheduled = false;
+    if (!force && Date.now() - lastCheckpoint < CHECKPOINT_MS) {
+      scheduled = true;
+      setTimeout(drain, CHECKPOINT_MS).unref();
+      return;
+    }
+    lastCheckpoint = Date.now();
     const records = buffer;
     buffer = [];
-    const checkpoint = follower.checkpoint() as unknown as Record<string, unknown>;
+    const checkpoint = { ...follower.checkpoint(), dedup: connections.snapshot() } as unknown as Record<string, unknown>;
     if (records.length) state.ingestFlows(id, records, { cluster, offset: checkpoint });
     else state.setOffset(id, checkpoint);
     const st = follower.status();
@@ -447,6 +468,6 @@ export async function startFollow(state: AppState, store: Store, file: string, c
   log(`netatlas: following ${file}${saved?.offset ? ` from byte ${saved.offset}` : ''}`);
   return async () => {
     await follower.stop();
-    drain();
+    drain(true);
   };
 }

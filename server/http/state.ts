@@ -350,6 +350,19 @@ export class AppState {
     return [...this.sources.values()].map((s) => ({ ...s, lastErrors: [...s.lastErrors] }));
   }
 
+  /**
+   * The statuses as the API shows them: a file's folder is the server's business, so every
+   * absolute path in an id, reason or error is cut to its file name (`flows-file:events.log`).
+   */
+  publicSourceStatuses(): SourceStatus[] {
+    return this.sourceStatuses().map((s) => ({
+      ...s,
+      id: withoutFolders(s.id),
+      ...(s.reason !== undefined ? { reason: withoutFolders(s.reason) } : {}),
+      lastErrors: s.lastErrors.map(withoutFolders),
+    }));
+  }
+
   onSourcesChanged(fn: () => void): () => void {
     this.sourceListeners.add(fn);
     return () => this.sourceListeners.delete(fn);
@@ -654,3 +667,11 @@ function toSample(r: FlowRecord): SampleFlow {
 }
 
 export { toSample };
+
+/** An absolute path (after a start, a space, a quote, '(', ':' or '='): its folders, then its name. */
+const ABSOLUTE_PATH = /(^|[\s"'(:=])\/(?:[^\s"'/:]+\/)+([^\s"'/:]+)/g;
+
+/** `text` with every absolute path cut to its file name. */
+export function withoutFolders(text: string): string {
+  return text.replace(ABSOLUTE_PATH, '$1$2');
+}

@@ -22,7 +22,9 @@ import {
   DiscoveryV1Api,
   KubeConfig,
   NetworkingV1Api,
+  Observable,
   Watch,
+  type ConfigurationOptions,
 } from '@kubernetes/client-node';
 import {
   InputError,
@@ -31,6 +33,7 @@ import {
   type InventoryObject,
   type Warning,
 } from '../../generator/model/index.ts';
+import { jittered } from '../sources/backoff.ts';
 import { assembleInventory, inventoryObjectId, type TemplatePodsMode } from './assemble.ts';
 import { normalizeObject, type InventoryKind } from './normalize.ts';
 
@@ -78,6 +81,11 @@ export type DelayFn = (ms: number, signal: AbortSignal) => Promise<void>;
 export interface BackoffOptions {
   readonly initialMs: number;
   readonly maxMs: number;
+  /**
+   * Each wait is drawn from [delay * (1 - jitter), delay], so the watchers of many clusters (or
+   * many replicas) that lost one API server do not all retry at the same instant. Default 0.5.
+   */
+  readonly jitter?: number;
 }
 
 export interface LiveInventoryOptions {
@@ -101,6 +109,8 @@ export interface LiveInventoryOptions {
    */
   readonly watchTimeoutSeconds?: number;
   readonly now?: () => number;
+  /** Random numbers in [0, 1) for the backoff's jitter (default Math.random). */
+  readonly random?: () => number;
   readonly templatePods?: TemplatePodsMode;
 }
 
@@ -119,9 +129,9 @@ export const defaultDelay: DelayFn = (ms, signal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-/** Backoff before attempt n (0 = first retry). */
-export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF): number {
-  return Math.min(opts.maxMs, opts.initialMs * 2 ** Math.max(0, attempt));
+/** Backoff before attempt n (0 = first retry): exponential, capped, jittered down by up to `jitter` of itself; `random` in [0, 1). */
+export function backoffDelay(attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF, random = 0): number {
+  return jittered(Math.min(opts.maxMs, opts.initialMs * 2 ** Math.max(0, attempt)), opts.jitter ?? 0.5, random);
 }
 
 interface ListPage {
@@ -136,32 +146,49 @@ interface ResourceDef {
   readonly path: string;
   /** CRDs that may not be installed: a 404 is not a problem. */
   readonly optional?: boolean;
-  readonly list: (kc: KubeConfig, page: { limit: number; _continue?: string }) => Promise<unknown>;
+  /** `call` carries the request's AbortSignal (abortable): a timed-out list is cancelled, not left running. */
+  readonly list: (kc: KubeConfig, page: { limit: number; _continue?: string }, call: CallOptions) => Promise<unknown>;
+}
+
+type CallOptions = ConfigurationOptions;
+
+/** Request options that make client-node's fetch abort with `signal` (a middleware sets it on the request). */
+function abortable(signal: AbortSignal): CallOptions {
+  return {
+    middleware: [{
+      pre: (context) => {
+        context.setSignal(signal);
+        return new Observable(Promise.resolve(context));
+      },
+      post: (response) => new Observable(Promise.resolve(response)),
+    }],
+    middlewareMergeStrategy: 'append',
+  };
 }
 
 const RESOURCES: readonly ResourceDef[] = [
-  { kind: 'Namespace', path: '/api/v1/namespaces', list: (kc, p) => kc.makeApiClient(CoreV1Api).listNamespace(p) },
-  { kind: 'Node', path: '/api/v1/nodes', list: (kc, p) => kc.makeApiClient(CoreV1Api).listNode(p) },
-  { kind: 'Pod', path: '/api/v1/pods', list: (kc, p) => kc.makeApiClient(CoreV1Api).listPodForAllNamespaces(p) },
-  { kind: 'Service', path: '/api/v1/services', list: (kc, p) => kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces(p) },
+  { kind: 'Namespace', path: '/api/v1/namespaces', list: (kc, p, o) => kc.makeApiClient(CoreV1Api).listNamespace(p, o) },
+  { kind: 'Node', path: '/api/v1/nodes', list: (kc, p, o) => kc.makeApiClient(CoreV1Api).listNode(p, o) },
+  { kind: 'Pod', path: '/api/v1/pods', list: (kc, p, o) => kc.makeApiClient(CoreV1Api).listPodForAllNamespaces(p, o) },
+  { kind: 'Service', path: '/api/v1/services', list: (kc, p, o) => kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces(p, o) },
   {
     kind: 'EndpointSlice', path: '/apis/discovery.k8s.io/v1/endpointslices',
-    list: (kc, p) => kc.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces(p),
+    list: (kc, p, o) => kc.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces(p, o),
   },
   {
     kind: 'NetworkPolicy', path: '/apis/networking.k8s.io/v1/networkpolicies',
-    list: (kc, p) => kc.makeApiClient(NetworkingV1Api).listNetworkPolicyForAllNamespaces(p),
+    list: (kc, p, o) => kc.makeApiClient(NetworkingV1Api).listNetworkPolicyForAllNamespaces(p, o),
   },
-  { kind: 'ReplicaSet', path: '/apis/apps/v1/replicasets', list: (kc, p) => kc.makeApiClient(AppsV1Api).listReplicaSetForAllNamespaces(p) },
-  { kind: 'Deployment', path: '/apis/apps/v1/deployments', list: (kc, p) => kc.makeApiClient(AppsV1Api).listDeploymentForAllNamespaces(p) },
-  { kind: 'StatefulSet', path: '/apis/apps/v1/statefulsets', list: (kc, p) => kc.makeApiClient(AppsV1Api).listStatefulSetForAllNamespaces(p) },
-  { kind: 'DaemonSet', path: '/apis/apps/v1/daemonsets', list: (kc, p) => kc.makeApiClient(AppsV1Api).listDaemonSetForAllNamespaces(p) },
-  { kind: 'Job', path: '/apis/batch/v1/jobs', list: (kc, p) => kc.makeApiClient(BatchV1Api).listJobForAllNamespaces(p) },
-  { kind: 'CronJob', path: '/apis/batch/v1/cronjobs', list: (kc, p) => kc.makeApiClient(BatchV1Api).listCronJobForAllNamespaces(p) },
+  { kind: 'ReplicaSet', path: '/apis/apps/v1/replicasets', list: (kc, p, o) => kc.makeApiClient(AppsV1Api).listReplicaSetForAllNamespaces(p, o) },
+  { kind: 'Deployment', path: '/apis/apps/v1/deployments', list: (kc, p, o) => kc.makeApiClient(AppsV1Api).listDeploymentForAllNamespaces(p, o) },
+  { kind: 'StatefulSet', path: '/apis/apps/v1/statefulsets', list: (kc, p, o) => kc.makeApiClient(AppsV1Api).listStatefulSetForAllNamespaces(p, o) },
+  { kind: 'DaemonSet', path: '/apis/apps/v1/daemonsets', list: (kc, p, o) => kc.makeApiClient(AppsV1Api).listDaemonSetForAllNamespaces(p, o) },
+  { kind: 'Job', path: '/apis/batch/v1/jobs', list: (kc, p, o) => kc.makeApiClient(BatchV1Api).listJobForAllNamespaces(p, o) },
+  { kind: 'CronJob', path: '/apis/batch/v1/cronjobs', list: (kc, p, o) => kc.makeApiClient(BatchV1Api).listCronJobForAllNamespaces(p, o) },
   ...([['AdminNetworkPolicy', 'adminnetworkpolicies'], ['BaselineAdminNetworkPolicy', 'baselineadminnetworkpolicies']] as const).map(
     ([kind, plural]): ResourceDef => ({
       kind, optional: true, path: `/apis/policy.networking.k8s.io/v1alpha1/${plural}`,
-      list: (kc, p) => kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'policy.networking.k8s.io', version: 'v1alpha1', plural, ...p }),
+      list: (kc, p, o) => kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'policy.networking.k8s.io', version: 'v1alpha1', plural, ...p }, o),
     }),
   ),
 ];
@@ -296,7 +323,7 @@ class ClusterWatcher {
   constructor(
     readonly target: ContextTarget,
     private readonly resources: readonly ResourceDef[],
-    private readonly opts: Required<Pick<LiveInventoryOptions, 'delayFn' | 'backoff' | 'listTimeoutMs' | 'pageSize' | 'now' | 'watch' | 'watchTimeoutSeconds'>>,
+    private readonly opts: Required<Pick<LiveInventoryOptions, 'delayFn' | 'backoff' | 'listTimeoutMs' | 'pageSize' | 'now' | 'random' | 'watch' | 'watchTimeoutSeconds'>>,
     private readonly emitChange: (c: InventoryChange) => void,
     private readonly emitStatus: () => void,
   ) {
@@ -380,16 +407,27 @@ class ClusterWatcher {
     this.emitChange({ type: DELETE, cluster: this.target.cluster, object: old.object });
   }
 
-  private async withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${this.opts.listTimeoutMs} ms`)), this.opts.listTimeoutMs);
-      timer.unref?.();
-    });
+  /**
+   * Runs one request with its own AbortController: aborted (the socket closed) after
+   * listTimeoutMs, or at once when the watcher stops, so a server that accepts and never answers
+   * holds no connection and no shutdown waits for it.
+   */
+  private async withTimeout<T>(start: (call: CallOptions) => Promise<T>, what: string): Promise<T> {
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.opts.listTimeoutMs);
+    timer.unref?.();
+    const timeout = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new Error(timedOut ? `${what} timed out after ${this.opts.listTimeoutMs} ms` : `${what} stopped`)), { once: true }));
     try {
-      return await Promise.race([p, timeout]);
+      return await Promise.race([start(abortable(controller.signal)), timeout]);
     } finally {
       clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', stop);
     }
   }
 
@@ -399,7 +437,7 @@ class ClusterWatcher {
     let resourceVersion: string | undefined;
     let token: string | undefined;
     do {
-      const res = (await this.withTimeout(r.list(kc, { limit: this.opts.pageSize, ...(token ? { _continue: token } : {}) }), `list ${r.kind}`)) as {
+      const res = (await this.withTimeout((call) => r.list(kc, { limit: this.opts.pageSize, ...(token ? { _continue: token } : {}) }, call), `list ${r.kind}`)) as {
         items?: unknown[];
         metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
       };
@@ -508,13 +546,13 @@ class ClusterWatcher {
           drops = res.events > 0 ? 0 : drops + 1;
           gones = 0; // a watch that opened and ended normally: the next 410 is ordinary compaction
           // A stream that keeps ending without events must not spin: back off.
-          if (drops > 1) await this.opts.delayFn(backoffDelay(drops - 2, this.opts.backoff), this.abort.signal);
+          if (drops > 1) await this.opts.delayFn(backoffDelay(drops - 2, this.opts.backoff, this.opts.random()), this.abort.signal);
         }
       } catch (error) {
         if (this.stopped) return;
         if (error instanceof Gone) {
           // Relist at once; a server that keeps answering 410 right after a list gets backoff.
-          if (gones++ > 0) await this.opts.delayFn(backoffDelay(gones - 2, this.opts.backoff), this.abort.signal);
+          if (gones++ > 0) await this.opts.delayFn(backoffDelay(gones - 2, this.opts.backoff, this.opts.random()), this.abort.signal);
           continue;
         }
         const code = statusCodeOf(error);
@@ -529,7 +567,7 @@ class ClusterWatcher {
         }
         this.setKind(r.kind, 'error', reasonOf(error));
         if (!this.opts.watch) return;
-        await this.opts.delayFn(backoffDelay(failures++, this.opts.backoff), this.abort.signal);
+        await this.opts.delayFn(backoffDelay(failures++, this.opts.backoff, this.opts.random()), this.abort.signal);
       }
     }
   }
@@ -551,6 +589,7 @@ export class LiveInventory extends EventEmitter<LiveInventoryEvents> {
       delayFn: opts.delayFn ?? defaultDelay,
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       listTimeoutMs: opts.listTimeoutMs ?? 30_000,
+      random: opts.random ?? Math.random,
       pageSize: opts.pageSize ?? 500,
       watchTimeoutSeconds: opts.watchTimeoutSeconds ?? 300,
       now: opts.now ?? Date.now,

@@ -108,8 +108,9 @@ describe('deploy/ Deployment', () => {
     expect(mounts).toContain('/tmp');
   });
 
-  it('probes the unauthenticated health endpoint on the named port the Service targets', () => {
+  it('probes liveness on /healthz and readiness on /readyz, both unauthenticated, on the named port the Service targets', () => {
     expect(container.livenessProbe.httpGet).toEqual({ path: '/api/v1/healthz', port: 'http' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/api/v1/readyz', port: 'http' });
     const service = byKind('Service')[0];
     expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
     expect(service.spec.ports[0].targetPort).toBe(container.ports[0].name);
@@ -121,5 +122,27 @@ describe('deploy/kustomization.yaml', () => {
     const kustomization = parseAllDocuments(readFileSync(DEPLOY + 'kustomization.yaml', 'utf8'))[0].toJS() as Obj;
     expect([...kustomization.resources].sort()).toEqual(files.filter((f) => f !== 'kustomization.yaml').sort());
     expect(new Set(objects.map((o) => o.metadata.namespace).filter(Boolean))).toEqual(new Set([kustomization.namespace]));
+  });
+});
+
+describe('deploy/networkpolicy.yaml', () => {
+  const policy = byKind('NetworkPolicy')[0];
+
+  it('selects the netatlas pods and isolates them both ways', () => {
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+  });
+
+  it('lets in only the UI/API port, only from namespaces that opt in', () => {
+    expect(policy.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'netatlas.io/access': 'true' } } }], ports: [{ port: 'http', protocol: 'TCP' }] }]);
+  });
+
+  it('lets out only DNS, Hubble Relay and the API server', () => {
+    const ports = policy.spec.egress.flatMap((rule: Obj) => rule.ports.map((p: Obj) => `${p.protocol}/${p.port}`)).sort();
+    expect(ports).toEqual(['TCP/4245', 'TCP/443', 'TCP/53', 'TCP/6443', 'UDP/53']);
+    const relayRule = policy.spec.egress.find((rule: Obj) => rule.to?.[0]?.podSelector?.matchLabels?.['k8s-app'] === 'hubble-relay');
+    expect(relayRule.to[0].namespaceSelector.matchLabels).toEqual({ 'kubernetes.io/metadata.name': 'kube-system' });
+    const relayArg = container.args[container.args.indexOf('--hubble-relay') + 1];
+    expect(relayArg).toMatch(/^hubble-relay\.kube-system\./);
   });
 });

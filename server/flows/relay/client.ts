@@ -8,6 +8,7 @@
  * reported in `status()` and retried.
  */
 import * as grpc from '@grpc/grpc-js';
+import { jittered } from '../../sources/backoff.ts';
 import { loadObserverDefinitions } from './proto.ts';
 import { nanosToTimestamp, responseToJsonpb, timestampToNanos, type ProtoTimestamp } from './jsonpb.ts';
 
@@ -17,7 +18,10 @@ export type RelayState = 'starting' | 'connected' | 'stale' | 'error' | 'done';
 export interface RelayStatus {
   readonly state: RelayState;
   readonly reason?: string;
-  /** ms since epoch of the last flow received. */
+  /**
+   * ms since epoch of the newest flow received, never later than when it was received: a flow
+   * stamped in the future (a node whose clock runs ahead) counts as received now.
+   */
   readonly lastEventTime?: number;
   /** Flows handed to `onEvent`. */
   readonly records: number;
@@ -46,9 +50,22 @@ export interface ReconnectOptions {
   readonly factor: number;
   /** Give up (state error) after this many failed attempts in a row; Infinity by default. */
   readonly maxAttempts: number;
+  /**
+   * Each wait is drawn from [delay * (1 - jitter), delay] (default 0.5), so many clients that lost
+   * one relay do not all come back at the same instant.
+   */
+  readonly jitter: number;
 }
 
-export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, maxAttempts: Infinity };
+export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, maxAttempts: Infinity, jitter: 0.5 };
+
+/**
+ * The wait before reconnect attempt `attempt` (1-based): exponential, capped, and jittered down by
+ * up to `jitter` of itself. `random` is in [0, 1).
+ */
+export function backoffDelay(attempt: number, o: ReconnectOptions, random: number = Math.random()): number {
+  return jittered(Math.min(o.maxDelayMs, o.initialDelayMs * o.factor ** Math.max(0, attempt - 1)), o.jitter, random);
+}
 
 export interface RelayClientOptions {
   /** HOST:PORT, `[v6]:PORT` for IPv6. */
@@ -76,6 +93,10 @@ export interface RelayClientOptions {
   readonly resumeOverlapMs?: number;
   /** Connected but silent for this long is reported stale (default 120 s). */
   readonly staleAfterMs?: number;
+  /** How often staleness is checked, so `onStatus` hears of it without anyone asking (default 5 s). */
+  readonly staleCheckMs?: number;
+  /** Random numbers in [0, 1) for the backoff's jitter (default Math.random). */
+  readonly random?: () => number;
   /** Each GetFlowsResponse (flow, node_status or lost_events) in jsonpb shape. */
   readonly onEvent: (response: Record<string, unknown>) => void;
   readonly onStatus?: (status: RelayStatus) => void;
@@ -173,6 +194,8 @@ export class HubbleRelayClient {
   private lostEvents = 0;
   private reconnects = 0;
   private readonly unavailable = new Set<string>();
+  private staleTimer: ReturnType<typeof setInterval> | undefined;
+  private reportedStale = false;
 
   constructor(options: RelayClientOptions) {
     this.options = { ...options, address: parseRelayAddress(options.address) };
@@ -187,12 +210,22 @@ export class HubbleRelayClient {
 
   /** Runs until stopped (or, without follow, until the relay ends the stream). Never rejects. */
   start(): Promise<void> {
-    if (!this.running) this.running = this.run();
+    if (!this.running) {
+      // A relay can stay connected and deliver nothing: say so, without waiting to be asked.
+      this.staleTimer = setInterval(() => {
+        const stale = this.status().state === 'stale' && this.state === 'connected';
+        if (stale && !this.reportedStale) this.options.onStatus?.(this.status());
+        this.reportedStale = stale;
+      }, this.options.staleCheckMs ?? 5000);
+      this.staleTimer.unref?.();
+      this.running = this.run();
+    }
     return this.running;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.staleTimer !== undefined) clearInterval(this.staleTimer);
     this.abort.abort();
     this.call?.cancel();
     await this.running;
@@ -284,7 +317,7 @@ export class HubbleRelayClient {
         this.setState('error', `hubble-relay ${this.options.address}: ${why}; gave up after ${failures - 1} attempts`);
         break;
       }
-      const wait = Math.min(this.reconnect.maxDelayMs, this.reconnect.initialDelayMs * this.reconnect.factor ** (failures - 1));
+      const wait = backoffDelay(failures, this.reconnect, (this.options.random ?? Math.random)());
       // A drop after flows arrived is a stale source; never reaching the relay is an error.
       this.setState(
         outcome.progress ? 'stale' : 'error',
@@ -357,20 +390,23 @@ export class HubbleRelayClient {
     const t = eventTimeNanos(msg);
     const replay = this.replay;
     if (replay) {
-      if (t > replay.until) {
-        this.replay = undefined;
-      } else {
-        if (t < replay.from) return false;
-        const fp = flowFingerprint(msg, t);
-        const count = replay.seen.get(fp) ?? 0;
-        if (count > 0) {
-          replay.seen.set(fp, count - 1);
-          return false;
-        }
+      // A flow delivered before the resume is recognised by its fingerprint first: its time may
+      // lie beyond the cursor (stamped in the future), and it was still delivered once.
+      const fp = flowFingerprint(msg, t);
+      const count = replay.seen.get(fp) ?? 0;
+      if (count > 0) {
+        replay.seen.set(fp, count - 1);
+        return false;
       }
+      if (t > replay.until) this.replay = undefined;
+      else if (t < replay.from) return false;
     }
-    if (t > this.lastEventNanos) this.lastEventNanos = t;
-    this.recent.push({ nanos: t, key: flowFingerprint(msg, t) });
+    // The resume cursor never passes this clock: a flow stamped in the future (a node whose clock
+    // runs ahead) would otherwise make the next resume ask for flows that never come.
+    const received = BigInt(Math.floor(this.now())) * 1_000_000n;
+    const at = t > received ? received : t;
+    if (at > this.lastEventNanos) this.lastEventNanos = at;
+    this.recent.push({ nanos: at, key: flowFingerprint(msg, t) });
     const horizon = this.lastEventNanos - this.overlapNanos;
     while (this.recentStart < this.recent.length && this.recent[this.recentStart].nanos < horizon) this.recentStart++;
     if (this.recentStart > 4096 && this.recentStart * 2 > this.recent.length) {

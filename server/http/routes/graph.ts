@@ -28,7 +28,7 @@ function noQuery(req: Request, allowed: readonly string[] = []): void {
 }
 
 export function clustersResponse(state: AppState): ClustersResponse {
-  const sources = state.sourceStatuses();
+  const sources = state.publicSourceStatuses();
   const names = new Set<string>([...state.inventories.keys()]);
   for (const s of sources) if (s.cluster) names.add(s.cluster);
   state.graph.forEachNode((_k, a) => { if (a.kind === 'cluster') names.add(a.cluster); });

@@ -7,6 +7,8 @@ export interface HealthOptions {
   /** Extra reasons the server is not ready (e.g. the initial load still running). */
   readonly notReady?: () => string[];
   readonly sseClients?: () => number;
+  /** Clients dropped for leaving too much unread (routes/events.ts SseWriter). */
+  readonly sseDropped?: () => number;
 }
 
 /** Escapes a Prometheus label value. */
@@ -14,13 +16,13 @@ function lv(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-export function metricsText(state: AppState, sseClients = 0): string {
+export function metricsText(state: AppState, sseClients = 0, sseDropped = 0): string {
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, v] of samples) lines.push(`${name}${labels} ${Number.isFinite(v) ? v : 0}`);
   };
-  const sources = state.sourceStatuses();
+  const sources = state.publicSourceStatuses();
   metric('netatlas_flows_ingested_total', 'counter', 'Flow records (or inventory objects) received per source.',
     sources.map((s) => [`{source="${lv(s.id)}",kind="${s.kind}"}`, s.records]));
   metric('netatlas_ingest_errors_total', 'counter', 'Malformed or failed items per source.',
@@ -36,6 +38,7 @@ export function metricsText(state: AppState, sseClients = 0): string {
   metric('netatlas_store_errors_total', 'counter', 'Store writes that failed.', [['', state.storeErrors]]);
   metric('netatlas_delta_seq', 'gauge', 'Sequence number of the latest graph delta.', [['', state.seq]]);
   metric('netatlas_sse_clients', 'gauge', 'Connected Server-Sent Events clients.', [['', sseClients]]);
+  metric('netatlas_sse_dropped_total', 'counter', 'Server-Sent Events clients dropped for leaving too much unread.', [['', sseDropped]]);
   return lines.join('\n') + '\n';
 }
 
@@ -48,12 +51,12 @@ export function healthRoutes(state: AppState, options: HealthOptions = {}): Rout
   r.get('/readyz', (_req, res) => {
     const reasons = [...(options.notReady?.() ?? [])];
     if (state.store && !state.store.isOpen) reasons.push('the store is closed');
-    for (const s of state.sourceStatuses()) if (s.state === 'starting') reasons.push(`source ${s.id} has not answered yet`);
+    for (const s of state.publicSourceStatuses()) if (s.state === 'starting') reasons.push(`source ${s.id} has not answered yet`);
     const body: ReadyResponse = { ready: reasons.length === 0, reasons };
     res.status(body.ready ? 200 : 503).json(body);
   });
   r.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4; charset=utf-8').send(metricsText(state, options.sseClients?.() ?? 0));
+    res.type('text/plain; version=0.0.4; charset=utf-8').send(metricsText(state, options.sseClients?.() ?? 0, options.sseDropped?.() ?? 0));
   });
   return r;
 }

@@ -90,10 +90,21 @@ describe('startServer', () => {
   it('reports a missing flow file as a source in error without failing the others', async () => {
     const r = await serve({ db: ':memory:', flows: ['/nonexistent/flows.jsonl'], inventory: [path.resolve('samples/demo/prod')], cluster: 'prod' });
     const body = (await request(r.server).get('/api/v1/clusters').expect(200)).body;
-    const bad = body.sources.find((s: { id: string }) => s.id.includes('nonexistent'));
+    const bad = body.sources.find((s: { id: string }) => s.id === 'flows-file:flows.jsonl');
     expect(bad).toMatchObject({ state: 'error' });
     expect(bad.reason).toMatch(/no such file/);
     expect(body.clusters.find((c: { name: string }) => c.name === 'prod').counts.pods).toBeGreaterThan(0);
+  });
+
+  it('shows no absolute path in /clusters, /metrics or /readyz', async () => {
+    const demo = path.resolve('samples/demo/prod');
+    const r = await serve({ db: ':memory:', flows: ['/nonexistent/flows.jsonl', demo], inventory: [demo], cluster: 'prod' });
+    for (const route of ['/api/v1/clusters', '/api/v1/metrics', '/api/v1/readyz']) {
+      const res = await request(r.server).get(route);
+      expect([route, res.text]).not.toEqual([route, expect.stringMatching(/\/nonexistent|samples\/demo/)]);
+    }
+    const ids = (await request(r.server).get('/api/v1/clusters')).body.sources.map((s: { id: string }) => s.id);
+    expect(ids).toEqual(expect.arrayContaining(['flows-file:flows.jsonl', 'inventory:prod']));
   });
 
   it('refuses a retention that is not a duration', async () => {

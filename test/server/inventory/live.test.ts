@@ -86,7 +86,7 @@ afterEach(async () => {
 });
 
 function start(contexts: string[], delayFn: DelayFn = recordingDelay(0).delayFn): LiveInventory {
-  live = new LiveInventory({ kubeconfigs: [kubeconfig], contexts, delayFn, now: () => 1_700_000_000_000 });
+  live = new LiveInventory({ kubeconfigs: [kubeconfig], contexts, delayFn, now: () => 1_700_000_000_000, random: () => 0 });
   live.start();
   return live;
 }

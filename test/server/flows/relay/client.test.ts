@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HubbleRelayClient, parseRelayAddress, type RelayClientOptions, type RelayStatus } from '../../../../server/flows/relay/client.ts';
+import { backoffDelay, DEFAULT_RECONNECT, HubbleRelayClient, parseRelayAddress, type RelayClientOptions, type RelayStatus } from '../../../../server/flows/relay/client.ts';
 import { parseJsonpbLines, startReplayRelay, type ReplayRelay } from '../../../../server/flows/relay/replay-server.ts';
 
 const HUBBLE = new URL('../../../../../shared/data/hubble/', import.meta.url);
@@ -27,6 +27,7 @@ function harness(overrides: Partial<RelayClientOptions> & { address: string }) {
     }
   };
   const client = new HubbleRelayClient({
+    random: () => 0, // no jitter: waits are the full backoff
     onEvent: (e) => {
       events.push(e);
       poke();
@@ -167,6 +168,56 @@ describe('HubbleRelayClient against a local Observer server', () => {
     await until(() => events.length === 4);
     expect(events).toEqual([a1, a3, b2, a4]);
     expect(client.status().records).toBe(4);
+  });
+
+  it('resumes from no later than the time it received, after a flow stamped 70 years ahead', async () => {
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    const requests: Event[] = [];
+    const at = (ms: number) => new Date(ms).toISOString();
+    const flow = (time: string, sport: number) => ({
+      flow: { time, verdict: 'FORWARDED', IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' }, l4: { TCP: { source_port: sport, destination_port: 80 } }, node_name: 'node-a' },
+      node_name: 'node-a',
+      time,
+    });
+    const start = Date.now();
+    const recent = flow(at(start - 3000), 1001);
+    const ahead = flow('2098-01-01T00:00:00Z', 1002); // a node whose clock runs far ahead
+    const later = flow(at(start - 1000), 1003); // reached the relay while the client was away
+    const first = await startReplayRelay({ responses: [recent, ahead], address, onRequest: (r) => requests.push(r) });
+    let release!: () => void;
+    const { client, events, until } = harness({
+      address, since: start - 10_000,
+      channelOptions: { 'grpc.initial_reconnect_backoff_ms': 50, 'grpc.max_reconnect_backoff_ms': 200 },
+      delay: () => new Promise<void>((resolve) => (release = resolve)),
+    });
+    clients.push(client);
+    void client.start();
+    await until(() => events.length === 2);
+    expect(client.status().lastEventTime).toBeLessThanOrEqual(Date.now());
+    first.kill();
+    await until(() => client.status().state === 'stale');
+    const second = await startReplayRelay({ responses: [recent, later, ahead], address, onRequest: (r) => requests.push(r) });
+    relays.push(second);
+    release();
+    await until(() => events.length === 3);
+    expect(events).toEqual([recent, ahead, later]);
+    const since = requests[1].since as { seconds: string };
+    expect(Number(since.seconds) * 1000).toBeLessThanOrEqual(Date.now());
+    expect(client.status()).toMatchObject({ state: 'connected', records: 3 });
+  });
+
+  it('tells onStatus that a connected relay went silent, without being asked', async () => {
+    const relay = await startReplayRelay({ responses: [] });
+    relays.push(relay);
+    let now = 1_000_000;
+    const { client, statuses, until } = harness({ address: relay.address, now: () => now, staleAfterMs: 60_000, staleCheckMs: 20 });
+    clients.push(client);
+    void client.start();
+    await until(() => client.status().state === 'connected');
+    now += 61_000;
+    await until(() => statuses.some((s) => s.state === 'stale'));
+    expect(statuses.at(-1)).toMatchObject({ state: 'stale', reason: 'connected but no events for 61 s' });
   });
 
   it('reports an unreachable relay as status error without throwing, and stops cleanly', async () => {
@@ -329,5 +380,25 @@ describe('HubbleRelayClient over TLS', () => {
 
   it('refuses a client certificate given without its key', () => {
     expect(() => new HubbleRelayClient({ address: 'localhost:4245', tls: { cert }, onEvent: () => {} })).toThrow(/--hubble-tls-key/);
+  });
+});
+
+describe('backoffDelay', () => {
+  const o = { ...DEFAULT_RECONNECT, initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.5 };
+  it.each([
+    [1, 0, 500], [2, 0, 1000], [3, 0, 2000], [10, 0, 30_000], [1, 0.999, 250], [4, 0.5, 3000], [20, 0.999, 15_015],
+  ])('attempt %i with random %f waits %i ms', (attempt, random, ms) => {
+    expect(backoffDelay(attempt, o, random)).toBe(ms);
+  });
+
+  it('stays within [half, full] of the exponential delay for any random draw', () => {
+    for (let attempt = 1; attempt < 30; attempt++) {
+      for (const r of [0, 0.1, 0.5, 0.9, 0.999999]) {
+        const full = Math.min(30_000, 500 * 2 ** (attempt - 1));
+        const wait = backoffDelay(attempt, o, r);
+        expect(wait).toBeGreaterThanOrEqual(Math.floor(full / 2));
+        expect(wait).toBeLessThanOrEqual(full);
+      }
+    }
   });
 });
