@@ -89,7 +89,10 @@ $$;
 export interface PostgresStoreOptions {
   /** Keep buckets newer than this (ms). Default: keep everything. */
   readonly retainMs?: number;
-  /** Keep journal entries (and so recognise resent batch ids) this long. Default 7 days. */
+  /**
+   * Keep journal entries (and so recognise resent batch ids) this long. Default 24 h: a batch
+   * resent later than that after it was applied is applied again (watch the collectors' lag).
+   */
   readonly journalRetainMs?: number;
   /** Identifies this process's writes in the journal. Default: random. */
   readonly writer?: string;
@@ -124,7 +127,7 @@ export class PostgresStore implements Store {
   private constructor(private readonly url: string, options: PostgresStoreOptions) {
     this.now = options.now ?? Date.now;
     this.retainMs = options.retainMs;
-    this.journalRetainMs = options.journalRetainMs ?? 7 * 24 * HOUR_MS;
+    this.journalRetainMs = options.journalRetainMs ?? 24 * HOUR_MS;
     this.writer = options.writer ?? `w-${Math.random().toString(36).slice(2, 10)}-${process.pid}`;
     this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 4 });
     // An idle client's error (the server restarting) must not crash the process; the next query reports it.
