@@ -399,11 +399,16 @@ export class PostgresStore implements Store {
     );
     let next = cursor;
     const batches: StoreBatch[] = [];
+    const changed = new Set<string>();
     for (const row of r.rows) {
       next = Number(row.seq);
-      if (row.body) batches.push(row.body);
+      const body = row.body as (StoreBatch & { inventoryOf?: string }) | null;
+      if (body?.inventoryOf) changed.add(body.inventoryOf);
+      else if (body) batches.push(body);
     }
-    return { cursor: next, batches };
+    if (!changed.size) return { cursor: next, batches };
+    const inv = await this.pool.query<{ cluster: string; data: Inventory }>('SELECT cluster, data FROM inventories WHERE cluster = ANY($1::text[])', [[...changed]]);
+    return { cursor: next, batches, inventories: new Map(inv.rows.map((x) => [x.cluster, x.data])) };
   }
 
   async getOffset(source: string): Promise<Record<string, unknown> | undefined> {
@@ -412,12 +417,15 @@ export class PostgresStore implements Store {
     return r.rows[0]?.position;
   }
 
+  /** Keeps the cluster's latest snapshot; the journal says which cluster changed, not the snapshot again. */
   async saveInventory(cluster: string, inventory: Inventory): Promise<void> {
-    this.assertOpen();
-    await this.pool.query(
-      'INSERT INTO inventories (cluster, taken, data) VALUES ($1, $2, $3) ON CONFLICT (cluster) DO UPDATE SET taken = excluded.taken, data = excluded.data',
-      [cluster, this.now(), JSON.stringify(inventory)],
-    );
+    await this.writing(async (c) => {
+      await c.query(
+        'INSERT INTO inventories (cluster, taken, data) VALUES ($1, $2, $3) ON CONFLICT (cluster) DO UPDATE SET taken = excluded.taken, data = excluded.data',
+        [cluster, this.now(), JSON.stringify(inventory)],
+      );
+      await c.query('INSERT INTO journal (writer, at, body) VALUES ($1, $2, $3)', [this.writer, this.now(), JSON.stringify({ inventoryOf: cluster })]);
+    });
   }
 
   async loadInventories(): Promise<Map<string, { taken: number; inventory: Inventory }>> {

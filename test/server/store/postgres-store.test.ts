@@ -11,7 +11,7 @@ import { AppState } from '../../../server/http/state.ts';
 import { FlowStore, HOUR_MS } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement, StoreBatch } from '../../../server/store/flow-store.ts';
 import { MIGRATIONS, PostgresStore } from '../../../server/store/postgres.ts';
-import { ALL_FLOWS, T0, apiToDns, demoState, webToApi } from '../http/fixtures.ts';
+import { ALL_FLOWS, T0, apiToDns, demoState, prodInventory, webToApi } from '../http/fixtures.ts';
 import { startTestPostgres } from './postgres-server.ts';
 import type { TestPostgres } from './postgres-server.ts';
 
@@ -127,6 +127,20 @@ describe('two server states on one PostgreSQL', () => {
     const total = (await check.loadEdges()).filter((e) => e.level !== 'pod').reduce((n, e) => n + e.count, 0);
     expect(total).toBe(ALL_FLOWS.length + 4);
     expect(a.storeErrors + b.storeErrors).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it('follow each other\'s inventory snapshots', async () => {
+    const url = await freshDb();
+    const a = new AppState({ builder: new GraphBuilder(), store: await openPg(url) });
+    const b = new AppState({ builder: new GraphBuilder(), store: await openPg(url) });
+    await b.restoreFromStore();
+    a.setInventory('prod', prodInventory());
+    await a.settled();
+    await b.followStore();
+    expect(b.inventories.get('prod')?.pods.map((p) => p.name)).toEqual(prodInventory().pods.map((p) => p.name));
+    expect(b.graph.hasNode('wl:prod/shop/Deployment/web')).toBe(true);
     await a.close();
     await b.close();
   });
