@@ -67,6 +67,21 @@ describe('POST /api/v1/ingest', () => {
     await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`).send({ ...body, collector: 'west' }).expect(401);
   });
 
+  it('refuses an unknown token before reading the body, and a batch over the limit with the fix', async () => {
+    const { state } = central();
+    const app = createApp({ state, rateLimit: false, collectorTokens: new Map([['east', TOKEN]]) });
+    const res = await request(app).post('/api/v1/ingest').set('authorization', 'Bearer unknown-token-0123456789').set('content-type', 'application/json').send('{not json');
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('netatlas/ingest: unknown collector token.');
+    const { ingestRoutes } = await import('../../../server/http/routes/ingest.ts');
+    const express = (await import('express')).default;
+    const small = express().use('/ingest', ingestRoutes(state, { tokens: new Map([['east', TOKEN]]), bodyLimit: '1kb' }))
+      .use((err: { status?: number; message?: string }, _req: unknown, res: { status(n: number): { json(b: unknown): void } }, _next: unknown) => { res.status(err.status ?? 500).json({ error: err.message }); });
+    const big = await request(small).post('/ingest').set('authorization', `Bearer ${TOKEN}`).send({ collector: 'east', batchId: 'e-1', edges: Array(100).fill(webToApi(1)), nodes });
+    expect(big.status).toBe(413);
+    expect(big.body.error).toMatch(/netatlas\/ingest: batch larger than 1kb: give the collector a shorter --interval/);
+  });
+
   it('refuses an invalid edge naming where it is, and adds nothing of that batch', async () => {
     const { app, state } = central();
     const res = await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`)
