@@ -37,6 +37,7 @@ interface ServeFlags {
   collectorToken: string[];
   collectorTokensFile?: string;
   retain?: string;
+  retainMinutes?: string;
   inventory: string[];
   flows: string[];
   cluster?: string;
@@ -67,6 +68,7 @@ export function serveCommand(): Command {
     .option('--collector-token <name=token>', 'accept POST /api/v1/ingest from collector NAME with this token (repeatable)', collect, [])
     .option('--collector-tokens-file <file>', 'collector tokens, one NAME=TOKEN per line (e.g. a mounted Secret)')
     .option('--retain <duration>', 'drop observations older than this, e.g. 30d, 12h')
+    .option('--retain-minutes <duration>', 'with --store: keep per-minute buckets this long (default 24h); older windows are answered by the hour')
     .option('--inventory <path>', 'inventory dump or manifest folder (repeatable; <root>/<cluster>/... names clusters)', collect, [])
     .option('--flows <path>', 'flow log file or folder (Hubble, Inspektor Gadget, generic JSONL/CSV; repeatable)', collect, [])
     .option('--cluster <name>', 'cluster of the --inventory/--flows files that name none')
@@ -95,7 +97,7 @@ export function serveCommand(): Command {
       }
       try {
         running = await startServer({
-          port, host: flags.host, token: flags.token, tokenFile: flags.tokenFile, db: flags.db, store: flags.store, collectorTokens, retain: flags.retain,
+          port, host: flags.host, token: flags.token, tokenFile: flags.tokenFile, db: flags.db, store: flags.store, collectorTokens, retain: flags.retain, retainMinutes: flags.retainMinutes,
           inventory: flags.inventory, flows: flags.flows, cluster: flags.cluster, kubeconfig: flags.kubeconfig, context: flags.context,
           allContexts: flags.allContexts, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay, goldmane: flags.goldmane,
           hubbleTls: {

@@ -50,6 +50,8 @@ export interface ServeOptions {
   readonly followIntervalMs?: number;
   /** `30d`, `12h`, ...: buckets older than this are deleted (at start and hourly). */
   readonly retain?: string;
+  /** PostgreSQL store: minute buckets are kept this long (default 24h); older windows are answered by the hour. */
+  readonly retainMinutes?: string;
   readonly inventory?: readonly string[];
   readonly flows?: readonly string[];
   readonly cluster?: string;
@@ -113,6 +115,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     retainMs = parseDuration(options.retain);
     if (retainMs === undefined || retainMs <= 0) throw new Error(`netatlas/serve: --retain ${JSON.stringify(options.retain)} is not a duration: use e.g. 30d, 12h, 90m.`);
   }
+  let retainMinutesMs: number | undefined;
+  if (options.retainMinutes !== undefined) {
+    retainMinutesMs = parseDuration(options.retainMinutes);
+    if (retainMinutesMs === undefined || retainMinutesMs <= 0) {
+      throw new Error(`netatlas/serve: --retain-minutes ${JSON.stringify(options.retainMinutes)} is not a duration: use e.g. 24h, 6h.`);
+    }
+  }
   let token = options.token;
   if (!token && options.tokenFile) {
     token = readFileSync(options.tokenFile, 'utf8').trim();
@@ -129,7 +138,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     throw new Error(`netatlas/serve: --store ${JSON.stringify(options.store)} is not a postgres:// URL: use --db for an SQLite file.`);
   }
   const shownStore = isPostgresUrl(storeSpec) ? (await import('../store/postgres.ts')).redactUrl(storeSpec) : storeSpec;
-  const store = await openStore(storeSpec, { retainMs });
+  const store = await openStore(storeSpec, { retainMs, retainMinutesMs });
   const pruned = await store.prune();
   const state = new AppState({ builder: new GraphBuilder(), store });
   const restored = await state.restoreFromStore();

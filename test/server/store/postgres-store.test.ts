@@ -75,6 +75,25 @@ describe('PostgresStore', () => {
     expect((await store.loadEdges())[0].count).toBe(10);
   });
 
+  it('answers a window inside the minute retention to the minute, and an older one by the hour', async () => {
+    const store = await openPg(await freshDb(), { now: () => T0 + 10 * 60_000, retainMinutesMs: HOUR_MS });
+    await store.writeBatch({ edges: [edge({ time: T0 + 60_000, count: 2, verdicts: { FORWARDED: 2 } }), edge({ time: T0 + 5 * 60_000, count: 3, verdicts: { DROPPED: 3 } })] });
+    expect(await store.loadEdges({ since: T0 + 4 * 60_000, until: T0 + 6 * 60_000 })).toMatchObject([{ count: 3, verdicts: { DROPPED: 3 } }]);
+    expect(await store.loadEdges({ since: T0 - 2 * HOUR_MS, until: T0 + 6 * 60_000 })).toMatchObject([{ count: 5 }]);
+  });
+
+  it('drops minute buckets older than their retention and keeps the hour buckets', async () => {
+    let now = T0 + 60_000;
+    const store = await openPg(await freshDb(), { now: () => now, retainMinutesMs: HOUR_MS });
+    await store.writeBatch({ edges: [edge({ time: T0 + 30_000, count: 4, verdicts: { FORWARDED: 4 } })] });
+    now = T0 + 3 * HOUR_MS;
+    await store.prune();
+    now = T0 + 60_000;
+    // Asked as if still recent: the minute rows are gone, the hour row is not.
+    expect(await store.loadEdges({ since: T0, until: T0 + 60_000 })).toEqual([]);
+    expect((await store.loadEdges())[0].count).toBe(4);
+  });
+
   it('keeps source offsets and inventories', async () => {
     const store = await openPg(await freshDb());
     await store.writeBatch({ offsets: [{ source: 'flows-follow:/x', position: { offset: 42, line: 3 } }] });
