@@ -517,12 +517,13 @@ export class PostgresStore implements Store {
     return { edges: Number(row.edges), buckets: Number(row.buckets), nodes: Number(row.nodes), bytes: Number(row.bytes) };
   }
 
-  /** Bytes the edge buckets and their indexes take (all partitions). */
-  async bucketBytes(): Promise<number> {
-    const r = await this.pool.query<{ n: string | null }>(
-      `SELECT sum(pg_total_relation_size(i.inhrelid)) AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'buckets'`,
+  /** Bytes the hourly buckets (all partitions) and the minute buckets take, indexes included. */
+  async bucketBytes(): Promise<{ hourly: number; minute: number }> {
+    const r = await this.pool.query<{ hourly: string | null; minute: string }>(
+      `SELECT (SELECT sum(pg_total_relation_size(i.inhrelid)) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'buckets') AS hourly,
+              pg_total_relation_size('buckets_minute') AS minute`,
     );
-    return Number(r.rows[0].n ?? 0);
+    return { hourly: Number(r.rows[0].hourly ?? 0), minute: Number(r.rows[0].minute) };
   }
 
   async close(): Promise<void> {
