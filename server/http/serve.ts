@@ -183,15 +183,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, options.cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
 
-  // Retention runs hourly; the timer must not keep the process alive.
-  if (retainMs !== undefined || store.journalSince) {
-    const prune = async (): Promise<void> => {
-      try { await store.prune(); } catch (e) { log(`netatlas: retention failed: ${(e as Error).message}`); }
-    };
-    const t = setInterval(() => void prune(), 3_600_000);
-    t.unref();
-    stoppers.push(() => clearInterval(t));
-  }
+  // Retention (and forgetting old collector batch ids) runs hourly; the timer must not keep the process alive.
+  const prune = async (): Promise<void> => {
+    try { await store.prune(); } catch (e) { log(`netatlas: retention failed: ${(e as Error).message}`); }
+  };
+  const pruneTimer = setInterval(() => void prune(), 3_600_000);
+  pruneTimer.unref();
+  stoppers.push(() => clearInterval(pruneTimer));
   if (store.journalSince) stoppers.push(followSharedStore(state, options.followIntervalMs ?? 1000, log));
 
   let closing: Promise<void> | undefined;

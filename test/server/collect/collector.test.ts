@@ -4,7 +4,7 @@
  * and the metrics.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -157,6 +157,19 @@ describe('SpoolStore', () => {
     again.writeBatch({ edges: [webToApi(3)], nodes });
     expect(again.depth.batches).toBe(2);
     expect(new Set([sent.batchId, unsent.batchId, `${first.epoch}-3`]).size).toBe(3);
+  });
+
+  it('moves a spooled batch that no longer reads aside, counts it, and goes on with the next', () => {
+    const dir = tmp();
+    const spool = SpoolStore.open(dir);
+    spool.writeBatch({ edges: [webToApi(1)], nodes });
+    spool.writeBatch({ edges: [webToApi(2)], nodes });
+    writeFileSync(path.join(dir, 'batch-000000000001.json'), '{"seq":1,');
+    expect(spool.oldest()!.edges[0].count).toBe(2);
+    expect(spool.unreadable).toBe(1);
+    expect(existsSync(path.join(dir, 'batch-000000000001.json.bad'))).toBe(true);
+    const reopened = SpoolStore.open(dir);
+    expect(reopened.depth.batches).toBe(1);
   });
 
   it('drops the oldest batch past its bound and counts it', () => {
