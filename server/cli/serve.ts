@@ -97,14 +97,14 @@ export function serveCommand(): Command {
       }
       try {
         running = await startServer({
-          port, host: flags.host, token: flags.token, tokenFile: flags.tokenFile, db: flags.db, store: flags.store, collectorTokens, retain: flags.retain, retainMinutes: flags.retainMinutes,
+          port, host: flags.host, token: flags.token, tokenFile: flags.tokenFile, db: flags.db, store: flags.store, collectorTokens, retain: flags.retain,
           inventory: flags.inventory, flows: flags.flows, cluster: flags.cluster, kubeconfig: flags.kubeconfig, context: flags.context,
           allContexts: flags.allContexts, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay, goldmane: flags.goldmane,
           hubbleTls: {
             enabled: !!(flags.hubbleTls || flags.hubbleTlsCa || flags.hubbleTlsCert), ca: flags.hubbleTlsCa, cert: flags.hubbleTlsCert,
             key: flags.hubbleTlsKey, serverName: flags.hubbleTlsServerName,
           },
-          webRoot: flags.web, demo: flags.demo,
+          webRoot: flags.web, demo: flags.demo, retainMinutes: flags.retainMinutes,
         });
       } catch (error) {
         throw new CliExit((error as Error).message, EXIT_BAD_INPUT);
