@@ -4,6 +4,7 @@
  * server states on one database seeing the same data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import request from 'supertest';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { createApp } from '../../../server/http/app.ts';
@@ -115,6 +116,46 @@ describe('PostgresStore', () => {
     const bad = pg.url('postgres').replace(/:(\d+)\//, ':1/');
     await expect(PostgresStore.open(bad)).rejects.toThrow(/netatlas\/store: cannot use PostgreSQL at postgres:\/\/netatlas:\*\*\*@127\.0\.0\.1:1\/postgres: .*Check the URL/);
   });
+});
+
+describe('PostgresStore against FlowStore (property)', () => {
+  const ends = ['wl:p/a/Deployment/x', 'wl:p/b/Deployment/y', 'ext:1.2.3.4', 'pod:p/a/x-1'];
+  const increment = fc.record({
+    source: fc.constantFrom(...ends), destination: fc.constantFrom(...ends), protocol: fc.constantFrom('TCP' as const, 'UDP' as const),
+    port: fc.option(fc.constantFrom(53, 80, 443), { nil: undefined }), hour: fc.integer({ min: 0, max: 3 }), minute: fc.integer({ min: 0, max: 59 }),
+    forwarded: fc.integer({ min: 0, max: 5 }), dropped: fc.integer({ min: 0, max: 3 }), audit: fc.integer({ min: 0, max: 2 }), policyDenied: fc.boolean(),
+  }).map((x): EdgeIncrement => {
+    const time = T0 + x.hour * HOUR_MS + x.minute * 60_000;
+    const verdicts: Record<string, number> = {};
+    if (x.forwarded) verdicts.FORWARDED = x.forwarded;
+    if (x.dropped) verdicts.DROPPED = x.dropped;
+    if (x.audit) verdicts.AUDIT = x.audit;
+    return {
+      source: x.source, destination: x.destination, protocol: x.protocol, ...(x.port !== undefined ? { port: x.port } : {}), interCluster: false,
+      time, count: x.forwarded + x.dropped + x.audit, verdicts, ...(x.dropped && x.policyDenied ? { dropReasons: { POLICY_DENIED: x.dropped } } : {}),
+      firstSeen: time, lastSeen: time + 1000,
+    };
+  });
+
+  it('sums any batches into the same edges, whole and per hour window', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.array(increment, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }),
+      async (batches, a, b) => {
+        const postgres = await openPg(await freshDb(), { now: () => T0 + 1000 * HOUR_MS });
+        const sqlite = FlowStore.open(':memory:');
+        for (const edges of batches) {
+          await postgres.writeBatch({ edges });
+          sqlite.writeBatch({ edges });
+        }
+        const window = { since: T0 + Math.min(a, b) * HOUR_MS, until: T0 + Math.max(a, b) * HOUR_MS };
+        expect(await postgres.loadEdges()).toEqual(sqlite.loadEdges());
+        expect(await postgres.loadEdges(window)).toEqual(sqlite.loadEdges(window));
+        sqlite.close();
+        await postgres.close();
+      },
+    ), { numRuns: 15 });
+  }, 120_000);
 });
 
 describe('two server states on one PostgreSQL', () => {
