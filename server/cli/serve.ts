@@ -38,6 +38,7 @@ interface ServeFlags {
   collectorToken: string[];
   collectorTokensFile?: string;
   retain?: string;
+  retainMinutes?: string;
   inventory: string[];
   flows: string[];
   cluster?: string;
@@ -69,6 +70,7 @@ export function serveCommand(): Command {
     .option('--collector-token <name=token>', 'accept POST /api/v1/ingest from collector NAME with this token (repeatable)', collect, [])
     .option('--collector-tokens-file <file>', 'collector tokens, one NAME=TOKEN per line (e.g. a mounted Secret)')
     .option('--retain <duration>', 'drop observations older than this, e.g. 30d, 12h')
+    .option('--retain-minutes <duration>', 'with --store: keep per-minute buckets this long (default 24h); older windows are answered by the hour')
     .option('--inventory <path>', 'inventory dump or manifest folder (repeatable; <root>/<cluster>/... names clusters)', collect, [])
     .option('--flows <path>', 'flow log file or folder (Hubble, Inspektor Gadget, generic JSONL/CSV; repeatable)', collect, [])
     .option('--cluster <name>', 'cluster of the --inventory/--flows files that name none')
@@ -104,7 +106,7 @@ export function serveCommand(): Command {
             enabled: !!(flags.hubbleTls || flags.hubbleTlsCa || flags.hubbleTlsCert), ca: flags.hubbleTlsCa, cert: flags.hubbleTlsCert,
             key: flags.hubbleTlsKey, serverName: flags.hubbleTlsServerName,
           },
-          webRoot: flags.web, demo: flags.demo,
+          webRoot: flags.web, demo: flags.demo, retainMinutes: flags.retainMinutes,
         });
       } catch (error) {
         throw new CliExit((error as Error).message, EXIT_BAD_INPUT);

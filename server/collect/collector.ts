@@ -80,7 +80,9 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
 
   state.startAutoFlush(options.intervalMs ?? 60_000);
-  const ship = setInterval(() => void shipper.pump(), options.shipIntervalMs ?? 1000);
+  const ship = setInterval(() => {
+    shipper.pump().catch((error) => log(`netatlas/collect: shipping failed (will retry): ${(error as Error).message}`));
+  }, options.shipIntervalMs ?? 1000);
   ship.unref();
 
   const metrics = (): string => collectorMetrics(state, spool, shipper);
@@ -109,7 +111,7 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
         try { await stop(); } catch { /* a source failing to stop never blocks shutdown */ }
       }
       await state.close();
-      await shipper.pump();
+      await shipper.pump().catch(() => {});
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     })();
     return closing;
@@ -131,6 +133,7 @@ export function collectorMetrics(state: AppState, spool: SpoolStore, shipper: Sh
   metric('netatlas_collector_batches_duplicate_total', 'counter', 'Resent batches a central server already had.', shipper.counters.duplicates);
   metric('netatlas_collector_batches_rejected_total', 'counter', 'Batches a central server refused as invalid (dropped).', shipper.counters.rejected);
   metric('netatlas_collector_batches_dropped_total', 'counter', 'Batches dropped because the spool was full.', spool.dropped);
+  metric('netatlas_collector_batches_unreadable_total', 'counter', 'Spooled batches that no longer read back (moved aside as .bad).', spool.unreadable);
   metric('netatlas_collector_send_errors_total', 'counter', 'Failed sends (retried).', shipper.counters.errors);
   metric('netatlas_collector_edge_deltas_sent_total', 'counter', 'Edge increments in applied batches.', shipper.counters.edges);
   metric('netatlas_collector_flows_total', 'counter', 'Flow records aggregated.', sources.reduce((n, s) => n + s.records, 0));

@@ -108,11 +108,19 @@ export class SpoolStore implements Store {
         unlinkSync(file);
         continue;
       }
-      const batch = this.read(seq);
+      nextSeq = Math.max(nextSeq, seq + 1);
+      let batch: SpooledBatch;
+      try {
+        batch = this.read(seq);
+      } catch {
+        // Kept aside (see oldest()); its offsets are lost, so its sources resume from the batch before it.
+        renameSync(file, `${file}.bad`);
+        this.unreadable++;
+        continue;
+      }
       this.files.set(seq, statSync(file).size);
       this.bytes += statSync(file).size;
       for (const o of batch.offsets) this.offsets.set(o.source, o.position as Record<string, unknown>);
-      nextSeq = Math.max(nextSeq, seq + 1);
     }
     this.state = { ...state, nextSeq };
     writeDurably(stateFile, JSON.stringify(this.state));
@@ -157,11 +165,34 @@ export class SpoolStore implements Store {
     this.writeBatch({ inventories: [{ cluster, inventory }] });
   }
 
-  /** The oldest batch not yet acknowledged. */
+  /**
+   * The oldest batch not yet acknowledged. A file that no longer reads (the disk changed under
+   * it: it was written whole) is moved aside as `.bad`, counted in `unreadable`, and skipped.
+   */
   oldest(): SpooledBatch | undefined {
-    const seq = this.files.keys().next().value;
-    return seq === undefined ? undefined : this.read(seq);
+    for (;;) {
+      const seq = this.files.keys().next().value;
+      if (seq === undefined) return undefined;
+      try {
+        return this.read(seq);
+      } catch (error) {
+        this.unreadable++;
+        this.lastError = (error as Error).message;
+        const file = path.join(this.dir, fileName(seq));
+        try {
+          renameSync(file, `${file}.bad`);
+        } catch {
+          // Gone already: nothing to keep aside.
+        }
+        this.bytes -= this.files.get(seq) ?? 0;
+        this.files.delete(seq);
+      }
+    }
   }
+
+  /** Spooled batches that could not be read back (moved aside as `.bad`). */
+  unreadable = 0;
+  lastError?: string;
 
   /** The central store has the batch: its offsets become the restart point, its file goes. */
   acknowledge(batch: SpooledBatch): void {

@@ -52,6 +52,8 @@ export interface ServeOptions {
   readonly followIntervalMs?: number;
   /** `30d`, `12h`, ...: buckets older than this are deleted (at start and hourly). */
   readonly retain?: string;
+  /** PostgreSQL store: minute buckets are kept this long (default 24h); older windows are answered by the hour. */
+  readonly retainMinutes?: string;
   readonly inventory?: readonly string[];
   readonly flows?: readonly string[];
   readonly cluster?: string;
@@ -119,6 +121,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     retainMs = parseDuration(options.retain);
     if (retainMs === undefined || retainMs <= 0) throw new Error(`netatlas/serve: --retain ${JSON.stringify(options.retain)} is not a duration: use e.g. 30d, 12h, 90m.`);
   }
+  let retainMinutesMs: number | undefined;
+  if (options.retainMinutes !== undefined) {
+    retainMinutesMs = parseDuration(options.retainMinutes);
+    if (retainMinutesMs === undefined || retainMinutesMs <= 0) {
+      throw new Error(`netatlas/serve: --retain-minutes ${JSON.stringify(options.retainMinutes)} is not a duration: use e.g. 24h, 6h.`);
+    }
+  }
   let token = options.token;
   if (!token && options.tokenFile) {
     token = readFileSync(options.tokenFile, 'utf8').trim();
@@ -135,7 +144,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     throw new Error(`netatlas/serve: --store ${JSON.stringify(options.store)} is not a postgres:// URL: use --db for an SQLite file.`);
   }
   const shownStore = isPostgresUrl(storeSpec) ? (await import('../store/postgres.ts')).redactUrl(storeSpec) : storeSpec;
-  const store = await openStore(storeSpec, { retainMs });
+  const store = await openStore(storeSpec, { retainMs, retainMinutesMs });
   const pruned = await store.prune();
   const state = new AppState({ builder: new GraphBuilder(), store });
   const restored = await state.restoreFromStore();
@@ -183,15 +192,13 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, options.cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
 
-  // Retention runs hourly; the timer must not keep the process alive.
-  if (retainMs !== undefined || store.journalSince) {
-    const prune = async (): Promise<void> => {
-      try { await store.prune(); } catch (e) { log(`netatlas: retention failed: ${(e as Error).message}`); }
-    };
-    const t = setInterval(() => void prune(), 3_600_000);
-    t.unref();
-    stoppers.push(() => clearInterval(t));
-  }
+  // Retention (and forgetting old collector batch ids) runs hourly; the timer must not keep the process alive.
+  const prune = async (): Promise<void> => {
+    try { await store.prune(); } catch (e) { log(`netatlas: retention failed: ${(e as Error).message}`); }
+  };
+  const pruneTimer = setInterval(() => void prune(), 3_600_000);
+  pruneTimer.unref();
+  stoppers.push(() => clearInterval(pruneTimer));
   if (store.journalSince) stoppers.push(followSharedStore(state, options.followIntervalMs ?? 1000, log));
 
   let closing: Promise<void> | undefined;

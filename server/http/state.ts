@@ -279,6 +279,7 @@ export class AppState {
       const page = await this.store.journalSince(this.journalCursor);
       if (page.cursor === this.journalCursor) return applied;
       this.journalCursor = page.cursor;
+      for (const [cluster, inventory] of page.inventories ?? []) this.setInventory(cluster, inventory, { persist: false });
       for (const b of page.batches) {
         this.applyStoredBatch(b);
         applied++;

@@ -388,6 +388,8 @@ export class FlowStore implements Store {
   /** Deletes buckets older than the retention and edges left without buckets. Returns buckets deleted. */
   prune(now = this.now()): number {
     this.assertOpen();
+    // Collector batch ids are kept a day: long enough to recognise any resend of a spool.
+    this.db.prepare('DELETE FROM collector_batches WHERE applied < ?').run(now - 24 * HOUR_MS);
     if (this.retainMs === undefined) return 0;
     const cutoff = Math.floor((now - this.retainMs) / HOUR_MS);
     const tx = this.db.transaction(() => {

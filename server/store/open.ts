@@ -10,6 +10,8 @@ import { isPostgresUrl } from './store.ts';
 
 export interface OpenStoreSpecOptions {
   readonly retainMs?: number;
+  /** PostgreSQL: how long minute buckets are kept (default 24 h). */
+  readonly retainMinutesMs?: number;
   readonly now?: () => number;
 }
 

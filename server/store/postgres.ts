@@ -84,12 +84,36 @@ CREATE FUNCTION netatlas_add_counts(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql
 $$;
 `,
   },
+  {
+    version: 2,
+    name: 'minute buckets beside the hourly ones, for the recent past',
+    sql: `
+CREATE TABLE buckets_minute (
+  edge bigint NOT NULL,
+  minute bigint NOT NULL,
+  count bigint NOT NULL,
+  forwarded bigint NOT NULL,
+  dropped bigint NOT NULL,
+  other jsonb,
+  drops jsonb,
+  first bigint NOT NULL,
+  last bigint NOT NULL,
+  PRIMARY KEY (edge, minute)
+);
+CREATE INDEX buckets_minute_minute ON buckets_minute (minute);
+`,
+  },
 ];
 
 export interface PostgresStoreOptions {
-  /** Keep buckets newer than this (ms). Default: keep everything. */
+  /** Keep hourly buckets newer than this (ms). Default: keep everything. */
   readonly retainMs?: number;
-  /** Keep journal entries (and so recognise resent batch ids) this long. Default 7 days. */
+  /** Keep minute buckets newer than this (ms); older windows are answered by the hour. Default 24 h. */
+  readonly retainMinutesMs?: number;
+  /**
+   * Keep journal entries (and so recognise resent batch ids) this long. Default 24 h: a batch
+   * resent later than that after it was applied is applied again (watch the collectors' lag).
+   */
   readonly journalRetainMs?: number;
   /** Identifies this process's writes in the journal. Default: random. */
   readonly writer?: string;
@@ -105,9 +129,59 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
+const MINUTE_MS = 60_000;
+
 interface BucketRow {
-  edge: number; hour: number; count: number; forwarded: number; dropped: number; other: Record<string, number> | undefined; drops: Record<string, number> | undefined;
+  count: number; forwarded: number; dropped: number; other: Record<string, number> | undefined; drops: Record<string, number> | undefined;
   first: number; last: number;
+}
+
+/** Increments summed per (edge, time slot of `unitMs`): one row each, so one upsert never touches a row twice. */
+function bucketRows(edges: readonly EdgeIncrement[], unitMs: number): Map<string, { key: string; slot: number; row: BucketRow }> {
+  const out = new Map<string, { key: string; slot: number; row: BucketRow }>();
+  for (const e of edges) {
+    const key = e.key ?? flowEdgeKey(e.source, e.destination, e.protocol, e.port);
+    const slot = Math.floor(e.time / unitMs);
+    const id = `${slot}|${key}`;
+    const other = otherVerdicts(e.verdicts);
+    const drops = e.dropReasons && Object.keys(e.dropReasons).length ? e.dropReasons : undefined;
+    const b = out.get(id);
+    if (!b) {
+      out.set(id, {
+        key, slot,
+        row: { count: e.count, forwarded: e.verdicts.FORWARDED ?? 0, dropped: e.verdicts.DROPPED ?? 0, other, drops: drops ? { ...drops } : undefined, first: e.firstSeen, last: e.lastSeen },
+      });
+      continue;
+    }
+    const r = b.row;
+    r.count += e.count;
+    r.forwarded += e.verdicts.FORWARDED ?? 0;
+    r.dropped += e.verdicts.DROPPED ?? 0;
+    r.other = mergeCounts(r.other, other);
+    r.drops = mergeCounts(r.drops, drops);
+    r.first = Math.min(r.first, e.firstSeen);
+    r.last = Math.max(r.last, e.lastSeen);
+  }
+  return out;
+}
+
+async function upsertBuckets(
+  c: pg.PoolClient, table: 'buckets' | 'buckets_minute', slot: 'hour' | 'minute', rows: Map<string, { key: string; slot: number; row: BucketRow }>,
+  idOf: ReadonlyMap<string, string>,
+): Promise<void> {
+  const list = [...rows.values()];
+  await c.query(
+    `INSERT INTO ${table} (edge, ${slot}, count, forwarded, dropped, other, drops, first, last)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb[], $7::jsonb[], $8::bigint[], $9::bigint[])
+     ON CONFLICT (edge, ${slot}) DO UPDATE SET count = ${table}.count + excluded.count, forwarded = ${table}.forwarded + excluded.forwarded,
+       dropped = ${table}.dropped + excluded.dropped, other = netatlas_add_counts(${table}.other, excluded.other),
+       drops = netatlas_add_counts(${table}.drops, excluded.drops), first = LEAST(${table}.first, excluded.first), last = GREATEST(${table}.last, excluded.last)`,
+    [
+      list.map((b) => idOf.get(b.key)), list.map((b) => b.slot), list.map((b) => b.row.count), list.map((b) => b.row.forwarded),
+      list.map((b) => b.row.dropped), list.map((b) => (b.row.other ? JSON.stringify(b.row.other) : null)),
+      list.map((b) => (b.row.drops ? JSON.stringify(b.row.drops) : null)), list.map((b) => b.row.first), list.map((b) => b.row.last),
+    ],
+  );
 }
 
 export class PostgresStore implements Store {
@@ -116,6 +190,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly now: () => number;
   private readonly retainMs?: number;
+  private readonly retainMinutesMs: number;
   private readonly journalRetainMs: number;
   private readonly partitions = new Set<number>();
   private closed = false;
@@ -124,7 +199,8 @@ export class PostgresStore implements Store {
   private constructor(private readonly url: string, options: PostgresStoreOptions) {
     this.now = options.now ?? Date.now;
     this.retainMs = options.retainMs;
-    this.journalRetainMs = options.journalRetainMs ?? 7 * 24 * HOUR_MS;
+    this.retainMinutesMs = options.retainMinutesMs ?? 24 * HOUR_MS;
+    this.journalRetainMs = options.journalRetainMs ?? 24 * HOUR_MS;
     this.writer = options.writer ?? `w-${Math.random().toString(36).slice(2, 10)}-${process.pid}`;
     this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 4 });
     // An idle client's error (the server restarting) must not crash the process; the next query reports it.
@@ -265,32 +341,11 @@ export class PostgresStore implements Store {
       );
     }
     const edges = new Map<string, EdgeIncrement>();
-    const buckets = new Map<string, { key: string; hour: number; row: Omit<BucketRow, 'edge' | 'hour'> }>();
-    for (const e of batch.edges ?? []) {
-      if (!(e.count > 0) && !Object.values(e.verdicts).some((n) => n !== 0)) continue;
+    const live = (batch.edges ?? []).filter((e) => e.count > 0 || Object.values(e.verdicts).some((n) => n !== 0));
+    for (const e of live) {
       const key = e.key ?? flowEdgeKey(e.source, e.destination, e.protocol, e.port);
       const seen = edges.get(key);
       if (!seen || (!seen.service && e.service)) edges.set(key, e);
-      const hour = Math.floor(e.time / HOUR_MS);
-      const id = `${hour}|${key}`;
-      const b = buckets.get(id);
-      const other = otherVerdicts(e.verdicts);
-      const drops = e.dropReasons && Object.keys(e.dropReasons).length ? e.dropReasons : undefined;
-      if (!b) {
-        buckets.set(id, {
-          key, hour,
-          row: { count: e.count, forwarded: e.verdicts.FORWARDED ?? 0, dropped: e.verdicts.DROPPED ?? 0, other, drops: drops ? { ...drops } : undefined, first: e.firstSeen, last: e.lastSeen },
-        });
-      } else {
-        const r = b.row;
-        r.count += e.count;
-        r.forwarded += e.verdicts.FORWARDED ?? 0;
-        r.dropped += e.verdicts.DROPPED ?? 0;
-        r.other = mergeCounts(r.other, other);
-        r.drops = mergeCounts(r.drops, drops);
-        r.first = Math.min(r.first, e.firstSeen);
-        r.last = Math.max(r.last, e.lastSeen);
-      }
     }
     if (!edges.size) return;
     const list = [...edges.entries()];
@@ -306,20 +361,13 @@ export class PostgresStore implements Store {
       ],
     );
     const idOf = new Map(ids.rows.map((r) => [r.key, r.id]));
-    const rows = [...buckets.values()];
-    await this.ensurePartitions(c, new Set(rows.map((b) => b.hour)));
-    await c.query(
-      `INSERT INTO buckets (edge, hour, count, forwarded, dropped, other, drops, first, last)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb[], $7::jsonb[], $8::bigint[], $9::bigint[])
-       ON CONFLICT (edge, hour) DO UPDATE SET count = buckets.count + excluded.count, forwarded = buckets.forwarded + excluded.forwarded,
-         dropped = buckets.dropped + excluded.dropped, other = netatlas_add_counts(buckets.other, excluded.other),
-         drops = netatlas_add_counts(buckets.drops, excluded.drops), first = LEAST(buckets.first, excluded.first), last = GREATEST(buckets.last, excluded.last)`,
-      [
-        rows.map((b) => idOf.get(b.key)), rows.map((b) => b.hour), rows.map((b) => b.row.count), rows.map((b) => b.row.forwarded),
-        rows.map((b) => b.row.dropped), rows.map((b) => (b.row.other ? JSON.stringify(b.row.other) : null)),
-        rows.map((b) => (b.row.drops ? JSON.stringify(b.row.drops) : null)), rows.map((b) => b.row.first), rows.map((b) => b.row.last),
-      ],
-    );
+    const hours = bucketRows(live, HOUR_MS);
+    await this.ensurePartitions(c, new Set([...hours.values()].map((b) => b.slot)));
+    await upsertBuckets(c, 'buckets', 'hour', hours, idOf);
+    // Minute buckets only for the recent past they are kept for (a replayed old file skips them).
+    const recent = this.now() - this.retainMinutesMs;
+    const minutes = bucketRows(live.filter((e) => e.time >= recent), MINUTE_MS);
+    if (minutes.size) await upsertBuckets(c, 'buckets_minute', 'minute', minutes, idOf);
   }
 
   async loadEdges(window: { since?: number; until?: number } = {}): Promise<StoredEdge[]> {
@@ -328,8 +376,13 @@ export class PostgresStore implements Store {
   }
 
   private async readEdges(q: pg.Pool | pg.PoolClient, window: { since?: number; until?: number }): Promise<StoredEdge[]> {
-    const lo = window.since !== undefined ? Math.floor(window.since / HOUR_MS) : -1e15;
-    const hi = window.until !== undefined ? Math.floor(window.until / HOUR_MS) : 1e15;
+    // A window inside the minute buckets' retention is answered to the minute, any other by the hour.
+    const fine = window.since !== undefined && window.since >= this.now() - this.retainMinutesMs;
+    const unit = fine ? MINUTE_MS : HOUR_MS;
+    const table = fine ? 'buckets_minute' : 'buckets';
+    const slot = fine ? 'minute' : 'hour';
+    const lo = window.since !== undefined ? Math.floor(window.since / unit) : -1e15;
+    const hi = window.until !== undefined ? Math.floor(window.until / unit) : 1e15;
     // Summed in the database: one row per edge whatever the window.
     const r = await q.query<{
       key: string; source: string; destination: string; protocol: L4Protocol; port: number | null; inter: boolean; service: string | null;
@@ -340,8 +393,8 @@ export class PostgresStore implements Store {
               sum(b.count) AS count, sum(b.forwarded) AS forwarded, sum(b.dropped) AS dropped,
               array_agg(b.other) FILTER (WHERE b.other IS NOT NULL) AS other, array_agg(b.drops) FILTER (WHERE b.drops IS NOT NULL) AS drops,
               min(b.first) AS first, max(b.last) AS last
-         FROM buckets b JOIN edges e ON e.id = b.edge
-        WHERE b.hour BETWEEN $1 AND $2
+         FROM ${table} b JOIN edges e ON e.id = b.edge
+        WHERE b.${slot} BETWEEN $1 AND $2
         GROUP BY e.id ORDER BY e.key`,
       [lo, hi],
     );
@@ -396,11 +449,16 @@ export class PostgresStore implements Store {
     );
     let next = cursor;
     const batches: StoreBatch[] = [];
+    const changed = new Set<string>();
     for (const row of r.rows) {
       next = Number(row.seq);
-      if (row.body) batches.push(row.body);
+      const body = row.body as (StoreBatch & { inventoryOf?: string }) | null;
+      if (body?.inventoryOf) changed.add(body.inventoryOf);
+      else if (body) batches.push(body);
     }
-    return { cursor: next, batches };
+    if (!changed.size) return { cursor: next, batches };
+    const inv = await this.pool.query<{ cluster: string; data: Inventory }>('SELECT cluster, data FROM inventories WHERE cluster = ANY($1::text[])', [[...changed]]);
+    return { cursor: next, batches, inventories: new Map(inv.rows.map((x) => [x.cluster, x.data])) };
   }
 
   async getOffset(source: string): Promise<Record<string, unknown> | undefined> {
@@ -409,12 +467,15 @@ export class PostgresStore implements Store {
     return r.rows[0]?.position;
   }
 
+  /** Keeps the cluster's latest snapshot; the journal says which cluster changed, not the snapshot again. */
   async saveInventory(cluster: string, inventory: Inventory): Promise<void> {
-    this.assertOpen();
-    await this.pool.query(
-      'INSERT INTO inventories (cluster, taken, data) VALUES ($1, $2, $3) ON CONFLICT (cluster) DO UPDATE SET taken = excluded.taken, data = excluded.data',
-      [cluster, this.now(), JSON.stringify(inventory)],
-    );
+    await this.writing(async (c) => {
+      await c.query(
+        'INSERT INTO inventories (cluster, taken, data) VALUES ($1, $2, $3) ON CONFLICT (cluster) DO UPDATE SET taken = excluded.taken, data = excluded.data',
+        [cluster, this.now(), JSON.stringify(inventory)],
+      );
+      await c.query('INSERT INTO journal (writer, at, body) VALUES ($1, $2, $3)', [this.writer, this.now(), JSON.stringify({ inventoryOf: cluster })]);
+    });
   }
 
   async loadInventories(): Promise<Map<string, { taken: number; inventory: Inventory }>> {
@@ -426,6 +487,7 @@ export class PostgresStore implements Store {
     this.assertOpen();
     return this.writing(async (c) => {
       await c.query('DELETE FROM journal WHERE at < $1', [now - this.journalRetainMs]);
+      await c.query('DELETE FROM buckets_minute WHERE minute < $1', [Math.floor((now - this.retainMinutesMs) / MINUTE_MS)]);
       if (this.retainMs === undefined) return 0;
       const cutoffHour = Math.floor((now - this.retainMs) / HOUR_MS);
       let deleted = 0;
@@ -437,7 +499,10 @@ export class PostgresStore implements Store {
       }
       // The partition holding the cutoff keeps its older hours until it is wholly old: delete those rows.
       deleted += (await c.query('DELETE FROM buckets WHERE hour < $1', [cutoffHour])).rowCount ?? 0;
-      if (deleted) await c.query('DELETE FROM edges e WHERE NOT EXISTS (SELECT 1 FROM buckets b WHERE b.edge = e.id)');
+      if (deleted) {
+        await c.query(`DELETE FROM edges e WHERE NOT EXISTS (SELECT 1 FROM buckets b WHERE b.edge = e.id)
+          AND NOT EXISTS (SELECT 1 FROM buckets_minute m WHERE m.edge = e.id)`);
+      }
       return deleted;
     });
   }
@@ -452,12 +517,13 @@ export class PostgresStore implements Store {
     return { edges: Number(row.edges), buckets: Number(row.buckets), nodes: Number(row.nodes), bytes: Number(row.bytes) };
   }
 
-  /** Bytes the edge buckets and their indexes take (all partitions). */
-  async bucketBytes(): Promise<number> {
-    const r = await this.pool.query<{ n: string | null }>(
-      `SELECT sum(pg_total_relation_size(i.inhrelid)) AS n FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'buckets'`,
+  /** Bytes the hourly buckets (all partitions) and the minute buckets take, indexes included. */
+  async bucketBytes(): Promise<{ hourly: number; minute: number }> {
+    const r = await this.pool.query<{ hourly: string | null; minute: string }>(
+      `SELECT (SELECT sum(pg_total_relation_size(i.inhrelid)) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'buckets') AS hourly,
+              pg_total_relation_size('buckets_minute') AS minute`,
     );
-    return Number(r.rows[0].n ?? 0);
+    return { hourly: Number(r.rows[0].hourly ?? 0), minute: Number(r.rows[0].minute) };
   }
 
   async close(): Promise<void> {

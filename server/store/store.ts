@@ -24,6 +24,8 @@ export interface StoreSnapshot {
 export interface JournalPage {
   readonly cursor: number;
   readonly batches: readonly StoreBatch[];
+  /** Inventory snapshots other writers saved in that range: the latest of each cluster. */
+  readonly inventories?: ReadonlyMap<string, Inventory>;
 }
 
 export interface Store {

@@ -5,7 +5,7 @@
  * freely (at-least-once delivery, exactly-once effect).
  */
 import express, { Router } from 'express';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { IngestError, batchOf, readIngestRequest } from '../../collect/wire.ts';
 import type { IngestResponse } from '../../collect/wire.ts';
 import { HttpError, badRequest } from '../errors.ts';
@@ -21,12 +21,19 @@ export interface IngestOptions {
 
 export function ingestRoutes(state: AppState, options: IngestOptions): Router {
   const r = Router();
-  r.post('/', express.json({ limit: options.bodyLimit ?? '32mb', strict: true }), async (req: Request, res: Response) => {
-    const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    if (!m) throw new HttpError(401, 'netatlas/ingest: send "Authorization: Bearer <collector token>" (serve --collector-token NAME=TOKEN).');
+  const bearer = (req: Request): string | undefined => /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+  // The token is checked before the body is read: an unknown client never gets a 32 MB parse.
+  const known = (req: Request, _res: Response, next: NextFunction): void => {
+    const given = bearer(req);
+    if (!given) return next(new HttpError(401, 'netatlas/ingest: send "Authorization: Bearer <collector token>" (serve --collector-token NAME=TOKEN).'));
+    let match = false;
+    for (const t of options.tokens.values()) match = secretMatches(given, t) || match;
+    next(match ? undefined : new HttpError(401, 'netatlas/ingest: unknown collector token.'));
+  };
+  r.post('/', known, express.json({ limit: options.bodyLimit ?? '32mb', strict: true }), async (req: Request, res: Response) => {
     const collector = typeof req.body?.collector === 'string' ? req.body.collector : '';
     const expected = options.tokens.get(collector);
-    if (expected === undefined || !secretMatches(m[1], expected)) {
+    if (expected === undefined || !secretMatches(bearer(req)!, expected)) {
       throw new HttpError(401, `netatlas/ingest: collector ${JSON.stringify(collector.slice(0, 128))} is unknown or its token is wrong.`);
     }
     let request;
@@ -40,6 +47,12 @@ export function ingestRoutes(state: AppState, options: IngestOptions): Router {
     if (applied) for (const { cluster, inventory } of request.inventories ?? []) state.setInventory(cluster, inventory);
     const body: IngestResponse = { applied, edges: request.edges.length };
     res.json(body);
+  });
+  r.use((err: unknown, _req: Request, _res: Response, next: NextFunction) => {
+    if ((err as { type?: string })?.type === 'entity.too.large') {
+      return next(new HttpError(413, `netatlas/ingest: batch larger than ${options.bodyLimit ?? '32mb'}: give the collector a shorter --interval.`));
+    }
+    next(err);
   });
   return r;
 }

@@ -4,7 +4,7 @@
  * and the metrics.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -65,6 +65,21 @@ describe('POST /api/v1/ingest', () => {
     await request(app).post('/api/v1/ingest').send(body).expect(401);
     await request(app).post('/api/v1/ingest').set('authorization', 'Bearer wrong-token-0123456789').send(body).expect(401);
     await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`).send({ ...body, collector: 'west' }).expect(401);
+  });
+
+  it('refuses an unknown token before reading the body, and a batch over the limit with the fix', async () => {
+    const { state } = central();
+    const app = createApp({ state, rateLimit: false, collectorTokens: new Map([['east', TOKEN]]) });
+    const res = await request(app).post('/api/v1/ingest').set('authorization', 'Bearer unknown-token-0123456789').set('content-type', 'application/json').send('{not json');
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('netatlas/ingest: unknown collector token.');
+    const { ingestRoutes } = await import('../../../server/http/routes/ingest.ts');
+    const express = (await import('express')).default;
+    const small = express().use('/ingest', ingestRoutes(state, { tokens: new Map([['east', TOKEN]]), bodyLimit: '1kb' }))
+      .use((err: { status?: number; message?: string }, _req: unknown, res: { status(n: number): { json(b: unknown): void } }, _next: unknown) => { res.status(err.status ?? 500).json({ error: err.message }); });
+    const big = await request(small).post('/ingest').set('authorization', `Bearer ${TOKEN}`).send({ collector: 'east', batchId: 'e-1', edges: Array(100).fill(webToApi(1)), nodes });
+    expect(big.status).toBe(413);
+    expect(big.body.error).toMatch(/netatlas\/ingest: batch larger than 1kb: give the collector a shorter --interval/);
   });
 
   it('refuses an invalid edge naming where it is, and adds nothing of that batch', async () => {
@@ -142,6 +157,19 @@ describe('SpoolStore', () => {
     again.writeBatch({ edges: [webToApi(3)], nodes });
     expect(again.depth.batches).toBe(2);
     expect(new Set([sent.batchId, unsent.batchId, `${first.epoch}-3`]).size).toBe(3);
+  });
+
+  it('moves a spooled batch that no longer reads aside, counts it, and goes on with the next', () => {
+    const dir = tmp();
+    const spool = SpoolStore.open(dir);
+    spool.writeBatch({ edges: [webToApi(1)], nodes });
+    spool.writeBatch({ edges: [webToApi(2)], nodes });
+    writeFileSync(path.join(dir, 'batch-000000000001.json'), '{"seq":1,');
+    expect(spool.oldest()!.edges[0].count).toBe(2);
+    expect(spool.unreadable).toBe(1);
+    expect(existsSync(path.join(dir, 'batch-000000000001.json.bad'))).toBe(true);
+    const reopened = SpoolStore.open(dir);
+    expect(reopened.depth.batches).toBe(1);
   });
 
   it('drops the oldest batch past its bound and counts it', () => {

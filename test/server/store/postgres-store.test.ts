@@ -4,6 +4,7 @@
  * server states on one database seeing the same data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import request from 'supertest';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { createApp } from '../../../server/http/app.ts';
@@ -11,7 +12,7 @@ import { AppState } from '../../../server/http/state.ts';
 import { FlowStore, HOUR_MS } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement, StoreBatch } from '../../../server/store/flow-store.ts';
 import { MIGRATIONS, PostgresStore } from '../../../server/store/postgres.ts';
-import { ALL_FLOWS, T0, apiToDns, demoState, webToApi } from '../http/fixtures.ts';
+import { ALL_FLOWS, T0, apiToDns, demoState, prodInventory, webToApi } from '../http/fixtures.ts';
 import { startTestPostgres } from './postgres-server.ts';
 import type { TestPostgres } from './postgres-server.ts';
 
@@ -75,6 +76,25 @@ describe('PostgresStore', () => {
     expect((await store.loadEdges())[0].count).toBe(10);
   });
 
+  it('answers a window inside the minute retention to the minute, and an older one by the hour', async () => {
+    const store = await openPg(await freshDb(), { now: () => T0 + 10 * 60_000, retainMinutesMs: HOUR_MS });
+    await store.writeBatch({ edges: [edge({ time: T0 + 60_000, count: 2, verdicts: { FORWARDED: 2 } }), edge({ time: T0 + 5 * 60_000, count: 3, verdicts: { DROPPED: 3 } })] });
+    expect(await store.loadEdges({ since: T0 + 4 * 60_000, until: T0 + 6 * 60_000 })).toMatchObject([{ count: 3, verdicts: { DROPPED: 3 } }]);
+    expect(await store.loadEdges({ since: T0 - 2 * HOUR_MS, until: T0 + 6 * 60_000 })).toMatchObject([{ count: 5 }]);
+  });
+
+  it('drops minute buckets older than their retention and keeps the hour buckets', async () => {
+    let now = T0 + 60_000;
+    const store = await openPg(await freshDb(), { now: () => now, retainMinutesMs: HOUR_MS });
+    await store.writeBatch({ edges: [edge({ time: T0 + 30_000, count: 4, verdicts: { FORWARDED: 4 } })] });
+    now = T0 + 3 * HOUR_MS;
+    await store.prune();
+    now = T0 + 60_000;
+    // Asked as if still recent: the minute rows are gone, the hour row is not.
+    expect(await store.loadEdges({ since: T0, until: T0 + 60_000 })).toEqual([]);
+    expect((await store.loadEdges())[0].count).toBe(4);
+  });
+
   it('keeps source offsets and inventories', async () => {
     const store = await openPg(await freshDb());
     await store.writeBatch({ offsets: [{ source: 'flows-follow:/x', position: { offset: 42, line: 3 } }] });
@@ -96,6 +116,46 @@ describe('PostgresStore', () => {
     const bad = pg.url('postgres').replace(/:(\d+)\//, ':1/');
     await expect(PostgresStore.open(bad)).rejects.toThrow(/netatlas\/store: cannot use PostgreSQL at postgres:\/\/netatlas:\*\*\*@127\.0\.0\.1:1\/postgres: .*Check the URL/);
   });
+});
+
+describe('PostgresStore against FlowStore (property)', () => {
+  const ends = ['wl:p/a/Deployment/x', 'wl:p/b/Deployment/y', 'ext:1.2.3.4', 'pod:p/a/x-1'];
+  const increment = fc.record({
+    source: fc.constantFrom(...ends), destination: fc.constantFrom(...ends), protocol: fc.constantFrom('TCP' as const, 'UDP' as const),
+    port: fc.option(fc.constantFrom(53, 80, 443), { nil: undefined }), hour: fc.integer({ min: 0, max: 3 }), minute: fc.integer({ min: 0, max: 59 }),
+    forwarded: fc.integer({ min: 0, max: 5 }), dropped: fc.integer({ min: 0, max: 3 }), audit: fc.integer({ min: 0, max: 2 }), policyDenied: fc.boolean(),
+  }).map((x): EdgeIncrement => {
+    const time = T0 + x.hour * HOUR_MS + x.minute * 60_000;
+    const verdicts: Record<string, number> = {};
+    if (x.forwarded) verdicts.FORWARDED = x.forwarded;
+    if (x.dropped) verdicts.DROPPED = x.dropped;
+    if (x.audit) verdicts.AUDIT = x.audit;
+    return {
+      source: x.source, destination: x.destination, protocol: x.protocol, ...(x.port !== undefined ? { port: x.port } : {}), interCluster: false,
+      time, count: x.forwarded + x.dropped + x.audit, verdicts, ...(x.dropped && x.policyDenied ? { dropReasons: { POLICY_DENIED: x.dropped } } : {}),
+      firstSeen: time, lastSeen: time + 1000,
+    };
+  });
+
+  it('sums any batches into the same edges, whole and per hour window', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.array(increment, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }),
+      async (batches, a, b) => {
+        const postgres = await openPg(await freshDb(), { now: () => T0 + 1000 * HOUR_MS });
+        const sqlite = FlowStore.open(':memory:');
+        for (const edges of batches) {
+          await postgres.writeBatch({ edges });
+          sqlite.writeBatch({ edges });
+        }
+        const window = { since: T0 + Math.min(a, b) * HOUR_MS, until: T0 + Math.max(a, b) * HOUR_MS };
+        expect(await postgres.loadEdges()).toEqual(sqlite.loadEdges());
+        expect(await postgres.loadEdges(window)).toEqual(sqlite.loadEdges(window));
+        sqlite.close();
+        await postgres.close();
+      },
+    ), { numRuns: 15 });
+  }, 120_000);
 });
 
 describe('two server states on one PostgreSQL', () => {
@@ -127,6 +187,20 @@ describe('two server states on one PostgreSQL', () => {
     const total = (await check.loadEdges()).filter((e) => e.level !== 'pod').reduce((n, e) => n + e.count, 0);
     expect(total).toBe(ALL_FLOWS.length + 4);
     expect(a.storeErrors + b.storeErrors).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it('follow each other\'s inventory snapshots', async () => {
+    const url = await freshDb();
+    const a = new AppState({ builder: new GraphBuilder(), store: await openPg(url) });
+    const b = new AppState({ builder: new GraphBuilder(), store: await openPg(url) });
+    await b.restoreFromStore();
+    a.setInventory('prod', prodInventory());
+    await a.settled();
+    await b.followStore();
+    expect(b.inventories.get('prod')?.pods.map((p) => p.name)).toEqual(prodInventory().pods.map((p) => p.name));
+    expect(b.graph.hasNode('wl:prod/shop/Deployment/web')).toBe(true);
     await a.close();
     await b.close();
   });
