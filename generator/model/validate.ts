@@ -76,6 +76,17 @@ export function labelProblem(key: string, value: string): string | undefined {
   return labelKeyProblem(key) ?? labelValueProblem(value);
 }
 
+/**
+ * A key of a Cilium label selector: a Kubernetes label key, optionally behind Cilium's label source
+ * (`k8s:app`, `any:app`, `reserved:host`, `cidr:...`). A Kubernetes key never holds a colon, so the
+ * first one separates the source.
+ */
+export function ciliumLabelKeyProblem(key: string): string | undefined {
+  const source = /^[a-z][a-z0-9-]*:/.exec(key);
+  if (!source) return labelKeyProblem(key);
+  return key.startsWith('cidr:') || key.startsWith('fqdn:') ? textProblem(key) : labelKeyProblem(key.slice(source[0].length));
+}
+
 /** An IPv4 address in dotted-quad form or an IPv6 address (no zone, no CIDR, no octal or hex IPv4). */
 export function ipProblem(value: string): string | undefined {
   if (PLAIN_IPV4.test(value) || goodIpv6.has(value)) return undefined;

@@ -15,8 +15,8 @@ import {
   dns1123SubdomainProblem,
   InputError,
   ipProblem,
+  ciliumLabelKeyProblem,
   labelKeyProblem,
-  labelProblem,
   labelValueProblem,
   NAMESPACE_NAME_LABEL,
   portProblem,
@@ -206,9 +206,11 @@ function stringMap(v: unknown, what: string): Labels | undefined {
 }
 
 /** Labels (and matchLabels): a string map whose keys and values follow Kubernetes' label rules. */
-function labelMap(v: unknown, what: string): Labels | undefined {
+type KeyRule = (key: string) => string | undefined;
+
+function labelMap(v: unknown, what: string, keyRule: KeyRule = labelKeyProblem): Labels | undefined {
   const out = stringMap(v, what);
-  for (const [k, val] of Object.entries(out ?? {})) rule(labelProblem(k, val), what);
+  for (const [k, val] of Object.entries(out ?? {})) rule(keyRule(k) ?? labelValueProblem(val), what);
   return out;
 }
 
@@ -219,18 +221,21 @@ function rule(problem: string | undefined, what: string): void {
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
-/** A label selector, keeping `{}` (everything) distinct from absent (undefined). */
-export function normalizeSelector(v: unknown, what: string): LabelSelector | undefined {
+/**
+ * A label selector, keeping `{}` (everything) distinct from absent (undefined). `keyRule` checks
+ * its keys (Cilium's selectors prefix them with a label source).
+ */
+export function normalizeSelector(v: unknown, what: string, keyRule: KeyRule = labelKeyProblem): LabelSelector | undefined {
   const o = optObj(v, what);
   if (!o) return undefined;
-  const matchLabels = labelMap(o.matchLabels, `${what}.matchLabels`);
+  const matchLabels = labelMap(o.matchLabels, `${what}.matchLabels`, keyRule);
   const exprs = optArr(o.matchExpressions, `${what}.matchExpressions`);
   const matchExpressions = exprs?.map((e, i): LabelSelectorRequirement => {
     const w = `${what}.matchExpressions[${i}]`;
     if (!isObj(e)) throw new Malformed(`${w} must be an object`);
     const key = optStr(e.key, `${w}.key`);
     if (key === undefined) throw new Malformed(`${w}.key is required`);
-    rule(labelKeyProblem(key), w);
+    rule(keyRule(key), w);
     const operator = e.operator;
     if (typeof operator !== 'string' || !(OPERATORS as readonly string[]).includes(operator)) {
       throw new Malformed(`${w}.operator must be one of ${OPERATORS.join(', ')} (got ${JSON.stringify(operator)})`);
@@ -884,7 +889,7 @@ function ciliumRules(v: unknown, w: string, direction: 'ingress' | 'egress'): Ci
     const rw = `${w}[${i}]`;
     if (r === null) return {};
     if (!isObj(r)) throw new Malformed(`${rw} must be an object`);
-    const endpoints = optArr(r[`${p}Endpoints`], `${rw}.${p}Endpoints`)?.map((s, j) => normalizeSelector(s, `${rw}.${p}Endpoints[${j}]`) ?? {});
+    const endpoints = optArr(r[`${p}Endpoints`], `${rw}.${p}Endpoints`)?.map((s, j) => normalizeSelector(s, `${rw}.${p}Endpoints[${j}]`, ciliumLabelKeyProblem) ?? {});
     const entities = r[`${p}Entities`] === undefined || r[`${p}Entities`] === null ? undefined : strList(r[`${p}Entities`], `${rw}.${p}Entities`);
     const cidrs: IPBlock[] = strList(r[`${p}CIDR`], `${rw}.${p}CIDR`).map((cidr) => ({ cidr }));
     const unsupported = CILIUM_UNEVALUATED.filter((k) => r[k] !== undefined && r[k] !== null);
@@ -921,8 +926,8 @@ function ciliumRules(v: unknown, w: string, direction: 'ingress' | 'egress'): Ci
 
 function ciliumSpec(v: unknown, w: string): CiliumPolicySpec {
   if (!isObj(v)) throw new Malformed(`${w} must be an object`);
-  const endpointSelector = normalizeSelector(v.endpointSelector, `${w}.endpointSelector`);
-  const nodeSelector = normalizeSelector(v.nodeSelector, `${w}.nodeSelector`);
+  const endpointSelector = normalizeSelector(v.endpointSelector, `${w}.endpointSelector`, ciliumLabelKeyProblem);
+  const nodeSelector = normalizeSelector(v.nodeSelector, `${w}.nodeSelector`, ciliumLabelKeyProblem);
   const dd = optObj(v.enableDefaultDeny, `${w}.enableDefaultDeny`);
   const ddIngress = optBool(dd?.ingress, `${w}.enableDefaultDeny.ingress`);
   const ddEgress = optBool(dd?.egress, `${w}.enableDefaultDeny.egress`);
