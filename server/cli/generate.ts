@@ -178,8 +178,12 @@ export function generateCommand(): Command {
       if (broken > 0) failures.push(`${broken} observed flow(s) would be denied by the generated policies (listed as BROKEN)`);
       if (unproven > 0 && !o.acceptUnproven) failures.push(`${unproven} observed flow(s) could not be checked (listed as UNPROVEN; --accept-unproven accepts them)`);
       if (out.result.policies.length === 0) process.stderr.write('netatlas: generate: no workload in scope (check --cluster/--namespace).\n');
-      if (o.output === '-') process.stdout.write(policiesToYaml(out.result.policies));
-      else if (failures.length === 0) {
+      // Policies built from part of the input are never written, not even to stdout; a failed
+      // proof still prints them on stdout (the exit code says so) for review, never into DIR.
+      if (o.output === '-') {
+        if (problems.length === 0) process.stdout.write(policiesToYaml(out.result.policies));
+        else process.stderr.write('netatlas: generate: nothing written to stdout.\n');
+      } else if (failures.length === 0) {
         const files = writePolicyFiles(o.output, out.result.policies);
         process.stderr.write(`netatlas: wrote ${out.result.policies.length} policies to ${files.length} file(s) under ${o.output}\n`);
       } else process.stderr.write(`netatlas: generate: nothing written to ${o.output}.\n`);
