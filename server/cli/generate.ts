@@ -177,9 +177,18 @@ export function generateCommand(): Command {
       if (problems.length > 0) failures.push(`${problems.length} input problem(s) (listed above): the policies would be built from part of the traffic`);
       if (broken > 0) failures.push(`${broken} observed flow(s) would be denied by the generated policies (listed as BROKEN)`);
       if (unproven > 0 && !o.acceptUnproven) failures.push(`${unproven} observed flow(s) could not be checked (listed as UNPROVEN; --accept-unproven accepts them)`);
-      if (out.result.policies.length === 0) process.stderr.write('netatlas: generate: no workload in scope (check --cluster/--namespace).\n');
-      if (o.output === '-') process.stdout.write(policiesToYaml(out.result.policies));
-      else if (failures.length === 0) {
+      if (out.result.policies.length === 0) {
+        const skipped = out.result.report.skipped.length;
+        process.stderr.write(skipped > 0
+          ? `netatlas: generate: no policy written: ${skipped} workload(s) skipped (listed above, each with a label to add).\n`
+          : 'netatlas: generate: no workload in scope with observed traffic (check --cluster/--namespace, or --all-workloads, --include-system).\n');
+      }
+      // Policies built from part of the input are never written, not even to stdout; a failed
+      // proof still prints them on stdout (the exit code says so) for review, never into DIR.
+      if (o.output === '-') {
+        if (problems.length === 0) process.stdout.write(policiesToYaml(out.result.policies));
+        else process.stderr.write('netatlas: generate: nothing written to stdout.\n');
+      } else if (failures.length === 0) {
         const files = writePolicyFiles(o.output, out.result.policies);
         process.stderr.write(`netatlas: wrote ${out.result.policies.length} policies to ${files.length} file(s) under ${o.output}\n`);
       } else process.stderr.write(`netatlas: generate: nothing written to ${o.output}.\n`);

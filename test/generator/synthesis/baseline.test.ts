@@ -67,6 +67,19 @@ describe('baseline rules on the demo', () => {
     expect(result.report.leftOut.filter((l) => l.reason === 'exposed').length).toBeGreaterThan(0);
   });
 
+  it('admits the API server at its endpoint addresses into a webhook it called, and lists why', async () => {
+    const input = await demoInput();
+    const webhook = 'wl:prod/boutique/Deployment/frontend';
+    const call = { ...input.edges.find((e) => e.destination === webhook)!, source: 'reserved:prod/kube-apiserver', port: 8443, protocol: 'TCP' as const, service: undefined };
+    const result = synthesizePolicies({ ...input, edges: [...input.edges, call] }, { cluster: 'prod' });
+    const frontend = result.report.subjects.find((s) => s.key === webhook)!;
+    const api = frontend.ingress.filter((r) => r.peers.some((p) => p.kind === 'cidr' && p.what === 'kube-apiserver'));
+    expect(api.map((r) => r.ports.map((p) => `${p.protocol}/${p.port}`).join(','))).toEqual(['TCP/8443']);
+    expect(result.report.baseline.find((b) => b.subject === webhook && b.rule === 'api-server' && b.direction === 'ingress')?.reason).toContain('webhook');
+    const proof = verifyPolicies(input.inventory, result);
+    expect([proof.broken, proof.unproven]).toEqual([0, 0]);
+  });
+
   it("admits only a LoadBalancer's loadBalancerSourceRanges when it sets them", async () => {
     const input = await demoInput();
     const inventory: Inventory = {

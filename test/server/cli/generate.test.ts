@@ -84,6 +84,9 @@ describe('netatlas generate', () => {
     expect(bad.stderr).toContain(`nothing written to ${out}`);
     expect(readFileSync(path.join(out, 'prod/boutique.yaml'), 'utf8')).toBe(before);
     expect(readdirSync(out).sort()).toEqual(['dev', 'finance', 'prod']);
+    const toStdout = await netatlas('--inventory', path.join(DEMO_DIR, 'prod'), '--flows', path.join(dir, 'truncated.jsonl'));
+    expect(toStdout.status).toBe(2);
+    expect(toStdout.stdout).toBe('');
   });
 
   it('generates from Hubble alone, rebuilding pods from flow labels, never selecting on injected labels, and says what it inferred', async () => {
