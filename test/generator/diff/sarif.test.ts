@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { diffIntendedActual, formatDiffReport, riskFindings, sarifArtifact } from '../../../generator/diff/index.ts';
 import type { Inventory } from '../../../generator/model/index.ts';
 import { jsonItemLines } from '../../../server/inventory/parse-documents.ts';
+import { sarifSchemaErrors } from '../../support/sarif-schema.ts';
 import { demoInventory, truthEdges } from './fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
@@ -29,6 +30,12 @@ beforeAll(async () => {
 });
 
 describe('SARIF for GitHub code scanning', () => {
+  it('validates against the SARIF 2.1.0 JSON schema', () => {
+    expect(sarifSchemaErrors(log)).toEqual([]);
+    // The validator rejects what the schema forbids, so the pass above means something.
+    expect(sarifSchemaErrors({ ...log, runs: [{ ...log.runs[0], results: [{ message: 'not an object' }] }] })).not.toEqual([]);
+  });
+
   it('is SARIF 2.1.0 with one run of the netatlas driver within GitHub limits', () => {
     expect(log.version).toBe('2.1.0');
     expect(log.$schema).toBe('https://json.schemastore.org/sarif-2.1.0.json');

@@ -12,6 +12,7 @@ import type { NetworkPolicyInfo } from '../../../generator/model/index.ts';
 import { createEngine } from '../../../generator/semantics/index.ts';
 import { loadInventoryPaths, normalizeObject } from '../../../server/inventory/index.ts';
 import { runCli } from './run-cli.ts';
+import { sarifSchemaErrors } from '../../support/sarif-schema.ts';
 
 const demo = fileURLToPath(new URL('../../../samples/demo', import.meta.url));
 const trivy = fileURLToPath(new URL('../../../../shared/data/trivy-operator/', import.meta.url));
@@ -97,6 +98,7 @@ describe('netatlas risk on the demo', () => {
     expect(md.stdout).toMatch(/^## netatlas risk/);
     const sarif = JSON.parse((await runCli('risk', '-o', 'sarif')).stdout);
     expect(sarif.version).toBe('2.1.0');
+    expect(sarifSchemaErrors(sarif)).toEqual([]);
     expect(sarif.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toContain('attack-path');
   });
 
