@@ -35,7 +35,7 @@ export const MAX_TEXT_LENGTH = 4096;
 
 /** Shows a string in a message: quoted, control characters escaped, long values cut. */
 export function quoted(value: string): string {
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value).replace(CONTROL_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return printable(JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value));
 }
 
 export function dns1123LabelProblem(value: string): string | undefined {

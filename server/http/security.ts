@@ -141,17 +141,32 @@ export function hostName(header: string): string {
 }
 
 /**
- * Against DNS rebinding: a token-less server answers only requests whose Host names loopback
- * (localhost, 127.x.x.x, [::1]) or a name in `allowed` (`--allowed-host`). A page on another
- * site whose name was rebound to 127.0.0.1 sends its own name as Host, and is refused.
+ * Against DNS rebinding and cross-site requests: a token-less server answers only requests whose
+ * Host names loopback (localhost, 127.x.x.x, [::1]) or a name in `allowed` (`--allowed-host`), and
+ * whose Origin, when the browser sends one, names such a host too. A page on another site whose
+ * name was rebound to 127.0.0.1 sends its own name as Host; a page that posts to 127.0.0.1 from
+ * elsewhere sends its own Origin: both are refused.
  */
 export function requireLocalHost(allowed: readonly string[] = []): RequestHandler {
   const names = new Set(allowed.map((a) => hostName(a)));
+  const local = (name: string): boolean => LOOPBACK_NAMES.test(name) || names.has(name);
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('host') ?? '';
     const name = hostName(header);
-    if (LOOPBACK_NAMES.test(name) || names.has(name)) return next();
-    next(new HttpError(403, `netatlas/api: Host ${JSON.stringify(header.slice(0, 100))} is not a name this loopback server answers to (localhost, 127.0.0.1, [::1]); reach it by one of those, or start it with --allowed-host ${JSON.stringify(name.slice(0, 100) || 'NAME')}.`));
+    if (!local(name)) {
+      return next(new HttpError(403, `netatlas/api: Host ${JSON.stringify(header.slice(0, 100))} is not a name this loopback server answers to (localhost, 127.0.0.1, [::1]); reach it by one of those, or start it with --allowed-host ${JSON.stringify(name.slice(0, 100) || 'NAME')}.`));
+    }
+    const origin = req.get('origin');
+    if (origin !== undefined && origin !== 'null') {
+      let originHost: string;
+      try {
+        originHost = hostName(new URL(origin).host);
+      } catch {
+        originHost = '';
+      }
+      if (!local(originHost)) return next(new HttpError(403, `netatlas/api: a page from ${JSON.stringify(origin.slice(0, 100))} may not call this loopback server; open the UI from the server itself.`));
+    }
+    next();
   };
 }
 

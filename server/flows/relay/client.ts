@@ -23,6 +23,8 @@ export interface RelayStatus {
    * stamped in the future (a node whose clock runs ahead) counts as received now.
    */
   readonly lastEventTime?: number;
+  /** The same to the nanosecond, as a decimal string: the position a restart resumes after (`after`). */
+  readonly lastEventNanos?: string;
   /** Flows handed to `onEvent`. */
   readonly records: number;
   /** Consumer failures and stream failures. */
@@ -78,6 +80,11 @@ export interface RelayClientOptions {
   readonly number?: number;
   /** On the first connection, ask for flows since this time (ms since epoch). */
   readonly since?: number;
+  /**
+   * On the first connection, ask for flows after this one (a `lastEventNanos` saved by an earlier
+   * run): from the next nanosecond on, so what that run stored is not asked for again.
+   */
+  readonly after?: string;
   /** Hubble FlowFilters (jsonpb field names). */
   readonly whitelist?: readonly Record<string, unknown>[];
   readonly blacklist?: readonly Record<string, unknown>[];
@@ -244,7 +251,7 @@ export class HubbleRelayClient {
     return {
       state,
       ...(reason !== undefined ? { reason } : {}),
-      ...(this.lastEventNanos > 0n ? { lastEventTime: Number(this.lastEventNanos / 1_000_000n) } : {}),
+      ...(this.lastEventNanos > 0n ? { lastEventTime: Number(this.lastEventNanos / 1_000_000n), lastEventNanos: String(this.lastEventNanos) } : {}),
       records: this.records,
       errors: this.errors,
       lostEvents: this.lostEvents,
@@ -275,6 +282,8 @@ export class HubbleRelayClient {
       }
       this.replay = { until: this.lastEventNanos, from, seen };
       req.since = nanosToTimestamp(from > 0n ? from : 0n);
+    } else if (this.options.after !== undefined && /^\d{1,25}$/.test(this.options.after)) {
+      req.since = nanosToTimestamp(BigInt(this.options.after) + 1n);
     } else if (this.options.since !== undefined) {
       req.since = nanosToTimestamp(BigInt(Math.floor(this.options.since)) * 1_000_000n);
     } else if (this.options.number) {

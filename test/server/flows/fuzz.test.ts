@@ -8,11 +8,10 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../../generator/model/flow.ts';
-import { flowRecordProblem } from '../../../generator/model/validate.ts';
+import { dns1123LabelProblem, dns1123SubdomainProblem, flowRecordProblem, labelProblem } from '../../../generator/model/validate.ts';
 import { createFlowParseState, parseFlowLine, parseFlowObject, type FlowFormat } from '../../../server/flows/index.ts';
 import { ENDPOINT_CACHE_MAX, RUN_CACHE_MAX } from '../../../server/flows/state.ts';
 import { INVENTORY_KINDS, normalizeObject } from '../../../server/inventory/normalize.ts';
-import { dns1123LabelProblem, dns1123SubdomainProblem, labelProblem } from '../../../generator/model/validate.ts';
 import { sharedData, TEST_NOW } from './helpers.ts';
 
 const RUNS = Number(process.env.NETATLAS_FUZZ_RUNS ?? 200);

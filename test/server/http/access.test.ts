@@ -55,6 +55,16 @@ describe('a token-less loopback server against DNS rebinding', () => {
     expect((await request(r.server).get('/').set('Host', 'attacker.example')).status).toBe(403);
   });
 
+  it('refuses a request a page of another site sends (its Origin), and answers its own UI', async () => {
+    const r = await serve();
+    const res = await request(r.server).post('/api/v1/generate').set('Origin', 'https://attacker.example').send({});
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatch(/a page from "https:\/\/attacker\.example" may not call this loopback server/);
+    const { port } = r.server.address() as AddressInfo;
+    await request(r.server).get('/api/v1/clusters').set('Origin', `http://127.0.0.1:${port}`).expect(200);
+    await request(r.server).get('/api/v1/clusters').set('Origin', 'http://localhost:5173').expect(200);
+  });
+
   it('answers a name given with --allowed-host', async () => {
     const r = await serve({ allowedHost: ['netatlas.internal'] });
     await request(r.server).get('/api/v1/clusters').set('Host', 'netatlas.internal:8080').expect(200);

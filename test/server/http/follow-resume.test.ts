@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../eventually.ts';
 import { ConnectionCache } from '../../../server/flows/dedup.ts';
 import type { GraphResponse } from '../../../server/http/api-types.ts';
 import { startServer, type RunningServer } from '../../../server/http/serve.ts';
@@ -30,14 +31,6 @@ const report = (node: string, ms: number): string => {
   });
 };
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  expect(await check()).toBe(true);
-}
-
 const total = async (r: RunningServer): Promise<number> => {
   r.state.flush();
   const g = (await request(r.server).get('/api/v1/graph')).body as GraphResponse;
@@ -54,7 +47,7 @@ describe('serve --flows-follow across a restart', () => {
     const options = { port: 0, db: path.join(dir, 'store.db'), rateLimit: false as const, log: () => undefined, demo: false, flowsFollow: [file], cluster: 'prod', flushIntervalMs: 20 };
     const first = await startServer(options);
     running.push(first);
-    await until(async () => (await total(first)) === 1);
+    await eventually(async () => (await total(first)) === 1);
     await first.close();
     running.splice(0);
 
@@ -62,7 +55,7 @@ describe('serve --flows-follow across a restart', () => {
     const second = await startServer(options);
     running.push(second);
     // The follower reports connected once it has read the appended line (and handed on what it made of it).
-    await until(async () => second.state.sourceStatuses().find((s) => s.id.startsWith('flows-follow'))?.state === 'connected');
+    await eventually(async () => second.state.sourceStatuses().find((s) => s.id.startsWith('flows-follow'))?.state === 'connected');
     expect(await total(second)).toBe(1);
     expect(second.state.sourceStatuses().find((s) => s.id.startsWith('flows-follow'))?.records).toBe(0);
   });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../eventually.ts';
 import { startReplayRelay, type ReplayRelay } from '../../../server/flows/relay/replay-server.ts';
 import { startServer, type RunningServer } from '../../../server/http/serve.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
@@ -27,11 +28,6 @@ const flow = (ms: number, sport: number) => {
   };
 };
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(check()).toBe(true);
-}
-
 describe('serve --hubble-relay across a restart', () => {
   it('saves the last flow time with its edges and asks the relay from there after a restart', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'netatlas-relay-'));
@@ -48,7 +44,7 @@ describe('serve --hubble-relay across a restart', () => {
     seed.close();
     const first = await startServer(options);
     running.push(first);
-    await until(() => (first.state.sourceStatuses().find((s) => s.id.startsWith('hubble-relay'))?.records ?? 0) >= 2);
+    await eventually(() => (first.state.sourceStatuses().find((s) => s.id.startsWith('hubble-relay'))?.records ?? 0) >= 2);
     first.state.flush();
     await first.close();
     running.splice(0);
@@ -60,7 +56,7 @@ describe('serve --hubble-relay across a restart', () => {
 
     const second = await startServer(options);
     running.push(second);
-    await until(() => requests.length === 2);
+    await eventually(() => requests.length === 2);
     expect(requests[1].since).toMatchObject({ seconds: String(Math.floor((t0 + 1000) / 1000)) });
   });
 });

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../eventually.ts';
 import { backoffDelay, LiveInventory, type DelayFn } from '../../../server/inventory/live.ts';
 import { writeKubeconfig } from './fake-apiserver.ts';
 
@@ -31,11 +32,6 @@ async function stalledServer(): Promise<{ url: string; open: () => number; accep
       server.close(() => resolve());
     }),
   };
-}
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(check()).toBe(true);
 }
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -62,7 +58,7 @@ describe('a stalled API server', () => {
     const status = live.status()[0];
     expect(status.state).not.toBe('connected');
     expect(JSON.stringify(status)).toMatch(/timed out after 200 ms/);
-    await until(() => api.open() === 0);
+    await eventually(() => api.open() === 0);
     expect(api.accepted()).toBe(2); // one list per kind, no more
   });
 
@@ -76,9 +72,9 @@ describe('a stalled API server', () => {
     };
     const live = await liveAgainst(api.url, { listTimeoutMs: 60_000, delayFn });
     live.start();
-    await until(() => api.open() === 2);
+    await eventually(() => api.open() === 2);
     await live.stop();
-    await until(() => api.open() === 0);
+    await eventually(() => api.open() === 0);
     expect(delays).toEqual([]);
   });
 });

@@ -207,6 +207,18 @@ describe('HubbleRelayClient against a local Observer server', () => {
     expect(client.status()).toMatchObject({ state: 'connected', records: 3 });
   });
 
+  it('asks for the flows after a saved position, from the next nanosecond on', async () => {
+    const requests: Event[] = [];
+    const relay = await startReplayRelay({ responses: tcp.slice(0, 10), onRequest: (r) => requests.push(r) });
+    relays.push(relay);
+    const { client, until } = harness({ address: relay.address, follow: false, after: '1700000000123456789' });
+    clients.push(client);
+    await client.start();
+    await until(() => requests.length === 1);
+    expect(requests[0].since).toEqual({ seconds: '1700000000', nanos: 123456790 });
+    expect(client.status().lastEventNanos).toBeUndefined(); // the capture's flows are older: none came
+  });
+
   it('tells onStatus that a connected relay went silent, without being asked', async () => {
     const relay = await startReplayRelay({ responses: [] });
     relays.push(relay);
