@@ -19,7 +19,7 @@ import { AppState } from '../../../server/http/state.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement } from '../../../server/store/flow-store.ts';
 import type { WorkloadNode } from '../../../generator/model/index.ts';
-import { T0 } from '../http/fixtures.ts';
+import { T0, financeInventory, prodInventory } from '../http/fixtures.ts';
 
 const TOKEN = 'east-token-0123456789abcdef';
 const dirs: string[] = [];
@@ -98,6 +98,27 @@ describe('POST /api/v1/ingest', () => {
     expect((await send()).body).toEqual({ applied: false, edges: 1 });
     expect(state.graph.getEdgeAttributes(KEY).count).toBe(3);
     expect(state.store!.loadEdges()).toMatchObject([{ key: KEY, count: 3 }]);
+  });
+});
+
+describe('remote ends placed centrally', () => {
+  it('rewrites an address the collector could not place onto the other cluster\'s workload, inter-cluster', async () => {
+    const { state } = central();
+    state.setInventory('prod', prodInventory());
+    state.setInventory('finance', financeInventory());
+    // What the prod collector knows: its api workload called 10.2.0.10, an address outside prod.
+    const toBooks: EdgeIncrement = {
+      key: 'wl:prod/shop/Deployment/api->ext:10.2.0.10|TCP|443', level: 'workload', source: 'wl:prod/shop/Deployment/api', destination: 'ext:10.2.0.10',
+      protocol: 'TCP', port: 443, interCluster: false, time: T0, count: 2, verdicts: { FORWARDED: 2 }, firstSeen: T0, lastSeen: T0,
+    };
+    const prodToken = 'prod-token-0123456789abcdef';
+    const app = createApp({ state, rateLimit: false, collectorTokens: new Map([['prod', prodToken]]) });
+    await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${prodToken}`)
+      .send({ collector: 'prod', batchId: 'p-1', edges: [toBooks], nodes: [{ key: 'ext:10.2.0.10', attributes: { kind: 'external', label: '10.2.0.10', ip: '10.2.0.10' } }] }).expect(200);
+    const key = 'wl:prod/shop/Deployment/api->wl:finance/ledger/Deployment/books|TCP|443';
+    expect(state.graph.getEdgeAttributes(key)).toMatchObject({ count: 2, interCluster: true });
+    expect(state.graph.hasEdge(toBooks.key!)).toBe(false);
+    expect((state.store as FlowStore).loadEdges().map((e) => e.key)).toContain(key);
   });
 });
 
