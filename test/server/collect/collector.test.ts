@@ -193,6 +193,15 @@ describe('SpoolStore', () => {
     expect(reopened.depth.batches).toBe(1);
   });
 
+  it('removes the temp file of a write a crash cut short, and keeps the batches before it', () => {
+    const dir = tmp();
+    SpoolStore.open(dir).writeBatch({ edges: [webToApi(1)], nodes });
+    writeFileSync(path.join(dir, 'batch-000000000002.json.tmp'), '{"seq":2,"edg');
+    const reopened = SpoolStore.open(dir);
+    expect(reopened.depth.batches).toBe(1);
+    expect(existsSync(path.join(dir, 'batch-000000000002.json.tmp'))).toBe(false);
+  });
+
   it('drops the oldest batch past its bound and counts it', () => {
     const spool = SpoolStore.open(tmp(), { maxBatches: 2 });
     for (let i = 1; i <= 3; i++) spool.writeBatch({ edges: [webToApi(i)], nodes });
