@@ -76,7 +76,7 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
     stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context, allContexts: options.allContexts }, log));
   }
   for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, spool, address, { cluster }, log, connections));
-  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, cluster, log));
+  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, spool, address, cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
 
   state.startAutoFlush(options.intervalMs ?? 60_000);

@@ -100,6 +100,8 @@ export class SpoolStore implements Store {
     state ??= { epoch: randomBytes(6).toString('hex'), nextSeq: 1, acked: 0, offsets: {} };
     for (const [k, v] of Object.entries(state.offsets)) this.offsets.set(k, v);
     let nextSeq = state.nextSeq;
+    // A write a crash cut short left only its temp file: the batch was never spooled.
+    for (const f of readdirSync(dir)) if (f.endsWith('.json.tmp')) unlinkSync(path.join(dir, f));
     const seqs = readdirSync(dir).map((f) => FILE.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
     for (const seq of seqs) {
       const file = path.join(dir, fileName(seq));

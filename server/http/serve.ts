@@ -189,7 +189,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     stoppers.push(await startLive(state, options, log));
   }
   for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, store, address, options, log, connections));
-  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, address, options.cluster, log));
+  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, store, address, options.cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
 
   // Retention (and forgetting old collector batch ids) runs hourly; the timer must not keep the process alive.
@@ -401,17 +401,22 @@ export async function startRelay(state: AppState, store: Store, address: string,
 }
 
 /** Calico Goldmane's flow stream, read through the Calico flow-log reader. */
-export async function startGoldmane(state: AppState, address: string, cluster: string | undefined, log: (l: string) => void): Promise<() => void> {
+export async function startGoldmane(state: AppState, store: Store, address: string, cluster: string | undefined, log: (l: string) => void): Promise<() => void> {
   const { GoldmaneClient } = await import('../flows/goldmane/client.ts');
   const id = `goldmane:${address}`;
+  // Resume where the last run stopped: the position is written with the edges it produced.
+  const saved = (await store.getOffset(id)) as { start?: number; seen?: string[] } | undefined;
   state.registerSource(id, 'goldmane', cluster);
   const parseState = createFlowParseState({ file: id, cluster, format: 'calico', onError: (m: string) => state.updateSource(id, { error: m }) });
-  const client = new GoldmaneClient({
+  const client: InstanceType<typeof GoldmaneClient> = new GoldmaneClient({
     address,
+    ...(typeof saved?.start === 'number' && saved.start > 0 ? { resume: { start: saved.start, seen: Array.isArray(saved.seen) ? saved.seen.map(String) : [] } } : {}),
     onFlow: (flow) => {
       const out: FlowRecord[] = [];
       parseFlowObject(flow, parseState, out);
-      if (out.length) state.ingestFlows(id, out, { cluster });
+      const position = client.position as unknown as Record<string, unknown>;
+      if (out.length) state.ingestFlows(id, out, { cluster, offset: position });
+      else state.setOffset(id, position);
     },
     onStatus: (s) => state.updateSource(id, { state: s.state, ...(s.reason ? { reason: s.reason } : {}) }),
   });

@@ -48,11 +48,19 @@ export function goldmaneFlowToLog(flow: Record<string, unknown>): Record<string,
 
 export type GoldmaneState = 'starting' | 'connected' | 'stale' | 'error';
 
+/** The newest interval handed on (its start, epoch seconds) and the results of it already handed on. */
+export interface GoldmanePosition {
+  readonly start: number;
+  readonly seen: readonly string[];
+}
+
 export interface GoldmaneClientOptions {
   /** HOST:PORT of Goldmane (plaintext; in-cluster it is usually reached through mTLS-terminating config). */
   readonly address: string;
   /** Stream flows whose interval starts at or after this time (ms); default: from now. */
   readonly since?: number;
+  /** Where an earlier run stopped (`position`): resume there without handing on a flow twice. */
+  readonly resume?: GoldmanePosition;
   /** Each flow, in the flat JSON flow-log shape. */
   readonly onFlow: (flow: Record<string, unknown>) => void;
   readonly onStatus?: (status: { state: GoldmaneState; reason?: string }) => void;
@@ -72,7 +80,17 @@ export class GoldmaneClient {
   flows = 0;
   reconnects = 0;
 
-  constructor(private readonly options: GoldmaneClientOptions) {}
+  constructor(private readonly options: GoldmaneClientOptions) {
+    if (options.resume) {
+      this.lastStart = options.resume.start;
+      this.seenInLast = new Set(options.resume.seen);
+    }
+  }
+
+  /** To keep with what was ingested (a source offset) and pass back as `resume`. */
+  get position(): GoldmanePosition {
+    return { start: this.lastStart, seen: [...this.seenInLast] };
+  }
 
   start(): void {
     const { Flows } = loadGoldmaneDefinitions();

@@ -8,6 +8,8 @@ import express, { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { IngestError, batchOf, readIngestRequest } from '../../collect/wire.ts';
 import type { IngestResponse } from '../../collect/wire.ts';
+import { resolveRemoteEnds } from '../../collect/remote-ends.ts';
+import type { IdentityResolver } from '../../graph/identity.ts';
 import { HttpError, badRequest } from '../errors.ts';
 import { secretMatches } from '../security.ts';
 import type { AppState } from '../state.ts';
@@ -43,7 +45,11 @@ export function ingestRoutes(state: AppState, options: IngestOptions): Router {
       if (error instanceof IngestError) throw badRequest(`ingest from ${collector}: ${error.message}.`);
       throw error;
     }
-    const applied = await state.ingestBatch(request.collector, request.batchId, batchOf(request));
+    // Ends the collector could not place are placed against every cluster's inventory here.
+    const resolver = (state.builder as { resolver?: IdentityResolver }).resolver;
+    const g = state.graph;
+    const batch = resolver ? resolveRemoteEnds(batchOf(request), resolver, undefined, (k) => (g.hasNode(k) ? g.getNodeAttributes(k) : undefined)).batch : batchOf(request);
+    const applied = await state.ingestBatch(request.collector, request.batchId, batch);
     if (applied) for (const { cluster, inventory } of request.inventories ?? []) state.setInventory(cluster, inventory);
     const body: IngestResponse = { applied, edges: request.edges.length };
     res.json(body);

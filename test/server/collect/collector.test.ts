@@ -19,7 +19,7 @@ import { AppState } from '../../../server/http/state.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement } from '../../../server/store/flow-store.ts';
 import type { WorkloadNode } from '../../../generator/model/index.ts';
-import { T0 } from '../http/fixtures.ts';
+import { T0, financeInventory, prodInventory } from '../http/fixtures.ts';
 
 const TOKEN = 'east-token-0123456789abcdef';
 const dirs: string[] = [];
@@ -101,6 +101,27 @@ describe('POST /api/v1/ingest', () => {
   });
 });
 
+describe('remote ends placed centrally', () => {
+  it('rewrites an address the collector could not place onto the other cluster\'s workload, inter-cluster', async () => {
+    const { state } = central();
+    state.setInventory('prod', prodInventory());
+    state.setInventory('finance', financeInventory());
+    // What the prod collector knows: its api workload called 10.2.0.10, an address outside prod.
+    const toBooks: EdgeIncrement = {
+      key: 'wl:prod/shop/Deployment/api->ext:10.2.0.10|TCP|443', level: 'workload', source: 'wl:prod/shop/Deployment/api', destination: 'ext:10.2.0.10',
+      protocol: 'TCP', port: 443, interCluster: false, time: T0, count: 2, verdicts: { FORWARDED: 2 }, firstSeen: T0, lastSeen: T0,
+    };
+    const prodToken = 'prod-token-0123456789abcdef';
+    const app = createApp({ state, rateLimit: false, collectorTokens: new Map([['prod', prodToken]]) });
+    await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${prodToken}`)
+      .send({ collector: 'prod', batchId: 'p-1', edges: [toBooks], nodes: [{ key: 'ext:10.2.0.10', attributes: { kind: 'external', label: '10.2.0.10', ip: '10.2.0.10' } }] }).expect(200);
+    const key = 'wl:prod/shop/Deployment/api->wl:finance/ledger/Deployment/books|TCP|443';
+    expect(state.graph.getEdgeAttributes(key)).toMatchObject({ count: 2, interCluster: true });
+    expect(state.graph.hasEdge(toBooks.key!)).toBe(false);
+    expect((state.store as FlowStore).loadEdges().map((e) => e.key)).toContain(key);
+  });
+});
+
 describe('Shipper', () => {
   it('resends a batch whose acknowledgement was lost, and the server counts it once', async () => {
     const { app, state } = central();
@@ -170,6 +191,15 @@ describe('SpoolStore', () => {
     expect(existsSync(path.join(dir, 'batch-000000000001.json.bad'))).toBe(true);
     const reopened = SpoolStore.open(dir);
     expect(reopened.depth.batches).toBe(1);
+  });
+
+  it('removes the temp file of a write a crash cut short, and keeps the batches before it', () => {
+    const dir = tmp();
+    SpoolStore.open(dir).writeBatch({ edges: [webToApi(1)], nodes });
+    writeFileSync(path.join(dir, 'batch-000000000002.json.tmp'), '{"seq":2,"edg');
+    const reopened = SpoolStore.open(dir);
+    expect(reopened.depth.batches).toBe(1);
+    expect(existsSync(path.join(dir, 'batch-000000000002.json.tmp'))).toBe(false);
   });
 
   it('drops the oldest batch past its bound and counts it', () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../../generator/model/flow.ts';
 import { createFlowParseState, parseFlowObject } from '../../../server/flows/index.ts';
 import { GoldmaneClient } from '../../../server/flows/goldmane/client.ts';
+import type { GoldmanePosition } from '../../../server/flows/goldmane/client.ts';
 import { startGoldmaneReplay } from '../../../server/flows/goldmane/replay-server.ts';
 import type { GoldmaneReplay } from '../../../server/flows/goldmane/replay-server.ts';
 import { calicoLine, hubbleLines, workloadEdges } from './calico-fixtures.ts';
@@ -20,10 +21,10 @@ afterEach(async () => {
 });
 
 /** A client feeding the Calico reader, as serve and collect wire it. */
-function reader(address: string, delay?: (ms: number) => Promise<void>) {
+function reader(address: string, delay?: (ms: number) => Promise<void>, resume?: GoldmanePosition) {
   const state = createFlowParseState({ file: `goldmane:${address}`, cluster: 'east', format: 'calico' });
   const records: FlowRecord[] = [];
-  const client = new GoldmaneClient({ address, since: 0, onFlow: (f) => parseFlowObject(f, state, records), ...(delay ? { delay } : {}) });
+  const client = new GoldmaneClient({ address, since: 0, onFlow: (f) => parseFlowObject(f, state, records), ...(delay ? { delay } : {}), ...(resume ? { resume } : {}) });
   clients.push(client);
   client.start();
   return { client, records, state };
@@ -65,5 +66,21 @@ describe('Goldmane flow stream', () => {
     await until(() => client.flows === 2);
     expect(client.reconnects).toBe(1);
     expect(records.reduce((n, r) => n + r.count, 0)).toBe(7);
+  });
+
+  it('resumes a new client from an earlier one\'s position (a collector restart) with only what is new', async () => {
+    const first = [log({ from: web, to: api, num_connections_started: 2 }), log({ from: scraper, to: web, action: 'Deny', dest_port: 80 })];
+    const replay = await startGoldmaneReplay(first);
+    replays.push(replay);
+    const before = reader(replay.address);
+    await until(() => before.client.flows === 2);
+    const position = before.client.position;
+    before.client.stop();
+    replay.push([log({ from: web, to: api, num_connections_started: 4, start_time: '2026-09-27T11:32:45Z', end_time: '2026-09-27T11:33:00Z' })]);
+    const after = reader(replay.address, undefined, position);
+    await until(() => after.client.flows === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(after.client.flows).toBe(1);
+    expect(after.records.reduce((n, r) => n + r.count, 0)).toBe(4);
   });
 });
