@@ -31,11 +31,11 @@ import { validateSnapshot } from './validate.ts';
 const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], deny: [], isolatedBy: [], np: [], banp: [] };
 
 export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = {}): PolicyEngine {
-  const opts = {
+  const opts: PolicyEngine['options'] = {
     ipBlockMatchesPods: options.ipBlockMatchesPods ?? false,
     hostNetworkAsPods: options.hostNetworkAsPods ?? false,
     cni: options.cni ?? ((snapshot.ciliumNetworkPolicies?.length ?? 0) > 0 ? 'cilium' : undefined),
-  } as Required<EngineOptions>;
+  };
   const ciliumLabels = opts.cni === 'cilium';
   /** Whether a pod is node traffic (the default reading of hostNetwork) rather than a pod. */
   const nodeTraffic = (pod: PodInfo): boolean => pod.hostNetwork && !opts.hostNetworkAsPods;
