@@ -1,7 +1,7 @@
 /**
  * Policy engine benchmark: the full workload-level connectivity map on a generated estate
  * of 10,000 pods, 2,000 NetworkPolicies and 200 namespaces; the same estate with mixed policy
- * kinds (ClusterNetworkPolicy in both tiers next to NetworkPolicy, ANP and BANP), its ratio to
+ * kinds (ClusterNetworkPolicy in both tiers and Cilium policies next to NetworkPolicy, ANP and BANP), its ratio to
  * the NetworkPolicy-only one, and a 50,000-pod / 10,000-policy mixed estate; and the ratio to the naive
  * reference evaluator (test/generator/semantics/naive.ts) on the largest estate the naive
  * one finishes within its budget, measured in this same run.
@@ -31,8 +31,10 @@ function engineMap(namespaces: number, mixedKinds = false): { ms: number; cpuMs:
     const k = p.kind === 'ClusterNetworkPolicy' ? `ClusterNetworkPolicy/${p.tier}` : p.kind;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
+  for (const p of snap.ciliumNetworkPolicies ?? []) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
   const kinds = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
-  return { ms, cpuMs, rows: value.length, pods: snap.pods.length, policies: snap.networkPolicies.length + snap.adminNetworkPolicies.length, kinds };
+  const policies = snap.networkPolicies.length + snap.adminNetworkPolicies.length + (snap.ciliumNetworkPolicies?.length ?? 0);
+  return { ms, cpuMs, rows: value.length, pods: snap.pods.length, policies, kinds };
 }
 
 // 1. The full estate (best of 3).

@@ -5,14 +5,15 @@
  * egress to CIDRs with excepts), plus a few AdminNetworkPolicies and a BANP.
  * At 200 namespaces: 10,000 pods, 2,000 NetworkPolicies.
  *
- * `mixedKinds`: the same estate with every policy kind the engine reads: per namespace 9
- * NetworkPolicies (the default deny covers ingress only; egress-external only for workers)
- * and a Baseline-tier ClusterNetworkPolicy doing the namespace's egress (same namespace, DNS,
- * HTTPS out, then Deny); 20 Admin-tier ClusterNetworkPolicies (one per team, Pass then Deny),
- * next to the ANPs and the BANP. Still 10 policies per namespace, plus 23.
+ * `mixedKinds`: the same estate with every policy kind the engine reads: per namespace 8
+ * NetworkPolicies (the default deny covers ingress only; egress-external only for workers), a
+ * Baseline-tier ClusterNetworkPolicy doing the namespace's egress (same namespace, DNS, HTTPS
+ * out, then Deny) and a CiliumNetworkPolicy for monitoring; 20 Admin-tier
+ * ClusterNetworkPolicies (one per team, Pass then Deny), a CiliumClusterwideNetworkPolicy
+ * denying the metadata address, the ANPs and the BANP. Still 10 policies per namespace, plus 24.
  */
 import type {
-  AdminNetworkPolicyInfo, NamespaceInfo, NetworkPolicyInfo, PodInfo,
+  AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NamespaceInfo, NetworkPolicyInfo, PodInfo,
 } from '../generator/model/index.ts';
 import type { PolicySnapshot } from '../generator/semantics/index.ts';
 
@@ -36,6 +37,7 @@ export interface EstateOptions {
 export function generateEstate(namespaceCount: number, seed = 1, options: EstateOptions = {}): PolicySnapshot {
   const mixed = options.mixedKinds ?? false;
   const clusterPolicies: AdminNetworkPolicyInfo[] = [];
+  const ciliumNetworkPolicies: CiliumNetworkPolicyInfo[] = [];
   const rand = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const namespaces: NamespaceInfo[] = [];
@@ -120,6 +122,21 @@ export function generateEstate(namespaceCount: number, seed = 1, options: Estate
         egress: [{ peers: [{ ipBlock: { cidr: `${(n % 16) * 16}.0.0.0/4`.replace(/^(\d+)\./, (_, a) => `${Math.min(Number(a), 224)}.`), except: [`10.${n % 8}.0.0/16`] } }], ports: [{ port: 443 }] }],
       });
     }
+    if (mixed) {
+      // The same monitoring rule written for Cilium: namespace labels are identity labels, and
+      // naming the namespace key (Exists) lifts the policy's own-namespace scope.
+      ciliumNetworkPolicies.push({
+        kind: 'CiliumNetworkPolicy', cluster: CLUSTER, namespace: ns, name: 'monitoring',
+        specs: [{
+          endpointSelector: { matchExpressions: [{ key: 'k8s:tier', operator: 'NotIn', values: ['db'] }] },
+          ingress: [{
+            endpoints: [{ matchLabels: { 'io.cilium.k8s.namespace.labels.team': 'team-0', 'k8s:app': 'app-9' }, matchExpressions: [{ key: 'k8s:io.kubernetes.pod.namespace', operator: 'Exists' }] }],
+            toPorts: [{ ports: [{ port: 'metrics', protocol: 'TCP' }] }],
+          }],
+        }],
+      });
+      continue;
+    }
     policy('monitoring', {
       podSelector: { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] },
       ingress: [{ peers: [{ namespaceSelector: { matchLabels: { team: 'team-0' } }, podSelector: { matchLabels: { app: 'app-9' } } }], ports: [{ port: 'metrics' }] }],
@@ -149,6 +166,11 @@ export function generateEstate(namespaceCount: number, seed = 1, options: Estate
     },
   ];
   if (mixed) {
+    // Cilium, cluster-wide: no pod reaches the cloud metadata service, without isolating egress.
+    ciliumNetworkPolicies.push({
+      kind: 'CiliumClusterwideNetworkPolicy', cluster: CLUSTER, name: 'deny-metadata',
+      specs: [{ endpointSelector: {}, egressDeny: [{ cidrs: [{ cidr: '169.254.169.254/32' }] }], enableDefaultDeny: { egress: false } }],
+    });
     // Admin tier, one per team: prod databases refuse dev namespaces, except the platform team's.
     for (let t = 0; t < 20; t++) {
       clusterPolicies.push({
@@ -162,5 +184,5 @@ export function generateEstate(namespaceCount: number, seed = 1, options: Estate
       });
     }
   }
-  return { namespaces, pods, networkPolicies, adminNetworkPolicies: [...adminNetworkPolicies, ...clusterPolicies], nodes: [] };
+  return { namespaces, pods, networkPolicies, adminNetworkPolicies: [...adminNetworkPolicies, ...clusterPolicies], ciliumNetworkPolicies, nodes: [] };
 }

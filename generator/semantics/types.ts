@@ -148,7 +148,8 @@ export interface ValidationResult {
 }
 
 export interface PolicyEngine {
-  readonly options: Required<EngineOptions>;
+  /** The options in effect; `cni` is absent when none was given or implied. */
+  readonly options: Required<Omit<EngineOptions, 'cni'>> & Pick<EngineOptions, 'cni'>;
   /** Invalid objects (left out of evaluation) and warnings, as validatePolicies reports them. */
   readonly validation: ValidationResult;
   /** The verdict for one connection (protocol, port), per direction, with the rules behind it. */

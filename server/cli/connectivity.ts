@@ -22,7 +22,7 @@ export function connectivityCommand(): Command {
       for (const line of input.problems) {
         if (!o.quiet || line.startsWith('error')) process.stderr.write(`${line}\n`);
       }
-      if (!o.quiet) process.stderr.write(`netatlas: connectivity: ${policyCounts(input.inventory)}\n`);
+      if (!o.quiet) process.stderr.write(`netatlas: connectivity: ${policyCounts(input.inventory, input.warnings)}\n`);
       if (input.hasErrors) {
         // A map computed without the invalid objects would look like an answer: none is printed.
         process.stderr.write('netatlas: connectivity: no map printed: fix the errors above.\n');

@@ -12,6 +12,8 @@ import { CliExit, EXIT_BAD_INPUT } from './exit.ts';
 
 export interface PolicyInput {
   readonly inventory: Inventory;
+  /** Loader warnings (what was skipped or read leniently). */
+  readonly warnings: readonly Warning[];
   readonly engine: PolicyEngine;
   /** Lines for stderr. */
   readonly problems: string[];
@@ -62,7 +64,13 @@ export function isLenientReading(w: Warning): boolean {
 }
 
 /** `read 3 NetworkPolicy, 1 ClusterNetworkPolicy (tier Admin)`: what evaluation is based on. */
-export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies'>): string {
+export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies'>, warnings: readonly Warning[] = []): string {
+  const unevaluated = warnings.filter((w) => w.code === 'unevaluated-policy').length;
+  const skipped = unevaluated > 0 ? `; ${unevaluated} polic${unevaluated === 1 ? 'y' : 'ies'} of kinds not evaluated (Calico) skipped: the answer ignores them` : '';
+  return policyCountsOf(inv) + skipped;
+}
+
+function policyCountsOf(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies'>): string {
   const counts = new Map<string, number>();
   const bump = (k: string): void => void counts.set(k, (counts.get(k) ?? 0) + 1);
   for (let i = 0; i < inv.networkPolicies.length; i++) bump('NetworkPolicy');
@@ -91,6 +99,7 @@ export async function loadPolicyInput(
   for (const w of engine.validation.warnings) problems.push(`warning: ${w.message}${at(w.location)}`);
   return {
     inventory: loaded.inventory,
+    warnings: loaded.warnings,
     engine,
     problems,
     hasErrors: loaded.errors.length + strictErrors.length + engine.validation.errors.length > 0,

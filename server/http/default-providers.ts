@@ -12,7 +12,7 @@
 import type { FlowEdge, Inventory, Protocol } from '../../generator/model/index.ts';
 import { emptyInventory } from '../../generator/model/index.ts';
 import { createEngine, formatRule } from '../../generator/semantics/index.ts';
-import type { DirectionVerdict, MatchedRule, Peer, PolicyEngine, PolicyTier } from '../../generator/semantics/index.ts';
+import type { DirectionVerdict, MatchedRule, Peer, PolicyEngine, PolicyKind, PolicyTier } from '../../generator/semantics/index.ts';
 import { asAddress, createEnds, describePeer, type Ends } from '../../generator/synthesis/ends.ts';
 import { diffProvider, findingsProvider } from '../diff.ts';
 import { mergeInventories } from '../inventory/index.ts';
@@ -57,10 +57,10 @@ function perVersion<T>(compute: (state: AppState) => T): (state: AppState) => T 
   };
 }
 
-/** `cluster/ns/NetworkPolicy/name` or `cluster/<Tier>/name` as an API reference. */
-function policyRefOf(p: { readonly policy: string; readonly tier: PolicyTier; readonly name: string; readonly namespace?: string }): PolicyRef {
+/** `cluster/ns/Kind/name` or `cluster/Kind/name` as an API reference (the policy's own kind, its tier when unrecorded). */
+function policyRefOf(p: { readonly policy: string; readonly tier: PolicyTier; readonly kind?: PolicyKind; readonly name: string; readonly namespace?: string }): PolicyRef {
   const cluster = p.policy.slice(0, p.policy.indexOf('/'));
-  return { key: p.policy, kind: p.tier, cluster, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}), name: p.name };
+  return { key: p.policy, kind: p.kind ?? p.tier, cluster, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}), name: p.name };
 }
 
 function uniqueRefs(list: readonly { readonly policy: string; readonly tier: PolicyTier; readonly name: string; readonly namespace?: string }[]): PolicyRef[] {

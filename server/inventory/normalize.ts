@@ -1013,6 +1013,18 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
       warning: { code: 'unknown-kind', message: `inventory: ${where(loc)} ClusterNetworkPolicy of ${apiVersion} is not read (only policy.networking.k8s.io/v1alpha2 and its AWS twin); skipped.`, location: loc },
     };
   }
+  if (apiVersion?.startsWith('projectcalico.org/') || apiVersion?.startsWith('crd.projectcalico.org/')) {
+    // Calico's NetworkPolicy shares the Kubernetes kind name but not its meaning: never read as one.
+    const loc = describe(ctx, kind, name, CLUSTER_SCOPED.has(kind) || kind.startsWith('Global') ? undefined : nsGiven ?? ctx.defaultNamespace ?? 'default');
+    return {
+      kind: 'skipped',
+      warning: {
+        code: 'unevaluated-policy',
+        message: `inventory: ${where(loc)} ${kind} of ${apiVersion} is not evaluated (Calico policies are not read yet); connectivity, explain and diff answer as if it did not exist.`,
+        location: loc,
+      },
+    };
+  }
   if (!isInventoryKind(kind)) {
     const loc = describe(ctx, kind, name, nsGiven);
     return {

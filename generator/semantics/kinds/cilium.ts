@@ -114,15 +114,30 @@ function compilePorts(toPorts: readonly CiliumPortRule[] | undefined): Pick<Comp
   return { fixedPorts: fixed, namedPorts: named };
 }
 
+/**
+ * The namespaces a selector can only match in, from its namespace identity labels (matchLabels
+ * on io.kubernetes.pod.namespace or io.cilium.k8s.namespace.labels.*), as a namespace selector:
+ * a lookup hint for the map, so a rule naming namespaces is not tested against every pod.
+ */
+function namespaceScope(sel: LabelSelector): LabelSelector | undefined {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
+    if (k === CILIUM_NAMESPACE_LABEL) out['kubernetes.io/metadata.name'] = v;
+    else if (k.startsWith(CILIUM_NAMESPACE_LABELS_PREFIX)) out[k.slice(CILIUM_NAMESPACE_LABELS_PREFIX.length)] = v;
+  }
+  return Object.keys(out).length > 0 ? { matchLabels: out } : undefined;
+}
+
 function compilePeers(rule: CiliumRule, p: CiliumNetworkPolicyInfo): CompiledRule['peers'] {
   const cluster = p.cluster;
   const peers: CompiledPeer[] = [];
   for (const raw of rule.endpoints ?? []) {
     const sel = ciliumSelector(raw);
     const ns = p.kind === 'CiliumNetworkPolicy' && !mentionsNamespace(raw) ? p.namespace : undefined;
+    const nsScope = namespaceScope(sel);
     peers.push(ns !== undefined
       ? { scope: { kind: 'namespace', cluster, namespace: ns }, match: (ep) => selectable(ep, cluster) && ep.namespace === ns && matchesSelector(sel, ep.labels) }
-      : { scope: { kind: 'all' }, match: (ep) => selectable(ep, cluster) && matchesSelector(sel, ep.labels) });
+      : { scope: nsScope ? { kind: 'namespaces', cluster, selector: nsScope } : { kind: 'all' }, match: (ep) => selectable(ep, cluster) && matchesSelector(sel, ep.labels) });
   }
   for (const entity of rule.entities ?? []) {
     const scope = entity === 'host' || entity === 'remote-node' ? { kind: 'nodes' as const } : entity === 'world' || entity.startsWith('world-') ? { kind: 'addresses' as const } : { kind: 'all' as const };

@@ -97,3 +97,17 @@ describe('Cilium on the command line', () => {
     expect(r.stderr).toContain('--cni "flannel" is not known: use cilium');
   });
 });
+
+describe('Calico policies, not evaluated yet, are never misread', () => {
+  it("skips Calico's NetworkPolicy (same kind name, other API) with a warning, and says so in the counts", async () => {
+    const dir = estate();
+    writeFileSync(path.join(dir, 'calico.yaml'), [
+      'apiVersion: projectcalico.org/v3', 'kind: NetworkPolicy', 'metadata: {name: allow-tcp-6379, namespace: shop}',
+      'spec:', '  selector: role == "database"', '  types: [Ingress]', '  ingress:', '  - action: Deny', '    protocol: TCP', '',
+    ].join('\n'));
+    const r = await runCli('connectivity', dir);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: inventory: .*calico\.yaml:1 default\/shop\/NetworkPolicy\/allow-tcp-6379 NetworkPolicy of projectcalico.org\/v3 is not evaluated/);
+    expect(r.stderr).toContain('read 1 NetworkPolicy; 1 policy of kinds not evaluated (Calico) skipped: the answer ignores them');
+  });
+});
