@@ -320,7 +320,7 @@ export class MapView {
     const s = this.sigma;
     s.on('enterNode', ({ node }) => { this.hovered = node; this.applyFocus(); });
     s.on('leaveNode', () => { this.hovered = undefined; this.applyFocus(); });
-    s.on('clickNode', ({ node }) => this.cb.onNodeClick(node));
+    s.on('clickNode', ({ node }) => { performance.mark('netatlas:click-node'); this.cb.onNodeClick(node); });
     s.on('doubleClickNode', (e) => {
       if (!this.cb.onNodeDoubleClick) return;
       e.preventSigmaDefault();
