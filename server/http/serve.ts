@@ -366,8 +366,10 @@ export async function startRelay(state: AppState, store: Store, address: string,
   state.registerSource(id, 'hubble-relay', options.cluster);
   // Resume where the last run's stored edges end: the position is saved with them (one transaction).
   // It is the newest flow time the client received, never later than its own clock (client.ts).
-  const saved = (await store.getOffset(id)) as { lastEventTime?: unknown } | undefined;
+  const saved = (await store.getOffset(id)) as { lastEventTime?: unknown; lastEventNanos?: unknown } | undefined;
   const since = typeof saved?.lastEventTime === 'number' && Number.isFinite(saved.lastEventTime) && saved.lastEventTime <= Date.now() ? saved.lastEventTime : undefined;
+  // To the nanosecond when it was saved, so flows of the same millisecond are neither lost nor read twice.
+  const after = since !== undefined && typeof saved?.lastEventNanos === 'string' && /^\d{1,25}$/.test(saved.lastEventNanos) ? saved.lastEventNanos : undefined;
   const parseState = createFlowParseState({ file: id, cluster: options.cluster, connections });
   const tlsOpt = options.hubbleTls;
   const tls = tlsOpt?.enabled
@@ -379,7 +381,7 @@ export async function startRelay(state: AppState, store: Store, address: string,
     }
     : false;
   const client: InstanceType<typeof HubbleRelayClient> = new HubbleRelayClient({
-    address, tls, follow: true, ...(since !== undefined ? { since } : {}),
+    address, tls, follow: true, ...(since !== undefined ? { since } : {}), ...(after !== undefined ? { after } : {}),
     onEvent: (response) => {
       const out: FlowRecord[] = [];
       try {
@@ -388,8 +390,8 @@ export async function startRelay(state: AppState, store: Store, address: string,
         state.updateSource(id, { error: (error as Error).message });
         return;
       }
-      const lastEventTime = client.status().lastEventTime;
-      if (out.length) state.ingestFlows(id, out, { cluster: options.cluster, ...(lastEventTime !== undefined ? { offset: { lastEventTime } } : {}) });
+      const { lastEventTime, lastEventNanos } = client.status();
+      if (out.length) state.ingestFlows(id, out, { cluster: options.cluster, ...(lastEventTime !== undefined ? { offset: { lastEventTime, ...(lastEventNanos ? { lastEventNanos } : {}) } } : {}) });
     },
     onStatus: (s) => state.updateSource(id, { state: s.state, ...(s.reason ? { reason: s.reason } : {}), ...(s.lastEventTime ? { lastEventTime: s.lastEventTime } : {}) }),
   });
