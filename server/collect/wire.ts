@@ -5,7 +5,7 @@
  * Past `readIngestRequest` everything is known good; the store and the graph never re-check.
  */
 import type { GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
-import { parseKey } from '../../generator/model/index.ts';
+import { keyProblem, labelProblem, textProblem } from '../../generator/model/index.ts';
 import type { EdgeIncrement, StoreBatch } from '../store/flow-store.ts';
 
 export const INGEST_PATH = '/api/v1/ingest';
@@ -52,11 +52,9 @@ function counts(v: unknown, where: string, signed: boolean): Record<string, numb
 
 function key(v: unknown, where: string): string {
   if (typeof v !== 'string' || v.length === 0 || v.length > 1024) throw new IngestError(`${where}: expected a node key`);
-  try {
-    parseKey(v);
-  } catch (error) {
-    throw new IngestError(`${where}: ${(error as Error).message}`);
-  }
+  // The same name, namespace and address rules every reader's records meet (generator/model/validate.ts).
+  const problem = keyProblem(v);
+  if (problem !== undefined) throw new IngestError(`${where}: ${problem}`);
   return v;
 }
 
@@ -93,6 +91,16 @@ function readNode(v: unknown, where: string): { key: string; attributes: GraphNo
   const k = key(v.key, `${where}.key`);
   const a = v.attributes;
   if (!isObject(a) || typeof a.kind !== 'string' || !NODE_KINDS.has(a.kind)) throw new IngestError(`${where}.attributes.kind: expected one of ${[...NODE_KINDS].join(', ')}`);
+  for (const [name, value] of Object.entries(a)) {
+    if (typeof value === 'string' && textProblem(value) !== undefined) throw new IngestError(`${where}.attributes.${name}: ${textProblem(value)}`);
+  }
+  if (a.labels !== undefined) {
+    if (!isObject(a.labels)) throw new IngestError(`${where}.attributes.labels: expected an object`);
+    for (const [k, val] of Object.entries(a.labels)) {
+      const problem = typeof val === 'string' ? labelProblem(k, val) : 'expected a string value';
+      if (problem !== undefined) throw new IngestError(`${where}.attributes.labels: ${problem}`);
+    }
+  }
   return { key: k, attributes: a as unknown as GraphNode };
 }
 
