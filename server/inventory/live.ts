@@ -191,6 +191,18 @@ const RESOURCES: readonly ResourceDef[] = [
       list: (kc, p, o) => kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'policy.networking.k8s.io', version: 'v1alpha1', plural, ...p }, o),
     }),
   ),
+  // Custom resources that may not be installed (404: absent): v1alpha2 ClusterNetworkPolicy and
+  // Cilium's policies (the namespaced kind listed across namespaces).
+  ...([
+    ['ClusterNetworkPolicy', 'policy.networking.k8s.io', 'v1alpha2', 'clusternetworkpolicies'],
+    ['CiliumNetworkPolicy', 'cilium.io', 'v2', 'ciliumnetworkpolicies'],
+    ['CiliumClusterwideNetworkPolicy', 'cilium.io', 'v2', 'ciliumclusterwidenetworkpolicies'],
+  ] as const).map(
+    ([kind, group, version, plural]): ResourceDef => ({
+      kind, optional: true, path: `/apis/${group}/${version}/${plural}`,
+      list: (kc, p) => kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group, version, plural, ...p }),
+    }),
+  ),
 ];
 
 export const LIVE_KINDS: readonly InventoryKind[] = RESOURCES.map((r) => r.kind);

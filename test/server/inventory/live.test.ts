@@ -131,6 +131,19 @@ describe('LiveInventory against a local list/watch server', () => {
     expect(snap.services[0].ports).toEqual([{ protocol: 'TCP', port: 80, targetPort: 8080 }]);
   });
 
+  it('reads Cilium and v1alpha2 ClusterNetworkPolicy objects when their CRDs are served', async () => {
+    api.serve('/apis/cilium.io/v2/ciliumnetworkpolicies', 'CiliumNetworkPolicyList', 'cilium.io/v2');
+    api.put('/apis/cilium.io/v2/ciliumnetworkpolicies', { kind: 'CiliumNetworkPolicy', metadata: { name: 'l3', namespace: 'shop' }, spec: { endpointSelector: { matchLabels: { app: 'web' } }, ingress: [{}] } });
+    api.serve('/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies', 'ClusterNetworkPolicyList', 'policy.networking.k8s.io/v1alpha2');
+    api.put('/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies', { kind: 'ClusterNetworkPolicy', metadata: { name: 'base' }, spec: { tier: 'Baseline', priority: 1, subject: { namespaces: {} } } });
+    const inv = start(['alpha']);
+    const [status] = await inv.whenSettled();
+    expect(status.kinds).toMatchObject({ CiliumNetworkPolicy: 'synced', ClusterNetworkPolicy: 'synced', CiliumClusterwideNetworkPolicy: 'absent' });
+    const snap = inv.snapshot();
+    expect(snap.ciliumNetworkPolicies).toMatchObject([{ kind: 'CiliumNetworkPolicy', cluster: 'alpha', namespace: 'shop', name: 'l3', specs: [{ ingress: [{}] }] }]);
+    expect(snap.adminNetworkPolicies).toMatchObject([{ kind: 'ClusterNetworkPolicy', name: 'base', tier: 'Baseline' }]);
+  });
+
   it('applies watch events to the snapshot (add, modify, delete)', async () => {
     const inv = start(['alpha']);
     await inv.whenSettled();
