@@ -2,7 +2,6 @@
  * netatlas web UI: wiring only. Domain logic lives in state/ (pure, unit-tested), drawing in
  * render/, DOM panels in ui/.
  */
-import { VERDICTS } from '../../generator/model/index.ts';
 import { api, ApiRequestError, type GraphAnswer } from './api.ts';
 import { MapView, type RenderProfile } from './render/map.ts';
 import { clusterKey, namespaceKey } from '../../generator/model/index.ts';
@@ -59,6 +58,8 @@ class App {
 
   /** The URL names no folded groups: the first data decides them (readableCollapse). */
   private autoFold: boolean;
+  /** What that decided (left out of the URL while unchanged). */
+  private autoCollapsed: readonly string[] | undefined;
 
   constructor() {
     this.view = decodeViewState(location.search);
@@ -122,7 +123,7 @@ class App {
   /** `rerender`: redraw, and frame the result (a camera-only change does neither). */
   private setView(patch: Partial<ViewState>, rerender = true): void {
     this.view = { ...this.view, ...patch };
-    const q = encodeViewState(this.view);
+    const q = encodeViewState(this.view, this.autoCollapsed);
     history.replaceState(null, '', q ? `?${q}` : location.pathname);
     if (rerender) this.render(true);
   }
@@ -174,6 +175,7 @@ class App {
       if (this.autoFold) {
         this.autoFold = false;
         const collapsed = readableCollapse(this.raw.nodes);
+        this.autoCollapsed = collapsed;
         if (collapsed.length) this.setView({ collapsed }, false);
       }
     } catch (err) {
@@ -226,7 +228,7 @@ class App {
         return;
       }
     }
-    if (byId('btn-live').getAttribute('aria-pressed') === 'true') this.startLive();
+    if (this.liveOn) this.startLive();
   }
 
   /**
@@ -271,7 +273,7 @@ class App {
     for (const n of g.nodes) this.nodesByKey.set(n.key, n);
     window.netatlasDebug.nodes = g.nodes.length;
     window.netatlasDebug.edges = g.edges.length;
-    this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : byId('btn-findings').getAttribute('aria-pressed') === 'true' ? 'risk' : 'verdict');
+    this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : this.findingsOn ? 'risk' : 'verdict');
     this.map.setData(all, { edgesPending, visible: g });
     if (frame) this.map.fitToNodes();
     window.netatlasDebug.sigmaInitMs = this.map.sigmaBuildMs;
@@ -385,10 +387,13 @@ class App {
     }
   }
 
+  /** The Findings and Live toggles (the buttons show them; nothing reads them back from the DOM). */
+  private findingsOn = false;
+  private liveOn = false;
+
   private async toggleFindings(): Promise<void> {
-    const btn = byId('btn-findings');
-    const on = btn.getAttribute('aria-pressed') !== 'true';
-    btn.setAttribute('aria-pressed', String(on));
+    const on = (this.findingsOn = !this.findingsOn);
+    byId('btn-findings').setAttribute('aria-pressed', String(on));
     byId('findings').hidden = !on;
     if (on && !this.findings) {
       try {
@@ -499,9 +504,8 @@ class App {
   }
 
   private toggleLive(): void {
-    const btn = byId('btn-live');
-    const on = btn.getAttribute('aria-pressed') !== 'true';
-    btn.setAttribute('aria-pressed', String(on));
+    const on = (this.liveOn = !this.liveOn);
+    byId('btn-live').setAttribute('aria-pressed', String(on));
     if (on) this.startLive(); else { this.events?.close(); this.events = undefined; }
   }
 
@@ -539,20 +543,14 @@ class App {
     clear(box);
     for (const c of clusters) {
       const input = h('input', { type: 'checkbox', value: c, 'data-cluster': c });
-      input.addEventListener('change', () => {
-        const chosen = [...box.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
-        this.setFilters({ clusters: chosen });
-      });
+      input.addEventListener('change', () => this.setFilters({ clusters: toggled(this.view.filters.clusters, c, (input as HTMLInputElement).checked) }));
       append(box, h('label', {}, input, ` ${c}`));
     }
     const vbox = byId('f-verdicts');
     clear(vbox);
     for (const v of SHOWN_VERDICTS) {
       const input = h('input', { type: 'checkbox', value: v, 'data-verdict': v });
-      input.addEventListener('change', () => {
-        const chosen = [...vbox.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value as Verdict);
-        this.setFilters({ verdicts: chosen.filter((x) => VERDICTS.includes(x)) });
-      });
+      input.addEventListener('change', () => this.setFilters({ verdicts: toggled(this.view.filters.verdicts, v, (input as HTMLInputElement).checked) }));
       append(vbox, h('label', {}, input, ` ${v.toLowerCase()}`));
     }
     this.syncControls();
@@ -684,6 +682,12 @@ class App {
     this.setView({ collapsed }, false);
     this.render();
   }
+}
+
+/** `list` with `item` in (on) or out (off), in list order: a checkbox changes the view state, never read back from the DOM. */
+function toggled<T>(list: readonly T[], item: T, on: boolean): T[] {
+  const rest = list.filter((x) => x !== item);
+  return on ? [...rest, item] : rest;
 }
 
 /** What went wrong, in words a user can act on (a bare "Failed to fetch" says neither what nor why). */
