@@ -220,6 +220,21 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     await page.close();
   });
 
+  it('absolute from/to: a window after the newest flow draws no edge, the URL carries it, clearing it brings the edges back', async () => {
+    const page = await open('', true);
+    const drawnEdges = (): Promise<number> => page.evaluate(() => window.netatlasMap!.graph.filterEdges((_k, a) => a.visibility === 'visible').length);
+    const before = await drawnEdges();
+    expect(before).toBeGreaterThan(10);
+    await page.fill('#f-from', '2099-01-01T00:00:00');
+    await page.waitForFunction(() => new URL(location.href).searchParams.has('since'));
+    expect(Number(new URL(page.url()).searchParams.get('since'))).toBe(await page.evaluate(() => new Date('2099-01-01T00:00:00').getTime()));
+    expect(await drawnEdges()).toBe(0);
+    await page.fill('#f-from', '');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has('since'));
+    expect(await drawnEdges()).toBe(before);
+    await page.close();
+  });
+
   it('a shared URL restores level, filters, selection and camera', async () => {
     const query = `?level=workload&verdicts=FORWARDED&hideInfra=1&sel=${encodeURIComponent(PROD_CART)}&cam=0.4,0.6,0.5`;
     const page = await open(query);

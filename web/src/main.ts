@@ -569,6 +569,11 @@ class App {
     const port = byId<HTMLInputElement>('f-port');
     if (document.activeElement !== port) port.value = f.port !== undefined ? String(f.port) : '';
     byId<HTMLInputElement>('f-infra').checked = f.hideInfra;
+    // absolute from/to, in local time, whatever set them (a preset, the inputs, a shared URL)
+    const from = byId<HTMLInputElement>('f-from');
+    if (document.activeElement !== from) from.value = f.since !== undefined ? toLocalInput(f.since) : '';
+    const to = byId<HTMLInputElement>('f-to');
+    if (document.activeElement !== to) to.value = f.until !== undefined ? toLocalInput(f.until) : '';
     byId<HTMLInputElement>('f-inter').checked = f.interClusterOnly === true;
     // the table lies over the map, which keeps its size (sigma needs a sized container)
     byId('table-view').hidden = this.view.mode !== 'table';
@@ -605,6 +610,14 @@ class App {
     byId<HTMLInputElement>('f-infra').addEventListener('change', (e) => this.setFilters({ hideInfra: (e.target as HTMLInputElement).checked }));
     byId<HTMLInputElement>('f-inter').addEventListener('change', (e) => this.setFilters({ interClusterOnly: (e.target as HTMLInputElement).checked || undefined }));
     byId<HTMLInputElement>('f-hulls').addEventListener('change', (e) => { this.map.showHulls = (e.target as HTMLInputElement).checked; this.map.sigma.refresh(); });
+    for (const [id, bound] of [['f-from', 'since'], ['f-to', 'until']] as const) {
+      byId<HTMLInputElement>(id).addEventListener('change', (e) => {
+        const value = (e.target as HTMLInputElement).value;
+        const ms = value ? new Date(value).getTime() : Number.NaN;
+        byId<HTMLSelectElement>('f-window').value = '';
+        this.setFilters({ [bound]: Number.isFinite(ms) ? ms : undefined });
+      });
+    }
     byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [], diffOnly: undefined }); });
     const search = byId<HTMLInputElement>('search');
     search.addEventListener('input', () => this.runSearch());
@@ -682,6 +695,13 @@ class App {
     this.setView({ collapsed }, false);
     this.render();
   }
+}
+
+/** ms since epoch as a `datetime-local` value (local time, to the second). */
+function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 /** `list` with `item` in (on) or out (off), in list order: a checkbox changes the view state, never read back from the DOM. */
