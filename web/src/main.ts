@@ -9,7 +9,7 @@ import { collapseAround, expandGroup, READABLE_NODES, readableCollapse } from '.
 import { collapseGraph } from './state/collapse.ts';
 import { displayEdgeKey } from './state/display.ts';
 import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
-import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { applyDiff, deltaActivity, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
 import { exportBatches } from './state/export.ts';
 import { groupFindings, humanizeKeys, humanKey, rankComponents, SEVERITY_ORDER } from './state/findings.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
@@ -488,15 +488,25 @@ class App {
 
   // ------------------------------------------------------------------ live
 
+  /** Live updates of the last minute: when, and how many connections each brought. */
+  private liveWindow: { at: number; connections: number }[] = [];
+
   private startLive(): void {
     this.events?.close();
     const es = new EventSource(api.eventsUrl(this.view.level, EMPTY_FILTERS, this.seq));
     es.addEventListener('delta', (ev) => {
       const delta = JSON.parse((ev as MessageEvent<string>).data) as GraphDelta;
       this.seq = delta.seq;
+      const activity = deltaActivity(this.raw, delta);
       this.raw = mergeDelta(this.raw, delta).graph;
       // positions are kept for known nodes, the camera is not touched: only new nodes get laid out
       this.render();
+      // the flow rate over the last minute, and what is new
+      const now = Date.now();
+      this.liveWindow = [...this.liveWindow.filter((w) => now - w.at < 60_000), { at: now, connections: activity.connections }];
+      const span = Math.max(1, (now - this.liveWindow[0]!.at) / 1000);
+      const rate = this.liveWindow.reduce((s, w) => s + w.connections, 0) / span;
+      this.status(`Live · ${rate.toFixed(rate < 10 ? 1 : 0)} connections/s · ${activity.newEdges.length} new edge(s) in the last update · ${this.shown.nodes.length} nodes, ${this.shown.edges.length} edges`);
     });
     es.addEventListener('reset', () => { void this.load(); });
     es.onerror = () => this.status('Live: connection lost, retrying…');
