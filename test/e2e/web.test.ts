@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 // a loaded 2-core machine compiles sigma's shaders in software slowly: generous per-test time
-describe('web UI in Chromium', { timeout: 120_000 }, () => {
+describe('web UI in Chromium', { timeout: 180_000 }, () => {
   it('draws the demo map on the canvas (not blank)', async () => {
     const page = await open('', true);
     const map = page.locator('#map');
