@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 // a loaded 2-core machine compiles sigma's shaders in software slowly: generous per-test time
-describe('web UI in Chromium', { timeout: 120_000 }, () => {
+describe('web UI in Chromium', { timeout: 180_000 }, () => {
   it('draws the demo map on the canvas (not blank)', async () => {
     const page = await open('', true);
     const map = page.locator('#map');
@@ -217,6 +217,21 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     const bar = await page.locator('[data-diff="would-break"] b').textContent();
     expect(Number(bar)).toBeGreaterThanOrEqual(1);
     await page.screenshot({ path: shot('diff.png') });
+    await page.close();
+  });
+
+  it('absolute from/to: a window after the newest flow draws no edge, the URL carries it, clearing it brings the edges back', async () => {
+    const page = await open('', true);
+    const drawnEdges = (): Promise<number> => page.evaluate(() => window.netatlasMap!.graph.filterEdges((_k, a) => a.visibility === 'visible').length);
+    const before = await drawnEdges();
+    expect(before).toBeGreaterThan(10);
+    await page.fill('#f-from', '2099-01-01T00:00:00');
+    await page.waitForFunction(() => new URL(location.href).searchParams.has('since'));
+    expect(Number(new URL(page.url()).searchParams.get('since'))).toBe(await page.evaluate(() => new Date('2099-01-01T00:00:00').getTime()));
+    expect(await drawnEdges()).toBe(0);
+    await page.fill('#f-from', '');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.has('since'));
+    expect(await drawnEdges()).toBe(before);
     await page.close();
   });
 

@@ -54,7 +54,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('what a user asks of the map', { timeout: 120_000 }, () => {
+describe('what a user asks of the map', { timeout: 180_000 }, () => {
   it('what does prod/frontend talk to: search, pick, and its peers stay lit and labelled with the ports in the panel', async () => {
     const page = await open();
     await page.press('body', '/');

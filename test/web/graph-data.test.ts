@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores } from '../../web/src/state/graph-data.ts';
+import { applyDiff, deltaActivity, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores } from '../../web/src/state/graph-data.ts';
 import type { ApiEdge, ApiNode } from '../../web/src/types.ts';
 import { cart, graph, tcpForwarded, web } from './fixtures.ts';
 
@@ -29,6 +29,16 @@ describe('live deltas', () => {
   it('removing a node removes its edges', () => {
     const r = mergeDelta(graph, { ...empty, removedNodes: [cart.key] });
     expect(r.graph.edges.some((e) => e.source === cart.key || e.target === cart.key)).toBe(false);
+  });
+});
+
+describe('live activity', () => {
+  it('counts the connections a delta adds (edge totals, not increments) and names the new edges', () => {
+    const grown = { ...tcpForwarded, count: tcpForwarded.count + 7 };
+    const fresh = { ...tcpForwarded, key: `${cart.key}->${web.key}|TCP|1234`, source: cart.key, target: web.key, port: 1234, count: 3 };
+    const out = deltaActivity(graph, { edges: [grown, fresh] as never });
+    expect(out).toEqual({ connections: 10, newEdges: [fresh.key] });
+    expect(deltaActivity(graph, { edges: [tcpForwarded] as never }).connections).toBe(0);
   });
 });
 

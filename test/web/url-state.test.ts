@@ -29,6 +29,17 @@ describe('URL state', () => {
     expect(decodeViewState(`?${encodeViewState(view)}`)).toEqual(view);
   });
 
+  it('leaves the groups the map folded by itself out of the URL, and says when the user opened them all', () => {
+    const auto = ['ns:c0/a', 'ns:c0/b'];
+    const folded: ViewState = { ...DEFAULT_VIEW, collapsed: auto };
+    expect(encodeViewState(folded, auto)).toBe('');
+    expect(new URLSearchParams(encodeViewState({ ...DEFAULT_VIEW, collapsed: ['ns:c0/b'] }, auto)).get('collapsed')).toBe('ns:c0/b');
+    const opened = encodeViewState({ ...DEFAULT_VIEW, collapsed: [] }, auto);
+    expect(new URLSearchParams(opened).has('collapsed')).toBe(true);
+    expect(decodeViewState(opened).collapsed).toEqual([]);
+    expect(encodeViewState({ ...DEFAULT_VIEW, collapsed: [] }, [])).toBe('');
+  });
+
   it('malformed values fall back to defaults instead of throwing', () => {
     const v = decodeViewState('level=galaxy&mode=3d&verdicts=DROPPED,NOPE&port=99999&protocol=HTTP&cam=1,2,-3&hideInfra=yes');
     expect(v.level).toBe('workload');

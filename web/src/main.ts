@@ -2,7 +2,6 @@
  * netatlas web UI: wiring only. Domain logic lives in state/ (pure, unit-tested), drawing in
  * render/, DOM panels in ui/.
  */
-import { VERDICTS } from '../../generator/model/index.ts';
 import { api, ApiRequestError, type GraphAnswer } from './api.ts';
 import { MapView, type RenderProfile } from './render/map.ts';
 import { clusterKey, namespaceKey } from '../../generator/model/index.ts';
@@ -10,7 +9,7 @@ import { collapseAround, expandGroup, READABLE_NODES, readableCollapse } from '.
 import { collapseGraph } from './state/collapse.ts';
 import { displayEdgeKey } from './state/display.ts';
 import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
-import { applyDiff, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
+import { applyDiff, deltaActivity, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
 import { exportBatches } from './state/export.ts';
 import { groupFindings, humanizeKeys, humanKey, rankComponents, SEVERITY_ORDER } from './state/findings.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
@@ -59,6 +58,8 @@ class App {
 
   /** The URL names no folded groups: the first data decides them (readableCollapse). */
   private autoFold: boolean;
+  /** What that decided (left out of the URL while unchanged). */
+  private autoCollapsed: readonly string[] | undefined;
 
   constructor() {
     this.view = decodeViewState(location.search);
@@ -122,7 +123,7 @@ class App {
   /** `rerender`: redraw, and frame the result (a camera-only change does neither). */
   private setView(patch: Partial<ViewState>, rerender = true): void {
     this.view = { ...this.view, ...patch };
-    const q = encodeViewState(this.view);
+    const q = encodeViewState(this.view, this.autoCollapsed);
     history.replaceState(null, '', q ? `?${q}` : location.pathname);
     if (rerender) this.render(true);
   }
@@ -174,6 +175,7 @@ class App {
       if (this.autoFold) {
         this.autoFold = false;
         const collapsed = readableCollapse(this.raw.nodes);
+        this.autoCollapsed = collapsed;
         if (collapsed.length) this.setView({ collapsed }, false);
       }
     } catch (err) {
@@ -226,7 +228,7 @@ class App {
         return;
       }
     }
-    if (byId('btn-live').getAttribute('aria-pressed') === 'true') this.startLive();
+    if (this.liveOn) this.startLive();
   }
 
   /**
@@ -271,7 +273,7 @@ class App {
     for (const n of g.nodes) this.nodesByKey.set(n.key, n);
     window.netatlasDebug.nodes = g.nodes.length;
     window.netatlasDebug.edges = g.edges.length;
-    this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : byId('btn-findings').getAttribute('aria-pressed') === 'true' ? 'risk' : 'verdict');
+    this.map.setColorMode(this.view.mode === 'diff' ? 'diff' : this.findingsOn ? 'risk' : 'verdict');
     this.map.setData(all, { edgesPending, visible: g });
     if (frame) this.map.fitToNodes();
     window.netatlasDebug.sigmaInitMs = this.map.sigmaBuildMs;
@@ -385,10 +387,13 @@ class App {
     }
   }
 
+  /** The Findings and Live toggles (the buttons show them; nothing reads them back from the DOM). */
+  private findingsOn = false;
+  private liveOn = false;
+
   private async toggleFindings(): Promise<void> {
-    const btn = byId('btn-findings');
-    const on = btn.getAttribute('aria-pressed') !== 'true';
-    btn.setAttribute('aria-pressed', String(on));
+    const on = (this.findingsOn = !this.findingsOn);
+    byId('btn-findings').setAttribute('aria-pressed', String(on));
     byId('findings').hidden = !on;
     if (on && !this.findings) {
       try {
@@ -483,15 +488,25 @@ class App {
 
   // ------------------------------------------------------------------ live
 
+  /** Live updates of the last minute: when, and how many connections each brought. */
+  private liveWindow: { at: number; connections: number }[] = [];
+
   private startLive(): void {
     this.events?.close();
     const es = new EventSource(api.eventsUrl(this.view.level, EMPTY_FILTERS, this.seq));
     es.addEventListener('delta', (ev) => {
       const delta = JSON.parse((ev as MessageEvent<string>).data) as GraphDelta;
       this.seq = delta.seq;
+      const activity = deltaActivity(this.raw, delta);
       this.raw = mergeDelta(this.raw, delta).graph;
       // positions are kept for known nodes, the camera is not touched: only new nodes get laid out
       this.render();
+      // the flow rate over the last minute, and what is new
+      const now = Date.now();
+      this.liveWindow = [...this.liveWindow.filter((w) => now - w.at < 60_000), { at: now, connections: activity.connections }];
+      const span = Math.max(1, (now - this.liveWindow[0]!.at) / 1000);
+      const rate = this.liveWindow.reduce((s, w) => s + w.connections, 0) / span;
+      this.status(`Live · ${rate.toFixed(rate < 10 ? 1 : 0)} connections/s · ${activity.newEdges.length} new edge(s) in the last update · ${this.shown.nodes.length} nodes, ${this.shown.edges.length} edges`);
     });
     es.addEventListener('reset', () => { void this.load(); });
     es.onerror = () => this.status('Live: connection lost, retrying…');
@@ -499,9 +514,8 @@ class App {
   }
 
   private toggleLive(): void {
-    const btn = byId('btn-live');
-    const on = btn.getAttribute('aria-pressed') !== 'true';
-    btn.setAttribute('aria-pressed', String(on));
+    const on = (this.liveOn = !this.liveOn);
+    byId('btn-live').setAttribute('aria-pressed', String(on));
     if (on) this.startLive(); else { this.events?.close(); this.events = undefined; }
   }
 
@@ -539,20 +553,14 @@ class App {
     clear(box);
     for (const c of clusters) {
       const input = h('input', { type: 'checkbox', value: c, 'data-cluster': c });
-      input.addEventListener('change', () => {
-        const chosen = [...box.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value);
-        this.setFilters({ clusters: chosen });
-      });
+      input.addEventListener('change', () => this.setFilters({ clusters: toggled(this.view.filters.clusters, c, (input as HTMLInputElement).checked) }));
       append(box, h('label', {}, input, ` ${c}`));
     }
     const vbox = byId('f-verdicts');
     clear(vbox);
     for (const v of SHOWN_VERDICTS) {
       const input = h('input', { type: 'checkbox', value: v, 'data-verdict': v });
-      input.addEventListener('change', () => {
-        const chosen = [...vbox.querySelectorAll<HTMLInputElement>('input:checked')].map((i) => i.value as Verdict);
-        this.setFilters({ verdicts: chosen.filter((x) => VERDICTS.includes(x)) });
-      });
+      input.addEventListener('change', () => this.setFilters({ verdicts: toggled(this.view.filters.verdicts, v, (input as HTMLInputElement).checked) }));
       append(vbox, h('label', {}, input, ` ${v.toLowerCase()}`));
     }
     this.syncControls();
@@ -571,6 +579,11 @@ class App {
     const port = byId<HTMLInputElement>('f-port');
     if (document.activeElement !== port) port.value = f.port !== undefined ? String(f.port) : '';
     byId<HTMLInputElement>('f-infra').checked = f.hideInfra;
+    // absolute from/to, in local time, whatever set them (a preset, the inputs, a shared URL)
+    const from = byId<HTMLInputElement>('f-from');
+    if (document.activeElement !== from) from.value = f.since !== undefined ? toLocalInput(f.since) : '';
+    const to = byId<HTMLInputElement>('f-to');
+    if (document.activeElement !== to) to.value = f.until !== undefined ? toLocalInput(f.until) : '';
     byId<HTMLInputElement>('f-inter').checked = f.interClusterOnly === true;
     // the table lies over the map, which keeps its size (sigma needs a sized container)
     byId('table-view').hidden = this.view.mode !== 'table';
@@ -607,6 +620,14 @@ class App {
     byId<HTMLInputElement>('f-infra').addEventListener('change', (e) => this.setFilters({ hideInfra: (e.target as HTMLInputElement).checked }));
     byId<HTMLInputElement>('f-inter').addEventListener('change', (e) => this.setFilters({ interClusterOnly: (e.target as HTMLInputElement).checked || undefined }));
     byId<HTMLInputElement>('f-hulls').addEventListener('change', (e) => { this.map.showHulls = (e.target as HTMLInputElement).checked; this.map.sigma.refresh(); });
+    for (const [id, bound] of [['f-from', 'since'], ['f-to', 'until']] as const) {
+      byId<HTMLInputElement>(id).addEventListener('change', (e) => {
+        const value = (e.target as HTMLInputElement).value;
+        const ms = value ? new Date(value).getTime() : Number.NaN;
+        byId<HTMLSelectElement>('f-window').value = '';
+        this.setFilters({ [bound]: Number.isFinite(ms) ? ms : undefined });
+      });
+    }
     byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [], diffOnly: undefined }); });
     const search = byId<HTMLInputElement>('search');
     search.addEventListener('input', () => this.runSearch());
@@ -684,6 +705,19 @@ class App {
     this.setView({ collapsed }, false);
     this.render();
   }
+}
+
+/** ms since epoch as a `datetime-local` value (local time, to the second). */
+function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** `list` with `item` in (on) or out (off), in list order: a checkbox changes the view state, never read back from the DOM. */
+function toggled<T>(list: readonly T[], item: T, on: boolean): T[] {
+  const rest = list.filter((x) => x !== item);
+  return on ? [...rest, item] : rest;
 }
 
 /** What went wrong, in words a user can act on (a bare "Failed to fetch" says neither what nor why). */

@@ -71,6 +71,26 @@ export function mergeDelta(graph: MapGraph, delta: Pick<GraphDelta, 'nodes' | 'e
   return { graph: { nodes: [...nodes.values()], edges: [...edges.values()] }, addedNodes, changedEdges };
 }
 
+export interface DeltaActivity {
+  /** Connections the delta adds (edges carry totals: the growth of each, new edges whole). */
+  readonly connections: number;
+  /** Keys of edges the graph did not have. */
+  readonly newEdges: readonly string[];
+}
+
+/** What a live delta brings, measured against the graph before it is merged. */
+export function deltaActivity(graph: MapGraph, delta: Pick<GraphDelta, 'edges'>): DeltaActivity {
+  const before = new Map(graph.edges.map((e) => [e.key, e.count] as const));
+  let connections = 0;
+  const newEdges: string[] = [];
+  for (const e of delta.edges) {
+    const prev = before.get(e.key);
+    if (prev === undefined) newEdges.push(e.key);
+    connections += Math.max(0, e.count - (prev ?? 0));
+  }
+  return { connections, newEdges };
+}
+
 const DIFF_KIND_ALIASES: Readonly<Record<string, DiffCategory>> = {
   unused: 'unobserved',
   // the summary counts unused pairs (the items list is capped)

@@ -48,7 +48,12 @@ function num(value: string | null): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function encodeViewState(view: ViewState): string {
+/**
+ * `autoCollapsed`: the groups the map folded by itself on opening (readableCollapse). The URL
+ * leaves them out (the same data folds the same way on the next open) and says `collapsed=`
+ * (empty) when the user has opened everything, so that a large estate's URL stays short.
+ */
+export function encodeViewState(view: ViewState, autoCollapsed?: readonly string[]): string {
   const p = new URLSearchParams();
   if (view.level !== DEFAULT_VIEW.level) p.set('level', view.level);
   if (view.mode !== DEFAULT_VIEW.mode) p.set('mode', view.mode);
@@ -63,7 +68,9 @@ export function encodeViewState(view: ViewState): string {
   if (f.hideInfra) p.set('hideInfra', '1');
   if (f.interClusterOnly) p.set('inter', '1');
   if (view.diffOnly) p.set('diff', view.diffOnly);
-  if (view.collapsed.length) p.set('collapsed', view.collapsed.join(','));
+  const auto = autoCollapsed !== undefined && autoCollapsed.length === view.collapsed.length && autoCollapsed.every((k, i) => view.collapsed[i] === k);
+  if (auto) { /* the map folds these by itself */ } else if (view.collapsed.length) p.set('collapsed', view.collapsed.join(','));
+  else if (autoCollapsed?.length) p.set('collapsed', '');
   if (view.selection) p.set('sel', view.selection);
   if (view.camera) {
     const c = view.camera;
