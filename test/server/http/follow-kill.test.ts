@@ -2,10 +2,13 @@
  * Fault: `kill -9` of `netatlas serve --flows-follow` in the middle of a file, then a restart.
  * The file holds 12,000 connections, each reported twice (by two nodes, 700 lines apart, so many
  * pairs straddle a checkpoint): after the restart has read it all, the store holds exactly
- * 12,000 connections: none lost, none counted twice.
+ * 12,000 connections: none lost, none counted twice. The file grows while it is followed: its
+ * first half is checkpointed, then the second half is appended and the process killed at once,
+ * so the kill lands mid-file however fast or loaded the machine is, with 700 connections whose
+ * second report is in the part read only after the restart.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -35,8 +38,8 @@ function line(i: number, node: string, ms: number): string {
   });
 }
 
-/** Connection i reported by node-a at line i and by node-b SPREAD lines later. */
-function writeFile(file: string): void {
+/** The file's text in two halves: connection i reported by node-a at line i and by node-b SPREAD lines later. */
+function fileHalves(): [string, string] {
   const t = Date.now() - 3_600_000;
   const lines: string[] = new Array(CONNECTIONS + SPREAD);
   for (let i = 0; i < CONNECTIONS + SPREAD; i++) {
@@ -45,7 +48,8 @@ function writeFile(file: string): void {
     if (i >= SPREAD) parts.push(line(i - SPREAD, 'node-b', t + i - SPREAD + 1));
     lines[i] = parts.join('\n');
   }
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  const half = lines.length >> 1;
+  return [`${lines.slice(0, half).join('\n')}\n`, `${lines.slice(half).join('\n')}\n`];
 }
 
 function serve(file: string, db: string): ChildProcess {
@@ -77,12 +81,15 @@ describe('kill -9 while following a file', () => {
   it('counts every connection exactly once after a restart', async () => {
     const file = path.join(dir, 'events.log');
     const db = path.join(dir, 'store.db');
-    writeFile(file);
-    const size = statSync(file).size;
+    const [head, tail] = fileHalves();
+    writeFileSync(file, head);
+    const headSize = statSync(file).size;
     const id = `flows-follow:${file}`;
 
     const first = serve(file, db);
-    await until(() => storedOffset(db, id) > 0, 'a first checkpoint');
+    await until(() => storedOffset(db, id) === headSize, 'the first half checkpointed');
+    appendFileSync(file, tail);
+    const size = statSync(file).size;
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
     const atKill = storedOffset(db, id);
