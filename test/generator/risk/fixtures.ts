@@ -58,12 +58,14 @@ export const fromEveryone = (port?: number): NetworkPolicyRule => ({ ...(port ? 
 export const fromCidr = (cidr: string, port?: number): NetworkPolicyRule => ({ peers: [{ ipBlock: { cidr } }], ...(port ? { ports: [{ protocol: 'TCP', port }] } : {}) });
 export const fromAllNamespaces = (port?: number): NetworkPolicyRule => ({ peers: [{ namespaceSelector: {} }], ...(port ? { ports: [{ protocol: 'TCP', port }] } : {}) });
 
-export function estateOf(parts: { workloads: ReturnType<typeof deployment>[]; services?: ServiceInfo[]; policies?: NetworkPolicyInfo[]; reports?: SecurityReport[] }): Inventory {
+/** An inventory of the given workloads; `podCidrs` declares clusters' pod ranges (cluster -> CIDRs). */
+export function estateOf(parts: { workloads: ReturnType<typeof deployment>[]; services?: ServiceInfo[]; policies?: NetworkPolicyInfo[]; reports?: SecurityReport[]; podCidrs?: Record<string, string[]> }): Inventory {
   const namespaces = new Map<string, { cluster: string; name: string }>();
   for (const w of parts.workloads) namespaces.set(`${w.workload.cluster}/${w.workload.namespace}`, { cluster: w.workload.cluster, name: w.workload.namespace });
   return {
     ...emptyInventory(),
-    clusters: [...new Set(parts.workloads.map((w) => w.workload.cluster))].sort().map((name) => ({ kind: 'Cluster' as const, name })),
+    clusters: [...new Set(parts.workloads.map((w) => w.workload.cluster))].sort()
+      .map((name) => ({ kind: 'Cluster' as const, name, ...(parts.podCidrs?.[name] ? { podCIDRs: parts.podCidrs[name] } : {}) })),
     namespaces: [...namespaces.values()].map((n) => ({ kind: 'Namespace' as const, cluster: n.cluster, name: n.name, labels: { 'kubernetes.io/metadata.name': n.name } })),
     workloads: parts.workloads.map((w) => w.workload),
     pods: parts.workloads.flatMap((w) => w.pods),
