@@ -169,6 +169,29 @@ describe('attack paths and their cuts', () => {
     expect((change.manifest.spec as { ingress: unknown[] }).ingress).toEqual([{ from: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] } }], ports: [{ protocol: 'TCP', port: 9000 }] }]);
   });
 
+  it('excludes a same-cluster caller from an ipBlock that matches pods by the cluster pod CIDR and gives the other pods back by selector', () => {
+    const inv = estateOf({
+      workloads: [web, api], services: [lb], policies: [ingressPolicy('prod', 'shop', 'api', [fromCidr('10.0.0.0/8', 9000)])], podCidrs: { prod: ['10.2.0.0/16'] },
+    });
+    const r = analyzeRisk({ inventory: inv, edges: observed('ext:81.2.69.142', web.pods[0], 8080) }, { crownJewels: ['name=api'], engine: { ipBlockMatchesPods: true } });
+    expect(r.paths[0].cut.status).toBe('cut');
+    expect((r.paths[0].cut.changes[0].manifest.spec as { ingress: unknown[] }).ingress).toEqual([{
+      from: [
+        { ipBlock: { cidr: '10.0.0.0/8', except: ['10.2.0.0/16'] } },
+        { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['shop'] }] } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] } },
+      ],
+      ports: [{ protocol: 'TCP', port: 9000 }],
+    }]);
+  });
+
+  it('does not offer an ipBlock change that matches pods when the cluster pod CIDR is unknown', () => {
+    const inv = estateOf({ workloads: [web, api], services: [lb], policies: [ingressPolicy('prod', 'shop', 'api', [fromCidr('10.0.0.0/8', 9000)])] });
+    const r = analyzeRisk({ inventory: inv, edges: observed('ext:81.2.69.142', web.pods[0], 8080) }, { crownJewels: ['name=api'], engine: { ipBlockMatchesPods: true } });
+    expect(r.paths[0].cut.status).toBe('impossible');
+    expect(r.paths[0].cut.reasons).toEqual([expect.stringMatching(/hop 1 internet/), expect.stringMatching(/ingress side not offered: .*api-in ingress\[0\]: .*no pod CIDR is known for cluster prod/)]);
+  });
+
   it('starts paths at the --entries workloads instead of the internet when given', () => {
     const r = analyzeRisk({ inventory, edges: traffic }, { crownJewels: ['name=ledger'], entries: ['name=api'] });
     expect(r.entries).toEqual([API]);
