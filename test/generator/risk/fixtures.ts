@@ -3,7 +3,7 @@
  * and flow edges at both levels (as the graph holds them).
  */
 import type {
-  FlowEdge, Inventory, NetworkPolicyInfo, NetworkPolicyRule, PodInfo, SecurityReport, ServiceInfo, Vulnerability, WorkloadInfo,
+  EntryObject, FlowEdge, Inventory, NetworkPolicyInfo, NetworkPolicyRule, PodInfo, RouteKind, SecurityReport, ServiceInfo, Vulnerability, WorkloadInfo,
 } from '../../../generator/model/index.ts';
 import { emptyInventory, podKey, workloadKey } from '../../../generator/model/index.ts';
 import { normalizeObject } from '../../../server/inventory/index.ts';
@@ -99,4 +99,15 @@ export function readManifest(cluster: string, manifest: Record<string, unknown>)
   const out = normalizeObject(manifest, { cluster });
   if (out.kind !== 'object' || out.object.kind !== 'NetworkPolicy') throw new Error(`not a NetworkPolicy: ${JSON.stringify(out)}`);
   return out.object;
+}
+
+/** An Ingress, Gateway or route manifest read through the inventory normalizer. */
+export function readEntry<K extends 'Ingress' | 'Gateway' | RouteKind>(cluster: string, kind: K, manifest: Record<string, unknown>): Extract<EntryObject, { kind: K }> {
+  const out = normalizeObject({ ...manifest, kind }, { cluster });
+  if (out.kind !== 'object' || out.object.kind !== kind) throw new Error(`not a ${kind}: ${JSON.stringify(out)}`);
+  return out.object as Extract<EntryObject, { kind: K }>;
+}
+
+export function clusterIp(cluster: string, namespace: string, name: string, app: string, port: number, targetPort: number): ServiceInfo {
+  return { kind: 'Service', cluster, namespace, name, labels: {}, type: 'ClusterIP', clusterIPs: ['10.96.0.60'], externalIPs: [], loadBalancerIPs: [], selector: { app }, ports: [{ name: 'http', protocol: 'TCP', port, targetPort }] };
 }
