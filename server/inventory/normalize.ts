@@ -1198,6 +1198,18 @@ function ingressBackend(b: unknown, w: string, namespace: string): BackendRef {
 
 const CORE_SERVICE = (group: string | undefined, kind: string | undefined): boolean => (group ?? '') === '' && (kind ?? 'Service') === 'Service';
 
+/** The name, namespace (default: the referrer's) and port of a Gateway API object reference. */
+function gatewayApiRef(o: Obj, w: string, namespace: string, nameProblem: (name: string) => string | undefined): { name: string; namespace: string; port?: number } {
+  const name = optStr(o.name, `${w}.name`);
+  if (!name) throw new Malformed(`${w}.name is missing`);
+  rule(nameProblem(name), `${w}.name`);
+  const ns = optStr(o.namespace, `${w}.namespace`) ?? namespace;
+  rule(dns1123LabelProblem(ns), `${w}.namespace`);
+  const port = optInt(o.port, `${w}.port`);
+  if (port !== undefined) rule(portProblem(port), `${w}.port`);
+  return { name, namespace: ns, ...(port !== undefined ? { port } : {}) };
+}
+
 /** A route's backendRef: a Service (core group, the default kind) with its port; other kinds are left out. */
 function routeBackend(b: unknown, w: string, namespace: string): BackendRef {
   const o = optObj(b, w);
@@ -1205,14 +1217,8 @@ function routeBackend(b: unknown, w: string, namespace: string): BackendRef {
   const group = optStr(o.group, `${w}.group`);
   const kind = optStr(o.kind, `${w}.kind`);
   if (!CORE_SERVICE(group, kind)) throw new Malformed(`${w} is a ${group ? `${group}/` : ''}${kind}, not a Service`);
-  const name = optStr(o.name, `${w}.name`);
-  if (!name) throw new Malformed(`${w}.name is missing`);
-  rule(dns1123LabelProblem(name), `${w}.name`);
-  const ns = optStr(o.namespace, `${w}.namespace`) ?? namespace;
-  rule(dns1123LabelProblem(ns), `${w}.namespace`);
-  const port = optInt(o.port, `${w}.port`);
-  if (port !== undefined) rule(portProblem(port), `${w}.port`);
-  return { namespace: ns, service: name, ...(port !== undefined ? { port } : {}) };
+  const { name, ...rest } = gatewayApiRef(o, w, namespace, dns1123LabelProblem);
+  return { service: name, ...rest };
 }
 
 /** A route's parentRef of kind Gateway (the default); other parents (a Service, for mesh routing) are left out. */
@@ -1222,15 +1228,9 @@ function routeParent(p: unknown, w: string, namespace: string): RouteParent {
   const group = optStr(o.group, `${w}.group`) ?? 'gateway.networking.k8s.io';
   const kind = optStr(o.kind, `${w}.kind`) ?? 'Gateway';
   if (group !== 'gateway.networking.k8s.io' || kind !== 'Gateway') throw new Malformed(`${w} is a ${group}/${kind}, not a Gateway`);
-  const name = optStr(o.name, `${w}.name`);
-  if (!name) throw new Malformed(`${w}.name is missing`);
-  rule(dns1123SubdomainProblem(name), `${w}.name`);
-  const ns = optStr(o.namespace, `${w}.namespace`) ?? namespace;
-  rule(dns1123LabelProblem(ns), `${w}.namespace`);
+  const ref = gatewayApiRef(o, w, namespace, dns1123SubdomainProblem);
   const sectionName = optStr(o.sectionName, `${w}.sectionName`);
-  const port = optInt(o.port, `${w}.port`);
-  if (port !== undefined) rule(portProblem(port), `${w}.port`);
-  return { namespace: ns, name, ...(sectionName ? { sectionName } : {}), ...(port !== undefined ? { port } : {}) };
+  return { namespace: ref.namespace, name: ref.name, ...(sectionName ? { sectionName } : {}), ...(ref.port !== undefined ? { port: ref.port } : {}) };
 }
 
 function gatewayListener(l: unknown, w: string): GatewayListener {
