@@ -59,6 +59,14 @@ describe('netatlas risk on the demo', () => {
     expect(path0.cut.proof.observedChecked).toBeGreaterThan(100);
   });
 
+  it('names no pod IP of the demo in any cut', async () => {
+    const report = JSON.parse((await demoJson()).stdout);
+    const ips = (await loadInventoryPaths([demo])).inventory.pods.flatMap((p) => p.ips);
+    const yaml = report.paths.flatMap((p: { cut: { changes: { yaml: string }[] } }) => p.cut.changes.map((c) => c.yaml)).join('\n');
+    expect(yaml).toContain('ipBlock');
+    for (const ip of ips) expect(yaml).not.toContain(`${ip}/`);
+  });
+
   it('prints cuts whose YAML, applied to the demo, denies the cut hop', async () => {
     const report = JSON.parse((await demoJson()).stdout);
     const inv = (await loadInventoryPaths([demo])).inventory;
@@ -146,8 +154,23 @@ describe('netatlas risk input', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('excepts a declared --cluster-cidr instead of the nodes\' podCIDRs in the cut, never a pod IP', async () => {
+    const r = await runCli('risk', '--cluster-cidr', 'finance=10.3.0.0/16', '-o', 'json');
+    expect(r.status).toBe(0);
+    const cut = JSON.parse(r.stdout).paths[0].cut;
+    expect(cut.status).toBe('cut');
+    expect(cut.changes[0].yaml).toContain('- 10.3.0.0/16');
+    expect(cut.changes[0].yaml).not.toMatch(/\/32/);
+  });
+
+  it('exits 2 on a --cluster-cidr naming no cluster of the inventory', async () => {
+    const r = await runCli('risk', '--cluster-cidr', 'staging=10.9.0.0/16');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--cluster-cidr names "staging", not a cluster of the inventory \(dev, finance, prod\)/);
+  });
+
   it('documents every option in --help', async () => {
     const r = await runCli('risk', '--help');
-    for (const flag of ['--crown-jewels', '--entries', '--reports', '--fail-on', '--max-hops', '--output']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--crown-jewels', '--entries', '--reports', '--fail-on', '--max-hops', '--output', '--cluster-cidr']) expect(r.stdout).toContain(flag);
   });
 });
