@@ -2,7 +2,7 @@
  * `netatlas risk` end to end on the demo: ranking, the path from the internet to the finance
  * ledger and its cut (re-proved here from the printed YAML), formats, gates and bad input.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,22 @@ describe('netatlas risk input', () => {
     const r = await runCli('risk', '--cluster-cidr', 'staging=10.9.0.0/16');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--cluster-cidr names "staging", not a cluster of the inventory \(dev, finance, prod\)/);
+  });
+
+  it('counts a ClusterIP workload behind an Ingress read from --inventory as internet-exposed and an entry', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-risk-ingress-'));
+    mkdirSync(path.join(dir, 'prod'));
+    writeFileSync(path.join(dir, 'prod', 'ingress.yaml'), [
+      'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: prometheus, namespace: monitoring}',
+      'spec:', '  rules:', '  - host: metrics.example.com', '    http:', '      paths:', '      - {path: /, pathType: Prefix, backend: {service: {name: prometheus, port: {number: 9090}}}}', '',
+    ].join('\n'));
+    const r = await runCli('risk', '--inventory', demo, '--inventory', dir, '--flows', demo, '-o', 'json');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const prometheus = report.workloads.find((w: { workload: string }) => w.workload === 'wl:prod/monitoring/StatefulSet/prometheus');
+    expect(prometheus.internetExposed).toBe(true);
+    expect(prometheus.parts.exposure.facts[0]).toBe('the internet may open TCP 9090 through monitoring/prometheus (Ingress monitoring/prometheus)');
+    expect(report.entries).toContain('wl:prod/monitoring/StatefulSet/prometheus');
   });
 
   it('documents every option in --help', async () => {
