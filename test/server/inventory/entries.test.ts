@@ -31,6 +31,19 @@ spec:
               number: 80
 `;
 
+/** One rule of the docs' name based virtual hosting example: every path of `host` to `service`:80. */
+const hostRule = (host: string, service: string) => `  - host: ${host}
+    http:
+      paths:
+      - pathType: Prefix
+        path: "/"
+        backend:
+          service:
+            name: ${service}
+            port:
+              number: 80
+`;
+
 // Kubernetes docs, "Ingress": name based virtual hosting, and a default backend.
 const VIRTUAL_HOSTS = `apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -43,27 +56,7 @@ spec:
       port:
         name: http
   rules:
-  - host: foo.bar.com
-    http:
-      paths:
-      - pathType: Prefix
-        path: "/"
-        backend:
-          service:
-            name: service1
-            port:
-              number: 80
-  - host: bar.foo.com
-    http:
-      paths:
-      - pathType: Prefix
-        path: "/"
-        backend:
-          service:
-            name: service2
-            port:
-              number: 80
-`;
+${hostRule('foo.bar.com', 'service1')}${hostRule('bar.foo.com', 'service2')}`;
 
 // Gateway API docs, "Simple Gateway".
 const SIMPLE_GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
