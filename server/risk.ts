@@ -4,7 +4,8 @@
  */
 import { stringify } from 'yaml';
 import type { FlowEdge, Inventory, SecurityReport } from '../generator/model/index.ts';
-import { analyzeRisk, type RiskOptions, type RiskResult } from '../generator/risk/index.ts';
+import { analyzeRisk, withFindings, type FindingSummary, type RiskOptions, type RiskResult } from '../generator/risk/index.ts';
+import { synthesisContext } from '../generator/synthesis/synthesize.ts';
 import { observedEdges, stateInventory } from './diff.ts';
 import { listTrivyReports, selectContexts } from './inventory/index.ts';
 import type { AppState } from './http/state.ts';
@@ -21,9 +22,14 @@ export function runRisk(inventory: Inventory, edges: readonly FlowEdge[], option
   };
 }
 
-/** GET /api/v1/risk: the analysis of the server's current graph and inventories. */
-export function computeRisk(state: AppState, options: RiskOptions = {}): RiskResult {
-  return runRisk(stateInventory(state), observedEdges(state.graph), options);
+/**
+ * GET /api/v1/risk: the analysis of the server's current graph and inventories; with the
+ * findings provider's answer, each workload also carries the findings that touch it.
+ */
+export function computeRisk(state: AppState, options: RiskOptions = {}, findings?: readonly FindingSummary[]): RiskResult {
+  const inventory = stateInventory(state);
+  const result = runRisk(inventory, observedEdges(state.graph), options);
+  return findings ? withFindings(result, findings, synthesisContext(inventory).index.workloadOfPod) : result;
 }
 
 /**

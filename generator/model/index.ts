@@ -7,3 +7,4 @@ export * from './flow.ts';
 export * from './graph.ts';
 export * from './validate.ts';
 export * from './security.ts';
+export * from './entry.ts';

@@ -8,6 +8,7 @@ import type { WorkloadKind } from './keys.ts';
 import type { LabelSelector, Labels } from './labels.ts';
 import type { AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
 import type { SecurityReport } from './security.ts';
+import type { GatewayInfo, IngressInfo, RouteInfo } from './entry.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
@@ -148,6 +149,10 @@ export interface Inventory {
   readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
   /** Scanner reports (trivy-operator, trivy image JSON), attached to workloads by generator/risk. */
   readonly securityReports?: readonly SecurityReport[];
+  /** Ingress objects, Gateways and Gateway API routes (entry.ts); absent in inventories built before they were read. */
+  readonly ingresses?: readonly IngressInfo[];
+  readonly gateways?: readonly GatewayInfo[];
+  readonly routes?: readonly RouteInfo[];
 }
 
 export type InventoryObject =
@@ -160,7 +165,10 @@ export type InventoryObject =
   | NodeInfo
   | NetworkPolicyInfo
   | AdminNetworkPolicyInfo
-  | CiliumNetworkPolicyInfo;
+  | CiliumNetworkPolicyInfo
+  | IngressInfo
+  | GatewayInfo
+  | RouteInfo;
 
 export function emptyInventory(): Inventory {
   return {

@@ -48,6 +48,13 @@ export function dns1123SubdomainProblem(value: string): string | undefined {
   return `${quoted(value)} is not a DNS-1123 subdomain: at most 253 lower-case letters, digits, '-' or '.', starting and ending with a letter or digit`;
 }
 
+/** A host name as Ingress rules and Gateway API listeners and routes name it: a DNS-1123 subdomain, optionally `*.` first. */
+export function hostnameProblem(value: string): string | undefined {
+  const bare = value.startsWith('*.') ? value.slice(2) : value;
+  if (bare.length <= MAX_SUBDOMAIN_LENGTH && DNS1123_SUBDOMAIN.test(bare)) return undefined;
+  return `${quoted(value)} is not a host name: a DNS-1123 subdomain (lower-case letters, digits, '-' and '.'), optionally starting with '*.'`;
+}
+
 export function clusterNameProblem(value: string): string | undefined {
   if (isValidClusterName(value)) return undefined;
   return `${quoted(value)} is not a cluster name: letters, digits, '.', '_' or '-', starting and ending with a letter or digit`;

@@ -5,8 +5,11 @@
  * breaks its traffic by definition). For a hop A -> B the candidates are:
  *
  * - ingress side: every ingress rule of the NetworkPolicies isolating B stops matching A
- *   (a `NotIn` on A's label for selector peers, A's pod IPs as `except` for ipBlock peers,
- *   an explicit "everyone but A" for rules open to every peer);
+ *   (a `NotIn` on A's label for selector peers, A's cluster's pod CIDRs as `except` for
+ *   ipBlock peers that hold A's pods by address, an explicit "everyone but A" for rules open
+ *   to every peer). A cut never names a pod IP: pods are rescheduled and their addresses
+ *   reused, so such a rule would soon exclude the wrong pod. Where only a pod IP could say
+ *   it, the side is not offered and the reason is given;
  * - egress side: the same on A's egress rules, with B as the peer;
  * - when neither side is isolated: a new policy isolating B's ingress that allows exactly the
  *   flows observed into B.
@@ -16,7 +19,8 @@
 import type { Inventory, Protocol } from '../model/inventory.ts';
 import { NAMESPACE_NAME_LABEL, type LabelSelector, type LabelSelectorRequirement, type Labels } from '../model/labels.ts';
 import type { NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule } from '../model/policy.ts';
-import { cidrContains, createEngine, type EngineOptions, type Peer, type PolicyEngine } from '../semantics/index.ts';
+import { cidrContains, createEngine, parseIpv4Cidr, type EngineOptions, type Peer, type PolicyEngine } from '../semantics/index.ts';
+import { synthesisContext } from '../synthesis/synthesize.ts';
 import { commonStableLabels, type WorkloadEntry } from '../synthesis/workloads.ts';
 import { allowedBetween, INTERNET, type Estate } from './estate.ts';
 import type { AttackPath, CutProof, PathCut, PathHop, PolicyChange } from './types.ts';
@@ -41,36 +45,97 @@ function ipsOf(w: WorkloadEntry): string[] {
   return [...new Set(w.pods.flatMap((p) => p.ips.filter((ip) => !ip.includes(':'))))].sort();
 }
 
+/** What the exclusion of a peer may use: never a pod's address (pods are rescheduled, addresses reused). */
+interface ExclusionContext {
+  readonly ipBlockMatchesPods: boolean;
+  /** cluster -> its pod CIDRs (declared, else its nodes' podCIDRs). */
+  readonly podCidrs: ReadonlyMap<string, readonly string[]>;
+}
+
+/** `inner` lies inside `outer` (both IPv4 CIDRs). */
+function blockWithin(outer: string, inner: string): boolean {
+  const o = parseIpv4Cidr(outer);
+  const i = parseIpv4Cidr(inner);
+  return o !== undefined && i !== undefined && i.start >= o.start && i.end <= o.end;
+}
+
+function blocksOverlap(a: string, b: string): boolean {
+  const x = parseIpv4Cidr(a);
+  const y = parseIpv4Cidr(b);
+  return x !== undefined && y !== undefined && x.start <= y.end && y.start <= x.end;
+}
+
 /**
- * A rule that no longer matches `target` (as seen from a policy in `cluster`), or undefined
- * when the rule cannot be changed to exclude it.
+ * The address blocks standing for `target`'s pods when a policy sees them as addresses (pods
+ * of another cluster, or every pod under --ipblock-matches-pods): its cluster's pod CIDRs, which
+ * outlive any pod. A reason when they are unknown or do not hold every pod of the target.
  */
-function excludeFromRule(rule: NetworkPolicyRule, target: WorkloadEntry, cluster: string, ipBlockMatchesPods: boolean): NetworkPolicyRule | undefined {
+function podBlocksOf(target: WorkloadEntry, x: ExclusionContext): readonly string[] | string {
+  const cidrs = (x.podCidrs.get(target.cluster) ?? []).filter((c) => parseIpv4Cidr(c) !== undefined);
+  if (cidrs.length === 0) {
+    return `${target.key}'s pods are seen as addresses and only an ipBlock except could exclude them: no pod CIDR is known for cluster ${target.cluster} (its nodes show no podCIDRs), and pod IPs are not offered (pods are rescheduled and their addresses reused)`;
+  }
+  const outside = ipsOf(target).filter((ip) => !cidrs.some((c) => cidrContains(c, ip)));
+  if (outside.length) {
+    return `${target.key}'s pods are seen as addresses and ${outside.slice(0, 3).join(', ')} lie outside cluster ${target.cluster}'s pod CIDRs (host-network pods?): only pod or node IPs could exclude them, which are not offered`;
+  }
+  return cidrs;
+}
+
+/** Pods of `target`'s namespace and cluster but `target`, and every other namespace: selector peers. */
+function everyPodBut(target: WorkloadEntry, notIn: LabelSelectorRequirement): NetworkPolicyPeer[] {
+  return [
+    { namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: [target.namespace] }] } },
+    { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: target.namespace } }, podSelector: withNotIn({}, notIn) },
+  ];
+}
+
+/**
+ * A rule that no longer matches `target` (as seen from a policy in `cluster`), or the reason
+ * the rule cannot be changed to exclude it. Selector peers get a `NotIn` on the target's label;
+ * an ipBlock that holds the target's pods by address gets the target cluster's pod CIDRs as
+ * `except` (and, for the policy's own cluster, selector peers giving back every other pod):
+ * never a pod IP.
+ */
+function excludeFromRule(rule: NetworkPolicyRule, target: WorkloadEntry, cluster: string, x: ExclusionContext): NetworkPolicyRule | string {
   const sameCluster = target.cluster === cluster;
   const label = distinguishingLabel(target);
   const notIn: LabelSelectorRequirement | undefined = label ? { key: label[0], operator: 'NotIn', values: [label[1]] } : undefined;
+  if (sameCluster && !notIn) return `${target.key}'s pods share no stable label a NotIn could name`;
+  // Pods of another cluster are addresses to this policy; so are this cluster's pods when ipBlocks match pods.
+  const addressed = !sameCluster || x.ipBlockMatchesPods;
   const ips = ipsOf(target);
-  const exceptIps = (sameCluster && !ipBlockMatchesPods) ? [] : ips;
-  if (sameCluster && !notIn) return undefined;
   if (!rule.peers || rule.peers.length === 0) {
-    const peers: NetworkPolicyPeer[] = [];
-    if (sameCluster) {
-      peers.push({ namespaceSelector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: [target.namespace] }] } });
-      peers.push({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: target.namespace } }, podSelector: withNotIn({}, notIn!) });
-    } else {
-      peers.push({ namespaceSelector: {} });
-    }
-    peers.push({ ipBlock: { cidr: '0.0.0.0/0', ...(exceptIps.length ? { except: exceptIps.map((ip) => `${ip}/32`) } : {}) } });
-    return { ...rule, peers };
+    const blocks = addressed ? podBlocksOf(target, x) : [];
+    if (typeof blocks === 'string') return blocks;
+    return { ...rule, peers: [...(sameCluster ? everyPodBut(target, notIn!) : [{ namespaceSelector: {} }]), { ipBlock: { cidr: '0.0.0.0/0', ...(blocks.length ? { except: [...blocks] } : {}) } }] };
   }
-  const peers = rule.peers.map((p): NetworkPolicyPeer => {
+  const peers: NetworkPolicyPeer[] = [];
+  let givesBack = false;
+  for (const p of rule.peers) {
     if (p.ipBlock) {
-      const add = exceptIps.filter((ip) => cidrContains(p.ipBlock!.cidr, ip) && !(p.ipBlock!.except ?? []).includes(`${ip}/32`));
-      return add.length ? { ipBlock: { cidr: p.ipBlock.cidr, except: [...(p.ipBlock.except ?? []), ...add.map((ip) => `${ip}/32`)] } } : p;
+      const b = p.ipBlock;
+      const holds = addressed && ips.some((ip) => cidrContains(b.cidr, ip) && !(b.except ?? []).some((e) => cidrContains(e, ip)));
+      if (!holds) {
+        peers.push(p);
+        continue;
+      }
+      const blocks = podBlocksOf(target, x);
+      if (typeof blocks === 'string') return blocks;
+      const overlapping = blocks.filter((c) => blocksOverlap(b.cidr, c));
+      // A pod CIDR holding the whole block: the block lets in nothing but that cluster's pods, so it goes.
+      if (overlapping.some((c) => blockWithin(c, b.cidr))) continue;
+      const add = overlapping.filter((c) => !(b.except ?? []).some((e) => blockWithin(e, c)));
+      peers.push({ ipBlock: { cidr: b.cidr, except: [...(b.except ?? []), ...add] } });
+      // Only when the block held every pod of the cluster may selectors give them back without widening the rule.
+      givesBack ||= sameCluster && blocks.every((c) => blockWithin(b.cidr, c)) && !(b.except ?? []).some((e) => blocks.some((c) => blocksOverlap(e, c)));
+      continue;
     }
-    if (!sameCluster) return p;
-    return { ...p, podSelector: withNotIn(p.podSelector, notIn!) };
-  });
+    peers.push(sameCluster ? { ...p, podSelector: withNotIn(p.podSelector, notIn!) } : p);
+  }
+  // The ipBlock matched every pod of this cluster by address; the pods other than the target come back by selector.
+  if (givesBack) peers.push(...everyPodBut(target, notIn!));
+  if (peers.length === 0) return `every peer of the rule is an address block inside cluster ${target.cluster}'s pod CIDRs: removing them all would open the rule to every peer`;
   return { ...rule, peers };
 }
 
@@ -82,13 +147,13 @@ function ruleChanged(a: NetworkPolicyRule, b: NetworkPolicyRule): boolean {
 /** A change being built: the changed policy, and for a modification the original and the direction changed. */
 type Draft = PolicyChange & { readonly policyInfo: NetworkPolicyInfo; readonly original?: NetworkPolicyInfo; readonly direction?: 'ingress' | 'egress' };
 
-function excludeFromPolicy(np: NetworkPolicyInfo, direction: 'ingress' | 'egress', target: WorkloadEntry, ipBlockMatchesPods: boolean): Draft | undefined {
+function excludeFromPolicy(np: NetworkPolicyInfo, direction: 'ingress' | 'egress', target: WorkloadEntry, x: ExclusionContext): Draft | string | undefined {
   const rules = np[direction] ?? [];
   const changed: string[] = [];
   const next: NetworkPolicyRule[] = [];
   for (const [i, r] of rules.entries()) {
-    const n = excludeFromRule(r, target, np.cluster, ipBlockMatchesPods);
-    if (!n) return undefined;
+    const n = excludeFromRule(r, target, np.cluster, x);
+    if (typeof n === 'string') return `${policyRef(np)} ${direction}[${i}]: ${n}`;
     if (ruleChanged(r, n)) changed.push(`${direction}[${i}]`);
     next.push(n);
   }
@@ -150,28 +215,35 @@ export function networkPolicyManifest(np: NetworkPolicyInfo): Record<string, unk
 }
 
 /** A new policy isolating `b`'s ingress, allowing exactly the flows observed into it. */
-function isolateWithObserved(estate: Estate, b: WorkloadEntry, workloadOfPod: ReadonlyMap<string, string>): Draft | undefined {
+function isolateWithObserved(estate: Estate, b: WorkloadEntry, workloadOfPod: ReadonlyMap<string, string>, x: ExclusionContext): Draft | string {
   const labels = commonStableLabels(b.pods);
-  if (Object.keys(labels).length === 0) return undefined;
+  if (Object.keys(labels).length === 0) return `${b.key}'s pods share no stable label to select them`;
   const mine = new Set(b.pods);
   const peers = new Map<string, { peer: NetworkPolicyPeer; ports: Map<string, NetworkPolicyPort> }>();
   for (const f of estate.observedFlows) {
     if (f.dst.kind !== 'pod' || !mine.has(f.dst.pod)) continue;
-    let peer: NetworkPolicyPeer;
+    let from: NetworkPolicyPeer[];
     if (f.src.kind === 'pod' && f.src.pod.cluster === b.cluster) {
       const w = estate.byKey.get(workloadOfPod.get(`${f.src.pod.cluster}/${f.src.pod.namespace}/${f.src.pod.name}`) ?? '');
       const l: Labels = w ? commonStableLabels(w.pods) : {};
-      if (Object.keys(l).length === 0) return undefined;
-      peer = { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: f.src.pod.namespace } }, podSelector: { matchLabels: l } };
+      if (Object.keys(l).length === 0) return `the observed flow ${f.text} comes from pods with no stable label to select them`;
+      from = [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: f.src.pod.namespace } }, podSelector: { matchLabels: l } }];
+    } else if (f.src.kind === 'pod') {
+      // A pod of another cluster: its cluster's pod range, never its own address.
+      const w = estate.byKey.get(workloadOfPod.get(`${f.src.pod.cluster}/${f.src.pod.namespace}/${f.src.pod.name}`) ?? '');
+      const blocks = w ? podBlocksOf(w, x) : `the observed flow ${f.text} comes from a pod of no known workload`;
+      if (typeof blocks === 'string') return blocks;
+      from = blocks.map((cidr) => ({ ipBlock: { cidr } }));
     } else {
-      const ip = f.src.kind === 'pod' ? f.src.pod.ips[0] : f.src.ip;
-      if (!ip || ip.includes(':')) return undefined;
-      peer = { ipBlock: { cidr: `${ip}/32` } };
+      if (f.src.ip.includes(':')) return `the observed flow ${f.text} comes from an IPv6 address`;
+      from = [{ ipBlock: { cidr: `${f.src.ip}/32` } }];
     }
-    const id = JSON.stringify(peer);
-    const entry = peers.get(id) ?? { peer, ports: new Map() };
-    entry.ports.set(`${f.protocol}/${f.port}`, { protocol: f.protocol, port: f.port });
-    peers.set(id, entry);
+    for (const peer of from) {
+      const id = JSON.stringify(peer);
+      const entry = peers.get(id) ?? { peer, ports: new Map() };
+      entry.ports.set(`${f.protocol}/${f.port}`, { protocol: f.protocol, port: f.port });
+      peers.set(id, entry);
+    }
   }
   const ingress: NetworkPolicyRule[] = [...peers.values()].map((e) => ({ peers: [e.peer], ports: [...e.ports.values()] }));
   const np: NetworkPolicyInfo = {
@@ -188,6 +260,7 @@ export interface CutContext {
   readonly workloadOfPod: ReadonlyMap<string, string>;
   /** Observed flows allowed before any change (only those must stay allowed). */
   readonly allowedBefore: readonly number[];
+  readonly exclusion: ExclusionContext;
 }
 
 export function cutContext(estate: Estate, engine: PolicyEngine, options: EngineOptions, workloadOfPod: ReadonlyMap<string, string>): CutContext {
@@ -195,7 +268,8 @@ export function cutContext(estate: Estate, engine: PolicyEngine, options: Engine
   estate.observedFlows.forEach((f, i) => {
     if (allowedBetween(engine, f.src, f.dst).contains(f.protocol, f.port)) allowedBefore.push(i);
   });
-  return { estate, engine, options, workloadOfPod, allowedBefore };
+  const exclusion = { ipBlockMatchesPods: options.ipBlockMatchesPods ?? false, podCidrs: synthesisContext(estate.inventory).podCidrs };
+  return { estate, engine, options, workloadOfPod, allowedBefore, exclusion };
 }
 
 function withPolicies(inv: Inventory, changes: readonly (Draft)[]): NetworkPolicyInfo[] {
@@ -229,33 +303,38 @@ export function proveCut(c: CutContext, a: WorkloadEntry, b: WorkloadEntry, chan
 
 type Candidate = { hop: number; changes: (Draft)[]; proof: CutProof; size: number };
 
-function candidatesFor(c: CutContext, a: WorkloadEntry, b: WorkloadEntry): (Draft)[][] {
-  const { estate, engine, options } = c;
-  const ipMatch = options.ipBlockMatchesPods ?? false;
+function candidatesFor(c: CutContext, a: WorkloadEntry, b: WorkloadEntry): { drafts: Draft[][]; reasons: string[] } {
+  const { estate, engine } = c;
   const npByRef = new Map(estate.inventory.networkPolicies.map((p) => [policyRef(p), p]));
-  const side = (w: WorkloadEntry, dir: 'ingress' | 'egress', target: WorkloadEntry): (Draft)[] | undefined => {
+  const reasons: string[] = [];
+  const side = (w: WorkloadEntry, dir: 'ingress' | 'egress', target: WorkloadEntry): Draft[] | undefined => {
     const selecting = w.pods.length ? engine.policiesSelecting(w.pods[0], dir).filter((s) => s.tier === 'NetworkPolicy' && s.isolates) : [];
     if (selecting.length === 0) return undefined;
-    const out: (Draft)[] = [];
+    const out: Draft[] = [];
     for (const s of selecting) {
       const np = npByRef.get(s.policy);
       if (!np) return undefined;
-      const ch = excludeFromPolicy(np, dir, target, ipMatch);
+      const ch = excludeFromPolicy(np, dir, target, c.exclusion);
+      if (typeof ch === 'string') {
+        reasons.push(`${dir} side not offered: ${ch}`);
+        return undefined;
+      }
       if (ch) out.push(ch);
     }
     return out.length ? out : undefined;
   };
-  const list: (Draft)[][] = [];
+  const drafts: Draft[][] = [];
   const ingress = side(b, 'ingress', a);
   const egress = side(a, 'egress', b);
-  if (ingress) list.push(ingress);
-  if (egress) list.push(egress);
+  if (ingress) drafts.push(ingress);
+  if (egress) drafts.push(egress);
   const bIsolated = b.pods.length > 0 && engine.policiesSelecting(b.pods[0], 'ingress').some((s) => s.tier === 'NetworkPolicy' && s.isolates);
   if (!bIsolated) {
-    const add = isolateWithObserved(estate, b, c.workloadOfPod);
-    if (add) list.push([add]);
+    const add = isolateWithObserved(estate, b, c.workloadOfPod, c.exclusion);
+    if (typeof add === 'string') reasons.push(`a new policy isolating ${b.key} is not offered: ${add}`);
+    else drafts.push([add]);
   }
-  return list;
+  return { drafts, reasons };
 }
 
 /** The cut of one path (hops as found by the path search). */
@@ -300,8 +379,9 @@ export function cutPath(c: CutContext, hops: readonly PathHop[]): PathCut {
     const a = c.estate.byKey.get(h.from)!;
     const b = c.estate.byKey.get(h.to)!;
     const cands = candidatesFor(c, a, b);
-    if (cands.length === 0) reasons.push(`hop ${i + 1} ${h.from} -> ${h.to}: no NetworkPolicy change expresses it (no policy isolates either end and the target's pods have no stable labels to select, or a peer has no label or IPv4 address to exclude)`);
-    for (const drafts of cands) {
+    for (const r of cands.reasons) reasons.push(`hop ${i + 1} ${h.from} -> ${h.to}: ${r}`);
+    if (cands.drafts.length === 0 && cands.reasons.length === 0) reasons.push(`hop ${i + 1} ${h.from} -> ${h.to}: no NetworkPolicy change expresses it (no policy on either end names the other)`);
+    for (const drafts of cands.drafts) {
       const proof = proveCut(c, a, b, drafts);
       if (proof.hopDenied && proof.observedBroken.length === 0) {
         const small = minimize(c, a, b, drafts, proof);

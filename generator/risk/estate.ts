@@ -5,13 +5,14 @@
  * addresses (selectors never cross clusters), as in the diff and the synthesis proof.
  */
 import type { FlowEdge } from '../model/graph.ts';
-import type { Inventory, PodInfo, Protocol } from '../model/inventory.ts';
+import type { Inventory, PodInfo, Protocol, ServiceInfo, ServicePort } from '../model/inventory.ts';
 import { parseKey, PROTOCOLS } from '../model/index.ts';
 import { matchesSelector } from '../selectors/index.ts';
 import { ConnectionSet, ipv4ToInt, parseIpv4Cidr, type Peer, type PolicyEngine } from '../semantics/index.ts';
 import { asAddress } from '../synthesis/ends.ts';
 import { synthesisContext } from '../synthesis/synthesize.ts';
 import type { WorkloadEntry } from '../synthesis/workloads.ts';
+import { entryRoutes, type EntryRoutes } from './entries.ts';
 
 /** A documentation address (RFC 5737) standing for "anyone on the internet" when none was observed. */
 export const INTERNET_PROBE = '198.51.100.7';
@@ -63,6 +64,8 @@ export interface Estate {
   readonly apiCallers: ReadonlySet<string>;
   /** Public addresses observed reaching each workload. */
   readonly internetSources: ReadonlyMap<string, string[]>;
+  /** Backends of public Ingresses and Gateway routes (entries.ts). */
+  readonly entries: EntryRoutes;
 }
 
 const rep = (w: WorkloadEntry): PodInfo => w.pods.find((p) => !p.fromTemplate && p.ips.length > 0) ?? w.pods[0];
@@ -139,7 +142,7 @@ export function buildEstate(inventory: Inventory, edges: readonly FlowEdge[]): E
     o.connections += fwd;
     observed.set(id, o);
   }
-  return { inventory, workloads, byKey, observed, observedFlows, unevaluated, apiCallers, internetSources };
+  return { inventory, workloads, byKey, observed, observedFlows, unevaluated, apiCallers, internetSources, entries: entryRoutes(inventory, isPublicV4) };
 }
 
 export interface Exposure {
@@ -148,23 +151,31 @@ export interface Exposure {
   readonly services: readonly string[];
 }
 
+/** A Service port's target port on `pod` (a number, or a container port of that name). */
+function targetPortOn(sp: ServicePort, pod: PodInfo): number | undefined {
+  return typeof sp.targetPort === 'number' ? sp.targetPort : pod.ports.find((p) => p.name === sp.targetPort)?.containerPort;
+}
+
 /**
  * Internet exposure: Services of type LoadBalancer or NodePort, or with external IPs, that
- * select the workload's pods, on the target ports the policies let a public address reach.
- * Public addresses seen reaching the workload are probed too.
+ * select the workload's pods, on the target ports the policies let a public address reach;
+ * and backends of public Ingresses and Gateway routes (entries.ts) on the target ports the
+ * policies let the data plane reach: the Gateway's pods when known, else any source of the
+ * cluster (another workload's pod, or a public address, for a controller on the host network
+ * or outside the cluster). Public addresses seen reaching the workload are probed too.
  */
 export function internetExposure(estate: Estate, engine: PolicyEngine, w: WorkloadEntry): Exposure {
   const pod = rep(w);
   let allowed = ConnectionSet.none();
   const services: string[] = [];
   const probes = [...(estate.internetSources.get(w.key) ?? []).slice(0, 3), INTERNET_PROBE];
+  const selects = (s: ServiceInfo) => s.cluster === w.cluster && s.namespace === w.namespace && !!s.selector && Object.keys(s.selector).length > 0 && matchesSelector({ matchLabels: s.selector }, pod.labels);
   for (const s of estate.inventory.services) {
-    if (s.cluster !== w.cluster || s.namespace !== w.namespace || !s.selector || Object.keys(s.selector).length === 0) continue;
     if (!(s.type === 'LoadBalancer' || s.type === 'NodePort' || s.externalIPs.length > 0)) continue;
-    if (!matchesSelector({ matchLabels: s.selector }, pod.labels)) continue;
+    if (!selects(s)) continue;
     let any = false;
     for (const sp of s.ports) {
-      const port = typeof sp.targetPort === 'number' ? sp.targetPort : pod.ports.find((p) => p.name === sp.targetPort)?.containerPort;
+      const port = targetPortOn(sp, pod);
       if (port === undefined) continue;
       for (const ip of probes) {
         if (engine.allowedInDirection({ kind: 'ip', ip }, { kind: 'pod', pod }, 'ingress').contains(sp.protocol, port)) {
@@ -175,6 +186,32 @@ export function internetExposure(estate: Estate, engine: PolicyEngine, w: Worklo
       }
     }
     if (any) services.push(`${s.namespace}/${s.name} (${s.type})`);
+  }
+  const me: Peer = { kind: 'pod', pod };
+  let clusterSources: Peer[] | undefined;
+  for (const r of estate.entries.routes) {
+    if (!selects(r.service)) continue;
+    let any = false;
+    for (const sp of r.service.ports) {
+      if (r.port !== undefined && (typeof r.port === 'number' ? sp.port !== r.port : sp.name !== r.port)) continue;
+      const port = targetPortOn(sp, pod);
+      if (port === undefined) continue;
+      let admitted: boolean;
+      if (r.dataPlane.length) {
+        admitted = r.dataPlane.some((dp) => allowedBetween(engine, { kind: 'pod', pod: dp }, me).contains(sp.protocol, port));
+      } else {
+        clusterSources ??= [
+          ...probes.map((ip): Peer => ({ kind: 'ip', ip })),
+          ...estate.workloads.filter((o) => o.cluster === w.cluster && o !== w).map((o): Peer => ({ kind: 'pod', pod: rep(o) })),
+        ];
+        admitted = clusterSources.some((src) => engine.allowedInDirection(src, me, 'ingress').contains(sp.protocol, port));
+      }
+      if (admitted) {
+        allowed = allowed.union(ConnectionSet.of(sp.protocol, port));
+        any = true;
+      }
+    }
+    if (any) services.push(`${r.service.namespace}/${r.service.name} (${r.via})`);
   }
   const seen = estate.observed.get(`${INTERNET}|${w.key}`);
   if (seen) {

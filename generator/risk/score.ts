@@ -1,7 +1,7 @@
 /**
  * The risk score of a workload: five parts, each with its facts (docs/risk.md has the table).
  *
- *   exposure      <= 30  internet through a LoadBalancer/NodePort/external IP and allowed: 20,
+ *   exposure      <= 30  internet through a LoadBalancer/NodePort/external IP, Ingress or Gateway route and allowed: 20,
  *                        +5 when internet traffic was observed; reachable from other clusters +5,
  *                        from other namespaces +5
  *   reach         <= 10  10 x (peers it may reach + peers that may reach it) / (2 x (workloads - 1))

@@ -66,6 +66,22 @@ export interface WorkloadRisk {
   /** Likelihood (0..1) that an attacker who reaches it takes it over: see docs/risk.md. */
   readonly compromise: number;
   readonly vulnerabilities: VulnerabilitySummary;
+  /**
+   * The findings that touch it (GET /api/v1/risk fills them from the findings provider; absent
+   * from `netatlas risk`), worst first.
+   */
+  readonly findings?: readonly WorkloadFinding[];
+}
+
+/** A finding of GET /api/v1/findings that touches a workload. */
+export interface WorkloadFinding {
+  readonly id: string;
+  /** The finding kind (`unprotected-workload`, `inter-cluster-exposure`, ...). */
+  readonly code: string;
+  readonly severity: string;
+  readonly title: string;
+  /** How it touches the workload: about it, about one of its pods, about its namespace, or naming it as related. */
+  readonly via: 'workload' | 'pod' | 'namespace' | 'related';
 }
 
 /** One hop of a path: `from` may reach `to` on `allowed`; observed or merely allowed. */

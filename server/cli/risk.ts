@@ -12,7 +12,7 @@ import { ingest } from '../graph/ingest.ts';
 import { loadInventoryPaths, mergeInventories } from '../inventory/index.ts';
 import { liveSecurityReports, runRisk } from '../risk.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
-import { DEMO_DIR } from './generate.ts';
+import { DEMO_DIR, parseClusterCidrs } from './generate.ts';
 import { liveSnapshot } from './live-input.ts';
 
 interface RiskCommandOptions {
@@ -26,6 +26,7 @@ interface RiskCommandOptions {
   output: RiskFormat;
   failOn?: string;
   ipblockMatchesPods: boolean;
+  clusterCidr: string[];
   maxHops: string;
   maxPaths: string;
   limit: string;
@@ -47,6 +48,22 @@ export function parseRiskFailOn(text: string | undefined): string[] {
   return tokens;
 }
 
+function riskClusterCidrs(list: readonly string[]): Record<string, string> {
+  try {
+    return parseClusterCidrs(list);
+  } catch (e) {
+    throw new CliExit((e as Error).message.replace(/^generate:/, 'risk:'));
+  }
+}
+
+/** The inventory with the clusters' declared pod CIDRs (they take precedence over the nodes' podCIDRs). */
+function withPodCidrs(inv: Inventory, cidrs: Readonly<Record<string, string>>): Inventory {
+  const unknown = Object.keys(cidrs).filter((c) => !inv.clusters.some((k) => k.name === c));
+  if (unknown.length) throw new CliExit(`risk: --cluster-cidr names ${unknown.map((c) => JSON.stringify(c)).join(', ')}, not a cluster of the inventory (${inv.clusters.map((c) => c.name).join(', ')}).`);
+  if (Object.keys(cidrs).length === 0) return inv;
+  return { ...inv, clusters: inv.clusters.map((c) => (cidrs[c.name] ? { ...c, podCIDRs: [cidrs[c.name]] } : c)) };
+}
+
 export function riskCommand(): Command {
   return new Command('risk')
     .description(
@@ -66,6 +83,7 @@ export function riskCommand(): Command {
     .addOption(new Option('-o, --output <format>', 'report format').choices([...RISK_FORMATS]).default('txt'))
     .option('--fail-on <list>', `exit 1 when any matches (comma-separated): ${RISK_FAIL_ON.join(', ')}`)
     .option('--ipblock-matches-pods', 'ipBlock peers also match pod IPs (Calico); default off (Cilium)', false)
+    .option('--cluster-cidr <cluster=cidr>', "a cluster's pod CIDR, which a cut may except to exclude that cluster's pods (cuts never name pod IPs); default: its nodes' podCIDRs; repeatable", collect, [])
     .option('--max-hops <n>', 'longest attack path searched, in hops', String(DEFAULT_MAX_HOPS))
     .option('--max-paths <n>', 'attack paths kept, most likely first', String(DEFAULT_MAX_PATHS))
     .option('--limit <n>', 'workloads listed in txt/md (json and sarif keep all)', '10')
@@ -74,6 +92,7 @@ export function riskCommand(): Command {
       '  netatlas risk --inventory dumps/ --flows hubble/ --reports trivy/ -o sarif --fail-on uncut,score>=80 > risk.sarif\n')
     .action(async (o: RiskCommandOptions) => {
       const failOn = parseRiskFailOn(o.failOn);
+      const podCidrs = riskClusterCidrs(o.clusterCidr);
       const limit = wholeNumber(o.limit, '--limit', 0);
       const maxHops = wholeNumber(o.maxHops, '--max-hops', 1);
       const maxPaths = wholeNumber(o.maxPaths, '--max-paths', 0);
@@ -108,7 +127,7 @@ export function riskCommand(): Command {
       }
       if (problems.length) throw new CliExit(`risk: ${problems.length} input error(s); fix them, nothing was analyzed:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
       if (result.inventory) parts.push(result.inventory);
-      const inventory = parts.length === 1 ? parts[0] : mergeInventories(parts);
+      const inventory = withPodCidrs(parts.length === 1 ? parts[0] : mergeInventories(parts), podCidrs);
       if (inventory.pods.length === 0) throw new CliExit('risk: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
       for (const w of warnings) process.stderr.write(`netatlas: ${w}\n`);
       const report = runRisk(inventory, observedEdges(builder.graph), {

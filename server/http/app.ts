@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
   const events = eventsRoutes(state, deps.events);
   api.use('/v1', graphRoutes(state, providers));
   api.use('/v1', analysisRoutes(state, providers));
-  api.use('/v1', riskRoutes(state));
+  api.use('/v1', riskRoutes(state, providers));
   api.use('/v1', healthRoutes(state, { notReady: deps.notReady, sseClients: events.clients, sseDropped: events.dropped }));
   api.use('/v1', events.router);
   api.use((req: Request, _res: Response, next: NextFunction) => {

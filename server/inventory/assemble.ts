@@ -6,6 +6,10 @@ import {
   NAMESPACE_NAME_LABEL,
   type AdminNetworkPolicyInfo,
   type CiliumNetworkPolicyInfo,
+  type GatewayInfo,
+  type IngressInfo,
+  type RouteInfo,
+  ROUTE_KINDS,
   objectRef,
   type ClusterInfo,
   type Inventory,
@@ -152,7 +156,16 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     networkPolicies: all.filter((o) => o.kind === 'NetworkPolicy'),
     adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy' || o.kind === 'ClusterNetworkPolicy'),
     ciliumNetworkPolicies: all.filter((o): o is CiliumNetworkPolicyInfo => o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy'),
+    ...entryObjects(all),
   };
+}
+
+/** Ingresses, Gateways and routes, each list present only when the input had one. */
+function entryObjects(all: readonly InventoryObject[]): Pick<Inventory, 'ingresses' | 'gateways' | 'routes'> {
+  const ingresses = all.filter((o): o is IngressInfo => o.kind === 'Ingress');
+  const gateways = all.filter((o): o is GatewayInfo => o.kind === 'Gateway');
+  const routes = all.filter((o): o is RouteInfo => (ROUTE_KINDS as readonly string[]).includes(o.kind));
+  return { ...(ingresses.length ? { ingresses } : {}), ...(gateways.length ? { gateways } : {}), ...(routes.length ? { routes } : {}) };
 }
 
 /** The objects of an inventory, in a stable order, for re-assembly. */
@@ -160,6 +173,7 @@ export function inventoryObjects(inv: Inventory): InventoryObject[] {
   return [
     ...inv.clusters, ...inv.namespaces, ...inv.nodes, ...inv.workloads, ...inv.pods, ...inv.services,
     ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
+    ...(inv.ingresses ?? []), ...(inv.gateways ?? []), ...(inv.routes ?? []),
   ];
 }
 

@@ -2,12 +2,14 @@
  * GET /risk: workloads by risk with their parts, attack paths from entry points to crown jewels
  * (each hop observed or merely allowed) and each path's cut as YAML with its proof. Query
  * parameters (all optional, repeatable where noted): `crownJewels` and `entries` (workload
- * selectors, docs/risk.md), `maxHops`, `maxPaths`, `ipBlockMatchesPods` (true|false).
+ * selectors, docs/risk.md), `maxHops`, `maxPaths`, `ipBlockMatchesPods` (true|false). Each
+ * workload carries the findings (of the findings provider, when there is one) that touch it.
  */
 import { Router } from 'express';
 import { parseWorkloadSelector } from '../../../generator/risk/index.ts';
 import { computeRisk } from '../../risk.ts';
 import { badRequest } from '../errors.ts';
+import type { AnalysisProviders } from '../providers.ts';
 import type { AppState } from '../state.ts';
 
 const PARAMS = ['crownJewels', 'entries', 'maxHops', 'maxPaths', 'ipBlockMatchesPods'];
@@ -32,7 +34,7 @@ function int(v: unknown, name: string, min: number, max: number): number | undef
   return n;
 }
 
-export function riskRoutes(state: AppState): Router {
+export function riskRoutes(state: AppState, providers: AnalysisProviders = {}): Router {
   const r = Router();
   r.get('/risk', (req, res) => {
     const unknown = Object.keys(req.query).find((k) => !PARAMS.includes(k));
@@ -46,7 +48,7 @@ export function riskRoutes(state: AppState): Router {
       maxHops: int(q.maxHops, 'maxHops', 1, 12),
       maxPaths: int(q.maxPaths, 'maxPaths', 0, 500),
       engine: { ipBlockMatchesPods: ipb === 'true' },
-    }));
+    }, providers.findings?.(state)));
   });
   return r;
 }

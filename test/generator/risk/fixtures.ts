@@ -3,7 +3,7 @@
  * and flow edges at both levels (as the graph holds them).
  */
 import type {
-  FlowEdge, Inventory, NetworkPolicyInfo, NetworkPolicyRule, PodInfo, SecurityReport, ServiceInfo, Vulnerability, WorkloadInfo,
+  EntryObject, FlowEdge, Inventory, NetworkPolicyInfo, NetworkPolicyRule, PodInfo, RouteKind, SecurityReport, ServiceInfo, Vulnerability, WorkloadInfo,
 } from '../../../generator/model/index.ts';
 import { emptyInventory, podKey, workloadKey } from '../../../generator/model/index.ts';
 import { normalizeObject } from '../../../server/inventory/index.ts';
@@ -58,12 +58,14 @@ export const fromEveryone = (port?: number): NetworkPolicyRule => ({ ...(port ? 
 export const fromCidr = (cidr: string, port?: number): NetworkPolicyRule => ({ peers: [{ ipBlock: { cidr } }], ...(port ? { ports: [{ protocol: 'TCP', port }] } : {}) });
 export const fromAllNamespaces = (port?: number): NetworkPolicyRule => ({ peers: [{ namespaceSelector: {} }], ...(port ? { ports: [{ protocol: 'TCP', port }] } : {}) });
 
-export function estateOf(parts: { workloads: ReturnType<typeof deployment>[]; services?: ServiceInfo[]; policies?: NetworkPolicyInfo[]; reports?: SecurityReport[] }): Inventory {
+/** An inventory of the given workloads; `podCidrs` declares clusters' pod ranges (cluster -> CIDRs). */
+export function estateOf(parts: { workloads: ReturnType<typeof deployment>[]; services?: ServiceInfo[]; policies?: NetworkPolicyInfo[]; reports?: SecurityReport[]; podCidrs?: Record<string, string[]> }): Inventory {
   const namespaces = new Map<string, { cluster: string; name: string }>();
   for (const w of parts.workloads) namespaces.set(`${w.workload.cluster}/${w.workload.namespace}`, { cluster: w.workload.cluster, name: w.workload.namespace });
   return {
     ...emptyInventory(),
-    clusters: [...new Set(parts.workloads.map((w) => w.workload.cluster))].sort().map((name) => ({ kind: 'Cluster' as const, name })),
+    clusters: [...new Set(parts.workloads.map((w) => w.workload.cluster))].sort()
+      .map((name) => ({ kind: 'Cluster' as const, name, ...(parts.podCidrs?.[name] ? { podCIDRs: parts.podCidrs[name] } : {}) })),
     namespaces: [...namespaces.values()].map((n) => ({ kind: 'Namespace' as const, cluster: n.cluster, name: n.name, labels: { 'kubernetes.io/metadata.name': n.name } })),
     workloads: parts.workloads.map((w) => w.workload),
     pods: parts.workloads.flatMap((w) => w.pods),
@@ -97,4 +99,15 @@ export function readManifest(cluster: string, manifest: Record<string, unknown>)
   const out = normalizeObject(manifest, { cluster });
   if (out.kind !== 'object' || out.object.kind !== 'NetworkPolicy') throw new Error(`not a NetworkPolicy: ${JSON.stringify(out)}`);
   return out.object;
+}
+
+/** An Ingress, Gateway or route manifest read through the inventory normalizer. */
+export function readEntry<K extends 'Ingress' | 'Gateway' | RouteKind>(cluster: string, kind: K, manifest: Record<string, unknown>): Extract<EntryObject, { kind: K }> {
+  const out = normalizeObject({ ...manifest, kind }, { cluster });
+  if (out.kind !== 'object' || out.object.kind !== kind) throw new Error(`not a ${kind}: ${JSON.stringify(out)}`);
+  return out.object as Extract<EntryObject, { kind: K }>;
+}
+
+export function clusterIp(cluster: string, namespace: string, name: string, app: string, port: number, targetPort: number): ServiceInfo {
+  return { kind: 'Service', cluster, namespace, name, labels: {}, type: 'ClusterIP', clusterIPs: ['10.96.0.60'], externalIPs: [], loadBalancerIPs: [], selector: { app }, ports: [{ name: 'http', protocol: 'TCP', port, targetPort }] };
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FlowEdge, NetworkPolicyInfo, NetworkPolicyRule, PodInfo } from '../../../generator/model/index.ts';
 import { analyzeRisk, allowedBetween } from '../../../generator/risk/index.ts';
-import { createEngine, type Peer } from '../../../generator/semantics/index.ts';
+import { cidrContains, createEngine, type Peer } from '../../../generator/semantics/index.ts';
 import {
   deployment, egressPolicy, estateOf, fromAllNamespaces, fromApp, fromCidr, fromEveryone, ingressPolicy, loadBalancer, observed, readManifest,
 } from './fixtures.ts';
@@ -12,7 +12,8 @@ import {
  * egress policies from the shapes real estates use (open, by app, by namespace, by CIDR), one
  * internet-facing workload and one crown jewel. Observed traffic is drawn among the pairs the
  * policies allow. Property: every proposed cut, read back from its manifest, denies its hop on
- * every pod pair and leaves every observed flow allowed.
+ * every pod pair and leaves every observed flow allowed; and no cut names a pod's address (only
+ * blocks the policies already named, or a cluster's pod range).
  */
 const CLUSTERS = ['a', 'b'];
 
@@ -30,7 +31,19 @@ const specArb = fc.record({
   traffic: fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 })), { maxLength: 10 }),
   jewel: fc.integer({ min: 1, max: 6 }),
   ipBlockMatchesPods: fc.boolean(),
+  podCidrsKnown: fc.boolean(),
 });
+
+/** Cluster a's pods are 10.0.x.x, cluster b's 10.1.x.x (see the deployment fixture). */
+const POD_CIDRS: Record<string, string[]> = { a: ['10.0.0.0/16'], b: ['10.1.0.0/16'] };
+
+/** Every ipBlock cidr and except a manifest names. */
+function addressBlocks(manifest: Record<string, unknown>): string[] {
+  const spec = manifest.spec as { ingress?: { from?: NetworkPolicyPeerObject[] }[]; egress?: { to?: NetworkPolicyPeerObject[] }[] };
+  const peers = [...(spec.ingress ?? []).flatMap((r) => r.from ?? []), ...(spec.egress ?? []).flatMap((r) => r.to ?? [])];
+  return peers.flatMap((p) => (p.ipBlock ? [p.ipBlock.cidr, ...(p.ipBlock.except ?? [])] : []));
+}
+type NetworkPolicyPeerObject = { ipBlock?: { cidr: string; except?: string[] } };
 
 describe('cuts on random estates', () => {
   it('every proposed cut removes its hop and breaks no observed flow', () => {
@@ -48,7 +61,13 @@ describe('cuts on random estates', () => {
         if (inRules) policies.push(ingressPolicy(cluster, namespace, name, inRules.map((r) => r(names))));
         if (outRules) policies.push(egressPolicy(cluster, namespace, name, outRules.map((r) => r(names))));
       });
-      const base = estateOf({ workloads: ws, services: [loadBalancer(ws[0].workload.cluster, ws[0].workload.namespace, names[0], 80)], policies });
+      const base = estateOf({
+        workloads: ws, services: [loadBalancer(ws[0].workload.cluster, ws[0].workload.namespace, names[0], 80)], policies, ...(spec.podCidrsKnown ? { podCidrs: POD_CIDRS } : {}),
+      });
+      const podIps = ws.flatMap((w) => w.pods.flatMap((p) => p.ips));
+      // Blocks a cut may name that hold pods: the world, those the policies already named, and the clusters' declared pod ranges.
+      const stableBlocks = new Set(['0.0.0.0/0', ...policies.flatMap((np) => [...(np.ingress ?? []), ...(np.egress ?? [])].flatMap((r) => (r.peers ?? []).flatMap((p) => (p.ipBlock ? [p.ipBlock.cidr, ...(p.ipBlock.except ?? [])] : [])))),
+        ...(spec.podCidrsKnown ? Object.values(POD_CIDRS).flat() : [])]);
       const options = { ipBlockMatchesPods: spec.ipBlockMatchesPods };
       const engine = createEngine(base, options);
       const edges: FlowEdge[] = [...observed('ext:81.2.69.142', ws[0].pods[0], 80)];
@@ -74,6 +93,13 @@ describe('cuts on random estates', () => {
           const a = ws.find((w) => `wl:${w.workload.cluster}/${w.workload.namespace}/Deployment/${w.workload.name}` === h.from)!;
           const b = ws.find((w) => `wl:${w.workload.cluster}/${w.workload.namespace}/Deployment/${w.workload.name}` === h.to)!;
           expect(allowedBetween(engine, { kind: 'pod', pod: a.pods[0] }, { kind: 'pod', pod: b.pods[0] }).isEmpty()).toBe(false);
+        }
+        // No cut ever names a pod's address: every block it names that holds a pod is a stable one.
+        for (const c of path.cut.changes) {
+          for (const block of addressBlocks(c.manifest)) {
+            expect(podIps.map((ip) => `${ip}/32`)).not.toContain(block);
+            if (podIps.some((ip) => cidrContains(block, ip))) expect(stableBlocks).toContain(block);
+          }
         }
         if (path.cut.status !== 'cut') {
           expect(path.cut.reasons.length).toBeGreaterThan(0);

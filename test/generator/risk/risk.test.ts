@@ -98,23 +98,44 @@ describe('attack paths and their cuts', () => {
     expect(direct.hops[1].allowed).toBe('TCP 8443');
   });
 
-  it('cuts the never-observed hop by excepting the web pods from the ledger ipBlock, and the engine confirms it', () => {
-    const i = result.paths.findIndex((p) => p.hops.length === 2);
-    const cut = result.paths[i].cut;
+  it('does not offer a cut across clusters when only pod IPs could exclude the caller, and says why', () => {
+    const direct = result.paths.find((p) => p.hops.length === 2)!;
+    expect(direct.cut.status).toBe('impossible');
+    expect(direct.cut.reasons).toContainEqual(expect.stringMatching(/ledger-in ingress\[0\]: .*web's pods are seen as addresses .*no pod CIDR is known for cluster prod .*pod IPs are not offered/));
+  });
+
+  // prod's pod range is known and only web -> api is observed inside prod: excepting prod's range from the ledger's ipBlock breaks nothing.
+  const ranged = estateOf({ workloads: [web, api, ledger], services: [lb], policies: [ledgerPolicy], podCidrs: { prod: ['10.2.0.0/16'], finance: ['10.3.0.0/16'] } });
+  const webTraffic = traffic.slice(0, 4);
+
+  it('cuts the never-observed hop across clusters by excepting the caller cluster\'s pod CIDR from the ledger ipBlock, never a pod IP', () => {
+    const r = run(ranged, webTraffic);
+    const i = r.paths.findIndex((p) => p.hops.length === 2);
+    const cut = r.paths[i].cut;
     expect(cut.status).toBe('cut');
     expect(cut.changes.map((c) => [c.policy, c.action, c.rules])).toEqual([['finance/payments/NetworkPolicy/ledger-in', 'modify', ['ingress[0]']]]);
+    expect((cut.changes[0].manifest.spec as { ingress: unknown[] }).ingress).toEqual([
+      { from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.2.0.0/16'] } }], ports: [{ protocol: 'TCP', port: 8443 }] },
+    ]);
     expect(cut.proof).toMatchObject({ hopDenied: true, observedBroken: [] });
-    const after = createEngine(applyCut(inventory, result, i));
+    const after = createEngine(applyCut(ranged, r, i));
     for (const w of web.pods) expect(after.allowedInDirection({ kind: 'ip', ip: w.ips[0] }, { kind: 'pod', pod: ledger.pods[0] }, 'ingress').isEmpty()).toBe(true);
-    expect(after.allowedInDirection({ kind: 'ip', ip: api.pods[0].ips[0] }, { kind: 'pod', pod: ledger.pods[0] }, 'ingress').contains('TCP', 8443)).toBe(true);
+    expect(after.allowedInDirection({ kind: 'ip', ip: '10.9.0.1' }, { kind: 'pod', pod: ledger.pods[0] }, 'ingress').contains('TCP', 8443)).toBe(true);
+  });
+
+  it('refuses the cluster-wide except when another pod of that cluster is observed calling, naming the flow', () => {
+    const r = run(ranged);
+    const direct = r.paths.find((p) => p.hops.length === 2)!;
+    expect(direct.cut.status).toBe('impossible');
+    expect(direct.cut.reasons).toContainEqual(expect.stringMatching(/ledger-in would break .*api.* -> .*ledger.* TCP\/8443/));
   });
 
   it('counts an observed flow with no address to evaluate as unchecked in the proof, never as kept', () => {
-    const r = run(inventory, [...traffic, ...observed('reserved:prod/unmanaged', api.pods[0], 9000)]);
+    const r = run(ranged, [...webTraffic, ...observed('reserved:prod/unmanaged', api.pods[0], 9000)]);
     const proof = r.paths.find((p) => p.cut.status === 'cut')!.cut.proof!;
     expect(proof.observedUnchecked).toBe(1);
     expect(proof.uncheckedExamples).toEqual([`reserved:prod/unmanaged -> pod:prod/shop/${api.pods[0].name} TCP/9000`]);
-    expect(proof.observedChecked).toBe(3);
+    expect(proof.observedChecked).toBe(2);
   });
 
   it('declares a path whose every hop is observed impossible to cut, naming the observed flows', () => {
@@ -146,6 +167,29 @@ describe('attack paths and their cuts', () => {
     const r = run(inv, edges, ['name=api']);
     const change = r.paths[0].cut.changes[0];
     expect((change.manifest.spec as { ingress: unknown[] }).ingress).toEqual([{ from: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] } }], ports: [{ protocol: 'TCP', port: 9000 }] }]);
+  });
+
+  it('excludes a same-cluster caller from an ipBlock that matches pods by the cluster pod CIDR and gives the other pods back by selector', () => {
+    const inv = estateOf({
+      workloads: [web, api], services: [lb], policies: [ingressPolicy('prod', 'shop', 'api', [fromCidr('10.0.0.0/8', 9000)])], podCidrs: { prod: ['10.2.0.0/16'] },
+    });
+    const r = analyzeRisk({ inventory: inv, edges: observed('ext:81.2.69.142', web.pods[0], 8080) }, { crownJewels: ['name=api'], engine: { ipBlockMatchesPods: true } });
+    expect(r.paths[0].cut.status).toBe('cut');
+    expect((r.paths[0].cut.changes[0].manifest.spec as { ingress: unknown[] }).ingress).toEqual([{
+      from: [
+        { ipBlock: { cidr: '10.0.0.0/8', except: ['10.2.0.0/16'] } },
+        { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['shop'] }] } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] } },
+      ],
+      ports: [{ protocol: 'TCP', port: 9000 }],
+    }]);
+  });
+
+  it('does not offer an ipBlock change that matches pods when the cluster pod CIDR is unknown', () => {
+    const inv = estateOf({ workloads: [web, api], services: [lb], policies: [ingressPolicy('prod', 'shop', 'api', [fromCidr('10.0.0.0/8', 9000)])] });
+    const r = analyzeRisk({ inventory: inv, edges: observed('ext:81.2.69.142', web.pods[0], 8080) }, { crownJewels: ['name=api'], engine: { ipBlockMatchesPods: true } });
+    expect(r.paths[0].cut.status).toBe('impossible');
+    expect(r.paths[0].cut.reasons).toEqual([expect.stringMatching(/hop 1 internet/), expect.stringMatching(/ingress side not offered: .*api-in ingress\[0\]: .*no pod CIDR is known for cluster prod/)]);
   });
 
   it('starts paths at the --entries workloads instead of the internet when given', () => {

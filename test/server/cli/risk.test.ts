@@ -2,7 +2,7 @@
  * `netatlas risk` end to end on the demo: ranking, the path from the internet to the finance
  * ledger and its cut (re-proved here from the printed YAML), formats, gates and bad input.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,14 @@ describe('netatlas risk on the demo', () => {
     expect(path0.cut.status).toBe('cut');
     expect(path0.cut.proof).toMatchObject({ hopDenied: true, observedBroken: [], observedUnchecked: 0 });
     expect(path0.cut.proof.observedChecked).toBeGreaterThan(100);
+  });
+
+  it('names no pod IP of the demo in any cut', async () => {
+    const report = JSON.parse((await demoJson()).stdout);
+    const ips = (await loadInventoryPaths([demo])).inventory.pods.flatMap((p) => p.ips);
+    const yaml = report.paths.flatMap((p: { cut: { changes: { yaml: string }[] } }) => p.cut.changes.map((c) => c.yaml)).join('\n');
+    expect(yaml).toContain('ipBlock');
+    for (const ip of ips) expect(yaml).not.toContain(`${ip}/`);
   });
 
   it('prints cuts whose YAML, applied to the demo, denies the cut hop', async () => {
@@ -148,8 +156,39 @@ describe('netatlas risk input', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('excepts a declared --cluster-cidr instead of the nodes\' podCIDRs in the cut, never a pod IP', async () => {
+    const r = await runCli('risk', '--cluster-cidr', 'finance=10.3.0.0/16', '-o', 'json');
+    expect(r.status).toBe(0);
+    const cut = JSON.parse(r.stdout).paths[0].cut;
+    expect(cut.status).toBe('cut');
+    expect(cut.changes[0].yaml).toContain('- 10.3.0.0/16');
+    expect(cut.changes[0].yaml).not.toMatch(/\/32/);
+  });
+
+  it('exits 2 on a --cluster-cidr naming no cluster of the inventory', async () => {
+    const r = await runCli('risk', '--cluster-cidr', 'staging=10.9.0.0/16');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--cluster-cidr names "staging", not a cluster of the inventory \(dev, finance, prod\)/);
+  });
+
+  it('counts a ClusterIP workload behind an Ingress read from --inventory as internet-exposed and an entry', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-risk-ingress-'));
+    mkdirSync(path.join(dir, 'prod'));
+    writeFileSync(path.join(dir, 'prod', 'ingress.yaml'), [
+      'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: prometheus, namespace: monitoring}',
+      'spec:', '  rules:', '  - host: metrics.example.com', '    http:', '      paths:', '      - {path: /, pathType: Prefix, backend: {service: {name: prometheus, port: {number: 9090}}}}', '',
+    ].join('\n'));
+    const r = await runCli('risk', '--inventory', demo, '--inventory', dir, '--flows', demo, '-o', 'json');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const prometheus = report.workloads.find((w: { workload: string }) => w.workload === 'wl:prod/monitoring/StatefulSet/prometheus');
+    expect(prometheus.internetExposed).toBe(true);
+    expect(prometheus.parts.exposure.facts[0]).toBe('the internet may open TCP 9090 through monitoring/prometheus (Ingress monitoring/prometheus)');
+    expect(report.entries).toContain('wl:prod/monitoring/StatefulSet/prometheus');
+  });
+
   it('documents every option in --help', async () => {
     const r = await runCli('risk', '--help');
-    for (const flag of ['--crown-jewels', '--entries', '--reports', '--fail-on', '--max-hops', '--output']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--crown-jewels', '--entries', '--reports', '--fail-on', '--max-hops', '--output', '--cluster-cidr']) expect(r.stdout).toContain(flag);
   });
 });

@@ -31,6 +31,19 @@ describe('GET /api/v1/risk on the demo', () => {
     expect(path.cut.changes[0].yaml).toMatch(/^---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\n/);
   });
 
+  it('carries on each workload the findings of GET /api/v1/findings that touch it, with their ids and titles', async () => {
+    const body = (await request(r.server).get('/api/v1/risk').expect(200)).body as RiskResult;
+    const { findings } = (await request(r.server).get('/api/v1/findings').expect(200)).body as { findings: { id: string; message: string; subjects: string[] }[] };
+    const byId = new Map(findings.map((f) => [f.id, f]));
+    const frontend = body.workloads[0];
+    expect(frontend.findings!.length).toBeGreaterThan(0);
+    for (const f of frontend.findings!) expect(byId.get(f.id)!.message).toBe(f.title);
+    // Every finding whose subject is a workload shows up on that workload.
+    for (const f of findings.filter((x) => x.subjects[0].startsWith('wl:'))) {
+      expect(body.workloads.find((w) => w.workload === f.subjects[0])?.findings?.map((x) => x.id)).toContain(f.id);
+    }
+  });
+
   it('takes crown jewels and entries as repeatable selectors', async () => {
     const body = (await request(r.server).get('/api/v1/risk?crownJewels=app%3Dpostgres&entries=cluster%3Dprod%2Cname%3Dcheckoutservice&maxPaths=3').expect(200)).body as RiskResult;
     expect(body.crownJewels).toContain('wl:finance/payments/StatefulSet/postgres');
