@@ -129,6 +129,28 @@ export interface NodeInfo extends ObjectMeta {
   readonly podCIDRs: readonly string[];
 }
 
+/** What calls a webhook: admission (Validating/Mutating WebhookConfiguration) or CRD conversion. */
+export type WebhookConfigurationKind = 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration' | 'CustomResourceDefinition';
+
+/** One webhook the API server calls: `webhooks[]` of a configuration, or a CRD's conversion webhook. */
+export interface WebhookInfo {
+  /** `webhooks[].name`; `conversion` for a CRD. */
+  readonly name: string;
+  /** `clientConfig.service`: a Service of the cluster; `port` defaults to 443. */
+  readonly service?: { readonly namespace: string; readonly name: string; readonly port: number };
+  /** `clientConfig.url`: called at a fixed address, no Service to translate. */
+  readonly url?: string;
+  readonly failurePolicy?: string;
+}
+
+/** A cluster-scoped object that makes the API server call webhooks (the part netatlas reads). */
+export interface WebhookConfigurationInfo extends ObjectMeta {
+  readonly kind: 'WebhookConfiguration';
+  readonly configKind: WebhookConfigurationKind;
+  /** Empty for a CRD without conversion webhook. */
+  readonly webhooks: readonly WebhookInfo[];
+}
+
 /**
  * Everything known about one or more clusters at one time. Arrays, not maps: the snapshot is
  * the exchange format; indexes are built by whoever needs them.
@@ -148,6 +170,8 @@ export interface Inventory {
   readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
   /** Scanner reports (trivy-operator, trivy image JSON), attached to workloads by generator/risk. */
   readonly securityReports?: readonly SecurityReport[];
+  /** Admission and CRD conversion webhook configurations; absent in inventories built before they were read. */
+  readonly webhookConfigurations?: readonly WebhookConfigurationInfo[];
 }
 
 export type InventoryObject =
@@ -160,7 +184,8 @@ export type InventoryObject =
   | NodeInfo
   | NetworkPolicyInfo
   | AdminNetworkPolicyInfo
-  | CiliumNetworkPolicyInfo;
+  | CiliumNetworkPolicyInfo
+  | WebhookConfigurationInfo;
 
 export function emptyInventory(): Inventory {
   return {

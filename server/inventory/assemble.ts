@@ -12,6 +12,7 @@ import {
   type InventoryObject,
   type NamespaceInfo,
   type PodInfo,
+  type WebhookConfigurationInfo,
   type WorkloadInfo,
 } from '../../generator/model/index.ts';
 
@@ -35,6 +36,8 @@ export function inventoryObjectId(o: InventoryObject): string {
       return `Cluster/${o.name}`;
     case 'Workload':
       return objectRef(o.cluster, o.workloadKind, o.name, o.namespace);
+    case 'WebhookConfiguration':
+      return objectRef(o.cluster, o.configKind, o.name);
     case 'Namespace':
     case 'Node':
     case 'AdminNetworkPolicy':
@@ -152,6 +155,7 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     networkPolicies: all.filter((o) => o.kind === 'NetworkPolicy'),
     adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy' || o.kind === 'ClusterNetworkPolicy'),
     ciliumNetworkPolicies: all.filter((o): o is CiliumNetworkPolicyInfo => o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy'),
+    webhookConfigurations: all.filter((o): o is WebhookConfigurationInfo => o.kind === 'WebhookConfiguration'),
   };
 }
 
@@ -160,6 +164,7 @@ export function inventoryObjects(inv: Inventory): InventoryObject[] {
   return [
     ...inv.clusters, ...inv.namespaces, ...inv.nodes, ...inv.workloads, ...inv.pods, ...inv.services,
     ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
+    ...(inv.webhookConfigurations ?? []),
   ];
 }
 

@@ -57,15 +57,21 @@ import {
   type ServiceType,
   type SourceLocation,
   type Warning,
+  type WebhookConfigurationInfo,
+  type WebhookInfo,
   type WorkloadInfo,
   type WorkloadKind,
 } from '../../generator/model/index.ts';
+
+/** Objects that make the API server call webhooks (cluster-scoped). */
+export const WEBHOOK_KINDS = ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'CustomResourceDefinition'] as const;
 
 /** Kinds the normalizer understands (owners included). */
 export const INVENTORY_KINDS = [
   'Namespace', 'Pod', 'Service', 'EndpointSlice', 'Node', 'NetworkPolicy',
   'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy',
   'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy',
+  ...WEBHOOK_KINDS,
   'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController',
 ] as const;
 export type InventoryKind = (typeof INVENTORY_KINDS)[number];
@@ -76,6 +82,7 @@ export const OWNER_KINDS: readonly OwnerWorkloadKind[] = [
 ];
 
 const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
+for (const k of WEBHOOK_KINDS) CLUSTER_SCOPED.add(k);
 
 /**
  * Groups whose ClusterNetworkPolicy is network-policy-api's v1alpha2 (the AWS network policy
@@ -1075,9 +1082,56 @@ function normalizeKind(kind: InventoryKind, raw: Obj, meta: Obj, c: Ctx): Normal
     case 'CiliumNetworkPolicy':
     case 'CiliumClusterwideNetworkPolicy':
       return { kind: 'object', object: normalizeCiliumPolicy(kind, raw, c) };
+    case 'ValidatingWebhookConfiguration':
+    case 'MutatingWebhookConfiguration':
+    case 'CustomResourceDefinition':
+      return { kind: 'object', object: normalizeWebhookConfiguration(kind, raw, meta, c) };
     default: {
       const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
       return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks the API server calls
+
+/** One `clientConfig` (admissionregistration.k8s.io/v1, apiextensions.k8s.io/v1): a Service (port default 443) or a URL. */
+function webhookOf(name: string, hook: Obj, what: string): WebhookInfo {
+  const cc = optObj(hook.clientConfig, `${what}.clientConfig`);
+  const svc = optObj(cc?.service, `${what}.clientConfig.service`);
+  const url = optStr(cc?.url, `${what}.clientConfig.url`);
+  const failurePolicy = optStr(hook.failurePolicy, `${what}.failurePolicy`);
+  let service: WebhookInfo['service'];
+  if (svc) {
+    const w = `${what}.clientConfig.service`;
+    const namespace = optStr(svc.namespace, `${w}.namespace`);
+    const svcName = optStr(svc.name, `${w}.name`);
+    if (namespace === undefined || svcName === undefined) throw new Malformed(`${w} needs namespace and name`);
+    rule(dns1123LabelProblem(namespace), `${w}.namespace`);
+    rule(dns1123LabelProblem(svcName), `${w}.name`);
+    const port = optInt(svc.port, `${w}.port`) ?? 443;
+    rule(portProblem(port), `${w}.port`);
+    service = { namespace, name: svcName, port };
+  }
+  return { name, ...(service ? { service } : {}), ...(url !== undefined ? { url } : {}), ...(failurePolicy !== undefined ? { failurePolicy } : {}) };
+}
+
+function normalizeWebhookConfiguration(kind: (typeof WEBHOOK_KINDS)[number], raw: Obj, meta: Obj, c: Ctx): WebhookConfigurationInfo {
+  const b = base(meta, c);
+  const webhooks: WebhookInfo[] = [];
+  if (kind === 'CustomResourceDefinition') {
+    const conversion = optObj(optObj(raw.spec, 'spec')?.conversion, 'spec.conversion');
+    const hook = optObj(conversion?.webhook, 'spec.conversion.webhook');
+    if (conversion?.strategy === 'Webhook' && hook) webhooks.push(webhookOf('conversion', hook, 'spec.conversion.webhook'));
+  } else {
+    for (const [i, h] of (optArr(raw.webhooks, 'webhooks') ?? []).entries()) {
+      const what = `webhooks[${i}]`;
+      if (!isObj(h)) throw new Malformed(`${what} must be an object`);
+      const name = optStr(h.name, `${what}.name`);
+      if (name === undefined) throw new Malformed(`${what}.name is required`);
+      webhooks.push(webhookOf(name, h, what));
+    }
+  }
+  return { kind: 'WebhookConfiguration', configKind: kind, ...b, webhooks };
 }
