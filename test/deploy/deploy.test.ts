@@ -24,6 +24,9 @@ const RESOURCE_OF: Record<string, readonly [group: string, resource: string]> = 
   DaemonSet: ['apps', 'daemonsets'],
   Job: ['batch', 'jobs'],
   CronJob: ['batch', 'cronjobs'],
+  ValidatingWebhookConfiguration: ['admissionregistration.k8s.io', 'validatingwebhookconfigurations'],
+  MutatingWebhookConfiguration: ['admissionregistration.k8s.io', 'mutatingwebhookconfigurations'],
+  CustomResourceDefinition: ['apiextensions.k8s.io', 'customresourcedefinitions'],
 };
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
