@@ -11,7 +11,7 @@
 import type { FlowEdge } from '../model/graph.ts';
 import type { Inventory, PodInfo, Protocol } from '../model/inventory.ts';
 import { clusterOfKey, parseKey, podKey } from '../model/keys.ts';
-import { cidrContains } from '../semantics/cidr.ts';
+import { cidrContains, intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { createEngine } from '../semantics/engine.ts';
 import { labelsKey, matchesSelector, namespaceLabels } from '../selectors/index.ts';
@@ -84,6 +84,37 @@ export interface VerifyOptions {
 export interface ServiceCidr {
   readonly cluster?: string;
   readonly cidr: string;
+  /** Derived from the inventory's ClusterIPs (`clusterIpSpans`), not given. */
+  readonly derived?: boolean;
+}
+
+/**
+ * Per cluster, the smallest IPv4 block holding every ClusterIP of the inventory: the Service
+ * range (or part of it). An address inside it that no Service holds is a Service created
+ * after the snapshot, or deleted: not an external peer, whatever the ipBlock says.
+ */
+export function clusterIpSpans(inventory: Inventory): ServiceCidr[] {
+  const bounds = new Map<string, { lo: number; hi: number }>();
+  for (const s of inventory.services) {
+    for (const ip of s.clusterIPs) {
+      const n = ipv4ToInt(ip);
+      if (n === undefined) continue;
+      const b = bounds.get(s.cluster);
+      if (!b) bounds.set(s.cluster, { lo: n, hi: n });
+      else {
+        b.lo = Math.min(b.lo, n);
+        b.hi = Math.max(b.hi, n);
+      }
+    }
+  }
+  const out: ServiceCidr[] = [];
+  for (const [cluster, { lo, hi }] of [...bounds].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    let bits = 32;
+    while (bits > 0 && Math.floor(lo / 2 ** (32 - bits)) !== Math.floor(hi / 2 ** (32 - bits))) bits--;
+    const size = 2 ** (32 - bits);
+    out.push({ cluster, cidr: `${intToIpv4(Math.floor(lo / size) * size)}/${bits}`, derived: true });
+  }
+  return out;
 }
 
 /**
@@ -104,7 +135,8 @@ export function possibleServiceAddress(
 ): string | undefined {
   const given = serviceCidrs.find((c) => (c.cluster === undefined || c.cluster === cluster) && cidrContains(c.cidr, ip));
   if (given) {
-    return `${ip} is in the Service CIDR ${given.cidr}${given.cluster ? ` of ${given.cluster}` : ''} but no Service of the inventory holds it: ` +
+    const range = given.derived ? `the span of ${given.cluster}'s ClusterIPs (${given.cidr})` : `the Service CIDR ${given.cidr}${given.cluster ? ` of ${given.cluster}` : ''}`;
+    return `${ip} is in ${range} but no Service of the inventory holds it: ` +
       'a Service address whose backends are unknown, which the ipBlock written for it does not match after DNAT (give the inventory with its Services and EndpointSlices)';
   }
   if (cluster === undefined || knownServiceAddresses.has(cluster)) return undefined;
@@ -154,7 +186,8 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
   });
   const inDirection = cachedDirections(engine);
   const knownServiceAddresses = new Set(inventory.services.filter((s) => s.clusterIPs.length > 0).map((s) => s.cluster));
-  const serviceAddressDoubt = (ip: string, cluster: string | undefined) => possibleServiceAddress(ip, cluster, options.serviceCidrs ?? [], knownServiceAddresses);
+  const serviceCidrs = [...(options.serviceCidrs ?? []), ...clusterIpSpans(inventory)];
+  const serviceAddressDoubt = (ip: string, cluster: string | undefined) => possibleServiceAddress(ip, cluster, serviceCidrs, knownServiceAddresses);
   const broken = checkBroken(inDirection, inventory, ctx, result, serviceAddressDoubt);
   const extra = options.skipExtra ? { extraConnections: [], excluded: [] } : checkExtra(engine, inDirection, ctx, result, !options.withExisting, inventory);
   return {

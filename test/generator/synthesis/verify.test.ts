@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { FlowEdge, Inventory, NetworkPolicyInfo, PodInfo } from '../../../generator/model/index.ts';
 import { externalKey, workloadKey } from '../../../generator/model/index.ts';
 import {
-  possibleServiceAddress, synthesizePolicies, verifyPolicies, type ServiceCidr, type SynthesisInput, type SynthesisResult,
+  clusterIpSpans, possibleServiceAddress, synthesizePolicies, verifyPolicies, type ServiceCidr, type SynthesisInput, type SynthesisResult,
 } from '../../../generator/synthesis/index.ts';
 import { demoInput } from './fixtures.ts';
 
@@ -73,6 +73,7 @@ describe('a flow to an address that may be a Service address is unproven, never 
     { name: 'private, while the inventory holds no Service address of the cluster', ip: '10.250.7.7', noServiceAddresses: true, unproven: /private address \(10\.0\.0\.0\/8\).*no Service address of cluster prod/ },
     { name: 'private IPv6 (ULA), while the inventory holds no Service address of the cluster', ip: 'fd00:10:96::7', noServiceAddresses: true, unproven: /fc00::\/7/ },
     { name: 'private, while the inventory holds the Service addresses of the cluster', ip: '10.250.7.7', unproven: undefined },
+    { name: "inside the span of the cluster's ClusterIPs that no Service holds (created or deleted since the snapshot)", ip: '10.100.7.7', unproven: /span of prod's ClusterIPs \(10\.96\.0\.0\/12\) but no Service/ },
     { name: 'public, while the inventory holds no Service address of the cluster', ip: '54.187.9.9', noServiceAddresses: true, unproven: undefined },
   ];
   for (const c of cases) {
@@ -89,6 +90,12 @@ describe('a flow to an address that may be a Service address is unproven, never 
       expect(proof.broken).toBe(0);
     });
   }
+
+  it("spans each cluster's ClusterIPs with the smallest block holding them all", async () => {
+    const { inventory } = await demoInput();
+    expect(clusterIpSpans(inventory).map((c) => `${c.cluster} ${c.cidr}`)).toEqual(['dev 10.96.0.0/12', 'finance 10.96.0.0/13', 'prod 10.96.0.0/12']);
+    expect(clusterIpSpans({ ...inventory, services: inventory.services.filter((s) => s.name === 'kubernetes' && s.cluster === 'prod') })).toEqual([{ cluster: 'prod', cidr: '10.96.0.1/32', derived: true }]);
+  });
 
   it('holds for every address of a given Service CIDR, and never for a public address with no Service CIDR given', () => {
     const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
