@@ -612,7 +612,10 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     const ev = w.evidence;
     if (ev.edges === 0) {
       c.neverSeen.push(key);
-      if (!o.unobserved && !named.has(key)) continue;
+      // A webhook backend in a default-deny namespace needs its own policy to stay reachable from the API server.
+      const webhookInDeny = baselineOn('webhook') && isolatesIngress && ctx.webhooks.has(key) && denyNamespaces.has(`${w.entry.cluster}/${w.entry.namespace}`);
+      if (webhookInDeny) notes.add(`${key}: no traffic observed, but it serves a webhook and its namespace gets a default deny: a policy admits the API server`);
+      else if (!o.unobserved && !named.has(key)) continue;
     } else {
       c.firstSeen = c.firstSeen === undefined ? ev.firstSeen : Math.min(c.firstSeen, ev.firstSeen!);
       c.lastSeen = c.lastSeen === undefined ? ev.lastSeen : Math.max(c.lastSeen, ev.lastSeen!);

@@ -271,3 +271,20 @@ describe('webhooks from the inventory', () => {
     expect(result.report.baseline.filter((b) => b.rule === 'webhook')).toEqual([]);
   });
 });
+
+describe('webhooks and --default-deny', () => {
+  it('keeps a webhook backend with no observed traffic reachable from the API server when its namespace gets a default deny', async () => {
+    const input = await demoInput();
+    const quiet = 'wl:prod/boutique/Deployment/redis-cart';
+    const edges = input.edges.filter((e) => e.source !== quiet && e.destination !== quiet);
+    const inventory = withWebhooks(input.inventory, webhookConfiguration('ValidatingWebhookConfiguration', 'boutique', 'redis-cart', 6379));
+    const result = synthesizePolicies({ ...input, inventory, edges }, { cluster: 'prod', defaultDeny: true });
+    expect(result.policies.map((p) => p.subject)).toContain(quiet);
+    const pod = podsOf(inventory, 'prod', (p) => p.labels.app === 'redis-cart')[0];
+    const engine = engineOf(inventory, result);
+    expect(engine.allowedInDirection({ kind: 'ip', ip: '172.20.2.2' }, { kind: 'pod', pod }, 'ingress').contains('TCP', 6379)).toBe(true);
+    expect(engine.allowedInDirection({ kind: 'ip', ip: '203.0.113.9' }, { kind: 'pod', pod }, 'ingress').contains('TCP', 6379)).toBe(false);
+    const proof = verifyPolicies(inventory, result);
+    expect([proof.broken, proof.unproven]).toEqual([0, 0]);
+  });
+});
