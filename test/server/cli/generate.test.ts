@@ -2,7 +2,7 @@
  * `netatlas generate` in-process: the demo by default, files per cluster/namespace, the loud
  * failure when the generated set would break observed traffic, and bad options.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -91,6 +91,25 @@ describe('netatlas generate', () => {
     const bad = await netatlas('--service-cidr', 'c1=10.96.0.0/40');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--service-cidr "c1=10.96.0.0/40": expected CIDR or CLUSTER=CIDR');
+  });
+
+  it('admits the API server into a webhook of the inventory on its targetPort, lists the rule, and leaves it out with --without-baseline webhook', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    mkdirSync(path.join(root, 'prod'));
+    writeFileSync(path.join(root, 'prod', 'hooks.yaml'), [
+      'apiVersion: admissionregistration.k8s.io/v1', 'kind: ValidatingWebhookConfiguration', 'metadata:', '  name: email-policy', 'webhooks:',
+      '- name: email-policy.example.com', '  clientConfig:', '    service:', '      namespace: boutique', '      name: emailservice', '      port: 5000',
+      '  admissionReviewVersions: ["v1"]', '  sideEffects: None', '',
+    ].join('\n'));
+    const args = ['--inventory', DEMO_DIR, '--inventory', root, '--flows', DEMO_DIR, '--cluster', 'prod', '--namespace', 'boutique'];
+    const { stdout, stderr, status } = await netatlas(...args);
+    expect(status).toBe(0);
+    expect(stderr).toContain('webhook: wl:prod/boutique/Deployment/emailservice ingress the API server (172.20.2.2/32) on TCP 8080: ValidatingWebhookConfiguration/email-policy: email-policy.example.com calls it through svc:prod/boutique/emailservice');
+    const email = parseAllDocuments(stdout).map((d) => d.toJS()).find((p) => p.metadata.name === 'emailservice-netatlas');
+    const fromApi = email.spec.ingress.filter((r: { from: unknown[] }) => r.from.some((f) => JSON.stringify(f) === '{"ipBlock":{"cidr":"172.20.2.2/32"}}'));
+    expect(fromApi.map((r: { ports: unknown }) => r.ports)).toEqual([[{ protocol: 'TCP', port: 8080 }]]);
+    const off = await netatlas(...args, '--without-baseline', 'webhook');
+    expect(off.stderr).not.toContain('webhook: wl:prod/boutique/Deployment/emailservice');
   });
 
   it('writes nothing to -o DIR when an input file is bad, and keeps what an earlier run wrote', async () => {
