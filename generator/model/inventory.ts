@@ -129,6 +129,12 @@ export interface NodeInfo extends ObjectMeta {
   readonly podCIDRs: readonly string[];
 }
 
+/** networking.k8s.io/v1 ServiceCIDR: a range the cluster gives Service addresses from. */
+export interface ServiceCidrInfo extends ObjectMeta {
+  readonly kind: 'ServiceCIDR';
+  readonly cidrs: readonly string[];
+}
+
 /** What calls a webhook: admission (Validating/Mutating WebhookConfiguration) or CRD conversion. */
 export type WebhookConfigurationKind = 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration' | 'CustomResourceDefinition';
 
@@ -172,6 +178,8 @@ export interface Inventory {
   readonly securityReports?: readonly SecurityReport[];
   /** Admission and CRD conversion webhook configurations; absent in inventories built before they were read. */
   readonly webhookConfigurations?: readonly WebhookConfigurationInfo[];
+  /** ServiceCIDR objects (Kubernetes 1.33+): where the cluster's Service addresses come from. */
+  readonly serviceCidrs?: readonly ServiceCidrInfo[];
 }
 
 export type InventoryObject =
@@ -185,7 +193,8 @@ export type InventoryObject =
   | NetworkPolicyInfo
   | AdminNetworkPolicyInfo
   | CiliumNetworkPolicyInfo
-  | WebhookConfigurationInfo;
+  | WebhookConfigurationInfo
+  | ServiceCidrInfo;
 
 export function emptyInventory(): Inventory {
   return {

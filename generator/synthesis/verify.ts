@@ -186,7 +186,11 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
   });
   const inDirection = cachedDirections(engine);
   const knownServiceAddresses = new Set(inventory.services.filter((s) => s.clusterIPs.length > 0).map((s) => s.cluster));
-  const serviceCidrs = [...(options.serviceCidrs ?? []), ...clusterIpSpans(inventory)];
+  const serviceCidrs = [
+    ...(options.serviceCidrs ?? []),
+    ...(inventory.serviceCidrs ?? []).flatMap((o) => o.cidrs.map((cidr) => ({ cluster: o.cluster, cidr }))),
+    ...clusterIpSpans(inventory),
+  ];
   const serviceAddressDoubt = (ip: string, cluster: string | undefined) => possibleServiceAddress(ip, cluster, serviceCidrs, knownServiceAddresses);
   const broken = checkBroken(inDirection, inventory, ctx, result, serviceAddressDoubt);
   const extra = options.skipExtra ? { extraConnections: [], excluded: [] } : checkExtra(engine, inDirection, ctx, result, !options.withExisting, inventory);

@@ -12,6 +12,7 @@ import {
   type InventoryObject,
   type NamespaceInfo,
   type PodInfo,
+  type ServiceCidrInfo,
   type WebhookConfigurationInfo,
   type WorkloadInfo,
 } from '../../generator/model/index.ts';
@@ -40,6 +41,7 @@ export function inventoryObjectId(o: InventoryObject): string {
       return objectRef(o.cluster, o.configKind, o.name);
     case 'Namespace':
     case 'Node':
+    case 'ServiceCIDR':
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy':
     case 'ClusterNetworkPolicy':
@@ -156,6 +158,7 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy' || o.kind === 'ClusterNetworkPolicy'),
     ciliumNetworkPolicies: all.filter((o): o is CiliumNetworkPolicyInfo => o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy'),
     webhookConfigurations: all.filter((o): o is WebhookConfigurationInfo => o.kind === 'WebhookConfiguration'),
+    serviceCidrs: all.filter((o): o is ServiceCidrInfo => o.kind === 'ServiceCIDR'),
   };
 }
 
@@ -164,7 +167,7 @@ export function inventoryObjects(inv: Inventory): InventoryObject[] {
   return [
     ...inv.clusters, ...inv.namespaces, ...inv.nodes, ...inv.workloads, ...inv.pods, ...inv.services,
     ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
-    ...(inv.webhookConfigurations ?? []),
+    ...(inv.webhookConfigurations ?? []), ...(inv.serviceCidrs ?? []),
   ];
 }
 

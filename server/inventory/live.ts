@@ -187,6 +187,11 @@ const RESOURCES: readonly ResourceDef[] = [
   { kind: 'DaemonSet', path: '/apis/apps/v1/daemonsets', list: (kc, p, o) => kc.makeApiClient(AppsV1Api).listDaemonSetForAllNamespaces(p, o) },
   { kind: 'Job', path: '/apis/batch/v1/jobs', list: (kc, p, o) => kc.makeApiClient(BatchV1Api).listJobForAllNamespaces(p, o) },
   { kind: 'CronJob', path: '/apis/batch/v1/cronjobs', list: (kc, p, o) => kc.makeApiClient(BatchV1Api).listCronJobForAllNamespaces(p, o) },
+  // Service address ranges (Kubernetes 1.33+; absent before): the proof's Service-address check.
+  {
+    kind: 'ServiceCIDR', optional: true, path: '/apis/networking.k8s.io/v1/servicecidrs',
+    list: (kc, p, o) => kc.makeApiClient(NetworkingV1Api).listServiceCIDR(p, o),
+  },
   // Webhooks the API server calls: the webhook baseline rule admits it into their backends.
   {
     kind: 'ValidatingWebhookConfiguration', path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',

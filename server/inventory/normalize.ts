@@ -57,6 +57,7 @@ import {
   type ServiceType,
   type SourceLocation,
   type Warning,
+  type ServiceCidrInfo,
   type WebhookConfigurationInfo,
   type WebhookInfo,
   type WorkloadInfo,
@@ -72,6 +73,7 @@ export const INVENTORY_KINDS = [
   'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy',
   'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy',
   ...WEBHOOK_KINDS,
+  'ServiceCIDR',
   'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController',
 ] as const;
 export type InventoryKind = (typeof INVENTORY_KINDS)[number];
@@ -82,7 +84,7 @@ export const OWNER_KINDS: readonly OwnerWorkloadKind[] = [
 ];
 
 const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
-for (const k of WEBHOOK_KINDS) CLUSTER_SCOPED.add(k);
+for (const k of [...WEBHOOK_KINDS, 'ServiceCIDR']) CLUSTER_SCOPED.add(k);
 
 /**
  * Groups whose ClusterNetworkPolicy is network-policy-api's v1alpha2 (the AWS network policy
@@ -1086,6 +1088,8 @@ function normalizeKind(kind: InventoryKind, raw: Obj, meta: Obj, c: Ctx): Normal
     case 'MutatingWebhookConfiguration':
     case 'CustomResourceDefinition':
       return { kind: 'object', object: normalizeWebhookConfiguration(kind, raw, meta, c) };
+    case 'ServiceCIDR':
+      return { kind: 'object', object: normalizeServiceCidr(raw, meta, c) };
     default: {
       const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
       return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };
@@ -1134,4 +1138,17 @@ function normalizeWebhookConfiguration(kind: (typeof WEBHOOK_KINDS)[number], raw
     }
   }
   return { kind: 'WebhookConfiguration', configKind: kind, ...b, webhooks };
+}
+
+/** networking.k8s.io/v1 ServiceCIDR: `spec.cidrs`, one or two (IPv4 and IPv6). */
+function normalizeServiceCidr(raw: Obj, meta: Obj, c: Ctx): ServiceCidrInfo {
+  const cidrs = strList(optObj(raw.spec, 'spec')?.cidrs, 'spec.cidrs');
+  for (const [i, cidr] of cidrs.entries()) {
+    const slash = cidr.indexOf('/');
+    const bits = Number(cidr.slice(slash + 1));
+    const problem = slash < 0 ? 'expected an address and a prefix length (10.96.0.0/12)' : ipProblem(cidr.slice(0, slash))
+      ?? (Number.isInteger(bits) && bits >= 0 && bits <= (cidr.includes(':') ? 128 : 32) ? undefined : `prefix length ${JSON.stringify(cidr.slice(slash + 1))} is out of range`);
+    rule(problem, `spec.cidrs[${i}]`);
+  }
+  return { kind: 'ServiceCIDR', ...base(meta, c), cidrs };
 }

@@ -91,6 +91,12 @@ describe('a flow to an address that may be a Service address is unproven, never 
     });
   }
 
+  it("counts as unproven an address inside a ServiceCIDR object of the source's cluster", async () => {
+    const input = await withCallTo('10.250.7.7', (inv) => ({ ...inv, serviceCidrs: [{ kind: 'ServiceCIDR', cluster: 'prod', name: 'extra', labels: {}, cidrs: ['10.250.0.0/16'] }] }));
+    const proof = verifyPolicies(input.inventory, synthesizePolicies(input, { cluster: 'prod' }));
+    expect(proof.unprovenFlows.find((u) => u.edge === `${FRONTEND}->${externalKey('10.250.7.7')}|TCP|9000`)?.reason).toMatch(/in the Service CIDR 10\.250\.0\.0\/16 of prod but no Service/);
+  });
+
   it("spans each cluster's ClusterIPs with the smallest block holding them all", async () => {
     const { inventory } = await demoInput();
     expect(clusterIpSpans(inventory).map((c) => `${c.cluster} ${c.cidr}`)).toEqual(['dev 10.96.0.0/12', 'finance 10.96.0.0/13', 'prod 10.96.0.0/12']);

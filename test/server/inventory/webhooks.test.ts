@@ -1,7 +1,8 @@
 /**
  * Reading the webhooks the API server calls: Validating/MutatingWebhookConfiguration
- * (admissionregistration.k8s.io/v1) and CRD conversion webhooks (apiextensions.k8s.io/v1),
- * with the examples of the Kubernetes documentation.
+ * (admissionregistration.k8s.io/v1) and CRD conversion webhooks (apiextensions.k8s.io/v1), and
+ * the Service address ranges (networking.k8s.io/v1 ServiceCIDR), with the examples of the
+ * Kubernetes documentation.
  */
 import { describe, expect, it } from 'vitest';
 import type { WebhookConfigurationInfo } from '../../../generator/model/index.ts';
@@ -137,5 +138,29 @@ describe('webhook configurations from the inventory', () => {
   it('rejects a webhook Service port out of range', () => {
     const [out] = read(MUTATING.replace('port: 1234', 'port: 70000'));
     expect(out.kind === 'invalid' && out.error.message).toMatch(/webhooks\[0\]\.clientConfig\.service\.port/);
+  });
+});
+
+/** "Extend Service IP Ranges": a second ServiceCIDR. */
+const SERVICE_CIDR = `apiVersion: networking.k8s.io/v1
+kind: ServiceCIDR
+metadata:
+  name: newservicecidr
+spec:
+  cidrs:
+  - 10.96.0.0/24
+`;
+
+describe('ServiceCIDR objects from the inventory', () => {
+  it("reads a ServiceCIDR's ranges, cluster-scoped", () => {
+    const [out] = read(SERVICE_CIDR);
+    expect(out.kind === 'object' && out.object).toMatchObject({ kind: 'ServiceCIDR', cluster: 'c1', name: 'newservicecidr', cidrs: ['10.96.0.0/24'] });
+    const inv = assembleInventory(out.kind === 'object' ? [out.object] : [], []);
+    expect(inv.serviceCidrs?.map((s) => s.cidrs)).toEqual([['10.96.0.0/24']]);
+  });
+
+  it('rejects a ServiceCIDR range that is not a CIDR, naming the field', () => {
+    const [out] = read(SERVICE_CIDR.replace('10.96.0.0/24', '10.96.0.0/40'));
+    expect(out.kind === 'invalid' && out.error.message).toMatch(/ServiceCIDR.*spec\.cidrs\[0\]: prefix length "40" is out of range/);
   });
 });
