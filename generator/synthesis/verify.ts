@@ -56,7 +56,8 @@ export interface Proof {
   /**
    * Observed edges touching an isolated workload that the proof could not evaluate (an end
    * with no pod or address to ask about: an unknown address, a ClusterIP without endpoints, a
-   * workload with no pod in the inventory), each with why. Never counted as fine: a run is
+   * workload with no pod in the inventory; or an address written as external that may be a
+   * Service address, see `possibleServiceAddress`), each with why. Never counted as fine: a run is
    * only proven when broken + unproven = 0.
    */
   readonly unproven: number;
