@@ -116,7 +116,7 @@ export function generateCommand(): Command {
     .option('--include-dropped', 'also allow connections observed as DROPPED (default: reported only)', false)
     .option('--aggregate-prefix <n>', 'aggregate external IPv4 peers to /N blocks (default /32 each; 0 only if you mean 0.0.0.0/0)')
     .option('--cluster-cidr <cluster=cidr>', "use this pod CIDR for peers of another cluster instead of their pods' IPs; repeatable", collect, [])
-    .option('--service-cidr <[cluster=]cidr>', "the Service address range (kube-apiserver's --service-cluster-ip-range) of every cluster, or of one; repeatable. A flow to an address in it that no Service holds is unproven", collect, [])
+    .option('--service-cidr <[cluster=]cidr>', "the Service address range (kube-apiserver's --service-cluster-ip-range) of every cluster, or of one; repeatable. A flow to an address in it that no Service holds is unproven (default: the inventory's ServiceCIDR objects)", collect, [])
     .option('--default-deny', 'add a default-deny policy to every namespace in scope', false)
     .option('--fqdn', 'Cilium: toFQDNs for external peers whose DNS name was observed', false)
     .option('--with-existing', "prove together with the snapshot's own policies", false)
