@@ -96,7 +96,7 @@ export function inventoryFromGraph(graph: Graph<GraphNode, FlowEdge>): InferredI
     `no inventory: ${inv.pods.length - inferredWorkloads} pod(s) rebuilt from flow endpoints (labels, addresses, owner from Hubble workloads or the pod name), ` +
       `${inferredWorkloads} workload(s) known only by labels given one representative pod`,
     ...(dropped.size ? [`labels injected per pod or version never used as selectors: ${[...dropped].sort().join(', ')}`] : []),
-    'no Service, EndpointSlice or node podCIDR is known: flows to ClusterIPs stay unresolved, and peers in other clusters need --cluster-cidr',
+    'no Service, EndpointSlice or node podCIDR is known: flows to ClusterIPs stay unresolved (a flow to a private address is unproven: it may be a ClusterIP), and peers in other clusters need --cluster-cidr',
   ];
   return { inventory: inv, inferred };
 }

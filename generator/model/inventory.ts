@@ -130,6 +130,34 @@ export interface NodeInfo extends ObjectMeta {
   readonly podCIDRs: readonly string[];
 }
 
+/** networking.k8s.io/v1 ServiceCIDR: a range the cluster gives Service addresses from. */
+export interface ServiceCidrInfo extends ObjectMeta {
+  readonly kind: 'ServiceCIDR';
+  readonly cidrs: readonly string[];
+}
+
+/** What calls a webhook: admission (Validating/Mutating WebhookConfiguration) or CRD conversion. */
+export type WebhookConfigurationKind = 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration' | 'CustomResourceDefinition';
+
+/** One webhook the API server calls: `webhooks[]` of a configuration, or a CRD's conversion webhook. */
+export interface WebhookInfo {
+  /** `webhooks[].name`; `conversion` for a CRD. */
+  readonly name: string;
+  /** `clientConfig.service`: a Service of the cluster; `port` defaults to 443. */
+  readonly service?: { readonly namespace: string; readonly name: string; readonly port: number };
+  /** `clientConfig.url`: called at a fixed address, no Service to translate. */
+  readonly url?: string;
+  readonly failurePolicy?: string;
+}
+
+/** A cluster-scoped object that makes the API server call webhooks (the part netatlas reads). */
+export interface WebhookConfigurationInfo extends ObjectMeta {
+  readonly kind: 'WebhookConfiguration';
+  readonly configKind: WebhookConfigurationKind;
+  /** Empty for a CRD without conversion webhook. */
+  readonly webhooks: readonly WebhookInfo[];
+}
+
 /**
  * Everything known about one or more clusters at one time. Arrays, not maps: the snapshot is
  * the exchange format; indexes are built by whoever needs them.
@@ -152,7 +180,11 @@ export interface Inventory {
   /** Ingress objects, Gateways and Gateway API routes (entry.ts); absent in inventories built before they were read. */
   readonly ingresses?: readonly IngressInfo[];
   readonly gateways?: readonly GatewayInfo[];
-  readonly routes?: readonly RouteInfo[];
+  readonly routes?: readonly RouteInfo[]
+  /** Admission and CRD conversion webhook configurations; absent in inventories built before they were read. */
+  readonly webhookConfigurations?: readonly WebhookConfigurationInfo[];
+  /** ServiceCIDR objects (Kubernetes 1.33+): where the cluster's Service addresses come from. */
+  readonly serviceCidrs?: readonly ServiceCidrInfo[];
 }
 
 export type InventoryObject =
@@ -168,7 +200,9 @@ export type InventoryObject =
   | CiliumNetworkPolicyInfo
   | IngressInfo
   | GatewayInfo
-  | RouteInfo;
+  | RouteInfo
+  | WebhookConfigurationInfo
+  | ServiceCidrInfo;
 
 export function emptyInventory(): Inventory {
   return {

@@ -5,7 +5,7 @@
  * Pure and deterministic: same input, same output.
  */
 import type { FlowEdge } from '../model/graph.ts';
-import type { EndpointSliceInfo, Inventory, NodeInfo, Protocol, ServiceInfo } from '../model/inventory.ts';
+import type { EndpointSliceInfo, Inventory, NodeInfo, Protocol, ServiceInfo, ServicePort } from '../model/inventory.ts';
 import { flowEdgeKey, parseKey, serviceKey, type ParsedKey } from '../model/keys.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { parseIpv4Cidr, intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
@@ -92,6 +92,18 @@ export interface SynthesisContext {
   readonly clusterDns: ReadonlyMap<string, WorkloadEntry>;
   /** workload key -> how LoadBalancer/NodePort Services expose it. */
   readonly exposed: ReadonlyMap<string, Exposure>;
+  /** workload key -> the webhooks the API server calls on it (through their Service). */
+  readonly webhooks: ReadonlyMap<string, readonly WebhookBackend[]>;
+  /** Webhooks of the inventory no rule can be written for (no Service, no backend, no such port), with why. */
+  readonly webhookProblems: readonly { readonly cluster: string; readonly detail: string }[];
+}
+
+/** A webhook served by a workload: who names it and the target ports behind the Service port. */
+export interface WebhookBackend {
+  /** `ValidatingWebhookConfiguration/<name>: <webhook>` */
+  readonly webhook: string;
+  readonly service: string;
+  readonly ports: readonly PortSpec[];
 }
 
 /** A workload behind LoadBalancer/NodePort Services: the target ports and the client ranges they admit. */
@@ -139,7 +151,70 @@ function buildContext(inv: Inventory): SynthesisContext {
   for (const [c, set] of fromNodes) if (set.size) podCidrs.set(c, [...set].sort());
   const clusterDns = new Map<string, WorkloadEntry>();
   for (const w of [...index.byKey.values()].sort((a, b) => cmp(a.key, b.key))) if (isClusterDns(w) && !clusterDns.has(w.cluster)) clusterDns.set(w.cluster, w);
-  return { index, services, nodes, apiServer, podCidrs, clusterDns, exposed: exposedWorkloads(inv, index) };
+  return { index, services, nodes, apiServer, podCidrs, clusterDns, exposed: exposedWorkloads(inv, index), ...webhookBackends(inv, index, services) };
+}
+
+/**
+ * A Service's backend workloads (by its selector) with the target ports of `ports` on them:
+ * the port name when every backend pod declares it, else the numbers each pod resolves to.
+ */
+function serviceBackendPorts(svc: ServiceInfo, ports: readonly ServicePort[], index: WorkloadIndex): Map<string, { ports: Map<string, PortSpec>; numbers: Set<string> }> {
+  const out = new Map<string, { ports: Map<string, PortSpec>; numbers: Set<string> }>();
+  if (!svc.selector || Object.keys(svc.selector).length === 0) return out;
+  const pods = (index.podsByNamespace.get(`${svc.cluster}/${svc.namespace}`) ?? []).filter((p) => matchesSelector({ matchLabels: svc.selector }, p.labels));
+  const byWorkload = new Map<string, typeof pods>();
+  for (const p of pods) {
+    const w = index.workloadOfPod.get(`${p.cluster}/${p.namespace}/${p.name}`);
+    if (!w) continue;
+    let l = byWorkload.get(w);
+    if (!l) byWorkload.set(w, (l = []));
+    l.push(p);
+  }
+  for (const [w, wp] of byWorkload) {
+    const a = { ports: new Map<string, PortSpec>(), numbers: new Set<string>() };
+    out.set(w, a);
+    for (const sp of ports) {
+      const numbers = wp.map((p) => (typeof sp.targetPort === 'number' ? sp.targetPort : p.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort));
+      for (const n of numbers) if (n !== undefined) a.numbers.add(`${sp.protocol}/${n}`);
+      if (typeof sp.targetPort === 'string' && numbers.every((n) => n !== undefined)) {
+        const spec: PortSpec = { protocol: sp.protocol, port: sp.targetPort };
+        a.ports.set(portId(spec), spec);
+      } else {
+        for (const n of new Set(numbers)) if (n !== undefined) a.ports.set(portId({ protocol: sp.protocol, port: n }), { protocol: sp.protocol, port: n });
+      }
+    }
+  }
+  return out;
+}
+
+const sortedPorts = (m: ReadonlyMap<string, PortSpec>): PortSpec[] => [...m.entries()].sort((x, y) => cmp(x[0], y[0])).map(([, p]) => p);
+
+/** The workloads behind every webhook Service of the inventory, and the webhooks no rule can be written for. */
+function webhookBackends(inv: Inventory, index: WorkloadIndex, services: ReadonlyMap<string, ServiceInfo>): Pick<SynthesisContext, 'webhooks' | 'webhookProblems'> {
+  const webhooks = new Map<string, WebhookBackend[]>();
+  const webhookProblems: { cluster: string; detail: string }[] = [];
+  const configs = [...(inv.webhookConfigurations ?? [])].sort((a, b) => cmp(`${a.cluster}/${a.configKind}/${a.name}`, `${b.cluster}/${b.configKind}/${b.name}`));
+  for (const config of configs) {
+    for (const hook of config.webhooks) {
+      if (!hook.service) continue; // a URL: called at a fixed address, outside the cluster's Services
+      const webhook = `${config.configKind}/${config.name}: ${hook.name}`;
+      const key = serviceKey(config.cluster, hook.service.namespace, hook.service.name);
+      const svc = services.get(key);
+      const sp = svc?.ports.find((p) => p.port === hook.service!.port && p.protocol === 'TCP');
+      const backends = svc && sp ? serviceBackendPorts(svc, [sp], index) : new Map();
+      if (backends.size === 0) {
+        const why = !svc ? 'not in the inventory' : !sp ? `has no TCP port ${hook.service.port}` : 'has no backend pod by its selector';
+        webhookProblems.push({ cluster: config.cluster, detail: `${config.cluster}: ${webhook}: Service ${hook.service.namespace}/${hook.service.name} ${why}; no API server rule written for it` });
+        continue;
+      }
+      for (const [w, a] of backends) {
+        let l = webhooks.get(w);
+        if (!l) webhooks.set(w, (l = []));
+        l.push({ webhook, service: key, ports: sortedPorts(a.ports) });
+      }
+    }
+  }
+  return { webhooks, webhookProblems };
 }
 
 const WORLD = ['0.0.0.0/0', '::/0'];
@@ -147,39 +222,19 @@ const WORLD = ['0.0.0.0/0', '::/0'];
 function exposedWorkloads(inv: Inventory, index: WorkloadIndex): Map<string, Exposure> {
   const acc = new Map<string, { services: Set<string>; ports: Map<string, PortSpec>; numbers: Set<string>; sources: Set<string> }>();
   for (const svc of [...inv.services].sort((a, b) => cmp(serviceKey(a.cluster, a.namespace, a.name), serviceKey(b.cluster, b.namespace, b.name)))) {
-    if ((svc.type !== 'LoadBalancer' && svc.type !== 'NodePort') || !svc.selector || Object.keys(svc.selector).length === 0) continue;
-    const pods = (index.podsByNamespace.get(`${svc.cluster}/${svc.namespace}`) ?? []).filter((p) => matchesSelector({ matchLabels: svc.selector }, p.labels));
-    const byWorkload = new Map<string, typeof pods>();
-    for (const p of pods) {
-      const w = index.workloadOfPod.get(`${p.cluster}/${p.namespace}/${p.name}`);
-      if (!w) continue;
-      let l = byWorkload.get(w);
-      if (!l) byWorkload.set(w, (l = []));
-      l.push(p);
-    }
-    for (const [w, wp] of byWorkload) {
+    if (svc.type !== 'LoadBalancer' && svc.type !== 'NodePort') continue;
+    for (const [w, backend] of serviceBackendPorts(svc, svc.ports, index)) {
       let a = acc.get(w);
       if (!a) acc.set(w, (a = { services: new Set(), ports: new Map(), numbers: new Set(), sources: new Set() }));
       a.services.add(serviceKey(svc.cluster, svc.namespace, svc.name));
       for (const r of svc.loadBalancerSourceRanges?.length ? svc.loadBalancerSourceRanges : WORLD) a.sources.add(r);
-      for (const sp of svc.ports) {
-        const numbers = wp.map((p) => (typeof sp.targetPort === 'number' ? sp.targetPort : p.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort));
-        for (const n of numbers) if (n !== undefined) a.numbers.add(`${sp.protocol}/${n}`);
-        if (typeof sp.targetPort === 'string' && numbers.every((n) => n !== undefined)) {
-          const spec: PortSpec = { protocol: sp.protocol, port: sp.targetPort };
-          a.ports.set(portId(spec), spec);
-        } else {
-          for (const n of new Set(numbers)) if (n !== undefined) a.ports.set(portId({ protocol: sp.protocol, port: n }), { protocol: sp.protocol, port: n });
-        }
-      }
+      for (const [id, p] of backend.ports) a.ports.set(id, p);
+      for (const n of backend.numbers) a.numbers.add(n);
     }
   }
   const out = new Map<string, Exposure>();
   for (const [w, a] of acc) {
-    out.set(w, {
-      services: [...a.services].sort(), ports: [...a.ports.entries()].sort((x, y) => cmp(x[0], y[0])).map(([, p]) => p), numbers: a.numbers,
-      sources: [...a.sources].sort(),
-    });
+    out.set(w, { services: [...a.services].sort(), ports: sortedPorts(a.ports), numbers: a.numbers, sources: [...a.sources].sort() });
   }
   return out;
 }
@@ -557,7 +612,10 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     const ev = w.evidence;
     if (ev.edges === 0) {
       c.neverSeen.push(key);
-      if (!o.unobserved && !named.has(key)) continue;
+      // A webhook backend in a default-deny namespace needs its own policy to stay reachable from the API server.
+      const webhookInDeny = baselineOn('webhook') && isolatesIngress && ctx.webhooks.has(key) && denyNamespaces.has(`${w.entry.cluster}/${w.entry.namespace}`);
+      if (webhookInDeny) notes.add(`${key}: no traffic observed, but it serves a webhook and its namespace gets a default deny: a policy admits the API server`);
+      else if (!o.unobserved && !named.has(key)) continue;
     } else {
       c.firstSeen = c.firstSeen === undefined ? ev.firstSeen : Math.min(c.firstSeen, ev.firstSeen!);
       c.lastSeen = c.lastSeen === undefined ? ev.lastSeen : Math.max(c.lastSeen, ev.lastSeen!);
@@ -579,6 +637,22 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     return {
       peer: { kind: 'workload', id: `wl:${cluster}/kube-system/dns`, key: `${cluster}/kube-system/k8s-app=kube-dns`, cluster, namespace: 'kube-system', selector: CONVENTIONAL_DNS_SELECTOR },
       target: { selector: CONVENTIONAL_DNS_SELECTOR },
+    };
+  };
+  /**
+   * The API server as the caller of a webhook: its endpoint addresses (Cilium: the
+   * kube-apiserver entity); without them, any address, since a webhook the API server cannot
+   * reach fails every request it reviews.
+   */
+  const apiServerCaller = (cluster: string): { peer: PlannedPeer; where: string } => {
+    const api = ctx.apiServer.get(cluster);
+    if (api && api.addresses.length) {
+      const cidrs = api.addresses.map(hostCidr).sort();
+      return { peer: { kind: 'cidr', id: `cidr:${cidrs.join(',')}`, what: 'kube-apiserver', cidrs, fqdns: [], entity: 'kube-apiserver' }, where: cidrs.join(',') };
+    }
+    return {
+      peer: { kind: 'cidr', id: 'cidr:kube-apiserver-unknown', what: 'kube-apiserver', cidrs: WORLD, fqdns: [], entity: 'kube-apiserver' },
+      where: `address unknown: no endpoint of ${cluster}/default/kubernetes in the inventory, so ${WORLD.join(', ')}${o.format === 'cilium' ? '; Cilium: the kube-apiserver entity' : ''}`,
     };
   };
   const add = (w: SubjectWork, dir: 'ingress' | 'egress', rule: BaselineRule, peer: PlannedPeer, ports: readonly PortSpec[], what: string, reason: string): void => {
@@ -626,7 +700,15 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
         `${exposure.sources.join(', ')} on ${exposure.ports.map((p) => `${p.protocol} ${p.port}`).join(', ')}`,
         `exposed by ${exposure.services.join(', ')}: its clients are not the ones a window happened to see`);
     }
+    if (baselineOn('webhook') && isolatesIngress) {
+      for (const hook of ctx.webhooks.get(key) ?? []) {
+        const { peer, where } = apiServerCaller(e.cluster);
+        add(w, 'ingress', 'webhook', peer, hook.ports, `the API server (${where}) on ${hook.ports.map((p) => `${p.protocol} ${p.port}`).join(', ')}`,
+          `${hook.webhook} calls it through ${hook.service}: admission or conversion fails (or is skipped) when the API server cannot reach it`);
+      }
+    }
   }
+  if (baselineOn('webhook')) for (const p of ctx.webhookProblems) if (!o.cluster || p.cluster === o.cluster) notes.add(p.detail);
 
   const subjects: SubjectPlan[] = [];
   for (const key of scope) {

@@ -26,9 +26,11 @@ export const SYNTHESIS_DIRECTIONS: readonly SynthesisDirection[] = ['ingress', '
  *  - api-server: the API server is reached (and reaches webhooks) at its endpoint addresses.
  *  - exposed: backends of LoadBalancer/NodePort Services admit 0.0.0.0/0 and ::/0 (or the
  *    Service's loadBalancerSourceRanges) on their target ports instead of observed clients.
+ *  - webhook: backends of the Services that admission webhook configurations and CRD
+ *    conversion webhooks name admit the API server on the Service's target port.
  */
-export type BaselineRule = 'dns' | 'api-server' | 'exposed';
-export const BASELINE_RULES: readonly BaselineRule[] = ['dns', 'api-server', 'exposed'];
+export type BaselineRule = 'dns' | 'api-server' | 'exposed' | 'webhook';
+export const BASELINE_RULES: readonly BaselineRule[] = ['dns', 'api-server', 'exposed', 'webhook'];
 
 /** Namespaces left alone unless asked (`includeSystem`): Kubernetes' own and the CNIs'. */
 export const SYSTEM_NAMESPACES: readonly string[] = [

@@ -10,7 +10,8 @@
  */
 import type { FlowEdge } from '../model/graph.ts';
 import type { Inventory, PodInfo, Protocol } from '../model/inventory.ts';
-import { parseKey, podKey } from '../model/keys.ts';
+import { clusterOfKey, parseKey, podKey } from '../model/keys.ts';
+import { cidrContains, intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { createEngine } from '../semantics/engine.ts';
 import { labelsKey, matchesSelector, namespaceLabels } from '../selectors/index.ts';
@@ -55,7 +56,8 @@ export interface Proof {
   /**
    * Observed edges touching an isolated workload that the proof could not evaluate (an end
    * with no pod or address to ask about: an unknown address, a ClusterIP without endpoints, a
-   * workload with no pod in the inventory), each with why. Never counted as fine: a run is
+   * workload with no pod in the inventory; or an address written as external that may be a
+   * Service address, see `possibleServiceAddress`), each with why. Never counted as fine: a run is
    * only proven when broken + unproven = 0.
    */
   readonly unproven: number;
@@ -72,6 +74,78 @@ export interface VerifyOptions {
   readonly withExisting?: boolean;
   /** Skip the extra computation (the connectivity map), e.g. when only broken matters. */
   readonly skipExtra?: boolean;
+  /**
+   * Service CIDRs (`--service-cidr`): a flow from a cluster to an address in one of its
+   * Service CIDRs that no Service holds is unproven, since its backends are unknown.
+   */
+  readonly serviceCidrs?: readonly ServiceCidr[];
+}
+
+/** A Service address range of one cluster, or of every cluster when `cluster` is absent. */
+export interface ServiceCidr {
+  readonly cluster?: string;
+  readonly cidr: string;
+  /** Derived from the inventory's ClusterIPs (`clusterIpSpans`), not given. */
+  readonly derived?: boolean;
+}
+
+/**
+ * Per cluster, the smallest IPv4 block holding every ClusterIP of the inventory: the Service
+ * range (or part of it). An address inside it that no Service holds is a Service created
+ * after the snapshot, or deleted: not an external peer, whatever the ipBlock says.
+ */
+export function clusterIpSpans(inventory: Inventory): ServiceCidr[] {
+  const bounds = new Map<string, { lo: number; hi: number }>();
+  for (const s of inventory.services) {
+    for (const ip of s.clusterIPs) {
+      const n = ipv4ToInt(ip);
+      if (n === undefined) continue;
+      const b = bounds.get(s.cluster);
+      if (!b) bounds.set(s.cluster, { lo: n, hi: n });
+      else {
+        b.lo = Math.min(b.lo, n);
+        b.hi = Math.max(b.hi, n);
+      }
+    }
+  }
+  const out: ServiceCidr[] = [];
+  for (const [cluster, { lo, hi }] of [...bounds].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    let bits = 32;
+    while (bits > 0 && Math.floor(lo / 2 ** (32 - bits)) !== Math.floor(hi / 2 ** (32 - bits))) bits--;
+    const size = 2 ** (32 - bits);
+    out.push({ cluster, cidr: `${intToIpv4(Math.floor(lo / size) * size)}/${bits}`, derived: true });
+  }
+  return out;
+}
+
+/**
+ * Where clusters put Service addresses when nobody says: RFC 1918, RFC 6598 (shared address
+ * space, used by some providers for Services) and IPv6 unique local addresses.
+ */
+export const PRIVATE_RANGES: readonly string[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'];
+
+/**
+ * Why an address written as an external peer of `cluster` may be a Service address instead
+ * (so the ipBlock written for it does not match the traffic once it is translated to the
+ * Service's backends), or undefined. `knownServiceAddresses` lists the clusters whose
+ * inventory holds Service addresses: only there can the graph builder tell a ClusterIP from
+ * an external address, so only there is a private address trusted as external.
+ */
+export function possibleServiceAddress(
+  ip: string, cluster: string | undefined, serviceCidrs: readonly ServiceCidr[], knownServiceAddresses: ReadonlySet<string>,
+): string | undefined {
+  const given = serviceCidrs.find((c) => (c.cluster === undefined || c.cluster === cluster) && cidrContains(c.cidr, ip));
+  if (given) {
+    const range = given.derived ? `the span of ${given.cluster}'s ClusterIPs (${given.cidr})` : `the Service CIDR ${given.cidr}${given.cluster ? ` of ${given.cluster}` : ''}`;
+    return `${ip} is in ${range} but no Service of the inventory holds it: ` +
+      'a Service address whose backends are unknown, which the ipBlock written for it does not match after DNAT (give the inventory with its Services and EndpointSlices)';
+  }
+  if (cluster === undefined || knownServiceAddresses.has(cluster)) return undefined;
+  const range = PRIVATE_RANGES.find((r) => cidrContains(r, ip));
+  if (!range) return undefined;
+  return `${ip} is a private address (${range}) and the inventory holds no Service address of cluster ${cluster}: it may be a ClusterIP ` +
+    'whose backends are unknown, which the ipBlock written for it does not match after DNAT (give the inventory with its Services and EndpointSlices, ' +
+    'or --service-cidr to say where Service addresses are)';
 }
 
 export const PROOF_EXCLUSIONS: readonly string[] = [
@@ -112,7 +186,14 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
     adminNetworkPolicies: options.withExisting ? inventory.adminNetworkPolicies : [],
   });
   const inDirection = cachedDirections(engine);
-  const broken = checkBroken(inDirection, inventory, ctx, result);
+  const knownServiceAddresses = new Set(inventory.services.filter((s) => s.clusterIPs.length > 0).map((s) => s.cluster));
+  const serviceCidrs = [
+    ...(options.serviceCidrs ?? []),
+    ...(inventory.serviceCidrs ?? []).flatMap((o) => o.cidrs.map((cidr) => ({ cluster: o.cluster, cidr }))),
+    ...clusterIpSpans(inventory),
+  ];
+  const serviceAddressDoubt = (ip: string, cluster: string | undefined) => possibleServiceAddress(ip, cluster, serviceCidrs, knownServiceAddresses);
+  const broken = checkBroken(inDirection, inventory, ctx, result, serviceAddressDoubt);
   const extra = options.skipExtra ? { extraConnections: [], excluded: [] } : checkExtra(engine, inDirection, ctx, result, !options.withExisting, inventory);
   return {
     broken: broken.brokenFlows.length, ...broken,
@@ -120,7 +201,10 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
   };
 }
 
-function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: SynthesisContext, result: SynthesisResult) {
+function checkBroken(
+  inDirection: InDirection, inventory: Inventory, ctx: SynthesisContext, result: SynthesisResult,
+  serviceAddressDoubt: (ip: string, cluster: string | undefined) => string | undefined,
+) {
   const { workloadOf, pairOf } = createEnds(inventory, ctx);
   // Pod-level detail, grouped by the workload-level edge it belongs to.
   const detail = new Map<string, { s: string; d: string }[]>();
@@ -144,6 +228,15 @@ function checkBroken(inDirection: InDirection, inventory: Inventory, ctx: Synthe
     const id = edgeId(edge);
     const protocol = edge.protocol as Protocol;
     const port = edge.port!;
+    // An address the graph could not tell from a Service address: the /32 written for it proves nothing.
+    const to = edge.destination.startsWith('ext:') ? parseKey(edge.destination) : undefined;
+    if (to?.kind === 'external') {
+      const doubt = serviceAddressDoubt(to.ip, clusterOfKey(edge.source));
+      if (doubt) {
+        unproven(id, doubt);
+        continue;
+      }
+    }
     let pairs = detail.size === 0 ? undefined : detail.get(`${edge.source}->${edge.destination}|${edge.protocol}|${edge.port ?? '-'}`);
     if (!pairs || pairs.length === 0) pairs = [{ s: edge.source, d: edge.destination }];
     for (const pair of pairs) {

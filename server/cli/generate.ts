@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { Inventory } from '../../generator/model/index.ts';
 import {
-  BASELINE_RULES, SYNTHESIS_DIRECTIONS, SYNTHESIS_FORMATS, type BaselineRule, type SynthesisDirection, type SynthesisFormat, type SynthesisOptions,
+  BASELINE_RULES, SYNTHESIS_DIRECTIONS, SYNTHESIS_FORMATS, type BaselineRule, type ServiceCidr, type SynthesisDirection, type SynthesisFormat, type SynthesisOptions,
 } from '../../generator/synthesis/index.ts';
+import { isValidCidr } from '../../generator/semantics/cidr.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest, type IngestResult } from '../graph/ingest.ts';
 import { mergeInventories } from '../inventory/index.ts';
@@ -32,6 +33,7 @@ interface GenerateCommandOptions {
   includeDropped: boolean;
   aggregatePrefix?: string;
   clusterCidr: string[];
+  serviceCidr: string[];
   defaultDeny: boolean;
   fqdn: boolean;
   withExisting: boolean;
@@ -79,6 +81,17 @@ export function parseClusterCidrs(list: readonly string[]): Record<string, strin
   return out;
 }
 
+/** `--service-cidr`: `CIDR` (every cluster) or `CLUSTER=CIDR`. */
+export function parseServiceCidrs(list: readonly string[]): ServiceCidr[] {
+  return list.map((item) => {
+    const eq = item.indexOf('=');
+    const cluster = eq > 0 ? item.slice(0, eq) : undefined;
+    const cidr = item.slice(eq + 1);
+    if (!isValidCidr(cidr)) throw new CliExit(`generate: --service-cidr ${JSON.stringify(item)}: expected CIDR or CLUSTER=CIDR, e.g. 10.96.0.0/12 or prod=10.96.0.0/12.`);
+    return cluster ? { cluster, cidr } : { cidr };
+  });
+}
+
 export function generateCommand(): Command {
   return new Command('generate')
     .description(
@@ -103,6 +116,7 @@ export function generateCommand(): Command {
     .option('--include-dropped', 'also allow connections observed as DROPPED (default: reported only)', false)
     .option('--aggregate-prefix <n>', 'aggregate external IPv4 peers to /N blocks (default /32 each; 0 only if you mean 0.0.0.0/0)')
     .option('--cluster-cidr <cluster=cidr>', "use this pod CIDR for peers of another cluster instead of their pods' IPs; repeatable", collect, [])
+    .option('--service-cidr <[cluster=]cidr>', "the Service address range (kube-apiserver's --service-cluster-ip-range) of every cluster, or of one; repeatable. A flow to an address in it that no Service holds is unproven (default: the inventory's ServiceCIDR objects)", collect, [])
     .option('--default-deny', 'add a default-deny policy to every namespace in scope', false)
     .option('--fqdn', 'Cilium: toFQDNs for external peers whose DNS name was observed', false)
     .option('--with-existing', "prove together with the snapshot's own policies", false)
@@ -128,6 +142,7 @@ export function generateCommand(): Command {
         if (!Number.isInteger(aggregatePrefix) || aggregatePrefix < 0 || aggregatePrefix > 32) throw new CliExit(`generate: --aggregate-prefix ${JSON.stringify(o.aggregatePrefix)} must be 0-32.`);
       }
       const clusterCidrs = parseClusterCidrs(o.clusterCidr);
+      const serviceCidrs = parseServiceCidrs(o.serviceCidr);
       const shortSeenMs = parseDuration(o.shortSeen, '--short-seen');
       const live = o.kubeconfig.length > 0 || o.context.length > 0;
       const demo = !live && o.inventory.length === 0 && o.flows.length === 0;
@@ -166,7 +181,7 @@ export function generateCommand(): Command {
         direction: o.direction, withoutBaseline: o.withoutBaseline as BaselineRule[], includeSystem: o.includeSystem, unobserved: o.allWorkloads,
         shortSeenMs, allowCrossEnvironment: o.allowCrossEnvironment,
       };
-      const out = generateAndVerify(input, options, { withExisting: o.withExisting });
+      const out = generateAndVerify(input, options, { withExisting: o.withExisting, serviceCidrs });
       const { broken, unproven, extra } = out.proof;
       const report = `${inferred.map((l) => `inferred: ${l}\n`).join('')}${out.report}`;
       if (o.report) writeFileSync(o.report, report);

@@ -16,6 +16,8 @@ import {
   type InventoryObject,
   type NamespaceInfo,
   type PodInfo,
+  type ServiceCidrInfo,
+  type WebhookConfigurationInfo,
   type WorkloadInfo,
 } from '../../generator/model/index.ts';
 
@@ -39,8 +41,11 @@ export function inventoryObjectId(o: InventoryObject): string {
       return `Cluster/${o.name}`;
     case 'Workload':
       return objectRef(o.cluster, o.workloadKind, o.name, o.namespace);
+    case 'WebhookConfiguration':
+      return objectRef(o.cluster, o.configKind, o.name);
     case 'Namespace':
     case 'Node':
+    case 'ServiceCIDR':
     case 'AdminNetworkPolicy':
     case 'BaselineAdminNetworkPolicy':
     case 'ClusterNetworkPolicy':
@@ -157,6 +162,8 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy' || o.kind === 'ClusterNetworkPolicy'),
     ciliumNetworkPolicies: all.filter((o): o is CiliumNetworkPolicyInfo => o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy'),
     ...entryObjects(all),
+    webhookConfigurations: all.filter((o): o is WebhookConfigurationInfo => o.kind === 'WebhookConfiguration'),
+    serviceCidrs: all.filter((o): o is ServiceCidrInfo => o.kind === 'ServiceCIDR'),
   };
 }
 
@@ -174,6 +181,7 @@ export function inventoryObjects(inv: Inventory): InventoryObject[] {
     ...inv.clusters, ...inv.namespaces, ...inv.nodes, ...inv.workloads, ...inv.pods, ...inv.services,
     ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
     ...(inv.ingresses ?? []), ...(inv.gateways ?? []), ...(inv.routes ?? []),
+    ...(inv.webhookConfigurations ?? []), ...(inv.serviceCidrs ?? []),
   ];
 }
 

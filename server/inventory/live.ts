@@ -15,6 +15,8 @@
  */
 import { EventEmitter, setMaxListeners } from 'node:events';
 import {
+  AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
@@ -185,6 +187,24 @@ const RESOURCES: readonly ResourceDef[] = [
   { kind: 'DaemonSet', path: '/apis/apps/v1/daemonsets', list: (kc, p, o) => kc.makeApiClient(AppsV1Api).listDaemonSetForAllNamespaces(p, o) },
   { kind: 'Job', path: '/apis/batch/v1/jobs', list: (kc, p, o) => kc.makeApiClient(BatchV1Api).listJobForAllNamespaces(p, o) },
   { kind: 'CronJob', path: '/apis/batch/v1/cronjobs', list: (kc, p, o) => kc.makeApiClient(BatchV1Api).listCronJobForAllNamespaces(p, o) },
+  // Service address ranges (Kubernetes 1.33+; absent before): the proof's Service-address check.
+  {
+    kind: 'ServiceCIDR', optional: true, path: '/apis/networking.k8s.io/v1/servicecidrs',
+    list: (kc, p, o) => kc.makeApiClient(NetworkingV1Api).listServiceCIDR(p, o),
+  },
+  // Webhooks the API server calls: the webhook baseline rule admits it into their backends.
+  {
+    kind: 'ValidatingWebhookConfiguration', path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+    list: (kc, p, o) => kc.makeApiClient(AdmissionregistrationV1Api).listValidatingWebhookConfiguration(p, o),
+  },
+  {
+    kind: 'MutatingWebhookConfiguration', path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+    list: (kc, p, o) => kc.makeApiClient(AdmissionregistrationV1Api).listMutatingWebhookConfiguration(p, o),
+  },
+  {
+    kind: 'CustomResourceDefinition', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+    list: (kc, p, o) => kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition(p, o),
+  },
   ...([['AdminNetworkPolicy', 'adminnetworkpolicies'], ['BaselineAdminNetworkPolicy', 'baselineadminnetworkpolicies']] as const).map(
     ([kind, plural]): ResourceDef => ({
       kind, optional: true, path: `/apis/policy.networking.k8s.io/v1alpha1/${plural}`,

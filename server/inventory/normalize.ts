@@ -64,9 +64,15 @@ import {
   type ServiceType,
   type SourceLocation,
   type Warning,
+  type ServiceCidrInfo,
+  type WebhookConfigurationInfo,
+  type WebhookInfo,
   type WorkloadInfo,
   type WorkloadKind,
 } from '../../generator/model/index.ts';
+
+/** Objects that make the API server call webhooks (cluster-scoped). */
+export const WEBHOOK_KINDS = ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'CustomResourceDefinition'] as const;
 
 /** Kinds the normalizer understands (owners included). */
 export const INVENTORY_KINDS = [
@@ -74,6 +80,8 @@ export const INVENTORY_KINDS = [
   'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy',
   'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy',
   'Ingress', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute',
+  ...WEBHOOK_KINDS,
+  'ServiceCIDR',
   'ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController',
 ] as const;
 export type InventoryKind = (typeof INVENTORY_KINDS)[number];
@@ -84,6 +92,7 @@ export const OWNER_KINDS: readonly OwnerWorkloadKind[] = [
 ];
 
 const CLUSTER_SCOPED = new Set<string>(['Namespace', 'Node', 'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumClusterwideNetworkPolicy']);
+for (const k of [...WEBHOOK_KINDS, 'ServiceCIDR']) CLUSTER_SCOPED.add(k);
 
 /**
  * Groups whose ClusterNetworkPolicy is network-policy-api's v1alpha2 (the AWS network policy
@@ -1097,6 +1106,12 @@ function normalizeKind(kind: InventoryKind, raw: Obj, meta: Obj, c: Ctx): Normal
       return { kind: 'object', object: normalizeCiliumPolicy(kind, raw, c) };
     case 'Ingress': case 'Gateway': case 'HTTPRoute': case 'GRPCRoute': case 'TLSRoute': case 'TCPRoute':
       return normalizeEntry(kind, raw, meta, c);
+    case 'ValidatingWebhookConfiguration':
+    case 'MutatingWebhookConfiguration':
+    case 'CustomResourceDefinition':
+      return { kind: 'object', object: normalizeWebhookConfiguration(kind, raw, meta, c) };
+    case 'ServiceCIDR':
+      return { kind: 'object', object: normalizeServiceCidr(raw, meta, c) };
     default: {
       const { workload, templatePod } = normalizeWorkload(kind, raw, meta, c);
       return { kind: 'object', object: workload, ...(templatePod ? { templatePod } : {}) };
@@ -1267,4 +1282,59 @@ function gatewayListener(l: unknown, w: string): GatewayListener {
   else if (from === 'Selector') allowedRoutes = { from, selector: normalizeSelector(ns?.selector, `${w}.allowedRoutes.namespaces.selector`) ?? {} };
   else throw new Malformed(`${w}.allowedRoutes.namespaces.from must be Same, All or Selector (got ${JSON.stringify(from)})`);
   return { name, port, protocol: proto, ...(hostname ? { hostname } : {}), allowedRoutes };
+}
+
+// Webhooks the API server calls
+
+/** One `clientConfig` (admissionregistration.k8s.io/v1, apiextensions.k8s.io/v1): a Service (port default 443) or a URL. */
+function webhookOf(name: string, hook: Obj, what: string): WebhookInfo {
+  const cc = optObj(hook.clientConfig, `${what}.clientConfig`);
+  const svc = optObj(cc?.service, `${what}.clientConfig.service`);
+  const url = optStr(cc?.url, `${what}.clientConfig.url`);
+  const failurePolicy = optStr(hook.failurePolicy, `${what}.failurePolicy`);
+  let service: WebhookInfo['service'];
+  if (svc) {
+    const w = `${what}.clientConfig.service`;
+    const namespace = optStr(svc.namespace, `${w}.namespace`);
+    const svcName = optStr(svc.name, `${w}.name`);
+    if (namespace === undefined || svcName === undefined) throw new Malformed(`${w} needs namespace and name`);
+    rule(dns1123LabelProblem(namespace), `${w}.namespace`);
+    rule(dns1123LabelProblem(svcName), `${w}.name`);
+    const port = optInt(svc.port, `${w}.port`) ?? 443;
+    rule(portProblem(port), `${w}.port`);
+    service = { namespace, name: svcName, port };
+  }
+  return { name, ...(service ? { service } : {}), ...(url !== undefined ? { url } : {}), ...(failurePolicy !== undefined ? { failurePolicy } : {}) };
+}
+
+function normalizeWebhookConfiguration(kind: (typeof WEBHOOK_KINDS)[number], raw: Obj, meta: Obj, c: Ctx): WebhookConfigurationInfo {
+  const b = base(meta, c);
+  const webhooks: WebhookInfo[] = [];
+  if (kind === 'CustomResourceDefinition') {
+    const conversion = optObj(optObj(raw.spec, 'spec')?.conversion, 'spec.conversion');
+    const hook = optObj(conversion?.webhook, 'spec.conversion.webhook');
+    if (conversion?.strategy === 'Webhook' && hook) webhooks.push(webhookOf('conversion', hook, 'spec.conversion.webhook'));
+  } else {
+    for (const [i, h] of (optArr(raw.webhooks, 'webhooks') ?? []).entries()) {
+      const what = `webhooks[${i}]`;
+      if (!isObj(h)) throw new Malformed(`${what} must be an object`);
+      const name = optStr(h.name, `${what}.name`);
+      if (name === undefined) throw new Malformed(`${what}.name is required`);
+      webhooks.push(webhookOf(name, h, what));
+    }
+  }
+  return { kind: 'WebhookConfiguration', configKind: kind, ...b, webhooks };
+}
+
+/** networking.k8s.io/v1 ServiceCIDR: `spec.cidrs`, one or two (IPv4 and IPv6). */
+function normalizeServiceCidr(raw: Obj, meta: Obj, c: Ctx): ServiceCidrInfo {
+  const cidrs = strList(optObj(raw.spec, 'spec')?.cidrs, 'spec.cidrs');
+  for (const [i, cidr] of cidrs.entries()) {
+    const slash = cidr.indexOf('/');
+    const bits = Number(cidr.slice(slash + 1));
+    const problem = slash < 0 ? 'expected an address and a prefix length (10.96.0.0/12)' : ipProblem(cidr.slice(0, slash))
+      ?? (Number.isInteger(bits) && bits >= 0 && bits <= (cidr.includes(':') ? 128 : 32) ? undefined : `prefix length ${JSON.stringify(cidr.slice(slash + 1))} is out of range`);
+    rule(problem, `spec.cidrs[${i}]`);
+  }
+  return { kind: 'ServiceCIDR', ...base(meta, c), cidrs };
 }

@@ -27,6 +27,10 @@ const RESOURCE_OF: Record<string, readonly [group: string, resource: string]> = 
   DaemonSet: ['apps', 'daemonsets'],
   Job: ['batch', 'jobs'],
   CronJob: ['batch', 'cronjobs'],
+  ValidatingWebhookConfiguration: ['admissionregistration.k8s.io', 'validatingwebhookconfigurations'],
+  MutatingWebhookConfiguration: ['admissionregistration.k8s.io', 'mutatingwebhookconfigurations'],
+  CustomResourceDefinition: ['apiextensions.k8s.io', 'customresourcedefinitions'],
+  ServiceCIDR: ['networking.k8s.io', 'servicecidrs'],
 };
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -3,7 +3,7 @@
  * alone (scope), and what is never allowed silently (flagged flows), on the demo estate.
  */
 import { describe, expect, it } from 'vitest';
-import type { Inventory, PodInfo } from '../../../generator/model/index.ts';
+import type { Inventory, PodInfo, WebhookConfigurationInfo } from '../../../generator/model/index.ts';
 import { createEngine } from '../../../generator/semantics/index.ts';
 import { synthesizePolicies, verifyPolicies, type SynthesisOptions, type SynthesisResult } from '../../../generator/synthesis/index.ts';
 import { demoInput } from './fixtures.ts';
@@ -203,5 +203,88 @@ describe('workloads asked for by key', () => {
     const edges = input.edges.filter((e) => e.source !== quiet && e.destination !== quiet);
     const result = synthesizePolicies({ ...input, edges }, { workloads: [quiet, 'wl:prod/kube-system/Deployment/coredns'] });
     expect(result.policies.map((p) => p.subject).sort()).toEqual(['wl:prod/boutique/Deployment/redis-cart', 'wl:prod/kube-system/Deployment/coredns']);
+  });
+});
+
+/** A webhook configuration of the demo's prod cluster naming `namespace/name` on `port`. */
+const webhookConfiguration = (configKind: WebhookConfigurationInfo['configKind'], namespace: string, name: string, port: number): WebhookConfigurationInfo => ({
+  kind: 'WebhookConfiguration', cluster: 'prod', name: `${name}-hooks`, labels: {}, configKind,
+  webhooks: [{ name: configKind === 'CustomResourceDefinition' ? 'conversion' : `${name}.example.com`, service: { namespace, name, port } }],
+});
+
+const withWebhooks = (inv: Inventory, ...configs: WebhookConfigurationInfo[]): Inventory => ({ ...inv, webhookConfigurations: configs });
+
+describe('webhooks from the inventory', () => {
+  const API_SERVER = '172.20.2.2';
+  const cases: { name: string; config: WebhookConfigurationInfo; app: string; port: number | string; number: number }[] = [
+    { name: "a ValidatingWebhookConfiguration's Service, on the Service's targetPort (5000 -> 8080)", config: webhookConfiguration('ValidatingWebhookConfiguration', 'boutique', 'emailservice', 5000), app: 'emailservice', port: 8080, number: 8080 },
+    { name: "a MutatingWebhookConfiguration's Service with a named targetPort, by its name", config: webhookConfiguration('MutatingWebhookConfiguration', 'monitoring', 'prometheus', 9090), app: 'prometheus', port: 'web', number: 9090 },
+    { name: "a CRD's conversion webhook Service", config: webhookConfiguration('CustomResourceDefinition', 'boutique', 'paymentservice', 50051), app: 'paymentservice', port: 50051, number: 50051 },
+  ];
+  for (const c of cases) {
+    it(`admits the API server into the backend of ${c.name}, and lists why`, async () => {
+      const input = await demoInput();
+      const inventory = withWebhooks(input.inventory, c.config);
+      const result = synthesizePolicies({ ...input, inventory }, { cluster: 'prod' });
+      const subject = result.report.subjects.find((s) => s.cluster === 'prod' && s.name === c.app)!;
+      const api = subject.ingress.filter((r) => r.peers.some((p) => p.kind === 'cidr' && p.what === 'kube-apiserver'));
+      expect(api.flatMap((r) => r.ports)).toContainEqual({ protocol: 'TCP', port: c.port });
+      const entry = result.report.baseline.find((b) => b.subject === subject.key && b.rule === 'webhook');
+      expect(entry?.what).toContain(`${API_SERVER}/32`);
+      expect(entry?.reason).toContain(`${c.config.configKind}/${c.config.name}`);
+      const engine = engineOf(inventory, result);
+      for (const pod of podsOf(inventory, 'prod', (p) => p.labels.app === c.app || p.labels['app.kubernetes.io/name'] === c.app)) {
+        expect(engine.allowedInDirection({ kind: 'ip', ip: API_SERVER }, { kind: 'pod', pod }, 'ingress').contains('TCP', c.number)).toBe(true);
+      }
+      const proof = verifyPolicies(inventory, result);
+      expect([proof.broken, proof.unproven]).toEqual([0, 0]);
+    });
+  }
+
+  it('writes no webhook rule when the rule is switched off', async () => {
+    const input = await demoInput();
+    const inventory = withWebhooks(input.inventory, cases[0].config);
+    const result = synthesizePolicies({ ...input, inventory }, { cluster: 'prod', withoutBaseline: ['webhook'] });
+    expect(result.report.baseline.filter((b) => b.rule === 'webhook')).toEqual([]);
+    const pod = podsOf(inventory, 'prod', (p) => p.labels.app === 'emailservice')[0];
+    expect(engineOf(inventory, result).allowedInDirection({ kind: 'ip', ip: API_SERVER }, { kind: 'pod', pod }, 'ingress').contains('TCP', 8080)).toBe(false);
+  });
+
+  it('admits any address on the webhook port when the API server address is unknown (Cilium: the kube-apiserver entity)', async () => {
+    const input = await demoInput();
+    const inventory = { ...withWebhooks(input.inventory, cases[0].config), endpointSlices: input.inventory.endpointSlices.filter((s) => !s.name.startsWith('kubernetes')) };
+    const plain = synthesizePolicies({ ...input, inventory }, { cluster: 'prod' });
+    const email = plain.report.subjects.find((s) => s.cluster === 'prod' && s.name === 'emailservice')!;
+    expect(plain.report.baseline.find((b) => b.subject === email.key && b.rule === 'webhook')?.what).toContain('address unknown');
+    const pod = podsOf(inventory, 'prod', (p) => p.labels.app === 'emailservice')[0];
+    expect(engineOf(inventory, plain).allowedInDirection({ kind: 'ip', ip: '203.0.113.9' }, { kind: 'pod', pod }, 'ingress').contains('TCP', 8080)).toBe(true);
+    const cilium = synthesizePolicies({ ...input, inventory }, { cluster: 'prod', format: 'cilium' });
+    const spec = cilium.policies.find((p) => p.subject === email.key)!.object.spec as { ingress: { fromEntities?: string[]; toPorts: unknown }[] };
+    expect(spec.ingress.some((r) => r.fromEntities?.includes('kube-apiserver') && JSON.stringify(r.toPorts).includes('"8080"'))).toBe(true);
+  });
+
+  it('names a webhook whose Service is missing in the report instead of writing a rule', async () => {
+    const input = await demoInput();
+    const inventory = withWebhooks(input.inventory, webhookConfiguration('ValidatingWebhookConfiguration', 'boutique', 'gone', 443));
+    const result = synthesizePolicies({ ...input, inventory }, { cluster: 'prod' });
+    expect(result.report.notes).toContain('prod: ValidatingWebhookConfiguration/gone-hooks: gone.example.com: Service boutique/gone not in the inventory; no API server rule written for it');
+    expect(result.report.baseline.filter((b) => b.rule === 'webhook')).toEqual([]);
+  });
+});
+
+describe('webhooks and --default-deny', () => {
+  it('keeps a webhook backend with no observed traffic reachable from the API server when its namespace gets a default deny', async () => {
+    const input = await demoInput();
+    const quiet = 'wl:prod/boutique/Deployment/redis-cart';
+    const edges = input.edges.filter((e) => e.source !== quiet && e.destination !== quiet);
+    const inventory = withWebhooks(input.inventory, webhookConfiguration('ValidatingWebhookConfiguration', 'boutique', 'redis-cart', 6379));
+    const result = synthesizePolicies({ ...input, inventory, edges }, { cluster: 'prod', defaultDeny: true });
+    expect(result.policies.map((p) => p.subject)).toContain(quiet);
+    const pod = podsOf(inventory, 'prod', (p) => p.labels.app === 'redis-cart')[0];
+    const engine = engineOf(inventory, result);
+    expect(engine.allowedInDirection({ kind: 'ip', ip: '172.20.2.2' }, { kind: 'pod', pod }, 'ingress').contains('TCP', 6379)).toBe(true);
+    expect(engine.allowedInDirection({ kind: 'ip', ip: '203.0.113.9' }, { kind: 'pod', pod }, 'ingress').contains('TCP', 6379)).toBe(false);
+    const proof = verifyPolicies(inventory, result);
+    expect([proof.broken, proof.unproven]).toEqual([0, 0]);
   });
 });

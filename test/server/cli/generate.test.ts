@@ -2,7 +2,7 @@
  * `netatlas generate` in-process: the demo by default, files per cluster/namespace, the loud
  * failure when the generated set would break observed traffic, and bad options.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -71,6 +71,45 @@ describe('netatlas generate', () => {
     const accepted = await netatlas(...args, '-o', path.join(dir, 'out'), '--accept-unproven');
     expect(accepted.status).toBe(0);
     expect(readdirSync(path.join(dir, 'out'))).toEqual(['c1']);
+  });
+
+  it('counts a flow to an address that may be a ClusterIP as unproven: private with no Service address known, or inside --service-cidr', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    const otherService = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: other\n  namespace: shop\nspec:\n  clusterIP: 10.96.0.20\n  selector:\n    app: other\n  ports:\n  - port: 80\n';
+    writeFileSync(path.join(dir, 'pods.yaml'), podYaml('web-1', 'web', '10.0.0.1'));
+    writeFileSync(path.join(dir, 'svc.yaml'), otherService);
+    writeFileSync(path.join(dir, 'flows.jsonl'), `${JSON.stringify({ source: '10.0.0.1', destination: '10.96.0.9', protocol: 'TCP', port: 80, verdict: 'FORWARDED', time: '2026-11-27T09:00:00Z' })}\n`);
+    const flows = ['--flows', path.join(dir, 'flows.jsonl'), '--files-cluster', 'c1'];
+    const noServices = await netatlas('--inventory', path.join(dir, 'pods.yaml'), ...flows);
+    expect(noServices.status).toBe(1);
+    expect(noServices.stderr).toMatch(/UNPROVEN wl:c1\/shop\/Pod\/web-1->ext:10\.96\.0\.9\|TCP\|80: 10\.96\.0\.9 is a private address \(10\.0\.0\.0\/8\) and the inventory holds no Service address of cluster c1/);
+    const withServices = ['--inventory', path.join(dir, 'pods.yaml'), '--inventory', path.join(dir, 'svc.yaml'), ...flows];
+    expect((await netatlas(...withServices)).stderr).toContain('broken = 0, unproven = 0');
+    const inRange = await netatlas(...withServices, '--service-cidr', 'c1=10.96.0.0/12');
+    expect(inRange.status).toBe(1);
+    expect(inRange.stderr).toContain('10.96.0.9 is in the Service CIDR 10.96.0.0/12 of c1 but no Service of the inventory holds it');
+    const bad = await netatlas('--service-cidr', 'c1=10.96.0.0/40');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--service-cidr "c1=10.96.0.0/40": expected CIDR or CLUSTER=CIDR');
+  });
+
+  it('admits the API server into a webhook of the inventory on its targetPort, lists the rule, and leaves it out with --without-baseline webhook', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-'));
+    mkdirSync(path.join(root, 'prod'));
+    writeFileSync(path.join(root, 'prod', 'hooks.yaml'), [
+      'apiVersion: admissionregistration.k8s.io/v1', 'kind: ValidatingWebhookConfiguration', 'metadata:', '  name: email-policy', 'webhooks:',
+      '- name: email-policy.example.com', '  clientConfig:', '    service:', '      namespace: boutique', '      name: emailservice', '      port: 5000',
+      '  admissionReviewVersions: ["v1"]', '  sideEffects: None', '',
+    ].join('\n'));
+    const args = ['--inventory', DEMO_DIR, '--inventory', root, '--flows', DEMO_DIR, '--cluster', 'prod', '--namespace', 'boutique'];
+    const { stdout, stderr, status } = await netatlas(...args);
+    expect(status).toBe(0);
+    expect(stderr).toContain('webhook: wl:prod/boutique/Deployment/emailservice ingress the API server (172.20.2.2/32) on TCP 8080: ValidatingWebhookConfiguration/email-policy: email-policy.example.com calls it through svc:prod/boutique/emailservice');
+    const email = parseAllDocuments(stdout).map((d) => d.toJS()).find((p) => p.metadata.name === 'emailservice-netatlas');
+    const fromApi = email.spec.ingress.filter((r: { from: unknown[] }) => r.from.some((f) => JSON.stringify(f) === '{"ipBlock":{"cidr":"172.20.2.2/32"}}'));
+    expect(fromApi.map((r: { ports: unknown }) => r.ports)).toEqual([[{ protocol: 'TCP', port: 8080 }]]);
+    const off = await netatlas(...args, '--without-baseline', 'webhook');
+    expect(off.stderr).not.toContain('webhook: wl:prod/boutique/Deployment/emailservice');
   });
 
   it('writes nothing to -o DIR when an input file is bad, and keeps what an earlier run wrote', async () => {

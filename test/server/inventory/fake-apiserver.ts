@@ -43,6 +43,9 @@ export const CORE_COLLECTIONS: Record<string, [listKind: string, apiVersion: str
   '/apis/apps/v1/daemonsets': ['DaemonSetList', 'apps/v1'],
   '/apis/batch/v1/jobs': ['JobList', 'batch/v1'],
   '/apis/batch/v1/cronjobs': ['CronJobList', 'batch/v1'],
+  '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations': ['ValidatingWebhookConfigurationList', 'admissionregistration.k8s.io/v1'],
+  '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations': ['MutatingWebhookConfigurationList', 'admissionregistration.k8s.io/v1'],
+  '/apis/apiextensions.k8s.io/v1/customresourcedefinitions': ['CustomResourceDefinitionList', 'apiextensions.k8s.io/v1'],
 };
 
 const status = (code: number, reason: string, message: string) =>

@@ -144,6 +144,27 @@ describe('LiveInventory against a local list/watch server', () => {
     expect(snap.adminNetworkPolicies).toMatchObject([{ kind: 'ClusterNetworkPolicy', name: 'base', tier: 'Baseline' }]);
   });
 
+  it('reads the webhook configurations and CRD conversion webhooks the API server calls', async () => {
+    api.put('/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+      metadata: { name: 'pod-policy.example.com' },
+      webhooks: [{ name: 'pod-policy.example.com', clientConfig: { service: { namespace: 'shop', name: 'web' } }, admissionReviewVersions: ['v1'], sideEffects: 'None' }],
+    });
+    api.put('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      metadata: { name: 'crontabs.example.com' },
+      spec: {
+        group: 'example.com', scope: 'Namespaced', names: { plural: 'crontabs', kind: 'CronTab' }, versions: [{ name: 'v1', served: true, storage: true }],
+        conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { service: { namespace: 'shop', name: 'web', port: 8443 } } } },
+      },
+    });
+    const inv = start(['alpha']);
+    const [status] = await inv.whenSettled();
+    expect(status.kinds).toMatchObject({ ValidatingWebhookConfiguration: 'synced', MutatingWebhookConfiguration: 'synced', CustomResourceDefinition: 'synced' });
+    expect(inv.snapshot().webhookConfigurations?.map((w) => [w.configKind, w.webhooks.map((h) => h.service)])).toEqual([
+      ['ValidatingWebhookConfiguration', [{ namespace: 'shop', name: 'web', port: 443 }]],
+      ['CustomResourceDefinition', [{ namespace: 'shop', name: 'web', port: 8443 }]],
+    ]);
+  });
+
   it('applies watch events to the snapshot (add, modify, delete)', async () => {
     const inv = start(['alpha']);
     await inv.whenSettled();
