@@ -2,9 +2,9 @@
  * The analyses `netatlas serve` wires by default (server/http/default-providers.ts), through the
  * real server on the demo: diff, findings, edge explanations and the policies selecting a node.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startServer, type RunningServer } from '../../../server/http/serve.ts';
+import { useDemoServer } from './demo-server.ts';
 import { defaultProviders, policyEngineOf } from '../../../server/http/default-providers.ts';
 import type {
   DiffResponse, EdgeDetailResponse, FindingsResponse, GraphResponse, NodeDetailResponse,
@@ -15,36 +15,26 @@ const RECO = 'wl:prod/boutique/Deployment/recommendationservice';
 const FRONTEND = 'wl:prod/boutique/Deployment/frontend';
 const edgeUrl = (key: string): string => `/api/v1/edges/${encodeURIComponent(key)}`;
 
-let r: RunningServer;
-
-beforeAll(async () => {
-  r = await startServer({ port: 0, db: ':memory:', rateLimit: false, log: () => undefined });
-  await r.loaded;
-  r.state.flush();
-}, 60_000);
-
-afterAll(async () => {
-  await r?.close();
-});
+const server = useDemoServer();
 
 describe('default providers on the demo', () => {
   it('GET /diff lists the planted would-break edge recommendationservice -> cartservice 7070', async () => {
-    const body = (await request(r.server).get('/api/v1/diff').expect(200)).body as DiffResponse;
+    const body = (await request(server().server).get('/api/v1/diff').expect(200)).body as DiffResponse;
     expect(body.summary['would-break']).toBe(1);
     const item = body.items.find((i) => i.kind === 'would-break');
     expect(item?.subjects).toEqual([`${RECO}->${CART}|TCP|7070`, RECO, CART]);
   });
 
   it('GET /findings answers the findings, and node detail lists those about the node', async () => {
-    const all = (await request(r.server).get('/api/v1/findings').expect(200)).body as FindingsResponse;
+    const all = (await request(server().server).get('/api/v1/findings').expect(200)).body as FindingsResponse;
     expect(all.findings.some((f) => f.code === 'would-break' && f.severity === 'high' && f.subjects.includes(CART))).toBe(true);
-    const node = (await request(r.server).get(`/api/v1/nodes/${encodeURIComponent(CART)}`).expect(200)).body as NodeDetailResponse;
+    const node = (await request(server().server).get(`/api/v1/nodes/${encodeURIComponent(CART)}`).expect(200)).body as NodeDetailResponse;
     expect(node.findings.map((f) => f.code)).toContain('would-break');
     expect(node.findings.every((f) => f.subjects.includes(CART))).toBe(true);
   });
 
   it('explains the would-break edge as denied at the destination\'s ingress, with the rule chain and the pods evaluated', async () => {
-    const d = (await request(r.server).get(edgeUrl(`${RECO}->${CART}|TCP|7070`)).expect(200)).body as EdgeDetailResponse;
+    const d = (await request(server().server).get(edgeUrl(`${RECO}->${CART}|TCP|7070`)).expect(200)).body as EdgeDetailResponse;
     expect(d.explanation?.verdict).toBe('denied');
     expect(d.explanation?.reason).toMatch(/^ingress denied: boutique\/cartservice-.* is isolated for ingress by .*prod\/boutique\/NetworkPolicy\/cartservice/);
     expect(d.explanation?.rules).toEqual(['NetworkPolicy boutique/recommendationservice egress[0]: Allow']);
@@ -56,7 +46,7 @@ describe('default providers on the demo', () => {
   });
 
   it('explains an allowed edge by the egress and the ingress rules that match it', async () => {
-    const d = (await request(r.server).get(edgeUrl(`${FRONTEND}->${CART}|TCP|7070`)).expect(200)).body as EdgeDetailResponse;
+    const d = (await request(server().server).get(edgeUrl(`${FRONTEND}->${CART}|TCP|7070`)).expect(200)).body as EdgeDetailResponse;
     expect(d.explanation).toMatchObject({
       verdict: 'allowed',
       rules: ['NetworkPolicy boutique/frontend egress[0]: Allow', 'NetworkPolicy boutique/cartservice ingress[0]: Allow'],
@@ -65,15 +55,15 @@ describe('default providers on the demo', () => {
   });
 
   it('answers unknown for a namespace-level edge, pointing at its parts', async () => {
-    const g = (await request(r.server).get('/api/v1/graph?level=namespace').expect(200)).body as GraphResponse;
+    const g = (await request(server().server).get('/api/v1/graph?level=namespace').expect(200)).body as GraphResponse;
     const edge = g.edges.find((e) => e.protocol === 'TCP' && e.source.startsWith('ns:') && e.target.startsWith('ns:'))!;
-    const d = (await request(r.server).get(edgeUrl(edge.key)).expect(200)).body as EdgeDetailResponse;
+    const d = (await request(server().server).get(edgeUrl(edge.key)).expect(200)).body as EdgeDetailResponse;
     expect(d.explanation).toMatchObject({ verdict: 'unknown', policies: [] });
     expect(d.explanation?.reason).toContain('parts');
   });
 
   it('lists the policies selecting a workload from the policy engine', async () => {
-    const node = (await request(r.server).get(`/api/v1/nodes/${encodeURIComponent(CART)}`).expect(200)).body as NodeDetailResponse;
+    const node = (await request(server().server).get(`/api/v1/nodes/${encodeURIComponent(CART)}`).expect(200)).body as NodeDetailResponse;
     expect(node.policies?.map((p) => p.key)).toEqual(expect.arrayContaining([
       'prod/boutique/NetworkPolicy/cartservice', 'prod/boutique/NetworkPolicy/deny-all',
     ]));
@@ -81,19 +71,19 @@ describe('default providers on the demo', () => {
   });
 
   it('builds the policy engine once per inventory version', () => {
-    const first = policyEngineOf(r.state);
-    expect(policyEngineOf(r.state)).toBe(first);
-    r.state.setInventory('prod', r.state.inventories.get('prod')!, { persist: false });
-    const second = policyEngineOf(r.state);
+    const first = policyEngineOf(server().state);
+    expect(policyEngineOf(server().state)).toBe(first);
+    server().state.setInventory('prod', server().state.inventories.get('prod')!, { persist: false });
+    const second = policyEngineOf(server().state);
     expect(second).not.toBe(first);
-    expect(second.inventoryVersion).toBe(r.state.inventoryVersion);
+    expect(second.inventoryVersion).toBe(server().state.inventoryVersion);
   });
 
   it('computes the diff once per graph version', () => {
     const providers = defaultProviders();
-    const a = providers.diff!(r.state);
-    expect(providers.diff!(r.state)).toBe(a);
-    r.state.bump();
-    expect(providers.diff!(r.state)).not.toBe(a);
+    const a = providers.diff!(server().state);
+    expect(providers.diff!(server().state)).toBe(a);
+    server().state.bump();
+    expect(providers.diff!(server().state)).not.toBe(a);
   });
 });

@@ -2,26 +2,16 @@
  * GET /api/v1/risk through the real server on the demo: the ranking, the path to the finance
  * ledger with each hop's evidence, its cut as YAML, and parameter validation.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { startServer, type RunningServer } from '../../../server/http/serve.ts';
+import { useDemoServer } from './demo-server.ts';
 import type { RiskResult } from '../../../generator/risk/index.ts';
 
-let r: RunningServer;
-
-beforeAll(async () => {
-  r = await startServer({ port: 0, db: ':memory:', rateLimit: false, log: () => undefined });
-  await r.loaded;
-  r.state.flush();
-}, 60_000);
-
-afterAll(async () => {
-  await r?.close();
-});
+const server = useDemoServer();
 
 describe('GET /api/v1/risk on the demo', () => {
   it('ranks the prod frontend first and answers the path to the ledger with its cut as YAML', async () => {
-    const body = (await request(r.server).get('/api/v1/risk').expect(200)).body as RiskResult;
+    const body = (await request(server().server).get('/api/v1/risk').expect(200)).body as RiskResult;
     expect(body.workloads[0].workload).toBe('wl:prod/boutique/Deployment/frontend');
     expect(body.reports.attached.length).toBeGreaterThan(0);
     const path = body.paths[0];
@@ -32,8 +22,8 @@ describe('GET /api/v1/risk on the demo', () => {
   });
 
   it('carries on each workload the findings of GET /api/v1/findings that touch it, with their ids and titles', async () => {
-    const body = (await request(r.server).get('/api/v1/risk').expect(200)).body as RiskResult;
-    const { findings } = (await request(r.server).get('/api/v1/findings').expect(200)).body as { findings: { id: string; message: string; subjects: string[] }[] };
+    const body = (await request(server().server).get('/api/v1/risk').expect(200)).body as RiskResult;
+    const { findings } = (await request(server().server).get('/api/v1/findings').expect(200)).body as { findings: { id: string; message: string; subjects: string[] }[] };
     const byId = new Map(findings.map((f) => [f.id, f]));
     const frontend = body.workloads[0];
     expect(frontend.findings!.length).toBeGreaterThan(0);
@@ -45,7 +35,7 @@ describe('GET /api/v1/risk on the demo', () => {
   });
 
   it('takes crown jewels and entries as repeatable selectors', async () => {
-    const body = (await request(r.server).get('/api/v1/risk?crownJewels=app%3Dpostgres&entries=cluster%3Dprod%2Cname%3Dcheckoutservice&maxPaths=3').expect(200)).body as RiskResult;
+    const body = (await request(server().server).get('/api/v1/risk?crownJewels=app%3Dpostgres&entries=cluster%3Dprod%2Cname%3Dcheckoutservice&maxPaths=3').expect(200)).body as RiskResult;
     expect(body.crownJewels).toContain('wl:finance/payments/StatefulSet/postgres');
     expect(body.entries).toEqual(['wl:prod/boutique/Deployment/checkoutservice']);
     expect(body.paths.length).toBeLessThanOrEqual(3);
@@ -57,7 +47,7 @@ describe('GET /api/v1/risk on the demo', () => {
     ['/api/v1/risk?crownJewels=app%20in%20(a)', /"crownJewels": .*cannot read/],
     ['/api/v1/risk?ipBlockMatchesPods=yes', /"ipBlockMatchesPods" must be true or false/],
   ])('answers 400 naming the parameter for %s', async (url, message) => {
-    const res = await request(r.server).get(url).expect(400);
+    const res = await request(server().server).get(url).expect(400);
     expect(res.body.error).toMatch(message);
   });
 });
