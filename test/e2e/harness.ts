@@ -3,17 +3,45 @@
  * driven by playwright-core in headless Chromium with software WebGL (see chromium.ts for which one).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export { CHROMIUM_ARGS, launchChromium, resolveChromium } from './chromium.ts';
 
-/** `vite build` into web/dist (the server serves that folder). */
+const BUILD_LOCK = path.join(ROOT, 'node_modules/.cache/netatlas-web-build.lock');
+const BUILD_STAMP = path.join(ROOT, 'web/dist/.netatlas-build');
+
+/**
+ * `vite build` into web/dist (the server serves that folder), once per test run: test files run
+ * in parallel processes of one vitest run, and a second build would empty web/dist under the
+ * first file's server. A lock folder serializes them; a stamp naming the run (the parent process)
+ * lets the later ones reuse the build.
+ */
 export function buildWeb(): void {
-  const run = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`netatlas e2e: vite build failed:\n${run.stdout}\n${run.stderr}`);
+  const run = String(process.ppid);
+  mkdirSync(path.dirname(BUILD_LOCK), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      // A lock older than five minutes belongs to a build that died.
+      try {
+        if (Date.now() - statSync(BUILD_LOCK).mtimeMs > 300_000) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      } catch { /* released meanwhile */ }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (existsSync(BUILD_STAMP) && readFileSync(BUILD_STAMP, 'utf8') === run) return;
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`netatlas e2e: vite build failed:\n${build.stdout}\n${build.stderr}`);
+    writeFileSync(BUILD_STAMP, run);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 export interface RunningServer {

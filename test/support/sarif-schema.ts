@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
 
 let validator: ValidateFunction | undefined;
 
@@ -15,7 +16,9 @@ function sarifValidator(): ValidateFunction {
   const file = path.join(path.dirname(require.resolve('@microsoft/jest-sarif')), 'schemas/sarif-2.1.0-rtm.5.json');
   const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   // The schema's language-tag pattern is not a valid Unicode-mode regular expression.
-  validator = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false }).compile(schema);
+  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+  addFormats(ajv); // the schema's uri, uri-reference and date-time values are checked too
+  validator = ajv.compile(schema);
   return validator;
 }
 
