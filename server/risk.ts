@@ -40,7 +40,7 @@ export async function liveSecurityReports(kubeconfigs: readonly string[], contex
   const out = { reports: [] as SecurityReport[], warnings: [] as string[], errors: [] as string[] };
   for (const t of selectContexts({ kubeconfigs: [...kubeconfigs], contexts: [...contexts] })) {
     if (!t.kc) {
-      out.warnings.push(`risk: ${t.context || t.cluster}: ${t.problem ?? 'unusable context'}; its scanner reports are not read.`);
+      out.warnings.push(`netatlas/risk: ${t.context || t.cluster}: ${t.problem ?? 'unusable context'}; its scanner reports are not read.`);
       continue;
     }
     const r = await listTrivyReports(t.kc, t.cluster);

@@ -37,7 +37,7 @@ export function riskFailures(result: RiskResult, tokens: readonly string[]): str
       const n = result.workloads.filter((w) => w.internetExposed && w.vulnerabilities.critical > 0);
       if (n.length) hits.push(`${n.length} internet-exposed workload(s) with critical vulnerabilities (${n.map((w) => w.workload).join(', ')})`);
     } else {
-      throw new Error(`risk: --fail-on: unknown ${JSON.stringify(t)}; use any of ${RISK_FAIL_ON.join(', ')} (e.g. score>=70,uncut).`);
+      throw new Error(`netatlas/risk: --fail-on: unknown ${JSON.stringify(t)}; use any of ${RISK_FAIL_ON.join(', ')} (e.g. score>=70,uncut).`);
     }
   }
   return hits;

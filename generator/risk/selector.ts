@@ -35,9 +35,9 @@ export function parseWorkloadSelector(text: string, flag = '--crown-jewels'): Wo
     const m = /^([A-Za-z0-9._/-]+)\s*(!=|==|=)\s*([A-Za-z0-9._-]*)$/.exec(t);
     if (m) terms.push({ key: m[1], op: m[2] === '!=' ? '!=' : '=', value: m[3] });
     else if (/^[A-Za-z0-9._/-]+$/.test(t)) terms.push({ key: t, op: 'exists' });
-    else throw new InputError(`risk: ${flag} ${JSON.stringify(text)}: cannot read ${JSON.stringify(t)}; expected key=value, key!=value or key (e.g. "cluster=finance,app=ledger").`);
+    else throw new InputError(`netatlas/risk: ${flag} ${JSON.stringify(text)}: cannot read ${JSON.stringify(t)}; expected key=value, key!=value or key (e.g. "cluster=finance,app=ledger").`);
   }
-  if (terms.length === 0) throw new InputError(`risk: ${flag} is empty; give key=value terms (e.g. "namespace=payments").`);
+  if (terms.length === 0) throw new InputError(`netatlas/risk: ${flag} is empty; give key=value terms (e.g. "namespace=payments").`);
   return (w) => terms.every((term) => {
     const v = OWN_KEYS.has(term.key) ? (w as unknown as Record<string, string>)[term.key] : w.labels[term.key];
     if (term.op === 'exists') return v !== undefined;

@@ -37,11 +37,11 @@ export function diffPoliciesCommand(): Command {
     .action(async (a: string, b: string, o: DiffPoliciesOptions) => {
       const loaded = await loadInventoryPaths(o.inventory.length ? o.inventory : [DEMO_DIR], { cluster: o.cluster, defaultNamespace: o.namespace });
       if (loaded.errors.length) {
-        throw new CliExit(`diff-policies: ${loaded.errors.length} error(s) in the inventory:\n  ${loaded.errors.map((e) => e.message).join('\n  ')}`, EXIT_BAD_INPUT);
+        throw new CliExit(`netatlas/diff-policies: ${loaded.errors.length} error(s) in the inventory:\n  ${loaded.errors.map((e) => e.message).join('\n  ')}`, EXIT_BAD_INPUT);
       }
-      if (loaded.inventory.pods.length === 0) throw new CliExit('diff-policies: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests).');
-      const setA = await loadPolicySet([a], { cluster: o.cluster, namespace: o.namespace, what: 'diff-policies: A' });
-      const setB = await loadPolicySet([b], { cluster: o.cluster, namespace: o.namespace, what: 'diff-policies: B' });
+      if (loaded.inventory.pods.length === 0) throw new CliExit('netatlas/diff-policies: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests).');
+      const setA = await loadPolicySet([a], { cluster: o.cluster, namespace: o.namespace, what: 'netatlas/diff-policies: A' });
+      const setB = await loadPolicySet([b], { cluster: o.cluster, namespace: o.namespace, what: 'netatlas/diff-policies: B' });
       const d = diffPolicySets(loaded.inventory, setA, setB, { ipBlockMatchesPods: o.ipblockMatchesPods });
       process.stdout.write(formatPolicySetDiff(d, o.output, { a, b }));
       if (o.failOnLooser && d.looserInB > 0) process.exitCode = EXIT_FINDINGS;

@@ -41,7 +41,7 @@ export function parseFailOn(text: string | undefined): string[] {
   if (!text) return [];
   const tokens = text.split(',').map((t) => t.trim()).filter(Boolean);
   const bad = tokens.filter((t) => !FAIL_ON_TOKENS.includes(t));
-  if (bad.length) throw new CliExit(`diff: --fail-on: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}; use any of ${FAIL_ON_TOKENS.join(', ')}.`);
+  if (bad.length) throw new CliExit(`netatlas/diff: --fail-on: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}; use any of ${FAIL_ON_TOKENS.join(', ')}.`);
   return tokens;
 }
 
@@ -98,9 +98,9 @@ export function diffCommand(): Command {
       const failOn = parseFailOn(o.failOn);
       engineCni(o.cni);
       const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 0) throw new CliExit(`diff: --limit ${JSON.stringify(o.limit)} must be a whole number >= 0.`);
+      if (!Number.isInteger(limit) || limit < 0) throw new CliExit(`netatlas/diff: --limit ${JSON.stringify(o.limit)} must be a whole number >= 0.`);
       const intended = o.policies.length
-        ? await loadPolicySet(o.policies, { cluster: o.policiesCluster, namespace: o.policiesNamespace, what: 'diff: --policies', strict: o.strict })
+        ? await loadPolicySet(o.policies, { cluster: o.policiesCluster, namespace: o.policiesNamespace, what: 'netatlas/diff: --policies', strict: o.strict })
         : undefined;
       const live = o.kubeconfig.length > 0 || o.context.length > 0;
       const demo = !live && o.inventory.length === 0 && o.flows.length === 0;
@@ -114,7 +114,7 @@ export function diffCommand(): Command {
       try {
         result = await ingest({ inventoryPaths: demo ? [DEMO_DIR] : o.inventory, flowPaths: demo ? [DEMO_DIR] : o.flows, builder });
       } catch (e) {
-        throw new CliExit(`diff: ${(e as Error).message}`);
+        throw new CliExit(`netatlas/diff: ${(e as Error).message}`);
       }
       const problems = [
         ...result.errors.map((e) => e.message),
@@ -122,10 +122,10 @@ export function diffCommand(): Command {
         ...result.flows.errors,
       ];
       if (problems.length) {
-        throw new CliExit(`diff: ${problems.length} input error(s); fix them, nothing was compared:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
+        throw new CliExit(`netatlas/diff: ${problems.length} input error(s); fix them, nothing was compared:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
       }
       const inventory = liveInv ? (result.inventory ? mergeInventories([liveInv, result.inventory]) : liveInv) : result.inventory;
-      if (!inventory || inventory.pods.length === 0) throw new CliExit('diff: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
+      if (!inventory || inventory.pods.length === 0) throw new CliExit('netatlas/diff: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
       const effective = intended && !o.replace ? overlayPolicySet(inventory, intended) : intended;
       const report = buildDiffReport(inventory, observedEdges(builder.graph), {
         intended: effective,

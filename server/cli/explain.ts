@@ -13,7 +13,7 @@ export function resolvePeer(inv: Inventory, text: string, what: string): Peer {
   if (ipv4ToInt(text) !== undefined || text.includes(':')) return { kind: 'ip', ip: text };
   const parts = text.split('/');
   if (parts.length < 2 || parts.length > 3) {
-    throw new CliExit(`explain: ${what} ${JSON.stringify(text)} is neither namespace/name nor an IP address (e.g. default/frontend).`, EXIT_BAD_INPUT);
+    throw new CliExit(`netatlas/explain: ${what} ${JSON.stringify(text)} is neither namespace/name nor an IP address (e.g. default/frontend).`, EXIT_BAD_INPUT);
   }
   const [cluster, ns, name] = parts.length === 3 ? parts : [undefined, parts[0], parts[1]];
   const pods = inv.pods.filter((p) => p.namespace === ns && (cluster === undefined || p.cluster === cluster));
@@ -21,7 +21,7 @@ export function resolvePeer(inv: Inventory, text: string, what: string): Peer {
     pods.find((p) => p.name === name) ?? pods.find((p) => topLevelOwner(p).name === name);
   if (!pod) {
     const known = [...new Set(pods.map((p) => topLevelOwner(p).name))].slice(0, 10).join(', ');
-    throw new CliExit(`explain: ${what} ${text}: no pod or workload of that name in namespace ${ns}${known ? ` (known: ${known})` : ''}.`, EXIT_BAD_INPUT);
+    throw new CliExit(`netatlas/explain: ${what} ${text}: no pod or workload of that name in namespace ${ns}${known ? ` (known: ${known})` : ''}.`, EXIT_BAD_INPUT);
   }
   return { kind: 'pod', pod };
 }
@@ -29,7 +29,7 @@ export function resolvePeer(inv: Inventory, text: string, what: string): Peer {
 export function parsePortSpec(text: string): { port: number; protocol: Protocol } {
   const m = /^(\d+)(?:\/(TCP|UDP|SCTP))?$/i.exec(text.trim());
   const port = m ? Number(m[1]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new CliExit(`explain: --port ${JSON.stringify(text)} is not PORT[/PROTOCOL] (e.g. 8080/TCP).`, EXIT_BAD_INPUT);
+  if (!m || port < 1 || port > 65535) throw new CliExit(`netatlas/explain: --port ${JSON.stringify(text)} is not PORT[/PROTOCOL] (e.g. 8080/TCP).`, EXIT_BAD_INPUT);
   return { port, protocol: (m[2]?.toUpperCase() ?? 'TCP') as Protocol };
 }
 

@@ -60,14 +60,14 @@ export function parseSince(text: string, newest: number): number {
   const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
   if (m) return newest - Number(m[1]) * UNITS[m[2]];
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new CliExit(`generate: --since ${JSON.stringify(text)} is neither a duration (30m, 2h, 7d) nor a time (2026-11-27T09:30:00Z).`);
+  if (Number.isNaN(t)) throw new CliExit(`netatlas/generate: --since ${JSON.stringify(text)} is neither a duration (30m, 2h, 7d) nor a time (2026-11-27T09:30:00Z).`);
   return t;
 }
 
 /** A duration (`90m`, `2h`, `7d`) in ms. */
 export function parseDuration(text: string, option: string): number {
   const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim());
-  if (!m) throw new CliExit(`generate: ${option} ${JSON.stringify(text)} is not a duration: expected a number and a unit, e.g. 30m, 2h, 7d.`);
+  if (!m) throw new CliExit(`netatlas/generate: ${option} ${JSON.stringify(text)} is not a duration: expected a number and a unit, e.g. 30m, 2h, 7d.`);
   return Number(m[1]) * UNITS[m[2]];
 }
 
@@ -75,7 +75,7 @@ export function parseClusterCidrs(list: readonly string[]): Record<string, strin
   const out: Record<string, string> = {};
   for (const item of list) {
     const m = /^([^=]+)=(\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/.exec(item);
-    if (!m) throw new CliExit(`generate: --cluster-cidr ${JSON.stringify(item)}: expected CLUSTER=CIDR, e.g. finance=10.3.0.0/16.`);
+    if (!m) throw new CliExit(`netatlas/generate: --cluster-cidr ${JSON.stringify(item)}: expected CLUSTER=CIDR, e.g. finance=10.3.0.0/16.`);
     out[m[1]] = m[2];
   }
   return out;
@@ -87,7 +87,7 @@ export function parseServiceCidrs(list: readonly string[]): ServiceCidr[] {
     const eq = item.indexOf('=');
     const cluster = eq > 0 ? item.slice(0, eq) : undefined;
     const cidr = item.slice(eq + 1);
-    if (!isValidCidr(cidr)) throw new CliExit(`generate: --service-cidr ${JSON.stringify(item)}: expected CIDR or CLUSTER=CIDR, e.g. 10.96.0.0/12 or prod=10.96.0.0/12.`);
+    if (!isValidCidr(cidr)) throw new CliExit(`netatlas/generate: --service-cidr ${JSON.stringify(item)}: expected CIDR or CLUSTER=CIDR, e.g. 10.96.0.0/12 or prod=10.96.0.0/12.`);
     return cluster ? { cluster, cidr } : { cidr };
   });
 }
@@ -123,7 +123,7 @@ export function generateCommand(): Command {
     .option('--accept-unproven', 'succeed even when observed flows could not be checked (unproven > 0); they stay listed', false)
     .addOption(new Option('--direction <dir>', 'directions the policies isolate (ingress = only who may call each workload)').choices([...SYNTHESIS_DIRECTIONS]).default('both'))
     .addOption(new Option('--without-baseline <rule>', `switch a baseline rule off (repeatable): ${BASELINE_RULES.join(', ')}`).choices([...BASELINE_RULES]).argParser((v: string, prev: string[] = []) => {
-      if (!(BASELINE_RULES as readonly string[]).includes(v)) throw new CliExit(`generate: --without-baseline ${JSON.stringify(v)}: expected one of ${BASELINE_RULES.join(', ')}.`);
+      if (!(BASELINE_RULES as readonly string[]).includes(v)) throw new CliExit(`netatlas/generate: --without-baseline ${JSON.stringify(v)}: expected one of ${BASELINE_RULES.join(', ')}.`);
       return [...prev, v];
     }).default([]))
     .option('--include-system', 'also write policies for system namespaces (kube-system, kube-public, kube-node-lease, the CNI\'s)', false)
@@ -135,11 +135,11 @@ export function generateCommand(): Command {
       '  netatlas generate --format cilium --fqdn --cluster prod -o -\n')
     .action(async (o: GenerateCommandOptions) => {
       const minCount = Number(o.minCount);
-      if (!Number.isInteger(minCount) || minCount < 1) throw new CliExit(`generate: --min-count ${JSON.stringify(o.minCount)} must be a whole number >= 1.`);
+      if (!Number.isInteger(minCount) || minCount < 1) throw new CliExit(`netatlas/generate: --min-count ${JSON.stringify(o.minCount)} must be a whole number >= 1.`);
       let aggregatePrefix: number | undefined;
       if (o.aggregatePrefix !== undefined) {
         aggregatePrefix = Number(o.aggregatePrefix);
-        if (!Number.isInteger(aggregatePrefix) || aggregatePrefix < 0 || aggregatePrefix > 32) throw new CliExit(`generate: --aggregate-prefix ${JSON.stringify(o.aggregatePrefix)} must be 0-32.`);
+        if (!Number.isInteger(aggregatePrefix) || aggregatePrefix < 0 || aggregatePrefix > 32) throw new CliExit(`netatlas/generate: --aggregate-prefix ${JSON.stringify(o.aggregatePrefix)} must be 0-32.`);
       }
       const clusterCidrs = parseClusterCidrs(o.clusterCidr);
       const serviceCidrs = parseServiceCidrs(o.serviceCidr);
@@ -159,7 +159,7 @@ export function generateCommand(): Command {
       try {
         result = await ingest({ inventoryPaths, flowPaths, builder, ...(o.filesCluster ? { cluster: o.filesCluster } : {}) });
       } catch (e) {
-        throw new CliExit(`generate: ${(e as Error).message}`);
+        throw new CliExit(`netatlas/generate: ${(e as Error).message}`);
       }
       const problems = [...result.errors.map((e) => e.message), ...result.flows.errors];
       for (const p of problems) process.stderr.write(`netatlas: ${p}\n`);
@@ -168,7 +168,7 @@ export function generateCommand(): Command {
       if (!inventory || inventory.pods.length === 0) {
         // Hubble alone: pods and workloads rebuilt from what the flows say of them.
         const rebuilt = inventoryFromGraph(builder.graph);
-        if (rebuilt.inventory.pods.length === 0) throw new CliExit('generate: no inventory and no pod named by the flows: give --inventory PATH (kubectl dumps or manifests) or --context.');
+        if (rebuilt.inventory.pods.length === 0) throw new CliExit('netatlas/generate: no inventory and no pod named by the flows: give --inventory PATH (kubectl dumps or manifests) or --context.');
         inventory = rebuilt.inventory;
         inferred = rebuilt.inferred;
       }

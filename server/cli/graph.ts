@@ -131,13 +131,13 @@ export function graphCommand(): Command {
     .option('--top <n>', 'how many of the busiest edges the summary lists', '20')
     .action(async (o: GraphCommandOptions) => {
       if (o.inventory.length === 0 && o.flows.length === 0) {
-        throw new CliExit('graph: nothing to read. Give --inventory PATH and/or --flows PATH (e.g. --inventory samples/demo --flows samples/demo).');
+        throw new CliExit('netatlas/graph: nothing to read. Give --inventory PATH and/or --flows PATH (e.g. --inventory samples/demo --flows samples/demo).');
       }
       if (o.cluster !== undefined && !isValidClusterName(o.cluster)) {
-        throw new CliExit(`graph: --cluster ${JSON.stringify(o.cluster)} is not a valid cluster name: use letters, digits, '.', '_' or '-' (e.g. "prod-eu").`);
+        throw new CliExit(`netatlas/graph: --cluster ${JSON.stringify(o.cluster)} is not a valid cluster name: use letters, digits, '.', '_' or '-' (e.g. "prod-eu").`);
       }
       const top = Number(o.top);
-      if (!Number.isInteger(top) || top < 0) throw new CliExit(`graph: --top ${JSON.stringify(o.top)} is not a whole number >= 0.`);
+      if (!Number.isInteger(top) || top < 0) throw new CliExit(`netatlas/graph: --top ${JSON.stringify(o.top)} is not a whole number >= 0.`);
       const progress = process.stderr.isTTY ? progressPrinter(process.stderr) : undefined;
       let result: IngestResult;
       try {

@@ -147,7 +147,7 @@ export function inventoryCommand(): Command {
         return;
       }
       const listTimeoutMs = Number(opts.listTimeout);
-      if (!Number.isFinite(listTimeoutMs) || listTimeoutMs <= 0) throw new CliExit(`inventory: --list-timeout must be a positive number of milliseconds (got ${opts.listTimeout}).`);
+      if (!Number.isFinite(listTimeoutMs) || listTimeoutMs <= 0) throw new CliExit(`netatlas/inventory: --list-timeout must be a positive number of milliseconds (got ${opts.listTimeout}).`);
       const inv = new LiveInventory({
         kubeconfigs: opts.kubeconfig,
         contexts: opts.context,
@@ -156,7 +156,7 @@ export function inventoryCommand(): Command {
         listTimeoutMs,
         templatePods: opts.templatePods === 'auto' ? 'never' : opts.templatePods,
       });
-      if (inv.status().length === 0) throw new CliExit('inventory: no kubeconfig context selected. Pass --context NAME, --all-contexts, or set a current context.');
+      if (inv.status().length === 0) throw new CliExit('netatlas/inventory: no kubeconfig context selected. Pass --context NAME, --all-contexts, or set a current context.');
       const report = () => {
         const snapshot = files ? mergeInventories([files.inventory, inv.snapshot()]) : inv.snapshot();
         const problems = inv.problems();

@@ -36,7 +36,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 function wholeNumber(text: string, flag: string, min: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new CliExit(`risk: ${flag} ${JSON.stringify(text)} must be a whole number >= ${min}.`);
+  if (!Number.isInteger(n) || n < min) throw new CliExit(`netatlas/risk: ${flag} ${JSON.stringify(text)} must be a whole number >= ${min}.`);
   return n;
 }
 
@@ -44,7 +44,7 @@ export function parseRiskFailOn(text: string | undefined): string[] {
   if (!text) return [];
   const tokens = text.split(',').map((t) => t.trim()).filter(Boolean);
   const bad = tokens.filter((t) => !/^score>=\d{1,3}$/.test(t) && !(RISK_FAIL_ON as readonly string[]).includes(t));
-  if (bad.length) throw new CliExit(`risk: --fail-on: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}; use any of ${RISK_FAIL_ON.join(', ')} (e.g. score>=70,uncut).`);
+  if (bad.length) throw new CliExit(`netatlas/risk: --fail-on: unknown ${bad.map((b) => JSON.stringify(b)).join(', ')}; use any of ${RISK_FAIL_ON.join(', ')} (e.g. score>=70,uncut).`);
   return tokens;
 }
 
@@ -59,7 +59,7 @@ function riskClusterCidrs(list: readonly string[]): Record<string, string> {
 /** The inventory with the clusters' declared pod CIDRs (they take precedence over the nodes' podCIDRs). */
 function withPodCidrs(inv: Inventory, cidrs: Readonly<Record<string, string>>): Inventory {
   const unknown = Object.keys(cidrs).filter((c) => !inv.clusters.some((k) => k.name === c));
-  if (unknown.length) throw new CliExit(`risk: --cluster-cidr names ${unknown.map((c) => JSON.stringify(c)).join(', ')}, not a cluster of the inventory (${inv.clusters.map((c) => c.name).join(', ')}).`);
+  if (unknown.length) throw new CliExit(`netatlas/risk: --cluster-cidr names ${unknown.map((c) => JSON.stringify(c)).join(', ')}, not a cluster of the inventory (${inv.clusters.map((c) => c.name).join(', ')}).`);
   if (Object.keys(cidrs).length === 0) return inv;
   return { ...inv, clusters: inv.clusters.map((c) => (cidrs[c.name] ? { ...c, podCIDRs: [cidrs[c.name]] } : c)) };
 }
@@ -114,21 +114,21 @@ export function riskCommand(): Command {
       try {
         result = await ingest({ inventoryPaths: demo ? [DEMO_DIR] : o.inventory, flowPaths: demo ? [DEMO_DIR] : o.flows, builder });
       } catch (e) {
-        throw new CliExit(`risk: ${(e as Error).message}`);
+        throw new CliExit(`netatlas/risk: ${(e as Error).message}`);
       }
       const problems = [...result.errors.map((e) => e.message), ...result.flows.errors];
       if (o.reports.length) {
         const loaded = await loadInventoryPaths(o.reports);
         problems.push(...loaded.errors.map((e) => e.message));
         if ((loaded.inventory.securityReports ?? []).length === 0 && loaded.errors.length === 0) {
-          problems.push(`risk: --reports ${o.reports.join(', ')}: no trivy-operator report or trivy image JSON found there.`);
+          problems.push(`netatlas/risk: --reports ${o.reports.join(', ')}: no trivy-operator report or trivy image JSON found there.`);
         }
         parts.push(loaded.inventory);
       }
-      if (problems.length) throw new CliExit(`risk: ${problems.length} input error(s); fix them, nothing was analyzed:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
+      if (problems.length) throw new CliExit(`netatlas/risk: ${problems.length} input error(s); fix them, nothing was analyzed:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
       if (result.inventory) parts.push(result.inventory);
       const inventory = withPodCidrs(parts.length === 1 ? parts[0] : mergeInventories(parts), podCidrs);
-      if (inventory.pods.length === 0) throw new CliExit('risk: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
+      if (inventory.pods.length === 0) throw new CliExit('netatlas/risk: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
       for (const w of warnings) process.stderr.write(`netatlas: ${w}\n`);
       const report = runRisk(inventory, observedEdges(builder.graph), {
         crownJewels: o.crownJewels, entries: o.entries, engine: { ipBlockMatchesPods: o.ipblockMatchesPods }, maxHops, maxPaths,

@@ -589,7 +589,7 @@ class ClusterWatcher {
         }
         const code = statusCodeOf(error);
         if (code === 403) {
-          this.warnings.push({ code: 'forbidden', message: `inventory: ${this.target.cluster} may not list/watch ${r.kind} (403): ${reasonOf(error)}. Grant list and watch on it (docs/inventory.md); the other kinds still load.`, location: { object: `${this.target.cluster}/${r.kind}` } });
+          this.warnings.push({ code: 'forbidden', message: `netatlas/inventory: ${this.target.cluster} may not list/watch ${r.kind} (403): ${reasonOf(error)}. Grant list and watch on it (docs/inventory.md); the other kinds still load.`, location: { object: `${this.target.cluster}/${r.kind}` } });
           this.setKind(r.kind, 'forbidden');
           return;
         }
@@ -676,7 +676,7 @@ export class LiveInventory extends EventEmitter<LiveInventoryEvents> {
   /** Problems that are not a cluster failure, as InputErrors for reports. */
   problems(): { warnings: Warning[]; errors: InputError[] } {
     const warnings = this.watchers.flatMap((w) => w.warnings);
-    const errors = this.status().filter((s) => s.state === 'error').map((s) => new InputError(`inventory: cluster ${s.cluster}${s.context && s.context !== s.cluster ? ` (context ${s.context})` : ''}: ${s.reason}`, { object: s.cluster }));
+    const errors = this.status().filter((s) => s.state === 'error').map((s) => new InputError(`netatlas/inventory: cluster ${s.cluster}${s.context && s.context !== s.cluster ? ` (context ${s.context})` : ''}: ${s.reason}`, { object: s.cluster }));
     return { warnings, errors };
   }
 }

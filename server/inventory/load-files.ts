@@ -80,7 +80,7 @@ async function resolveInputs(paths: readonly string[], opts: LoadInventoryOption
     try {
       st = await stat(p);
     } catch (error) {
-      errors.push(new InputError(`inventory: ${p} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the path.`, { file: p }));
+      errors.push(new InputError(`netatlas/inventory: ${p} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the path.`, { file: p }));
       continue;
     }
     if (!st.isDirectory()) {
@@ -99,7 +99,7 @@ async function resolveInputs(paths: readonly string[], opts: LoadInventoryOption
         if (!badClusters.has(cluster)) {
           badClusters.add(cluster);
           errors.push(new InputError(
-            `inventory: ${path.join(p, cluster)} is not a valid cluster name: use letters, digits, '.', '_' or '-', or pass --cluster NAME.`,
+            `netatlas/inventory: ${path.join(p, cluster)} is not a valid cluster name: use letters, digits, '.', '_' or '-', or pass --cluster NAME.`,
             { file: path.join(p, cluster) },
           ));
         }
@@ -183,7 +183,7 @@ export class InventoryAccumulator {
 export async function loadInventoryPaths(paths: readonly string[], opts: LoadInventoryOptions = {}): Promise<LoadInventoryResult> {
   const errors: InputError[] = [];
   if (opts.cluster !== undefined && !isValidClusterName(opts.cluster)) {
-    errors.push(new InputError(`inventory: invalid cluster name ${JSON.stringify(opts.cluster)}: use letters, digits, '.', '_' or '-' (e.g. "prod-eu").`));
+    errors.push(new InputError(`netatlas/inventory: invalid cluster name ${JSON.stringify(opts.cluster)}: use letters, digits, '.', '_' or '-' (e.g. "prod-eu").`));
     return { inventory: assembleInventory([], []), warnings: [], errors, files: 0 };
   }
   const inputs = await resolveInputs(paths, opts, errors);
@@ -194,7 +194,7 @@ export async function loadInventoryPaths(paths: readonly string[], opts: LoadInv
     try {
       text = await readText(file);
     } catch (error) {
-      errors.push(new InputError(`inventory: ${file} cannot be read: ${(error as Error).message}.`, { file }));
+      errors.push(new InputError(`netatlas/inventory: ${file} cannot be read: ${(error as Error).message}.`, { file }));
       continue;
     }
     files++;

@@ -1007,7 +1007,7 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
     const loc = describe(ctx, ctx.kindHint, undefined, undefined);
     return {
       kind: 'skipped',
-      warning: { code: 'not-kubernetes', message: `inventory: ${where(loc)} is not a Kubernetes object (${what}); skipped. Move it out of the folder or pass --strict to fail on it.`, location: loc },
+      warning: { code: 'not-kubernetes', message: `netatlas/inventory: ${where(loc)} is not a Kubernetes object (${what}); skipped. Move it out of the folder or pass --strict to fail on it.`, location: loc },
     };
   };
   if (!isObj(raw)) return notKubernetes(`got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`);
@@ -1020,14 +1020,14 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
   const nsGiven = typeof rawNs === 'string' && rawNs !== '' ? rawNs : undefined;
   if (kind === undefined) {
     const loc = describe(ctx, '?', name, nsGiven);
-    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} object has no kind. Add \`kind:\` (e.g. Pod) or load it inside a typed list (PodList).`, loc) };
+    return { kind: 'invalid', error: new InputError(`netatlas/inventory: ${where(loc)} object has no kind. Add \`kind:\` (e.g. Pod) or load it inside a typed list (PodList).`, loc) };
   }
   const apiVersion = typeof raw.apiVersion === 'string' ? raw.apiVersion : undefined;
   if (kind === 'ClusterNetworkPolicy' && apiVersion !== undefined && !CLUSTER_NETWORK_POLICY_GROUPS.some((g) => apiVersion.startsWith(g))) {
     const loc = describe(ctx, kind, name, undefined);
     return {
       kind: 'skipped',
-      warning: { code: 'unknown-kind', message: `inventory: ${where(loc)} ClusterNetworkPolicy of ${apiVersion} is not read (only policy.networking.k8s.io/v1alpha2 and its AWS twin); skipped.`, location: loc },
+      warning: { code: 'unknown-kind', message: `netatlas/inventory: ${where(loc)} ClusterNetworkPolicy of ${apiVersion} is not read (only policy.networking.k8s.io/v1alpha2 and its AWS twin); skipped.`, location: loc },
     };
   }
   if (apiVersion?.startsWith('projectcalico.org/') || apiVersion?.startsWith('crd.projectcalico.org/')) {
@@ -1037,7 +1037,7 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
       kind: 'skipped',
       warning: {
         code: 'unevaluated-policy',
-        message: `inventory: ${where(loc)} ${kind} of ${apiVersion} is not evaluated (Calico policies are not read yet); connectivity, explain and diff answer as if it did not exist.`,
+        message: `netatlas/inventory: ${where(loc)} ${kind} of ${apiVersion} is not evaluated (Calico policies are not read yet); connectivity, explain and diff answer as if it did not exist.`,
         location: loc,
       },
     };
@@ -1046,17 +1046,17 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
     const loc = describe(ctx, kind, name, nsGiven);
     return {
       kind: 'skipped',
-      warning: { code: 'unknown-kind', message: `inventory: ${where(loc)} kind ${kind} is not used by netatlas; skipped.`, location: loc },
+      warning: { code: 'unknown-kind', message: `netatlas/inventory: ${where(loc)} kind ${kind} is not used by netatlas; skipped.`, location: loc },
     };
   }
   const namespaced = !CLUSTER_SCOPED.has(kind);
   const namespace = namespaced ? nsGiven ?? ctx.defaultNamespace ?? 'default' : undefined;
   const loc = describe(ctx, kind, name, namespace);
   if (!meta || name === undefined) {
-    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} ${kind} has no metadata.name. Every object needs a name.`, loc) };
+    return { kind: 'invalid', error: new InputError(`netatlas/inventory: ${where(loc)} ${kind} has no metadata.name. Every object needs a name.`, loc) };
   }
   if (rawNs !== undefined && rawNs !== null && typeof rawNs !== 'string') {
-    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} metadata.namespace must be a string.`, loc) };
+    return { kind: 'invalid', error: new InputError(`netatlas/inventory: ${where(loc)} metadata.namespace must be a string.`, loc) };
   }
   const c: Ctx = { cluster: ctx.cluster, kind, name, ...(namespace !== undefined ? { namespace } : {}), source: loc, defects: [] };
   try {
@@ -1066,7 +1066,7 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
     return withDefects(normalizeKind(kind, raw, meta, c), c);
   } catch (error) {
     if (error instanceof Malformed) {
-      return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} ${error.message}.`, loc) };
+      return { kind: 'invalid', error: new InputError(`netatlas/inventory: ${where(loc)} ${error.message}.`, loc) };
     }
     throw error;
   }
@@ -1076,7 +1076,7 @@ function withDefects(outcome: NormalizeOutcome, c: Ctx): NormalizeOutcome {
   if (outcome.kind !== 'object' || c.defects.length === 0) return outcome;
   const warnings = c.defects.map((d): Warning => ({
     code: 'partial-object',
-    message: `inventory: ${where(c.source)} ${d}; that part is left out, the rest of the object is read.`,
+    message: `netatlas/inventory: ${where(c.source)} ${d}; that part is left out, the rest of the object is read.`,
     location: c.source,
   }));
   return { ...outcome, warnings };
@@ -1142,7 +1142,7 @@ function normalizeEntry(kind: 'Ingress' | 'Gateway' | RouteKind, raw: Obj, meta:
   if (apiVersion !== undefined && !ENTRY_GROUPS[kind].some((g) => (g.endsWith('/') ? apiVersion.startsWith(g) : apiVersion === g))) {
     return {
       kind: 'skipped',
-      warning: { code: 'unknown-kind', message: `inventory: ${where(c.source)} ${kind} of ${apiVersion} is not read (only ${ENTRY_GROUPS[kind].map((g) => (g.endsWith('/') ? `${g}*` : g)).join(', ')}); skipped.`, location: c.source },
+      warning: { code: 'unknown-kind', message: `netatlas/inventory: ${where(c.source)} ${kind} of ${apiVersion} is not read (only ${ENTRY_GROUPS[kind].map((g) => (g.endsWith('/') ? `${g}*` : g)).join(', ')}); skipped.`, location: c.source },
     };
   }
   const spec = optObj(raw.spec, 'spec') ?? {};

@@ -130,7 +130,7 @@ function parseJson(text: string, file: string): ParsedDocuments | undefined {
         try {
           expand(JSON.parse(l), i + 1, out);
         } catch (e) {
-          errors.push(new InputError(`inventory: ${file}:${i + 1} invalid JSON: ${(e as Error).message}.`, { file, line: i + 1 }));
+          errors.push(new InputError(`netatlas/inventory: ${file}:${i + 1} invalid JSON: ${(e as Error).message}.`, { file, line: i + 1 }));
         }
       });
       return { objects: out, errors };
@@ -192,7 +192,7 @@ function jsonError(text: string, error: Error, file: string): ParsedDocuments {
   const at = line !== undefined ? `${file}:${line}` : file;
   return {
     objects: [],
-    errors: [new InputError(`inventory: ${at} invalid JSON: ${error.message}. Fix the file or re-export it with kubectl get -o json.`, { file, ...(line !== undefined ? { line } : {}) })],
+    errors: [new InputError(`netatlas/inventory: ${at} invalid JSON: ${error.message}. Fix the file or re-export it with kubectl get -o json.`, { file, ...(line !== undefined ? { line } : {}) })],
   };
 }
 
@@ -271,7 +271,7 @@ function parseYaml(text: string, file: string): ParsedDocuments {
     } catch (error) {
       const e = error as { reason?: string; message: string; mark?: { line?: number } };
       const l = e.mark?.line !== undefined ? chunk.firstLine + e.mark.line : line;
-      errors.push(new InputError(`inventory: ${file}:${l} invalid YAML: ${e.reason ?? e.message.split('\n')[0]}. The other documents of the file are still read.`, { file, line: l }));
+      errors.push(new InputError(`netatlas/inventory: ${file}:${l} invalid YAML: ${e.reason ?? e.message.split('\n')[0]}. The other documents of the file are still read.`, { file, line: l }));
       continue;
     }
     const items = isObj(value) && Array.isArray(value.items) ? itemLines(chunk, value.items.length) : undefined;

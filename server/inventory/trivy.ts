@@ -168,7 +168,7 @@ export function readTrivyObject(raw: unknown, ctx: TrivyContext): TrivyOutcome {
     }
   } catch (error) {
     if (!(error instanceof Malformed)) throw error;
-    return { kind: 'invalid', error: new InputError(`inventory: ${where(loc)} ${kind} ${error.message}. Re-export it with \`kubectl get ${kind.toLowerCase()}s -A -o json\` or \`trivy image -f json\`.`, loc) };
+    return { kind: 'invalid', error: new InputError(`netatlas/inventory: ${where(loc)} ${kind} ${error.message}. Re-export it with \`kubectl get ${kind.toLowerCase()}s -A -o json\` or \`trivy image -f json\`.`, loc) };
   }
 }
 
@@ -195,7 +195,7 @@ export async function listTrivyReports(kc: KubeConfig, cluster: string): Promise
     } catch (error) {
       const e = error as { code?: unknown; statusCode?: unknown };
       const code = typeof e.statusCode === 'number' ? e.statusCode : e.code;
-      out.warnings.push(`inventory: ${cluster} ${TRIVY_PLURALS[kind]}.${TRIVY_GROUP}: ${code === 404 ? 'not served (is trivy-operator installed?)' : code === 403 ? 'forbidden: grant list on it (deploy/rbac.yaml)' : (error as Error).message}; skipped.`);
+      out.warnings.push(`netatlas/inventory: ${cluster} ${TRIVY_PLURALS[kind]}.${TRIVY_GROUP}: ${code === 404 ? 'not served (is trivy-operator installed?)' : code === 403 ? 'forbidden: grant list on it (deploy/rbac.yaml)' : (error as Error).message}; skipped.`);
       continue;
     }
     for (const item of items) {

@@ -41,7 +41,7 @@ export class SourceManager {
   /** Registers a source (not started). Ids are unique. */
   add(source: Source): void {
     if (this.entries.has(source.id)) {
-      throw new Error(`sources: a source with id "${source.id}" is already registered. Give each flow file, relay and cluster once.`);
+      throw new Error(`netatlas/sources: a source with id "${source.id}" is already registered. Give each flow file, relay and cluster once.`);
     }
     this.entries.set(source.id, {
       source,
@@ -101,7 +101,7 @@ export class SourceManager {
 
   private entry(id: string): Entry {
     const entry = this.entries.get(id);
-    if (!entry) throw new Error(`sources: no source with id "${id}". Known: ${[...this.entries.keys()].join(', ') || '(none)'}.`);
+    if (!entry) throw new Error(`netatlas/sources: no source with id "${id}". Known: ${[...this.entries.keys()].join(', ') || '(none)'}.`);
     return entry;
   }
 

@@ -130,7 +130,7 @@ export function parseRelayAddress(address: string): string {
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) {
     throw new Error(
-      `hubble-relay: address "${address}" is not HOST:PORT. Give e.g. --hubble-relay localhost:4245 (after kubectl -n kube-system port-forward svc/hubble-relay 4245:80).`,
+      `netatlas/relay: address "${address}" is not HOST:PORT. Give e.g. --hubble-relay localhost:4245 (after kubectl -n kube-system port-forward svc/hubble-relay 4245:80).`,
     );
   }
   return `${m[1]}:${port}`;
@@ -140,7 +140,7 @@ function credentialsFor(tls: RelayClientOptions['tls']): grpc.ChannelCredentials
   if (!tls) return grpc.credentials.createInsecure();
   if (tls === true) return grpc.credentials.createSsl();
   if (Boolean(tls.cert) !== Boolean(tls.key)) {
-    throw new Error('hubble-relay: a client certificate needs its key and the key its certificate. Give both --hubble-tls-cert and --hubble-tls-key, or neither.');
+    throw new Error('netatlas/relay: a client certificate needs its key and the key its certificate. Give both --hubble-tls-cert and --hubble-tls-key, or neither.');
   }
   const buf = (v: Buffer | string | undefined): Buffer | null => (v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
   return grpc.credentials.createSsl(buf(tls.ca), buf(tls.key), buf(tls.cert));

@@ -21,7 +21,7 @@ function list(v: unknown, name: string): string[] {
     try {
       parseWorkloadSelector(s, name);
     } catch (error) {
-      throw badRequest(`parameter "${name}": ${(error as Error).message.replace(/^risk: /, '')}`);
+      throw badRequest(`parameter "${name}": ${(error as Error).message.replace(/^netatlas\/risk: /, '')}`);
     }
   }
   return items as string[];

@@ -44,7 +44,7 @@ describe('netatlas inventory from files', () => {
     await writeFile(bad, 'kind: Pod\nmetadata:\n  name: [oops\n');
     const { stdout, status } = await netatlas('inventory', '-i', bad);
     expect(status).toBe(2);
-    expect(stdout).toMatch(new RegExp(`errors: 1\\n  inventory: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+ invalid YAML`));
+    expect(stdout).toMatch(new RegExp(`errors: 1\\n  netatlas\\/inventory: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+ invalid YAML`));
   });
 });
 

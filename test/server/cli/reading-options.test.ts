@@ -29,13 +29,13 @@ describe('lenient reading on the command line', () => {
   it('reads a folder with a stray package.json, warns naming it, and exits 0', async () => {
     const r = await runCli('connectivity', estate());
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/warning: inventory: .*package\.json:1 is not a Kubernetes object/);
+    expect(r.stderr).toMatch(/warning: netatlas\/inventory: .*package\.json:1 is not a Kubernetes object/);
   });
 
   it('exits 2 under --strict, naming the file, and prints no map', async () => {
     const r = await runCli('connectivity', '--strict', estate());
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/error: inventory: .*package\.json:1 is not a Kubernetes object.*\(--strict\)/);
+    expect(r.stderr).toMatch(/error: netatlas\/inventory: .*package\.json:1 is not a Kubernetes object.*\(--strict\)/);
     expect(r.stdout).toBe('');
   });
 
@@ -107,7 +107,7 @@ describe('Calico policies, not evaluated yet, are never misread', () => {
     ].join('\n'));
     const r = await runCli('connectivity', dir);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/warning: inventory: .*calico\.yaml:1 default\/shop\/NetworkPolicy\/allow-tcp-6379 NetworkPolicy of projectcalico.org\/v3 is not evaluated/);
+    expect(r.stderr).toMatch(/warning: netatlas\/inventory: .*calico\.yaml:1 default\/shop\/NetworkPolicy\/allow-tcp-6379 NetworkPolicy of projectcalico.org\/v3 is not evaluated/);
     expect(r.stderr).toContain('read 1 NetworkPolicy; 1 policy of kinds not evaluated (Calico) skipped: the answer ignores them');
   });
 });

@@ -201,6 +201,6 @@ describe('Ingress and Gateway API objects in the inventory', () => {
   it('rejects a route with a host name that is not one, naming the object and the field', () => {
     const out = normalizeObject({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'web' }, spec: { hostnames: ['Bad Host'] } }, { cluster: 'c1' });
     expect(out.kind).toBe('invalid');
-    if (out.kind === 'invalid') expect(out.error.message).toMatch(/^inventory: .*c1\/web\/HTTPRoute\/r spec\.hostnames\[0\]: "Bad Host" is not a host name/);
+    if (out.kind === 'invalid') expect(out.error.message).toMatch(/^netatlas\/inventory: .*c1\/web\/HTTPRoute\/r spec\.hostnames\[0\]: "Bad Host" is not a host name/);
   });
 });

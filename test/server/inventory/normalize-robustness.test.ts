@@ -12,7 +12,7 @@ describe('normalizer robustness', () => {
         const raw = { kind, metadata: typeof metadata === 'object' && metadata !== null ? { name: 'x', ...metadata } : metadata, spec, status, endpoints: extra, ports: extra };
         const outcome = normalizeObject(raw, { cluster: 'c', source: { file: 'f.yaml', line: 1 } });
         expect(['object', 'skipped', 'invalid']).toContain(outcome.kind);
-        if (outcome.kind === 'invalid') expect(outcome.error.message).toMatch(/^inventory: f\.yaml:1 /);
+        if (outcome.kind === 'invalid') expect(outcome.error.message).toMatch(/^netatlas\/inventory: f\.yaml:1 /);
       }),
       { numRuns: 400 },
     );

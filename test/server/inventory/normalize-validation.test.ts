@@ -33,7 +33,7 @@ describe('inventory values at the edge', () => {
     const outcome = normalizeObject(raw, ctx);
     expect(outcome.kind).toBe('invalid');
     if (outcome.kind !== 'invalid') return;
-    expect(outcome.error.message).toMatch(/^inventory: pods\.yaml:3 /);
+    expect(outcome.error.message).toMatch(/^netatlas\/inventory: pods\.yaml:3 /);
     expect(outcome.error.message).toMatch(reason);
   });
 
@@ -42,7 +42,7 @@ describe('inventory values at the edge', () => {
     expect(outcome.kind).toBe('object');
     if (outcome.kind !== 'object') return;
     expect(outcome.object.kind === 'Pod' && outcome.object.ports.map((p) => p.containerPort)).toEqual([8080]);
-    expect(outcome.warnings?.[0].message).toMatch(/^inventory: pods\.yaml:3 prod\/shop\/Pod\/web-1 .*containers\[0\]\.ports\[0\]\.containerPort: 70000 is not a port/);
+    expect(outcome.warnings?.[0].message).toMatch(/^netatlas\/inventory: pods\.yaml:3 prod\/shop\/Pod\/web-1 .*containers\[0\]\.ports\[0\]\.containerPort: 70000 is not a port/);
   });
 
   it('rejects a NetworkPolicy whose selector holds a label value no Kubernetes API server accepts', () => {

@@ -82,7 +82,7 @@ describe('normalizeObject for NetworkPolicy', () => {
     expect(outcome.kind).toBe('invalid');
     if (outcome.kind !== 'invalid') return;
     expect(outcome.error.name).toBe('InputError');
-    expect(outcome.error.message).toBe('inventory: in.yaml:3 prod/shop/NetworkPolicy/web spec.ingress must be a list.');
+    expect(outcome.error.message).toBe('netatlas/inventory: in.yaml:3 prod/shop/NetworkPolicy/web spec.ingress must be a list.');
     expect(outcome.error.location).toEqual({ file: 'in.yaml', line: 3, object: 'prod/shop/NetworkPolicy/web' });
   });
 });
@@ -192,7 +192,7 @@ describe('normalizeObject for other kinds', () => {
     const outcome = normalizeObject({ kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'n' } }, ctx);
     expect(outcome).toEqual({
       kind: 'skipped',
-      warning: { code: 'unknown-kind', message: 'inventory: in.yaml:3 prod/n/ConfigMap/cfg kind ConfigMap is not used by netatlas; skipped.', location: { file: 'in.yaml', line: 3, object: 'prod/n/ConfigMap/cfg' } },
+      warning: { code: 'unknown-kind', message: 'netatlas/inventory: in.yaml:3 prod/n/ConfigMap/cfg kind ConfigMap is not used by netatlas; skipped.', location: { file: 'in.yaml', line: 3, object: 'prod/n/ConfigMap/cfg' } },
     });
   });
 

@@ -91,7 +91,7 @@ describe('ClusterNetworkPolicy v1alpha2 from manifests', () => {
     const [out] = read(`apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: bad}\nspec:\n  ${spec}\n`);
     expect(out.kind).toBe('invalid');
     if (out.kind !== 'invalid') return;
-    expect(out.error.message).toMatch(/^inventory: cnp\.yaml:1 c1\/ClusterNetworkPolicy\/bad /);
+    expect(out.error.message).toMatch(/^netatlas\/inventory: cnp\.yaml:1 c1\/ClusterNetworkPolicy\/bad /);
     expect(out.error.message).toMatch(pattern);
   });
 

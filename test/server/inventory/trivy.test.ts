@@ -98,7 +98,7 @@ describe('trivy image JSON and bad input', () => {
     const raw = { apiVersion: 'aquasecurity.github.io/v1alpha1', kind: 'VulnerabilityReport', metadata: { name: 'r1', namespace: 'ns' }, report: { vulnerabilities: [] } };
     const out = readTrivyObject(raw, { cluster: 'c1', source: { file: 'reports.json', line: 7 } });
     expect(out.kind).toBe('invalid');
-    if (out.kind === 'invalid') expect(out.error.message).toMatch(/^inventory: reports\.json:7 c1\/ns\/VulnerabilityReport\/r1 VulnerabilityReport names no resource/);
+    if (out.kind === 'invalid') expect(out.error.message).toMatch(/^netatlas\/inventory: reports\.json:7 c1\/ns\/VulnerabilityReport\/r1 VulnerabilityReport names no resource/);
   });
 
   it('rejects a vulnerability without an id and still loads the other documents of the file', async () => {
