@@ -102,10 +102,11 @@ describe('two serve replicas on one PostgreSQL, fed by two collectors', () => {
       }
       if (killedAt >= 0 && round === killedAt + 6) east = await collector('east', a.first);
     }
-    // Killed mid-stream: after some batches were delivered, before all lines so far were.
+    // Killed mid-stream: after some batches were delivered, with at most the lines so far
+    // delivered (a fast collector may have shipped all of them), and twelve more rounds to come.
     expect(killedAt).toBeGreaterThanOrEqual(0);
     expect(deliveredAtKill).toBeGreaterThan(0);
-    expect(deliveredAtKill).toBeLessThan((killedAt + 1) * perRound);
+    expect(deliveredAtKill).toBeLessThanOrEqual((killedAt + 1) * perRound);
 
     const expected = { east: rounds * perRound, west: rounds * perRound };
     let seen: Array<Record<string, number>> = [];
