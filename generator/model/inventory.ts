@@ -6,7 +6,7 @@
 import type { SourceLocation } from './errors.ts';
 import type { WorkloadKind } from './keys.ts';
 import type { LabelSelector, Labels } from './labels.ts';
-import type { AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
+import type { AdminNetworkPolicyInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
 import type { SecurityReport } from './security.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -146,6 +146,10 @@ export interface Inventory {
   readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
   /** CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy; absent in inventories built before they were read. */
   readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
+  /** Calico NetworkPolicy and GlobalNetworkPolicy (projectcalico.org/v3); absent in inventories built before they were read. */
+  readonly calicoPolicies?: readonly CalicoPolicyInfo[];
+  /** Calico Tier objects. */
+  readonly calicoTiers?: readonly CalicoTierInfo[];
   /** Scanner reports (trivy-operator, trivy image JSON), attached to workloads by generator/risk. */
   readonly securityReports?: readonly SecurityReport[];
 }
@@ -160,12 +164,14 @@ export type InventoryObject =
   | NodeInfo
   | NetworkPolicyInfo
   | AdminNetworkPolicyInfo
-  | CiliumNetworkPolicyInfo;
+  | CiliumNetworkPolicyInfo
+  | CalicoPolicyInfo
+  | CalicoTierInfo;
 
 export function emptyInventory(): Inventory {
   return {
     clusters: [], namespaces: [], pods: [], workloads: [], services: [], endpointSlices: [], nodes: [],
-    networkPolicies: [], adminNetworkPolicies: [], ciliumNetworkPolicies: [],
+    networkPolicies: [], adminNetworkPolicies: [], ciliumNetworkPolicies: [], calicoPolicies: [], calicoTiers: [],
   };
 }
 

@@ -4,8 +4,12 @@
  * anything isolates the pod; deny rules of that tier, Cilium's, come first and win over every
  * allow whether or not the pod is isolated), then the Baseline tier (BaselineAdminNetworkPolicy and
  * Baseline-tier ClusterNetworkPolicy), then default allow. Pass in the Admin tier goes on to
- * NetworkPolicy; Pass in the Baseline tier goes on to the default (allow). Works on connection
- * sets: every (protocol, port) takes its own path.
+ * NetworkPolicy; Pass in the Baseline tier goes on to the default (allow). When Calico's tiers
+ * are in use they take the NetworkPolicy tier's place (NetworkPolicies are policies of Calico's
+ * default tier): each tier that applies to the pod, in order, first matching rule decides
+ * (Allow, Deny; Pass goes to the next tier; Log goes on), unmatched traffic gets the tier's end
+ * action; what passes the last tier goes on to the Baseline tier. Works on connection sets:
+ * every (protocol, port) takes its own path.
  */
 import type { CompiledRule } from './compile.ts';
 import { ConnectionSet } from './ports.ts';
@@ -23,6 +27,16 @@ export interface DirectionProfile {
   /** Allow rules of the NetworkPolicy tier (NetworkPolicy, Cilium), additive. */
   readonly np: readonly CompiledRule[];
   readonly banp: readonly CompiledRule[];
+  /** Calico's tiers that apply to the pod in this direction, in order (present: Calico reading, `np` unused). */
+  readonly calico?: readonly CalicoTierProfile[];
+}
+
+export interface CalicoTierProfile {
+  readonly name: string;
+  /** Rules of the tier's policies selecting the pod, policy order then rule order. */
+  readonly rules: readonly CompiledRule[];
+  /** What traffic no rule matched gets. */
+  readonly endOfTier: 'Deny' | 'Pass';
 }
 
 export interface DecisionTrace {
@@ -71,6 +85,32 @@ export function decide(
     undecided = undecided.subtract(hit);
   }
   if (undecided.isEmpty()) return allowed;
+  if (profile.calico) {
+    for (const tier of profile.calico) {
+      if (undecided.isEmpty()) return allowed;
+      let rest = undecided;
+      let tierPassed = ConnectionSet.NONE;
+      for (const r of tier.rules) {
+        if (rest.isEmpty()) break;
+        if (!matches(r)) continue;
+        const hit = portsOf(r).intersect(rest);
+        if (hit.isEmpty()) continue;
+        const action = r.info.action;
+        if (trace) {
+          trace.rules.push(r.info);
+          if (action === 'Allow' || action === 'Deny') trace.decidedBy = 'NetworkPolicy';
+        }
+        if (action === 'Log') continue;
+        if (action === 'Allow') allowed = allowed.union(hit);
+        else if (action === 'Pass') tierPassed = tierPassed.union(hit);
+        rest = rest.subtract(hit);
+      }
+      if (tier.endOfTier === 'Pass') tierPassed = tierPassed.union(rest);
+      else if (!rest.isEmpty() && trace) trace.decidedBy = 'NetworkPolicy';
+      undecided = tierPassed;
+    }
+    return baseline(profile, matches, portsOf, undecided, allowed, trace);
+  }
   if (profile.isolatedBy.length > 0) {
     let npAllowed = ConnectionSet.NONE;
     for (const r of profile.np) {
@@ -83,6 +123,19 @@ export function decide(
     if (trace) trace.decidedBy = 'NetworkPolicy';
     return allowed.union(npAllowed);
   }
+  return baseline(profile, matches, portsOf, undecided, allowed, trace);
+}
+
+/** The Baseline tier, then the default (allow), for what the tiers before left undecided. */
+function baseline(
+  profile: DirectionProfile,
+  matches: (rule: CompiledRule) => boolean,
+  portsOf: (rule: CompiledRule) => ConnectionSet,
+  undecided: ConnectionSet,
+  allowedBefore: ConnectionSet,
+  trace: DecisionTrace | undefined,
+): ConnectionSet {
+  let allowed = allowedBefore;
   let rest = undecided;
   for (const r of profile.banp) {
     if (rest.isEmpty()) break;
@@ -107,5 +160,6 @@ export function decide(
  * signatures). BANP rules never do when a NetworkPolicy isolates the pod.
  */
 export function profileRules(p: DirectionProfile): CompiledRule[] {
+  if (p.calico) return [...p.anp, ...p.deny, ...p.calico.flatMap((t) => t.rules), ...p.banp];
   return p.isolatedBy.length > 0 ? [...p.anp, ...p.deny, ...p.np] : [...p.anp, ...p.deny, ...p.np, ...p.banp];
 }

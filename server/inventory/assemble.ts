@@ -6,6 +6,8 @@ import {
   NAMESPACE_NAME_LABEL,
   type AdminNetworkPolicyInfo,
   type CiliumNetworkPolicyInfo,
+  type CalicoPolicyInfo,
+  type CalicoTierInfo,
   objectRef,
   type ClusterInfo,
   type Inventory,
@@ -41,6 +43,8 @@ export function inventoryObjectId(o: InventoryObject): string {
     case 'BaselineAdminNetworkPolicy':
     case 'ClusterNetworkPolicy':
     case 'CiliumClusterwideNetworkPolicy':
+    case 'CalicoGlobalNetworkPolicy':
+    case 'CalicoTier':
       return objectRef(o.cluster, o.kind, o.name);
     default:
       return objectRef(o.cluster, o.kind, o.name, o.namespace);
@@ -152,6 +156,8 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     networkPolicies: all.filter((o) => o.kind === 'NetworkPolicy'),
     adminNetworkPolicies: all.filter((o): o is AdminNetworkPolicyInfo => o.kind === 'AdminNetworkPolicy' || o.kind === 'BaselineAdminNetworkPolicy' || o.kind === 'ClusterNetworkPolicy'),
     ciliumNetworkPolicies: all.filter((o): o is CiliumNetworkPolicyInfo => o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy'),
+    calicoPolicies: all.filter((o): o is CalicoPolicyInfo => o.kind === 'CalicoNetworkPolicy' || o.kind === 'CalicoGlobalNetworkPolicy'),
+    calicoTiers: all.filter((o): o is CalicoTierInfo => o.kind === 'CalicoTier'),
   };
 }
 
@@ -160,6 +166,7 @@ export function inventoryObjects(inv: Inventory): InventoryObject[] {
   return [
     ...inv.clusters, ...inv.namespaces, ...inv.nodes, ...inv.workloads, ...inv.pods, ...inv.services,
     ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
+    ...(inv.calicoPolicies ?? []), ...(inv.calicoTiers ?? []),
   ];
 }
 
