@@ -424,6 +424,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       }
     }
     for (const p of calicoMode ? snapshot.calicoPolicies ?? [] : []) {
+      if (invalid.has(calicoPolicyRef(p))) continue;
       for (const rule of [...p.ingress, ...p.egress]) {
         for (const e of [rule.source, rule.destination]) {
           for (const cidr of [...(e?.nets ?? []), ...(e?.notNets ?? [])]) {
