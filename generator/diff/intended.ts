@@ -47,6 +47,9 @@ export function engineFor(inventory: Inventory, intended: PolicySet | undefined,
   return createEngine({
     namespaces: inventory.namespaces, pods: inventory.pods, nodes: inventory.nodes,
     networkPolicies: set.networkPolicies, adminNetworkPolicies: set.adminNetworkPolicies ?? [],
+    ciliumNetworkPolicies: set.ciliumNetworkPolicies ?? inventory.ciliumNetworkPolicies ?? [],
+    calicoPolicies: set.calicoPolicies ?? inventory.calicoPolicies ?? [],
+    calicoTiers: set.calicoTiers ?? inventory.calicoTiers ?? [],
   }, options);
 }
 

@@ -110,6 +110,7 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
   const engine = createEngine({
     namespaces: inventory.namespaces, pods: inventory.pods, nodes: inventory.nodes, networkPolicies: policies,
     adminNetworkPolicies: options.withExisting ? inventory.adminNetworkPolicies : [],
+    ...(options.withExisting ? { ciliumNetworkPolicies: inventory.ciliumNetworkPolicies, calicoPolicies: inventory.calicoPolicies, calicoTiers: inventory.calicoTiers } : {}),
   });
   const inDirection = cachedDirections(engine);
   const broken = checkBroken(inDirection, inventory, ctx, result);

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CalicoPolicyInfo, CalicoTierInfo, NetworkPolicyInfo, PodInfo } from '../../../generator/model/index.ts';
+import { engineFor as diffEngineFor } from '../../../generator/diff/index.ts';
+import { emptyInventory } from '../../../generator/model/index.ts';
 import { createEngine, formatVerdict, type Peer } from '../../../generator/semantics/index.ts';
 import { anp, adminRule, calico, calicoRule, calicoTier, np, ns, nsPeer, pod, rule, snapshot, tcp } from './builders.ts';
 
@@ -181,5 +183,13 @@ describe('validation', () => {
   it('a tier without its Tier object is a warning', () => {
     const engine = engineFor({ policies: [calico('x', { tier: 'platform' })] });
     expect(engine.validation.warnings.map((w) => w.code)).toContain('unknown-tier');
+  });
+});
+
+describe('diff evaluates the snapshot\'s Calico policies', () => {
+  it('engineFor keeps the snapshot\'s Calico policies and tiers next to an intended NetworkPolicy set', () => {
+    const inventory = { ...emptyInventory(), namespaces, pods: [frontend, database], calicoPolicies: [dbPolicy([calicoRule('Deny')], { order: 100 })] };
+    const engine = diffEngineFor(inventory, { networkPolicies: [] });
+    expect(engine.allowedConnections(P(frontend), P(database)).toString()).toBe('No Connections');
   });
 });
