@@ -6,7 +6,7 @@
 import type { SourceLocation } from './errors.ts';
 import type { WorkloadKind } from './keys.ts';
 import type { LabelSelector, Labels } from './labels.ts';
-import type { AdminNetworkPolicyInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
+import type { AdminNetworkPolicyInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo, StagedPolicyInfo } from './policy.ts';
 import type { SecurityReport } from './security.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -150,6 +150,8 @@ export interface Inventory {
   readonly calicoPolicies?: readonly CalicoPolicyInfo[];
   /** Calico Tier objects. */
   readonly calicoTiers?: readonly CalicoTierInfo[];
+  /** Calico's staged policies: not enforced (`diff --staged` evaluates them as if they were). */
+  readonly stagedPolicies?: readonly StagedPolicyInfo[];
   /** Scanner reports (trivy-operator, trivy image JSON), attached to workloads by generator/risk. */
   readonly securityReports?: readonly SecurityReport[];
 }
@@ -166,12 +168,13 @@ export type InventoryObject =
   | AdminNetworkPolicyInfo
   | CiliumNetworkPolicyInfo
   | CalicoPolicyInfo
-  | CalicoTierInfo;
+  | CalicoTierInfo
+  | StagedPolicyInfo;
 
 export function emptyInventory(): Inventory {
   return {
     clusters: [], namespaces: [], pods: [], workloads: [], services: [], endpointSlices: [], nodes: [],
-    networkPolicies: [], adminNetworkPolicies: [], ciliumNetworkPolicies: [], calicoPolicies: [], calicoTiers: [],
+    networkPolicies: [], adminNetworkPolicies: [], ciliumNetworkPolicies: [], calicoPolicies: [], calicoTiers: [], stagedPolicies: [],
   };
 }
 

@@ -265,3 +265,20 @@ export function calicoPolicyTypes(p: Pick<CalicoPolicyInfo, 'types' | 'ingress' 
 export const CALICO_DEFAULT_TIER_ORDER = 1_000_000;
 /** The order Calico gives Kubernetes NetworkPolicies, in the `default` tier. */
 export const CALICO_K8S_POLICY_ORDER = 1000;
+
+/**
+ * Calico's staged policies (StagedNetworkPolicy, StagedGlobalNetworkPolicy,
+ * StagedKubernetesNetworkPolicy): read, never enforced; `diff --staged` evaluates them as if
+ * they were. `Set` puts `policy` in place of the enforced policy of the same kind and name (or
+ * adds it), `Delete` removes that policy.
+ */
+export interface StagedPolicyInfo {
+  readonly kind: 'StagedNetworkPolicy' | 'StagedGlobalNetworkPolicy' | 'StagedKubernetesNetworkPolicy';
+  readonly cluster: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly stagedAction: 'Set' | 'Delete';
+  /** The policy it stages, as it would be enforced. */
+  readonly policy: CalicoPolicyInfo | NetworkPolicyInfo;
+  readonly source?: SourceLocation;
+}

@@ -46,6 +46,7 @@ export const POLICY_KINDS_HELP = [
   '  AdminNetworkPolicy, BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1, legacy: the Admin and Baseline tiers)',
   '  CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy (cilium.io/v2, L3/L4; deny rules win; toFQDNs and L7 reported)',
   '  NetworkPolicy, GlobalNetworkPolicy, Tier (projectcalico.org/v3, L3/L4; tiers in order, NetworkPolicy in the default tier)',
+  '  StagedNetworkPolicy, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy (projectcalico.org/v3: read, not enforced)',
   'Files and objects that are not Kubernetes objects, and harmless defects (an owner reference without kind, a port',
   'without a number), are read with a warning; --strict makes them exit 2. An invalid policy is always an error.',
 ].join('\n');
@@ -65,21 +66,23 @@ export function isLenientReading(w: Warning): boolean {
 }
 
 /** `read 3 NetworkPolicy, 1 ClusterNetworkPolicy (tier Admin)`: what evaluation is based on. */
-export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies' | 'calicoPolicies'>, warnings: readonly Warning[] = []): string {
+export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies' | 'calicoPolicies' | 'stagedPolicies'>, warnings: readonly Warning[] = []): string {
   const unevaluated = warnings.filter((w) => w.code === 'unevaluated-policy').length;
-  const skipped = unevaluated > 0 ? `; ${unevaluated} polic${unevaluated === 1 ? 'y' : 'ies'} of kinds not evaluated (Calico staged or storage kinds) skipped: the answer ignores them` : '';
+  const skipped = unevaluated > 0 ? `; ${unevaluated} polic${unevaluated === 1 ? 'y' : 'ies'} of kinds not evaluated (Calico network sets, host endpoints, storage kinds) skipped: the answer ignores them` : '';
   return policyCountsOf(inv) + skipped;
 }
 
-function policyCountsOf(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies' | 'calicoPolicies'>): string {
+function policyCountsOf(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies' | 'calicoPolicies' | 'stagedPolicies'>): string {
   const counts = new Map<string, number>();
   const bump = (k: string): void => void counts.set(k, (counts.get(k) ?? 0) + 1);
   for (let i = 0; i < inv.networkPolicies.length; i++) bump('NetworkPolicy');
   for (const p of inv.adminNetworkPolicies) bump(p.kind === 'ClusterNetworkPolicy' ? `ClusterNetworkPolicy (tier ${p.tier})` : p.kind);
   for (const p of inv.ciliumNetworkPolicies ?? []) bump(p.kind);
   for (const p of inv.calicoPolicies ?? []) bump(p.kind === 'CalicoNetworkPolicy' ? 'Calico NetworkPolicy' : 'Calico GlobalNetworkPolicy');
-  if (counts.size === 0) return 'read no policy: every connection is allowed';
-  return `read ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
+  const staged = inv.stagedPolicies?.length ?? 0;
+  const stagedText = staged > 0 ? `; ${staged} Calico staged polic${staged === 1 ? 'y' : 'ies'} not enforced (diff --staged evaluates them)` : '';
+  if (counts.size === 0) return `read no policy: every connection is allowed${stagedText}`;
+  return `read ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}${stagedText}`;
 }
 
 export async function loadPolicyInput(

@@ -8,6 +8,7 @@ import {
   type CiliumNetworkPolicyInfo,
   type CalicoPolicyInfo,
   type CalicoTierInfo,
+  type StagedPolicyInfo,
   objectRef,
   type ClusterInfo,
   type Inventory,
@@ -45,6 +46,7 @@ export function inventoryObjectId(o: InventoryObject): string {
     case 'CiliumClusterwideNetworkPolicy':
     case 'CalicoGlobalNetworkPolicy':
     case 'CalicoTier':
+    case 'StagedGlobalNetworkPolicy':
       return objectRef(o.cluster, o.kind, o.name);
     default:
       return objectRef(o.cluster, o.kind, o.name, o.namespace);
@@ -158,6 +160,7 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     ciliumNetworkPolicies: all.filter((o): o is CiliumNetworkPolicyInfo => o.kind === 'CiliumNetworkPolicy' || o.kind === 'CiliumClusterwideNetworkPolicy'),
     calicoPolicies: all.filter((o): o is CalicoPolicyInfo => o.kind === 'CalicoNetworkPolicy' || o.kind === 'CalicoGlobalNetworkPolicy'),
     calicoTiers: all.filter((o): o is CalicoTierInfo => o.kind === 'CalicoTier'),
+    stagedPolicies: all.filter((o): o is StagedPolicyInfo => o.kind === 'StagedNetworkPolicy' || o.kind === 'StagedGlobalNetworkPolicy' || o.kind === 'StagedKubernetesNetworkPolicy'),
   };
 }
 
@@ -166,7 +169,7 @@ export function inventoryObjects(inv: Inventory): InventoryObject[] {
   return [
     ...inv.clusters, ...inv.namespaces, ...inv.nodes, ...inv.workloads, ...inv.pods, ...inv.services,
     ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
-    ...(inv.calicoPolicies ?? []), ...(inv.calicoTiers ?? []),
+    ...(inv.calicoPolicies ?? []), ...(inv.calicoTiers ?? []), ...(inv.stagedPolicies ?? []),
   ];
 }
 

@@ -33,6 +33,7 @@ import {
   type CalicoPort,
   type CalicoRule,
   type CalicoTierInfo,
+  type StagedPolicyInfo,
   type CiliumNetworkPolicyInfo,
   type CiliumPolicySpec,
   type CiliumPort,
@@ -970,8 +971,12 @@ function normalizeCiliumPolicy(kind: CiliumNetworkPolicyInfo['kind'], o: Obj, ct
 // Calico NetworkPolicy / GlobalNetworkPolicy / Tier (projectcalico.org/v3), L3/L4
 
 /** Calico kinds read as policy, by their model kind; other projectcalico.org kinds are skipped with a warning. */
-const CALICO_KINDS: Readonly<Record<string, CalicoKind>> = { NetworkPolicy: 'CalicoNetworkPolicy', GlobalNetworkPolicy: 'CalicoGlobalNetworkPolicy', Tier: 'CalicoTier' };
-type CalicoKind = 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy' | 'CalicoTier';
+const CALICO_KINDS: Readonly<Record<string, CalicoKind>> = {
+  NetworkPolicy: 'CalicoNetworkPolicy', GlobalNetworkPolicy: 'CalicoGlobalNetworkPolicy', Tier: 'CalicoTier',
+  StagedNetworkPolicy: 'StagedNetworkPolicy', StagedGlobalNetworkPolicy: 'StagedGlobalNetworkPolicy', StagedKubernetesNetworkPolicy: 'StagedKubernetesNetworkPolicy',
+};
+type CalicoKind = 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy' | 'CalicoTier' | StagedPolicyInfo['kind'];
+const CALICO_NAMESPACED = new Set<string>(['CalicoNetworkPolicy', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy']);
 /** Rule fields read but not evaluated: the rule then matches nothing, and validation names the field. */
 const CALICO_RULE_UNEVALUATED = ['notProtocol', 'icmp', 'notICMP', 'http', 'ipVersion', 'metadata'];
 const PROTOCOL_NUMBERS: Readonly<Record<string, Protocol>> = { '6': 'TCP', '17': 'UDP', '132': 'SCTP' };
@@ -1063,8 +1068,16 @@ function calicoRules(v: unknown, what: string): CalicoRule[] {
   });
 }
 
-function normalizeCalico(kind: CalicoKind, o: Obj, ctx: Ctx): CalicoPolicyInfo | CalicoTierInfo {
+function normalizeCalico(kind: CalicoKind, o: Obj, meta: Obj, ctx: Ctx): CalicoPolicyInfo | CalicoTierInfo | StagedPolicyInfo {
   const spec = optObj(o.spec, 'spec') ?? {};
+  if (kind === 'StagedNetworkPolicy' || kind === 'StagedGlobalNetworkPolicy' || kind === 'StagedKubernetesNetworkPolicy') {
+    const stagedAction = optStr(spec.stagedAction, 'spec.stagedAction') ?? 'Set';
+    if (stagedAction !== 'Set' && stagedAction !== 'Delete') throw new Malformed(`spec.stagedAction must be Set or Delete (got ${JSON.stringify(stagedAction)})`);
+    const policy = kind === 'StagedKubernetesNetworkPolicy'
+      ? normalizeNetworkPolicy(o, meta, ctx)
+      : (normalizeCalico(kind === 'StagedNetworkPolicy' ? 'CalicoNetworkPolicy' : 'CalicoGlobalNetworkPolicy', o, meta, ctx) as CalicoPolicyInfo);
+    return { kind, cluster: ctx.cluster, ...(ctx.namespace !== undefined ? { namespace: ctx.namespace } : {}), name: ctx.name, stagedAction, policy, source: ctx.source };
+  }
   const order = (v: unknown, what: string): number | undefined => {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new Malformed(`${what} must be a number`);
@@ -1159,7 +1172,7 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
       kind: 'skipped',
       warning: {
         code: 'unevaluated-policy',
-        message: `inventory: ${where(loc)} ${kind} of ${apiVersion} is not evaluated (netatlas reads Calico's NetworkPolicy, GlobalNetworkPolicy and Tier of projectcalico.org/v3; crd.projectcalico.org objects are Calico's storage: export them with calicoctl or kubectl get networkpolicies.projectcalico.org); connectivity, explain and diff answer as if it did not exist.`,
+        message: `inventory: ${where(loc)} ${kind} of ${apiVersion} is not evaluated (netatlas reads Calico's NetworkPolicy, GlobalNetworkPolicy, Tier and staged policies of projectcalico.org/v3; crd.projectcalico.org objects are Calico's storage: export them with calicoctl or kubectl get networkpolicies.projectcalico.org); connectivity, explain and diff answer as if it did not exist.`,
         location: loc,
       },
     };
@@ -1171,7 +1184,7 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
       warning: { code: 'unknown-kind', message: `inventory: ${where(loc)} kind ${kind} is not used by netatlas; skipped.`, location: loc },
     };
   }
-  const namespaced = calicoKind !== undefined ? calicoKind === 'CalicoNetworkPolicy' : !CLUSTER_SCOPED.has(kind);
+  const namespaced = calicoKind !== undefined ? CALICO_NAMESPACED.has(calicoKind) : !CLUSTER_SCOPED.has(kind);
   const namespace = namespaced ? nsGiven ?? ctx.defaultNamespace ?? 'default' : undefined;
   const loc = describe(ctx, calicoKind ?? kind, name, namespace);
   if (!meta || name === undefined) {
@@ -1185,7 +1198,7 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
     // Names become parts of graph keys ('/'-separated): Kubernetes' own name rules, checked here once.
     rule(kind === 'Namespace' || kind === 'Service' ? dns1123LabelProblem(name) : dns1123SubdomainProblem(name), 'metadata.name');
     if (namespace !== undefined) rule(dns1123LabelProblem(namespace), 'metadata.namespace');
-    if (calicoKind !== undefined) return withDefects({ kind: 'object', object: normalizeCalico(calicoKind, raw, c) }, c);
+    if (calicoKind !== undefined) return withDefects({ kind: 'object', object: normalizeCalico(calicoKind, raw, meta, c) }, c);
     return withDefects(normalizeKind(kind as InventoryKind, raw, meta, c), c);
   } catch (error) {
     if (error instanceof Malformed) {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CalicoPolicyInfo, CalicoTierInfo, NetworkPolicyInfo, PodInfo } from '../../../generator/model/index.ts';
-import { engineFor as diffEngineFor } from '../../../generator/diff/index.ts';
+import { engineFor as diffEngineFor, withStagedPolicies } from '../../../generator/diff/index.ts';
 import { emptyInventory } from '../../../generator/model/index.ts';
 import { createEngine, formatVerdict, type Peer } from '../../../generator/semantics/index.ts';
 import { anp, adminRule, calico, calicoRule, calicoTier, np, ns, nsPeer, pod, rule, snapshot, tcp } from './builders.ts';
@@ -191,5 +191,32 @@ describe('diff evaluates the snapshot\'s Calico policies', () => {
     const inventory = { ...emptyInventory(), namespaces, pods: [frontend, database], calicoPolicies: [dbPolicy([calicoRule('Deny')], { order: 100 })] };
     const engine = diffEngineFor(inventory, { networkPolicies: [] });
     expect(engine.allowedConnections(P(frontend), P(database)).toString()).toBe('No Connections');
+  });
+});
+
+describe('staged policies (what-if)', () => {
+  const enforced = dbPolicy([calicoRule('Allow')], { order: 100 });
+  const stagedDeny = { ...enforced, ingress: [calicoRule('Deny')] };
+  const run = (stagedAction: 'Set' | 'Delete', extraNp: NetworkPolicyInfo[] = []): string => {
+    const inventory = {
+      ...emptyInventory(), namespaces, pods: [frontend, database], networkPolicies: extraNp, calicoPolicies: [enforced],
+      stagedPolicies: [{ kind: 'StagedNetworkPolicy' as const, cluster: enforced.cluster, namespace: 'shop', name: enforced.name, stagedAction, policy: stagedDeny }],
+    };
+    return diffEngineFor(inventory, withStagedPolicies(inventory)).allowedConnections(P(frontend), P(database)).toString();
+  };
+
+  it('are not enforced by the engine', () => {
+    const inventory = { ...emptyInventory(), namespaces, pods: [frontend, database], calicoPolicies: [enforced], stagedPolicies: [{ kind: 'StagedNetworkPolicy' as const, cluster: enforced.cluster, namespace: 'shop', name: enforced.name, stagedAction: 'Set' as const, policy: stagedDeny }] };
+    expect(createEngine(inventory).allowedConnections(P(frontend), P(database)).toString()).toBe('All Connections');
+  });
+
+  it('stagedAction Set replaces the enforced policy of the same name', () => {
+    expect(run('Set')).toBe('No Connections');
+  });
+
+  it('stagedAction Delete removes the enforced policy of the same name', () => {
+    // Without the Calico allow, the NetworkPolicy that isolates the database decides (and allows nothing).
+    expect(run('Delete', [np('shop', 'db', { podSelector: { matchLabels: { role: 'database' } }, policyTypes: ['Ingress'] })])).toBe('No Connections');
+    expect(run('Delete')).toBe('All Connections');
   });
 });

@@ -62,3 +62,23 @@ describe('invalid Calico policies are errors naming the file, object and field',
     expect(error(spec)).toMatch(message);
   });
 });
+
+describe('staged policies as read', () => {
+  const staged = (kind: string, spec: Record<string, unknown>): NormalizeOutcome =>
+    normalizeObject({ apiVersion: 'projectcalico.org/v3', kind, metadata: { name: 'p', ...(kind === 'StagedGlobalNetworkPolicy' ? {} : { namespace: 'shop' }) }, spec }, ctx);
+
+  it('a StagedKubernetesNetworkPolicy carries the NetworkPolicy it stages', () => {
+    const o = staged('StagedKubernetesNetworkPolicy', { podSelector: {}, policyTypes: ['Ingress'] });
+    expect(o.kind === 'object' && o.object).toMatchObject({ kind: 'StagedKubernetesNetworkPolicy', namespace: 'shop', stagedAction: 'Set', policy: { kind: 'NetworkPolicy', namespace: 'shop', name: 'p', policyTypes: ['Ingress'] } });
+  });
+
+  it('a StagedGlobalNetworkPolicy with stagedAction Delete carries the policy to remove', () => {
+    const o = staged('StagedGlobalNetworkPolicy', { stagedAction: 'Delete' });
+    expect(o.kind === 'object' && o.object).toMatchObject({ kind: 'StagedGlobalNetworkPolicy', stagedAction: 'Delete', policy: { kind: 'CalicoGlobalNetworkPolicy', name: 'p' } });
+  });
+
+  it('an unknown stagedAction is an error naming the field', () => {
+    const o = staged('StagedNetworkPolicy', { stagedAction: 'Maybe' });
+    expect(o.kind === 'invalid' && o.error.message).toMatch(/spec\.stagedAction must be Set or Delete \(got "Maybe"\)/);
+  });
+});
