@@ -44,25 +44,34 @@ export interface DecisionTrace {
   decidedBy: DecidedBy;
 }
 
-export function decide(
-  profile: DirectionProfile,
-  matches: (rule: CompiledRule) => boolean,
-  portsOf: (rule: CompiledRule) => ConnectionSet,
-  universe: ConnectionSet,
-  trace?: DecisionTrace,
-): ConnectionSet {
+type Matches = (rule: CompiledRule) => boolean;
+type PortsOf = (rule: CompiledRule) => ConnectionSet;
+
+/**
+ * Rules in order, first match: each rule matching the peer gets its hit on what is still open
+ * (`take` says whether that hit is now decided: Log rules leave it open). Returns what no rule
+ * decided.
+ */
+function firstMatch(rules: readonly CompiledRule[], matches: Matches, portsOf: PortsOf, open: ConnectionSet, take: (r: CompiledRule, hit: ConnectionSet) => boolean): ConnectionSet {
+  let rest = open;
+  for (const r of rules) {
+    if (rest.isEmpty()) break;
+    if (!matches(r)) continue;
+    const hit = portsOf(r).intersect(rest);
+    if (hit.isEmpty()) continue;
+    if (take(r, hit)) rest = rest.subtract(hit);
+  }
+  return rest;
+}
+
+export function decide(profile: DirectionProfile, matches: Matches, portsOf: PortsOf, universe: ConnectionSet, trace?: DecisionTrace): ConnectionSet {
   if (!profile.subject) {
     if (trace) trace.decidedBy = 'not-subject';
     return universe;
   }
-  let remaining = universe;
   let allowed = ConnectionSet.NONE;
   let passed = ConnectionSet.NONE;
-  for (const r of profile.anp) {
-    if (remaining.isEmpty()) break;
-    if (!matches(r)) continue;
-    const hit = portsOf(r).intersect(remaining);
-    if (hit.isEmpty()) continue;
+  const remaining = firstMatch(profile.anp, matches, portsOf, universe, (r, hit) => {
     const action = r.info.action;
     if (trace) {
       trace.rules.push(r.info);
@@ -70,48 +79,36 @@ export function decide(
     }
     if (action === 'Allow' || action === 'Accept') allowed = allowed.union(hit);
     else if (action === 'Pass') passed = passed.union(hit);
-    remaining = remaining.subtract(hit);
-  }
-  let undecided = remaining.union(passed);
-  for (const r of profile.deny) {
-    if (undecided.isEmpty()) break;
-    if (!matches(r)) continue;
-    const hit = portsOf(r).intersect(undecided);
-    if (hit.isEmpty()) continue;
+    return true;
+  });
+  let undecided = firstMatch(profile.deny, matches, portsOf, remaining.union(passed), (r) => {
     if (trace) {
       trace.rules.push(r.info);
       trace.decidedBy = 'NetworkPolicy';
     }
-    undecided = undecided.subtract(hit);
-  }
+    return true;
+  });
   if (undecided.isEmpty()) return allowed;
   if (profile.calico) {
     for (const tier of profile.calico) {
       if (undecided.isEmpty()) return allowed;
-      let rest = undecided;
       let tierPassed = ConnectionSet.NONE;
-      for (const r of tier.rules) {
-        if (rest.isEmpty()) break;
-        if (!matches(r)) continue;
-        const hit = portsOf(r).intersect(rest);
-        if (hit.isEmpty()) continue;
+      const rest = firstMatch(tier.rules, matches, portsOf, undecided, (r, hit) => {
         const action = r.info.action;
         if (trace) {
           trace.rules.push(r.info);
           if (action === 'Allow' || action === 'Deny') trace.decidedBy = 'NetworkPolicy';
         }
-        if (action === 'Log') continue;
+        if (action === 'Log') return false;
         if (action === 'Allow') allowed = allowed.union(hit);
         else if (action === 'Pass') tierPassed = tierPassed.union(hit);
-        rest = rest.subtract(hit);
-      }
+        return true;
+      });
       if (tier.endOfTier === 'Pass') tierPassed = tierPassed.union(rest);
       else if (!rest.isEmpty() && trace) trace.decidedBy = 'NetworkPolicy';
       undecided = tierPassed;
     }
-    return baseline(profile, matches, portsOf, undecided, allowed, trace);
-  }
-  if (profile.isolatedBy.length > 0) {
+  } else if (profile.isolatedBy.length > 0) {
     let npAllowed = ConnectionSet.NONE;
     for (const r of profile.np) {
       if (!matches(r)) continue;
@@ -123,25 +120,8 @@ export function decide(
     if (trace) trace.decidedBy = 'NetworkPolicy';
     return allowed.union(npAllowed);
   }
-  return baseline(profile, matches, portsOf, undecided, allowed, trace);
-}
-
-/** The Baseline tier, then the default (allow), for what the tiers before left undecided. */
-function baseline(
-  profile: DirectionProfile,
-  matches: (rule: CompiledRule) => boolean,
-  portsOf: (rule: CompiledRule) => ConnectionSet,
-  undecided: ConnectionSet,
-  allowedBefore: ConnectionSet,
-  trace: DecisionTrace | undefined,
-): ConnectionSet {
-  let allowed = allowedBefore;
-  let rest = undecided;
-  for (const r of profile.banp) {
-    if (rest.isEmpty()) break;
-    if (!matches(r)) continue;
-    const hit = portsOf(r).intersect(rest);
-    if (hit.isEmpty()) continue;
+  // The Baseline tier, then the default (allow), for what the tiers before left undecided.
+  const rest = firstMatch(profile.banp, matches, portsOf, undecided, (r, hit) => {
     const action = r.info.action;
     if (trace) {
       trace.rules.push(r.info);
@@ -149,8 +129,8 @@ function baseline(
     }
     // Pass in the last tier leaves the connection to the default, which allows it.
     if (action !== 'Deny') allowed = allowed.union(hit);
-    rest = rest.subtract(hit);
-  }
+    return true;
+  });
   if (!rest.isEmpty() && trace) trace.decidedBy = 'default';
   return allowed.union(rest);
 }
