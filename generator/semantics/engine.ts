@@ -37,7 +37,11 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     hostNetworkAsPods: options.hostNetworkAsPods ?? false,
     cni: options.cni ?? ((snapshot.ciliumNetworkPolicies?.length ?? 0) > 0 ? 'cilium' : (snapshot.calicoPolicies?.length ?? 0) > 0 ? 'calico' : undefined),
   };
-  const calicoMode = opts.cni === 'calico';
+  // Calico's reading applies per cluster: every cluster under --cni calico, else the clusters
+  // holding Calico policies (a Cilium cluster next to a Calico one keeps its own reading).
+  const calicoClusters = new Set((snapshot.calicoPolicies ?? []).map((p) => p.cluster));
+  const calicoIn = (cluster: string): boolean => opts.cni === 'calico' || calicoClusters.has(cluster);
+  const anyCalico = opts.cni === 'calico' || calicoClusters.size > 0;
   const ciliumLabels = opts.cni === 'cilium';
   /** Whether a pod is node traffic (the default reading of hostNetwork) rather than a pod. */
   const nodeTraffic = (pod: PodInfo): boolean => pod.hostNetwork && !opts.hostNetworkAsPods;
@@ -122,15 +126,13 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     if (!list) index.set(key, (list = []));
     list.push(c);
   };
-  if (calicoMode) {
-    for (const p of snapshot.calicoPolicies ?? []) {
-      if (invalid.has(calicoPolicyRef(p))) continue;
-      const compiled = compileCalicoPolicy(p, compiler);
-      if (p.namespace !== undefined) addCalico(`${p.cluster}/${p.namespace}`, calicoByNs, compiled);
-      else addCalico(p.cluster, calicoByCluster, compiled);
-    }
-    for (const [k, list] of npsByNs) for (const n of list) addCalico(k, calicoByNs, kubernetesPolicyInCalico(n));
+  for (const p of snapshot.calicoPolicies ?? []) {
+    if (invalid.has(calicoPolicyRef(p))) continue;
+    const compiled = compileCalicoPolicy(p, compiler);
+    if (p.namespace !== undefined) addCalico(`${p.cluster}/${p.namespace}`, calicoByNs, compiled);
+    else addCalico(p.cluster, calicoByCluster, compiled);
   }
+  for (const [k, list] of npsByNs) for (const n of list) if (calicoIn(n.info.cluster)) addCalico(k, calicoByNs, kubernetesPolicyInCalico(n));
   /** The Calico policies selecting the endpoint, by tier (tiers in order, policies in order). */
   const calicoSelecting = (ep: Endpoint, cluster: string): { tier: CompiledCalicoTier; policies: CompiledCalicoPolicy[] }[] => {
     const byTier = new Map<string, CompiledCalicoPolicy[]>();
@@ -235,7 +237,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     }
     const banp: CompiledRule[] = [];
     for (const b of baselineByCluster.get(cluster) ?? []) if (b.selects(ep)) banp.push(...b.rules[direction]);
-    if (!calicoMode) return { subject: true, anp, deny, isolatedBy, np, banp };
+    if (!calicoIn(cluster)) return { subject: true, anp, deny, isolatedBy, np, banp };
     // Calico's tiers replace the NetworkPolicy tier (NetworkPolicies are in its default tier).
     const calico: CalicoTierProfile[] = [];
     const calicoIsolatedBy = isolatedBy.filter((ref) => !npsByNs.get(`${cluster}/${ep.namespace}`)?.some((n) => n.ref === ref));
@@ -378,7 +380,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       }
       out.push({ policy: c.ref, tier: 'NetworkPolicy', kind: c.info.kind, name: c.info.name, ...(c.info.namespace !== undefined ? { namespace: c.info.namespace } : {}), isolates });
     }
-    for (const { policies } of calicoMode ? calicoSelecting(ep, pod.cluster) : []) {
+    for (const { policies } of calicoIn(pod.cluster) ? calicoSelecting(ep, pod.cluster) : []) {
       for (const c of policies) {
         if (c.kind === 'NetworkPolicy') continue; // listed above
         out.push({ policy: c.ref, tier: 'NetworkPolicy', kind: c.kind, name: c.name, ...(c.namespace !== undefined ? { namespace: c.namespace } : {}), isolates: c.applies[dir] });
@@ -423,7 +425,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         }
       }
     }
-    for (const p of calicoMode ? snapshot.calicoPolicies ?? [] : []) {
+    for (const p of snapshot.calicoPolicies ?? []) {
       if (invalid.has(calicoPolicyRef(p))) continue;
       for (const rule of [...p.ingress, ...p.egress]) {
         for (const e of [rule.source, rule.destination]) {
@@ -509,7 +511,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       for (const p of pod.ports) portsSig += `${p.name ?? ''}:${p.containerPort}/${p.protocol},`;
       if (pod.ports.length > 1) portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
       // With Cilium's identity labels (and Calico's) the service account is a label too.
-      const sa = ciliumLabels || calicoMode ? pod.serviceAccount ?? '' : '';
+      const sa = ciliumLabels || anyCalico ? pod.serviceAccount ?? '' : '';
       const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, nodeTraffic(pod) ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig, sa].join('\u0001');
       let c = classIndex.get(key);
       if (c === undefined) {

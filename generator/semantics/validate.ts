@@ -270,6 +270,15 @@ function validateCilium(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning)
 }
 
 function validateCalico(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning) => void): void {
+  const ciliumClusters = new Set((snapshot.ciliumNetworkPolicies ?? []).map((p) => p.cluster));
+  for (const cluster of new Set((snapshot.calicoPolicies ?? []).map((p) => p.cluster))) {
+    if (!ciliumClusters.has(cluster)) continue;
+    warn({
+      code: 'mixed-cni',
+      message: `${PREFIX} cluster ${cluster} holds both Cilium and Calico policies: it is read as Calico's (tiers; NetworkPolicies in the default tier), Cilium's deny rules first and its allow rules left out. Load each cluster's own policies.`,
+      location: { object: cluster },
+    });
+  }
   const tiers = new Set((snapshot.calicoTiers ?? []).map((t) => `${t.cluster}/${t.name}`));
   for (const p of snapshot.calicoPolicies ?? []) {
     const ref = calicoPolicyRef(p);

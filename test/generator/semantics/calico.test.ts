@@ -8,7 +8,7 @@ import type { CalicoPolicyInfo, CalicoTierInfo, NetworkPolicyInfo, PodInfo } fro
 import { engineFor as diffEngineFor, withStagedPolicies } from '../../../generator/diff/index.ts';
 import { emptyInventory } from '../../../generator/model/index.ts';
 import { createEngine, formatVerdict, type Peer } from '../../../generator/semantics/index.ts';
-import { anp, adminRule, calico, calicoRule, calicoTier, np, ns, nsPeer, pod, rule, snapshot, tcp } from './builders.ts';
+import { anp, adminRule, calico, calicoRule, calicoTier, cilium, np, ns, nsPeer, pod, rule, snapshot, tcp } from './builders.ts';
 
 const frontend = pod('shop', 'frontend', { role: 'frontend' }, { ips: ['10.0.0.1'], serviceAccount: 'web' });
 const backend = pod('shop', 'backend', { role: 'backend' }, { ips: ['10.0.0.2'], ports: [tcp(80, 'http'), tcp(81)] });
@@ -218,5 +218,27 @@ describe('staged policies (what-if)', () => {
     // Without the Calico allow, the NetworkPolicy that isolates the database decides (and allows nothing).
     expect(run('Delete', [np('shop', 'db', { podSelector: { matchLabels: { role: 'database' } }, policyTypes: ['Ingress'] })])).toBe('No Connections');
     expect(run('Delete')).toBe('All Connections');
+  });
+});
+
+describe('Calico\'s reading is per cluster', () => {
+  it('a Cilium cluster next to a Calico cluster keeps Cilium\'s allow rules', () => {
+    const web = pod('shop', 'web', { app: 'web' }, { cluster: 'c2', ips: ['10.2.0.1'] });
+    const api = pod('shop', 'api', { app: 'api' }, { cluster: 'c2', ips: ['10.2.0.2'] });
+    const engine = createEngine(snapshot({
+      namespaces: [...namespaces, ns('shop', {}, 'c2')], pods: [frontend, database, web, api],
+      calicoPolicies: [dbPolicy([calicoRule('Deny')])],
+      ciliumNetworkPolicies: [{ ...cilium('api', { endpointSelector: { matchLabels: { app: 'api' } }, ingress: [{ endpoints: [{ matchLabels: { app: 'web' } }] }] }, 'shop'), cluster: 'c2' }],
+    }));
+    expect(engine.allowedConnections(P(web), P(api)).toString()).toBe('All Connections');
+    expect(engine.allowedConnections(P(frontend), P(database)).toString()).toBe('No Connections');
+    expect(engine.validation.warnings.map((w) => w.code)).not.toContain('mixed-cni');
+  });
+
+  it('a cluster holding both Cilium and Calico policies is warned about', () => {
+    const engine = engineFor({ policies: [dbPolicy([])] });
+    const mixed = createEngine(snapshot({ namespaces, pods: [frontend, database], calicoPolicies: [dbPolicy([])], ciliumNetworkPolicies: [cilium('x', { endpointSelector: {} }, 'shop')] }));
+    expect(engine.validation.warnings.map((w) => w.code)).not.toContain('mixed-cni');
+    expect(mixed.validation.warnings.map((w) => w.code)).toContain('mixed-cni');
   });
 });

@@ -205,9 +205,9 @@ export class NaiveEvaluator {
 
   // ---- Calico, from its documentation ----------------------------------------------------
 
-  /** Calico's tiers are in use when Calico policies are. */
-  private calicoOn(): boolean {
-    return (this.snap.calicoPolicies ?? []).length > 0;
+  /** Calico's tiers are in use in a cluster that holds Calico policies. */
+  private calicoOn(cluster: string): boolean {
+    return (this.snap.calicoPolicies ?? []).some((p) => p.cluster === cluster);
   }
 
   private calicoRef(p: CalicoPolicyInfo): string {
@@ -324,7 +324,7 @@ export class NaiveEvaluator {
     if (first === 'Allow' || first === 'Accept') return true;
     if (first === 'Deny') return false;
     // Pass, or nothing matched: the NetworkPolicy tier (under Calico: Calico's tiers, NetworkPolicy in its default tier).
-    if (this.calicoOn()) {
+    if (this.calicoOn(pod.cluster)) {
       const verdict = this.calicoTiers(subject, other, dir, dst, protocol, port);
       if (verdict !== undefined) return verdict === 'allow';
       return this.baseline(admins, pod, other, dir, dst, protocol, port);
