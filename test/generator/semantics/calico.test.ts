@@ -242,3 +242,17 @@ describe('Calico\'s reading is per cluster', () => {
     expect(mixed.validation.warnings.map((w) => w.code)).toContain('mixed-cni');
   });
 });
+
+describe('explanations under Calico', () => {
+  it('the end-of-tier deny is the reason, not the Log and Pass rules on the way', () => {
+    const engine = engineFor({
+      tiers: [calicoTier('security', 100)],
+      policies: [calico('pass-all', { tier: 'security', selector: 'all()', types: ['Ingress'], ingress: [calicoRule('Log'), calicoRule('Pass')] }), dbPolicy([tcpRule('Allow', undefined, [6379])])],
+    });
+    const denied = engine.evaluate({ src: P(frontend), dst: P(database), protocol: 'TCP', port: 80 });
+    expect(denied.allowed).toBe(false);
+    expect(denied.ingress.reason).toBe("ingress denied: shop/database is isolated for ingress by c1/CalicoGlobalNetworkPolicy/pass-all, c1/shop/CalicoNetworkPolicy/allow-tcp-6379 and no rule allows this connection (Calico's end-of-tier deny)");
+    const allowed = engine.evaluate({ src: P(frontend), dst: P(database), protocol: 'TCP', port: 6379 });
+    expect(allowed.ingress.reason).toBe('ingress allowed by CalicoNetworkPolicy shop/allow-tcp-6379 (tier default) ingress[0]: Allow');
+  });
+});
