@@ -237,6 +237,8 @@ export interface CalicoPolicyInfo {
   readonly types?: readonly PolicyType[];
   readonly ingress: readonly CalicoRule[];
   readonly egress: readonly CalicoRule[];
+  /** `doNotTrack` or `preDNAT` (GlobalNetworkPolicy): the policy applies to host endpoints only, so to no pod. */
+  readonly hostEndpointsOnly?: boolean;
   readonly source?: SourceLocation;
 }
 

@@ -297,6 +297,7 @@ function validateCalico(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning)
     if (p.tier !== 'default' && !tiers.has(`${p.cluster}/${p.tier}`)) {
       note('unknown-tier', `spec.tier ${p.tier} has no Tier object in the input; the tier is evaluated after every tier with an order. Add the Tier (kubectl get tiers.projectcalico.org -o yaml) to place it.`);
     }
+    if (p.hostEndpointsOnly) note('unsupported-field', 'spec.doNotTrack/preDNAT make the policy apply to host endpoints only, which are not modelled: it applies to no pod here.');
     selector('spec.selector', p.selector);
     selector('spec.namespaceSelector', p.namespaceSelector);
     selector('spec.serviceAccountSelector', p.serviceAccountSelector);

@@ -1094,6 +1094,7 @@ function normalizeCalico(kind: CalicoKind, o: Obj, meta: Obj, ctx: Ctx): CalicoP
   const policyOrder = order(spec.order, 'spec.order');
   const namespaceSelector = kind === 'CalicoGlobalNetworkPolicy' ? calicoSelector(spec.namespaceSelector, 'spec.namespaceSelector') : undefined;
   const serviceAccountSelector = calicoSelector(spec.serviceAccountSelector, 'spec.serviceAccountSelector');
+  const hostEndpointsOnly = optBool(spec.doNotTrack, 'spec.doNotTrack') === true || optBool(spec.preDNAT, 'spec.preDNAT') === true;
   return {
     kind,
     cluster: ctx.cluster,
@@ -1107,6 +1108,7 @@ function normalizeCalico(kind: CalicoKind, o: Obj, meta: Obj, ctx: Ctx): CalicoP
     ...(types !== undefined ? { types: types as PolicyType[] } : {}),
     ingress: calicoRules(spec.ingress, 'spec.ingress'),
     egress: calicoRules(spec.egress, 'spec.egress'),
+    ...(hostEndpointsOnly ? { hostEndpointsOnly } : {}),
     source: ctx.source,
   };
 }

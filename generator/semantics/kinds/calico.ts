@@ -204,6 +204,7 @@ export function compileCalicoPolicy(p: CalicoPolicyInfo, compiler: RuleCompiler)
     applies: calicoPolicyTypes(p),
     rules: { ingress: build('ingress'), egress: build('egress') },
     selects: (ep) =>
+      !p.hostEndpointsOnly &&
       selectable(ep, cluster) &&
       (p.namespace === undefined || ep.namespace === p.namespace) &&
       (!nsSel || matchesCalicoSelector(nsSel, calicoNamespaceLabels(ep))) &&

@@ -180,6 +180,12 @@ describe('validation', () => {
     expect(engine.allowedConnections(P(frontend), P(database)).toString()).toBe('No Connections');
   });
 
+  it('a doNotTrack or preDNAT policy applies to host endpoints only: no pod, with a warning', () => {
+    const engine = engineFor({ policies: [calico('raw', { selector: 'all()', hostEndpointsOnly: true, ingress: [calicoRule('Deny')] })] });
+    expect(engine.allowedConnections(P(frontend), P(database)).toString()).toBe('All Connections');
+    expect(engine.validation.warnings.map((w) => w.message).join('\n')).toContain('host endpoints only');
+  });
+
   it('a tier without its Tier object is a warning', () => {
     const engine = engineFor({ policies: [calico('x', { tier: 'platform' })] });
     expect(engine.validation.warnings.map((w) => w.code)).toContain('unknown-tier');

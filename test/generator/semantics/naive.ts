@@ -230,7 +230,7 @@ export class NaiveEvaluator {
   }
 
   private calicoSelects(p: CalicoPolicyInfo, pod: PodInfo): boolean {
-    if (this.hostNet(pod) || pod.cluster !== p.cluster) return false;
+    if (this.hostNet(pod) || pod.cluster !== p.cluster || p.hostEndpointsOnly) return false;
     if (p.namespace !== undefined && pod.namespace !== p.namespace) return false;
     if (p.namespaceSelector !== undefined && !this.sel(p.namespaceSelector, this.calicoNsLabels(pod))) return false;
     if (p.serviceAccountSelector !== undefined && !this.sel(p.serviceAccountSelector, { 'projectcalico.org/name': pod.serviceAccount ?? 'default' })) return false;

@@ -44,6 +44,11 @@ describe('Calico policies as read', () => {
     expect(p.ingress[0].unsupported).toEqual(['spec.ingress[0].http', 'spec.ingress[0].source.ports']);
   });
 
+  it('doNotTrack and preDNAT mark a GlobalNetworkPolicy as for host endpoints only', () => {
+    expect(read({ preDNAT: true }, 'GlobalNetworkPolicy').hostEndpointsOnly).toBe(true);
+    expect(read({ applyOnForward: true }, 'GlobalNetworkPolicy').hostEndpointsOnly).toBeUndefined();
+  });
+
   it('a Tier keeps its order and defaultAction', () => {
     const o = normalizeObject({ apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'security' }, spec: { order: 100, defaultAction: 'Pass' } }, ctx);
     expect(o.kind === 'object' && (o.object as CalicoTierInfo)).toEqual({ kind: 'CalicoTier', cluster: 'c', name: 'security', order: 100, defaultAction: 'Pass', source: expect.anything() });
