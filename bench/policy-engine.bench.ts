@@ -23,17 +23,17 @@ function time<T>(fn: () => T): { ms: number; cpuMs: number; value: T } {
   return { ms, cpuMs: (c.user + c.system) / 1000, value };
 }
 
-function engineMap(namespaces: number, mixedKinds = false): { ms: number; cpuMs: number; rows: number; pods: number; policies: number; kinds: string } {
-  const snap = generateEstate(namespaces, 1, { mixedKinds });
+function engineMap(namespaces: number, mixedKinds = false, calico = false): { ms: number; cpuMs: number; rows: number; pods: number; policies: number; kinds: string } {
+  const snap = generateEstate(namespaces, 1, { mixedKinds, calico });
   const { ms, cpuMs, value } = time(() => createEngine(snap).connectivityMap());
   const counts = new Map<string, number>([['NetworkPolicy', snap.networkPolicies.length]]);
   for (const p of snap.adminNetworkPolicies) {
     const k = p.kind === 'ClusterNetworkPolicy' ? `ClusterNetworkPolicy/${p.tier}` : p.kind;
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  for (const p of snap.ciliumNetworkPolicies ?? []) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
+  for (const p of [...(snap.ciliumNetworkPolicies ?? []), ...(snap.calicoPolicies ?? [])]) counts.set(p.kind, (counts.get(p.kind) ?? 0) + 1);
   const kinds = [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
-  const policies = snap.networkPolicies.length + snap.adminNetworkPolicies.length + (snap.ciliumNetworkPolicies?.length ?? 0);
+  const policies = snap.networkPolicies.length + snap.adminNetworkPolicies.length + (snap.ciliumNetworkPolicies?.length ?? 0) + (snap.calicoPolicies?.length ?? 0);
   return { ms, cpuMs, rows: value.length, pods: snap.pods.length, policies, kinds };
 }
 
@@ -58,12 +58,23 @@ console.log(
   `engine: full map, mixed kinds, ${large.pods} pods, ${large.policies} policies, 1000 namespaces: ` +
     `${large.ms.toFixed(0)} ms wall, ${large.cpuMs.toFixed(0)} ms CPU, ${large.rows} rows (target < 10000 ms), heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`,
 );
-// 1d. The mixed estate agrees with the naive evaluator where the naive one is affordable.
-{
-  const small = generateEstate(2, 1, { mixedKinds: true });
+// 1d. Calico in Cilium's place (tiers, NetworkPolicy in the default tier), best of 3, as a ratio to the mixed run.
+const calico = [engineMap(200, true, true), engineMap(200, true, true), engineMap(200, true, true)].sort((a, b) => a.ms - b.ms)[0];
+console.log(
+  `engine: full map, mixed kinds with Calico, ${calico.pods} pods, ${calico.policies} policies (${calico.kinds}), 200 namespaces: ` +
+    `${calico.ms.toFixed(0)} ms wall, ${calico.cpuMs.toFixed(0)} ms CPU, ${calico.rows} rows (target < 2000 ms); ${(calico.ms / mixed.ms).toFixed(2)}x the Cilium-mixed estate`,
+);
+const largeCalico = engineMap(1000, true, true);
+console.log(
+  `engine: full map, mixed kinds with Calico, ${largeCalico.pods} pods, ${largeCalico.policies} policies, 1000 namespaces: ` +
+    `${largeCalico.ms.toFixed(0)} ms wall, ${largeCalico.cpuMs.toFixed(0)} ms CPU, ${largeCalico.rows} rows (target < 10000 ms)`,
+);
+// 1e. The mixed estates agree with the naive evaluator where the naive one is affordable.
+for (const calicoKinds of [false, true]) {
+  const small = generateEstate(2, 1, { mixedKinds: true, calico: calicoKinds });
   const engineLines = createEngine(small).connectivityMap().map((r) => `${r.src} => ${r.dst} : ${r.conn}`).sort();
   const same = JSON.stringify(engineLines) === JSON.stringify(new NaiveEvaluator(small).mapLines());
-  console.log(`mixed kinds, 2 namespaces (${small.pods.length} pods): engine and naive maps ${same ? 'identical' : 'DIFFER'}`);
+  console.log(`mixed kinds${calicoKinds ? ' with Calico' : ''}, 2 namespaces (${small.pods.length} pods): engine and naive maps ${same ? 'identical' : 'DIFFER'}`);
   if (!same) process.exitCode = 1;
 }
 const [load1] = (await import('node:os')).loadavg();

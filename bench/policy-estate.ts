@@ -11,9 +11,13 @@
  * out, then Deny) and a CiliumNetworkPolicy for monitoring; 20 Admin-tier
  * ClusterNetworkPolicies (one per team, Pass then Deny), a CiliumClusterwideNetworkPolicy
  * denying the metadata address, the ANPs and the BANP. Still 10 policies per namespace, plus 24.
+ * `calico` (with `mixedKinds`): the Cilium policies written for Calico instead: per namespace a
+ * Calico NetworkPolicy for monitoring (default tier, order 500, named port), and a
+ * GlobalNetworkPolicy in a `security` tier (order 100) denying the metadata address and
+ * passing the rest on.
  */
 import type {
-  AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NamespaceInfo, NetworkPolicyInfo, PodInfo,
+  AdminNetworkPolicyInfo, CalicoPolicyInfo, CiliumNetworkPolicyInfo, NamespaceInfo, NetworkPolicyInfo, PodInfo,
 } from '../generator/model/index.ts';
 import type { PolicySnapshot } from '../generator/semantics/index.ts';
 
@@ -32,12 +36,15 @@ function rng(seed: number): () => number {
 
 export interface EstateOptions {
   readonly mixedKinds?: boolean;
+  readonly calico?: boolean;
 }
 
 export function generateEstate(namespaceCount: number, seed = 1, options: EstateOptions = {}): PolicySnapshot {
   const mixed = options.mixedKinds ?? false;
   const clusterPolicies: AdminNetworkPolicyInfo[] = [];
   const ciliumNetworkPolicies: CiliumNetworkPolicyInfo[] = [];
+  const calicoPolicies: CalicoPolicyInfo[] = [];
+  const calico = mixed && (options.calico ?? false);
   const rand = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const namespaces: NamespaceInfo[] = [];
@@ -122,6 +129,14 @@ export function generateEstate(namespaceCount: number, seed = 1, options: Estate
         egress: [{ peers: [{ ipBlock: { cidr: `${(n % 16) * 16}.0.0.0/4`.replace(/^(\d+)\./, (_, a) => `${Math.min(Number(a), 224)}.`), except: [`10.${n % 8}.0.0/16`] } }], ports: [{ port: 443 }] }],
       });
     }
+    if (calico) {
+      calicoPolicies.push({
+        kind: 'CalicoNetworkPolicy', cluster: CLUSTER, namespace: ns, name: 'monitoring', tier: 'default', order: 500,
+        selector: "tier != 'db'", types: ['Ingress'], egress: [],
+        ingress: [{ action: 'Allow', protocol: 'TCP', source: { namespaceSelector: "team == 'team-0'", selector: "app == 'app-9'" }, destination: { ports: [{ name: 'metrics' }] } }],
+      });
+      continue;
+    }
     if (mixed) {
       // The same monitoring rule written for Cilium: namespace labels are identity labels, and
       // naming the namespace key (Exists) lifts the policy's own-namespace scope.
@@ -165,12 +180,20 @@ export function generateEstate(namespaceCount: number, seed = 1, options: Estate
       egress: [],
     },
   ];
-  if (mixed) {
+  if (calico) {
+    calicoPolicies.push({
+      kind: 'CalicoGlobalNetworkPolicy', cluster: CLUSTER, name: 'deny-metadata', tier: 'security', order: 10,
+      selector: 'all()', types: ['Egress'], ingress: [],
+      egress: [{ action: 'Deny', destination: { nets: ['169.254.169.254/32'] } }, { action: 'Pass' }],
+    });
+  } else if (mixed) {
     // Cilium, cluster-wide: no pod reaches the cloud metadata service, without isolating egress.
     ciliumNetworkPolicies.push({
       kind: 'CiliumClusterwideNetworkPolicy', cluster: CLUSTER, name: 'deny-metadata',
       specs: [{ endpointSelector: {}, egressDeny: [{ cidrs: [{ cidr: '169.254.169.254/32' }] }], enableDefaultDeny: { egress: false } }],
     });
+  }
+  if (mixed) {
     // Admin tier, one per team: prod databases refuse dev namespaces, except the platform team's.
     for (let t = 0; t < 20; t++) {
       clusterPolicies.push({
@@ -184,5 +207,8 @@ export function generateEstate(namespaceCount: number, seed = 1, options: Estate
       });
     }
   }
-  return { namespaces, pods, networkPolicies, adminNetworkPolicies: [...adminNetworkPolicies, ...clusterPolicies], ciliumNetworkPolicies, nodes: [] };
+  return {
+    namespaces, pods, networkPolicies, adminNetworkPolicies: [...adminNetworkPolicies, ...clusterPolicies], ciliumNetworkPolicies, nodes: [],
+    ...(calico ? { calicoPolicies, calicoTiers: [{ kind: 'CalicoTier' as const, cluster: CLUSTER, name: 'security', order: 100 }] } : {}),
+  };
 }

@@ -10,6 +10,7 @@
 import type { FlowEdge } from '../model/graph.ts';
 import type { Inventory, PodInfo, Protocol } from '../model/inventory.ts';
 import { flowEdgeKey } from '../model/keys.ts';
+import type { CalicoPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
 import { intToIpv4, ipv4ToInt } from '../semantics/cidr.ts';
 import { createEngine } from '../semantics/engine.ts';
 import { formatRule } from '../semantics/explain.ts';
@@ -47,6 +48,9 @@ export function engineFor(inventory: Inventory, intended: PolicySet | undefined,
   return createEngine({
     namespaces: inventory.namespaces, pods: inventory.pods, nodes: inventory.nodes,
     networkPolicies: set.networkPolicies, adminNetworkPolicies: set.adminNetworkPolicies ?? [],
+    ciliumNetworkPolicies: set.ciliumNetworkPolicies ?? inventory.ciliumNetworkPolicies ?? [],
+    calicoPolicies: set.calicoPolicies ?? inventory.calicoPolicies ?? [],
+    calicoTiers: set.calicoTiers ?? inventory.calicoTiers ?? [],
   }, options);
 }
 
@@ -315,5 +319,28 @@ export function overlayPolicySet(base: PolicySet, proposed: PolicySet): PolicySe
   return {
     networkPolicies: [...base.networkPolicies.filter((p) => !nsCovered.has(`${p.cluster}/${p.namespace}`)), ...proposed.networkPolicies],
     adminNetworkPolicies: [...(base.adminNetworkPolicies ?? []).filter((p) => !clustersCovered.has(p.cluster)), ...(proposed.adminNetworkPolicies ?? [])],
+  };
+}
+
+/**
+ * The snapshot's policies with its Calico staged policies enforced (what-if, `diff --staged`):
+ * a staged policy with stagedAction Set replaces the enforced policy of the same kind, cluster,
+ * namespace and name (or is added), Delete removes it.
+ */
+export function withStagedPolicies(inventory: Inventory): PolicySet {
+  const key = (p: { kind: string; cluster: string; namespace?: string; name: string }): string => `${p.kind}/${p.cluster}/${p.namespace ?? ''}/${p.name}`;
+  const nps = new Map(inventory.networkPolicies.map((p) => [key(p), p]));
+  const calico = new Map((inventory.calicoPolicies ?? []).map((p) => [key(p), p]));
+  for (const s of inventory.stagedPolicies ?? []) {
+    const target: Map<string, NetworkPolicyInfo | CalicoPolicyInfo> = s.policy.kind === 'NetworkPolicy' ? nps : calico;
+    target.delete(key(s.policy));
+    if (s.stagedAction === 'Set') target.set(key(s.policy), s.policy);
+  }
+  return {
+    networkPolicies: [...nps.values()],
+    adminNetworkPolicies: inventory.adminNetworkPolicies,
+    ciliumNetworkPolicies: inventory.ciliumNetworkPolicies ?? [],
+    calicoPolicies: [...calico.values()] as CalicoPolicyInfo[],
+    calicoTiers: inventory.calicoTiers ?? [],
   };
 }

@@ -6,13 +6,17 @@
 import type { SourceLocation } from '../model/errors.ts';
 import type { FlowEdge } from '../model/graph.ts';
 import type { Inventory, Protocol } from '../model/inventory.ts';
-import type { AdminNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
+import type { AdminNetworkPolicyInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
 import type { EngineOptions } from '../semantics/types.ts';
 
 /** A set of intended policies, evaluated on the snapshot's pods and namespaces. */
 export interface PolicySet {
   readonly networkPolicies: readonly NetworkPolicyInfo[];
   readonly adminNetworkPolicies?: readonly AdminNetworkPolicyInfo[];
+  /** Kinds a set may leave out: the snapshot's own are evaluated then. */
+  readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
+  readonly calicoPolicies?: readonly CalicoPolicyInfo[];
+  readonly calicoTiers?: readonly CalicoTierInfo[];
 }
 
 export interface DiffInput {

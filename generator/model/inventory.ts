@@ -6,7 +6,7 @@
 import type { SourceLocation } from './errors.ts';
 import type { WorkloadKind } from './keys.ts';
 import type { LabelSelector, Labels } from './labels.ts';
-import type { AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from './policy.ts';
+import type { AdminNetworkPolicyInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo, StagedPolicyInfo } from './policy.ts';
 import type { SecurityReport } from './security.ts';
 import type { GatewayInfo, IngressInfo, RouteInfo } from './entry.ts';
 
@@ -175,6 +175,12 @@ export interface Inventory {
   readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
   /** CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy; absent in inventories built before they were read. */
   readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
+  /** Calico NetworkPolicy and GlobalNetworkPolicy (projectcalico.org/v3); absent in inventories built before they were read. */
+  readonly calicoPolicies?: readonly CalicoPolicyInfo[];
+  /** Calico Tier objects. */
+  readonly calicoTiers?: readonly CalicoTierInfo[];
+  /** Calico's staged policies: not enforced (`diff --staged` evaluates them as if they were). */
+  readonly stagedPolicies?: readonly StagedPolicyInfo[];
   /** Scanner reports (trivy-operator, trivy image JSON), attached to workloads by generator/risk. */
   readonly securityReports?: readonly SecurityReport[];
   /** Ingress objects, Gateways and Gateway API routes (entry.ts); absent in inventories built before they were read. */
@@ -202,12 +208,15 @@ export type InventoryObject =
   | GatewayInfo
   | RouteInfo
   | WebhookConfigurationInfo
-  | ServiceCidrInfo;
+  | ServiceCidrInfo
+  | CalicoPolicyInfo
+  | CalicoTierInfo
+  | StagedPolicyInfo;
 
 export function emptyInventory(): Inventory {
   return {
     clusters: [], namespaces: [], pods: [], workloads: [], services: [], endpointSlices: [], nodes: [],
-    networkPolicies: [], adminNetworkPolicies: [], ciliumNetworkPolicies: [],
+    networkPolicies: [], adminNetworkPolicies: [], ciliumNetworkPolicies: [], calicoPolicies: [], calicoTiers: [], stagedPolicies: [],
   };
 }
 

@@ -183,3 +183,104 @@ export interface CiliumNetworkPolicyInfo {
   readonly specs: readonly CiliumPolicySpec[];
   readonly source?: SourceLocation;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calico NetworkPolicy / GlobalNetworkPolicy / Tier (projectcalico.org/v3), read at L3/L4.
+// Selectors stay as written (Calico's selector language, checked when read); the engine parses them.
+
+export type CalicoAction = 'Allow' | 'Deny' | 'Pass' | 'Log';
+
+/** A port as written: a number or `a:b` range, or a container port name. */
+export type CalicoPort = { readonly start: number; readonly end: number } | { readonly name: string };
+
+/** `source` or `destination` of a rule: every field given must match (AND). */
+export interface CalicoEntityRule {
+  readonly selector?: string;
+  readonly notSelector?: string;
+  readonly namespaceSelector?: string;
+  readonly serviceAccounts?: { readonly names?: readonly string[]; readonly selector?: string };
+  readonly nets?: readonly string[];
+  readonly notNets?: readonly string[];
+  readonly ports?: readonly CalicoPort[];
+  readonly notPorts?: readonly CalicoPort[];
+}
+
+export interface CalicoRule {
+  readonly action: CalicoAction;
+  /** TCP/UDP/SCTP (names or 6/17/132); absent: every protocol. */
+  readonly protocol?: Protocol;
+  /** A protocol outside TCP/UDP/SCTP (ICMP, ...): the rule matches no connection the engine models. */
+  readonly otherProtocol?: string;
+  readonly source?: CalicoEntityRule;
+  readonly destination?: CalicoEntityRule;
+  /** Fields read but not evaluated (notProtocol, icmp, http, source ports, ...), by name: the rule matches nothing. */
+  readonly unsupported?: readonly string[];
+}
+
+export interface CalicoPolicyInfo {
+  /** Calico's NetworkPolicy (namespaced) and GlobalNetworkPolicy, named apart from Kubernetes' kind. */
+  readonly kind: 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy';
+  readonly cluster: string;
+  /** CalicoNetworkPolicy only. */
+  readonly namespace?: string;
+  readonly name: string;
+  /** `default` when not written. */
+  readonly tier: string;
+  /** Absent: after every policy with an order. */
+  readonly order?: number;
+  /** The endpoints the policy applies to; `all()` when not written. */
+  readonly selector: string;
+  /** GlobalNetworkPolicy only: the namespaces whose endpoints it applies to. */
+  readonly namespaceSelector?: string;
+  readonly serviceAccountSelector?: string;
+  /** As written; absent means Calico's default (see calicoPolicyTypes). */
+  readonly types?: readonly PolicyType[];
+  readonly ingress: readonly CalicoRule[];
+  readonly egress: readonly CalicoRule[];
+  /** `doNotTrack` or `preDNAT` (GlobalNetworkPolicy): the policy applies to host endpoints only, so to no pod. */
+  readonly hostEndpointsOnly?: boolean;
+  readonly source?: SourceLocation;
+}
+
+export interface CalicoTierInfo {
+  readonly kind: 'CalicoTier';
+  readonly cluster: string;
+  readonly name: string;
+  /** Absent: after every tier with an order. */
+  readonly order?: number;
+  /** What an endpoint the tier selects gets when no rule matches: Deny (default) or Pass. */
+  readonly defaultAction?: 'Deny' | 'Pass';
+  readonly source?: SourceLocation;
+}
+
+/**
+ * Calico's effective `types`: as written, else Ingress when there are no egress rules, Egress when
+ * there are egress rules and no ingress rules, both when there are both.
+ */
+export function calicoPolicyTypes(p: Pick<CalicoPolicyInfo, 'types' | 'ingress' | 'egress'>): { ingress: boolean; egress: boolean } {
+  if (p.types && p.types.length > 0) return { ingress: p.types.includes('Ingress'), egress: p.types.includes('Egress') };
+  if (p.egress.length === 0) return { ingress: true, egress: false };
+  return { ingress: p.ingress.length > 0, egress: true };
+}
+
+/** The order of Calico's `default` tier when no Tier object gives it (Calico 3.26 and later). */
+export const CALICO_DEFAULT_TIER_ORDER = 1_000_000;
+/** The order Calico gives Kubernetes NetworkPolicies, in the `default` tier. */
+export const CALICO_K8S_POLICY_ORDER = 1000;
+
+/**
+ * Calico's staged policies (StagedNetworkPolicy, StagedGlobalNetworkPolicy,
+ * StagedKubernetesNetworkPolicy): read, never enforced; `diff --staged` evaluates them as if
+ * they were. `Set` puts `policy` in place of the enforced policy of the same kind and name (or
+ * adds it), `Delete` removes that policy.
+ */
+export interface StagedPolicyInfo {
+  readonly kind: 'StagedNetworkPolicy' | 'StagedGlobalNetworkPolicy' | 'StagedKubernetesNetworkPolicy';
+  readonly cluster: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly stagedAction: 'Set' | 'Delete';
+  /** The policy it stages, as it would be enforced. */
+  readonly policy: CalicoPolicyInfo | NetworkPolicyInfo;
+  readonly source?: SourceLocation;
+}

@@ -25,6 +25,8 @@ export interface Endpoint {
   /** The node the pod runs on, or the node owning the address. */
   readonly nodeName?: string;
   readonly nodeLabels?: Labels;
+  /** The pod's service account (Calico's and Cilium's selectors see it). */
+  readonly serviceAccount?: string;
   /** `cluster/namespace/name` of a single pod (for the self rule); absent for classes. */
   readonly podRef?: string;
 }

@@ -4,8 +4,12 @@
  * anything isolates the pod; deny rules of that tier, Cilium's, come first and win over every
  * allow whether or not the pod is isolated), then the Baseline tier (BaselineAdminNetworkPolicy and
  * Baseline-tier ClusterNetworkPolicy), then default allow. Pass in the Admin tier goes on to
- * NetworkPolicy; Pass in the Baseline tier goes on to the default (allow). Works on connection
- * sets: every (protocol, port) takes its own path.
+ * NetworkPolicy; Pass in the Baseline tier goes on to the default (allow). When Calico's tiers
+ * are in use they take the NetworkPolicy tier's place (NetworkPolicies are policies of Calico's
+ * default tier): each tier that applies to the pod, in order, first matching rule decides
+ * (Allow, Deny; Pass goes to the next tier; Log goes on), unmatched traffic gets the tier's end
+ * action; what passes the last tier goes on to the Baseline tier. Works on connection sets:
+ * every (protocol, port) takes its own path.
  */
 import type { CompiledRule } from './compile.ts';
 import { ConnectionSet } from './ports.ts';
@@ -23,6 +27,16 @@ export interface DirectionProfile {
   /** Allow rules of the NetworkPolicy tier (NetworkPolicy, Cilium), additive. */
   readonly np: readonly CompiledRule[];
   readonly banp: readonly CompiledRule[];
+  /** Calico's tiers that apply to the pod in this direction, in order (present: Calico reading, `np` unused). */
+  readonly calico?: readonly CalicoTierProfile[];
+}
+
+export interface CalicoTierProfile {
+  readonly name: string;
+  /** Rules of the tier's policies selecting the pod, policy order then rule order. */
+  readonly rules: readonly CompiledRule[];
+  /** What traffic no rule matched gets. */
+  readonly endOfTier: 'Deny' | 'Pass';
 }
 
 export interface DecisionTrace {
@@ -30,25 +44,34 @@ export interface DecisionTrace {
   decidedBy: DecidedBy;
 }
 
-export function decide(
-  profile: DirectionProfile,
-  matches: (rule: CompiledRule) => boolean,
-  portsOf: (rule: CompiledRule) => ConnectionSet,
-  universe: ConnectionSet,
-  trace?: DecisionTrace,
-): ConnectionSet {
+type Matches = (rule: CompiledRule) => boolean;
+type PortsOf = (rule: CompiledRule) => ConnectionSet;
+
+/**
+ * Rules in order, first match: each rule matching the peer gets its hit on what is still open
+ * (`take` says whether that hit is now decided: Log rules leave it open). Returns what no rule
+ * decided.
+ */
+function firstMatch(rules: readonly CompiledRule[], matches: Matches, portsOf: PortsOf, open: ConnectionSet, take: (r: CompiledRule, hit: ConnectionSet) => boolean): ConnectionSet {
+  let rest = open;
+  for (const r of rules) {
+    if (rest.isEmpty()) break;
+    if (!matches(r)) continue;
+    const hit = portsOf(r).intersect(rest);
+    if (hit.isEmpty()) continue;
+    if (take(r, hit)) rest = rest.subtract(hit);
+  }
+  return rest;
+}
+
+export function decide(profile: DirectionProfile, matches: Matches, portsOf: PortsOf, universe: ConnectionSet, trace?: DecisionTrace): ConnectionSet {
   if (!profile.subject) {
     if (trace) trace.decidedBy = 'not-subject';
     return universe;
   }
-  let remaining = universe;
   let allowed = ConnectionSet.NONE;
   let passed = ConnectionSet.NONE;
-  for (const r of profile.anp) {
-    if (remaining.isEmpty()) break;
-    if (!matches(r)) continue;
-    const hit = portsOf(r).intersect(remaining);
-    if (hit.isEmpty()) continue;
+  const remaining = firstMatch(profile.anp, matches, portsOf, universe, (r, hit) => {
     const action = r.info.action;
     if (trace) {
       trace.rules.push(r.info);
@@ -56,22 +79,36 @@ export function decide(
     }
     if (action === 'Allow' || action === 'Accept') allowed = allowed.union(hit);
     else if (action === 'Pass') passed = passed.union(hit);
-    remaining = remaining.subtract(hit);
-  }
-  let undecided = remaining.union(passed);
-  for (const r of profile.deny) {
-    if (undecided.isEmpty()) break;
-    if (!matches(r)) continue;
-    const hit = portsOf(r).intersect(undecided);
-    if (hit.isEmpty()) continue;
+    return true;
+  });
+  let undecided = firstMatch(profile.deny, matches, portsOf, remaining.union(passed), (r) => {
     if (trace) {
       trace.rules.push(r.info);
       trace.decidedBy = 'NetworkPolicy';
     }
-    undecided = undecided.subtract(hit);
-  }
+    return true;
+  });
   if (undecided.isEmpty()) return allowed;
-  if (profile.isolatedBy.length > 0) {
+  if (profile.calico) {
+    for (const tier of profile.calico) {
+      if (undecided.isEmpty()) return allowed;
+      let tierPassed = ConnectionSet.NONE;
+      const rest = firstMatch(tier.rules, matches, portsOf, undecided, (r, hit) => {
+        const action = r.info.action;
+        if (trace) {
+          trace.rules.push(r.info);
+          if (action === 'Allow' || action === 'Deny') trace.decidedBy = 'NetworkPolicy';
+        }
+        if (action === 'Log') return false;
+        if (action === 'Allow') allowed = allowed.union(hit);
+        else if (action === 'Pass') tierPassed = tierPassed.union(hit);
+        return true;
+      });
+      if (tier.endOfTier === 'Pass') tierPassed = tierPassed.union(rest);
+      else if (!rest.isEmpty() && trace) trace.decidedBy = 'NetworkPolicy';
+      undecided = tierPassed;
+    }
+  } else if (profile.isolatedBy.length > 0) {
     let npAllowed = ConnectionSet.NONE;
     for (const r of profile.np) {
       if (!matches(r)) continue;
@@ -83,12 +120,8 @@ export function decide(
     if (trace) trace.decidedBy = 'NetworkPolicy';
     return allowed.union(npAllowed);
   }
-  let rest = undecided;
-  for (const r of profile.banp) {
-    if (rest.isEmpty()) break;
-    if (!matches(r)) continue;
-    const hit = portsOf(r).intersect(rest);
-    if (hit.isEmpty()) continue;
+  // The Baseline tier, then the default (allow), for what the tiers before left undecided.
+  const rest = firstMatch(profile.banp, matches, portsOf, undecided, (r, hit) => {
     const action = r.info.action;
     if (trace) {
       trace.rules.push(r.info);
@@ -96,8 +129,8 @@ export function decide(
     }
     // Pass in the last tier leaves the connection to the default, which allows it.
     if (action !== 'Deny') allowed = allowed.union(hit);
-    rest = rest.subtract(hit);
-  }
+    return true;
+  });
   if (!rest.isEmpty() && trace) trace.decidedBy = 'default';
   return allowed.union(rest);
 }
@@ -107,5 +140,6 @@ export function decide(
  * signatures). BANP rules never do when a NetworkPolicy isolates the pod.
  */
 export function profileRules(p: DirectionProfile): CompiledRule[] {
+  if (p.calico) return [...p.anp, ...p.deny, ...p.calico.flatMap((t) => t.rules), ...p.banp];
   return p.isolatedBy.length > 0 ? [...p.anp, ...p.deny, ...p.np] : [...p.anp, ...p.deny, ...p.np, ...p.banp];
 }

@@ -17,7 +17,7 @@ import {
   RuleCompiler, ipv4List, ruleMatchesPeer, rulePorts,
   type CompiledAdminPolicy, type CompiledNetworkPolicy, type CompiledPeer, type CompiledRule, type Endpoint,
 } from './compile.ts';
-import { decide, profileRules, type DecisionTrace, type DirectionProfile } from './decide.ts';
+import { decide, profileRules, type CalicoTierProfile, type DecisionTrace, type DirectionProfile } from './decide.ts';
 import { explainVerdict } from './explain.ts';
 import { topLevelOwner } from './owner.ts';
 import { ConnectionSet } from './ports.ts';
@@ -25,6 +25,7 @@ import type {
   ConnectionQuery, ConnectionVerdict, ConnectivityRow, Direction, DirectionVerdict, EngineOptions, MapPeer, Peer,
   PolicyEngine, PolicySnapshot, SelectingPolicy,
 } from './types.ts';
+import { calicoPolicyRef, calicoTiers, compareCalicoPolicies, compileCalicoPolicy, kubernetesPolicyInCalico, type CompiledCalicoPolicy, type CompiledCalicoTier } from './kinds/calico.ts';
 import { ciliumIdentityLabels, compileCiliumPolicy, type CompiledCiliumSpec } from './kinds/cilium.ts';
 import { validateSnapshot } from './validate.ts';
 
@@ -34,8 +35,13 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
   const opts: PolicyEngine['options'] = {
     ipBlockMatchesPods: options.ipBlockMatchesPods ?? false,
     hostNetworkAsPods: options.hostNetworkAsPods ?? false,
-    cni: options.cni ?? ((snapshot.ciliumNetworkPolicies?.length ?? 0) > 0 ? 'cilium' : undefined),
+    cni: options.cni ?? ((snapshot.ciliumNetworkPolicies?.length ?? 0) > 0 ? 'cilium' : (snapshot.calicoPolicies?.length ?? 0) > 0 ? 'calico' : undefined),
   };
+  // Calico's reading applies per cluster: every cluster under --cni calico, else the clusters
+  // holding Calico policies (a Cilium cluster next to a Calico one keeps its own reading).
+  const calicoClusters = new Set((snapshot.calicoPolicies ?? []).map((p) => p.cluster));
+  const calicoIn = (cluster: string): boolean => opts.cni === 'calico' || calicoClusters.has(cluster);
+  const anyCalico = opts.cni === 'calico' || calicoClusters.size > 0;
   const ciliumLabels = opts.cni === 'cilium';
   /** Whether a pod is node traffic (the default reading of hostNetwork) rather than a pod. */
   const nodeTraffic = (pod: PodInfo): boolean => pod.hostNetwork && !opts.hostNetworkAsPods;
@@ -105,6 +111,47 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     if (!list) index.set(k, (list = []));
     list.push(...compiled);
   }
+  // Calico: policies by cluster and tier, namespaced ones by namespace; Kubernetes
+  // NetworkPolicies join the default tier (order 1000) when Calico's reading is on.
+  const calicoTiersByCluster = new Map<string, Map<string, CompiledCalicoTier>>();
+  const tiersOf = (cluster: string): Map<string, CompiledCalicoTier> => {
+    let t = calicoTiersByCluster.get(cluster);
+    if (!t) calicoTiersByCluster.set(cluster, (t = calicoTiers(snapshot.calicoTiers ?? [], cluster)));
+    return t;
+  };
+  const calicoByNs = new Map<string, CompiledCalicoPolicy[]>();
+  const calicoByCluster = new Map<string, CompiledCalicoPolicy[]>();
+  const addCalico = (key: string, index: Map<string, CompiledCalicoPolicy[]>, c: CompiledCalicoPolicy): void => {
+    let list = index.get(key);
+    if (!list) index.set(key, (list = []));
+    list.push(c);
+  };
+  for (const p of snapshot.calicoPolicies ?? []) {
+    if (invalid.has(calicoPolicyRef(p))) continue;
+    const compiled = compileCalicoPolicy(p, compiler);
+    if (p.namespace !== undefined) addCalico(`${p.cluster}/${p.namespace}`, calicoByNs, compiled);
+    else addCalico(p.cluster, calicoByCluster, compiled);
+  }
+  for (const [k, list] of npsByNs) for (const n of list) if (calicoIn(n.info.cluster)) addCalico(k, calicoByNs, kubernetesPolicyInCalico(n));
+  /** The Calico policies selecting the endpoint, by tier (tiers in order, policies in order). */
+  const calicoSelecting = (ep: Endpoint, cluster: string): { tier: CompiledCalicoTier; policies: CompiledCalicoPolicy[] }[] => {
+    const byTier = new Map<string, CompiledCalicoPolicy[]>();
+    for (const list of [calicoByNs.get(`${cluster}/${ep.namespace}`), calicoByCluster.get(cluster)]) {
+      for (const c of list ?? []) {
+        if (!c.selects(ep)) continue;
+        let l = byTier.get(c.tier);
+        if (!l) byTier.set(c.tier, (l = []));
+        l.push(c);
+      }
+    }
+    const tiers = tiersOf(cluster);
+    const out = [...byTier].map(([name, policies]) => ({
+      tier: tiers.get(name) ?? { name, order: Infinity, endOfTier: 'Deny' as const },
+      policies: policies.sort(compareCalicoPolicies),
+    }));
+    return out.sort((a, b) => (a.tier.order !== b.tier.order ? (a.tier.order < b.tier.order ? -1 : 1) : cmp(a.tier.name, b.tier.name)));
+  };
+
   const ciliumSelecting = (ep: Endpoint, cluster: string): CompiledCiliumSpec[] => {
     const out: CompiledCiliumSpec[] = [];
     for (const list of [ciliumByNs.get(`${cluster}/${ep.namespace}`), ciliumByCluster.get(cluster)]) for (const c of list ?? []) if (c.selects(ep)) out.push(c);
@@ -137,6 +184,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       v4: ipv4List(ips),
       v6: ips.filter((ip) => ip.includes(':')),
       nodeName: pod.nodeName,
+      serviceAccount: pod.serviceAccount ?? 'default',
       podRef: `${pod.cluster}/${pod.namespace}/${pod.name}`,
     };
   }
@@ -189,7 +237,22 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
     }
     const banp: CompiledRule[] = [];
     for (const b of baselineByCluster.get(cluster) ?? []) if (b.selects(ep)) banp.push(...b.rules[direction]);
-    return { subject: true, anp, deny, isolatedBy, np, banp };
+    if (!calicoIn(cluster)) return { subject: true, anp, deny, isolatedBy, np, banp };
+    // Calico's tiers replace the NetworkPolicy tier (NetworkPolicies are in its default tier).
+    const calico: CalicoTierProfile[] = [];
+    const calicoIsolatedBy = isolatedBy.filter((ref) => !npsByNs.get(`${cluster}/${ep.namespace}`)?.some((n) => n.ref === ref));
+    for (const { tier, policies } of calicoSelecting(ep, cluster)) {
+      const applying = policies.filter((p) => p.applies[direction]);
+      if (applying.length === 0) continue;
+      const rules: CompiledRule[] = [];
+      for (const p of applying) {
+        if (!calicoIsolatedBy.includes(p.ref)) calicoIsolatedBy.push(p.ref);
+        for (const r of p.rules[direction]) if (r.subject(ep)) rules.push(r.rule);
+      }
+      calico.push({ name: tier.name, rules, endOfTier: tier.endOfTier });
+    }
+    const ciliumAllow = np.filter((r) => r.info.kind !== 'NetworkPolicy');
+    return { subject: true, anp, deny, isolatedBy: calicoIsolatedBy, np: ciliumAllow, banp, calico };
   }
 
   // Rules with many peers (e.g. CoreDNS letting in every client of the cluster) are matched
@@ -317,6 +380,12 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       }
       out.push({ policy: c.ref, tier: 'NetworkPolicy', kind: c.info.kind, name: c.info.name, ...(c.info.namespace !== undefined ? { namespace: c.info.namespace } : {}), isolates });
     }
+    for (const { policies } of calicoIn(pod.cluster) ? calicoSelecting(ep, pod.cluster) : []) {
+      for (const c of policies) {
+        if (c.kind === 'NetworkPolicy') continue; // listed above
+        out.push({ policy: c.ref, tier: 'NetworkPolicy', kind: c.kind, name: c.name, ...(c.namespace !== undefined ? { namespace: c.namespace } : {}), isolates: c.applies[dir] });
+      }
+    }
     for (const b of baselineByCluster.get(pod.cluster) ?? []) {
       if (b.selects(ep)) out.push({ policy: b.ref, tier: b.tier, kind: b.info.kind, name: b.info.name, priority: b.info.priority, isolates: false });
     }
@@ -352,6 +421,18 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
                 if (r) cuts.push(r);
               }
             }
+          }
+        }
+      }
+    }
+    for (const p of snapshot.calicoPolicies ?? []) {
+      if (invalid.has(calicoPolicyRef(p))) continue;
+      for (const rule of [...p.ingress, ...p.egress]) {
+        for (const e of [rule.source, rule.destination]) {
+          for (const cidr of [...(e?.nets ?? []), ...(e?.notNets ?? [])]) {
+            anyNetworksPeer = true; // Calico's nets match pod addresses too
+            const r = parseIpv4Cidr(cidr);
+            if (r) cuts.push(r);
           }
         }
       }
@@ -429,8 +510,8 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       let portsSig = '';
       for (const p of pod.ports) portsSig += `${p.name ?? ''}:${p.containerPort}/${p.protocol},`;
       if (pod.ports.length > 1) portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
-      // With Cilium's identity labels the service account is a label too.
-      const sa = ciliumLabels ? pod.serviceAccount ?? '' : '';
+      // With Cilium's identity labels (and Calico's) the service account is a label too.
+      const sa = ciliumLabels || anyCalico ? pod.serviceAccount ?? '' : '';
       const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, nodeTraffic(pod) ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig, sa].join('\u0001');
       let c = classIndex.get(key);
       if (c === undefined) {

@@ -16,6 +16,10 @@ export function formatRule(r: MatchedRule): string {
     // Cilium rules are named by their field (`spec.ingressDeny[0]`): allow and deny lists differ.
     return `${kind} ${r.namespace !== undefined ? `${r.namespace}/` : ''}${r.name} ${r.ruleName ?? `${r.direction}[${r.ruleIndex}]`}: ${r.action}`;
   }
+  if (kind === 'CalicoNetworkPolicy' || kind === 'CalicoGlobalNetworkPolicy') {
+    const order = r.order !== undefined ? `, order ${r.order}` : '';
+    return `${kind} ${r.namespace !== undefined ? `${r.namespace}/` : ''}${r.name} (tier ${r.calicoTier ?? 'default'}${order}) ${r.direction}[${r.ruleIndex}]: ${r.action}`;
+  }
   const where = r.tier === 'NetworkPolicy' ? `NetworkPolicy ${r.namespace}/${r.name}` : `${kind} ${r.name}${detail ? ` (${detail})` : ''}`;
   return `${where} ${r.direction}[${r.ruleIndex}]${r.ruleName ? ` "${r.ruleName}"` : ''}: ${r.action}`;
 }
@@ -37,10 +41,13 @@ function reasonFor(v: DirectionVerdict, subject: string): string {
     }
     case 'NetworkPolicy': {
       const deny = v.matchedRules.find((r) => r.tier === 'NetworkPolicy' && r.action === 'Deny');
+      if (!v.allowed && deny && deny.calicoTier !== undefined) return `${v.direction} denied by ${formatRule(deny)}`;
       if (!v.allowed && deny) return `${v.direction} denied by ${formatRule(deny)} (deny rules win over every allow)`;
-      const np = v.matchedRules.filter((r) => r.tier === 'NetworkPolicy' && r.action !== 'Deny');
-      if (np.length > 0) return `${v.direction} allowed by ${np.map(formatRule).join('; ')}`;
-      return `${v.direction} denied: ${subject} is isolated for ${v.direction} by ${v.isolatedBy.join(', ')} and no rule allows this connection`;
+      // Calico's Pass and Log rules are on the way, not the reason.
+      const np = v.matchedRules.filter((r) => r.tier === 'NetworkPolicy' && (r.action === 'Allow' || r.action === 'Accept'));
+      if (v.allowed && np.length > 0) return `${v.direction} allowed by ${np.map(formatRule).join('; ')}`;
+      const calico = v.isolatedBy.some((ref) => ref.includes('/CalicoNetworkPolicy/') || ref.includes('/CalicoGlobalNetworkPolicy/'));
+      return `${v.direction} denied: ${subject} is isolated for ${v.direction} by ${v.isolatedBy.join(', ')} and no rule allows this connection${calico ? " (Calico's end-of-tier deny)" : ''}`;
     }
     case 'default':
       return `${v.direction} allowed: no NetworkPolicy isolates ${subject} for ${v.direction} and no admin rule decides it`;

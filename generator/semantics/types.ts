@@ -5,7 +5,7 @@
 import type { ValidationError, Warning } from '../model/errors.ts';
 import type { NamespaceInfo, NodeInfo, PodInfo, Protocol } from '../model/inventory.ts';
 import type { WorkloadKind } from '../model/keys.ts';
-import type { AdminNetworkPolicyInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
+import type { AdminNetworkPolicyInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
 import type { ConnectionSet } from './ports.ts';
 
 /** What the engine needs. An `Inventory` is a superset and can be passed as is. */
@@ -17,6 +17,10 @@ export interface PolicySnapshot {
   readonly adminNetworkPolicies: readonly AdminNetworkPolicyInfo[];
   /** CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy: in the NetworkPolicy tier, deny rules first. */
   readonly ciliumNetworkPolicies?: readonly CiliumNetworkPolicyInfo[];
+  /** Calico NetworkPolicy and GlobalNetworkPolicy: in Calico's tiers, which take the NetworkPolicy tier's place. */
+  readonly calicoPolicies?: readonly CalicoPolicyInfo[];
+  /** Calico Tier objects (order, defaultAction); the `default` tier exists without one. */
+  readonly calicoTiers?: readonly CalicoTierInfo[];
   readonly nodes?: readonly NodeInfo[];
 }
 
@@ -35,9 +39,11 @@ export interface EngineOptions {
    * The CNI enforcing the policies, where it changes their reading. `cilium`: every pod carries
    * Cilium's identity labels (io.kubernetes.pod.namespace, io.cilium.k8s.policy.serviceaccount,
    * io.cilium.k8s.policy.cluster, io.cilium.k8s.namespace.labels.*) for every kind's selectors.
-   * Implied when the snapshot holds Cilium policies. Default: none.
+   * Implied when the snapshot holds Cilium policies. `calico`: NetworkPolicies are read as
+   * Calico runs them (policies of its `default` tier, order 1000, among Calico's tiers). Implied
+   * when the snapshot holds Calico policies. Default: none.
    */
-  readonly cni?: 'cilium';
+  readonly cni?: 'cilium' | 'calico';
 }
 
 /** One end of a connection: a pod, or an address (outside the cluster, or a node's). */
@@ -61,9 +67,10 @@ export interface ConnectionQuery {
 export type PolicyTier = 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy';
 export type PolicyKind =
   | 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy'
-  | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
+  | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy'
+  | 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy';
 /** As written in the policy (`Accept` is ClusterNetworkPolicy's `Allow`). */
-export type RuleAction = 'Allow' | 'Accept' | 'Deny' | 'Pass';
+export type RuleAction = 'Allow' | 'Accept' | 'Deny' | 'Pass' | 'Log';
 
 /** A rule that matched the connection (peer and port), in evaluation order. */
 export interface MatchedRule {
@@ -81,6 +88,9 @@ export interface MatchedRule {
   /** ANP/BANP rule name. */
   readonly ruleName?: string;
   readonly action: RuleAction;
+  /** Calico policies: the Calico tier and the policy's order. */
+  readonly calicoTier?: string;
+  readonly order?: number;
 }
 
 export type DecidedBy =

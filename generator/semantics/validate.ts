@@ -7,6 +7,8 @@ import { adminTierOf, CILIUM_ENTITIES, type AdminNetworkPolicyInfo, type Network
 import { matchesSelector, validateSelector } from '../selectors/index.ts';
 import { isValidCidr, parseIpv4Cidr, cidrContains } from './cidr.ts';
 import { adminPolicyRef, networkPolicyRef } from './compile.ts';
+import { calicoPolicyRef } from './kinds/calico.ts';
+import { CalicoSelectorError, parseCalicoSelector } from './kinds/calico-selector.ts';
 import { ciliumPolicyRef } from './kinds/cilium.ts';
 import type { PolicySnapshot, ValidationResult } from './types.ts';
 
@@ -212,6 +214,7 @@ export function validateSnapshot(snapshot: PolicySnapshot): DetailedValidation {
     if (list.length > 1) fail(`${cluster}/BaselineAdminNetworkPolicy/default`, list[1].source, 'is defined more than once', 'Keep one BaselineAdminNetworkPolicy named "default".', false);
   }
   validateCilium(snapshot, fail, (w) => warnings.push(w));
+  validateCalico(snapshot, fail, (w) => warnings.push(w));
   return { errors, warnings, invalidObjects };
 }
 
@@ -263,6 +266,64 @@ function validateCilium(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning)
         });
       }
     });
+  }
+}
+
+function validateCalico(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning) => void): void {
+  const ciliumClusters = new Set((snapshot.ciliumNetworkPolicies ?? []).map((p) => p.cluster));
+  for (const cluster of new Set((snapshot.calicoPolicies ?? []).map((p) => p.cluster))) {
+    if (!ciliumClusters.has(cluster)) continue;
+    warn({
+      code: 'mixed-cni',
+      message: `${PREFIX} cluster ${cluster} holds both Cilium and Calico policies: it is read as Calico's (tiers; NetworkPolicies in the default tier), Cilium's deny rules first and its allow rules left out. Load each cluster's own policies.`,
+      location: { object: cluster },
+    });
+  }
+  const tiers = new Set((snapshot.calicoTiers ?? []).map((t) => `${t.cluster}/${t.name}`));
+  for (const p of snapshot.calicoPolicies ?? []) {
+    const ref = calicoPolicyRef(p);
+    const src = p.source;
+    const note = (code: string, what: string): void =>
+      warn({ code, message: `${PREFIX} ${ref}: ${what}`, location: { file: src?.file, line: src?.line, object: ref } });
+    const selector = (at: string, sel: string | undefined): void => {
+      if (sel === undefined) return;
+      try {
+        parseCalicoSelector(sel);
+      } catch (error) {
+        if (!(error instanceof CalicoSelectorError)) throw error;
+        fail(ref, src, `${at}: ${error.message}`, "Write it in Calico's selector syntax (e.g. app == 'web' && has(tier)).");
+      }
+    };
+    if (p.tier !== 'default' && !tiers.has(`${p.cluster}/${p.tier}`)) {
+      note('unknown-tier', `spec.tier ${p.tier} has no Tier object in the input; the tier is evaluated after every tier with an order. Add the Tier (kubectl get tiers.projectcalico.org -o yaml) to place it.`);
+    }
+    if (p.hostEndpointsOnly) note('unsupported-field', 'spec.doNotTrack/preDNAT make the policy apply to host endpoints only, which are not modelled: it applies to no pod here.');
+    selector('spec.selector', p.selector);
+    selector('spec.namespaceSelector', p.namespaceSelector);
+    selector('spec.serviceAccountSelector', p.serviceAccountSelector);
+    for (const direction of ['ingress', 'egress'] as const) {
+      p[direction].forEach((rule, ri) => {
+        const rw = `spec.${direction}[${ri}]`;
+        for (const f of rule.unsupported ?? []) note('unsupported-field', `${f} is not evaluated; the rule matches no connection.`);
+        if (rule.otherProtocol !== undefined) note('unsupported-field', `${rw}.protocol ${rule.otherProtocol} is outside TCP, UDP and SCTP; the rule matches no connection the engine models.`);
+        for (const side of ['source', 'destination'] as const) {
+          const e = rule[side];
+          if (!e) continue;
+          const at = `${rw}.${side}`;
+          selector(`${at}.selector`, e.selector);
+          selector(`${at}.notSelector`, e.notSelector);
+          selector(`${at}.namespaceSelector`, e.namespaceSelector);
+          selector(`${at}.serviceAccounts.selector`, e.serviceAccounts?.selector);
+          for (const [field, list] of [['nets', e.nets], ['notNets', e.notNets]] as const) {
+            for (const cidr of list ?? []) if (!isValidCidr(cidr)) fail(ref, src, `${at}.${field} ${JSON.stringify(cidr)} is not a CIDR`, 'Write it as a.b.c.d/n.');
+          }
+          for (const port of [...(e.ports ?? []), ...(e.notPorts ?? [])]) {
+            if ('name' in port && !PORT_NAME.test(port.name)) fail(ref, src, `${at}.ports ${JSON.stringify(port.name)} is neither a number, a range nor a valid port name`, 'Use 1..65535, low:high or a container port name.');
+          }
+          if (e.notPorts?.some((port) => 'name' in port)) note('unsupported-field', `${at}.notPorts names a port: named notPorts are not evaluated (numeric ones are); the rule's other ports stand.`);
+        }
+      });
+    }
   }
 }
 

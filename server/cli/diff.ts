@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { formatLocation, type Inventory } from '../../generator/model/index.ts';
-import { FAIL_ON_TOKENS, REPORT_FORMATS, failOnMatches, formatDiffReport, overlayPolicySet, type PolicySet, type ReportFormat } from '../../generator/diff/index.ts';
+import { FAIL_ON_TOKENS, REPORT_FORMATS, failOnMatches, formatDiffReport, overlayPolicySet, withStagedPolicies, type PolicySet, type ReportFormat } from '../../generator/diff/index.ts';
 import { createEngine } from '../../generator/semantics/index.ts';
 import { buildDiffReport, observedEdges } from '../diff.ts';
 import { GraphBuilder } from '../graph/builder.ts';
@@ -31,6 +31,7 @@ interface DiffCommandOptions extends ReadingOptions {
   limit: string;
   remediation: boolean;
   replace: boolean;
+  staged?: boolean;
   sarifRoot: string;
 }
 
@@ -83,6 +84,7 @@ export function diffCommand(): Command {
     .option('--context <name>', 'kubeconfig context to read live (repeatable)', collect, [])
     .option('--policies <path>', 'intended policies instead of the snapshot\'s own (file or folder; repeatable)', collect, [])
     .option('--replace', '--policies replace every policy of the snapshot (default: only the namespaces they cover)', false)
+    .option('--staged', 'what-if: evaluate Calico staged policies (StagedNetworkPolicy, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy) as if enforced: stagedAction Set replaces or adds the policy of that name, Delete removes it', false)
     .option('--policies-cluster <name>', 'cluster of --policies files outside a <root>/<cluster>/ folder')
     .option('--policies-namespace <name>', 'namespace of --policies objects that name none (default "default")')
     .addOption(new Option('-o, --output <format>', 'report format').choices([...REPORT_FORMATS]).default('txt'))
@@ -126,10 +128,16 @@ export function diffCommand(): Command {
       }
       const inventory = liveInv ? (result.inventory ? mergeInventories([liveInv, result.inventory]) : liveInv) : result.inventory;
       if (!inventory || inventory.pods.length === 0) throw new CliExit('netatlas/diff: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
-      const effective = intended && !o.replace ? overlayPolicySet(inventory, intended) : intended;
+      const staged = o.staged ? withStagedPolicies(inventory) : undefined;
+      const stagedCount = inventory.stagedPolicies?.length ?? 0;
+      if (o.staged && stagedCount === 0) process.stderr.write('netatlas/diff: --staged: the input holds no Calico staged policy; the snapshot\'s policies are compared as they are.\n');
+      const effective = intended && !o.replace ? { ...staged, ...overlayPolicySet(staged ?? inventory, intended) } : intended ?? staged;
+      const stagedLabel = o.staged ? ` with ${stagedCount} staged polic${stagedCount === 1 ? 'y' : 'ies'} enforced (--staged)` : '';
       const report = buildDiffReport(inventory, observedEdges(builder.graph), {
         intended: effective,
-        intendedLabel: intended ? `--policies ${o.policies.join(', ')}${o.replace ? ' (replacing every snapshot policy)' : ' (over the snapshot\'s policies, namespace by namespace)'}` : undefined,
+        intendedLabel: intended
+          ? `--policies ${o.policies.join(', ')}${o.replace ? ' (replacing every snapshot policy)' : ` (over the snapshot's policies${stagedLabel}, namespace by namespace)`}`
+          : o.staged ? `the snapshot's policies${stagedLabel}` : undefined,
         engine: { ipBlockMatchesPods: o.ipblockMatchesPods, hostNetworkAsPods: o.hostNetworkAsPods, cni: engineCni(o.cni) }, remediation: o.remediation,
       });
       process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit, root: path.resolve(o.sarifRoot) }));

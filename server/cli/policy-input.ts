@@ -29,13 +29,13 @@ export interface ReadingOptions {
   readonly cni?: string;
 }
 
-const CNIS = ['cilium'] as const;
+const CNIS = ['cilium', 'calico'] as const;
 
 /** `--cni`: checked here so every command says the same thing about a wrong value. */
-export function engineCni(cni: string | undefined): 'cilium' | undefined {
+export function engineCni(cni: string | undefined): (typeof CNIS)[number] | undefined {
   if (cni === undefined) return undefined;
-  if ((CNIS as readonly string[]).includes(cni)) return cni as 'cilium';
-  throw new CliExit(`--cni ${JSON.stringify(cni)} is not known: use ${CNIS.join(', ')} (or leave it out; Cilium is implied when Cilium policies are read).`, EXIT_BAD_INPUT);
+  if ((CNIS as readonly string[]).includes(cni)) return cni as (typeof CNIS)[number];
+  throw new CliExit(`--cni ${JSON.stringify(cni)} is not known: use ${CNIS.join(', ')} (or leave it out; Cilium and Calico are implied when their policies are read).`, EXIT_BAD_INPUT);
 }
 
 /** The policy kinds the engine reads, for every command's --help. */
@@ -45,6 +45,8 @@ export const POLICY_KINDS_HELP = [
   '  ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; tier Admin before NetworkPolicy, tier Baseline after it)',
   '  AdminNetworkPolicy, BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1, legacy: the Admin and Baseline tiers)',
   '  CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy (cilium.io/v2, L3/L4; deny rules win; toFQDNs and L7 reported)',
+  '  NetworkPolicy, GlobalNetworkPolicy, Tier (projectcalico.org/v3, L3/L4; tiers in order, NetworkPolicy in the default tier)',
+  '  StagedNetworkPolicy, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy (projectcalico.org/v3: read, not enforced)',
   'Files and objects that are not Kubernetes objects, and harmless defects (an owner reference without kind, a port',
   'without a number), are read with a warning; --strict makes them exit 2. An invalid policy is always an error.',
 ].join('\n');
@@ -54,7 +56,7 @@ export function addReadingOptions(command: Command): Command {
   return command
     .addHelpText('after', `\n${POLICY_KINDS_HELP}\n`)
     .option('--strict', 'exit 2 on what is otherwise read with a warning: files or objects that are not Kubernetes objects, and objects read without a broken part')
-    .option('--cni <name>', 'the CNI enforcing the policies, where it changes their reading: cilium (pods carry Cilium identity labels; implied by Cilium policies)')
+    .option('--cni <name>', 'the CNI enforcing the policies, where it changes their reading: cilium (pods carry Cilium identity labels; implied by Cilium policies), calico (NetworkPolicies run in Calico\'s default tier; implied by Calico policies)')
     .option('--host-network-as-pods', 'select and isolate hostNetwork pods like other pods (by default they are node traffic, which no policy selects)');
 }
 
@@ -64,20 +66,23 @@ export function isLenientReading(w: Warning): boolean {
 }
 
 /** `read 3 NetworkPolicy, 1 ClusterNetworkPolicy (tier Admin)`: what evaluation is based on. */
-export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies'>, warnings: readonly Warning[] = []): string {
+export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies' | 'calicoPolicies' | 'stagedPolicies'>, warnings: readonly Warning[] = []): string {
   const unevaluated = warnings.filter((w) => w.code === 'unevaluated-policy').length;
-  const skipped = unevaluated > 0 ? `; ${unevaluated} polic${unevaluated === 1 ? 'y' : 'ies'} of kinds not evaluated (Calico) skipped: the answer ignores them` : '';
+  const skipped = unevaluated > 0 ? `; ${unevaluated} polic${unevaluated === 1 ? 'y' : 'ies'} of kinds not evaluated (Calico network sets, host endpoints, storage kinds) skipped: the answer ignores them` : '';
   return policyCountsOf(inv) + skipped;
 }
 
-function policyCountsOf(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies'>): string {
+function policyCountsOf(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies' | 'calicoPolicies' | 'stagedPolicies'>): string {
   const counts = new Map<string, number>();
   const bump = (k: string): void => void counts.set(k, (counts.get(k) ?? 0) + 1);
   for (let i = 0; i < inv.networkPolicies.length; i++) bump('NetworkPolicy');
   for (const p of inv.adminNetworkPolicies) bump(p.kind === 'ClusterNetworkPolicy' ? `ClusterNetworkPolicy (tier ${p.tier})` : p.kind);
   for (const p of inv.ciliumNetworkPolicies ?? []) bump(p.kind);
-  if (counts.size === 0) return 'read no policy: every connection is allowed';
-  return `read ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
+  for (const p of inv.calicoPolicies ?? []) bump(p.kind === 'CalicoNetworkPolicy' ? 'Calico NetworkPolicy' : 'Calico GlobalNetworkPolicy');
+  const staged = inv.stagedPolicies?.length ?? 0;
+  const stagedText = staged > 0 ? `; ${staged} Calico staged polic${staged === 1 ? 'y' : 'ies'} not enforced (diff --staged evaluates them)` : '';
+  if (counts.size === 0) return `read no policy: every connection is allowed${stagedText}`;
+  return `read ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}${stagedText}`;
 }
 
 export async function loadPolicyInput(

@@ -126,7 +126,7 @@ export interface GraphResponse {
 export interface PolicyRef {
   /** `cluster/namespace/NetworkPolicy/name` or `cluster/AdminNetworkPolicy/name`. */
   readonly key: string;
-  readonly kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy' | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy';
+  readonly kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy' | 'CiliumNetworkPolicy' | 'CiliumClusterwideNetworkPolicy' | 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy';
   readonly cluster: string;
   readonly namespace?: string;
   readonly name: string;

@@ -157,10 +157,11 @@ export function explainEdgeProvider(state: AppState, edge: ApiEdge): EdgeExplana
   };
 }
 
-/** A NetworkPolicy named only by its reference (`cluster/ns/NetworkPolicy/name`), when no rule matched. */
-function isolatingRef(policy: string): { policy: string; tier: PolicyTier; name: string; namespace?: string } {
+/** A policy of the NetworkPolicy tier named only by its reference (`cluster/ns/Kind/name` or `cluster/Kind/name`), when no rule matched. */
+function isolatingRef(policy: string): { policy: string; tier: PolicyTier; kind?: PolicyKind; name: string; namespace?: string } {
   const parts = policy.split('/');
-  return { policy, tier: 'NetworkPolicy', name: parts[parts.length - 1], ...(parts.length === 4 ? { namespace: parts[1] } : {}) };
+  const kind = parts[parts.length - 2] as PolicyKind;
+  return { policy, tier: 'NetworkPolicy', kind, name: parts[parts.length - 1], ...(parts.length === 4 ? { namespace: parts[1] } : {}) };
 }
 
 /** The providers `netatlas serve` uses (and the e2e harness): generate, diff, findings, explanations, selecting policies. */

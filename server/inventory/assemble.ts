@@ -10,6 +10,9 @@ import {
   type IngressInfo,
   type RouteInfo,
   ROUTE_KINDS,
+  type CalicoPolicyInfo,
+  type CalicoTierInfo,
+  type StagedPolicyInfo,
   objectRef,
   type ClusterInfo,
   type Inventory,
@@ -50,6 +53,9 @@ export function inventoryObjectId(o: InventoryObject): string {
     case 'BaselineAdminNetworkPolicy':
     case 'ClusterNetworkPolicy':
     case 'CiliumClusterwideNetworkPolicy':
+    case 'CalicoGlobalNetworkPolicy':
+    case 'CalicoTier':
+    case 'StagedGlobalNetworkPolicy':
       return objectRef(o.cluster, o.kind, o.name);
     default:
       return objectRef(o.cluster, o.kind, o.name, o.namespace);
@@ -164,6 +170,9 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     ...entryObjects(all),
     webhookConfigurations: all.filter((o): o is WebhookConfigurationInfo => o.kind === 'WebhookConfiguration'),
     serviceCidrs: all.filter((o): o is ServiceCidrInfo => o.kind === 'ServiceCIDR'),
+    calicoPolicies: all.filter((o): o is CalicoPolicyInfo => o.kind === 'CalicoNetworkPolicy' || o.kind === 'CalicoGlobalNetworkPolicy'),
+    calicoTiers: all.filter((o): o is CalicoTierInfo => o.kind === 'CalicoTier'),
+    stagedPolicies: all.filter((o): o is StagedPolicyInfo => o.kind === 'StagedNetworkPolicy' || o.kind === 'StagedGlobalNetworkPolicy' || o.kind === 'StagedKubernetesNetworkPolicy'),
   };
 }
 
@@ -182,6 +191,7 @@ export function inventoryObjects(inv: Inventory): InventoryObject[] {
     ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
     ...(inv.ingresses ?? []), ...(inv.gateways ?? []), ...(inv.routes ?? []),
     ...(inv.webhookConfigurations ?? []), ...(inv.serviceCidrs ?? []),
+    ...(inv.calicoPolicies ?? []), ...(inv.calicoTiers ?? []), ...(inv.stagedPolicies ?? []),
   ];
 }
 

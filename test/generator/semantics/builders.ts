@@ -2,7 +2,7 @@
  * Named fixture builders: spread a base object and override what a test is about.
  */
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminRule, CiliumNetworkPolicyInfo, CiliumPolicySpec, ContainerPort, LabelSelector, Labels, NamespaceInfo, NetworkPolicyInfo,
+  AdminNetworkPolicyInfo, AdminPeer, AdminRule, CalicoPolicyInfo, CalicoRule, CalicoTierInfo, CiliumNetworkPolicyInfo, CiliumPolicySpec, ContainerPort, LabelSelector, Labels, NamespaceInfo, NetworkPolicyInfo,
   NetworkPolicyPeer, NetworkPolicyRule, NodeInfo, PodInfo,
 } from '../../../generator/model/index.ts';
 import type { PolicySnapshot } from '../../../generator/semantics/index.ts';
@@ -82,3 +82,15 @@ export function cilium(name: string, spec: CiliumPolicySpec, namespace?: string)
     ? { kind: 'CiliumNetworkPolicy', cluster: CLUSTER, namespace, name, specs: [spec] }
     : { kind: 'CiliumClusterwideNetworkPolicy', cluster: CLUSTER, name, specs: [spec] };
 }
+
+/** Calico NetworkPolicy (namespaced) or, without a namespace, GlobalNetworkPolicy (projectcalico.org/v3). */
+export function calico(name: string, spec: Partial<CalicoPolicyInfo> = {}, namespace?: string): CalicoPolicyInfo {
+  const base = { cluster: CLUSTER, name, tier: 'default', selector: 'all()', ingress: [], egress: [] };
+  return namespace !== undefined ? { kind: 'CalicoNetworkPolicy', namespace, ...base, ...spec } : { kind: 'CalicoGlobalNetworkPolicy', ...base, ...spec };
+}
+
+export function calicoTier(name: string, order?: number, defaultAction?: 'Deny' | 'Pass'): CalicoTierInfo {
+  return { kind: 'CalicoTier', cluster: CLUSTER, name, ...(order !== undefined ? { order } : {}), ...(defaultAction ? { defaultAction } : {}) };
+}
+
+export const calicoRule = (action: CalicoRule['action'], more: Partial<CalicoRule> = {}): CalicoRule => ({ action, ...more });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
+  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, CalicoEntityRule, CalicoPolicyInfo, CalicoRule, CalicoTierInfo, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
   NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, PodInfo,
 } from '../../../generator/model/index.ts';
 import { createEngine, type Peer, type PolicySnapshot } from '../../../generator/semantics/index.ts';
@@ -238,17 +238,95 @@ const EXTERNAL: Peer[] = [
   { kind: 'ip', ip: '192.168.0.1' },
 ];
 
-describe('the engine agrees with the naive reference evaluator', () => {
-  const READINGS = [
-    { ipBlockMatchesPods: false, hostNetworkAsPods: false },
-    { ipBlockMatchesPods: true, hostNetworkAsPods: false },
-    { ipBlockMatchesPods: false, hostNetworkAsPods: true },
-  ];
-  for (const options of READINGS) {
-    const name = JSON.stringify(options);
+/**
+ * Calico: selectors in Calico's language (with its endpoint labels), entities with nets and
+ * notNets, ports, ranges and named ports, every action, tiers with order and defaultAction,
+ * NetworkPolicies alongside (in the default tier).
+ */
+const calicoKey = fc.constantFrom('app', 'role', 'team', 'pcns.app', 'projectcalico.org/serviceaccount');
+const calicoTerm: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('all()', 'has(app)', '!has(role)'),
+  fc.tuple(calicoKey, fc.constantFrom('==', '!='), fc.constantFrom('x', 'y', 'sa1', 'default')).map(([k, op, v]) => `${k} ${op} '${v}'`),
+  fc.tuple(calicoKey, fc.constantFrom('in', 'not in'), fc.uniqueArray(value, { minLength: 1, maxLength: 2 })).map(([k, op, vs]) => `${k} ${op} {${vs.map((v) => `"${v}"`).join(', ')}}`),
+);
+const calicoSelector: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: calicoTerm },
+  { weight: 1, arbitrary: fc.tuple(calicoTerm, fc.constantFrom('&&', '||'), calicoTerm).map(([a, op, b]) => `(${a}) ${op} ${b}`) },
+);
+const calicoNsSelector = fc.oneof(calicoSelector, fc.constantFrom(...NAMESPACES).map((n) => `projectcalico.org/name == '${n}'`));
+const calicoEntity: fc.Arbitrary<CalicoEntityRule> = fc.record(
+  {
+    selector: calicoSelector,
+    notSelector: calicoSelector,
+    namespaceSelector: calicoNsSelector,
+    serviceAccounts: fc.record({ names: fc.constantFrom(['sa1'], ['default']) }),
+    nets: fc.array(cidr, { minLength: 1, maxLength: 2 }),
+    notNets: fc.array(cidr, { minLength: 1, maxLength: 1 }),
+  },
+  { requiredKeys: [] },
+);
+const calicoPort = fc.oneof(
+  fc.constantFrom(53, 80, 443, 8080).map((p) => ({ start: p, end: p })),
+  fc.constant({ start: 8000, end: 9000 }),
+  fc.constantFrom('http', 'dns').map((name) => ({ name })),
+);
+const calicoRuleArb: fc.Arbitrary<CalicoRule> = fc
+  .record({
+    action: fc.constantFrom('Allow' as const, 'Deny' as const, 'Pass' as const, 'Log' as const),
+    protocol: fc.option(protocol, { nil: undefined }),
+    source: fc.option(calicoEntity, { nil: undefined }),
+    destination: fc.option(calicoEntity, { nil: undefined }),
+    ports: fc.option(fc.array(calicoPort, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+    notPorts: fc.option(fc.constant([{ start: 1, end: 100 }]), { nil: undefined }),
+  })
+  .map((r) => {
+    const destination = r.protocol && (r.ports || r.notPorts) ? { ...(r.destination ?? {}), ...(r.ports ? { ports: r.ports } : {}), ...(r.notPorts ? { notPorts: r.notPorts } : {}) } : r.destination;
+    return { action: r.action, ...(r.protocol ? { protocol: r.protocol } : {}), ...(r.source ? { source: r.source } : {}), ...(destination ? { destination } : {}) };
+  });
+const calicoPolicy = (i: number): fc.Arbitrary<CalicoPolicyInfo> =>
+  fc
+    .record({
+      namespace: fc.constantFrom(...NAMESPACES, undefined),
+      tier: fc.constantFrom('default', 'default', 'security', 'platform'),
+      order: fc.constantFrom(100, 1000, 1500, undefined),
+      selector: calicoSelector,
+      namespaceSelector: fc.option(calicoNsSelector, { nil: undefined }),
+      serviceAccountSelector: fc.option(fc.constant("projectcalico.org/name == 'sa1'"), { freq: 5, nil: undefined }),
+      types: fc.constantFrom(undefined, ['Ingress' as const], ['Egress' as const], ['Ingress' as const, 'Egress' as const]),
+      ingress: fc.array(calicoRuleArb, { maxLength: 2 }),
+      egress: fc.array(calicoRuleArb, { maxLength: 2 }),
+    })
+    .map((r) => ({
+      kind: r.namespace ? ('CalicoNetworkPolicy' as const) : ('CalicoGlobalNetworkPolicy' as const),
+      cluster: CLUSTER,
+      ...(r.namespace ? { namespace: r.namespace } : r.namespaceSelector ? { namespaceSelector: r.namespaceSelector } : {}),
+      name: `cal${i}`,
+      tier: r.tier,
+      ...(r.order !== undefined ? { order: r.order } : {}),
+      selector: r.selector,
+      ...(r.serviceAccountSelector ? { serviceAccountSelector: r.serviceAccountSelector } : {}),
+      ...(r.types ? { types: r.types } : {}),
+      ingress: r.ingress,
+      egress: r.egress,
+    }));
+const calicoTiersArb: fc.Arbitrary<CalicoTierInfo[]> = fc.record({ security: fc.boolean(), platformPass: fc.boolean() }).map((r) => [
+  ...(r.security ? [{ kind: 'CalicoTier' as const, cluster: CLUSTER, name: 'security', order: 100 }] : []),
+  { kind: 'CalicoTier' as const, cluster: CLUSTER, name: 'platform', order: 2_000_000, ...(r.platformPass ? { defaultAction: 'Pass' as const } : {}) },
+]);
+const calicoSnapshotArb: fc.Arbitrary<PolicySnapshot> = fc
+  .record({ base: snapshotArb, calicoCount: fc.integer({ min: 1, max: 3 }), tiers: calicoTiersArb })
+  .chain((r) =>
+    fc.tuple(...Array.from({ length: r.calicoCount }, (_, i) => calicoPolicy(i))).map((policies) => ({
+      ...r.base, ciliumNetworkPolicies: [], calicoPolicies: [...policies], calicoTiers: r.tiers,
+    })),
+  );
+
+function agreesWithNaive(kinds: string, arb: fc.Arbitrary<PolicySnapshot>, readings: readonly { ipBlockMatchesPods: boolean; hostNetworkAsPods: boolean }[]): void {
+  for (const options of readings) {
+    const name = `${kinds} ${JSON.stringify(options)}`;
     it(`gives the same connection set for every pair of pods and addresses ${name}`, () => {
       fc.assert(
-        fc.property(snapshotArb, (snap) => {
+        fc.property(arb, (snap) => {
           const engine = createEngine(snap, options);
           const naive = new NaiveEvaluator(snap, options);
           const grid = naive.grid();
@@ -270,7 +348,7 @@ describe('the engine agrees with the naive reference evaluator', () => {
 
     it(`gives the same single-port verdicts from evaluate ${name}`, () => {
       fc.assert(
-        fc.property(snapshotArb, protocol, fc.constantFrom(53, 80, 443, 1000, 8080, 9090), (snap, proto, port) => {
+        fc.property(arb, protocol, fc.constantFrom(53, 80, 443, 1000, 8080, 9090), (snap, proto, port) => {
           const engine = createEngine(snap, options);
           const naive = new NaiveEvaluator(snap, options);
           const peers: Peer[] = [...snap.pods.map((pod) => ({ kind: 'pod' as const, pod })), ...EXTERNAL];
@@ -287,7 +365,7 @@ describe('the engine agrees with the naive reference evaluator', () => {
 
     it(`produces the same workload-level map ${name}`, () => {
       fc.assert(
-        fc.property(snapshotArb, (snap) => {
+        fc.property(arb, (snap) => {
           const engine = createEngine(snap, options);
           const naive = new NaiveEvaluator(snap, options);
           const actual = engine.connectivityMap().map((r) => `${r.src} => ${r.dst} : ${r.conn}`).sort();
@@ -297,4 +375,16 @@ describe('the engine agrees with the naive reference evaluator', () => {
       );
     });
   }
+}
+
+describe('the engine agrees with the naive reference evaluator', () => {
+  agreesWithNaive('(NetworkPolicy, ANP/BANP, ClusterNetworkPolicy, Cilium)', snapshotArb, [
+    { ipBlockMatchesPods: false, hostNetworkAsPods: false },
+    { ipBlockMatchesPods: true, hostNetworkAsPods: false },
+    { ipBlockMatchesPods: false, hostNetworkAsPods: true },
+  ]);
+  agreesWithNaive('(Calico tiers with NetworkPolicy and the admin tiers)', calicoSnapshotArb, [
+    { ipBlockMatchesPods: false, hostNetworkAsPods: false },
+    { ipBlockMatchesPods: true, hostNetworkAsPods: false },
+  ]);
 });

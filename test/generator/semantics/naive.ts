@@ -8,9 +8,10 @@
  * consecutive grid points every verdict is the same, so this is exhaustive.
  */
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminPort, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, Labels, NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, PodInfo, Protocol,
+  AdminNetworkPolicyInfo, AdminPeer, AdminPort, CalicoEntityRule, CalicoPolicyInfo, CalicoRule, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, Labels, NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, PodInfo, Protocol,
 } from '../../../generator/model/index.ts';
 import { matchesSelector } from '../../../generator/selectors/index.ts';
+import { matchesCalicoSelector, parseCalicoSelector } from '../../../generator/semantics/kinds/calico-selector.ts';
 import {
   cidrContains, ConnectionSet, formatRange, intToIpv4, parseIpv4Cidr, partitionIpv4, topLevelOwner, validatePolicies,
   type PolicySnapshot, type Peer,
@@ -202,6 +203,111 @@ export class NaiveEvaluator {
     }));
   }
 
+  // ---- Calico, from its documentation ----------------------------------------------------
+
+  /** Calico's tiers are in use in a cluster that holds Calico policies. */
+  private calicoOn(cluster: string): boolean {
+    return (this.snap.calicoPolicies ?? []).some((p) => p.cluster === cluster);
+  }
+
+  private calicoRef(p: CalicoPolicyInfo): string {
+    return p.kind === 'CalicoNetworkPolicy' ? `${p.cluster}/${p.namespace}/${p.kind}/${p.name}` : `${p.cluster}/${p.kind}/${p.name}`;
+  }
+
+  /** A workload endpoint's labels: its own, the namespace's as pcns.*, and projectcalico.org/{namespace,orchestrator,serviceaccount}. */
+  private calicoLabels(pod: PodInfo): Labels {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.nsLabels(pod.cluster, pod.namespace))) out[`pcns.${k}`] = v;
+    return { ...out, ...pod.labels, 'projectcalico.org/namespace': pod.namespace, 'projectcalico.org/orchestrator': 'k8s', 'projectcalico.org/serviceaccount': pod.serviceAccount ?? 'default' };
+  }
+
+  private calicoNsLabels(pod: PodInfo): Labels {
+    return { ...this.nsLabels(pod.cluster, pod.namespace), 'projectcalico.org/name': pod.namespace };
+  }
+
+  private sel(text: string, labels: Labels): boolean {
+    return matchesCalicoSelector(parseCalicoSelector(text), labels);
+  }
+
+  private calicoSelects(p: CalicoPolicyInfo, pod: PodInfo): boolean {
+    if (this.hostNet(pod) || pod.cluster !== p.cluster || p.hostEndpointsOnly) return false;
+    if (p.namespace !== undefined && pod.namespace !== p.namespace) return false;
+    if (p.namespaceSelector !== undefined && !this.sel(p.namespaceSelector, this.calicoNsLabels(pod))) return false;
+    if (p.serviceAccountSelector !== undefined && !this.sel(p.serviceAccountSelector, { 'projectcalico.org/name': pod.serviceAccount ?? 'default' })) return false;
+    return this.sel(p.selector, this.calicoLabels(pod));
+  }
+
+  /** Every field given must match; a selector (in a namespaced policy: of its namespace) matches workload endpoints only. */
+  private calicoEntityMatches(e: CalicoEntityRule | undefined, p: CalicoPolicyInfo, peer: Peer): boolean {
+    if (!e) return true;
+    const pod = this.selectablePod(peer, p.cluster);
+    const inScope = !!pod && (e.namespaceSelector !== undefined ? this.sel(e.namespaceSelector, this.calicoNsLabels(pod)) : p.namespace === undefined || pod.namespace === p.namespace);
+    if (e.selector !== undefined || e.namespaceSelector !== undefined || e.serviceAccounts !== undefined) {
+      if (!inScope) return false;
+      if (e.selector !== undefined && !this.sel(e.selector, this.calicoLabels(pod!))) return false;
+      const sa = pod!.serviceAccount ?? 'default';
+      if (e.serviceAccounts?.names && e.serviceAccounts.names.length > 0 && !e.serviceAccounts.names.includes(sa)) return false;
+      if (e.serviceAccounts?.selector !== undefined && !this.sel(e.serviceAccounts.selector, { 'projectcalico.org/name': sa })) return false;
+    }
+    if (e.notSelector !== undefined && inScope && this.sel(e.notSelector, this.calicoLabels(pod!))) return false;
+    const ips = this.ipsOf(peer);
+    if (e.nets && !ips.some((ip) => e.nets!.some((c) => cidrContains(c, ip)))) return false;
+    if (e.notNets && ips.some((ip) => e.notNets!.some((c) => cidrContains(c, ip)))) return false;
+    return true;
+  }
+
+  private calicoRuleMatches(r: CalicoRule, p: CalicoPolicyInfo, subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
+    if (r.unsupported || r.otherProtocol !== undefined) return false;
+    if (r.protocol !== undefined && r.protocol !== protocol) return false;
+    const [src, dstSide] = dir === 'ingress' ? [other, subject] : [subject, other];
+    if (!this.calicoEntityMatches(r.source, p, src)) return false;
+    const d = r.destination;
+    if (!this.calicoEntityMatches(d && { ...d, ports: undefined, notPorts: undefined }, p, dstSide)) return false;
+    if (r.protocol !== undefined && d?.ports && !d.ports.some((x) => ('name' in x ? dst.kind === 'pod' && dst.pod.ports.some((c) => c.name === x.name && c.protocol === protocol && c.containerPort === port) : port >= x.start && port <= x.end))) return false;
+    if (r.protocol !== undefined && d?.notPorts && d.notPorts.some((x) => !('name' in x) && port >= x.start && port <= x.end)) return false; // named notPorts: not evaluated
+    return true;
+  }
+
+  /** Calico's tiers for one direction: 'allow', 'deny', or undefined when nothing applied or everything passed. */
+  private calicoTiers(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): 'allow' | 'deny' | undefined {
+    const pod = (subject as { pod: PodInfo }).pod;
+    type Entry = { tier: string; order: number; name: string; decide: () => 'Allow' | 'Deny' | 'Pass' | undefined };
+    const entries: Entry[] = [];
+    for (const p of this.snap.calicoPolicies ?? []) {
+      if (this.invalid.has(this.calicoRef(p)) || !this.calicoSelects(p, pod)) continue;
+      const types = p.types && p.types.length > 0 ? p.types : p.egress.length === 0 ? ['Ingress'] : p.ingress.length > 0 ? ['Ingress', 'Egress'] : ['Egress'];
+      if (!types.includes(dir === 'ingress' ? 'Ingress' : 'Egress')) continue;
+      entries.push({
+        tier: p.tier, order: p.order ?? Infinity, name: p.name,
+        decide: () => {
+          for (const r of p[dir]) if (r.action !== 'Log' && this.calicoRuleMatches(r, p, subject, other, dir, dst, protocol, port)) return r.action as 'Allow' | 'Deny' | 'Pass';
+          return undefined;
+        },
+      });
+    }
+    for (const p of this.snap.networkPolicies) {
+      if (this.invalid.has(`${p.cluster}/${p.namespace}/NetworkPolicy/${p.name}`) || p.cluster !== pod.cluster || p.namespace !== pod.namespace || !matchesSelector(p.podSelector, pod.labels) || !this.policyTypes(p)[dir]) continue;
+      entries.push({
+        tier: 'default', order: 1000, name: `knp.default.${p.name}`,
+        decide: () => ((p[dir] ?? []).some((r) => (!r.peers || r.peers.length === 0 || r.peers.some((peer) => this.npPeerMatches(peer, p, other))) && this.npPortMatches(r.ports, dst, protocol, port)) ? 'Allow' : undefined),
+      });
+    }
+    const tierOf = (name: string) => {
+      const t = (this.snap.calicoTiers ?? []).find((x) => x.cluster === pod.cluster && x.name === name);
+      return { order: t ? t.order ?? Infinity : name === 'default' ? 1_000_000 : Infinity, end: t?.defaultAction ?? 'Deny' };
+    };
+    const tiers = [...new Set(entries.map((e) => e.tier))].sort((a, b) => tierOf(a).order - tierOf(b).order || (a < b ? -1 : 1));
+    for (const tier of tiers) {
+      const policies = entries.filter((e) => e.tier === tier).sort((a, b) => (a.order === b.order ? (a.name < b.name ? -1 : 1) : a.order < b.order ? -1 : 1));
+      let action: 'Allow' | 'Deny' | 'Pass' | undefined;
+      for (const p of policies) if ((action = p.decide()) !== undefined) break;
+      if (action === 'Allow') return 'allow';
+      if (action === 'Deny') return 'deny';
+      if (action === undefined && tierOf(tier).end === 'Deny') return 'deny';
+    }
+    return undefined;
+  }
+
   /** One direction, one port. `subject` is the pod the policies select, `other` the far end. */
   private directionAllowed(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
     if (subject.kind !== 'pod' || this.hostNet(subject.pod)) return true;
@@ -217,7 +323,12 @@ export class NaiveEvaluator {
     const first = this.firstMatch(adminTier, pod, other, dir, dst, protocol, port);
     if (first === 'Allow' || first === 'Accept') return true;
     if (first === 'Deny') return false;
-    // Pass, or nothing matched: the NetworkPolicy tier.
+    // Pass, or nothing matched: the NetworkPolicy tier (under Calico: Calico's tiers, NetworkPolicy in its default tier).
+    if (this.calicoOn(pod.cluster)) {
+      const verdict = this.calicoTiers(subject, other, dir, dst, protocol, port);
+      if (verdict !== undefined) return verdict === 'allow';
+      return this.baseline(admins, pod, other, dir, dst, protocol, port);
+    }
     const nps = this.snap.networkPolicies.filter(
       (p) =>
         !this.invalid.has(`${p.cluster}/${p.namespace}/NetworkPolicy/${p.name}`) &&
@@ -240,6 +351,10 @@ export class NaiveEvaluator {
     }
     // Baseline tier: ClusterNetworkPolicy with tier Baseline by priority, then the one BANP
     // (named "default"; the first by name if there are several). Pass goes to the default.
+    return this.baseline(admins, pod, other, dir, dst, protocol, port);
+  }
+
+  private baseline(admins: AdminNetworkPolicyInfo[], pod: PodInfo, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
     const banp = admins.filter((a) => a.kind === 'BaselineAdminNetworkPolicy').sort((x, y) => (x.name < y.name ? -1 : 1))[0];
     const baseline = [...admins.filter((a) => a.kind === 'ClusterNetworkPolicy' && a.tier === 'Baseline').sort(byPriority), ...(banp ? [banp] : [])];
     return this.firstMatch(baseline, pod, other, dir, dst, protocol, port) !== 'Deny';
@@ -291,6 +406,9 @@ export class NaiveEvaluator {
         }
       }
     }
+    for (const c of this.snap.calicoPolicies ?? []) {
+      for (const r of [...c.ingress, ...c.egress]) for (const x of [...(r.destination?.ports ?? []), ...(r.destination?.notPorts ?? [])]) if (!('name' in x)) add(x.start, x.end);
+    }
     return [...pts].filter((p) => p >= 1 && p <= 65535).sort((a, b) => a - b);
   }
 
@@ -326,6 +444,10 @@ export class NaiveEvaluator {
           for (const b of r.cidrs ?? []) cidrs.push(b.cidr, ...(b.except ?? []));
         }
       }
+    }
+    for (const c of this.snap.calicoPolicies ?? []) {
+      if (this.invalid.has(this.calicoRef(c))) continue;
+      for (const r of [...c.ingress, ...c.egress]) for (const e of [r.source, r.destination]) cidrs.push(...(e?.nets ?? []), ...(e?.notNets ?? []));
     }
     const parsed = cidrs.map(parseIpv4Cidr).filter((r): r is { start: number; end: number } => !!r);
     return parsed.length ? partitionIpv4(parsed) : [{ start: 0, end: 0xffffffff }];

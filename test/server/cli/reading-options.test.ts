@@ -99,15 +99,28 @@ describe('Cilium on the command line', () => {
 });
 
 describe('Calico policies, not evaluated yet, are never misread', () => {
-  it("skips Calico's NetworkPolicy (same kind name, other API) with a warning, and says so in the counts", async () => {
+  it("reads Calico's NetworkPolicy (same kind name, other API) as Calico's, ahead of the NetworkPolicy at order 1000, and says so in the counts", async () => {
     const dir = estate();
     writeFileSync(path.join(dir, 'calico.yaml'), [
-      'apiVersion: projectcalico.org/v3', 'kind: NetworkPolicy', 'metadata: {name: allow-tcp-6379, namespace: shop}',
+      'apiVersion: projectcalico.org/v3', 'kind: NetworkPolicy', 'metadata: {name: allow-out, namespace: shop}',
+      'spec:', '  selector: app == "web"', '  order: 100', '  types: [Egress]', '  egress:', '  - action: Allow', '    protocol: TCP', '    destination: {nets: [203.0.113.0/24], ports: [443]}', '',
+    ].join('\n'));
+    const r = await runCli('connectivity', dir);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('read 1 NetworkPolicy, 1 Calico NetworkPolicy');
+    expect(r.stdout).toMatch(/shop\/web\[Pod\] => 203\.0\.113\.0-203\.0\.113\.255 : TCP 443/);
+  });
+
+  it('skips Calico kinds it does not evaluate (a GlobalNetworkSet) with a warning, and counts staged policies as not enforced', async () => {
+    const dir = estate();
+    writeFileSync(path.join(dir, 'sets.yaml'), [
+      'apiVersion: projectcalico.org/v3', 'kind: GlobalNetworkSet', 'metadata: {name: partners}', 'spec: {nets: [203.0.113.0/24]}', '---',
+      'apiVersion: projectcalico.org/v3', 'kind: StagedNetworkPolicy', 'metadata: {name: allow-tcp-6379, namespace: shop}',
       'spec:', '  selector: role == "database"', '  types: [Ingress]', '  ingress:', '  - action: Deny', '    protocol: TCP', '',
     ].join('\n'));
     const r = await runCli('connectivity', dir);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/warning: netatlas\/inventory: .*calico\.yaml:1 default\/shop\/NetworkPolicy\/allow-tcp-6379 NetworkPolicy of projectcalico.org\/v3 is not evaluated/);
-    expect(r.stderr).toContain('read 1 NetworkPolicy; 1 policy of kinds not evaluated (Calico) skipped: the answer ignores them');
+    expect(r.stderr).toMatch(/warning: netatlas\/inventory: .*sets\.yaml:1 default\/GlobalNetworkSet\/partners GlobalNetworkSet of projectcalico.org\/v3 is not evaluated/);
+    expect(r.stderr).toContain('read 1 NetworkPolicy; 1 Calico staged policy not enforced (diff --staged evaluates them); 1 policy of kinds not evaluated (Calico network sets, host endpoints, storage kinds) skipped: the answer ignores them');
   });
 });
