@@ -179,10 +179,17 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const connections = new ConnectionCache({});
   const loaded = (async () => {
     if (inventoryPaths.length) await loadInventories(state, inventoryPaths, cluster, useDemo, loading, log);
-    for (const input of flowPaths.length ? safeInputs(state, flowPaths, cluster, log) : []) {
+    // Regular files are read one after another; a pipe named on the command line (`--flows
+    // <(zcat x.gz)`, a FIFO) is read beside them, since it may wait for its writer for ever and
+    // must not hold back the files after it.
+    const inputs = flowPaths.length ? safeInputs(state, flowPaths, cluster, log) : [];
+    const streams = inputs.filter((i) => !isRegularFile(i.file))
+      .map((i) => loadFlowFile(state, store, i.file, i.cluster, useDemo, i.walked, loading, log, connections).then(() => state.flush()));
+    for (const input of inputs.filter((i) => isRegularFile(i.file))) {
       await loadFlowFile(state, store, input.file, input.cluster, useDemo, input.walked, loading, log, connections);
     }
     state.flush();
+    await Promise.all(streams);
   })().catch((error) => log(`netatlas: loading failed: ${(error as Error).message}`));
 
   if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
@@ -241,6 +248,10 @@ function followSharedStore(state: AppState, intervalMs: number, log: (l: string)
     clearInterval(t);
     await running;
   };
+}
+
+function isRegularFile(file: string): boolean {
+  return file !== '-' && (statSync(file, { throwIfNoEntry: false })?.isFile() ?? false);
 }
 
 function safeInputs(state: AppState, paths: readonly string[], cluster: string | undefined, log: (line: string) => void) {
