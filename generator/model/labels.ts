@@ -21,6 +21,11 @@ export interface LabelSelector {
 /** Set on every Namespace by the API server; synthesized when a snapshot lacks it. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
+/** Cilium's identity labels: every endpoint carries its namespace, service account and (cluster mesh) cluster. */
+export const CILIUM_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
+export const CILIUM_SERVICE_ACCOUNT_LABEL = 'io.cilium.k8s.policy.serviceaccount';
+export const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
+
 /**
  * Labels that change between rollouts or differ per pod: never part of a generated selector.
  */

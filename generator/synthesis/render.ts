@@ -6,7 +6,7 @@
 import type {
   V1NetworkPolicy, V1NetworkPolicyEgressRule, V1NetworkPolicyIngressRule, V1NetworkPolicyPeer, V1NetworkPolicyPort,
 } from '@kubernetes/client-node';
-import type { LabelSelector } from '../model/labels.ts';
+import { CILIUM_CLUSTER_LABEL, CILIUM_NAMESPACE_LABEL, type LabelSelector } from '../model/labels.ts';
 import type { NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyRule } from '../model/policy.ts';
 import type {
   CiliumNetworkPolicy, Evidence, PlannedPeer, PlannedRule, PortSpec, StagedKubernetesNetworkPolicy, SubjectPlan, SynthesisFormat, SynthesisOptions,
@@ -19,8 +19,7 @@ export const EVIDENCE_ANNOTATION = 'netatlas.io/evidence';
 export const SUBJECT_ANNOTATION = 'netatlas.io/subject';
 export const FQDN_ANNOTATION = 'netatlas.io/fqdns';
 export const REMOTE_PEERS_ANNOTATION = 'netatlas.io/remote-peers';
-export const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
-export const CILIUM_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
+export { CILIUM_CLUSTER_LABEL, CILIUM_NAMESPACE_LABEL } from '../model/labels.ts';
 
 const iso = (ms: number | undefined): string => (ms === undefined ? '-' : new Date(ms).toISOString());
 

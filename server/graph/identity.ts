@@ -10,12 +10,14 @@ import {
   serviceKey, unknownKey, workloadKey,
 } from '../../generator/model/index.ts';
 import type {
-  EndpointSliceInfo, FlowEndpoint, GraphNode, HostNode, Inventory, LabelSelector, Labels, NodeInfo, PodInfo,
+  EndpointSliceInfo, FlowEndpoint, GraphNode, HostNode, Inventory, Labels, NodeInfo, PodInfo,
   PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadInfo, WorkloadKind, WorkloadNode,
 } from '../../generator/model/index.ts';
 import {
   addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, resolveOwnerWorkload, resolveTopWorkload,
 } from './owners.ts';
+import { CILIUM_CLUSTER_LABEL, CILIUM_NAMESPACE_LABEL } from '../../generator/model/index.ts';
+import { isEmptySelector, matchesSelector } from '../../generator/selectors/index.ts';
 import type { OwnerIndex } from './owners.ts';
 
 /** One end of a flow, resolved. */
@@ -75,8 +77,6 @@ interface ClusterIndex {
   readonly workloadsByNamespace: Map<string, WorkloadInfo[]>;
 }
 
-const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
-const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
 const RESERVED_PRIORITY: readonly ReservedIdentity[] = [
   'kube-apiserver', 'host', 'remote-node', 'health', 'ingress', 'world', 'init', 'unmanaged',
 ];
@@ -107,7 +107,7 @@ export function labelsFromFlow(raw: readonly string[] | undefined): Labels {
     const body = entry.slice(4);
     const eq = body.indexOf('=');
     const key = eq < 0 ? body : body.slice(0, eq);
-    if (key.startsWith('io.cilium.k8s.') || key === POD_NAMESPACE_LABEL || key.startsWith('io.kubernetes.pod.')) continue;
+    if (key.startsWith('io.cilium.k8s.') || key === CILIUM_NAMESPACE_LABEL || key.startsWith('io.kubernetes.pod.')) continue;
     out[key] = eq < 0 ? '' : body.slice(eq + 1);
   }
   return out;
@@ -144,7 +144,7 @@ function labelFacts(labels: readonly string[] | undefined): LabelFacts {
     if (!RESERVED_IDENTITIES.includes(id)) continue;
     if (reserved === undefined || RESERVED_PRIORITY.indexOf(id) < RESERVED_PRIORITY.indexOf(reserved)) reserved = id;
   }
-  facts = { cluster: rawLabel(labels, CILIUM_CLUSTER_LABEL), namespace: rawLabel(labels, POD_NAMESPACE_LABEL), reserved };
+  facts = { cluster: rawLabel(labels, CILIUM_CLUSTER_LABEL), namespace: rawLabel(labels, CILIUM_NAMESPACE_LABEL), reserved };
   labelFactsCache.set(labels, facts);
   return facts;
 }
@@ -156,26 +156,6 @@ export function endpointCluster(ep: FlowEndpoint): string | undefined {
 
 export function reservedOf(ep: FlowEndpoint): ReservedIdentity | undefined {
   return ep.reserved ?? labelFacts(ep.labels).reserved;
-}
-
-export function matchesSelector(labels: Labels, selector: LabelSelector | undefined): boolean {
-  if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const req of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
-    const values = req.values ?? [];
-    switch (req.operator) {
-      case 'In': if (!has || !values.includes(labels[req.key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[req.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-    }
-  }
-  return true;
-}
-
-function selectorIsEmpty(selector: LabelSelector | undefined): boolean {
-  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
 }
 
 /** Infrastructure workloads that views may hide. */
@@ -558,7 +538,7 @@ export class IdentityResolver {
   private workloadBySelector(cluster: string, namespace: string, labels: Labels): string | undefined {
     if (Object.keys(labels).length === 0) return undefined;
     for (const w of this.clusters.get(cluster)?.workloadsByNamespace.get(namespace) ?? []) {
-      if (selectorIsEmpty(w.selector) || !matchesSelector(labels, w.selector)) continue;
+      if (!w.selector || isEmptySelector(w.selector) || !matchesSelector(w.selector, labels)) continue;
       const top = resolveTopWorkload(w, this.owners);
       return workloadKey(cluster, namespace, top.workloadKind, top.name);
     }

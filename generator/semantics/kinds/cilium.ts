@@ -15,16 +15,13 @@
  * validation and matches no peer here (L7 rules allow their L4 ports: the proxy decides further).
  */
 import type { PodInfo, Protocol } from '../../model/inventory.ts';
-import type { LabelSelector, Labels } from '../../model/labels.ts';
+import { CILIUM_CLUSTER_LABEL, CILIUM_NAMESPACE_LABEL, CILIUM_SERVICE_ACCOUNT_LABEL, type LabelSelector, type Labels } from '../../model/labels.ts';
 import type { CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumPortRule, CiliumRule } from '../../model/policy.ts';
 import { matchesSelector } from '../../selectors/index.ts';
 import { blockMatches, compileBlock, selectable, type CompiledPeer, type CompiledRule, type Endpoint, type RuleCompiler } from '../compile.ts';
 import { ConnectionSet } from '../ports.ts';
 import type { Direction } from '../types.ts';
 
-export const CILIUM_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
-export const CILIUM_SERVICE_ACCOUNT_LABEL = 'io.cilium.k8s.policy.serviceaccount';
-export const CILIUM_CLUSTER_LABEL = 'io.cilium.k8s.policy.cluster';
 export const CILIUM_NAMESPACE_LABELS_PREFIX = 'io.cilium.k8s.namespace.labels.';
 
 /** The labels Cilium gives a pod's identity: its own, plus namespace, service account, cluster, namespace labels. */
