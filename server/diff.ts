@@ -5,16 +5,13 @@
  */
 import type Graph from 'graphology';
 import type { FlowEdge, GraphNode, Inventory } from '../generator/model/index.ts';
-import { emptyInventory } from '../generator/model/index.ts';
 import {
   diffIntendedActual, riskFindings, type DiffReport, type EnvironmentOptions, type PolicySet, type RiskResult,
 } from '../generator/diff/index.ts';
 import type { EngineOptions } from '../generator/semantics/index.ts';
 import { synthesizePolicies, type GeneratedPolicy } from '../generator/synthesis/index.ts';
-import { mergeInventories } from './inventory/index.ts';
 import { policiesToYaml } from './synthesis.ts';
-import type { AppState } from './http/state.ts';
-import type { DiffResponse, Finding as ApiFinding } from './http/api-types.ts';
+import { mergedInventory, type AnalysisState } from './analysis-state.ts';
 
 export interface DiffRunOptions {
   /** Intended policies (e.g. --policies); default: the snapshot's own. */
@@ -74,20 +71,14 @@ export function buildDiffReport(inventory: Inventory, edges: readonly FlowEdge[]
   return { intended: o.intendedLabel ?? (o.intended ? 'the given policies' : "the snapshot's own policies"), diff, risk };
 }
 
-export function stateInventory(state: AppState): Inventory {
-  const list = [...state.inventories.values()];
-  if (list.length === 0) return emptyInventory();
-  return list.length === 1 ? list[0] : mergeInventories(list);
-}
-
 /** GET /api/v1/diff: the diff and findings of the server's current graph and inventories. */
-export function computeDiff(state: AppState, o: DiffRunOptions = {}): DiffReport {
-  return buildDiffReport(stateInventory(state), observedEdges(state.graph), o);
+export function computeDiff(state: AnalysisState, o: DiffRunOptions = {}): DiffReport {
+  return buildDiffReport(mergedInventory(state), observedEdges(state.graph), o);
 }
 
 /** GET /api/v1/findings: findings and per-component scores (cluster, namespace, workload, pod keys). */
-export function computeFindings(state: AppState, o: DiffRunOptions = {}): RiskResult {
-  const inventory = stateInventory(state);
+export function computeFindings(state: AnalysisState, o: DiffRunOptions = {}): RiskResult {
+  const inventory = mergedInventory(state);
   const edges = observedEdges(state.graph);
   return riskFindings({
     inventory, edges, intended: o.intended, engine: o.engine, environments: o.environments,
@@ -95,35 +86,3 @@ export function computeFindings(state: AppState, o: DiffRunOptions = {}): RiskRe
   });
 }
 
-/**
- * AnalysisProviders.findings (GET /api/v1/findings, node detail): the risk findings in the
- * API's shape (`code` = finding kind, `subjects` = subject then related keys).
- */
-export function findingsProvider(state: AppState): ApiFinding[] {
-  return computeFindings(state, { remediation: false }).findings.map((f) => ({
-    id: f.id, severity: f.severity, code: f.kind, message: f.title, subjects: [f.subject, ...f.related],
-  }));
-}
-
-/**
- * AnalysisProviders.diff (GET /api/v1/diff): every non-allowed observed edge (`kind` = its
- * class) and the top unused pairs (`kind: 'unused'`); the summary has the class counts, the
- * surface size and the finding counts. The full report is `computeDiff`.
- */
-export function diffProvider(state: AppState, unusedItems = 100): DiffResponse {
-  const report = computeDiff(state, { remediation: false, explainUnused: 0 });
-  const { diff, risk } = report;
-  const items = [
-    ...diff.observed.filter((r) => r.class !== 'allowed').map((r) => ({
-      kind: r.class, message: `${r.source} -> ${r.destination} ${r.protocol}${r.port !== undefined ? `/${r.port}` : ''}: ${r.explanation[0] ?? ''}`,
-      subjects: [r.edge, r.source, r.destination],
-    })),
-    ...diff.unused.slice(0, unusedItems).map((u) => ({
-      kind: 'unused', message: `${u.source} -> ${u.destination}: ${u.unused} allowed, never observed (${u.ports} ports)`,
-      subjects: [u.source, u.destination].filter((k) => k.startsWith('wl:')),
-    })),
-  ];
-  const summary: Record<string, number> = { ...diff.counts, unusedPairs: diff.surface.pairs, unusedPorts: diff.surface.ports };
-  for (const [s, n] of Object.entries(risk.counts)) summary[`findings.${s}`] = n;
-  return { items, summary };
-}

@@ -6,9 +6,9 @@ import { stringify } from 'yaml';
 import type { FlowEdge, Inventory, SecurityReport } from '../generator/model/index.ts';
 import { analyzeRisk, withFindings, type FindingSummary, type RiskOptions, type RiskResult } from '../generator/risk/index.ts';
 import { synthesisContext } from '../generator/synthesis/synthesize.ts';
-import { observedEdges, stateInventory } from './diff.ts';
+import { mergedInventory, type AnalysisState } from './analysis-state.ts';
+import { observedEdges } from './diff.ts';
 import { listTrivyReports, selectContexts } from './inventory/index.ts';
-import type { AppState } from './http/state.ts';
 
 /** The analysis, with each cut's manifest also as YAML. */
 export function runRisk(inventory: Inventory, edges: readonly FlowEdge[], options: RiskOptions = {}): RiskResult {
@@ -26,8 +26,8 @@ export function runRisk(inventory: Inventory, edges: readonly FlowEdge[], option
  * GET /api/v1/risk: the analysis of the server's current graph and inventories; with the
  * findings provider's answer, each workload also carries the findings that touch it.
  */
-export function computeRisk(state: AppState, options: RiskOptions = {}, findings?: readonly FindingSummary[]): RiskResult {
-  const inventory = stateInventory(state);
+export function computeRisk(state: AnalysisState, options: RiskOptions = {}, findings?: readonly FindingSummary[]): RiskResult {
+  const inventory = mergedInventory(state);
   const result = runRisk(inventory, observedEdges(state.graph), options);
   return findings ? withFindings(result, findings, synthesisContext(inventory).index.workloadOfPod) : result;
 }

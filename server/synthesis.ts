@@ -13,9 +13,7 @@ import {
   formatProof, formatSynthesisReport, synthesizePolicies, verifyPolicies,
   type GeneratedPolicy, type Proof, type SynthesisInput, type SynthesisOptions, type SynthesisResult, type VerifyOptions,
 } from '../generator/synthesis/index.ts';
-import { mergeInventories } from './inventory/index.ts';
-import type { AppState } from './http/state.ts';
-import type { GenerateRequest, GenerateResponse } from './http/api-types.ts';
+import { mergedInventory, type AnalysisState } from './analysis-state.ts';
 
 /** Observed edges (workload and pod level) and external FQDNs, as plain data, from a connectivity graph. */
 export function synthesisInputFromGraph(graph: Graph<GraphNode, FlowEdge>, inventory: Inventory): SynthesisInput {
@@ -166,38 +164,17 @@ export function generateAndVerify(input: SynthesisInput, options: SynthesisOptio
   return { result, proof, yaml: policiesToYaml(result.policies), report: `${formatSynthesisReport(result.report)}${formatProof(proof)}` };
 }
 
-function stateInventory(state: AppState): Inventory {
-  const list = [...state.inventories.values()];
-  if (list.length === 0) return emptyInventory();
-  return list.length === 1 ? list[0] : mergeInventories(list);
-}
-
 /**
  * For the server (node panel, POST /api/v1/generate): policies for the given workload keys
  * (namespace `ns:` and cluster `cluster:` keys select all their workloads; empty = everything),
  * from the server's current graph and inventories.
  */
 export function generateForSelection(
-  state: AppState, workloadKeys: readonly string[], options: Omit<SynthesisOptions, 'workloads'> = {},
+  state: AnalysisState, workloadKeys: readonly string[], options: Omit<SynthesisOptions, 'workloads'> = {},
 ): { yaml: string; report: string; proof: Proof; result: SynthesisResult } {
-  const inventory = stateInventory(state);
+  const inventory = mergedInventory(state);
   const input = synthesisInputFromGraph(state.graph, inventory);
   const out = generateAndVerify(input, { ...options, workloads: workloadKeys });
   return { yaml: out.yaml, report: out.report, proof: out.proof, result: out.result };
 }
 
-/** The AnalysisProviders.generate implementation. */
-export function generateProvider(state: AppState, request: GenerateRequest): GenerateResponse {
-  const sel = request.selection ?? {};
-  const out = generateForSelection(state, sel.nodes ?? [], { cluster: sel.cluster, namespace: sel.namespace });
-  const r = out.result.report;
-  const warnings = [
-    ...r.skipped.map((s) => s.detail),
-    ...r.leftOut.filter((l) => l.reason !== 'host-traffic').map((l) => `${l.reason}: ${l.edge}: ${l.detail}`),
-    ...(out.proof.broken > 0 ? [`broken: ${out.proof.broken} observed flow(s) the generated set would deny`] : []),
-    ...out.proof.unprovenFlows.map((u) => `unproven: ${u.edge}: ${u.reason}`),
-    ...(out.proof.extra > 0 ? [`extra: ${out.proof.extra} workload pair(s) allowed beyond what was observed`] : []),
-  ];
-  const { broken, unproven, extra } = out.proof;
-  return { yaml: out.yaml, policies: out.result.policies.length, warnings, proof: { broken, unproven, extra } };
-}

@@ -14,10 +14,10 @@ import { emptyInventory } from '../../generator/model/index.ts';
 import { createEngine, formatRule } from '../../generator/semantics/index.ts';
 import type { DirectionVerdict, MatchedRule, Peer, PolicyEngine, PolicyKind, PolicyTier } from '../../generator/semantics/index.ts';
 import { asAddress, createEnds, describePeer, type Ends } from '../../generator/synthesis/ends.ts';
-import { diffProvider, findingsProvider } from '../diff.ts';
+import { computeDiff, computeFindings } from '../diff.ts';
 import { mergeInventories } from '../inventory/index.ts';
-import { generateProvider } from '../synthesis.ts';
-import type { ApiEdge, DiffResponse, EdgeExplanation, Finding, PolicyRef } from './api-types.ts';
+import { generateForSelection } from '../synthesis.ts';
+import type { ApiEdge, DiffResponse, EdgeExplanation, Finding, GenerateRequest, GenerateResponse, PolicyRef } from './api-types.ts';
 import type { AnalysisProviders } from './providers.ts';
 import type { AppState } from './state.ts';
 
@@ -162,6 +162,55 @@ function isolatingRef(policy: string): { policy: string; tier: PolicyTier; kind?
   const parts = policy.split('/');
   const kind = parts[parts.length - 2] as PolicyKind;
   return { policy, tier: 'NetworkPolicy', kind, name: parts[parts.length - 1], ...(parts.length === 4 ? { namespace: parts[1] } : {}) };
+}
+
+/**
+ * AnalysisProviders.findings (GET /api/v1/findings, node detail): the risk findings in the
+ * API's shape (`code` = finding kind, `subjects` = subject then related keys).
+ */
+export function findingsProvider(state: AppState): Finding[] {
+  return computeFindings(state, { remediation: false }).findings.map((f) => ({
+    id: f.id, severity: f.severity, code: f.kind, message: f.title, subjects: [f.subject, ...f.related],
+  }));
+}
+
+/**
+ * AnalysisProviders.diff (GET /api/v1/diff): every non-allowed observed edge (`kind` = its
+ * class) and the top unused pairs (`kind: 'unused'`); the summary has the class counts, the
+ * surface size and the finding counts. The full report is `computeDiff`.
+ */
+export function diffProvider(state: AppState, unusedItems = 100): DiffResponse {
+  const report = computeDiff(state, { remediation: false, explainUnused: 0 });
+  const { diff, risk } = report;
+  const items = [
+    ...diff.observed.filter((r) => r.class !== 'allowed').map((r) => ({
+      kind: r.class, message: `${r.source} -> ${r.destination} ${r.protocol}${r.port !== undefined ? `/${r.port}` : ''}: ${r.explanation[0] ?? ''}`,
+      subjects: [r.edge, r.source, r.destination],
+    })),
+    ...diff.unused.slice(0, unusedItems).map((u) => ({
+      kind: 'unused', message: `${u.source} -> ${u.destination}: ${u.unused} allowed, never observed (${u.ports} ports)`,
+      subjects: [u.source, u.destination].filter((k) => k.startsWith('wl:')),
+    })),
+  ];
+  const summary: Record<string, number> = { ...diff.counts, unusedPairs: diff.surface.pairs, unusedPorts: diff.surface.ports };
+  for (const [s, n] of Object.entries(risk.counts)) summary[`findings.${s}`] = n;
+  return { items, summary };
+}
+
+/** The AnalysisProviders.generate implementation. */
+export function generateProvider(state: AppState, request: GenerateRequest): GenerateResponse {
+  const sel = request.selection ?? {};
+  const out = generateForSelection(state, sel.nodes ?? [], { cluster: sel.cluster, namespace: sel.namespace });
+  const r = out.result.report;
+  const warnings = [
+    ...r.skipped.map((s) => s.detail),
+    ...r.leftOut.filter((l) => l.reason !== 'host-traffic').map((l) => `${l.reason}: ${l.edge}: ${l.detail}`),
+    ...(out.proof.broken > 0 ? [`broken: ${out.proof.broken} observed flow(s) the generated set would deny`] : []),
+    ...out.proof.unprovenFlows.map((u) => `unproven: ${u.edge}: ${u.reason}`),
+    ...(out.proof.extra > 0 ? [`extra: ${out.proof.extra} workload pair(s) allowed beyond what was observed`] : []),
+  ];
+  const { broken, unproven, extra } = out.proof;
+  return { yaml: out.yaml, policies: out.result.policies.length, warnings, proof: { broken, unproven, extra } };
 }
 
 /** The providers `netatlas serve` uses (and the e2e harness): generate, diff, findings, explanations, selecting policies. */

@@ -52,31 +52,10 @@ export interface RunningServer {
 /** The real server (`netatlas serve`'s startServer) on the demo, on an ephemeral port of 127.0.0.1, in-memory store. */
 export async function startDemoServer(): Promise<RunningServer> {
   const { startServer } = await import('../../server/http/serve.ts');
-  const providers = await loadProviders();
   const running = await startServer({
     port: 0, host: '127.0.0.1', db: ':memory:', rateLimit: false, webRoot: path.join(ROOT, 'web/dist'),
-    log: () => undefined, ...(providers ? { providers } : {}),
+    log: () => undefined,
   });
   await running.loaded;
   return { url: running.url.replace(/\/$/, ''), close: () => running.close() };
-}
-
-/**
- * The analysis providers `netatlas serve` wires (policy engine, diff, generator), as far as
- * they exist in this tree: a module exporting a ready set wins; else what is available.
- */
-async function loadProviders(): Promise<object | undefined> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const c of ['../../server/http/default-providers.ts', '../../server/providers.ts', '../../server/analysis.ts']) {
-    if (!existsSync(path.join(here, c))) continue;
-    const mod = (await import(c)) as Record<string, unknown>;
-    const factory = Object.entries(mod).find(([k, v]) => typeof v === 'function' && /providers/i.test(k))?.[1] as (() => object) | undefined;
-    if (factory) return factory();
-  }
-  const providers: Record<string, unknown> = {};
-  if (existsSync(path.join(here, '../../server/synthesis.ts'))) {
-    const mod = (await import('../../server/synthesis.ts')) as Record<string, unknown>;
-    if (typeof mod.generateProvider === 'function') providers.generate = mod.generateProvider;
-  }
-  return Object.keys(providers).length ? providers : undefined;
 }

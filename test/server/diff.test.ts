@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import request from 'supertest';
-import { computeDiff, computeFindings, diffProvider, findingsProvider, remediationLookup } from '../../server/diff.ts';
+import { computeDiff, computeFindings, remediationLookup } from '../../server/diff.ts';
+import { diffProvider, findingsProvider } from '../../server/http/default-providers.ts';
 import { createApp } from '../../server/http/app.ts';
 import { GraphBuilder } from '../../server/graph/builder.ts';
 import { ingest } from '../../server/graph/ingest.ts';

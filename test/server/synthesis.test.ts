@@ -3,7 +3,8 @@ import { parseAllDocuments } from 'yaml';
 import { GraphBuilder } from '../../server/graph/builder.ts';
 import { ingest } from '../../server/graph/ingest.ts';
 import { AppState } from '../../server/http/state.ts';
-import { generateForSelection, generateProvider, groupPolicyFiles, policiesToYaml } from '../../server/synthesis.ts';
+import { generateForSelection, groupPolicyFiles, policiesToYaml } from '../../server/synthesis.ts';
+import { generateProvider } from '../../server/http/default-providers.ts';
 import { synthesizePolicies } from '../../generator/synthesis/index.ts';
 import { DEMO_DIR, demoInput } from '../generator/synthesis/fixtures.ts';
 
