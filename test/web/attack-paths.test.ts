@@ -34,6 +34,15 @@ describe('attack paths on the map', () => {
     expect(pathFocus(threeHopPath(0), everything, everything).cutEdge).toBeUndefined();
   });
 
+  it('draws each hop between map nodes as a link, the cut one marked, and names the node the internet enters by', () => {
+    const f = pathFocus(threeHopPath(2), everything, (k) => k !== `${API}=>${LEDGER}`);
+    expect(f.links).toEqual([
+      { source: FRONTEND, target: API, observed: true, cut: false, drawn: true },
+      { source: API, target: LEDGER, observed: false, cut: true, drawn: false },
+    ]);
+    expect(f.fromInternet).toBe(FRONTEND);
+  });
+
   it('leaves out nodes the map does not hold', () => {
     expect([...pathFocus(threeHopPath(1), (k) => k !== LEDGER, everything).nodes]).toEqual([FRONTEND, API]);
   });

@@ -696,6 +696,7 @@ export class MapView {
     const ctx = fitCanvas(canvas, width, height);
     if (!ctx) return;
     ctx.clearRect(0, 0, width, height);
+    if (this.path) this.drawPath(ctx, this.path);
     const order = (this.labelOrder ??= this.computeLabelOrder());
     const g = this.graph;
     const focusOf = new Map<string, boolean>();
@@ -727,6 +728,45 @@ export class MapView {
       ctx.fillText(l.text, l.left, l.y);
     }
     this.drawnLabels = placed;
+  }
+
+  /**
+   * The shown attack path over the map: its hops that have no edge (allowed, never observed) as
+   * dashed lines, the hop its cut removes in the cut colour with "cut" at its middle, and
+   * "from the internet" beside the node the path enters by.
+   */
+  private drawPath(ctx: CanvasRenderingContext2D, path: PathFocus): void {
+    const s = this.sigma;
+    const g = this.graph;
+    const at = (k: string): Point | undefined => (g.hasNode(k) && g.getNodeAttribute(k, 'visibility') === 'visible' ? s.graphToViewport(g.getNodeAttributes(k)) : undefined);
+    ctx.save();
+    ctx.lineCap = 'round';
+    for (const l of path.links) {
+      if (l.drawn && !l.cut) continue;
+      const a = at(l.source), b = at(l.target);
+      if (!a || !b) continue;
+      ctx.strokeStyle = l.cut ? CUT_COLOR : LABEL_COLOR;
+      ctx.lineWidth = l.cut ? 3 : 2;
+      ctx.setLineDash(l.cut ? [9, 6] : [5, 5]);
+      ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+      if (l.cut) {
+        ctx.setLineDash([]);
+        ctx.font = '600 12px system-ui, sans-serif';
+        ctx.lineWidth = 3; ctx.strokeStyle = LABEL_HALO; ctx.fillStyle = CUT_COLOR;
+        const mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2 - 8;
+        ctx.strokeText('✂ cut', mx, my); ctx.fillText('✂ cut', mx, my);
+      }
+    }
+    const entry = path.fromInternet !== undefined ? at(path.fromInternet) : undefined;
+    if (entry) {
+      ctx.setLineDash([]);
+      ctx.font = '600 12px system-ui, sans-serif';
+      ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
+      ctx.lineWidth = 3; ctx.strokeStyle = LABEL_HALO; ctx.fillStyle = LABEL_COLOR;
+      const x = entry.x - 14;
+      ctx.strokeText('internet →', x, entry.y); ctx.fillText('internet →', x, entry.y);
+    }
+    ctx.restore();
   }
 
   /** Animate the camera onto a node, zoomed in enough to read its neighbourhood. */

@@ -11,11 +11,26 @@ export type { AttackPath, PathHop };
 /** The hop source that stands for the outside world: it has no node on the map. */
 export const INTERNET = 'internet';
 
+/** A hop between two nodes of the map: drawn over the map as a line (an allowed-only hop has no edge). */
+export interface PathLink {
+  readonly source: string;
+  readonly target: string;
+  readonly observed: boolean;
+  /** The hop the cut removes. */
+  readonly cut: boolean;
+  /** The map draws an edge for it. */
+  readonly drawn: boolean;
+}
+
 /** What a path lights on the map: its nodes, its drawn edges, and the drawn edge of the hop its cut removes. */
 export interface PathFocus {
   readonly nodes: ReadonlySet<string>;
   readonly edges: ReadonlySet<string>;
   readonly cutEdge?: string;
+  /** Its hops between nodes of the map, in path order. */
+  readonly links: readonly PathLink[];
+  /** The node the internet reaches first, when the path starts there. */
+  readonly fromInternet?: string;
 }
 
 /**
@@ -25,16 +40,22 @@ export interface PathFocus {
 export function pathFocus(path: Pick<AttackPath, 'hops' | 'cut'>, hasNode: (key: string) => boolean, hasEdge: (key: string) => boolean): PathFocus {
   const nodes = new Set<string>();
   const edges = new Set<string>();
+  const links: PathLink[] = [];
   let cutEdge: string | undefined;
+  let fromInternet: string | undefined;
   path.hops.forEach((hop, i) => {
     for (const k of [hop.from, hop.to]) if (k !== INTERNET && hasNode(k)) nodes.add(k);
-    if (hop.from === INTERNET) return;
+    if (hop.from === INTERNET) { if (hasNode(hop.to)) fromInternet = hop.to; return; }
+    if (!hasNode(hop.from) || !hasNode(hop.to)) return;
+    const cut = path.cut.status === 'cut' && path.cut.hop === i;
     const key = displayEdgeKey(hop.from, hop.to);
-    if (!hasEdge(key)) return;
+    const drawn = hasEdge(key);
+    links.push({ source: hop.from, target: hop.to, observed: hop.observed, cut, drawn });
+    if (!drawn) return;
     edges.add(key);
-    if (path.cut.status === 'cut' && path.cut.hop === i) cutEdge = key;
+    if (cut) cutEdge = key;
   });
-  return { nodes, edges, ...(cutEdge !== undefined ? { cutEdge } : {}) };
+  return { nodes, edges, links, ...(cutEdge !== undefined ? { cutEdge } : {}), ...(fromInternet !== undefined ? { fromInternet } : {}) };
 }
 
 /** "internet → prod/boutique/frontend": a hop's two ends in human names. */
