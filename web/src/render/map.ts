@@ -728,12 +728,12 @@ export class MapView {
       ctx.fillText(l.text, l.left, l.y);
     }
     this.drawnLabels = placed;
+    if (this.path) this.drawPathEntry(ctx, this.path);
   }
 
   /**
    * The shown attack path over the map: its hops that have no edge (allowed, never observed) as
-   * dashed lines, the hop its cut removes in the cut colour with "cut" at its middle, and
-   * "from the internet" beside the node the path enters by.
+   * dashed lines, the hop its cut removes in the cut colour with "cut" at its middle.
    */
   private drawPath(ctx: CanvasRenderingContext2D, path: PathFocus): void {
     const s = this.sigma;
@@ -757,15 +757,20 @@ export class MapView {
         ctx.strokeText('✂ cut', mx, my); ctx.fillText('✂ cut', mx, my);
       }
     }
-    const entry = path.fromInternet !== undefined ? at(path.fromInternet) : undefined;
-    if (entry) {
-      ctx.setLineDash([]);
-      ctx.font = '600 12px system-ui, sans-serif';
-      ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
-      ctx.lineWidth = 3; ctx.strokeStyle = LABEL_HALO; ctx.fillStyle = LABEL_COLOR;
-      const x = entry.x - 14;
-      ctx.strokeText('internet →', x, entry.y); ctx.fillText('internet →', x, entry.y);
-    }
+    ctx.restore();
+  }
+
+  /** "from the internet ↓" above the node an attack path enters by (drawn over the labels: it is the path's first hop). */
+  private drawPathEntry(ctx: CanvasRenderingContext2D, path: PathFocus): void {
+    const k = path.fromInternet;
+    if (k === undefined || !this.graph.hasNode(k) || this.graph.getNodeAttribute(k, 'visibility') !== 'visible') return;
+    const p = this.sigma.graphToViewport(this.graph.getNodeAttributes(k));
+    ctx.save();
+    ctx.font = '600 12px system-ui, sans-serif';
+    ctx.textAlign = 'center'; ctx.textBaseline = 'bottom';
+    ctx.lineWidth = 4; ctx.strokeStyle = LABEL_HALO; ctx.fillStyle = CUT_COLOR;
+    const y = p.y - 12;
+    ctx.strokeText('from the internet ↓', p.x, y); ctx.fillText('from the internet ↓', p.x, y);
     ctx.restore();
   }
 
