@@ -7,34 +7,25 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { buildWeb, launchChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
+import { ROOT, startDemoSession, type DemoSession } from './harness.ts';
 import { pixelAt } from './pixels.ts';
 
 const SHOTS = path.join(ROOT, process.env.NETATLAS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test/.screenshots');
 const PROD_FRONTEND = 'wl:prod/boutique/Deployment/frontend';
 const LEDGER = 'wl:finance/payments/Deployment/ledger';
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
+let session: DemoSession;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  buildWeb();
-  server = await startDemoServer();
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1400, height: 880 }, deviceScaleFactor: 1 });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  session = await startDemoSession();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+afterAll(async () => { await session?.close(); });
 
 describe('attack paths on the map', { timeout: 180_000 }, () => {
   it('clicking the first path lights its nodes, dims the rest, draws its cut hop and shows the cut as a NetworkPolicy', async () => {
+    const { context, server } = session;
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
     await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 60_000 });
