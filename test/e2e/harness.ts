@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export { CHROMIUM_ARGS, launchChromium, resolveChromium } from './chromium.ts';
@@ -58,4 +60,22 @@ export async function startDemoServer(): Promise<RunningServer> {
   });
   await running.loaded;
   return { url: running.url.replace(/\/$/, ''), close: () => running.close() };
+}
+
+export interface DemoSession {
+  readonly server: RunningServer;
+  readonly browser: Browser;
+  /** 1400x880 at scale 1, the clipboard granted for the server's origin. */
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** The web app built, the demo served, Chromium launched with one context on it: what a browser test file starts with. */
+export async function startDemoSession(): Promise<DemoSession> {
+  buildWeb();
+  const server = await startDemoServer();
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 880 }, deviceScaleFactor: 1 });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  return { server, browser, context, close: async () => { await browser.close(); await server.close(); } };
 }

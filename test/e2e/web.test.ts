@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildWeb, launchChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ROOT, startDemoSession, type DemoSession, type RunningServer } from './harness.ts';
 import { inkOf, pixelAt } from './pixels.ts';
 import { startStaticApiServer } from './static-api-server.ts';
 import { syntheticEstate } from '../../web/src/dev/synthetic-estate.ts';
@@ -20,7 +20,6 @@ const PROD_RECO = 'wl:prod/boutique/Deployment/recommendationservice';
 const DEV_SHELL_LABEL = 'debug-shell';
 
 let server: RunningServer;
-let browser: Browser;
 let context: BrowserContext;
 const consoleErrors: string[] = [];
 
@@ -39,17 +38,16 @@ function shot(name: string): string {
   return path.join(SHOTS, name);
 }
 
+let session: DemoSession | undefined;
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  buildWeb();
-  server = await startDemoServer();
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1400, height: 880 }, deviceScaleFactor: 1 });
+  session = await startDemoSession();
+  ({ server, context } = session);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 // a loaded 2-core machine compiles sigma's shaders in software slowly: generous per-test time

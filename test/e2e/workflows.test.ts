@@ -7,8 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildWeb, launchChromium, ROOT, startDemoServer, type RunningServer } from './harness.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ROOT, startDemoSession, type DemoSession, type RunningServer } from './harness.ts';
 import { pixelAt } from './pixels.ts';
 
 const SHOTS = path.join(ROOT, process.env.NETATLAS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test/.screenshots');
@@ -17,7 +17,6 @@ const PROD_CART = 'wl:prod/boutique/Deployment/cartservice';
 const PROD_RECO = 'wl:prod/boutique/Deployment/recommendationservice';
 
 let server: RunningServer;
-let browser: Browser;
 let context: BrowserContext;
 
 async function open(query = ''): Promise<Page> {
@@ -40,18 +39,16 @@ function onScreen(page: Page): Promise<{ nodes: string[]; edges: { key: string; 
   });
 }
 
+let session: DemoSession | undefined;
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  buildWeb();
-  server = await startDemoServer();
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1400, height: 880 }, deviceScaleFactor: 1 });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  session = await startDemoSession();
+  ({ server, context } = session);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 describe('what a user asks of the map', { timeout: 180_000 }, () => {

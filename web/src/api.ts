@@ -8,6 +8,7 @@ import type {
   GraphResponse, NodeDetailResponse,
 } from './types.ts';
 import type { Filters } from './state/filters.ts';
+import type { RiskResult } from '../../generator/risk/types.ts';
 import { countHeader, failureOf, type GraphFetchReply, type GraphFetchRequest } from './graph-fetch-protocol.ts';
 import type { Level } from './types.ts';
 
@@ -114,6 +115,8 @@ export const api = {
   edge: (key: string) => request<EdgeDetailResponse>(`/edges/${encodeURIComponent(key)}`),
   diff: () => request<DiffResponse>('/diff'),
   findings: () => request<FindingsResponse>('/findings'),
+  /** Workloads by risk, attack paths and their cuts (docs/risk.md). */
+  risk: () => request<RiskResult>('/risk'),
   generate: (body: GenerateRequest) =>
     request<GenerateResponse>('/generate', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
   eventsUrl: (level: Level, filters: Filters, lastSeq?: number) =>

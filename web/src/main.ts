@@ -11,6 +11,7 @@ import { displayEdgeKey } from './state/display.ts';
 import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
 import { applyDiff, deltaActivity, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
 import { exportBatches } from './state/export.ts';
+import { hopEvidence, hopTitle, INTERNET, pathFocus, percent, type AttackPath } from './state/attack-paths.ts';
 import { groupFindings, humanizeKeys, humanKey, rankComponents, SEVERITY_ORDER } from './state/findings.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
 import { DIFF_COLORS, riskColor } from './state/style.ts';
@@ -287,6 +288,8 @@ class App {
   // ------------------------------------------------------------------ selection and search
 
   private select(key: string | undefined, focus = false): void {
+    // a selection replaces the attack path shown (the map clears it in select)
+    if (this.pathShown !== undefined) { this.pathShown = undefined; this.renderFindings(); }
     if (key) this.reveal(key);
     this.setView({ selection: key }, false);
     this.map.select(key);
@@ -396,27 +399,91 @@ class App {
     byId('btn-findings').setAttribute('aria-pressed', String(on));
     byId('findings').hidden = !on;
     if (on && !this.findings) {
-      try {
-        this.findings = (await api.findings()).findings;
+      const [findings, risk] = await Promise.allSettled([api.findings(), api.risk()]);
+      if (risk.status === 'fulfilled') this.attackPaths = risk.value.paths;
+      else this.pathsError = describeFailure(risk.reason);
+      if (findings.status === 'fulfilled') {
+        this.findings = findings.value.findings;
         this.risk = riskScores(this.findings);
-      } catch (err) {
+      } else {
         this.findings = [];
         clear(byId('findings-body'));
-        append(byId('findings-body'), h('p', { class: 'muted' }, err instanceof Error ? err.message : String(err)));
+        append(byId('findings-body'), h('p', { class: 'muted' }, describeFailure(findings.reason)));
       }
     }
     this.renderFindings();
     this.render(true);
   }
 
+  /** Attack paths of GET /risk (undefined until the Findings panel first opens), or why they are missing; the one shown on the map. */
+  private attackPaths: readonly AttackPath[] | undefined;
+  private pathsError: string | undefined;
+  private pathShown: string | undefined;
+
+  /** An attack path on the map: its nodes revealed and lit, the rest dimmed, the cut hop marked, the camera framed on it. */
+  private showAttackPath(path: AttackPath | undefined): void {
+    if (path && this.view.mode === 'table') void this.setMode('map');
+    if (path) for (const hop of path.hops) for (const k of [hop.from, hop.to]) if (k !== INTERNET) this.reveal(k);
+    this.setView({ selection: undefined }, false);
+    byId('panel').hidden = true;
+    this.map.select(undefined);
+    this.pathShown = path?.id;
+    if (path) {
+      const focus = pathFocus(path, (k) => this.map.graph.hasNode(k), (k) => this.map.graph.hasEdge(k));
+      this.map.showPath(focus);
+      this.map.fitToNodes(true, focus.nodes);
+    }
+    this.renderFindings();
+  }
+
+  /** The Findings panel's attack paths: each as its hops, likelihood, evidence; the one shown with its cut. */
+  private attackPathsSection(label: (k: string) => string): HTMLElement[] {
+    if (this.attackPaths === undefined) return this.pathsError !== undefined ? [h('h3', {}, 'Attack paths'), h('p', { class: 'muted' }, `Not available: ${this.pathsError}`)] : [];
+    if (this.attackPaths.length === 0) return [h('h3', {}, 'Attack paths'), h('p', { class: 'muted' }, 'None: no entry point reaches a crown jewel over the connections the policies allow.')];
+    return [h('h3', {}, `Attack paths (${this.attackPaths.length})`), h('ol', { class: 'attack-paths' }, ...this.attackPaths.map((p) => {
+      const shown = p.id === this.pathShown;
+      const names = [p.hops[0]!.from, ...p.hops.map((x) => x.to)].map((k) => (k === INTERNET ? 'internet' : label(k)));
+      return h('li', { 'data-path': p.id },
+        h('button', { type: 'button', class: 'component', 'aria-pressed': String(shown), title: shown ? 'Stop showing it on the map' : 'Show it on the map with its cut',
+          onclick: () => this.showAttackPath(shown ? undefined : p) },
+        h('span', { class: 'name' }, names.join(' → ')), h('b', { class: 'score', title: 'likelihood' }, percent(p.likelihood))),
+        h('div', { class: 'breakdown' }, h('span', { class: 'muted' }, `impact ${percent(p.impact)}${p.crossesClusters ? ' · crosses clusters' : ''} · `),
+          h('span', { class: `badge ${p.cut.status === 'cut' ? 'low' : 'high'}` }, p.cut.status === 'cut' ? 'cut found' : 'no cut')),
+        shown ? this.pathDetail(p, label) : null);
+    }))];
+  }
+
+  private pathDetail(p: AttackPath, label: (k: string) => string): HTMLElement {
+    const box = h('div', { class: 'path-detail', 'data-testid': 'attack-path-detail' });
+    append(box, h('ol', { class: 'hops' }, ...p.hops.map((hop, i) => {
+      const cut = p.cut.status === 'cut' && p.cut.hop === i;
+      return h('li', { class: `${hop.observed ? 'observed' : 'allowed'}${cut ? ' cut' : ''}`, 'data-hop': String(i) },
+        h('span', {}, hopTitle(hop, label)), ' ',
+        h('span', { class: `badge ${hop.observed ? 'medium' : 'info'}` }, hop.observed ? 'observed' : 'allowed only'),
+        cut ? h('span', { class: 'badge cut' }, 'the cut removes this hop') : null,
+        h('div', { class: 'muted' }, `${hopEvidence(hop)} · takeover likelihood ${percent(hop.likelihood)}`));
+    })));
+    if (p.cut.status === 'cut') {
+      const yaml = p.cut.changes.map((c) => c.yaml ?? '').filter(Boolean).join('---\n');
+      const proof = p.cut.proof;
+      if (proof) append(box, h('p', { class: 'muted' }, `Proved: the hop is denied${proof.pathGone ? ', the path is gone' : ''}; ${proof.observedChecked} observed flow(s) checked, ${proof.observedBroken.length} broken${proof.observedUnchecked ? `, ${proof.observedUnchecked} the engine cannot evaluate` : ''}.`));
+      append(box, yamlBlock('The cut', () => Promise.resolve(yaml), `cut-${p.id.replace(/[^\w.-]+/g, '-')}.yaml`));
+    } else {
+      append(box, h('h3', {}, 'No cut keeps every observed flow'), h('ul', {}, ...p.cut.reasons.map((r) => h('li', {}, humanizeKeys(r, label)))));
+    }
+    return box;
+  }
+
   private renderFindings(): void {
     const body = byId('findings-body');
-    if (!this.findings || this.findings.length === 0) return;
+    if ((!this.findings || this.findings.length === 0) && this.attackPaths === undefined) return;
     clear(body);
     const label = (k: string): string => this.panel.nodeLabel(k);
     const counts = new Map<string, number>();
-    for (const f of [...this.findings].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9))) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+    for (const f of [...(this.findings ?? [])].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9))) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
     append(body, h('p', {}, ...[...counts].map(([s, n]) => h('span', { class: `badge ${s}` }, `${n} ${s}`)).flatMap((b) => [b, ' '])));
+    append(body, ...this.attackPathsSection(label));
+    if (!this.findings) return;
     // the riskiest components first, each with what makes up its score and a fix to generate
     append(body, h('h3', {}, 'Riskiest components'));
     append(body, h('ol', { class: 'ranked' }, ...rankComponents(this.findings, 10).map((c) => {

@@ -15,7 +15,7 @@ import type { DiffCategory, MapGraph, MapNode } from '../types.ts';
 import { toDisplayEdges } from '../state/display.ts';
 import { seedPositions, spiral, type Point } from '../state/seed.ts';
 import { convexHull, padHull } from '../state/hull.ts';
-import { clusterTint, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
+import { clusterTint, CUT_COLOR, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
 import { BitmapMover } from './move-bitmap.ts';
 import { skipPickingWhile } from './picking-pass.ts';
@@ -26,6 +26,7 @@ import { labelPriority, placeLabels, type LabelCandidate, type LabelTier, type P
 export type { RenderProfile } from '../state/render-profile.ts';
 import type { CameraView } from '../state/url-state.ts';
 import { THEME } from './theme.ts';
+import type { PathFocus } from '../state/attack-paths.ts';
 
 export const STAGE_BACKGROUND = THEME.stage;
 
@@ -75,6 +76,8 @@ interface NodeAttrs {
 }
 interface EdgeAttrs {
   count: number; verdict: EdgeVerdictClass; interCluster: boolean; diff?: DiffCategory; ports: string; selected?: boolean;
+  /** The hop an attack path's cut removes (see showPath). */
+  cut?: boolean;
   visibility: 'visible' | 'hidden';
   size: number; color: string; opacity: number; tail: string; dashSize: number; depth: 'edges' | 'topEdges'; zIndex: number;
 }
@@ -384,13 +387,13 @@ export class MapView {
 
   private edgeDisplay(a: EdgeAttrs): EdgeAttrs {
     const diffMode = this.colorMode === 'diff';
-    a.color = diffMode ? (a.diff ? DIFF_COLORS[a.diff] : '#c9ced4') : VERDICT_COLORS[a.verdict];
-    a.size = a.diff === 'would-break' && diffMode ? Math.max(3.5, edgeWidth(a.count)) : a.diff === 'unobserved' ? 1.6 : edgeWidth(a.count);
+    a.color = a.cut ? CUT_COLOR : diffMode ? (a.diff ? DIFF_COLORS[a.diff] : '#c9ced4') : VERDICT_COLORS[a.verdict];
+    a.size = a.cut ? Math.max(4, edgeWidth(a.count)) : a.diff === 'would-break' && diffMode ? Math.max(3.5, edgeWidth(a.count)) : a.diff === 'unobserved' ? 1.6 : edgeWidth(a.count);
     // a dense map fades its edges so that nodes and labels stay readable (hover or select to see one node's edges)
-    a.opacity = a.selected ? 1 : Math.max(0.1, (a.interCluster ? 0.95 : 0.75) * this.edgeFade);
+    a.opacity = a.selected || a.cut ? 1 : Math.max(0.1, (a.interCluster ? 0.95 : 0.75) * this.edgeFade);
     a.tail = a.interCluster ? 'circle' : 'none';
-    a.dashSize = a.diff === 'unobserved' && diffMode ? 6 : 0;
-    a.depth = a.selected || a.interCluster || (diffMode && a.diff === 'would-break') ? 'topEdges' : 'edges';
+    a.dashSize = a.cut ? 8 : a.diff === 'unobserved' && diffMode ? 6 : 0;
+    a.depth = a.selected || a.cut || a.interCluster || (diffMode && a.diff === 'would-break') ? 'topEdges' : 'edges';
     a.zIndex = diffMode && a.diff === 'would-break' ? 10 : a.interCluster ? 5 : 0;
     return a;
   }
@@ -454,7 +457,7 @@ export class MapView {
       const d = shownEdges?.get(whole.key) ?? whole;
       g.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
         count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
-        ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected,
+        ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected, cut: d.key === this.path?.cutEdge,
         visibility: !shownEdges || shownEdges.has(d.key) ? 'visible' : 'hidden',
         size: 1, color: '', opacity: 1, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
       }));
@@ -573,6 +576,9 @@ export class MapView {
       }
       if (k && g.hasEdge(k)) g.mergeEdgeAttributes(k, this.edgeDisplay({ ...g.getEdgeAttributes(k), selected: on }));
     };
+    // a selection replaces the attack path shown
+    if (this.path?.cutEdge && g.hasEdge(this.path.cutEdge)) g.mergeEdgeAttributes(this.path.cutEdge, this.edgeDisplay({ ...g.getEdgeAttributes(this.path.cutEdge), cut: false }));
+    this.path = undefined;
     mark(this.selected, false);
     this.selected = key;
     mark(key, true);
@@ -607,10 +613,11 @@ export class MapView {
     const key = this.hovered ?? this.selected;
     this.labelOrder = undefined;
     this.clearHighlight();
-    if (!key || (!this.graph.hasNode(key) && !this.graph.hasEdge(key))) return;
+    const path = this.hovered === undefined ? this.path : undefined;
+    if (!path && (!key || (!this.graph.hasNode(key) && !this.graph.hasEdge(key)))) return;
     // a large map's first frame has no edges yet: no highlight until they are in
     if (this.edgesPending) return;
-    const { nodes, edges } = this.neighbourhood(key);
+    const { nodes, edges } = path ? this.pathOnMap(path) : this.neighbourhood(key!);
     s.setNodesState(this.graph.filterNodes((n) => !nodes.has(n)), { dimmed: true });
     s.setEdgesState(this.graph.filterEdges((e) => !edges.has(e)), { dimmed: true });
     s.setNodesState([...nodes], { isHighlighted: true });
@@ -618,6 +625,36 @@ export class MapView {
   }
 
   private hovered: string | undefined;
+  /** The attack path shown (showPath): lit in place of the selection's neighbourhood. */
+  private path: PathFocus | undefined;
+
+  /**
+   * Light an attack path (undefined clears): its nodes and edges emphasised, the rest dimmed
+   * (hovering a node still shows that node's neighbourhood meanwhile), the edge its cut removes
+   * drawn dashed in the cut colour. Clears the selection.
+   */
+  showPath(path: PathFocus | undefined): void {
+    const g = this.graph;
+    const markCut = (k: string | undefined, on: boolean): void => {
+      if (k && g.hasEdge(k)) g.mergeEdgeAttributes(k, this.edgeDisplay({ ...g.getEdgeAttributes(k), cut: on }));
+    };
+    if (this.selected !== undefined) this.select(undefined);
+    markCut(this.path?.cutEdge, false);
+    this.path = path;
+    markCut(path?.cutEdge, true);
+    this.applyFocus();
+  }
+
+  /** The shown path's nodes and edges that are on the map now. */
+  private pathOnMap(path: PathFocus): { nodes: Set<string>; edges: Set<string> } {
+    return { nodes: new Set([...path.nodes].filter((k) => this.graph.hasNode(k))), edges: new Set([...path.edges].filter((k) => this.graph.hasEdge(k))) };
+  }
+
+  /** The attack path shown, if any (tests read it). */
+  get shownPath(): PathFocus | undefined {
+    return this.path;
+  }
+
   /** 1 up to 800 drawn edges, less beyond: see edgeDisplay. */
   private edgeFade = 1;
 
@@ -631,8 +668,8 @@ export class MapView {
   private computeLabelOrder(): { key: string; focus: boolean }[] {
     const g = this.graph;
     const focusKey = this.hovered ?? this.selected;
-    const around = focusKey ? this.neighbourhood(focusKey).nodes : undefined;
-    const selectedEnds = this.selected ? (g.hasEdge(this.selected) ? new Set([g.source(this.selected), g.target(this.selected)]) : new Set([this.selected])) : new Set<string>();
+    const around = this.hovered === undefined && this.path ? this.pathOnMap(this.path).nodes : focusKey ? this.neighbourhood(focusKey).nodes : undefined;
+    const selectedEnds = this.path && !this.selected ? this.pathOnMap(this.path).nodes : this.selected ? (g.hasEdge(this.selected) ? new Set([g.source(this.selected), g.target(this.selected)]) : new Set([this.selected])) : new Set<string>();
     const traffic = new Map<string, number>();
     g.forEachEdge((_e, a, src, dst) => {
       if (a.visibility !== 'visible') return;
@@ -659,6 +696,7 @@ export class MapView {
     const ctx = fitCanvas(canvas, width, height);
     if (!ctx) return;
     ctx.clearRect(0, 0, width, height);
+    if (this.path) this.drawPath(ctx, this.path);
     const order = (this.labelOrder ??= this.computeLabelOrder());
     const g = this.graph;
     const focusOf = new Map<string, boolean>();
@@ -690,6 +728,50 @@ export class MapView {
       ctx.fillText(l.text, l.left, l.y);
     }
     this.drawnLabels = placed;
+    if (this.path) this.drawPathEntry(ctx, this.path);
+  }
+
+  /**
+   * The shown attack path over the map: its hops that have no edge (allowed, never observed) as
+   * dashed lines, the hop its cut removes in the cut colour with "cut" at its middle.
+   */
+  private drawPath(ctx: CanvasRenderingContext2D, path: PathFocus): void {
+    const s = this.sigma;
+    const g = this.graph;
+    const at = (k: string): Point | undefined => (g.hasNode(k) && g.getNodeAttribute(k, 'visibility') === 'visible' ? s.graphToViewport(g.getNodeAttributes(k)) : undefined);
+    ctx.save();
+    ctx.lineCap = 'round';
+    for (const l of path.links) {
+      if (l.drawn && !l.cut) continue;
+      const a = at(l.source), b = at(l.target);
+      if (!a || !b) continue;
+      ctx.strokeStyle = l.cut ? CUT_COLOR : LABEL_COLOR;
+      ctx.lineWidth = l.cut ? 3 : 2;
+      ctx.setLineDash(l.cut ? [9, 6] : [5, 5]);
+      ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+      if (l.cut) {
+        ctx.setLineDash([]);
+        ctx.font = '600 12px system-ui, sans-serif';
+        ctx.lineWidth = 3; ctx.strokeStyle = LABEL_HALO; ctx.fillStyle = CUT_COLOR;
+        const mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2 - 8;
+        ctx.strokeText('✂ cut', mx, my); ctx.fillText('✂ cut', mx, my);
+      }
+    }
+    ctx.restore();
+  }
+
+  /** "from the internet ↓" above the node an attack path enters by (drawn over the labels: it is the path's first hop). */
+  private drawPathEntry(ctx: CanvasRenderingContext2D, path: PathFocus): void {
+    const k = path.fromInternet;
+    if (k === undefined || !this.graph.hasNode(k) || this.graph.getNodeAttribute(k, 'visibility') !== 'visible') return;
+    const p = this.sigma.graphToViewport(this.graph.getNodeAttributes(k));
+    ctx.save();
+    ctx.font = '600 12px system-ui, sans-serif';
+    ctx.textAlign = 'center'; ctx.textBaseline = 'bottom';
+    ctx.lineWidth = 4; ctx.strokeStyle = LABEL_HALO; ctx.fillStyle = CUT_COLOR;
+    const y = p.y - 12;
+    ctx.strokeText('from the internet ↓', p.x, y); ctx.fillText('from the internet ↓', p.x, y);
+    ctx.restore();
   }
 
   /** Animate the camera onto a node, zoomed in enough to read its neighbourhood. */

@@ -16,6 +16,9 @@ export const VERDICT_COLORS: Readonly<Record<EdgeVerdictClass, string>> = {
 };
 
 /** Allowed green, blocked dark slate, would-break red, unexplained drop orange, unused purple (dashed): five hues and lightnesses apart. */
+/** The hop an attack path's cut removes, drawn dashed: apart from every verdict and diff colour. */
+export const CUT_COLOR = '#d6247f';
+
 export const DIFF_COLORS: Readonly<Record<DiffCategory, string>> = {
   allowed: '#3d9a5b',
   blocked: '#3b4a5a',
