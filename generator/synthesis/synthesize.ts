@@ -16,6 +16,7 @@ import type {
   SubjectPlan, SynthesisInput, SynthesisOptions, SynthesisResult,
 } from './types.ts';
 import { matchesSelector } from '../selectors/index.ts';
+import { backendPorts, entryRoutes, type EntryProblem } from '../semantics/entries.ts';
 import { environmentOf, resolveEnvironments, type EnvironmentOf } from '../diff/environment.ts';
 import { indexWorkloads, suggestedLabel, type WorkloadEntry, type WorkloadIndex } from './workloads.ts';
 
@@ -90,8 +91,10 @@ export interface SynthesisContext {
   readonly podCidrs: ReadonlyMap<string, readonly string[]>;
   /** cluster -> its DNS workload (kube-dns/CoreDNS in kube-system). */
   readonly clusterDns: ReadonlyMap<string, WorkloadEntry>;
-  /** workload key -> how LoadBalancer/NodePort Services expose it. */
+  /** workload key -> how LoadBalancer/NodePort Services, Ingresses and Gateway routes expose it. */
   readonly exposed: ReadonlyMap<string, Exposure>;
+  /** Ingress and route backends no exposed rule can be written for (no Service, no port, no backend pod), with why. */
+  readonly exposedProblems: readonly EntryProblem[];
   /** workload key -> the webhooks the API server calls on it (through their Service). */
   readonly webhooks: ReadonlyMap<string, readonly WebhookBackend[]>;
   /** Webhooks of the inventory no rule can be written for (no Service, no backend, no such port), with why. */
@@ -106,8 +109,9 @@ export interface WebhookBackend {
   readonly ports: readonly PortSpec[];
 }
 
-/** A workload behind LoadBalancer/NodePort Services: the target ports and the client ranges they admit. */
+/** A workload behind LoadBalancer/NodePort Services or Ingress/route backends: the target ports and the client ranges they admit. */
 export interface Exposure {
+  /** The Services, each named with the Ingress or route that sends to it when that is how. */
   readonly services: readonly string[];
   /** What the rule names (a container port name when every pod declares it). */
   readonly ports: readonly PortSpec[];
@@ -151,7 +155,7 @@ function buildContext(inv: Inventory): SynthesisContext {
   for (const [c, set] of fromNodes) if (set.size) podCidrs.set(c, [...set].sort());
   const clusterDns = new Map<string, WorkloadEntry>();
   for (const w of [...index.byKey.values()].sort((a, b) => cmp(a.key, b.key))) if (isClusterDns(w) && !clusterDns.has(w.cluster)) clusterDns.set(w.cluster, w);
-  return { index, services, nodes, apiServer, podCidrs, clusterDns, exposed: exposedWorkloads(inv, index), ...webhookBackends(inv, index, services) };
+  return { index, services, nodes, apiServer, podCidrs, clusterDns, ...exposedWorkloads(inv, index), ...webhookBackends(inv, index, services) };
 }
 
 /**
@@ -219,24 +223,46 @@ function webhookBackends(inv: Inventory, index: WorkloadIndex, services: Readonl
 
 const WORLD = ['0.0.0.0/0', '::/0'];
 
-function exposedWorkloads(inv: Inventory, index: WorkloadIndex): Map<string, Exposure> {
+/**
+ * Workloads the internet reaches: backends of LoadBalancer and NodePort Services (from their
+ * loadBalancerSourceRanges when set), and backends of the Services every Ingress and every
+ * route attached to a Gateway sends to (from anywhere: the Service itself is not exposed, so
+ * it has no source ranges), on the target ports behind the Service ports they name.
+ */
+function exposedWorkloads(inv: Inventory, index: WorkloadIndex): Pick<SynthesisContext, 'exposed' | 'exposedProblems'> {
   const acc = new Map<string, { services: Set<string>; ports: Map<string, PortSpec>; numbers: Set<string>; sources: Set<string> }>();
+  const expose = (w: string, via: string, backend: { ports: ReadonlyMap<string, PortSpec>; numbers: ReadonlySet<string> }, sources: readonly string[]): void => {
+    let a = acc.get(w);
+    if (!a) acc.set(w, (a = { services: new Set(), ports: new Map(), numbers: new Set(), sources: new Set() }));
+    a.services.add(via);
+    for (const r of sources) a.sources.add(r);
+    for (const [id, p] of backend.ports) a.ports.set(id, p);
+    for (const n of backend.numbers) a.numbers.add(n);
+  };
   for (const svc of [...inv.services].sort((a, b) => cmp(serviceKey(a.cluster, a.namespace, a.name), serviceKey(b.cluster, b.namespace, b.name)))) {
     if (svc.type !== 'LoadBalancer' && svc.type !== 'NodePort') continue;
-    for (const [w, backend] of serviceBackendPorts(svc, svc.ports, index)) {
-      let a = acc.get(w);
-      if (!a) acc.set(w, (a = { services: new Set(), ports: new Map(), numbers: new Set(), sources: new Set() }));
-      a.services.add(serviceKey(svc.cluster, svc.namespace, svc.name));
-      for (const r of svc.loadBalancerSourceRanges?.length ? svc.loadBalancerSourceRanges : WORLD) a.sources.add(r);
-      for (const [id, p] of backend.ports) a.ports.set(id, p);
-      for (const n of backend.numbers) a.numbers.add(n);
+    const sources = svc.loadBalancerSourceRanges?.length ? svc.loadBalancerSourceRanges : WORLD;
+    for (const [w, backend] of serviceBackendPorts(svc, svc.ports, index)) expose(w, serviceKey(svc.cluster, svc.namespace, svc.name), backend, sources);
+  }
+  const entries = entryRoutes(inv);
+  const exposedProblems: EntryProblem[] = entries.problems.map((p) => ({ cluster: p.cluster, detail: `${p.cluster}: ${p.detail}; no exposed rule written for it` }));
+  for (const route of entries.routes) {
+    const svc = route.service;
+    const name = `${serviceKey(svc.cluster, svc.namespace, svc.name)} (${route.via})`;
+    const ports = backendPorts(route);
+    const backends = ports.length ? serviceBackendPorts(svc, ports, index) : new Map();
+    if (backends.size === 0) {
+      const why = !ports.length ? `has no port ${route.port}` : 'has no backend pod by its selector';
+      exposedProblems.push({ cluster: svc.cluster, detail: `${svc.cluster}: ${route.via} sends to Service ${svc.namespace}/${svc.name}, which ${why}; no exposed rule written for it` });
+      continue;
     }
+    for (const [w, backend] of backends) expose(w, name, backend, WORLD);
   }
-  const out = new Map<string, Exposure>();
+  const exposed = new Map<string, Exposure>();
   for (const [w, a] of acc) {
-    out.set(w, { services: [...a.services].sort(), ports: sortedPorts(a.ports), numbers: a.numbers, sources: [...a.sources].sort() });
+    exposed.set(w, { services: [...a.services].sort(), ports: sortedPorts(a.ports), numbers: a.numbers, sources: [...a.sources].sort() });
   }
-  return out;
+  return { exposed, exposedProblems };
 }
 
 function inScope(e: WorkloadEntry, o: SynthesisOptions): boolean {
@@ -709,6 +735,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     }
   }
   if (baselineOn('webhook')) for (const p of ctx.webhookProblems) if (!o.cluster || p.cluster === o.cluster) notes.add(p.detail);
+  if (baselineOn('exposed')) for (const p of ctx.exposedProblems) if (!o.cluster || p.cluster === o.cluster) notes.add(p.detail);
 
   const subjects: SubjectPlan[] = [];
   for (const key of scope) {

@@ -1,0 +1,99 @@
+/**
+ * The exposed baseline through Ingress and Gateway API routes: the backends of the Services
+ * they send to admit 0.0.0.0/0 and ::/0 on the target port, never the observed client /32s,
+ * and the proof keeps the observed internet flow allowed. Objects from the Kubernetes and
+ * Gateway API docs' own examples, read through the inventory normalizer.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Inventory, ServiceInfo } from '../../../generator/model/index.ts';
+import { externalKey } from '../../../generator/model/index.ts';
+import { createEngine } from '../../../generator/semantics/index.ts';
+import { synthesizePolicies, verifyPolicies, type SynthesisOptions, type SynthesisResult } from '../../../generator/synthesis/index.ts';
+import { clusterIp, deployment, estateOf, observed, readEntry } from '../risk/fixtures.ts';
+
+// prod/shop: web listens on 8080 (port name "http"), behind the ClusterIP Service "test" (80 -> 8080).
+const web = deployment({ cluster: 'prod', namespace: 'shop', name: 'web', port: 8080, subnet: 1, clusterIndex: 2 });
+const WEB = 'wl:prod/shop/Deployment/web';
+const CLIENT = '203.0.113.9';
+const test = clusterIp('prod', 'shop', 'test', 'web', 80, 8080);
+const namedTarget: ServiceInfo = { ...test, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'http' }] };
+
+// Kubernetes docs, "Ingress": the minimal Ingress (in namespace shop), sending to Service `service`.
+const minimalIngress = (service = 'test') => readEntry('prod', 'Ingress', {
+  apiVersion: 'networking.k8s.io/v1',
+  metadata: { name: 'minimal-ingress', namespace: 'shop', annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' } },
+  spec: { ingressClassName: 'nginx-example', rules: [{ http: { paths: [{ path: '/testpath', pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } }] } }] },
+});
+
+// Gateway API docs, "Simple Gateway": Gateway prod-web (routes from its own namespace) and HTTPRoute foo.
+const prodWeb = readEntry('prod', 'Gateway', {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  metadata: { name: 'prod-web', namespace: 'shop' },
+  spec: { gatewayClassName: 'example', listeners: [{ protocol: 'HTTP', port: 80, name: 'prod-web-gw', allowedRoutes: { namespaces: { from: 'Same' } } }] },
+});
+const foo = (namespace: string) => readEntry('prod', 'HTTPRoute', {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  metadata: { name: 'foo', namespace },
+  spec: { parentRefs: [{ name: 'prod-web', namespace: 'shop' }], rules: [{ backendRefs: [{ name: 'test', namespace: 'shop', port: 80 }] }] },
+});
+
+/** The estate with `parts` added, and an internet client seen reaching web on 8080. */
+function generate(parts: Partial<Inventory>, options: SynthesisOptions = {}): { inventory: Inventory; result: SynthesisResult } {
+  const inventory: Inventory = { ...estateOf({ workloads: [web], services: [test] }), ...parts };
+  return { inventory, result: synthesizePolicies({ inventory, edges: observed(externalKey(CLIENT), web.pods[0], 8080) }, options) };
+}
+
+const webSubject = (r: SynthesisResult) => r.report.subjects.find((s) => s.key === WEB)!;
+/** web's ingress rules as `what cidrs ports`. */
+const ingressOf = (r: SynthesisResult): string[] =>
+  webSubject(r).ingress.flatMap((rule) => rule.peers.map((p) => `${p.kind === 'cidr' ? `${p.what} ${p.cidrs.join(',')}` : p.kind} ${rule.ports.map((x) => `${x.protocol}/${x.port}`).join(',')}`));
+
+describe('the exposed baseline through Ingress and Gateway routes', () => {
+  const cases: { name: string; parts: Partial<Inventory>; via: string; port: string }[] = [
+    { name: 'an Ingress', parts: { ingresses: [minimalIngress()] }, via: 'Ingress shop/minimal-ingress', port: 'TCP/8080' },
+    { name: 'an HTTPRoute attached to a Gateway whose listener admits it', parts: { gateways: [prodWeb], routes: [foo('shop')] }, via: 'HTTPRoute shop/foo via Gateway shop/prod-web', port: 'TCP/8080' },
+    { name: 'an Ingress to a Service with a named targetPort every backend declares (the name)', parts: { ingresses: [minimalIngress()], services: [namedTarget] }, via: 'Ingress shop/minimal-ingress', port: 'TCP/http' },
+  ];
+  for (const c of cases) {
+    it(`admits 0.0.0.0/0 and ::/0 on the target port into the backend of ${c.name}, never the observed client, and lists why`, () => {
+      const { inventory, result } = generate(c.parts);
+      expect(ingressOf(result)).toEqual([`world 0.0.0.0/0,::/0 ${c.port}`]);
+      const entry = result.report.baseline.filter((b) => b.subject === WEB && b.rule === 'exposed');
+      expect(entry.map((b) => b.reason)).toEqual([`exposed by svc:prod/shop/test (${c.via}): its clients are not the ones a window happened to see`]);
+      expect(result.report.leftOut.find((l) => l.reason === 'exposed')?.detail).toContain(`${CLIENT} is a client of svc:prod/shop/test (${c.via})`);
+
+      const proof = verifyPolicies(inventory, result);
+      expect([proof.broken, proof.unproven]).toEqual([0, 0]);
+      const engine = createEngine({ ...inventory, networkPolicies: result.networkPolicies, adminNetworkPolicies: [] });
+      for (const ip of [CLIENT, '198.51.100.1', '2001:db8::1']) {
+        expect(engine.allowedInDirection({ kind: 'ip', ip }, { kind: 'pod', pod: web.pods[0] }, 'ingress').contains('TCP', 8080), ip).toBe(true);
+      }
+    });
+  }
+
+  const unwritten: { name: string; parts: Partial<Inventory>; note: RegExp }[] = [
+    { name: 'an Ingress to a Service missing from the inventory', parts: { ingresses: [minimalIngress('gone')] }, note: /^prod: Ingress shop\/minimal-ingress sends to Service prod\/shop\/gone, which is not in the inventory; no exposed rule written for it$/ },
+    {
+      name: 'an Ingress to a Service with no backend pod',
+      parts: { ingresses: [minimalIngress()], services: [{ ...test, selector: { app: 'nobody' } }] },
+      note: /^prod: Ingress shop\/minimal-ingress sends to Service shop\/test, which has no backend pod by its selector; no exposed rule written for it$/,
+    },
+    { name: 'a route the Gateway listener refuses', parts: { gateways: [prodWeb], routes: [foo('other')] }, note: /^prod: HTTPRoute other\/foo: no listener of Gateway prod\/shop\/prod-web admits it .*; no exposed rule written for it$/ },
+  ];
+  for (const c of unwritten) {
+    it(`names ${c.name} in the report instead of writing a rule`, () => {
+      const { result } = generate(c.parts);
+      expect(result.report.notes).toContainEqual(expect.stringMatching(c.note));
+      expect(result.report.baseline.filter((b) => b.rule === 'exposed')).toEqual([]);
+      expect(ingressOf(result)).toEqual([`external ${CLIENT}/32 TCP/8080`]);
+    });
+  }
+
+  it('writes the observed client instead when the exposed baseline is switched off', () => {
+    const { inventory, result } = generate({ ingresses: [minimalIngress()] }, { withoutBaseline: ['exposed'] });
+    expect(ingressOf(result)).toEqual([`external ${CLIENT}/32 TCP/8080`]);
+    expect(result.report.notes.filter((n) => n.includes('exposed rule'))).toEqual([]);
+    const proof = verifyPolicies(inventory, result);
+    expect([proof.broken, proof.unproven]).toEqual([0, 0]);
+  });
+});
