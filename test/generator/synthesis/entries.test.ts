@@ -4,6 +4,7 @@
  * and the proof keeps the observed internet flow allowed. Objects from the Kubernetes and
  * Gateway API docs' own examples, read through the inventory normalizer.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Inventory, ServiceInfo } from '../../../generator/model/index.ts';
 import { externalKey } from '../../../generator/model/index.ts';
@@ -95,5 +96,39 @@ describe('the exposed baseline through Ingress and Gateway routes', () => {
     expect(result.report.notes.filter((n) => n.includes('exposed rule'))).toEqual([]);
     const proof = verifyPolicies(inventory, result);
     expect([proof.broken, proof.unproven]).toEqual([0, 0]);
+  });
+});
+
+describe('the exposed baseline through an Ingress on random estates', () => {
+  it('keeps every observed internet flow allowed and admits any address into every backend on its target port', () => {
+    const spec = fc.record({
+      backends: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 5 }),
+      flows: fc.array(fc.record({ wl: fc.integer({ min: 0, max: 4 }), client: fc.integer({ min: 1, max: 254 }) }), { minLength: 1, maxLength: 8 }),
+      probe: fc.tuple(fc.integer({ min: 1, max: 223 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 254 })),
+    });
+    fc.assert(fc.property(spec, ({ backends, flows, probe }) => {
+      const apps = [0, 1, 2, 3, 4].map((i) => deployment({ cluster: 'prod', namespace: 'shop', name: `app${i}`, port: 8000 + i, pods: 1 + (i % 2), subnet: i + 1, clusterIndex: 2 }));
+      const services = apps.map((a, i) => clusterIp('prod', 'shop', `app${i}`, `app${i}`, 80, 8000 + i));
+      const ingress = readEntry('prod', 'Ingress', {
+        apiVersion: 'networking.k8s.io/v1',
+        metadata: { name: 'shop', namespace: 'shop' },
+        spec: { rules: [{ http: { paths: backends.map((b) => ({ path: `/${b}`, pathType: 'Prefix', backend: { service: { name: `app${b}`, port: { number: 80 } } } })) } }] },
+      });
+      const inventory: Inventory = { ...estateOf({ workloads: apps, services }), ingresses: [ingress] };
+      const edges = flows.flatMap((f) => apps[f.wl].pods.flatMap((pod) => observed(externalKey(`198.51.100.${f.client}`), pod, 8000 + f.wl)));
+      const result = synthesizePolicies({ inventory, edges });
+      const proof = verifyPolicies(inventory, result);
+      expect([proof.broken, proof.unproven]).toEqual([0, 0]);
+      const engine = createEngine({ ...inventory, networkPolicies: result.networkPolicies, adminNetworkPolicies: [] });
+      for (const b of backends) {
+        for (const pod of apps[b].pods) {
+          expect(engine.allowedInDirection({ kind: 'ip', ip: probe.join('.') }, { kind: 'pod', pod }, 'ingress').contains('TCP', 8000 + b)).toBe(true);
+        }
+      }
+      for (const b of backends) {
+        const subject = result.report.subjects.find((x) => x.key === `wl:prod/shop/Deployment/app${b}`);
+        expect(subject?.ingress.flatMap((r) => r.peers).filter((p) => p.kind === 'cidr' && p.what === 'external') ?? []).toEqual([]);
+      }
+    }), { numRuns: 60 });
   });
 });
