@@ -10,7 +10,7 @@ import type { Inventory, ServiceInfo } from '../../../generator/model/index.ts';
 import { externalKey } from '../../../generator/model/index.ts';
 import { createEngine } from '../../../generator/semantics/index.ts';
 import { synthesizePolicies, verifyPolicies, type SynthesisOptions, type SynthesisResult } from '../../../generator/synthesis/index.ts';
-import { clusterIp, deployment, estateOf, observed, readEntry } from '../risk/fixtures.ts';
+import { clusterIp, deployment, docsFooRoute, docsMinimalIngress, docsProdWebGateway, estateOf, observed, readEntry } from '../risk/fixtures.ts';
 
 // prod/shop: web listens on 8080 (port name "http"), behind the ClusterIP Service "test" (80 -> 8080).
 const web = deployment({ cluster: 'prod', namespace: 'shop', name: 'web', port: 8080, subnet: 1, clusterIndex: 2 });
@@ -19,24 +19,10 @@ const CLIENT = '203.0.113.9';
 const test = clusterIp('prod', 'shop', 'test', 'web', 80, 8080);
 const namedTarget: ServiceInfo = { ...test, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'http' }] };
 
-// Kubernetes docs, "Ingress": the minimal Ingress (in namespace shop), sending to Service `service`.
-const minimalIngress = (service = 'test') => readEntry('prod', 'Ingress', {
-  apiVersion: 'networking.k8s.io/v1',
-  metadata: { name: 'minimal-ingress', namespace: 'shop', annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' } },
-  spec: { ingressClassName: 'nginx-example', rules: [{ http: { paths: [{ path: '/testpath', pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } }] } }] },
-});
-
-// Gateway API docs, "Simple Gateway": Gateway prod-web (routes from its own namespace) and HTTPRoute foo.
-const prodWeb = readEntry('prod', 'Gateway', {
-  apiVersion: 'gateway.networking.k8s.io/v1',
-  metadata: { name: 'prod-web', namespace: 'shop' },
-  spec: { gatewayClassName: 'example', listeners: [{ protocol: 'HTTP', port: 80, name: 'prod-web-gw', allowedRoutes: { namespaces: { from: 'Same' } } }] },
-});
-const foo = (namespace: string) => readEntry('prod', 'HTTPRoute', {
-  apiVersion: 'gateway.networking.k8s.io/v1',
-  metadata: { name: 'foo', namespace },
-  spec: { parentRefs: [{ name: 'prod-web', namespace: 'shop' }], rules: [{ backendRefs: [{ name: 'test', namespace: 'shop', port: 80 }] }] },
-});
+// The Kubernetes and Gateway API docs' examples (see the fixtures): an Ingress and an HTTPRoute to shop/test.
+const minimalIngress = (service = 'test') => docsMinimalIngress({ service });
+const prodWeb = docsProdWebGateway();
+const foo = docsFooRoute;
 
 /** The estate with `parts` added, and an internet client seen reaching web on 8080. */
 function generate(parts: Partial<Inventory>, options: SynthesisOptions = {}): { inventory: Inventory; result: SynthesisResult } {

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DEMO_DIR, parseClusterCidrs, parseSince } from '../../../server/cli/generate.ts';
 import { runCli } from './run-cli.ts';
+import { prometheusIngressInventory } from './entry-manifests.ts';
 
 afterEach(() => {
   process.exitCode = undefined;
@@ -113,12 +114,7 @@ describe('netatlas generate', () => {
   });
 
   it('admits 0.0.0.0/0 and ::/0 into the backend of an Ingress of the inventory on its named targetPort, lists the rule naming the Ingress, and proves it', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'netatlas-gen-ingress-'));
-    mkdirSync(path.join(root, 'prod'));
-    writeFileSync(path.join(root, 'prod', 'ingress.yaml'), [
-      'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: prometheus, namespace: monitoring}',
-      'spec:', '  rules:', '  - host: metrics.example.com', '    http:', '      paths:', '      - {path: /, pathType: Prefix, backend: {service: {name: prometheus, port: {number: 9090}}}}', '',
-    ].join('\n'));
+    const root = prometheusIngressInventory();
     const args = ['--inventory', DEMO_DIR, '--inventory', root, '--flows', DEMO_DIR, '--cluster', 'prod', '--namespace', 'monitoring'];
     const { stdout, stderr, status } = await netatlas(...args);
     expect(status, stderr).toBe(0);
