@@ -118,6 +118,19 @@ export interface Exposure {
   /** `protocol/number` of every target port, resolved per pod. */
   readonly numbers: ReadonlySet<string>;
   readonly sources: readonly string[];
+  /** Gateways whose own pods (their data plane) carry route traffic in to it. */
+  readonly dataPlanes: readonly DataPlane[];
+}
+
+/** The pods a Gateway deploys for itself, as a workload, and the target ports a route sends them to. */
+export interface DataPlane {
+  /** The data plane's workload key. */
+  readonly workload: string;
+  /** `HTTPRoute shop/foo via Gateway shop/prod-web` */
+  readonly via: string;
+  readonly ports: readonly PortSpec[];
+  /** `protocol/number` of every target port, resolved per pod. */
+  readonly numbers: ReadonlySet<string>;
 }
 
 const CONTEXTS = new WeakMap<Inventory, SynthesisContext>();
@@ -230,14 +243,15 @@ const WORLD = ['0.0.0.0/0', '::/0'];
  * it has no source ranges), on the target ports behind the Service ports they name.
  */
 function exposedWorkloads(inv: Inventory, index: WorkloadIndex): Pick<SynthesisContext, 'exposed' | 'exposedProblems'> {
-  const acc = new Map<string, { services: Set<string>; ports: Map<string, PortSpec>; numbers: Set<string>; sources: Set<string> }>();
-  const expose = (w: string, via: string, backend: { ports: ReadonlyMap<string, PortSpec>; numbers: ReadonlySet<string> }, sources: readonly string[]): void => {
+  const acc = new Map<string, { services: Set<string>; ports: Map<string, PortSpec>; numbers: Set<string>; sources: Set<string>; dataPlanes: DataPlane[] }>();
+  const expose = (w: string, via: string, backend: { ports: ReadonlyMap<string, PortSpec>; numbers: ReadonlySet<string> }, sources: readonly string[]) => {
     let a = acc.get(w);
-    if (!a) acc.set(w, (a = { services: new Set(), ports: new Map(), numbers: new Set(), sources: new Set() }));
+    if (!a) acc.set(w, (a = { services: new Set(), ports: new Map(), numbers: new Set(), sources: new Set(), dataPlanes: [] }));
     a.services.add(via);
     for (const r of sources) a.sources.add(r);
     for (const [id, p] of backend.ports) a.ports.set(id, p);
     for (const n of backend.numbers) a.numbers.add(n);
+    return a;
   };
   for (const svc of [...inv.services].sort((a, b) => cmp(serviceKey(a.cluster, a.namespace, a.name), serviceKey(b.cluster, b.namespace, b.name)))) {
     if (svc.type !== 'LoadBalancer' && svc.type !== 'NodePort') continue;
@@ -256,11 +270,15 @@ function exposedWorkloads(inv: Inventory, index: WorkloadIndex): Pick<SynthesisC
       exposedProblems.push({ cluster: svc.cluster, detail: `${svc.cluster}: ${route.via} sends to Service ${svc.namespace}/${svc.name}, which ${why}; no exposed rule written for it` });
       continue;
     }
-    for (const [w, backend] of backends) expose(w, name, backend, WORLD);
+    const dataPlane = [...new Set(route.dataPlane.map((p) => index.workloadOfPod.get(`${p.cluster}/${p.namespace}/${p.name}`)).filter((k) => k !== undefined))].sort();
+    for (const [w, backend] of backends) {
+      const a = expose(w, name, backend, WORLD);
+      if (backend.ports.size) for (const workload of dataPlane) if (workload !== w) a.dataPlanes.push({ workload, via: route.via, ports: sortedPorts(backend.ports), numbers: backend.numbers });
+    }
   }
   const exposed = new Map<string, Exposure>();
   for (const [w, a] of acc) {
-    exposed.set(w, { services: [...a.services].sort(), ports: sortedPorts(a.ports), numbers: a.numbers, sources: [...a.sources].sort() });
+    exposed.set(w, { services: [...a.services].sort(), ports: sortedPorts(a.ports), numbers: a.numbers, sources: [...a.sources].sort(), dataPlanes: a.dataPlanes });
   }
   return { exposed, exposedProblems };
 }
@@ -725,6 +743,14 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
       add(w, 'ingress', 'exposed', { kind: 'cidr', id: `cidr:${exposure.sources.join(',')}`, what: 'world', cidrs: exposure.sources, fqdns: [] }, exposure.ports,
         `${exposure.sources.join(', ')} on ${exposure.ports.map((p) => `${p.protocol} ${p.port}`).join(', ')}`,
         `exposed by ${exposure.services.join(', ')}: its clients are not the ones a window happened to see`);
+    }
+    for (const dp of exposure?.dataPlanes ?? []) {
+      const peer = workloadPeer(index.byKey.get(dp.workload)!, e.cluster);
+      if (typeof peer === 'string') notes.add(`${key}: the data plane ${dp.workload} of ${dp.via}: ${peer}; no rule written for it`);
+      else {
+        add(w, 'ingress', 'exposed', peer, dp.ports, `the Gateway's pods ${dp.workload} on ${dp.ports.map((p) => `${p.protocol} ${p.port}`).join(', ')}`,
+          `${dp.via} sends to it: the Gateway's own pods carry the traffic in, whether or not this window saw it`);
+      }
     }
     if (baselineOn('webhook') && isolatesIngress) {
       for (const hook of ctx.webhooks.get(key) ?? []) {

@@ -10,6 +10,7 @@ import type { Inventory, ServiceInfo } from '../../../generator/model/index.ts';
 import { externalKey } from '../../../generator/model/index.ts';
 import { createEngine } from '../../../generator/semantics/index.ts';
 import { synthesizePolicies, verifyPolicies, type SynthesisOptions, type SynthesisResult } from '../../../generator/synthesis/index.ts';
+import { GATEWAY_NAME_LABEL } from '../../../generator/semantics/entries.ts';
 import { clusterIp, deployment, docsFooRoute, docsMinimalIngress, docsProdWebGateway, estateOf, observed, readEntry } from '../risk/fixtures.ts';
 
 // prod/shop: web listens on 8080 (port name "http"), behind the ClusterIP Service "test" (80 -> 8080).
@@ -57,6 +58,21 @@ describe('the exposed baseline through Ingress and Gateway routes', () => {
       }
     });
   }
+
+  it("admits the Gateway's own pods (its data plane) on the target port too, and counts that as baseline, not extra", () => {
+    const gw = deployment({ cluster: 'prod', namespace: 'shop', name: 'prod-web-gw', port: 80, subnet: 3, clusterIndex: 2 });
+    gw.pods[0] = { ...gw.pods[0], labels: { ...gw.pods[0].labels, [GATEWAY_NAME_LABEL]: 'prod-web' } };
+    const inventory: Inventory = { ...estateOf({ workloads: [web, gw], services: [test] }), gateways: [prodWeb], routes: [foo('shop')] };
+    const result = synthesizePolicies({ inventory, edges: observed(externalKey(CLIENT), web.pods[0], 8080) });
+    expect(ingressOf(result)).toEqual(['world 0.0.0.0/0,::/0 TCP/8080', 'workload TCP/8080']);
+    expect(result.report.baseline.filter((b) => b.subject === WEB).map((b) => b.what)).toContain("the Gateway's pods wl:prod/shop/Deployment/prod-web-gw on TCP 8080");
+    const engine = createEngine({ ...inventory, networkPolicies: result.networkPolicies, adminNetworkPolicies: [] });
+    expect(engine.allowedConnections({ kind: 'pod', pod: gw.pods[0] }, { kind: 'pod', pod: web.pods[0] }).contains('TCP', 8080)).toBe(true);
+    const proof = verifyPolicies(inventory, result);
+    expect([proof.broken, proof.unproven, proof.extra]).toEqual([0, 0, 0]);
+    expect(proof.excluded.map((x) => `${x.source} -> ${x.destination} ${x.connections}: ${x.reason}`))
+      .toContain("wl:prod/shop/Deployment/prod-web-gw -> wl:prod/shop/Deployment/web TCP 8080: baseline: HTTPRoute shop/foo via Gateway shop/prod-web sends to it through the Gateway's own pods");
+  });
 
   const unwritten: { name: string; parts: Partial<Inventory>; note: RegExp }[] = [
     { name: 'an Ingress to a Service missing from the inventory', parts: { ingresses: [minimalIngress('gone')] }, note: /^prod: Ingress shop\/minimal-ingress sends to Service prod\/shop\/gone, which is not in the inventory; no exposed rule written for it$/ },
