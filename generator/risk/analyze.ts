@@ -49,7 +49,7 @@ export function analyzeRisk(input: RiskInput, options: RiskOptions = {}): RiskRe
   const entrySel = sel(options.entries, '--entries');
   const engine: PolicyEngine = createEngine(inventory, engineOptions);
   const estate = buildEstate(inventory, edges);
-  const problems = [...engine.validation.errors.map((e) => `invalid policy left out: ${e.message}`), ...estate.entries.problems];
+  const problems = [...engine.validation.errors.map((e) => `invalid policy left out: ${e.message}`), ...estate.entries.problems.map((p) => `${p.detail}: not counted as exposure`)];
   const { attached, unattached } = attachReports(inventory);
   const reportsOf = new Map<string, typeof attached>();
   for (const a of attached) {

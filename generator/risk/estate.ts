@@ -12,7 +12,7 @@ import { ConnectionSet, ipv4ToInt, parseIpv4Cidr, type Peer, type PolicyEngine }
 import { asAddress } from '../synthesis/ends.ts';
 import { synthesisContext } from '../synthesis/synthesize.ts';
 import type { WorkloadEntry } from '../synthesis/workloads.ts';
-import { entryRoutes, type EntryRoutes } from './entries.ts';
+import { backendPorts, entryRoutes, type EntryRoutes } from '../semantics/entries.ts';
 
 /** A documentation address (RFC 5737) standing for "anyone on the internet" when none was observed. */
 export const INTERNET_PROBE = '198.51.100.7';
@@ -64,7 +64,7 @@ export interface Estate {
   readonly apiCallers: ReadonlySet<string>;
   /** Public addresses observed reaching each workload. */
   readonly internetSources: ReadonlyMap<string, string[]>;
-  /** Backends of public Ingresses and Gateway routes (entries.ts). */
+  /** Backends of public Ingresses and Gateway routes (generator/semantics/entries.ts). */
   readonly entries: EntryRoutes;
 }
 
@@ -159,7 +159,7 @@ function targetPortOn(sp: ServicePort, pod: PodInfo): number | undefined {
 /**
  * Internet exposure: Services of type LoadBalancer or NodePort, or with external IPs, that
  * select the workload's pods, on the target ports the policies let a public address reach;
- * and backends of public Ingresses and Gateway routes (entries.ts) on the target ports the
+ * and backends of public Ingresses and Gateway routes (generator/semantics/entries.ts) on the target ports the
  * policies let the data plane reach: the Gateway's pods when known, else any source of the
  * cluster (another workload's pod, or a public address, for a controller on the host network
  * or outside the cluster). Public addresses seen reaching the workload are probed too.
@@ -192,8 +192,7 @@ export function internetExposure(estate: Estate, engine: PolicyEngine, w: Worklo
   for (const r of estate.entries.routes) {
     if (!selects(r.service)) continue;
     let any = false;
-    for (const sp of r.service.ports) {
-      if (r.port !== undefined && (typeof r.port === 'number' ? sp.port !== r.port : sp.name !== r.port)) continue;
+    for (const sp of backendPorts(r)) {
       const port = targetPortOn(sp, pod);
       if (port === undefined) continue;
       let admitted: boolean;

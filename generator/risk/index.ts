@@ -9,7 +9,7 @@ export { analyzeRisk, CROWN_JEWEL_LABEL, DEFAULT_MAX_HOPS, DEFAULT_MAX_PATHS } f
 export { attachReports, normalizeImage } from './attach.ts';
 export { networkPolicyManifest, proveCut, cutPath, cutContext } from './cut.ts';
 export { withFindings, type FindingSummary } from './findings.ts';
-export { entryRoutes, GATEWAY_NAME_LABEL, type EntryRoute, type EntryRoutes } from './entries.ts';
+export { backendPorts, entryRoutes, GATEWAY_NAME_LABEL, type EntryProblem, type EntryRoute, type EntryRoutes } from '../semantics/entries.ts';
 export { buildEstate, allowedBetween, allowedPairs, internetExposure, INTERNET, INTERNET_PROBE } from './estate.ts';
 export { scoreWorkload, summarizeReports, compromiseLikelihood } from './score.ts';
 export { parseWorkloadSelector, type WorkloadSelector, type SelectableWorkload } from './selector.ts';

@@ -16,6 +16,7 @@ import type {
   SubjectPlan, SynthesisInput, SynthesisOptions, SynthesisResult,
 } from './types.ts';
 import { matchesSelector } from '../selectors/index.ts';
+import { backendPorts, entryRoutes, type EntryProblem } from '../semantics/entries.ts';
 import { environmentOf, resolveEnvironments, type EnvironmentOf } from '../diff/environment.ts';
 import { indexWorkloads, suggestedLabel, type WorkloadEntry, type WorkloadIndex } from './workloads.ts';
 
@@ -90,8 +91,10 @@ export interface SynthesisContext {
   readonly podCidrs: ReadonlyMap<string, readonly string[]>;
   /** cluster -> its DNS workload (kube-dns/CoreDNS in kube-system). */
   readonly clusterDns: ReadonlyMap<string, WorkloadEntry>;
-  /** workload key -> how LoadBalancer/NodePort Services expose it. */
+  /** workload key -> how LoadBalancer/NodePort Services, Ingresses and Gateway routes expose it. */
   readonly exposed: ReadonlyMap<string, Exposure>;
+  /** Ingress and route backends no exposed rule can be written for (no Service, no port, no backend pod), with why. */
+  readonly exposedProblems: readonly EntryProblem[];
   /** workload key -> the webhooks the API server calls on it (through their Service). */
   readonly webhooks: ReadonlyMap<string, readonly WebhookBackend[]>;
   /** Webhooks of the inventory no rule can be written for (no Service, no backend, no such port), with why. */
@@ -106,14 +109,28 @@ export interface WebhookBackend {
   readonly ports: readonly PortSpec[];
 }
 
-/** A workload behind LoadBalancer/NodePort Services: the target ports and the client ranges they admit. */
+/** A workload behind LoadBalancer/NodePort Services or Ingress/route backends: the target ports and the client ranges they admit. */
 export interface Exposure {
+  /** The Services, each named with the Ingress or route that sends to it when that is how. */
   readonly services: readonly string[];
   /** What the rule names (a container port name when every pod declares it). */
   readonly ports: readonly PortSpec[];
   /** `protocol/number` of every target port, resolved per pod. */
   readonly numbers: ReadonlySet<string>;
   readonly sources: readonly string[];
+  /** Gateways whose own pods (their data plane) carry route traffic in to it. */
+  readonly dataPlanes: readonly DataPlane[];
+}
+
+/** The pods a Gateway deploys for itself, as a workload, and the target ports a route sends them to. */
+export interface DataPlane {
+  /** The data plane's workload key. */
+  readonly workload: string;
+  /** `HTTPRoute shop/foo via Gateway shop/prod-web` */
+  readonly via: string;
+  readonly ports: readonly PortSpec[];
+  /** `protocol/number` of every target port, resolved per pod. */
+  readonly numbers: ReadonlySet<string>;
 }
 
 const CONTEXTS = new WeakMap<Inventory, SynthesisContext>();
@@ -151,7 +168,7 @@ function buildContext(inv: Inventory): SynthesisContext {
   for (const [c, set] of fromNodes) if (set.size) podCidrs.set(c, [...set].sort());
   const clusterDns = new Map<string, WorkloadEntry>();
   for (const w of [...index.byKey.values()].sort((a, b) => cmp(a.key, b.key))) if (isClusterDns(w) && !clusterDns.has(w.cluster)) clusterDns.set(w.cluster, w);
-  return { index, services, nodes, apiServer, podCidrs, clusterDns, exposed: exposedWorkloads(inv, index), ...webhookBackends(inv, index, services) };
+  return { index, services, nodes, apiServer, podCidrs, clusterDns, ...exposedWorkloads(inv, index), ...webhookBackends(inv, index, services) };
 }
 
 /**
@@ -219,24 +236,51 @@ function webhookBackends(inv: Inventory, index: WorkloadIndex, services: Readonl
 
 const WORLD = ['0.0.0.0/0', '::/0'];
 
-function exposedWorkloads(inv: Inventory, index: WorkloadIndex): Map<string, Exposure> {
-  const acc = new Map<string, { services: Set<string>; ports: Map<string, PortSpec>; numbers: Set<string>; sources: Set<string> }>();
+/**
+ * Workloads the internet reaches: backends of LoadBalancer and NodePort Services (from their
+ * loadBalancerSourceRanges when set), and backends of the Services every Ingress and every
+ * route attached to a Gateway sends to (from anywhere: the Service itself is not exposed, so
+ * it has no source ranges), on the target ports behind the Service ports they name.
+ */
+function exposedWorkloads(inv: Inventory, index: WorkloadIndex): Pick<SynthesisContext, 'exposed' | 'exposedProblems'> {
+  const acc = new Map<string, { services: Set<string>; ports: Map<string, PortSpec>; numbers: Set<string>; sources: Set<string>; dataPlanes: DataPlane[] }>();
+  const expose = (w: string, via: string, backend: { ports: ReadonlyMap<string, PortSpec>; numbers: ReadonlySet<string> }, sources: readonly string[]) => {
+    let a = acc.get(w);
+    if (!a) acc.set(w, (a = { services: new Set(), ports: new Map(), numbers: new Set(), sources: new Set(), dataPlanes: [] }));
+    a.services.add(via);
+    for (const r of sources) a.sources.add(r);
+    for (const [id, p] of backend.ports) a.ports.set(id, p);
+    for (const n of backend.numbers) a.numbers.add(n);
+    return a;
+  };
   for (const svc of [...inv.services].sort((a, b) => cmp(serviceKey(a.cluster, a.namespace, a.name), serviceKey(b.cluster, b.namespace, b.name)))) {
     if (svc.type !== 'LoadBalancer' && svc.type !== 'NodePort') continue;
-    for (const [w, backend] of serviceBackendPorts(svc, svc.ports, index)) {
-      let a = acc.get(w);
-      if (!a) acc.set(w, (a = { services: new Set(), ports: new Map(), numbers: new Set(), sources: new Set() }));
-      a.services.add(serviceKey(svc.cluster, svc.namespace, svc.name));
-      for (const r of svc.loadBalancerSourceRanges?.length ? svc.loadBalancerSourceRanges : WORLD) a.sources.add(r);
-      for (const [id, p] of backend.ports) a.ports.set(id, p);
-      for (const n of backend.numbers) a.numbers.add(n);
+    const sources = svc.loadBalancerSourceRanges?.length ? svc.loadBalancerSourceRanges : WORLD;
+    for (const [w, backend] of serviceBackendPorts(svc, svc.ports, index)) expose(w, serviceKey(svc.cluster, svc.namespace, svc.name), backend, sources);
+  }
+  const entries = entryRoutes(inv);
+  const exposedProblems: EntryProblem[] = entries.problems.map((p) => ({ cluster: p.cluster, detail: `${p.cluster}: ${p.detail}; no exposed rule written for it` }));
+  for (const route of entries.routes) {
+    const svc = route.service;
+    const name = `${serviceKey(svc.cluster, svc.namespace, svc.name)} (${route.via})`;
+    const ports = backendPorts(route);
+    const backends = ports.length ? serviceBackendPorts(svc, ports, index) : new Map();
+    if (backends.size === 0) {
+      const why = !ports.length ? `has no port ${route.port}` : 'has no backend pod by its selector';
+      exposedProblems.push({ cluster: svc.cluster, detail: `${svc.cluster}: ${route.via} sends to Service ${svc.namespace}/${svc.name}, which ${why}; no exposed rule written for it` });
+      continue;
+    }
+    const dataPlane = [...new Set(route.dataPlane.map((p) => index.workloadOfPod.get(`${p.cluster}/${p.namespace}/${p.name}`)).filter((k) => k !== undefined))].sort();
+    for (const [w, backend] of backends) {
+      const a = expose(w, name, backend, WORLD);
+      if (backend.ports.size) for (const workload of dataPlane) if (workload !== w) a.dataPlanes.push({ workload, via: route.via, ports: sortedPorts(backend.ports), numbers: backend.numbers });
     }
   }
-  const out = new Map<string, Exposure>();
+  const exposed = new Map<string, Exposure>();
   for (const [w, a] of acc) {
-    out.set(w, { services: [...a.services].sort(), ports: sortedPorts(a.ports), numbers: a.numbers, sources: [...a.sources].sort() });
+    exposed.set(w, { services: [...a.services].sort(), ports: sortedPorts(a.ports), numbers: a.numbers, sources: [...a.sources].sort(), dataPlanes: a.dataPlanes });
   }
-  return out;
+  return { exposed, exposedProblems };
 }
 
 function inScope(e: WorkloadEntry, o: SynthesisOptions): boolean {
@@ -700,6 +744,14 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
         `${exposure.sources.join(', ')} on ${exposure.ports.map((p) => `${p.protocol} ${p.port}`).join(', ')}`,
         `exposed by ${exposure.services.join(', ')}: its clients are not the ones a window happened to see`);
     }
+    for (const dp of exposure?.dataPlanes ?? []) {
+      const peer = workloadPeer(index.byKey.get(dp.workload)!, e.cluster);
+      if (typeof peer === 'string') notes.add(`${key}: the data plane ${dp.workload} of ${dp.via}: ${peer}; no rule written for it`);
+      else {
+        add(w, 'ingress', 'exposed', peer, dp.ports, `the Gateway's pods ${dp.workload} on ${dp.ports.map((p) => `${p.protocol} ${p.port}`).join(', ')}`,
+          `${dp.via} sends to it: the Gateway's own pods carry the traffic in, whether or not this window saw it`);
+      }
+    }
     if (baselineOn('webhook') && isolatesIngress) {
       for (const hook of ctx.webhooks.get(key) ?? []) {
         const { peer, where } = apiServerCaller(e.cluster);
@@ -709,6 +761,7 @@ export function synthesizePolicies(input: SynthesisInput, options: SynthesisOpti
     }
   }
   if (baselineOn('webhook')) for (const p of ctx.webhookProblems) if (!o.cluster || p.cluster === o.cluster) notes.add(p.detail);
+  if (baselineOn('exposed')) for (const p of ctx.exposedProblems) if (!o.cluster || p.cluster === o.cluster) notes.add(p.detail);
 
   const subjects: SubjectPlan[] = [];
   for (const key of scope) {

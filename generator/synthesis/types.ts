@@ -25,7 +25,9 @@ export const SYNTHESIS_DIRECTIONS: readonly SynthesisDirection[] = ['ingress', '
  *    every pod of its cluster on 53 and may reach its upstream resolvers on 53.
  *  - api-server: the API server is reached (and reaches webhooks) at its endpoint addresses.
  *  - exposed: backends of LoadBalancer/NodePort Services admit 0.0.0.0/0 and ::/0 (or the
- *    Service's loadBalancerSourceRanges) on their target ports instead of observed clients.
+ *    Service's loadBalancerSourceRanges) on their target ports instead of observed clients;
+ *    so do backends of the Services every Ingress and every route attached to a Gateway
+ *    names (0.0.0.0/0 and ::/0 on the target ports behind the Service ports they name).
  *  - webhook: backends of the Services that admission webhook configurations and CRD
  *    conversion webhooks name admit the API server on the Service's target port.
  */

@@ -415,6 +415,18 @@ function checkExtra(engine: PolicyEngine, inDirection: InDirection, ctx: Synthes
         rest = rest.subtract(dns53);
       }
     }
+    for (const dp of ctx.exposed.get(d)?.dataPlanes ?? []) {
+      if (dp.workload !== s) continue;
+      let routed = ConnectionSet.NONE;
+      for (const n of dp.numbers) {
+        const [protocol, port] = n.split('/');
+        routed = routed.union(ConnectionSet.of(protocol as Protocol, Number(port), Number(port)));
+      }
+      const part = rest.intersect(routed);
+      if (part.isEmpty()) continue;
+      excluded.push({ source: s, destination: d, connections: part.toString(), reason: `baseline: ${dp.via} sends to it through the Gateway's own pods` });
+      rest = rest.subtract(routed);
+    }
     if (rest.isEmpty()) continue;
     extraConnections.push({ source: s, destination: d, connections: rest.toString() });
   }

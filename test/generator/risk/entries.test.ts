@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeRisk, GATEWAY_NAME_LABEL, type RiskResult } from '../../../generator/risk/index.ts';
 import type { Inventory } from '../../../generator/model/index.ts';
-import { clusterIp, deployment, estateOf, fromApp, ingressPolicy, observed, readEntry } from './fixtures.ts';
+import { clusterIp, deployment, docsFooRoute, docsMinimalIngress, docsProdWebGateway, estateOf, fromApp, ingressPolicy, observed } from './fixtures.ts';
 
 // prod/shop: web (8080) behind the ClusterIP Service "test" (80 -> 8080), api (9000); no LoadBalancer.
 const web = deployment({ cluster: 'prod', namespace: 'shop', name: 'web', port: 8080, subnet: 1, clusterIndex: 2 });
@@ -11,25 +11,9 @@ gwPods.pods[0] = { ...gwPods.pods[0], labels: { ...gwPods.pods[0].labels, [GATEW
 const WEB = 'wl:prod/shop/Deployment/web';
 const svc = clusterIp('prod', 'shop', 'test', 'web', 80, 8080);
 
-// Kubernetes docs, "Ingress": the minimal Ingress (in namespace shop).
-const minimalIngress = (status?: Record<string, unknown>) => readEntry('prod', 'Ingress', {
-  apiVersion: 'networking.k8s.io/v1',
-  metadata: { name: 'minimal-ingress', namespace: 'shop', annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' } },
-  spec: { ingressClassName: 'nginx-example', rules: [{ http: { paths: [{ path: '/testpath', pathType: 'Prefix', backend: { service: { name: 'test', port: { number: 80 } } } }] } }] },
-  ...(status ? { status } : {}),
-});
-
-// Gateway API docs, "Simple Gateway": Gateway prod-web and an HTTPRoute to the Service.
-const prodWeb = readEntry('prod', 'Gateway', {
-  apiVersion: 'gateway.networking.k8s.io/v1',
-  metadata: { name: 'prod-web', namespace: 'shop' },
-  spec: { gatewayClassName: 'example', listeners: [{ protocol: 'HTTP', port: 80, name: 'prod-web-gw', allowedRoutes: { namespaces: { from: 'Same' } } }] },
-});
-const route = (namespace: string) => readEntry('prod', 'HTTPRoute', {
-  apiVersion: 'gateway.networking.k8s.io/v1',
-  metadata: { name: 'foo', namespace },
-  spec: { parentRefs: [{ name: 'prod-web', namespace: 'shop' }], rules: [{ backendRefs: [{ name: 'test', namespace: 'shop', port: 80 }] }] },
-});
+const minimalIngress = (status?: Record<string, unknown>) => docsMinimalIngress({ status });
+const prodWeb = docsProdWebGateway();
+const route = docsFooRoute;
 
 function run(inv: Inventory): RiskResult {
   return analyzeRisk({ inventory: inv, edges: observed(api.pods[0], web.pods[0], 8080) }, { crownJewels: ['name=api'] });

@@ -111,3 +111,25 @@ export function readEntry<K extends 'Ingress' | 'Gateway' | RouteKind>(cluster: 
 export function clusterIp(cluster: string, namespace: string, name: string, app: string, port: number, targetPort: number): ServiceInfo {
   return { kind: 'Service', cluster, namespace, name, labels: {}, type: 'ClusterIP', clusterIPs: ['10.96.0.60'], externalIPs: [], loadBalancerIPs: [], selector: { app }, ports: [{ name: 'http', protocol: 'TCP', port, targetPort }] };
 }
+
+/** Kubernetes docs, "Ingress": the minimal Ingress in prod/shop, sending to Service `service` port 80. */
+export const docsMinimalIngress = (opts: { service?: string; status?: Record<string, unknown> } = {}) => readEntry('prod', 'Ingress', {
+  apiVersion: 'networking.k8s.io/v1',
+  metadata: { name: 'minimal-ingress', namespace: 'shop', annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' } },
+  spec: { ingressClassName: 'nginx-example', rules: [{ http: { paths: [{ path: '/testpath', pathType: 'Prefix', backend: { service: { name: opts.service ?? 'test', port: { number: 80 } } } }] } }] },
+  ...(opts.status ? { status: opts.status } : {}),
+});
+
+/** Gateway API docs, "Simple Gateway": Gateway prod/shop/prod-web, one HTTP listener on 80 admitting routes of its own namespace. */
+export const docsProdWebGateway = () => readEntry('prod', 'Gateway', {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  metadata: { name: 'prod-web', namespace: 'shop' },
+  spec: { gatewayClassName: 'example', listeners: [{ protocol: 'HTTP', port: 80, name: 'prod-web-gw', allowedRoutes: { namespaces: { from: 'Same' } } }] },
+});
+
+/** Gateway API docs, "Simple Gateway": HTTPRoute foo in `namespace`, attached to prod-web, sending to shop/test port 80. */
+export const docsFooRoute = (namespace: string) => readEntry('prod', 'HTTPRoute', {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  metadata: { name: 'foo', namespace },
+  spec: { parentRefs: [{ name: 'prod-web', namespace: 'shop' }], rules: [{ backendRefs: [{ name: 'test', namespace: 'shop', port: 80 }] }] },
+});

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DEMO_DIR, parseClusterCidrs, parseSince } from '../../../server/cli/generate.ts';
 import { runCli } from './run-cli.ts';
+import { prometheusIngressInventory } from './entry-manifests.ts';
 
 afterEach(() => {
   process.exitCode = undefined;
@@ -110,6 +111,20 @@ describe('netatlas generate', () => {
     expect(fromApi.map((r: { ports: unknown }) => r.ports)).toEqual([[{ protocol: 'TCP', port: 8080 }]]);
     const off = await netatlas(...args, '--without-baseline', 'webhook');
     expect(off.stderr).not.toContain('webhook: wl:prod/boutique/Deployment/emailservice');
+  });
+
+  it('admits 0.0.0.0/0 and ::/0 into the backend of an Ingress of the inventory on its named targetPort, lists the rule naming the Ingress, and proves it', async () => {
+    const root = prometheusIngressInventory();
+    const args = ['--inventory', DEMO_DIR, '--inventory', root, '--flows', DEMO_DIR, '--cluster', 'prod', '--namespace', 'monitoring'];
+    const { stdout, stderr, status } = await netatlas(...args);
+    expect(status, stderr).toBe(0);
+    expect(stderr).toMatch(/broken = 0, unproven = 0/);
+    expect(stderr).toContain('exposed: wl:prod/monitoring/StatefulSet/prometheus ingress 0.0.0.0/0, ::/0 on TCP web: exposed by svc:prod/monitoring/prometheus (Ingress monitoring/prometheus)');
+    const prometheus = parseAllDocuments(stdout).map((d) => d.toJS()).find((p) => p.metadata.name === 'prometheus-netatlas');
+    const fromWorld = prometheus.spec.ingress.filter((r: { from: unknown[] }) => r.from.some((f) => JSON.stringify(f) === '{"ipBlock":{"cidr":"0.0.0.0/0"}}'));
+    expect(fromWorld.map((r: { ports: unknown }) => r.ports)).toEqual([[{ protocol: 'TCP', port: 'web' }]]);
+    const off = await netatlas(...args, '--without-baseline', 'exposed');
+    expect(off.stderr).not.toContain('exposed: wl:prod/monitoring/StatefulSet/prometheus');
   });
 
   it('writes nothing to -o DIR when an input file is bad, and keeps what an earlier run wrote', async () => {

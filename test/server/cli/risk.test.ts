@@ -2,7 +2,7 @@
  * `netatlas risk` end to end on the demo: ranking, the path from the internet to the finance
  * ledger and its cut (re-proved here from the printed YAML), formats, gates and bad input.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import type { NetworkPolicyInfo } from '../../../generator/model/index.ts';
 import { createEngine } from '../../../generator/semantics/index.ts';
 import { loadInventoryPaths, normalizeObject } from '../../../server/inventory/index.ts';
 import { runCli } from './run-cli.ts';
+import { prometheusIngressInventory } from './entry-manifests.ts';
 import { sarifSchemaErrors } from '../../support/sarif-schema.ts';
 
 const demo = fileURLToPath(new URL('../../../samples/demo', import.meta.url));
@@ -172,12 +173,7 @@ describe('netatlas risk input', () => {
   });
 
   it('counts a ClusterIP workload behind an Ingress read from --inventory as internet-exposed and an entry', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'netatlas-risk-ingress-'));
-    mkdirSync(path.join(dir, 'prod'));
-    writeFileSync(path.join(dir, 'prod', 'ingress.yaml'), [
-      'apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata: {name: prometheus, namespace: monitoring}',
-      'spec:', '  rules:', '  - host: metrics.example.com', '    http:', '      paths:', '      - {path: /, pathType: Prefix, backend: {service: {name: prometheus, port: {number: 9090}}}}', '',
-    ].join('\n'));
+    const dir = prometheusIngressInventory();
     const r = await runCli('risk', '--inventory', demo, '--inventory', dir, '--flows', demo, '-o', 'json');
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);

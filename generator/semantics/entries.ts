@@ -1,7 +1,8 @@
 /**
- * Internet entry through Ingress objects and Gateway API routes: each backend Service a public
- * Ingress or an attached route sends to, with the pods that carry the traffic in (the data
- * plane) when they are known.
+ * Entry through Ingress objects and Gateway API routes: each backend Service an Ingress or an
+ * attached route sends to, with the pods that carry the traffic in (the data plane) when they
+ * are known. The risk model (generator/risk) counts the public ones as internet exposure; the
+ * `exposed` baseline of synthesis admits the internet into every one's backends.
  *
  * - An Ingress is public unless every address its controller published is a private one.
  * - A route counts through the Gateways it attaches to: a parentRef naming a Gateway of the
@@ -16,10 +17,10 @@
  * for exposure). A route whose Gateway is not in the inventory, or whose listeners refuse it,
  * is a problem line and counts for nothing.
  */
-import type { GatewayInfo, Inventory, PodInfo, RouteInfo, ServiceInfo } from '../model/index.ts';
+import type { GatewayInfo, Inventory, PodInfo, RouteInfo, ServiceInfo, ServicePort } from '../model/index.ts';
 import { NAMESPACE_NAME_LABEL } from '../model/labels.ts';
 import { matchesSelector } from '../selectors/index.ts';
-import { ipv4ToInt } from '../semantics/index.ts';
+import { ipv4ToInt } from './cidr.ts';
 
 /** The label Gateway API implementations put on the pods they deploy for a Gateway. */
 export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
@@ -34,10 +35,22 @@ export interface EntryRoute {
   readonly dataPlane: readonly PodInfo[];
 }
 
+/** A backend or a route that leads to no Service: the cluster, and what is missing. */
+export interface EntryProblem {
+  readonly cluster: string;
+  readonly detail: string;
+}
+
 export interface EntryRoutes {
   readonly routes: readonly EntryRoute[];
-  /** Routes that count for nothing, and why. */
-  readonly problems: readonly string[];
+  /** Routes and backends that lead nowhere, and why (the caller says what it does without them). */
+  readonly problems: readonly EntryProblem[];
+}
+
+/** The ports of the backend's Service the route sends to: the one it names (number or name), else every port. */
+export function backendPorts(route: EntryRoute): ServicePort[] {
+  const p = route.port;
+  return route.service.ports.filter((sp) => p === undefined || (typeof p === 'number' ? sp.port === p : sp.name === p));
 }
 
 /** Public unless every address is a private IPv4 one (no address at all: assumed public). */
@@ -57,15 +70,19 @@ function listenerAdmits(inv: Inventory, gw: GatewayInfo, route: RouteInfo, secti
   });
 }
 
-export function entryRoutes(inv: Inventory, isPublicV4: (ip: string) => boolean): EntryRoutes {
+/**
+ * Every backend of the inventory's Ingresses and attached routes. With `isPublicV4`, only those
+ * of public Ingresses and Gateways (see above); without it, every one.
+ */
+export function entryRoutes(inv: Inventory, isPublicV4: (ip: string) => boolean = () => true): EntryRoutes {
   const routes: EntryRoute[] = [];
-  const problems: string[] = [];
+  const problems: EntryProblem[] = [];
   const service = (cluster: string, namespace: string, name: string) => inv.services.find((s) => s.cluster === cluster && s.namespace === namespace && s.name === name);
   const add = (via: string, cluster: string, backends: RouteInfo['backends'], dataPlane: readonly PodInfo[]) => {
     for (const b of backends) {
       const s = service(cluster, b.namespace, b.service);
       if (!s) {
-        problems.push(`${via} sends to Service ${cluster}/${b.namespace}/${b.service}, which is not in the inventory: not counted as exposure`);
+        problems.push({ cluster, detail: `${via} sends to Service ${cluster}/${b.namespace}/${b.service}, which is not in the inventory` });
         continue;
       }
       routes.push({ via, service: s, ...(b.port !== undefined ? { port: b.port } : {}), dataPlane });
@@ -81,11 +98,11 @@ export function entryRoutes(inv: Inventory, isPublicV4: (ip: string) => boolean)
       const gw = gateways.get(`${r.cluster}/${p.namespace}/${p.name}`);
       const what = `${r.kind} ${r.namespace}/${r.name}`;
       if (!gw) {
-        problems.push(`${what} attaches to Gateway ${r.cluster}/${p.namespace}/${p.name}, which is not in the inventory: not counted as exposure`);
+        problems.push({ cluster: r.cluster, detail: `${what} attaches to Gateway ${r.cluster}/${p.namespace}/${p.name}, which is not in the inventory` });
         continue;
       }
       if (!listenerAdmits(inv, gw, r, p.sectionName, p.port)) {
-        problems.push(`${what}: no listener of Gateway ${r.cluster}/${gw.namespace}/${gw.name} admits it${p.sectionName ? ` as ${p.sectionName}` : ''} (allowedRoutes, sectionName or port): not counted as exposure`);
+        problems.push({ cluster: r.cluster, detail: `${what}: no listener of Gateway ${r.cluster}/${gw.namespace}/${gw.name} admits it${p.sectionName ? ` as ${p.sectionName}` : ''} (allowedRoutes, sectionName or port)` });
         continue;
       }
       if (!isPublic(gw.addresses, isPublicV4)) continue;
