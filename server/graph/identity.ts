@@ -356,13 +356,7 @@ export class IdentityResolver {
       const out = new Map<string, PodInfo>();
       for (const slice of slices) {
         for (const ep of slice.endpoints) {
-          let pod: PodInfo | undefined;
-          if (ep.targetRef?.kind === 'Pod') pod = idx.podsByName.get(`${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`);
-          for (const a of ep.addresses) {
-            if (pod) break;
-            const holders = idx.podIps.get(normalizeIp(a));
-            pod = holders ? pickHolder(holders, Number.POSITIVE_INFINITY) : undefined;
-          }
+          const pod = endpointPod(idx, slice, ep);
           if (pod) out.set(`${pod.namespace}/${pod.name}`, pod);
         }
       }
@@ -433,13 +427,7 @@ export class IdentityResolver {
       for (const slice of slices) {
         const fromSlice = slicePort(slice);
         for (const ep of slice.endpoints) {
-          let pod: PodInfo | undefined;
-          if (ep.targetRef?.kind === 'Pod') pod = idx.podsByName.get(`${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`);
-          for (const a of ep.addresses) {
-            if (pod) break;
-            const holders = idx.podIps.get(normalizeIp(a));
-            pod = holders ? pickHolder(holders, Number.POSITIVE_INFINITY) : undefined;
-          }
+          const pod = endpointPod(idx, slice, ep);
           if (pod) add(this.podIdentity(pod), podPort(pod, fromSlice));
           else for (const a of ep.addresses) add(this.resolveIp(a, { time: Number.POSITIVE_INFINITY, cluster: svc.cluster }), fromSlice ?? (typeof sp.targetPort === 'number' ? sp.targetPort : undefined));
         }
@@ -718,4 +706,18 @@ export function createIdentityResolver(inventory?: Inventory): IdentityResolver 
   const resolver = new IdentityResolver();
   if (inventory) resolver.addInventory(inventory);
   return resolver;
+}
+
+/** The pod behind an EndpointSlice endpoint: its targetRef, else the current holder of one of its addresses. */
+function endpointPod(idx: ClusterIndex, slice: EndpointSliceInfo, ep: EndpointSliceInfo['endpoints'][number]): PodInfo | undefined {
+  if (ep.targetRef?.kind === 'Pod') {
+    const pod = idx.podsByName.get(`${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`);
+    if (pod) return pod;
+  }
+  for (const a of ep.addresses) {
+    const holders = idx.podIps.get(normalizeIp(a));
+    const pod = holders ? pickHolder(holders, Number.POSITIVE_INFINITY) : undefined;
+    if (pod) return pod;
+  }
+  return undefined;
 }
