@@ -8,6 +8,7 @@
  * one. Rank = likelihood x impact (crown jewel 1, data store 0.6).
  */
 import { createEngine, type PolicyEngine } from '../semantics/index.ts';
+import { InputError } from '../model/errors.ts';
 import { NAMESPACE_NAME_LABEL } from '../model/labels.ts';
 import { synthesisContext } from '../synthesis/synthesize.ts';
 import type { WorkloadEntry } from '../synthesis/workloads.ts';
@@ -22,6 +23,7 @@ import type { AttackPath, PathHop, RiskInput, RiskOptions, RiskResult, WorkloadR
 export const CROWN_JEWEL_LABEL = 'netatlas.io/crown-jewel';
 export const DEFAULT_MAX_HOPS = 6;
 export const DEFAULT_MAX_PATHS = 20;
+export const DEFAULT_MAX_WORKLOADS = 2000;
 
 function selectable(estate: Estate, w: WorkloadEntry): SelectableWorkload {
   const ns = estate.inventory.namespaces.find((n) => n.cluster === w.cluster && n.name === w.namespace);
@@ -49,6 +51,11 @@ export function analyzeRisk(input: RiskInput, options: RiskOptions = {}): RiskRe
   const entrySel = sel(options.entries, '--entries');
   const engine: PolicyEngine = createEngine(inventory, engineOptions);
   const estate = buildEstate(inventory, edges);
+  const maxWorkloads = options.maxWorkloads ?? DEFAULT_MAX_WORKLOADS;
+  if (estate.workloads.length > maxWorkloads) {
+    throw new InputError(`netatlas/risk: ${estate.workloads.length} workloads exceed the limit of ${maxWorkloads}: every ordered pair is evaluated, so the time grows with the square `
+      + `(about 17 s for 1,000). Raise the limit (--max-workloads) or analyze fewer clusters at a time.`);
+  }
   const problems = [...engine.validation.errors.map((e) => `invalid policy left out: ${e.message}`), ...estate.entries.problems.map((p) => `${p.detail}: not counted as exposure`)];
   const { attached, unattached } = attachReports(inventory);
   const reportsOf = new Map<string, typeof attached>();

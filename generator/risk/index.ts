@@ -5,7 +5,7 @@
  */
 export type * from './types.ts';
 export { SCORE_PARTS } from './types.ts';
-export { analyzeRisk, CROWN_JEWEL_LABEL, DEFAULT_MAX_HOPS, DEFAULT_MAX_PATHS } from './analyze.ts';
+export { analyzeRisk, CROWN_JEWEL_LABEL, DEFAULT_MAX_HOPS, DEFAULT_MAX_PATHS, DEFAULT_MAX_WORKLOADS } from './analyze.ts';
 export { attachReports, normalizeImage } from './attach.ts';
 export { networkPolicyManifest, proveCut, cutPath, cutContext } from './cut.ts';
 export { withFindings, type FindingSummary } from './findings.ts';

@@ -18,6 +18,11 @@ export interface RiskOptions {
   readonly maxHops?: number;
   /** Paths kept, best first (default 20). */
   readonly maxPaths?: number;
+  /**
+   * Refuse estates with more workloads (default 2000): every ordered pair is evaluated, so the
+   * time grows with the square (about 17 us a pair, 1,000 workloads about 17 s).
+   */
+  readonly maxWorkloads?: number;
 }
 
 export interface RiskInput {

@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import type { Inventory } from '../../generator/model/index.ts';
-import { DEFAULT_MAX_HOPS, DEFAULT_MAX_PATHS, formatRisk, parseWorkloadSelector, RISK_FAIL_ON, RISK_FORMATS, riskFailures, type RiskFormat } from '../../generator/risk/index.ts';
+import { DEFAULT_MAX_HOPS, DEFAULT_MAX_PATHS, DEFAULT_MAX_WORKLOADS, formatRisk, parseWorkloadSelector, RISK_FAIL_ON, RISK_FORMATS, riskFailures, type RiskFormat } from '../../generator/risk/index.ts';
 import { observedEdges } from '../diff.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest } from '../graph/ingest.ts';
@@ -29,6 +29,7 @@ interface RiskCommandOptions {
   clusterCidr: string[];
   maxHops: string;
   maxPaths: string;
+  maxWorkloads: string;
   limit: string;
 }
 
@@ -86,6 +87,7 @@ export function riskCommand(): Command {
     .option('--cluster-cidr <cluster=cidr>', "a cluster's pod CIDR, which a cut may except to exclude that cluster's pods (cuts never name pod IPs); default: its nodes' podCIDRs; repeatable", collect, [])
     .option('--max-hops <n>', 'longest attack path searched, in hops', String(DEFAULT_MAX_HOPS))
     .option('--max-paths <n>', 'attack paths kept, most likely first', String(DEFAULT_MAX_PATHS))
+    .option('--max-workloads <n>', 'refuse larger estates (every ordered pair of workloads is evaluated: the time grows with the square)', String(DEFAULT_MAX_WORKLOADS))
     .option('--limit <n>', 'workloads listed in txt/md (json and sarif keep all)', '10')
     .addHelpText('after', '\nExamples:\n  netatlas risk                                              # the demo\n' +
       '  netatlas risk --crown-jewels namespace=payments,app=ledger -o md\n' +
@@ -96,6 +98,7 @@ export function riskCommand(): Command {
       const limit = wholeNumber(o.limit, '--limit', 0);
       const maxHops = wholeNumber(o.maxHops, '--max-hops', 1);
       const maxPaths = wholeNumber(o.maxPaths, '--max-paths', 0);
+      const maxWorkloads = wholeNumber(o.maxWorkloads, '--max-workloads', 1);
       for (const s of o.crownJewels) parseWorkloadSelector(s, '--crown-jewels');
       for (const s of o.entries) parseWorkloadSelector(s, '--entries');
       const live = o.kubeconfig.length > 0 || o.context.length > 0;
@@ -131,7 +134,7 @@ export function riskCommand(): Command {
       if (inventory.pods.length === 0) throw new CliExit('netatlas/risk: the inventory has no pods: give --inventory PATH (kubectl dumps or manifests) or --context.');
       for (const w of warnings) process.stderr.write(`netatlas: ${w}\n`);
       const report = runRisk(inventory, observedEdges(builder.graph), {
-        crownJewels: o.crownJewels, entries: o.entries, engine: { ipBlockMatchesPods: o.ipblockMatchesPods }, maxHops, maxPaths,
+        crownJewels: o.crownJewels, entries: o.entries, engine: { ipBlockMatchesPods: o.ipblockMatchesPods }, maxHops, maxPaths, maxWorkloads,
       });
       process.stdout.write(formatRisk(report, o.output, { limit }));
       const hits = riskFailures(report, failOn);

@@ -8,11 +8,17 @@
 import { Router } from 'express';
 import { parseWorkloadSelector } from '../../../generator/risk/index.ts';
 import { computeRisk } from '../../risk.ts';
-import { badRequest } from '../errors.ts';
+import { badRequest, HttpError } from '../errors.ts';
 import type { AnalysisProviders } from '../providers.ts';
 import type { AppState } from '../state.ts';
 
 const PARAMS = ['crownJewels', 'entries', 'maxHops', 'maxPaths', 'ipBlockMatchesPods'];
+
+/**
+ * The most workloads one request analyzes: every ordered pair is evaluated on the request's
+ * thread (about 4 s at 500), and a server must not stall longer than that.
+ */
+export const API_MAX_WORKLOADS = 500;
 
 function list(v: unknown, name: string): string[] {
   const items = v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -42,13 +48,20 @@ export function riskRoutes(state: AppState, providers: AnalysisProviders = {}): 
     const q = req.query as Record<string, unknown>;
     const ipb = q.ipBlockMatchesPods;
     if (ipb !== undefined && ipb !== 'true' && ipb !== 'false') throw badRequest('parameter "ipBlockMatchesPods" must be true or false.');
-    res.json(computeRisk(state, {
+    const options = {
       crownJewels: list(q.crownJewels, 'crownJewels'),
       entries: list(q.entries, 'entries'),
       maxHops: int(q.maxHops, 'maxHops', 1, 12),
       maxPaths: int(q.maxPaths, 'maxPaths', 0, 500),
       engine: { ipBlockMatchesPods: ipb === 'true' },
-    }, providers.findings?.(state)));
+      maxWorkloads: API_MAX_WORKLOADS,
+    };
+    try {
+      res.json(computeRisk(state, options, providers.findings?.(state)));
+    } catch (error) {
+      if ((error as Error).name !== 'InputError') throw error;
+      throw new HttpError(413, `netatlas/api: ${(error as Error).message.replace('(--max-workloads)', '(netatlas risk --max-workloads, from the command line)')}`);
+    }
   });
   return r;
 }

@@ -183,6 +183,12 @@ describe('netatlas risk input', () => {
     expect(report.entries).toContain('wl:prod/monitoring/StatefulSet/prometheus');
   });
 
+  it('exits 2 on an estate larger than --max-workloads, saying why and how to go on', async () => {
+    const r = await runCli('risk', '--max-workloads', '10');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/netatlas\/risk: 36 workloads exceed the limit of 10: every ordered pair is evaluated.*Raise the limit \(--max-workloads\)/);
+  });
+
   it('documents every option in --help', async () => {
     const r = await runCli('risk', '--help');
     for (const flag of ['--crown-jewels', '--entries', '--reports', '--fail-on', '--max-hops', '--output', '--cluster-cidr']) expect(r.stdout).toContain(flag);
