@@ -4,20 +4,16 @@
  * draws the cut hop, and shows the cut's YAML. The screenshot goes to
  * test/.screenshots/attack-path.png (with NETATLAS_UPDATE_SCREENSHOTS=1, to docs/screenshots/).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startDemoSession, type DemoSession } from './harness.ts';
+import { shot, startDemoSession, type DemoSession } from './harness.ts';
 import { pixelAt } from './pixels.ts';
 
-const SHOTS = path.join(ROOT, process.env.NETATLAS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test/.screenshots');
 const PROD_FRONTEND = 'wl:prod/boutique/Deployment/frontend';
 const LEDGER = 'wl:finance/payments/Deployment/ledger';
 
 let session: DemoSession;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   session = await startDemoSession();
 }, 120_000);
 
@@ -63,7 +59,7 @@ describe('attack paths on the map', { timeout: 180_000 }, () => {
 
     // on screen: the cut hop's dashed line, in the cut colour, a quarter of the way along it
     const box = (await page.locator('#map').boundingBox())!;
-    const png = await page.screenshot({ path: path.join(SHOTS, 'attack-path.png') });
+    const png = await page.screenshot({ path: shot('attack-path.png') });
     const { a, b } = map.cut!;
     const samples: [number, number, number][] = [];
     for (const t of [0.2, 0.25, 0.3, 0.35, 0.4, 0.6, 0.65, 0.7, 0.75, 0.8]) {

@@ -10,6 +10,14 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium } from './chromium.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Where browser tests save screenshots: test/.screenshots (ignored by git), or docs/screenshots with NETATLAS_UPDATE_SCREENSHOTS=1. */
+export const SHOTS = path.join(ROOT, process.env.NETATLAS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test/.screenshots');
+
+/** The path of a screenshot named `name` in SHOTS. */
+export function shot(name: string): string {
+  return path.join(SHOTS, name);
+}
 export { CHROMIUM_ARGS, launchChromium, resolveChromium } from './chromium.ts';
 
 const BUILD_LOCK = path.join(ROOT, 'node_modules/.cache/netatlas-web-build.lock');
@@ -72,6 +80,7 @@ export interface DemoSession {
 
 /** The web app built, the demo served, Chromium launched with one context on it: what a browser test file starts with. */
 export async function startDemoSession(): Promise<DemoSession> {
+  mkdirSync(SHOTS, { recursive: true });
   buildWeb();
   const server = await startDemoServer();
   const browser = await launchChromium();

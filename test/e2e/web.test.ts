@@ -3,18 +3,16 @@
  * headless Chromium with software WebGL (swiftshader). Screenshots go to test/.screenshots/
  * (ignored by git); with NETATLAS_UPDATE_SCREENSHOTS=1 they refresh docs/screenshots/ instead.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { ROOT, startDemoSession, type DemoSession, type RunningServer } from './harness.ts';
+import { ROOT, shot, startDemoSession, type DemoSession, type RunningServer } from './harness.ts';
 import { inkOf, pixelAt } from './pixels.ts';
 import { startStaticApiServer } from './static-api-server.ts';
 import { syntheticEstate } from '../../web/src/dev/synthetic-estate.ts';
 import { toDisplayEdges } from '../../web/src/state/display.ts';
 import { toMapEdge } from '../../web/src/state/graph-data.ts';
 
-const SHOTS = path.join(ROOT, process.env.NETATLAS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test/.screenshots');
 const PROD_CART = 'wl:prod/boutique/Deployment/cartservice';
 const PROD_RECO = 'wl:prod/boutique/Deployment/recommendationservice';
 const DEV_SHELL_LABEL = 'debug-shell';
@@ -34,14 +32,10 @@ async function open(query = '', settle = false): Promise<Page> {
   return page;
 }
 
-function shot(name: string): string {
-  return path.join(SHOTS, name);
-}
 
 let session: DemoSession | undefined;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   session = await startDemoSession();
   ({ server, context } = session);
 }, 120_000);

@@ -4,14 +4,11 @@
  * screenshot, panel content). Screenshots go to test/.screenshots/workflow-*.png (with
  * NETATLAS_UPDATE_SCREENSHOTS=1, to docs/screenshots/) for a person to look at.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { ROOT, startDemoSession, type DemoSession, type RunningServer } from './harness.ts';
+import { shot, startDemoSession, type DemoSession, type RunningServer } from './harness.ts';
 import { pixelAt } from './pixels.ts';
 
-const SHOTS = path.join(ROOT, process.env.NETATLAS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test/.screenshots');
 const PROD_FRONTEND = 'wl:prod/boutique/Deployment/frontend';
 const PROD_CART = 'wl:prod/boutique/Deployment/cartservice';
 const PROD_RECO = 'wl:prod/boutique/Deployment/recommendationservice';
@@ -42,7 +39,6 @@ function onScreen(page: Page): Promise<{ nodes: string[]; edges: { key: string; 
 let session: DemoSession | undefined;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   session = await startDemoSession();
   ({ server, context } = session);
 }, 120_000);
@@ -69,7 +65,7 @@ describe('what a user asks of the map', { timeout: 180_000 }, () => {
     expect(screen.highlighted).toContain(PROD_FRONTEND);
     expect(screen.highlighted).toContain(PROD_CART);
     expect(screen.labels).toEqual(expect.arrayContaining([PROD_FRONTEND, PROD_CART]));
-    await page.screenshot({ path: path.join(SHOTS, 'workflow-frontend-peers.png') });
+    await page.screenshot({ path: shot('workflow-frontend-peers.png') });
     await page.close();
   });
 
@@ -84,7 +80,7 @@ describe('what a user asks of the map', { timeout: 180_000 }, () => {
     await expect.poll(() => page.locator('#panel-body .yaml-box button:has-text("Copied")').count()).toBe(1);
     const clipboard = await page.evaluate(() => navigator.clipboard.readText());
     expect(clipboard).toBe(await yaml.textContent());
-    await page.screenshot({ path: path.join(SHOTS, 'workflow-namespace-policy.png') });
+    await page.screenshot({ path: shot('workflow-namespace-policy.png') });
     await page.close();
   });
 
@@ -112,7 +108,7 @@ describe('what a user asks of the map', { timeout: 180_000 }, () => {
       return { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 };
     }, [PROD_RECO, PROD_CART]);
     const box = (await page.locator('#map').boundingBox())!;
-    const png = await page.screenshot({ path: path.join(SHOTS, 'workflow-would-break.png') });
+    const png = await page.screenshot({ path: shot('workflow-would-break.png') });
     const [r, g, b] = await pixelAt(context, png, box.x + mid.x, box.y + mid.y);
     expect(r, `rgb(${r},${g},${b})`).toBeGreaterThan(g + 60);
     expect(r).toBeGreaterThan(b + 40);
@@ -131,7 +127,7 @@ describe('what a user asks of the map', { timeout: 180_000 }, () => {
     expect(clusters.size).toBeGreaterThanOrEqual(2);
     expect([...screen.labels].sort()).toEqual([...screen.nodes].sort());
     expect(await page.evaluate(() => window.netatlasDebug.nodes)).toBe(screen.nodes.length);
-    await page.screenshot({ path: path.join(SHOTS, 'workflow-inter-cluster.png') });
+    await page.screenshot({ path: shot('workflow-inter-cluster.png') });
     await page.close();
   });
 
@@ -152,7 +148,7 @@ describe('what a user asks of the map', { timeout: 180_000 }, () => {
     await expect.poll(() => page.evaluate(() => new URL(location.href).searchParams.get('sel'))).toBe(key);
     await fixable.locator('[data-fix]').click();
     await expect.poll(async () => (await fixable.locator('[data-testid="policy-yaml"]').textContent()) ?? '', { timeout: 20_000 }).toContain('kind: NetworkPolicy');
-    await page.screenshot({ path: path.join(SHOTS, 'workflow-riskiest.png') });
+    await page.screenshot({ path: shot('workflow-riskiest.png') });
     await page.close();
   });
 });
