@@ -32,7 +32,6 @@ async function open(query = '', settle = false): Promise<Page> {
   return page;
 }
 
-
 let session: DemoSession | undefined;
 
 beforeAll(async () => {
