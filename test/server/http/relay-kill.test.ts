@@ -7,21 +7,18 @@
  * report on each side of the kill. After the restart has taken it all, the store holds exactly
  * 3,000 connections: none lost, none counted twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startReplayRelay, type ReplayRelay } from '../../../server/flows/relay/replay-server.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
+import { kill9, killAll, serveChild, storedPosition, until } from './kill-fault.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'netatlas-relay-kill-'));
-const children: ChildProcess[] = [];
 const relays: ReplayRelay[] = [];
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   await Promise.all(relays.map((r) => r.close()));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -59,36 +56,8 @@ function streamHalves(): { head: Record<string, unknown>[]; tail: Record<string,
   return { head: all.slice(0, half), tail: all.slice(half), headEnd: t + half - 1 };
 }
 
-function serve(address: string, db: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/netatlas.mjs'), 'serve', '--port', '0', '--no-demo', '--cluster', 'prod', '--db', db, '--hubble-relay', address], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  return child;
-}
-
 /** The newest flow time (ms) in the position stored for `id`, 0 when there is none yet. */
-function storedTime(db: string, id: string): number {
-  try {
-    const conn = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      const raw = conn.prepare('SELECT position FROM offsets WHERE source = ?').pluck().get(id) as string | undefined;
-      return raw ? (JSON.parse(raw) as { lastEventTime?: number }).lastEventTime ?? 0 : 0;
-    } finally {
-      conn.close();
-    }
-  } catch {
-    return 0;
-  }
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
-
-async function killed(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  await new Promise((resolve) => child.once('exit', resolve));
-}
+const storedTime = (db: string, id: string): number => Number(storedPosition(db, id)?.lastEventTime ?? 0);
 
 describe('kill -9 while streaming from Hubble Relay', () => {
   it('counts every connection exactly once after a restart', async () => {
@@ -99,19 +68,19 @@ describe('kill -9 while streaming from Hubble Relay', () => {
     const db = path.join(dir, 'store.db');
     const id = `hubble-relay:${relay.address}`;
 
-    const first = serve(relay.address, db);
+    const first = serveChild(db, ['--hubble-relay', relay.address]);
     // Subscribed (follow, no history): only what is pushed from now on reaches it.
     await until(() => requests.length === 1, 'the first process to subscribe');
     relay.push(head);
     await until(() => storedTime(db, id) === headEnd, 'the first half checkpointed');
-    await killed(first);
+    await kill9(first);
     expect(storedTime(db, id)).toBe(headEnd);
 
     // The rest is in the relay's buffer; the restart asks for what follows its stored position.
     relay.push(tail);
-    const second = serve(relay.address, db);
+    const second = serveChild(db, ['--hubble-relay', relay.address]);
     await until(() => storedTime(db, id) === headEnd + tail.length, 'the whole stream');
-    await killed(second);
+    await kill9(second);
     expect(requests).toHaveLength(2);
 
     const store = FlowStore.open(db, { onWarning: () => undefined });
