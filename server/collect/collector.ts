@@ -64,7 +64,8 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   const cluster = options.cluster;
   const stoppers: Array<() => Promise<void> | void> = [];
   const loading = new Set<string>();
-  // One connection cache for every flow source, as in serve: a connection both ends report counts once.
+  // One connection cache for the flow files, as in serve: a connection both ends report counts once
+  // (streamed sources keep their own, saved with their position).
   const connections = new ConnectionCache({});
 
   const loaded = (async () => {
@@ -75,7 +76,7 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
     stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context, allContexts: options.allContexts }, log));
   }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, spool, address, { cluster }, log, connections));
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, spool, address, { cluster }, log));
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, spool, address, cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
 

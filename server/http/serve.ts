@@ -174,8 +174,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const cluster = useDemo ? undefined : options.cluster;
   if (useDemo) log(`netatlas: no source given: serving the demo (${path.relative(process.cwd(), DEMO_DIR) || DEMO_DIR})`);
 
-  // One connection cache for the whole server, as the CLI's ingest: a connection reported by
-  // both nodes' files (the two ends of an inter-cluster connection) counts once.
+  // One connection cache for the flow files, as the CLI's ingest: a connection reported by both
+  // nodes' files (the two ends of an inter-cluster connection) counts once. Streamed sources
+  // (relay, follow) keep their own, saved with their position (see checkpointed).
   const connections = new ConnectionCache({});
   const loaded = (async () => {
     if (inventoryPaths.length) await loadInventories(state, inventoryPaths, cluster, useDemo, loading, log);
@@ -195,7 +196,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
     stoppers.push(await startLive(state, options, log));
   }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, store, address, options, log, connections));
+  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, store, address, options, log));
   for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, store, address, options.cluster, log));
   for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, store, file, options.cluster, log));
 
@@ -371,17 +372,24 @@ export async function startLive(state: AppState, options: ServeOptions, log: (l:
   };
 }
 
-export async function startRelay(state: AppState, store: Store, address: string, options: ServeOptions, log: (l: string) => void, connections: ConnectionCache): Promise<() => Promise<void>> {
+export async function startRelay(state: AppState, store: Store, address: string, options: ServeOptions, log: (l: string) => void): Promise<() => Promise<void>> {
   const { HubbleRelayClient } = await import('../flows/relay/client.ts');
   const id = `hubble-relay:${address}`;
   state.registerSource(id, 'hubble-relay', options.cluster);
   // Resume where the last run's stored edges end: the position is saved with them (one transaction).
   // It is the newest flow time the client received, never later than its own clock (client.ts).
-  const saved = (await store.getOffset(id)) as { lastEventTime?: unknown; lastEventNanos?: unknown } | undefined;
+  const saved = (await store.getOffset(id)) as { lastEventTime?: unknown; lastEventNanos?: unknown; dedup?: unknown } | undefined;
   const since = typeof saved?.lastEventTime === 'number' && Number.isFinite(saved.lastEventTime) && saved.lastEventTime <= Date.now() ? saved.lastEventTime : undefined;
   // To the nanosecond when it was saved, so flows of the same millisecond are neither lost nor read twice.
   const after = since !== undefined && typeof saved?.lastEventNanos === 'string' && /^\d{1,25}$/.test(saved.lastEventNanos) ? saved.lastEventNanos : undefined;
+  // Its own de-duplication state, saved with that position: a connection reported by two nodes on
+  // both sides of a restart counts once (a position without it, from an older netatlas, starts empty).
+  const connections = (since !== undefined ? ConnectionCache.restore(saved?.dedup) : undefined) ?? new ConnectionCache({});
   const parseState = createFlowParseState({ file: id, cluster: options.cluster, connections });
+  const checkpoints = checkpointed(state, id, options.cluster, connections, () => {
+    const { lastEventTime, lastEventNanos } = client.status();
+    return lastEventTime !== undefined ? { lastEventTime, ...(lastEventNanos ? { lastEventNanos } : {}) } : undefined;
+  });
   const tlsOpt = options.hubbleTls;
   const tls = tlsOpt?.enabled
     ? {
@@ -394,15 +402,13 @@ export async function startRelay(state: AppState, store: Store, address: string,
   const client: InstanceType<typeof HubbleRelayClient> = new HubbleRelayClient({
     address, tls, follow: true, ...(since !== undefined ? { since } : {}), ...(after !== undefined ? { after } : {}),
     onEvent: (response) => {
-      const out: FlowRecord[] = [];
       try {
-        parseFlowObject(response, parseState, out);
+        parseFlowObject(response, parseState, checkpoints.records);
       } catch (error) {
         state.updateSource(id, { error: (error as Error).message });
-        return;
       }
-      const { lastEventTime, lastEventNanos } = client.status();
-      if (out.length) state.ingestFlows(id, out, { cluster: options.cluster, ...(lastEventTime !== undefined ? { offset: { lastEventTime, ...(lastEventNanos ? { lastEventNanos } : {}) } } : {}) });
+      // Also after a flow that gave no record (a repeat): the position and the cache moved on.
+      checkpoints.schedule();
     },
     onStatus: (s) => state.updateSource(id, { state: s.state, ...(s.reason ? { reason: s.reason } : {}), ...(s.lastEventTime ? { lastEventTime: s.lastEventTime } : {}) }),
   });
@@ -410,7 +416,10 @@ export async function startRelay(state: AppState, store: Store, address: string,
     state.updateSource(id, { state: 'error', reason: (error as Error).message, error: (error as Error).message });
     log(`netatlas: relay ${address}: ${(error as Error).message}`);
   });
-  return () => client.stop();
+  return async () => {
+    await client.stop();
+    checkpoints.flush();
+  };
 }
 
 /** Calico Goldmane's flow stream, read through the Calico flow-log reader. */
@@ -438,8 +447,56 @@ export async function startGoldmane(state: AppState, store: Store, address: stri
   return () => client.stop();
 }
 
-/** How often a followed file's position and de-duplication state are checkpointed. */
+/** How often a streamed source's position and de-duplication state are checkpointed. */
 const CHECKPOINT_MS = 250;
+
+interface Checkpoints {
+  /** Records parsed since the last checkpoint: parsers append here. */
+  readonly records: FlowRecord[];
+  /** Something was read: checkpoint soon (at most CHECKPOINT_MS after the last one). */
+  schedule(): void;
+  /** Checkpoint now (on stop). */
+  flush(): void;
+}
+
+/**
+ * Checkpoints for a streamed source (a followed file, a relay): records wait in `records` until
+ * the next checkpoint, which is the source's position AND its de-duplication state after exactly
+ * the records handed on with it, stored in one transaction, so a kill -9 resumes where both agree.
+ * `position` answers undefined while there is none yet (nothing received); `after` runs after each.
+ */
+function checkpointed(
+  state: AppState, id: string, cluster: string | undefined, connections: ConnectionCache,
+  position: () => Record<string, unknown> | undefined, after?: () => void,
+): Checkpoints {
+  const records: FlowRecord[] = [];
+  let scheduled = false;
+  let lastCheckpoint = 0;
+  const drain = (force = false): void => {
+    scheduled = false;
+    if (!force && Date.now() - lastCheckpoint < CHECKPOINT_MS) {
+      scheduled = true;
+      setTimeout(drain, CHECKPOINT_MS).unref();
+      return;
+    }
+    lastCheckpoint = Date.now();
+    const taken = records.splice(0);
+    const at = position();
+    const checkpoint = at ? { ...at, dedup: connections.snapshot() } : undefined;
+    if (taken.length) state.ingestFlows(id, taken, { cluster, ...(checkpoint ? { offset: checkpoint } : {}) });
+    else if (checkpoint) state.setOffset(id, checkpoint);
+    after?.();
+  };
+  return {
+    records,
+    schedule: () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(drain);
+    },
+    flush: () => drain(true),
+  };
+}
 
 export async function startFollow(state: AppState, store: Store, file: string, cluster: string | undefined, log: (l: string) => void): Promise<() => Promise<void>> {
   const { FileFollower } = await import('../flows/follow.ts');
@@ -455,37 +512,16 @@ export async function startFollow(state: AppState, store: Store, file: string, c
     file, cluster, connections,
     onError: (message: string) => state.updateSource(id, { error: message }),
   });
-  let buffer: FlowRecord[] = [];
-  let scheduled = false;
-  let lastCheckpoint = 0;
-  // Records wait here until the next checkpoint (at most CHECKPOINT_MS): each checkpoint is the
-  // byte offset AND the de-duplication state after exactly the records handed on with it, stored
-  // in one transaction, so a kill -9 resumes where both agree.
-  const drain = (force = false): void => {
-    scheduled = false;
-    if (!force && Date.now() - lastCheckpoint < CHECKPOINT_MS) {
-      scheduled = true;
-      setTimeout(drain, CHECKPOINT_MS).unref();
-      return;
-    }
-    lastCheckpoint = Date.now();
-    const records = buffer;
-    buffer = [];
-    const checkpoint = { ...follower.checkpoint(), dedup: connections.snapshot() } as unknown as Record<string, unknown>;
-    if (records.length) state.ingestFlows(id, records, { cluster, offset: checkpoint });
-    else state.setOffset(id, checkpoint);
+  const checkpoints = checkpointed(state, id, cluster, connections, () => follower.checkpoint() as unknown as Record<string, unknown>, () => {
     const st = follower.status();
     state.updateSource(id, { state: st.state, ...(st.reason ? { reason: st.reason } : {}) });
-  };
+  });
   const follower = new FileFollower({
     path: file,
     ...(saved?.offset ? { startOffset: saved.offset, startLine: saved.line ?? 0, ...(saved.ino !== undefined ? { startIno: saved.ino } : {}) } : {}),
     onLine: (line) => {
-      parseFlowLine(line, parseState, buffer);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(drain);
-      }
+      parseFlowLine(line, parseState, checkpoints.records);
+      checkpoints.schedule();
     },
     onError: (message) => state.updateSource(id, { error: message }),
   });
@@ -493,6 +529,6 @@ export async function startFollow(state: AppState, store: Store, file: string, c
   log(`netatlas: following ${file}${saved?.offset ? ` from byte ${saved.offset}` : ''}`);
   return async () => {
     await follower.stop();
-    drain(true);
+    checkpoints.flush();
   };
 }

@@ -7,19 +7,16 @@
  * so the kill lands mid-file however fast or loaded the machine is, with 700 connections whose
  * second report is in the part read only after the restart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlowStore } from '../../../server/store/flow-store.ts';
+import { kill9, killAll, serveChild, storedPosition, until } from './kill-fault.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'netatlas-follow-kill-'));
-const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -52,30 +49,7 @@ function fileHalves(): [string, string] {
   return [`${lines.slice(0, half).join('\n')}\n`, `${lines.slice(half).join('\n')}\n`];
 }
 
-function serve(file: string, db: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/netatlas.mjs'), 'serve', '--port', '0', '--no-demo', '--cluster', 'prod', '--db', db, '--flows-follow', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  return child;
-}
-
-function storedOffset(db: string, id: string): number {
-  try {
-    const conn = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      const raw = conn.prepare('SELECT position FROM offsets WHERE source = ?').pluck().get(id) as string | undefined;
-      return raw ? (JSON.parse(raw) as { offset: number }).offset : 0;
-    } finally {
-      conn.close();
-    }
-  } catch {
-    return 0;
-  }
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2400 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
+const storedOffset = (db: string, id: string): number => Number(storedPosition(db, id)?.offset ?? 0);
 
 describe('kill -9 while following a file', () => {
   it('counts every connection exactly once after a restart', async () => {
@@ -86,20 +60,18 @@ describe('kill -9 while following a file', () => {
     const headSize = statSync(file).size;
     const id = `flows-follow:${file}`;
 
-    const first = serve(file, db);
+    const first = serveChild(db, ['--flows-follow', file]);
     await until(() => storedOffset(db, id) === headSize, 'the first half checkpointed');
     appendFileSync(file, tail);
     const size = statSync(file).size;
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
+    await kill9(first);
     const atKill = storedOffset(db, id);
     expect(atKill).toBeGreaterThan(0);
     expect(atKill).toBeLessThan(size); // killed in the middle of the file
 
-    const second = serve(file, db);
+    const second = serveChild(db, ['--flows-follow', file]);
     await until(() => storedOffset(db, id) === size, 'the whole file');
-    second.kill('SIGKILL');
-    await new Promise((resolve) => second.once('exit', resolve));
+    await kill9(second);
 
     const store = FlowStore.open(db, { onWarning: () => undefined });
     const edges = store.loadEdges().filter((e) => e.level === 'pod');
