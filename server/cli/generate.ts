@@ -2,7 +2,7 @@
  * `netatlas generate`: least-privilege NetworkPolicies (or CiliumNetworkPolicies) from
  * observed traffic, then their proof with the policy engine (broken and extra).
  */
-import { writeFileSync } from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { Inventory } from '../../generator/model/index.ts';
@@ -184,7 +184,8 @@ export function generateCommand(): Command {
       const out = generateAndVerify(input, options, { withExisting: o.withExisting, serviceCidrs });
       const { broken, unproven, extra } = out.proof;
       const report = `${inferred.map((l) => `inferred: ${l}\n`).join('')}${out.report}`;
-      if (o.report) writeFileSync(o.report, report);
+      // All or nothing: a reader of the report never sees half of it (temp file + rename).
+      if (o.report) writeFileAtomic.sync(o.report, report);
       else process.stderr.write(report);
       const summary = `netatlas: generate: ${out.result.policies.length} policies, broken = ${broken}, unproven = ${unproven}, extra = ${extra}\n`;
       process.stderr.write(summary);

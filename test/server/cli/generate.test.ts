@@ -42,6 +42,8 @@ describe('netatlas generate', () => {
     expect(prod).toContain('kind: CiliumNetworkPolicy');
     expect(prod).toContain('matchName: api.stripe.com');
     expect(readFileSync(path.join(dir, 'report.txt'), 'utf8')).toContain('broken: 0');
+    // written through a temporary file renamed into place: none is left beside it
+    expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'report.txt']);
   });
 
   it('fails loudly with exit 1 when a peer cannot be selected and observed traffic would break', async () => {
