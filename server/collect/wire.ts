@@ -5,7 +5,7 @@
  * Past `readIngestRequest` everything is known good; the store and the graph never re-check.
  */
 import type { GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
-import { keyProblem, labelProblem, textProblem } from '../../generator/model/index.ts';
+import { clusterNameProblem, dns1123LabelProblem, dns1123SubdomainProblem, ipProblem, keyProblem, labelProblem, textProblem } from '../../generator/model/index.ts';
 import type { EdgeIncrement, StoreBatch } from '../store/flow-store.ts';
 
 export const INGEST_PATH = '/api/v1/ingest';
@@ -112,7 +112,44 @@ function readInventory(v: unknown, where: string): { cluster: string; inventory:
   for (const list of ['clusters', 'namespaces', 'pods', 'workloads', 'services', 'endpointSlices', 'nodes', 'networkPolicies', 'adminNetworkPolicies']) {
     if (!Array.isArray(inv[list])) throw new IngestError(`${where}.inventory.${list}: expected an array`);
   }
+  for (const [list, items] of Object.entries(inv)) {
+    if (!Array.isArray(items)) continue;
+    items.forEach((item, i) => {
+      const problem = inventoryObjectProblem(item);
+      if (problem !== undefined) throw new IngestError(`${where}.inventory.${list}[${i}]: ${problem}`);
+    });
+  }
   return { cluster: v.cluster, inventory: inv as unknown as Inventory };
+}
+
+/**
+ * The rules the inventory readers apply at their edge (generator/model/validate.ts), for an object
+ * a collector ships already normalized: its cluster, namespace and name, labels, and pod addresses.
+ */
+function inventoryObjectProblem(o: unknown): string | undefined {
+  if (!isObject(o)) return 'expected an object';
+  const text = (field: string): string | undefined => (typeof o[field] === 'string' ? o[field] as string : undefined);
+  const cluster = text('cluster');
+  const namespace = text('namespace');
+  const name = text('name');
+  const problem = (cluster !== undefined ? clusterNameProblem(cluster) : undefined)
+    ?? (namespace !== undefined ? dns1123LabelProblem(namespace) : undefined)
+    ?? (name !== undefined ? dns1123SubdomainProblem(name) ?? textProblem(name) : undefined);
+  if (problem !== undefined) return problem;
+  if (o.labels !== undefined) {
+    if (!isObject(o.labels)) return 'labels: expected an object';
+    for (const [k, val] of Object.entries(o.labels)) {
+      const p = typeof val === 'string' ? labelProblem(k, val) : 'expected a string value';
+      if (p !== undefined) return `labels: ${p}`;
+    }
+  }
+  if (Array.isArray(o.ips)) {
+    for (const ip of o.ips) {
+      const p = typeof ip === 'string' ? ipProblem(ip) : 'expected an address';
+      if (p !== undefined) return `ips: ${p}`;
+    }
+  }
+  return undefined;
 }
 
 /** The one reader of an ingest body: a clear IngestError naming the place, or a valid request. */

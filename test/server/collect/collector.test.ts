@@ -90,6 +90,19 @@ describe('POST /api/v1/ingest', () => {
     expect(state.graph.size).toBe(0);
   });
 
+  it.each([
+    ['a node key with a slash in its namespace', { nodes: [{ ...workload('web'), key: 'wl:east/sh/op/Deployment/web' }] }, /nodes\[0\]\.key: /],
+    ['a node label value no API server accepts', { nodes: [{ key: workload('web').key, attributes: { ...workload('web').attributes, labels: { app: '<img src=x>' } } }] }, /nodes\[0\]\.attributes\.labels: label value/],
+    ['an inventory pod with a namespace holding a slash', { inventories: [{ cluster: 'east', inventory: { ...prodInventory(), pods: [{ ...prodInventory().pods[0], namespace: 'shop/evil' }] } }] }, /inventories\[0\]\.inventory\.pods\[0\]: "shop\/evil" is not a DNS-1123 label/],
+    ['an inventory pod address that is not an IP', { inventories: [{ cluster: 'east', inventory: { ...prodInventory(), pods: [{ ...prodInventory().pods[0], labels: { app: 'web' }, ips: ['999.1.1.1'] }] } }] }, /inventories\[0\]\.inventory\.pods\[0\]: ips: "999\.1\.1\.1" is not an IP address/],
+  ])('refuses a batch with %s, naming where it is, and adds nothing', async (_what, part, reason) => {
+    const { app, state } = central();
+    const res = await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`)
+      .send({ collector: 'east', batchId: 'e-1', edges: [webToApi(1)], nodes, ...part }).expect(400);
+    expect(res.body.error).toMatch(reason);
+    expect(state.graph.size).toBe(0);
+  });
+
   it('applies a batch once: the same batch id again answers applied: false and adds nothing', async () => {
     const { app, state } = central();
     const send = () => request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`)
