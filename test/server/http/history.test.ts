@@ -1,6 +1,8 @@
 /** Time windows (from/to) on /graph, /edges/:key, /diff and /findings. */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import request from 'supertest';
+import { histogramOf } from '../../../server/http/routes/history.ts';
 import { createApp } from '../../../server/http/app.ts';
 import { defaultProviders } from '../../../server/http/default-providers.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
@@ -108,5 +110,63 @@ describe('window parameters', () => {
     const app = historyApp(false);
     expect((await request(app).get('/api/v1/diff?level=pod').expect(400)).body.error).toMatch(/"level"/);
     expect((await request(app).get('/api/v1/findings?colour=red').expect(400)).body.error).toMatch(/"colour"/);
+  });
+});
+
+describe('histogram', () => {
+  const span = `from=${T0 - 4 * HOUR}&to=${T0 + HOUR - 1}`;
+
+  it('counts each connection once, in the hour it was seen', async () => {
+    const body = (await request(historyApp(true)).get(`/api/v1/histogram?${span}&buckets=5`).expect(200)).body;
+    expect(body.resolutionMs).toBe(HOUR);
+    expect(body.bucketMs).toBe(HOUR);
+    expect(body.buckets.map((b: { count: number }) => b.count)).toEqual([0, 1, 0, 1, 3]);
+    expect(body.buckets[4].start).toBe(T0);
+  });
+
+  // The histogram covers whole slots (hours here); /graph also trims by first/last seen, so the
+  // two agree on windows of whole hours.
+  it('sums to the total of the graph over the same whole hours', async () => {
+    const app = historyApp(true);
+    for (const q of [span, `from=${T0 - 2 * HOUR}&to=${T0 - 1}`, `from=${T0}&to=${T0 + HOUR - 1}`]) {
+      const h = (await request(app).get(`/api/v1/histogram?${q}`).expect(200)).body;
+      const g = Object.values(await graphCounts(app, `${q}&level=workload`)).reduce((a, b) => a + b, 0);
+      expect(h.buckets.reduce((a: number, b: { count: number }) => a + b.count, 0)).toBe(g);
+      expect(h.total).toBe(g);
+    }
+  });
+
+  it('never answers more buckets than asked for', async () => {
+    const body = (await request(historyApp(true)).get(`/api/v1/histogram?from=${T0 - 100 * HOUR}&to=${T0}&buckets=7`).expect(200)).body;
+    expect(body.buckets.length).toBeLessThanOrEqual(7);
+    expect(body.bucketMs % HOUR).toBe(0);
+    expect(body.total).toBe(5);
+  });
+
+  it.each(['buckets=0', 'buckets=1001', 'buckets=abc', `from=${T0}&to=${T0 - 1}`, 'from=soon', 'level=pod'])('answers 400 for %s', async (q) => {
+    const res = await request(historyApp(true)).get(`/api/v1/histogram?${q}`).expect(400);
+    expect(res.body.error).toMatch(/"(buckets|from|level)"/);
+  });
+
+  it('answers 409 naming the flag when the server has no store', async () => {
+    const res = await request(historyApp(false)).get('/api/v1/histogram').expect(409);
+    expect(res.body.error).toMatch(/--db/);
+  });
+
+  it('sums any slots in the window into at most the buckets asked for', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 100 }),
+      fc.array(fc.record({ slot: fc.integer({ min: -50, max: 600 }), count: fc.integer({ min: 0, max: 1000 }) }), { maxLength: 50 }),
+      (a, b, buckets, raw) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        const slots = [...new Map(raw.map((x) => [x.slot, x.count]))].sort((x, y) => x[0] - y[0]).map(([slot, count]) => ({ start: slot * HOUR, count }));
+        const h = histogramOf({ resolutionMs: HOUR, slots }, lo * HOUR + 5, hi * HOUR + 7, buckets);
+        const inWindow = slots.filter((x) => x.start >= lo * HOUR && x.start <= hi * HOUR).reduce((s, x) => s + x.count, 0);
+        expect(h.buckets.length).toBeLessThanOrEqual(buckets);
+        expect(h.buckets.reduce((s, x) => s + x.count, 0)).toBe(inWindow);
+        expect(h.total).toBe(inWindow);
+        expect(h.buckets.at(-1)!.start + h.bucketMs).toBeGreaterThanOrEqual(h.to);
+      },
+    ));
   });
 });
