@@ -67,6 +67,29 @@ describe('PostgresStore', () => {
     sqlite.close();
   });
 
+  it('counts flows per hour as the SQLite store does, each connection once (not again on its pod-level edge)', async () => {
+    const postgres = await openPg(await freshDb());
+    const sqlite = FlowStore.open(':memory:');
+    for (const b of BATCHES) {
+      await postgres.writeBatch(b);
+      sqlite.writeBatch(b);
+    }
+    const window = { since: T0 - HOUR_MS, until: T0 + 2 * HOUR_MS };
+    const counts = await postgres.flowCounts(window);
+    expect(counts).toEqual(sqlite.flowCounts(window));
+    expect(counts.slots.reduce((n, x) => n + x.count, 0)).toBe((await postgres.loadEdges(window)).filter((e) => e.level !== 'pod').reduce((n, e) => n + e.count, 0));
+    sqlite.close();
+  });
+
+  it('counts flows per minute inside the minute retention', async () => {
+    const store = await openPg(await freshDb(), { now: () => T0 + 10 * 60_000, retainMinutesMs: HOUR_MS });
+    await store.writeBatch({ edges: [edge({ time: T0 + 60_000, count: 2, verdicts: { FORWARDED: 2 } }), edge({ time: T0 + 5 * 60_000, count: 3, verdicts: { DROPPED: 3 } })] });
+    const minute = (t: number): number => Math.floor(t / 60_000) * 60_000;
+    expect(await store.flowCounts({ since: T0, until: T0 + 10 * 60_000 })).toEqual({
+      resolutionMs: 60_000, slots: [{ start: minute(T0 + 60_000), count: 2 }, { start: minute(T0 + 5 * 60_000), count: 3 }],
+    });
+  });
+
   it('applies a collector batch once: a resend with the same id adds nothing', async () => {
     const store = await openPg(await freshDb());
     const batch = { edges: [edge({ count: 5, verdicts: { FORWARDED: 5 } })] };
