@@ -12,7 +12,8 @@ import { AppState } from '../../../server/http/state.ts';
 import { FlowStore, HOUR_MS } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement, StoreBatch } from '../../../server/store/flow-store.ts';
 import { MIGRATIONS, PostgresStore } from '../../../server/store/postgres.ts';
-import { ALL_FLOWS, T0, apiToDns, demoState, prodInventory, webToApi } from '../http/fixtures.ts';
+import { ALL_FLOWS, T0, apiToDns, demoState, historyState, prodInventory, webToApi } from '../http/fixtures.ts';
+import { defaultProviders } from '../../../server/http/default-providers.ts';
 import { startTestPostgres } from './postgres-server.ts';
 import type { TestPostgres } from './postgres-server.ts';
 
@@ -226,6 +227,24 @@ describe('two server states on one PostgreSQL', () => {
     expect(b.graph.hasNode('wl:prod/shop/Deployment/web')).toBe(true);
     await a.close();
     await b.close();
+  });
+
+  it('answer windowed /edges, /diff, /findings and /histogram as a SQLite-backed server does', async () => {
+    const pgState = historyState({ store: await openPg(await freshDb()) });
+    await pgState.settled();
+    const sqliteState = historyState({ store: FlowStore.open(':memory:') });
+    const get = async (s: AppState, url: string) =>
+      (await request(createApp({ state: s, rateLimit: false, providers: defaultProviders() })).get(url).expect(200)).body;
+    const edge = 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080'.split('/').map(encodeURIComponent).join('/');
+    const urls = [
+      `/api/v1/edges/${edge}?from=${T0 - HOUR_MS / 2}`, `/api/v1/diff?from=${T0 - 2 * HOUR_MS}&to=${T0 - 1}`,
+      `/api/v1/findings?from=${T0 - 2 * HOUR_MS}&to=${T0 - 1}`, `/api/v1/histogram?from=${T0 - 4 * HOUR_MS}&to=${T0 + HOUR_MS - 1}`,
+    ];
+    for (const url of urls) expect(await get(pgState, url)).toEqual(await get(sqliteState, url));
+    expect((await get(pgState, urls[0])).edge.count).toBe(1);
+    expect((await get(pgState, urls[3])).total).toBe(5);
+    await pgState.close();
+    await sqliteState.close();
   });
 
   it('answer the same /graph through createApp, windowed by time too', async () => {
