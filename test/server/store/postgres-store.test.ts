@@ -47,6 +47,17 @@ const BATCHES: readonly StoreBatch[] = [
   { edges: [edge({ key: 'pod|x', level: 'pod', source: 'pod:p/a/x-1', destination: 'pod:p/b/y-1', service: 'svc:p/b/y', servicePort: 8080 })] },
 ];
 
+/** A fresh PostgreSQL store and an in-memory SQLite store, each holding BATCHES. */
+async function bothStoresWithBatches(): Promise<{ postgres: PostgresStore; sqlite: FlowStore }> {
+  const postgres = await openPg(await freshDb());
+  const sqlite = FlowStore.open(':memory:');
+  for (const b of BATCHES) {
+    await postgres.writeBatch(b);
+    sqlite.writeBatch(b);
+  }
+  return { postgres, sqlite };
+}
+
 describe('PostgresStore', () => {
   it('applies every migration once, and a second open of the same database applies none', async () => {
     const url = await freshDb();
@@ -56,12 +67,7 @@ describe('PostgresStore', () => {
   });
 
   it('answers the same edges as the SQLite store for the same batches, whole and per window', async () => {
-    const postgres = await openPg(await freshDb());
-    const sqlite = FlowStore.open(':memory:');
-    for (const b of BATCHES) {
-      await postgres.writeBatch(b);
-      sqlite.writeBatch(b);
-    }
+    const { postgres, sqlite } = await bothStoresWithBatches();
     for (const window of [{}, { since: T0, until: T0 + 1 }, { since: T0 + HOUR_MS }]) {
       expect(await postgres.loadEdges(window)).toEqual(sqlite.loadEdges(window));
     }
@@ -69,12 +75,7 @@ describe('PostgresStore', () => {
   });
 
   it('counts flows per hour as the SQLite store does, each connection once (not again on its pod-level edge)', async () => {
-    const postgres = await openPg(await freshDb());
-    const sqlite = FlowStore.open(':memory:');
-    for (const b of BATCHES) {
-      await postgres.writeBatch(b);
-      sqlite.writeBatch(b);
-    }
+    const { postgres, sqlite } = await bothStoresWithBatches();
     const window = { since: T0 - HOUR_MS, until: T0 + 2 * HOUR_MS };
     const counts = await postgres.flowCounts(window);
     expect(counts).toEqual(sqlite.flowCounts(window));
