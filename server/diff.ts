@@ -24,6 +24,8 @@ export interface DiffRunOptions {
   readonly remediation?: boolean;
   /** Unused-surface rows (ranked) that get the engine's explanation. Default 1000. */
   readonly explainUnused?: number;
+  /** The observed edges to analyse (e.g. those of a time window). Default: every edge of the graph. */
+  readonly edges?: readonly FlowEdge[];
 }
 
 export const DEFAULT_EXPLAINED_UNUSED = 1000;
@@ -73,13 +75,13 @@ export function buildDiffReport(inventory: Inventory, edges: readonly FlowEdge[]
 
 /** GET /api/v1/diff: the diff and findings of the server's current graph and inventories. */
 export function computeDiff(state: AnalysisState, o: DiffRunOptions = {}): DiffReport {
-  return buildDiffReport(mergedInventory(state), observedEdges(state.graph), o);
+  return buildDiffReport(mergedInventory(state), o.edges ?? observedEdges(state.graph), o);
 }
 
 /** GET /api/v1/findings: findings and per-component scores (cluster, namespace, workload, pod keys). */
 export function computeFindings(state: AnalysisState, o: DiffRunOptions = {}): RiskResult {
   const inventory = mergedInventory(state);
-  const edges = observedEdges(state.graph);
+  const edges = o.edges ?? observedEdges(state.graph);
   return riskFindings({
     inventory, edges, intended: o.intended, engine: o.engine, environments: o.environments,
     remediation: o.remediation === false ? undefined : remediationLookup(inventory, edges),

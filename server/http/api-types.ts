@@ -246,6 +246,21 @@ export interface FindingsResponse {
   readonly findings: readonly Finding[];
 }
 
+/** GET /api/v1/histogram: connections per time bucket, from the store's buckets. */
+export interface HistogramResponse {
+  /** The first ms covered: `from` rounded down to the store's resolution. */
+  readonly from: number;
+  /** The first ms after the last slot covered (exclusive). */
+  readonly to: number;
+  /** The store's slot width the counts were read at: 3,600,000 (hour) or 60,000 (minute). */
+  readonly resolutionMs: number;
+  /** Each bucket's width: a whole number of slots. */
+  readonly bucketMs: number;
+  readonly buckets: ReadonlyArray<{ readonly start: number; readonly count: number }>;
+  /** The sum of the buckets' counts. */
+  readonly total: number;
+}
+
 // ---------------------------------------------------------------- health
 
 /** GET /api/v1/healthz: the process answers. */

@@ -10,6 +10,7 @@ import type { ApiError } from './api-types.ts';
 import { HttpError } from './errors.ts';
 import type { AnalysisProviders } from './providers.ts';
 import { analysisRoutes } from './routes/analysis.ts';
+import { historyRoutes } from './routes/history.ts';
 import { eventsRoutes } from './routes/events.ts';
 import type { EventsOptions } from './routes/events.ts';
 import { graphRoutes } from './routes/graph.ts';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
   const events = eventsRoutes(state, deps.events);
   api.use('/v1', graphRoutes(state, providers));
   api.use('/v1', analysisRoutes(state, providers));
+  api.use('/v1', historyRoutes(state));
   api.use('/v1', riskRoutes(state, providers));
   api.use('/v1', healthRoutes(state, { notReady: deps.notReady, sseClients: events.clients, sseDropped: events.dropped }));
   api.use('/v1', events.router);

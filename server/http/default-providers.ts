@@ -20,6 +20,7 @@ import { generateForSelection } from '../synthesis.ts';
 import type { ApiEdge, DiffResponse, EdgeExplanation, Finding, GenerateRequest, GenerateResponse, PolicyRef } from './api-types.ts';
 import type { AnalysisProviders } from './providers.ts';
 import type { AppState } from './state.ts';
+import { hasWindow, windowedEdges, type TimeWindow } from './view.ts';
 
 /** Pod pairs evaluated behind one workload-level edge (the first denied one explains it). */
 const MAX_PAIRS = 64;
@@ -45,14 +46,30 @@ export function policyEngineOf(state: AppState): EngineEntry {
   return entry;
 }
 
-/** One answer per graph version and state, computed on first use. */
-function perVersion<T>(compute: (state: AppState) => T): (state: AppState) => T {
-  const cache = new WeakMap<AppState, { version: number; value: T }>();
-  return (state) => {
-    const hit = cache.get(state);
-    if (hit && hit.version === state.version) return hit.value;
-    const value = compute(state);
-    cache.set(state, { version: state.version, value });
+/** Windowed answers kept per state and graph version (the unwindowed one is always kept). */
+const WINDOWS_KEPT = 4;
+
+/**
+ * One answer per graph version, state and window, computed on first use: the unwindowed answer
+ * and the last few windows' answers. A windowed answer on a shared store also depends on what
+ * other replicas wrote; their batches bump the version when followed (AppState.followStore).
+ */
+function perVersion<T>(compute: (state: AppState, window?: TimeWindow) => T): (state: AppState, window?: TimeWindow) => T {
+  const cache = new WeakMap<AppState, { version: number; values: Map<string, T> }>();
+  return (state, window) => {
+    const id = window && hasWindow(window) ? `${window.since ?? ''}|${window.until ?? ''}` : '';
+    let entry = cache.get(state);
+    if (!entry || entry.version !== state.version) {
+      entry = { version: state.version, values: new Map() };
+      cache.set(state, entry);
+    }
+    const hit = entry.values.get(id);
+    if (hit !== undefined) return hit;
+    const value = compute(state, id ? window : undefined);
+    if (id && entry.values.size > WINDOWS_KEPT) {
+      for (const k of entry.values.keys()) if (k) { entry.values.delete(k); break; }
+    }
+    entry.values.set(id, value);
     return value;
   };
 }
@@ -168,8 +185,9 @@ function isolatingRef(policy: string): { policy: string; tier: PolicyTier; kind?
  * AnalysisProviders.findings (GET /api/v1/findings, node detail): the risk findings in the
  * API's shape (`code` = finding kind, `subjects` = subject then related keys).
  */
-export function findingsProvider(state: AppState): Finding[] {
-  return computeFindings(state, { remediation: false }).findings.map((f) => ({
+export function findingsProvider(state: AppState, window?: TimeWindow): Finding[] {
+  const edges = window && hasWindow(window) ? windowedEdges(state, window) : undefined;
+  return computeFindings(state, { remediation: false, edges }).findings.map((f) => ({
     id: f.id, severity: f.severity, code: f.kind, message: f.title, subjects: [f.subject, ...f.related],
   }));
 }
@@ -179,8 +197,9 @@ export function findingsProvider(state: AppState): Finding[] {
  * class) and the top unused pairs (`kind: 'unused'`); the summary has the class counts, the
  * surface size and the finding counts. The full report is `computeDiff`.
  */
-export function diffProvider(state: AppState, unusedItems = 100): DiffResponse {
-  const report = computeDiff(state, { remediation: false, explainUnused: 0 });
+export function diffProvider(state: AppState, window?: TimeWindow, unusedItems = 100): DiffResponse {
+  const edges = window && hasWindow(window) ? windowedEdges(state, window) : undefined;
+  const report = computeDiff(state, { remediation: false, explainUnused: 0, edges });
   const { diff, risk } = report;
   const items = [
     ...diff.observed.filter((r) => r.class !== 'allowed').map((r) => ({
@@ -215,8 +234,8 @@ export function generateProvider(state: AppState, request: GenerateRequest): Gen
 
 /** The providers `netatlas serve` uses (and the e2e harness): generate, diff, findings, explanations, selecting policies. */
 export function defaultProviders(): AnalysisProviders {
-  const diff = perVersion<DiffResponse>((s) => diffProvider(s));
-  const findings = perVersion<Finding[]>((s) => findingsProvider(s));
+  const diff = perVersion<DiffResponse>((s, w) => diffProvider(s, w));
+  const findings = perVersion<Finding[]>((s, w) => findingsProvider(s, w));
   return {
     generate: generateProvider,
     diff,

@@ -8,12 +8,15 @@ import type {
 } from './api-types.ts';
 import type { AppState } from './state.ts';
 import type { ApiEdge } from './api-types.ts';
+import type { TimeWindow } from './view.ts';
 
 export interface AnalysisProviders {
   /** Policies selecting a node (pod or workload). Default: label-selector matching done by the server. */
   policiesSelecting?(state: AppState, nodeKey: string): PolicyRef[];
   explainEdge?(state: AppState, edge: ApiEdge): EdgeExplanation | null;
-  findings?(state: AppState): Finding[];
-  diff?(state: AppState): DiffResponse;
+  /** The findings of the whole graph, or of the edges observed in `window` (GET /findings?from&to). */
+  findings?(state: AppState, window?: TimeWindow): Finding[];
+  /** The diff of the whole graph, or of the edges observed in `window` (GET /diff?from&to). */
+  diff?(state: AppState, window?: TimeWindow): DiffResponse;
   generate?(state: AppState, request: GenerateRequest): GenerateResponse | Promise<GenerateResponse>;
 }

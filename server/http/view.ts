@@ -44,9 +44,45 @@ export function parseTime(value: unknown, param: string, now: number): number | 
   throw badRequest(`parameter "${param}" is ${JSON.stringify(value.slice(0, 64))}: expected ms since epoch, an ISO date (2026-01-31T12:00:00Z) or a duration like 15m, 24h, 7d.`);
 }
 
+/** An absolute time window (ms since epoch); either end may be open. */
+export interface TimeWindow {
+  readonly since?: number;
+  readonly until?: number;
+}
+
+/** The window parameters every analysis route takes: `from`/`to`, with `since`/`until` as aliases. */
+export const WINDOW_PARAMS = ['from', 'to', 'since', 'until'] as const;
+
+/**
+ * `from`/`to` (or their aliases `since`/`until`) of a query: ms since epoch, RFC 3339, or a
+ * duration back from now. Throws 400 naming the parameter on a bad value, on a parameter given
+ * under both names, or on a start after the end.
+ */
+export function parseWindow(q: Record<string, unknown>, now: number): TimeWindow {
+  const pick = (name: string, alias: string): number | undefined => {
+    if (q[name] !== undefined && q[alias] !== undefined) throw badRequest(`parameters "${name}" and "${alias}" are the same: give one.`);
+    return q[name] !== undefined ? parseTime(q[name], name, now) : parseTime(q[alias], alias, now);
+  };
+  const since = pick('from', 'since');
+  const until = pick('to', 'until');
+  if (since !== undefined && until !== undefined && since > until) {
+    throw badRequest(`parameter "${q.from !== undefined ? 'from' : 'since'}" is after "${q.to !== undefined ? 'to' : 'until'}": give a start at or before the end.`);
+  }
+  return { ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) };
+}
+
+/** Whether a window is given in relative terms (`24h`), so that it moves with the clock. */
+export function isRelativeWindow(q: Record<string, unknown>): boolean {
+  return WINDOW_PARAMS.some((k) => /[a-z]$/i.test(String(q[k] ?? '')));
+}
+
+export function hasWindow(w: TimeWindow): boolean {
+  return w.since !== undefined || w.until !== undefined;
+}
+
 /** Validates a /graph or /events query; throws HttpError 400 naming the parameter. */
 export function parseGraphQuery(q: Record<string, unknown>, now: number): GraphFilters {
-  const known = new Set(['level', 'cluster', 'namespace', 'verdict', 'protocol', 'port', 'since', 'until', 'hideInfra', 'lastEventId']);
+  const known = new Set(['level', 'cluster', 'namespace', 'verdict', 'protocol', 'port', ...WINDOW_PARAMS, 'hideInfra', 'lastEventId']);
   for (const k of Object.keys(q)) {
     if (!known.has(k)) throw badRequest(`unknown parameter "${k}": expected one of ${[...known].join(', ')}.`);
   }
@@ -76,9 +112,7 @@ export function parseGraphQuery(q: Record<string, unknown>, now: number): GraphF
     if (!m || from < 1 || to > 65535 || from > to) throw badRequest(`parameter "port" must be a port 1-65535 or a range like 8000-8100.`);
     port = { from, to };
   }
-  const since = parseTime(q.since, 'since', now);
-  const until = parseTime(q.until, 'until', now);
-  if (since !== undefined && until !== undefined && since > until) throw badRequest('parameter "since" is after "until".');
+  const { since, until } = parseWindow(q, now);
   const hide = q.hideInfra;
   if (hide !== undefined && hide !== '' && hide !== '0' && hide !== '1' && hide !== 'true' && hide !== 'false') {
     throw badRequest('parameter "hideInfra" must be 1 or 0.');
@@ -252,17 +286,35 @@ function endMatches(g: G, key: string, f: GraphFilters): { cluster: boolean; nam
   };
 }
 
-/** The base edges (keys and attributes) a view at this level aggregates. */
-export function baseEdges(state: AppState, f: GraphFilters): Array<[string, FlowEdge]> {
+/**
+ * Every edge (both levels) of a window: its stored sums over the window's buckets when a store
+ * is open (a shared store must be prefetched: AppState.prefetchWindow), else the graph's edges;
+ * without a window, the graph's edges. Not yet filtered by time (byTime).
+ */
+function edgesOf(state: AppState, w: TimeWindow): Array<[string, FlowEdge]> {
   const g = state.graph;
-  const windowed = (f.since !== undefined || f.until !== undefined) && state.store?.isOpen;
   const all: Array<[string, FlowEdge]> = [];
-  if (windowed) {
-    for (const e of state.windowEdges({ since: f.since, until: f.until })) {
+  if (hasWindow(w) && state.store?.isOpen) {
+    for (const e of state.windowEdges({ since: w.since, until: w.until })) {
       if (g.hasEdge(e.key)) all.push([e.key, { ...g.getEdgeAttributes(e.key), ...e, level: g.getEdgeAttribute(e.key, 'level') }]);
       else all.push([e.key, e]);
     }
   } else g.forEachEdge((key, attrs) => { all.push([key, attrs]); });
+  return all;
+}
+
+/**
+ * The flow edges observed in a window (both levels), as /graph counts them: what /diff and
+ * /findings analyse when given a window.
+ */
+export function windowedEdges(state: AppState, w: TimeWindow): FlowEdge[] {
+  const f: GraphFilters = { level: 'pod', hideInfra: false, since: w.since, until: w.until };
+  return edgesOf(state, w).filter(([, e]) => e.kind === 'flow' && byTime(e, f)).map(([, e]) => e);
+}
+
+/** The base edges (keys and attributes) a view at this level aggregates. */
+export function baseEdges(state: AppState, f: GraphFilters): Array<[string, FlowEdge]> {
+  const all = edgesOf(state, f);
   const hasPodEdges = all.some(([, a]) => a.level === 'pod');
   const wantPod = f.level === 'pod' && hasPodEdges;
   return all.filter(([, a]) => (a.level === 'pod') === wantPod);

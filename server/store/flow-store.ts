@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import type { FlowEdge, GraphNode, Inventory, L4Protocol, VerdictCounts } from '../../generator/model/index.ts';
 import { flowEdgeKey, keyProblem, portProblem } from '../../generator/model/index.ts';
-import type { Store, StoreSnapshot } from './store.ts';
+import type { FlowCounts, Store, StoreSnapshot } from './store.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -272,6 +272,16 @@ export class FlowStore implements Store {
 
   loadSnapshot(): StoreSnapshot {
     return { inventories: this.loadInventories(), nodes: this.loadNodes(), edges: this.loadEdges(), cursor: 0 };
+  }
+
+  /** Store.flowCounts: connections per hour bucket overlapping [since, until]. */
+  flowCounts(window: { since: number; until: number }): FlowCounts {
+    this.assertOpen();
+    const rows = this.db.prepare(
+      `SELECT b.hour AS slot, sum(b.count) AS count FROM buckets b JOIN edges e ON e.id = b.edge
+        WHERE b.hour BETWEEN ? AND ? AND e.pod = 0 GROUP BY b.hour ORDER BY b.hour`,
+    ).all(Math.floor(window.since / HOUR_MS), Math.floor(window.until / HOUR_MS)) as Array<{ slot: number; count: number }>;
+    return { resolutionMs: HOUR_MS, slots: rows.map((r) => ({ start: r.slot * HOUR_MS, count: r.count })) };
   }
 
   /**

@@ -22,7 +22,7 @@ import type { GraphNode, Inventory, L4Protocol } from '../../generator/model/ind
 import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './flow-store.ts';
 import { HOUR_MS, mergeCounts, otherVerdicts } from './flow-store.ts';
-import type { JournalPage, Store, StoreSnapshot } from './store.ts';
+import type { FlowCounts, JournalPage, Store, StoreSnapshot } from './store.ts';
 
 /** Advisory lock ids (any two distinct bigints of our own). */
 const MIGRATION_LOCK = 0x6e6574_01;
@@ -368,6 +368,21 @@ export class PostgresStore implements Store {
     const recent = this.now() - this.retainMinutesMs;
     const minutes = bucketRows(live.filter((e) => e.time >= recent), MINUTE_MS);
     if (minutes.size) await upsertBuckets(c, 'buckets_minute', 'minute', minutes, idOf);
+  }
+
+  /** Store.flowCounts: per minute inside the minute buckets' retention (as loadEdges decides), else per hour. */
+  async flowCounts(window: { since: number; until: number }): Promise<FlowCounts> {
+    this.assertOpen();
+    const fine = window.since >= this.now() - this.retainMinutesMs;
+    const unit = fine ? MINUTE_MS : HOUR_MS;
+    const table = fine ? 'buckets_minute' : 'buckets';
+    const slot = fine ? 'minute' : 'hour';
+    const r = await this.pool.query<{ slot: string; count: string }>(
+      `SELECT b.${slot} AS slot, sum(b.count) AS count FROM ${table} b JOIN edges e ON e.id = b.edge
+        WHERE b.${slot} BETWEEN $1 AND $2 AND NOT e.pod GROUP BY b.${slot} ORDER BY b.${slot}`,
+      [Math.floor(window.since / unit), Math.floor(window.until / unit)],
+    );
+    return { resolutionMs: unit, slots: r.rows.map((x) => ({ start: Number(x.slot) * unit, count: Number(x.count) })) };
   }
 
   async loadEdges(window: { since?: number; until?: number } = {}): Promise<StoredEdge[]> {

@@ -28,6 +28,14 @@ export interface JournalPage {
   readonly inventories?: ReadonlyMap<string, Inventory>;
 }
 
+/** Flow counts per stored time slot, for a histogram of flow volume. */
+export interface FlowCounts {
+  /** The slot width the counts were read at (ms): an hour, or a minute where the store keeps minutes. */
+  readonly resolutionMs: number;
+  /** Slots with flows, oldest first; `start` is the slot's first ms. */
+  readonly slots: ReadonlyArray<{ readonly start: number; readonly count: number }>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres' | 'spool';
   readonly isOpen: boolean;
@@ -40,6 +48,11 @@ export interface Store {
   applyBatchOnce(collector: string, batchId: string, batch: StoreBatch): MaybePromise<boolean>;
   loadSnapshot(): MaybePromise<StoreSnapshot>;
   loadEdges(window?: { since?: number; until?: number }): MaybePromise<StoredEdge[]>;
+  /**
+   * Connections per slot over the slots overlapping [since, until], each counted once (on its
+   * workload-level edge, never again on its pod-level detail edge): the same buckets loadEdges sums.
+   */
+  flowCounts?(window: { since: number; until: number }): MaybePromise<FlowCounts>;
   getOffset(source: string): MaybePromise<Record<string, unknown> | undefined>;
   saveInventory(cluster: string, inventory: Inventory): MaybePromise<void>;
   /** Deletes what is older than the retention; returns how many buckets went. */

@@ -4,6 +4,7 @@ import type { FindingsResponse, GenerateRequest } from '../api-types.ts';
 import { badRequest, notImplemented } from '../errors.ts';
 import type { AnalysisProviders } from '../providers.ts';
 import type { AppState } from '../state.ts';
+import { hasWindow, parseWindow, WINDOW_PARAMS, type TimeWindow } from '../view.ts';
 
 const KEY_LIKE = /^[a-z]+:[^\s]{1,1024}$/;
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})?$/;
@@ -33,6 +34,20 @@ export function parseGenerateRequest(body: unknown): GenerateRequest {
   return { selection: { ...(s.nodes ? { nodes: s.nodes as string[] } : {}), ...(s.cluster ? { cluster: s.cluster as string } : {}), ...(s.namespace ? { namespace: s.namespace as string } : {}) } };
 }
 
+/**
+ * The validated `from`/`to` window of a query that takes nothing else (undefined: none given),
+ * its edges loaded from a shared store so the analysis can read them synchronously.
+ */
+export async function windowOf(state: AppState, q: Record<string, unknown>, route: string): Promise<TimeWindow | undefined> {
+  for (const k of Object.keys(q)) {
+    if (!(WINDOW_PARAMS as readonly string[]).includes(k)) throw badRequest(`unknown parameter "${k}": ${route} takes ${WINDOW_PARAMS.join(', ')}.`);
+  }
+  const window = parseWindow(q, state.now());
+  if (!hasWindow(window)) return undefined;
+  await state.prefetchWindow(window);
+  return window;
+}
+
 export function analysisRoutes(state: AppState, providers: AnalysisProviders): Router {
   const r = Router();
 
@@ -44,16 +59,16 @@ export function analysisRoutes(state: AppState, providers: AnalysisProviders): R
     else res.json(result);
   });
 
-  r.get('/diff', (req, res) => {
-    if (Object.keys(req.query).length) throw badRequest(`unknown parameter "${Object.keys(req.query)[0]}": /diff takes none.`);
+  r.get('/diff', async (req, res) => {
+    const window = await windowOf(state, req.query as Record<string, unknown>, '/diff');
     if (!providers.diff) throw notImplemented('GET /diff (intended vs observed)');
-    res.json(providers.diff(state));
+    res.json(providers.diff(state, window));
   });
 
-  r.get('/findings', (req, res) => {
-    if (Object.keys(req.query).length) throw badRequest(`unknown parameter "${Object.keys(req.query)[0]}": /findings takes none.`);
+  r.get('/findings', async (req, res) => {
+    const window = await windowOf(state, req.query as Record<string, unknown>, '/findings');
     if (!providers.findings) throw notImplemented('GET /findings (risk findings)');
-    const body: FindingsResponse = { findings: providers.findings(state) };
+    const body: FindingsResponse = { findings: providers.findings(state, window) };
     res.json(body);
   });
 

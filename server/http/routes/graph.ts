@@ -1,6 +1,7 @@
 /** GET /clusters, /graph, /nodes/:key, /edges/:key, /policies. */
 import { Router } from 'express';
 import type { Request } from 'express';
+import { flowEdgeKey } from '../../../generator/model/index.ts';
 import type { Level } from '../../../generator/model/index.ts';
 import type {
   ApiEdge, ClusterStatus, ClustersResponse, EdgeDetailResponse, NodeDetailResponse, PoliciesResponse, SourceState,
@@ -9,7 +10,9 @@ import { badRequest, notFound } from '../errors.ts';
 import { allPolicies, policiesSelectingByLabels } from '../policies.ts';
 import type { AnalysisProviders } from '../providers.ts';
 import type { AppState } from '../state.ts';
-import { graphView, levelOfKey, parseGraphQuery, podCounts, projectEdges, toApiNode } from '../view.ts';
+import {
+  graphView, hasWindow, isRelativeWindow, levelOfKey, parseGraphQuery, parseWindow, podCounts, projectEdges, toApiNode, WINDOW_PARAMS, windowedEdges,
+} from '../view.ts';
 import type { GraphFilters } from '../view.ts';
 
 const STATE_RANK: Record<SourceState, number> = { connected: 0, done: 0, starting: 1, stale: 2, error: 3 };
@@ -64,8 +67,8 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     const filters = parseGraphQuery(req.query as Record<string, unknown>, state.now());
     if (req.query.lastEventId !== undefined) throw badRequest('unknown parameter "lastEventId" (only /events takes it).');
     await state.prefetchWindow({ since: filters.since, until: filters.until });
-    // Relative times (since=24h) move with the clock: only absolute queries are cached.
-    const relative = /[a-z]$/i.test(String(req.query.since ?? '')) || /[a-z]$/i.test(String(req.query.until ?? ''));
+    // Relative times (from=24h) move with the clock: only absolute queries are cached.
+    const relative = isRelativeWindow(req.query as Record<string, unknown>);
     // The counts go first, as headers (X-Netatlas-Nodes / -Edges): the web map picks and compiles
     // its renderer for the map's size while the body downloads. Cached as "nodes edges\n" + body.
     const render = (): string => { const v = graphView(state, filters); return `${v.nodes.length} ${v.edges.length}\n${JSON.stringify(v)}`; };
@@ -103,8 +106,9 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     res.json(body);
   });
 
-  r.get('/edges/*key', (req, res) => {
-    noQuery(req);
+  r.get('/edges/*key', async (req, res) => {
+    noQuery(req, WINDOW_PARAMS);
+    const window = parseWindow(req.query as Record<string, unknown>, state.now());
     const key = keyParam(req, 'edge');
     const m = /^(.+)->(.+)\|([A-Za-z0-9]+)\|(\d+|-)$/.exec(key);
     if (!m) throw badRequest(`edge key ${JSON.stringify(key.slice(0, 128))} is malformed: expected "source->target|PROTOCOL|port" as in /api/v1/graph.`);
@@ -114,15 +118,21 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     let edge: ApiEdge | undefined;
     let parts: string[] = [];
     let foundLevel: Level = level;
+    const windowed = hasWindow(window);
     for (const lv of tryLevels) {
-      const filters: GraphFilters = { level: lv, hideInfra: false };
+      const filters: GraphFilters = { level: lv, hideInfra: false, ...window };
+      // A shared store's window is read ahead, once per projection (windowEdges takes it).
+      if (windowed) await state.prefetchWindow(window);
       const view = projectEdges(state, filters);
       edge = view.edges.get(key);
       if (edge) { foundLevel = lv; parts = view.parts.get(key) ?? []; break; }
     }
     if (!edge) throw notFound(`no edge ${JSON.stringify(key.slice(0, 256))}: take keys from /api/v1/graph.`);
-    const partEdges = parts.filter((k) => g.hasEdge(k)).map((k) => {
-      const a = g.getEdgeAttributes(k);
+    // In a window, the parts carry their counts over that window, as the edge does.
+    if (windowed) await state.prefetchWindow(window);
+    const inWindow = windowed ? new Map(windowedEdges(state, window).map((e) => [flowEdgeKey(e.source, e.destination, e.protocol, e.port), e])) : undefined;
+    const partEdges = parts.filter((k) => g.hasEdge(k) && (!inWindow || inWindow.has(k))).map((k) => {
+      const a = inWindow?.get(k) ?? g.getEdgeAttributes(k);
       return {
         key: k, source: a.source, target: a.destination, protocol: a.protocol, ...(a.port !== undefined ? { port: a.port } : {}),
         count: a.count, verdicts: { ...a.verdicts }, firstSeen: a.firstSeen, lastSeen: a.lastSeen, interCluster: a.interCluster,
@@ -131,6 +141,7 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     });
     let samples = parts.flatMap((k) => state.samplesFor(k));
     if (samples.length === 0) samples = heuristicSamples(state, edge.protocol, edge.port, parts);
+    if (windowed) samples = samples.filter((x) => (window.since === undefined || x.time >= window.since) && (window.until === undefined || x.time <= window.until));
     samples.sort((x, y) => y.time - x.time);
     const body: EdgeDetailResponse = {
       edge,

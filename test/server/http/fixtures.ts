@@ -92,3 +92,29 @@ export function demoState(options: { store?: Store; flows?: readonly FlowRecord[
   state.flush();
   return state;
 }
+
+export const HOUR = 3_600_000;
+
+/**
+ * The four flows spread over hours: web->api at T0-3h and again at T0, api->dns at T0-1h, the
+ * dropped api->books and web->internet at T0.
+ */
+export function historyFlows(): FlowRecord[] {
+  return [
+    { ...webToApi, time: T0 - 3 * HOUR }, { ...apiToDns, time: T0 - HOUR }, { ...webToApi, time: T0 + 500 }, apiToBooksDropped, webToInternet,
+  ];
+}
+
+/**
+ * demoState over historyFlows, flushed after each flow as a live server flushes while time
+ * passes: a store keeps each flow in its own hour bucket.
+ */
+export function historyState(options: { store?: Store } = {}): AppState {
+  const [first, ...rest] = historyFlows();
+  const state = demoState({ store: options.store, flows: [first] });
+  for (const f of rest) {
+    state.ingestFlows('flows-file:test', [f], { cluster: 'prod' });
+    state.flush();
+  }
+  return state;
+}

@@ -12,7 +12,8 @@ import { AppState } from '../../../server/http/state.ts';
 import { FlowStore, HOUR_MS } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement, StoreBatch } from '../../../server/store/flow-store.ts';
 import { MIGRATIONS, PostgresStore } from '../../../server/store/postgres.ts';
-import { ALL_FLOWS, T0, apiToDns, demoState, prodInventory, webToApi } from '../http/fixtures.ts';
+import { ALL_FLOWS, T0, apiToDns, demoState, historyState, prodInventory, webToApi } from '../http/fixtures.ts';
+import { defaultProviders } from '../../../server/http/default-providers.ts';
 import { startTestPostgres } from './postgres-server.ts';
 import type { TestPostgres } from './postgres-server.ts';
 
@@ -46,6 +47,17 @@ const BATCHES: readonly StoreBatch[] = [
   { edges: [edge({ key: 'pod|x', level: 'pod', source: 'pod:p/a/x-1', destination: 'pod:p/b/y-1', service: 'svc:p/b/y', servicePort: 8080 })] },
 ];
 
+/** A fresh PostgreSQL store and an in-memory SQLite store, each holding BATCHES. */
+async function bothStoresWithBatches(): Promise<{ postgres: PostgresStore; sqlite: FlowStore }> {
+  const postgres = await openPg(await freshDb());
+  const sqlite = FlowStore.open(':memory:');
+  for (const b of BATCHES) {
+    await postgres.writeBatch(b);
+    sqlite.writeBatch(b);
+  }
+  return { postgres, sqlite };
+}
+
 describe('PostgresStore', () => {
   it('applies every migration once, and a second open of the same database applies none', async () => {
     const url = await freshDb();
@@ -55,16 +67,29 @@ describe('PostgresStore', () => {
   });
 
   it('answers the same edges as the SQLite store for the same batches, whole and per window', async () => {
-    const postgres = await openPg(await freshDb());
-    const sqlite = FlowStore.open(':memory:');
-    for (const b of BATCHES) {
-      await postgres.writeBatch(b);
-      sqlite.writeBatch(b);
-    }
+    const { postgres, sqlite } = await bothStoresWithBatches();
     for (const window of [{}, { since: T0, until: T0 + 1 }, { since: T0 + HOUR_MS }]) {
       expect(await postgres.loadEdges(window)).toEqual(sqlite.loadEdges(window));
     }
     sqlite.close();
+  });
+
+  it('counts flows per hour as the SQLite store does, each connection once (not again on its pod-level edge)', async () => {
+    const { postgres, sqlite } = await bothStoresWithBatches();
+    const window = { since: T0 - HOUR_MS, until: T0 + 2 * HOUR_MS };
+    const counts = await postgres.flowCounts(window);
+    expect(counts).toEqual(sqlite.flowCounts(window));
+    expect(counts.slots.reduce((n, x) => n + x.count, 0)).toBe((await postgres.loadEdges(window)).filter((e) => e.level !== 'pod').reduce((n, e) => n + e.count, 0));
+    sqlite.close();
+  });
+
+  it('counts flows per minute inside the minute retention', async () => {
+    const store = await openPg(await freshDb(), { now: () => T0 + 10 * 60_000, retainMinutesMs: HOUR_MS });
+    await store.writeBatch({ edges: [edge({ time: T0 + 60_000, count: 2, verdicts: { FORWARDED: 2 } }), edge({ time: T0 + 5 * 60_000, count: 3, verdicts: { DROPPED: 3 } })] });
+    const minute = (t: number): number => Math.floor(t / 60_000) * 60_000;
+    expect(await store.flowCounts({ since: T0, until: T0 + 10 * 60_000 })).toEqual({
+      resolutionMs: 60_000, slots: [{ start: minute(T0 + 60_000), count: 2 }, { start: minute(T0 + 5 * 60_000), count: 3 }],
+    });
   });
 
   it('applies a collector batch once: a resend with the same id adds nothing', async () => {
@@ -203,6 +228,24 @@ describe('two server states on one PostgreSQL', () => {
     expect(b.graph.hasNode('wl:prod/shop/Deployment/web')).toBe(true);
     await a.close();
     await b.close();
+  });
+
+  it('answer windowed /edges, /diff, /findings and /histogram as a SQLite-backed server does', async () => {
+    const pgState = historyState({ store: await openPg(await freshDb()) });
+    await pgState.settled();
+    const sqliteState = historyState({ store: FlowStore.open(':memory:') });
+    const get = async (s: AppState, url: string) =>
+      (await request(createApp({ state: s, rateLimit: false, providers: defaultProviders() })).get(url).expect(200)).body;
+    const edge = 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080'.split('/').map(encodeURIComponent).join('/');
+    const urls = [
+      `/api/v1/edges/${edge}?from=${T0 - HOUR_MS / 2}`, `/api/v1/diff?from=${T0 - 2 * HOUR_MS}&to=${T0 - 1}`,
+      `/api/v1/findings?from=${T0 - 2 * HOUR_MS}&to=${T0 - 1}`, `/api/v1/histogram?from=${T0 - 4 * HOUR_MS}&to=${T0 + HOUR_MS - 1}`,
+    ];
+    for (const url of urls) expect(await get(pgState, url)).toEqual(await get(sqliteState, url));
+    expect((await get(pgState, urls[0])).edge.count).toBe(1);
+    expect((await get(pgState, urls[3])).total).toBe(5);
+    await pgState.close();
+    await sqliteState.close();
   });
 
   it('answer the same /graph through createApp, windowed by time too', async () => {
