@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { jittered } from '../../sources/backoff.ts';
 
 const PROTO_DIR = fileURLToPath(new URL('./', import.meta.url));
 
@@ -127,7 +128,8 @@ export class GoldmaneClient {
       if (this.stopped || this.call !== call) return;
       this.call = undefined;
       this.options.onStatus?.({ state: 'stale', reason });
-      const wait = Math.min(this.options.maxDelayMs ?? 30_000, 500 * 2 ** this.attempt++);
+      // Jittered like every other reconnecting source, so collectors that lost Goldmane together do not return together.
+      const wait = jittered(Math.min(this.options.maxDelayMs ?? 30_000, 500 * 2 ** this.attempt++), 0.5, Math.random());
       this.reconnects++;
       void (this.options.delay ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref())))(wait).then(() => this.open());
     };
