@@ -4,20 +4,15 @@
  * draws the cut hop, and shows the cut's YAML. The screenshot goes to
  * test/.screenshots/attack-path.png (with NETATLAS_UPDATE_SCREENSHOTS=1, to docs/screenshots/).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shot, startDemoSession, type DemoSession } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { shot } from './harness.ts';
+import { useDemoSession } from './session.ts';
 import { pixelAt } from './pixels.ts';
 
 const PROD_FRONTEND = 'wl:prod/boutique/Deployment/frontend';
 const LEDGER = 'wl:finance/payments/Deployment/ledger';
 
-let session: DemoSession;
-
-beforeAll(async () => {
-  session = await startDemoSession();
-}, 120_000);
-
-afterAll(async () => { await session?.close(); });
+const session = useDemoSession();
 
 describe('attack paths on the map', { timeout: 180_000 }, () => {
   it('clicking the first path lights its nodes, dims the rest, draws its cut hop and shows the cut as a NetworkPolicy', async () => {

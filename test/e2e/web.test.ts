@@ -4,9 +4,10 @@
  * (ignored by git); with NETATLAS_UPDATE_SCREENSHOTS=1 they refresh docs/screenshots/ instead.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { ROOT, shot, startDemoSession, type DemoSession, type RunningServer } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { ROOT, shot } from './harness.ts';
+import { useDemoSession } from './session.ts';
 import { inkOf, pixelAt } from './pixels.ts';
 import { startStaticApiServer } from './static-api-server.ts';
 import { syntheticEstate } from '../../web/src/dev/synthetic-estate.ts';
@@ -17,31 +18,19 @@ const PROD_CART = 'wl:prod/boutique/Deployment/cartservice';
 const PROD_RECO = 'wl:prod/boutique/Deployment/recommendationservice';
 const DEV_SHELL_LABEL = 'debug-shell';
 
-let server: RunningServer;
-let context: BrowserContext;
+const demo = useDemoSession();
 const consoleErrors: string[] = [];
 
 /** Open the app; `settle` also waits for the layout to stop (screenshots, camera checks). */
 async function open(query = '', settle = false): Promise<Page> {
-  const page = await context.newPage();
+  const page = await demo.context.newPage();
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`); });
   page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
-  await page.goto(`${server.url}/${query}`);
+  await page.goto(`${demo.server.url}/${query}`);
   await page.waitForFunction(() => window.netatlasDebug?.firstFrameAt !== undefined, null, { timeout: 60_000 });
   if (settle) await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 60_000 });
   return page;
 }
-
-let session: DemoSession | undefined;
-
-beforeAll(async () => {
-  session = await startDemoSession();
-  ({ server, context } = session);
-}, 120_000);
-
-afterAll(async () => {
-  await session?.close();
-});
 
 // a loaded 2-core machine compiles sigma's shaders in software slowly: generous per-test time
 describe('web UI in Chromium', { timeout: 180_000 }, () => {
@@ -50,7 +39,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     const map = page.locator('#map');
     const png = await map.screenshot();
     await page.screenshot({ path: shot('map.png') });
-    const { ink, colours, total } = await inkOf(context, png);
+    const { ink, colours, total } = await inkOf(demo.context, png);
     // nodes, edges, hulls and labels: a few percent of the pixels in many colours
     expect(ink / total).toBeGreaterThan(0.02);
     expect(colours).toBeGreaterThan(20);
@@ -127,7 +116,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     expect(probe.colour).toMatch(/^#[0-9a-f]{6}$/);
     const box = (await page.locator('#map').boundingBox())!;
     const png = await page.screenshot({ path: shot('findings.png') });
-    const [r, g, b] = await pixelAt(context, png, box.x + probe.at.x, box.y + probe.at.y);
+    const [r, g, b] = await pixelAt(demo.context, png, box.x + probe.at.x, box.y + probe.at.y);
     // the node's centre on screen: a warm red, not black and not the stage
     expect(r, `${probe.key} at ${JSON.stringify(probe.at)}: rgb(${r},${g},${b})`).toBeGreaterThan(140);
     expect(r).toBeGreaterThan(g + 40);
@@ -261,13 +250,13 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     const info = await page.evaluate(() => ({ profile: window.netatlasDebug.renderProfile, edges: window.netatlasDebug.edges, inGraph: window.netatlasMap!.graph.size }));
     expect(info.profile).toBe('light');
     expect(info.inGraph).toBeGreaterThan(30);
-    const { ink } = await inkOf(context, await page.locator('#map').screenshot());
+    const { ink } = await inkOf(demo.context, await page.locator('#map').screenshot());
     expect(ink).toBeGreaterThan(1000);
     // without hull outlines, so that what the moved frame shows comes from the WebGL stage
     const drawsBeforeUncheck = await page.evaluate(() => window.netatlasMap!.mover!.counts.drawn);
     await page.uncheck('#f-hulls');
     await page.waitForFunction((n) => window.netatlasMap!.mover!.counts.drawn > n, drawsBeforeUncheck);
-    const drawn = await inkOf(context, await page.locator('#map').screenshot());
+    const drawn = await inkOf(demo.context, await page.locator('#map').screenshot());
     const box = (await page.locator('#map').boundingBox())!;
     const drawsBefore = await page.evaluate(() => window.netatlasMap!.mover!.counts.drawn);
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -277,7 +266,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.waitForFunction(() => window.netatlasMap!.mover!.transform !== '');
     const during = await page.evaluate(() => window.netatlasMap!.mover!.transform);
     // the moved frame is a copy of the drawn one (nodes, edges, labels): not blank
-    const moved = await inkOf(context, await page.locator('canvas.netatlas-move-snapshot').screenshot());
+    const moved = await inkOf(demo.context, await page.locator('canvas.netatlas-move-snapshot').screenshot());
     expect(moved.ink).toBeGreaterThan(Math.max(1000, drawn.ink * 0.4));
     expect(moved.colours).toBeGreaterThan(5);
     // the frame follows the pointer: 8 moves of (10, 6) px
@@ -295,7 +284,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
   it('a large estate opens folded to at most 300 drawn nodes; a double-click opens a group in place, framed, and nothing else moves', async () => {
     const estate = syntheticEstate({ clusters: 5, workloads: 3000, edges: 15000, seed: 42 });
     const large = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
-    const page = await context.newPage();
+    const page = await demo.context.newPage();
     try {
       page.on('pageerror', (e) => consoleErrors.push(`folded map: ${e.message}`));
       await page.goto(`${large.url}/`);
@@ -333,7 +322,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
   it('a large map opened unfolded (the count headers ahead of the body) draws its nodes first, then every edge, and lays out the whole graph', async () => {
     const estate = syntheticEstate({ clusters: 3, workloads: 800, edges: 4000, seed: 11 });
     const large = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
-    const page = await context.newPage();
+    const page = await demo.context.newPage();
     try {
       page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`large map: ${m.text()}`); });
       page.on('pageerror', (e) => consoleErrors.push(`large map: ${e.message}`));
@@ -358,7 +347,7 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
       expect(info.edgesParsed).toBeGreaterThan(0);
       expect(info.firstFrame).toBeLessThan(info.edgesBuilt);
       expect(info.status).toContain('layout settled');
-      const { ink, colours } = await inkOf(context, await page.locator('#map').screenshot({ path: shot('large-map.png') }));
+      const { ink, colours } = await inkOf(demo.context, await page.locator('#map').screenshot({ path: shot('large-map.png') }));
       expect(ink).toBeGreaterThan(5000);
       expect(colours).toBeGreaterThan(5);
       // the nodes-only first frame skipped sigma's picking pass; the frames since have it: a node

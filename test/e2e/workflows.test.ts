@@ -4,21 +4,21 @@
  * screenshot, panel content). Screenshots go to test/.screenshots/workflow-*.png (with
  * NETATLAS_UPDATE_SCREENSHOTS=1, to docs/screenshots/) for a person to look at.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { shot, startDemoSession, type DemoSession, type RunningServer } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { shot } from './harness.ts';
+import { useDemoSession } from './session.ts';
 import { pixelAt } from './pixels.ts';
 
 const PROD_FRONTEND = 'wl:prod/boutique/Deployment/frontend';
 const PROD_CART = 'wl:prod/boutique/Deployment/cartservice';
 const PROD_RECO = 'wl:prod/boutique/Deployment/recommendationservice';
 
-let server: RunningServer;
-let context: BrowserContext;
+const demo = useDemoSession();
 
 async function open(query = ''): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${server.url}/${query}`);
+  const page = await demo.context.newPage();
+  await page.goto(`${demo.server.url}/${query}`);
   await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 60_000 });
   return page;
 }
@@ -35,17 +35,6 @@ function onScreen(page: Page): Promise<{ nodes: string[]; edges: { key: string; 
     };
   });
 }
-
-let session: DemoSession | undefined;
-
-beforeAll(async () => {
-  session = await startDemoSession();
-  ({ server, context } = session);
-}, 120_000);
-
-afterAll(async () => {
-  await session?.close();
-});
 
 describe('what a user asks of the map', { timeout: 180_000 }, () => {
   it('what does prod/frontend talk to: search, pick, and its peers stay lit and labelled with the ports in the panel', async () => {
@@ -109,7 +98,7 @@ describe('what a user asks of the map', { timeout: 180_000 }, () => {
     }, [PROD_RECO, PROD_CART]);
     const box = (await page.locator('#map').boundingBox())!;
     const png = await page.screenshot({ path: shot('workflow-would-break.png') });
-    const [r, g, b] = await pixelAt(context, png, box.x + mid.x, box.y + mid.y);
+    const [r, g, b] = await pixelAt(demo.context, png, box.x + mid.x, box.y + mid.y);
     expect(r, `rgb(${r},${g},${b})`).toBeGreaterThan(g + 60);
     expect(r).toBeGreaterThan(b + 40);
     await page.close();

@@ -1,0 +1,23 @@
+/** One demo session per browser test file: started before its tests, closed after them. */
+import { afterAll, beforeAll } from 'vitest';
+import { startDemoSession, type DemoSession } from './harness.ts';
+
+/** The session of this file; read its members inside tests and hooks, once it has started. */
+export function useDemoSession(): Pick<DemoSession, 'server' | 'browser' | 'context'> {
+  let session: DemoSession | undefined;
+  beforeAll(async () => {
+    session = await startDemoSession();
+  }, 120_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+  const started = (): DemoSession => {
+    if (!session) throw new Error('netatlas e2e: the demo session has not started (use it inside tests and hooks)');
+    return session;
+  };
+  return {
+    get server() { return started().server; },
+    get browser() { return started().browser; },
+    get context() { return started().context; },
+  };
+}
