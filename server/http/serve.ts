@@ -183,10 +183,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     // Regular files are read one after another; a pipe named on the command line (`--flows
     // <(zcat x.gz)`, a FIFO) is read beside them, since it may wait for its writer for ever and
     // must not hold back the files after it.
-    const inputs = flowPaths.length ? safeInputs(state, flowPaths, cluster, log) : [];
-    const streams = inputs.filter((i) => !isRegularFile(i.file))
+    const inputs = (flowPaths.length ? safeInputs(state, flowPaths, cluster, log) : []).map((i) => ({ ...i, regular: isRegularFile(i.file) }));
+    const streams = inputs.filter((i) => !i.regular)
       .map((i) => loadFlowFile(state, store, i.file, i.cluster, useDemo, i.walked, loading, log, connections).then(() => state.flush()));
-    for (const input of inputs.filter((i) => isRegularFile(i.file))) {
+    for (const input of inputs.filter((i) => i.regular)) {
       await loadFlowFile(state, store, input.file, input.cluster, useDemo, input.walked, loading, log, connections);
     }
     state.flush();
