@@ -261,6 +261,57 @@ export interface HistogramResponse {
   readonly total: number;
 }
 
+/** One end of a connection in GET /api/v1/flows. */
+export interface FlowEnd {
+  readonly cluster?: string;
+  readonly namespace?: string;
+  /** The pod's name, when the address resolved to a pod at the connection's time. */
+  readonly pod?: string;
+  /** The workload key (generator/model/keys.ts) the end was resolved to, as the graph's edges use. */
+  readonly workload?: string;
+  readonly ip?: string;
+  readonly port?: number;
+}
+
+/**
+ * One connection behind an edge: every flow report of the same connection (5-tuple within the
+ * connection cache's lifetime) folded into one row.
+ */
+export interface FlowRow {
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly source: FlowEnd;
+  readonly destination: FlowEnd;
+  readonly protocol: L4Protocol;
+  /** Where the flow was observed, e.g. "hubble:to-endpoint", "calico:src", "gadget". */
+  readonly observationPoint?: string;
+  /** The strongest verdict among the folded reports (dropped > denied > allowed > unknown). */
+  readonly verdict: Verdict;
+  readonly dropReason?: string;
+  /** The policy the flow source names as deciding (Calico policy hits, Hubble policy names). */
+  readonly policy?: string;
+  /** Flow reports folded into this row. */
+  readonly reports: number;
+}
+
+/**
+ * GET /api/v1/flows?edge=<edge key>&from=&to=&verdict=&q=&cursor=&limit=
+ * Newest connection first; `q` matches pod, namespace, address or port text; `limit` 1..500,
+ * default 50; `nextCursor` is opaque and absent on the last page.
+ */
+export interface FlowsResponse {
+  readonly edge: string;
+  readonly rows: readonly FlowRow[];
+  /** Connections matching the query (all pages). */
+  readonly total: number;
+  readonly nextCursor?: string;
+  /**
+   * The store keeps at most `perEdgeMinute` connections per edge and minute; `capped` says some
+   * minute in the range reached it, so `total` is a lower bound.
+   */
+  readonly kept: { readonly perEdgeMinute: number; readonly capped: boolean };
+}
+
 // ---------------------------------------------------------------- health
 
 /** GET /api/v1/healthz: the process answers. */
