@@ -4,6 +4,7 @@
  * keys. Pure (the panel draws what these return).
  */
 import { parseKey } from '../../../generator/model/index.ts';
+import type { ScorePartName, WorkloadRisk } from '../../../generator/risk/types.ts';
 import type { Finding } from '../types.ts';
 import { parseEdgeKey, SEVERITY_SCORE } from './graph-data.ts';
 
@@ -70,6 +71,50 @@ export interface FindingGroup {
   readonly findings: readonly Finding[];
 }
 
+export interface RiskPart {
+  readonly name: ScorePartName;
+  readonly points: number;
+  readonly max: number;
+  readonly facts: readonly string[];
+}
+
+/** Findings per component key (an edge finding counts for both its ends), with their per-rule breakdown. */
+function findingsByComponent(findings: readonly Finding[]): Map<string, Finding[]> {
+  const by = new Map<string, Finding[]>();
+  for (const f of findings) for (const k of subjectNodes(f)) {
+    let list = by.get(k);
+    if (!list) by.set(k, (list = []));
+    list.push(f);
+  }
+  return by;
+}
+
+function ruleBreakdown(list: readonly Finding[]): RankedComponent['breakdown'] {
+  const codes = new Map<string, { code: string; severity: string; count: number }>();
+  for (const f of list) {
+    const c = codes.get(f.code);
+    if (!c) codes.set(f.code, { code: f.code, severity: f.severity, count: 1 });
+    else { c.count++; if ((SEVERITY_ORDER[f.severity] ?? 9) < (SEVERITY_ORDER[c.severity] ?? 9)) c.severity = f.severity; }
+  }
+  return [...codes.values()].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9) || b.count - a.count);
+}
+
+/**
+ * Workloads ranked by the risk model (docs/risk.md): its score, the parts it is made of
+ * (exposure, reach, privilege, vulnerability, sensitivity; parts worth 0 left out, largest first)
+ * and the findings that touch each workload. Ties by number of findings, then key.
+ */
+export function rankByRisk(workloads: readonly WorkloadRisk[], findings: readonly Finding[], limit = 20): RankedComponent[] {
+  const by = findingsByComponent(findings);
+  return workloads.map((w): RankedComponent => {
+    const list = by.get(w.workload) ?? [];
+    const parts = Object.entries(w.parts).filter(([, p]) => p.points > 0)
+      .map(([name, p]) => ({ name: name as ScorePartName, points: p.points, max: p.max, facts: p.facts }))
+      .sort((a, b) => b.points - a.points || a.name.localeCompare(b.name));
+    return { key: w.workload, score: Math.round(w.score), breakdown: ruleBreakdown(list), findings: list, parts };
+  }).sort((a, b) => b.score - a.score || b.findings.length - a.findings.length || a.key.localeCompare(b.key)).slice(0, limit);
+}
+
 /** Findings grouped by rule (code) and the namespace of their first subject; worst severity first, then the largest groups. */
 export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
   const groups = new Map<string, { code: string; namespace: string; severity: string; findings: Finding[] }>();
@@ -93,6 +138,8 @@ export interface RankedComponent {
   /** What the score is made of: per rule, its worst severity and how many findings. */
   readonly breakdown: readonly { code: string; severity: string; count: number }[];
   readonly findings: readonly Finding[];
+  /** The risk model's parts of the score (GET /api/v1/risk), largest first; absent when ranked by findings alone. */
+  readonly parts?: readonly RiskPart[];
 }
 
 /**
@@ -100,24 +147,10 @@ export interface RankedComponent {
  * about them, plus 5 for each further one (capped at 100), ties by number of findings.
  */
 export function rankComponents(findings: readonly Finding[], limit = 20): RankedComponent[] {
-  const by = new Map<string, Finding[]>();
-  for (const f of findings) for (const k of subjectNodes(f)) {
-    let list = by.get(k);
-    if (!list) by.set(k, (list = []));
-    list.push(f);
-  }
   const out: RankedComponent[] = [];
-  for (const [key, list] of by) {
+  for (const [key, list] of findingsByComponent(findings)) {
     const worst = Math.max(...list.map((f) => SEVERITY_SCORE[f.severity] ?? 0));
-    const score = Math.min(100, worst + 5 * (list.length - 1));
-    const codes = new Map<string, { code: string; severity: string; count: number }>();
-    for (const f of list) {
-      const c = codes.get(f.code);
-      if (!c) codes.set(f.code, { code: f.code, severity: f.severity, count: 1 });
-      else { c.count++; if ((SEVERITY_ORDER[f.severity] ?? 9) < (SEVERITY_ORDER[c.severity] ?? 9)) c.severity = f.severity; }
-    }
-    const breakdown = [...codes.values()].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9) || b.count - a.count);
-    out.push({ key, score, breakdown, findings: list });
+    out.push({ key, score: Math.min(100, worst + 5 * (list.length - 1)), breakdown: ruleBreakdown(list), findings: list });
   }
   return out.sort((a, b) => b.score - a.score || b.findings.length - a.findings.length || a.key.localeCompare(b.key)).slice(0, limit);
 }
