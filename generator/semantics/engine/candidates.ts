@@ -7,7 +7,7 @@
 import { namespaceKey } from '../../model/keys.ts';
 import type { LabelSelector } from '../../model/labels.ts';
 import { matchesSelector } from '../../selectors/index.ts';
-import type { CompiledPeer, Endpoint, PeerScope } from '../compile.ts';
+import type { Endpoint, PeerScope } from '../compile.ts';
 import type { PolicyIndex } from './policy-index.ts';
 
 export class ScopedCandidates<T> {
@@ -34,27 +34,18 @@ export class ScopedCandidates<T> {
     l.push(item);
   }
 
-  /** Calls `visit` on every candidate of the scope (the peer's `match` decides). */
-  forEach(scope: PeerScope, visit: (item: T) => void): void {
-    if (scope.kind === 'namespace') for (const x of this.byNs.get(namespaceKey(scope.cluster, scope.namespace)) ?? []) visit(x);
-    else if (scope.kind === 'namespaces') {
-      for (const ns of this.namespacesMatching(scope.cluster, scope.selector)) for (const x of this.byNs.get(namespaceKey(scope.cluster, ns))!) visit(x);
-    } else if (scope.kind === 'addresses' || scope.kind === 'nodes') for (const x of this.addressLike) visit(x);
-    else for (const x of this.all) visit(x);
-  }
-
-  /** Every item some peer matches, each once, in the order first found. */
-  matching(peers: readonly CompiledPeer[], endpointOf: (item: T) => Endpoint, seen: { has(x: T): boolean; add(x: T): void }): T[] {
-    const found: T[] = [];
-    for (const p of peers) {
-      this.forEach(p.scope, (x) => {
-        if (!seen.has(x) && p.match(endpointOf(x))) {
-          seen.add(x);
-          found.push(x);
-        }
-      });
+  /**
+   * The candidate lists of a scope (the peer's `match` decides). Lists, not a callback, so that
+   * the callers' loops over thousands of candidates stay plain loops.
+   */
+  lists(scope: PeerScope): readonly (readonly T[])[] {
+    switch (scope.kind) {
+      case 'namespace': return [this.byNs.get(namespaceKey(scope.cluster, scope.namespace)) ?? []];
+      case 'namespaces': return this.namespacesMatching(scope.cluster, scope.selector).map((ns) => this.byNs.get(namespaceKey(scope.cluster, ns))!);
+      case 'addresses':
+      case 'nodes': return [this.addressLike];
+      default: return [this.all];
     }
-    return found;
   }
 
   private namespacesMatching(cluster: string, selector: LabelSelector): string[] {

@@ -121,9 +121,18 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
   for (let i = 0; i < N; i++) candidates.add(i, endpoints[i]);
   /** The endpoints a rule's peers match, sorted (peers are ORed; the scratch bitmap dedupes). */
   const scratch = new Uint8Array(N);
-  const seen = { has: (i: number): boolean => scratch[i] === 1, add: (i: number): void => void (scratch[i] = 1) };
   const matchedEndpoints = (peers: Exclude<CompiledRule['peers'], 'all'>): Int32Array => {
-    const found = candidates.matching(peers, (i) => endpoints[i], seen);
+    const found: number[] = [];
+    for (const p of peers) {
+      for (const list of candidates.lists(p.scope)) {
+        for (const i of list) {
+          if (!scratch[i] && p.match(endpoints[i])) {
+            scratch[i] = 1;
+            found.push(i);
+          }
+        }
+      }
+    }
     for (const i of found) scratch[i] = 0;
     return Int32Array.from(found).sort();
   };

@@ -85,7 +85,8 @@ export class PairEvaluator {
       let set = this.ruleIndexes.get(r.id);
       if (!set) {
         set = new Set();
-        this.snapshotIndex().candidates.matching(r.peers, (x) => x, set);
+        const { candidates } = this.snapshotIndex();
+        for (const p of r.peers) for (const list of candidates.lists(p.scope)) for (const ep of list) if (!set.has(ep) && p.match(ep)) set.add(ep);
         this.ruleIndexes.set(r.id, set);
       }
       return set.has(ep);
