@@ -14,6 +14,10 @@ const cart = node('wl:prod/boutique/Deployment/cartservice', 300, 200);
 const boutique = node('ns:prod/boutique', 500, 80, { shape: 'square', radius: 12 });
 const twoWorkloadsAndANamespace: MapScene = {
   width: 800, height: 600, background: '#f7f8fa', halo: 'rgba(247,248,250,0.9)',
+  outlines: [
+    { points: [{ x: 60, y: 90 }, { x: 340, y: 90 }, { x: 340, y: 240 }, { x: 60, y: 240 }], fill: 'rgba(80,180,160,0.08)', stroke: 'rgba(80,180,160,0.6)', width: 2, dash: [], label: 'cluster prod', labelColor: '#3a9', fontSize: 14, fontWeight: 600 },
+    { points: [{ x: 80, y: 100 }, { x: 320, y: 100 }, { x: 200, y: 230 }], fill: 'rgba(80,180,160,0.1)', stroke: 'rgba(80,180,160,0.35)', width: 1, dash: [4, 4], label: 'boutique', labelColor: '#555', fontSize: 11, fontWeight: 400 },
+  ],
   nodes: [frontend, cart, boutique],
   edges: [edge(frontend, cart), edge(cart, boutique, { dashed: true, opacity: 0.06 })],
   labels: [
@@ -39,6 +43,16 @@ describe('SVG export of the map', () => {
     const edges = group(root, 'edges').children;
     expect(edges).toHaveLength(2);
     for (const e of edges) expect(e.children.map((c) => c.name)).toEqual(['line', 'polygon']);
+  });
+
+  it('draws the cluster and namespace outlines first, each labelled above its top point, namespaces dashed', () => {
+    const root = parseXml(renderSvg(twoWorkloadsAndANamespace));
+    expect(root.children.filter((c) => c.name === 'g').map((g) => g.attributes.class)).toEqual(['outlines', 'edges', 'nodes', 'labels']);
+    const [cluster, ns] = group(root, 'outlines').children;
+    expect(cluster.children[1]).toMatchObject({ name: 'text', text: 'cluster prod', attributes: { x: '60', y: '86' } });
+    expect(cluster.children[0].attributes['stroke-dasharray']).toBeUndefined();
+    expect(ns.children[0].attributes['stroke-dasharray']).toBe('4 4');
+    expect(ns.children[0].attributes.points).toBe('80,100 320,100 200,230');
   });
 
   it('writes the labels drawn on screen, the strong one bold', () => {

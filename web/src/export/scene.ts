@@ -1,9 +1,9 @@
 /**
  * The scene the map shows now, read from the graph (positions, colours, visibility), sigma's
- * camera and item states (hidden, dimmed), and the labels the label pass placed: what the SVG
+ * camera and item states (hidden, dimmed), the outlines and the labels the label pass placed: what the SVG
  * export draws.
  */
-import type { MapView } from '../render/map.ts';
+import { outlineLook, type MapView } from '../render/map.ts';
 import { THEME } from '../render/theme.ts';
 import type { MapScene, SceneEdge, SceneLabel, SceneNode, SceneShape } from './svg.ts';
 
@@ -48,5 +48,6 @@ export function sceneOfMap(map: MapView): MapScene {
     text: l.text, left: l.left, y: l.y, strong: !!l.strong,
     color: g.hasNode(l.key) && s.getNodeState(l.key).dimmed ? THEME.labelDimmed : THEME.label,
   }));
-  return { width, height, background: THEME.stage, halo: THEME.halo, nodes, edges, labels };
+  const outlines = map.outlines().map((o) => ({ points: o.points, ...outlineLook(o) }));
+  return { width, height, background: THEME.stage, halo: THEME.halo, outlines, nodes, edges, labels };
 }

@@ -1,5 +1,5 @@
 /**
- * The map as an SVG document: the nodes, edges and labels drawn on screen, at their viewport
+ * The map as an SVG document: the outlines, nodes, edges and labels drawn on screen, at their viewport
  * positions (the scene is read from the graph and the camera, see scene.ts), so the file looks
  * like the view and stays sharp when zoomed or printed. Pure: a scene in, a string out.
  */
@@ -41,11 +41,27 @@ export interface SceneLabel {
   readonly color: string;
 }
 
+export interface SceneOutline {
+  /** Viewport pixels, closed. */
+  readonly points: readonly { readonly x: number; readonly y: number }[];
+  readonly fill: string;
+  readonly stroke: string;
+  readonly width: number;
+  readonly dash: readonly number[];
+  /** Written centred above the outline's top point. */
+  readonly label: string;
+  readonly labelColor: string;
+  readonly fontSize: number;
+  readonly fontWeight: number;
+}
+
 export interface MapScene {
   readonly width: number;
   readonly height: number;
   readonly background: string;
   readonly halo: string;
+  /** Cluster and namespace outlines, under everything else. */
+  readonly outlines: readonly SceneOutline[];
   readonly nodes: readonly SceneNode[];
   readonly edges: readonly SceneEdge[];
   readonly labels: readonly SceneLabel[];
@@ -95,14 +111,25 @@ function edgeShape(e: SceneEdge): string {
   return `<g data-key="${escapeXml(e.key)}">${line}${arrow}</g>`;
 }
 
+function outlineShape(o: SceneOutline): string {
+  if (o.points.length === 0) return '';
+  const top = o.points.reduce((a, b) => (b.y < a.y ? b : a));
+  const dash = o.dash.length > 0 ? ` stroke-dasharray="${o.dash.map(num).join(' ')}"` : '';
+  const polygon = `<polygon points="${o.points.map((p) => `${num(p.x)},${num(p.y)}`).join(' ')}" fill="${escapeXml(o.fill)}" stroke="${escapeXml(o.stroke)}" stroke-width="${num(o.width)}" stroke-linejoin="round"${dash}/>`;
+  const label = `<text x="${num(top.x)}" y="${num(top.y - 4)}" font-size="${num(o.fontSize)}" font-weight="${o.fontWeight}" fill="${escapeXml(o.labelColor)}">${escapeXml(o.label)}</text>`;
+  return `<g>${polygon}${label}</g>`;
+}
+
 export function renderSvg(scene: MapScene): string {
   const { width, height } = scene;
   const out: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<svg xmlns="http://www.w3.org/2000/svg" width="${num(width)}" height="${num(height)}" viewBox="0 0 ${num(width)} ${num(height)}">`,
     `<rect width="100%" height="100%" fill="${escapeXml(scene.background)}"/>`,
-    '<g class="edges">',
+    '<g class="outlines" font-family="system-ui, sans-serif" text-anchor="middle">',
   ];
+  for (const o of scene.outlines) out.push(outlineShape(o));
+  out.push('</g>', '<g class="edges">');
   for (const e of scene.edges) out.push(edgeShape(e));
   out.push('</g>', '<g class="nodes">');
   for (const n of scene.nodes) out.push(nodeShape(n));
