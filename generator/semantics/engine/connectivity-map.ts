@@ -1,23 +1,20 @@
 /**
- * The workload-level connectivity map. Pods are grouped into equivalence classes (same
- * cluster, namespace, labels, declared ports, and whatever else can change a verdict: node,
- * addresses, service account), addresses into the ranges the policies tell apart; each
+ * The workload-level connectivity map. Pods are grouped into equivalence classes
+ * (pod-classes.ts), addresses into the ranges the policies tell apart; each
  * class's ingress is decided once against every endpoint, then each endpoint's egress is
  * combined with it and aggregated to workload and range peers.
  */
-import { workloadKey } from '../../model/keys.ts';
-import { labelsKey } from '../../selectors/index.ts';
 import { formatRange } from '../cidr.ts';
 import { rulePorts, type CompiledRule, type Endpoint } from '../compile.ts';
 import { decide, profileRules, type DirectionProfile } from '../decide.ts';
-import { topLevelOwner } from '../owner.ts';
 import { ConnectionSet } from '../ports.ts';
 import type { ConnectivityRow, MapPeer, PolicySnapshot } from '../types.ts';
 import { ScopedCandidates } from './candidates.ts';
 import type { Endpoints } from './endpoints.ts';
 import { fromOwnNode } from './evaluation.ts';
 import type { ExternalCuts } from './external-ranges.ts';
-import { cmp, type PolicyIndex, type ResolvedOptions } from './policy-index.ts';
+import type { PolicyIndex, ResolvedOptions } from './policy-index.ts';
+import { podClasses } from './pod-classes.ts';
 import { ConnectionSetTable } from './set-table.ts';
 
 /** What the map reads: the snapshot and the engine's compiled state. */
@@ -30,75 +27,10 @@ export interface MapContext {
 }
 
 export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
-  const { snapshot, options: opts, policies } = ctx;
-  const podEndpoint = (pod: PolicySnapshot['pods'][number]): Endpoint => ctx.endpoints.pod(pod);
+  const { policies } = ctx;
   const profileFor = (ep: Endpoint, dir: 'ingress' | 'egress'): DirectionProfile => ctx.endpoints.profile(ep, dir);
-  const nodeTraffic = (pod: PolicySnapshot['pods'][number]): boolean => policies.nodeTraffic(pod);
-  const { ciliumLabels, anyCalico } = policies;
-  const { ranges: atoms, anyNetworksPeer, anyNodesPeer } = ctx.cuts;
-  const atomStarts = atoms.map((a) => a.start);
-  const atomOf = (n: number): number => {
-    let lo = 0;
-    let hi = atomStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (atomStarts[mid] <= n) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  const anyHostNetwork = snapshot.pods.some(nodeTraffic);
-  const needNode = anyHostNetwork || anyNodesPeer;
-  const needIps = opts.ipBlockMatchesPods || anyNetworksPeer;
-  const clusters = new Set(snapshot.pods.map((p) => p.cluster));
-  const withCluster = clusters.size > 1;
-
-  // Workloads and pod classes.
-  interface WorkloadPeer { label: string; peer: MapPeer; order: number; pods: number }
-  const workloads: WorkloadPeer[] = [];
-  const workloadIndex = new Map<string, number>();
-  const classIndex = new Map<string, number>();
-  const classRep: Endpoint[] = [];
-  const classWorkloads: Set<number>[] = [];
-  for (const pod of snapshot.pods) {
-    const owner = topLevelOwner(pod);
-    const wkey = workloadKey(pod.cluster, pod.namespace, owner.kind, owner.name);
-    let w = workloadIndex.get(wkey);
-    if (w === undefined) {
-      w = workloads.length;
-      workloadIndex.set(wkey, w);
-      workloads.push({
-        label: `${withCluster ? `${pod.cluster}/` : ''}${pod.namespace}/${owner.name}[${owner.kind}]`,
-        peer: { kind: 'workload', cluster: pod.cluster, namespace: pod.namespace, workloadKind: owner.kind, name: owner.name, pods: 0 },
-        order: 0,
-        pods: 0,
-      });
-    }
-    workloads[w].pods++;
-    let ep: Endpoint | undefined;
-    let ipSig = '';
-    if (needIps || nodeTraffic(pod)) {
-      ep = podEndpoint(pod);
-      ipSig = [...new Set(ep.v4.map(atomOf))].sort((a, b) => a - b).join(',') + '|' + [...ep.v6].sort().join(',');
-    }
-    let portsSig = '';
-    for (const p of pod.ports) portsSig += `${p.name ?? ''}:${p.containerPort}/${p.protocol},`;
-    if (pod.ports.length > 1) portsSig = pod.ports.map((p) => `${p.name ?? ''}:${p.containerPort}/${p.protocol}`).sort().join(',');
-    // With Cilium's identity labels (and Calico's) the service account is a label too.
-    const sa = ciliumLabels || anyCalico ? pod.serviceAccount ?? '' : '';
-    const key = [pod.cluster, pod.namespace, labelsKey(pod.labels), portsSig, nodeTraffic(pod) ? 'h' : '', needNode ? pod.nodeName ?? '' : '', ipSig, sa].join('\u0001');
-    let c = classIndex.get(key);
-    if (c === undefined) {
-      c = classRep.length;
-      classIndex.set(key, c);
-      classRep.push({ ...(ep ?? podEndpoint(pod)), podRef: undefined });
-      classWorkloads.push(new Set());
-    }
-    classWorkloads[c].add(w);
-  }
-  const sortedW = workloads.map((_, i) => i).sort((a, b) => cmp(workloads[a].label, workloads[b].label));
-  sortedW.forEach((w, i) => (workloads[w].order = i));
-  for (const w of workloads) if (w.peer.kind === 'workload') (w.peer as { pods: number }).pods = w.pods;
+  const atoms = ctx.cuts.ranges;
+  const { workloads, classRep, classWorkloads } = podClasses(ctx);
 
   const C = classRep.length;
   const N = C + atoms.length;
