@@ -7,7 +7,7 @@ import { workloadKey } from '../../model/keys.ts';
 import type { PodInfo } from '../../model/inventory.ts';
 import { labelsKey } from '../../selectors/index.ts';
 import type { Endpoint } from '../compile.ts';
-import { topLevelOwner } from '../owner.ts';
+import { topLevelOwner, workloadLabel } from '../owner.ts';
 import type { MapPeer } from '../types.ts';
 import type { MapContext } from './connectivity-map.ts';
 import { cmp } from './policy-index.ts';
@@ -59,7 +59,7 @@ export function podClasses(ctx: MapContext): PodClasses {
       w = workloads.length;
       workloadIndex.set(wkey, w);
       workloads.push({
-        label: `${withCluster ? `${pod.cluster}/` : ''}${pod.namespace}/${owner.name}[${owner.kind}]`,
+        label: workloadLabel(pod.cluster, pod.namespace, owner, withCluster),
         peer: { kind: 'workload', cluster: pod.cluster, namespace: pod.namespace, workloadKind: owner.kind, name: owner.name, pods: 0 },
         order: 0,
         pods: 0,
