@@ -217,10 +217,12 @@ export interface GenerateRequest {
     readonly cluster?: string;
     readonly namespace?: string;
   };
+  /** The kind of policy to write (default networkpolicy); the proof evaluates that kind. */
+  readonly format?: 'networkpolicy' | 'cilium' | 'calico-staged';
 }
 
 export interface GenerateResponse {
-  /** Multi-document YAML (NetworkPolicy objects). */
+  /** Multi-document YAML (objects of the requested format). */
   readonly yaml: string;
   readonly policies: number;
   readonly warnings: readonly string[];

@@ -219,7 +219,7 @@ export function diffProvider(state: AppState, window?: TimeWindow, unusedItems =
 /** The AnalysisProviders.generate implementation. */
 export function generateProvider(state: AppState, request: GenerateRequest): GenerateResponse {
   const sel = request.selection ?? {};
-  const out = generateForSelection(state, sel.nodes ?? [], { cluster: sel.cluster, namespace: sel.namespace });
+  const out = generateForSelection(state, sel.nodes ?? [], { cluster: sel.cluster, namespace: sel.namespace, format: request.format });
   const r = out.result.report;
   const warnings = [
     ...r.skipped.map((s) => s.detail),

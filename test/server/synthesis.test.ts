@@ -5,6 +5,7 @@ import { ingest } from '../../server/graph/ingest.ts';
 import { AppState } from '../../server/http/state.ts';
 import { generateForSelection, groupPolicyFiles, policiesToYaml } from '../../server/synthesis.ts';
 import { generateProvider } from '../../server/http/default-providers.ts';
+import { parseGenerateRequest } from '../../server/http/routes/analysis.ts';
 import { synthesizePolicies } from '../../generator/synthesis/index.ts';
 import { DEMO_DIR, demoInput } from '../generator/synthesis/fixtures.ts';
 
@@ -54,5 +55,27 @@ describe('server/synthesis', () => {
     expect(res.policies).toBe(2);
     expect(res.yaml).toContain('name: ledger-netatlas');
     expect(res.warnings.some((w) => w.startsWith('broken'))).toBe(false);
+  });
+
+  it.each([
+    ['networkpolicy', 'kind: NetworkPolicy'],
+    ['cilium', 'kind: CiliumNetworkPolicy'],
+    ['calico-staged', 'kind: StagedKubernetesNetworkPolicy'],
+  ] as const)('writes the %s format when POST /api/v1/generate asks for it', async (format, kind) => {
+    const state = await demoState();
+    const res = generateProvider(state, { selection: { nodes: ['ns:finance/payments'] }, format });
+    expect(res.policies).toBe(2);
+    expect(res.yaml).toContain(kind);
+  });
+
+  it.each([
+    [{ selection: {}, format: 'cilium' }, { selection: {}, format: 'cilium' }],
+    [{ selection: {} }, { selection: {} }],
+  ])('accepts a generate body with an optional format (%j)', (body, parsed) => {
+    expect(parseGenerateRequest(body)).toEqual(parsed);
+  });
+
+  it('rejects an unknown generate format, naming the choices', () => {
+    expect(() => parseGenerateRequest({ selection: {}, format: 'yaml' })).toThrow(/"format" must be one of networkpolicy, cilium, calico-staged/);
   });
 });

@@ -10,7 +10,6 @@ import { collapseGraph } from './state/collapse.ts';
 import { displayEdgeKey } from './state/display.ts';
 import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
 import { applyDiff, deltaActivity, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
-import { exportBatches } from './state/export.ts';
 import { hopEvidence, hopTitle, INTERNET, pathFocus, percent, type AttackPath } from './state/attack-paths.ts';
 import { groupFindings, humanizeKeys, humanKey, rankComponents, SEVERITY_ORDER } from './state/findings.ts';
 import { searchNodes, type SearchHit } from './state/search.ts';
@@ -19,7 +18,8 @@ import { EDGE_COLUMNS, edgeRows, filterRows, sortRows, type EdgeColumn } from '.
 import { decodeViewState, encodeViewState, type ViewMode, type ViewState } from './state/url-state.ts';
 import type { ApiNode, DiffResponse, Finding, GraphDelta, GraphResponse, L4Protocol, Level, MapEdge, MapGraph, MapNode, Verdict } from './types.ts';
 import { DIFF_CATEGORIES } from './types.ts';
-import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
+import { wireExports } from './export/index.ts';
+import { append, byId, clear, formatTime, h } from './ui/dom.ts';
 import { showEdge, showNode, yamlBlock, type PanelHost } from './ui/panels.ts';
 
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
@@ -586,30 +586,12 @@ class App {
     if (on) this.startLive(); else { this.events?.close(); this.events = undefined; }
   }
 
-  // ------------------------------------------------------------------ exports
+  // ------------------------------------------------------------------ exports (web/src/export)
 
-  /**
-   * The generated policies of the selection (else of every workload drawn), one file per
-   * cluster: two clusters' policies may share a name and namespace, which one file (one
-   * `kubectl apply`) would silently merge.
-   */
-  private async exportYaml(): Promise<void> {
+  /** The selection, else every workload drawn: what the YAML export generates policies for. */
+  private policyExportNodes(): MapNode[] {
     const sel = this.view.selection;
-    const chosen = sel && this.nodesByKey.has(sel) ? [this.nodesByKey.get(sel)!] : this.shown.nodes.filter((n) => n.kind === 'workload' || n.kind === 'group');
-    const byCluster = exportBatches(chosen);
-    if (byCluster.size === 0) { this.status('Nothing to export: select a workload, namespace or cluster, or show some.'); return; }
-    let files = 0;
-    try {
-      for (const [cluster, nodes] of byCluster) {
-        const res = await api.generate({ selection: { nodes } });
-        if (!res.yaml.trim()) continue;
-        downloadBlob(new Blob([res.yaml], { type: 'application/yaml' }), `netatlas-${cluster}-policies.yaml`);
-        files++;
-      }
-      this.status(`Exported ${files} file(s), one per cluster.`);
-    } catch (err) {
-      this.showBanner(`The policy export failed: ${describeFailure(err)}`, () => void this.exportYaml());
-    }
+    return sel && this.nodesByKey.has(sel) ? [this.nodesByKey.get(sel)!] : this.shown.nodes.filter((n) => n.kind === 'workload' || n.kind === 'group');
   }
 
   // ------------------------------------------------------------------ controls
@@ -718,8 +700,10 @@ class App {
     byId('findings-close').addEventListener('click', () => void this.toggleFindings());
     byId('btn-live').addEventListener('click', () => this.toggleLive());
     byId('btn-relayout').addEventListener('click', () => this.map.relayout());
-    byId('btn-png').addEventListener('click', () => { void this.map.toPNG().then((b) => downloadBlob(b, 'netatlas-map.png')); });
-    byId('btn-yaml').addEventListener('click', () => void this.exportYaml());
+    wireExports({
+      map: this.map, policyNodes: () => this.policyExportNodes(), status: (t) => this.status(t),
+      fail: (what, err, retry) => this.showBanner(`${what} failed: ${describeFailure(err)}`, retry),
+    });
     byId('panel-close').addEventListener('click', () => this.select(undefined));
     byId('zoom-in').addEventListener('click', () => this.map.zoom(1.5));
     byId('zoom-out').addEventListener('click', () => this.map.zoom(1 / 1.5));

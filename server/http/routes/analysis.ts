@@ -5,6 +5,7 @@ import { badRequest, notImplemented } from '../errors.ts';
 import type { AnalysisProviders } from '../providers.ts';
 import type { AppState } from '../state.ts';
 import { hasWindow, parseWindow, WINDOW_PARAMS, type TimeWindow } from '../view.ts';
+import { SYNTHESIS_FORMATS } from '../../../generator/synthesis/types.ts';
 
 const KEY_LIKE = /^[a-z]+:[^\s]{1,1024}$/;
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})?$/;
@@ -15,7 +16,11 @@ export function parseGenerateRequest(body: unknown): GenerateRequest {
     throw badRequest('POST /generate needs a JSON object body { "selection": { "nodes"?: [keys], "cluster"?, "namespace"? } } with Content-Type: application/json.');
   }
   const b = body as Record<string, unknown>;
-  for (const k of Object.keys(b)) if (k !== 'selection') throw badRequest(`unknown field "${k}" in the body: expected "selection".`);
+  for (const k of Object.keys(b)) if (k !== 'selection' && k !== 'format') throw badRequest(`unknown field "${k}" in the body: expected "selection" and optionally "format".`);
+  if (b.format !== undefined && !(SYNTHESIS_FORMATS as readonly unknown[]).includes(b.format)) {
+    throw badRequest(`field "format" must be one of ${SYNTHESIS_FORMATS.join(', ')} (default networkpolicy).`);
+  }
+  const format = b.format as GenerateRequest['format'];
   const sel = b.selection;
   if (!sel || typeof sel !== 'object' || Array.isArray(sel)) throw badRequest('field "selection" must be an object { nodes?, cluster?, namespace? }.');
   const s = sel as Record<string, unknown>;
@@ -31,7 +36,7 @@ export function parseGenerateRequest(body: unknown): GenerateRequest {
   for (const f of ['cluster', 'namespace'] as const) {
     if (s[f] !== undefined && (typeof s[f] !== 'string' || !NAME.test(s[f] as string))) throw badRequest(`field "selection.${f}" must be a Kubernetes name.`);
   }
-  return { selection: { ...(s.nodes ? { nodes: s.nodes as string[] } : {}), ...(s.cluster ? { cluster: s.cluster as string } : {}), ...(s.namespace ? { namespace: s.namespace as string } : {}) } };
+  return { selection: { ...(s.nodes ? { nodes: s.nodes as string[] } : {}), ...(s.cluster ? { cluster: s.cluster as string } : {}), ...(s.namespace ? { namespace: s.namespace as string } : {}) }, ...(format ? { format } : {}) };
 }
 
 /**

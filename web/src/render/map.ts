@@ -170,6 +170,25 @@ function lightEdges(): { primitives: object; styles: object } {
   };
 }
 
+/** How a cluster (strong) or namespace outline is drawn: the canvas and the SVG export share it. */
+export interface OutlineLook {
+  readonly fill: string; readonly stroke: string; readonly width: number; readonly dash: number[];
+  readonly label: string; readonly labelColor: string; readonly fontSize: number; readonly fontWeight: number;
+}
+
+export function outlineLook(h: { readonly label: string; readonly tint: string; readonly strong: boolean }): OutlineLook {
+  return {
+    fill: clusterTint(h.tint, h.strong ? 0.08 : 0.1),
+    stroke: clusterTint(h.tint, h.strong ? 0.6 : 0.35),
+    width: h.strong ? 2 : 1,
+    dash: h.strong ? [] : [4, 4],
+    label: h.strong ? `cluster ${h.label}` : h.label,
+    labelColor: h.strong ? clusterTint(h.tint, 0.95) : THEME.hullLabel,
+    fontSize: h.strong ? 14 : 11,
+    fontWeight: h.strong ? 600 : 400,
+  };
+}
+
 export class MapView {
   /** Replaced wholesale by setData (sigma.setGraph indexes a new graph in one pass, far cheaper than N add events). */
   graph = new Graph<NodeAttrs, EdgeAttrs>({ type: 'directed', multi: false, allowSelfLoops: false });
@@ -861,29 +880,38 @@ export class MapView {
     ctx.clearRect(0, 0, width, height);
     ctx.fillStyle = STAGE_BACKGROUND;
     ctx.fillRect(0, 0, width, height);
-    if (!this.showHulls) return;
-    for (const h of this.hulls) {
-      const pts = h.points.map((p) => this.sigma.graphToViewport(p));
-      const padded = padHull(pts, h.strong ? 34 : 16);
-      if (padded.length === 0) continue;
+    for (const h of this.outlines()) {
+      const padded = h.points;
       ctx.beginPath();
       padded.forEach((p, i) => (i === 0 ? ctx.moveTo(p.x, p.y) : ctx.lineTo(p.x, p.y)));
       ctx.closePath();
+      const look = outlineLook(h);
       ctx.lineJoin = 'round';
-      ctx.fillStyle = clusterTint(h.tint, h.strong ? 0.08 : 0.1);
-      ctx.strokeStyle = clusterTint(h.tint, h.strong ? 0.6 : 0.35);
-      ctx.lineWidth = h.strong ? 2 : 1;
-      ctx.setLineDash(h.strong ? [] : [4, 4]);
+      ctx.fillStyle = look.fill;
+      ctx.strokeStyle = look.stroke;
+      ctx.lineWidth = look.width;
+      ctx.setLineDash(look.dash);
       ctx.fill();
       ctx.stroke();
       // label at the hull's top edge
       const top = padded.reduce((a, b) => (b.y < a.y ? b : a));
       ctx.setLineDash([]);
-      ctx.font = h.strong ? '600 14px system-ui, sans-serif' : '11px system-ui, sans-serif';
-      ctx.fillStyle = h.strong ? clusterTint(h.tint, 0.95) : THEME.hullLabel;
+      ctx.font = `${look.fontWeight} ${look.fontSize}px system-ui, sans-serif`;
+      ctx.fillStyle = look.labelColor;
       ctx.textAlign = 'center';
-      ctx.fillText(h.strong ? `cluster ${h.label}` : h.label, top.x, top.y - 4);
+      ctx.fillText(look.label, top.x, top.y - 4);
     }
+  }
+
+  /** The cluster and namespace outlines drawn now (none when hidden), padded, in viewport pixels. */
+  outlines(): { label: string; tint: string; strong: boolean; points: Point[] }[] {
+    if (!this.showHulls || !this.s) return [];
+    const out: { label: string; tint: string; strong: boolean; points: Point[] }[] = [];
+    for (const h of this.hulls) {
+      const points = padHull(h.points.map((p) => this.sigma.graphToViewport(p)), h.strong ? 34 : 16);
+      if (points.length > 0) out.push({ label: h.label, tint: h.tint, strong: h.strong, points });
+    }
+    return out;
   }
 
   /** The current view as a PNG (hulls and stage composited), rendered on demand. */

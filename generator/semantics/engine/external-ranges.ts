@@ -1,0 +1,70 @@
+/**
+ * The address ranges the policies tell apart: every CIDR (and except) a rule names cuts the
+ * IPv4 space, and the map reports one peer per resulting range. Also whether any rule names
+ * networks that can match pod addresses, or nodes: the map's pod classes then need each pod's
+ * addresses or node.
+ */
+import { ALL_IPV4, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from '../cidr.ts';
+import { calicoPolicyRef } from '../kinds/calico.ts';
+import type { PolicySnapshot } from '../types.ts';
+import type { PolicyIndex } from './policy-index.ts';
+
+export interface ExternalCuts {
+  readonly ranges: Ipv4Range[];
+  /** A Calico `nets` or Admin `networks` peer exists (they match pod addresses too). */
+  readonly anyNetworksPeer: boolean;
+  /** An Admin `nodes` peer exists. */
+  readonly anyNodesPeer: boolean;
+}
+
+export function externalCuts(snapshot: PolicySnapshot, index: PolicyIndex): ExternalCuts {
+  const cuts: Ipv4Range[] = [];
+  let anyNetworksPeer = false;
+  let anyNodesPeer = false;
+  const cut = (cidr: string): void => {
+    const r = parseIpv4Cidr(cidr);
+    if (r) cuts.push(r);
+  };
+  for (const list of index.npsByNs.values()) {
+    for (const n of list) {
+      for (const rule of [...(n.info.ingress ?? []), ...(n.info.egress ?? [])]) {
+        for (const p of rule.peers ?? []) {
+          if (!p.ipBlock) continue;
+          for (const c of [p.ipBlock.cidr, ...(p.ipBlock.except ?? [])]) cut(c);
+        }
+      }
+    }
+  }
+  for (const list of [...index.ciliumByNs.values(), ...index.ciliumByCluster.values()]) {
+    for (const c of list) {
+      for (const spec of c.info.specs) {
+        for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
+          for (const b of rule.cidrs ?? []) for (const cidr of [b.cidr, ...(b.except ?? [])]) cut(cidr);
+        }
+      }
+    }
+  }
+  for (const p of snapshot.calicoPolicies ?? []) {
+    if (index.invalid.has(calicoPolicyRef(p))) continue;
+    for (const rule of [...p.ingress, ...p.egress]) {
+      for (const e of [rule.source, rule.destination]) {
+        for (const cidr of [...(e?.nets ?? []), ...(e?.notNets ?? [])]) {
+          anyNetworksPeer = true; // Calico's nets match pod addresses too
+          cut(cidr);
+        }
+      }
+    }
+  }
+  const admins = [...[...index.anpsByCluster.values()].flat(), ...[...index.baselineByCluster.values()].flat()];
+  for (const a of admins) {
+    for (const rule of [...a.info.ingress, ...a.info.egress]) {
+      for (const p of rule.peers) {
+        if (p.kind === 'networks') {
+          anyNetworksPeer = true;
+          for (const c of p.networks) cut(c);
+        } else if (p.kind === 'nodes') anyNodesPeer = true;
+      }
+    }
+  }
+  return { ranges: cuts.length ? partitionIpv4(cuts) : [ALL_IPV4], anyNetworksPeer, anyNodesPeer };
+}
