@@ -11,6 +11,9 @@ import Database from 'better-sqlite3';
 import type { FlowEdge, GraphNode, Inventory, L4Protocol, VerdictCounts } from '../../generator/model/index.ts';
 import { flowEdgeKey, keyProblem, portProblem } from '../../generator/model/index.ts';
 import type { FlowCounts, Store, StoreSnapshot } from './store.ts';
+import type { ConnectionPage, ConnectionQuery, ConnectionRow } from './connections.ts';
+import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, MINUTE_MS } from './connections.ts';
+import { CONNECTIONS_SCHEMA, SqliteConnections } from './sqlite-connections.ts';
 
 export const HOUR_MS = 3_600_000;
 
@@ -47,6 +50,8 @@ export interface StoreBatch {
   readonly edges?: readonly EdgeIncrement[];
   readonly nodes?: readonly { readonly key: string; readonly attributes: GraphNode }[];
   readonly offsets?: readonly SourceOffset[];
+  /** Connections behind the edges (connections.ts), written in the same transaction. */
+  readonly connections?: readonly ConnectionRow[];
 }
 
 export interface StoredEdge extends FlowEdge {
@@ -64,6 +69,10 @@ export interface StoreStats {
 export interface OpenStoreOptions {
   /** Keep buckets newer than this (ms). Default: keep everything. */
   readonly retainMs?: number;
+  /** Keep connection rows newer than this (ms). Default 24 h. */
+  readonly retainMinutesMs?: number;
+  /** Connection rows kept per edge and minute. Default 50. */
+  readonly connectionsPerEdgeMinute?: number;
   readonly now?: () => number;
   /**
    * Told about each stored row that fails today's validation (a file written by an older
@@ -105,7 +114,9 @@ CREATE TABLE IF NOT EXISTS offsets (source TEXT PRIMARY KEY, position TEXT NOT N
 CREATE TABLE IF NOT EXISTS collector_batches (collector TEXT NOT NULL, batch TEXT NOT NULL, applied INTEGER NOT NULL, PRIMARY KEY (collector, batch)) WITHOUT ROWID;
 `;
 
-const SCHEMA_VERSION = '1';
+/** Schema versions, each a migration from the one before (version 1 is SCHEMA; 2 adds connections). */
+const MIGRATIONS: Record<string, string> = { '2': CONNECTIONS_SCHEMA };
+const SCHEMA_VERSION = '2';
 
 export function mergeCounts(a: Record<string, number> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
   if (!b) return a;
@@ -132,6 +143,10 @@ export class FlowStore implements Store {
   private readonly now: () => number;
   private readonly retainMs?: number;
   private readonly stmt;
+  private readonly connections: SqliteConnections;
+  /** Connection rows kept per edge and minute. */
+  readonly perEdgeMinute: number;
+  private readonly retainMinutesMs: number;
   private closed = false;
   private readonly onWarning: (message: string) => void;
   /** Stored rows (edges and nodes) that failed validation and were skipped on load. */
@@ -154,12 +169,11 @@ export class FlowStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
     this.db.exec(SCHEMA);
-    const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema') as string | undefined;
-    if (version === undefined) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema', SCHEMA_VERSION);
-    else if (version !== SCHEMA_VERSION) {
-      throw new Error(`netatlas/store: ${path} has schema version ${version}, this netatlas writes ${SCHEMA_VERSION}. Use another --db file.`);
-    }
+    this.migrate(path);
     const db = this.db;
+    this.perEdgeMinute = options.connectionsPerEdgeMinute ?? DEFAULT_CONNECTIONS_PER_EDGE_MINUTE;
+    this.retainMinutesMs = options.retainMinutesMs ?? 24 * HOUR_MS;
+    this.connections = new SqliteConnections(db, this.perEdgeMinute);
     this.stmt = {
       edgeId: db.prepare('SELECT id FROM edges WHERE key = ?').pluck(),
       insertEdge: db.prepare(
@@ -187,6 +201,24 @@ export class FlowStore implements Store {
         'INSERT INTO inventories (cluster, taken, data) VALUES (?, ?, ?) ON CONFLICT(cluster) DO UPDATE SET taken = excluded.taken, data = excluded.data',
       ),
     };
+  }
+
+  /** Brings the file to SCHEMA_VERSION, one migration per version, each in its own transaction. */
+  private migrate(path: string): void {
+    const read = (): string | undefined => this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema') as string | undefined;
+    if (read() === undefined) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema', '1');
+    let version = Number(read());
+    if (!(version >= 1) || version > Number(SCHEMA_VERSION)) {
+      throw new Error(`netatlas/store: ${path} has schema version ${read()}, this netatlas knows up to ${SCHEMA_VERSION}. Upgrade netatlas or use another --db file.`);
+    }
+    while (version < Number(SCHEMA_VERSION)) {
+      const next = String(version + 1);
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[next]);
+        this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(next, 'schema');
+      })();
+      version++;
+    }
   }
 
   /** Opens (creating if needed) a store; `:memory:` for a throwaway one. */
@@ -252,6 +284,7 @@ export class FlowStore implements Store {
     const run = this.db.transaction((b: StoreBatch) => {
       for (const n of b.nodes ?? []) this.stmt.upsertNode.run(n.key, JSON.stringify(n.attributes));
       for (const e of b.edges ?? []) this.addIncrement(e);
+      this.connections.write(b.connections ?? []);
       const now = this.now();
       for (const o of b.offsets ?? []) this.stmt.upsertOffset.run(o.source, JSON.stringify(o.position), now);
     });
@@ -268,6 +301,12 @@ export class FlowStore implements Store {
       return fresh > 0;
     });
     return run();
+  }
+
+  /** Store.queryConnections: a page of the connections behind some edges. */
+  queryConnections(q: ConnectionQuery): ConnectionPage {
+    this.assertOpen();
+    return this.connections.query(q);
   }
 
   loadSnapshot(): StoreSnapshot {
@@ -400,6 +439,7 @@ export class FlowStore implements Store {
     this.assertOpen();
     // Collector batch ids are kept a day: long enough to recognise any resend of a spool.
     this.db.prepare('DELETE FROM collector_batches WHERE applied < ?').run(now - 24 * HOUR_MS);
+    this.connections.prune(Math.floor((now - this.retainMinutesMs) / MINUTE_MS));
     if (this.retainMs === undefined) return 0;
     const cutoff = Math.floor((now - this.retainMs) / HOUR_MS);
     const tx = this.db.transaction(() => {

@@ -23,6 +23,9 @@ import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './flow-store.ts';
 import { HOUR_MS, mergeCounts, otherVerdicts } from './flow-store.ts';
 import type { FlowCounts, JournalPage, Store, StoreSnapshot } from './store.ts';
+import type { ConnectionPage, ConnectionQuery } from './connections.ts';
+import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE } from './connections.ts';
+import { CONNECTIONS_MIGRATION, pruneConnections, queryConnections, writeConnections } from './postgres-connections.ts';
 
 /** Advisory lock ids (any two distinct bigints of our own). */
 const MIGRATION_LOCK = 0x6e6574_01;
@@ -103,6 +106,7 @@ CREATE TABLE buckets_minute (
 CREATE INDEX buckets_minute_minute ON buckets_minute (minute);
 `,
   },
+  { version: 3, name: 'connections behind the edges, at most K per edge and minute', sql: CONNECTIONS_MIGRATION },
 ];
 
 export interface PostgresStoreOptions {
@@ -118,6 +122,8 @@ export interface PostgresStoreOptions {
   /** Identifies this process's writes in the journal. Default: random. */
   readonly writer?: string;
   readonly now?: () => number;
+  /** Connection rows kept per edge and minute (kept as long as minute buckets). Default 50. */
+  readonly connectionsPerEdgeMinute?: number;
   /** Connections in the pool. Default 4. */
   readonly poolSize?: number;
 }
@@ -195,9 +201,12 @@ export class PostgresStore implements Store {
   private readonly partitions = new Set<number>();
   private closed = false;
   flushes = 0;
+  /** Connection rows kept per edge and minute. */
+  readonly perEdgeMinute: number;
 
   private constructor(private readonly url: string, options: PostgresStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.perEdgeMinute = options.connectionsPerEdgeMinute ?? DEFAULT_CONNECTIONS_PER_EDGE_MINUTE;
     this.retainMs = options.retainMs;
     this.retainMinutesMs = options.retainMinutesMs ?? 24 * HOUR_MS;
     this.journalRetainMs = options.journalRetainMs ?? 24 * HOUR_MS;
@@ -340,6 +349,7 @@ export class PostgresStore implements Store {
         [[...byId.keys()], [...byId.values()].map((p) => JSON.stringify(p)), this.now()],
       );
     }
+    await writeConnections(c, batch.connections ?? [], this.perEdgeMinute);
     const edges = new Map<string, EdgeIncrement>();
     const live = (batch.edges ?? []).filter((e) => e.count > 0 || Object.values(e.verdicts).some((n) => n !== 0));
     for (const e of live) {
@@ -383,6 +393,11 @@ export class PostgresStore implements Store {
       [Math.floor(window.since / unit), Math.floor(window.until / unit)],
     );
     return { resolutionMs: unit, slots: r.rows.map((x) => ({ start: Number(x.slot) * unit, count: Number(x.count) })) };
+  }
+
+  async queryConnections(q: ConnectionQuery): Promise<ConnectionPage> {
+    this.assertOpen();
+    return queryConnections(this.pool, q);
   }
 
   async loadEdges(window: { since?: number; until?: number } = {}): Promise<StoredEdge[]> {
@@ -502,7 +517,9 @@ export class PostgresStore implements Store {
     this.assertOpen();
     return this.writing(async (c) => {
       await c.query('DELETE FROM journal WHERE at < $1', [now - this.journalRetainMs]);
-      await c.query('DELETE FROM buckets_minute WHERE minute < $1', [Math.floor((now - this.retainMinutesMs) / MINUTE_MS)]);
+      const minuteCutoff = Math.floor((now - this.retainMinutesMs) / MINUTE_MS);
+      await c.query('DELETE FROM buckets_minute WHERE minute < $1', [minuteCutoff]);
+      await pruneConnections(c, minuteCutoff);
       if (this.retainMs === undefined) return 0;
       const cutoffHour = Math.floor((now - this.retainMs) / HOUR_MS);
       let deleted = 0;
