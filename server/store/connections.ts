@@ -166,6 +166,17 @@ export function planConnectionWrites(
   return plan;
 }
 
+export const MAX_CONNECTIONS_PER_EDGE_MINUTE = 10_000;
+
+/** `--connections N` as a number, or an error naming the flag and the range. */
+export function parseConnectionsPerEdgeMinute(text: string, subsystem: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isInteger(n) || n < 1 || n > MAX_CONNECTIONS_PER_EDGE_MINUTE) {
+    throw new Error(`netatlas/${subsystem}: --connections ${JSON.stringify(text)}: expected a whole number 1-${MAX_CONNECTIONS_PER_EDGE_MINUTE} (connection rows kept per edge and minute).`);
+  }
+  return n;
+}
+
 /** The opaque cursor of the page after `row`. */
 export function encodeCursor(c: ConnectionCursor): string {
   return Buffer.from(`${c.firstSeen}.${c.seq}`).toString('base64url');
