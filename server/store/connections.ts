@@ -15,30 +15,20 @@
  * transaction of the batch that carries the rows, so a collector's resent batch (the same batch
  * id) adds its connections once, as it adds its edge counts once.
  */
-import type { L4Protocol, Verdict } from '../../generator/model/index.ts';
+import type { Verdict } from '../../generator/model/index.ts';
 import type { FlowEnd, FlowRow } from '../http/api-types.ts';
 
 export const DEFAULT_CONNECTIONS_PER_EDGE_MINUTE = 50;
 export const MINUTE_MS = 60_000;
 
-/** One connection as stored, keyed by (edge, minute of `firstSeen`, id). */
-export interface ConnectionRow {
+/** One connection as stored (what the API shows, FlowRow, and its key): keyed by (edge, minute of `firstSeen`, id). */
+export interface ConnectionRow extends FlowRow {
   /** The workload-level edge key (flowEdgeKey) the connection was counted on. */
   readonly edge: string;
   /** The pod-level detail edge key (`pod|...`), when pod edges are kept. */
   readonly podEdge?: string;
   /** The connection identity (see connectionId). */
   readonly id: string;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-  readonly source: FlowEnd;
-  readonly destination: FlowEnd;
-  readonly protocol: L4Protocol;
-  readonly observationPoint?: string;
-  readonly verdict: Verdict;
-  readonly dropReason?: string;
-  readonly policy?: string;
-  readonly reports: number;
 }
 
 /** What GET /api/v1/flows asks a store. */

@@ -31,6 +31,22 @@ import { CONNECTIONS_MIGRATION, pruneConnections, queryConnections, writeConnect
 const MIGRATION_LOCK = 0x6e6574_01;
 const WRITE_LOCK = 0x6e6574_02;
 
+/** The CREATE TABLE of an edge bucket table keyed by (edge, `slot`): the hourly and the minute ones have the same columns. */
+function bucketTable(name: string, slot: 'hour' | 'minute'): string {
+  return `CREATE TABLE ${name} (
+  edge bigint NOT NULL,
+  ${slot} bigint NOT NULL,
+  count bigint NOT NULL,
+  forwarded bigint NOT NULL,
+  dropped bigint NOT NULL,
+  other jsonb,
+  drops jsonb,
+  first bigint NOT NULL,
+  last bigint NOT NULL,
+  PRIMARY KEY (edge, ${slot})
+)`;
+}
+
 /** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
 export const MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
   {
@@ -50,18 +66,7 @@ CREATE TABLE edges (
   service_port integer,
   pod boolean NOT NULL DEFAULT false
 );
-CREATE TABLE buckets (
-  edge bigint NOT NULL,
-  hour bigint NOT NULL,
-  count bigint NOT NULL,
-  forwarded bigint NOT NULL,
-  dropped bigint NOT NULL,
-  other jsonb,
-  drops jsonb,
-  first bigint NOT NULL,
-  last bigint NOT NULL,
-  PRIMARY KEY (edge, hour)
-) PARTITION BY RANGE (hour);
+${bucketTable('buckets', 'hour')} PARTITION BY RANGE (hour);
 CREATE INDEX buckets_hour ON buckets (hour);
 CREATE TABLE inventories (cluster text PRIMARY KEY, taken bigint NOT NULL, data jsonb NOT NULL);
 CREATE TABLE offsets (source text PRIMARY KEY, position jsonb NOT NULL, updated bigint NOT NULL);
@@ -91,18 +96,7 @@ $$;
     version: 2,
     name: 'minute buckets beside the hourly ones, for the recent past',
     sql: `
-CREATE TABLE buckets_minute (
-  edge bigint NOT NULL,
-  minute bigint NOT NULL,
-  count bigint NOT NULL,
-  forwarded bigint NOT NULL,
-  dropped bigint NOT NULL,
-  other jsonb,
-  drops jsonb,
-  first bigint NOT NULL,
-  last bigint NOT NULL,
-  PRIMARY KEY (edge, minute)
-);
+${bucketTable('buckets_minute', 'minute')};
 CREATE INDEX buckets_minute_minute ON buckets_minute (minute);
 `,
   },
@@ -192,12 +186,13 @@ async function upsertBuckets(
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
+  /** Identifies this process's writes in the journal. */
   readonly writer: string;
   private readonly pool: pg.Pool;
-  private readonly now: () => number;
-  private readonly retainMs?: number;
   private readonly retainMinutesMs: number;
   private readonly journalRetainMs: number;
+  private readonly retainMs?: number;
+  private readonly now: () => number;
   private readonly partitions = new Set<number>();
   private closed = false;
   flushes = 0;
