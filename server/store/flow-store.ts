@@ -5,66 +5,22 @@
  *
  * Crash safety: every write goes through `writeBatch`, one transaction holding the edge
  * increments AND the source offsets they came from. A `kill -9` loses at most the batch being
- * written; WAL never leaves a half-applied batch, so counts and offsets always agree.
+ * written; WAL never leaves a half-applied batch, so counts and offsets always agree. The
+ * connections behind the edges (connections.ts) are written in that same transaction.
  */
 import Database from 'better-sqlite3';
-import type { FlowEdge, GraphNode, Inventory, L4Protocol, VerdictCounts } from '../../generator/model/index.ts';
+import type { FlowEdge, GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
 import { flowEdgeKey, keyProblem, portProblem } from '../../generator/model/index.ts';
 import type { FlowCounts, Store, StoreSnapshot } from './store.ts';
-import type { ConnectionPage, ConnectionQuery, ConnectionRow } from './connections.ts';
+import type { ConnectionPage, ConnectionQuery } from './connections.ts';
+import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './batch.ts';
+import { HOUR_MS, mergeCounts, otherVerdicts } from './batch.ts';
 import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, MINUTE_MS } from './connections.ts';
 import { CONNECTIONS_SCHEMA, SqliteConnections } from './sqlite-connections.ts';
 
-export const HOUR_MS = 3_600_000;
-
-/** What one flush adds to one edge in one hour bucket. */
-export interface EdgeIncrement {
-  /** The graph's edge key; default `flowEdgeKey(source, destination, protocol, port)`. */
-  readonly key?: string;
-  /** 'pod' for pod-level detail edges (see server/graph/builder.ts). */
-  readonly level?: 'workload' | 'pod';
-  readonly source: string;
-  readonly destination: string;
-  readonly protocol: L4Protocol;
-  readonly port?: number;
-  readonly interCluster: boolean;
-  readonly service?: string;
-  readonly servicePort?: number;
-  /** Any time inside the bucket (ms); the bucket is its hour. */
-  readonly time: number;
-  readonly count: number;
-  /** Per-verdict change; negative for the verdict a correction moved connections from (count 0). */
-  readonly verdicts: VerdictCounts;
-  readonly dropReasons?: Readonly<Record<string, number>>;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-}
-
-/** Where a source had got to: a file and byte offset, or a relay cursor. */
-export interface SourceOffset {
-  readonly source: string;
-  readonly position: Readonly<Record<string, unknown>>;
-}
-
-export interface StoreBatch {
-  readonly edges?: readonly EdgeIncrement[];
-  readonly nodes?: readonly { readonly key: string; readonly attributes: GraphNode }[];
-  readonly offsets?: readonly SourceOffset[];
-  /** Connections behind the edges (connections.ts), written in the same transaction. */
-  readonly connections?: readonly ConnectionRow[];
-}
-
-export interface StoredEdge extends FlowEdge {
-  readonly key: string;
-}
-
-export interface StoreStats {
-  readonly edges: number;
-  readonly buckets: number;
-  readonly nodes: number;
-  /** page_count * page_size of the main database (after a checkpoint). */
-  readonly bytes: number;
-}
+// The shapes every store shares live in batch.ts; importers of this module keep finding them here.
+export type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge, StoreStats } from './batch.ts';
+export { HOUR_MS, mergeCounts, otherVerdicts, parseDuration } from './batch.ts';
 
 export interface OpenStoreOptions {
   /** Keep buckets newer than this (ms). Default: keep everything. */
@@ -117,22 +73,6 @@ CREATE TABLE IF NOT EXISTS collector_batches (collector TEXT NOT NULL, batch TEX
 /** Schema versions, each a migration from the one before (version 1 is SCHEMA; 2 adds connections). */
 const MIGRATIONS: Record<string, string> = { '2': CONNECTIONS_SCHEMA };
 const SCHEMA_VERSION = '2';
-
-export function mergeCounts(a: Record<string, number> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
-  if (!b) return a;
-  const out: Record<string, number> = { ...(a ?? {}) };
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-  return out;
-}
-
-export function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
-  let out: Record<string, number> | undefined;
-  for (const [k, n] of Object.entries(v)) {
-    if (k === 'FORWARDED' || k === 'DROPPED' || !n) continue;
-    (out ??= {})[k] = n;
-  }
-  return out;
-}
 
 const PROTOCOLS = new Set<string>(['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6', 'OTHER']);
 
@@ -486,14 +426,4 @@ export class FlowStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new Error('netatlas/store: the store is closed.');
   }
-}
-
-const DURATION = /^(\d+)\s*(ms|s|m|h|d|w)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: HOUR_MS, d: 24 * HOUR_MS, w: 7 * 24 * HOUR_MS };
-
-/** `30d`, `12h`, `90m` -> ms; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION.exec(text.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * UNIT_MS[m[2]];
 }

@@ -21,87 +21,19 @@ import pg from 'pg';
 import type { GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
 import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './flow-store.ts';
-import { HOUR_MS, mergeCounts, otherVerdicts } from './flow-store.ts';
+import { HOUR_MS, mergeCounts } from './flow-store.ts';
 import type { FlowCounts, JournalPage, Store, StoreSnapshot } from './store.ts';
 import type { ConnectionPage, ConnectionQuery } from './connections.ts';
 import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE } from './connections.ts';
-import { CONNECTIONS_MIGRATION, pruneConnections, queryConnections, writeConnections } from './postgres-connections.ts';
+import { pruneConnections, queryConnections, writeConnections } from './postgres-connections.ts';
+import { MIGRATIONS } from './postgres-migrations.ts';
+import { bucketRows, upsertBuckets } from './postgres-buckets.ts';
 
 /** Advisory lock ids (any two distinct bigints of our own). */
 const MIGRATION_LOCK = 0x6e6574_01;
 const WRITE_LOCK = 0x6e6574_02;
 
-/** The CREATE TABLE of an edge bucket table keyed by (edge, `slot`): the hourly and the minute ones have the same columns. */
-function bucketTable(name: string, slot: 'hour' | 'minute'): string {
-  return `CREATE TABLE ${name} (
-  edge bigint NOT NULL,
-  ${slot} bigint NOT NULL,
-  count bigint NOT NULL,
-  forwarded bigint NOT NULL,
-  dropped bigint NOT NULL,
-  other jsonb,
-  drops jsonb,
-  first bigint NOT NULL,
-  last bigint NOT NULL,
-  PRIMARY KEY (edge, ${slot})
-)`;
-}
-
-/** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
-export const MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
-  {
-    version: 1,
-    name: 'edges, day-partitioned hourly buckets, nodes, inventories, offsets, journal',
-    sql: `
-CREATE TABLE nodes (key text PRIMARY KEY, attrs jsonb NOT NULL);
-CREATE TABLE edges (
-  id bigserial PRIMARY KEY,
-  key text NOT NULL UNIQUE,
-  source text NOT NULL,
-  destination text NOT NULL,
-  protocol text NOT NULL,
-  port integer,
-  inter boolean NOT NULL,
-  service text,
-  service_port integer,
-  pod boolean NOT NULL DEFAULT false
-);
-${bucketTable('buckets', 'hour')} PARTITION BY RANGE (hour);
-CREATE INDEX buckets_hour ON buckets (hour);
-CREATE TABLE inventories (cluster text PRIMARY KEY, taken bigint NOT NULL, data jsonb NOT NULL);
-CREATE TABLE offsets (source text PRIMARY KEY, position jsonb NOT NULL, updated bigint NOT NULL);
-CREATE TABLE journal (
-  seq bigserial PRIMARY KEY,
-  writer text NOT NULL,
-  collector text,
-  batch_id text,
-  at bigint NOT NULL,
-  body jsonb NOT NULL,
-  UNIQUE (collector, batch_id)
-);
-CREATE INDEX journal_at ON journal (at);
--- Sum two {name: count} objects (verdicts other than FORWARDED/DROPPED, drop reasons).
-CREATE FUNCTION netatlas_add_counts(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE (
-    SELECT jsonb_object_agg(k, n) FROM (
-      SELECT k, sum(v::numeric)::bigint AS n FROM (
-        SELECT key AS k, value AS v FROM jsonb_each_text(a) UNION ALL SELECT key, value FROM jsonb_each_text(b)
-      ) s GROUP BY k
-    ) t
-  ) END
-$$;
-`,
-  },
-  {
-    version: 2,
-    name: 'minute buckets beside the hourly ones, for the recent past',
-    sql: `
-${bucketTable('buckets_minute', 'minute')};
-CREATE INDEX buckets_minute_minute ON buckets_minute (minute);
-`,
-  },
-  { version: 3, name: 'connections behind the edges, at most K per edge and minute', sql: CONNECTIONS_MIGRATION },
-];
+export { MIGRATIONS } from './postgres-migrations.ts';
 
 export interface PostgresStoreOptions {
   /** Keep hourly buckets newer than this (ms). Default: keep everything. */
@@ -130,59 +62,6 @@ export function redactUrl(url: string): string {
 }
 
 const MINUTE_MS = 60_000;
-
-interface BucketRow {
-  count: number; forwarded: number; dropped: number; other: Record<string, number> | undefined; drops: Record<string, number> | undefined;
-  first: number; last: number;
-}
-
-/** Increments summed per (edge, time slot of `unitMs`): one row each, so one upsert never touches a row twice. */
-function bucketRows(edges: readonly EdgeIncrement[], unitMs: number): Map<string, { key: string; slot: number; row: BucketRow }> {
-  const out = new Map<string, { key: string; slot: number; row: BucketRow }>();
-  for (const e of edges) {
-    const key = e.key ?? flowEdgeKey(e.source, e.destination, e.protocol, e.port);
-    const slot = Math.floor(e.time / unitMs);
-    const id = `${slot}|${key}`;
-    const other = otherVerdicts(e.verdicts);
-    const drops = e.dropReasons && Object.keys(e.dropReasons).length ? e.dropReasons : undefined;
-    const b = out.get(id);
-    if (!b) {
-      out.set(id, {
-        key, slot,
-        row: { count: e.count, forwarded: e.verdicts.FORWARDED ?? 0, dropped: e.verdicts.DROPPED ?? 0, other, drops: drops ? { ...drops } : undefined, first: e.firstSeen, last: e.lastSeen },
-      });
-      continue;
-    }
-    const r = b.row;
-    r.count += e.count;
-    r.forwarded += e.verdicts.FORWARDED ?? 0;
-    r.dropped += e.verdicts.DROPPED ?? 0;
-    r.other = mergeCounts(r.other, other);
-    r.drops = mergeCounts(r.drops, drops);
-    r.first = Math.min(r.first, e.firstSeen);
-    r.last = Math.max(r.last, e.lastSeen);
-  }
-  return out;
-}
-
-async function upsertBuckets(
-  c: pg.PoolClient, table: 'buckets' | 'buckets_minute', slot: 'hour' | 'minute', rows: Map<string, { key: string; slot: number; row: BucketRow }>,
-  idOf: ReadonlyMap<string, string>,
-): Promise<void> {
-  const list = [...rows.values()];
-  await c.query(
-    `INSERT INTO ${table} (edge, ${slot}, count, forwarded, dropped, other, drops, first, last)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb[], $7::jsonb[], $8::bigint[], $9::bigint[])
-     ON CONFLICT (edge, ${slot}) DO UPDATE SET count = ${table}.count + excluded.count, forwarded = ${table}.forwarded + excluded.forwarded,
-       dropped = ${table}.dropped + excluded.dropped, other = netatlas_add_counts(${table}.other, excluded.other),
-       drops = netatlas_add_counts(${table}.drops, excluded.drops), first = LEAST(${table}.first, excluded.first), last = GREATEST(${table}.last, excluded.last)`,
-    [
-      list.map((b) => idOf.get(b.key)), list.map((b) => b.slot), list.map((b) => b.row.count), list.map((b) => b.row.forwarded),
-      list.map((b) => b.row.dropped), list.map((b) => (b.row.other ? JSON.stringify(b.row.other) : null)),
-      list.map((b) => (b.row.drops ? JSON.stringify(b.row.drops) : null)), list.map((b) => b.row.first), list.map((b) => b.row.last),
-    ],
-  );
-}
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
