@@ -58,6 +58,13 @@ export interface ConnectionPage {
   readonly capped: boolean;
 }
 
+/** Connections behind some edges grouped by the policy their source named as deciding, and verdict. */
+export interface PolicyHit {
+  readonly policy: string;
+  readonly verdict: Verdict;
+  readonly connections: number;
+}
+
 /** How strongly a verdict states a connection's fate: DROPPED/ERROR over the rest, anything over UNKNOWN. */
 export function connectionVerdictRank(v: Verdict): number {
   return v === 'DROPPED' || v === 'ERROR' ? 2 : v === 'UNKNOWN' ? 0 : 1;

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import type { FlowEdge, GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
 import { flowEdgeKey, keyProblem, portProblem } from '../../generator/model/index.ts';
 import type { FlowCounts, Store, StoreSnapshot } from './store.ts';
-import type { ConnectionPage, ConnectionQuery } from './connections.ts';
+import type { ConnectionPage, ConnectionQuery, PolicyHit } from './connections.ts';
 import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './batch.ts';
 import { HOUR_MS, mergeCounts, otherVerdicts } from './batch.ts';
 import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, MINUTE_MS } from './connections.ts';
@@ -247,6 +247,12 @@ export class FlowStore implements Store {
   queryConnections(q: ConnectionQuery): ConnectionPage {
     this.assertOpen();
     return this.connections.query(q);
+  }
+
+  /** Store.policyHits. */
+  policyHits(q: Omit<ConnectionQuery, 'limit' | 'after'>): PolicyHit[] {
+    this.assertOpen();
+    return this.connections.policyHits(q);
   }
 
   loadSnapshot(): StoreSnapshot {

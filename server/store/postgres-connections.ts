@@ -4,7 +4,7 @@
  * under it) and the paged query.
  */
 import type pg from 'pg';
-import type { ConnectionPage, ConnectionQuery, ConnectionRow } from './connections.ts';
+import type { ConnectionPage, ConnectionQuery, ConnectionRow, PolicyHit } from './connections.ts';
 import { MINUTE_MS, foldConnection, minuteOf, planConnectionWrites, searchText, slotKey, toFlowRow } from './connections.ts';
 
 export const CONNECTIONS_MIGRATION = `
@@ -74,7 +74,8 @@ export async function writeConnections(c: pg.PoolClient, rows: readonly Connecti
   }
 }
 
-export async function queryConnections(q: Query, query: ConnectionQuery): Promise<ConnectionPage> {
+/** The WHERE of a query (without its cursor) and its arguments. */
+function whereOf(query: Omit<ConnectionQuery, 'limit' | 'after'>): { where: string[]; args: unknown[] } {
   const args: unknown[] = [query.edges];
   const where = ['(edge = ANY($1::text[]) OR pod_edge = ANY($1::text[]))'];
   const arg = (v: unknown): string => { args.push(v); return `$${args.length}`; };
@@ -83,6 +84,20 @@ export async function queryConnections(q: Query, query: ConnectionQuery): Promis
   if (query.until !== undefined) where.push(`first <= ${arg(query.until)}`);
   if (query.verdicts?.length) where.push(`verdict = ANY(${arg(query.verdicts)}::text[])`);
   if (query.text) where.push(`position(${arg(query.text)} in search) > 0`);
+  return { where, args };
+}
+
+export async function policyHits(q: Query, query: Omit<ConnectionQuery, 'limit' | 'after'>): Promise<PolicyHit[]> {
+  const { where, args } = whereOf(query);
+  const r = await q.query<{ policy: string; verdict: PolicyHit['verdict']; connections: string }>(
+    `SELECT body->>'policy' AS policy, verdict, count(*) AS connections FROM connections
+      WHERE ${where.join(' AND ')} AND body ? 'policy' GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 100`, args,
+  );
+  return r.rows.map((x) => ({ policy: x.policy, verdict: x.verdict, connections: Number(x.connections) }));
+}
+
+export async function queryConnections(q: Query, query: ConnectionQuery): Promise<ConnectionPage> {
+  const { where, args } = whereOf(query);
   const total = Number((await q.query<{ n: string }>(`SELECT count(*) AS n FROM connections WHERE ${where.join(' AND ')}`, args)).rows[0].n);
   const pageArgs = [...args];
   const page = [...where];

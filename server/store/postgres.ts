@@ -23,9 +23,9 @@ import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './flow-store.ts';
 import { HOUR_MS, mergeCounts } from './flow-store.ts';
 import type { FlowCounts, JournalPage, Store, StoreSnapshot } from './store.ts';
-import type { ConnectionPage, ConnectionQuery } from './connections.ts';
+import type { ConnectionPage, ConnectionQuery, PolicyHit } from './connections.ts';
 import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE } from './connections.ts';
-import { pruneConnections, queryConnections, writeConnections } from './postgres-connections.ts';
+import { policyHits, pruneConnections, queryConnections, writeConnections } from './postgres-connections.ts';
 import { MIGRATIONS } from './postgres-migrations.ts';
 import { bucketRows, upsertBuckets } from './postgres-buckets.ts';
 
@@ -272,6 +272,11 @@ export class PostgresStore implements Store {
   async queryConnections(q: ConnectionQuery): Promise<ConnectionPage> {
     this.assertOpen();
     return queryConnections(this.pool, q);
+  }
+
+  async policyHits(q: Omit<ConnectionQuery, 'limit' | 'after'>): Promise<PolicyHit[]> {
+    this.assertOpen();
+    return policyHits(this.pool, q);
   }
 
   async loadEdges(window: { since?: number; until?: number } = {}): Promise<StoredEdge[]> {

@@ -3,7 +3,7 @@
  * the batch's transaction by FlowStore) and the paged query.
  */
 import type Database from 'better-sqlite3';
-import type { ConnectionPage, ConnectionQuery, ConnectionRow } from './connections.ts';
+import type { ConnectionPage, ConnectionQuery, ConnectionRow, PolicyHit } from './connections.ts';
 import { MINUTE_MS, foldConnection, minuteOf, planConnectionWrites, searchText, toFlowRow } from './connections.ts';
 
 /** Schema version 2: connections and the (edge, minute) slots that reached the cap. */
@@ -70,7 +70,8 @@ export class SqliteConnections {
     for (const c of plan.capped) this.stmt.cap.run(c.edge, c.minute);
   }
 
-  query(q: ConnectionQuery): ConnectionPage {
+  /** The WHERE of a query (without its cursor) and its arguments. */
+  private where(q: Omit<ConnectionQuery, 'limit' | 'after'>): { where: string[]; args: unknown[] } {
     const where: string[] = ['(edge IN (SELECT value FROM json_each(?)) OR pod_edge IN (SELECT value FROM json_each(?)))'];
     const args: unknown[] = [JSON.stringify(q.edges), JSON.stringify(q.edges)];
     // A connection is in a window when its lifetime overlaps it.
@@ -78,6 +79,19 @@ export class SqliteConnections {
     if (q.until !== undefined) { where.push('first <= ?'); args.push(q.until); }
     if (q.verdicts?.length) { where.push('verdict IN (SELECT value FROM json_each(?))'); args.push(JSON.stringify(q.verdicts)); }
     if (q.text) { where.push('instr(search, ?) > 0'); args.push(q.text); }
+    return { where, args };
+  }
+
+  policyHits(q: Omit<ConnectionQuery, 'limit' | 'after'>): PolicyHit[] {
+    const { where, args } = this.where(q);
+    return this.db.prepare(
+      `SELECT json_extract(body, '$.policy') AS policy, verdict, count(*) AS connections FROM connections
+        WHERE ${where.join(' AND ')} AND json_extract(body, '$.policy') IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 100`,
+    ).all(...args) as PolicyHit[];
+  }
+
+  query(q: ConnectionQuery): ConnectionPage {
+    const { where, args } = this.where(q);
     const total = this.db.prepare(`SELECT count(*) FROM connections WHERE ${where.join(' AND ')}`).pluck().get(...args) as number;
     const page = [...where];
     const pageArgs = [...args];

@@ -4,10 +4,11 @@ import type { Request } from 'express';
 import { flowEdgeKey } from '../../../generator/model/index.ts';
 import type { Level } from '../../../generator/model/index.ts';
 import type {
-  ApiEdge, ClusterStatus, ClustersResponse, EdgeDetailResponse, NodeDetailResponse, PoliciesResponse, SourceState,
+  ApiEdge, ClusterStatus, ClustersResponse, EdgeDetailResponse, EdgeExplanation, NodeDetailResponse, PoliciesResponse, SourceState,
 } from '../api-types.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { allPolicies, policiesSelectingByLabels } from '../policies.ts';
+import { withObservedPolicies } from '../policy-hits.ts';
 import type { AnalysisProviders } from '../providers.ts';
 import type { AppState } from '../state.ts';
 import {
@@ -138,7 +139,7 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
       targetNode: toApiNode(g, edge.target),
       parts: foundLevel === 'pod' ? [] : partEdges,
       samples: samples.slice(0, 20),
-      explanation: providers.explainEdge ? providers.explainEdge(state, edge) : null,
+      explanation: await explanationOf(state, providers, edge, parts.length ? parts : [key], window),
     };
     res.json(body);
   });
@@ -157,6 +158,13 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
   });
 
   return r;
+}
+
+/** The engine's explanation of an edge, with the policy hits the flow sources stored for its connections beside it. */
+async function explanationOf(state: AppState, providers: AnalysisProviders, edge: ApiEdge, parts: string[], window: TimeWindow): Promise<EdgeExplanation | null> {
+  const explanation = providers.explainEdge ? providers.explainEdge(state, edge) : null;
+  if (!explanation || !state.store?.isOpen || !state.store.policyHits) return explanation;
+  return withObservedPolicies(explanation, await state.store.policyHits({ edges: parts, ...window }));
 }
 
 /**

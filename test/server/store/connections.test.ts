@@ -109,6 +109,19 @@ describe.each(STORES)('connections in the %s store', (_name, openStore) => {
     expect((await store.queryConnections!(query({ text: '10.0.0.9' }))).rows.map((r) => r.source.port)).toEqual([3]);
   });
 
+  it('groups the connections behind some edges by the policy their source named, and verdict', async () => {
+    const store = await openStore();
+    await store.writeBatch({ connections: [
+      connection(1, T0, { policy: 'a/NetworkPolicy/allow' }), connection(2, T0, { policy: 'a/NetworkPolicy/allow' }),
+      connection(3, T0, { policy: 'b/CalicoNetworkPolicy/guard', verdict: 'DROPPED' }), connection(4),
+    ] });
+    expect(await store.policyHits!({ edges: [EDGE] })).toEqual([
+      { policy: 'a/NetworkPolicy/allow', verdict: 'FORWARDED', connections: 2 },
+      { policy: 'b/CalicoNetworkPolicy/guard', verdict: 'DROPPED', connections: 1 },
+    ]);
+    expect(await store.policyHits!({ edges: [EDGE], since: T0 + 1 })).toEqual([]);
+  });
+
   it('prunes connection rows older than the minute retention', async () => {
     let now = T0;
     const store = await openStore({ now: () => now });
