@@ -1,6 +1,7 @@
 /**
- * The PostgreSQL store's edge bucket writes: a batch's increments summed per (edge, slot) and
- * upserted in one statement per table (hourly `buckets`, `buckets_minute`).
+ * The PostgreSQL store's edge buckets: a batch's increments summed per (edge, slot) and upserted
+ * in one statement (recent ones into `buckets_minute`, older ones into the hourly `buckets`), the
+ * reads over either resolution, and the minute -> hour rollup.
  */
 import type pg from 'pg';
 import { flowEdgeKey } from '../../generator/model/index.ts';
@@ -41,6 +42,13 @@ export function bucketRows(edges: readonly EdgeIncrement[], unitMs: number): Map
   return out;
 }
 
+/** What an upsert into a bucket table does with a row already there: add the new one in. */
+function upsertSet(table: string): string {
+  return `count = ${table}.count + excluded.count, forwarded = ${table}.forwarded + excluded.forwarded,
+       dropped = ${table}.dropped + excluded.dropped, other = netatlas_add_counts(${table}.other, excluded.other),
+       drops = netatlas_add_counts(${table}.drops, excluded.drops), first = LEAST(${table}.first, excluded.first), last = GREATEST(${table}.last, excluded.last)`;
+}
+
 export async function upsertBuckets(
   c: pg.PoolClient, table: 'buckets' | 'buckets_minute', slot: 'hour' | 'minute', rows: Map<string, { key: string; slot: number; row: BucketRow }>,
   idOf: ReadonlyMap<string, string>,
@@ -49,9 +57,7 @@ export async function upsertBuckets(
   await c.query(
     `INSERT INTO ${table} (edge, ${slot}, count, forwarded, dropped, other, drops, first, last)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb[], $7::jsonb[], $8::bigint[], $9::bigint[])
-     ON CONFLICT (edge, ${slot}) DO UPDATE SET count = ${table}.count + excluded.count, forwarded = ${table}.forwarded + excluded.forwarded,
-       dropped = ${table}.dropped + excluded.dropped, other = netatlas_add_counts(${table}.other, excluded.other),
-       drops = netatlas_add_counts(${table}.drops, excluded.drops), first = LEAST(${table}.first, excluded.first), last = GREATEST(${table}.last, excluded.last)`,
+     ON CONFLICT (edge, ${slot}) DO UPDATE SET ${upsertSet(table)}`,
     [
       list.map((b) => idOf.get(b.key)), list.map((b) => b.slot), list.map((b) => b.row.count), list.map((b) => b.row.forwarded),
       list.map((b) => b.row.dropped), list.map((b) => (b.row.other ? JSON.stringify(b.row.other) : null)),
@@ -60,3 +66,40 @@ export async function upsertBuckets(
   );
 }
 
+
+const COLUMNS = 'count, forwarded, dropped, other, drops, first, last';
+
+/**
+ * The bucket rows a read of slots [$1, $2] sums, as `(edge, slot, count, ...)`. By the minute:
+ * the minute rows. By the hour: the hour rows and the minute rows not yet rolled up, each counted
+ * in its hour, so a read never depends on whether the rollup has run.
+ */
+export function bucketRowsSql(byMinute: boolean): string {
+  return byMinute
+    ? `SELECT edge, minute AS slot, ${COLUMNS} FROM buckets_minute WHERE minute BETWEEN $1 AND $2`
+    : `SELECT edge, hour AS slot, ${COLUMNS} FROM buckets WHERE hour BETWEEN $1 AND $2
+       UNION ALL SELECT edge, minute / 60 AS slot, ${COLUMNS} FROM buckets_minute WHERE minute BETWEEN $1 * 60 AND $2 * 60 + 59`;
+}
+
+/**
+ * The minute -> hour rollup: minute rows before `cutoffMinute` are summed into their hour rows
+ * (added to what those hold) and deleted, in the caller's transaction, so every sum over hours
+ * is the same before and after. `ensureHours` creates the hour partitions they land in. Returns
+ * the minute rows folded.
+ */
+export async function rollUpMinutes(c: pg.PoolClient, cutoffMinute: number, ensureHours: (hours: number[]) => Promise<void>): Promise<number> {
+  const hours = await c.query<{ hour: string }>('SELECT DISTINCT minute / 60 AS hour FROM buckets_minute WHERE minute < $1', [cutoffMinute]);
+  if (!hours.rows.length) return 0;
+  await ensureHours(hours.rows.map((r) => Number(r.hour)));
+  const r = await c.query(
+    `WITH moved AS (DELETE FROM buckets_minute WHERE minute < $1 RETURNING edge, minute, ${COLUMNS}),
+          summed AS (SELECT edge, minute / 60 AS hour, sum(count) AS count, sum(forwarded) AS forwarded, sum(dropped) AS dropped,
+                            netatlas_sum_counts(other) AS other, netatlas_sum_counts(drops) AS drops, min(first) AS first, max(last) AS last
+                       FROM moved GROUP BY edge, minute / 60)
+     INSERT INTO buckets (edge, hour, ${COLUMNS}) SELECT edge, hour, ${COLUMNS} FROM summed
+     ON CONFLICT (edge, hour) DO UPDATE SET ${upsertSet('buckets')}
+     RETURNING 1`,
+    [cutoffMinute],
+  );
+  return r.rowCount ?? 0;
+}

@@ -74,5 +74,10 @@ CREATE INDEX buckets_minute_minute ON buckets_minute (minute);
 `,
   },
   { version: 3, name: 'connections behind the edges, at most K per edge and minute', sql: CONNECTIONS_MIGRATION },
+  {
+    version: 4,
+    name: 'an aggregate summing {name: count} objects, for the minute -> hour rollup',
+    sql: 'CREATE AGGREGATE netatlas_sum_counts(jsonb) (SFUNC = netatlas_add_counts, STYPE = jsonb);',
+  },
 ];
 

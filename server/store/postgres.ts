@@ -13,7 +13,11 @@
  * before it. Writes are batched (a flush or a collector's minute), so the lock is taken a few
  * times per second per replica, not per flow.
  *
- * Buckets are partitioned by day (range on the hour number); retention drops whole partitions.
+ * The recent past (`retainMinutesMs`, default 24 h) is kept in minute buckets; `prune` rolls
+ * minute buckets older than that into their hours (postgres-buckets.ts), and a read by the hour
+ * sums hour rows and the minute rows not yet rolled up, so an answer never depends on when the
+ * rollup ran. Hour buckets are partitioned by day (range on the hour number); retention
+ * (`retainMs`) drops whole partitions. Connection rows are kept as long as minute buckets.
  * Schema changes are versioned migrations applied once, under a lock, by whichever replica
  * starts first.
  */
@@ -27,7 +31,7 @@ import type { ConnectionPage, ConnectionQuery, PolicyHit } from './connections.t
 import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE } from './connections.ts';
 import { policyHits, pruneConnections, queryConnections, writeConnections } from './postgres-connections.ts';
 import { MIGRATIONS } from './postgres-migrations.ts';
-import { bucketRows, upsertBuckets } from './postgres-buckets.ts';
+import { bucketRows, bucketRowsSql, rollUpMinutes, upsertBuckets } from './postgres-buckets.ts';
 
 /** Advisory lock ids (any two distinct bigints of our own). */
 const MIGRATION_LOCK = 0x6e6574_01;
@@ -245,12 +249,15 @@ export class PostgresStore implements Store {
       ],
     );
     const idOf = new Map(ids.rows.map((r) => [r.key, r.id]));
-    const hours = bucketRows(live, HOUR_MS);
-    await this.ensurePartitions(c, new Set([...hours.values()].map((b) => b.slot)));
-    await upsertBuckets(c, 'buckets', 'hour', hours, idOf);
-    // Minute buckets only for the recent past they are kept for (a replayed old file skips them).
+    // The recent past goes to minute rows (rolled up into hours by prune), anything older (a
+    // replayed old file) straight to its hour.
     const recent = this.now() - this.retainMinutesMs;
+    const hours = bucketRows(live.filter((e) => e.time < recent), HOUR_MS);
     const minutes = bucketRows(live.filter((e) => e.time >= recent), MINUTE_MS);
+    if (hours.size) {
+      await this.ensurePartitions(c, new Set([...hours.values()].map((b) => b.slot)));
+      await upsertBuckets(c, 'buckets', 'hour', hours, idOf);
+    }
     if (minutes.size) await upsertBuckets(c, 'buckets_minute', 'minute', minutes, idOf);
   }
 
@@ -259,11 +266,9 @@ export class PostgresStore implements Store {
     this.assertOpen();
     const fine = window.since >= this.now() - this.retainMinutesMs;
     const unit = fine ? MINUTE_MS : HOUR_MS;
-    const table = fine ? 'buckets_minute' : 'buckets';
-    const slot = fine ? 'minute' : 'hour';
     const r = await this.pool.query<{ slot: string; count: string }>(
-      `SELECT b.${slot} AS slot, sum(b.count) AS count FROM ${table} b JOIN edges e ON e.id = b.edge
-        WHERE b.${slot} BETWEEN $1 AND $2 AND NOT e.pod GROUP BY b.${slot} ORDER BY b.${slot}`,
+      `SELECT b.slot, sum(b.count) AS count FROM (${bucketRowsSql(fine)}) b JOIN edges e ON e.id = b.edge
+        WHERE NOT e.pod GROUP BY b.slot ORDER BY b.slot`,
       [Math.floor(window.since / unit), Math.floor(window.until / unit)],
     );
     return { resolutionMs: unit, slots: r.rows.map((x) => ({ start: Number(x.slot) * unit, count: Number(x.count) })) };
@@ -288,8 +293,6 @@ export class PostgresStore implements Store {
     // A window inside the minute buckets' retention is answered to the minute, any other by the hour.
     const fine = window.since !== undefined && window.since >= this.now() - this.retainMinutesMs;
     const unit = fine ? MINUTE_MS : HOUR_MS;
-    const table = fine ? 'buckets_minute' : 'buckets';
-    const slot = fine ? 'minute' : 'hour';
     const lo = window.since !== undefined ? Math.floor(window.since / unit) : -1e15;
     const hi = window.until !== undefined ? Math.floor(window.until / unit) : 1e15;
     // Summed in the database: one row per edge whatever the window.
@@ -302,8 +305,7 @@ export class PostgresStore implements Store {
               sum(b.count) AS count, sum(b.forwarded) AS forwarded, sum(b.dropped) AS dropped,
               array_agg(b.other) FILTER (WHERE b.other IS NOT NULL) AS other, array_agg(b.drops) FILTER (WHERE b.drops IS NOT NULL) AS drops,
               min(b.first) AS first, max(b.last) AS last
-         FROM ${table} b JOIN edges e ON e.id = b.edge
-        WHERE b.${slot} BETWEEN $1 AND $2
+         FROM (${bucketRowsSql(fine)}) b JOIN edges e ON e.id = b.edge
         GROUP BY e.id ORDER BY e.key`,
       [lo, hi],
     );
@@ -391,13 +393,17 @@ export class PostgresStore implements Store {
     return (await this.loadSnapshot()).inventories;
   }
 
-  /** Drops day partitions wholly older than the retention, edges left without buckets, and old journal entries. */
+  /**
+   * Rolls minute buckets older than their retention into hours, drops connection rows as old,
+   * day partitions wholly older than the retention, edges left without buckets, and old journal
+   * entries. Returns the hour buckets deleted.
+   */
   async prune(now = this.now()): Promise<number> {
     this.assertOpen();
     return this.writing(async (c) => {
       await c.query('DELETE FROM journal WHERE at < $1', [now - this.journalRetainMs]);
       const minuteCutoff = Math.floor((now - this.retainMinutesMs) / MINUTE_MS);
-      await c.query('DELETE FROM buckets_minute WHERE minute < $1', [minuteCutoff]);
+      await rollUpMinutes(c, minuteCutoff, (hours) => this.ensurePartitions(c, hours));
       await pruneConnections(c, minuteCutoff);
       if (this.retainMs === undefined) return 0;
       const cutoffHour = Math.floor((now - this.retainMs) / HOUR_MS);
