@@ -5,6 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../../server/http/app.ts';
 import type { FlowsResponse } from '../../../server/http/api-types.ts';
@@ -139,6 +143,40 @@ describe.each(STORES)('connections in the %s store', (_name, openStore) => {
     const body: FlowsResponse = (await request(createApp({ state, rateLimit: false })).get(`/api/v1/flows?edge=${edge}`).expect(200)).body;
     expect(body.total).toBe(2);
     expect(body.rows.map((r) => [r.source.port ?? null, r.reports])).toEqual([[40_123, 1], [null, 2]]);
+  });
+});
+
+describe('the SQLite store\'s schema versions', () => {
+  const dirs: string[] = [];
+  const dir = (): string => { const d = mkdtempSync(path.join(os.tmpdir(), 'netatlas-schema-')); dirs.push(d); return d; };
+  afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+  it('migrates a version 1 file to version 2, keeping its edges, and stores connections after', () => {
+    const file = path.join(dir(), 'v1.db');
+    const v1 = FlowStore.open(file);
+    v1.writeBatch({ edges: [{ source: 'wl:p/a/Deployment/x', destination: 'wl:p/b/Deployment/y', protocol: 'TCP', port: 80, interCluster: false, time: T0, count: 2, verdicts: { FORWARDED: 2 }, firstSeen: T0, lastSeen: T0 }] });
+    v1.close();
+    const db = new Database(file);
+    db.exec('DROP TABLE connections; DROP TABLE connection_caps');
+    db.prepare("UPDATE meta SET value = '1' WHERE key = 'schema'").run();
+    db.close();
+    const store = FlowStore.open(file);
+    expect(store.loadEdges().map((e) => e.count)).toEqual([2]);
+    store.writeBatch({ connections: [connection(1)] });
+    expect(store.queryConnections(query()).total).toBe(1);
+    store.close();
+    const check = new Database(file);
+    expect(check.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get()).toBe('2');
+    check.close();
+  });
+
+  it('refuses a file a newer netatlas wrote, naming it and the fix', () => {
+    const file = path.join(dir(), 'v9.db');
+    FlowStore.open(file).close();
+    const db = new Database(file);
+    db.prepare("UPDATE meta SET value = '9' WHERE key = 'schema'").run();
+    db.close();
+    expect(() => FlowStore.open(file)).toThrow(/netatlas\/store: .*v9\.db has schema version 9, this netatlas knows up to 2\. Upgrade netatlas or use another --db file\./);
   });
 });
 
