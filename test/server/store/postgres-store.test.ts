@@ -143,25 +143,27 @@ describe('PostgresStore', () => {
   });
 });
 
-describe('PostgresStore against FlowStore (property)', () => {
-  const ends = ['wl:p/a/Deployment/x', 'wl:p/b/Deployment/y', 'ext:1.2.3.4', 'pod:p/a/x-1'];
-  const increment = fc.record({
-    source: fc.constantFrom(...ends), destination: fc.constantFrom(...ends), protocol: fc.constantFrom('TCP' as const, 'UDP' as const),
-    port: fc.option(fc.constantFrom(53, 80, 443), { nil: undefined }), hour: fc.integer({ min: 0, max: 3 }), minute: fc.integer({ min: 0, max: 59 }),
-    forwarded: fc.integer({ min: 0, max: 5 }), dropped: fc.integer({ min: 0, max: 3 }), audit: fc.integer({ min: 0, max: 2 }), policyDenied: fc.boolean(),
-  }).map((x): EdgeIncrement => {
-    const time = T0 + x.hour * HOUR_MS + x.minute * 60_000;
-    const verdicts: Record<string, number> = {};
-    if (x.forwarded) verdicts.FORWARDED = x.forwarded;
-    if (x.dropped) verdicts.DROPPED = x.dropped;
-    if (x.audit) verdicts.AUDIT = x.audit;
-    return {
-      source: x.source, destination: x.destination, protocol: x.protocol, ...(x.port !== undefined ? { port: x.port } : {}), interCluster: false,
-      time, count: x.forwarded + x.dropped + x.audit, verdicts, ...(x.dropped && x.policyDenied ? { dropReasons: { POLICY_DENIED: x.dropped } } : {}),
-      firstSeen: time, lastSeen: time + 1000,
-    };
-  });
+/** Random edge increments over four hours, every verdict column used. */
+const ends = ['wl:p/a/Deployment/x', 'wl:p/b/Deployment/y', 'ext:1.2.3.4', 'pod:p/a/x-1'];
+const increment = fc.record({
+  source: fc.constantFrom(...ends), destination: fc.constantFrom(...ends), protocol: fc.constantFrom('TCP' as const, 'UDP' as const),
+  port: fc.option(fc.constantFrom(53, 80, 443), { nil: undefined }), hour: fc.integer({ min: 0, max: 3 }), minute: fc.integer({ min: 0, max: 59 }),
+  forwarded: fc.integer({ min: 0, max: 5 }), dropped: fc.integer({ min: 0, max: 3 }), audit: fc.integer({ min: 0, max: 2 }), policyDenied: fc.boolean(),
+}).map((x): EdgeIncrement => {
+  const time = T0 + x.hour * HOUR_MS + x.minute * 60_000;
+  const verdicts: Record<string, number> = {};
+  if (x.forwarded) verdicts.FORWARDED = x.forwarded;
+  if (x.dropped) verdicts.DROPPED = x.dropped;
+  if (x.audit) verdicts.AUDIT = x.audit;
+  return {
+    source: x.source, destination: x.destination, protocol: x.protocol, ...(x.port !== undefined ? { port: x.port } : {}), interCluster: false,
+    time, count: x.forwarded + x.dropped + x.audit, verdicts, ...(x.dropped && x.policyDenied ? { dropReasons: { POLICY_DENIED: x.dropped } } : {}),
+    firstSeen: time, lastSeen: time + 1000,
+  };
+});
 
+
+describe('PostgresStore against FlowStore (property)', () => {
   it('sums any batches into the same edges, whole and per hour window', async () => {
     await fc.assert(fc.asyncProperty(
       fc.array(fc.array(increment, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
@@ -184,24 +186,6 @@ describe('PostgresStore against FlowStore (property)', () => {
 });
 
 describe('minute -> hour rollup (property)', () => {
-  const ends = ['wl:p/a/Deployment/x', 'wl:p/b/Deployment/y', 'pod:p/a/x-1'];
-  const increment = fc.record({
-    source: fc.constantFrom(...ends), destination: fc.constantFrom(...ends), port: fc.constantFrom(80, 443),
-    hour: fc.integer({ min: 0, max: 3 }), minute: fc.integer({ min: 0, max: 59 }),
-    forwarded: fc.integer({ min: 0, max: 5 }), dropped: fc.integer({ min: 0, max: 3 }), audit: fc.integer({ min: 0, max: 2 }),
-  }).map((x): EdgeIncrement => {
-    const time = T0 + x.hour * HOUR_MS + x.minute * 60_000;
-    const verdicts: Record<string, number> = {};
-    if (x.forwarded) verdicts.FORWARDED = x.forwarded;
-    if (x.dropped) verdicts.DROPPED = x.dropped;
-    if (x.audit) verdicts.AUDIT = x.audit;
-    return {
-      source: x.source, destination: x.destination, protocol: 'TCP', port: x.port, interCluster: false, time,
-      count: x.forwarded + x.dropped + x.audit, verdicts, ...(x.dropped ? { dropReasons: { POLICY_DENIED: x.dropped } } : {}),
-      firstSeen: time, lastSeen: time + 1000,
-    };
-  });
-
   it('folds minute buckets into hours with every sum equal before and after, and equal to the SQLite store\'s hours', async () => {
     await fc.assert(fc.asyncProperty(
       fc.array(fc.array(increment, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 3 }),
