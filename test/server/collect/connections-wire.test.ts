@@ -20,7 +20,7 @@ import { AppState } from '../../../server/http/state.ts';
 import { ConnectionLog } from '../../../server/store/connection-log.ts';
 import type { ConnectionRow } from '../../../server/store/connections.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
-import { prodInventory, T0, webToApi } from '../http/fixtures.ts';
+import { financeInventory, prodInventory, T0, webToApi } from '../http/fixtures.ts';
 
 const TOKEN = 'prod-token-0123456789abcdef';
 const EDGE = 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080';
@@ -123,5 +123,31 @@ describe('connections from a collector', () => {
     expect(() => readIngestRequest({ collector: 'prod', batchId: 'b-1', edges: [], nodes: [], connections: many }))
       .toThrow(/connections: 100001 rows, at most 100000 per batch; give the collector a shorter --interval/);
     expect(() => readIngestRequest({ collector: 'prod', batchId: 'b-1', edges: [], nodes: [], connections: { length: 3 } })).toThrow(/connections: expected an array/);
+  });
+});
+
+describe('connections of ends placed centrally', () => {
+  it('move with their edge when the centre rewrites an address the collector could not place', async () => {
+    const state = new AppState({ builder: new GraphBuilder(), store: FlowStore.open(':memory:') });
+    state.setInventory('prod', cleanInventory());
+    state.setInventory('finance', financeInventory());
+    const app = createApp({ state, rateLimit: false, collectorTokens: new Map([['prod', TOKEN]]) });
+    // What the prod collector knows: its api workload called 10.2.0.10, an address outside prod.
+    const unplaced = 'wl:prod/shop/Deployment/api->ext:10.2.0.10|TCP|443';
+    const toBooks = {
+      key: unplaced, level: 'workload', source: 'wl:prod/shop/Deployment/api', destination: 'ext:10.2.0.10',
+      protocol: 'TCP', port: 443, interCluster: false, time: T0, count: 1, verdicts: { FORWARDED: 1 }, firstSeen: T0, lastSeen: T0,
+    };
+    const connection = {
+      edge: unplaced, id: 'TCP 10.1.0.20:40000>10.2.0.10:443', firstSeen: T0, lastSeen: T0, protocol: 'TCP', verdict: 'FORWARDED', reports: 1,
+      source: { cluster: 'prod', namespace: 'shop', pod: 'api-1', workload: 'wl:prod/shop/Deployment/api', ip: '10.1.0.20', port: 40_000 },
+      destination: { ip: '10.2.0.10', port: 443 },
+    };
+    await request(app).post('/api/v1/ingest').set('authorization', `Bearer ${TOKEN}`)
+      .send({ collector: 'prod', batchId: 'p-1', edges: [toBooks], nodes: [{ key: 'ext:10.2.0.10', attributes: { kind: 'external', label: '10.2.0.10', ip: '10.2.0.10' } }], connections: [connection] })
+      .expect(200);
+    const placed = 'wl:prod/shop/Deployment/api->wl:finance/ledger/Deployment/books|TCP|443';
+    const body: FlowsResponse = (await request(app).get(`/api/v1/flows?edge=${encodeURIComponent(placed)}`).expect(200)).body;
+    expect(body.rows).toMatchObject([{ source: { pod: 'api-1', port: 40_000 }, destination: { ip: '10.2.0.10', port: 443 } }]);
   });
 });
