@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { FlowRecord } from '../../../generator/model/index.ts';
 import { createApp } from '../../../server/http/app.ts';
+import { startServer } from '../../../server/http/serve.ts';
 import type { FlowsResponse } from '../../../server/http/api-types.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
 import { apiToBooksDropped, demoState, T0, webToApi } from './fixtures.ts';
@@ -102,5 +103,29 @@ describe('GET /api/v1/flows', () => {
   it('answers 503 when the server has no store', async () => {
     const app = createApp({ state: demoState({ flows: [webToApi] }), rateLimit: false });
     await request(app).get(`/api/v1/flows?edge=${encodeURIComponent(WEB_API)}`).expect(503);
+  });
+});
+
+describe('serve --connections', () => {
+  it('keeps the cap it is given and lists the demo\'s connections behind its busiest edge', async () => {
+    const r = await startServer({ port: 0, db: ':memory:', connections: '7', log: () => undefined });
+    try {
+      await r.loaded;
+      r.state.flush();
+      await r.state.settled();
+      const graph = (await request(r.server).get('/api/v1/graph').expect(200)).body as { edges: Array<{ key: string; count: number }> };
+      const busiest = graph.edges.sort((a, b) => b.count - a.count)[0];
+      const body: FlowsResponse = (await request(r.server).get(`/api/v1/flows?edge=${encodeURIComponent(busiest.key)}&limit=500`).expect(200)).body;
+      expect(body.kept.perEdgeMinute).toBe(7);
+      expect(body.rows.length).toBeGreaterThan(0);
+      expect(body.rows.length).toBe(body.total);
+      expect(body.rows.reduce((n, row) => n + row.reports, 0)).toBeGreaterThanOrEqual(body.total);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('refuses a cap that is not a whole number from 1, naming the flag', async () => {
+    await expect(startServer({ port: 0, db: ':memory:', connections: '0', log: () => undefined })).rejects.toThrow(/--connections "0": expected a whole number 1-10000/);
   });
 });
