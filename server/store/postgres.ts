@@ -28,7 +28,7 @@ import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './flow-s
 import { HOUR_MS, mergeCounts } from './flow-store.ts';
 import type { FlowCounts, JournalPage, Store, StoreSnapshot } from './store.ts';
 import type { ConnectionPage, ConnectionQuery, PolicyHit } from './connections.ts';
-import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE } from './connections.ts';
+import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, MINUTE_MS } from './connections.ts';
 import { policyHits, pruneConnections, queryConnections, writeConnections } from './postgres-connections.ts';
 import { MIGRATIONS } from './postgres-migrations.ts';
 import { bucketRows, bucketRowsSql, rollUpMinutes, upsertBuckets } from './postgres-buckets.ts';
@@ -64,8 +64,6 @@ const DAY_HOURS = 24;
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
-
-const MINUTE_MS = 60_000;
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -387,10 +385,6 @@ export class PostgresStore implements Store {
       );
       await c.query('INSERT INTO journal (writer, at, body) VALUES ($1, $2, $3)', [this.writer, this.now(), JSON.stringify({ inventoryOf: cluster })]);
     });
-  }
-
-  async loadInventories(): Promise<Map<string, { taken: number; inventory: Inventory }>> {
-    return (await this.loadSnapshot()).inventories;
   }
 
   /**
