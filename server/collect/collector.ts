@@ -9,10 +9,9 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConnectionCache } from '../flows/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { AppState } from '../http/state.ts';
-import { loadFlowFile, loadInventories, startFollow, startGoldmane, startLive, startRelay } from '../http/serve.ts';
+import { addPlan, loadFiles, planSources, SourceManager, startStreams, stateSink } from '../sources/index.ts';
 import { Shipper } from './shipper.ts';
 import { SpoolStore } from './spool.ts';
 
@@ -61,24 +60,14 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   const spool = SpoolStore.open(options.spool, { maxBatches: options.maxSpoolBatches, maxBytes: options.maxSpoolBytes });
   const state = new AppState({ builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1 });
   const shipper = new Shipper({ spool, servers: options.servers, collector: options.collector, token: options.token, log });
-  const cluster = options.cluster;
-  const stoppers: Array<() => Promise<void> | void> = [];
-  const loading = new Set<string>();
-  // One connection cache for the flow files, as in serve: a connection both ends report counts once
-  // (streamed sources keep their own, saved with their position).
-  const connections = new ConnectionCache({});
-
-  const loaded = (async () => {
-    if (options.inventory?.length) await loadInventories(state, [...options.inventory], cluster, false, loading, log);
-    for (const file of options.flows ?? []) await loadFlowFile(state, spool, file, cluster, false, false, loading, log, connections);
-  })().catch((error) => log(`netatlas/collect: loading failed: ${(error as Error).message}`));
+  // The same sources as serve, under one manager; files are read before the streams start.
+  const manager = new SourceManager({ sink: stateSink(state, spool, log) });
+  const plan = await planSources(options, undefined, log);
+  addPlan(manager, plan);
+  const loaded = loadFiles(manager, plan).catch((error) => log(`netatlas/collect: loading failed: ${(error as Error).message}`));
   await loaded;
-  if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
-    stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context, allContexts: options.allContexts }, log));
-  }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, spool, address, { cluster }, log));
-  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, spool, address, cluster, log));
-  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
+  await startStreams(manager, plan);
+  const stoppers: Array<() => Promise<void> | void> = [() => manager.stop()];
 
   state.startAutoFlush(options.intervalMs ?? 60_000);
   const ship = setInterval(() => {

@@ -8,3 +8,18 @@
 export function jittered(full: number, jitter: number, random: number): number {
   return Math.round(full * (1 - Math.min(1, Math.max(0, jitter)) * random));
 }
+
+/** How a source that failed is retried: exponential from `initialMs`, capped at `maxMs`, jittered. */
+export interface RestartPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly jitter: number;
+}
+
+/** The numbers the relay, Goldmane and live-inventory clients use for their own reconnects. */
+export const DEFAULT_RESTART: RestartPolicy = { initialMs: 500, maxMs: 30_000, jitter: 0.5 };
+
+/** The wait before retry `attempt` (0 = the first retry). */
+export function restartDelay(attempt: number, policy: RestartPolicy, random: number): number {
+  return jittered(Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempt)), policy.jitter, random);
+}
