@@ -149,6 +149,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   addPlan(manager, plan);
   const loaded = loadFiles(manager, plan, () => state.flush()).catch((error) => log(`netatlas: loading failed: ${(error as Error).message}`));
   await startStreams(manager, plan);
+  if (plan.streams.length) log(`netatlas: streaming from ${plan.streams.map((s) => s.id).join(', ')}`);
 
   const stoppers: Array<() => Promise<void> | void> = [() => manager.stop()];
   // Retention (and forgetting old collector batch ids) runs hourly; the timer must not keep the process alive.

@@ -134,9 +134,13 @@ export function followFlowsSource(options: FollowFlowsSourceOptions): FollowFlow
     return s ? { state: s.state, ...(s.reason ? { reason: s.reason } : {}) } : {};
   };
   const poll = async (): Promise<void> => {
-    if (!follower) return;
+    if (!follower || !checkpoints) return;
+    const before = follower.checkpoint();
     await follower.poll();
-    checkpoints?.flush();
+    const after = follower.checkpoint();
+    // A checkpoint when something was read (or the file was replaced); else only the state (staleness).
+    if (checkpoints.records.length || after.offset !== before.offset || after.ino !== before.ino) checkpoints.flush();
+    else ctx?.report(report());
   };
   return {
     id,

@@ -19,10 +19,18 @@ export interface PositionStore {
   getOffset(source: string): Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined;
 }
 
+/**
+ * The state counts the flow records it accepts (ingestFlows) itself; a status is passed on when
+ * a source's state or reason changes, or, for a source that sends no flows (an inventory, a file
+ * read by an earlier run), its record count: so /events does not carry the sources on every batch.
+ */
 export function stateSink(state: IngestTarget, store: PositionStore, log?: (line: string) => void): SourceSink {
   const failing = new Set<string>();
+  const sendsFlows = new Set<string>();
+  const shown = new Map<string, string>();
   return {
     flows(id, records, info) {
+      if (records.length) sendsFlows.add(id);
       if (records.length) state.ingestFlows(id, records, { ...(info.cluster !== undefined ? { cluster: info.cluster } : {}), ...(info.position ? { offset: info.position } : {}) });
       else if (info.position) state.setOffset(id, info.position);
     },
@@ -30,8 +38,16 @@ export function stateSink(state: IngestTarget, store: PositionStore, log?: (line
       state.setInventory(cluster, inventory);
     },
     status(s) {
+      const counted = !sendsFlows.has(s.id);
+      const seen = JSON.stringify([s.state, s.reason ?? '', counted ? s.records : -1]);
+      if (shown.get(s.id) === seen) return;
+      shown.set(s.id, seen);
       state.registerSource(s.id, s.kind, s.cluster);
-      state.updateSource(s.id, { state: s.state, reason: s.reason, records: s.records, ...(s.lastEventTime !== undefined ? { lastEventTime: s.lastEventTime } : {}) });
+      state.updateSource(s.id, {
+        state: s.state, reason: s.reason,
+        ...(counted ? { records: s.records } : {}),
+        ...(s.lastEventTime !== undefined ? { lastEventTime: s.lastEventTime } : {}),
+      });
       // Said once when a source turns to error (its errors are in its status, not the log).
       if (s.state === 'error' && !failing.has(s.id)) {
         failing.add(s.id);

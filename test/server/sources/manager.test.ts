@@ -191,12 +191,12 @@ describe('relayFlowsSource', () => {
     manager.add(relayFlowsSource({ address: relay.address, cluster: 'kind', since: 0 }));
     await manager.start();
     const id = `hubble-relay:${relay.address}`;
-    await sink.waitFor(() => countOf(sink.got, id) === fromFile.length);
+    // The position is the newest flow received, also one that gave no record (a reply), with the dedup state.
+    const newest = Math.max(...responses.map((r) => Date.parse((r.flow as { time: string }).time)));
+    await sink.waitFor(() => countOf(sink.got, id) === fromFile.length && sink.got.flows.at(-1)?.position?.lastEventTime === newest);
     const fromRelay = sink.got.flows.flatMap((f) => f.records);
     const strip = (r: FlowRecord) => ({ ...r, origin: undefined });
     expect(fromRelay.map(strip)).toEqual(fromFile.map(strip));
-    // The position is the newest flow received, also one that gave no record (a reply), with the dedup state.
-    const newest = Math.max(...responses.map((r) => Date.parse((r.flow as { time: string }).time)));
     expect(sink.got.flows.at(-1)?.position).toMatchObject({ lastEventTime: newest, dedup: expect.objectContaining({ v: 1 }) });
     expect(manager.status(id)).toMatchObject({ kind: 'hubble-relay', cluster: 'kind', state: 'connected', records: fromFile.length });
   });
