@@ -11,26 +11,18 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphBuilder } from '../graph/builder.ts';
 import { AppState } from '../http/state.ts';
-import { addPlan, loadFiles, planSources, SourceManager, startStreams, stateSink } from '../sources/index.ts';
+import { addPlan, loadFiles, planSources, SourceManager, startStreams, stateSink, type SourceOptions } from '../sources/index.ts';
 import { Shipper } from './shipper.ts';
 import { SpoolStore } from './spool.ts';
 
-export interface CollectOptions {
+/** The sources (the same SourceOptions as serve) and the collector's own settings. */
+export interface CollectOptions extends SourceOptions {
   /** This collector's name (its token is registered under it on the servers). */
   readonly collector: string;
   readonly token: string;
   readonly servers: readonly string[];
   /** Spool folder (kept across restarts). */
   readonly spool: string;
-  readonly cluster?: string;
-  readonly inventory?: readonly string[];
-  readonly kubeconfig?: readonly string[];
-  readonly context?: readonly string[];
-  readonly allContexts?: boolean;
-  readonly flows?: readonly string[];
-  readonly flowsFollow?: readonly string[];
-  readonly hubbleRelay?: readonly string[];
-  readonly goldmane?: readonly string[];
   /** Aggregation interval (ms): one batch of edge deltas per interval. Default 60,000. */
   readonly intervalMs?: number;
   /** How often the shipper tries to send (ms). Default 1000. */

@@ -15,7 +15,7 @@ import { GraphBuilder } from '../graph/builder.ts';
 import { parseDuration } from '../store/flow-store.ts';
 import { openStore } from '../store/open.ts';
 import { isPostgresUrl } from '../store/store.ts';
-import { addPlan, FINITE_KINDS, hasSources, loadFiles, planSources, SourceManager, startStreams, stateSink } from '../sources/index.ts';
+import { addPlan, FINITE_KINDS, hasSources, loadFiles, planSources, SourceManager, startStreams, stateSink, type SourceOptions } from '../sources/index.ts';
 import { createApp } from './app.ts';
 import { defaultProviders } from './default-providers.ts';
 import type { AnalysisProviders } from './providers.ts';
@@ -26,7 +26,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const DEMO_DIR = path.join(PROJECT_ROOT, 'samples', 'demo');
 export const WEB_DIST = path.join(PROJECT_ROOT, 'web', 'dist');
 
-export interface ServeOptions {
+/** The sources (SourceOptions: files, follow, relay, Goldmane, live contexts) and the server's own settings. */
+export interface ServeOptions extends SourceOptions {
   readonly port?: number;
   readonly host?: string;
   readonly token?: string;
@@ -48,17 +49,6 @@ export interface ServeOptions {
   readonly retain?: string;
   /** PostgreSQL store: minute buckets are kept this long (default 24h); older windows are answered by the hour. */
   readonly retainMinutes?: string;
-  readonly inventory?: readonly string[];
-  readonly flows?: readonly string[];
-  readonly cluster?: string;
-  readonly kubeconfig?: readonly string[];
-  readonly context?: readonly string[];
-  readonly allContexts?: boolean;
-  readonly flowsFollow?: readonly string[];
-  readonly hubbleRelay?: readonly string[];
-  /** Calico Goldmane flow stream addresses (host:port). */
-  readonly goldmane?: readonly string[];
-  readonly hubbleTls?: { readonly enabled: boolean; readonly ca?: string; readonly cert?: string; readonly key?: string; readonly serverName?: string };
   /** Load the demo when no source is given (default true). */
   readonly demo?: boolean;
   readonly webRoot?: string;

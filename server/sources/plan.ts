@@ -23,6 +23,7 @@ export interface SourceOptions {
   readonly allContexts?: boolean;
   readonly flowsFollow?: readonly string[];
   readonly hubbleRelay?: readonly string[];
+  /** Calico Goldmane flow stream addresses (host:port). */
   readonly goldmane?: readonly string[];
   readonly hubbleTls?: RelayTlsFiles;
 }
