@@ -16,7 +16,10 @@ export interface RestartPolicy {
   readonly jitter: number;
 }
 
-/** The numbers the relay, Goldmane and live-inventory clients use for their own reconnects. */
+/**
+ * Restarts by the manager and the Goldmane client's reconnects; the relay client's default
+ * reconnect has the same numbers. The live inventory's watches wait 1 s to 60 s (inventory/live.ts).
+ */
 export const DEFAULT_RESTART: RestartPolicy = { initialMs: 500, maxMs: 30_000, jitter: 0.5 };
 
 /** The wait before retry `attempt` (0 = the first retry). */
