@@ -54,8 +54,7 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   const shipper = new Shipper({ spool, servers: options.servers, collector: options.collector, token: options.token, log });
   // The same sources as serve, under one manager; files are read before the streams start.
   const manager = new SourceManager({ sink: stateSink(state, spool, log) });
-  const plan = await planSources(options, undefined, log);
-  addPlan(manager, plan);
+  const plan = addPlan(manager, await planSources(options, undefined, log), log);
   const loaded = loadFiles(manager, plan).catch((error) => log(`netatlas/collect: loading failed: ${(error as Error).message}`));
   await loaded;
   await startStreams(manager, plan);

@@ -15,7 +15,7 @@ import { GraphBuilder } from '../graph/builder.ts';
 import { parseDuration } from '../store/flow-store.ts';
 import { openStore } from '../store/open.ts';
 import { isPostgresUrl } from '../store/store.ts';
-import { addPlan, FINITE_KINDS, hasSources, loadFiles, planSources, SourceManager, startStreams, stateSink, type SourceOptions } from '../sources/index.ts';
+import { addPlan, FINITE_KINDS, hasSources, loadFiles, planSources, SourceManager, startStreams, stateSink, type SourceOptions, type SourcePlan } from '../sources/index.ts';
 import { createApp } from './app.ts';
 import { defaultProviders } from './default-providers.ts';
 import type { AnalysisProviders } from './providers.ts';
@@ -135,8 +135,15 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
   const useDemo = !hasSources(options) && options.demo !== false;
   if (useDemo) log(`netatlas: no source given: serving the demo (${path.relative(process.cwd(), DEMO_DIR) || DEMO_DIR})`);
-  const plan = await planSources(options, useDemo ? DEMO_DIR : undefined, log);
-  addPlan(manager, plan);
+  let plan: SourcePlan;
+  try {
+    plan = addPlan(manager, await planSources(options, useDemo ? DEMO_DIR : undefined, log), log);
+  } catch (error) {
+    // Nothing is left listening or open when the sources cannot even be listed.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await state.close();
+    throw error;
+  }
   const loaded = loadFiles(manager, plan, () => state.flush()).catch((error) => log(`netatlas: loading failed: ${(error as Error).message}`));
   await startStreams(manager, plan);
   if (plan.streams.length) log(`netatlas: streaming from ${plan.streams.map((s) => s.id).join(', ')}`);

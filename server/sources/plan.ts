@@ -87,9 +87,22 @@ export async function planSources(options: SourceOptions, demoDir?: string, note
   return { inventories, files, streams };
 }
 
-/** Registers every source of the plan (none started). Ids are unique: the same file or address twice is refused. */
-export function addPlan(manager: SourceManager, plan: SourcePlan): void {
-  for (const s of [...plan.inventories, ...plan.files.map((f) => f.source), ...plan.streams]) manager.add(s);
+/**
+ * Registers every source of the plan (none started) and returns the plan without repeats: a file
+ * or address given twice (or named and also found in a walked folder) is one source, read once.
+ */
+export function addPlan(manager: SourceManager, plan: SourcePlan, note: (line: string) => void = () => {}): SourcePlan {
+  const ids = new Set<string>();
+  const once = (s: Source): boolean => {
+    if (ids.has(s.id)) {
+      note(`netatlas: note: ${printable(s.id)} is given more than once: read once`);
+      return false;
+    }
+    ids.add(s.id);
+    manager.add(s);
+    return true;
+  };
+  return { inventories: plan.inventories.filter(once), files: plan.files.filter((f) => once(f.source)), streams: plan.streams.filter(once) };
 }
 
 /**

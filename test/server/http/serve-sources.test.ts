@@ -49,4 +49,17 @@ describe('serve with one broken source among working ones', () => {
     // The same status model the manager keeps.
     expect(r.sources.status('hubble-relay:127.0.0.1:1').state).toBe('error');
   });
+
+  it('reads a flow file given twice once, and says so', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'netatlas-sources-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'flows.jsonl');
+    writeFileSync(file, flowLine('prod/shop/web-0', 5432) + flowLine('prod/shop/api-0', 5432));
+    const lines: string[] = [];
+    const r = await startServer({ port: 0, db: ':memory:', rateLimit: false, log: (l) => lines.push(l), demo: false, cluster: 'prod', flows: [file, file] });
+    running.push(r);
+    await r.loaded;
+    expect(r.sources.status().map((s) => [s.id, s.state, s.records])).toEqual([[`flows-file:${file}`, 'done', 2]]);
+    expect(lines).toContain(`netatlas: note: flows-file:${file} is given more than once: read once`);
+  });
 });
