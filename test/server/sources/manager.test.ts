@@ -259,6 +259,9 @@ describe('liveClusterSource', () => {
     ticks[0]();
     expect(sink.got.inventories).toHaveLength(2);
     expect(manager.status('kubernetes:dev')).toMatchObject({ state: 'error', reason: 'context "dev" not found in ~/.kube/config' });
+    prod.setStatus({ errors: 2 });
+    expect(manager.status('kubernetes:prod')).toMatchObject({ state: 'connected', errors: 2 });
+    expect(manager.status('kubernetes:prod').lastErrors[0]).toBe('kubernetes:prod: an object from the API server was not understood');
   });
 });
 
