@@ -9,30 +9,21 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConnectionCache } from '../flows/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { AppState } from '../http/state.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
-import { loadFlowFile, loadInventories, startFollow, startGoldmane, startLive, startRelay } from '../http/serve.ts';
+import { addPlan, loadFiles, planSources, SourceManager, startStreams, stateSink, type SourceOptions } from '../sources/index.ts';
 import { Shipper } from './shipper.ts';
 import { SpoolStore } from './spool.ts';
 
-export interface CollectOptions {
+/** The sources (the same SourceOptions as serve) and the collector's own settings. */
+export interface CollectOptions extends SourceOptions {
   /** This collector's name (its token is registered under it on the servers). */
   readonly collector: string;
   readonly token: string;
   readonly servers: readonly string[];
   /** Spool folder (kept across restarts). */
   readonly spool: string;
-  readonly cluster?: string;
-  readonly inventory?: readonly string[];
-  readonly kubeconfig?: readonly string[];
-  readonly context?: readonly string[];
-  readonly allContexts?: boolean;
-  readonly flows?: readonly string[];
-  readonly flowsFollow?: readonly string[];
-  readonly hubbleRelay?: readonly string[];
-  readonly goldmane?: readonly string[];
   /** Aggregation interval (ms): one batch of edge deltas per interval. Default 60,000. */
   readonly intervalMs?: number;
   /** How often the shipper tries to send (ms). Default 1000. */
@@ -67,24 +58,13 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
     builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1, connections: new ConnectionLog({ perEdgeMinute: options.connectionsPerEdgeMinute }),
   });
   const shipper = new Shipper({ spool, servers: options.servers, collector: options.collector, token: options.token, log });
-  const cluster = options.cluster;
-  const stoppers: Array<() => Promise<void> | void> = [];
-  const loading = new Set<string>();
-  // One connection cache for the flow files, as in serve: a connection both ends report counts once
-  // (streamed sources keep their own, saved with their position).
-  const connections = new ConnectionCache({});
-
-  const loaded = (async () => {
-    if (options.inventory?.length) await loadInventories(state, [...options.inventory], cluster, false, loading, log);
-    for (const file of options.flows ?? []) await loadFlowFile(state, spool, file, cluster, false, false, loading, log, connections);
-  })().catch((error) => log(`netatlas/collect: loading failed: ${(error as Error).message}`));
+  // The same sources as serve, under one manager; files are read before the streams start.
+  const manager = new SourceManager({ sink: stateSink(state, spool, log) });
+  const plan = addPlan(manager, await planSources(options, undefined, log), log);
+  const loaded = loadFiles(manager, plan).catch((error) => log(`netatlas/collect: loading failed: ${(error as Error).message}`));
   await loaded;
-  if (options.kubeconfig?.length || options.context?.length || options.allContexts) {
-    stoppers.push(await startLive(state, { kubeconfig: options.kubeconfig, context: options.context, allContexts: options.allContexts }, log));
-  }
-  for (const address of options.hubbleRelay ?? []) stoppers.push(await startRelay(state, spool, address, { cluster }, log));
-  for (const address of options.goldmane ?? []) stoppers.push(await startGoldmane(state, spool, address, cluster, log));
-  for (const file of options.flowsFollow ?? []) stoppers.push(await startFollow(state, spool, file, cluster, log));
+  await startStreams(manager, plan);
+  const stoppers: Array<() => Promise<void> | void> = [() => manager.stop()];
 
   state.startAutoFlush(options.intervalMs ?? 60_000);
   const ship = setInterval(() => {

@@ -3,22 +3,35 @@
  * pods (time-aware, because pod IPs are reused), hosts (node addresses and hostNetwork pods),
  * Services (ClusterIP), external peers, Hubble reserved identities, and workloads of other
  * clusters known only from their labels. The rules are written down in docs/graph.md.
+ *
+ * By concern: the address index (which pod held an IP when, Services, nodes, CIDRs) is in
+ * address-index.ts, what an endpoint's labels and observer say in flow-labels.ts, Service
+ * translation in service-targets.ts; this file resolves endpoints and keeps what flows taught it
+ * (workloads learnt from pod names and labels, DNS names), one decision table with its caches.
  */
 import ipaddr from 'ipaddr.js';
 import {
-  RESERVED_IDENTITIES, WORKLOAD_KINDS, externalKey, hostKey, namespaceKey, clusterKey, parseKey, podKey, reservedKey,
+  WORKLOAD_KINDS, externalKey, hostKey, parseKey, podKey, reservedKey,
   serviceKey, unknownKey, workloadKey,
 } from '../../generator/model/index.ts';
 import type {
-  EndpointSliceInfo, FlowEndpoint, GraphNode, HostNode, Inventory, Labels, NodeInfo, PodInfo,
-  PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadInfo, WorkloadKind, WorkloadNode,
+  FlowEndpoint, GraphNode, HostNode, Inventory, Labels, PodInfo,
+  PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadKind, WorkloadNode,
 } from '../../generator/model/index.ts';
 import {
   addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, resolveOwnerWorkload, resolveTopWorkload,
 } from './owners.ts';
-import { CILIUM_CLUSTER_LABEL, CILIUM_NAMESPACE_LABEL } from '../../generator/model/index.ts';
+import {
+  holdsAddress, indexCidr, indexNode, indexPod, indexService, indexSlice, indexTopWorkload, newClusterIndex, normalizeIp, pickHolder,
+  type ClusterIndex,
+} from './address-index.ts';
+import { computeServiceTargets, serviceBackendsIn } from './service-targets.ts';
+import { labelFacts, labelSetKey, labelsFromFlow, observerNode, type LabelFacts } from './flow-labels.ts';
 import { isEmptySelector, matchesSelector } from '../../generator/selectors/index.ts';
 import type { OwnerIndex } from './owners.ts';
+
+export { endpointCluster, labelsFromFlow, observerCluster, reservedOf } from './flow-labels.ts';
+export { pickHolder, type IpHolder } from './address-index.ts';
 
 /** One end of a flow, resolved. */
 export interface EndpointIdentity {
@@ -42,9 +55,6 @@ export interface ServiceTarget {
   readonly servicePort: number;
 }
 
-/** The Service whose ClusterIP fronts the API server in every cluster. */
-const API_SERVICE = 'default/kubernetes';
-
 export interface ResolveContext {
   /** ms since epoch: picks the pod that held an IP at that time. */
   readonly time: number;
@@ -54,109 +64,11 @@ export interface ResolveContext {
   readonly observer?: string;
 }
 
-interface IpHolder {
-  readonly start: number;
-  readonly end: number;
-  readonly live: boolean;
-  readonly pod: PodInfo;
-}
-
-interface ClusterIndex {
-  readonly name: string;
-  readonly podsByName: Map<string, PodInfo>;
-  readonly podIps: Map<string, IpHolder[]>;
-  readonly nodeIps: Map<string, string>;
-  readonly serviceIps: Map<string, ServiceInfo>;
-  readonly services: Map<string, ServiceInfo>;
-  readonly slicesByService: Map<string, EndpointSliceInfo[]>;
-  /** `protocol/nodePort` -> the Service port a node address answers on. */
-  readonly nodePorts: Map<string, { readonly svc: ServiceInfo; readonly sp: ServicePort }>;
-  readonly cidrs: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
-  readonly namespaces: Set<string>;
-  /** Top-level workloads (with selectors) per namespace, to place label-only endpoints. */
-  readonly workloadsByNamespace: Map<string, WorkloadInfo[]>;
-}
-
-const RESERVED_PRIORITY: readonly ReservedIdentity[] = [
-  'kube-apiserver', 'host', 'remote-node', 'health', 'ingress', 'world', 'init', 'unmanaged',
-];
 const APP_LABELS = ['app.kubernetes.io/name', 'app', 'k8s-app', 'name'];
 const MAX_FQDNS_PER_IP = 8;
 
 /** Label-only and name-only endpoints are cached: a flow log repeats the same few thousand ends. */
 const MAX_CACHE = 50_000;
-
-const PLAIN_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/** Canonical text of an address (IPv4-mapped IPv6 -> IPv4, compressed IPv6); plain IPv4 as is. */
-function normalizeIp(ip: string): string {
-  if (PLAIN_IPV4.test(ip)) return ip;
-  try {
-    return ipaddr.process(ip).toString();
-  } catch {
-    return ip;
-  }
-}
-
-/** `k8s:app=web` -> app: web; drops Cilium's own bookkeeping labels; keeps `reserved:` out. */
-export function labelsFromFlow(raw: readonly string[] | undefined): Labels {
-  const out: Record<string, string> = {};
-  if (!raw) return out;
-  for (const entry of raw) {
-    if (!entry.startsWith('k8s:')) continue;
-    const body = entry.slice(4);
-    const eq = body.indexOf('=');
-    const key = eq < 0 ? body : body.slice(0, eq);
-    if (key.startsWith('io.cilium.k8s.') || key === CILIUM_NAMESPACE_LABEL || key.startsWith('io.kubernetes.pod.')) continue;
-    out[key] = eq < 0 ? '' : body.slice(eq + 1);
-  }
-  return out;
-}
-
-function rawLabel(raw: readonly string[] | undefined, key: string): string | undefined {
-  if (!raw) return undefined;
-  const prefix = `k8s:${key}=`;
-  for (const entry of raw) if (entry.startsWith(prefix)) return entry.slice(prefix.length);
-  return undefined;
-}
-
-interface LabelFacts {
-  readonly cluster?: string;
-  readonly namespace?: string;
-  readonly reserved?: ReservedIdentity;
-}
-
-/**
- * What a label list says about cluster, namespace and reserved identity. Parsers share one
- * label array between the flows of the same endpoint, so this is computed once per array.
- */
-const labelFactsCache = new WeakMap<readonly string[], LabelFacts>();
-const NO_FACTS: LabelFacts = {};
-
-function labelFacts(labels: readonly string[] | undefined): LabelFacts {
-  if (!labels || labels.length === 0) return NO_FACTS;
-  let facts = labelFactsCache.get(labels);
-  if (facts) return facts;
-  let reserved: ReservedIdentity | undefined;
-  for (const entry of labels) {
-    if (!entry.startsWith('reserved:')) continue;
-    const id = entry.slice(9) as ReservedIdentity;
-    if (!RESERVED_IDENTITIES.includes(id)) continue;
-    if (reserved === undefined || RESERVED_PRIORITY.indexOf(id) < RESERVED_PRIORITY.indexOf(reserved)) reserved = id;
-  }
-  facts = { cluster: rawLabel(labels, CILIUM_CLUSTER_LABEL), namespace: rawLabel(labels, CILIUM_NAMESPACE_LABEL), reserved };
-  labelFactsCache.set(labels, facts);
-  return facts;
-}
-
-/** The cluster a flow endpoint names itself (Hubble `cluster_name`, or the Cilium policy label). */
-export function endpointCluster(ep: FlowEndpoint): string | undefined {
-  return ep.cluster ?? labelFacts(ep.labels).cluster;
-}
-
-export function reservedOf(ep: FlowEndpoint): ReservedIdentity | undefined {
-  return ep.reserved ?? labelFacts(ep.labels).reserved;
-}
 
 /** Infrastructure workloads that views may hide. */
 export function infraOf(namespace: string, name: string, labels: Labels): WorkloadNode['infra'] {
@@ -165,32 +77,6 @@ export function infraOf(namespace: string, name: string, labels: Labels): Worklo
   if (/^(monitoring|prometheus|observability)/.test(namespace) || /prometheus|alertmanager|node-exporter/.test(name)) return 'monitoring';
   if (namespace === 'kube-system' || namespace === 'kube-public' || namespace === 'kube-node-lease') return 'system';
   return undefined;
-}
-
-function podLiveness(pod: PodInfo): IpHolder {
-  const ended = pod.endTime !== undefined || pod.phase === 'Succeeded' || pod.phase === 'Failed';
-  return {
-    start: pod.startTime ?? Number.NEGATIVE_INFINITY,
-    end: pod.endTime ?? Number.POSITIVE_INFINITY,
-    live: !ended,
-    pod,
-  };
-}
-
-/**
- * The pod that held an IP at `time`. When no holder's interval covers it: the holder that
- * started most recently before `time` (its deletion time may lag, or be missing from the
- * snapshot); undefined when every holder started after `time` (a flow before any holder
- * existed belongs to none of them).
- */
-export function pickHolder(holders: readonly IpHolder[], time: number): PodInfo | undefined {
-  let atTime: IpHolder | undefined;
-  let before: IpHolder | undefined;
-  for (const h of holders) {
-    if (time >= h.start && time < h.end && (!atTime || h.start > atTime.start)) atTime = h;
-    if (h.start <= time && (!before || h.start > before.start || (h.start === before.start && h.end > before.end))) before = h;
-  }
-  return (atTime ?? before)?.pod;
 }
 
 /**
@@ -224,46 +110,26 @@ export class IdentityResolver {
     this.inClusterCache.clear();
     this.targetCache.clear();
     addToOwnerIndex(this.owners, inv.workloads);
-    for (const c of inv.clusters) {
-      const idx = this.cluster(c.name);
-      for (const cidr of c.podCIDRs ?? []) this.addCidr(idx, cidr);
-    }
+    for (const c of inv.clusters) for (const cidr of c.podCIDRs ?? []) indexCidr(this.cluster(c.name), cidr);
     for (const n of inv.namespaces) this.cluster(n.cluster).namespaces.add(n.name);
-    for (const node of inv.nodes) this.addNode(node);
-    for (const w of inv.workloads) {
-      if (w.owner) continue;
-      const idx = this.cluster(w.cluster);
-      const list = idx.workloadsByNamespace.get(w.namespace) ?? [];
-      list.push(w);
-      idx.workloadsByNamespace.set(w.namespace, list);
+    for (const node of inv.nodes) indexNode(this.cluster(node.cluster), node);
+    for (const w of inv.workloads) if (!w.owner) indexTopWorkload(this.cluster(w.cluster), w);
+    for (const pod of inv.pods) {
+      indexPod(this.cluster(pod.cluster), pod);
+      const owner = resolveOwnerWorkload(pod, this.owners);
+      this.podWorkload.set(podKey(pod.cluster, pod.namespace, pod.name), workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name));
     }
-    for (const pod of inv.pods) this.addPod(pod);
-    for (const svc of inv.services) {
-      const idx = this.cluster(svc.cluster);
-      idx.services.set(`${svc.namespace}/${svc.name}`, svc);
-      for (const ip of [...svc.clusterIPs, ...svc.loadBalancerIPs, ...svc.externalIPs]) if (ip && ip !== 'None') idx.serviceIps.set(normalizeIp(ip), svc);
-      for (const sp of svc.ports) {
-        if (sp.nodePort !== undefined && (svc.type === 'NodePort' || svc.type === 'LoadBalancer')) idx.nodePorts.set(`${sp.protocol}/${sp.nodePort}`, { svc, sp });
-      }
-    }
+    for (const svc of inv.services) indexService(this.cluster(svc.cluster), svc);
     for (const slice of inv.endpointSlices) {
       const svcName = slice.serviceName ?? slice.labels['kubernetes.io/service-name'];
-      if (!svcName) continue;
-      const idx = this.cluster(slice.cluster);
-      const k = `${slice.namespace}/${svcName}`;
-      const list = idx.slicesByService.get(k) ?? [];
-      list.push(slice);
-      idx.slicesByService.set(k, list);
+      if (svcName) indexSlice(this.cluster(slice.cluster), slice, svcName);
     }
   }
 
   private cluster(name: string): ClusterIndex {
     let idx = this.clusters.get(name);
     if (!idx) {
-      idx = {
-        name, podsByName: new Map(), podIps: new Map(), nodeIps: new Map(), serviceIps: new Map(), services: new Map(),
-        slicesByService: new Map(), nodePorts: new Map(), cidrs: [], namespaces: new Set(), workloadsByNamespace: new Map(),
-      };
+      idx = newClusterIndex(name);
       this.clusters.set(name, idx);
     }
     return idx;
@@ -271,40 +137,6 @@ export class IdentityResolver {
 
   clusterNames(): string[] {
     return [...this.clusters.keys()];
-  }
-
-  private addCidr(idx: ClusterIndex, cidr: string): void {
-    try {
-      idx.cidrs.push(ipaddr.parseCIDR(cidr));
-    } catch {
-      // A malformed CIDR is reported by the inventory loader; here it just matches nothing.
-    }
-  }
-
-  private addNode(node: NodeInfo): void {
-    const idx = this.cluster(node.cluster);
-    for (const a of node.addresses) idx.nodeIps.set(normalizeIp(a), node.name);
-    for (const cidr of node.podCIDRs) this.addCidr(idx, cidr);
-  }
-
-  private addPod(pod: PodInfo): void {
-    const idx = this.cluster(pod.cluster);
-    idx.namespaces.add(pod.namespace);
-    idx.podsByName.set(`${pod.namespace}/${pod.name}`, pod);
-    const owner = resolveOwnerWorkload(pod, this.owners);
-    this.podWorkload.set(podKey(pod.cluster, pod.namespace, pod.name), workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name));
-    if (pod.hostNetwork) {
-      if (pod.nodeName) for (const ip of [...pod.hostIPs, ...pod.ips]) if (!idx.nodeIps.has(normalizeIp(ip))) idx.nodeIps.set(normalizeIp(ip), pod.nodeName);
-      return;
-    }
-    for (const raw of pod.ips) {
-      const ip = normalizeIp(raw);
-      const list = idx.podIps.get(ip) ?? [];
-      const i = list.findIndex((h) => h.pod.namespace === pod.namespace && h.pod.name === pod.name);
-      if (i >= 0) list[i] = podLiveness(pod);
-      else list.push(podLiveness(pod));
-      idx.podIps.set(ip, list);
-    }
   }
 
   /** Workload key of a pod key (inventory or flow-made); undefined when unknown. */
@@ -350,25 +182,7 @@ export class IdentityResolver {
 
   serviceBackends(service: ServiceInfo): PodInfo[] {
     const idx = this.clusters.get(service.cluster);
-    if (!idx) return [];
-    const slices = idx.slicesByService.get(`${service.namespace}/${service.name}`);
-    if (slices && slices.length > 0) {
-      const out = new Map<string, PodInfo>();
-      for (const slice of slices) {
-        for (const ep of slice.endpoints) {
-          const pod = endpointPod(idx, slice, ep);
-          if (pod) out.set(`${pod.namespace}/${pod.name}`, pod);
-        }
-      }
-      return [...out.values()];
-    }
-    if (!service.selector || Object.keys(service.selector).length === 0) return [];
-    const out: PodInfo[] = [];
-    for (const pod of idx.podsByName.values()) {
-      if (pod.namespace !== service.namespace) continue;
-      if (Object.entries(service.selector).every(([k, v]) => pod.labels[k] === v)) out.push(pod);
-    }
-    return out;
+    return idx ? serviceBackendsIn(idx, service) : [];
   }
 
   /**
@@ -395,47 +209,15 @@ export class IdentityResolver {
     if (!sp) return [];
     const cacheKey = `${svc.cluster}|${svc.namespace}/${svc.name}|${sp.protocol}/${sp.port}`;
     let out = this.targetCache.get(cacheKey);
-    if (!out) this.targetCache.set(cacheKey, (out = this.computeTargets(svc, sp)));
+    if (!out) {
+      out = computeServiceTargets(this.clusters.get(svc.cluster)!, svc, sp, {
+        pod: (pod) => this.podIdentity(pod),
+        apiServer: (cluster) => this.reservedIdentity(cluster, 'kube-apiserver'),
+        address: (ip, cluster) => this.resolveIp(ip, { time: Number.POSITIVE_INFINITY, cluster }),
+      });
+      this.targetCache.set(cacheKey, out);
+    }
     return out;
-  }
-
-  private computeTargets(svc: ServiceInfo, sp: ServicePort): ServiceTarget[] {
-    const idx = this.clusters.get(svc.cluster)!;
-    const sKey = serviceKey(svc.cluster, svc.namespace, svc.name);
-    const slices = idx.slicesByService.get(`${svc.namespace}/${svc.name}`) ?? [];
-    const slicePort = (slice: EndpointSliceInfo): number | undefined => {
-      const same = slice.ports.filter((p) => p.protocol === sp.protocol && p.port !== undefined);
-      return (same.find((p) => (p.name ?? '') === (sp.name ?? '')) ?? (same.length === 1 ? same[0] : undefined))?.port;
-    };
-    const targets = new Map<string, ServiceTarget>();
-    const add = (id: EndpointIdentity, port: number | undefined): void => {
-      if (port === undefined) return;
-      const k = `${id.workloadKey}|${port}`;
-      if (!targets.has(k)) targets.set(k, { id: { key: id.workloadKey, workloadKey: id.workloadKey, cluster: id.cluster, serviceKey: sKey }, port, servicePort: sp.port });
-    };
-    const podPort = (pod: PodInfo, fallback: number | undefined): number | undefined =>
-      typeof sp.targetPort === 'number'
-        ? sp.targetPort
-        : pod.ports.find((c) => c.name === sp.targetPort && c.protocol === sp.protocol)?.containerPort ?? fallback;
-    if (`${svc.namespace}/${svc.name}` === API_SERVICE) {
-      const api = this.reservedIdentity(svc.cluster, 'kube-apiserver');
-      for (const slice of slices) add(api, slicePort(slice));
-      if (targets.size === 0 && typeof sp.targetPort === 'number') add(api, sp.targetPort);
-      return [...targets.values()];
-    }
-    if (slices.length > 0) {
-      for (const slice of slices) {
-        const fromSlice = slicePort(slice);
-        for (const ep of slice.endpoints) {
-          const pod = endpointPod(idx, slice, ep);
-          if (pod) add(this.podIdentity(pod), podPort(pod, fromSlice));
-          else for (const a of ep.addresses) add(this.resolveIp(a, { time: Number.POSITIVE_INFINITY, cluster: svc.cluster }), fromSlice ?? (typeof sp.targetPort === 'number' ? sp.targetPort : undefined));
-        }
-      }
-    } else {
-      for (const pod of this.serviceBackends(svc)) add(this.podIdentity(pod), podPort(pod, undefined));
-    }
-    return [...targets.values()].sort((a, b) => (a.id.key < b.id.key ? -1 : a.id.key > b.id.key ? 1 : a.port - b.port));
   }
 
   /** The cluster whose ranges or known addresses contain `ip`, preferring `first`. */
@@ -452,9 +234,10 @@ export class IdentityResolver {
       addr = undefined;
     }
     for (const idx of order) {
-      if (!idx) continue;
-      if (idx.podIps.has(ip) || idx.nodeIps.has(ip) || idx.serviceIps.has(ip)) { found = idx.name; break; }
-      if (addr && idx.cidrs.some(([net, bits]) => net.kind() === addr!.kind() && addr!.match([net, bits] as never))) { found = idx.name; break; }
+      if (idx && holdsAddress(idx, ip, addr)) {
+        found = idx.name;
+        break;
+      }
     }
     if (this.inClusterCache.size >= MAX_CACHE) this.inClusterCache.clear();
     this.inClusterCache.set(cacheKey, found ?? null);
@@ -679,45 +462,13 @@ export class IdentityResolver {
   }
 }
 
-function parseServiceKey(key: string): { cluster: string; namespace: string; name: string } | undefined {
-  const p = parseKey(key);
-  return p.kind === 'service' ? p : undefined;
-}
-
-function labelSetKey(cluster: string, namespace: string, raw: readonly string[]): string {
-  const labels = labelsFromFlow(raw);
-  return `${cluster}|${namespace}|${Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',')}`;
-}
-
-function observerNode(observer: string | undefined): string | undefined {
-  if (!observer) return undefined;
-  const slash = observer.lastIndexOf('/');
-  return slash >= 0 ? observer.slice(slash + 1) : observer;
-}
-
-/** The cluster prefix of a Hubble Relay `node_name` (`cluster/node`), if any. */
-export function observerCluster(observer: string | undefined): string | undefined {
-  if (!observer) return undefined;
-  const slash = observer.indexOf('/');
-  return slash > 0 ? observer.slice(0, slash) : undefined;
-}
-
 export function createIdentityResolver(inventory?: Inventory): IdentityResolver {
   const resolver = new IdentityResolver();
   if (inventory) resolver.addInventory(inventory);
   return resolver;
 }
 
-/** The pod behind an EndpointSlice endpoint: its targetRef, else the current holder of one of its addresses. */
-function endpointPod(idx: ClusterIndex, slice: EndpointSliceInfo, ep: EndpointSliceInfo['endpoints'][number]): PodInfo | undefined {
-  if (ep.targetRef?.kind === 'Pod') {
-    const pod = idx.podsByName.get(`${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`);
-    if (pod) return pod;
-  }
-  for (const a of ep.addresses) {
-    const holders = idx.podIps.get(normalizeIp(a));
-    const pod = holders ? pickHolder(holders, Number.POSITIVE_INFINITY) : undefined;
-    if (pod) return pod;
-  }
-  return undefined;
+function parseServiceKey(key: string): { cluster: string; namespace: string; name: string } | undefined {
+  const p = parseKey(key);
+  return p.kind === 'service' ? p : undefined;
 }

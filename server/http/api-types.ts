@@ -5,7 +5,7 @@
  */
 import type { GraphNodeKind, Level, L4Protocol, Verdict, VerdictCounts, WorkloadKind } from '../../generator/model/index.ts';
 
-import type { SourceState, SourceStatusOf } from '../sources/types.ts';
+import type { SourceKind, SourceState, SourceStatus } from '../sources/types.ts';
 
 export type { Level, L4Protocol, Verdict, VerdictCounts, GraphNodeKind };
 
@@ -19,9 +19,7 @@ export interface ApiError {
 
 // ---------------------------------------------------------------- clusters and sources
 
-export type SourceKind = 'demo' | 'inventory-file' | 'flows-file' | 'flows-follow' | 'hubble-relay' | 'goldmane' | 'kubernetes';
-export type { SourceState };
-export type SourceStatus = SourceStatusOf<SourceKind>;
+export type { SourceKind, SourceState, SourceStatus };
 
 export interface ClusterStatus {
   readonly name: string;

@@ -1,12 +1,13 @@
 /**
- * Flow sources for the SourceManager: a flow file read once, a followed (tailed) export file,
- * and Hubble Relay. All parse through server/flows (one normalizer for every input) and
- * hand on records in batches with the position to resume from.
+ * Flow files as sources: a file (or pipe) read once, and a followed (tailed) export file. Both
+ * parse through server/flows (one normalizer for every input) and hand on records in batches
+ * with the position to resume from, which the sink stores in the same transaction as the edges.
  */
+import { statSync } from 'node:fs';
 import type { FlowRecord } from '../../generator/model/index.ts';
-import { createFlowParseState, parseFlowLine, parseFlowObject, readFlows, type FlowParseState } from '../flows/index.ts';
+import { ConnectionCache, createFlowParseState, parseFlowLine, readFlows, type FlowParseState } from '../flows/index.ts';
 import { FileFollower, type FollowTimers } from '../flows/follow.ts';
-import { HubbleRelayClient, type RelayClientOptions } from '../flows/relay/client.ts';
+import { checkpointed, restoredConnections, type Checkpoints } from './checkpoint.ts';
 import type { Source, SourceContext, SourceReport } from './types.ts';
 
 /** Flushed when this many records are waiting (default). */
@@ -15,19 +16,8 @@ export const DEFAULT_BATCH = 2000;
 // Positions are type aliases, not interfaces, so they are assignable to the store's
 // Record<string, unknown> positions as they are.
 
-/** Saved position of a followed file (what `flows-follow` sources emit and accept). */
-export type FollowPosition = {
-  readonly kind: 'follow';
-  readonly offset: number;
-  readonly line: number;
-  readonly ino?: number;
-};
-
-/** Saved position of a relay: the time of the last flow received. */
-export type RelayPosition = {
-  readonly kind: 'relay';
-  readonly lastEventTime: number;
-};
+/** Saved position of a file read once: which version of it, and how many records were taken. */
+export type FilePosition = { readonly size: number; readonly mtimeMs: number; readonly records: number; readonly done?: boolean };
 
 // ---------------------------------------------------------------- a file, read once
 
@@ -35,22 +25,73 @@ export interface FlowFileSourceOptions {
   readonly path: string;
   readonly cluster?: string;
   readonly id?: string;
+  /** `demo` for the bundled demo's files. Default `flows-file`. */
+  readonly kind?: 'flows-file' | 'demo';
+  /**
+   * Found by walking a folder (an inventory dump may sit next to flow logs): a source only once
+   * it yields flows, and a file that is no flow file is skipped without an error.
+   */
+  readonly walked?: boolean;
+  /**
+   * Shared by the files of one run (as the CLI's ingest): a connection reported by both nodes'
+   * files, the two ends of an inter-cluster connection, counts once.
+   */
+  readonly connections?: ConnectionCache;
 }
 
+function asFilePosition(p: Record<string, unknown> | undefined): FilePosition | undefined {
+  if (!p || typeof p.size !== 'number' || typeof p.mtimeMs !== 'number' || typeof p.records !== 'number') return undefined;
+  return { size: p.size, mtimeMs: p.mtimeMs, records: p.records, ...(p.done === true ? { done: true } : {}) };
+}
+
+/**
+ * Read once: the position saved per file (its size, mtime and how many records were taken)
+ * lets a restart skip what was already counted, so observation accumulates instead of doubling.
+ */
 export function flowFileSource(options: FlowFileSourceOptions): Source {
+  const { path: file, cluster, walked = false } = options;
   let stopRequested = false;
   return {
-    id: options.id ?? `flows-file:${options.path}`,
-    kind: 'flows-file',
-    ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
+    id: options.id ?? `flows-file:${file}`,
+    kind: options.kind ?? 'flows-file',
+    ...(cluster !== undefined ? { cluster } : {}),
+    ...(walked ? { quiet: true } : {}),
     async start(ctx) {
-      const reader = readFlows(options.path, { ...(options.cluster ? { cluster: options.cluster } : {}), onError: (m) => ctx.error(m) });
-      ctx.report({ state: 'connected' });
-      for await (const batch of reader.batches()) {
-        if (stopRequested || ctx.signal.aborted) return;
-        ctx.emitFlows(batch);
+      const st = file === '-' ? undefined : statSync(file, { throwIfNoEntry: false });
+      const saved = asFilePosition(await ctx.savedPosition());
+      const same = st && saved && saved.size === st.size && saved.mtimeMs === st.mtimeMs;
+      if (same && saved.done) {
+        ctx.report({ state: 'done', records: saved.records });
+        return;
       }
-      ctx.report({ state: 'done', reason: `read ${options.path} to its end` });
+      const skip = same ? saved.records : 0;
+      let taken = 0;
+      const position = (): FilePosition | undefined => (st ? { size: st.size, mtimeMs: st.mtimeMs, records: taken } : undefined);
+      try {
+        const reader = readFlows(file, { ...(cluster ? { cluster } : {}), ...(options.connections ? { connections: options.connections } : {}), onError: (m) => ctx.error(m) });
+        for await (const batch of reader.batches()) {
+          if (stopRequested || ctx.signal.aborted) return;
+          let records: FlowRecord[] = batch;
+          if (taken < skip) {
+            const drop = Math.min(skip - taken, batch.length);
+            records = batch.slice(drop);
+            taken += drop;
+          }
+          if (records.length === 0) continue;
+          taken += records.length;
+          ctx.emitFlows(records, position());
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      } catch (error) {
+        if (walked && (error as Error).name === 'InputError' && taken === 0) {
+          ctx.report({ state: 'done', reason: 'not a flow file' });
+          return;
+        }
+        throw error;
+      }
+      const at = position();
+      if (at && taken > 0) ctx.emitFlows([], { ...at, done: true });
+      ctx.report({ state: 'done' });
     },
     stop() {
       stopRequested = true;
@@ -64,156 +105,87 @@ export interface FollowFlowsSourceOptions {
   readonly path: string;
   readonly cluster?: string;
   readonly id?: string;
-  /** Where to resume (a position this source emitted before, e.g. from the store). */
-  readonly position?: Record<string, unknown>;
   readonly intervalMs?: number;
   readonly timers?: FollowTimers;
+  /** A checkpoint is taken within a poll once this many records wait (and at the end of each poll). */
   readonly batchSize?: number;
   readonly now?: () => number;
   readonly staleAfterMs?: number;
 }
 
-function asFollowPosition(p: Record<string, unknown> | undefined): FollowPosition | undefined {
-  if (!p || p.kind !== 'follow' || typeof p.offset !== 'number') return undefined;
-  return { kind: 'follow', offset: p.offset, line: typeof p.line === 'number' ? p.line : 0, ...(typeof p.ino === 'number' ? { ino: p.ino } : {}) };
-}
-
 export interface FollowFlowsSource extends Source {
-  /** Reads what is new now (tests drive polls with this). */
+  /** Reads what is new now and checkpoints it (tests drive polls with this). */
   poll(): Promise<void>;
 }
 
+/**
+ * Tails a file from the checkpoint an earlier run stored (offset, line, inode and the
+ * de-duplication state), so a restart reads each line once and counts a connection once.
+ */
 export function followFlowsSource(options: FollowFlowsSourceOptions): FollowFlowsSource {
   const id = options.id ?? `flows-follow:${options.path}`;
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  const start = asFollowPosition(options.position);
   let ctx: SourceContext | undefined;
-  let pending: FlowRecord[] = [];
   let parse: FlowParseState | undefined;
-  const position = (): FollowPosition => {
-    const c = follower.checkpoint();
-    return { kind: 'follow', offset: c.offset, line: c.line, ...(c.ino !== undefined ? { ino: c.ino } : {}) };
+  let checkpoints: Checkpoints | undefined;
+  let follower: FileFollower | undefined;
+  const report = (): SourceReport => {
+    const s = follower?.status();
+    return s ? { state: s.state, ...(s.reason ? { reason: s.reason } : {}) } : {};
   };
-  const flush = (): void => {
-    if (!ctx) return;
-    const records = pending;
-    pending = [];
-    ctx.emitFlows(records, position());
-  };
-  const follower = new FileFollower({
-    path: options.path,
-    ...(start ? { startOffset: start.offset, startLine: start.line, ...(start.ino !== undefined ? { startIno: start.ino } : {}) } : {}),
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
-    onError: (m) => ctx?.error(m),
-    onLine: (line, lineNumber) => {
-      if (!parse) return;
-      parse.line = lineNumber - 1;
-      parseFlowLine(line, parse, pending);
-      // The follower advanced its offset past this line already: a flush here is exact.
-      if (pending.length >= batchSize) flush();
-    },
-  });
-  const afterPoll = async (): Promise<void> => {
-    const before = follower.checkpoint().offset;
+  const poll = async (): Promise<void> => {
+    if (!follower || !checkpoints) return;
+    const before = follower.checkpoint();
     await follower.poll();
-    if (pending.length > 0 || follower.checkpoint().offset !== before) flush();
-    const s = follower.status();
-    ctx?.report({ state: s.state, ...(s.reason ? { reason: s.reason } : {}) });
+    const after = follower.checkpoint();
+    // A checkpoint when something was read (or the file was replaced); else only the state (staleness).
+    if (checkpoints.records.length || after.offset !== before.offset || after.ino !== before.ino) checkpoints.flush();
+    else ctx?.report(report());
   };
   return {
     id,
     kind: 'flows-follow',
     ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
-    start(context) {
+    restart: true,
+    async start(context) {
       ctx = context;
-      parse = createFlowParseState({ file: options.path, ...(options.cluster ? { cluster: options.cluster } : {}), onError: (m) => context.error(m) });
-      parse.line = start?.line ?? 0;
+      const saved = await context.savedPosition();
+      const offset = typeof saved?.offset === 'number' && saved.offset > 0 ? saved.offset : undefined;
+      const line = typeof saved?.line === 'number' ? saved.line : 0;
+      const connections = restoredConnections(offset !== undefined ? saved : undefined);
+      parse = createFlowParseState({ file: options.path, ...(options.cluster ? { cluster: options.cluster } : {}), connections, onError: (m) => context.error(m) });
+      const f = new FileFollower({
+        path: options.path,
+        ...(offset !== undefined ? { startOffset: offset, startLine: line, ...(typeof saved?.ino === 'number' ? { startIno: saved.ino } : {}) } : {}),
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}),
+        onError: (m) => context.error(m),
+        onLine: (text, lineNumber) => {
+          // The follower advanced its offset past this line already: a checkpoint between lines is exact.
+          parse!.line = lineNumber - 1;
+          parseFlowLine(text, parse!, checkpoints!.records);
+          if (checkpoints!.records.length >= batchSize) checkpoints!.schedule();
+        },
+      });
+      follower = f;
+      checkpoints = checkpointed(connections, () => ({ ...f.checkpoint() }), (records, at) => context.emitFlows(records, at), () => context.report(report()));
       const interval = options.intervalMs ?? 1000;
       const timers = options.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
       let timer: unknown;
       const tick = (): void => {
         if (context.signal.aborted) return;
-        void afterPoll().then(() => {
+        void poll().then(() => {
           if (!context.signal.aborted) timer = timers.setTimeout(tick, interval);
         });
       };
       context.signal.addEventListener('abort', () => timer !== undefined && timers.clearTimeout(timer));
       tick();
     },
-    poll: afterPoll,
+    poll,
     async stop() {
-      await follower.stop();
+      await follower?.stop();
+      checkpoints?.flush();
     },
-    report(): SourceReport {
-      const s = follower.status();
-      return { state: s.state, ...(s.reason ? { reason: s.reason } : {}) };
-    },
-  };
-}
-
-// ---------------------------------------------------------------- Hubble Relay
-
-export interface RelayFlowsSourceOptions extends Omit<RelayClientOptions, 'onEvent' | 'onStatus'> {
-  readonly cluster?: string;
-  readonly id?: string;
-  /** Where to resume (a position this source emitted before): asks the relay for flows since then. */
-  readonly position?: Record<string, unknown>;
-  readonly batchSize?: number;
-  /** Schedules a flush of a partial batch; setImmediate by default (flows decoded together go together). */
-  readonly schedule?: (fn: () => void) => void;
-}
-
-export function relayFlowsSource(options: RelayFlowsSourceOptions): Source {
-  const { cluster, id, position, batchSize = DEFAULT_BATCH, schedule = (fn) => setImmediate(fn), ...clientOptions } = options;
-  const sourceId = id ?? `hubble-relay:${options.address}`;
-  let ctx: SourceContext | undefined;
-  let pending: FlowRecord[] = [];
-  let scheduled = false;
-  let lastFlowTime = 0;
-  const resumeFrom = position && position.kind === 'relay' && typeof position.lastEventTime === 'number' ? position.lastEventTime : undefined;
-  const parse = createFlowParseState({ file: sourceId, format: 'hubble', ...(cluster ? { cluster } : {}), onError: (m) => ctx?.error(m) });
-  const flush = (): void => {
-    scheduled = false;
-    if (!ctx || pending.length === 0) return;
-    const records = pending;
-    pending = [];
-    const relayPosition: RelayPosition = { kind: 'relay', lastEventTime: lastFlowTime };
-    ctx.emitFlows(records, relayPosition);
-  };
-  const client = new HubbleRelayClient({
-    ...clientOptions,
-    ...(resumeFrom !== undefined && clientOptions.since === undefined ? { since: resumeFrom } : {}),
-    onEvent: (response) => {
-      if (!response.flow) return;
-      parse.line++;
-      const before = pending.length;
-      parseFlowObject(response, parse, pending);
-      for (let i = before; i < pending.length; i++) if (pending[i].time > lastFlowTime) lastFlowTime = pending[i].time;
-      if (pending.length >= batchSize) flush();
-      else if (!scheduled && pending.length > 0) {
-        scheduled = true;
-        schedule(flush);
-      }
-    },
-    onStatus: (s) => ctx?.report({ state: s.state, ...(s.reason ? { reason: s.reason } : {}), ...(s.lastEventTime ? { lastEventTime: s.lastEventTime } : {}) }),
-  });
-  return {
-    id: sourceId,
-    kind: 'hubble-relay',
-    ...(cluster !== undefined ? { cluster } : {}),
-    start(context) {
-      ctx = context;
-      // Runs until stopped; failures are in the status, never a rejection.
-      void client.start().then(flush);
-    },
-    async stop() {
-      await client.stop();
-      flush();
-    },
-    report(): SourceReport {
-      const s = client.status();
-      return { state: s.state, ...(s.reason ? { reason: s.reason } : {}), ...(s.lastEventTime ? { lastEventTime: s.lastEventTime } : {}) };
-    },
+    report,
   };
 }

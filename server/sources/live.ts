@@ -79,7 +79,10 @@ export function liveClusterSource(options: LiveClusterSourceOptions): Source {
       inventory.on(ADD, mark);
       inventory.on(UPDATE, mark);
       inventory.on(DELETE, mark);
+      let errors = 0;
       inventory.on(STATUS, (s: ClusterStatus) => {
+        // Objects received but not understood are this source's errors, as for a malformed flow line.
+        for (; errors < s.errors; errors++) ctx.error(`kubernetes:${target.cluster}: an object from the API server was not understood${s.reason ? ` (${s.reason})` : ''}`);
         if (s.state === 'synced' && !synced) {
           synced = true;
           dirty = true;

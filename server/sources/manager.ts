@@ -1,9 +1,11 @@
 /**
  * SourceManager: runs several sources at once, keeps each one's status, and isolates them:
  * a source that throws, rejects, or whose records the sink refuses is marked and counted,
- * and every other source goes on.
+ * and every other source goes on. A long-running source (`restart`) whose start fails is
+ * started again after a jittered exponential wait (backoff.ts); a file stays in error.
  */
 import type { FlowRecord, Inventory } from '../../generator/model/index.ts';
+import { DEFAULT_RESTART, restartDelay, type RestartPolicy } from './backoff.ts';
 import type { Source, SourceContext, SourceReport, SourceSink, SourceStatus } from './types.ts';
 
 const MAX_LAST_ERRORS = 10;
@@ -21,21 +23,41 @@ interface Entry {
   abort: AbortController;
   running?: Promise<void>;
   started: boolean;
+  /** Failed starts in a row (restartable sources). */
+  failures: number;
+  retry?: unknown;
+  /** Its status has been published (a quiet source's is held back until it has something). */
+  shown: boolean;
 }
 
 export interface SourceManagerOptions {
   readonly sink: SourceSink;
   readonly now?: () => number;
+  readonly restart?: RestartPolicy;
+  /** In [0, 1), for the jitter of restart waits. */
+  readonly random?: () => number;
+  readonly timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
 }
+
+const realTimers = {
+  setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle: unknown): void => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export class SourceManager {
   private readonly entries = new Map<string, Entry>();
   private readonly sink: SourceSink;
   private readonly now: () => number;
+  private readonly policy: RestartPolicy;
+  private readonly random: () => number;
+  private readonly timers: NonNullable<SourceManagerOptions['timers']>;
 
   constructor(options: SourceManagerOptions) {
     this.sink = options.sink;
     this.now = options.now ?? Date.now;
+    this.policy = options.restart ?? DEFAULT_RESTART;
+    this.random = options.random ?? Math.random;
+    this.timers = options.timers ?? realTimers;
   }
 
   /** Registers a source (not started). Ids are unique. */
@@ -48,6 +70,8 @@ export class SourceManager {
       status: { state: 'starting', records: 0, errors: 0, lastErrors: [] },
       abort: new AbortController(),
       started: false,
+      failures: 0,
+      shown: false,
     });
     this.publish(source.id);
   }
@@ -75,6 +99,7 @@ export class SourceManager {
     await Promise.all(
       entries.map(async (entry) => {
         entry.abort.abort();
+        if (entry.retry !== undefined) this.timers.clearTimeout(entry.retry);
         try {
           await entry.source.stop();
         } catch (error) {
@@ -136,8 +161,12 @@ export class SourceManager {
 
   private publish(id: string): void {
     if (!this.sink.status) return;
+    const entry = this.entry(id);
+    const s = entry.status;
+    if (entry.source.quiet && !entry.shown && s.records === 0 && s.errors === 0 && s.state !== 'error') return;
+    entry.shown = true;
     try {
-      this.sink.status(this.snapshot(this.entry(id)));
+      this.sink.status(this.snapshot(entry));
     } catch {
       // A sink that fails on a status update must not take the source down with it.
     }
@@ -152,12 +181,19 @@ export class SourceManager {
       s.reason = report.reason;
     }
     if (report.lastEventTime !== undefined) s.lastEventTime = Math.max(s.lastEventTime ?? 0, report.lastEventTime);
+    if (report.records !== undefined) s.records = report.records;
     this.publish(entry.source.id);
   }
 
   private fail(entry: Entry, message: string): void {
     entry.status.errors++;
     if (entry.status.lastErrors.length < MAX_LAST_ERRORS) entry.status.lastErrors.push(message);
+    this.publish(entry.source.id);
+    try {
+      this.sink.error?.(entry.source.id, message);
+    } catch {
+      // As for status: the sink's trouble is not the source's.
+    }
   }
 
   private context(entry: Entry): SourceContext {
@@ -168,11 +204,15 @@ export class SourceManager {
       signal: entry.abort.signal,
       emitFlows: (records: readonly FlowRecord[], position?: Record<string, unknown>) => {
         if (stopped() || (records.length === 0 && !position)) return;
+        if (records.length && !entry.shown) {
+          // A quiet source is shown from its first records on, before the sink takes them.
+          entry.shown = true;
+          this.publish(id);
+        }
         try {
           this.sink.flows(id, records, { ...(cluster !== undefined ? { cluster } : {}), ...(position ? { position } : {}) });
         } catch (error) {
           this.fail(entry, `${id}: the sink refused ${records.length} records: ${(error as Error).message}`);
-          this.publish(id);
           return;
         }
         if (records.length === 0) return;
@@ -188,30 +228,37 @@ export class SourceManager {
           this.sink.inventory?.(id, clusterName, inventory);
         } catch (error) {
           this.fail(entry, `${id}: the sink refused the inventory of ${clusterName}: ${(error as Error).message}`);
-          this.publish(id);
           return;
         }
         if (objects !== undefined) entry.status.records = objects;
         this.set(entry, { lastEventTime: this.now() });
       },
-      error: (message: string) => {
-        this.fail(entry, message);
-        this.publish(id);
-      },
+      error: (message: string) => this.fail(entry, message),
       report: (report: SourceReport) => {
         if (stopped()) return;
         this.set(entry, report);
       },
+      savedPosition: async () => (this.sink.position ? this.sink.position(id) : undefined),
     };
   }
 
   private async run(entry: Entry): Promise<void> {
     try {
       await entry.source.start(this.context(entry));
+      entry.failures = 0;
     } catch (error) {
-      const message = `${entry.source.id}: ${(error as Error).message}`;
-      this.fail(entry, message);
-      this.set(entry, { state: 'error', reason: (error as Error).message });
+      const message = (error as Error).message;
+      this.fail(entry, `${entry.source.id}: ${message}`);
+      if (!entry.source.restart || entry.abort.signal.aborted) {
+        this.set(entry, { state: 'error', reason: message });
+        return;
+      }
+      const wait = restartDelay(entry.failures++, this.policy, this.random());
+      this.set(entry, { state: 'error', reason: `${message} (starting again in ${Math.max(1, Math.round(wait / 1000))} s)` });
+      entry.retry = this.timers.setTimeout(() => {
+        entry.retry = undefined;
+        if (!entry.abort.signal.aborted) entry.running = this.run(entry);
+      }, wait);
     }
   }
 }

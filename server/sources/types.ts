@@ -1,11 +1,12 @@
 /**
- * Sources: the things that feed the server (flow files, followed files, Hubble Relay, live
- * clusters). Each has an id, a kind and a status; records go to the manager's sink. The HTTP
- * API's SourceStatus is SourceStatusOf<its kinds>, so AppState takes these as they are.
+ * Sources: the things that feed the server (inventory files, flow files, followed files, Hubble
+ * Relay, Goldmane, live clusters). Each has an id, a kind and a status; records go to the
+ * manager's sink. The HTTP API reports the same SourceStatus.
  */
 import type { FlowRecord, Inventory } from '../../generator/model/index.ts';
 
-export type SourceKind = 'flows-file' | 'flows-follow' | 'hubble-relay' | 'kubernetes';
+/** `demo`: the bundled demo's inventory and flow files (read as inventory-file and flows-file). */
+export type SourceKind = 'demo' | 'inventory-file' | 'flows-file' | 'flows-follow' | 'hubble-relay' | 'goldmane' | 'kubernetes';
 
 /**
  * starting: not yet answered; connected: delivering; stale: silent for a while or
@@ -39,6 +40,8 @@ export interface SourceReport {
   readonly state?: SourceState;
   readonly reason?: string;
   readonly lastEventTime?: number;
+  /** Records already counted before this run (a file read to its end by an earlier run). */
+  readonly records?: number;
 }
 
 /** Handed to a source when it starts: where its records, errors and state changes go. */
@@ -53,6 +56,8 @@ export interface SourceContext {
   /** A malformed or failed item, `file:line: reason`; counted, never fatal. */
   error(message: string): void;
   report(report: SourceReport): void;
+  /** The position this source last emitted with stored records (an earlier run's), if any. */
+  savedPosition(): Promise<Record<string, unknown> | undefined>;
   /** Aborted when the source is stopped. */
   readonly signal: AbortSignal;
 }
@@ -69,6 +74,16 @@ export interface Source {
   stop(): Promise<void> | void;
   /** A live view of the state (e.g. staleness computed from a clock); optional. */
   report?(): SourceReport;
+  /**
+   * A long-running source (a stream, a watch) whose start() rejects is started again after the
+   * manager's backoff (backoff.ts); a finite one (a file) stays in error.
+   */
+  readonly restart?: boolean;
+  /**
+   * Shown (status published to the sink) only once it has records or an error: a file found by
+   * walking a folder may turn out not to be a flow file, and is then no source at all.
+   */
+  readonly quiet?: boolean;
 }
 
 /** Where a manager sends what its sources produce (AppState implements this). */
@@ -76,4 +91,8 @@ export interface SourceSink {
   flows(sourceId: string, records: readonly FlowRecord[], info: { readonly cluster?: string; readonly position?: Record<string, unknown> }): void;
   inventory?(sourceId: string, cluster: string, inventory: Inventory): void;
   status?(status: SourceStatus): void;
+  /** One error of a source, as counted in its status (`file:line: reason`). */
+  error?(sourceId: string, message: string): void;
+  /** The position last stored with a source's records (see SourceContext.savedPosition). */
+  position?(sourceId: string): Promise<Record<string, unknown> | undefined>;
 }

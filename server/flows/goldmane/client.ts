@@ -8,7 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { jittered } from '../../sources/backoff.ts';
+import { DEFAULT_RESTART, restartDelay } from '../../sources/backoff.ts';
 
 const PROTO_DIR = fileURLToPath(new URL('./', import.meta.url));
 
@@ -129,7 +129,7 @@ export class GoldmaneClient {
       this.call = undefined;
       this.options.onStatus?.({ state: 'stale', reason });
       // Jittered like every other reconnecting source, so collectors that lost Goldmane together do not return together.
-      const wait = jittered(Math.min(this.options.maxDelayMs ?? 30_000, 500 * 2 ** this.attempt++), 0.5, Math.random());
+      const wait = restartDelay(this.attempt++, { ...DEFAULT_RESTART, maxMs: this.options.maxDelayMs ?? DEFAULT_RESTART.maxMs }, Math.random());
       this.reconnects++;
       void (this.options.delay ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref())))(wait).then(() => this.open());
     };

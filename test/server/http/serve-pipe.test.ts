@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../server/http/serve.ts';
 import { eventually } from '../eventually.ts';
@@ -32,9 +33,13 @@ describe('serve --flows with a pipe before a file', () => {
     const records = (id: string): number => running!.state.sourceStatuses().find((s) => s.id === id)?.records ?? 0;
     await eventually(() => records(`flows-file:${file}`) === 1);
     expect(records(`flows-file:${fifo}`)).toBe(0);
+    // Not ready while a file source is still being read; the reason names it (without its folder).
+    const waiting = await request(running.server).get('/api/v1/readyz').expect(503);
+    expect(waiting.body.reasons).toContain('still loading: flows-file:pipe.jsonl');
 
     await writeFile(fifo, flow('prod/shop/api-0', 8080)); // opens the pipe for writing, writes, closes
     await eventually(() => records(`flows-file:${fifo}`) === 1);
     await running.loaded;
+    await request(running.server).get('/api/v1/readyz').expect(200);
   }, 30_000);
 });

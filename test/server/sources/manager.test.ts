@@ -128,25 +128,27 @@ describe('followFlowsSource', () => {
     const first = followFlowsSource({ path: file, cluster: 'kind', timers });
     manager.add(first);
     await manager.start();
+    await manager.settled();
     await first.poll();
     const id = `flows-follow:${file}`;
     const firstCount = countOf(sink.got, id);
     expect(firstCount).toBeGreaterThan(0);
-    const position = sink.got.flows.at(-1)?.position as { kind: string; offset: number; line: number };
-    expect(position).toMatchObject({ kind: 'follow', line: 200, offset: Buffer.byteLength(lines.slice(0, 200).join('\n')) + 1 });
+    const position = sink.got.flows.at(-1)?.position as { offset: number; line: number };
+    expect(position).toMatchObject({ line: 200, offset: Buffer.byteLength(lines.slice(0, 200).join('\n')) + 1 });
     await manager.stop();
 
     appendFileSync(file, lines[200].slice(50) + '\n' + lines.slice(201).join('\n') + '\n');
-    const sink2 = recordingSink();
+    // The store hands the position back on start, with the de-duplication state saved beside it.
+    const sink2 = recordingSink({ position: async (at) => (at === id ? position : undefined) });
     const manager2 = new SourceManager({ sink: sink2 });
     cleanups.push(() => manager2.stop());
-    const second = followFlowsSource({ path: file, cluster: 'kind', timers, position });
+    const second = followFlowsSource({ path: file, cluster: 'kind', timers });
     manager2.add(second);
     await manager2.start();
+    await manager2.settled();
     await second.poll();
-    // The connection dedup starts afresh after a restart, so allow the records of connections
-    // that straddle the restart; never fewer than a single pass, never a line read twice.
-    expect(firstCount + countOf(sink2.got, id)).toBeGreaterThanOrEqual(expectedTotal);
+    // The connection dedup resumes from the saved state: the two runs give what one pass gives.
+    expect(firstCount + countOf(sink2.got, id)).toBe(expectedTotal);
     expect(sink2.got.flows.at(-1)?.position).toMatchObject({ line: 400 });
     expect(manager2.status(id)).toMatchObject({ state: 'connected', errors: 0 });
     const origins = sink2.got.flows.flatMap((f) => f.records.map((r) => r.origin?.line ?? 0));
@@ -164,6 +166,7 @@ describe('followFlowsSource', () => {
     const source = followFlowsSource({ path: file, timers: { setTimeout: () => 0, clearTimeout: () => {} } });
     manager.add(source);
     await manager.start();
+    await manager.settled();
     await source.poll();
     const status = manager.status(`flows-follow:${file}`);
     expect(status.errors).toBe(1);
@@ -179,7 +182,8 @@ describe('relayFlowsSource', () => {
   });
 
   it('yields the same records from a local relay replaying a capture as reading the capture file', async () => {
-    relay = await startReplayRelay({ responses: parseJsonpbLines(readFileSync(tcpFile, 'utf8')) });
+    const responses = parseJsonpbLines(readFileSync(tcpFile, 'utf8'));
+    relay = await startReplayRelay({ responses });
     const fromFile = (await collectFlows(tcpFile, { cluster: 'kind' })).records;
     const sink = recordingSink();
     const manager = new SourceManager({ sink });
@@ -187,12 +191,13 @@ describe('relayFlowsSource', () => {
     manager.add(relayFlowsSource({ address: relay.address, cluster: 'kind', since: 0 }));
     await manager.start();
     const id = `hubble-relay:${relay.address}`;
-    await sink.waitFor(() => countOf(sink.got, id) === fromFile.length);
+    // The position is the newest flow received, also one that gave no record (a reply), with the dedup state.
+    const newest = Math.max(...responses.map((r) => Date.parse((r.flow as { time: string }).time)));
+    await sink.waitFor(() => countOf(sink.got, id) === fromFile.length && sink.got.flows.at(-1)?.position?.lastEventTime === newest);
     const fromRelay = sink.got.flows.flatMap((f) => f.records);
     const strip = (r: FlowRecord) => ({ ...r, origin: undefined });
     expect(fromRelay.map(strip)).toEqual(fromFile.map(strip));
-    const last = fromFile.reduce((t, r) => Math.max(t, r.time), 0);
-    expect(sink.got.flows.at(-1)?.position).toEqual({ kind: 'relay', lastEventTime: last });
+    expect(sink.got.flows.at(-1)?.position).toMatchObject({ lastEventTime: newest, dedup: expect.objectContaining({ v: 1 }) });
     expect(manager.status(id)).toMatchObject({ kind: 'hubble-relay', cluster: 'kind', state: 'connected', records: fromFile.length });
   });
 
@@ -254,5 +259,64 @@ describe('liveClusterSource', () => {
     ticks[0]();
     expect(sink.got.inventories).toHaveLength(2);
     expect(manager.status('kubernetes:dev')).toMatchObject({ state: 'error', reason: 'context "dev" not found in ~/.kube/config' });
+    prod.setStatus({ errors: 2 });
+    expect(manager.status('kubernetes:prod')).toMatchObject({ state: 'connected', errors: 2 });
+    expect(manager.status('kubernetes:prod').lastErrors[0]).toBe('kubernetes:prod: an object from the API server was not understood');
+  });
+});
+
+describe('SourceManager restarts', () => {
+  const manualTimers = () => {
+    const pending: { fn: () => void; ms: number }[] = [];
+    return { pending, setTimeout: (fn: () => void, ms: number) => pending.push({ fn, ms }), clearTimeout: () => {} };
+  };
+
+  it('starts a long-running source again after the backoff when its start fails, and says when', async () => {
+    const timers = manualTimers();
+    const manager = new SourceManager({ sink: recordingSink(), timers, random: () => 0, restart: { initialMs: 2000, maxMs: 30_000, jitter: 0.5 } });
+    cleanups.push(() => manager.stop());
+    let attempts = 0;
+    manager.add({
+      id: 'goldmane:x:1', kind: 'goldmane', restart: true, stop: () => {},
+      start: (ctx) => {
+        if (++attempts < 3) throw new Error('no route to host');
+        ctx.report({ state: 'connected' });
+      },
+    });
+    await manager.start();
+    await manager.settled();
+    expect(manager.status('goldmane:x:1')).toMatchObject({ state: 'error', reason: 'no route to host (starting again in 2 s)', errors: 1 });
+    expect(timers.pending.map((t) => t.ms)).toEqual([2000]);
+    timers.pending.shift()!.fn();
+    await manager.settled();
+    expect(timers.pending.map((t) => t.ms)).toEqual([4000]); // doubled
+    timers.pending.shift()!.fn();
+    await manager.settled();
+    expect(manager.status('goldmane:x:1')).toMatchObject({ state: 'connected', errors: 2 });
+    expect(attempts).toBe(3);
+  });
+
+  it('leaves a finite source that failed in error, without a retry', async () => {
+    const timers = manualTimers();
+    const manager = new SourceManager({ sink: recordingSink(), timers });
+    manager.add({ id: 'flows-file:/x', kind: 'flows-file', start: () => Promise.reject(new Error('EACCES')), stop: () => {} });
+    await manager.start();
+    await manager.settled();
+    expect(manager.status('flows-file:/x')).toMatchObject({ state: 'error', reason: 'EACCES' });
+    expect(timers.pending).toEqual([]);
+  });
+
+  it('holds back a quiet source until it has records, then shows it to the sink', async () => {
+    const sink = recordingSink();
+    const manager = new SourceManager({ sink });
+    const record: FlowRecord = { time: 1, source: { ip: '10.0.0.1' }, destination: { ip: '10.0.0.2' }, protocol: 'TCP', port: 80, verdict: 'FORWARDED', count: 1 };
+    manager.add({ id: 'flows-file:inventory.yaml', kind: 'flows-file', quiet: true, start: (ctx) => ctx.report({ state: 'done', reason: 'not a flow file' }), stop: () => {} });
+    manager.add({ id: 'flows-file:flows.log', kind: 'flows-file', quiet: true, start: (ctx) => ctx.emitFlows([record]), stop: () => {} });
+    await manager.start();
+    await manager.settled();
+    const shown = new Set(sink.got.statuses.map((s) => s.id));
+    expect([...shown]).toEqual(['flows-file:flows.log']);
+    // Shown before its records reach the sink, so the sink knows its kind when they come.
+    expect(sink.got.statuses[0]).toMatchObject({ id: 'flows-file:flows.log', records: 0 });
   });
 });

@@ -1,0 +1,150 @@
+/**
+ * Each cluster's address index: which pod held an IP when (pod IPs are reused, so a history with
+ * start and end times per holder), node addresses, Service addresses and nodePorts, EndpointSlices,
+ * pod CIDRs. Built from inventories; read by the IdentityResolver (identity.ts).
+ */
+import ipaddr from 'ipaddr.js';
+import type { EndpointSliceInfo, NodeInfo, PodInfo, ServiceInfo, ServicePort, WorkloadInfo } from '../../generator/model/index.ts';
+
+const PLAIN_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Canonical text of an address (IPv4-mapped IPv6 -> IPv4, compressed IPv6); plain IPv4 as is. */
+export function normalizeIp(ip: string): string {
+  if (PLAIN_IPV4.test(ip)) return ip;
+  try {
+    return ipaddr.process(ip).toString();
+  } catch {
+    return ip;
+  }
+}
+
+/** A pod that held an address, from `start` to `end` (ms). */
+export interface IpHolder {
+  readonly start: number;
+  readonly end: number;
+  readonly live: boolean;
+  readonly pod: PodInfo;
+}
+
+export interface ClusterIndex {
+  readonly name: string;
+  readonly podsByName: Map<string, PodInfo>;
+  readonly podIps: Map<string, IpHolder[]>;
+  readonly nodeIps: Map<string, string>;
+  readonly serviceIps: Map<string, ServiceInfo>;
+  readonly services: Map<string, ServiceInfo>;
+  readonly slicesByService: Map<string, EndpointSliceInfo[]>;
+  /** `protocol/nodePort` -> the Service port a node address answers on. */
+  readonly nodePorts: Map<string, { readonly svc: ServiceInfo; readonly sp: ServicePort }>;
+  readonly cidrs: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
+  readonly namespaces: Set<string>;
+  /** Top-level workloads (with selectors) per namespace, to place label-only endpoints. */
+  readonly workloadsByNamespace: Map<string, WorkloadInfo[]>;
+}
+
+function podLiveness(pod: PodInfo): IpHolder {
+  const ended = pod.endTime !== undefined || pod.phase === 'Succeeded' || pod.phase === 'Failed';
+  return {
+    start: pod.startTime ?? Number.NEGATIVE_INFINITY,
+    end: pod.endTime ?? Number.POSITIVE_INFINITY,
+    live: !ended,
+    pod,
+  };
+}
+
+/**
+ * The pod that held an IP at `time`. When no holder's interval covers it: the holder that
+ * started most recently before `time` (its deletion time may lag, or be missing from the
+ * snapshot); undefined when every holder started after `time` (a flow before any holder
+ * existed belongs to none of them).
+ */
+export function pickHolder(holders: readonly IpHolder[], time: number): PodInfo | undefined {
+  let atTime: IpHolder | undefined;
+  let before: IpHolder | undefined;
+  for (const h of holders) {
+    if (time >= h.start && time < h.end && (!atTime || h.start > atTime.start)) atTime = h;
+    if (h.start <= time && (!before || h.start > before.start || (h.start === before.start && h.end > before.end))) before = h;
+  }
+  return (atTime ?? before)?.pod;
+}
+
+export function newClusterIndex(name: string): ClusterIndex {
+  return {
+    name, podsByName: new Map(), podIps: new Map(), nodeIps: new Map(), serviceIps: new Map(), services: new Map(),
+    slicesByService: new Map(), nodePorts: new Map(), cidrs: [], namespaces: new Set(), workloadsByNamespace: new Map(),
+  };
+}
+
+export function indexCidr(idx: ClusterIndex, cidr: string): void {
+  try {
+    idx.cidrs.push(ipaddr.parseCIDR(cidr));
+  } catch {
+    // A malformed CIDR is reported by the inventory loader; here it just matches nothing.
+  }
+}
+
+export function indexNode(idx: ClusterIndex, node: NodeInfo): void {
+  for (const a of node.addresses) idx.nodeIps.set(normalizeIp(a), node.name);
+  for (const cidr of node.podCIDRs) indexCidr(idx, cidr);
+}
+
+/** A top-level workload (one with a selector), to place label-only endpoints in its namespace. */
+export function indexTopWorkload(idx: ClusterIndex, w: WorkloadInfo): void {
+  const list = idx.workloadsByNamespace.get(w.namespace) ?? [];
+  list.push(w);
+  idx.workloadsByNamespace.set(w.namespace, list);
+}
+
+/** A pod's name and addresses; a hostNetwork pod's addresses are its node's (unless known already). */
+export function indexPod(idx: ClusterIndex, pod: PodInfo): void {
+  idx.namespaces.add(pod.namespace);
+  idx.podsByName.set(`${pod.namespace}/${pod.name}`, pod);
+  if (pod.hostNetwork) {
+    if (pod.nodeName) for (const ip of [...pod.hostIPs, ...pod.ips]) if (!idx.nodeIps.has(normalizeIp(ip))) idx.nodeIps.set(normalizeIp(ip), pod.nodeName);
+    return;
+  }
+  for (const raw of pod.ips) {
+    const ip = normalizeIp(raw);
+    const list = idx.podIps.get(ip) ?? [];
+    const i = list.findIndex((h) => h.pod.namespace === pod.namespace && h.pod.name === pod.name);
+    if (i >= 0) list[i] = podLiveness(pod);
+    else list.push(podLiveness(pod));
+    idx.podIps.set(ip, list);
+  }
+}
+
+export function indexService(idx: ClusterIndex, svc: ServiceInfo): void {
+  idx.services.set(`${svc.namespace}/${svc.name}`, svc);
+  for (const ip of [...svc.clusterIPs, ...svc.loadBalancerIPs, ...svc.externalIPs]) if (ip && ip !== 'None') idx.serviceIps.set(normalizeIp(ip), svc);
+  for (const sp of svc.ports) {
+    if (sp.nodePort !== undefined && (svc.type === 'NodePort' || svc.type === 'LoadBalancer')) idx.nodePorts.set(`${sp.protocol}/${sp.nodePort}`, { svc, sp });
+  }
+}
+
+/** An EndpointSlice under the name of its Service. */
+export function indexSlice(idx: ClusterIndex, slice: EndpointSliceInfo, svcName: string): void {
+  const k = `${slice.namespace}/${svcName}`;
+  const list = idx.slicesByService.get(k) ?? [];
+  list.push(slice);
+  idx.slicesByService.set(k, list);
+}
+
+/** Whether `ip` (normalized; `addr` parsed, if it parses) is a known address of this cluster or in its pod ranges. */
+export function holdsAddress(idx: ClusterIndex, ip: string, addr: ipaddr.IPv4 | ipaddr.IPv6 | undefined): boolean {
+  if (idx.podIps.has(ip) || idx.nodeIps.has(ip) || idx.serviceIps.has(ip)) return true;
+  return !!addr && idx.cidrs.some(([net, bits]) => net.kind() === addr.kind() && addr.match([net, bits] as never));
+}
+
+/** The pod behind an EndpointSlice endpoint: its targetRef, else the current holder of one of its addresses. */
+export function endpointPod(idx: ClusterIndex, slice: EndpointSliceInfo, ep: EndpointSliceInfo['endpoints'][number]): PodInfo | undefined {
+  if (ep.targetRef?.kind === 'Pod') {
+    const pod = idx.podsByName.get(`${ep.targetRef.namespace ?? slice.namespace}/${ep.targetRef.name}`);
+    if (pod) return pod;
+  }
+  for (const a of ep.addresses) {
+    const holders = idx.podIps.get(normalizeIp(a));
+    const pod = holders ? pickHolder(holders, Number.POSITIVE_INFINITY) : undefined;
+    if (pod) return pod;
+  }
+  return undefined;
+}
