@@ -46,6 +46,7 @@ function isBareFlow(obj: Json): boolean {
  * (test/server/flows/fast-path.test.ts). See docs/flow-format.md.
  */
 export function parseHubbleLine(line: string, state: FlowParseState, out: FlowRecord[]): void {
+  if (state.hubbleDecoder === 'json') return parseJsonLine(line, state, out);
   if (scratch.length < 3 * line.length) scratch = Buffer.allocUnsafeSlow(Math.max(3 * line.length, 2 * scratch.length));
   const n = scratch.write(line, 0, 'utf8');
   if (!parseCompactLine(scratch, 0, n, state, out)) parseJsonLine(line, state, out);
@@ -67,6 +68,7 @@ export function readsInPlace(b: Uint8Array, start: number, end: number): boolean
 }
 
 export function parseHubbleBytes(b: Buffer, start: number, end: number, state: FlowParseState, out: FlowRecord[]): void {
+  if (state.hubbleDecoder === 'json') return parseJsonLine(b.toString('utf8', start, end), state, out);
   if (!parseCompactLine(b, start, end, state, out)) parseJsonLine(b.toString('utf8', start, end), state, out);
 }
 

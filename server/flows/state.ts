@@ -9,6 +9,15 @@ import { ConnectionCache, type ConnectionCacheOptions } from './dedup.ts';
 import type { MemberList } from './hubble-compact.ts';
 import { RawBytesCache } from './raw-cache.ts';
 
+/**
+ * How Hubble lines are decoded: `bytes`, the compact decoder over a line's bytes (hubble-compact.ts),
+ * with JSON.parse for lines of other shapes; `json`, JSON.parse of every line. Both give the same
+ * records (test/server/flows/fast-path.test.ts); `json` exists so the bench can measure what the
+ * byte decoder gains end to end (`npm run bench ingest`). Default `bytes`, or the environment's
+ * NETATLAS_HUBBLE_DECODER.
+ */
+export type HubbleDecoderKind = 'bytes' | 'json';
+
 export type FlowFormat = 'hubble' | 'inspektor-gadget' | 'calico' | 'generic-jsonl' | 'generic-csv';
 export const FLOW_FORMATS: readonly FlowFormat[] = ['hubble', 'inspektor-gadget', 'calico', 'generic-jsonl', 'generic-csv'];
 
@@ -46,6 +55,8 @@ export interface FlowParseOptions extends ConnectionCacheOptions {
   readonly stats?: FlowReadStats;
   /** Share the connection cache with another state, so a connection seen in two files counts once. */
   readonly connections?: ConnectionCache;
+  /** See HubbleDecoderKind. */
+  readonly hubbleDecoder?: HubbleDecoderKind;
 }
 
 export interface FlowParseState {
@@ -64,6 +75,7 @@ export interface FlowParseState {
   readonly l7Runs: RawBytesCache<MemberList>;
   /** CSV column names (lower case) once the header line was read. */
   csvColumns: string[] | undefined;
+  readonly hubbleDecoder: HubbleDecoderKind;
   readonly now: () => number;
   readonly onError: ((message: string) => void) | undefined;
   readonly maxErrors: number;
@@ -84,10 +96,19 @@ export function createFlowParseState(options: FlowParseOptions = {}): FlowParseS
     runs: new RawBytesCache(RUN_CACHE_MAX),
     l7Runs: new RawBytesCache(RUN_CACHE_MAX),
     csvColumns: undefined,
+    hubbleDecoder: options.hubbleDecoder ?? defaultHubbleDecoder(),
     now: options.now ?? Date.now,
     onError: options.onError,
     maxErrors: options.maxErrors ?? 10,
   };
+}
+
+/** NETATLAS_HUBBLE_DECODER=json|bytes, else `bytes`; anything else is an error, not a silent default. */
+export function defaultHubbleDecoder(): HubbleDecoderKind {
+  const v = process.env.NETATLAS_HUBBLE_DECODER;
+  if (v === undefined || v === '' || v === 'bytes') return 'bytes';
+  if (v === 'json') return 'json';
+  throw new Error(`netatlas flows: NETATLAS_HUBBLE_DECODER=${v}: expected bytes or json. Unset it for the default (bytes).`);
 }
 
 /** Counts a malformed line and reports it as `file:line: reason`; the ingest goes on. */
