@@ -14,7 +14,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../generator/model/errors.ts';
 import type { FlowRecord } from '../../generator/model/flow.ts';
 import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
-import { hubbleRecordsFrom, isHubbleObject, parseHubbleBytes, parseHubbleLine, readsInPlace } from './hubble.ts';
+import { hubbleDecoderOf, hubbleRecordsFrom, isHubbleObject, parseHubbleLine, readsInPlace } from './hubble/index.ts';
 import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
 import { calicoRecordsFrom, isCalicoObject } from './calico.ts';
 import {
@@ -110,7 +110,7 @@ export function parseFlowBytes(b: Buffer, start: number, end: number, state: Flo
   if (state.format !== 'hubble' || !readsInPlace(b, start, end)) return parseFlowLine(decode(b, start, end), state, out);
   state.line++;
   state.stats.lines++;
-  parseHubbleBytes(b, start, end, state, out);
+  hubbleDecoderOf(state).parseBytes(b, start, end, out);
   return out;
 }
 
@@ -262,7 +262,7 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
     for (const l of lines) parseFlowLine(l, state, out);
   };
 
-  // A line as bytes: once the file is known to be Hubble, read in place (parseHubbleBytes);
+  // A line as bytes: once the file is known to be Hubble, read in place (HubbleDecoder.parseBytes);
   // anything else, and the lines that decide the format, as text.
   const takeBytes = (b: Buffer, start: number, end: number, out: FlowRecord[]): void => {
     if (pending === undefined && doc === undefined && state.format === 'hubble') parseFlowBytes(b, start, end, state, out);

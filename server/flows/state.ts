@@ -3,14 +3,13 @@
  * format it detected, its counters, and its bounded caches. `createFlowParseState` + `parseFlowLine`
  * let a caller (the server's follow mode, the Relay client) push lines one at a time.
  */
-import type { FlowEndpoint, FlowRecord, IngestStats } from '../../generator/model/flow.ts';
+import type { FlowRecord, IngestStats } from '../../generator/model/flow.ts';
 import { flowRecordProblem } from '../../generator/model/validate.ts';
 import { ConnectionCache, type ConnectionCacheOptions } from './dedup.ts';
-import type { MemberList } from './hubble-compact.ts';
-import { RawBytesCache } from './raw-cache.ts';
+import type { HubbleDecoder } from './hubble/decoder.ts';
 
 /**
- * How Hubble lines are decoded: `bytes`, the compact decoder over a line's bytes (hubble-compact.ts),
+ * How Hubble lines are decoded: `bytes`, the compact decoder over a line's bytes (server/flows/hubble/),
  * with JSON.parse for lines of other shapes; `json`, JSON.parse of every line. Both give the same
  * records (test/server/flows/fast-path.test.ts); `json` exists so the bench can measure what the
  * byte decoder gains end to end (`npm run bench ingest`). Default `bytes`, or the environment's
@@ -67,12 +66,8 @@ export interface FlowParseState {
   readonly cluster: string | undefined;
   readonly stats: FlowReadStats;
   readonly connections: ConnectionCache;
-  /** Decoded Hubble endpoints by their raw JSON bytes (see hubble-compact.ts). */
-  readonly endpoints: RawBytesCache<FlowEndpoint>;
-  /** Decoded members of a compact line from its source endpoint to the flow's end (endpoints, Type .. Summary) by their raw bytes. */
-  readonly runs: RawBytesCache<MemberList>;
-  /** The same for runs that hold an `l7` member (see hubble-compact.ts). */
-  readonly l7Runs: RawBytesCache<MemberList>;
+  /** The Hubble decoder of this state (its scratch state and caches), made on first use (hubble/index.ts). */
+  hubble: HubbleDecoder | undefined;
   /** CSV column names (lower case) once the header line was read. */
   csvColumns: string[] | undefined;
   readonly hubbleDecoder: HubbleDecoderKind;
@@ -80,9 +75,6 @@ export interface FlowParseState {
   readonly onError: ((message: string) => void) | undefined;
   readonly maxErrors: number;
 }
-
-export const ENDPOINT_CACHE_MAX = 20_000;
-export const RUN_CACHE_MAX = 4_096;
 
 export function createFlowParseState(options: FlowParseOptions = {}): FlowParseState {
   return {
@@ -92,9 +84,7 @@ export function createFlowParseState(options: FlowParseOptions = {}): FlowParseS
     cluster: options.cluster,
     stats: options.stats ?? emptyFlowReadStats(),
     connections: options.connections ?? new ConnectionCache(options),
-    endpoints: new RawBytesCache(ENDPOINT_CACHE_MAX),
-    runs: new RawBytesCache(RUN_CACHE_MAX),
-    l7Runs: new RawBytesCache(RUN_CACHE_MAX),
+    hubble: undefined,
     csvColumns: undefined,
     hubbleDecoder: options.hubbleDecoder ?? defaultHubbleDecoder(),
     now: options.now ?? Date.now,
