@@ -23,6 +23,8 @@ export interface GraphBuilderLike {
   addFlow(record: FlowRecord, defaultCluster?: string): unknown;
   /** Puts back an edge kept by the store, so later flows add to it. Optional. */
   restoreEdge?(key: string, attributes: FlowEdge): unknown;
+  /** Drops the flow edges and the nodes only flows named; returns those nodes' keys (see AppStateOptions.releaseAfterFlush). */
+  releaseFlowEdges?(): readonly string[];
 }
 
 export interface DeltaEntry {
@@ -61,6 +63,14 @@ export interface AppStateOptions {
   readonly samplesPerEdge?: number;
   /** Edges with samples kept (oldest forgotten first). Default 20,000. */
   readonly maxSampledEdges?: number;
+  /**
+   * A collector's state: after each flush has handed the interval's increments to the store (the
+   * spool), the flow edges are released (graph, builder, flush baseline, samples), and so are the
+   * nodes only flows named; the next interval's flows start new edges. Memory then follows the
+   * distinct edges of one interval, not of everything since start. Default false (serve keeps
+   * the whole graph: it answers queries about it).
+   */
+  readonly releaseAfterFlush?: boolean;
 }
 
 const MAX_LAST_ERRORS = 10;
@@ -142,6 +152,17 @@ export class AppState {
     this.deltaLogSize = options.deltaLogSize ?? 1000;
     this.samplesPerEdge = options.samplesPerEdge ?? 8;
     this.maxSampledEdges = options.maxSampledEdges ?? 20_000;
+    this.releaseAfterFlush = options.releaseAfterFlush ?? false;
+    if (this.releaseAfterFlush && typeof this.builder.releaseFlowEdges !== 'function') {
+      throw new Error('netatlas/state: releaseAfterFlush needs a builder with releaseFlowEdges (server/graph GraphBuilder); pass one, or leave the option off.');
+    }
+  }
+
+  private readonly releaseAfterFlush: boolean;
+
+  /** What the state holds per interval: graph edges and nodes, flush-baseline entries, edges with samples. */
+  held(): { edges: number; nodes: number; baseline: number; knownNodes: number; sampledEdges: number } {
+    return { edges: this.graph.size, nodes: this.graph.order, baseline: this.snapshot.size, knownNodes: this.knownNodes.size, sampledEdges: this.samples.size };
   }
 
   get graph(): Graph<GraphNode, FlowEdge> {
@@ -546,8 +567,17 @@ export class AppState {
       }
     } else this.pendingOffsets.clear();
     this.flushes++;
+    if (this.releaseAfterFlush) this.release();
     if (changedEdges.length === 0 && newNodes.length === 0) return undefined;
     return this.publish(changedEdges, newNodes);
+  }
+
+  /** Forgets the flushed interval's edges (see AppStateOptions.releaseAfterFlush). */
+  private release(): void {
+    for (const key of this.builder.releaseFlowEdges!()) this.knownNodes.delete(key);
+    this.snapshot.clear();
+    this.samples.clear();
+    this.bump();
   }
 
   /**
