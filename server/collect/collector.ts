@@ -55,7 +55,8 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   const spool = SpoolStore.open(options.spool, { maxBatches: options.maxSpoolBatches, maxBytes: options.maxSpoolBytes });
   // The connections behind the edges ride in the batches (server/store/connection-log.ts), capped per edge and minute.
   const state = new AppState({
-    builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1, connections: new ConnectionLog({ perEdgeMinute: options.connectionsPerEdgeMinute }),
+    builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1, releaseAfterFlush: true,
+    connections: new ConnectionLog({ perEdgeMinute: options.connectionsPerEdgeMinute }),
   });
   const shipper = new Shipper({ spool, servers: options.servers, collector: options.collector, token: options.token, log });
   // The same sources as serve, under one manager; files are read before the streams start.
@@ -124,6 +125,7 @@ export function collectorMetrics(state: AppState, spool: SpoolStore, shipper: Sh
   metric('netatlas_collector_send_errors_total', 'counter', 'Failed sends (retried).', shipper.counters.errors);
   metric('netatlas_collector_edge_deltas_sent_total', 'counter', 'Edge increments in applied batches.', shipper.counters.edges);
   metric('netatlas_collector_flows_total', 'counter', 'Flow records aggregated.', sources.reduce((n, s) => n + s.records, 0));
+  metric('netatlas_collector_edges_held', 'gauge', 'Edges aggregated since the last flush (released once spooled).', state.held().edges);
   metric('netatlas_collector_flow_errors_total', 'counter', 'Flow lines or records skipped as invalid.', sources.reduce((n, s) => n + s.errors, 0));
   return `${lines.join('\n')}\n`;
 }

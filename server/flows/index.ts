@@ -1,7 +1,7 @@
 export * from './state.ts';
 export * from './dedup.ts';
 export * from './time.ts';
-export { parseHubbleLine, hubbleRecordsFrom, isHubbleObject, connectionKey, guessReply } from './hubble.ts';
+export { parseHubbleLine, hubbleRecordsFrom, isHubbleObject, connectionKey, guessReply, HubbleDecoder, hubbleDecoderOf } from './hubble/index.ts';
 export { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
 export { genericRecordFrom, parseGenericCsvLine, parseEndpointSpec, isGenericObject, GENERIC_COLUMNS } from './generic.ts';
 export {

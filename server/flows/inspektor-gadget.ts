@@ -16,7 +16,7 @@
  * info, debug) are counted as skipped: the connection was counted at connect/accept.
  */
 import type { FlowEndpoint, FlowRecord, L4Protocol } from '../../generator/model/flow.ts';
-import { connectionKey } from './hubble.ts';
+import { connectionKey } from './hubble/index.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
 import { toEpochMs } from './time.ts';
 
@@ -85,7 +85,7 @@ export function gadgetRecordsFrom(raw: unknown, state: FlowParseState, out: Flow
       server = { ...local, ...src };
     }
     const port = server.port;
-    const key = connectionKey(protocol, client.ip, client.port, server.ip, port);
+    const key = connectionKey({ protocol, sport: client.port, dport: port }, client.ip, server.ip);
     if (key !== undefined && client.port !== undefined && state.connections.seen(key, time)) {
       state.stats.duplicates++;
       return;

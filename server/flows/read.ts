@@ -6,15 +6,12 @@
  * callers that already have lines (follow mode, tests).
  */
 import { readdirSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAscii } from 'node:buffer';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { InputError } from '../../generator/model/errors.ts';
 import type { FlowRecord } from '../../generator/model/flow.ts';
 import { genericRecordFrom, isGenericCsvHeader, isGenericObject, parseGenericCsvLine } from './generic.ts';
-import { hubbleRecordsFrom, isHubbleObject, parseHubbleBytes, parseHubbleLine, readsInPlace } from './hubble.ts';
+import { hubbleDecoderOf, hubbleRecordsFrom, isHubbleObject, parseHubbleLine, readsInPlace } from './hubble/index.ts';
 import { gadgetRecordsFrom, isGadgetObject } from './inspektor-gadget.ts';
 import { calicoRecordsFrom, isCalicoObject } from './calico.ts';
 import {
@@ -27,6 +24,7 @@ import {
   type FlowReadStats,
 } from './state.ts';
 import { ConnectionCache } from './dedup.ts';
+import { decompressed, fileChunks } from './chunks.ts';
 
 const EMPTY: FlowRecord[] = [];
 
@@ -110,7 +108,7 @@ export function parseFlowBytes(b: Buffer, start: number, end: number, state: Flo
   if (state.format !== 'hubble' || !readsInPlace(b, start, end)) return parseFlowLine(decode(b, start, end), state, out);
   state.line++;
   state.stats.lines++;
-  parseHubbleBytes(b, start, end, state, out);
+  hubbleDecoderOf(state).parseBytes(b, start, end, out);
   return out;
 }
 
@@ -262,7 +260,7 @@ async function* readOneFile(file: string, state: FlowParseState, opts: ReadFlows
     for (const l of lines) parseFlowLine(l, state, out);
   };
 
-  // A line as bytes: once the file is known to be Hubble, read in place (parseHubbleBytes);
+  // A line as bytes: once the file is known to be Hubble, read in place (HubbleDecoder.parseBytes);
   // anything else, and the lines that decide the format, as text.
   const takeBytes = (b: Buffer, start: number, end: number, out: FlowRecord[]): void => {
     if (pending === undefined && doc === undefined && state.format === 'hubble') parseFlowBytes(b, start, end, state, out);
@@ -385,72 +383,6 @@ function unknownFormat(file: string, lines: string[]): InputError {
       (doc ? ' A JSON array or pretty-printed JSON must be one object per line: convert it with `jq -c \'.[]\'`.' : ''),
     { file, line: 1 },
   );
-}
-
-/**
- * The bytes of a file as chunks read into two reused buffers: while the caller reads one chunk,
- * the next is read into the other. A chunk is valid until the one after it is asked for (the line
- * splitter copies the one unfinished line it keeps; nothing else holds on to a chunk). A fresh
- * buffer per chunk costs page faults, and a chunk bigger than the CPU's cache is read from memory
- * twice: once when copied in, once when its lines are read.
- */
-async function* fileChunks(file: string, size: number): AsyncGenerator<Buffer> {
-  const handle = await open(file, 'r');
-  const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
-  let next = 0;
-  let reading: Promise<{ bytesRead: number }> | undefined = handle.read(buffers[next], 0, size, null);
-  try {
-    for (;;) {
-      const { bytesRead } = await reading;
-      reading = undefined;
-      if (bytesRead === 0) return;
-      const chunk = buffers[next].subarray(0, bytesRead);
-      next ^= 1;
-      reading = handle.read(buffers[next], 0, size, null);
-      yield chunk;
-    }
-  } finally {
-    await reading?.catch(() => undefined);
-    await handle.close();
-  }
-}
-
-/** Whether `head` (a file's first bytes) starts with the gzip magic number. */
-function isGzip(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
-
-/** Passes chunks through, gunzipping when the first bytes are the gzip magic number. */
-async function* decompressed(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
-  const iterator = source[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const head = toBuffer(first.value);
-  onBytes(head.length);
-  const rest = async function* (): AsyncGenerator<Buffer> {
-    yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      const b = toBuffer(next.value);
-      onBytes(b.length);
-      yield b;
-    }
-  };
-  if (isGzip(head)) {
-    // zlib may hold on to input chunks while it works: give it copies (a file's chunks share one buffer).
-    const copies = async function* (): AsyncGenerator<Buffer> {
-      for await (const chunk of rest()) yield Buffer.from(chunk);
-    };
-    const gunzip = Readable.from(copies()).pipe(createGunzip({ chunkSize: 1 << 18 }));
-    for await (const chunk of gunzip) yield chunk as Buffer;
-  } else {
-    yield* rest();
-  }
-}
-
-function toBuffer(chunk: unknown): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'utf8');
 }
 
 /** Reads all records of a path into memory (tests and small inputs). */

@@ -3,11 +3,19 @@
  * format it detected, its counters, and its bounded caches. `createFlowParseState` + `parseFlowLine`
  * let a caller (the server's follow mode, the Relay client) push lines one at a time.
  */
-import type { FlowEndpoint, FlowRecord, IngestStats } from '../../generator/model/flow.ts';
+import type { FlowRecord, IngestStats } from '../../generator/model/flow.ts';
 import { flowRecordProblem } from '../../generator/model/validate.ts';
 import { ConnectionCache, type ConnectionCacheOptions } from './dedup.ts';
-import type { MemberList } from './hubble-compact.ts';
-import { RawBytesCache } from './raw-cache.ts';
+import type { HubbleDecoder } from './hubble/decoder.ts';
+
+/**
+ * How Hubble lines are decoded: `bytes`, the compact decoder over a line's bytes (server/flows/hubble/),
+ * with JSON.parse for lines of other shapes; `json`, JSON.parse of every line. Both give the same
+ * records (test/server/flows/fast-path.test.ts); `json` exists so the bench can measure what the
+ * byte decoder gains end to end (`npm run bench ingest`). Default `bytes`, or the environment's
+ * NETATLAS_HUBBLE_DECODER.
+ */
+export type HubbleDecoderKind = 'bytes' | 'json';
 
 export type FlowFormat = 'hubble' | 'inspektor-gadget' | 'calico' | 'generic-jsonl' | 'generic-csv';
 export const FLOW_FORMATS: readonly FlowFormat[] = ['hubble', 'inspektor-gadget', 'calico', 'generic-jsonl', 'generic-csv'];
@@ -46,6 +54,8 @@ export interface FlowParseOptions extends ConnectionCacheOptions {
   readonly stats?: FlowReadStats;
   /** Share the connection cache with another state, so a connection seen in two files counts once. */
   readonly connections?: ConnectionCache;
+  /** See HubbleDecoderKind. */
+  readonly hubbleDecoder?: HubbleDecoderKind;
 }
 
 export interface FlowParseState {
@@ -56,21 +66,15 @@ export interface FlowParseState {
   readonly cluster: string | undefined;
   readonly stats: FlowReadStats;
   readonly connections: ConnectionCache;
-  /** Decoded Hubble endpoints by their raw JSON bytes (see hubble-compact.ts). */
-  readonly endpoints: RawBytesCache<FlowEndpoint>;
-  /** Decoded members of a compact line from its source endpoint to the flow's end (endpoints, Type .. Summary) by their raw bytes. */
-  readonly runs: RawBytesCache<MemberList>;
-  /** The same for runs that hold an `l7` member (see hubble-compact.ts). */
-  readonly l7Runs: RawBytesCache<MemberList>;
+  /** The Hubble decoder of this state (its scratch state and caches), made on first use (hubble/index.ts). */
+  hubble: HubbleDecoder | undefined;
   /** CSV column names (lower case) once the header line was read. */
   csvColumns: string[] | undefined;
+  readonly hubbleDecoder: HubbleDecoderKind;
   readonly now: () => number;
   readonly onError: ((message: string) => void) | undefined;
   readonly maxErrors: number;
 }
-
-export const ENDPOINT_CACHE_MAX = 20_000;
-export const RUN_CACHE_MAX = 4_096;
 
 export function createFlowParseState(options: FlowParseOptions = {}): FlowParseState {
   return {
@@ -80,14 +84,21 @@ export function createFlowParseState(options: FlowParseOptions = {}): FlowParseS
     cluster: options.cluster,
     stats: options.stats ?? emptyFlowReadStats(),
     connections: options.connections ?? new ConnectionCache(options),
-    endpoints: new RawBytesCache(ENDPOINT_CACHE_MAX),
-    runs: new RawBytesCache(RUN_CACHE_MAX),
-    l7Runs: new RawBytesCache(RUN_CACHE_MAX),
+    hubble: undefined,
     csvColumns: undefined,
+    hubbleDecoder: options.hubbleDecoder ?? defaultHubbleDecoder(),
     now: options.now ?? Date.now,
     onError: options.onError,
     maxErrors: options.maxErrors ?? 10,
   };
+}
+
+/** NETATLAS_HUBBLE_DECODER=json|bytes, else `bytes`; anything else is an error, not a silent default. */
+export function defaultHubbleDecoder(): HubbleDecoderKind {
+  const v = process.env.NETATLAS_HUBBLE_DECODER;
+  if (v === undefined || v === '' || v === 'bytes') return 'bytes';
+  if (v === 'json') return 'json';
+  throw new Error(`netatlas flows: NETATLAS_HUBBLE_DECODER=${v}: expected bytes or json. Unset it for the default (bytes).`);
 }
 
 /** Counts a malformed line and reports it as `file:line: reason`; the ingest goes on. */

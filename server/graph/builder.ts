@@ -75,6 +75,8 @@ export class GraphBuilder {
   private readonly edges = new Map<string, FlowEdge>();
   private readonly changedNodes = new Set<string>();
   private readonly changedEdges = new Set<string>();
+  /** Nodes that only flows named (made by ensureNode, never by an inventory): released with the edges. */
+  private readonly flowNodes = new Set<string>();
 
   constructor(options: GraphBuilderOptions = {}) {
     this.keepPodEdges = options.podEdges ?? true;
@@ -138,7 +140,12 @@ export class GraphBuilder {
     }, true);
   }
 
-  private putNode(key: string, attrs: GraphNode, replace: boolean): void {
+  /** Adds or (with `replace`) replaces a node; `fromFlow`: named by a flow, not an inventory. */
+  private putNode(key: string, attrs: GraphNode, replace: boolean, fromFlow = false): void {
+    if (fromFlow) {
+      if (this.graph.hasNode(key)) return;
+      this.flowNodes.add(key);
+    } else this.flowNodes.delete(key);
     if (!this.graph.hasNode(key)) {
       this.graph.addNode(key, attrs);
       this.changedNodes.add(key);
@@ -154,21 +161,21 @@ export class GraphBuilder {
     const attrs = this.resolver.synthesizedNode(key) ?? this.nodeFromKey(key);
     const cluster = attrs.cluster;
     if (cluster) {
-      this.putNode(clusterKey(cluster), { kind: 'cluster', cluster, label: cluster }, false);
+      this.putNode(clusterKey(cluster), { kind: 'cluster', cluster, label: cluster }, false, true);
       const ns = 'namespace' in attrs ? attrs.namespace : undefined;
       if (ns && attrs.kind !== 'namespace') {
-        this.putNode(namespaceKey(cluster, ns), { kind: 'namespace', cluster, namespace: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, label: ns }, false);
+        this.putNode(namespaceKey(cluster, ns), { kind: 'namespace', cluster, namespace: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, label: ns }, false, true);
       }
     }
     if (attrs.kind === 'external') {
       const fqdns = this.resolver.fqdnsOf(attrs.ip);
       if (fqdns.length > 0) {
-        this.putNode(key, { ...attrs, fqdns, label: fqdns[0] }, false);
+        this.putNode(key, { ...attrs, fqdns, label: fqdns[0] }, false, true);
         return;
       }
     }
     if (attrs.kind === 'pod') this.ensureNode(attrs.workload);
-    this.putNode(key, attrs, false);
+    this.putNode(key, attrs, false, true);
   }
 
   private nodeFromKey(key: string): GraphNode {
@@ -351,6 +358,25 @@ export class GraphBuilder {
     // Addressed to the ClusterIP itself (no translation seen): the port is the Service port.
     if (backendKey === svcKey && svc.ports.some((sp) => sp.port === port)) return port;
     return undefined;
+  }
+
+  /**
+   * Drops every flow edge, and the nodes only flows named, once they have been handed on (a
+   * collector, after each interval's flush): what the builder holds then grows with the distinct
+   * edges of one interval, not since start. Inventory nodes and identity knowledge stay. Returns
+   * the keys of the nodes dropped.
+   */
+  releaseFlowEdges(): string[] {
+    this.graph.clearEdges();
+    this.edges.clear();
+    this.changedEdges.clear();
+    const dropped = [...this.flowNodes];
+    for (const key of dropped) {
+      this.graph.dropNode(key);
+      this.changedNodes.delete(key);
+    }
+    this.flowNodes.clear();
+    return dropped;
   }
 
   /** Keys of nodes and edges added or changed since the last call (for live views). */

@@ -29,6 +29,8 @@ export interface GraphBuilderLike {
   readonly lastEdges?: readonly string[];
   readonly lastSource?: EndpointIdentity;
   readonly lastDestination?: EndpointIdentity;
+  /** Drops the flow edges and the nodes only flows named; returns those nodes' keys (see AppStateOptions.releaseAfterFlush). */
+  releaseFlowEdges?(): readonly string[];
 }
 
 export interface DeltaEntry {
@@ -72,6 +74,14 @@ export interface AppStateOptions {
    * with the store's `perEdgeMinute` when the store keeps connections; none without.
    */
   readonly connections?: ConnectionLog;
+  /**
+   * A collector's state: after each flush has handed the interval's increments to the store (the
+   * spool), the flow edges are released (graph, builder, flush baseline, samples), and so are the
+   * nodes only flows named; the next interval's flows start new edges. Memory then follows the
+   * distinct edges of one interval, not of everything since start. Default false (serve keeps
+   * the whole graph: it answers queries about it).
+   */
+  readonly releaseAfterFlush?: boolean;
 }
 
 const MAX_LAST_ERRORS = 10;
@@ -155,6 +165,17 @@ export class AppState {
     this.maxSampledEdges = options.maxSampledEdges ?? 20_000;
     this.connectionLog = options.connections
       ?? (options.store?.perEdgeMinute !== undefined ? new ConnectionLog({ perEdgeMinute: options.store.perEdgeMinute }) : undefined);
+    this.releaseAfterFlush = options.releaseAfterFlush ?? false;
+    if (this.releaseAfterFlush && typeof this.builder.releaseFlowEdges !== 'function') {
+      throw new Error('netatlas/state: releaseAfterFlush needs a builder with releaseFlowEdges (server/graph GraphBuilder); pass one, or leave the option off.');
+    }
+  }
+
+  private readonly releaseAfterFlush: boolean;
+
+  /** What the state holds per interval: graph edges and nodes, flush-baseline entries, edges with samples. */
+  held(): { edges: number; nodes: number; baseline: number; knownNodes: number; sampledEdges: number } {
+    return { edges: this.graph.size, nodes: this.graph.order, baseline: this.snapshot.size, knownNodes: this.knownNodes.size, sampledEdges: this.samples.size };
   }
 
   /** Gathers the connections behind ingested flows for the store (connection-log.ts). */
@@ -571,8 +592,17 @@ export class AppState {
       this.connectionLog?.take();
     }
     this.flushes++;
+    if (this.releaseAfterFlush) this.release();
     if (changedEdges.length === 0 && newNodes.length === 0) return undefined;
     return this.publish(changedEdges, newNodes);
+  }
+
+  /** Forgets the flushed interval's edges (see AppStateOptions.releaseAfterFlush). */
+  private release(): void {
+    for (const key of this.builder.releaseFlowEdges!()) this.knownNodes.delete(key);
+    this.snapshot.clear();
+    this.samples.clear();
+    this.bump();
   }
 
   /**

@@ -183,3 +183,75 @@ describe('the Hubble fast path on lines of other shapes', () => {
   });
 
 });
+
+/** Valid compact Hubble lines built from scratch (not from captures): any mix of the members the decoder reads. */
+const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,11}$/);
+const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
+const port = fc.oneof(fc.constantFrom(53, 80, 443, 8080), fc.integer({ min: 1, max: 65535 }));
+const endpointObject = fc.record(
+  {
+    ID: fc.nat(5000), identity: fc.oneof(fc.constantFrom(1, 2, 6), fc.integer({ min: 256, max: 70000 })), namespace: name, pod_name: name,
+    labels: fc.array(fc.oneof(name.map((v) => `k8s:app=${v}`), fc.constantFrom('reserved:world', 'reserved:host', 'k8s:io.cilium.k8s.policy.cluster=east')), { maxLength: 3 }),
+    workloads: fc.array(fc.record({ name, kind: fc.constantFrom('Deployment', 'StatefulSet', 'DaemonSet') }), { maxLength: 1 }),
+  },
+  { requiredKeys: [] },
+);
+const l4Object = fc.oneof(
+  fc.record({ TCP: fc.record({ source_port: port, destination_port: port, flags: fc.record({ SYN: fc.boolean(), ACK: fc.boolean() }, { requiredKeys: [] }) }, { requiredKeys: ['source_port', 'destination_port'] }) }),
+  fc.record({ UDP: fc.record({ source_port: port, destination_port: port }) }),
+  fc.record({ ICMPv4: fc.record({ type: fc.nat(18) }, { requiredKeys: [] }) }),
+);
+const l7Object = fc.oneof(
+  fc.record({ type: fc.constantFrom('REQUEST', 'RESPONSE'), dns: fc.record({ query: name.map((q) => `${q}.svc.cluster.local.`), ips: fc.array(ipv4, { maxLength: 2 }) }, { requiredKeys: ['query'] }) }),
+  fc.record({ type: fc.constantFrom('REQUEST', 'RESPONSE'), http: fc.record({ method: fc.constantFrom('GET', 'POST'), url: name.map((p) => `http://api/${p}`) }) }),
+);
+const hubbleLine = fc
+  .record(
+    {
+      time: fc.integer({ min: 0, max: 3_600_000 }).map((ms) => new Date(TEST_NOW - ms).toISOString()),
+      verdict: fc.constantFrom('FORWARDED', 'DROPPED', 'AUDIT', 'ERROR'),
+      IP: fc.record({ source: ipv4, destination: ipv4, ipVersion: fc.constant('IPv4') }),
+      l4: l4Object,
+      source: endpointObject,
+      destination: endpointObject,
+      Type: fc.constant('L3_L4'),
+      node_name: name.map((n) => `east/${n}`),
+      l7: l7Object,
+      is_reply: fc.boolean(),
+      traffic_direction: fc.constantFrom('INGRESS', 'EGRESS'),
+      drop_reason_desc: fc.constantFrom('POLICY_DENIED', 'CT_MAP_INSERTION_FAILED'),
+      trace_reason: fc.constantFrom('NEW', 'REPLY', 'ESTABLISHED'),
+      destination_names: fc.array(name.map((n) => `${n}.example.com.`), { maxLength: 2 }),
+    },
+    { requiredKeys: ['IP', 'l4'] },
+  )
+  .chain((flow) => fc.record({ wrapper: fc.boolean(), node: name }).map(({ wrapper, node }) => JSON.stringify(wrapper ? { flow, node_name: `east/${node}`, time: flow.time } : { flow })));
+
+describe('the Hubble byte decoder on random valid lines', () => {
+  it('gives the records and counters of the JSON.parse decoder, line for line', () => {
+    // Over all runs: records were made, and the byte path read lines itself (its run cache filled).
+    let records = 0;
+    let readByBytes = 0;
+    fc.assert(
+      fc.property(fc.array(hubbleLine, { minLength: 1, maxLength: 25 }), (lines) => {
+        const options = { file: 'x.jsonl', format: 'hubble' as const, now: () => NOW, cluster: 'home' };
+        const bytes = createFlowParseState({ ...options, hubbleDecoder: 'bytes' });
+        const json = createFlowParseState({ ...options, hubbleDecoder: 'json' });
+        const fromBytes: FlowRecord[] = [];
+        const fromJson: FlowRecord[] = [];
+        // Twice: the second round meets cached endpoints, runs and known connections.
+        for (const line of [...lines, ...lines]) {
+          parseFlowLine(line, bytes, fromBytes);
+          parseFlowLine(line, json, fromJson);
+        }
+        expect(fromBytes).toEqual(fromJson);
+        expect(bytes.stats).toEqual(json.stats);
+        records += fromJson.length;
+        if (bytes.hubble !== undefined && bytes.hubble.caches.runs.size + bytes.hubble.caches.l7Runs.size > 0) readByBytes++;
+      }),
+      { numRuns: Number(process.env.NETATLAS_FUZZ_RUNS ?? 300), seed: Number(process.env.NETATLAS_FUZZ_SEED ?? 20261207) },
+    );
+    expect(records).toBeGreaterThan(100);
+    expect(readByBytes).toBeGreaterThan(50);
+  });
+});

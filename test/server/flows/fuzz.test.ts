@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../../../generator/model/flow.ts';
 import { dns1123LabelProblem, dns1123SubdomainProblem, flowRecordProblem, labelProblem } from '../../../generator/model/validate.ts';
 import { createFlowParseState, parseFlowLine, parseFlowObject, type FlowFormat } from '../../../server/flows/index.ts';
-import { ENDPOINT_CACHE_MAX, RUN_CACHE_MAX } from '../../../server/flows/state.ts';
+import { ENDPOINT_CACHE_MAX, hubbleDecoderOf, RUN_CACHE_MAX } from '../../../server/flows/hubble/index.ts';
 import { INVENTORY_KINDS, normalizeObject } from '../../../server/inventory/normalize.ts';
 import { sharedData, TEST_NOW } from './helpers.ts';
 
@@ -112,6 +112,8 @@ describe('readers under hostile input', () => {
   it('keeps its caches within their bounds over 30,000 distinct endpoints and connections', () => {
     const state = createFlowParseState({ file: 'many.jsonl', now: () => TEST_NOW, format: 'hubble', maxEntries: 5000 });
     const base = JSON.parse(hubbleLines[0]);
+    // A request (the line is a reply, which the decoder drops before reading its endpoints).
+    base.flow.is_reply = false;
     const out: FlowRecord[] = [];
     for (let i = 0; i < 30_000; i++) {
       base.flow.source.pod_name = `pod-${i}`;
@@ -120,8 +122,10 @@ describe('readers under hostile input', () => {
       parseFlowLine(JSON.stringify(base), state, out);
       out.length = 0;
     }
-    expect(state.endpoints.size).toBeLessThanOrEqual(ENDPOINT_CACHE_MAX);
-    expect(state.runs.size).toBeLessThanOrEqual(RUN_CACHE_MAX);
+    const caches = hubbleDecoderOf(state).caches;
+    expect(caches.endpoints.size).toBeGreaterThan(0);
+    expect(caches.endpoints.size).toBeLessThanOrEqual(ENDPOINT_CACHE_MAX);
+    expect(caches.runs.size).toBeLessThanOrEqual(RUN_CACHE_MAX);
     expect(state.connections.size).toBeLessThanOrEqual(2 * 5000);
     expect(state.stats.lines).toBe(30_000);
   });

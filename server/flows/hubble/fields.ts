@@ -1,13 +1,13 @@
 /**
  * What the Hubble parser reads of one flow, whichever syntax it came in: `FlowFields`. Two decoders
  * produce it: `decodeFlowObject` from a parsed object (any jsonpb / protojson / gRPC form) and
- * hubble-compact.ts straight from a compact jsonpb line. hubble.ts turns FlowFields into records,
- * so the meaning of a flow (direction, connection, verdict) is written once.
+ * compact.ts straight from a compact jsonpb line. records.ts turns FlowFields into records, so the
+ * meaning of a flow (direction, connection, verdict) is written once.
  */
-import type { FlowEndpoint, L4Protocol, TrafficDirection, Verdict } from '../../generator/model/flow.ts';
-import { RESERVED_IDENTITIES, type ReservedIdentity } from '../../generator/model/keys.ts';
-import type { FlowParseState } from './state.ts';
-import { toEpochMs } from './time.ts';
+import type { FlowEndpoint, L4Protocol, TrafficDirection, Verdict } from '../../../generator/model/flow.ts';
+import { RESERVED_IDENTITIES, type ReservedIdentity } from '../../../generator/model/keys.ts';
+import type { FlowParseState } from '../state.ts';
+import { toEpochMs } from '../time.ts';
 
 export type Json = Record<string, unknown>;
 

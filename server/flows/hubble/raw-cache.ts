@@ -52,14 +52,29 @@ export class RawBytesCache<T> {
     return undefined;
   }
 
-  /** Caches `value` for the bytes b[start, end); clears the cache first when it is full. */
+  /**
+   * Caches `value` for the bytes b[start, end); clears the cache first when it is full. Values
+   * whose fingerprint already has MAX_BUCKET entries are not cached (many values that differ only
+   * where the fingerprint does not sample: a longer bucket would be scanned on every lookup, a
+   * cost quadratic over a file); they are decoded again each time they are seen.
+   */
   set(b: Uint8Array, start: number, end: number, value: T): void {
     if (this.entries >= this.max) this.clear();
+    const fp = fingerprint(b, start, end);
+    const bucket = this.buckets.get(fp);
+    if (bucket !== undefined && bucket.length >= MAX_BUCKET) return;
     const raw = Buffer.allocUnsafeSlow(end - start);
     raw.set(b.subarray(start, end));
     const entry: CacheEntry<T> = { raw, value };
-    push(this.buckets, fingerprint(b, start, end), entry);
-    if (end - start >= PREFIX) push(this.byPrefix, prefixHash(b, start), entry);
+    if (bucket === undefined) this.buckets.set(fp, [entry]);
+    else bucket.push(entry);
+    if (end - start >= PREFIX) {
+      // The same bound for a prefix many values share (startingAt scans its list).
+      const key = prefixHash(b, start);
+      const byPrefix = this.byPrefix.get(key);
+      if (byPrefix === undefined) this.byPrefix.set(key, [entry]);
+      else if (byPrefix.length < MAX_BUCKET) byPrefix.push(entry);
+    }
     this.entries++;
   }
 
@@ -75,13 +90,9 @@ export interface CacheEntry<T> {
   readonly value: T;
 }
 
-function push<T>(map: Map<number, CacheEntry<T>[]>, key: number, entry: CacheEntry<T>): void {
-  const bucket = map.get(key);
-  if (bucket) bucket.push(entry);
-  else map.set(key, [entry]);
-}
-
 const PREFIX = 24;
+/** The longest list one fingerprint or one prefix keeps (see set). */
+const MAX_BUCKET = 8;
 
 function prefixHash(b: Uint8Array, start: number): number {
   let h = 0x811c9dc5 | 0;
