@@ -27,6 +27,7 @@ import { readFlows, type HubbleDecoderKind } from '../server/flows/index.ts';
 import { GraphBuilder } from '../server/graph/builder.ts';
 import { startServer } from '../server/http/serve.ts';
 import { AppState } from '../server/http/state.ts';
+import { ConnectionLog } from '../server/store/connection-log.ts';
 import type { EdgeIncrement } from '../server/store/flow-store.ts';
 import { HOUR_MS } from '../server/store/flow-store.ts';
 import { PostgresStore } from '../server/store/postgres.ts';
@@ -73,7 +74,8 @@ interface CollectorRun {
 async function collectorPass(file: string, dir: string, hubbleDecoder: HubbleDecoderKind): Promise<CollectorRun> {
   rmSync(dir, { recursive: true, force: true });
   const spool = SpoolStore.open(dir);
-  const state = new AppState({ builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1, releaseAfterFlush: true });
+  // As the collector's own state: the connections behind the edges are logged and shipped too.
+  const state = new AppState({ builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1, releaseAfterFlush: true, connections: new ConnectionLog() });
   const t = performance.now();
   const c0 = process.cpuUsage();
   const reader = readFlows(file, { cluster: 'bench', hubbleDecoder });
