@@ -18,6 +18,7 @@ import {
 } from './owners.ts';
 import { CILIUM_CLUSTER_LABEL, CILIUM_NAMESPACE_LABEL } from '../../generator/model/index.ts';
 import { isEmptySelector, matchesSelector } from '../../generator/selectors/index.ts';
+import { infraOf } from '../../generator/view/index.ts';
 import type { OwnerIndex } from './owners.ts';
 
 /** One end of a flow, resolved. */
@@ -156,15 +157,6 @@ export function endpointCluster(ep: FlowEndpoint): string | undefined {
 
 export function reservedOf(ep: FlowEndpoint): ReservedIdentity | undefined {
   return ep.reserved ?? labelFacts(ep.labels).reserved;
-}
-
-/** Infrastructure workloads that views may hide. */
-export function infraOf(namespace: string, name: string, labels: Labels): WorkloadNode['infra'] {
-  const k8sApp = labels['k8s-app'] ?? '';
-  if (k8sApp === 'kube-dns' || /^(coredns|kube-dns)\b/.test(name)) return 'dns';
-  if (/^(monitoring|prometheus|observability)/.test(namespace) || /prometheus|alertmanager|node-exporter/.test(name)) return 'monitoring';
-  if (namespace === 'kube-system' || namespace === 'kube-public' || namespace === 'kube-node-lease') return 'system';
-  return undefined;
 }
 
 function podLiveness(pod: PodInfo): IpHolder {
