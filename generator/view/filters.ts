@@ -44,6 +44,23 @@ export interface EdgeFacts {
   readonly interCluster: boolean;
 }
 
+/** The protocols a filter may name. */
+export const FILTER_PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6', 'OTHER'];
+
+/** A protocol named in any case (`udp`) as the model spells it, or undefined when it is none. */
+export function protocolNamed(text: string): L4Protocol | undefined {
+  return FILTER_PROTOCOLS.find((n) => n.toLowerCase() === text.toLowerCase());
+}
+
+/** `443` or `8000-8100` as a port range, or undefined when it is not one of 1-65535. */
+export function parsePortRange(text: string): PortRange | undefined {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const from = Number(m[1]);
+  const to = Number(m[2] ?? m[1]);
+  return from >= 1 && to <= 65535 && from <= to ? { from, to } : undefined;
+}
+
 const given = <T>(list: readonly T[] | undefined): list is readonly T[] => list !== undefined && list.length > 0;
 
 export function matchesVerdict(edge: EdgeFacts, f: ViewFilters): boolean {

@@ -3,9 +3,9 @@
  * projection (server/graph/project.ts) run over the graph's edges or a window's stored sums, and
  * the result mapped to API types.
  */
-import type { FlowEdge, GraphNode, Level, L4Protocol, Verdict } from '../../generator/model/index.ts';
+import type { FlowEdge, GraphNode, Level, Verdict } from '../../generator/model/index.ts';
 import { clusterKey, LEVELS, namespaceKey, parseKey, VERDICTS } from '../../generator/model/index.ts';
-import { matchesTimeWindow, type ProjectedEdges, type ViewFilters } from '../../generator/view/index.ts';
+import { FILTER_PROTOCOLS, matchesTimeWindow, parsePortRange, protocolNamed, type ProjectedEdges, type ViewFilters } from '../../generator/view/index.ts';
 import { projectedNodeKeys, projectGraphEdges } from '../graph/project.ts';
 import type { ApiEdge, ApiNode, GraphResponse } from './api-types.ts';
 import { badRequest } from './errors.ts';
@@ -17,7 +17,6 @@ export interface GraphFilters extends ViewFilters {
   readonly level: Level;
 }
 
-const PROTOCOL_NAMES: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6', 'OTHER'];
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})?$/;
 
 function list(value: unknown, param: string): string[] | undefined {
@@ -107,17 +106,15 @@ export function parseGraphQuery(q: Record<string, unknown>, now: number): GraphF
   for (const v of verdictList ?? []) {
     if (!(VERDICTS as readonly string[]).includes(v)) throw badRequest(`parameter "verdict" has ${JSON.stringify(v.slice(0, 32))}: expected any of ${VERDICTS.join(', ')}.`);
   }
-  const protoList = list(q.protocol, 'protocol')?.map((p) => PROTOCOL_NAMES.find((n) => n.toLowerCase() === p.toLowerCase()) ?? p);
-  for (const p of protoList ?? []) {
-    if (!(PROTOCOL_NAMES as readonly string[]).includes(p)) throw badRequest(`parameter "protocol" has ${JSON.stringify(p.slice(0, 32))}: expected any of ${PROTOCOL_NAMES.join(', ')}.`);
-  }
+  const protoList = list(q.protocol, 'protocol')?.map((p) => {
+    const named = protocolNamed(p);
+    if (!named) throw badRequest(`parameter "protocol" has ${JSON.stringify(p.slice(0, 32))}: expected any of ${FILTER_PROTOCOLS.join(', ')}.`);
+    return named;
+  });
   let port: GraphFilters['port'];
   if (q.port !== undefined && q.port !== '') {
-    const m = typeof q.port === 'string' ? /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(q.port) : null;
-    const from = m ? Number(m[1]) : NaN;
-    const to = m ? Number(m[2] ?? m[1]) : NaN;
-    if (!m || from < 1 || to > 65535 || from > to) throw badRequest(`parameter "port" must be a port 1-65535 or a range like 8000-8100.`);
-    port = { from, to };
+    port = typeof q.port === 'string' ? parsePortRange(q.port) : undefined;
+    if (!port) throw badRequest(`parameter "port" must be a port 1-65535 or a range like 8000-8100.`);
   }
   const { since, until } = parseWindow(q, now);
   return {
@@ -125,7 +122,7 @@ export function parseGraphQuery(q: Record<string, unknown>, now: number): GraphF
     clusters: names('cluster', false),
     namespaces: names('namespace', true),
     verdicts: verdictList as Verdict[] | undefined,
-    protocols: protoList as L4Protocol[] | undefined,
+    protocols: protoList,
     port, since, until,
     hideInfra: flag('hideInfra'),
     interClusterOnly: flag('interCluster'),
