@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectionCache } from '../flows/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
-import { AppState } from '../http/state.ts';
+import { AppState } from '../state/app-state.ts';
 import { loadFlowFile, loadInventories, startFollow, startGoldmane, startLive, startRelay } from '../http/serve.ts';
 import { Shipper } from './shipper.ts';
 import { SpoolStore } from './spool.ts';

@@ -9,7 +9,7 @@ import { FILTER_PROTOCOLS, matchesTimeWindow, parsePortRange, protocolNamed, typ
 import { projectedNodeKeys, projectGraphEdges } from '../graph/project.ts';
 import type { ApiEdge, ApiNode, GraphResponse } from './api-types.ts';
 import { badRequest } from './errors.ts';
-import type { AppState } from './state.ts';
+import type { AppState } from '../state/app-state.ts';
 import { HOUR_MS, parseDuration } from '../store/flow-store.ts';
 
 /** The filters of a /graph or /events query: generator/view's, at a level. */

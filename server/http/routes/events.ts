@@ -8,7 +8,7 @@ import { Router } from 'express';
 import type { Response } from 'express';
 import type { ApiEdge, ApiNode, GraphDelta, ResetEvent } from '../api-types.ts';
 import { badRequest, HttpError } from '../errors.ts';
-import type { AppState, DeltaEntry, Timers } from '../state.ts';
+import type { AppState, DeltaEntry, Timers } from '../../state/app-state.ts';
 import { standsAlone } from '../../../generator/view/index.ts';
 import { nodeFacts } from '../../graph/project.ts';
 import { parseGraphQuery, podCounts, projectEdges, toApiNode } from '../view.ts';

@@ -9,7 +9,7 @@ import type {
 import { badRequest, notFound } from '../errors.ts';
 import { allPolicies, policiesSelectingByLabels } from '../policies.ts';
 import type { AnalysisProviders } from '../providers.ts';
-import type { AppState } from '../state.ts';
+import type { AppState } from '../../state/app-state.ts';
 import {
   graphView, hasWindow, isRelativeWindow, levelOfKey, parseGraphQuery, parseWindow, podCounts, projectEdges, toApiNode, WINDOW_PARAMS, windowedEdges,
 } from '../view.ts';

@@ -13,7 +13,7 @@ import type { FlowEdge, FlowRecord, GraphNode, Inventory, VerdictCounts } from '
 import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge } from '../store/flow-store.ts';
 import type { Store } from '../store/store.ts';
-import type { SampleFlow, SourceKind, SourceState, SourceStatus } from './api-types.ts';
+import type { SampleFlow, SourceKind, SourceState, SourceStatus } from '../http/api-types.ts';
 
 /** What the server needs from server/graph's GraphBuilder. */
 export interface GraphBuilderLike {
