@@ -46,7 +46,7 @@ export interface GraphQuery {
   readonly level?: Level;
   /** Comma-separated cluster names. */
   readonly cluster?: string;
-  /** Comma-separated namespace names. */
+  /** Comma-separated namespace names, each `name` or `cluster/name`. */
   readonly namespace?: string;
   /** Comma-separated verdicts: an edge is kept if it has at least one flow with one of them. */
   readonly verdict?: string;
@@ -57,8 +57,10 @@ export interface GraphQuery {
   /** ms since epoch or ISO-8601 date, or a duration back from now (`15m`, `24h`, `7d`). */
   readonly since?: string;
   readonly until?: string;
-  /** `1` hides DNS, monitoring and kube-system workloads and their edges. */
+  /** `1` hides infrastructure (generator/view/infra.ts) and its edges. */
   readonly hideInfra?: '1' | '0';
+  /** `1` keeps only traffic between two clusters. */
+  readonly interCluster?: '1' | '0';
 }
 
 export interface ApiNode {
