@@ -61,7 +61,7 @@ export interface BaseEdge extends EdgeFacts {
   readonly servicePort?: number;
 }
 
-/** An aggregated edge at a level (the API's ApiEdge has this shape). */
+/** An aggregated edge at a level: what the API answers as ApiEdge and the CLI prints as attributes. */
 export interface ProjectedEdge {
   readonly key: string;
   readonly source: string;

@@ -6,6 +6,7 @@
 import type { GraphNodeKind, Level, L4Protocol, Verdict, VerdictCounts, WorkloadKind } from '../../generator/model/index.ts';
 
 import type { SourceState, SourceStatusOf } from '../sources/types.ts';
+import type { ProjectedEdge } from '../../generator/view/index.ts';
 
 export type { Level, L4Protocol, Verdict, VerdictCounts, GraphNodeKind };
 
@@ -82,24 +83,11 @@ export interface ApiNode {
   readonly pods?: number;
 }
 
-export interface ApiEdge {
-  /** Edge key at the requested level: `source->target|protocol|port`. */
-  readonly key: string;
-  readonly source: string;
-  readonly target: string;
-  readonly protocol: L4Protocol;
-  /** Destination port; absent for ICMP. */
-  readonly port?: number;
-  readonly count: number;
-  readonly verdicts: VerdictCounts;
-  readonly dropReasons?: Readonly<Record<string, number>>;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-  readonly interCluster: boolean;
-  /** Service key the traffic was addressed to, and its port. */
-  readonly service?: string;
-  readonly servicePort?: number;
-}
+/**
+ * An edge at the requested level (generator/view ProjectedEdge): key `source->target|protocol|port`,
+ * counts and verdicts summed over its parts, the service only when every part was addressed to it.
+ */
+export type ApiEdge = ProjectedEdge;
 
 export interface GraphStats {
   readonly nodes: number;

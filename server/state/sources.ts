@@ -7,18 +7,10 @@ import type { SourceKind, SourceStatus } from '../http/api-types.ts';
 
 const MAX_LAST_ERRORS = 10;
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** A source's status while it runs (SourceStatus, writable). */
-export interface MutableSource {
-  id: string;
-  kind: SourceKind;
-  cluster?: string;
-  state: SourceStatus['state'];
-  reason?: string;
-  lastEventTime?: number;
-  records: number;
-  errors: number;
-  lastErrors: string[];
-}
+export type MutableSource = Writable<Omit<SourceStatus, 'lastErrors'>> & { lastErrors: string[] };
 
 export class SourceRegistry {
   private readonly sources = new Map<string, MutableSource>();
