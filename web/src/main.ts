@@ -616,8 +616,14 @@ class App {
 
   // ------------------------------------------------------------------ controls
 
+  /** Clusters of every graph loaded so far: the cluster filter's choices. */
+  private readonly seenClusters = new Set<string>();
+
   private fillFilterChoices(): void {
-    const clusters = [...new Set(this.raw.nodes.map((n) => n.cluster).filter((c): c is string => !!c))].sort();
+    // at namespace and cluster level the graph is already filtered: every cluster seen stays a choice
+    for (const n of this.raw.nodes) if (n.cluster) this.seenClusters.add(n.cluster);
+    for (const c of this.view.filters.clusters) this.seenClusters.add(c);
+    const clusters = [...this.seenClusters].sort();
     const box = byId('f-clusters');
     clear(box);
     for (const c of clusters) {
