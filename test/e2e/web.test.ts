@@ -110,6 +110,17 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  it('at namespace level the map shows what GET /graph answers for its filters (hide infrastructure drops the system namespaces)', async () => {
+    const page = await open('?level=namespace');
+    await page.check('#f-infra');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('hideInfra') === '1');
+    const want = await page.evaluate(async () => ((await (await fetch('/api/v1/graph?level=namespace&hideInfra=1')).json()) as { nodes: { key: string }[] }).nodes.map((n) => n.key).sort());
+    expect(want.some((k) => k.endsWith('/kube-system'))).toBe(false);
+    const visible = (): Promise<string[]> => page.evaluate(() => window.netatlasMap!.graph.filterNodes((_k, a) => a.visibility === 'visible').sort());
+    await expect.poll(visible, { timeout: 30_000 }).toEqual(want);
+    await page.close();
+  });
+
   it('Findings mode colours nodes by risk (red for the riskiest, never black), sampled from the screen', async () => {
     const page = await open('', true);
     await page.click('#btn-findings');
