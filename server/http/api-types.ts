@@ -73,6 +73,7 @@ export interface ApiNode {
   /** Key of the enclosing node one level up (pod -> workload -> namespace -> cluster). */
   readonly parent?: string;
   readonly workloadKind?: WorkloadKind;
+  /** A workload's infrastructure class (generator/view/infra.ts); a pod carries its workload's. */
   readonly infra?: 'dns' | 'monitoring' | 'system';
   /** Label values are attacker-controlled: render as text, never as HTML. */
   readonly labels?: Readonly<Record<string, string>>;
