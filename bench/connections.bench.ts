@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { SpoolStore } from '../server/collect/spool.ts';
 import { readFlows } from '../server/flows/index.ts';
 import { GraphBuilder } from '../server/graph/builder.ts';
-import { AppState } from '../server/http/state.ts';
+import { AppState } from '../server/state/app-state.ts';
 import { ConnectionLog } from '../server/store/connection-log.ts';
 import type { ConnectionRow } from '../server/store/connections.ts';
 import { FlowStore } from '../server/store/flow-store.ts';

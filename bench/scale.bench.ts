@@ -26,7 +26,7 @@ import type { IngestRequest } from '../server/collect/wire.ts';
 import { readFlows, type HubbleDecoderKind } from '../server/flows/index.ts';
 import { GraphBuilder } from '../server/graph/builder.ts';
 import { startServer } from '../server/http/serve.ts';
-import { AppState } from '../server/http/state.ts';
+import { AppState } from '../server/state/app-state.ts';
 import { ConnectionLog } from '../server/store/connection-log.ts';
 import type { EdgeIncrement } from '../server/store/flow-store.ts';
 import { HOUR_MS } from '../server/store/flow-store.ts';

@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { emptyInventory } from '../generator/model/index.ts';
 import type { FlowRecord, Inventory, PodInfo, WorkloadInfo } from '../generator/model/index.ts';
 import { GraphBuilder } from '../server/graph/builder.ts';
-import { AppState } from '../server/http/state.ts';
+import { AppState } from '../server/state/app-state.ts';
 import { graphView, parseGraphQuery } from '../server/http/view.ts';
 import { startServer } from '../server/http/serve.ts';
 import { FlowStore } from '../server/store/flow-store.ts';

@@ -11,7 +11,7 @@ import {
 import type { EngineOptions } from '../generator/semantics/index.ts';
 import { synthesizePolicies, type GeneratedPolicy } from '../generator/synthesis/index.ts';
 import { policiesToYaml } from './synthesis.ts';
-import { mergedInventory, type AnalysisState } from './analysis-state.ts';
+import { mergedInventory, type AnalysisState } from './state/analysis-state.ts';
 
 export interface DiffRunOptions {
   /** Intended policies (e.g. --policies); default: the snapshot's own. */

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { FlowEdge, Inventory, SecurityReport } from '../generator/model/index.ts';
 import { analyzeRisk, withFindings, type FindingSummary, type RiskOptions, type RiskResult } from '../generator/risk/index.ts';
 import { synthesisContext } from '../generator/synthesis/synthesize.ts';
-import { mergedInventory, type AnalysisState } from './analysis-state.ts';
+import { mergedInventory, type AnalysisState } from './state/analysis-state.ts';
 import { observedEdges } from './diff.ts';
 import { listTrivyReports, selectContexts } from './inventory/index.ts';
 

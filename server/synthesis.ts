@@ -13,7 +13,7 @@ import {
   formatProof, formatSynthesisReport, synthesizePolicies, verifyPolicies,
   type GeneratedPolicy, type Proof, type SynthesisInput, type SynthesisOptions, type SynthesisResult, type VerifyOptions,
 } from '../generator/synthesis/index.ts';
-import { mergedInventory, type AnalysisState } from './analysis-state.ts';
+import { mergedInventory, type AnalysisState } from './state/analysis-state.ts';
 
 /** Observed edges (workload and pod level) and external FQDNs, as plain data, from a connectivity graph. */
 export function synthesisInputFromGraph(graph: Graph<GraphNode, FlowEdge>, inventory: Inventory): SynthesisInput {

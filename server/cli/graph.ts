@@ -3,8 +3,9 @@
  * summary or the graph itself as JSON (docs/graph.md describes the shape).
  */
 import { Command, Option } from 'commander';
-import { LEVELS, isValidClusterName, printable } from '../../generator/model/index.ts';
-import type { Level } from '../../generator/model/index.ts';
+import { LEVELS, VERDICTS, isValidClusterName, printable } from '../../generator/model/index.ts';
+import type { Level, Verdict } from '../../generator/model/index.ts';
+import { FILTER_PROTOCOLS, isEmptyViewFilters, parsePortRange, protocolNamed, type ViewFilters } from '../../generator/view/index.ts';
 import { projectGraph, summarizeGraph } from '../graph/builder.ts';
 import type { GraphSummary, ProjectedGraph } from '../graph/builder.ts';
 import { ingest } from '../graph/ingest.ts';
@@ -21,7 +22,47 @@ interface GraphCommandOptions {
   output: GraphOutput;
   level: Level;
   hideInfra: boolean;
+  onlyCluster?: string;
+  onlyNamespace?: string;
+  verdict?: string;
+  protocol?: string;
+  port?: string;
+  interCluster: boolean;
   top: string;
+}
+
+const commaList = (text: string | undefined): string[] | undefined =>
+  text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean);
+
+/**
+ * The view filters the options ask for (generator/view: the same filters as GET /api/v1/graph
+ * and the web map's). Throws CliExit naming the option on a bad value.
+ */
+export function graphFilters(o: Pick<GraphCommandOptions, 'hideInfra' | 'onlyCluster' | 'onlyNamespace' | 'verdict' | 'protocol' | 'port' | 'interCluster'>): ViewFilters {
+  const clusters = commaList(o.onlyCluster);
+  for (const c of clusters ?? []) {
+    if (!isValidClusterName(c)) throw new CliExit(`netatlas/graph: --only-cluster ${JSON.stringify(c)} is not a cluster name: use letters, digits, '.', '_' or '-'.`);
+  }
+  const verdicts = commaList(o.verdict)?.map((v) => v.toUpperCase());
+  for (const v of verdicts ?? []) {
+    if (!(VERDICTS as readonly string[]).includes(v)) throw new CliExit(`netatlas/graph: --verdict ${JSON.stringify(v)} is not a verdict: expected any of ${VERDICTS.join(', ')}.`);
+  }
+  const protocols = commaList(o.protocol)?.map((p) => {
+    const named = protocolNamed(p);
+    if (!named) throw new CliExit(`netatlas/graph: --protocol ${JSON.stringify(p)} is not a protocol: expected any of ${FILTER_PROTOCOLS.join(', ')}.`);
+    return named;
+  });
+  const port = o.port !== undefined ? parsePortRange(o.port) : undefined;
+  if (o.port !== undefined && !port) throw new CliExit(`netatlas/graph: --port ${JSON.stringify(o.port)} is not a port: expected 1-65535 or a range like 8000-8100.`);
+  return {
+    ...(clusters ? { clusters } : {}),
+    ...(o.onlyNamespace !== undefined ? { namespaces: commaList(o.onlyNamespace) } : {}),
+    ...(verdicts ? { verdicts: verdicts as Verdict[] } : {}),
+    ...(protocols ? { protocols } : {}),
+    ...(port ? { port } : {}),
+    hideInfra: o.hideInfra,
+    interClusterOnly: o.interCluster,
+  };
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -47,8 +88,8 @@ export interface GraphJson {
   readonly edges: ProjectedGraph['edges'];
 }
 
-export function graphJson(result: IngestResult, level: Level, hideInfra: boolean): GraphJson {
-  const projected = projectGraph(result.builder.graph, level, { hideInfra });
+export function graphJson(result: IngestResult, level: Level, filters: ViewFilters = {}): GraphJson {
+  const projected = projectGraph(result.builder.graph, level, filters);
   const f = result.flows;
   return {
     summary: summarizeGraph(result.builder.graph),
@@ -66,7 +107,7 @@ export function graphJson(result: IngestResult, level: Level, hideInfra: boolean
 const num = (n: number): string => n.toLocaleString('en-US');
 
 /** The human summary: counts, then the busiest workload edges. */
-export function formatGraphSummary(result: IngestResult, top: number, hideInfra: boolean): string {
+export function formatGraphSummary(result: IngestResult, top: number, filters: ViewFilters = {}): string {
   const s = summarizeGraph(result.builder.graph);
   const f = result.flows;
   const lines: string[] = [];
@@ -84,9 +125,9 @@ export function formatGraphSummary(result: IngestResult, top: number, hideInfra:
     const a = graph.hasNode(key) ? graph.getNodeAttributes(key) : undefined;
     return a?.kind === 'external' && a.fqdns.length > 0 ? `${key} (${a.fqdns.join(', ')})` : key;
   };
-  const edges = projectGraph(graph, 'workload', { hideInfra }).edges.sort((a, b) => b.attributes.count - a.attributes.count || (a.key < b.key ? -1 : 1));
+  const edges = projectGraph(graph, 'workload', filters).edges.sort((a, b) => b.attributes.count - a.attributes.count || (a.key < b.key ? -1 : 1));
   if (edges.length > 0 && top > 0) {
-    lines.push(`top ${Math.min(top, edges.length)} edges${hideInfra ? ' (infrastructure hidden)' : ''}:`);
+    lines.push(`top ${Math.min(top, edges.length)} edges${isEmptyViewFilters(filters) ? '' : ' (filtered)'}:`);
     for (const e of edges.slice(0, top)) {
       const a = e.attributes;
       const port = a.port !== undefined ? `${a.protocol}/${a.port}` : a.protocol;
@@ -127,7 +168,13 @@ export function graphCommand(): Command {
     .option('--cluster <name>', 'cluster of every input file (default: from folder names, else "default"; Hubble flows naming their cluster keep it)')
     .addOption(new Option('-o, --output <format>', 'summary (counts and busiest edges) or json (the graph)').choices([...GRAPH_OUTPUTS]).default('summary'))
     .addOption(new Option('--level <level>', 'aggregation level of the json output').choices([...LEVELS]).default('workload'))
-    .option('--hide-infra', 'hide DNS, monitoring and kube-system workloads in the printed edges', false)
+    .option('--hide-infra', 'hide infrastructure (DNS, monitoring, system namespaces, nodes, the API server) and its edges', false)
+    .option('--only-cluster <names>', 'only edges with an end in these clusters (comma-separated)')
+    .option('--only-namespace <names>', 'only edges with an end in these namespaces (shop or prod/shop; comma-separated)')
+    .option('--verdict <list>', 'only edges that had a connection with one of these verdicts (e.g. DROPPED)')
+    .option('--protocol <list>', 'only edges of these protocols (TCP, UDP, SCTP, ICMPv4, ICMPv6)')
+    .option('--port <port>', 'only edges to this destination port or range (443, 8000-8100)')
+    .option('--inter-cluster', 'only traffic between two clusters', false)
     .option('--top <n>', 'how many of the busiest edges the summary lists', '20')
     .action(async (o: GraphCommandOptions) => {
       if (o.inventory.length === 0 && o.flows.length === 0) {
@@ -136,6 +183,7 @@ export function graphCommand(): Command {
       if (o.cluster !== undefined && !isValidClusterName(o.cluster)) {
         throw new CliExit(`netatlas/graph: --cluster ${JSON.stringify(o.cluster)} is not a valid cluster name: use letters, digits, '.', '_' or '-' (e.g. "prod-eu").`);
       }
+      const filters = graphFilters(o);
       const top = Number(o.top);
       if (!Number.isInteger(top) || top < 0) throw new CliExit(`netatlas/graph: --top ${JSON.stringify(o.top)} is not a whole number >= 0.`);
       const progress = process.stderr.isTTY ? progressPrinter(process.stderr) : undefined;
@@ -145,8 +193,8 @@ export function graphCommand(): Command {
       } finally {
         progress?.done();
       }
-      if (o.output === 'json') process.stdout.write(`${JSON.stringify(graphJson(result, o.level, o.hideInfra))}\n`);
-      else process.stdout.write(formatGraphSummary(result, top, o.hideInfra));
+      if (o.output === 'json') process.stdout.write(`${JSON.stringify(graphJson(result, o.level, filters))}\n`);
+      else process.stdout.write(formatGraphSummary(result, top, filters));
       reportProblems(result);
       // Bad input (a file or a line) ends every command with 2, as diff and generate do.
       if (result.errors.length > 0 || result.flows.malformed > 0) process.exitCode = EXIT_BAD_INPUT;

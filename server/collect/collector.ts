@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphBuilder } from '../graph/builder.ts';
-import { AppState } from '../http/state.ts';
+import { AppState } from '../state/app-state.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
 import { addPlan, loadFiles, planSources, SourceManager, startStreams, stateSink, type SourceOptions } from '../sources/index.ts';
 import { Shipper } from './shipper.ts';

@@ -8,7 +8,7 @@ import type { GraphNode, Inventory, L4Protocol, Verdict } from '../../generator/
 import {
   clusterNameProblem, dns1123LabelProblem, dns1123SubdomainProblem, ipProblem, keyProblem, labelProblem, textProblem, VERDICTS,
 } from '../../generator/model/index.ts';
-import type { FlowEnd } from '../http/api-types.ts';
+import type { FlowEnd } from '../store/connections.ts';
 import type { ConnectionRow } from '../store/connections.ts';
 import type { EdgeIncrement, StoreBatch } from '../store/flow-store.ts';
 

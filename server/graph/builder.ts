@@ -14,7 +14,8 @@ import {
 import type {
   FlowEdge, FlowRecord, GraphNode, Inventory, Labels, PodInfo, ServiceInfo, WorkloadNode,
 } from '../../generator/model/index.ts';
-import { IdentityResolver, endpointCluster, infraOf, observerCluster } from './identity.ts';
+import { infraOf } from '../../generator/view/index.ts';
+import { IdentityResolver, endpointCluster, observerCluster } from './identity.ts';
 import type { EndpointIdentity } from './identity.ts';
 import { resolveOwnerWorkload, resolveTopWorkload } from './owners.ts';
 
@@ -22,7 +23,6 @@ export { projectGraph } from './project.ts';
 export type { ProjectedGraph, ProjectedNode, ProjectedEdge } from './project.ts';
 export { summarizeGraph } from './summary.ts';
 export type { GraphSummary } from './summary.ts';
-export * from './filters.ts';
 
 const { MultiDirectedGraph } = graphology as unknown as { MultiDirectedGraph: typeof MultiDirectedGraphType };
 

@@ -28,6 +28,7 @@ import {
 import { computeServiceTargets, serviceBackendsIn } from './service-targets.ts';
 import { labelFacts, labelSetKey, labelsFromFlow, observerNode, type LabelFacts } from './flow-labels.ts';
 import { isEmptySelector, matchesSelector } from '../../generator/selectors/index.ts';
+import { infraOf } from '../../generator/view/index.ts';
 import type { OwnerIndex } from './owners.ts';
 
 export { endpointCluster, labelsFromFlow, observerCluster, reservedOf } from './flow-labels.ts';
@@ -69,15 +70,6 @@ const MAX_FQDNS_PER_IP = 8;
 
 /** Label-only and name-only endpoints are cached: a flow log repeats the same few thousand ends. */
 const MAX_CACHE = 50_000;
-
-/** Infrastructure workloads that views may hide. */
-export function infraOf(namespace: string, name: string, labels: Labels): WorkloadNode['infra'] {
-  const k8sApp = labels['k8s-app'] ?? '';
-  if (k8sApp === 'kube-dns' || /^(coredns|kube-dns)\b/.test(name)) return 'dns';
-  if (/^(monitoring|prometheus|observability)/.test(namespace) || /prometheus|alertmanager|node-exporter/.test(name)) return 'monitoring';
-  if (namespace === 'kube-system' || namespace === 'kube-public' || namespace === 'kube-node-lease') return 'system';
-  return undefined;
-}
 
 /**
  * Backends of a Service: the pods its EndpointSlices point at (targetRef, else address),

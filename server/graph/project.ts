@@ -1,13 +1,16 @@
 /**
- * Views of the connectivity graph at one level (cluster, namespace, workload, pod), with
- * edges re-aggregated at that level and filters applied. Returns plain data (not a graph):
- * what the API and the CLI print.
+ * The connectivity graph (graphology) seen through the one projection of generator/view: what
+ * `netatlas graph -o json` prints and what the API's views (server/http/view.ts) map to API
+ * types. This module only adapts the graph: node facts (a pod carries its workload's infra
+ * class), the base edges of a level, and plain data out.
  */
-import { clusterKey, flowEdgeKey, namespaceKey } from '../../generator/model/index.ts';
+import { parseKey } from '../../generator/model/index.ts';
 import type { FlowEdge, GraphNode, Level } from '../../generator/model/index.ts';
-import type { MultiDirectedGraph } from 'graphology';
-import { edgeMatches, nodeMatches } from './filters.ts';
-import type { GraphFilters, NodeLookup } from './filters.ts';
+import { parentOf, projectEdges, viewNodeKeys } from '../../generator/view/index.ts';
+import type { ProjectableNode, ProjectedEdges, ViewFilters } from '../../generator/view/index.ts';
+import type Graph from 'graphology';
+
+type AnyGraph = Graph<GraphNode, FlowEdge>;
 
 export interface ProjectedNode {
   readonly key: string;
@@ -29,104 +32,99 @@ export interface ProjectedGraph {
   readonly edges: ProjectedEdge[];
 }
 
-export interface ProjectOptions {
-  /** Drop nodes no kept edge touches (default false: inventory without traffic is shown). */
-  readonly onlyConnected?: boolean;
-}
-
-type AnyGraph = MultiDirectedGraph<GraphNode, FlowEdge>;
-
-/** Which node kinds stand on their own at each level (the rest appear as edge ends). */
-const LEVEL_KINDS: Record<Level, ReadonlySet<GraphNode['kind']>> = {
-  cluster: new Set(['cluster']),
-  namespace: new Set(['namespace']),
-  workload: new Set(['workload']),
-  pod: new Set(['pod']),
-};
-
-/** The key a node stands for at `level` (a workload becomes its namespace at namespace level, ...). */
-export function keyAtLevel(node: GraphNode, key: string, level: Level): string {
-  if (node.kind === 'external' || level === 'workload' || level === 'pod') return key;
-  const cluster = node.cluster!;
-  if (level === 'cluster') return clusterKey(cluster);
-  switch (node.kind) {
-    case 'workload': case 'pod': case 'service': case 'namespace':
-      return namespaceKey(cluster, node.namespace);
-    default:
-      // Hosts, reserved identities and unknown addresses are in no namespace: kept as they are.
-      return key;
-  }
-}
-
-export function parentOf(node: GraphNode): string | undefined {
-  switch (node.kind) {
-    case 'pod': return node.workload;
-    case 'workload': case 'service': return namespaceKey(node.cluster, node.namespace);
-    case 'namespace': case 'host': case 'reserved': case 'unknown': return clusterKey(node.cluster);
-    default: return undefined;
-  }
-}
-
-function mergeInto(target: FlowEdge, e: FlowEdge): void {
-  target.count += e.count;
-  for (const [v, n] of Object.entries(e.verdicts)) {
-    const k = v as keyof FlowEdge['verdicts'];
-    target.verdicts[k] = (target.verdicts[k] ?? 0) + (n ?? 0);
-  }
-  if (e.dropReasons) {
-    const reasons = target.dropReasons ?? (target.dropReasons = {});
-    for (const [r, n] of Object.entries(e.dropReasons)) reasons[r] = (reasons[r] ?? 0) + n;
-  }
-  if (e.firstSeen < target.firstSeen) target.firstSeen = e.firstSeen;
-  if (e.lastSeen > target.lastSeen) target.lastSeen = e.lastSeen;
-  if (target.service !== e.service) target.service = undefined;
-  if (target.servicePort !== e.servicePort) target.servicePort = undefined;
-}
-
-function copyEdge(e: FlowEdge, source: string, destination: string, interCluster: boolean): FlowEdge {
-  return {
-    ...e, source, destination, interCluster, verdicts: { ...e.verdicts },
-    ...(e.dropReasons ? { dropReasons: { ...e.dropReasons } } : {}),
+/** A node's facts for the projection and the filters (cached: a view asks for each end of each edge). */
+export function nodeFacts(graph: AnyGraph): (key: string) => ProjectableNode | undefined {
+  const cache = new Map<string, ProjectableNode | undefined>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key);
+    let facts: ProjectableNode | undefined;
+    if (graph.hasNode(key)) {
+      const a = graph.getNodeAttributes(key);
+      let infra = a.kind === 'workload' ? a.infra : undefined;
+      if (a.kind === 'pod' && graph.hasNode(a.workload)) {
+        const w = graph.getNodeAttributes(a.workload);
+        infra = w.kind === 'workload' ? w.infra : undefined;
+      }
+      facts = {
+        key, kind: a.kind,
+        ...(a.cluster !== undefined ? { cluster: a.cluster } : {}),
+        ...('namespace' in a ? { namespace: a.namespace } : {}),
+        ...(infra !== undefined ? { infra } : {}),
+        ...(a.kind === 'pod' ? { workload: a.workload } : {}),
+      };
+    }
+    cache.set(key, facts);
+    return facts;
   };
 }
 
 /**
- * The graph seen at `level`: workload and pod levels use the stored edges of that level;
- * namespace and cluster levels re-aggregate workload edges per (source, destination,
- * protocol, port) of the projected ends. Edge filters apply before re-aggregation.
+ * The edges a view at `level` aggregates: the pod-level edges at pod level (when the graph has
+ * any), the workload-level edges otherwise.
  */
-export function projectGraph(graph: AnyGraph, level: Level, filters: GraphFilters = {}, options: ProjectOptions = {}): ProjectedGraph {
-  const nodeOf: NodeLookup = (k) => (graph.hasNode(k) ? graph.getNodeAttributes(k) : undefined);
-  const wantedEdgeLevel = level === 'pod' ? 'pod' : 'workload';
-  const edges = new Map<string, ProjectedEdge>();
-  const touched = new Set<string>();
-  graph.forEachEdge((key, e, source, target, sAttrs, tAttrs) => {
-    if ((e.level ?? 'workload') !== wantedEdgeLevel) return;
-    if (!edgeMatches(e, filters, nodeOf)) return;
-    const s = keyAtLevel(sAttrs, source, level);
-    const t = keyAtLevel(tAttrs, target, level);
-    touched.add(s);
-    touched.add(t);
-    if (level === 'workload' || level === 'pod') {
-      edges.set(key, { key, source, target, attributes: copyEdge(e, source, target, e.interCluster) });
-      return;
-    }
-    const k = flowEdgeKey(s, t, e.protocol, e.port);
-    const existing = edges.get(k);
-    if (existing) mergeInto(existing.attributes, e);
-    else {
-      const projected = copyEdge(e, s, t, e.interCluster);
-      delete (projected as { level?: string }).level;
-      edges.set(k, { key: k, source: s, target: t, attributes: projected });
-    }
-  });
-  const nodes: ProjectedNode[] = [];
-  const kinds = LEVEL_KINDS[level];
-  graph.forEachNode((key, attrs) => {
-    const standsAlone = kinds.has(attrs.kind) && !options.onlyConnected && nodeMatches(key, filters, nodeOf);
-    if (!standsAlone && !touched.has(key)) return;
-    const parent = parentOf(attrs);
-    nodes.push(parent !== undefined ? { key, attributes: attrs, parent } : { key, attributes: attrs });
-  });
-  return { level, nodes, edges: [...edges.values()] };
+export function baseEdgesAt<E extends Pick<FlowEdge, 'level'>>(all: ReadonlyArray<readonly [string, E]>, level: Level): Array<readonly [string, E]> {
+  const wantPod = level === 'pod' && all.some(([, e]) => e.level === 'pod');
+  return all.filter(([, e]) => (e.level === 'pod') === wantPod);
 }
+
+/** `[key, source, target, edge]` of each edge (an edge's own ends, else the graph's). */
+export function withEnds(graph: AnyGraph, edges: Iterable<readonly [string, FlowEdge]>): Array<readonly [string, string, string, FlowEdge]> {
+  const out: Array<readonly [string, string, string, FlowEdge]> = [];
+  for (const [key, e] of edges) {
+    const source = e.source ?? (graph.hasEdge(key) ? graph.source(key) : undefined);
+    const target = e.destination ?? (graph.hasEdge(key) ? graph.target(key) : undefined);
+    if (source !== undefined && target !== undefined) out.push([key, source, target, e]);
+  }
+  return out;
+}
+
+/** The graph's own edges at the base of `level`, projected and filtered. */
+export function projectGraphEdges(graph: AnyGraph, level: Level, filters: ViewFilters, all?: ReadonlyArray<readonly [string, FlowEdge]>): ProjectedEdges {
+  const edges = all ?? graph.mapEdges((key, e) => [key, e] as const);
+  return projectEdges({ nodeOf: nodeFacts(graph), edges: withEnds(graph, baseEdgesAt(edges, level)) }, level, filters);
+}
+
+/** The node keys a view shows: the ends of its edges and the nodes that stand alone (generator/view). */
+export function projectedNodeKeys(graph: AnyGraph, edges: ProjectedEdges, level: Level, filters: ViewFilters): Set<string> {
+  const facts = nodeFacts(graph);
+  const nodes: ProjectableNode[] = [];
+  graph.forEachNode((key, a) => { if (a.kind === level) nodes.push(facts(key)!); });
+  return viewNodeKeys(edges, nodes, level, filters);
+}
+
+/** Attributes of a key the graph does not hold: a namespace or cluster only flows revealed. */
+function revealedNode(key: string): GraphNode | undefined {
+  const p = parseKey(key);
+  if (p.kind === 'cluster') return { kind: 'cluster', cluster: p.cluster, label: p.cluster };
+  if (p.kind === 'namespace') return { kind: 'namespace', cluster: p.cluster, namespace: p.namespace, labels: {}, label: p.namespace };
+  return undefined;
+}
+
+const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** The graph seen at `level` with `filters`, as plain data sorted by key (what `graph -o json` prints). */
+export function projectGraph(graph: AnyGraph, level: Level, filters: ViewFilters = {}): ProjectedGraph {
+  const projected = projectGraphEdges(graph, level, filters);
+  const nodes: ProjectedNode[] = [];
+  for (const key of projectedNodeKeys(graph, projected, level, filters)) {
+    const attributes = graph.hasNode(key) ? graph.getNodeAttributes(key) : revealedNode(key);
+    if (!attributes) continue;
+    const parent = parentOf({ ...attributes, key });
+    nodes.push(parent !== undefined ? { key, attributes, parent } : { key, attributes });
+  }
+  const edges: ProjectedEdge[] = [...projected.edges.values()].map((e) => {
+    const { key, target, ...rest } = e;
+    const attributes: FlowEdge = {
+      kind: 'flow', ...rest, destination: target, verdicts: { ...e.verdicts },
+      ...(e.dropReasons ? { dropReasons: { ...e.dropReasons } } : {}),
+      ...(level === 'pod' || level === 'workload' ? { level: level === 'pod' && hasPodEdges(graph) ? 'pod' as const : 'workload' as const } : {}),
+    };
+    return { key, source: e.source, target, attributes };
+  });
+  return { level, nodes: nodes.sort(byKey), edges: edges.sort(byKey) };
+}
+
+function hasPodEdges(graph: AnyGraph): boolean {
+  return graph.someEdge((_k, e) => e.level === 'pod');
+}
+

@@ -6,6 +6,9 @@
 import type { GraphNodeKind, Level, L4Protocol, Verdict, VerdictCounts, WorkloadKind } from '../../generator/model/index.ts';
 
 import type { SourceKind, SourceState, SourceStatus } from '../sources/types.ts';
+import type { ProjectedEdge } from '../../generator/view/index.ts';
+import type { SampleFlow } from '../state/samples.ts';
+import type { FlowEnd, FlowRow } from '../store/connections.ts';
 
 export type { Level, L4Protocol, Verdict, VerdictCounts, GraphNodeKind };
 
@@ -20,6 +23,7 @@ export interface ApiError {
 // ---------------------------------------------------------------- clusters and sources
 
 export type { SourceKind, SourceState, SourceStatus };
+export type { SampleFlow, FlowEnd, FlowRow };
 
 export interface ClusterStatus {
   readonly name: string;
@@ -44,7 +48,7 @@ export interface GraphQuery {
   readonly level?: Level;
   /** Comma-separated cluster names. */
   readonly cluster?: string;
-  /** Comma-separated namespace names. */
+  /** Comma-separated namespace names, each `name` or `cluster/name`. */
   readonly namespace?: string;
   /** Comma-separated verdicts: an edge is kept if it has at least one flow with one of them. */
   readonly verdict?: string;
@@ -55,8 +59,10 @@ export interface GraphQuery {
   /** ms since epoch or ISO-8601 date, or a duration back from now (`15m`, `24h`, `7d`). */
   readonly since?: string;
   readonly until?: string;
-  /** `1` hides DNS, monitoring and kube-system workloads and their edges. */
+  /** `1` hides infrastructure (generator/view/infra.ts) and its edges. */
   readonly hideInfra?: '1' | '0';
+  /** `1` keeps only traffic between two clusters. */
+  readonly interCluster?: '1' | '0';
 }
 
 export interface ApiNode {
@@ -68,6 +74,7 @@ export interface ApiNode {
   /** Key of the enclosing node one level up (pod -> workload -> namespace -> cluster). */
   readonly parent?: string;
   readonly workloadKind?: WorkloadKind;
+  /** A workload's infrastructure class (generator/view/infra.ts); a pod carries its workload's. */
   readonly infra?: 'dns' | 'monitoring' | 'system';
   /** Label values are attacker-controlled: render as text, never as HTML. */
   readonly labels?: Readonly<Record<string, string>>;
@@ -78,24 +85,11 @@ export interface ApiNode {
   readonly pods?: number;
 }
 
-export interface ApiEdge {
-  /** Edge key at the requested level: `source->target|protocol|port`. */
-  readonly key: string;
-  readonly source: string;
-  readonly target: string;
-  readonly protocol: L4Protocol;
-  /** Destination port; absent for ICMP. */
-  readonly port?: number;
-  readonly count: number;
-  readonly verdicts: VerdictCounts;
-  readonly dropReasons?: Readonly<Record<string, number>>;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-  readonly interCluster: boolean;
-  /** Service key the traffic was addressed to, and its port. */
-  readonly service?: string;
-  readonly servicePort?: number;
-}
+/**
+ * An edge at the requested level (generator/view ProjectedEdge): key `source->target|protocol|port`,
+ * counts and verdicts summed over its parts, the service only when every part was addressed to it.
+ */
+export type ApiEdge = ProjectedEdge;
 
 export interface GraphStats {
   readonly nodes: number;
@@ -156,19 +150,6 @@ export interface NodeDetailResponse {
   readonly findings: readonly Finding[];
 }
 
-export interface SampleFlow {
-  readonly time: number;
-  readonly verdict: Verdict;
-  readonly protocol: L4Protocol;
-  readonly sourceIp?: string;
-  readonly sourcePort?: number;
-  readonly destinationIp?: string;
-  readonly port?: number;
-  readonly sourcePod?: string;
-  readonly destinationPod?: string;
-  readonly dropReason?: string;
-  readonly l7?: string;
-}
 
 export interface EdgeExplanation {
   readonly verdict: 'allowed' | 'denied' | 'unknown';
@@ -278,38 +259,7 @@ export interface HistogramResponse {
   readonly total: number;
 }
 
-/** One end of a connection in GET /api/v1/flows. */
-export interface FlowEnd {
-  readonly cluster?: string;
-  readonly namespace?: string;
-  /** The pod's name, when the address resolved to a pod at the connection's time. */
-  readonly pod?: string;
-  /** The workload key (generator/model/keys.ts) the end was resolved to, as the graph's edges use. */
-  readonly workload?: string;
-  readonly ip?: string;
-  readonly port?: number;
-}
 
-/**
- * One connection behind an edge: every flow report of the same connection (5-tuple within the
- * connection cache's lifetime) folded into one row.
- */
-export interface FlowRow {
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-  readonly source: FlowEnd;
-  readonly destination: FlowEnd;
-  readonly protocol: L4Protocol;
-  /** Where the flow was observed, e.g. "hubble:to-endpoint", "calico:src", "gadget". */
-  readonly observationPoint?: string;
-  /** The strongest verdict among the folded reports (dropped > denied > allowed > unknown). */
-  readonly verdict: Verdict;
-  readonly dropReason?: string;
-  /** The policy the flow source names as deciding (Calico policy hits, Hubble policy names). */
-  readonly policy?: string;
-  /** Flow reports folded into this row. */
-  readonly reports: number;
-}
 
 /**
  * GET /api/v1/flows?edge=<edge key>&from=&to=&verdict=&q=&cursor=&limit=

@@ -19,7 +19,7 @@ import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { riskRoutes } from './routes/risk.ts';
 import { apiRateLimit, refuseFilePaths, requireLocalHost, requireToken, securityHeaders, sessionRoutes } from './security.ts';
-import type { AppState } from './state.ts';
+import type { AppState } from '../state/app-state.ts';
 
 export interface AppDeps {
   readonly state: AppState;

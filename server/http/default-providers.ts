@@ -19,7 +19,7 @@ import { mergeInventories } from '../inventory/index.ts';
 import { generateForSelection } from '../synthesis.ts';
 import type { ApiEdge, DiffResponse, EdgeExplanation, Finding, GenerateRequest, GenerateResponse, PolicyRef } from './api-types.ts';
 import type { AnalysisProviders } from './providers.ts';
-import type { AppState } from './state.ts';
+import type { AppState } from '../state/app-state.ts';
 import { hasWindow, windowedEdges, type TimeWindow } from './view.ts';
 
 /** Pod pairs evaluated behind one workload-level edge (the first denied one explains it). */

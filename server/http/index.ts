@@ -1,7 +1,7 @@
 export { createApp } from './app.ts';
 export type { AppDeps } from './app.ts';
-export { AppState } from './state.ts';
-export type { AppStateOptions, DeltaEntry, GraphBuilderLike, Timers } from './state.ts';
+export { AppState } from '../state/app-state.ts';
+export type { AppStateOptions, DeltaEntry, GraphBuilderLike, Timers } from '../state/app-state.ts';
 export type { AnalysisProviders } from './providers.ts';
 export { HttpError } from './errors.ts';
 export { generateToken, isLoopbackHost, looksLikePath, CSP_DIRECTIVES } from './security.ts';

@@ -2,7 +2,7 @@
 import type { AdminNetworkPolicyInfo, Labels, NetworkPolicyInfo } from '../../generator/model/index.ts';
 import { matchesSelector, namespaceLabels } from '../../generator/selectors/index.ts';
 import type { ApiPolicy, PolicyRef } from './api-types.ts';
-import type { AppState } from './state.ts';
+import type { AppState } from '../state/app-state.ts';
 
 export function policyRef(p: NetworkPolicyInfo | AdminNetworkPolicyInfo): PolicyRef {
   if (p.kind === 'NetworkPolicy') {

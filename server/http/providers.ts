@@ -6,7 +6,7 @@
 import type {
   DiffResponse, EdgeExplanation, Finding, GenerateRequest, GenerateResponse, PolicyRef,
 } from './api-types.ts';
-import type { AppState } from './state.ts';
+import type { AppState } from '../state/app-state.ts';
 import type { ApiEdge } from './api-types.ts';
 import type { TimeWindow } from './view.ts';
 

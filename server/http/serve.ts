@@ -21,7 +21,7 @@ import { defaultProviders } from './default-providers.ts';
 import type { AnalysisProviders } from './providers.ts';
 import { generateToken, isLoopbackHost } from './security.ts';
 import { parseConnectionsPerEdgeMinute } from '../store/connections.ts';
-import { AppState, withoutFolders } from './state.ts';
+import { AppState, withoutFolders } from '../state/app-state.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_DIR = path.join(PROJECT_ROOT, 'samples', 'demo');

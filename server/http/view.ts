@@ -1,27 +1,22 @@
 /**
- * The graph as the API shows it: edges re-aggregated at a level (cluster, namespace, workload,
- * pod) and filtered. Filters are pure `(edge, filters) => boolean` functions.
+ * The graph as the API shows it: the query parsed into the filters of generator/view, the one
+ * projection (server/graph/project.ts) run over the graph's edges or a window's stored sums, and
+ * the result mapped to API types.
  */
-import type { FlowEdge, GraphNode, Level, L4Protocol, Verdict } from '../../generator/model/index.ts';
-import { clusterKey, flowEdgeKey, LEVELS, namespaceKey, parseKey, VERDICTS } from '../../generator/model/index.ts';
+import type { FlowEdge, GraphNode, Level, Verdict } from '../../generator/model/index.ts';
+import { clusterKey, LEVELS, namespaceKey, parseKey, VERDICTS } from '../../generator/model/index.ts';
+import { FILTER_PROTOCOLS, matchesTimeWindow, parsePortRange, protocolNamed, type ProjectedEdges, type ViewFilters } from '../../generator/view/index.ts';
+import { projectedNodeKeys, projectGraphEdges } from '../graph/project.ts';
 import type { ApiEdge, ApiNode, GraphResponse } from './api-types.ts';
 import { badRequest } from './errors.ts';
-import type { AppState } from './state.ts';
+import type { AppState } from '../state/app-state.ts';
 import { HOUR_MS, parseDuration } from '../store/flow-store.ts';
 
-export interface GraphFilters {
+/** The filters of a /graph or /events query: generator/view's, at a level. */
+export interface GraphFilters extends ViewFilters {
   readonly level: Level;
-  readonly clusters?: ReadonlySet<string>;
-  readonly namespaces?: ReadonlySet<string>;
-  readonly verdicts?: ReadonlySet<Verdict>;
-  readonly protocols?: ReadonlySet<L4Protocol>;
-  readonly port?: { readonly from: number; readonly to: number };
-  readonly since?: number;
-  readonly until?: number;
-  readonly hideInfra: boolean;
 }
 
-const PROTOCOL_NAMES: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6', 'OTHER'];
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,252})?$/;
 
 function list(value: unknown, param: string): string[] | undefined {
@@ -82,7 +77,7 @@ export function hasWindow(w: TimeWindow): boolean {
 
 /** Validates a /graph or /events query; throws HttpError 400 naming the parameter. */
 export function parseGraphQuery(q: Record<string, unknown>, now: number): GraphFilters {
-  const known = new Set(['level', 'cluster', 'namespace', 'verdict', 'protocol', 'port', ...WINDOW_PARAMS, 'hideInfra', 'lastEventId']);
+  const known = new Set(['level', 'cluster', 'namespace', 'verdict', 'protocol', 'port', ...WINDOW_PARAMS, 'hideInfra', 'interCluster', 'lastEventId']);
   for (const k of Object.keys(q)) {
     if (!known.has(k)) throw badRequest(`unknown parameter "${k}": expected one of ${[...known].join(', ')}.`);
   }
@@ -90,61 +85,51 @@ export function parseGraphQuery(q: Record<string, unknown>, now: number): GraphF
   if (typeof levelRaw !== 'string' || !(LEVELS as readonly string[]).includes(levelRaw)) {
     throw badRequest(`parameter "level" is ${JSON.stringify(String(levelRaw).slice(0, 32))}: expected one of ${LEVELS.join(', ')}.`);
   }
-  const names = (param: string): Set<string> | undefined => {
+  // a namespace may be qualified by its cluster (`prod/shop`), as the web's filter names it
+  const names = (param: string, qualified: boolean): string[] | undefined => {
     const l = list(q[param], param);
     if (!l) return undefined;
-    for (const n of l) if (!NAME.test(n)) throw badRequest(`parameter "${param}" has an invalid name ${JSON.stringify(n.slice(0, 64))}: expected a Kubernetes name.`);
-    return new Set(l);
+    for (const n of l) {
+      const parts = qualified ? n.split('/') : [n];
+      if (parts.length > 2 || !parts.every((p) => NAME.test(p))) {
+        throw badRequest(`parameter "${param}" has an invalid name ${JSON.stringify(n.slice(0, 64))}: expected a Kubernetes name${qualified ? ' or cluster/name' : ''}.`);
+      }
+    }
+    return l;
+  };
+  const flag = (param: string): boolean => {
+    const v = q[param];
+    if (v !== undefined && v !== '' && v !== '0' && v !== '1' && v !== 'true' && v !== 'false') throw badRequest(`parameter "${param}" must be 1 or 0.`);
+    return v === '1' || v === 'true';
   };
   const verdictList = list(q.verdict, 'verdict')?.map((v) => v.toUpperCase());
   for (const v of verdictList ?? []) {
     if (!(VERDICTS as readonly string[]).includes(v)) throw badRequest(`parameter "verdict" has ${JSON.stringify(v.slice(0, 32))}: expected any of ${VERDICTS.join(', ')}.`);
   }
-  const protoList = list(q.protocol, 'protocol')?.map((p) => PROTOCOL_NAMES.find((n) => n.toLowerCase() === p.toLowerCase()) ?? p);
-  for (const p of protoList ?? []) {
-    if (!(PROTOCOL_NAMES as readonly string[]).includes(p)) throw badRequest(`parameter "protocol" has ${JSON.stringify(p.slice(0, 32))}: expected any of ${PROTOCOL_NAMES.join(', ')}.`);
-  }
+  const protoList = list(q.protocol, 'protocol')?.map((p) => {
+    const named = protocolNamed(p);
+    if (!named) throw badRequest(`parameter "protocol" has ${JSON.stringify(p.slice(0, 32))}: expected any of ${FILTER_PROTOCOLS.join(', ')}.`);
+    return named;
+  });
   let port: GraphFilters['port'];
   if (q.port !== undefined && q.port !== '') {
-    const m = typeof q.port === 'string' ? /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(q.port) : null;
-    const from = m ? Number(m[1]) : NaN;
-    const to = m ? Number(m[2] ?? m[1]) : NaN;
-    if (!m || from < 1 || to > 65535 || from > to) throw badRequest(`parameter "port" must be a port 1-65535 or a range like 8000-8100.`);
-    port = { from, to };
+    port = typeof q.port === 'string' ? parsePortRange(q.port) : undefined;
+    if (!port) throw badRequest(`parameter "port" must be a port 1-65535 or a range like 8000-8100.`);
   }
   const { since, until } = parseWindow(q, now);
-  const hide = q.hideInfra;
-  if (hide !== undefined && hide !== '' && hide !== '0' && hide !== '1' && hide !== 'true' && hide !== 'false') {
-    throw badRequest('parameter "hideInfra" must be 1 or 0.');
-  }
   return {
     level: levelRaw as Level,
-    clusters: names('cluster'),
-    namespaces: names('namespace'),
-    verdicts: verdictList ? new Set(verdictList as Verdict[]) : undefined,
-    protocols: protoList ? new Set(protoList as L4Protocol[]) : undefined,
+    clusters: names('cluster', false),
+    namespaces: names('namespace', true),
+    verdicts: verdictList as Verdict[] | undefined,
+    protocols: protoList,
     port, since, until,
-    hideInfra: hide === '1' || hide === 'true',
+    hideInfra: flag('hideInfra'),
+    interClusterOnly: flag('interCluster'),
   };
 }
 
-// ------------------------------------------------------------------ pure edge filters
-
-export const byVerdict = (e: FlowEdge, f: GraphFilters): boolean =>
-  !f.verdicts || Object.entries(e.verdicts).some(([v, n]) => (n ?? 0) > 0 && f.verdicts!.has(v as Verdict));
-export const byProtocol = (e: FlowEdge, f: GraphFilters): boolean => !f.protocols || f.protocols.has(e.protocol);
-export const byPort = (e: FlowEdge, f: GraphFilters): boolean =>
-  !f.port || (e.port !== undefined && e.port >= f.port.from && e.port <= f.port.to);
-export const byTime = (e: FlowEdge, f: GraphFilters): boolean =>
-  (f.since === undefined || e.lastSeen >= f.since) && (f.until === undefined || e.firstSeen <= f.until);
-
-const EDGE_FILTERS = [byVerdict, byProtocol, byPort, byTime];
-
-function hasEdgeFilters(f: GraphFilters): boolean {
-  return !!(f.verdicts || f.protocols || f.port || f.since !== undefined || f.until !== undefined);
-}
-
-// ------------------------------------------------------------------ node helpers
+// ------------------------------------------------------------------ nodes
 
 type G = AppState['graph'];
 
@@ -155,40 +140,11 @@ function nodeNamespace(attrs: GraphNode | undefined): string | undefined {
   return attrs && 'namespace' in attrs ? (attrs as { namespace: string }).namespace : undefined;
 }
 
-/** Infra flag of a node (a pod inherits its workload's). */
-function infraOf(g: G, key: string): string | undefined {
-  if (!g.hasNode(key)) return undefined;
-  const a = g.getNodeAttributes(key);
-  if (a.kind === 'workload') return a.infra;
-  if (a.kind === 'pod' && g.hasNode(a.workload)) {
-    const w = g.getNodeAttributes(a.workload);
-    return w.kind === 'workload' ? w.infra : undefined;
-  }
-  return undefined;
-}
-
-/** The key a node is shown as at a level. */
-export function projectKey(g: G, key: string, level: Level): string {
-  if (level === 'pod' || !g.hasNode(key)) return key;
-  const a = g.getNodeAttributes(key);
-  switch (a.kind) {
-    case 'pod':
-      if (level === 'workload') return a.workload;
-      return level === 'namespace' ? namespaceKey(a.cluster, a.namespace) : clusterKey(a.cluster);
-    case 'workload':
-    case 'service':
-      if (level === 'workload') return key;
-      return level === 'namespace' ? namespaceKey(a.cluster, a.namespace) : clusterKey(a.cluster);
-    case 'namespace':
-      return level === 'cluster' ? clusterKey(a.cluster) : key;
-    case 'host':
-    case 'unknown':
-      return level === 'cluster' ? clusterKey(a.cluster) : key;
-    case 'reserved':
-      return level === 'cluster' && a.identity !== 'world' ? clusterKey(a.cluster) : key;
-    default:
-      return key;
-  }
+/** The workload's infra class of a pod (the web hides a pod of DNS as it hides DNS). */
+function podInfra(g: G, a: GraphNode): string | undefined {
+  if (a.kind !== 'pod' || !g.hasNode(a.workload)) return undefined;
+  const w = g.getNodeAttributes(a.workload);
+  return w.kind === 'workload' ? w.infra : undefined;
 }
 
 export function parentOf(a: GraphNode, key: string): string | undefined {
@@ -218,6 +174,8 @@ export function toApiNode(g: G, key: string, pods?: Map<string, number>): ApiNod
     base.workloadKind = a.workloadKind;
     if (a.infra) base.infra = a.infra;
   }
+  const infra = podInfra(g, a);
+  if (infra) base.infra = infra;
   if ('labels' in a && a.labels) base.labels = { ...a.labels };
   if (a.kind === 'pod') base.ips = [...a.ips];
   if (a.kind === 'service') base.ips = [...a.clusterIPs];
@@ -260,40 +218,16 @@ export function podCounts(g: G): Map<string, number> {
   return out;
 }
 
-function nodeKindAtLevel(level: Level): GraphNode['kind'] {
-  return level;
-}
-
-function nodePasses(g: G, key: string, f: GraphFilters): boolean {
-  const a = g.hasNode(key) ? g.getNodeAttributes(key) : undefined;
-  const cluster = a ? nodeCluster(a) : undefined;
-  const ns = a ? nodeNamespace(a) : undefined;
-  if (f.clusters && (!cluster || !f.clusters.has(cluster))) return false;
-  if (f.namespaces && (!ns || !f.namespaces.has(ns))) return false;
-  if (f.hideInfra && infraOf(g, key)) return false;
-  if (f.hideInfra && a?.kind === 'namespace' && a.namespace === 'kube-system') return false;
-  return true;
-}
-
-/** Whether an end of an edge passes the node filters; external peers pass cluster/namespace filters through the other end. */
-function endMatches(g: G, key: string, f: GraphFilters): { cluster: boolean; namespace: boolean } {
-  const a = g.hasNode(key) ? g.getNodeAttributes(key) : undefined;
-  const cluster = a ? nodeCluster(a) : undefined;
-  const ns = a ? nodeNamespace(a) : undefined;
-  return {
-    cluster: !f.clusters || (!!cluster && f.clusters.has(cluster)),
-    namespace: !f.namespaces || (!!ns && f.namespaces.has(ns)),
-  };
-}
+// ------------------------------------------------------------------ edges
 
 /**
  * Every edge (both levels) of a window: its stored sums over the window's buckets when a store
  * is open (a shared store must be prefetched: AppState.prefetchWindow), else the graph's edges;
- * without a window, the graph's edges. Not yet filtered by time (byTime).
+ * without a window, the graph's edges. Not yet filtered by time (matchesTimeWindow).
  */
-function edgesOf(state: AppState, w: TimeWindow): Array<[string, FlowEdge]> {
+function edgesOf(state: AppState, w: TimeWindow): Array<readonly [string, FlowEdge]> {
   const g = state.graph;
-  const all: Array<[string, FlowEdge]> = [];
+  const all: Array<readonly [string, FlowEdge]> = [];
   if (hasWindow(w) && state.store?.isOpen) {
     for (const e of state.windowEdges({ since: w.since, until: w.until })) {
       if (g.hasEdge(e.key)) all.push([e.key, { ...g.getEdgeAttributes(e.key), ...e, level: g.getEdgeAttribute(e.key, 'level') }]);
@@ -308,128 +242,24 @@ function edgesOf(state: AppState, w: TimeWindow): Array<[string, FlowEdge]> {
  * /findings analyse when given a window.
  */
 export function windowedEdges(state: AppState, w: TimeWindow): FlowEdge[] {
-  const f: GraphFilters = { level: 'pod', hideInfra: false, since: w.since, until: w.until };
-  return edgesOf(state, w).filter(([, e]) => e.kind === 'flow' && byTime(e, f)).map(([, e]) => e);
+  return edgesOf(state, w).filter(([, e]) => e.kind === 'flow' && matchesTimeWindow(e, w)).map(([, e]) => e);
 }
 
-/** The base edges (keys and attributes) a view at this level aggregates. */
-export function baseEdges(state: AppState, f: GraphFilters): Array<[string, FlowEdge]> {
-  const all = edgesOf(state, f);
-  const hasPodEdges = all.some(([, a]) => a.level === 'pod');
-  const wantPod = f.level === 'pod' && hasPodEdges;
-  return all.filter(([, a]) => (a.level === 'pod') === wantPod);
-}
+export type ProjectedView = ProjectedEdges;
 
-function edgePasses(g: G, e: FlowEdge, f: GraphFilters, src: string, dst: string): boolean {
-  for (const filter of EDGE_FILTERS) if (!filter(e, f)) return false;
-  if (f.clusters || f.namespaces) {
-    const a = endMatches(g, src, f);
-    const b = endMatches(g, dst, f);
-    if (!((a.cluster && a.namespace) || (b.cluster && b.namespace))) return false;
-  }
-  if (f.hideInfra && (infraOf(g, src) || infraOf(g, dst))) return false;
-  return true;
-}
-
-export interface ProjectedView {
-  readonly edges: Map<string, ApiEdge>;
-  /** Projected edge key -> the base edge keys aggregated into it. */
-  readonly parts: Map<string, string[]>;
-  readonly nodeKeys: Set<string>;
-}
-
-/** One projected edge while it is being summed (a fixed shape: fast, no deletes). */
-interface Agg {
-  key: string; source: string; target: string; protocol: ApiEdge['protocol']; port: number | undefined;
-  count: number; verdicts: Record<string, number>; dropReasons: Record<string, number> | undefined;
-  firstSeen: number; lastSeen: number; interCluster: boolean;
-  /** undefined: none seen yet; null: several differ. */
-  service: string | null | undefined; servicePort: number | undefined;
-}
-
-function toApiEdge(a: Agg): ApiEdge {
-  const e: Record<string, unknown> = { key: a.key, source: a.source, target: a.target, protocol: a.protocol };
-  if (a.port !== undefined) e.port = a.port;
-  e.count = a.count;
-  e.verdicts = a.verdicts;
-  if (a.dropReasons) e.dropReasons = a.dropReasons;
-  e.firstSeen = a.firstSeen;
-  e.lastSeen = a.lastSeen;
-  e.interCluster = a.interCluster;
-  if (a.service) {
-    e.service = a.service;
-    if (a.servicePort !== undefined) e.servicePort = a.servicePort;
-  }
-  return e as unknown as ApiEdge;
-}
-
-/** Re-aggregates the filtered base edges at the filter's level. */
+/** The filtered base edges (the graph's, or a window's stored sums) re-aggregated at the filter's level. */
 export function projectEdges(state: AppState, f: GraphFilters): ProjectedView {
-  const g = state.graph;
-  const aggs = new Map<string, Agg>();
-  const parts = new Map<string, string[]>();
-  const nodeKeys = new Set<string>();
-  const projected = new Map<string, string>();
-  const project = (k: string): string => {
-    let p = projected.get(k);
-    if (p === undefined) {
-      p = projectKey(g, k, f.level);
-      projected.set(k, p);
-    }
-    return p;
-  };
-  for (const [key, e] of baseEdges(state, f)) {
-    const src0 = e.source ?? (g.hasEdge(key) ? g.source(key) : undefined);
-    const dst0 = e.destination ?? (g.hasEdge(key) ? g.target(key) : undefined);
-    if (!src0 || !dst0) continue;
-    if (!edgePasses(g, e, f, src0, dst0)) continue;
-    const source = project(src0);
-    const target = project(dst0);
-    const pkey = flowEdgeKey(source, target, e.protocol, e.port);
-    nodeKeys.add(source);
-    nodeKeys.add(target);
-    let p = aggs.get(pkey);
-    if (!p) {
-      p = {
-        key: pkey, source, target, protocol: e.protocol, port: e.port, count: 0, verdicts: {}, dropReasons: undefined,
-        firstSeen: e.firstSeen, lastSeen: e.lastSeen, interCluster: false, service: undefined, servicePort: undefined,
-      };
-      aggs.set(pkey, p);
-      parts.set(pkey, []);
-    }
-    p.count += e.count;
-    for (const v in e.verdicts) p.verdicts[v] = (p.verdicts[v] ?? 0) + ((e.verdicts as Record<string, number>)[v] ?? 0);
-    if (e.dropReasons) {
-      p.dropReasons ??= {};
-      for (const r in e.dropReasons) p.dropReasons[r] = (p.dropReasons[r] ?? 0) + e.dropReasons[r];
-    }
-    if (e.firstSeen < p.firstSeen) p.firstSeen = e.firstSeen;
-    if (e.lastSeen > p.lastSeen) p.lastSeen = e.lastSeen;
-    if (e.interCluster) p.interCluster = true;
-    if (p.service === undefined) {
-      p.service = e.service ?? null;
-      p.servicePort = e.servicePort;
-    } else if (p.service !== (e.service ?? null)) p.service = null;
-    parts.get(pkey)!.push(key);
-  }
-  const edges = new Map<string, ApiEdge>();
-  for (const [k, a] of aggs) edges.set(k, toApiEdge(a));
-  return { edges, parts, nodeKeys };
+  return projectGraphEdges(state.graph, f.level, f, edgesOf(state, f));
 }
 
 /** GET /graph. */
 export function graphView(state: AppState, f: GraphFilters): GraphResponse {
   const g = state.graph;
-  const { edges, nodeKeys } = projectEdges(state, f);
-  if (!hasEdgeFilters(f)) {
-    const kind = nodeKindAtLevel(f.level);
-    g.forEachNode((key, a) => {
-      if (a.kind === kind && nodePasses(g, key, f)) nodeKeys.add(key);
-    });
-  }
+  const projected = projectEdges(state, f);
+  const nodeKeys = projectedNodeKeys(g, projected, f.level, f);
   const pods = podCounts(g);
   const nodes = [...nodeKeys].sort().map((k) => toApiNode(g, k, pods));
-  const apiEdges = [...edges.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const apiEdges = ([...projected.edges.values()] as ApiEdge[]).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const clusters = new Set(nodes.map((n) => n.cluster).filter(Boolean));
   return {
     level: f.level,

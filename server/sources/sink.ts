@@ -6,7 +6,7 @@
 import type { FlowRecord, Inventory } from '../../generator/model/index.ts';
 import type { SourceKind, SourceSink, SourceStatus } from './types.ts';
 
-/** The part of the runtime state (server/http/state.ts AppState) that sources feed. */
+/** The part of the runtime state (server/state/app-state.ts AppState) that sources feed. */
 export interface IngestTarget {
   registerSource(id: string, kind: SourceKind, cluster?: string): void;
   updateSource(id: string, patch: Partial<Omit<SourceStatus, 'id' | 'lastErrors'>> & { error?: string }): void;

@@ -12,7 +12,7 @@
 import type { FlowRecord } from '../../generator/model/index.ts';
 import { parseKey } from '../../generator/model/index.ts';
 import type { EndpointIdentity } from '../graph/identity.ts';
-import type { FlowEnd } from '../http/api-types.ts';
+import type { FlowEnd } from './connections.ts';
 import type { ConnectionRow } from './connections.ts';
 import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, connectionId, foldConnection, minuteOf, slotKey } from './connections.ts';
 

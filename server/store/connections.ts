@@ -15,8 +15,40 @@
  * transaction of the batch that carries the rows, so a collector's resent batch (the same batch
  * id) adds its connections once, as it adds its edge counts once.
  */
-import type { Verdict } from '../../generator/model/index.ts';
-import type { FlowEnd, FlowRow } from '../http/api-types.ts';
+import type { L4Protocol, Verdict } from '../../generator/model/index.ts';
+
+/** One end of a connection in GET /api/v1/flows. */
+export interface FlowEnd {
+  readonly cluster?: string;
+  readonly namespace?: string;
+  /** The pod's name, when the address resolved to a pod at the connection's time. */
+  readonly pod?: string;
+  /** The workload key (generator/model/keys.ts) the end was resolved to, as the graph's edges use. */
+  readonly workload?: string;
+  readonly ip?: string;
+  readonly port?: number;
+}
+
+/**
+ * One connection behind an edge: every flow report of the same connection (5-tuple within the
+ * connection cache's lifetime) folded into one row.
+ */
+export interface FlowRow {
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly source: FlowEnd;
+  readonly destination: FlowEnd;
+  readonly protocol: L4Protocol;
+  /** Where the flow was observed: its direction and the reporting node, e.g. `egress@prod/node-1`. */
+  readonly observationPoint?: string;
+  /** The strongest verdict among the folded reports (dropped > denied > allowed > unknown). */
+  readonly verdict: Verdict;
+  readonly dropReason?: string;
+  /** The policy the flow source names as deciding (Calico policy hits, Hubble policy names). */
+  readonly policy?: string;
+  /** Flow reports folded into this row. */
+  readonly reports: number;
+}
 
 export const DEFAULT_CONNECTIONS_PER_EDGE_MINUTE = 50;
 export const MINUTE_MS = 60_000;

@@ -72,16 +72,24 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     await page.close();
   });
 
-  it('filters hide what they should (a cluster filter keeps one cluster, hide-infra drops DNS and hosts) and move nothing', async () => {
+  it('filters hide what they should (a cluster filter keeps one cluster and its peers, hide-infra drops DNS and hosts) and move nothing', async () => {
     const page = await open('', true);
     const positions = (): Promise<Record<string, [number, number]>> => page.evaluate(() => Object.fromEntries(window.netatlasMap!.graph.mapNodes((k, a) => [k, [a.x, a.y]])));
     const before = await positions();
     await page.check('input[data-cluster="dev"]');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('clusters') === 'dev');
-    const clusters = await page.evaluate(() => [...new Set(window.netatlasMap!.graph.filterNodes((_k, a) => a.visibility === 'visible').map((k) => window.netatlasMap!.graph.getNodeAttribute(k, 'cluster') ?? '(external)'))]);
-    expect(clusters.sort()).toEqual(expect.arrayContaining(['dev']));
-    expect(clusters).not.toContain('prod');
-    expect(clusters).not.toContain('finance');
+    // dev's nodes, and a node of another cluster only as the other end of a dev edge (generator/view: either end)
+    const shown = await page.evaluate(() => {
+      const g = window.netatlasMap!.graph;
+      const cluster = (k: string): string => g.getNodeAttribute(k, 'cluster') ?? '(external)';
+      const edges = g.filterEdges((_e, a) => a.visibility === 'visible').map((e) => [cluster(g.source(e)), cluster(g.target(e)), g.source(e), g.target(e)]);
+      return { nodes: g.filterNodes((_k, a) => a.visibility === 'visible').map((k) => [k, cluster(k)]), edges };
+    });
+    expect(shown.nodes.map(([, c]) => c)).toContain('dev');
+    for (const [key, c] of shown.nodes) {
+      if (c !== 'dev') expect(shown.edges.some(([s, t, a, b]) => (a === key && t === 'dev') || (b === key && s === 'dev')), key).toBe(true);
+    }
+    expect(shown.nodes.map(([, c]) => c)).not.toContain('prod');
     await page.uncheck('input[data-cluster="dev"]');
     await page.check('#f-infra');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('hideInfra') === '1');
@@ -99,6 +107,17 @@ describe('web UI in Chromium', { timeout: 180_000 }, () => {
     expect(await page.evaluate(() => window.netatlasDebug.nodes)).toBe(await page.evaluate(() => window.netatlasMap!.graph.filterNodes((_k, a) => a.visibility === 'visible').length));
     await page.click('#f-reset');
     expect(await positions()).toEqual(before);
+    await page.close();
+  });
+
+  it('at namespace level the map shows what GET /graph answers for its filters (hide infrastructure drops the system namespaces)', async () => {
+    const page = await open('?level=namespace');
+    await page.check('#f-infra');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('hideInfra') === '1');
+    const want = await page.evaluate(async () => ((await (await fetch('/api/v1/graph?level=namespace&hideInfra=1')).json()) as { nodes: { key: string }[] }).nodes.map((n) => n.key).sort());
+    expect(want.some((k) => k.endsWith('/kube-system'))).toBe(false);
+    const visible = (): Promise<string[]> => page.evaluate(() => window.netatlasMap!.graph.filterNodes((_k, a) => a.visibility === 'visible').sort());
+    await expect.poll(visible, { timeout: 30_000 }).toEqual(want);
     await page.close();
   });
 

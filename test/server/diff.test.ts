@@ -10,7 +10,7 @@ import { diffProvider, findingsProvider } from '../../server/http/default-provid
 import { createApp } from '../../server/http/app.ts';
 import { GraphBuilder } from '../../server/graph/builder.ts';
 import { ingest } from '../../server/graph/ingest.ts';
-import { AppState } from '../../server/http/state.ts';
+import { AppState } from '../../server/state/app-state.ts';
 import type { Inventory } from '../../generator/model/index.ts';
 import { DEMO_DIR } from '../generator/diff/fixtures.ts';
 

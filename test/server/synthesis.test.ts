@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { GraphBuilder } from '../../server/graph/builder.ts';
 import { ingest } from '../../server/graph/ingest.ts';
-import { AppState } from '../../server/http/state.ts';
+import { AppState } from '../../server/state/app-state.ts';
 import { generateForSelection, groupPolicyFiles, policiesToYaml } from '../../server/synthesis.ts';
 import { generateProvider } from '../../server/http/default-providers.ts';
 import { parseGenerateRequest } from '../../server/http/routes/analysis.ts';

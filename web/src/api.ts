@@ -98,9 +98,18 @@ async function graphAnswer(path: string): Promise<GraphAnswer> {
   return { counts: nodes !== undefined && edges !== undefined ? { nodes, edges } : undefined, body };
 }
 
+/** The query of GET /graph and /events for a level and filters (docs/api.md). */
 export function graphQuery(level: Level, filters: Filters): string {
   const p = new URLSearchParams({ level });
+  if (filters.clusters.length) p.set('cluster', filters.clusters.join(','));
+  if (filters.namespaces.length) p.set('namespace', filters.namespaces.join(','));
+  if (filters.verdicts.length) p.set('verdict', filters.verdicts.join(','));
+  if (filters.protocol) p.set('protocol', filters.protocol);
+  if (filters.port !== undefined) p.set('port', String(filters.port));
+  if (filters.since !== undefined) p.set('from', String(filters.since));
+  if (filters.until !== undefined) p.set('to', String(filters.until));
   if (filters.hideInfra) p.set('hideInfra', '1');
+  if (filters.interClusterOnly) p.set('interCluster', '1');
   return p.toString();
 }
 

@@ -10,7 +10,7 @@
  */
 import { api } from './api.ts';
 import { authenticateFromHash } from './auth.ts';
-import { EMPTY_FILTERS } from './state/filters.ts';
+import { filtersForServer } from './state/filters.ts';
 import { decodeViewState } from './state/url-state.ts';
 import { byId } from './ui/dom.ts';
 import { renderLegend } from './ui/legend.ts';
@@ -19,7 +19,8 @@ import { renderLegend } from './ui/legend.ts';
 // answer's count headers) is drawn from its nodes as soon as they are in, while its edges still download
 const firstGraph = authenticateFromHash().then(() => {
   performance.mark('netatlas:graph-request');
-  return api.graphAnswerInWorker(decodeViewState(location.search).level, EMPTY_FILTERS);
+  const view = decodeViewState(location.search);
+  return api.graphAnswerInWorker(view.level, filtersForServer(view.level, view.filters));
 });
 firstGraph.catch(() => undefined);
 // static content, drawn before the first paint (see ui/legend.ts)

@@ -8,7 +8,7 @@ import { clusterKey, namespaceKey } from '../../generator/model/index.ts';
 import { collapseAround, expandGroup, READABLE_NODES, readableCollapse } from './state/aggregate.ts';
 import { collapseGraph } from './state/collapse.ts';
 import { displayEdgeKey } from './state/display.ts';
-import { applyFilters, EMPTY_FILTERS, isEmptyFilters, type Filters } from './state/filters.ts';
+import { applyFilters, EMPTY_FILTERS, filteredByServer, filtersForServer, isEmptyFilters, type Filters } from './state/filters.ts';
 import { applyDiff, deltaActivity, diffCategoryOf, mergeDelta, onlyDiffCategory, parseEdgeKey, riskScores, SEVERITY_SCORE, toMapEdge, toMapNode } from './state/graph-data.ts';
 import { hopEvidence, hopTitle, INTERNET, pathFocus, percent, type AttackPath } from './state/attack-paths.ts';
 import { groupFindings, humanizeKeys, humanKey, rankComponents, SEVERITY_ORDER } from './state/findings.ts';
@@ -131,6 +131,8 @@ class App {
 
   private setFilters(patch: Partial<Filters>): void {
     this.setView({ filters: { ...this.view.filters, ...patch } });
+    // at namespace and cluster level the server projects the filters (state/filters.ts)
+    if (filteredByServer(this.view.level)) void this.load();
   }
 
   /** An error the user can act on, with Retry; undefined hides it. */
@@ -156,7 +158,7 @@ class App {
     let edges: Promise<GraphResponse> | undefined;
     let edgeCount: number | undefined;
     try {
-      const answer = await (prefetched ?? api.graphAnswer(this.view.level, EMPTY_FILTERS));
+      const answer = await (prefetched ?? api.graphAnswer(this.view.level, filtersForServer(this.view.level, this.view.filters)));
       performance.mark('netatlas:graph-headers');
       // the first map, large by the count headers and shown whole (nothing filters, collapses or
       // diffs it): take its nodes as soon as the worker has them, its edges after the first frame
@@ -260,7 +262,7 @@ class App {
     const all = collapseGraph(g, collapsed);
     const diffOnly = this.view.mode === 'diff' ? this.view.diffOnly : undefined;
     if (isEmptyFilters(this.view.filters) && !diffOnly) return { all, shown: all };
-    let shown = applyFilters(g, this.view.filters);
+    let shown = applyFilters(g, this.view.filters, this.view.level);
     if (diffOnly) shown = onlyDiffCategory(shown, diffOnly);
     return { all, shown: collapseGraph(shown, collapsed) };
   }
@@ -560,7 +562,7 @@ class App {
 
   private startLive(): void {
     this.events?.close();
-    const es = new EventSource(api.eventsUrl(this.view.level, EMPTY_FILTERS, this.seq));
+    const es = new EventSource(api.eventsUrl(this.view.level, filtersForServer(this.view.level, this.view.filters), this.seq));
     es.addEventListener('delta', (ev) => {
       const delta = JSON.parse((ev as MessageEvent<string>).data) as GraphDelta;
       this.seq = delta.seq;
@@ -596,8 +598,14 @@ class App {
 
   // ------------------------------------------------------------------ controls
 
+  /** Clusters of every graph loaded so far: the cluster filter's choices. */
+  private readonly seenClusters = new Set<string>();
+
   private fillFilterChoices(): void {
-    const clusters = [...new Set(this.raw.nodes.map((n) => n.cluster).filter((c): c is string => !!c))].sort();
+    // at namespace and cluster level the graph is already filtered: every cluster seen stays a choice
+    for (const n of this.raw.nodes) if (n.cluster) this.seenClusters.add(n.cluster);
+    for (const c of this.view.filters.clusters) this.seenClusters.add(c);
+    const clusters = [...this.seenClusters].sort();
     const box = byId('f-clusters');
     clear(box);
     for (const c of clusters) {
@@ -677,7 +685,9 @@ class App {
         this.setFilters({ [bound]: Number.isFinite(ms) ? ms : undefined });
       });
     }
-    byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [], diffOnly: undefined }); });
+    byId('f-reset').addEventListener('click', () => { byId<HTMLSelectElement>('f-window').value = ''; this.setView({ filters: EMPTY_FILTERS, collapsed: [], diffOnly: undefined });
+      if (filteredByServer(this.view.level)) void this.load();
+    });
     const search = byId<HTMLInputElement>('search');
     search.addEventListener('input', () => this.runSearch());
     search.addEventListener('keydown', (e) => {

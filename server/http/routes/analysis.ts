@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { FindingsResponse, GenerateRequest } from '../api-types.ts';
 import { badRequest, notImplemented } from '../errors.ts';
 import type { AnalysisProviders } from '../providers.ts';
-import type { AppState } from '../state.ts';
+import type { AppState } from '../../state/app-state.ts';
 import { hasWindow, parseWindow, WINDOW_PARAMS, type TimeWindow } from '../view.ts';
 import { SYNTHESIS_FORMATS } from '../../../generator/synthesis/types.ts';
 

@@ -6,10 +6,12 @@
  */
 import { Router } from 'express';
 import type { Response } from 'express';
-import type { ApiNode, GraphDelta, ResetEvent } from '../api-types.ts';
+import type { ApiEdge, ApiNode, GraphDelta, ResetEvent } from '../api-types.ts';
 import { badRequest, HttpError } from '../errors.ts';
-import type { AppState, DeltaEntry, Timers } from '../state.ts';
-import { parseGraphQuery, podCounts, projectEdges, projectKey, toApiNode } from '../view.ts';
+import type { AppState, DeltaEntry, Timers } from '../../state/app-state.ts';
+import { standsAlone } from '../../../generator/view/index.ts';
+import { nodeFacts } from '../../graph/project.ts';
+import { parseGraphQuery, podCounts, projectEdges, toApiNode } from '../view.ts';
 import type { GraphFilters } from '../view.ts';
 
 export interface EventsOptions {
@@ -67,21 +69,17 @@ export function projectDelta(state: AppState, f: GraphFilters, entries: readonly
   }
   const g = state.graph;
   const { edges, parts } = projectEdges(state, f);
-  const out = [...edges.values()].filter((e) => parts.get(e.key)!.some((p) => changed.has(p)));
+  const out = ([...edges.values()] as ApiEdge[]).filter((e) => parts.get(e.key)!.some((p) => changed.has(p)));
   const nodeKeys = new Set<string>();
   for (const e of out) {
     nodeKeys.add(e.source);
     nodeKeys.add(e.target);
   }
+  // a new node shows on its own as it would in GET /graph (generator/view standsAlone)
+  const facts = nodeFacts(g);
   for (const k of newNodes) {
-    if (!g.hasNode(k)) continue;
-    const p = projectKey(g, k, f.level);
-    if (p === k && g.getNodeAttributes(k).kind === f.level) {
-      const a = g.getNodeAttributes(k) as { cluster?: string; namespace?: string };
-      if (f.clusters && (!a.cluster || !f.clusters.has(a.cluster))) continue;
-      if (f.namespaces && (!a.namespace || !f.namespaces.has(a.namespace))) continue;
-      nodeKeys.add(k);
-    }
+    const node = facts(k);
+    if (node && standsAlone(node, f.level, f)) nodeKeys.add(k);
   }
   const last = entries[entries.length - 1];
   if (out.length === 0 && nodeKeys.size === 0) return undefined;

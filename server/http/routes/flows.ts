@@ -12,7 +12,7 @@ import type { Verdict } from '../../../generator/model/index.ts';
 import { decodeCursor, encodeCursor } from '../../store/connections.ts';
 import type { FlowRow, FlowsResponse } from '../api-types.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
-import type { AppState } from '../state.ts';
+import type { AppState } from '../../state/app-state.ts';
 import { parseWindow, WINDOW_PARAMS } from '../view.ts';
 import { findEdge } from './graph.ts';
 

@@ -10,7 +10,7 @@ import { badRequest, notFound } from '../errors.ts';
 import { allPolicies, policiesSelectingByLabels } from '../policies.ts';
 import { withObservedPolicies } from '../policy-hits.ts';
 import type { AnalysisProviders } from '../providers.ts';
-import type { AppState } from '../state.ts';
+import type { AppState } from '../../state/app-state.ts';
 import {
   graphView, hasWindow, isRelativeWindow, levelOfKey, parseGraphQuery, parseWindow, podCounts, projectEdges, toApiNode, WINDOW_PARAMS, windowedEdges,
 } from '../view.ts';

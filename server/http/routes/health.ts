@@ -1,7 +1,7 @@
 /** GET /healthz, /readyz, /metrics (Prometheus text exposition format 0.0.4). */
 import { Router } from 'express';
 import type { HealthResponse, ReadyResponse } from '../api-types.ts';
-import type { AppState } from '../state.ts';
+import type { AppState } from '../../state/app-state.ts';
 
 export interface HealthOptions {
   /** Extra reasons the server is not ready (e.g. the initial load still running). */

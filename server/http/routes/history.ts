@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { HistogramResponse } from '../api-types.ts';
 import { badRequest, HttpError } from '../errors.ts';
-import type { AppState } from '../state.ts';
+import type { AppState } from '../../state/app-state.ts';
 import { parseWindow, WINDOW_PARAMS } from '../view.ts';
 
 export const DEFAULT_HISTOGRAM_BUCKETS = 60;

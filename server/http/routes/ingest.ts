@@ -12,7 +12,7 @@ import { resolveRemoteEnds } from '../../collect/remote-ends.ts';
 import type { IdentityResolver } from '../../graph/identity.ts';
 import { HttpError, badRequest } from '../errors.ts';
 import { secretMatches } from '../security.ts';
-import type { AppState } from '../state.ts';
+import type { AppState } from '../../state/app-state.ts';
 
 export interface IngestOptions {
   /** Collector name -> token. */

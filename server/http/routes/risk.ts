@@ -10,7 +10,7 @@ import { parseWorkloadSelector } from '../../../generator/risk/index.ts';
 import { computeRisk } from '../../risk.ts';
 import { badRequest, HttpError } from '../errors.ts';
 import type { AnalysisProviders } from '../providers.ts';
-import type { AppState } from '../state.ts';
+import type { AppState } from '../../state/app-state.ts';
 
 const PARAMS = ['crownJewels', 'entries', 'maxHops', 'maxPaths', 'ipBlockMatchesPods'];
 

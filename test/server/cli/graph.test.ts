@@ -41,6 +41,18 @@ describe('netatlas graph', () => {
     expect(r.stderr).toContain('not a valid cluster name');
   });
 
+  it.each([
+    [['--port', '0'], '--port "0" is not a port'],
+    [['--port', '9000-8000'], '--port "9000-8000" is not a port'],
+    [['--verdict', 'BLOCKED'], '--verdict "BLOCKED" is not a verdict'],
+    [['--protocol', 'http'], '--protocol "http" is not a protocol'],
+    [['--only-cluster', 'a/b'], '--only-cluster "a/b" is not a cluster name'],
+  ])('refuses a bad filter %j, naming the option', async (flags, message) => {
+    const r = await run(['graph', '--flows', HUBBLE_10, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
   it('prints the graph at the level asked for as JSON', async () => {
     const r = await run(['graph', '--flows', HUBBLE_10, '-o', 'json', '--level', 'namespace']);
     const g = JSON.parse(r.stdout) as GraphJson;

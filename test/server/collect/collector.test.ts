@@ -15,7 +15,7 @@ import { Shipper } from '../../../server/collect/shipper.ts';
 import { SpoolStore } from '../../../server/collect/spool.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { createApp } from '../../../server/http/app.ts';
-import { AppState } from '../../../server/http/state.ts';
+import { AppState } from '../../../server/state/app-state.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement } from '../../../server/store/flow-store.ts';
 import type { WorkloadNode } from '../../../generator/model/index.ts';

@@ -16,7 +16,7 @@ import { SpoolStore } from '../../../server/collect/spool.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { createApp } from '../../../server/http/app.ts';
 import type { FlowsResponse } from '../../../server/http/api-types.ts';
-import { AppState } from '../../../server/http/state.ts';
+import { AppState } from '../../../server/state/app-state.ts';
 import { ConnectionLog } from '../../../server/store/connection-log.ts';
 import type { ConnectionRow } from '../../../server/store/connections.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';

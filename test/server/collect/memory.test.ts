@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { FlowRecord } from '../../../generator/model/index.ts';
 import { SpoolStore, type SpooledBatch } from '../../../server/collect/spool.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
-import { AppState } from '../../../server/http/state.ts';
+import { AppState } from '../../../server/state/app-state.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
 import { T0, prodInventory } from '../http/fixtures.ts';
 

@@ -197,7 +197,7 @@ describe('projectGraph', () => {
   it('filters edges by verdict, port, protocol, cluster and time window', () => {
     const g = withTraffic().graph;
     expect(projectGraph(g, 'workload', { verdicts: ['DROPPED'] }).edges).toHaveLength(1);
-    expect(projectGraph(g, 'workload', { ports: [8443] }).edges).toHaveLength(1);
+    expect(projectGraph(g, 'workload', { port: { from: 8443, to: 8443 } }).edges).toHaveLength(1);
     expect(projectGraph(g, 'workload', { protocols: ['UDP'] }).edges).toHaveLength(2);
     expect(projectGraph(g, 'workload', { clusters: ['finance'] }).edges).toHaveLength(1);
     expect(projectGraph(g, 'workload', { since: T0 + 30_000 }).edges).toHaveLength(1);

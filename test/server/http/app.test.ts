@@ -52,6 +52,8 @@ describe('GET /api/v1/graph', () => {
     expect((await keys('namespace=kube-system')).length).toBe(1);
     expect(await keys('hideInfra=1')).not.toContain(`${API}->wl:prod/kube-system/Deployment/coredns|UDP|53`);
     expect(await keys('since=2026-01-15T10:00:02Z')).toHaveLength(2);
+    expect(await keys('namespace=finance/ledger')).toEqual(await keys('namespace=ledger'));
+    expect(await keys('interCluster=1')).toEqual([`${API}->wl:finance/ledger/Deployment/books|TCP|443`]);
   });
 
   it('answers the new counts right after an ingest, even when the previous answer was cached', async () => {
@@ -65,7 +67,7 @@ describe('GET /api/v1/graph', () => {
 
   it('refuses a bad level, port, time, verdict or an unknown parameter with 400 and a message', async () => {
     const a = app();
-    for (const q of ['level=galaxy', 'port=70000', 'port=abc', 'since=yesterday', 'verdict=MAYBE', 'colour=red', 'cluster=bad%20name', 'since=2026-02-01&until=2026-01-01']) {
+    for (const q of ['level=galaxy', 'port=70000', 'port=abc', 'since=yesterday', 'verdict=MAYBE', 'colour=red', 'cluster=bad%20name', 'cluster=prod/shop', 'namespace=a/b/c', 'interCluster=yes', 'since=2026-02-01&until=2026-01-01']) {
       const res = await request(a).get(`/api/v1/graph?${q}`).expect(400);
       expect(res.body.code).toBe('bad_request');
       expect(res.body.error).toMatch(/^netatlas\/api: /);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../../server/http/app.ts';
 import type { GraphDelta } from '../../../server/http/api-types.ts';
-import type { AppState, Timers } from '../../../server/http/state.ts';
+import type { AppState, Timers } from '../../../server/state/app-state.ts';
 import { ALL_FLOWS, T0, demoState, webToApi } from './fixtures.ts';
 
 interface SseEvent { id?: string; event?: string; data?: string }

@@ -2,7 +2,7 @@
 import { emptyInventory } from '../../../generator/model/index.ts';
 import type { FlowRecord, Inventory, NetworkPolicyInfo, PodInfo, WorkloadInfo } from '../../../generator/model/index.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
-import { AppState } from '../../../server/http/state.ts';
+import { AppState } from '../../../server/state/app-state.ts';
 import type { Store } from '../../../server/store/store.ts';
 
 export const T0 = Date.UTC(2026, 0, 15, 10, 0, 0);

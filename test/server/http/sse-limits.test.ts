@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../../server/http/app.ts';
 import { MAX_SSE_BUFFERED_BYTES, MAX_SSE_CLIENTS, SseWriter } from '../../../server/http/routes/events.ts';
-import type { Timers } from '../../../server/http/state.ts';
+import type { Timers } from '../../../server/state/app-state.ts';
 import { demoState } from './fixtures.ts';
 
 const servers: http.Server[] = [];

@@ -9,7 +9,7 @@ import { createApp } from '../../../server/http/app.ts';
 import { defaultProviders } from '../../../server/http/default-providers.ts';
 import { FlowStore, HOUR_MS, parseDuration } from '../../../server/store/flow-store.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
-import { AppState } from '../../../server/http/state.ts';
+import { AppState } from '../../../server/state/app-state.ts';
 import { ALL_FLOWS, T0, demoState, webToApi } from '../http/fixtures.ts';
 
 const dirs: string[] = [];

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { createApp } from '../../../server/http/app.ts';
-import { AppState } from '../../../server/http/state.ts';
+import { AppState } from '../../../server/state/app-state.ts';
 import { FlowStore, HOUR_MS } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement, StoreBatch } from '../../../server/store/flow-store.ts';
 import { MIGRATIONS, PostgresStore } from '../../../server/store/postgres.ts';

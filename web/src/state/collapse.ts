@@ -3,7 +3,7 @@
  * replaced by one group node, and the edges between groups are merged (counts and verdicts
  * summed, time window widened). Pure, so expanding is just collapsing with a smaller set.
  */
-import { clusterKey, namespaceKey } from '../../../generator/model/index.ts';
+import { clusterKey, flowEdgeKey, namespaceKey } from '../../../generator/model/index.ts';
 import type { MapEdge, MapGraph, MapNode, VerdictCounts } from '../types.ts';
 import { worstDiff } from './style.ts';
 
@@ -51,7 +51,7 @@ export function collapseGraph(graph: MapGraph, collapsed: ReadonlySet<string>): 
     const source = rep.get(e.source) ?? e.source;
     const target = rep.get(e.target) ?? e.target;
     if (source === e.source && target === e.target) { merged.set(e.key, e); continue; }
-    const key = `${source}->${target}|${e.protocol}|${e.port ?? '-'}`;
+    const key = flowEdgeKey(source, target, e.protocol, e.port);
     const prev = merged.get(key);
     if (!prev) {
       merged.set(key, { ...e, key, source, target, verdicts: { ...e.verdicts } });

@@ -1,8 +1,18 @@
 /**
- * Filters as pure predicates, hubble-ui style: `(edge, filters) => boolean`. An empty list
- * means "no restriction" so that a fresh view shows everything.
+ * The map's filters: what the controls and the URL hold (`Filters`), and what is shown for them.
+ * What a filter means is generator/view's, the same code the CLI's `graph` and the API's `/graph`
+ * run: its predicates decide which edges and nodes stay. An empty list means "no restriction",
+ * so that a fresh view shows everything.
+ *
+ * At workload and pod level the map holds the level's whole graph and filters it here, at once
+ * and without moving a node (a node's key is itself at its own level, so filtering the level's
+ * graph is the same as projecting the filtered base edges). At namespace and cluster level an
+ * aggregated edge no longer tells which of its parts were dropped, DNS or in a namespace: there
+ * the server projects the filtered edges (filtersForServer) and its answer is shown as it is.
  */
-import type { L4Protocol, MapEdge, MapGraph, MapNode, Verdict } from '../types.ts';
+import type { Level } from '../../../generator/model/index.ts';
+import { edgeMatches, isEmptyViewFilters, standsAlone, type ViewFilters } from '../../../generator/view/index.ts';
+import type { L4Protocol, MapGraph, MapNode, Verdict } from '../types.ts';
 
 export interface Filters {
   readonly clusters: readonly string[];
@@ -13,7 +23,7 @@ export interface Filters {
   /** ms since epoch; an edge passes when its [firstSeen, lastSeen] overlaps the window. */
   readonly since?: number;
   readonly until?: number;
-  /** Hide DNS, monitoring, system and host nodes, and the edges touching them. */
+  /** Hide infrastructure (generator/view infra.ts: DNS, monitoring, system namespaces, hosts, the API server) and its edges. */
   readonly hideInfra: boolean;
   /** Only traffic between two clusters (and the nodes it joins). */
   readonly interClusterOnly?: boolean;
@@ -21,57 +31,48 @@ export interface Filters {
 
 export const EMPTY_FILTERS: Filters = { clusters: [], namespaces: [], verdicts: [], hideInfra: false };
 
-/** Node kinds that are infrastructure noise whatever their labels say. */
-const INFRA_KINDS = new Set(['host', 'reserved']);
-
-export function isInfraNode(node: MapNode): boolean {
-  return node.infra !== undefined || INFRA_KINDS.has(node.kind);
+/** The controls' filters as generator/view reads them. */
+export function toViewFilters(f: Filters): ViewFilters {
+  return {
+    clusters: f.clusters, namespaces: f.namespaces, verdicts: f.verdicts,
+    ...(f.protocol !== undefined ? { protocols: [f.protocol] } : {}),
+    ...(f.port !== undefined ? { port: { from: f.port, to: f.port } } : {}),
+    ...(f.since !== undefined ? { since: f.since } : {}),
+    ...(f.until !== undefined ? { until: f.until } : {}),
+    hideInfra: f.hideInfra,
+    ...(f.interClusterOnly ? { interClusterOnly: true } : {}),
+  };
 }
 
-export function nodeMatchesFilters(node: MapNode, filters: Filters): boolean {
-  if (filters.hideInfra && isInfraNode(node)) return false;
-  // External peers belong to no cluster: cluster/namespace filters never hide them on their own,
-  // they disappear with their last visible edge instead.
-  if (node.cluster === undefined) return true;
-  if (filters.clusters.length > 0 && !filters.clusters.includes(node.cluster)) return false;
-  if (filters.namespaces.length > 0 && node.namespace !== undefined) {
-    if (!filters.namespaces.includes(node.namespace) && !filters.namespaces.includes(`${node.cluster}/${node.namespace}`)) return false;
-  }
-  return true;
+/** Whether the server projects the filters at this level (namespace, cluster) rather than the map. */
+export function filteredByServer(level: Level): boolean {
+  return level === 'namespace' || level === 'cluster';
 }
 
-export function edgeMatchesFilters(edge: MapEdge, filters: Filters): boolean {
-  if (filters.verdicts.length > 0 && !filters.verdicts.some((v) => (edge.verdicts[v] ?? 0) > 0)) return false;
-  if (filters.protocol !== undefined && edge.protocol !== filters.protocol) return false;
-  if (filters.port !== undefined && edge.port !== filters.port) return false;
-  if (filters.since !== undefined && edge.lastSeen < filters.since) return false;
-  if (filters.until !== undefined && edge.firstSeen > filters.until) return false;
-  if (filters.interClusterOnly && !edge.interCluster) return false;
-  return true;
+/** The filters to ask GET /graph and /events for at a level: none where the map filters itself. */
+export function filtersForServer(level: Level, filters: Filters): Filters {
+  return filteredByServer(level) ? filters : EMPTY_FILTERS;
 }
 
 /**
- * The part of the graph the filters keep: nodes that match, and edges that match whose two
- * ends are kept. When an edge filter (verdict, protocol, port, time) is active, only nodes
- * such an edge reaches stay, so "show me the drops" shows the drops and not every idle
- * workload. External peers (no cluster) always need an edge to stay.
+ * What the filters keep of the level's graph: the edges generator/view's predicates pass (both
+ * ends known to the map), their ends, and the nodes that stand alone at the level. At namespace
+ * and cluster level the graph is the server's answer for these filters, shown as it is.
  */
-export function applyFilters(graph: MapGraph, filters: Filters): MapGraph {
-  const kept = new Map<string, MapNode>();
-  for (const node of graph.nodes) if (nodeMatchesFilters(node, filters)) kept.set(node.key, node);
-  const edges = graph.edges.filter((e) => kept.has(e.source) && kept.has(e.target) && edgeMatchesFilters(e, filters));
-  const edgeFiltered = filters.verdicts.length > 0 || filters.protocol !== undefined || filters.port !== undefined
-    || filters.since !== undefined || filters.until !== undefined || filters.interClusterOnly === true;
-  const nodeFiltered = filters.clusters.length > 0 || filters.namespaces.length > 0 || filters.hideInfra;
-  if (!edgeFiltered && !nodeFiltered) return { nodes: [...kept.values()], edges };
-  const touched = new Set<string>();
-  for (const e of edges) { touched.add(e.source); touched.add(e.target); }
-  const nodes = [...kept.values()].filter((n) => touched.has(n.key) || (!edgeFiltered && n.cluster !== undefined));
-  return { nodes, edges };
+export function applyFilters(graph: MapGraph, filters: Filters, level: Level): MapGraph {
+  const f = toViewFilters(filters);
+  if (filteredByServer(level) || isEmptyViewFilters(f)) return graph;
+  const byKey = new Map<string, MapNode>(graph.nodes.map((n) => [n.key, n]));
+  const edges = graph.edges.filter((e) => {
+    const s = byKey.get(e.source);
+    const t = byKey.get(e.target);
+    return s !== undefined && t !== undefined && edgeMatches(e, s, t, f);
+  });
+  const shown = new Set<string>();
+  for (const e of edges) { shown.add(e.source); shown.add(e.target); }
+  return { nodes: graph.nodes.filter((n) => shown.has(n.key) || standsAlone(n, level, f)), edges };
 }
 
 export function isEmptyFilters(filters: Filters): boolean {
-  return filters.clusters.length === 0 && filters.namespaces.length === 0 && filters.verdicts.length === 0
-    && filters.protocol === undefined && filters.port === undefined && filters.since === undefined
-    && filters.until === undefined && !filters.hideInfra && !filters.interClusterOnly;
+  return isEmptyViewFilters(toViewFilters(filters));
 }

@@ -7,15 +7,27 @@
  * it saw at the previous flush. That works whatever way the builder mutates its attributes, and
  * one pass gives both the store's increments and the SSE delta. Cost: O(edges) per flush, run
  * only when something was ingested, at most every `flushIntervalMs`.
+ *
+ * Past 450 lines on purpose: ingest, the flush baseline and the store's restore and follow all
+ * read and move the same private snapshot, so they stay one class. What stands alone is beside
+ * it: source statuses (sources.ts), samples (samples.ts), the SSE delta log (delta-log.ts), the
+ * ordered store writes (write-queue.ts) and the count arithmetic (counts.ts). HTTP maps this
+ * state to API types (server/http); analysis reads it as AnalysisState (analysis-state.ts).
  */
 import type Graph from 'graphology';
 import type { FlowEdge, FlowRecord, GraphNode, Inventory, VerdictCounts } from '../../generator/model/index.ts';
 import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge } from '../store/flow-store.ts';
 import type { Store } from '../store/store.ts';
+import type { SourceKind, SourceStatus } from '../sources/types.ts';
+import type { SampleFlow } from './samples.ts';
+import { addInto, sameVerdicts, subtractCounts, verdictDeltas } from './counts.ts';
+import { DeltaLog, type DeltaEntry } from './delta-log.ts';
+import { SampleKeeper } from './samples.ts';
+import { noteError, SourceRegistry } from './sources.ts';
+import { WriteQueue } from './write-queue.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
 import type { EndpointIdentity } from '../graph/identity.ts';
-import type { SampleFlow, SourceKind, SourceState, SourceStatus } from './api-types.ts';
 
 /** What the server needs from server/graph's GraphBuilder. */
 export interface GraphBuilderLike {
@@ -31,27 +43,6 @@ export interface GraphBuilderLike {
   readonly lastDestination?: EndpointIdentity;
   /** Drops the flow edges and the nodes only flows named; returns those nodes' keys (see AppStateOptions.releaseAfterFlush). */
   releaseFlowEdges?(): readonly string[];
-}
-
-export interface DeltaEntry {
-  readonly seq: number;
-  readonly time: number;
-  readonly edges: readonly string[];
-  readonly nodes: readonly string[];
-  readonly removedEdges: readonly string[];
-  readonly removedNodes: readonly string[];
-}
-
-interface MutableSource {
-  id: string;
-  kind: SourceKind;
-  cluster?: string;
-  state: SourceState;
-  reason?: string;
-  lastEventTime?: number;
-  records: number;
-  errors: number;
-  lastErrors: string[];
 }
 
 export interface Timers {
@@ -84,59 +75,19 @@ export interface AppStateOptions {
   readonly releaseAfterFlush?: boolean;
 }
 
-const MAX_LAST_ERRORS = 10;
-
-function sameVerdicts(a: VerdictCounts, b: VerdictCounts): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if ((a as Record<string, number>)[k] !== (b as Record<string, number>)[k]) return false;
-  return true;
-}
-
-/**
- * Signed per-verdict change since the snapshot: a correction (FlowRecord.supersedes) moves
- * connections between verdicts without changing the count, so one verdict may go down.
- */
-function verdictDeltas(now: Readonly<Record<string, number>>, before: Readonly<Record<string, number>> | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(now)) {
-    const d = v - (before?.[k] ?? 0);
-    if (d !== 0) out[k] = d;
-  }
-  for (const [k, v] of Object.entries(before ?? {})) if (!(k in now) && v !== 0) out[k] = -v;
-  return out;
-}
-
-function subtractCounts(now: Readonly<Record<string, number>> | undefined, before: Readonly<Record<string, number>> | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(now ?? {})) {
-    const d = v - (before?.[k] ?? 0);
-    if (d > 0) out[k] = d;
-  }
-  return out;
-}
-
 export class AppState {
   readonly builder: GraphBuilderLike;
   readonly store?: Store;
   readonly startedAt: number;
   readonly now: () => number;
   readonly inventories = new Map<string, Inventory>();
-  private readonly sources = new Map<string, MutableSource>();
-  private readonly deltaLog: DeltaEntry[] = [];
-  private readonly deltaLogSize: number;
-  private readonly listeners = new Set<(entry: DeltaEntry) => void>();
-  private readonly sourceListeners = new Set<() => void>();
+  private readonly sources = new SourceRegistry();
+  private readonly deltaLog: DeltaLog;
   private readonly snapshot = new Map<string, { count: number; verdicts: VerdictCounts; dropReasons?: Record<string, number> }>();
   private readonly knownNodes = new Set<string>();
   private readonly pendingOffsets = new Map<string, SourceOffset>();
-  private readonly samples = new Map<string, SampleFlow[]>();
-  private readonly recentRecords: FlowRecord[] = [];
-  private recentIndex = 0;
-  private readonly samplesPerEdge: number;
-  private readonly maxSampledEdges: number;
+  private readonly samples: SampleKeeper;
   private dirty = false;
-  private seqCounter = 0;
   private flushTimer: unknown;
   private timers?: Timers;
   /** Flows ingested per second over recent seconds, for the ingest-rate gauge. */
@@ -148,10 +99,7 @@ export class AppState {
   inventoryVersion = 0;
   /** Serialized answers for the current version (GET /graph), a handful at most. */
   readonly responseCache = new Map<string, string>();
-  storeErrors = 0;
-  lastStoreError?: string;
-  /** Store writes in order: a shared store answers asynchronously, and increments must not overtake each other. */
-  private writes: Promise<void> = Promise.resolve();
+  private readonly writeQueue = new WriteQueue();
   /** Journal position of a shared store this state has applied up to (see followStore). */
   journalCursor = 0;
 
@@ -160,9 +108,8 @@ export class AppState {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
-    this.deltaLogSize = options.deltaLogSize ?? 1000;
-    this.samplesPerEdge = options.samplesPerEdge ?? 8;
-    this.maxSampledEdges = options.maxSampledEdges ?? 20_000;
+    this.deltaLog = new DeltaLog(options.deltaLogSize ?? 1000);
+    this.samples = new SampleKeeper(options.samplesPerEdge ?? 8, options.maxSampledEdges ?? 20_000);
     this.connectionLog = options.connections
       ?? (options.store?.perEdgeMinute !== undefined ? new ConnectionLog({ perEdgeMinute: options.store.perEdgeMinute }) : undefined);
     this.releaseAfterFlush = options.releaseAfterFlush ?? false;
@@ -187,7 +134,7 @@ export class AppState {
 
   /** The newest delta seq (0 before the first). */
   get seq(): number {
-    return this.seqCounter;
+    return this.deltaLog.seq;
   }
 
   // ------------------------------------------------------------------ restore
@@ -361,59 +308,25 @@ export class AppState {
   // ------------------------------------------------------------------ sources
 
   registerSource(id: string, kind: SourceKind, cluster?: string): void {
-    if (!this.sources.has(id)) {
-      this.sources.set(id, { id, kind, cluster, state: 'starting', records: 0, errors: 0, lastErrors: [] });
-      this.notifySources();
-    }
+    this.sources.register(id, kind, cluster);
   }
 
   /** Updates a source's status (creating it as kind 'flows-file' if unknown). */
   updateSource(id: string, patch: Partial<Omit<SourceStatus, 'id' | 'lastErrors'>> & { error?: string }): void {
-    let s = this.sources.get(id);
-    if (!s) {
-      s = { id, kind: patch.kind ?? 'flows-file', state: 'starting', records: 0, errors: 0, lastErrors: [] };
-      this.sources.set(id, s);
-    }
-    const { error, ...rest } = patch;
-    Object.assign(s, rest);
-    if (patch.state && patch.state !== 'stale' && patch.state !== 'error' && patch.reason === undefined) delete s.reason;
-    if (error) {
-      s.errors++;
-      if (s.lastErrors.length < MAX_LAST_ERRORS) s.lastErrors.push(error);
-    }
-    this.notifySources();
+    this.sources.update(id, patch);
   }
 
   sourceStatuses(): SourceStatus[] {
-    return [...this.sources.values()].map((s) => ({ ...s, lastErrors: [...s.lastErrors] }));
+    return this.sources.statuses();
   }
 
-  /**
-   * The statuses as the API shows them: a file's folder is the server's business, so every
-   * absolute path in an id, reason or error is cut to its file name (`flows-file:events.log`).
-   */
+  /** The statuses as the API shows them, absolute paths cut to file names (sources.ts). */
   publicSourceStatuses(): SourceStatus[] {
-    return this.sourceStatuses().map((s) => ({
-      ...s,
-      id: withoutFolders(s.id),
-      ...(s.reason !== undefined ? { reason: withoutFolders(s.reason) } : {}),
-      lastErrors: s.lastErrors.map(withoutFolders),
-    }));
+    return this.sources.publicStatuses();
   }
 
   onSourcesChanged(fn: () => void): () => void {
-    this.sourceListeners.add(fn);
-    return () => this.sourceListeners.delete(fn);
-  }
-
-  private notifySources(): void {
-    for (const fn of this.sourceListeners) {
-      try {
-        fn();
-      } catch {
-        // A listener (an SSE client) failing never affects ingest.
-      }
-    }
+    return this.sources.onChanged(fn);
   }
 
   // ------------------------------------------------------------------ ingest
@@ -425,7 +338,7 @@ export class AppState {
     this.bump();
     if (options.persist !== false && this.store) {
       const store = this.store;
-      this.enqueueWrite(() => store.saveInventory(cluster, inventory));
+      this.writeQueue.enqueue(() => store.saveInventory(cluster, inventory));
     }
     this.dirty = true;
   }
@@ -435,17 +348,13 @@ export class AppState {
    * source and skipped; the rest go on.
    */
   ingestFlows(sourceId: string, records: Iterable<FlowRecord>, options: { cluster?: string; offset?: Record<string, unknown> } = {}): number {
-    let s = this.sources.get(sourceId);
-    if (!s) {
-      this.registerSource(sourceId, 'flows-file', options.cluster);
-      s = this.sources.get(sourceId)!;
-    }
+    const s = this.sources.ensure(sourceId, options.cluster);
     let n = 0;
     let last: number | undefined;
     for (const record of records) {
       try {
         const result = this.builder.addFlow(record, options.cluster);
-        this.keepSample(record, result);
+        this.samples.keep(record, result);
         const b = this.builder;
         if (this.connectionLog && b.lastEdges) {
           const point = record.direction ? `${record.direction.toLowerCase()}${record.observer ? `@${record.observer}` : ''}` : record.observer;
@@ -454,20 +363,12 @@ export class AppState {
         n++;
         last = record.time;
       } catch (error) {
-        s.errors++;
-        if (s.lastErrors.length < MAX_LAST_ERRORS) {
-          const where = record?.origin?.file ? `${record.origin.file}:${record.origin.line ?? '?'}: ` : '';
-          s.lastErrors.push(`${where}${(error as Error).message}`);
-        }
+        const where = record?.origin?.file ? `${record.origin.file}:${record.origin.line ?? '?'}: ` : '';
+        noteError(s, `${where}${(error as Error).message}`);
       }
     }
     if (n > 0) {
-      s.records += n;
-      s.lastEventTime = Math.max(s.lastEventTime ?? 0, last ?? 0) || this.now();
-      if (s.state === 'starting' || s.state === 'stale') {
-        s.state = 'connected';
-        delete s.reason;
-      }
+      this.sources.noteRecords(s, n, last, this.now());
       this.dirty = true;
       this.bump();
       this.noteRate(n);
@@ -500,35 +401,13 @@ export class AppState {
     return sum / 10;
   }
 
-  private keepSample(record: FlowRecord, result: unknown): void {
-    const edgeKey = typeof result === 'string' ? result : typeof (result as { key?: unknown })?.key === 'string' ? (result as { key: string }).key : undefined;
-    if (edgeKey) {
-      const sample = toSample(record);
-      let list = this.samples.get(edgeKey);
-      if (!list) {
-        if (this.samples.size >= this.maxSampledEdges) this.samples.delete(this.samples.keys().next().value!);
-        list = [];
-        this.samples.set(edgeKey, list);
-      }
-      list.push(sample);
-      if (list.length > this.samplesPerEdge) list.shift();
-    }
-    // Whatever the builder returns, keep a bounded ring of recent records so edge detail can
-    // match samples by endpoints.
-    if (this.recentRecords.length < 4096) this.recentRecords.push(record);
-    else {
-      this.recentRecords[this.recentIndex] = record;
-      this.recentIndex = (this.recentIndex + 1) % 4096;
-    }
-  }
-
   samplesFor(edgeKey: string): SampleFlow[] {
-    return [...(this.samples.get(edgeKey) ?? [])];
+    return this.samples.samplesFor(edgeKey);
   }
 
   /** Recent records, oldest first. */
   recent(): FlowRecord[] {
-    return [...this.recentRecords.slice(this.recentIndex), ...this.recentRecords.slice(0, this.recentIndex)];
+    return this.samples.recent();
   }
 
   // ------------------------------------------------------------------ flush and deltas
@@ -583,9 +462,9 @@ export class AppState {
         const connections = this.connectionLog?.take() ?? [];
         const batch = { edges: increments, nodes, offsets: [...this.pendingOffsets.values()], ...(connections.length ? { connections } : {}) };
         this.pendingOffsets.clear();
-        this.enqueueWrite(() => store.writeBatch(batch));
+        this.writeQueue.enqueue(() => store.writeBatch(batch));
       } catch (error) {
-        this.noteStoreError(error);
+        this.writeQueue.noteError(error);
       }
     } else {
       this.pendingOffsets.clear();
@@ -605,77 +484,35 @@ export class AppState {
     this.bump();
   }
 
-  /**
-   * Runs a store write after the ones before it. A synchronous store (SQLite) writes during
-   * this call, as before; a shared one writes when the previous write has finished.
-   */
-  private enqueueWrite(write: () => unknown): void {
-    const run = (): Promise<void> | undefined => {
-      try {
-        const r = write();
-        if (r instanceof Promise) return r.then(() => {}, (error) => this.noteStoreError(error));
-      } catch (error) {
-        this.noteStoreError(error);
-      }
-      return undefined;
-    };
-    if (this.writesPending === 0) {
-      // Nothing in flight: run now, so a synchronous store has written when flush() returns.
-      const r = run();
-      if (!r) return;
-      this.writesPending++;
-      this.writes = r.finally(() => { this.writesPending--; });
-    } else {
-      this.writesPending++;
-      this.writes = this.writes.then(run).finally(() => { this.writesPending--; });
-    }
+  /** Store writes that failed, and the last failure (the metrics and health routes show them). */
+  get storeErrors(): number {
+    return this.writeQueue.errors;
   }
 
-  private writesPending = 0;
+  get lastStoreError(): string | undefined {
+    return this.writeQueue.lastError;
+  }
 
   /** Resolves when every store write queued so far has finished. */
   async settled(): Promise<void> {
-    for (;;) {
-      const w = this.writes;
-      await w;
-      if (w === this.writes) return;
-    }
+    await this.writeQueue.settled();
   }
 
   private publish(changedEdges: string[], newNodes: string[]): DeltaEntry {
-    const entry: DeltaEntry = { seq: ++this.seqCounter, time: this.now(), edges: changedEdges, nodes: newNodes, removedEdges: [], removedNodes: [] };
-    this.deltaLog.push(entry);
-    if (this.deltaLog.length > this.deltaLogSize) this.deltaLog.shift();
-    for (const fn of this.listeners) {
-      try {
-        fn(entry);
-      } catch {
-        // An SSE client failing never affects ingest.
-      }
-    }
-    return entry;
-  }
-
-  private noteStoreError(error: unknown): void {
-    this.storeErrors++;
-    this.lastStoreError = (error as Error)?.message ?? String(error);
+    return this.deltaLog.publish(this.now(), changedEdges, newNodes);
   }
 
   /** Deltas after `seq`; undefined when the log no longer reaches back that far. */
   deltasSince(seq: number): DeltaEntry[] | undefined {
-    if (seq >= this.seqCounter) return [];
-    const first = this.deltaLog[0];
-    if (!first || seq < first.seq - 1) return undefined;
-    return this.deltaLog.filter((d) => d.seq > seq);
+    return this.deltaLog.since(seq);
   }
 
   onDelta(fn: (entry: DeltaEntry) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.deltaLog.onDelta(fn);
   }
 
   get listenerCount(): number {
-    return this.listeners.size;
+    return this.deltaLog.listenerCount;
   }
 
   /** Flush every `intervalMs` (default 500 ms: at most two deltas per second). */
@@ -700,34 +537,6 @@ export class AppState {
   }
 }
 
-/** Adds `b`'s counts into `a` (mutating it) and returns `a`. */
-function addInto<T extends Record<string, number>>(a: T, b: Readonly<Record<string, number>>): T {
-  const out = a as Record<string, number>;
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-  return a;
-}
-
-function toSample(r: FlowRecord): SampleFlow {
-  const pod = (e: FlowRecord['source']): string | undefined => (e.podName ? `${e.namespace ?? ''}/${e.podName}` : undefined);
-  return {
-    time: r.time, verdict: r.verdict, protocol: r.protocol,
-    ...(r.source.ip ? { sourceIp: r.source.ip } : {}),
-    ...(r.source.port !== undefined ? { sourcePort: r.source.port } : {}),
-    ...(r.destination.ip ? { destinationIp: r.destination.ip } : {}),
-    ...(r.port !== undefined ? { port: r.port } : {}),
-    ...(pod(r.source) ? { sourcePod: pod(r.source) } : {}),
-    ...(pod(r.destination) ? { destinationPod: pod(r.destination) } : {}),
-    ...(r.dropReason ? { dropReason: r.dropReason } : {}),
-    ...(r.l7 ? { l7: r.l7 } : {}),
-  };
-}
-
-export { toSample };
-
-/** An absolute path (after a start, a space, a quote, '(', ':' or '='): its folders, then its name. */
-const ABSOLUTE_PATH = /(^|[\s"'(:=])\/(?:[^\s"'/:]+\/)+([^\s"'/:]+)/g;
-
-/** `text` with every absolute path cut to its file name. */
-export function withoutFolders(text: string): string {
-  return text.replace(ABSOLUTE_PATH, '$1$2');
-}
+export type { DeltaEntry } from './delta-log.ts';
+export { toSample } from './samples.ts';
+export { withoutFolders } from './sources.ts';

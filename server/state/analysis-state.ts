@@ -4,9 +4,9 @@
  * server's AppState satisfies it, and so does anything else that holds a graph and inventories.
  */
 import type Graph from 'graphology';
-import type { FlowEdge, GraphNode, Inventory } from '../generator/model/index.ts';
-import { emptyInventory } from '../generator/model/index.ts';
-import { mergeInventories } from './inventory/index.ts';
+import type { FlowEdge, GraphNode, Inventory } from '../../generator/model/index.ts';
+import { emptyInventory } from '../../generator/model/index.ts';
+import { mergeInventories } from '../inventory/index.ts';
 
 export interface AnalysisState {
   readonly graph: Graph<GraphNode, FlowEdge>;
