@@ -15,7 +15,7 @@ import type { DiffCategory, MapGraph, MapNode } from '../types.ts';
 import { toDisplayEdges } from '../state/display.ts';
 import { seedPositions, spiral, type Point } from '../state/seed.ts';
 import { convexHull, padHull } from '../state/hull.ts';
-import { clusterTint, CUT_COLOR, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
+import { clusterTint, CUT_COLOR, NEW_EDGE_COLOR, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
 import { BitmapMover } from './move-bitmap.ts';
 import { skipPickingWhile } from './picking-pass.ts';
@@ -33,6 +33,8 @@ export const STAGE_BACKGROUND = THEME.stage;
 const LABEL_COLOR = THEME.label;
 const LABEL_DIMMED = THEME.labelDimmed;
 const LABEL_HALO = THEME.halo;
+/** The radius in pixels of the ring that marks a new edge's middle. */
+export const NEW_EDGE_RING = 9;
 
 /** A 2D overlay canvas sized to the stage (device pixels), its context scaled to CSS pixels. */
 function fitCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
@@ -333,6 +335,11 @@ export class MapView {
     s.on('clickStage', () => this.cb.onStageClick());
     s.once('beforeRender', () => performance.mark('netatlas:first-render'));
     s.on('afterRender', () => {
+      // the framing (graph -> camera coordinates) is kept from the first frame on: sigma
+      // recomputes it from the graph's extent on every setGraph, so a live update, a fold or a
+      // filter after the layout had moved the nodes would shift the whole picture under a still
+      // camera (and a shared camera in the URL would no longer point where it did)
+      if (this.graph.order > 0 && !s.getCustomBBox()) s.setCustomBBox(s.getBBox());
       this.drawHulls();
       this.drawLabels();
       if (!this.firstFrameSeen && this.graph.order > 0) {
@@ -655,6 +662,43 @@ export class MapView {
     return this.path;
   }
 
+  /** Display keys of the edges first seen in this Live session (markNewEdges). */
+  private newEdges: ReadonlySet<string> = new Set();
+
+  /** Mark these drawn edges (display keys) as new: a ring at their middle and a halo along them, over the map; an empty set clears. */
+  markNewEdges(keys: ReadonlySet<string>): void {
+    if (keys.size === 0 && this.newEdges.size === 0) return;
+    this.newEdges = keys;
+    this.s?.scheduleRender();
+  }
+
+  /** The marked edges drawn now (tests read it). */
+  get markedEdges(): string[] {
+    return [...this.newEdges].filter((k) => this.graph.hasEdge(k) && this.graph.getEdgeAttribute(k, 'visibility') === 'visible');
+  }
+
+  /** The new edges' marks: a halo along each (between its ends) and a ring at its middle. */
+  private drawNewEdges(ctx: CanvasRenderingContext2D): void {
+    const s = this.sigma;
+    const g = this.graph;
+    const keys = this.markedEdges;
+    if (!keys.length) return;
+    ctx.save();
+    ctx.strokeStyle = NEW_EDGE_COLOR;
+    ctx.lineCap = 'round';
+    for (const k of keys) {
+      const a = s.graphToViewport(g.getNodeAttributes(g.source(k)));
+      const b = s.graphToViewport(g.getNodeAttributes(g.target(k)));
+      ctx.globalAlpha = 0.45;
+      ctx.lineWidth = 6;
+      ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 3;
+      ctx.beginPath(); ctx.arc((a.x + b.x) / 2, (a.y + b.y) / 2, NEW_EDGE_RING, 0, 2 * Math.PI); ctx.stroke();
+    }
+    ctx.restore();
+  }
+
   /** 1 up to 800 drawn edges, less beyond: see edgeDisplay. */
   private edgeFade = 1;
 
@@ -729,6 +773,8 @@ export class MapView {
     }
     this.drawnLabels = placed;
     if (this.path) this.drawPathEntry(ctx, this.path);
+    // over the labels: a mark that a label hid would tell nothing
+    this.drawNewEdges(ctx);
   }
 
   /**
