@@ -16,12 +16,11 @@
  * median drag/zoom frame < 33 ms, the 10k first picture at most a few hundred nodes. Ratios are
  * to the demo, measured in the same run.
  *
- * Then the two paths only a large map opened unfolded (`?collapsed=`) takes, each with and
- * without, on the 10k estate: its nodes-only first frame drawn without sigma's picking pass
- * (render/picking-pass.ts; first picture, WEB_BENCH_LOADS loads each), and drag frames that
- * move the last frame instead of drawing (render/move-bitmap.ts; one load each). Both patch
- * sigma's private fields, which is why sigma is pinned: these lines are what keeps them.
- * `WEB_BENCH_ONLY=demo` runs the demo only, `WEB_BENCH_ONLY=unfolded` these lines only.
+ * Then the one path only a large map opened unfolded (`?collapsed=`) takes: drag frames that
+ * move the last frame instead of drawing (render/move-bitmap.ts), with and without, on the 10k
+ * estate (one load each). It patches sigma's private fields, which is why sigma is pinned:
+ * this line is what keeps it. `WEB_BENCH_ONLY=demo` runs the demo only, `WEB_BENCH_ONLY=unfolded`
+ * this line only.
  */
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -171,20 +170,11 @@ try {
   const tenK = results[2];
   if (tenK) console.log(`10k first picture draws ${tenK.drawn} nodes: ${tenK.drawn <= 300 ? 'at most a few hundred (met)' : 'MORE than a few hundred'}`);
 
-  // the large-map paths, taken only by an unfolded open of a large map: its nodes-only first
-  // frame drawn without sigma's picking pass (picking-pass.ts), and drag frames that move the
-  // last frame (BitmapMover): each with and without
+  // the moved bitmap (BitmapMover, render/move-bitmap.ts): taken only by a large map opened
+  // unfolded, whose drag frames move the last frame instead of drawing; with and without
   const estate = syntheticEstate({ clusters: 5, workloads: 10_000, edges: 50_000, seed: 42 });
   const server = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
   try {
-    const firstFrame: Record<string, number[]> = { with: [], without: [] };
-    for (const skip of [true, false]) {
-      for (let i = 0; i < LOADS; i++) {
-        const { page, close } = await openPage(browser, `${server.url}/?collapsed=`, skip ? '' : 'window.netatlasBenchNoPickingSkip = true;');
-        firstFrame[skip ? 'with' : 'without']!.push(await page.evaluate(() => window.netatlasDebug.firstFrameGpuDoneAt!));
-        await close();
-      }
-    }
     const drag: Record<string, { median: number; frames: number }> = {};
     for (const mover of [true, false]) {
       const { page, close } = await openPage(browser, `${server.url}/?collapsed=`, mover ? '' : 'window.netatlasBenchNoMover = true;');
@@ -193,9 +183,7 @@ try {
       drag[mover ? 'with' : 'without'] = await dragFrames(page);
       await close();
     }
-    const w = median(firstFrame.with!), wo = median(firstFrame.without!);
-    console.log(`10k opened unfolded (?collapsed=): first picture median ${fmt(w)} ms drawing the nodes-only first frame without sigma's picking pass (${firstFrame.with!.map(fmt).join(', ')}), ${fmt(wo)} ms with it (${firstFrame.without!.map(fmt).join(', ')}): x${(w / wo).toFixed(2)}`);
-    console.log(`10k opened unfolded: drag/zoom frame median ${drag.with!.median.toFixed(1)} ms over ${drag.with!.frames} frames moving the last frame (BitmapMover), ${drag.without!.median.toFixed(1)} ms over ${drag.without!.frames} frames drawing each: x${(drag.with!.median / drag.without!.median).toFixed(2)}`);
+    console.log(`10k opened unfolded (?collapsed=): drag/zoom frame median ${drag.with!.median.toFixed(1)} ms over ${drag.with!.frames} frames moving the last frame (BitmapMover), ${drag.without!.median.toFixed(1)} ms over ${drag.without!.frames} frames drawing each: x${(drag.with!.median / drag.without!.median).toFixed(2)}`);
   } finally {
     await server.close();
   }

@@ -23,8 +23,6 @@ declare global {
     netatlasDebug: DebugInfo; netatlasMap?: MapView; netatlasBenchSync?: boolean;
     /** The benchmark's A/B only: a large map draws every camera frame instead of moving the last one (BitmapMover). */
     netatlasBenchNoMover?: boolean;
-    /** The benchmark's A/B only: a large map's nodes-only first frame keeps sigma's picking pass (picking-pass.ts). */
-    netatlasBenchNoPickingSkip?: boolean;
   }
 }
 

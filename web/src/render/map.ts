@@ -24,7 +24,6 @@ import { seedPositions, spiral, type Point } from '../state/seed.ts';
 import { CUT_COLOR, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
 import { BitmapMover } from './move-bitmap.ts';
-import { skipPickingWhile } from './picking-pass.ts';
 import { renderProfileFor, type RenderProfile } from '../state/render-profile.ts';
 import { decodePositions, encodePositions, POSITIONS_STORAGE_KEY } from '../state/positions.ts';
 import { labelPriority, placeLabels, type LabelCandidate, type LabelTier, type PlacedLabel } from '../state/labels.ts';
@@ -301,10 +300,11 @@ export class MapView {
     const labels = sigma.createCanvas('netatlas-labels', { afterLayer: 'stage', style: { pointerEvents: 'none' } });
     this.labelCanvas = labels;
     if (light) {
-      // the nodes-only frames before the edges are in are not kept for moves (the next frame
-      // follows at once), and skip the picking pass (nothing can be hovered then)
+      // camera moves shift the last frame (measured: `npm run bench web`, its last line); the
+      // nodes-only frames before the edges are in are not kept for moves (the next frame follows
+      // at once). Skipping sigma's picking pass in those frames was tried and dropped: the first
+      // picture of the 10k estate opened unfolded took 1354-1782 ms with the skip, 1452-1511 ms without
       if (!window.netatlasBenchNoMover) this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas(), labels], () => !this.edgesPending);
-      if (!window.netatlasBenchNoPickingSkip) skipPickingWhile(sigma as unknown as Sigma, () => this.edgesPending);
     }
     this.bindEvents();
     this.buildMs = performance.now() - t0;
