@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { shot } from './harness.ts';
-import { useDemoSession } from './session.ts';
+import { openSettled, useDemoSession } from './session.ts';
 import { pixelsNear } from './pixels.ts';
 import { NEW_EDGE_COLOR } from '../../web/src/state/style.ts';
 import type { NodeDetailResponse } from '../../server/http/api-types.ts';
@@ -30,9 +30,7 @@ async function podOf(url: string, key: string): Promise<{ cluster: string; names
 describe('live mode', { timeout: 180_000 }, () => {
   it('a flow that makes a new edge shows as a rate in the status line and a cyan ring on the new edge', async () => {
     const { context, server } = session;
-    const page = await context.newPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 60_000 });
+    const page = await openSettled(session);
     // two prod workloads with no edge between them, far enough apart on screen for a ring between them
     const [SOURCE, TARGET] = await page.evaluate(() => {
       const m = window.netatlasMap!;
