@@ -130,6 +130,14 @@ describe('what a user asks of the map', { timeout: 180_000 }, () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(score).toBe(scores[0]);
     expect(await first.locator('.breakdown .badge').count()).toBeGreaterThan(0);
+    // ranked by the risk model: the first is GET /risk's top workload, its parts shown with their points
+    const risk = await page.evaluate(async () => (await (await fetch('/api/v1/risk')).json()) as { workloads: Array<{ workload: string; score: number; parts: Record<string, { points: number; max: number }> }> });
+    const top = risk.workloads[0]!;
+    expect(await first.getAttribute('data-component')).toBe(top.workload);
+    expect(score).toBe(top.score);
+    const parts = Object.entries(top.parts).filter(([, p]) => p.points > 0);
+    expect(parts.length).toBeGreaterThan(0);
+    for (const [name, p] of parts) expect(await first.locator(`.badge.part[data-part="${name}"]`).textContent()).toBe(`${name} ${p.points}/${p.max}`);
     // the first one that has a policy of its own to generate
     const fixable = page.locator('.findings ol.ranked li:has([data-fix])').first();
     const key = (await fixable.getAttribute('data-component'))!;

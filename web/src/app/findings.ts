@@ -6,7 +6,7 @@
 import { api } from '../api.ts';
 import { displayEdgeKey } from '../state/display.ts';
 import { hopEvidence, hopTitle, INTERNET, pathFocus, percent, type AttackPath } from '../state/attack-paths.ts';
-import { groupFindings, humanizeKeys, rankComponents, SEVERITY_ORDER } from '../state/findings.ts';
+import { groupFindings, humanizeKeys, rankByRisk, rankComponents, SEVERITY_ORDER, type RankedComponent } from '../state/findings.ts';
 import { parseEdgeKey, riskScores, SEVERITY_SCORE } from '../state/graph-data.ts';
 import { riskColor } from '../state/style.ts';
 import { append, byId, clear, h } from '../ui/dom.ts';
@@ -29,11 +29,15 @@ export class FindingsController {
     byId('findings').hidden = !on;
     if (on && !data.findings) {
       const [findings, risk] = await Promise.allSettled([api.findings(), api.risk()]);
-      if (risk.status === 'fulfilled') data.attackPaths = risk.value.paths;
-      else data.pathsError = describeFailure(risk.reason);
+      if (risk.status === 'fulfilled') {
+        data.attackPaths = risk.value.paths;
+        data.riskWorkloads = risk.value.workloads;
+      } else data.pathsError = describeFailure(risk.reason);
       if (findings.status === 'fulfilled') {
         data.findings = findings.value.findings;
+        // every component by its findings; a workload by the worse of that and its risk model score
         data.risk = riskScores(data.findings);
+        for (const w of data.riskWorkloads ?? []) data.risk.set(w.workload, Math.max(w.score, data.risk.get(w.workload) ?? 0));
       } else {
         data.findings = [];
         clear(byId('findings-body'));
@@ -86,6 +90,15 @@ export class FindingsController {
     }))];
   }
 
+  /**
+   * The ten riskiest components: workloads by the risk model (its score and parts, docs/risk.md)
+   * when GET /risk answered; else every component by its findings.
+   */
+  private ranked(): RankedComponent[] {
+    const { findings = [], riskWorkloads } = this.state.data;
+    return riskWorkloads?.length ? rankByRisk(riskWorkloads, findings, 10) : rankComponents(findings, 10);
+  }
+
   render(): void {
     const { data } = this.state;
     const body = byId('findings-body');
@@ -99,13 +112,17 @@ export class FindingsController {
     if (!data.findings) return;
     // the riskiest components first, each with what makes up its score and a fix to generate
     append(body, h('h3', {}, 'Riskiest components'));
-    append(body, h('ol', { class: 'ranked' }, ...rankComponents(data.findings, 10).map((c) => {
+    append(body, h('ol', { class: 'ranked' }, ...this.ranked().map((c) => {
       const fix = h('div', { class: 'fix' });
       const fixable = /^(wl|pod|ns):/.test(c.key);
       return h('li', { 'data-component': c.key },
         h('button', { type: 'button', class: 'component', onclick: () => this.jumpToSubject(c.key) },
           h('span', { class: 'risk-dot', style: `background:${riskColor(c.score)}` }), h('span', { class: 'name' }, label(c.key)), h('b', { class: 'score' }, String(c.score))),
-        h('div', { class: 'breakdown' }, ...c.breakdown.map((b) => h('span', { class: `badge ${b.severity}`, title: `${b.count} finding(s) of rule ${b.code}` }, `${b.code}${b.count > 1 ? ` ×${b.count}` : ''}`)).flatMap((b) => [b, ' '])),
+        h('div', { class: 'breakdown' }, ...[
+          ...(c.parts ?? []).map((p) => h('span', { class: 'badge part', 'data-part': p.name, title: p.facts.join('\n') }, `${p.name} ${p.points}/${p.max}`)),
+          ...c.breakdown.map((b) => h('span', { class: `badge ${b.severity}`, title: `${b.count} finding(s) of rule ${b.code}` }, `${b.code}${b.count > 1 ? ` ×${b.count}` : ''}`)),
+        ].flatMap((b) => [b, ' '])),
+        c.parts?.length ? h('ul', { class: 'facts muted' }, ...c.parts.flatMap((p) => p.facts.slice(0, 2).map((f) => h('li', {}, humanizeKeys(f, label))))) : null,
         fixable ? h('button', { type: 'button', class: 'link', 'data-fix': c.key, onclick: () => {
           clear(fix);
           append(fix, yamlBlock('Least-privilege policy for it', async () => (await api.generate({ selection: { nodes: [c.key] } })).yaml, `${label(c.key).replaceAll('/', '-')}-netpol.yaml`));

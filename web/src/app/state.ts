@@ -6,6 +6,7 @@
  * answered; `phase` says where the graph load stands. Inputs write into this state and every
  * controller renders from it: nothing is read back from the DOM.
  */
+import type { WorkloadRisk } from '../../../generator/risk/types.ts';
 import type { DiffResponse, Finding, MapGraph, MapNode } from '../types.ts';
 import type { AttackPath } from '../state/attack-paths.ts';
 import type { SearchHit } from '../state/search.ts';
@@ -51,6 +52,8 @@ export interface DataState {
   risk: Map<string, number>;
   /** GET /risk's paths (undefined until the Findings panel first opens), or why they are missing. */
   attackPaths: readonly AttackPath[] | undefined;
+  /** GET /risk's workloads, highest score first (the ranked components), when it answered. */
+  riskWorkloads: readonly WorkloadRisk[] | undefined;
   pathsError: string | undefined;
 }
 
@@ -75,7 +78,7 @@ export function initialState(search: string): AppState {
     data: {
       raw: { nodes: [], edges: [] }, shown: { nodes: [], edges: [] }, nodesByKey: new Map(), seq: 0,
       diff: undefined, diffSummary: {}, diffError: undefined,
-      findings: undefined, risk: new Map(), attackPaths: undefined, pathsError: undefined,
+      findings: undefined, risk: new Map(), attackPaths: undefined, riskWorkloads: undefined, pathsError: undefined,
     },
     phase: { phase: 'loading' },
   };
