@@ -26,6 +26,16 @@ function cidrsOf(set: PolicySet): Ipv4Range[] {
   for (const a of set.adminNetworkPolicies ?? []) {
     for (const rule of [...a.ingress, ...a.egress]) for (const p of rule.peers) if (p.kind === 'networks') p.networks.forEach(add);
   }
+  for (const c of set.ciliumNetworkPolicies ?? []) {
+    for (const spec of c.specs) {
+      for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
+        for (const b of rule.cidrs ?? []) [b.cidr, ...(b.except ?? [])].forEach(add);
+      }
+    }
+  }
+  for (const c of set.calicoPolicies ?? []) {
+    for (const rule of [...c.ingress, ...c.egress]) for (const e of [rule.source, rule.destination]) [...(e?.nets ?? []), ...(e?.notNets ?? [])].forEach(add);
+  }
   return out;
 }
 
