@@ -103,7 +103,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
   const ciliumByNs = new Map<string, CompiledCiliumSpec[]>();
   const sortedCilium = [...(snapshot.ciliumNetworkPolicies ?? [])].sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.kind, b.kind) || cmp(a.name, b.name));
   for (const p of sortedCilium) {
-    const compiled = compileCiliumPolicy(p, compiler);
+    const compiled = compileCiliumPolicy(p, compiler, snapshot);
     if (compiled.length === 0 || invalid.has(compiled[0].ref)) continue;
     const index = p.namespace !== undefined ? ciliumByNs : ciliumByCluster;
     const k = p.namespace !== undefined ? `${p.cluster}/${p.namespace}` : p.cluster;

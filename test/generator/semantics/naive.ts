@@ -171,8 +171,10 @@ export class NaiveEvaluator {
     return out;
   }
 
-  private ciliumEntity(entity: string, other: Peer, cluster: string): boolean {
+  /** `host` is the subject pod's own node, `remote-node` the others (any node when the subject's node is unknown). */
+  private ciliumEntity(entity: string, other: Peer, cluster: string, subject: PodInfo): boolean {
     const node = other.kind === 'ip' ? this.nodeOfIp(other.ip) : undefined;
+    const otherNode = other.kind === 'pod' ? other.pod.nodeName : node?.name;
     const otherCluster = other.kind === 'pod' ? other.pod.cluster : node?.cluster;
     const isNode = other.kind === 'ip' ? !!node : this.hostNet(other.pod);
     const isWorld = other.kind === 'ip' && !node;
@@ -181,17 +183,18 @@ export class NaiveEvaluator {
     if (entity === 'world-ipv4') return isWorld && !other.ip.includes(':');
     if (entity === 'world-ipv6') return isWorld && other.ip.includes(':');
     if (entity === 'cluster') return (other.kind === 'pod' || isNode) && otherCluster === cluster;
-    if (entity === 'host' || entity === 'remote-node') return isNode && otherCluster === cluster; // not told apart (documented limit)
+    if (entity === 'host') return isNode && otherCluster === cluster && (subject.nodeName === undefined || otherNode === subject.nodeName);
+    if (entity === 'remote-node') return isNode && otherCluster === cluster && (subject.nodeName === undefined || otherNode !== subject.nodeName);
     return false; // kube-apiserver, health, init, ingress, unmanaged: unknowable
   }
 
-  private ciliumRuleMatches(rule: CiliumRule, pol: CiliumNetworkPolicyInfo, other: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
+  private ciliumRuleMatches(rule: CiliumRule, pol: CiliumNetworkPolicyInfo, subject: PodInfo, other: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
     const l3Given = [rule.endpoints, rule.entities, rule.cidrs, rule.fqdns, rule.unsupported].some((l) => l && l.length > 0);
     const portsGiven = !!rule.toPorts && rule.toPorts.length > 0;
     if (!l3Given && !portsGiven) return false; // an empty rule matches nothing
     const peerOk = !l3Given ||
       (rule.endpoints ?? []).some((sel) => other.kind === 'pod' && !this.hostNet(other.pod) && other.pod.cluster === pol.cluster && this.ciliumSelectorMatches(sel, pol, other.pod, false)) ||
-      (rule.entities ?? []).some((e) => this.ciliumEntity(e, other, pol.cluster)) ||
+      (rule.entities ?? []).some((e) => this.ciliumEntity(e, other, pol.cluster, subject)) ||
       (rule.cidrs ?? []).some((b) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && cidrContains(b.cidr, other.ip) && !(b.except ?? []).some((e) => cidrContains(e, other.ip)));
     if (!peerOk) return false;
     if (!portsGiven) return true;
@@ -339,10 +342,10 @@ export class NaiveEvaluator {
     // this direction (or enableDefaultDeny) puts the pod in default deny; allows add up with NetworkPolicy's.
     const cil = this.ciliumSpecsSelecting(pod);
     const denyField = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
-    if (cil.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, other, dst, protocol, port)))) return false;
+    if (cil.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, pod, other, dst, protocol, port)))) return false;
     const ciliumIsolates = cil.some(({ spec }) => spec.enableDefaultDeny?.[dir] ?? ((spec[dir] ?? []).length + (spec[denyField] ?? []).length > 0));
     if (nps.length > 0 || ciliumIsolates) {
-      const ciliumAllows = cil.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, other, dst, protocol, port)));
+      const ciliumAllows = cil.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, pod, other, dst, protocol, port)));
       return ciliumAllows || nps.some((p) =>
         (p[dir] ?? []).some(
           (r) => (!r.peers || r.peers.length === 0 || r.peers.some((peer) => this.npPeerMatches(peer, p, other))) && this.npPortMatches(r.ports, dst, protocol, port),
