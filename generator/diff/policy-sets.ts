@@ -6,6 +6,7 @@
 import type { Inventory } from '../model/inventory.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { ALL_IPV4, formatRange, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from '../semantics/cidr.ts';
+import { ciliumRuleBlocks } from '../semantics/kinds/cilium.ts';
 import { ConnectionSet } from '../semantics/ports.ts';
 import type { ConnectivityRow, EngineOptions, MapPeer } from '../semantics/types.ts';
 import { indexWorkloads } from '../synthesis/workloads.ts';
@@ -29,7 +30,7 @@ function cidrsOf(set: PolicySet): Ipv4Range[] {
   for (const c of set.ciliumNetworkPolicies ?? []) {
     for (const spec of c.specs) {
       for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
-        for (const b of rule.cidrs ?? []) [b.cidr, ...(b.except ?? [])].forEach(add);
+        for (const b of ciliumRuleBlocks(rule)) [b.cidr, ...(b.except ?? [])].forEach(add);
       }
     }
   }

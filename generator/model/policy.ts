@@ -155,8 +155,14 @@ export interface CiliumRule {
   readonly entities?: readonly string[];
   readonly cidrs?: readonly IPBlock[];
   readonly toPorts?: readonly CiliumPortRule[];
-  /** `toFQDNs` names and patterns: matched against no address (not in a snapshot). */
+  /** `toFQDNs` names and patterns (matchName, or matchPattern with `*`). */
   readonly fqdns?: readonly string[];
+  /**
+   * The addresses `fqdns` were seen to resolve to in DNS flows (set by withObservedDns in
+   * generator/semantics/kinds/cilium-fqdn.ts, never read from a manifest). Absent: unknowable,
+   * the FQDN peer matches no address.
+   */
+  readonly fqdnAddresses?: readonly string[];
   /** Fields read but not evaluated (toServices, fromRequires, icmps, ...), by name. */
   readonly unsupported?: readonly string[];
 }

@@ -26,7 +26,7 @@ import type {
   PolicyEngine, PolicySnapshot, SelectingPolicy,
 } from './types.ts';
 import { calicoPolicyRef, calicoTiers, compareCalicoPolicies, compileCalicoPolicy, kubernetesPolicyInCalico, type CompiledCalicoPolicy, type CompiledCalicoTier } from './kinds/calico.ts';
-import { ciliumIdentityLabels, compileCiliumPolicy, type CompiledCiliumSpec } from './kinds/cilium.ts';
+import { ciliumIdentityLabels, ciliumRuleBlocks, compileCiliumPolicy, type CompiledCiliumSpec } from './kinds/cilium.ts';
 import { validateSnapshot } from './validate.ts';
 
 const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], deny: [], isolatedBy: [], np: [], banp: [] };
@@ -415,7 +415,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
       for (const c of list) {
         for (const spec of c.info.specs) {
           for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
-            for (const b of rule.cidrs ?? []) {
+            for (const b of ciliumRuleBlocks(rule)) {
               for (const cidr of [b.cidr, ...(b.except ?? [])]) {
                 const r = parseIpv4Cidr(cidr);
                 if (r) cuts.push(r);

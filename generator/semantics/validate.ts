@@ -250,7 +250,9 @@ function validateCilium(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning)
               else if (isValidCidr(b.cidr) && !insideCidr(e, b.cidr)) fail(ref, src, `${rw} except ${e} is not inside ${b.cidr}`, 'Each except must be inside its cidr.');
             }
           }
-          if (rule.fqdns) note('unknowable-peer', `${rw} toFQDNs ${rule.fqdns.join(', ')} cannot be checked statically (the addresses a name resolves to are not in a snapshot); it matches no address in maps and verdicts.`);
+          if (rule.fqdns && rule.fqdnAddresses === undefined) note('unknowable-peer', `${rw} toFQDNs ${rule.fqdns.join(', ')} cannot be checked statically (the addresses a name resolves to are not in a snapshot); it matches no address in maps and verdicts. Give flows with DNS answers (diff, serve) to match the names seen.`);
+          else if (rule.fqdns && rule.fqdnAddresses!.length === 0) note('unknowable-peer', `${rw} toFQDNs ${rule.fqdns.join(', ')}: no DNS answer in the flows matches; it matches no address in maps and verdicts.`);
+          else if (rule.fqdns) note('fqdn-from-flows', `${rw} toFQDNs ${rule.fqdns.join(', ')} is matched against the DNS answers seen in flows: ${rule.fqdnAddresses!.length} address(es) (${rule.fqdnAddresses!.slice(0, 3).join(', ')}${rule.fqdnAddresses!.length > 3 ? ', ...' : ''}); addresses it resolves to that no flow showed are not known.`);
           for (const f of rule.unsupported ?? []) note('unsupported-field', `${rw}.${f} is not evaluated; the rule matches no peer through it.`);
           (rule.toPorts ?? []).forEach((pr, pi) => {
             if (pr.l7) note('l7-rule', `${rw}.toPorts[${pi}].rules (${pr.l7.join(', ')}) is enforced by Cilium's proxy: netatlas allows the rule's L4 ports and cannot check the L7 part.`);

@@ -13,12 +13,14 @@
  *   labels (namespace, service account, cluster, namespace labels);
  * - the `host` entity is the subject's own node (its addresses, its hostNetwork pods),
  *   `remote-node` the cluster's other nodes.
- * What is not decidable from a snapshot (toFQDNs, toServices, kube-apiserver, L7) is reported by
- * validation and matches no peer here (L7 rules allow their L4 ports: the proxy decides further).
+ * What is not decidable from a snapshot (toServices, kube-apiserver, L7, toFQDNs without DNS
+ * answers from flows) is reported by validation and matches no peer here (L7 rules allow their
+ * L4 ports: the proxy decides further). toFQDNs with answers (cilium-fqdn.ts) match the
+ * addresses seen.
  */
 import type { PodInfo, Protocol } from '../../model/inventory.ts';
 import { CILIUM_CLUSTER_LABEL, CILIUM_NAMESPACE_LABEL, CILIUM_SERVICE_ACCOUNT_LABEL, type LabelSelector, type Labels } from '../../model/labels.ts';
-import type { CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumPortRule, CiliumRule } from '../../model/policy.ts';
+import type { CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumPortRule, CiliumRule, IPBlock } from '../../model/policy.ts';
 import { matchesSelector } from '../../selectors/index.ts';
 import { blockMatches, compileBlock, selectable, type CompiledPeer, type CompiledRule, type Endpoint, type RuleCompiler } from '../compile.ts';
 import { ConnectionSet } from '../ports.ts';
@@ -177,13 +179,24 @@ function compilePeers(rule: CiliumRule, p: CiliumNetworkPolicyInfo, subjectNode:
     const scope = entity === 'host' || entity === 'remote-node' ? { kind: 'nodes' as const } : entity === 'world' || entity.startsWith('world-') ? { kind: 'addresses' as const } : { kind: 'all' as const };
     peers.push({ scope, match: (ep) => entityMatches(entity, ep, cluster, subjectNode) });
   }
-  for (const block of rule.cidrs ?? []) {
+  for (const block of ciliumRuleBlocks(rule)) {
     const b = compileBlock(block);
     peers.push({ scope: { kind: 'addresses' }, match: (ep) => ep.kind === 'ip' && !ep.nodeName && blockMatches(b, ep) });
   }
   const l3 = (rule.endpoints?.length ?? 0) + (rule.entities?.length ?? 0) + (rule.cidrs?.length ?? 0) + (rule.fqdns?.length ?? 0) + (rule.unsupported?.length ?? 0);
-  if (l3 > 0) return peers; // FQDN and unevaluated peers add nothing: they match no endpoint here
+  if (l3 > 0) return peers; // unresolved FQDN and unevaluated peers add nothing: they match no endpoint here
   return rule.toPorts && rule.toPorts.length > 0 ? 'all' : []; // ports only: every peer; nothing at all: no peer
+}
+
+/**
+ * The address blocks a rule's L3 part matches: its CIDRs, and the addresses its toFQDNs names
+ * were seen to resolve to (as Cilium allows them: outside addresses, like a CIDR). The map cuts
+ * its external ranges at these.
+ */
+export function ciliumRuleBlocks(rule: CiliumRule): IPBlock[] {
+  const out: IPBlock[] = [...(rule.cidrs ?? [])];
+  for (const a of rule.fqdnAddresses ?? []) out.push({ cidr: a.includes(':') ? `${a}/128` : `${a}/32` });
+  return out;
 }
 
 function hasRules(spec: CiliumPolicySpec, direction: Direction): boolean {

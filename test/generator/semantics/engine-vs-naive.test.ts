@@ -148,13 +148,20 @@ const ciliumRuleArb: fc.Arbitrary<CiliumRule> = fc.record(
   },
   { requiredKeys: [] },
 );
+/**
+ * Egress rules may carry toFQDNs with the addresses DNS answers in flows gave (or none seen);
+ * outside addresses only, as the map reads its ranges as off-cluster (a documented limit).
+ */
+const ciliumEgressRuleArb: fc.Arbitrary<CiliumRule> = fc
+  .tuple(ciliumRuleArb, fc.option(fc.subarray(['8.8.8.8', '10.0.1.7', '10.0.0.9']), { nil: undefined }))
+  .map(([r, addresses]) => (addresses === undefined ? r : { ...r, fqdns: ['*.example.com'], fqdnAddresses: addresses }));
 const ciliumSpecArb: fc.Arbitrary<CiliumPolicySpec> = fc.record(
   {
     endpointSelector: ciliumSelectorArb,
     ingress: fc.array(ciliumRuleArb, { maxLength: 2 }),
-    egress: fc.array(ciliumRuleArb, { maxLength: 2 }),
+    egress: fc.array(ciliumEgressRuleArb, { maxLength: 2 }),
     ingressDeny: fc.array(ciliumRuleArb.map((r) => ({ ...r, toPorts: r.toPorts?.map((pr) => ({ ...(pr.ports ? { ports: pr.ports.filter((pp) => typeof pp.port !== 'string') } : {}) })) })), { maxLength: 1 }),
-    egressDeny: fc.array(ciliumRuleArb, { maxLength: 1 }),
+    egressDeny: fc.array(ciliumEgressRuleArb, { maxLength: 1 }),
     enableDefaultDeny: fc.record({ ingress: fc.boolean(), egress: fc.boolean() }, { requiredKeys: [] }),
   },
   { requiredKeys: ['endpointSelector'] },

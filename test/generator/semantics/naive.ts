@@ -195,7 +195,9 @@ export class NaiveEvaluator {
     const peerOk = !l3Given ||
       (rule.endpoints ?? []).some((sel) => other.kind === 'pod' && !this.hostNet(other.pod) && other.pod.cluster === pol.cluster && this.ciliumSelectorMatches(sel, pol, other.pod, false)) ||
       (rule.entities ?? []).some((e) => this.ciliumEntity(e, other, pol.cluster, subject)) ||
-      (rule.cidrs ?? []).some((b) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && cidrContains(b.cidr, other.ip) && !(b.except ?? []).some((e) => cidrContains(e, other.ip)));
+      (rule.cidrs ?? []).some((b) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && cidrContains(b.cidr, other.ip) && !(b.except ?? []).some((e) => cidrContains(e, other.ip))) ||
+      // toFQDNs: the addresses its names were seen to resolve to (outside addresses only, as CIDRs).
+      (rule.fqdnAddresses ?? []).some((a) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && other.ip === a);
     if (!peerOk) return false;
     if (!portsGiven) return true;
     return rule.toPorts!.some((pr) => !pr.ports || pr.ports.length === 0 || pr.ports.some((pp) => {
@@ -445,6 +447,7 @@ export class NaiveEvaluator {
       for (const spec of c.specs) {
         for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
           for (const b of r.cidrs ?? []) cidrs.push(b.cidr, ...(b.except ?? []));
+          for (const a of r.fqdnAddresses ?? []) cidrs.push(`${a}/32`);
         }
       }
     }
