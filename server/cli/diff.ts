@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { formatLocation, type Inventory } from '../../generator/model/index.ts';
 import { FAIL_ON_TOKENS, REPORT_FORMATS, failOnMatches, formatDiffReport, overlayPolicySet, withStagedPolicies, type PolicySet, type ReportFormat } from '../../generator/diff/index.ts';
 import { createEngine } from '../../generator/semantics/index.ts';
-import { buildDiffReport, observedEdges } from '../diff.ts';
+import { buildDiffReport, observedDnsAnswers, observedEdges } from '../diff.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest } from '../graph/ingest.ts';
 import { loadInventoryPaths, mergeInventories } from '../inventory/index.ts';
@@ -156,6 +156,7 @@ export function diffCommand(): Command {
           ? `--policies ${o.policies.join(', ')}${o.replace ? ' (replacing every snapshot policy)' : ` (over the snapshot's policies${stagedLabel}, namespace by namespace)`}`
           : o.staged ? `the snapshot's policies${stagedLabel}` : undefined,
         engine: { ipBlockMatchesPods: o.ipblockMatchesPods, hostNetworkAsPods: o.hostNetworkAsPods, cni: engineCni(o.cni) }, remediation: o.remediation,
+        dns: observedDnsAnswers(builder.graph),
       });
       process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit, root: path.resolve(o.sarifRoot) }));
       const hits = failOnMatches(report, failOn);

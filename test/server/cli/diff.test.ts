@@ -139,6 +139,19 @@ describe('netatlas diff --policies with Cilium and Calico kinds', () => {
     expect(wouldBreakOf(r.stdout)).toContain(`${prod('loadgenerator')}->${prod('frontend')}|TCP|8080`);
   });
 
+  it('a toFQDNs peer matches the address the flows saw api.stripe.com resolve to', async () => {
+    const r = await diffWith(policyFolder('stripe.yaml', [
+      'apiVersion: cilium.io/v2', 'kind: CiliumNetworkPolicy', 'metadata: {name: payment-egress, namespace: boutique}',
+      'spec:', '  endpointSelector: {matchLabels: {app: paymentservice}}', '  egress:',
+      '  - toFQDNs: [{matchName: api.stripe.com}]', '    toPorts: [{ports: [{port: "443", protocol: TCP}]}]', '',
+    ]));
+    expect(r.status).toBe(0);
+    const toStripe = JSON.parse(r.stdout).diff.observed.filter((x: { edge: string }) => x.edge.startsWith(`${prod('paymentservice')}->ext:54.187.216.72|`));
+    expect(toStripe.length).toBeGreaterThan(0);
+    expect(toStripe.map((x: { class: string }) => x.class)).toEqual(toStripe.map(() => 'allowed'));
+    expect(JSON.stringify(toStripe[0].rules)).toContain('payment-egress');
+  });
+
   it('reads a stray non-Kubernetes file in the folder with a warning, and --strict makes it exit 2', async () => {
     const dir = policyFolder('cilium.yaml', ciliumDeny, true);
     const lenient = await diffWith(dir);
