@@ -51,6 +51,7 @@ export function engineFor(inventory: Inventory, intended: PolicySet | undefined,
     ciliumNetworkPolicies: set.ciliumNetworkPolicies ?? inventory.ciliumNetworkPolicies ?? [],
     calicoPolicies: set.calicoPolicies ?? inventory.calicoPolicies ?? [],
     calicoTiers: set.calicoTiers ?? inventory.calicoTiers ?? [],
+    calicoNetworkSets: inventory.calicoNetworkSets ?? [],
   }, options);
 }
 

@@ -66,7 +66,9 @@ function mapOf(snapshot: Inventory, set: PolicySet, atoms: readonly Ipv4Range[],
 }
 
 export function diffPolicySets(snapshot: Inventory, a: PolicySet, b: PolicySet, options: EngineOptions = {}): PolicySetDiff {
-  const cuts = [...cidrsOf(a), ...cidrsOf(b)];
+  // The snapshot's Calico network sets cut the engine's ranges too: the common partition must be as fine.
+  const setCuts = (snapshot.calicoNetworkSets ?? []).flatMap((s) => s.nets.map((n) => parseIpv4Cidr(n.includes('/') ? n : `${n}/32`)).filter((r): r is Ipv4Range => !!r));
+  const cuts = [...cidrsOf(a), ...cidrsOf(b), ...setCuts];
   const atoms = cuts.length ? partitionIpv4(cuts) : [ALL_IPV4];
   const ma = mapOf(snapshot, a, atoms, options);
   const mb = mapOf(snapshot, b, atoms, options);

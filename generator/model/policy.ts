@@ -3,7 +3,7 @@
  * because NetworkPolicy gives them different meanings.
  */
 import type { SourceLocation } from './errors.ts';
-import type { LabelSelector } from './labels.ts';
+import type { LabelSelector, Labels } from './labels.ts';
 import type { Protocol } from './inventory.ts';
 
 export type PolicyType = 'Ingress' | 'Egress';
@@ -288,5 +288,23 @@ export interface StagedPolicyInfo {
   readonly stagedAction: 'Set' | 'Delete';
   /** The policy it stages, as it would be enforced. */
   readonly policy: CalicoPolicyInfo | NetworkPolicyInfo;
+  readonly source?: SourceLocation;
+}
+
+/**
+ * Calico NetworkSet (namespaced) and GlobalNetworkSet: labelled address sets. A rule's
+ * `selector` matches the addresses of the sets it selects (as it matches endpoints): in a
+ * namespaced policy the NetworkSets of its namespace, with a `namespaceSelector` those of the
+ * selected namespaces (`global()`: GlobalNetworkSets), in a GlobalNetworkPolicy every set.
+ */
+export interface CalicoNetworkSetInfo {
+  readonly kind: 'CalicoNetworkSet' | 'CalicoGlobalNetworkSet';
+  readonly cluster: string;
+  /** CalicoNetworkSet only. */
+  readonly namespace?: string;
+  readonly name: string;
+  readonly labels: Labels;
+  /** CIDRs (or single addresses), checked when read. */
+  readonly nets: readonly string[];
   readonly source?: SourceLocation;
 }

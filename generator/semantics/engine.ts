@@ -25,7 +25,7 @@ import type {
   ConnectionQuery, ConnectionVerdict, ConnectivityRow, Direction, DirectionVerdict, EngineOptions, MapPeer, Peer,
   PolicyEngine, PolicySnapshot, SelectingPolicy,
 } from './types.ts';
-import { calicoPolicyRef, calicoTiers, compareCalicoPolicies, compileCalicoPolicy, kubernetesPolicyInCalico, type CompiledCalicoPolicy, type CompiledCalicoTier } from './kinds/calico.ts';
+import { calicoNetCuts, calicoPolicyRef, calicoTiers, compareCalicoPolicies, compileCalicoPolicy, kubernetesPolicyInCalico, type CompiledCalicoPolicy, type CompiledCalicoTier } from './kinds/calico.ts';
 import { ciliumIdentityLabels, ciliumRuleBlocks, compileCiliumPolicy, type CompiledCiliumSpec } from './kinds/cilium.ts';
 import { validateSnapshot } from './validate.ts';
 
@@ -128,7 +128,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
   };
   for (const p of snapshot.calicoPolicies ?? []) {
     if (invalid.has(calicoPolicyRef(p))) continue;
-    const compiled = compileCalicoPolicy(p, compiler);
+    const compiled = compileCalicoPolicy(p, compiler, snapshot);
     if (p.namespace !== undefined) addCalico(`${p.cluster}/${p.namespace}`, calicoByNs, compiled);
     else addCalico(p.cluster, calicoByCluster, compiled);
   }
@@ -425,6 +425,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
         }
       }
     }
+    for (const s of snapshot.calicoNetworkSets ?? []) for (const cidr of s.nets) cuts.push(...calicoNetCuts(cidr, () => (anyNetworksPeer = true)));
     for (const p of snapshot.calicoPolicies ?? []) {
       if (invalid.has(calicoPolicyRef(p))) continue;
       for (const rule of [...p.ingress, ...p.egress]) {

@@ -112,12 +112,12 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
   const calicoKind = apiVersion?.startsWith('projectcalico.org/') ? CALICO_KINDS[kind] : undefined;
   if (calicoKind === undefined && (apiVersion?.startsWith('projectcalico.org/') || apiVersion?.startsWith('crd.projectcalico.org/'))) {
     // Calico's NetworkPolicy shares the Kubernetes kind name but not its meaning: never read as one.
-    const loc = describe(ctx, kind, name, CLUSTER_SCOPED.has(kind) || kind.startsWith('Global') ? undefined : nsGiven ?? ctx.defaultNamespace ?? 'default');
+    const loc = describe(ctx, kind, name, CLUSTER_SCOPED.has(kind) || kind.startsWith('Global') || kind === 'HostEndpoint' ? undefined : nsGiven ?? ctx.defaultNamespace ?? 'default');
     return {
       kind: 'skipped',
       warning: {
         code: 'unevaluated-policy',
-        message: `netatlas/inventory: ${where(loc)} ${kind} of ${apiVersion} is not evaluated (netatlas reads Calico's NetworkPolicy, GlobalNetworkPolicy, Tier and staged policies of projectcalico.org/v3; crd.projectcalico.org objects are Calico's storage: export them with calicoctl or kubectl get networkpolicies.projectcalico.org); connectivity, explain and diff answer as if it did not exist.`,
+        message: `netatlas/inventory: ${where(loc)} ${kind} of ${apiVersion} is not evaluated (netatlas reads Calico's NetworkPolicy, GlobalNetworkPolicy, Tier, NetworkSet, GlobalNetworkSet and staged policies of projectcalico.org/v3; crd.projectcalico.org objects are Calico's storage: export them with calicoctl or kubectl get networkpolicies.projectcalico.org); connectivity, explain and diff answer as if it did not exist.`,
         location: loc,
       },
     };

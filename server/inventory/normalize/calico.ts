@@ -5,23 +5,26 @@ import {
   type CalicoPolicyInfo,
   type CalicoPort,
   type CalicoRule,
+  type CalicoNetworkSetInfo,
   type CalicoTierInfo,
   type StagedPolicyInfo,
   type PolicyType,
   type Protocol,
 } from '../../../generator/model/index.ts';
 import { CalicoSelectorError, parseCalicoSelector } from '../../../generator/semantics/kinds/calico-selector.ts';
-import { type Ctx, Malformed, type Obj, isObj, optArr, optBool, optObj, optStr, protocol, rule, strList } from './fields.ts';
+import { isValidCidr } from '../../../generator/semantics/cidr.ts';
+import { type Ctx, Malformed, type Obj, base, isObj, optArr, optBool, optObj, optStr, protocol, rule, strList } from './fields.ts';
 import { normalizeNetworkPolicy } from './network-policy.ts';
 
 
 /** Calico kinds read as policy, by their model kind; other projectcalico.org kinds are skipped with a warning. */
 export const CALICO_KINDS: Readonly<Record<string, CalicoKind>> = {
   NetworkPolicy: 'CalicoNetworkPolicy', GlobalNetworkPolicy: 'CalicoGlobalNetworkPolicy', Tier: 'CalicoTier',
+  NetworkSet: 'CalicoNetworkSet', GlobalNetworkSet: 'CalicoGlobalNetworkSet',
   StagedNetworkPolicy: 'StagedNetworkPolicy', StagedGlobalNetworkPolicy: 'StagedGlobalNetworkPolicy', StagedKubernetesNetworkPolicy: 'StagedKubernetesNetworkPolicy',
 };
-type CalicoKind = 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy' | 'CalicoTier' | StagedPolicyInfo['kind'];
-export const CALICO_NAMESPACED = new Set<string>(['CalicoNetworkPolicy', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy']);
+type CalicoKind = 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy' | 'CalicoTier' | CalicoNetworkSetInfo['kind'] | StagedPolicyInfo['kind'];
+export const CALICO_NAMESPACED = new Set<string>(['CalicoNetworkPolicy', 'CalicoNetworkSet', 'StagedNetworkPolicy', 'StagedKubernetesNetworkPolicy']);
 /** Rule fields read but not evaluated: the rule then matches nothing, and validation names the field. */
 const CALICO_RULE_UNEVALUATED = ['notProtocol', 'icmp', 'notICMP', 'http', 'ipVersion', 'metadata'];
 const PROTOCOL_NUMBERS: Readonly<Record<string, Protocol>> = { '6': 'TCP', '17': 'UDP', '132': 'SCTP' };
@@ -113,8 +116,16 @@ function calicoRules(v: unknown, what: string): CalicoRule[] {
   });
 }
 
-export function normalizeCalico(kind: CalicoKind, o: Obj, meta: Obj, ctx: Ctx): CalicoPolicyInfo | CalicoTierInfo | StagedPolicyInfo {
+export function normalizeCalico(kind: CalicoKind, o: Obj, meta: Obj, ctx: Ctx): CalicoPolicyInfo | CalicoTierInfo | CalicoNetworkSetInfo | StagedPolicyInfo {
   const spec = optObj(o.spec, 'spec') ?? {};
+  if (kind === 'CalicoNetworkSet' || kind === 'CalicoGlobalNetworkSet') {
+    const nets = strList(spec.nets, 'spec.nets');
+    nets.forEach((n, i) => {
+      if (!isValidCidr(n.includes('/') ? n : `${n}/${n.includes(':') ? 128 : 32}`)) throw new Malformed(`spec.nets[${i}] ${JSON.stringify(n)} is not a CIDR or an address (write it as a.b.c.d/n)`);
+    });
+    const { labels } = base(meta, ctx);
+    return { kind, cluster: ctx.cluster, ...(kind === 'CalicoNetworkSet' ? { namespace: ctx.namespace! } : {}), name: ctx.name, labels, nets, source: ctx.source };
+  }
   if (kind === 'StagedNetworkPolicy' || kind === 'StagedGlobalNetworkPolicy' || kind === 'StagedKubernetesNetworkPolicy') {
     const stagedAction = optStr(spec.stagedAction, 'spec.stagedAction') ?? 'Set';
     if (stagedAction !== 'Set' && stagedAction !== 'Delete') throw new Malformed(`spec.stagedAction must be Set or Delete (got ${JSON.stringify(stagedAction)})`);

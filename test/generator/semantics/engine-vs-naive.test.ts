@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, CalicoEntityRule, CalicoPolicyInfo, CalicoRule, CalicoTierInfo, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
+  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, CalicoEntityRule, CalicoPolicyInfo, CalicoRule, CalicoNetworkSetInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
   NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, PodInfo,
 } from '../../../generator/model/index.ts';
 import { createEngine, type Peer, type PolicySnapshot } from '../../../generator/semantics/index.ts';
@@ -260,7 +260,7 @@ const calicoSelector: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: calicoTerm },
   { weight: 1, arbitrary: fc.tuple(calicoTerm, fc.constantFrom('&&', '||'), calicoTerm).map(([a, op, b]) => `(${a}) ${op} ${b}`) },
 );
-const calicoNsSelector = fc.oneof(calicoSelector, fc.constantFrom(...NAMESPACES).map((n) => `projectcalico.org/name == '${n}'`));
+const calicoNsSelector = fc.oneof(calicoSelector, fc.constantFrom(...NAMESPACES).map((n) => `projectcalico.org/name == '${n}'`), fc.constant('global()'));
 const calicoEntity: fc.Arbitrary<CalicoEntityRule> = fc.record(
   {
     selector: calicoSelector,
@@ -320,11 +320,19 @@ const calicoTiersArb: fc.Arbitrary<CalicoTierInfo[]> = fc.record({ security: fc.
   ...(r.security ? [{ kind: 'CalicoTier' as const, cluster: CLUSTER, name: 'security', order: 100 }] : []),
   { kind: 'CalicoTier' as const, cluster: CLUSTER, name: 'platform', order: 2_000_000, ...(r.platformPass ? { defaultAction: 'Pass' as const } : {}) },
 ]);
+/** NetworkSets (namespaced) and GlobalNetworkSets with labels rule selectors can pick, over pod and outside addresses. */
+const calicoNetworkSetsArb: fc.Arbitrary<CalicoNetworkSetInfo[]> = fc.array(
+  fc.record({ namespace: fc.constantFrom(...NAMESPACES, undefined), role: fc.constantFrom('x', 'y'), nets: fc.array(fc.constantFrom('8.8.8.0/24', '10.0.1.7', '10.0.0.0/28', '192.168.0.0/16'), { minLength: 1, maxLength: 2 }) }),
+  { maxLength: 2 },
+).map((sets) => sets.map((s, i) => ({
+  kind: s.namespace ? ('CalicoNetworkSet' as const) : ('CalicoGlobalNetworkSet' as const), cluster: CLUSTER,
+  ...(s.namespace ? { namespace: s.namespace } : {}), name: `set${i}`, labels: { role: s.role }, nets: s.nets,
+})));
 const calicoSnapshotArb: fc.Arbitrary<PolicySnapshot> = fc
-  .record({ base: snapshotArb, calicoCount: fc.integer({ min: 1, max: 3 }), tiers: calicoTiersArb })
+  .record({ base: snapshotArb, calicoCount: fc.integer({ min: 1, max: 3 }), tiers: calicoTiersArb, sets: calicoNetworkSetsArb })
   .chain((r) =>
     fc.tuple(...Array.from({ length: r.calicoCount }, (_, i) => calicoPolicy(i))).map((policies) => ({
-      ...r.base, ciliumNetworkPolicies: [], calicoPolicies: [...policies], calicoTiers: r.tiers,
+      ...r.base, ciliumNetworkPolicies: [], calicoPolicies: [...policies], calicoTiers: r.tiers, calicoNetworkSets: r.sets,
     })),
   );
 
@@ -384,6 +392,34 @@ function agreesWithNaive(kinds: string, arb: fc.Arbitrary<PolicySnapshot>, readi
   }
 }
 
+/** Calico rules whose far end is picked by selectors that network sets carry (role), or by global(). */
+const setEntity: fc.Arbitrary<CalicoEntityRule> = fc.record(
+  {
+    selector: fc.constantFrom("role == 'x'", "role == 'y'", 'has(role)', 'all()'),
+    notSelector: fc.constantFrom("role == 'y'"),
+    namespaceSelector: fc.constantFrom('global()', "projectcalico.org/name == 'a'", 'all()'),
+  },
+  { requiredKeys: ['selector'] },
+);
+const setPolicy = (i: number): fc.Arbitrary<CalicoPolicyInfo> =>
+  fc.record({
+    namespace: fc.constantFrom(...NAMESPACES, undefined),
+    action: fc.constantFrom('Allow' as const, 'Deny' as const),
+    egress: setEntity,
+    ingress: setEntity,
+  }).map((r) => ({
+    kind: r.namespace ? ('CalicoNetworkPolicy' as const) : ('CalicoGlobalNetworkPolicy' as const),
+    cluster: CLUSTER, ...(r.namespace ? { namespace: r.namespace } : {}), name: `set-pol${i}`, tier: 'default', selector: 'all()',
+    ingress: [{ action: r.action, source: r.ingress }], egress: [{ action: r.action, destination: r.egress }],
+  }));
+const calicoSetsSnapshotArb: fc.Arbitrary<PolicySnapshot> = fc
+  .record({ base: snapshotArb, sets: calicoNetworkSetsArb.filter((s) => s.length > 0), policies: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }) })
+  .chain((r) =>
+    fc.tuple(...r.policies.map((_, i) => setPolicy(i))).map((policies) => ({
+      ...r.base, adminNetworkPolicies: [], ciliumNetworkPolicies: [], calicoPolicies: [...policies], calicoTiers: [], calicoNetworkSets: r.sets,
+    })),
+  );
+
 describe('the engine agrees with the naive reference evaluator', () => {
   agreesWithNaive('(NetworkPolicy, ANP/BANP, ClusterNetworkPolicy, Cilium)', snapshotArb, [
     { ipBlockMatchesPods: false, hostNetworkAsPods: false },
@@ -394,4 +430,5 @@ describe('the engine agrees with the naive reference evaluator', () => {
     { ipBlockMatchesPods: false, hostNetworkAsPods: false },
     { ipBlockMatchesPods: true, hostNetworkAsPods: false },
   ]);
+  agreesWithNaive('(Calico rules selecting NetworkSets and GlobalNetworkSets)', calicoSetsSnapshotArb, [{ ipBlockMatchesPods: false, hostNetworkAsPods: false }]);
 });

@@ -248,17 +248,42 @@ export class NaiveEvaluator {
     const pod = this.selectablePod(peer, p.cluster);
     const inScope = !!pod && (e.namespaceSelector !== undefined ? this.sel(e.namespaceSelector, this.calicoNsLabels(pod)) : p.namespace === undefined || pod.namespace === p.namespace);
     if (e.selector !== undefined || e.namespaceSelector !== undefined || e.serviceAccounts !== undefined) {
-      if (!inScope) return false;
-      if (e.selector !== undefined && !this.sel(e.selector, this.calicoLabels(pod!))) return false;
-      const sa = pod!.serviceAccount ?? 'default';
-      if (e.serviceAccounts?.names && e.serviceAccounts.names.length > 0 && !e.serviceAccounts.names.includes(sa)) return false;
-      if (e.serviceAccounts?.selector !== undefined && !this.sel(e.serviceAccounts.selector, { 'projectcalico.org/name': sa })) return false;
+      const asEndpoint = (): boolean => {
+        if (!inScope) return false;
+        if (e.selector !== undefined && !this.sel(e.selector, this.calicoLabels(pod!))) return false;
+        const sa = pod!.serviceAccount ?? 'default';
+        if (e.serviceAccounts?.names && e.serviceAccounts.names.length > 0 && !e.serviceAccounts.names.includes(sa)) return false;
+        if (e.serviceAccounts?.selector !== undefined && !this.sel(e.serviceAccounts.selector, { 'projectcalico.org/name': sa })) return false;
+        return true;
+      };
+      if (!asEndpoint() && !(e.serviceAccounts === undefined && this.calicoSetMatches(e.selector ?? 'all()', e, p, peer))) return false;
     }
     if (e.notSelector !== undefined && inScope && this.sel(e.notSelector, this.calicoLabels(pod!))) return false;
+    if (e.notSelector !== undefined && this.calicoSetMatches(e.notSelector, e, p, peer)) return false;
     const ips = this.ipsOf(peer);
     if (e.nets && !ips.some((ip) => e.nets!.some((c) => cidrContains(c, ip)))) return false;
     if (e.notNets && ips.some((ip) => e.notNets!.some((c) => cidrContains(c, ip)))) return false;
     return true;
+  }
+
+  /**
+   * NetworkSet/GlobalNetworkSet: the selector matches a set's addresses; in a namespaced policy
+   * only its namespace's sets, with a namespaceSelector the selected namespaces' (`global()`:
+   * GlobalNetworkSets), in a GlobalNetworkPolicy without one every set.
+   */
+  private calicoSetMatches(selector: string, e: CalicoEntityRule, p: CalicoPolicyInfo, peer: Peer): boolean {
+    const ips = this.ipsOf(peer);
+    for (const s of this.snap.calicoNetworkSets ?? []) {
+      if (s.cluster !== p.cluster) continue;
+      const global = s.namespace === undefined;
+      const nsl = global ? {} : { ...this.nsLabels(s.cluster, s.namespace!), 'projectcalico.org/name': s.namespace! };
+      const inScope = e.namespaceSelector !== undefined
+        ? matchesCalicoSelector(parseCalicoSelector(e.namespaceSelector), nsl, global)
+        : p.namespace === undefined || s.namespace === p.namespace;
+      if (!inScope || !matchesCalicoSelector(parseCalicoSelector(selector), s.labels, global)) continue;
+      if (ips.some((ip) => s.nets.some((n) => cidrContains(n.includes('/') ? n : `${n}/32`, ip)))) return true;
+    }
+    return false;
   }
 
   private calicoRuleMatches(r: CalicoRule, p: CalicoPolicyInfo, subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
@@ -455,6 +480,7 @@ export class NaiveEvaluator {
       if (this.invalid.has(this.calicoRef(c))) continue;
       for (const r of [...c.ingress, ...c.egress]) for (const e of [r.source, r.destination]) cidrs.push(...(e?.nets ?? []), ...(e?.notNets ?? []));
     }
+    for (const s of this.snap.calicoNetworkSets ?? []) cidrs.push(...s.nets.map((n) => (n.includes('/') ? n : `${n}/32`)));
     const parsed = cidrs.map(parseIpv4Cidr).filter((r): r is { start: number; end: number } => !!r);
     return parsed.length ? partitionIpv4(parsed) : [{ start: 0, end: 0xffffffff }];
   }
