@@ -43,7 +43,7 @@ import { normalizeObject, type InventoryKind } from './normalize.ts';
  * The kinds a live cluster is watched for: the inventory kinds, and Calico's projectcalico.org/v3
  * policy kinds (named apart from Kubernetes' NetworkPolicy, as the model names them).
  */
-export type LiveKind = InventoryKind | 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy' | 'CalicoTier' | 'StagedNetworkPolicy' | 'StagedGlobalNetworkPolicy' | 'StagedKubernetesNetworkPolicy';
+export type LiveKind = InventoryKind | 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy' | 'CalicoTier' | 'CalicoNetworkSet' | 'CalicoGlobalNetworkSet' | 'StagedNetworkPolicy' | 'StagedGlobalNetworkPolicy' | 'StagedKubernetesNetworkPolicy';
 
 /** Change events, as constants paired with their payload types. */
 export const ADD = 'add';
@@ -240,6 +240,8 @@ const RESOURCES: readonly ResourceDef[] = [
     ['CalicoNetworkPolicy', 'NetworkPolicy', 'networkpolicies'],
     ['CalicoGlobalNetworkPolicy', 'GlobalNetworkPolicy', 'globalnetworkpolicies'],
     ['CalicoTier', 'Tier', 'tiers'],
+    ['CalicoNetworkSet', 'NetworkSet', 'networksets'],
+    ['CalicoGlobalNetworkSet', 'GlobalNetworkSet', 'globalnetworksets'],
     ['StagedNetworkPolicy', 'StagedNetworkPolicy', 'stagednetworkpolicies'],
     ['StagedGlobalNetworkPolicy', 'StagedGlobalNetworkPolicy', 'stagedglobalnetworkpolicies'],
     ['StagedKubernetesNetworkPolicy', 'StagedKubernetesNetworkPolicy', 'stagedkubernetesnetworkpolicies'],

@@ -158,7 +158,7 @@ describe('LiveInventory against a local list/watch server', () => {
     api.put(tiers, { apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'security' }, spec: { order: 100 } });
     const inv = start(['alpha']);
     const [status] = await inv.whenSettled();
-    expect(status.kinds).toMatchObject({ CalicoNetworkPolicy: 'synced', CalicoGlobalNetworkPolicy: 'synced', CalicoTier: 'synced', StagedNetworkPolicy: 'absent' });
+    expect(status.kinds).toMatchObject({ CalicoNetworkPolicy: 'synced', CalicoGlobalNetworkPolicy: 'synced', CalicoTier: 'synced', CalicoGlobalNetworkSet: 'absent', StagedNetworkPolicy: 'absent' });
     expect(inv.snapshot().calicoPolicies).toMatchObject([{ kind: 'CalicoNetworkPolicy', cluster: 'alpha', namespace: 'shop', name: 'allow-web', order: 100 }]);
     expect(inv.snapshot().networkPolicies.map((p) => p.name)).not.toContain('allow-web');
     expect(inv.snapshot().calicoTiers).toMatchObject([{ kind: 'CalicoTier', name: 'security', order: 100 }]);
