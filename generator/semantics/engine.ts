@@ -26,7 +26,7 @@ import type {
   PolicyEngine, PolicySnapshot, SelectingPolicy,
 } from './types.ts';
 import { calicoNetCuts, calicoPolicyRef, calicoTiers, compareCalicoPolicies, compileCalicoPolicy, kubernetesPolicyInCalico, type CompiledCalicoPolicy, type CompiledCalicoTier } from './kinds/calico.ts';
-import { ciliumIdentityLabels, ciliumRuleBlocks, compileCiliumPolicy, type CompiledCiliumSpec } from './kinds/cilium.ts';
+import { ciliumIdentityLabels, ciliumRuleBlocks, compileCiliumPolicy, hostFirewallSelects, type CompiledCiliumSpec } from './kinds/cilium.ts';
 import { validateSnapshot } from './validate.ts';
 
 const NOT_SUBJECT: DirectionProfile = { subject: false, anp: [], deny: [], isolatedBy: [], np: [], banp: [] };
@@ -213,7 +213,7 @@ export function createEngine(snapshot: PolicySnapshot, options: EngineOptions = 
   const endpointOf = (p: Peer): Endpoint => (p.kind === 'pod' ? podEndpoint(p.pod) : ipEndpoint(p.ip));
 
   function profileFor(ep: Endpoint, direction: Direction): DirectionProfile {
-    if (ep.kind !== 'pod' || ep.hostNetwork || !ep.cluster) return NOT_SUBJECT;
+    if (!ep.cluster || ((ep.kind !== 'pod' || ep.hostNetwork) && !hostFirewallSelects(ciliumByCluster.get(ep.cluster), ep))) return NOT_SUBJECT;
     let known = profiles.get(ep);
     if (!known) profiles.set(ep, (known = {}));
     return (known[direction] ??= computeProfile(ep, ep.cluster, direction));

@@ -233,7 +233,6 @@ function validateCilium(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning)
       const at = p.specs.length > 1 || si > 0 ? `specs[${si}]` : 'spec';
       if (!spec.endpointSelector === !spec.nodeSelector) fail(ref, src, `${at} sets ${spec.endpointSelector ? 'both endpointSelector and nodeSelector' : 'neither endpointSelector nor nodeSelector'}`, 'Set exactly one of them.');
       if (spec.nodeSelector && p.kind === 'CiliumNetworkPolicy') fail(ref, src, `${at}.nodeSelector is set on a namespaced policy`, 'Host policies are CiliumClusterwideNetworkPolicy.');
-      if (spec.nodeSelector && !spec.endpointSelector) note('unsupported-field', `${at}.nodeSelector (host firewall) is read but not evaluated: node addresses are not policy subjects here.`);
       for (const sel of [spec.endpointSelector, spec.nodeSelector]) if (sel) for (const problem of validateSelector(sel)) fail(ref, src, `${at}: ${problem}`, 'Fix the selector.');
       for (const field of ['ingress', 'egress', 'ingressDeny', 'egressDeny'] as const) {
         (spec[field] ?? []).forEach((rule, ri) => {

@@ -84,6 +84,16 @@ function entityMatches(entity: string, ep: Endpoint, cluster: string, subjectNod
   }
 }
 
+/** Node traffic: a node's address, or a hostNetwork pod (read as node traffic). */
+const isNodeEndpoint = (ep: Endpoint): boolean => (ep.kind === 'ip' && !!ep.nodeName) || (ep.kind === 'pod' && ep.hostNetwork);
+
+/** Whether a host firewall spec of the cluster selects this node endpoint (it is then a policy subject). */
+export function hostFirewallSelects(cluster: readonly CompiledCiliumSpec[] | undefined, ep: Endpoint): boolean {
+  if (!cluster || !isNodeEndpoint(ep)) return false;
+  for (const c of cluster) if (c.host && c.selects(ep)) return true;
+  return false;
+}
+
 /** Whether a spec's rules name `host` or `remote-node`, whose meaning depends on the subject's node. */
 function namesNodeEntities(spec: CiliumPolicySpec): boolean {
   return [spec.ingress, spec.egress, spec.ingressDeny, spec.egressDeny].some((rules) =>
@@ -91,6 +101,17 @@ function namesNodeEntities(spec: CiliumPolicySpec): boolean {
 }
 
 type NodeSource = Pick<PolicySnapshot, 'pods' | 'nodes'>;
+const nodeLabelsCache = new WeakMap<NodeSource, (cluster: string, node: string | undefined) => Labels>();
+
+/** A node's labels by cluster and name (none for a node without a Node object); once per snapshot. */
+function nodeLabelsOf(snapshot: NodeSource): (cluster: string, node: string | undefined) => Labels {
+  let known = nodeLabelsCache.get(snapshot);
+  if (!known) {
+    const byName = new Map((snapshot.nodes ?? []).map((n) => [`${n.cluster}/${n.name}`, n.labels]));
+    nodeLabelsCache.set(snapshot, (known = (cluster, node) => (node === undefined ? {} : byName.get(`${cluster}/${node}`) ?? {})));
+  }
+  return known;
+}
 const nodeNamesCache = new WeakMap<NodeSource, (cluster: string) => readonly string[]>();
 
 /** The node names of each cluster (from Node objects and pods' spec.nodeName), sorted; once per snapshot. */
@@ -117,6 +138,8 @@ function collectNodeNames(snapshot: NodeSource): (cluster: string) => readonly s
 export interface CompiledCiliumSpec {
   readonly info: CiliumNetworkPolicyInfo;
   readonly ref: string;
+  /** A host firewall spec (`nodeSelector`): its subjects are node addresses and hostNetwork pods. */
+  readonly host?: boolean;
   readonly defaultDeny: Readonly<Record<Direction, boolean>>;
   readonly allow: Readonly<Record<Direction, readonly CompiledRule[]>>;
   readonly deny: Readonly<Record<Direction, readonly CompiledRule[]>>;
@@ -206,8 +229,9 @@ function hasRules(spec: CiliumPolicySpec, direction: Direction): boolean {
 }
 
 /**
- * One compiled unit per `spec`/`specs[i]` that selects pods (nodeSelector specs are not
- * compiled). A spec naming `host` or `remote-node` compiles once per node of the cluster
+ * One compiled unit per `spec`/`specs[i]`: an endpointSelector spec selects pods; a
+ * nodeSelector spec of a CiliumClusterwideNetworkPolicy (host firewall) selects the node
+ * addresses and hostNetwork pods of the nodes it matches. A spec naming `host` or `remote-node` compiles once per node of the cluster
  * (from the snapshot's nodes and pods), each unit selecting the pods of that node, plus one for
  * pods whose node is not known; so one rule reads as the subject's own node or the others, as
  * Cilium enforces it on each node.
@@ -216,11 +240,20 @@ export function compileCiliumPolicy(p: CiliumNetworkPolicyInfo, compiler: RuleCo
   const ref = ciliumPolicyRef(p);
   const out: CompiledCiliumSpec[] = [];
   p.specs.forEach((spec, si) => {
-    if (!spec.endpointSelector) return;
+    const host = !spec.endpointSelector && !!spec.nodeSelector && p.kind === 'CiliumClusterwideNetworkPolicy';
+    if (!spec.endpointSelector && !host) return;
     const where = p.specs.length > 1 || si > 0 ? `specs[${si}]` : 'spec';
-    const sel = ciliumSelector(spec.endpointSelector);
     const namespace = p.kind === 'CiliumNetworkPolicy' ? p.namespace : undefined;
-    const selects = (ep: Endpoint): boolean => selectable(ep, p.cluster) && (namespace === undefined || ep.namespace === namespace) && matchesSelector(sel, ep.labels);
+    let selects: (ep: Endpoint) => boolean;
+    if (host) {
+      // Host firewall: the nodes whose labels the nodeSelector matches (node labels as written, no source prefix needed).
+      const nodeSel = ciliumSelector(spec.nodeSelector!);
+      const labelsOf = nodeLabelsOf(snapshot);
+      selects = (ep) => isNodeEndpoint(ep) && ep.cluster === p.cluster && matchesSelector(nodeSel, labelsOf(p.cluster, ep.nodeName));
+    } else {
+      const sel = ciliumSelector(spec.endpointSelector!);
+      selects = (ep) => selectable(ep, p.cluster) && (namespace === undefined || ep.namespace === namespace) && matchesSelector(sel, ep.labels);
+    }
     const unit = (subjectNode: string | undefined, onNode: (ep: Endpoint) => boolean): CompiledCiliumSpec => {
       const build = (direction: Direction, deny: boolean): CompiledRule[] => {
         const field = `${direction}${deny ? 'Deny' : ''}` as const;
@@ -245,6 +278,7 @@ export function compileCiliumPolicy(p: CiliumNetworkPolicyInfo, compiler: RuleCo
         allow: { ingress: build('ingress', false), egress: build('egress', false) },
         deny: { ingress: build('ingress', true), egress: build('egress', true) },
         selects: (ep) => onNode(ep) && selects(ep),
+        ...(host ? { host } : {}),
       };
     };
     if (!namesNodeEntities(spec)) {

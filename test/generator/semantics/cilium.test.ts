@@ -97,6 +97,36 @@ describe('host and remote-node: the subject\'s own node or the others (Cilium do
   });
 });
 
+describe('host firewall: a CiliumClusterwideNetworkPolicy with nodeSelector applies to the selected nodes (Cilium docs, Host Firewall)', () => {
+  // The docs' demo-host-policy: nodes labelled node-access=ssh accept the cluster, and SSH from anywhere.
+  const demoHostPolicy = cilium('demo-host-policy', {
+    nodeSelector: { matchLabels: { 'node-access': 'ssh' } },
+    ingress: [{ entities: ['cluster'] }, { toPorts: [{ ports: [{ port: 22, protocol: 'TCP' }] }] }],
+  });
+  const sshNodes = [node('n1', ['192.168.0.1'], { 'node-access': 'ssh' }), node('n2', ['192.168.0.2'])];
+  const agentOnN1 = pod('kube-system', 'agent', {}, { hostNetwork: true, nodeName: 'n1', ips: ['192.168.0.1'], hostIPs: ['192.168.0.1'] });
+  const rows: { name: string; policies: CiliumNetworkPolicyInfo[]; src: Peer; dst: Peer; expect: string }[] = [
+    { name: 'the outside reaches a selected node on SSH only', policies: [demoHostPolicy], src: IP('8.8.8.8'), dst: IP('192.168.0.1'), expect: 'TCP 22' },
+    { name: 'a pod of the cluster reaches a selected node on every port', policies: [demoHostPolicy], src: P(backend), dst: IP('192.168.0.1'), expect: 'All Connections' },
+    { name: 'a node the selector does not match is not isolated', policies: [demoHostPolicy], src: IP('8.8.8.8'), dst: IP('192.168.0.2'), expect: 'All Connections' },
+    { name: 'a hostNetwork pod of a selected node is the node: SSH only from outside', policies: [demoHostPolicy], src: IP('8.8.8.8'), dst: P(agentOnN1), expect: 'TCP 22' },
+    { name: 'egress from the node stays open when the policy has no egress rules', policies: [demoHostPolicy], src: IP('192.168.0.1'), dst: IP('8.8.8.8'), expect: 'All Connections' },
+    { name: 'ingressDeny on the host wins over the allow', policies: [demoHostPolicy, cilium('no-world-ssh', { nodeSelector: {}, ingressDeny: [{ entities: ['world'], toPorts: [{ ports: [{ port: 22, protocol: 'TCP' }] }] }] })], src: IP('8.8.8.8'), dst: IP('192.168.0.1'), expect: 'No Connections' },
+    { name: 'egress rules isolate the node\'s egress', policies: [cilium('node-egress', { nodeSelector: { matchLabels: { 'node-access': 'ssh' } }, egress: [{ entities: ['cluster'] }] })], src: IP('192.168.0.1'), dst: IP('8.8.8.8'), expect: 'No Connections' },
+  ];
+  it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, r) => {
+    const engine = createEngine(snapshot({ namespaces: [...namespaces, ns('kube-system')], nodes: sshNodes, pods: [frontend, backend, other, agentOnN1], ciliumNetworkPolicies: r.policies }));
+    expect(engine.validation.errors.map((e) => e.message)).toEqual([]);
+    expect(engine.allowedConnections(r.src, r.dst).toString()).toBe(r.expect);
+  });
+
+  it('explain names the host policy\'s rule', () => {
+    const engine = createEngine(snapshot({ namespaces, nodes: sshNodes, pods: [frontend, backend], ciliumNetworkPolicies: [demoHostPolicy] }));
+    const text = formatVerdict(engine.evaluate({ src: IP('8.8.8.8'), dst: IP('192.168.0.1'), protocol: 'TCP', port: 22 }));
+    expect(text).toContain('demo-host-policy');
+  });
+});
+
 describe('Layer 4: toPorts', () => {
   runTable([
     { name: 'the docs\' L4-only rule: port 80/TCP to any destination', policies: [cilium('l4', { endpointSelector: frontendSel, egress: [{ toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }] }] }] }, 'shop')], src: P(frontend), dst: IP('8.8.8.8'), expect: 'TCP 80' },

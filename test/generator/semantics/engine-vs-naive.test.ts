@@ -166,8 +166,13 @@ const ciliumSpecArb: fc.Arbitrary<CiliumPolicySpec> = fc.record(
   },
   { requiredKeys: ['endpointSelector'] },
 );
+/** Host firewall specs (clusterwide only): nodeSelector in place of endpointSelector, over the nodes' zone label. */
+const ciliumHostSpecArb: fc.Arbitrary<CiliumPolicySpec> = fc
+  .tuple(ciliumSpecArb, fc.constantFrom<LabelSelector>({}, { matchLabels: { zone: 'x' } }, { matchLabels: { zone: 'y' } }))
+  .map(([{ endpointSelector: _unused, ...rest }, nodeSelector]) => ({ ...rest, nodeSelector }));
 const ciliumPolicy = (i: number): fc.Arbitrary<CiliumNetworkPolicyInfo> =>
-  fc.record({ namespace: fc.constantFrom(...NAMESPACES, undefined), specs: fc.array(ciliumSpecArb, { minLength: 1, maxLength: 2 }) }).map((r) => ({
+  fc.record({ namespace: fc.constantFrom(...NAMESPACES, undefined), specs: fc.array(ciliumSpecArb, { minLength: 1, maxLength: 2 }), host: fc.option(ciliumHostSpecArb, { freq: 3, nil: undefined }) })
+    .map((r) => (r.namespace === undefined && r.host ? { ...r, specs: [...r.specs, r.host] } : r)).map((r) => ({
     kind: r.namespace ? ('CiliumNetworkPolicy' as const) : ('CiliumClusterwideNetworkPolicy' as const),
     cluster: CLUSTER,
     ...(r.namespace ? { namespace: r.namespace } : {}),

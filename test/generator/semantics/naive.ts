@@ -172,7 +172,7 @@ export class NaiveEvaluator {
   }
 
   /** `host` is the subject pod's own node, `remote-node` the others (any node when the subject's node is unknown). */
-  private ciliumEntity(entity: string, other: Peer, cluster: string, subject: PodInfo): boolean {
+  private ciliumEntity(entity: string, other: Peer, cluster: string, subjectNode: string | undefined): boolean {
     const node = other.kind === 'ip' ? this.nodeOfIp(other.ip) : undefined;
     const otherNode = other.kind === 'pod' ? other.pod.nodeName : node?.name;
     const otherCluster = other.kind === 'pod' ? other.pod.cluster : node?.cluster;
@@ -183,18 +183,18 @@ export class NaiveEvaluator {
     if (entity === 'world-ipv4') return isWorld && !other.ip.includes(':');
     if (entity === 'world-ipv6') return isWorld && other.ip.includes(':');
     if (entity === 'cluster') return (other.kind === 'pod' || isNode) && otherCluster === cluster;
-    if (entity === 'host') return isNode && otherCluster === cluster && (subject.nodeName === undefined || otherNode === subject.nodeName);
-    if (entity === 'remote-node') return isNode && otherCluster === cluster && (subject.nodeName === undefined || otherNode !== subject.nodeName);
+    if (entity === 'host') return isNode && otherCluster === cluster && (subjectNode === undefined || otherNode === subjectNode);
+    if (entity === 'remote-node') return isNode && otherCluster === cluster && (subjectNode === undefined || otherNode !== subjectNode);
     return false; // kube-apiserver, health, init, ingress, unmanaged: unknowable
   }
 
-  private ciliumRuleMatches(rule: CiliumRule, pol: CiliumNetworkPolicyInfo, subject: PodInfo, other: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
+  private ciliumRuleMatches(rule: CiliumRule, pol: CiliumNetworkPolicyInfo, subjectNode: string | undefined, other: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
     const l3Given = [rule.endpoints, rule.entities, rule.cidrs, rule.fqdns, rule.unsupported].some((l) => l && l.length > 0);
     const portsGiven = !!rule.toPorts && rule.toPorts.length > 0;
     if (!l3Given && !portsGiven) return false; // an empty rule matches nothing
     const peerOk = !l3Given ||
       (rule.endpoints ?? []).some((sel) => other.kind === 'pod' && !this.hostNet(other.pod) && other.pod.cluster === pol.cluster && this.ciliumSelectorMatches(sel, pol, other.pod, false)) ||
-      (rule.entities ?? []).some((e) => this.ciliumEntity(e, other, pol.cluster, subject)) ||
+      (rule.entities ?? []).some((e) => this.ciliumEntity(e, other, pol.cluster, subjectNode)) ||
       (rule.cidrs ?? []).some((b) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && cidrContains(b.cidr, other.ip) && !(b.except ?? []).some((e) => cidrContains(e, other.ip))) ||
       // toFQDNs: the addresses its names were seen to resolve to (outside addresses only, as CIDRs).
       (rule.fqdnAddresses ?? []).some((a) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && other.ip === a);
@@ -338,8 +338,48 @@ export class NaiveEvaluator {
     return undefined;
   }
 
+  /**
+   * Cilium's host firewall (CiliumClusterwideNetworkPolicy with nodeSelector): a node address or
+   * hostNetwork pod of a selected node is a subject; deny rules win, a selecting spec with rules
+   * in the direction (or enableDefaultDeny) isolates it, allow rules let traffic in or out.
+   * Undefined when no host policy selects the node.
+   */
+  private hostFirewall(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean | undefined {
+    if (!this.isNodeTraffic(subject)) return undefined;
+    const node = subject.kind === 'pod' ? (this.snap.nodes ?? []).find((n) => n.name === subject.pod.nodeName && n.cluster === subject.pod.cluster) : this.nodeOfIp(subject.ip);
+    const nodeName = subject.kind === 'pod' ? subject.pod.nodeName : node?.name;
+    const cluster = subject.kind === 'pod' ? subject.pod.cluster : node?.cluster;
+    if (!nodeName || !cluster) return undefined;
+    const specs: { pol: CiliumNetworkPolicyInfo; spec: CiliumPolicySpec }[] = [];
+    for (const pol of this.snap.ciliumNetworkPolicies ?? []) {
+      if (pol.kind !== 'CiliumClusterwideNetworkPolicy' || pol.cluster !== cluster || this.invalid.has(`${pol.cluster}/${pol.kind}/${pol.name}`)) continue;
+      for (const spec of pol.specs) {
+        const sel = spec.nodeSelector;
+        if (spec.endpointSelector || !sel) continue;
+        const strip = (k: string): string => k.replace(/^(k8s|any):/, '');
+        const stripped: LabelSelector = {
+          ...(sel.matchLabels ? { matchLabels: Object.fromEntries(Object.entries(sel.matchLabels).map(([k, v]) => [strip(k), v])) } : {}),
+          ...(sel.matchExpressions ? { matchExpressions: sel.matchExpressions.map((e) => ({ ...e, key: strip(e.key) })) } : {}),
+        };
+        if (matchesSelector(stripped, node?.labels ?? {})) specs.push({ pol, spec });
+      }
+    }
+    if (specs.length === 0) return undefined;
+    if (dir === 'ingress' && subject.kind === 'pod' && this.isNodeTraffic(other)) {
+      const otherNode = other.kind === 'pod' ? other.pod.nodeName : this.nodeOfIp(other.ip)?.name;
+      if (otherNode === nodeName) return true; // the node's own traffic, as for pods on it
+    }
+    const denyField = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
+    if (specs.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, nodeName, other, dst, protocol, port)))) return false;
+    const isolates = specs.some(({ spec }) => spec.enableDefaultDeny?.[dir] ?? ((spec[dir] ?? []).length + (spec[denyField] ?? []).length > 0));
+    if (!isolates) return true;
+    return specs.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, nodeName, other, dst, protocol, port)));
+  }
+
   /** One direction, one port. `subject` is the pod the policies select, `other` the far end. */
   private directionAllowed(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
+    const host = this.hostFirewall(subject, other, dir, dst, protocol, port);
+    if (host !== undefined) return host;
     if (subject.kind !== 'pod' || this.hostNet(subject.pod)) return true;
     const pod = subject.pod;
     if (dir === 'ingress' && this.isNodeTraffic(other)) {
@@ -369,10 +409,10 @@ export class NaiveEvaluator {
     // this direction (or enableDefaultDeny) puts the pod in default deny; allows add up with NetworkPolicy's.
     const cil = this.ciliumSpecsSelecting(pod);
     const denyField = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
-    if (cil.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, pod, other, dst, protocol, port)))) return false;
+    if (cil.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, pod.nodeName, other, dst, protocol, port)))) return false;
     const ciliumIsolates = cil.some(({ spec }) => spec.enableDefaultDeny?.[dir] ?? ((spec[dir] ?? []).length + (spec[denyField] ?? []).length > 0));
     if (nps.length > 0 || ciliumIsolates) {
-      const ciliumAllows = cil.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, pod, other, dst, protocol, port)));
+      const ciliumAllows = cil.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, pod.nodeName, other, dst, protocol, port)));
       return ciliumAllows || nps.some((p) =>
         (p[dir] ?? []).some(
           (r) => (!r.peers || r.peers.length === 0 || r.peers.some((peer) => this.npPeerMatches(peer, p, other))) && this.npPortMatches(r.ports, dst, protocol, port),
