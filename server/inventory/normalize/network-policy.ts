@@ -152,18 +152,24 @@ function adminPorts(v: unknown, w: string): AdminPort[] | undefined {
 
 const ADMIN_ACTIONS: readonly AdminAction[] = ['Allow', 'Deny', 'Pass'];
 
+/** A rule's `action`, one of the kind's actions. */
+function ruleAction(r: Obj, rw: string, actions: readonly AdminAction[]): AdminAction {
+  const action = optStr(r.action, `${rw}.action`);
+  if (action === undefined || !(actions as readonly string[]).includes(action)) {
+    throw new Malformed(`${rw}.action must be ${actions.slice(0, -1).join(', ')} or ${actions[actions.length - 1]} (got ${JSON.stringify(action)})`);
+  }
+  return action as AdminAction;
+}
+
 function adminRules(v: unknown, peerField: 'from' | 'to', w: string): AdminRule[] {
   return (optArr(v, w) ?? []).map((r, i): AdminRule => {
     const rw = `${w}[${i}]`;
     if (!isObj(r)) throw new Malformed(`${rw} must be an object`);
-    const action = optStr(r.action, `${rw}.action`);
-    if (action === undefined || !(ADMIN_ACTIONS as readonly string[]).includes(action)) {
-      throw new Malformed(`${rw}.action must be Allow, Deny or Pass (got ${JSON.stringify(action)})`);
-    }
+    const action = ruleAction(r, rw, ADMIN_ACTIONS);
     const ports = adminPorts(r.ports, `${rw}.ports`);
     return {
       name: optStr(r.name, `${rw}.name`) ?? '',
-      action: action as AdminAction,
+      action,
       peers: adminPeers(pick(r, peerField), `${rw}.${peerField}`),
       ...(ports !== undefined ? { ports } : {}),
     };
@@ -245,14 +251,11 @@ function cnpRules(v: unknown, direction: 'ingress' | 'egress'): AdminRule[] {
   return (optArr(v, w) ?? []).map((r, i): AdminRule => {
     const rw = `${w}[${i}]`;
     if (!isObj(r)) throw new Malformed(`${rw} must be an object`);
-    const action = optStr(r.action, `${rw}.action`);
-    if (action === undefined || !(CNP_ACTIONS as readonly string[]).includes(action)) {
-      throw new Malformed(`${rw}.action must be Accept, Deny or Pass (got ${JSON.stringify(action)})`);
-    }
+    const action = ruleAction(r, rw, CNP_ACTIONS);
     const ports = cnpProtocols(r.protocols, `${rw}.protocols`);
     return {
       name: optStr(r.name, `${rw}.name`) ?? '',
-      action: action as AdminAction,
+      action,
       peers: cnpPeers(pick(r, peerField), `${rw}.${peerField}`, direction),
       ...(ports !== undefined ? { ports } : {}),
     };
