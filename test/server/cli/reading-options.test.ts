@@ -71,9 +71,10 @@ describe('policy kinds on the command line', () => {
     expect(r.stderr).toContain('netatlas: connectivity: read 1 NetworkPolicy, 1 ClusterNetworkPolicy (tier Baseline)');
   });
 
-  it.each(['connectivity', 'explain', 'diff'])('%s --help lists the policy kinds read', async (command) => {
+  it.each(['connectivity', 'explain', 'diff', 'generate'])('%s --help lists the policy kinds read', async (command) => {
     const r = await runCli(command, '--help');
     expect(r.stdout).toMatch(/Policy kinds read:\n {2}NetworkPolicy .*\n {2}ClusterNetworkPolicy .*\n {2}AdminNetworkPolicy, BaselineAdminNetworkPolicy .*\n {2}CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy/);
+    expect(r.stdout).toContain('NetworkSet, GlobalNetworkSet');
   });
 });
 
