@@ -8,7 +8,7 @@ import type { FlowEdge, GraphNode, Inventory } from '../generator/model/index.ts
 import {
   diffIntendedActual, riskFindings, type DiffReport, type EnvironmentOptions, type PolicySet, type RiskResult,
 } from '../generator/diff/index.ts';
-import type { EngineOptions } from '../generator/semantics/index.ts';
+import { dnsAnswersOf, withObservedDns, type DnsAnswers, type EngineOptions } from '../generator/semantics/index.ts';
 import { synthesizePolicies, type GeneratedPolicy } from '../generator/synthesis/index.ts';
 import { policiesToYaml } from './synthesis.ts';
 import { mergedInventory, type AnalysisState } from './state/analysis-state.ts';
@@ -26,6 +26,8 @@ export interface DiffRunOptions {
   readonly explainUnused?: number;
   /** The observed edges to analyse (e.g. those of a time window). Default: every edge of the graph. */
   readonly edges?: readonly FlowEdge[];
+  /** DNS answers seen in flows: Cilium toFQDNs peers match the addresses their names resolved to. */
+  readonly dns?: DnsAnswers;
 }
 
 export const DEFAULT_EXPLAINED_UNUSED = 1000;
@@ -37,6 +39,24 @@ export function observedEdges(graph: Graph<GraphNode, FlowEdge>): FlowEdge[] {
     if (attrs.kind === 'flow') edges.push(attrs);
   });
   return edges;
+}
+
+/** The DNS answers flows revealed (each outside address with the names it was seen under). */
+export function observedDnsAnswers(graph: Graph<GraphNode, FlowEdge>): DnsAnswers {
+  const pairs: [string, string][] = [];
+  graph.forEachNode((_k, attrs) => {
+    if (attrs.kind === 'external') for (const name of attrs.fqdns) pairs.push([name, attrs.ip]);
+  });
+  return dnsAnswersOf(pairs);
+}
+
+/** The snapshot and the intended set with their toFQDNs peers resolved through the answers. */
+function resolvedFqdns(inventory: Inventory, intended: PolicySet | undefined, dns: DnsAnswers | undefined): { inventory: Inventory; intended: PolicySet | undefined } {
+  if (!dns) return { inventory, intended };
+  return {
+    inventory: inventory.ciliumNetworkPolicies ? { ...inventory, ciliumNetworkPolicies: withObservedDns(inventory.ciliumNetworkPolicies, dns) } : inventory,
+    intended: intended?.ciliumNetworkPolicies ? { ...intended, ciliumNetworkPolicies: withObservedDns(intended.ciliumNetworkPolicies, dns) } : intended,
+  };
 }
 
 /**
@@ -63,9 +83,10 @@ export function remediationLookup(inventory: Inventory, edges: readonly FlowEdge
 }
 
 /** The diff and the findings of one snapshot and its observed edges. */
-export function buildDiffReport(inventory: Inventory, edges: readonly FlowEdge[], o: DiffRunOptions = {}): DiffReport {
-  const input = { inventory, edges, intended: o.intended, engine: o.engine };
-  const diff = diffIntendedActual(input, { baseline: o.intended ? inventory : undefined, explainUnused: o.explainUnused ?? DEFAULT_EXPLAINED_UNUSED });
+export function buildDiffReport(snapshot: Inventory, edges: readonly FlowEdge[], o: DiffRunOptions = {}): DiffReport {
+  const { inventory, intended } = resolvedFqdns(snapshot, o.intended, o.dns);
+  const input = { inventory, edges, intended, engine: o.engine };
+  const diff = diffIntendedActual(input, { baseline: intended ? inventory : undefined, explainUnused: o.explainUnused ?? DEFAULT_EXPLAINED_UNUSED });
   const risk = riskFindings({
     ...input, diff, environments: o.environments,
     remediation: o.remediation === false ? undefined : remediationLookup(inventory, edges),
@@ -75,15 +96,15 @@ export function buildDiffReport(inventory: Inventory, edges: readonly FlowEdge[]
 
 /** GET /api/v1/diff: the diff and findings of the server's current graph and inventories. */
 export function computeDiff(state: AnalysisState, o: DiffRunOptions = {}): DiffReport {
-  return buildDiffReport(mergedInventory(state), o.edges ?? observedEdges(state.graph), o);
+  return buildDiffReport(mergedInventory(state), o.edges ?? observedEdges(state.graph), { ...o, dns: o.dns ?? observedDnsAnswers(state.graph) });
 }
 
 /** GET /api/v1/findings: findings and per-component scores (cluster, namespace, workload, pod keys). */
 export function computeFindings(state: AnalysisState, o: DiffRunOptions = {}): RiskResult {
-  const inventory = mergedInventory(state);
+  const { inventory, intended } = resolvedFqdns(mergedInventory(state), o.intended, o.dns ?? observedDnsAnswers(state.graph));
   const edges = o.edges ?? observedEdges(state.graph);
   return riskFindings({
-    inventory, edges, intended: o.intended, engine: o.engine, environments: o.environments,
+    inventory, edges, intended, engine: o.engine, environments: o.environments,
     remediation: o.remediation === false ? undefined : remediationLookup(inventory, edges),
   });
 }

@@ -51,6 +51,7 @@ export function engineFor(inventory: Inventory, intended: PolicySet | undefined,
     ciliumNetworkPolicies: set.ciliumNetworkPolicies ?? inventory.ciliumNetworkPolicies ?? [],
     calicoPolicies: set.calicoPolicies ?? inventory.calicoPolicies ?? [],
     calicoTiers: set.calicoTiers ?? inventory.calicoTiers ?? [],
+    calicoNetworkSets: inventory.calicoNetworkSets ?? [],
   }, options);
 }
 
@@ -308,10 +309,14 @@ export function diffIntendedActual(input: DiffInput, options: DiffOptions = {}):
 
 
 /**
- * A proposed set laid over a base set, namespace by namespace: a namespace the proposal has
- * any NetworkPolicy for takes exactly the proposal's; other namespaces keep the base's. Admin
- * policies: a cluster the proposal has any (B)ANP for takes the proposal's. So a Git folder
- * covering one application does not silently strip every other namespace of its policies.
+ * A proposed set laid over a base set, namespace by namespace and kind family by kind family:
+ * a namespace the proposal has any NetworkPolicy for takes exactly the proposal's
+ * NetworkPolicies; other namespaces keep the base's. The same holds for CiliumNetworkPolicies
+ * and Calico's namespaced policies, each among its own kind. Cluster-wide kinds go by cluster:
+ * a cluster the proposal has any (B)ANP or ClusterNetworkPolicy for takes the proposal's, and
+ * likewise for CiliumClusterwideNetworkPolicies and Calico GlobalNetworkPolicies; the
+ * proposal's Calico tiers replace the base's tiers of the same name. So a Git folder covering
+ * one application does not silently strip every other namespace of its policies.
  */
 export function overlayPolicySet(base: PolicySet, proposed: PolicySet): PolicySet {
   const nsCovered = new Set(proposed.networkPolicies.map((p) => `${p.cluster}/${p.namespace}`));
@@ -319,7 +324,21 @@ export function overlayPolicySet(base: PolicySet, proposed: PolicySet): PolicySe
   return {
     networkPolicies: [...base.networkPolicies.filter((p) => !nsCovered.has(`${p.cluster}/${p.namespace}`)), ...proposed.networkPolicies],
     adminNetworkPolicies: [...(base.adminNetworkPolicies ?? []).filter((p) => !clustersCovered.has(p.cluster)), ...(proposed.adminNetworkPolicies ?? [])],
+    ...(proposed.ciliumNetworkPolicies || base.ciliumNetworkPolicies
+      ? { ciliumNetworkPolicies: overlayScoped(base.ciliumNetworkPolicies ?? [], proposed.ciliumNetworkPolicies ?? []) }
+      : {}),
+    ...(proposed.calicoPolicies || base.calicoPolicies ? { calicoPolicies: overlayScoped(base.calicoPolicies ?? [], proposed.calicoPolicies ?? []) } : {}),
+    ...(proposed.calicoTiers || base.calicoTiers
+      ? { calicoTiers: [...(base.calicoTiers ?? []).filter((t) => !(proposed.calicoTiers ?? []).some((n) => n.cluster === t.cluster && n.name === t.name)), ...(proposed.calicoTiers ?? [])] }
+      : {}),
   };
+}
+
+/** One kind family overlaid: namespaced policies by namespace, cluster-wide ones (no namespace) by cluster. */
+function overlayScoped<T extends { readonly cluster: string; readonly namespace?: string }>(base: readonly T[], proposed: readonly T[]): T[] {
+  const scope = (p: T): string => (p.namespace !== undefined ? `ns:${p.cluster}/${p.namespace}` : `cluster:${p.cluster}`);
+  const covered = new Set(proposed.map(scope));
+  return [...base.filter((p) => !covered.has(scope(p))), ...proposed];
 }
 
 /**

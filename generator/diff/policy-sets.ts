@@ -6,6 +6,7 @@
 import type { Inventory } from '../model/inventory.ts';
 import type { NetworkPolicyInfo } from '../model/policy.ts';
 import { ALL_IPV4, formatRange, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from '../semantics/cidr.ts';
+import { ciliumRuleBlocks } from '../semantics/kinds/cilium.ts';
 import { ConnectionSet } from '../semantics/ports.ts';
 import type { ConnectivityRow, EngineOptions, MapPeer } from '../semantics/types.ts';
 import { indexWorkloads } from '../synthesis/workloads.ts';
@@ -25,6 +26,16 @@ function cidrsOf(set: PolicySet): Ipv4Range[] {
   }
   for (const a of set.adminNetworkPolicies ?? []) {
     for (const rule of [...a.ingress, ...a.egress]) for (const p of rule.peers) if (p.kind === 'networks') p.networks.forEach(add);
+  }
+  for (const c of set.ciliumNetworkPolicies ?? []) {
+    for (const spec of c.specs) {
+      for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
+        for (const b of ciliumRuleBlocks(rule)) [b.cidr, ...(b.except ?? [])].forEach(add);
+      }
+    }
+  }
+  for (const c of set.calicoPolicies ?? []) {
+    for (const rule of [...c.ingress, ...c.egress]) for (const e of [rule.source, rule.destination]) [...(e?.nets ?? []), ...(e?.notNets ?? [])].forEach(add);
   }
   return out;
 }
@@ -55,7 +66,9 @@ function mapOf(snapshot: Inventory, set: PolicySet, atoms: readonly Ipv4Range[],
 }
 
 export function diffPolicySets(snapshot: Inventory, a: PolicySet, b: PolicySet, options: EngineOptions = {}): PolicySetDiff {
-  const cuts = [...cidrsOf(a), ...cidrsOf(b)];
+  // The snapshot's Calico network sets cut the engine's ranges too: the common partition must be as fine.
+  const setCuts = (snapshot.calicoNetworkSets ?? []).flatMap((s) => s.nets.map((n) => parseIpv4Cidr(n.includes('/') ? n : `${n}/32`)).filter((r): r is Ipv4Range => !!r));
+  const cuts = [...cidrsOf(a), ...cidrsOf(b), ...setCuts];
   const atoms = cuts.length ? partitionIpv4(cuts) : [ALL_IPV4];
   const ma = mapOf(snapshot, a, atoms, options);
   const mb = mapOf(snapshot, b, atoms, options);

@@ -6,7 +6,7 @@
 import type { SourceLocation } from './errors.ts';
 import type { WorkloadKind } from './keys.ts';
 import type { LabelSelector, Labels } from './labels.ts';
-import type { AdminNetworkPolicyInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo, StagedPolicyInfo } from './policy.ts';
+import type { AdminNetworkPolicyInfo, CalicoNetworkSetInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo, StagedPolicyInfo } from './policy.ts';
 import type { SecurityReport } from './security.ts';
 import type { GatewayInfo, IngressInfo, RouteInfo } from './entry.ts';
 
@@ -179,6 +179,8 @@ export interface Inventory {
   readonly calicoPolicies?: readonly CalicoPolicyInfo[];
   /** Calico Tier objects. */
   readonly calicoTiers?: readonly CalicoTierInfo[];
+  /** Calico NetworkSet and GlobalNetworkSet objects (what rule selectors match besides endpoints). */
+  readonly calicoNetworkSets?: readonly CalicoNetworkSetInfo[];
   /** Calico's staged policies: not enforced (`diff --staged` evaluates them as if they were). */
   readonly stagedPolicies?: readonly StagedPolicyInfo[];
   /** Scanner reports (trivy-operator, trivy image JSON), attached to workloads by generator/risk. */
@@ -211,6 +213,7 @@ export type InventoryObject =
   | ServiceCidrInfo
   | CalicoPolicyInfo
   | CalicoTierInfo
+  | CalicoNetworkSetInfo
   | StagedPolicyInfo;
 
 export function emptyInventory(): Inventory {

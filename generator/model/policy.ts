@@ -3,7 +3,7 @@
  * because NetworkPolicy gives them different meanings.
  */
 import type { SourceLocation } from './errors.ts';
-import type { LabelSelector } from './labels.ts';
+import type { LabelSelector, Labels } from './labels.ts';
 import type { Protocol } from './inventory.ts';
 
 export type PolicyType = 'Ingress' | 'Egress';
@@ -155,8 +155,14 @@ export interface CiliumRule {
   readonly entities?: readonly string[];
   readonly cidrs?: readonly IPBlock[];
   readonly toPorts?: readonly CiliumPortRule[];
-  /** `toFQDNs` names and patterns: matched against no address (not in a snapshot). */
+  /** `toFQDNs` names and patterns (matchName, or matchPattern with `*`). */
   readonly fqdns?: readonly string[];
+  /**
+   * The addresses `fqdns` were seen to resolve to in DNS flows (set by withObservedDns in
+   * generator/semantics/kinds/cilium-fqdn.ts, never read from a manifest). Absent: unknowable,
+   * the FQDN peer matches no address.
+   */
+  readonly fqdnAddresses?: readonly string[];
   /** Fields read but not evaluated (toServices, fromRequires, icmps, ...), by name. */
   readonly unsupported?: readonly string[];
 }
@@ -282,5 +288,23 @@ export interface StagedPolicyInfo {
   readonly stagedAction: 'Set' | 'Delete';
   /** The policy it stages, as it would be enforced. */
   readonly policy: CalicoPolicyInfo | NetworkPolicyInfo;
+  readonly source?: SourceLocation;
+}
+
+/**
+ * Calico NetworkSet (namespaced) and GlobalNetworkSet: labelled address sets. A rule's
+ * `selector` matches the addresses of the sets it selects (as it matches endpoints): in a
+ * namespaced policy the NetworkSets of its namespace, with a `namespaceSelector` those of the
+ * selected namespaces (`global()`: GlobalNetworkSets), in a GlobalNetworkPolicy every set.
+ */
+export interface CalicoNetworkSetInfo {
+  readonly kind: 'CalicoNetworkSet' | 'CalicoGlobalNetworkSet';
+  readonly cluster: string;
+  /** CalicoNetworkSet only. */
+  readonly namespace?: string;
+  readonly name: string;
+  readonly labels: Labels;
+  /** CIDRs (or single addresses), checked when read. */
+  readonly nets: readonly string[];
   readonly source?: SourceLocation;
 }

@@ -287,7 +287,7 @@ export function proveCut(c: CutContext, a: WorkloadEntry, b: WorkloadEntry, chan
   const engine = createEngine({
     namespaces: inv.namespaces, pods: inv.pods, nodes: inv.nodes, adminNetworkPolicies: inv.adminNetworkPolicies,
     networkPolicies: withPolicies(inv, changes),
-    ciliumNetworkPolicies: inv.ciliumNetworkPolicies, calicoPolicies: inv.calicoPolicies, calicoTiers: inv.calicoTiers,
+    ciliumNetworkPolicies: inv.ciliumNetworkPolicies, calicoPolicies: inv.calicoPolicies, calicoTiers: inv.calicoTiers, calicoNetworkSets: inv.calicoNetworkSets,
   }, c.options);
   let hopDenied = engine.validation.errors.length === c.engine.validation.errors.length;
   for (const s of podPeers(a)) for (const d of podPeers(b)) if (hopDenied && !allowedBetween(engine, s, d).isEmpty()) hopDenied = false;

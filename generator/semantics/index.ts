@@ -12,3 +12,4 @@ export { formatVerdict, formatRule } from './explain.ts';
 export { formatConnectivityMap, MAP_FORMATS, type MapFormat } from './format.ts';
 export { ALL_IPV4, cidrContains, formatRange, parseIpv4Cidr, parseRange, partitionIpv4, ipv4ToInt, intToIpv4 } from './cidr.ts';
 export type { Ipv4Range } from './cidr.ts';
+export { withObservedDns, dnsAnswersOf, fqdnSelects, type DnsAnswers } from './kinds/cilium-fqdn.ts';

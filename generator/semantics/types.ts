@@ -5,7 +5,7 @@
 import type { ValidationError, Warning } from '../model/errors.ts';
 import type { NamespaceInfo, NodeInfo, PodInfo, Protocol } from '../model/inventory.ts';
 import type { WorkloadKind } from '../model/keys.ts';
-import type { AdminNetworkPolicyInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
+import type { AdminNetworkPolicyInfo, CalicoNetworkSetInfo, CalicoPolicyInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, NetworkPolicyInfo } from '../model/policy.ts';
 import type { ConnectionSet } from './ports.ts';
 
 /** What the engine needs. An `Inventory` is a superset and can be passed as is. */
@@ -21,6 +21,8 @@ export interface PolicySnapshot {
   readonly calicoPolicies?: readonly CalicoPolicyInfo[];
   /** Calico Tier objects (order, defaultAction); the `default` tier exists without one. */
   readonly calicoTiers?: readonly CalicoTierInfo[];
+  /** Calico NetworkSet and GlobalNetworkSet objects: the addresses rule selectors match besides endpoints. */
+  readonly calicoNetworkSets?: readonly CalicoNetworkSetInfo[];
   readonly nodes?: readonly NodeInfo[];
 }
 

@@ -233,7 +233,6 @@ function validateCilium(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning)
       const at = p.specs.length > 1 || si > 0 ? `specs[${si}]` : 'spec';
       if (!spec.endpointSelector === !spec.nodeSelector) fail(ref, src, `${at} sets ${spec.endpointSelector ? 'both endpointSelector and nodeSelector' : 'neither endpointSelector nor nodeSelector'}`, 'Set exactly one of them.');
       if (spec.nodeSelector && p.kind === 'CiliumNetworkPolicy') fail(ref, src, `${at}.nodeSelector is set on a namespaced policy`, 'Host policies are CiliumClusterwideNetworkPolicy.');
-      if (spec.nodeSelector && !spec.endpointSelector) note('unsupported-field', `${at}.nodeSelector (host firewall) is read but not evaluated: node addresses are not policy subjects here.`);
       for (const sel of [spec.endpointSelector, spec.nodeSelector]) if (sel) for (const problem of validateSelector(sel)) fail(ref, src, `${at}: ${problem}`, 'Fix the selector.');
       for (const field of ['ingress', 'egress', 'ingressDeny', 'egressDeny'] as const) {
         (spec[field] ?? []).forEach((rule, ri) => {
@@ -250,7 +249,9 @@ function validateCilium(snapshot: PolicySnapshot, fail: Fail, warn: (w: Warning)
               else if (isValidCidr(b.cidr) && !insideCidr(e, b.cidr)) fail(ref, src, `${rw} except ${e} is not inside ${b.cidr}`, 'Each except must be inside its cidr.');
             }
           }
-          if (rule.fqdns) note('unknowable-peer', `${rw} toFQDNs ${rule.fqdns.join(', ')} cannot be checked statically (the addresses a name resolves to are not in a snapshot); it matches no address in maps and verdicts.`);
+          if (rule.fqdns && rule.fqdnAddresses === undefined) note('unknowable-peer', `${rw} toFQDNs ${rule.fqdns.join(', ')} cannot be checked statically (the addresses a name resolves to are not in a snapshot); it matches no address in maps and verdicts. Give flows with DNS answers (diff, serve) to match the names seen.`);
+          else if (rule.fqdns && rule.fqdnAddresses!.length === 0) note('unknowable-peer', `${rw} toFQDNs ${rule.fqdns.join(', ')}: no DNS answer in the flows matches; it matches no address in maps and verdicts.`);
+          else if (rule.fqdns) note('fqdn-from-flows', `${rw} toFQDNs ${rule.fqdns.join(', ')} is matched against the DNS answers seen in flows: ${rule.fqdnAddresses!.length} address(es) (${rule.fqdnAddresses!.slice(0, 3).join(', ')}${rule.fqdnAddresses!.length > 3 ? ', ...' : ''}); addresses it resolves to that no flow showed are not known.`);
           for (const f of rule.unsupported ?? []) note('unsupported-field', `${rw}.${f} is not evaluated; the rule matches no peer through it.`);
           (rule.toPorts ?? []).forEach((pr, pi) => {
             if (pr.l7) note('l7-rule', `${rw}.toPorts[${pi}].rules (${pr.l7.join(', ')}) is enforced by Cilium's proxy: netatlas allows the rule's L4 ports and cannot check the L7 part.`);

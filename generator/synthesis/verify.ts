@@ -117,7 +117,7 @@ export function verifyPolicies(inventory: Inventory, result: SynthesisResult, op
   const engine = createEngine({
     namespaces: inventory.namespaces, pods: inventory.pods, nodes: inventory.nodes, networkPolicies: policies,
     adminNetworkPolicies: options.withExisting ? inventory.adminNetworkPolicies : [],
-    ...(options.withExisting ? { ciliumNetworkPolicies: inventory.ciliumNetworkPolicies, calicoPolicies: inventory.calicoPolicies, calicoTiers: inventory.calicoTiers } : {}),
+    ...(options.withExisting ? { ciliumNetworkPolicies: inventory.ciliumNetworkPolicies, calicoPolicies: inventory.calicoPolicies, calicoTiers: inventory.calicoTiers, calicoNetworkSets: inventory.calicoNetworkSets } : {}),
   });
   const inDirection = cachedDirections(engine);
   const knownServiceAddresses = new Set(inventory.services.filter((s) => s.clusterIPs.length > 0).map((s) => s.cluster));

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { formatLocation, type Inventory } from '../../generator/model/index.ts';
 import { FAIL_ON_TOKENS, REPORT_FORMATS, failOnMatches, formatDiffReport, overlayPolicySet, withStagedPolicies, type PolicySet, type ReportFormat } from '../../generator/diff/index.ts';
 import { createEngine } from '../../generator/semantics/index.ts';
-import { buildDiffReport, observedEdges } from '../diff.ts';
+import { buildDiffReport, observedDnsAnswers, observedEdges } from '../diff.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { ingest } from '../graph/ingest.ts';
 import { loadInventoryPaths, mergeInventories } from '../inventory/index.ts';
@@ -48,7 +48,10 @@ export function parseFailOn(text: string | undefined): string[] {
 
 /**
  * Loads an intended policy set (files or folders of YAML/JSON; `<root>/<cluster>/...` names
- * the cluster). Any load or validation error is bad input: exit 2, nothing compared.
+ * the cluster): every policy kind the engine reads, with the same lenient reading as the
+ * inventory (`strict` makes its warnings errors). A kind family the files do not hold is left
+ * out of the set, so the snapshot's own policies of that family stay in force. Any load or
+ * validation error is bad input: exit 2, nothing compared.
  */
 export async function loadPolicySet(paths: readonly string[], opts: { cluster?: string; namespace?: string; what: string; strict?: boolean }): Promise<PolicySet> {
   const loaded = await loadInventoryPaths(paths, { cluster: opts.cluster, defaultNamespace: opts.namespace });
@@ -59,16 +62,30 @@ export async function loadPolicySet(paths: readonly string[], opts: { cluster?: 
   const problems = loaded.errors.map((e) => `${e.message}${at(e.location)}`);
   if (opts.strict) problems.push(...loaded.warnings.filter(isLenientReading).map((w) => `${w.message} (--strict)`));
   const inv = loaded.inventory;
-  const engine = createEngine({ namespaces: [], pods: [], networkPolicies: inv.networkPolicies, adminNetworkPolicies: inv.adminNetworkPolicies });
+  const cilium = inv.ciliumNetworkPolicies ?? [];
+  const calico = inv.calicoPolicies ?? [];
+  const tiers = inv.calicoTiers ?? [];
+  const engine = createEngine({
+    namespaces: [], pods: [], networkPolicies: inv.networkPolicies, adminNetworkPolicies: inv.adminNetworkPolicies,
+    ciliumNetworkPolicies: cilium, calicoPolicies: calico, calicoTiers: tiers,
+  });
   problems.push(...engine.validation.errors.map((e) => `${e.message}${at(e.location)}`));
   if (problems.length) {
     throw new CliExit(`${opts.what}: ${problems.length} error(s) in ${paths.join(', ')}; nothing was compared:\n  ${problems.join('\n  ')}`, EXIT_BAD_INPUT);
   }
-  if (inv.networkPolicies.length + inv.adminNetworkPolicies.length === 0) {
-    throw new CliExit(`${opts.what}: no NetworkPolicy or AdminNetworkPolicy in ${paths.join(', ')}: give the folder or files holding the policies.`, EXIT_BAD_INPUT);
+  if (inv.networkPolicies.length + inv.adminNetworkPolicies.length + cilium.length + calico.length === 0) {
+    throw new CliExit(`${opts.what}: no policy in ${paths.join(', ')} (${POLICY_KINDS_SHORT}): give the folder or files holding the policies.`, EXIT_BAD_INPUT);
   }
-  return { networkPolicies: inv.networkPolicies, adminNetworkPolicies: inv.adminNetworkPolicies };
+  return {
+    networkPolicies: inv.networkPolicies,
+    adminNetworkPolicies: inv.adminNetworkPolicies,
+    ...(cilium.length > 0 ? { ciliumNetworkPolicies: cilium } : {}),
+    ...(calico.length > 0 ? { calicoPolicies: calico } : {}),
+    ...(tiers.length > 0 ? { calicoTiers: tiers } : {}),
+  };
 }
+
+const POLICY_KINDS_SHORT = 'NetworkPolicy, ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy, CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, Calico NetworkPolicy or GlobalNetworkPolicy';
 
 export function diffCommand(): Command {
   return addReadingOptions(new Command('diff')
@@ -82,7 +99,7 @@ export function diffCommand(): Command {
     .option('--flows <path>', 'flow log file or folder (.gz ok, - for stdin); repeatable', collect, [])
     .option('--kubeconfig <file>', 'kubeconfig for a live inventory (repeatable)', collect, [])
     .option('--context <name>', 'kubeconfig context to read live (repeatable)', collect, [])
-    .option('--policies <path>', 'intended policies instead of the snapshot\'s own (file or folder; repeatable)', collect, [])
+    .option('--policies <path>', 'intended policies of any kind listed below instead of the snapshot\'s own (file or folder; repeatable)', collect, [])
     .option('--replace', '--policies replace every policy of the snapshot (default: only the namespaces they cover)', false)
     .option('--staged', 'what-if: evaluate Calico staged policies (StagedNetworkPolicy, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy) as if enforced: stagedAction Set replaces or adds the policy of that name, Delete removes it', false)
     .option('--policies-cluster <name>', 'cluster of --policies files outside a <root>/<cluster>/ folder')
@@ -139,6 +156,7 @@ export function diffCommand(): Command {
           ? `--policies ${o.policies.join(', ')}${o.replace ? ' (replacing every snapshot policy)' : ` (over the snapshot's policies${stagedLabel}, namespace by namespace)`}`
           : o.staged ? `the snapshot's policies${stagedLabel}` : undefined,
         engine: { ipBlockMatchesPods: o.ipblockMatchesPods, hostNetworkAsPods: o.hostNetworkAsPods, cni: engineCni(o.cni) }, remediation: o.remediation,
+        dns: observedDnsAnswers(builder.graph),
       });
       process.stdout.write(formatDiffReport(report, o.output, { unusedLimit: limit, root: path.resolve(o.sarifRoot) }));
       const hits = failOnMatches(report, failOn);

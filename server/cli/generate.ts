@@ -16,6 +16,7 @@ import { mergeInventories } from '../inventory/index.ts';
 import { generateAndVerify, inventoryFromGraph, policiesToYaml, synthesisInputFromGraph, writePolicyFiles } from '../synthesis.ts';
 import { CliExit, EXIT_BAD_INPUT, EXIT_FINDINGS } from './exit.ts';
 import { liveSnapshot } from './live-input.ts';
+import { POLICY_KINDS_HELP } from './policy-input.ts';
 
 interface GenerateCommandOptions {
   inventory: string[];
@@ -133,6 +134,7 @@ export function generateCommand(): Command {
     .addHelpText('after', '\nExamples:\n  netatlas generate                                   # the demo, YAML on stdout, proof on stderr\n' +
       '  netatlas generate --inventory dumps/ --flows hubble/ --namespace shop -o policies/\n' +
       '  netatlas generate --format cilium --fqdn --cluster prod -o -\n')
+    .addHelpText('after', `\nWith --with-existing, the snapshot's own policies are read as follows.\n${POLICY_KINDS_HELP}\n`)
     .action(async (o: GenerateCommandOptions) => {
       const minCount = Number(o.minCount);
       if (!Number.isInteger(minCount) || minCount < 1) throw new CliExit(`netatlas/generate: --min-count ${JSON.stringify(o.minCount)} must be a whole number >= 1.`);

@@ -44,8 +44,11 @@ export const POLICY_KINDS_HELP = [
   '  NetworkPolicy (networking.k8s.io/v1)',
   '  ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2; tier Admin before NetworkPolicy, tier Baseline after it)',
   '  AdminNetworkPolicy, BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1, legacy: the Admin and Baseline tiers)',
-  '  CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy (cilium.io/v2, L3/L4; deny rules win; toFQDNs and L7 reported)',
+  '  CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy (cilium.io/v2, L3/L4; deny rules win; host is the pod\'s own node;',
+  '    nodeSelector (host firewall) applies to node addresses and hostNetwork pods; toFQDNs match the DNS answers',
+  '    seen in flows where the command reads flows (diff, serve), else reported; L7 reported)',
   '  NetworkPolicy, GlobalNetworkPolicy, Tier (projectcalico.org/v3, L3/L4; tiers in order, NetworkPolicy in the default tier)',
+  '  NetworkSet, GlobalNetworkSet (projectcalico.org/v3: address sets that rule selectors match)',
   '  StagedNetworkPolicy, StagedGlobalNetworkPolicy, StagedKubernetesNetworkPolicy (projectcalico.org/v3: read, not enforced)',
   'Files and objects that are not Kubernetes objects, and harmless defects (an owner reference without kind, a port',
   'without a number), are read with a warning; --strict makes them exit 2. An invalid policy is always an error.',
@@ -68,7 +71,7 @@ export function isLenientReading(w: Warning): boolean {
 /** `read 3 NetworkPolicy, 1 ClusterNetworkPolicy (tier Admin)`: what evaluation is based on. */
 export function policyCounts(inv: Pick<Inventory, 'networkPolicies' | 'adminNetworkPolicies' | 'ciliumNetworkPolicies' | 'calicoPolicies' | 'stagedPolicies'>, warnings: readonly Warning[] = []): string {
   const unevaluated = warnings.filter((w) => w.code === 'unevaluated-policy').length;
-  const skipped = unevaluated > 0 ? `; ${unevaluated} polic${unevaluated === 1 ? 'y' : 'ies'} of kinds not evaluated (Calico network sets, host endpoints, storage kinds) skipped: the answer ignores them` : '';
+  const skipped = unevaluated > 0 ? `; ${unevaluated} polic${unevaluated === 1 ? 'y' : 'ies'} of kinds not evaluated (Calico host endpoints, storage kinds) skipped: the answer ignores them` : '';
   return policyCountsOf(inv) + skipped;
 }
 

@@ -11,10 +11,10 @@
  */
 import type { FlowEdge, Inventory, Protocol } from '../../generator/model/index.ts';
 import { emptyInventory } from '../../generator/model/index.ts';
-import { createEngine, formatRule } from '../../generator/semantics/index.ts';
+import { createEngine, formatRule, withObservedDns } from '../../generator/semantics/index.ts';
 import type { DirectionVerdict, MatchedRule, Peer, PolicyEngine, PolicyKind, PolicyTier } from '../../generator/semantics/index.ts';
 import { asAddress, createEnds, describePeer, type Ends } from '../../generator/synthesis/ends.ts';
-import { computeDiff, computeFindings } from '../diff.ts';
+import { computeDiff, computeFindings, observedDnsAnswers } from '../diff.ts';
 import { mergeInventories } from '../inventory/index.ts';
 import { generateForSelection } from '../synthesis.ts';
 import type { ApiEdge, DiffResponse, EdgeExplanation, Finding, GenerateRequest, GenerateResponse, PolicyRef } from './api-types.ts';
@@ -28,20 +28,46 @@ const EXPRESSIBLE: ReadonlySet<string> = new Set(['TCP', 'UDP', 'SCTP']);
 
 interface EngineEntry {
   readonly inventoryVersion: number;
+  /** The inventory the engine evaluates (toFQDNs peers resolved when there are any). */
   readonly inventory: Inventory;
   readonly engine: PolicyEngine;
   readonly ends: Ends;
+  /** The merged inventory of every cluster, as read. */
+  readonly merged: Inventory;
+  /** With Cilium toFQDNs peers: the DNS answers the engine was built with (JSON) and the graph version they were read at. */
+  readonly dnsKey?: string;
+  readonly graphVersion?: number;
 }
 
 const engines = new WeakMap<AppState, EngineEntry>();
 
-/** The merged inventory of every cluster, its policy engine and its end resolver, built once per inventory version. */
+const hasFqdnPeers = (inventory: Inventory): boolean =>
+  (inventory.ciliumNetworkPolicies ?? []).some((p) => p.specs.some((s) => [...(s.egress ?? []), ...(s.egressDeny ?? [])].some((r) => (r.fqdns?.length ?? 0) > 0)));
+
+/**
+ * The merged inventory of every cluster, its policy engine and its end resolver, built once per
+ * inventory version. When Cilium policies name toFQDNs peers, the engine matches them against
+ * the DNS answers seen in the graph's flows, and is rebuilt when those answers change (checked
+ * once per graph version).
+ */
 export function policyEngineOf(state: AppState): EngineEntry {
   const hit = engines.get(state);
-  if (hit && hit.inventoryVersion === state.inventoryVersion) return hit;
+  const sameInventory = hit !== undefined && hit.inventoryVersion === state.inventoryVersion;
+  if (sameInventory && (hit.dnsKey === undefined || hit.graphVersion === state.version)) return hit;
   const list = [...state.inventories.values()];
-  const inventory = list.length === 0 ? emptyInventory() : list.length === 1 ? list[0] : mergeInventories(list);
-  const entry: EngineEntry = { inventoryVersion: state.inventoryVersion, inventory, engine: createEngine(inventory), ends: createEnds(inventory) };
+  const merged = sameInventory ? hit.merged : list.length === 0 ? emptyInventory() : list.length === 1 ? list[0] : mergeInventories(list);
+  let entry: EngineEntry;
+  if (hasFqdnPeers(merged)) {
+    const answers = observedDnsAnswers(state.graph);
+    const dnsKey = JSON.stringify([...answers]);
+    if (sameInventory && hit.dnsKey === dnsKey) entry = { ...hit, graphVersion: state.version };
+    else {
+      const inventory = { ...merged, ciliumNetworkPolicies: withObservedDns(merged.ciliumNetworkPolicies ?? [], answers) };
+      entry = { inventoryVersion: state.inventoryVersion, inventory, merged, engine: createEngine(inventory), ends: createEnds(merged), dnsKey, graphVersion: state.version };
+    }
+  } else {
+    entry = { inventoryVersion: state.inventoryVersion, inventory: merged, merged, engine: createEngine(merged), ends: createEnds(merged) };
+  }
   engines.set(state, entry);
   return entry;
 }

@@ -11,6 +11,7 @@ import {
   type RouteInfo,
   ROUTE_KINDS,
   type CalicoPolicyInfo,
+  type CalicoNetworkSetInfo,
   type CalicoTierInfo,
   type StagedPolicyInfo,
   objectRef,
@@ -172,6 +173,7 @@ export function assembleInventory(objects: Iterable<InventoryObject>, templates:
     serviceCidrs: all.filter((o): o is ServiceCidrInfo => o.kind === 'ServiceCIDR'),
     calicoPolicies: all.filter((o): o is CalicoPolicyInfo => o.kind === 'CalicoNetworkPolicy' || o.kind === 'CalicoGlobalNetworkPolicy'),
     calicoTiers: all.filter((o): o is CalicoTierInfo => o.kind === 'CalicoTier'),
+    calicoNetworkSets: all.filter((o): o is CalicoNetworkSetInfo => o.kind === 'CalicoNetworkSet' || o.kind === 'CalicoGlobalNetworkSet'),
     stagedPolicies: all.filter((o): o is StagedPolicyInfo => o.kind === 'StagedNetworkPolicy' || o.kind === 'StagedGlobalNetworkPolicy' || o.kind === 'StagedKubernetesNetworkPolicy'),
   };
 }
@@ -191,7 +193,7 @@ export function inventoryObjects(inv: Inventory): InventoryObject[] {
     ...inv.endpointSlices, ...inv.networkPolicies, ...inv.adminNetworkPolicies, ...(inv.ciliumNetworkPolicies ?? []),
     ...(inv.ingresses ?? []), ...(inv.gateways ?? []), ...(inv.routes ?? []),
     ...(inv.webhookConfigurations ?? []), ...(inv.serviceCidrs ?? []),
-    ...(inv.calicoPolicies ?? []), ...(inv.calicoTiers ?? []), ...(inv.stagedPolicies ?? []),
+    ...(inv.calicoPolicies ?? []), ...(inv.calicoTiers ?? []), ...(inv.calicoNetworkSets ?? []), ...(inv.stagedPolicies ?? []),
   ];
 }
 

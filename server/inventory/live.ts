@@ -39,6 +39,12 @@ import { jittered } from '../sources/backoff.ts';
 import { assembleInventory, inventoryObjectId, type TemplatePodsMode } from './assemble.ts';
 import { normalizeObject, type InventoryKind } from './normalize.ts';
 
+/**
+ * The kinds a live cluster is watched for: the inventory kinds, and Calico's projectcalico.org/v3
+ * policy kinds (named apart from Kubernetes' NetworkPolicy, as the model names them).
+ */
+export type LiveKind = InventoryKind | 'CalicoNetworkPolicy' | 'CalicoGlobalNetworkPolicy' | 'CalicoTier' | 'CalicoNetworkSet' | 'CalicoGlobalNetworkSet' | 'StagedNetworkPolicy' | 'StagedGlobalNetworkPolicy' | 'StagedKubernetesNetworkPolicy';
+
 /** Change events, as constants paired with their payload types. */
 export const ADD = 'add';
 export const UPDATE = 'update';
@@ -64,7 +70,7 @@ export interface ClusterStatus {
   readonly reason?: string;
   /** ms since epoch of the last list or watch event received. */
   readonly lastEventTime?: number;
-  readonly kinds: Readonly<Partial<Record<InventoryKind, KindState>>>;
+  readonly kinds: Readonly<Partial<Record<LiveKind, KindState>>>;
   /** Per-kind problems that do not fail the cluster (403, objects that did not normalize). */
   readonly warnings: readonly Warning[];
   /** Objects received but not understood. */
@@ -98,7 +104,7 @@ export interface LiveInventoryOptions {
   readonly allContexts?: boolean;
   /** false: list once per kind and stop (no watch, no retry), as `inventory --once`. */
   readonly watch?: boolean;
-  readonly kinds?: readonly InventoryKind[];
+  readonly kinds?: readonly LiveKind[];
   readonly delayFn?: DelayFn;
   readonly backoff?: BackoffOptions;
   /** A list that takes longer is abandoned and retried. */
@@ -143,7 +149,12 @@ interface ListPage {
 }
 
 interface ResourceDef {
-  readonly kind: InventoryKind;
+  readonly kind: LiveKind;
+  /**
+   * The apiVersion and kind the API serves the objects as, when the model names the kind apart
+   * (Calico's NetworkPolicy): given to the normalizer for items that do not carry them.
+   */
+  readonly served?: { readonly apiVersion: string; readonly kind: string };
   /** Collection path for watch, across all namespaces. */
   readonly path: string;
   /** CRDs that may not be installed: a 404 is not a problem. */
@@ -223,9 +234,26 @@ const RESOURCES: readonly ResourceDef[] = [
       list: (kc, p) => kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group, version, plural, ...p }),
     }),
   ),
+  // Calico's policy API (projectcalico.org/v3, served by the Calico API server; absent without
+  // it: crd.projectcalico.org is Calico's storage, not read).
+  ...([
+    ['CalicoNetworkPolicy', 'NetworkPolicy', 'networkpolicies'],
+    ['CalicoGlobalNetworkPolicy', 'GlobalNetworkPolicy', 'globalnetworkpolicies'],
+    ['CalicoTier', 'Tier', 'tiers'],
+    ['CalicoNetworkSet', 'NetworkSet', 'networksets'],
+    ['CalicoGlobalNetworkSet', 'GlobalNetworkSet', 'globalnetworksets'],
+    ['StagedNetworkPolicy', 'StagedNetworkPolicy', 'stagednetworkpolicies'],
+    ['StagedGlobalNetworkPolicy', 'StagedGlobalNetworkPolicy', 'stagedglobalnetworkpolicies'],
+    ['StagedKubernetesNetworkPolicy', 'StagedKubernetesNetworkPolicy', 'stagedkubernetesnetworkpolicies'],
+  ] as const).map(
+    ([kind, served, plural]): ResourceDef => ({
+      kind, optional: true, path: `/apis/projectcalico.org/v3/${plural}`, served: { apiVersion: 'projectcalico.org/v3', kind: served },
+      list: (kc, p) => kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'projectcalico.org', version: 'v3', plural, ...p }),
+    }),
+  ),
 ];
 
-export const LIVE_KINDS: readonly InventoryKind[] = RESOURCES.map((r) => r.kind);
+export const LIVE_KINDS: readonly LiveKind[] = RESOURCES.map((r) => r.kind);
 
 /** A selected context: its own KubeConfig, never shared. */
 export interface ContextTarget {
@@ -341,9 +369,9 @@ interface Stored {
 
 /** One cluster: its kinds' loops and stores. */
 class ClusterWatcher {
-  readonly stores = new Map<InventoryKind, Map<string, Stored>>();
-  readonly kinds: Partial<Record<InventoryKind, KindState>> = {};
-  readonly kindErrors = new Map<InventoryKind, string>();
+  readonly stores = new Map<LiveKind, Map<string, Stored>>();
+  readonly kinds: Partial<Record<LiveKind, KindState>> = {};
+  readonly kindErrors = new Map<LiveKind, string>();
   readonly warnings: Warning[] = [];
   errors = 0;
   lastEventTime?: number;
@@ -402,7 +430,7 @@ class ClusterWatcher {
     this.lastEventTime = this.opts.now();
   }
 
-  private setKind(kind: InventoryKind, state: KindState, error?: string): void {
+  private setKind(kind: LiveKind, state: KindState, error?: string): void {
     const before = JSON.stringify([this.kinds[kind], this.kindErrors.get(kind)]);
     this.kinds[kind] = state;
     if (error !== undefined) this.kindErrors.set(kind, error);
@@ -410,8 +438,10 @@ class ClusterWatcher {
     if (JSON.stringify([state, error]) !== before) this.emitStatus();
   }
 
-  private normalize(kind: InventoryKind, raw: unknown): InventoryObject | undefined {
-    const outcome = normalizeObject(raw, { cluster: this.target.cluster, kindHint: kind, source: {} });
+  private normalize(r: ResourceDef, raw: unknown): InventoryObject | undefined {
+    const served = r.served;
+    const obj = served && typeof raw === 'object' && raw !== null ? { apiVersion: served.apiVersion, kind: served.kind, ...raw } : raw;
+    const outcome = normalizeObject(obj, { cluster: this.target.cluster, kindHint: served?.kind ?? r.kind, source: {} });
     if (outcome.kind === 'object') return outcome.object;
     this.errors++;
     const w = outcome.kind === 'skipped' ? outcome.warning : { code: 'invalid-object', message: outcome.error.message, ...(outcome.error.location ? { location: outcome.error.location } : {}) };
@@ -419,7 +449,7 @@ class ClusterWatcher {
     return undefined;
   }
 
-  private upsert(kind: InventoryKind, object: InventoryObject): void {
+  private upsert(kind: LiveKind, object: InventoryObject): void {
     const store = this.stores.get(kind) ?? new Map<string, Stored>();
     this.stores.set(kind, store);
     const id = inventoryObjectId(object);
@@ -430,7 +460,7 @@ class ClusterWatcher {
     this.emitChange({ type: old ? UPDATE : ADD, cluster: this.target.cluster, object });
   }
 
-  private remove(kind: InventoryKind, object: InventoryObject): void {
+  private remove(kind: LiveKind, object: InventoryObject): void {
     const store = this.stores.get(kind);
     const id = inventoryObjectId(object);
     const old = store?.get(id);
@@ -481,7 +511,7 @@ class ClusterWatcher {
     this.touch();
     const fresh = new Map<string, InventoryObject>();
     for (const raw of items) {
-      const obj = this.normalize(r.kind, raw);
+      const obj = this.normalize(r, raw);
       if (obj) fresh.set(inventoryObjectId(obj), obj);
     }
     const store = this.stores.get(r.kind) ?? new Map<string, Stored>();
@@ -541,7 +571,7 @@ class ClusterWatcher {
         events++;
         if (o?.metadata?.resourceVersion) last = o.metadata.resourceVersion;
         if (phase === 'BOOKMARK') return;
-        const object = this.normalize(r.kind, obj);
+        const object = this.normalize(r, obj);
         if (!object) return;
         if (phase === 'DELETED') this.remove(r.kind, object);
         else this.upsert(r.kind, object);

@@ -31,6 +31,14 @@ const RESOURCE_OF: Record<string, readonly [group: string, resource: string]> = 
   MutatingWebhookConfiguration: ['admissionregistration.k8s.io', 'mutatingwebhookconfigurations'],
   CustomResourceDefinition: ['apiextensions.k8s.io', 'customresourcedefinitions'],
   ServiceCIDR: ['networking.k8s.io', 'servicecidrs'],
+  CalicoNetworkPolicy: ['projectcalico.org', 'networkpolicies'],
+  CalicoGlobalNetworkPolicy: ['projectcalico.org', 'globalnetworkpolicies'],
+  CalicoTier: ['projectcalico.org', 'tiers'],
+  CalicoNetworkSet: ['projectcalico.org', 'networksets'],
+  CalicoGlobalNetworkSet: ['projectcalico.org', 'globalnetworksets'],
+  StagedNetworkPolicy: ['projectcalico.org', 'stagednetworkpolicies'],
+  StagedGlobalNetworkPolicy: ['projectcalico.org', 'stagedglobalnetworkpolicies'],
+  StagedKubernetesNetworkPolicy: ['projectcalico.org', 'stagedkubernetesnetworkpolicies'],
 };
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -9,7 +9,7 @@ import { namespaceKey, podKey } from '../../model/keys.ts';
 import { namespaceLabels } from '../../selectors/index.ts';
 import { ipv4List, type CompiledRule, type Endpoint } from '../compile.ts';
 import type { CalicoTierProfile, DirectionProfile } from '../decide.ts';
-import { ciliumIdentityLabels } from '../kinds/cilium.ts';
+import { ciliumIdentityLabels, hostFirewallSelects } from '../kinds/cilium.ts';
 import type { Direction, Peer } from '../types.ts';
 import type { PolicyIndex } from './policy-index.ts';
 
@@ -40,7 +40,7 @@ export class Endpoints {
 
   /** The rules applying to the endpoint in one direction; nothing applies to addresses and node traffic. */
   profile(ep: Endpoint, direction: Direction): DirectionProfile {
-    if (ep.kind !== 'pod' || ep.hostNetwork || !ep.cluster) return NOT_SUBJECT;
+    if (!ep.cluster || ((ep.kind !== 'pod' || ep.hostNetwork) && !hostFirewallSelects(this.policies.ciliumByCluster.get(ep.cluster), ep))) return NOT_SUBJECT;
     let known = this.profiles.get(ep);
     if (!known) this.profiles.set(ep, (known = {}));
     return (known[direction] ??= this.computeProfile(ep, ep.cluster, direction));

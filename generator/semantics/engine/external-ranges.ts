@@ -5,7 +5,8 @@
  * addresses or node.
  */
 import { ALL_IPV4, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from '../cidr.ts';
-import { calicoPolicyRef } from '../kinds/calico.ts';
+import { calicoNetCuts, calicoPolicyRef } from '../kinds/calico.ts';
+import { ciliumRuleBlocks } from '../kinds/cilium.ts';
 import type { PolicySnapshot } from '../types.ts';
 import type { PolicyIndex } from './policy-index.ts';
 
@@ -39,11 +40,12 @@ export function externalCuts(snapshot: PolicySnapshot, index: PolicyIndex): Exte
     for (const c of list) {
       for (const spec of c.info.specs) {
         for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
-          for (const b of rule.cidrs ?? []) for (const cidr of [b.cidr, ...(b.except ?? [])]) cut(cidr);
+          for (const b of ciliumRuleBlocks(rule)) for (const cidr of [b.cidr, ...(b.except ?? [])]) cut(cidr);
         }
       }
     }
   }
+  for (const s of snapshot.calicoNetworkSets ?? []) for (const n of s.nets) cuts.push(...calicoNetCuts(n, () => (anyNetworksPeer = true)));
   for (const p of snapshot.calicoPolicies ?? []) {
     if (index.invalid.has(calicoPolicyRef(p))) continue;
     for (const rule of [...p.ingress, ...p.egress]) {

@@ -142,7 +142,7 @@ export class PolicyIndex {
       (a, b) => cmp(a.cluster, b.cluster) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.kind, b.kind) || cmp(a.name, b.name),
     );
     for (const p of sorted) {
-      const compiled = compileCiliumPolicy(p, this.compiler);
+      const compiled = compileCiliumPolicy(p, this.compiler, this.snapshot);
       if (compiled.length === 0 || this.invalid.has(compiled[0].ref)) continue;
       if (p.namespace !== undefined) push(this.ciliumByNs, namespaceKey(p.cluster, p.namespace), ...compiled);
       else push(this.ciliumByCluster, p.cluster, ...compiled);
@@ -154,7 +154,7 @@ export class PolicyIndex {
   private indexCalicoPolicies(): void {
     for (const p of this.snapshot.calicoPolicies ?? []) {
       if (this.invalid.has(calicoPolicyRef(p))) continue;
-      const compiled = compileCalicoPolicy(p, this.compiler);
+      const compiled = compileCalicoPolicy(p, this.compiler, this.snapshot);
       if (p.namespace !== undefined) push(this.calicoByNs, namespaceKey(p.cluster, p.namespace), compiled);
       else push(this.calicoByCluster, p.cluster, compiled);
     }

@@ -21,22 +21,27 @@
  *   labels prefixed `pcns.`; namespace selectors see the namespace's labels and
  *   `projectcalico.org/name`; service account selectors see `projectcalico.org/name` (a
  *   snapshot has no ServiceAccount labels).
+ * - a `selector` also matches the addresses of the NetworkSets and GlobalNetworkSets it selects
+ *   (Calico puts their CIDRs in the rule's IP set, so a pod address inside one matches too).
  * Addresses outside the cluster's pods (and node addresses) are not endpoints: only `nets`,
- * `notNets` and empty entities match them.
+ * `notNets`, network sets and empty entities match them.
  */
 import type { Labels } from '../../model/labels.ts';
+import { namespaceLabels } from '../../selectors/index.ts';
 import {
   CALICO_DEFAULT_TIER_ORDER,
   CALICO_K8S_POLICY_ORDER,
   calicoPolicyTypes,
   type CalicoEntityRule,
+  type CalicoNetworkSetInfo,
   type CalicoPolicyInfo,
   type CalicoRule,
   type CalicoTierInfo,
 } from '../../model/policy.ts';
-import { blockMatches, compileBlock, selectable, type CompiledNetworkPolicy, type CompiledPeer, type CompiledRule, type Endpoint, type RuleCompiler } from '../compile.ts';
+import { blockMatches, compileBlock, selectable, type CompiledBlock, type CompiledNetworkPolicy, type CompiledPeer, type CompiledRule, type Endpoint, type RuleCompiler } from '../compile.ts';
+import { parseIpv4Cidr, type Ipv4Range } from '../cidr.ts';
 import { ConnectionSet } from '../ports.ts';
-import type { Direction } from '../types.ts';
+import type { Direction, PolicySnapshot } from '../types.ts';
 import { matchesCalicoSelector, parseCalicoSelector, type CalicoSelector } from './calico-selector.ts';
 
 export const CALICO_NAMESPACE_LABEL = 'projectcalico.org/namespace';
@@ -119,9 +124,73 @@ export function compareCalicoPolicies(a: Pick<CompiledCalicoPolicy, 'order' | 's
 }
 
 const ALL_PROTOCOLS = ConnectionSet.ALL;
+const NO_SETS: readonly CalicoNetworkSetInfo[] = [];
+const EVERYTHING = parseCalicoSelector('all()');
+
+/**
+ * The IPv4 ranges a network set's entry cuts the map's external ranges at (none for IPv6); a
+ * set's addresses match pod addresses too, so the map then tracks pod addresses (`onNets`).
+ */
+export function calicoNetCuts(net: string, onNets: () => void): Ipv4Range[] {
+  onNets();
+  const r = parseIpv4Cidr(net.includes('/') ? net : `${net}/32`);
+  return r ? [r] : [];
+}
+
+/** A network set as rules match it: its labels, where it lives, its address blocks. */
+interface CompiledNetworkSet {
+  readonly namespace?: string;
+  readonly labels: Labels;
+  readonly blocks: readonly CompiledBlock[];
+}
+
+const networkSetCache = new WeakMap<readonly CalicoNetworkSetInfo[], Map<string, CompiledNetworkSet[]>>();
+
+/** The network sets of each cluster, compiled once per snapshot. */
+function networkSetsOf(sets: readonly CalicoNetworkSetInfo[], cluster: string): readonly CompiledNetworkSet[] {
+  let byCluster = networkSetCache.get(sets);
+  if (!byCluster) {
+    byCluster = new Map();
+    for (const s of sets) {
+      let l = byCluster.get(s.cluster);
+      if (!l) byCluster.set(s.cluster, (l = []));
+      const blocks = s.nets.map((n) => compileBlock({ cidr: n.includes('/') ? n : `${n}/${n.includes(':') ? 128 : 32}` }));
+      l.push({ ...(s.namespace !== undefined ? { namespace: s.namespace } : {}), labels: s.labels, blocks });
+    }
+    networkSetCache.set(sets, byCluster);
+  }
+  return byCluster.get(cluster) ?? [];
+}
+
+/**
+ * The blocks of the network sets an entity's selector (or notSelector) reaches: in a namespaced
+ * policy without namespaceSelector the NetworkSets of its namespace; with one, the NetworkSets
+ * of the namespaces it selects (`global()`: the GlobalNetworkSets); in a GlobalNetworkPolicy
+ * without one, every set. Undefined when no set is reached.
+ */
+function networkSetBlocks(
+  sel: CalicoSelector, nsSel: CalicoSelector | undefined, policyNamespace: string | undefined,
+  sets: readonly CompiledNetworkSet[], nsLabels: (namespace: string) => Labels,
+): CompiledBlock[] | undefined {
+  const out: CompiledBlock[] = [];
+  for (const s of sets) {
+    const global = s.namespace === undefined;
+    const inScope = nsSel
+      ? matchesCalicoSelector(nsSel, global ? {} : { ...nsLabels(s.namespace!), [CALICO_NAME_LABEL]: s.namespace! }, global)
+      : policyNamespace === undefined || s.namespace === policyNamespace;
+    if (inScope && matchesCalicoSelector(sel, s.labels, global)) out.push(...s.blocks);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** What an entity sees of the snapshot besides endpoints: its network sets and namespace labels. */
+export interface CalicoContext {
+  readonly networkSets: readonly CompiledNetworkSet[];
+  readonly nsLabels: (namespace: string) => Labels;
+}
 
 /** Every non-port field of an entity, as a match on an endpoint (undefined: no condition). */
-function entityMatcher(e: CalicoEntityRule | undefined, policyNamespace: string | undefined, cluster: string): ((ep: Endpoint) => boolean) | undefined {
+function entityMatcher(e: CalicoEntityRule | undefined, policyNamespace: string | undefined, cluster: string, context: CalicoContext): ((ep: Endpoint) => boolean) | undefined {
   if (!e) return undefined;
   const parse = (s: string | undefined): CalicoSelector | undefined => (s === undefined ? undefined : parseCalicoSelector(s));
   const sel = parse(e.selector);
@@ -135,15 +204,25 @@ function entityMatcher(e: CalicoEntityRule | undefined, policyNamespace: string 
   if (!needsEndpoint && !notSel && !nets && !notNets) return undefined;
   const inScope = (ep: Endpoint): boolean =>
     selectable(ep, cluster) && (nsSel ? matchesCalicoSelector(nsSel, calicoNamespaceLabels(ep)) : policyNamespace === undefined || ep.namespace === policyNamespace);
+  // A selector also matches the addresses of the network sets it selects (never with serviceAccounts: sets have none).
+  // `namespaceSelector` alone (e.g. `global()`) reaches every set of the namespaces it selects.
+  const setSel = sel ?? (nsSel ? EVERYTHING : undefined);
+  const setBlocks = setSel && !e.serviceAccounts ? networkSetBlocks(setSel, nsSel, policyNamespace, context.networkSets, context.nsLabels) : undefined;
+  const notSetBlocks = notSel ? networkSetBlocks(notSel, nsSel, policyNamespace, context.networkSets, context.nsLabels) : undefined;
   return (ep) => {
     if (needsEndpoint) {
-      if (!inScope(ep)) return false;
-      if (sel && !matchesCalicoSelector(sel, calicoEndpointLabels(ep))) return false;
-      const sa = ep.serviceAccount ?? 'default';
-      if (saNames && saNames.length > 0 && !saNames.includes(sa)) return false;
-      if (saSel && !matchesCalicoSelector(saSel, { [CALICO_NAME_LABEL]: sa })) return false;
+      const asEndpoint = (): boolean => {
+        if (!inScope(ep)) return false;
+        if (sel && !matchesCalicoSelector(sel, calicoEndpointLabels(ep))) return false;
+        const sa = ep.serviceAccount ?? 'default';
+        if (saNames && saNames.length > 0 && !saNames.includes(sa)) return false;
+        if (saSel && !matchesCalicoSelector(saSel, { [CALICO_NAME_LABEL]: sa })) return false;
+        return true;
+      };
+      if (!asEndpoint() && !(setBlocks && setBlocks.some((b) => blockMatches(b, ep)))) return false;
     }
     if (notSel && inScope(ep) && matchesCalicoSelector(notSel, calicoEndpointLabels(ep))) return false;
+    if (notSetBlocks && notSetBlocks.some((b) => blockMatches(b, ep))) return false;
     if (nets && !nets.some((b) => blockMatches(b, ep))) return false;
     if (notNets && notNets.some((b) => blockMatches(b, ep))) return false;
     return true;
@@ -170,15 +249,19 @@ function rulePortsOf(rule: CalicoRule): Pick<CompiledRule, 'fixedPorts' | 'named
   return { fixedPorts: fixed, namedPorts: named };
 }
 
-export function compileCalicoPolicy(p: CalicoPolicyInfo, compiler: RuleCompiler): CompiledCalicoPolicy {
+export function compileCalicoPolicy(p: CalicoPolicyInfo, compiler: RuleCompiler, snapshot: Pick<PolicySnapshot, 'calicoNetworkSets' | 'namespaces'> = { namespaces: [] }): CompiledCalicoPolicy {
   const ref = calicoPolicyRef(p);
   const cluster = p.cluster;
+  const context: CalicoContext = {
+    networkSets: networkSetsOf(snapshot.calicoNetworkSets ?? NO_SETS, cluster),
+    nsLabels: (namespace) => namespaceLabels(namespace, snapshot.namespaces.find((n) => n.cluster === cluster && n.name === namespace)?.labels),
+  };
   const build = (direction: Direction): CalicoTierRule[] =>
     p[direction].map((r, ruleIndex) => {
       const far = direction === 'ingress' ? r.source : r.destination;
       const near = direction === 'ingress' ? r.destination : r.source;
-      const farMatch = entityMatcher(far, p.namespace, cluster);
-      const nearMatch = entityMatcher(near, p.namespace, cluster);
+      const farMatch = entityMatcher(far, p.namespace, cluster, context);
+      const nearMatch = entityMatcher(near, p.namespace, cluster, context);
       const peers: CompiledRule['peers'] = r.unsupported ? [] : farMatch ? [{ scope: { kind: 'all' }, match: farMatch } satisfies CompiledPeer] : 'all';
       const rule = compiler.add(
         {

@@ -4,7 +4,7 @@
  * "Get started with policy tiers"), with the documentation's examples among the rows.
  */
 import { describe, expect, it } from 'vitest';
-import type { CalicoPolicyInfo, CalicoTierInfo, NetworkPolicyInfo, PodInfo } from '../../../generator/model/index.ts';
+import type { CalicoNetworkSetInfo, CalicoPolicyInfo, CalicoTierInfo, NetworkPolicyInfo, PodInfo } from '../../../generator/model/index.ts';
 import { engineFor as diffEngineFor, withStagedPolicies } from '../../../generator/diff/index.ts';
 import { emptyInventory } from '../../../generator/model/index.ts';
 import { createEngine, formatVerdict, type Peer } from '../../../generator/semantics/index.ts';
@@ -262,3 +262,33 @@ describe('explanations under Calico', () => {
     expect(allowed.ingress.reason).toBe('ingress allowed by CalicoNetworkPolicy shop/allow-tcp-6379 (tier default) ingress[0]: Allow');
   });
 });
+
+describe('NetworkSet and GlobalNetworkSet: selectors match the addresses of the sets they select', () => {
+  // The docs' GlobalNetworkSet example: role external-database over two nets.
+  const externalDb: CalicoNetworkSetInfo = { kind: 'CalicoGlobalNetworkSet', cluster: 'c1', name: 'external-database', labels: { role: 'external-database' }, nets: ['198.51.100.0/28', '203.0.113.0/24'] };
+  const shopSet: CalicoNetworkSetInfo = { kind: 'CalicoNetworkSet', cluster: 'c1', namespace: 'shop', name: 'partners', labels: { role: 'partner' }, nets: ['192.0.2.0/24'] };
+  const egressTo = (destination: CalicoPolicyInfo['egress'][number]['destination'], namespace?: string): CalicoPolicyInfo =>
+    calico('egress', { selector: "role == 'frontend'", types: ['Egress'], egress: [calicoRule('Allow', { ...(destination ? { destination } : {}) })] }, namespace);
+  const rows: { name: string; policy: CalicoPolicyInfo; dst: string; expect: string }[] = [
+    { name: 'a GlobalNetworkPolicy selecting role external-database reaches the set\'s addresses', policy: egressTo({ selector: "role == 'external-database'" }), dst: '198.51.100.5', expect: 'All Connections' },
+    { name: 'an address outside the set is not reached', policy: egressTo({ selector: "role == 'external-database'" }), dst: '198.51.100.20', expect: 'No Connections' },
+    { name: 'a namespaced policy does not see GlobalNetworkSets through a plain selector', policy: egressTo({ selector: "role == 'external-database'" }, 'shop'), dst: '203.0.113.9', expect: 'No Connections' },
+    { name: 'a namespaced policy reaches GlobalNetworkSets with namespaceSelector global()', policy: egressTo({ selector: "role == 'external-database'", namespaceSelector: 'global()' }, 'shop'), dst: '203.0.113.9', expect: 'All Connections' },
+    { name: 'a namespaced policy reaches the NetworkSets of its own namespace', policy: egressTo({ selector: "role == 'partner'" }, 'shop'), dst: '192.0.2.7', expect: 'All Connections' },
+    { name: 'a namespaced policy of another namespace does not', policy: egressTo({ selector: "role == 'partner'" }, 'ops'), dst: '192.0.2.7', expect: 'No Connections' },
+    { name: 'notSelector excludes a set\'s addresses', policy: egressTo({ notSelector: "role == 'external-database'" }), dst: '198.51.100.5', expect: 'No Connections' },
+  ];
+  it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, r) => {
+    const engine = createEngine(snapshot({ namespaces, pods: [frontend, backend, database, tool], calicoPolicies: [r.policy], calicoNetworkSets: [externalDb, shopSet] }));
+    expect(engine.validation.errors.map((e) => e.message)).toEqual([]);
+    const src = r.policy.namespace === 'ops' ? tool : frontend;
+    expect(engine.allowedConnections(P(src), IP(r.dst)).toString()).toBe(r.expect);
+  });
+
+  it('the map cuts its ranges at the sets\' nets', () => {
+    const engine = createEngine(snapshot({ namespaces, pods: [frontend], calicoPolicies: [egressTo({ selector: "role == 'external-database'" })], calicoNetworkSets: [externalDb] }));
+    const rows = engine.connectivityMap().filter((row) => row.src.startsWith('shop/frontend') && !row.dst.startsWith('shop/'));
+    expect(rows.map((row) => row.dst)).toEqual(['198.51.100.0-198.51.100.15', '203.0.113.0-203.0.113.255']);
+  });
+});
+

@@ -65,6 +65,68 @@ describe('Layer 3: endpoints, the namespace label, entities, CIDRs', () => {
   ]);
 });
 
+describe('host and remote-node: the subject\'s own node or the others (Cilium docs, Entities based)', () => {
+  // frontend runs on n1 (192.168.0.1), backend on n2 (192.168.0.2).
+  const agentOnN2 = pod('kube-system', 'agent', {}, { hostNetwork: true, nodeName: 'n2', ips: ['192.168.0.2'], hostIPs: ['192.168.0.2'] });
+  const unscheduled = pod('shop', 'pending', { role: 'frontend' }, { ips: ['10.0.0.9'] });
+  const egressTo = (entity: string) => [cilium('e', { endpointSelector: frontendSel, egress: [{ entities: [entity] }] }, 'shop')];
+  runTable([
+    { name: 'toEntities host reaches the address of the pod\'s own node', policies: egressTo('host'), src: P(frontend), dst: IP('192.168.0.1'), expect: 'All Connections' },
+    { name: 'toEntities host does not reach another node', policies: egressTo('host'), src: P(frontend), dst: IP('192.168.0.2'), expect: 'No Connections' },
+    { name: 'toEntities remote-node does not reach the pod\'s own node', policies: egressTo('remote-node'), src: P(frontend), dst: IP('192.168.0.1'), expect: 'No Connections' },
+    { name: 'a hostNetwork pod on another node is remote-node', policies: egressTo('remote-node'), src: P(frontend), dst: P(agentOnN2), expect: 'All Connections' },
+    { name: 'a hostNetwork pod on another node is not host', policies: egressTo('host'), src: P(frontend), dst: P(agentOnN2), expect: 'No Connections' },
+    { name: 'the docs\' "access from local host": fromEntities host does not let another node in', policies: [cilium('from-host', { endpointSelector: backendSel, ingress: [{ entities: ['host'] }] }, 'shop')], src: IP('192.168.0.1'), dst: P(backend), expect: 'No Connections' },
+    { name: 'fromEntities remote-node lets another node in', policies: [cilium('from-nodes', { endpointSelector: backendSel, ingress: [{ entities: ['remote-node'] }] }, 'shop')], src: IP('192.168.0.1'), dst: P(backend), expect: 'All Connections' },
+    { name: 'egressDeny host blocks the own node and leaves the other nodes to the allow', policies: [cilium('no-host', { endpointSelector: frontendSel, egress: [{ entities: ['all'] }], egressDeny: [{ entities: ['host'] }] }, 'shop')], src: P(frontend), dst: IP('192.168.0.2'), expect: 'All Connections' },
+    { name: 'egressDeny host blocks the pod\'s own node', policies: [cilium('no-host', { endpointSelector: frontendSel, egress: [{ entities: ['all'] }], egressDeny: [{ entities: ['host'] }] }, 'shop')], src: P(frontend), dst: IP('192.168.0.1'), expect: 'No Connections' },
+    { name: 'a pod whose node is not known sees every node as host', policies: egressTo('host'), src: P(unscheduled), dst: IP('192.168.0.2'), expect: 'All Connections' },
+  ]);
+
+  it('one policy reads per node in the map: the frontend reaches its own node\'s agent as host, not the other\'s', () => {
+    const agentOnN1 = pod('kube-system', 'agent-n1', {}, { hostNetwork: true, nodeName: 'n1', ips: ['192.168.0.1'], hostIPs: ['192.168.0.1'], owner: { kind: 'DaemonSet', name: 'agent' } });
+    const agent2 = { ...agentOnN2, owner: { kind: 'DaemonSet' as const, name: 'agent' } };
+    const frontendOnN2 = { ...frontend, name: 'frontend-2', nodeName: 'n2', ips: ['10.0.0.7'], owner: { kind: 'Deployment' as const, name: 'frontend' } };
+    const fe1 = { ...frontend, owner: { kind: 'Deployment' as const, name: 'frontend' } };
+    const engine = createEngine(snapshot({ namespaces: [...namespaces, ns('kube-system')], nodes, pods: [fe1, frontendOnN2, agentOnN1, agent2], ciliumNetworkPolicies: egressTo('host') }));
+    expect(engine.allowedConnections(P(fe1), P(agentOnN1)).toString()).toBe('All Connections');
+    expect(engine.allowedConnections(P(fe1), P(agent2)).toString()).toBe('No Connections');
+    expect(engine.allowedConnections(P(frontendOnN2), P(agent2)).toString()).toBe('All Connections');
+    const row = engine.connectivityMap().find((r) => r.src.includes('shop/frontend') && r.dst.includes('kube-system/agent'));
+    expect(row?.connections.toString()).toBe('All Connections');
+  });
+});
+
+describe('host firewall: a CiliumClusterwideNetworkPolicy with nodeSelector applies to the selected nodes (Cilium docs, Host Firewall)', () => {
+  // The docs' demo-host-policy: nodes labelled node-access=ssh accept the cluster, and SSH from anywhere.
+  const demoHostPolicy = cilium('demo-host-policy', {
+    nodeSelector: { matchLabels: { 'node-access': 'ssh' } },
+    ingress: [{ entities: ['cluster'] }, { toPorts: [{ ports: [{ port: 22, protocol: 'TCP' }] }] }],
+  });
+  const sshNodes = [node('n1', ['192.168.0.1'], { 'node-access': 'ssh' }), node('n2', ['192.168.0.2'])];
+  const agentOnN1 = pod('kube-system', 'agent', {}, { hostNetwork: true, nodeName: 'n1', ips: ['192.168.0.1'], hostIPs: ['192.168.0.1'] });
+  const rows: { name: string; policies: CiliumNetworkPolicyInfo[]; src: Peer; dst: Peer; expect: string }[] = [
+    { name: 'the outside reaches a selected node on SSH only', policies: [demoHostPolicy], src: IP('8.8.8.8'), dst: IP('192.168.0.1'), expect: 'TCP 22' },
+    { name: 'a pod of the cluster reaches a selected node on every port', policies: [demoHostPolicy], src: P(backend), dst: IP('192.168.0.1'), expect: 'All Connections' },
+    { name: 'a node the selector does not match is not isolated', policies: [demoHostPolicy], src: IP('8.8.8.8'), dst: IP('192.168.0.2'), expect: 'All Connections' },
+    { name: 'a hostNetwork pod of a selected node is the node: SSH only from outside', policies: [demoHostPolicy], src: IP('8.8.8.8'), dst: P(agentOnN1), expect: 'TCP 22' },
+    { name: 'egress from the node stays open when the policy has no egress rules', policies: [demoHostPolicy], src: IP('192.168.0.1'), dst: IP('8.8.8.8'), expect: 'All Connections' },
+    { name: 'ingressDeny on the host wins over the allow', policies: [demoHostPolicy, cilium('no-world-ssh', { nodeSelector: {}, ingressDeny: [{ entities: ['world'], toPorts: [{ ports: [{ port: 22, protocol: 'TCP' }] }] }] })], src: IP('8.8.8.8'), dst: IP('192.168.0.1'), expect: 'No Connections' },
+    { name: 'egress rules isolate the node\'s egress', policies: [cilium('node-egress', { nodeSelector: { matchLabels: { 'node-access': 'ssh' } }, egress: [{ entities: ['cluster'] }] })], src: IP('192.168.0.1'), dst: IP('8.8.8.8'), expect: 'No Connections' },
+  ];
+  it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, r) => {
+    const engine = createEngine(snapshot({ namespaces: [...namespaces, ns('kube-system')], nodes: sshNodes, pods: [frontend, backend, other, agentOnN1], ciliumNetworkPolicies: r.policies }));
+    expect(engine.validation.errors.map((e) => e.message)).toEqual([]);
+    expect(engine.allowedConnections(r.src, r.dst).toString()).toBe(r.expect);
+  });
+
+  it('explain names the host policy\'s rule', () => {
+    const engine = createEngine(snapshot({ namespaces, nodes: sshNodes, pods: [frontend, backend], ciliumNetworkPolicies: [demoHostPolicy] }));
+    const text = formatVerdict(engine.evaluate({ src: IP('8.8.8.8'), dst: IP('192.168.0.1'), protocol: 'TCP', port: 22 }));
+    expect(text).toContain('demo-host-policy');
+  });
+});
+
 describe('Layer 4: toPorts', () => {
   runTable([
     { name: 'the docs\' L4-only rule: port 80/TCP to any destination', policies: [cilium('l4', { endpointSelector: frontendSel, egress: [{ toPorts: [{ ports: [{ port: 80, protocol: 'TCP' }] }] }] }, 'shop')], src: P(frontend), dst: IP('8.8.8.8'), expect: 'TCP 80' },

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type {
-  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, CalicoEntityRule, CalicoPolicyInfo, CalicoRule, CalicoTierInfo, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
+  AdminNetworkPolicyInfo, AdminPeer, AdminSubject, AdminPort, AdminRule, CalicoEntityRule, CalicoPolicyInfo, CalicoRule, CalicoNetworkSetInfo, CalicoTierInfo, CiliumNetworkPolicyInfo, CiliumPolicySpec, CiliumRule, LabelSelector, LabelSelectorRequirement, NamespaceInfo,
   NetworkPolicyInfo, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicyRule, PodInfo,
 } from '../../../generator/model/index.ts';
 import { createEngine, type Peer, type PolicySnapshot } from '../../../generator/semantics/index.ts';
@@ -148,19 +148,31 @@ const ciliumRuleArb: fc.Arbitrary<CiliumRule> = fc.record(
   },
   { requiredKeys: [] },
 );
+/**
+ * Egress rules may carry toFQDNs with the addresses DNS answers in flows gave (or none seen);
+ * outside addresses only, as the map reads its ranges as off-cluster (a documented limit).
+ */
+const ciliumEgressRuleArb: fc.Arbitrary<CiliumRule> = fc
+  .tuple(ciliumRuleArb, fc.option(fc.subarray(['8.8.8.8', '10.0.1.7', '10.0.0.9']), { nil: undefined }))
+  .map(([r, addresses]) => (addresses === undefined ? r : { ...r, fqdns: ['*.example.com'], fqdnAddresses: addresses }));
 const ciliumSpecArb: fc.Arbitrary<CiliumPolicySpec> = fc.record(
   {
     endpointSelector: ciliumSelectorArb,
     ingress: fc.array(ciliumRuleArb, { maxLength: 2 }),
-    egress: fc.array(ciliumRuleArb, { maxLength: 2 }),
+    egress: fc.array(ciliumEgressRuleArb, { maxLength: 2 }),
     ingressDeny: fc.array(ciliumRuleArb.map((r) => ({ ...r, toPorts: r.toPorts?.map((pr) => ({ ...(pr.ports ? { ports: pr.ports.filter((pp) => typeof pp.port !== 'string') } : {}) })) })), { maxLength: 1 }),
-    egressDeny: fc.array(ciliumRuleArb, { maxLength: 1 }),
+    egressDeny: fc.array(ciliumEgressRuleArb, { maxLength: 1 }),
     enableDefaultDeny: fc.record({ ingress: fc.boolean(), egress: fc.boolean() }, { requiredKeys: [] }),
   },
   { requiredKeys: ['endpointSelector'] },
 );
+/** Host firewall specs (clusterwide only): nodeSelector in place of endpointSelector, over the nodes' zone label. */
+const ciliumHostSpecArb: fc.Arbitrary<CiliumPolicySpec> = fc
+  .tuple(ciliumSpecArb, fc.constantFrom<LabelSelector>({}, { matchLabels: { zone: 'x' } }, { matchLabels: { zone: 'y' } }))
+  .map(([{ endpointSelector: _unused, ...rest }, nodeSelector]) => ({ ...rest, nodeSelector }));
 const ciliumPolicy = (i: number): fc.Arbitrary<CiliumNetworkPolicyInfo> =>
-  fc.record({ namespace: fc.constantFrom(...NAMESPACES, undefined), specs: fc.array(ciliumSpecArb, { minLength: 1, maxLength: 2 }) }).map((r) => ({
+  fc.record({ namespace: fc.constantFrom(...NAMESPACES, undefined), specs: fc.array(ciliumSpecArb, { minLength: 1, maxLength: 2 }), host: fc.option(ciliumHostSpecArb, { freq: 3, nil: undefined }) })
+    .map((r) => (r.namespace === undefined && r.host ? { ...r, specs: [...r.specs, r.host] } : r)).map((r) => ({
     kind: r.namespace ? ('CiliumNetworkPolicy' as const) : ('CiliumClusterwideNetworkPolicy' as const),
     cluster: CLUSTER,
     ...(r.namespace ? { namespace: r.namespace } : {}),
@@ -253,7 +265,7 @@ const calicoSelector: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: calicoTerm },
   { weight: 1, arbitrary: fc.tuple(calicoTerm, fc.constantFrom('&&', '||'), calicoTerm).map(([a, op, b]) => `(${a}) ${op} ${b}`) },
 );
-const calicoNsSelector = fc.oneof(calicoSelector, fc.constantFrom(...NAMESPACES).map((n) => `projectcalico.org/name == '${n}'`));
+const calicoNsSelector = fc.oneof(calicoSelector, fc.constantFrom(...NAMESPACES).map((n) => `projectcalico.org/name == '${n}'`), fc.constant('global()'));
 const calicoEntity: fc.Arbitrary<CalicoEntityRule> = fc.record(
   {
     selector: calicoSelector,
@@ -313,11 +325,19 @@ const calicoTiersArb: fc.Arbitrary<CalicoTierInfo[]> = fc.record({ security: fc.
   ...(r.security ? [{ kind: 'CalicoTier' as const, cluster: CLUSTER, name: 'security', order: 100 }] : []),
   { kind: 'CalicoTier' as const, cluster: CLUSTER, name: 'platform', order: 2_000_000, ...(r.platformPass ? { defaultAction: 'Pass' as const } : {}) },
 ]);
+/** NetworkSets (namespaced) and GlobalNetworkSets with labels rule selectors can pick, over pod and outside addresses. */
+const calicoNetworkSetsArb: fc.Arbitrary<CalicoNetworkSetInfo[]> = fc.array(
+  fc.record({ namespace: fc.constantFrom(...NAMESPACES, undefined), role: fc.constantFrom('x', 'y'), nets: fc.array(fc.constantFrom('8.8.8.0/24', '10.0.1.7', '10.0.0.0/28', '192.168.0.0/16'), { minLength: 1, maxLength: 2 }) }),
+  { maxLength: 2 },
+).map((sets) => sets.map((s, i) => ({
+  kind: s.namespace ? ('CalicoNetworkSet' as const) : ('CalicoGlobalNetworkSet' as const), cluster: CLUSTER,
+  ...(s.namespace ? { namespace: s.namespace } : {}), name: `set${i}`, labels: { role: s.role }, nets: s.nets,
+})));
 const calicoSnapshotArb: fc.Arbitrary<PolicySnapshot> = fc
-  .record({ base: snapshotArb, calicoCount: fc.integer({ min: 1, max: 3 }), tiers: calicoTiersArb })
+  .record({ base: snapshotArb, calicoCount: fc.integer({ min: 1, max: 3 }), tiers: calicoTiersArb, sets: calicoNetworkSetsArb })
   .chain((r) =>
     fc.tuple(...Array.from({ length: r.calicoCount }, (_, i) => calicoPolicy(i))).map((policies) => ({
-      ...r.base, ciliumNetworkPolicies: [], calicoPolicies: [...policies], calicoTiers: r.tiers,
+      ...r.base, ciliumNetworkPolicies: [], calicoPolicies: [...policies], calicoTiers: r.tiers, calicoNetworkSets: r.sets,
     })),
   );
 
@@ -377,6 +397,34 @@ function agreesWithNaive(kinds: string, arb: fc.Arbitrary<PolicySnapshot>, readi
   }
 }
 
+/** Calico rules whose far end is picked by selectors that network sets carry (role), or by global(). */
+const setEntity: fc.Arbitrary<CalicoEntityRule> = fc.record(
+  {
+    selector: fc.constantFrom("role == 'x'", "role == 'y'", 'has(role)', 'all()'),
+    notSelector: fc.constantFrom("role == 'y'"),
+    namespaceSelector: fc.constantFrom('global()', "projectcalico.org/name == 'a'", 'all()'),
+  },
+  { requiredKeys: ['selector'] },
+);
+const setPolicy = (i: number): fc.Arbitrary<CalicoPolicyInfo> =>
+  fc.record({
+    namespace: fc.constantFrom(...NAMESPACES, undefined),
+    action: fc.constantFrom('Allow' as const, 'Deny' as const),
+    egress: setEntity,
+    ingress: setEntity,
+  }).map((r) => ({
+    kind: r.namespace ? ('CalicoNetworkPolicy' as const) : ('CalicoGlobalNetworkPolicy' as const),
+    cluster: CLUSTER, ...(r.namespace ? { namespace: r.namespace } : {}), name: `set-pol${i}`, tier: 'default', selector: 'all()',
+    ingress: [{ action: r.action, source: r.ingress }], egress: [{ action: r.action, destination: r.egress }],
+  }));
+const calicoSetsSnapshotArb: fc.Arbitrary<PolicySnapshot> = fc
+  .record({ base: snapshotArb, sets: calicoNetworkSetsArb.filter((s) => s.length > 0), policies: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }) })
+  .chain((r) =>
+    fc.tuple(...r.policies.map((_, i) => setPolicy(i))).map((policies) => ({
+      ...r.base, adminNetworkPolicies: [], ciliumNetworkPolicies: [], calicoPolicies: [...policies], calicoTiers: [], calicoNetworkSets: r.sets,
+    })),
+  );
+
 describe('the engine agrees with the naive reference evaluator', () => {
   agreesWithNaive('(NetworkPolicy, ANP/BANP, ClusterNetworkPolicy, Cilium)', snapshotArb, [
     { ipBlockMatchesPods: false, hostNetworkAsPods: false },
@@ -387,4 +435,5 @@ describe('the engine agrees with the naive reference evaluator', () => {
     { ipBlockMatchesPods: false, hostNetworkAsPods: false },
     { ipBlockMatchesPods: true, hostNetworkAsPods: false },
   ]);
+  agreesWithNaive('(Calico rules selecting NetworkSets and GlobalNetworkSets)', calicoSetsSnapshotArb, [{ ipBlockMatchesPods: false, hostNetworkAsPods: false }]);
 });

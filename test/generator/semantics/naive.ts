@@ -171,8 +171,10 @@ export class NaiveEvaluator {
     return out;
   }
 
-  private ciliumEntity(entity: string, other: Peer, cluster: string): boolean {
+  /** `host` is the subject pod's own node, `remote-node` the others (any node when the subject's node is unknown). */
+  private ciliumEntity(entity: string, other: Peer, cluster: string, subjectNode: string | undefined): boolean {
     const node = other.kind === 'ip' ? this.nodeOfIp(other.ip) : undefined;
+    const otherNode = other.kind === 'pod' ? other.pod.nodeName : node?.name;
     const otherCluster = other.kind === 'pod' ? other.pod.cluster : node?.cluster;
     const isNode = other.kind === 'ip' ? !!node : this.hostNet(other.pod);
     const isWorld = other.kind === 'ip' && !node;
@@ -181,18 +183,21 @@ export class NaiveEvaluator {
     if (entity === 'world-ipv4') return isWorld && !other.ip.includes(':');
     if (entity === 'world-ipv6') return isWorld && other.ip.includes(':');
     if (entity === 'cluster') return (other.kind === 'pod' || isNode) && otherCluster === cluster;
-    if (entity === 'host' || entity === 'remote-node') return isNode && otherCluster === cluster; // not told apart (documented limit)
+    if (entity === 'host') return isNode && otherCluster === cluster && (subjectNode === undefined || otherNode === subjectNode);
+    if (entity === 'remote-node') return isNode && otherCluster === cluster && (subjectNode === undefined || otherNode !== subjectNode);
     return false; // kube-apiserver, health, init, ingress, unmanaged: unknowable
   }
 
-  private ciliumRuleMatches(rule: CiliumRule, pol: CiliumNetworkPolicyInfo, other: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
+  private ciliumRuleMatches(rule: CiliumRule, pol: CiliumNetworkPolicyInfo, subjectNode: string | undefined, other: Peer, dst: Peer, protocol: Protocol, port: number): boolean {
     const l3Given = [rule.endpoints, rule.entities, rule.cidrs, rule.fqdns, rule.unsupported].some((l) => l && l.length > 0);
     const portsGiven = !!rule.toPorts && rule.toPorts.length > 0;
     if (!l3Given && !portsGiven) return false; // an empty rule matches nothing
     const peerOk = !l3Given ||
       (rule.endpoints ?? []).some((sel) => other.kind === 'pod' && !this.hostNet(other.pod) && other.pod.cluster === pol.cluster && this.ciliumSelectorMatches(sel, pol, other.pod, false)) ||
-      (rule.entities ?? []).some((e) => this.ciliumEntity(e, other, pol.cluster)) ||
-      (rule.cidrs ?? []).some((b) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && cidrContains(b.cidr, other.ip) && !(b.except ?? []).some((e) => cidrContains(e, other.ip)));
+      (rule.entities ?? []).some((e) => this.ciliumEntity(e, other, pol.cluster, subjectNode)) ||
+      (rule.cidrs ?? []).some((b) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && cidrContains(b.cidr, other.ip) && !(b.except ?? []).some((e) => cidrContains(e, other.ip))) ||
+      // toFQDNs: the addresses its names were seen to resolve to (outside addresses only, as CIDRs).
+      (rule.fqdnAddresses ?? []).some((a) => other.kind === 'ip' && !this.nodeOfIp(other.ip) && other.ip === a);
     if (!peerOk) return false;
     if (!portsGiven) return true;
     return rule.toPorts!.some((pr) => !pr.ports || pr.ports.length === 0 || pr.ports.some((pp) => {
@@ -243,17 +248,42 @@ export class NaiveEvaluator {
     const pod = this.selectablePod(peer, p.cluster);
     const inScope = !!pod && (e.namespaceSelector !== undefined ? this.sel(e.namespaceSelector, this.calicoNsLabels(pod)) : p.namespace === undefined || pod.namespace === p.namespace);
     if (e.selector !== undefined || e.namespaceSelector !== undefined || e.serviceAccounts !== undefined) {
-      if (!inScope) return false;
-      if (e.selector !== undefined && !this.sel(e.selector, this.calicoLabels(pod!))) return false;
-      const sa = pod!.serviceAccount ?? 'default';
-      if (e.serviceAccounts?.names && e.serviceAccounts.names.length > 0 && !e.serviceAccounts.names.includes(sa)) return false;
-      if (e.serviceAccounts?.selector !== undefined && !this.sel(e.serviceAccounts.selector, { 'projectcalico.org/name': sa })) return false;
+      const asEndpoint = (): boolean => {
+        if (!inScope) return false;
+        if (e.selector !== undefined && !this.sel(e.selector, this.calicoLabels(pod!))) return false;
+        const sa = pod!.serviceAccount ?? 'default';
+        if (e.serviceAccounts?.names && e.serviceAccounts.names.length > 0 && !e.serviceAccounts.names.includes(sa)) return false;
+        if (e.serviceAccounts?.selector !== undefined && !this.sel(e.serviceAccounts.selector, { 'projectcalico.org/name': sa })) return false;
+        return true;
+      };
+      if (!asEndpoint() && !(e.serviceAccounts === undefined && this.calicoSetMatches(e.selector ?? 'all()', e, p, peer))) return false;
     }
     if (e.notSelector !== undefined && inScope && this.sel(e.notSelector, this.calicoLabels(pod!))) return false;
+    if (e.notSelector !== undefined && this.calicoSetMatches(e.notSelector, e, p, peer)) return false;
     const ips = this.ipsOf(peer);
     if (e.nets && !ips.some((ip) => e.nets!.some((c) => cidrContains(c, ip)))) return false;
     if (e.notNets && ips.some((ip) => e.notNets!.some((c) => cidrContains(c, ip)))) return false;
     return true;
+  }
+
+  /**
+   * NetworkSet/GlobalNetworkSet: the selector matches a set's addresses; in a namespaced policy
+   * only its namespace's sets, with a namespaceSelector the selected namespaces' (`global()`:
+   * GlobalNetworkSets), in a GlobalNetworkPolicy without one every set.
+   */
+  private calicoSetMatches(selector: string, e: CalicoEntityRule, p: CalicoPolicyInfo, peer: Peer): boolean {
+    const ips = this.ipsOf(peer);
+    for (const s of this.snap.calicoNetworkSets ?? []) {
+      if (s.cluster !== p.cluster) continue;
+      const global = s.namespace === undefined;
+      const nsl = global ? {} : { ...this.nsLabels(s.cluster, s.namespace!), 'projectcalico.org/name': s.namespace! };
+      const inScope = e.namespaceSelector !== undefined
+        ? matchesCalicoSelector(parseCalicoSelector(e.namespaceSelector), nsl, global)
+        : p.namespace === undefined || s.namespace === p.namespace;
+      if (!inScope || !matchesCalicoSelector(parseCalicoSelector(selector), s.labels, global)) continue;
+      if (ips.some((ip) => s.nets.some((n) => cidrContains(n.includes('/') ? n : `${n}/32`, ip)))) return true;
+    }
+    return false;
   }
 
   private calicoRuleMatches(r: CalicoRule, p: CalicoPolicyInfo, subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
@@ -308,8 +338,48 @@ export class NaiveEvaluator {
     return undefined;
   }
 
+  /**
+   * Cilium's host firewall (CiliumClusterwideNetworkPolicy with nodeSelector): a node address or
+   * hostNetwork pod of a selected node is a subject; deny rules win, a selecting spec with rules
+   * in the direction (or enableDefaultDeny) isolates it, allow rules let traffic in or out.
+   * Undefined when no host policy selects the node.
+   */
+  private hostFirewall(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean | undefined {
+    if (!this.isNodeTraffic(subject)) return undefined;
+    const node = subject.kind === 'pod' ? (this.snap.nodes ?? []).find((n) => n.name === subject.pod.nodeName && n.cluster === subject.pod.cluster) : this.nodeOfIp(subject.ip);
+    const nodeName = subject.kind === 'pod' ? subject.pod.nodeName : node?.name;
+    const cluster = subject.kind === 'pod' ? subject.pod.cluster : node?.cluster;
+    if (!nodeName || !cluster) return undefined;
+    const specs: { pol: CiliumNetworkPolicyInfo; spec: CiliumPolicySpec }[] = [];
+    for (const pol of this.snap.ciliumNetworkPolicies ?? []) {
+      if (pol.kind !== 'CiliumClusterwideNetworkPolicy' || pol.cluster !== cluster || this.invalid.has(`${pol.cluster}/${pol.kind}/${pol.name}`)) continue;
+      for (const spec of pol.specs) {
+        const sel = spec.nodeSelector;
+        if (spec.endpointSelector || !sel) continue;
+        const strip = (k: string): string => k.replace(/^(k8s|any):/, '');
+        const stripped: LabelSelector = {
+          ...(sel.matchLabels ? { matchLabels: Object.fromEntries(Object.entries(sel.matchLabels).map(([k, v]) => [strip(k), v])) } : {}),
+          ...(sel.matchExpressions ? { matchExpressions: sel.matchExpressions.map((e) => ({ ...e, key: strip(e.key) })) } : {}),
+        };
+        if (matchesSelector(stripped, node?.labels ?? {})) specs.push({ pol, spec });
+      }
+    }
+    if (specs.length === 0) return undefined;
+    if (dir === 'ingress' && subject.kind === 'pod' && this.isNodeTraffic(other)) {
+      const otherNode = other.kind === 'pod' ? other.pod.nodeName : this.nodeOfIp(other.ip)?.name;
+      if (otherNode === nodeName) return true; // the node's own traffic, as for pods on it
+    }
+    const denyField = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
+    if (specs.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, nodeName, other, dst, protocol, port)))) return false;
+    const isolates = specs.some(({ spec }) => spec.enableDefaultDeny?.[dir] ?? ((spec[dir] ?? []).length + (spec[denyField] ?? []).length > 0));
+    if (!isolates) return true;
+    return specs.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, nodeName, other, dst, protocol, port)));
+  }
+
   /** One direction, one port. `subject` is the pod the policies select, `other` the far end. */
   private directionAllowed(subject: Peer, other: Peer, dir: 'ingress' | 'egress', dst: Peer, protocol: Protocol, port: number): boolean {
+    const host = this.hostFirewall(subject, other, dir, dst, protocol, port);
+    if (host !== undefined) return host;
     if (subject.kind !== 'pod' || this.hostNet(subject.pod)) return true;
     const pod = subject.pod;
     if (dir === 'ingress' && this.isNodeTraffic(other)) {
@@ -339,10 +409,10 @@ export class NaiveEvaluator {
     // this direction (or enableDefaultDeny) puts the pod in default deny; allows add up with NetworkPolicy's.
     const cil = this.ciliumSpecsSelecting(pod);
     const denyField = dir === 'ingress' ? 'ingressDeny' : 'egressDeny';
-    if (cil.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, other, dst, protocol, port)))) return false;
+    if (cil.some(({ pol, spec }) => (spec[denyField] ?? []).some((r) => this.ciliumRuleMatches(r, pol, pod.nodeName, other, dst, protocol, port)))) return false;
     const ciliumIsolates = cil.some(({ spec }) => spec.enableDefaultDeny?.[dir] ?? ((spec[dir] ?? []).length + (spec[denyField] ?? []).length > 0));
     if (nps.length > 0 || ciliumIsolates) {
-      const ciliumAllows = cil.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, other, dst, protocol, port)));
+      const ciliumAllows = cil.some(({ pol, spec }) => (spec[dir] ?? []).some((r) => this.ciliumRuleMatches(r, pol, pod.nodeName, other, dst, protocol, port)));
       return ciliumAllows || nps.some((p) =>
         (p[dir] ?? []).some(
           (r) => (!r.peers || r.peers.length === 0 || r.peers.some((peer) => this.npPeerMatches(peer, p, other))) && this.npPortMatches(r.ports, dst, protocol, port),
@@ -442,6 +512,7 @@ export class NaiveEvaluator {
       for (const spec of c.specs) {
         for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? []), ...(spec.ingressDeny ?? []), ...(spec.egressDeny ?? [])]) {
           for (const b of r.cidrs ?? []) cidrs.push(b.cidr, ...(b.except ?? []));
+          for (const a of r.fqdnAddresses ?? []) cidrs.push(`${a}/32`);
         }
       }
     }
@@ -449,6 +520,7 @@ export class NaiveEvaluator {
       if (this.invalid.has(this.calicoRef(c))) continue;
       for (const r of [...c.ingress, ...c.egress]) for (const e of [r.source, r.destination]) cidrs.push(...(e?.nets ?? []), ...(e?.notNets ?? []));
     }
+    for (const s of this.snap.calicoNetworkSets ?? []) cidrs.push(...s.nets.map((n) => (n.includes('/') ? n : `${n}/32`)));
     const parsed = cidrs.map(parseIpv4Cidr).filter((r): r is { start: number; end: number } => !!r);
     return parsed.length ? partitionIpv4(parsed) : [{ start: 0, end: 0xffffffff }];
   }

@@ -71,9 +71,10 @@ describe('policy kinds on the command line', () => {
     expect(r.stderr).toContain('netatlas: connectivity: read 1 NetworkPolicy, 1 ClusterNetworkPolicy (tier Baseline)');
   });
 
-  it.each(['connectivity', 'explain', 'diff'])('%s --help lists the policy kinds read', async (command) => {
+  it.each(['connectivity', 'explain', 'diff', 'generate'])('%s --help lists the policy kinds read', async (command) => {
     const r = await runCli(command, '--help');
     expect(r.stdout).toMatch(/Policy kinds read:\n {2}NetworkPolicy .*\n {2}ClusterNetworkPolicy .*\n {2}AdminNetworkPolicy, BaselineAdminNetworkPolicy .*\n {2}CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy/);
+    expect(r.stdout).toContain('NetworkSet, GlobalNetworkSet');
   });
 });
 
@@ -111,16 +112,28 @@ describe('Calico policies, not evaluated yet, are never misread', () => {
     expect(r.stdout).toMatch(/shop\/web\[Pod\] => 203\.0\.113\.0-203\.0\.113\.255 : TCP 443/);
   });
 
-  it('skips Calico kinds it does not evaluate (a GlobalNetworkSet) with a warning, and counts staged policies as not enforced', async () => {
+  it('skips Calico kinds it does not evaluate (a HostEndpoint) with a warning, and counts staged policies as not enforced', async () => {
     const dir = estate();
     writeFileSync(path.join(dir, 'sets.yaml'), [
-      'apiVersion: projectcalico.org/v3', 'kind: GlobalNetworkSet', 'metadata: {name: partners}', 'spec: {nets: [203.0.113.0/24]}', '---',
+      'apiVersion: projectcalico.org/v3', 'kind: HostEndpoint', 'metadata: {name: node1-eth0}', 'spec: {node: node1, interfaceName: eth0, expectedIPs: [192.168.0.1]}', '---',
       'apiVersion: projectcalico.org/v3', 'kind: StagedNetworkPolicy', 'metadata: {name: allow-tcp-6379, namespace: shop}',
       'spec:', '  selector: role == "database"', '  types: [Ingress]', '  ingress:', '  - action: Deny', '    protocol: TCP', '',
     ].join('\n'));
     const r = await runCli('connectivity', dir);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/warning: netatlas\/inventory: .*sets\.yaml:1 default\/GlobalNetworkSet\/partners GlobalNetworkSet of projectcalico.org\/v3 is not evaluated/);
-    expect(r.stderr).toContain('read 1 NetworkPolicy; 1 Calico staged policy not enforced (diff --staged evaluates them); 1 policy of kinds not evaluated (Calico network sets, host endpoints, storage kinds) skipped: the answer ignores them');
+    expect(r.stderr).toMatch(/warning: netatlas\/inventory: .*sets\.yaml:1 default\/HostEndpoint\/node1-eth0 HostEndpoint of projectcalico.org\/v3 is not evaluated/);
+    expect(r.stderr).toContain('read 1 NetworkPolicy; 1 Calico staged policy not enforced (diff --staged evaluates them); 1 policy of kinds not evaluated (Calico host endpoints, storage kinds) skipped: the answer ignores them');
+  });
+
+  it('reads a GlobalNetworkSet: a Calico rule selecting it opens egress to its addresses', async () => {
+    const dir = estate();
+    writeFileSync(path.join(dir, 'sets.yaml'), [
+      'apiVersion: projectcalico.org/v3', 'kind: GlobalNetworkSet', 'metadata: {name: partners, labels: {role: partners}}', 'spec: {nets: [198.51.100.0/24]}', '---',
+      'apiVersion: projectcalico.org/v3', 'kind: GlobalNetworkPolicy', 'metadata: {name: to-partners}',
+      'spec:', "  selector: projectcalico.org/namespace == 'shop'", '  types: [Egress]', '  egress:', '  - action: Allow', '    protocol: TCP', "    destination: {selector: role == 'partners', ports: [443]}", '',
+    ].join('\n'));
+    const r = await runCli('connectivity', dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/shop\/web\[Pod\] => 198\.51\.100\.0-198\.51\.100\.255 : TCP 443/);
   });
 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { useDemoServer } from './demo-server.ts';
+import type { CiliumNetworkPolicyInfo } from '../../../generator/model/index.ts';
 import { defaultProviders, policyEngineOf } from '../../../server/http/default-providers.ts';
 import type {
   DiffResponse, EdgeDetailResponse, FindingsResponse, GraphResponse, NodeDetailResponse,
@@ -85,5 +86,23 @@ describe('default providers on the demo', () => {
     expect(providers.diff!(server().state)).toBe(a);
     server().state.bump();
     expect(providers.diff!(server().state)).not.toBe(a);
+  });
+});
+
+describe('edge explanations with Cilium toFQDNs peers', () => {
+  const server = useDemoServer();
+  const PAYMENT = 'wl:prod/boutique/Deployment/paymentservice';
+  const stripeEgress: CiliumNetworkPolicyInfo = {
+    kind: 'CiliumNetworkPolicy', cluster: 'prod', namespace: 'boutique', name: 'payment-egress',
+    specs: [{ endpointSelector: { matchLabels: { app: 'paymentservice' } }, egress: [{ fqdns: ['api.stripe.com'], toPorts: [{ ports: [{ port: 443, protocol: 'TCP' }] }] }] }],
+  };
+
+  it('matches the name against the DNS answers in the graph: the call to api.stripe.com is allowed by the policy', async () => {
+    const prod = server().state.inventories.get('prod')!;
+    server().state.setInventory('prod', { ...prod, ciliumNetworkPolicies: [stripeEgress] }, { persist: false });
+    const d = (await request(server().server).get(edgeUrl(`${PAYMENT}->ext:54.187.216.72|TCP|443`)).expect(200)).body as EdgeDetailResponse;
+    expect(d.explanation?.verdict).toBe('allowed');
+    expect(d.explanation?.policies.map((p) => p.key)).toContain('prod/boutique/CiliumNetworkPolicy/payment-egress');
+    expect(policyEngineOf(server().state).dnsKey).toContain('api.stripe.com');
   });
 });

@@ -87,3 +87,24 @@ describe('staged policies as read', () => {
     expect(o.kind === 'invalid' && o.error.message).toMatch(/spec\.stagedAction must be Set or Delete \(got "Maybe"\)/);
   });
 });
+
+describe('Calico network sets as read', () => {
+  const set = (kind: string, nets: unknown, namespace?: string): NormalizeOutcome =>
+    normalizeObject({ apiVersion: 'projectcalico.org/v3', kind, metadata: { name: 'external-database', labels: { role: 'external-database' }, ...(namespace ? { namespace } : {}) }, spec: { nets } }, ctx);
+
+  it('the docs\' GlobalNetworkSet keeps its labels and nets and has no namespace', () => {
+    const o = set('GlobalNetworkSet', ['198.51.100.0/28', '203.0.113.0/24']);
+    expect(o.kind === 'object' && o.object).toMatchObject({ kind: 'CalicoGlobalNetworkSet', name: 'external-database', labels: { role: 'external-database' }, nets: ['198.51.100.0/28', '203.0.113.0/24'] });
+    expect(o.kind === 'object' && 'namespace' in o.object).toBe(false);
+  });
+
+  it('a NetworkSet is namespaced and takes single addresses', () => {
+    const o = set('NetworkSet', ['10.1.2.3'], 'shop');
+    expect(o.kind === 'object' && o.object).toMatchObject({ kind: 'CalicoNetworkSet', namespace: 'shop', nets: ['10.1.2.3'] });
+  });
+
+  it('a net that is no CIDR is an error naming the entry', () => {
+    const o = set('GlobalNetworkSet', ['198.51.100.0/28', '300.1.1.0/24']);
+    expect(o.kind === 'invalid' && o.error.message).toMatch(/calico\.yaml:1 .*spec\.nets\[1\] "300\.1\.1\.0\/24" is not a CIDR/);
+  });
+});

@@ -144,6 +144,30 @@ describe('LiveInventory against a local list/watch server', () => {
     expect(snap.adminNetworkPolicies).toMatchObject([{ kind: 'ClusterNetworkPolicy', name: 'base', tier: 'Baseline' }]);
   });
 
+  it('lists and watches Calico\'s projectcalico.org/v3 policies when the Calico API server serves them', async () => {
+    const calico = (plural: string, listKind: string): string => {
+      const path = `/apis/projectcalico.org/v3/${plural}`;
+      api.serve(path, listKind, 'projectcalico.org/v3');
+      return path;
+    };
+    const nps = calico('networkpolicies', 'NetworkPolicyList');
+    const gnps = calico('globalnetworkpolicies', 'GlobalNetworkPolicyList');
+    const tiers = calico('tiers', 'TierList');
+    // Items as the Calico API server lists them; the first without apiVersion/kind (list items may omit them).
+    api.put(nps, { metadata: { name: 'allow-web', namespace: 'shop' }, spec: { tier: 'default', order: 100, selector: "app == 'web'", types: ['Ingress'], ingress: [{ action: 'Allow' }] } });
+    api.put(tiers, { apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'security' }, spec: { order: 100 } });
+    const inv = start(['alpha']);
+    const [status] = await inv.whenSettled();
+    expect(status.kinds).toMatchObject({ CalicoNetworkPolicy: 'synced', CalicoGlobalNetworkPolicy: 'synced', CalicoTier: 'synced', CalicoGlobalNetworkSet: 'absent', StagedNetworkPolicy: 'absent' });
+    expect(inv.snapshot().calicoPolicies).toMatchObject([{ kind: 'CalicoNetworkPolicy', cluster: 'alpha', namespace: 'shop', name: 'allow-web', order: 100 }]);
+    expect(inv.snapshot().networkPolicies.map((p) => p.name)).not.toContain('allow-web');
+    expect(inv.snapshot().calicoTiers).toMatchObject([{ kind: 'CalicoTier', name: 'security', order: 100 }]);
+    const added = next(inv, ADD, (e) => e.object.name === 'deny-metadata');
+    api.put(gnps, { apiVersion: 'projectcalico.org/v3', kind: 'GlobalNetworkPolicy', metadata: { name: 'deny-metadata' }, spec: { tier: 'security', order: 10, selector: 'all()', types: ['Egress'], egress: [{ action: 'Deny', destination: { nets: ['169.254.169.254/32'] } }] } });
+    await added;
+    expect(inv.snapshot().calicoPolicies?.map((p) => `${p.kind}/${p.name}/${p.tier}`).sort()).toEqual(['CalicoGlobalNetworkPolicy/deny-metadata/security', 'CalicoNetworkPolicy/allow-web/default']);
+  });
+
   it('reads the webhook configurations and CRD conversion webhooks the API server calls', async () => {
     api.put('/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
       metadata: { name: 'pod-policy.example.com' },
