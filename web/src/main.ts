@@ -103,6 +103,9 @@ class App {
       nodeLabel: (key) => { const n = this.nodesByKey.get(key); return n && n.kind !== 'group' ? [n.cluster, n.namespace, n.label].filter(Boolean).join('/') : humanKey(key); },
       jumpTo: (key) => this.select(key, true),
       toggleGroup: (key) => { this.select(undefined); this.toggleGroup(key); },
+      // issue 18 items 7 and 9: an edge's connections in the view's window; an aggregated edge's pairs
+      selectPair: (pair) => this.selectPair(pair.source, pair.target, pair.edges),
+      timeWindow: () => ({ from: this.view.filters.since, to: this.view.filters.until }),
     };
     this.bindControls();
   }
@@ -512,19 +515,30 @@ class App {
     }
   }
 
+  /** The edge between two nodes selected and framed, the folded groups hiding its ends opened; off the map (another level), its panel alone. */
+  private selectPair(source: string, target: string, edges: readonly string[]): void {
+    this.reveal(source);
+    this.reveal(target);
+    if (!this.selectDrawnEdge(source, target)) void showEdge(this.panel, displayEdgeKey(source, target), edges);
+  }
+
+  /** Select the drawn edge from `source` to `target`, open its panel and frame both ends; false when it is not drawn. */
+  private selectDrawnEdge(source: string, target: string): boolean {
+    const key = displayEdgeKey(source, target);
+    if (!this.map.graph.hasEdge(key)) return false;
+    this.setView({ selection: key }, false);
+    this.map.select(key);
+    void showEdge(this.panel, key, this.map.edgeMembersOf(key));
+    this.map.fitToNodes(true, [source, target]);
+    return true;
+  }
+
   /** A finding's subject on the map: its edge (selected, both ends framed) when drawn, else its node. */
   private jumpToSubject(subject: string): void {
     if (this.view.mode === 'table') void this.setMode('map');
     const edge = parseEdgeKey(subject);
     if (edge) {
-      const key = displayEdgeKey(edge.source, edge.target);
-      if (this.map.graph.hasEdge(key)) {
-        this.setView({ selection: key }, false);
-        this.map.select(key);
-        void showEdge(this.panel, key, this.map.edgeMembersOf(key));
-        this.map.fitToNodes(true, [edge.source, edge.target]);
-        return;
-      }
+      if (this.selectDrawnEdge(edge.source, edge.target)) return;
       subject = edge.source;
     }
     this.select(subject, true);
