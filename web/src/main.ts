@@ -21,6 +21,8 @@ import type { ApiNode, DiffResponse, Finding, GraphDelta, GraphResponse, L4Proto
 import { DIFF_CATEGORIES } from './types.ts';
 import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
 import { showEdge, showNode, yamlBlock, type PanelHost } from './ui/panels.ts';
+import { dataSpan } from './state/time-brush.ts';
+import { TimeBrushView } from './ui/time-brush-view.ts';
 
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
 interface DebugInfo {
@@ -48,6 +50,8 @@ class App {
   private tableSort: { column: EdgeColumn; desc: boolean } = { column: 'count', desc: true };
   private readonly map: MapView;
   private readonly panel: PanelHost;
+  /** Flow volume over time under From/To; a brush sets the window (issue 18 item 8). */
+  private readonly timeBrush: TimeBrushView;
   private searchHits: SearchHit[] = [];
   private searchIndex = -1;
   private cameraTouched = false;
@@ -107,6 +111,10 @@ class App {
       selectPair: (pair) => this.selectPair(pair.source, pair.target, pair.edges),
       timeWindow: () => ({ from: this.view.filters.since, to: this.view.filters.until }),
     };
+    this.timeBrush = new TimeBrushView(byId('time-brush'), (w) => {
+      byId<HTMLSelectElement>('f-window').value = '';
+      this.setFilters({ since: w?.since, until: w?.until });
+    });
     this.bindControls();
   }
 
@@ -232,6 +240,7 @@ class App {
         return;
       }
     }
+    void this.timeBrush.load(dataSpan(this.raw.edges));
     if (this.liveOn) this.startLive();
   }
 
@@ -666,6 +675,7 @@ class App {
     const to = byId<HTMLInputElement>('f-to');
     if (document.activeElement !== to) to.value = f.until !== undefined ? toLocalInput(f.until) : '';
     byId<HTMLInputElement>('f-inter').checked = f.interClusterOnly === true;
+    this.timeBrush.show(f.since, f.until);
     // the table lies over the map, which keeps its size (sigma needs a sized container)
     byId('table-view').hidden = this.view.mode !== 'table';
   }
