@@ -23,6 +23,8 @@ import { append, byId, clear, downloadBlob, formatTime, h } from './ui/dom.ts';
 import { showEdge, showNode, yamlBlock, type PanelHost } from './ui/panels.ts';
 import { dataSpan } from './state/time-brush.ts';
 import { TimeBrushView } from './ui/time-brush-view.ts';
+import { foldGroups } from './state/zoom-open.ts';
+import { ZoomOpener } from './ui/zoom-open.ts';
 
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
 interface DebugInfo {
@@ -52,6 +54,8 @@ class App {
   private readonly panel: PanelHost;
   /** Flow volume over time under From/To; a brush sets the window (issue 18 item 8). */
   private readonly timeBrush: TimeBrushView;
+  /** Zooming onto a folded group opens it, zooming back out folds it (issue 18 item 1). */
+  private readonly zoomOpener: ZoomOpener;
   private searchHits: SearchHit[] = [];
   private searchIndex = -1;
   private cameraTouched = false;
@@ -108,12 +112,17 @@ class App {
       jumpTo: (key) => this.select(key, true),
       toggleGroup: (key) => { this.select(undefined); this.toggleGroup(key); },
       // issue 18 items 7 and 9: an edge's connections in the view's window; an aggregated edge's pairs
-      selectPair: (pair) => this.selectPair(pair.source, pair.target, pair.edges),
+      selectPair: (pair) => void this.selectPair(pair.source, pair.target, pair.edges),
       timeWindow: () => ({ from: this.view.filters.since, to: this.view.filters.until }),
     };
     this.timeBrush = new TimeBrushView(byId('time-brush'), (w) => {
       byId<HTMLSelectElement>('f-window').value = '';
       this.setFilters({ since: w?.since, until: w?.until });
+    });
+    this.zoomOpener = new ZoomOpener(this.map, byId('map'), {
+      collapsed: () => this.view.collapsed,
+      open: (group) => this.openGroup(group),
+      fold: (groups) => { this.setView({ collapsed: foldGroups(this.view.collapsed, groups) }, false); this.render(); },
     });
     this.bindControls();
   }
@@ -525,7 +534,8 @@ class App {
   }
 
   /** The edge between two nodes selected and framed, the folded groups hiding its ends opened; off the map (another level), its panel alone. */
-  private selectPair(source: string, target: string, edges: readonly string[]): void {
+  private async selectPair(source: string, target: string, edges: readonly string[]): Promise<void> {
+    if (this.view.mode === 'table') await this.setMode('map');
     this.reveal(source);
     this.reveal(target);
     if (!this.selectDrawnEdge(source, target)) void showEdge(this.panel, displayEdgeKey(source, target), edges);
@@ -688,6 +698,7 @@ class App {
       // the new level is framed once placed (at once when its positions are kept)
       this.cameraTouched = false;
       this.autoFold = true;
+      this.zoomOpener.reset();
       void this.load().then(() => this.map.fitToNodes(false));
     });
     for (const b of document.querySelectorAll<HTMLButtonElement>('.tabs button')) b.addEventListener('click', () => void this.setMode(b.dataset.mode as ViewMode));
@@ -745,16 +756,16 @@ class App {
     byId('btn-png').addEventListener('click', () => { void this.map.toPNG().then((b) => downloadBlob(b, 'netatlas-map.png')); });
     byId('btn-yaml').addEventListener('click', () => void this.exportYaml());
     byId('panel-close').addEventListener('click', () => this.select(undefined));
-    byId('zoom-in').addEventListener('click', () => this.map.zoom(1.5));
-    byId('zoom-out').addEventListener('click', () => this.map.zoom(1 / 1.5));
+    byId('zoom-in').addEventListener('click', () => this.zoomBy(1.5));
+    byId('zoom-out').addEventListener('click', () => this.zoomBy(1 / 1.5));
     byId('zoom-reset').addEventListener('click', () => this.map.resetCamera());
     byId('table-filter').addEventListener('input', () => this.renderTable());
     document.addEventListener('keydown', (e) => {
       const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
       if (e.key === '/' && !typing) { e.preventDefault(); search.focus(); }
       else if (e.key === 'Escape' && !typing) this.select(undefined);
-      else if ((e.key === '+' || e.key === '=') && !typing) this.map.zoom(1.5);
-      else if (e.key === '-' && !typing) this.map.zoom(1 / 1.5);
+      else if ((e.key === '+' || e.key === '=') && !typing) this.zoomBy(1.5);
+      else if (e.key === '-' && !typing) this.zoomBy(1 / 1.5);
     });
   }
 
@@ -771,8 +782,7 @@ class App {
     if (!node) return;
     if (node.kind === 'group') {
       this.select(undefined);
-      this.setView({ collapsed: expandGroup(this.view.collapsed, key, this.raw.nodes) }, false);
-      this.render();
+      this.openGroup(key);
       const inside = this.shown.nodes.filter((n) => n.cluster === node.cluster && (node.namespace === undefined || n.namespace === node.namespace)).map((n) => n.key);
       this.map.fitToNodes(true, inside);
     } else {
@@ -780,6 +790,19 @@ class App {
       this.setView({ collapsed: collapseAround(this.view.collapsed, node) }, false);
       this.render();
     }
+  }
+
+  /** Open a folded group in place, one level (double-click, zooming onto it). */
+  private openGroup(key: string): void {
+    this.setView({ collapsed: expandGroup(this.view.collapsed, key, this.raw.nodes) }, false);
+    this.render();
+  }
+
+  /** A zoom of the user's (buttons, keys): kept over a late layout, and it may open or fold a group. */
+  private zoomBy(factor: number): void {
+    this.cameraTouched = true;
+    this.map.zoom(factor);
+    this.zoomOpener.zoomed();
   }
 
   /** Open the folded groups that hide `key` (a search pick, a finding, a shared URL's selection). */

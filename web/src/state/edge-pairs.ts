@@ -3,6 +3,7 @@
  * workload pairs behind it, from the finer edges the server lists as its `parts`, with their
  * ports, counts and verdicts. Pure; ui/edge-pairs-view.ts draws it.
  */
+import { parseKey } from '../../../generator/model/index.ts';
 import type { ApiEdge, VerdictCounts } from '../types.ts';
 import { portLabel } from './display.ts';
 
@@ -20,7 +21,12 @@ export interface WorkloadPair {
 
 /** Whether a key names an aggregate end (its edges have parts rather than flows of their own). */
 export function isAggregateKey(key: string): boolean {
-  return key.startsWith('cluster:') || key.startsWith('ns:');
+  try {
+    const kind = parseKey(key).kind;
+    return kind === 'cluster' || kind === 'namespace';
+  } catch {
+    return false; // not a graph key (a diff-only edge's end, say): nothing behind it
+  }
 }
 
 /** The parts of one or more aggregated edges folded into one row per source -> target pair, most connections first. */

@@ -94,25 +94,31 @@ export class TimeBrushView {
     const css = getComputedStyle(this.canvas);
     const accent = css.getPropertyValue('--accent').trim() || '#2f6fb0';
     const line = css.getPropertyValue('--line').trim() || '#d9dee4';
+    const fg = css.getPropertyValue('--fg').trim() || '#1d2733';
     ctx.fillStyle = line;
     ctx.fillRect(0, HEIGHT - 1, width, 1);
     if (!this.hist) return;
     const chosen = this.drag ? ([Math.min(this.drag.x0, this.drag.x1), Math.max(this.drag.x0, this.drag.x1)] as const) : windowPixels(this.hist, width, this.window.since, this.window.until);
-    ctx.fillStyle = accent;
-    for (const bar of histogramBars(this.hist, width, HEIGHT - 2)) {
-      if (bar.height === 0) continue;
-      const inside = !chosen || (bar.x + bar.width > chosen[0] && bar.x < chosen[1]);
-      ctx.globalAlpha = inside ? 0.9 : 0.3;
-      ctx.fillRect(bar.x + 0.5, HEIGHT - 1 - bar.height, Math.max(1, bar.width - 1), bar.height);
+    // the bars: dimmed outside the window, full inside it (a bar the window cuts is split where it cuts)
+    const bars = histogramBars(this.hist, width, HEIGHT - 2).filter((b) => b.height > 0);
+    const paint = (alpha: number): void => {
+      ctx.globalAlpha = alpha;
+      ctx.fillStyle = accent;
+      for (const bar of bars) ctx.fillRect(bar.x + 0.5, HEIGHT - 1 - bar.height, Math.max(1, bar.width - 1), bar.height);
+    };
+    paint(chosen ? 0.3 : 0.9);
+    if (chosen) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(chosen[0], 0, Math.max(1, chosen[1] - chosen[0]), HEIGHT);
+      ctx.clip();
+      paint(0.9);
+      ctx.restore();
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = fg;
+      ctx.fillRect(chosen[0], 0, 2, HEIGHT);
+      ctx.fillRect(Math.max(0, chosen[1] - 2), 0, 2, HEIGHT);
     }
     ctx.globalAlpha = 1;
-    if (chosen) {
-      ctx.fillStyle = accent;
-      ctx.globalAlpha = 0.15;
-      ctx.fillRect(chosen[0], 0, Math.max(1, chosen[1] - chosen[0]), HEIGHT);
-      ctx.globalAlpha = 1;
-      ctx.fillRect(chosen[0], 0, 1.5, HEIGHT);
-      ctx.fillRect(Math.max(0, chosen[1] - 1.5), 0, 1.5, HEIGHT);
-    }
   }
 }
