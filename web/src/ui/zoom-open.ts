@@ -8,6 +8,8 @@ import type { MapView } from '../render/map.ts';
 import { DEFAULT_ZOOM_OPEN, groupsToFold, groupToOpen, type ScreenNode, type ZoomOpened } from '../state/zoom-open.ts';
 
 export interface ZoomOpenHost {
+  /** What the groups belong to (the level): a group opened at another level is not the zoom's to fold. */
+  scope(): string;
   /** The groups folded now (view state). */
   collapsed(): readonly string[];
   /** Open one group in place, one level (as a double-click does, without framing: the user is zooming). */
@@ -20,15 +22,22 @@ export interface ZoomOpenHost {
 const SETTLE_MS = 300;
 
 export class ZoomOpener {
-  private opened: ZoomOpened[] = [];
+  private opened: (ZoomOpened & { readonly scope: string })[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private focus: { x: number; y: number } | undefined;
 
-  constructor(private readonly map: MapView, private readonly container: HTMLElement, private readonly host: ZoomOpenHost) {
+  /** `zoomIn`/`zoomOut`: the map's zoom buttons (their clicks are zooms of the user's too, onto the centre). */
+  constructor(private readonly map: MapView, private readonly container: HTMLElement, private readonly host: ZoomOpenHost, buttons: readonly HTMLElement[] = []) {
     container.addEventListener('wheel', (e) => {
       const box = container.getBoundingClientRect();
       this.zoomed({ x: e.clientX - box.left, y: e.clientY - box.top });
     }, { passive: true, capture: true }); // capture: sigma's own wheel handler stops the event below
+    for (const b of buttons) b.addEventListener('click', () => this.zoomed());
+    // the +/- keys (the controls zoom the map on them)
+    document.addEventListener('keydown', (e) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
+      if (!typing && (e.key === '+' || e.key === '=' || e.key === '-')) this.zoomed();
+    });
   }
 
   /** A zoom of the user's, onto `focus` (viewport pixels; the centre when not given). */
@@ -36,11 +45,6 @@ export class ZoomOpener {
     this.focus = focus;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.settle(), SETTLE_MS);
-  }
-
-  /** Forget what zooming opened (a new level or a reset: those groups are no longer the zoom's). */
-  reset(): void {
-    this.opened = [];
   }
 
   private settle(): void {
@@ -52,7 +56,8 @@ export class ZoomOpener {
     const ratio = camera.getState().ratio;
     // a group folded meanwhile by other means (double-click, the panel) is no longer the zoom's to fold
     const collapsed = new Set(this.host.collapsed());
-    this.opened = this.opened.filter((o) => !collapsed.has(o.key));
+    const scope = this.host.scope();
+    this.opened = this.opened.filter((o) => o.scope === scope && !collapsed.has(o.key));
     const fold = groupsToFold(this.opened, ratio, DEFAULT_ZOOM_OPEN);
     if (fold.length) {
       this.opened = this.opened.filter((o) => !fold.includes(o.key));
@@ -68,7 +73,7 @@ export class ZoomOpener {
     });
     const group = groupToOpen(nodes, { width, height }, this.focus ?? { x: width / 2, y: height / 2 }, DEFAULT_ZOOM_OPEN);
     if (group === undefined) return;
-    this.opened.push({ key: group, ratio });
+    this.opened.push({ key: group, ratio, scope });
     this.host.open(group);
   }
 }
