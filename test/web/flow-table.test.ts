@@ -114,7 +114,7 @@ describe('flows table: words', () => {
 
   it('gives a dropped row its reason, the deciding policy and the reports folded into it', () => {
     expect(flowCells(droppedRow, (ms) => `t${ms}`)).toEqual({
-      time: 't2000', source: 'prod/shop/web-1:40123', destination: 'prod/shop/cart-7:7070', protocol: 'TCP',
+      time: 't1000', lastSeen: 't2000', source: 'prod/shop/web-1:40123', destination: 'prod/shop/cart-7:7070', protocol: 'TCP',
       observationPoint: 'hubble:to-endpoint', verdict: 'dropped', dropReason: 'POLICY_DENIED', policy: 'shop/default-deny', reports: '1',
     });
   });

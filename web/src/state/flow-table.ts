@@ -97,7 +97,9 @@ export function endLabel(end: FlowEnd): string {
 }
 
 export interface FlowCells {
+  /** First seen: the order the server pages in (newest first). */
   readonly time: string;
+  readonly lastSeen: string;
   readonly source: string;
   readonly destination: string;
   readonly protocol: string;
@@ -109,14 +111,15 @@ export interface FlowCells {
 }
 
 /** The columns the table draws, in order, with their headings. */
-export const FLOW_COLUMNS: readonly (readonly [keyof FlowCells, string])[] = [
-  ['time', 'last seen'], ['source', 'from'], ['destination', 'to'], ['protocol', 'proto'], ['observationPoint', 'observed at'],
+export const FLOW_COLUMNS: readonly (readonly [Exclude<keyof FlowCells, 'lastSeen'>, string])[] = [
+  ['time', 'time'], ['source', 'from'], ['destination', 'to'], ['protocol', 'proto'], ['observationPoint', 'observed at'],
   ['verdict', 'verdict'], ['dropReason', 'drop reason'], ['policy', 'policy'], ['reports', 'reports'],
 ];
 
 export function flowCells(row: FlowRow, formatTime: (ms: number) => string): FlowCells {
   return {
-    time: formatTime(row.lastSeen),
+    time: formatTime(row.firstSeen),
+    lastSeen: formatTime(row.lastSeen),
     source: endLabel(row.source),
     destination: endLabel(row.destination),
     protocol: row.protocol,

@@ -57,7 +57,8 @@ export function flowsSection(edgeKey: string, window: { from?: number; to?: numb
     clear(table);
     const rows = got.rows.map((r) => {
       const cells = flowCells(r, formatTime);
-      return h('tr', { class: `verdict-${r.verdict.toLowerCase()}` }, ...FLOW_COLUMNS.map(([col]) => h('td', { class: col === 'reports' ? 'num' : col }, cells[col])));
+      return h('tr', { class: `verdict-${r.verdict.toLowerCase()}` }, ...FLOW_COLUMNS.map(([col]) =>
+        h('td', { class: col === 'reports' ? 'num' : col, title: col === 'time' ? `first seen ${cells.time}, last seen ${cells.lastSeen}` : undefined }, cells[col])));
     });
     if (rows.length) {
       append(table, h('table', { class: 'flows', 'data-testid': 'flows-table' },

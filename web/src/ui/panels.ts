@@ -210,7 +210,7 @@ export async function showEdge(host: PanelHost, displayKey: string, members: rea
       append(host.body, h('p', { class: 'error' }, `${key}: ${errorText(err)}`));
     }
   }
-  // an aggregated edge (cluster or namespace ends) leads to the workload pairs behind it
+  // an aggregated edge (cluster or namespace ends) leads to the workload pairs behind it (and lists their connections below)
   const aggregate = isAggregateKey(source ?? '') || isAggregateKey(target ?? '');
   if (aggregate && details.length) {
     append(host.body, pairsSection(workloadPairs(details.flatMap((d) => d.parts)), (k) => host.nodeLabel(k), (p) => host.selectPair?.(p)));
@@ -223,7 +223,7 @@ export async function showEdge(host: PanelHost, displayKey: string, members: rea
         ['inter-cluster', e.interCluster ? 'yes' : 'no'], ['service', e.service]]),
       verdictCell(e),
       h('p', {}, d.explanation ? `${d.explanation.verdict}: ${d.explanation.reason}` : 'policy engine not available'));
-    if (!aggregate) append(host.body, flowsSection(e.key, host.timeWindow?.() ?? {}, () => samplesTable(d)));
+    append(host.body, flowsSection(e.key, host.timeWindow?.() ?? {}, () => samplesTable(d)));
   }
   if (members.length > 12) append(host.body, h('p', { class: 'muted' }, `${members.length - 12} more ports not shown.`));
 }
