@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { FlowRow, FlowsResponse } from '../../server/http/api-types.ts';
 import {
-  cappedNote, endLabel, flowCells, flowsQuery, hasNextPage, initialFlowTable, nextPage, pageSummary, previousPage, withFilter,
+  cappedNote, endLabel, endTitle, flowCells, flowsQuery, hasNextPage, initialFlowTable, nextPage, pageSummary, previousPage, withFilter,
 } from '../../web/src/state/flow-table.ts';
 
 const EDGE = 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/cart|TCP|7070';
@@ -105,16 +105,18 @@ describe('flows table: words', () => {
   });
 
   it.each([
-    ['a pod with its namespace, cluster and port', forwardedRow.source, 'prod/shop/web-1:40123'],
-    ['an address outside the clusters', externalRow.destination, '52.1.2.3:443'],
-    ['an end with neither pod nor address', {}, '?'],
-  ])('names %s', (_name, end, expected) => {
-    expect(endLabel(end)).toBe(expected);
+    ['a pod by its name and port', forwardedRow.source, 'web-1:40123', 'prod/shop/web-1 (10.0.0.1)'],
+    ['an address outside the clusters', externalRow.destination, '52.1.2.3:443', '52.1.2.3'],
+    ['an end with neither pod nor address', {}, '?', 'unknown end'],
+  ])('names %s, in short and in full', (_name, end, short, full) => {
+    expect(endLabel(end)).toBe(short);
+    expect(endTitle(end)).toBe(full);
   });
 
   it('gives a dropped row its reason, the deciding policy and the reports folded into it', () => {
     expect(flowCells(droppedRow, (ms) => `t${ms}`)).toEqual({
-      time: 't1000', lastSeen: 't2000', source: 'prod/shop/web-1:40123', destination: 'prod/shop/cart-7:7070', protocol: 'TCP',
+      time: 't1000', lastSeen: 't2000', source: 'web-1:40123', sourceTitle: 'prod/shop/web-1 (10.0.0.1)',
+      destination: 'cart-7:7070', destinationTitle: 'prod/shop/cart-7 (10.0.0.2)', protocol: 'TCP',
       observationPoint: 'hubble:to-endpoint', verdict: 'dropped', dropReason: 'POLICY_DENIED', policy: 'shop/default-deny', reports: '1',
     });
   });

@@ -89,11 +89,17 @@ export function cappedNote(answer: FlowsResponse): string | undefined {
   return `The store keeps at most ${answer.kept.perEdgeMinute.toLocaleString('en')} connections per edge and minute; some minute in this range reached it, so the counts are a lower bound.`;
 }
 
-/** One end in words: the pod (else the address), its port; the namespace when it is not the edge's. */
+/** One end, short (the panel's title names both workloads): the pod, else the address, and the port. */
 export function endLabel(end: FlowEnd): string {
-  const who = end.pod !== undefined ? (end.namespace !== undefined ? `${end.namespace}/${end.pod}` : end.pod) : end.ip ?? '?';
-  const where = end.cluster !== undefined && end.pod !== undefined ? `${end.cluster}/${who}` : who;
-  return end.port !== undefined ? `${where}:${end.port}` : where;
+  const who = end.pod ?? end.ip ?? '?';
+  return end.port !== undefined ? `${who}:${end.port}` : who;
+}
+
+/** One end in full (the cell's tooltip): cluster/namespace/pod, and the address. */
+export function endTitle(end: FlowEnd): string {
+  const where = [end.cluster, end.namespace, end.pod].filter((x) => x !== undefined).join('/');
+  if (!where) return end.ip ?? 'unknown end';
+  return end.ip !== undefined ? `${where} (${end.ip})` : where;
 }
 
 export interface FlowCells {
@@ -101,7 +107,9 @@ export interface FlowCells {
   readonly time: string;
   readonly lastSeen: string;
   readonly source: string;
+  readonly sourceTitle: string;
   readonly destination: string;
+  readonly destinationTitle: string;
   readonly protocol: string;
   readonly observationPoint: string;
   readonly verdict: string;
@@ -111,7 +119,7 @@ export interface FlowCells {
 }
 
 /** The columns the table draws, in order, with their headings. */
-export const FLOW_COLUMNS: readonly (readonly [Exclude<keyof FlowCells, 'lastSeen'>, string])[] = [
+export const FLOW_COLUMNS: readonly (readonly [Exclude<keyof FlowCells, 'lastSeen' | 'sourceTitle' | 'destinationTitle'>, string])[] = [
   ['time', 'time'], ['source', 'from'], ['destination', 'to'], ['protocol', 'proto'], ['observationPoint', 'observed at'],
   ['verdict', 'verdict'], ['dropReason', 'drop reason'], ['policy', 'policy'], ['reports', 'reports'],
 ];
@@ -121,7 +129,9 @@ export function flowCells(row: FlowRow, formatTime: (ms: number) => string): Flo
     time: formatTime(row.firstSeen),
     lastSeen: formatTime(row.lastSeen),
     source: endLabel(row.source),
+    sourceTitle: endTitle(row.source),
     destination: endLabel(row.destination),
+    destinationTitle: endTitle(row.destination),
     protocol: row.protocol,
     observationPoint: row.observationPoint ?? '—',
     verdict: row.verdict.toLowerCase(),

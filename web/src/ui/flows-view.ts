@@ -58,7 +58,7 @@ export function flowsSection(edgeKey: string, window: { from?: number; to?: numb
     const rows = got.rows.map((r) => {
       const cells = flowCells(r, formatTime);
       return h('tr', { class: `verdict-${r.verdict.toLowerCase()}` }, ...FLOW_COLUMNS.map(([col]) =>
-        h('td', { class: col === 'reports' ? 'num' : col, title: col === 'time' ? `first seen ${cells.time}, last seen ${cells.lastSeen}` : undefined }, cells[col])));
+        h('td', { class: col === 'reports' ? 'num' : col, title: col === 'time' ? `first seen ${cells.time}, last seen ${cells.lastSeen}` : col === 'source' ? cells.sourceTitle : col === 'destination' ? cells.destinationTitle : undefined }, cells[col])));
     });
     if (rows.length) {
       append(table, h('table', { class: 'flows', 'data-testid': 'flows-table' },
