@@ -16,10 +16,11 @@
  * median drag/zoom frame < 33 ms, the 10k first picture at most a few hundred nodes. Ratios are
  * to the demo, measured in the same run.
  *
- * Then the first-frame special path (a large map's nodes drawn ahead of its edges, taken when
- * the count headers come first and the map opens unfolded): the 10k estate opened unfolded
- * (`?collapsed=`), with and without the count headers, one load each. The default open is
- * folded and never takes that path.
+ * Then the one path only a large map opened unfolded (`?collapsed=`) takes: drag frames that
+ * move the last frame instead of drawing (render/move-bitmap.ts), with and without, on the 10k
+ * estate (one load each). It patches sigma's private fields, which is why sigma is pinned:
+ * this line is what keeps it. `WEB_BENCH_ONLY=demo` runs the demo only, `WEB_BENCH_ONLY=unfolded`
+ * this line only.
  */
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,8 @@ import { startStaticApiServer } from '../test/e2e/static-api-server.ts';
 import { syntheticEstate } from '../web/src/dev/synthetic-estate.ts';
 
 const LOADS = Math.max(1, Number(process.env.WEB_BENCH_LOADS ?? 3));
+/** `demo`: the demo only; `unfolded`: the large-map A/B lines only. */
+const ONLY = process.env.WEB_BENCH_ONLY;
 const VIEWPORT = { width: 1400, height: 900 };
 
 interface Figures {
@@ -38,10 +41,10 @@ interface Figures {
 const median = (xs: readonly number[]): number => { const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1]! : NaN; };
 const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '?');
 
-async function openPage(browser: Browser, url: string): Promise<{ page: Page; close(): Promise<void> }> {
+async function openPage(browser: Browser, url: string, init = ''): Promise<{ page: Page; close(): Promise<void> }> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
-  await page.addInitScript('window.netatlasBenchSync = true');
+  await page.addInitScript(`window.netatlasBenchSync = true;${init}`);
   await page.goto(url);
   await page.waitForFunction(() => window.netatlasDebug?.firstFrameGpuDoneAt !== undefined, null, { timeout: 180_000 });
   return { page, close: () => context.close() };
@@ -147,12 +150,12 @@ try {
   const demo = await startDemoServer();
   const results: Figures[] = [];
   try {
-    results.push(await measure(browser, 'demo', `${demo.url}/`, { query: 'debug-sh', label: 'debug-shell' }));
+    if (ONLY !== 'unfolded') results.push(await measure(browser, 'demo', `${demo.url}/`, { query: 'debug-sh', label: 'debug-shell' }));
   } finally {
     await demo.close();
   }
-  row(results[0]!, results[0]!);
-  for (const workloads of process.env.WEB_BENCH_ONLY === 'demo' ? [] : [3_000, 10_000]) {
+  if (results[0]) row(results[0], results[0]);
+  for (const workloads of ONLY === 'demo' || ONLY === 'unfolded' ? [] : [3_000, 10_000]) {
     const estate = syntheticEstate({ clusters: 5, workloads, edges: workloads * 5, seed: 42 });
     const server = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
     try {
@@ -163,24 +166,27 @@ try {
       await server.close();
     }
   }
-  if (process.env.WEB_BENCH_ONLY === 'demo') process.exit(0);
-  const tenK = results[2]!;
-  console.log(`10k first picture draws ${tenK.drawn} nodes: ${tenK.drawn <= 300 ? 'at most a few hundred (met)' : 'MORE than a few hundred'}`);
+  if (ONLY === 'demo') process.exit(0);
+  const tenK = results[2];
+  if (tenK) console.log(`10k first picture draws ${tenK.drawn} nodes: ${tenK.drawn <= 300 ? 'at most a few hundred (met)' : 'MORE than a few hundred'}`);
 
-  // the nodes-first path: only an unfolded open of a large map takes it
+  // the moved bitmap (BitmapMover, render/move-bitmap.ts): taken only by a large map opened
+  // unfolded, whose drag frames move the last frame instead of drawing; with and without
   const estate = syntheticEstate({ clusters: 5, workloads: 10_000, edges: 50_000, seed: 42 });
-  const firstFrame: Record<string, number> = {};
-  for (const countHeaders of [true, false]) {
-    const server = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate), { countHeaders });
-    try {
-      const { page, close } = await openPage(browser, `${server.url}/?collapsed=`);
-      firstFrame[countHeaders ? 'with' : 'without'] = await page.evaluate(() => window.netatlasDebug.firstFrameGpuDoneAt!);
+  const server = await startStaticApiServer(path.join(ROOT, 'web/dist'), JSON.stringify(estate));
+  try {
+    const drag: Record<string, { median: number; frames: number }> = {};
+    for (const mover of [true, false]) {
+      const { page, close } = await openPage(browser, `${server.url}/?collapsed=`, mover ? '' : 'window.netatlasBenchNoMover = true;');
+      await page.waitForFunction(() => window.netatlasDebug.layoutSettledAt !== undefined, null, { timeout: 300_000 });
+      await page.waitForTimeout(800);
+      drag[mover ? 'with' : 'without'] = await dragFrames(page);
       await close();
-    } finally {
-      await server.close();
     }
+    console.log(`10k opened unfolded (?collapsed=): drag/zoom frame median ${drag.with!.median.toFixed(1)} ms over ${drag.with!.frames} frames moving the last frame (BitmapMover), ${drag.without!.median.toFixed(1)} ms over ${drag.without!.frames} frames drawing each: x${(drag.with!.median / drag.without!.median).toFixed(2)}`);
+  } finally {
+    await server.close();
   }
-  console.log(`10k opened unfolded (?collapsed=), one load each: first frame ${fmt(firstFrame.with!)} ms with the nodes drawn ahead of the edges (count headers), ${fmt(firstFrame.without!)} ms without (x${(firstFrame.with! / firstFrame.without!).toFixed(2)}); the default open is folded and does not take this path`);
 } finally {
   await browser.close();
 }

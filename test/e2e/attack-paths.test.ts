@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { shot } from './harness.ts';
-import { useDemoSession } from './session.ts';
+import { openSettled, useDemoSession } from './session.ts';
 import { pixelAt } from './pixels.ts';
 
 const PROD_FRONTEND = 'wl:prod/boutique/Deployment/frontend';
@@ -16,10 +16,8 @@ const session = useDemoSession();
 
 describe('attack paths on the map', { timeout: 180_000 }, () => {
   it('clicking the first path lights its nodes, dims the rest, draws its cut hop and shows the cut as a NetworkPolicy', async () => {
-    const { context, server } = session;
-    const page = await context.newPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => window.netatlasDebug?.layoutSettledAt !== undefined, null, { timeout: 60_000 });
+    const { context } = session;
+    const page = await openSettled(session);
     await page.click('#btn-findings');
     const first = page.locator('.findings ol.attack-paths > li').first();
     await first.waitFor({ timeout: 60_000 });

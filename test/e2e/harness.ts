@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium } from './chromium.ts';
+import type { AppState as ServerState } from '../../server/http/state.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -59,19 +60,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The demo server, with its state: a test appends flows to it (what a live source does) and flushes them to /events. */
+export interface DemoServer extends RunningServer {
+  readonly state: ServerState;
+}
+
 /** The real server (`netatlas serve`'s startServer) on the demo, on an ephemeral port of 127.0.0.1, in-memory store. */
-export async function startDemoServer(): Promise<RunningServer> {
+export async function startDemoServer(): Promise<DemoServer> {
   const { startServer } = await import('../../server/http/serve.ts');
   const running = await startServer({
     port: 0, host: '127.0.0.1', db: ':memory:', rateLimit: false, webRoot: path.join(ROOT, 'web/dist'),
     log: () => undefined,
   });
   await running.loaded;
-  return { url: running.url.replace(/\/$/, ''), close: () => running.close() };
+  return { url: running.url.replace(/\/$/, ''), state: running.state, close: () => running.close() };
 }
 
 export interface DemoSession {
-  readonly server: RunningServer;
+  readonly server: DemoServer;
   readonly browser: Browser;
   /** 1400x880 at scale 1, the clipboard granted for the server's origin. */
   readonly context: BrowserContext;

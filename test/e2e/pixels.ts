@@ -44,3 +44,17 @@ export function pixelAt(context: BrowserContext, png: Buffer, x: number, y: numb
     return [d[i]!, d[i + 1]!, d[i + 2]!] as [number, number, number];
   });
 }
+
+/** How many pixels within `radius` (a square) of (x, y) are within `tolerance` (per channel) of `rgb`. */
+export function pixelsNear(context: BrowserContext, png: Buffer, at: { x: number; y: number; radius: number }, rgb: readonly [number, number, number], tolerance = 40): Promise<number> {
+  return withPixels(context, png, { ...at, rgb, tolerance }, (d, width, height, q) => {
+    let n = 0;
+    for (let y = Math.max(0, Math.round(q.y - q.radius)); y <= Math.min(height - 1, Math.round(q.y + q.radius)); y++) {
+      for (let x = Math.max(0, Math.round(q.x - q.radius)); x <= Math.min(width - 1, Math.round(q.x + q.radius)); x++) {
+        const i = (y * width + x) * 4;
+        if (Math.abs(d[i]! - q.rgb[0]) <= q.tolerance && Math.abs(d[i + 1]! - q.rgb[1]) <= q.tolerance && Math.abs(d[i + 2]! - q.rgb[2]) <= q.tolerance) n++;
+      }
+    }
+    return n;
+  });
+}

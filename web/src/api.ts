@@ -73,9 +73,8 @@ function graphAnswerInWorker(path: string): Promise<GraphAnswer> {
     worker.addEventListener('message', (e: MessageEvent<GraphFetchReply>) => {
       const m = e.data;
       if (m.type === 'head') resolve({ counts: m.nodes !== undefined && m.edges !== undefined ? { nodes: m.nodes, edges: m.edges } : undefined, body, nodesFirst });
-      // (the worker has checked that the text parses to {nodes: [...]})
-      else if (m.type === 'nodes-text' || m.type === 'nodes') {
-        nodes = m.type === 'nodes' ? m.nodes : (JSON.parse(m.json) as { nodes: readonly ApiNode[] }).nodes;
+      else if (m.type === 'nodes') {
+        nodes = m.nodes;
         resolveNodes(nodes);
       }
       else if (m.type === 'body') {

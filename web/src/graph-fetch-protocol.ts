@@ -4,15 +4,7 @@ import type { ApiNode, GraphResponse } from './types.ts';
 export interface GraphFetchRequest { url: string; headers: Record<string, string> }
 export type GraphFetchReply =
   | { type: 'head'; nodes: number | undefined; edges: number | undefined }
-  /**
-   * The answer's nodes, posted ahead of the rest as soon as they are in: what a large map's first
-   * frame draws. `json` is the text of `{"nodes": [...]}`, which the worker has parsed once to
-   * check it: a string crosses threads as one copy, and the page's JSON.parse of it costs less
-   * than deserializing the objects (10k nodes, one profile of a loaded page: ~95 ms of the main
-   * thread plus ~30 ms of GC for the clone).
-   */
-  | { type: 'nodes-text'; json: string }
-  /** The answer's nodes, ahead of the rest, when the worker parsed the whole body anyway. */
+  /** The answer's nodes, posted ahead of the rest: what a large map's first frame draws. */
   | { type: 'nodes'; nodes: readonly ApiNode[] }
   /** The answer; without `nodes` when a `nodes` message came before it. */
   | { type: 'body'; body: Omit<GraphResponse, 'nodes'> & { nodes?: GraphResponse['nodes'] } }

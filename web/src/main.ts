@@ -38,6 +38,7 @@ function wire(state: AppState, c: () => Controllers): Actions {
     render: (frame = false) => {
       const { map, controls, diff, table, shell } = c();
       map.render(frame);
+      map.map.markNewEdges(c().live.marks());
       controls.sync();
       diff.render();
       if (state.view.mode === 'table') table.render();
@@ -82,7 +83,7 @@ export function startApp(firstGraph: Promise<GraphAnswer>): void {
     diff: new DiffController(state, app),
     findings: new FindingsController(state, app, map, panel),
     table: new TableController(state, panel),
-    live: new LiveController(state, app),
+    live: new LiveController(state, app, (keys) => map.map.markNewEdges(keys), (text) => shell.live(text)),
     loader: new LoadController(state, app, map, () => controls.fillChoices()),
     timeBrush: new TimeBrushController(state, app),
   };

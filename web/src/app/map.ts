@@ -18,7 +18,13 @@ export interface DebugInfo {
   loadedAt?: number; sigmaInitMs?: number; nodesFirst?: boolean; renderProfile?: string; firstFrameGpuDoneAt?: number; fullFrameAt?: number; fullFrameGpuDoneAt?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number; layoutMillis?: number; layoutReason?: string;
   nodes: number; edges: number; errors: string[];
 }
-declare global { interface Window { netatlasDebug: DebugInfo; netatlasMap?: MapView; netatlasBenchSync?: boolean } }
+declare global {
+  interface Window {
+    netatlasDebug: DebugInfo; netatlasMap?: MapView; netatlasBenchSync?: boolean;
+    /** The benchmark's A/B only: a large map draws every camera frame instead of moving the last one (BitmapMover). */
+    netatlasBenchNoMover?: boolean;
+  }
+}
 
 /**
  * raw -> diff -> risk -> collapse: the whole map, which the layout places; the same with the

@@ -3,6 +3,9 @@ import { ApiRequestError } from '../api.ts';
 import { append, byId, clear, h } from '../ui/dom.ts';
 
 export class ShellController {
+  private text = '';
+  private liveText: string | undefined;
+
   /** An error the user can act on, with Retry; undefined hides it. */
   banner(text: string | undefined, retry?: () => void): void {
     const banner = byId('banner');
@@ -13,11 +16,24 @@ export class ShellController {
     if (retry) append(banner, h('button', { type: 'button', onclick: () => { banner.hidden = true; retry(); } }, 'Retry'));
   }
 
+  /** The status line: what the map shows or what just happened, after Live's activity while Live is on. */
   status(text: string): void {
+    this.text = text;
+    this.write();
+  }
+
+  /** Live's part of the status line (the flow rate, new edges); undefined when Live is off. */
+  live(text: string | undefined): void {
+    this.liveText = text;
+    this.write();
+  }
+
+  private write(): void {
+    const line = this.liveText === undefined ? this.text : `${this.liveText} · ${this.text}`;
     // unchanged text is not written: every DOM change before the map's first frame costs a
     // repaint, which software rendering does on the GPU thread sigma is waiting for
     const el = byId('status');
-    if (el.textContent !== text) el.textContent = text;
+    if (el.textContent !== line) el.textContent = line;
   }
 }
 

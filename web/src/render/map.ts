@@ -2,8 +2,15 @@
  * The Sigma.js 4 map: a graphology graph of display nodes and (per-direction) display
  * edges, drawn with sigma's styles and primitives. Appearance is computed by style
  * functions from data attributes and state (hover, highlight, selection), never written
- * into the data. Hulls for clusters and namespaces are drawn on a 2D canvas behind the
- * WebGL stage.
+ * into the data.
+ *
+ * What is not the sigma instance's own lives elsewhere: the drawing on the 2D canvases (hulls
+ * below the stage; attack paths and Live's new-edge marks above it) in overlays.ts, the layout
+ * worker in layout.ts, the pure decisions (label placement and priority, seeds, stored
+ * positions, colours) in state/. What stays here is one class on purpose: the graph, sigma's
+ * item states, the selection, hover and attack-path focus, the label order and the layout all
+ * change together on each setData, select or hover, and splitting them would pass that state
+ * back and forth on every frame.
  */
 import Graph from 'graphology';
 import type { Attributes } from 'graphology-types';
@@ -14,11 +21,9 @@ import {
 import type { DiffCategory, MapGraph, MapNode } from '../types.ts';
 import { toDisplayEdges } from '../state/display.ts';
 import { seedPositions, spiral, type Point } from '../state/seed.ts';
-import { convexHull, padHull } from '../state/hull.ts';
-import { clusterTint, CUT_COLOR, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
+import { CUT_COLOR, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
 import { BitmapMover } from './move-bitmap.ts';
-import { skipPickingWhile } from './picking-pass.ts';
 import { renderProfileFor, type RenderProfile } from '../state/render-profile.ts';
 import { decodePositions, encodePositions, POSITIONS_STORAGE_KEY } from '../state/positions.ts';
 import { labelPriority, placeLabels, type LabelCandidate, type LabelTier, type PlacedLabel } from '../state/labels.ts';
@@ -26,6 +31,7 @@ import { labelPriority, placeLabels, type LabelCandidate, type LabelTier, type P
 export type { RenderProfile } from '../state/render-profile.ts';
 import type { CameraView } from '../state/url-state.ts';
 import { THEME } from './theme.ts';
+import { computeHulls, drawHulls, drawNewEdges, drawPath, drawPathEntry, fitCanvas, type Hull } from './overlays.ts';
 import type { PathFocus } from '../state/attack-paths.ts';
 
 export const STAGE_BACKGROUND = THEME.stage;
@@ -33,20 +39,6 @@ export const STAGE_BACKGROUND = THEME.stage;
 const LABEL_COLOR = THEME.label;
 const LABEL_DIMMED = THEME.labelDimmed;
 const LABEL_HALO = THEME.halo;
-
-/** A 2D overlay canvas sized to the stage (device pixels), its context scaled to CSS pixels. */
-function fitCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
-  const dpr = window.devicePixelRatio || 1;
-  if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-  }
-  const ctx = canvas.getContext('2d');
-  ctx?.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return ctx;
-}
 
 /** Groups, namespaces, clusters and external peers only: a map whose seeded arrangement is final (see startLayout). */
 function isAggregate(nodes: readonly { kind: string; cluster?: string }[]): boolean {
@@ -178,7 +170,7 @@ export class MapView {
   private readonly positions = new Map<string, Point>();
   private readonly layout: LayoutRunner;
   private hullCanvas: HTMLCanvasElement | undefined;
-  private hulls: { label: string; tint: string; points: Point[]; strong: boolean }[] = [];
+  private hulls: Hull[] = [];
   private colorMode: ColorMode = 'verdict';
   private selected: string | undefined;
   private edgeMembers = new Map<string, string[]>();
@@ -308,10 +300,11 @@ export class MapView {
     const labels = sigma.createCanvas('netatlas-labels', { afterLayer: 'stage', style: { pointerEvents: 'none' } });
     this.labelCanvas = labels;
     if (light) {
-      // the nodes-only frames before the edges are in are not kept for moves (the next frame
-      // follows at once), and skip the picking pass (nothing can be hovered then)
-      this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas(), labels], () => !this.edgesPending);
-      skipPickingWhile(sigma as unknown as Sigma, () => this.edgesPending);
+      // camera moves shift the last frame (measured: `npm run bench web`, its last line); the
+      // nodes-only frames before the edges are in are not kept for moves (the next frame follows
+      // at once). Skipping sigma's picking pass in those frames was tried and dropped: the first
+      // picture of the 10k estate opened unfolded took 1354-1782 ms with the skip, 1452-1511 ms without
+      if (!window.netatlasBenchNoMover) this.mover = new BitmapMover(sigma as unknown as Sigma, this.container, () => [hulls, sigma.getStageCanvas(), labels], () => !this.edgesPending);
     }
     this.bindEvents();
     this.buildMs = performance.now() - t0;
@@ -333,6 +326,11 @@ export class MapView {
     s.on('clickStage', () => this.cb.onStageClick());
     s.once('beforeRender', () => performance.mark('netatlas:first-render'));
     s.on('afterRender', () => {
+      // the framing (graph -> camera coordinates) is kept from the first frame on: sigma
+      // recomputes it from the graph's extent on every setGraph, so a live update, a fold or a
+      // filter after the layout had moved the nodes would shift the whole picture under a still
+      // camera (and a shared camera in the URL would no longer point where it did)
+      if (this.graph.order > 0 && !s.getCustomBBox()) s.setCustomBBox(s.getBBox());
       this.drawHulls();
       this.drawLabels();
       if (!this.firstFrameSeen && this.graph.order > 0) {
@@ -655,6 +653,21 @@ export class MapView {
     return this.path;
   }
 
+  /** Display keys of the edges first seen in this Live session (markNewEdges). */
+  private newEdges: ReadonlySet<string> = new Set();
+
+  /** Mark these drawn edges (display keys) as new: a ring at their middle and a halo along them, over the map; an empty set clears. */
+  markNewEdges(keys: ReadonlySet<string>): void {
+    if (keys.size === 0 && this.newEdges.size === 0) return;
+    this.newEdges = keys;
+    this.s?.scheduleRender();
+  }
+
+  /** The marked edges drawn now (tests read it). */
+  get markedEdges(): string[] {
+    return [...this.newEdges].filter((k) => this.graph.hasEdge(k) && this.graph.getEdgeAttribute(k, 'visibility') === 'visible');
+  }
+
   /** 1 up to 800 drawn edges, less beyond: see edgeDisplay. */
   private edgeFade = 1;
 
@@ -696,9 +709,10 @@ export class MapView {
     const ctx = fitCanvas(canvas, width, height);
     if (!ctx) return;
     ctx.clearRect(0, 0, width, height);
-    if (this.path) this.drawPath(ctx, this.path);
-    const order = (this.labelOrder ??= this.computeLabelOrder());
     const g = this.graph;
+    const at = (k: string): Point | undefined => (g.hasNode(k) && g.getNodeAttribute(k, 'visibility') === 'visible' ? s.graphToViewport(g.getNodeAttributes(k)) : undefined);
+    if (this.path) drawPath(ctx, this.path, at);
+    const order = (this.labelOrder ??= this.computeLabelOrder());
     const focusOf = new Map<string, boolean>();
     const font = (strong: boolean | undefined): string => (strong ? '600 13px system-ui, sans-serif' : '12px system-ui, sans-serif');
     const self = this;
@@ -728,50 +742,9 @@ export class MapView {
       ctx.fillText(l.text, l.left, l.y);
     }
     this.drawnLabels = placed;
-    if (this.path) this.drawPathEntry(ctx, this.path);
-  }
-
-  /**
-   * The shown attack path over the map: its hops that have no edge (allowed, never observed) as
-   * dashed lines, the hop its cut removes in the cut colour with "cut" at its middle.
-   */
-  private drawPath(ctx: CanvasRenderingContext2D, path: PathFocus): void {
-    const s = this.sigma;
-    const g = this.graph;
-    const at = (k: string): Point | undefined => (g.hasNode(k) && g.getNodeAttribute(k, 'visibility') === 'visible' ? s.graphToViewport(g.getNodeAttributes(k)) : undefined);
-    ctx.save();
-    ctx.lineCap = 'round';
-    for (const l of path.links) {
-      if (l.drawn && !l.cut) continue;
-      const a = at(l.source), b = at(l.target);
-      if (!a || !b) continue;
-      ctx.strokeStyle = l.cut ? CUT_COLOR : LABEL_COLOR;
-      ctx.lineWidth = l.cut ? 3 : 2;
-      ctx.setLineDash(l.cut ? [9, 6] : [5, 5]);
-      ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
-      if (l.cut) {
-        ctx.setLineDash([]);
-        ctx.font = '600 12px system-ui, sans-serif';
-        ctx.lineWidth = 3; ctx.strokeStyle = LABEL_HALO; ctx.fillStyle = CUT_COLOR;
-        const mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2 - 8;
-        ctx.strokeText('✂ cut', mx, my); ctx.fillText('✂ cut', mx, my);
-      }
-    }
-    ctx.restore();
-  }
-
-  /** "from the internet ↓" above the node an attack path enters by (drawn over the labels: it is the path's first hop). */
-  private drawPathEntry(ctx: CanvasRenderingContext2D, path: PathFocus): void {
-    const k = path.fromInternet;
-    if (k === undefined || !this.graph.hasNode(k) || this.graph.getNodeAttribute(k, 'visibility') !== 'visible') return;
-    const p = this.sigma.graphToViewport(this.graph.getNodeAttributes(k));
-    ctx.save();
-    ctx.font = '600 12px system-ui, sans-serif';
-    ctx.textAlign = 'center'; ctx.textBaseline = 'bottom';
-    ctx.lineWidth = 4; ctx.strokeStyle = LABEL_HALO; ctx.fillStyle = CUT_COLOR;
-    const y = p.y - 12;
-    ctx.strokeText('from the internet ↓', p.x, y); ctx.fillText('from the internet ↓', p.x, y);
-    ctx.restore();
+    if (this.path?.fromInternet !== undefined) drawPathEntry(ctx, at(this.path.fromInternet));
+    // over the labels: a mark that a label hid would tell nothing
+    drawNewEdges(ctx, this.markedEdges.map((k) => [at(g.source(k)), at(g.target(k))] as const));
   }
 
   /** Animate the camera onto a node, zoomed in enough to read its neighbourhood. */
@@ -828,62 +801,13 @@ export class MapView {
   }
 
   private computeHulls(): void {
-    const byCluster = new Map<string, Point[]>();
-    const byNs = new Map<string, Point[]>();
-    this.graph.forEachNode((_k, a) => {
-      // outlines of what is drawn: a filter shrinks them to the nodes it keeps
-      if (a.cluster === undefined || a.visibility !== 'visible') return;
-      const p = { x: a.x, y: a.y };
-      let c = byCluster.get(a.cluster);
-      if (!c) byCluster.set(a.cluster, (c = []));
-      c.push(p);
-      if (a.namespace !== undefined && a.kind !== 'namespace' && a.kind !== 'group') {
-        const key = `${a.cluster}/${a.namespace}`;
-        let n = byNs.get(key);
-        if (!n) byNs.set(key, (n = []));
-        n.push(p);
-      }
-    });
-    const hulls: typeof this.hulls = [];
-    for (const [cluster, pts] of byCluster) hulls.push({ label: cluster, tint: cluster, points: convexHull(pts), strong: true });
-    if (byNs.size <= 400) {
-      for (const [ns, pts] of byNs) hulls.push({ label: ns.slice(ns.indexOf('/') + 1), tint: ns.slice(0, ns.indexOf('/')), points: convexHull(pts), strong: false });
-    }
-    this.hulls = hulls;
+    this.hulls = computeHulls(this.graph);
   }
 
   private drawHulls(): void {
-    const canvas = this.hullCanvas;
-    if (!canvas) return;
+    if (!this.hullCanvas) return;
     const { width, height } = this.sigma.getDimensions();
-    const ctx = fitCanvas(canvas, width, height);
-    if (!ctx) return;
-    ctx.clearRect(0, 0, width, height);
-    ctx.fillStyle = STAGE_BACKGROUND;
-    ctx.fillRect(0, 0, width, height);
-    if (!this.showHulls) return;
-    for (const h of this.hulls) {
-      const pts = h.points.map((p) => this.sigma.graphToViewport(p));
-      const padded = padHull(pts, h.strong ? 34 : 16);
-      if (padded.length === 0) continue;
-      ctx.beginPath();
-      padded.forEach((p, i) => (i === 0 ? ctx.moveTo(p.x, p.y) : ctx.lineTo(p.x, p.y)));
-      ctx.closePath();
-      ctx.lineJoin = 'round';
-      ctx.fillStyle = clusterTint(h.tint, h.strong ? 0.08 : 0.1);
-      ctx.strokeStyle = clusterTint(h.tint, h.strong ? 0.6 : 0.35);
-      ctx.lineWidth = h.strong ? 2 : 1;
-      ctx.setLineDash(h.strong ? [] : [4, 4]);
-      ctx.fill();
-      ctx.stroke();
-      // label at the hull's top edge
-      const top = padded.reduce((a, b) => (b.y < a.y ? b : a));
-      ctx.setLineDash([]);
-      ctx.font = h.strong ? '600 14px system-ui, sans-serif' : '11px system-ui, sans-serif';
-      ctx.fillStyle = h.strong ? clusterTint(h.tint, 0.95) : THEME.hullLabel;
-      ctx.textAlign = 'center';
-      ctx.fillText(h.strong ? `cluster ${h.label}` : h.label, top.x, top.y - 4);
-    }
+    drawHulls(this.hullCanvas, width, height, this.showHulls ? this.hulls : [], (p) => this.sigma.graphToViewport(p));
   }
 
   /** The current view as a PNG (hulls and stage composited), rendered on demand. */

@@ -18,6 +18,8 @@ export const VERDICT_COLORS: Readonly<Record<EdgeVerdictClass, string>> = {
 /** Allowed green, blocked dark slate, would-break red, unexplained drop orange, unused purple (dashed): five hues and lightnesses apart. */
 /** The hop an attack path's cut removes, drawn dashed: apart from every verdict and diff colour. */
 export const CUT_COLOR = '#d6247f';
+/** An edge first seen in this Live session (a ring at its middle and a halo along it, for a while): cyan, apart from every verdict, diff and cut colour. */
+export const NEW_EDGE_COLOR = '#00c2d6';
 
 export const DIFF_COLORS: Readonly<Record<DiffCategory, string>> = {
   allowed: '#3d9a5b',

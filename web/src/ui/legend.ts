@@ -4,7 +4,7 @@
  * WebGL work then waits behind (one trace of the first page load after the browser started: a
  * raster of 0.17 s and a composite of 0.37 s for the legend and status the app chunk wrote).
  */
-import { nodeLook, VERDICT_COLORS } from '../state/style.ts';
+import { NEW_EDGE_COLOR, nodeLook, VERDICT_COLORS } from '../state/style.ts';
 import { append, h } from './dom.ts';
 
 export function renderLegend(ul: HTMLElement): void {
@@ -20,5 +20,6 @@ export function renderLegend(ul: HTMLElement): void {
     item(h('span', { class: 'swatch node', style: `background:${nodeLook('workload', 'dns').color};border-radius:0` }), 'DNS'),
     item(h('span', { class: 'swatch node', style: `background:${nodeLook('host').color};border-radius:0` }), 'host / reserved'),
     item(h('span', { class: 'swatch dashed' }), 'diff: allowed, never seen'),
+    item(h('span', { class: 'swatch node', style: `background:transparent;border:2px solid ${NEW_EDGE_COLOR}` }), 'Live: edge new in the last minute'),
   );
 }
