@@ -17,8 +17,8 @@ import { append, clear, formatTime, h } from './dom.ts';
  * user's paging and filters. `fallback`: what to show under the error when the server keeps no
  * connections (a server without a store, 409; one without the route, 404/501): the edge's samples.
  */
-export function flowsSection(edgeKey: string, window: { from?: number; to?: number } = {}, fallback?: () => HTMLElement | undefined): HTMLElement {
-  let state: FlowTableState = initialFlowTable(edgeKey, window);
+export function flowsSection(edgeKey: string, span: { from?: number; to?: number } = {}, fallback?: () => HTMLElement | undefined): HTMLElement {
+  let state: FlowTableState = initialFlowTable(edgeKey, span);
   let answer: FlowsResponse | undefined;
   let asked = 0;
   const box = h('section', { class: 'flows-box', 'data-flows-edge': edgeKey });
@@ -47,6 +47,7 @@ export function flowsSection(edgeKey: string, window: { from?: number; to?: numb
       answer = undefined;
       clear(table);
       summary.textContent = '';
+      prev.disabled = state.page === 0; // a failed page can still go back
       const message = err instanceof Error ? err.message : String(err);
       const unavailable = err instanceof ApiRequestError && [404, 409, 501].includes(err.status) && state.page === 0 && !state.verdict && !state.q.trim();
       const shown = unavailable ? fallback?.() : undefined;
