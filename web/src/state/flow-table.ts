@@ -29,8 +29,8 @@ export interface FlowTableState {
   readonly to?: number;
 }
 
-export function initialFlowTable(edge: string, window: { from?: number; to?: number } = {}): FlowTableState {
-  return { edge, q: '', cursors: [undefined], page: 0, limit: FLOW_PAGE_SIZE, ...window };
+export function initialFlowTable(edge: string, span: { from?: number; to?: number } = {}): FlowTableState {
+  return { edge, q: '', cursors: [undefined], page: 0, limit: FLOW_PAGE_SIZE, ...span };
 }
 
 /** The query string of GET /flows for the state's current page. */
