@@ -42,6 +42,8 @@ export interface FlowRecord {
   readonly port?: number;
   readonly verdict: Verdict;
   readonly dropReason?: string;
+  /** The policy the source names as deciding the verdict (Calico policy hits, Hubble policy names). */
+  readonly policy?: string;
   readonly direction?: TrafficDirection;
   /** The node that observed it (Hubble `node_name`). */
   readonly observer?: string;

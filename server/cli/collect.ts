@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { startCollector } from '../collect/collector.ts';
 import type { RunningCollector } from '../collect/collector.ts';
 import { parseDuration } from '../store/flow-store.ts';
+import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, parseConnectionsPerEdgeMinute } from '../store/connections.ts';
 import { CliExit, EXIT_BAD_INPUT } from './exit.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -29,6 +30,7 @@ interface CollectFlags {
   goldmane: string[];
   interval: string;
   spoolMaxBatches: string;
+  connections: string;
   metricsPort?: string;
   metricsHost: string;
 }
@@ -51,6 +53,7 @@ export function collectCommand(): Command {
     .option('--hubble-relay <host:port>', 'stream flows live from Hubble Relay (repeatable)', collect, [])
     .option('--goldmane <host:port>', 'stream Calico flows live from Goldmane (repeatable)', collect, [])
     .option('--interval <duration>', 'aggregation interval: one batch of edge deltas per interval', '1m')
+    .option('--connections <n>', 'connections shipped per edge and minute (the rows behind GET /api/v1/flows)', String(DEFAULT_CONNECTIONS_PER_EDGE_MINUTE))
     .option('--spool-max-batches <n>', 'batches kept when the servers cannot be reached (the oldest are dropped past it)', '100000')
     .option('--metrics-port <n>', 'serve /metrics (Prometheus) and /healthz on this port')
     .option('--metrics-host <addr>', 'address for /metrics', '127.0.0.1')
@@ -72,10 +75,11 @@ export function collectCommand(): Command {
       }
       let running: RunningCollector;
       try {
+        const connectionsPerEdgeMinute = parseConnectionsPerEdgeMinute(flags.connections, 'collect');
         running = await startCollector({
           collector: flags.name, token, servers: flags.server, spool: flags.spool, cluster: flags.cluster, inventory: flags.inventory,
           kubeconfig: flags.kubeconfig, context: flags.context, allContexts: flags.allContexts, flows: flags.flows, flowsFollow: flags.flowsFollow, hubbleRelay: flags.hubbleRelay, goldmane: flags.goldmane,
-          intervalMs, maxSpoolBatches: maxBatches, metricsPort, metricsHost: flags.metricsHost,
+          intervalMs, maxSpoolBatches: maxBatches, metricsPort, metricsHost: flags.metricsHost, connectionsPerEdgeMinute,
         });
       } catch (error) {
         throw new CliExit((error as Error).message, EXIT_BAD_INPUT);

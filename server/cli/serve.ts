@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { startServer } from '../http/serve.ts';
 import type { RunningServer } from '../http/serve.ts';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE } from '../store/connections.ts';
 import { CliExit, EXIT_BAD_INPUT } from './exit.ts';
 
 /** `NAME=TOKEN` pairs from the flags and the file, as a map; an error names the bad one. */
@@ -39,6 +40,7 @@ interface ServeFlags {
   collectorTokensFile?: string;
   retain?: string;
   retainMinutes?: string;
+  connections: string;
   inventory: string[];
   flows: string[];
   cluster?: string;
@@ -70,7 +72,8 @@ export function serveCommand(): Command {
     .option('--collector-token <name=token>', 'accept POST /api/v1/ingest from collector NAME with this token (repeatable)', collect, [])
     .option('--collector-tokens-file <file>', 'collector tokens, one NAME=TOKEN per line (e.g. a mounted Secret)')
     .option('--retain <duration>', 'drop observations older than this, e.g. 30d, 12h')
-    .option('--retain-minutes <duration>', 'with --store: keep per-minute buckets this long (default 24h); older windows are answered by the hour')
+    .option('--retain-minutes <duration>', 'keep connection rows (and, with --store, per-minute buckets) this long (default 24h); older windows are answered by the hour')
+    .option('--connections <n>', 'connection rows kept per edge and minute (GET /api/v1/flows)', String(DEFAULT_CONNECTIONS_PER_EDGE_MINUTE))
     .option('--inventory <path>', 'inventory dump or manifest folder (repeatable; <root>/<cluster>/... names clusters)', collect, [])
     .option('--flows <path>', 'flow log file or folder (Hubble, Inspektor Gadget, generic JSONL/CSV; repeatable)', collect, [])
     .option('--cluster <name>', 'cluster of the --inventory/--flows files that name none')
@@ -106,7 +109,7 @@ export function serveCommand(): Command {
             enabled: !!(flags.hubbleTls || flags.hubbleTlsCa || flags.hubbleTlsCert), ca: flags.hubbleTlsCa, cert: flags.hubbleTlsCert,
             key: flags.hubbleTlsKey, serverName: flags.hubbleTlsServerName,
           },
-          webRoot: flags.web, demo: flags.demo, retainMinutes: flags.retainMinutes,
+          webRoot: flags.web, demo: flags.demo, retainMinutes: flags.retainMinutes, connections: flags.connections,
         });
       } catch (error) {
         throw new CliExit((error as Error).message, EXIT_BAD_INPUT);

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { ConnectionCache } from '../flows/index.ts';
 import { GraphBuilder } from '../graph/builder.ts';
 import { AppState } from '../http/state.ts';
+import { ConnectionLog } from '../store/connection-log.ts';
 import { loadFlowFile, loadInventories, startFollow, startGoldmane, startLive, startRelay } from '../http/serve.ts';
 import { Shipper } from './shipper.ts';
 import { SpoolStore } from './spool.ts';
@@ -38,6 +39,8 @@ export interface CollectOptions {
   readonly shipIntervalMs?: number;
   readonly maxSpoolBatches?: number;
   readonly maxSpoolBytes?: number;
+  /** Connections shipped per edge and minute (the central store keeps its own cap too). Default 50. */
+  readonly connectionsPerEdgeMinute?: number;
   /** Serve /metrics (Prometheus) and /healthz on 127.0.0.1 or `metricsHost` at this port. */
   readonly metricsPort?: number;
   readonly metricsHost?: string;
@@ -59,7 +62,10 @@ export interface RunningCollector {
 export async function startCollector(options: CollectOptions): Promise<RunningCollector> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const spool = SpoolStore.open(options.spool, { maxBatches: options.maxSpoolBatches, maxBytes: options.maxSpoolBytes });
-  const state = new AppState({ builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1 });
+  // The connections behind the edges ride in the batches (server/store/connection-log.ts), capped per edge and minute.
+  const state = new AppState({
+    builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1, connections: new ConnectionLog({ perEdgeMinute: options.connectionsPerEdgeMinute }),
+  });
   const shipper = new Shipper({ spool, servers: options.servers, collector: options.collector, token: options.token, log });
   const cluster = options.cluster;
   const stoppers: Array<() => Promise<void> | void> = [];

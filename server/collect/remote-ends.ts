@@ -31,6 +31,8 @@ export function resolveRemoteEnds(
   batch: StoreBatch, resolver: IdentityResolver, collectorCluster: string | undefined, nodeOf: (key: string) => GraphNode | undefined,
 ): RemoteResolution {
   let resolved = 0;
+  /** Old edge key -> the key it was rewritten to, for the batch's connection rows. */
+  const renamed = new Map<string, string>();
   const extraNodes = new Map<string, GraphNode>();
   const place = (key: string, e: EdgeIncrement): EndpointIdentity | undefined => {
     const u = unplacedIp(key);
@@ -54,14 +56,21 @@ export function resolveRemoteEnds(
     resolved += (src ? 1 : 0) + (dst ? 1 : 0);
     const a = clusterOf(source);
     const b = clusterOf(destination);
+    const key = (pod ? podEdgeKey : flowEdgeKey)(source, destination, e.protocol, e.port);
+    if (e.key !== undefined) renamed.set(e.key, key);
     return {
-      ...e, source, destination, key: (pod ? podEdgeKey : flowEdgeKey)(source, destination, e.protocol, e.port),
+      ...e, source, destination, key,
       interCluster: e.interCluster || (a !== undefined && b !== undefined && a !== b),
     };
   });
   if (!resolved) return { batch, resolved };
   const nodes = [...(batch.nodes ?? []).filter((n) => !extraNodes.has(n.key)), ...[...extraNodes].map(([key, attributes]) => ({ key, attributes }))];
-  return { batch: { ...batch, edges, nodes }, resolved };
+  const connections = batch.connections?.map((c) => {
+    const edge = renamed.get(c.edge) ?? c.edge;
+    const podEdge = c.podEdge !== undefined ? renamed.get(c.podEdge) ?? c.podEdge : undefined;
+    return edge === c.edge && podEdge === c.podEdge ? c : { ...c, edge, ...(podEdge !== undefined ? { podEdge } : {}) };
+  });
+  return { batch: { ...batch, edges, nodes, ...(connections ? { connections } : {}) }, resolved };
 }
 
 function clusterOf(key: string): string | undefined {

@@ -82,7 +82,7 @@ export class Shipper {
     const url = new URL(INGEST_PATH, base).toString();
     const body: IngestRequest = {
       collector: this.options.collector, batchId: batch.batchId, edges: batch.edges, nodes: batch.nodes,
-      ...(batch.inventories ? { inventories: batch.inventories } : {}),
+      ...(batch.inventories ? { inventories: batch.inventories } : {}), ...(batch.connections ? { connections: batch.connections } : {}),
     };
     const f = this.options.fetch ?? fetch;
     let status: number;

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import type { GraphNode, Inventory } from '../../generator/model/index.ts';
 import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge, StoreStats } from '../store/flow-store.ts';
 import type { Store, StoreSnapshot } from '../store/store.ts';
+import type { ConnectionRow } from '../store/connections.ts';
 
 export interface SpooledBatch {
   readonly seq: number;
@@ -28,6 +29,7 @@ export interface SpooledBatch {
   readonly nodes: readonly { readonly key: string; readonly attributes: GraphNode }[];
   readonly offsets: readonly SourceOffset[];
   readonly inventories?: readonly { readonly cluster: string; readonly inventory: Inventory }[];
+  readonly connections?: readonly ConnectionRow[];
 }
 
 interface SpoolState {
@@ -145,10 +147,12 @@ export class SpoolStore implements Store {
     const edges = batch.edges ?? [];
     const nodes = batch.nodes ?? [];
     const offsets = batch.offsets ?? [];
-    if (!edges.length && !nodes.length && !offsets.length && !batch.inventories?.length) return;
+    const connections = batch.connections ?? [];
+    if (!edges.length && !nodes.length && !offsets.length && !connections.length && !batch.inventories?.length) return;
     const seq = this.state.nextSeq;
     const body: SpooledBatch = {
       seq, batchId: `${this.state.epoch}-${seq}`, time: this.now(), edges, nodes, offsets, ...(batch.inventories ? { inventories: batch.inventories } : {}),
+      ...(connections.length ? { connections } : {}),
     };
     const text = JSON.stringify(body);
     writeDurably(path.join(this.dir, fileName(seq)), text);

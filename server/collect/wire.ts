@@ -4,8 +4,12 @@
  * hour bucket), the attributes of the nodes they touch, and optionally inventory snapshots.
  * Past `readIngestRequest` everything is known good; the store and the graph never re-check.
  */
-import type { GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
-import { clusterNameProblem, dns1123LabelProblem, dns1123SubdomainProblem, ipProblem, keyProblem, labelProblem, textProblem } from '../../generator/model/index.ts';
+import type { GraphNode, Inventory, L4Protocol, Verdict } from '../../generator/model/index.ts';
+import {
+  clusterNameProblem, dns1123LabelProblem, dns1123SubdomainProblem, ipProblem, keyProblem, labelProblem, textProblem, VERDICTS,
+} from '../../generator/model/index.ts';
+import type { FlowEnd } from '../http/api-types.ts';
+import type { ConnectionRow } from '../store/connections.ts';
 import type { EdgeIncrement, StoreBatch } from '../store/flow-store.ts';
 
 export const INGEST_PATH = '/api/v1/ingest';
@@ -18,7 +22,12 @@ export interface IngestRequest {
   readonly edges: readonly EdgeIncrement[];
   readonly nodes: readonly { readonly key: string; readonly attributes: GraphNode }[];
   readonly inventories?: readonly { readonly cluster: string; readonly inventory: Inventory }[];
+  /** The connections behind the edges (server/store/connections.ts), at most MAX_INGEST_CONNECTIONS. */
+  readonly connections?: readonly ConnectionRow[];
 }
+
+/** Connection rows one batch may carry: a collector's minute at the default cap is far below it. */
+export const MAX_INGEST_CONNECTIONS = 100_000;
 
 export interface IngestResponse {
   /** false when this batch id had been applied before (a resend): nothing was added. */
@@ -83,6 +92,70 @@ function readEdge(v: unknown, where: string): EdgeIncrement {
     time: v.time as number, count: v.count, verdicts: counts(v.verdicts, `${where}.verdicts`, true),
     dropReasons: counts(v.dropReasons, `${where}.dropReasons`, false),
     firstSeen: v.firstSeen as number, lastSeen: v.lastSeen as number,
+  };
+}
+
+/** An edge key as the graph builds it: `source->destination|PROTOCOL|port`, `pod|` before a pod-level one. */
+function edgeKey(v: unknown, where: string, pod: boolean): string {
+  if (typeof v !== 'string' || v.length > 2100) throw new IngestError(`${where}: expected an edge key`);
+  const m = /^(pod\|)?(.+)->(.+)\|([A-Za-z0-9]+)\|(\d+|-)$/.exec(v);
+  if (!m || !!m[1] !== pod) throw new IngestError(`${where}: expected ${pod ? 'a pod-level edge key "pod|source->destination|PROTOCOL|port"' : 'an edge key "source->destination|PROTOCOL|port"'}`);
+  key(m[2], `${where} (source)`);
+  key(m[3], `${where} (destination)`);
+  if (!PROTOCOLS.has(m[4])) throw new IngestError(`${where}: protocol ${JSON.stringify(m[4])} is not one of ${[...PROTOCOLS].join(', ')}`);
+  return v;
+}
+
+const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
+
+function optionalText(v: unknown, where: string, max = 256): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new IngestError(`${where}: expected text of 1-${max} characters`);
+  const problem = textProblem(v);
+  if (problem !== undefined) throw new IngestError(`${where}: ${problem}`);
+  return v;
+}
+
+function readEnd(v: unknown, where: string): FlowEnd {
+  if (!isObject(v)) throw new IngestError(`${where}: expected a connection end object`);
+  const out: { -readonly [K in keyof FlowEnd]: FlowEnd[K] } = {};
+  const check = (field: 'cluster' | 'namespace' | 'pod' | 'workload' | 'ip', rule: (x: string) => string | undefined): void => {
+    const x = v[field];
+    if (x === undefined || x === null) return;
+    const problem = typeof x === 'string' ? rule(x) : 'expected a string';
+    if (problem !== undefined) throw new IngestError(`${where}.${field}: ${problem}`);
+    out[field] = x as string;
+  };
+  check('cluster', clusterNameProblem);
+  check('namespace', dns1123LabelProblem);
+  check('pod', (x) => dns1123SubdomainProblem(x) ?? textProblem(x));
+  check('workload', keyProblem);
+  check('ip', ipProblem);
+  if (v.port !== undefined && v.port !== null) {
+    if (!isPort(v.port)) throw new IngestError(`${where}.port: expected 0-65535`);
+    out.port = v.port;
+  }
+  return out;
+}
+
+function readConnection(v: unknown, where: string): ConnectionRow {
+  if (!isObject(v)) throw new IngestError(`${where}: expected a connection object`);
+  const edge = edgeKey(v.edge, `${where}.edge`, false);
+  const podEdge = v.podEdge === undefined || v.podEdge === null ? undefined : edgeKey(v.podEdge, `${where}.podEdge`, true);
+  const id = optionalText(v.id, `${where}.id`, 512);
+  if (id === undefined) throw new IngestError(`${where}.id: expected the connection identity`);
+  if (!isTime(v.firstSeen) || !isTime(v.lastSeen) || v.lastSeen < v.firstSeen) throw new IngestError(`${where}.firstSeen/lastSeen: expected times in ms, first <= last`);
+  if (typeof v.protocol !== 'string' || !PROTOCOLS.has(v.protocol)) throw new IngestError(`${where}.protocol: expected one of ${[...PROTOCOLS].join(', ')}`);
+  if (typeof v.verdict !== 'string' || !(VERDICTS as readonly string[]).includes(v.verdict)) throw new IngestError(`${where}.verdict: expected one of ${VERDICTS.join(', ')}`);
+  if (!isCount(v.reports) || v.reports < 1) throw new IngestError(`${where}.reports: expected a count >= 1`);
+  const observationPoint = optionalText(v.observationPoint, `${where}.observationPoint`);
+  const dropReason = optionalText(v.dropReason, `${where}.dropReason`, 64);
+  const policy = optionalText(v.policy, `${where}.policy`);
+  return {
+    edge, ...(podEdge !== undefined ? { podEdge } : {}), id, firstSeen: v.firstSeen, lastSeen: v.lastSeen,
+    source: readEnd(v.source, `${where}.source`), destination: readEnd(v.destination, `${where}.destination`),
+    protocol: v.protocol as L4Protocol, ...(observationPoint !== undefined ? { observationPoint } : {}), verdict: v.verdict as Verdict,
+    ...(dropReason !== undefined ? { dropReason } : {}), ...(policy !== undefined ? { policy } : {}), reports: v.reports,
   };
 }
 
@@ -164,9 +237,17 @@ export function readIngestRequest(body: unknown): IngestRequest {
   const inventories = body.inventories === undefined ? undefined
     : Array.isArray(body.inventories) ? body.inventories.map((x, i) => readInventory(x, `inventories[${i}]`))
     : (() => { throw new IngestError('inventories: expected an array'); })();
-  return { collector: body.collector, batchId: body.batchId, edges, nodes, ...(inventories ? { inventories } : {}) };
+  let connections: ConnectionRow[] | undefined;
+  if (body.connections !== undefined) {
+    if (!Array.isArray(body.connections)) throw new IngestError('connections: expected an array');
+    if (body.connections.length > MAX_INGEST_CONNECTIONS) {
+      throw new IngestError(`connections: ${body.connections.length} rows, at most ${MAX_INGEST_CONNECTIONS} per batch; give the collector a shorter --interval`);
+    }
+    connections = body.connections.map((c, i) => readConnection(c, `connections[${i}]`));
+  }
+  return { collector: body.collector, batchId: body.batchId, edges, nodes, ...(inventories ? { inventories } : {}), ...(connections ? { connections } : {}) };
 }
 
 export function batchOf(request: IngestRequest): StoreBatch {
-  return { edges: request.edges, nodes: request.nodes };
+  return { edges: request.edges, nodes: request.nodes, ...(request.connections ? { connections: request.connections } : {}) };
 }

@@ -21,6 +21,7 @@
  * source, or a destination outside the cluster's workload endpoints.
  */
 import type { FlowEndpoint, FlowRecord, L4Protocol, Verdict } from '../../generator/model/flow.ts';
+import { textProblem } from '../../generator/model/index.ts';
 import { emit, reportMalformed, type FlowParseState } from './state.ts';
 import { toEpochMs } from './time.ts';
 
@@ -109,6 +110,29 @@ function endpoint(e: Json, side: 'source' | 'dest', state: FlowParseState): Muta
   return ep;
 }
 
+/**
+ * The policy Calico names as deciding the flow's action: OSS/Goldmane `policies.enforced[]` (the
+ * first entry whose action is the flow's, as `namespace/Kind/name`, or `Kind/name` when
+ * cluster-scoped), Enterprise `policies.all_policies` (`"idx|tier|name|action|rule"`, the
+ * first by index whose action is the flow's). Pass entries never decide. Undefined when none
+ * is named or the name is not plain text.
+ */
+export function decidingCalicoPolicy(policies: unknown, action: string): string | undefined {
+  if (!isObject(policies)) return undefined;
+  let name: string | undefined;
+  if (Array.isArray(policies.enforced)) {
+    const hit = policies.enforced.find((p) => isObject(p) && String(p.action).toLowerCase() === action) as Json | undefined;
+    const kind = text(hit?.kind);
+    const n = text(hit?.name);
+    if (n) name = [text(hit?.namespace), kind, n].filter((x) => x !== undefined).join('/');
+  } else if (Array.isArray(policies.all_policies)) {
+    const hits = policies.all_policies.filter((p): p is string => typeof p === 'string').map((p) => p.split('|'))
+      .filter((f) => f.length >= 4 && f[3].toLowerCase() === action).sort((a, b) => Number(a[0]) - Number(b[0]));
+    name = text(hits[0]?.[2]);
+  }
+  return name !== undefined && name.length <= 256 && textProblem(name) === undefined ? name : undefined;
+}
+
 /** Whether the destination is a workload endpoint that reports the flow itself. */
 function destinationReports(e: Json): boolean {
   const type = text(e.dest_type)?.toLowerCase();
@@ -169,9 +193,10 @@ export function calicoRecordsFrom(raw: unknown, state: FlowParseState, out: Flow
   }
   if (port !== undefined) destination.port = port;
   const host = text(e.host);
+  const policy = decidingCalicoPolicy(e.policies, action);
   emit(state, out, {
     time, source, destination, protocol, ...(port !== undefined ? { port } : {}), verdict,
-    ...(verdict === 'DROPPED' ? { dropReason: 'POLICY_DENIED' } : {}),
+    ...(verdict === 'DROPPED' ? { dropReason: 'POLICY_DENIED' } : {}), ...(policy !== undefined ? { policy } : {}),
     direction: reporter === 'src' ? 'EGRESS' : 'INGRESS', count,
     ...(host ? { observer: state.cluster ? `${state.cluster}/${host}` : host } : {}),
   });

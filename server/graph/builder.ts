@@ -223,6 +223,7 @@ export class GraphBuilder {
    */
   addFlow(r: FlowRecord, defaultCluster?: string): void {
     this.flows++;
+    this.lastEdges.length = 0;
     const dns = r.dns;
     if (dns !== undefined) this.learnDns(dns.query, dns.ips);
     const destination = r.destination;
@@ -233,6 +234,8 @@ export class GraphBuilder {
     const ctx = { time, cluster: this.flowCluster(r, defaultCluster), observer: r.observer };
     const src = this.resolver.resolveEndpoint(r.source, ctx);
     const dst = this.resolver.resolveEndpoint(destination, ctx);
+    this.lastSource = src;
+    this.lastDestination = dst;
     // Parsers send a DNS answer as a record of count 0 when its request was already counted.
     const facts: FlowFacts = {
       protocol: r.protocol, port: r.port, count: r.count >= 0 ? r.count : 1, verdict: r.verdict, dropReason: r.dropReason, time, supersedes: r.supersedes,
@@ -253,8 +256,18 @@ export class GraphBuilder {
     if (this.keepPodEdges) this.aggregate(src.key, dst.key, src, dst, facts, 'pod');
   }
 
+  /**
+   * What the last addFlow resolved and counted on: its ends, and the edge keys in order (each
+   * workload-level key followed by its pod-level key when pod edges are kept). The connection
+   * log (server/store/connection-log.ts) files the record's connection under them.
+   */
+  readonly lastEdges: string[] = [];
+  lastSource: EndpointIdentity | undefined;
+  lastDestination: EndpointIdentity | undefined;
+
   private aggregate(s: string, d: string, src: EndpointIdentity, dst: EndpointIdentity, f: FlowFacts, level: 'workload' | 'pod', servicePort?: number): void {
     const key = level === 'pod' ? podEdgeKey(s, d, f.protocol, f.port) : flowEdgeKey(s, d, f.protocol, f.port);
+    this.lastEdges.push(key);
     let count = f.count;
     let edge = this.edges.get(key);
     if (edge === undefined) {

@@ -182,6 +182,23 @@ export interface EdgeExplanation {
   readonly rules?: readonly string[];
   /** The representative pair evaluated (pod keys or addresses). */
   readonly evaluated?: { readonly source: string; readonly destination: string };
+  /**
+   * What the flow sources themselves named as deciding the edge's connections (Calico policy
+   * hits), beside the engine's verdict; absent when no stored connection names a policy.
+   */
+  readonly observed?: ObservedPolicies;
+}
+
+/** Policy hits the flow sources reported for an edge's connections, and whether they agree with the engine. */
+export interface ObservedPolicies {
+  /** denied when any connection was denied by a named policy, else allowed. */
+  readonly verdict: 'allowed' | 'denied';
+  /** Most connections first. */
+  readonly policies: ReadonlyArray<{ readonly policy: string; readonly verdict: 'allowed' | 'denied'; readonly connections: number }>;
+  /** undecided: the engine's verdict is unknown, so there is nothing to compare with. */
+  readonly agreement: 'agrees' | 'disagrees' | 'undecided';
+  /** One sentence saying what agrees or differs. */
+  readonly reason: string;
 }
 
 /** GET /api/v1/edges/:key (the key URL-encoded, at any level). */

@@ -11,6 +11,7 @@ import { HttpError } from './errors.ts';
 import type { AnalysisProviders } from './providers.ts';
 import { analysisRoutes } from './routes/analysis.ts';
 import { historyRoutes } from './routes/history.ts';
+import { flowsRoutes } from './routes/flows.ts';
 import { eventsRoutes } from './routes/events.ts';
 import type { EventsOptions } from './routes/events.ts';
 import { graphRoutes } from './routes/graph.ts';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/v1', graphRoutes(state, providers));
   api.use('/v1', analysisRoutes(state, providers));
   api.use('/v1', historyRoutes(state));
+  api.use('/v1', flowsRoutes(state));
   api.use('/v1', riskRoutes(state, providers));
   api.use('/v1', healthRoutes(state, { notReady: deps.notReady, sseClients: events.clients, sseDropped: events.dropped }));
   api.use('/v1', events.router);

@@ -26,6 +26,7 @@ import { createApp } from './app.ts';
 import { defaultProviders } from './default-providers.ts';
 import type { AnalysisProviders } from './providers.ts';
 import { generateToken, isLoopbackHost } from './security.ts';
+import { parseConnectionsPerEdgeMinute } from '../store/connections.ts';
 import { AppState, withoutFolders } from './state.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,6 +55,8 @@ export interface ServeOptions {
   readonly retain?: string;
   /** PostgreSQL store: minute buckets are kept this long (default 24h); older windows are answered by the hour. */
   readonly retainMinutes?: string;
+  /** Connection rows kept per edge and minute (server/store/connections.ts). Default 50. */
+  readonly connections?: string;
   readonly inventory?: readonly string[];
   readonly flows?: readonly string[];
   readonly cluster?: string;
@@ -144,7 +147,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     throw new Error(`netatlas/serve: --store ${JSON.stringify(options.store)} is not a postgres:// URL: use --db for an SQLite file.`);
   }
   const shownStore = isPostgresUrl(storeSpec) ? (await import('../store/postgres.ts')).redactUrl(storeSpec) : storeSpec;
-  const store = await openStore(storeSpec, { retainMs, retainMinutesMs });
+  const connectionsPerEdgeMinute = options.connections === undefined ? undefined : parseConnectionsPerEdgeMinute(options.connections, 'serve');
+  const store = await openStore(storeSpec, { retainMs, retainMinutesMs, connectionsPerEdgeMinute });
   const pruned = await store.prune();
   const state = new AppState({ builder: new GraphBuilder(), store });
   const restored = await state.restoreFromStore();

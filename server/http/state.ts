@@ -13,6 +13,8 @@ import type { FlowEdge, FlowRecord, GraphNode, Inventory, VerdictCounts } from '
 import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge } from '../store/flow-store.ts';
 import type { Store } from '../store/store.ts';
+import { ConnectionLog } from '../store/connection-log.ts';
+import type { EndpointIdentity } from '../graph/identity.ts';
 import type { SampleFlow, SourceKind, SourceState, SourceStatus } from './api-types.ts';
 
 /** What the server needs from server/graph's GraphBuilder. */
@@ -23,6 +25,10 @@ export interface GraphBuilderLike {
   addFlow(record: FlowRecord, defaultCluster?: string): unknown;
   /** Puts back an edge kept by the store, so later flows add to it. Optional. */
   restoreEdge?(key: string, attributes: FlowEdge): unknown;
+  /** What the last addFlow resolved and counted on (GraphBuilder), for the connection log. Optional. */
+  readonly lastEdges?: readonly string[];
+  readonly lastSource?: EndpointIdentity;
+  readonly lastDestination?: EndpointIdentity;
 }
 
 export interface DeltaEntry {
@@ -61,6 +67,11 @@ export interface AppStateOptions {
   readonly samplesPerEdge?: number;
   /** Edges with samples kept (oldest forgotten first). Default 20,000. */
   readonly maxSampledEdges?: number;
+  /**
+   * Where connection rows are gathered between flushes and written with the batch. Default: one
+   * with the store's `perEdgeMinute` when the store keeps connections; none without.
+   */
+  readonly connections?: ConnectionLog;
 }
 
 const MAX_LAST_ERRORS = 10;
@@ -142,7 +153,12 @@ export class AppState {
     this.deltaLogSize = options.deltaLogSize ?? 1000;
     this.samplesPerEdge = options.samplesPerEdge ?? 8;
     this.maxSampledEdges = options.maxSampledEdges ?? 20_000;
+    this.connectionLog = options.connections
+      ?? (options.store?.perEdgeMinute !== undefined ? new ConnectionLog({ perEdgeMinute: options.store.perEdgeMinute }) : undefined);
   }
+
+  /** Gathers the connections behind ingested flows for the store (connection-log.ts). */
+  readonly connectionLog?: ConnectionLog;
 
   get graph(): Graph<GraphNode, FlowEdge> {
     return this.builder.graph as Graph<GraphNode, FlowEdge>;
@@ -409,6 +425,11 @@ export class AppState {
       try {
         const result = this.builder.addFlow(record, options.cluster);
         this.keepSample(record, result);
+        const b = this.builder;
+        if (this.connectionLog && b.lastEdges) {
+          const point = record.direction ? `${record.direction.toLowerCase()}${record.observer ? `@${record.observer}` : ''}` : record.observer;
+          this.connectionLog.record(record, b.lastSource, b.lastDestination, b.lastEdges, point);
+        }
         n++;
         last = record.time;
       } catch (error) {
@@ -538,13 +559,17 @@ export class AppState {
         for (const k of newNodes) touched.add(k);
         const nodes = [...touched].filter((k) => g.hasNode(k)).map((k) => ({ key: k, attributes: g.getNodeAttributes(k) }));
         const store = this.store;
-        const batch = { edges: increments, nodes, offsets: [...this.pendingOffsets.values()] };
+        const connections = this.connectionLog?.take() ?? [];
+        const batch = { edges: increments, nodes, offsets: [...this.pendingOffsets.values()], ...(connections.length ? { connections } : {}) };
         this.pendingOffsets.clear();
         this.enqueueWrite(() => store.writeBatch(batch));
       } catch (error) {
         this.noteStoreError(error);
       }
-    } else this.pendingOffsets.clear();
+    } else {
+      this.pendingOffsets.clear();
+      this.connectionLog?.take();
+    }
     this.flushes++;
     if (changedEdges.length === 0 && newNodes.length === 0) return undefined;
     return this.publish(changedEdges, newNodes);

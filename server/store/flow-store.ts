@@ -5,65 +5,30 @@
  *
  * Crash safety: every write goes through `writeBatch`, one transaction holding the edge
  * increments AND the source offsets they came from. A `kill -9` loses at most the batch being
- * written; WAL never leaves a half-applied batch, so counts and offsets always agree.
+ * written; WAL never leaves a half-applied batch, so counts and offsets always agree. The
+ * connections behind the edges (connections.ts) are written in that same transaction.
  */
 import Database from 'better-sqlite3';
-import type { FlowEdge, GraphNode, Inventory, L4Protocol, VerdictCounts } from '../../generator/model/index.ts';
+import type { FlowEdge, GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
 import { flowEdgeKey, keyProblem, portProblem } from '../../generator/model/index.ts';
 import type { FlowCounts, Store, StoreSnapshot } from './store.ts';
+import type { ConnectionPage, ConnectionQuery, PolicyHit } from './connections.ts';
+import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './batch.ts';
+import { HOUR_MS, mergeCounts, otherVerdicts } from './batch.ts';
+import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, MINUTE_MS } from './connections.ts';
+import { CONNECTIONS_SCHEMA, SqliteConnections } from './sqlite-connections.ts';
 
-export const HOUR_MS = 3_600_000;
-
-/** What one flush adds to one edge in one hour bucket. */
-export interface EdgeIncrement {
-  /** The graph's edge key; default `flowEdgeKey(source, destination, protocol, port)`. */
-  readonly key?: string;
-  /** 'pod' for pod-level detail edges (see server/graph/builder.ts). */
-  readonly level?: 'workload' | 'pod';
-  readonly source: string;
-  readonly destination: string;
-  readonly protocol: L4Protocol;
-  readonly port?: number;
-  readonly interCluster: boolean;
-  readonly service?: string;
-  readonly servicePort?: number;
-  /** Any time inside the bucket (ms); the bucket is its hour. */
-  readonly time: number;
-  readonly count: number;
-  /** Per-verdict change; negative for the verdict a correction moved connections from (count 0). */
-  readonly verdicts: VerdictCounts;
-  readonly dropReasons?: Readonly<Record<string, number>>;
-  readonly firstSeen: number;
-  readonly lastSeen: number;
-}
-
-/** Where a source had got to: a file and byte offset, or a relay cursor. */
-export interface SourceOffset {
-  readonly source: string;
-  readonly position: Readonly<Record<string, unknown>>;
-}
-
-export interface StoreBatch {
-  readonly edges?: readonly EdgeIncrement[];
-  readonly nodes?: readonly { readonly key: string; readonly attributes: GraphNode }[];
-  readonly offsets?: readonly SourceOffset[];
-}
-
-export interface StoredEdge extends FlowEdge {
-  readonly key: string;
-}
-
-export interface StoreStats {
-  readonly edges: number;
-  readonly buckets: number;
-  readonly nodes: number;
-  /** page_count * page_size of the main database (after a checkpoint). */
-  readonly bytes: number;
-}
+// The shapes every store shares live in batch.ts; importers of this module keep finding them here.
+export type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge, StoreStats } from './batch.ts';
+export { HOUR_MS, mergeCounts, otherVerdicts, parseDuration } from './batch.ts';
 
 export interface OpenStoreOptions {
   /** Keep buckets newer than this (ms). Default: keep everything. */
   readonly retainMs?: number;
+  /** Keep connection rows newer than this (ms). Default 24 h. */
+  readonly retainMinutesMs?: number;
+  /** Connection rows kept per edge and minute. Default 50. */
+  readonly connectionsPerEdgeMinute?: number;
   readonly now?: () => number;
   /**
    * Told about each stored row that fails today's validation (a file written by an older
@@ -105,23 +70,9 @@ CREATE TABLE IF NOT EXISTS offsets (source TEXT PRIMARY KEY, position TEXT NOT N
 CREATE TABLE IF NOT EXISTS collector_batches (collector TEXT NOT NULL, batch TEXT NOT NULL, applied INTEGER NOT NULL, PRIMARY KEY (collector, batch)) WITHOUT ROWID;
 `;
 
-const SCHEMA_VERSION = '1';
-
-export function mergeCounts(a: Record<string, number> | undefined, b: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
-  if (!b) return a;
-  const out: Record<string, number> = { ...(a ?? {}) };
-  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-  return out;
-}
-
-export function otherVerdicts(v: VerdictCounts): Record<string, number> | undefined {
-  let out: Record<string, number> | undefined;
-  for (const [k, n] of Object.entries(v)) {
-    if (k === 'FORWARDED' || k === 'DROPPED' || !n) continue;
-    (out ??= {})[k] = n;
-  }
-  return out;
-}
+/** Schema versions, each a migration from the one before (version 1 is SCHEMA; 2 adds connections). */
+const MIGRATIONS: Record<string, string> = { '2': CONNECTIONS_SCHEMA };
+const SCHEMA_VERSION = '2';
 
 const PROTOCOLS = new Set<string>(['TCP', 'UDP', 'SCTP', 'ICMPv4', 'ICMPv6', 'OTHER']);
 
@@ -132,6 +83,10 @@ export class FlowStore implements Store {
   private readonly now: () => number;
   private readonly retainMs?: number;
   private readonly stmt;
+  private readonly connections: SqliteConnections;
+  /** Connection rows kept per edge and minute. */
+  readonly perEdgeMinute: number;
+  private readonly retainMinutesMs: number;
   private closed = false;
   private readonly onWarning: (message: string) => void;
   /** Stored rows (edges and nodes) that failed validation and were skipped on load. */
@@ -154,12 +109,11 @@ export class FlowStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
     this.db.exec(SCHEMA);
-    const version = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema') as string | undefined;
-    if (version === undefined) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema', SCHEMA_VERSION);
-    else if (version !== SCHEMA_VERSION) {
-      throw new Error(`netatlas/store: ${path} has schema version ${version}, this netatlas writes ${SCHEMA_VERSION}. Use another --db file.`);
-    }
+    this.migrate(path);
     const db = this.db;
+    this.perEdgeMinute = options.connectionsPerEdgeMinute ?? DEFAULT_CONNECTIONS_PER_EDGE_MINUTE;
+    this.retainMinutesMs = options.retainMinutesMs ?? 24 * HOUR_MS;
+    this.connections = new SqliteConnections(db, this.perEdgeMinute);
     this.stmt = {
       edgeId: db.prepare('SELECT id FROM edges WHERE key = ?').pluck(),
       insertEdge: db.prepare(
@@ -187,6 +141,24 @@ export class FlowStore implements Store {
         'INSERT INTO inventories (cluster, taken, data) VALUES (?, ?, ?) ON CONFLICT(cluster) DO UPDATE SET taken = excluded.taken, data = excluded.data',
       ),
     };
+  }
+
+  /** Brings the file to SCHEMA_VERSION, one migration per version, each in its own transaction. */
+  private migrate(path: string): void {
+    const read = (): string | undefined => this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get('schema') as string | undefined;
+    if (read() === undefined) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema', '1');
+    let version = Number(read());
+    if (!(version >= 1) || version > Number(SCHEMA_VERSION)) {
+      throw new Error(`netatlas/store: ${path} has schema version ${read()}, this netatlas knows up to ${SCHEMA_VERSION}. Upgrade netatlas or use another --db file.`);
+    }
+    while (version < Number(SCHEMA_VERSION)) {
+      const next = String(version + 1);
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[next]);
+        this.db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(next, 'schema');
+      })();
+      version++;
+    }
   }
 
   /** Opens (creating if needed) a store; `:memory:` for a throwaway one. */
@@ -252,6 +224,7 @@ export class FlowStore implements Store {
     const run = this.db.transaction((b: StoreBatch) => {
       for (const n of b.nodes ?? []) this.stmt.upsertNode.run(n.key, JSON.stringify(n.attributes));
       for (const e of b.edges ?? []) this.addIncrement(e);
+      this.connections.write(b.connections ?? []);
       const now = this.now();
       for (const o of b.offsets ?? []) this.stmt.upsertOffset.run(o.source, JSON.stringify(o.position), now);
     });
@@ -268,6 +241,18 @@ export class FlowStore implements Store {
       return fresh > 0;
     });
     return run();
+  }
+
+  /** Store.queryConnections: a page of the connections behind some edges. */
+  queryConnections(q: ConnectionQuery): ConnectionPage {
+    this.assertOpen();
+    return this.connections.query(q);
+  }
+
+  /** Store.policyHits. */
+  policyHits(q: Omit<ConnectionQuery, 'limit' | 'after'>): PolicyHit[] {
+    this.assertOpen();
+    return this.connections.policyHits(q);
   }
 
   loadSnapshot(): StoreSnapshot {
@@ -400,6 +385,7 @@ export class FlowStore implements Store {
     this.assertOpen();
     // Collector batch ids are kept a day: long enough to recognise any resend of a spool.
     this.db.prepare('DELETE FROM collector_batches WHERE applied < ?').run(now - 24 * HOUR_MS);
+    this.connections.prune(Math.floor((now - this.retainMinutesMs) / MINUTE_MS));
     if (this.retainMs === undefined) return 0;
     const cutoff = Math.floor((now - this.retainMs) / HOUR_MS);
     const tx = this.db.transaction(() => {
@@ -446,14 +432,4 @@ export class FlowStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new Error('netatlas/store: the store is closed.');
   }
-}
-
-const DURATION = /^(\d+)\s*(ms|s|m|h|d|w)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: HOUR_MS, d: 24 * HOUR_MS, w: 7 * 24 * HOUR_MS };
-
-/** `30d`, `12h`, `90m` -> ms; undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION.exec(text.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * UNIT_MS[m[2]];
 }

@@ -10,8 +10,10 @@ import { isPostgresUrl } from './store.ts';
 
 export interface OpenStoreSpecOptions {
   readonly retainMs?: number;
-  /** PostgreSQL: how long minute buckets are kept (default 24 h). */
+  /** How long connection rows (and PostgreSQL's minute buckets) are kept (default 24 h). */
   readonly retainMinutesMs?: number;
+  /** Connection rows kept per edge and minute (connections.ts). Default 50. */
+  readonly connectionsPerEdgeMinute?: number;
   readonly now?: () => number;
 }
 

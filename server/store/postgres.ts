@@ -13,7 +13,11 @@
  * before it. Writes are batched (a flush or a collector's minute), so the lock is taken a few
  * times per second per replica, not per flow.
  *
- * Buckets are partitioned by day (range on the hour number); retention drops whole partitions.
+ * The recent past (`retainMinutesMs`, default 24 h) is kept in minute buckets; `prune` rolls
+ * minute buckets older than that into their hours (postgres-buckets.ts), and a read by the hour
+ * sums hour rows and the minute rows not yet rolled up, so an answer never depends on when the
+ * rollup ran. Hour buckets are partitioned by day (range on the hour number); retention
+ * (`retainMs`) drops whole partitions. Connection rows are kept as long as minute buckets.
  * Schema changes are versioned migrations applied once, under a lock, by whichever replica
  * starts first.
  */
@@ -21,89 +25,19 @@ import pg from 'pg';
 import type { GraphNode, Inventory, L4Protocol } from '../../generator/model/index.ts';
 import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, StoreBatch, StoredEdge, StoreStats } from './flow-store.ts';
-import { HOUR_MS, mergeCounts, otherVerdicts } from './flow-store.ts';
+import { HOUR_MS, mergeCounts } from './flow-store.ts';
 import type { FlowCounts, JournalPage, Store, StoreSnapshot } from './store.ts';
+import type { ConnectionPage, ConnectionQuery, PolicyHit } from './connections.ts';
+import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, MINUTE_MS } from './connections.ts';
+import { policyHits, pruneConnections, queryConnections, writeConnections } from './postgres-connections.ts';
+import { MIGRATIONS } from './postgres-migrations.ts';
+import { bucketRows, bucketRowsSql, rollUpMinutes, upsertBuckets } from './postgres-buckets.ts';
 
 /** Advisory lock ids (any two distinct bigints of our own). */
 const MIGRATION_LOCK = 0x6e6574_01;
 const WRITE_LOCK = 0x6e6574_02;
 
-/** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
-export const MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
-  {
-    version: 1,
-    name: 'edges, day-partitioned hourly buckets, nodes, inventories, offsets, journal',
-    sql: `
-CREATE TABLE nodes (key text PRIMARY KEY, attrs jsonb NOT NULL);
-CREATE TABLE edges (
-  id bigserial PRIMARY KEY,
-  key text NOT NULL UNIQUE,
-  source text NOT NULL,
-  destination text NOT NULL,
-  protocol text NOT NULL,
-  port integer,
-  inter boolean NOT NULL,
-  service text,
-  service_port integer,
-  pod boolean NOT NULL DEFAULT false
-);
-CREATE TABLE buckets (
-  edge bigint NOT NULL,
-  hour bigint NOT NULL,
-  count bigint NOT NULL,
-  forwarded bigint NOT NULL,
-  dropped bigint NOT NULL,
-  other jsonb,
-  drops jsonb,
-  first bigint NOT NULL,
-  last bigint NOT NULL,
-  PRIMARY KEY (edge, hour)
-) PARTITION BY RANGE (hour);
-CREATE INDEX buckets_hour ON buckets (hour);
-CREATE TABLE inventories (cluster text PRIMARY KEY, taken bigint NOT NULL, data jsonb NOT NULL);
-CREATE TABLE offsets (source text PRIMARY KEY, position jsonb NOT NULL, updated bigint NOT NULL);
-CREATE TABLE journal (
-  seq bigserial PRIMARY KEY,
-  writer text NOT NULL,
-  collector text,
-  batch_id text,
-  at bigint NOT NULL,
-  body jsonb NOT NULL,
-  UNIQUE (collector, batch_id)
-);
-CREATE INDEX journal_at ON journal (at);
--- Sum two {name: count} objects (verdicts other than FORWARDED/DROPPED, drop reasons).
-CREATE FUNCTION netatlas_add_counts(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE (
-    SELECT jsonb_object_agg(k, n) FROM (
-      SELECT k, sum(v::numeric)::bigint AS n FROM (
-        SELECT key AS k, value AS v FROM jsonb_each_text(a) UNION ALL SELECT key, value FROM jsonb_each_text(b)
-      ) s GROUP BY k
-    ) t
-  ) END
-$$;
-`,
-  },
-  {
-    version: 2,
-    name: 'minute buckets beside the hourly ones, for the recent past',
-    sql: `
-CREATE TABLE buckets_minute (
-  edge bigint NOT NULL,
-  minute bigint NOT NULL,
-  count bigint NOT NULL,
-  forwarded bigint NOT NULL,
-  dropped bigint NOT NULL,
-  other jsonb,
-  drops jsonb,
-  first bigint NOT NULL,
-  last bigint NOT NULL,
-  PRIMARY KEY (edge, minute)
-);
-CREATE INDEX buckets_minute_minute ON buckets_minute (minute);
-`,
-  },
-];
+export { MIGRATIONS } from './postgres-migrations.ts';
 
 export interface PostgresStoreOptions {
   /** Keep hourly buckets newer than this (ms). Default: keep everything. */
@@ -118,6 +52,8 @@ export interface PostgresStoreOptions {
   /** Identifies this process's writes in the journal. Default: random. */
   readonly writer?: string;
   readonly now?: () => number;
+  /** Connection rows kept per edge and minute (kept as long as minute buckets). Default 50. */
+  readonly connectionsPerEdgeMinute?: number;
   /** Connections in the pool. Default 4. */
   readonly poolSize?: number;
 }
@@ -129,75 +65,24 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
-const MINUTE_MS = 60_000;
-
-interface BucketRow {
-  count: number; forwarded: number; dropped: number; other: Record<string, number> | undefined; drops: Record<string, number> | undefined;
-  first: number; last: number;
-}
-
-/** Increments summed per (edge, time slot of `unitMs`): one row each, so one upsert never touches a row twice. */
-function bucketRows(edges: readonly EdgeIncrement[], unitMs: number): Map<string, { key: string; slot: number; row: BucketRow }> {
-  const out = new Map<string, { key: string; slot: number; row: BucketRow }>();
-  for (const e of edges) {
-    const key = e.key ?? flowEdgeKey(e.source, e.destination, e.protocol, e.port);
-    const slot = Math.floor(e.time / unitMs);
-    const id = `${slot}|${key}`;
-    const other = otherVerdicts(e.verdicts);
-    const drops = e.dropReasons && Object.keys(e.dropReasons).length ? e.dropReasons : undefined;
-    const b = out.get(id);
-    if (!b) {
-      out.set(id, {
-        key, slot,
-        row: { count: e.count, forwarded: e.verdicts.FORWARDED ?? 0, dropped: e.verdicts.DROPPED ?? 0, other, drops: drops ? { ...drops } : undefined, first: e.firstSeen, last: e.lastSeen },
-      });
-      continue;
-    }
-    const r = b.row;
-    r.count += e.count;
-    r.forwarded += e.verdicts.FORWARDED ?? 0;
-    r.dropped += e.verdicts.DROPPED ?? 0;
-    r.other = mergeCounts(r.other, other);
-    r.drops = mergeCounts(r.drops, drops);
-    r.first = Math.min(r.first, e.firstSeen);
-    r.last = Math.max(r.last, e.lastSeen);
-  }
-  return out;
-}
-
-async function upsertBuckets(
-  c: pg.PoolClient, table: 'buckets' | 'buckets_minute', slot: 'hour' | 'minute', rows: Map<string, { key: string; slot: number; row: BucketRow }>,
-  idOf: ReadonlyMap<string, string>,
-): Promise<void> {
-  const list = [...rows.values()];
-  await c.query(
-    `INSERT INTO ${table} (edge, ${slot}, count, forwarded, dropped, other, drops, first, last)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb[], $7::jsonb[], $8::bigint[], $9::bigint[])
-     ON CONFLICT (edge, ${slot}) DO UPDATE SET count = ${table}.count + excluded.count, forwarded = ${table}.forwarded + excluded.forwarded,
-       dropped = ${table}.dropped + excluded.dropped, other = netatlas_add_counts(${table}.other, excluded.other),
-       drops = netatlas_add_counts(${table}.drops, excluded.drops), first = LEAST(${table}.first, excluded.first), last = GREATEST(${table}.last, excluded.last)`,
-    [
-      list.map((b) => idOf.get(b.key)), list.map((b) => b.slot), list.map((b) => b.row.count), list.map((b) => b.row.forwarded),
-      list.map((b) => b.row.dropped), list.map((b) => (b.row.other ? JSON.stringify(b.row.other) : null)),
-      list.map((b) => (b.row.drops ? JSON.stringify(b.row.drops) : null)), list.map((b) => b.row.first), list.map((b) => b.row.last),
-    ],
-  );
-}
-
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
+  /** Identifies this process's writes in the journal. */
   readonly writer: string;
   private readonly pool: pg.Pool;
-  private readonly now: () => number;
-  private readonly retainMs?: number;
   private readonly retainMinutesMs: number;
   private readonly journalRetainMs: number;
+  private readonly retainMs?: number;
+  private readonly now: () => number;
   private readonly partitions = new Set<number>();
   private closed = false;
   flushes = 0;
+  /** Connection rows kept per edge and minute. */
+  readonly perEdgeMinute: number;
 
   private constructor(private readonly url: string, options: PostgresStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.perEdgeMinute = options.connectionsPerEdgeMinute ?? DEFAULT_CONNECTIONS_PER_EDGE_MINUTE;
     this.retainMs = options.retainMs;
     this.retainMinutesMs = options.retainMinutesMs ?? 24 * HOUR_MS;
     this.journalRetainMs = options.journalRetainMs ?? 24 * HOUR_MS;
@@ -340,6 +225,7 @@ export class PostgresStore implements Store {
         [[...byId.keys()], [...byId.values()].map((p) => JSON.stringify(p)), this.now()],
       );
     }
+    await writeConnections(c, batch.connections ?? [], this.perEdgeMinute);
     const edges = new Map<string, EdgeIncrement>();
     const live = (batch.edges ?? []).filter((e) => e.count > 0 || Object.values(e.verdicts).some((n) => n !== 0));
     for (const e of live) {
@@ -361,12 +247,15 @@ export class PostgresStore implements Store {
       ],
     );
     const idOf = new Map(ids.rows.map((r) => [r.key, r.id]));
-    const hours = bucketRows(live, HOUR_MS);
-    await this.ensurePartitions(c, new Set([...hours.values()].map((b) => b.slot)));
-    await upsertBuckets(c, 'buckets', 'hour', hours, idOf);
-    // Minute buckets only for the recent past they are kept for (a replayed old file skips them).
+    // The recent past goes to minute rows (rolled up into hours by prune), anything older (a
+    // replayed old file) straight to its hour.
     const recent = this.now() - this.retainMinutesMs;
+    const hours = bucketRows(live.filter((e) => e.time < recent), HOUR_MS);
     const minutes = bucketRows(live.filter((e) => e.time >= recent), MINUTE_MS);
+    if (hours.size) {
+      await this.ensurePartitions(c, new Set([...hours.values()].map((b) => b.slot)));
+      await upsertBuckets(c, 'buckets', 'hour', hours, idOf);
+    }
     if (minutes.size) await upsertBuckets(c, 'buckets_minute', 'minute', minutes, idOf);
   }
 
@@ -375,14 +264,22 @@ export class PostgresStore implements Store {
     this.assertOpen();
     const fine = window.since >= this.now() - this.retainMinutesMs;
     const unit = fine ? MINUTE_MS : HOUR_MS;
-    const table = fine ? 'buckets_minute' : 'buckets';
-    const slot = fine ? 'minute' : 'hour';
     const r = await this.pool.query<{ slot: string; count: string }>(
-      `SELECT b.${slot} AS slot, sum(b.count) AS count FROM ${table} b JOIN edges e ON e.id = b.edge
-        WHERE b.${slot} BETWEEN $1 AND $2 AND NOT e.pod GROUP BY b.${slot} ORDER BY b.${slot}`,
+      `SELECT b.slot, sum(b.count) AS count FROM (${bucketRowsSql(fine)}) b JOIN edges e ON e.id = b.edge
+        WHERE NOT e.pod GROUP BY b.slot ORDER BY b.slot`,
       [Math.floor(window.since / unit), Math.floor(window.until / unit)],
     );
     return { resolutionMs: unit, slots: r.rows.map((x) => ({ start: Number(x.slot) * unit, count: Number(x.count) })) };
+  }
+
+  async queryConnections(q: ConnectionQuery): Promise<ConnectionPage> {
+    this.assertOpen();
+    return queryConnections(this.pool, q);
+  }
+
+  async policyHits(q: Omit<ConnectionQuery, 'limit' | 'after'>): Promise<PolicyHit[]> {
+    this.assertOpen();
+    return policyHits(this.pool, q);
   }
 
   async loadEdges(window: { since?: number; until?: number } = {}): Promise<StoredEdge[]> {
@@ -394,8 +291,6 @@ export class PostgresStore implements Store {
     // A window inside the minute buckets' retention is answered to the minute, any other by the hour.
     const fine = window.since !== undefined && window.since >= this.now() - this.retainMinutesMs;
     const unit = fine ? MINUTE_MS : HOUR_MS;
-    const table = fine ? 'buckets_minute' : 'buckets';
-    const slot = fine ? 'minute' : 'hour';
     const lo = window.since !== undefined ? Math.floor(window.since / unit) : -1e15;
     const hi = window.until !== undefined ? Math.floor(window.until / unit) : 1e15;
     // Summed in the database: one row per edge whatever the window.
@@ -408,8 +303,7 @@ export class PostgresStore implements Store {
               sum(b.count) AS count, sum(b.forwarded) AS forwarded, sum(b.dropped) AS dropped,
               array_agg(b.other) FILTER (WHERE b.other IS NOT NULL) AS other, array_agg(b.drops) FILTER (WHERE b.drops IS NOT NULL) AS drops,
               min(b.first) AS first, max(b.last) AS last
-         FROM ${table} b JOIN edges e ON e.id = b.edge
-        WHERE b.${slot} BETWEEN $1 AND $2
+         FROM (${bucketRowsSql(fine)}) b JOIN edges e ON e.id = b.edge
         GROUP BY e.id ORDER BY e.key`,
       [lo, hi],
     );
@@ -493,16 +387,18 @@ export class PostgresStore implements Store {
     });
   }
 
-  async loadInventories(): Promise<Map<string, { taken: number; inventory: Inventory }>> {
-    return (await this.loadSnapshot()).inventories;
-  }
-
-  /** Drops day partitions wholly older than the retention, edges left without buckets, and old journal entries. */
+  /**
+   * Rolls minute buckets older than their retention into hours, drops connection rows as old,
+   * day partitions wholly older than the retention, edges left without buckets, and old journal
+   * entries. Returns the hour buckets deleted.
+   */
   async prune(now = this.now()): Promise<number> {
     this.assertOpen();
     return this.writing(async (c) => {
       await c.query('DELETE FROM journal WHERE at < $1', [now - this.journalRetainMs]);
-      await c.query('DELETE FROM buckets_minute WHERE minute < $1', [Math.floor((now - this.retainMinutesMs) / MINUTE_MS)]);
+      const minuteCutoff = Math.floor((now - this.retainMinutesMs) / MINUTE_MS);
+      await rollUpMinutes(c, minuteCutoff, (hours) => this.ensurePartitions(c, hours));
+      await pruneConnections(c, minuteCutoff);
       if (this.retainMs === undefined) return 0;
       const cutoffHour = Math.floor((now - this.retainMs) / HOUR_MS);
       let deleted = 0;

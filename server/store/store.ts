@@ -8,6 +8,7 @@
  */
 import type { GraphNode, Inventory } from '../../generator/model/index.ts';
 import type { StoreBatch, StoredEdge, StoreStats } from './flow-store.ts';
+import type { ConnectionPage, ConnectionQuery, PolicyHit } from './connections.ts';
 
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -53,6 +54,12 @@ export interface Store {
    * workload-level edge, never again on its pod-level detail edge): the same buckets loadEdges sums.
    */
   flowCounts?(window: { since: number; until: number }): MaybePromise<FlowCounts>;
+  /** Connection rows kept per edge and minute (connections.ts); absent: the store keeps none. */
+  readonly perEdgeMinute?: number;
+  /** A page of the connections behind some edges, newest first (GET /api/v1/flows). */
+  queryConnections?(q: ConnectionQuery): MaybePromise<ConnectionPage>;
+  /** The policies flow sources named as deciding the connections behind some edges (at most 100). */
+  policyHits?(q: Omit<ConnectionQuery, 'limit' | 'after'>): MaybePromise<PolicyHit[]>;
   getOffset(source: string): MaybePromise<Record<string, unknown> | undefined>;
   saveInventory(cluster: string, inventory: Inventory): MaybePromise<void>;
   /** Deletes what is older than the retention; returns how many buckets went. */

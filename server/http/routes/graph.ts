@@ -4,16 +4,17 @@ import type { Request } from 'express';
 import { flowEdgeKey } from '../../../generator/model/index.ts';
 import type { Level } from '../../../generator/model/index.ts';
 import type {
-  ApiEdge, ClusterStatus, ClustersResponse, EdgeDetailResponse, NodeDetailResponse, PoliciesResponse, SourceState,
+  ApiEdge, ClusterStatus, ClustersResponse, EdgeDetailResponse, EdgeExplanation, NodeDetailResponse, PoliciesResponse, SourceState,
 } from '../api-types.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { allPolicies, policiesSelectingByLabels } from '../policies.ts';
+import { withObservedPolicies } from '../policy-hits.ts';
 import type { AnalysisProviders } from '../providers.ts';
 import type { AppState } from '../state.ts';
 import {
   graphView, hasWindow, isRelativeWindow, levelOfKey, parseGraphQuery, parseWindow, podCounts, projectEdges, toApiNode, WINDOW_PARAMS, windowedEdges,
 } from '../view.ts';
-import type { GraphFilters } from '../view.ts';
+import type { TimeWindow } from '../view.ts';
 
 const STATE_RANK: Record<SourceState, number> = { connected: 0, done: 0, starting: 1, stale: 2, error: 3 };
 
@@ -110,23 +111,12 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
     noQuery(req, WINDOW_PARAMS);
     const window = parseWindow(req.query as Record<string, unknown>, state.now());
     const key = keyParam(req, 'edge');
-    const m = /^(.+)->(.+)\|([A-Za-z0-9]+)\|(\d+|-)$/.exec(key);
-    if (!m) throw badRequest(`edge key ${JSON.stringify(key.slice(0, 128))} is malformed: expected "source->target|PROTOCOL|port" as in /api/v1/graph.`);
-    const g = state.graph;
-    const level: Level = g.hasNode(m[1]) ? levelOfKey(g, m[1]) : 'workload';
-    const tryLevels: Level[] = [level, 'workload', 'pod', 'namespace', 'cluster'];
-    let edge: ApiEdge | undefined;
-    let parts: string[] = [];
-    let foundLevel: Level = level;
+    const found = await findEdge(state, key, window);
+    const edge = found?.edge;
+    const parts = found?.parts ?? [];
+    const foundLevel = found?.level;
     const windowed = hasWindow(window);
-    for (const lv of tryLevels) {
-      const filters: GraphFilters = { level: lv, hideInfra: false, ...window };
-      // A shared store's window is read ahead, once per projection (windowEdges takes it).
-      if (windowed) await state.prefetchWindow(window);
-      const view = projectEdges(state, filters);
-      edge = view.edges.get(key);
-      if (edge) { foundLevel = lv; parts = view.parts.get(key) ?? []; break; }
-    }
+    const g = state.graph;
     if (!edge) throw notFound(`no edge ${JSON.stringify(key.slice(0, 256))}: take keys from /api/v1/graph.`);
     // In a window, the parts carry their counts over that window, as the edge does.
     if (windowed) await state.prefetchWindow(window);
@@ -149,7 +139,7 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
       targetNode: toApiNode(g, edge.target),
       parts: foundLevel === 'pod' ? [] : partEdges,
       samples: samples.slice(0, 20),
-      explanation: providers.explainEdge ? providers.explainEdge(state, edge) : null,
+      explanation: await explanationOf(state, providers, edge, parts.length ? parts : [key], window),
     };
     res.json(body);
   });
@@ -168,6 +158,33 @@ export function graphRoutes(state: AppState, providers: AnalysisProviders): Rout
   });
 
   return r;
+}
+
+/** The engine's explanation of an edge, with the policy hits the flow sources stored for its connections beside it. */
+async function explanationOf(state: AppState, providers: AnalysisProviders, edge: ApiEdge, parts: string[], window: TimeWindow): Promise<EdgeExplanation | null> {
+  const explanation = providers.explainEdge ? providers.explainEdge(state, edge) : null;
+  if (!explanation || !state.store?.isOpen || !state.store.policyHits) return explanation;
+  return withObservedPolicies(explanation, await state.store.policyHits({ edges: parts, ...window }));
+}
+
+/**
+ * The edge `key` names at whichever level it lives (its source's level first, then workload, pod,
+ * namespace, cluster), with the base edge keys aggregated into it; undefined when there is none.
+ * Throws 400 on a key that is not an edge key.
+ */
+export async function findEdge(state: AppState, key: string, window: TimeWindow): Promise<{ edge: ApiEdge; parts: string[]; level: Level } | undefined> {
+  const m = /^(.+)->(.+)\|([A-Za-z0-9]+)\|(\d+|-)$/.exec(key);
+  if (!m) throw badRequest(`edge key ${JSON.stringify(key.slice(0, 128))} is malformed: expected "source->target|PROTOCOL|port" as in /api/v1/graph.`);
+  const g = state.graph;
+  const level: Level = g.hasNode(m[1]) ? levelOfKey(g, m[1]) : 'workload';
+  for (const lv of [level, 'workload', 'pod', 'namespace', 'cluster'] as Level[]) {
+    // A shared store's window is read ahead, once per projection (windowEdges takes it).
+    if (hasWindow(window)) await state.prefetchWindow(window);
+    const view = projectEdges(state, { level: lv, hideInfra: false, ...window });
+    const edge = view.edges.get(key);
+    if (edge) return { edge, parts: view.parts.get(key) ?? [], level: lv };
+  }
+  return undefined;
 }
 
 function annotationsAndOwner(state: AppState, key: string): Pick<NodeDetailResponse, 'annotations' | 'owner'> {

@@ -143,25 +143,27 @@ describe('PostgresStore', () => {
   });
 });
 
-describe('PostgresStore against FlowStore (property)', () => {
-  const ends = ['wl:p/a/Deployment/x', 'wl:p/b/Deployment/y', 'ext:1.2.3.4', 'pod:p/a/x-1'];
-  const increment = fc.record({
-    source: fc.constantFrom(...ends), destination: fc.constantFrom(...ends), protocol: fc.constantFrom('TCP' as const, 'UDP' as const),
-    port: fc.option(fc.constantFrom(53, 80, 443), { nil: undefined }), hour: fc.integer({ min: 0, max: 3 }), minute: fc.integer({ min: 0, max: 59 }),
-    forwarded: fc.integer({ min: 0, max: 5 }), dropped: fc.integer({ min: 0, max: 3 }), audit: fc.integer({ min: 0, max: 2 }), policyDenied: fc.boolean(),
-  }).map((x): EdgeIncrement => {
-    const time = T0 + x.hour * HOUR_MS + x.minute * 60_000;
-    const verdicts: Record<string, number> = {};
-    if (x.forwarded) verdicts.FORWARDED = x.forwarded;
-    if (x.dropped) verdicts.DROPPED = x.dropped;
-    if (x.audit) verdicts.AUDIT = x.audit;
-    return {
-      source: x.source, destination: x.destination, protocol: x.protocol, ...(x.port !== undefined ? { port: x.port } : {}), interCluster: false,
-      time, count: x.forwarded + x.dropped + x.audit, verdicts, ...(x.dropped && x.policyDenied ? { dropReasons: { POLICY_DENIED: x.dropped } } : {}),
-      firstSeen: time, lastSeen: time + 1000,
-    };
-  });
+/** Random edge increments over four hours, every verdict column used. */
+const ends = ['wl:p/a/Deployment/x', 'wl:p/b/Deployment/y', 'ext:1.2.3.4', 'pod:p/a/x-1'];
+const increment = fc.record({
+  source: fc.constantFrom(...ends), destination: fc.constantFrom(...ends), protocol: fc.constantFrom('TCP' as const, 'UDP' as const),
+  port: fc.option(fc.constantFrom(53, 80, 443), { nil: undefined }), hour: fc.integer({ min: 0, max: 3 }), minute: fc.integer({ min: 0, max: 59 }),
+  forwarded: fc.integer({ min: 0, max: 5 }), dropped: fc.integer({ min: 0, max: 3 }), audit: fc.integer({ min: 0, max: 2 }), policyDenied: fc.boolean(),
+}).map((x): EdgeIncrement => {
+  const time = T0 + x.hour * HOUR_MS + x.minute * 60_000;
+  const verdicts: Record<string, number> = {};
+  if (x.forwarded) verdicts.FORWARDED = x.forwarded;
+  if (x.dropped) verdicts.DROPPED = x.dropped;
+  if (x.audit) verdicts.AUDIT = x.audit;
+  return {
+    source: x.source, destination: x.destination, protocol: x.protocol, ...(x.port !== undefined ? { port: x.port } : {}), interCluster: false,
+    time, count: x.forwarded + x.dropped + x.audit, verdicts, ...(x.dropped && x.policyDenied ? { dropReasons: { POLICY_DENIED: x.dropped } } : {}),
+    firstSeen: time, lastSeen: time + 1000,
+  };
+});
 
+
+describe('PostgresStore against FlowStore (property)', () => {
   it('sums any batches into the same edges, whole and per hour window', async () => {
     await fc.assert(fc.asyncProperty(
       fc.array(fc.array(increment, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
@@ -180,6 +182,45 @@ describe('PostgresStore against FlowStore (property)', () => {
         await postgres.close();
       },
     ), { numRuns: 15 });
+  }, 120_000);
+});
+
+describe('minute -> hour rollup (property)', () => {
+  it('folds minute buckets into hours with every sum equal before and after, and equal to the SQLite store\'s hours', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.array(increment, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 3 }),
+      async (batches, lastHour) => {
+        let now = T0 + 4 * HOUR_MS;
+        const postgres = await openPg(await freshDb(), { now: () => now });
+        const sqlite = FlowStore.open(':memory:');
+        for (const edges of batches) {
+          await postgres.writeBatch({ edges });
+          sqlite.writeBatch({ edges });
+        }
+        // Windows that start before the minute retention are read by the hour.
+        const window = { since: T0 - 48 * HOUR_MS, until: T0 + lastHour * HOUR_MS };
+        const read = async () => ({
+          whole: await postgres.loadEdges(), window: await postgres.loadEdges(window), counts: await postgres.flowCounts(window),
+          recent: await postgres.loadEdges({ since: T0, until: T0 + 4 * HOUR_MS }),
+        });
+        const before = await read();
+        expect(before.recent.length).toBeGreaterThan(0);
+        now = T0 + 100 * HOUR_MS;
+        await postgres.prune();
+        now = T0 + 4 * HOUR_MS;
+        const after = await read();
+        expect(after.whole).toEqual(before.whole);
+        expect(after.window).toEqual(before.window);
+        expect(after.counts).toEqual(before.counts);
+        // The minute rows are gone: a window read by the minute finds nothing.
+        expect(after.recent).toEqual([]);
+        expect(after.whole).toEqual(sqlite.loadEdges());
+        expect(after.window).toEqual(sqlite.loadEdges(window));
+        expect(after.counts).toEqual(sqlite.flowCounts(window));
+        sqlite.close();
+        await postgres.close();
+      },
+    ), { numRuns: 12 });
   }, 120_000);
 });
 
