@@ -7,6 +7,7 @@ import type {
   ApiNode, ClustersResponse, DiffResponse, EdgeDetailResponse, FindingsResponse, GenerateRequest, GenerateResponse,
   GraphResponse, NodeDetailResponse,
 } from './types.ts';
+import type { FlowsResponse, HistogramResponse } from '../../server/http/api-types.ts';
 import type { Filters } from './state/filters.ts';
 import type { RiskResult } from '../../generator/risk/types.ts';
 import { countHeader, failureOf, type GraphFetchReply, type GraphFetchRequest } from './graph-fetch-protocol.ts';
@@ -123,6 +124,10 @@ export const api = {
   edge: (key: string) => request<EdgeDetailResponse>(`/edges/${encodeURIComponent(key)}`),
   diff: () => request<DiffResponse>('/diff'),
   findings: () => request<FindingsResponse>('/findings'),
+  /** The connections behind an edge, one page (`query` from state/flow-table.ts flowsQuery). */
+  flows: (query: string) => request<FlowsResponse>(`/flows?${query}`),
+  /** Connections per time bucket (`query` from state/time-brush.ts histogramQuery). */
+  histogram: (query: string) => request<HistogramResponse>(`/histogram?${query}`),
   /** Workloads by risk, attack paths and their cuts (docs/risk.md). */
   risk: () => request<RiskResult>('/risk'),
   generate: (body: GenerateRequest) =>

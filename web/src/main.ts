@@ -17,6 +17,8 @@ import { bindSideResizer, ShellController } from './app/shell.ts';
 import { initialState, type Actions, type AppState } from './app/state.ts';
 import { TableController } from './app/table.ts';
 import { UrlController } from './app/url.ts';
+import { TimeBrushController } from './app/time-brush.ts';
+import { bindZoomOpen } from './app/zoom-open.ts';
 import type { ViewMode } from './state/url-state.ts';
 
 window.netatlasDebug = { nodes: 0, edges: 0, errors: [] };
@@ -26,6 +28,7 @@ window.addEventListener('error', (e) => window.netatlasDebug.errors.push(String(
 interface Controllers {
   url: UrlController; shell: ShellController; panel: PanelController; map: MapController; diff: DiffController;
   findings: FindingsController; table: TableController; live: LiveController; controls: ControlsController; loader: LoadController;
+  timeBrush: TimeBrushController;
 }
 
 /** The actions controllers call on each other, each routed to the controller that owns it. */
@@ -39,6 +42,7 @@ function wire(state: AppState, c: () => Controllers): Actions {
       controls.sync();
       diff.render();
       if (state.view.mode === 'table') table.render();
+      c().timeBrush.sync();
       const g = state.data.shown;
       const total = state.data.raw.nodes.length;
       shell.status(state.phase.phase === 'nodes' ? `${g.nodes.length} nodes, loading edges…` : `${g.nodes.length} nodes, ${g.edges.length} edges${total !== g.nodes.length ? ` (of ${total} nodes)` : ''}`);
@@ -81,7 +85,9 @@ export function startApp(firstGraph: Promise<GraphAnswer>): void {
     table: new TableController(state, panel),
     live: new LiveController(state, app, (keys) => map.map.markNewEdges(keys), (text) => shell.live(text)),
     loader: new LoadController(state, app, map, () => controls.fillChoices()),
+    timeBrush: new TimeBrushController(state, app),
   };
   bindExports(state, app, map.map);
+  bindZoomOpen(state, app, map.map);
   void controllers.loader.load(firstGraph);
 }

@@ -4,6 +4,8 @@ import { humanKey } from '../state/findings.ts';
 import { byId } from '../ui/dom.ts';
 import { showEdge, showNode, type PanelHost } from '../ui/panels.ts';
 import type { Actions, AppState } from './state.ts';
+import { displayEdgeKey } from '../state/display.ts';
+import type { WorkloadPair } from '../state/edge-pairs.ts';
 
 export class PanelController {
   readonly host: PanelHost;
@@ -15,6 +17,9 @@ export class PanelController {
       nodeLabel: (key) => this.nodeLabel(key),
       jumpTo: (key) => app.select(key, true),
       toggleGroup: (key) => { app.select(undefined); app.toggleGroup(key); },
+      // an edge's connections are asked in the view's window; an aggregated edge's pair selects its own edge
+      timeWindow: () => ({ from: state.view.filters.since, to: state.view.filters.until }),
+      selectPair: (pair) => void this.selectPair(app, pair),
     };
     byId('panel-close').addEventListener('click', () => app.select(undefined));
   }
@@ -30,4 +35,14 @@ export class PanelController {
   edge(displayKey: string, members: readonly string[]): void { void showEdge(this.host, displayKey, members); }
 
   hide(): void { byId('panel').hidden = true; }
+
+  /** A workload pair of an aggregated edge: its edge selected and framed on the map (its folded ends opened); off the map (another level), its panel alone. */
+  private async selectPair(app: Actions, pair: WorkloadPair): Promise<void> {
+    if (this.state.view.mode === 'table') await app.setMode('map');
+    app.reveal(pair.source);
+    app.reveal(pair.target);
+    const drawn = this.state.data.shown.edges.some((e) => e.source === pair.source && e.target === pair.target);
+    if (drawn) app.jumpToSubject(pair.edges[0]!);
+    else this.edge(displayEdgeKey(pair.source, pair.target), pair.edges);
+  }
 }

@@ -4,6 +4,9 @@ import type { ApiEdge, EdgeDetailResponse, Finding, MapNode, NodeDetailResponse 
 import { portLabel } from '../state/display.ts';
 import { verdictClass } from '../state/style.ts';
 import { append, clear, downloadBlob, formatTime, h } from './dom.ts';
+import { isAggregateKey, workloadPairs, type WorkloadPair } from '../state/edge-pairs.ts';
+import { pairsSection } from './edge-pairs-view.ts';
+import { flowsSection, samplesTable } from './flows-view.ts';
 
 export interface PanelHost {
   readonly body: HTMLElement;
@@ -11,6 +14,10 @@ export interface PanelHost {
   nodeLabel(key: string): string;
   jumpTo(key: string): void;
   toggleGroup(groupKey: string): void;
+  /** Select the edge between two nodes on the map (revealing folded ends), else open its panel (an aggregated edge's pairs). */
+  selectPair?(pair: WorkloadPair): void;
+  /** The view's time window: an edge's connections are asked within it. */
+  timeWindow?(): { from?: number; to?: number };
 }
 
 function verdictCell(e: Pick<ApiEdge, 'verdicts'>): HTMLElement {
@@ -203,6 +210,11 @@ export async function showEdge(host: PanelHost, displayKey: string, members: rea
       append(host.body, h('p', { class: 'error' }, `${key}: ${errorText(err)}`));
     }
   }
+  // an aggregated edge (cluster or namespace ends) leads to the workload pairs behind it (and lists their connections below)
+  const aggregate = isAggregateKey(source ?? '') || isAggregateKey(target ?? '');
+  if (aggregate && details.length) {
+    append(host.body, pairsSection(workloadPairs(details.flatMap((d) => d.parts)), (k) => host.nodeLabel(k), (p) => host.selectPair?.(p)));
+  }
   for (const d of details) {
     const e = d.edge;
     append(host.body,
@@ -211,14 +223,7 @@ export async function showEdge(host: PanelHost, displayKey: string, members: rea
         ['inter-cluster', e.interCluster ? 'yes' : 'no'], ['service', e.service]]),
       verdictCell(e),
       h('p', {}, d.explanation ? `${d.explanation.verdict}: ${d.explanation.reason}` : 'policy engine not available'));
-    if (d.samples.length) {
-      const rows = d.samples.slice(0, 25).map((s) => h('tr', {},
-        h('td', {}, formatTime(s.time)), h('td', {}, s.verdict),
-        h('td', {}, `${s.sourcePod ?? s.sourceIp ?? ''}${s.sourcePort ? `:${s.sourcePort}` : ''}`),
-        h('td', {}, `${s.destinationPod ?? s.destinationIp ?? ''}${s.port ? `:${s.port}` : ''}`),
-        h('td', {}, s.dropReason ?? s.l7 ?? '')));
-      append(host.body, h('table', { class: 'flows' }, h('thead', {}, h('tr', {}, h('th', {}, 'time'), h('th', {}, 'verdict'), h('th', {}, 'from'), h('th', {}, 'to'), h('th', {}, 'detail'))), h('tbody', {}, ...rows)));
-    }
+    append(host.body, flowsSection(e.key, host.timeWindow?.() ?? {}, () => samplesTable(d)));
   }
   if (members.length > 12) append(host.body, h('p', { class: 'muted' }, `${members.length - 12} more ports not shown.`));
 }
