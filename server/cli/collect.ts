@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { startCollector } from '../collect/collector.ts';
 import type { RunningCollector } from '../collect/collector.ts';
 import { parseDuration } from '../store/flow-store.ts';
-import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, parseConnectionsPerEdgeMinute } from '../store/connections.ts';
+import { DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE, parseConnectionsPerEdgeMinute } from '../store/connections.ts';
 import { CliExit, EXIT_BAD_INPUT } from './exit.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -53,7 +53,7 @@ export function collectCommand(): Command {
     .option('--hubble-relay <host:port>', 'stream flows live from Hubble Relay (repeatable)', collect, [])
     .option('--goldmane <host:port>', 'stream Calico flows live from Goldmane (repeatable)', collect, [])
     .option('--interval <duration>', 'aggregation interval: one batch of edge deltas per interval', '1m')
-    .option('--connections <n>', 'connections shipped per edge and minute (the rows behind GET /api/v1/flows)', String(DEFAULT_CONNECTIONS_PER_EDGE_MINUTE))
+    .option('--connections <n>', 'connections shipped per edge and minute, a sample (the rows behind GET /api/v1/flows)', String(DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE))
     .option('--spool-max-batches <n>', 'batches kept when the servers cannot be reached (the oldest are dropped past it)', '100000')
     .option('--metrics-port <n>', 'serve /metrics (Prometheus) and /healthz on this port')
     .option('--metrics-host <addr>', 'address for /metrics', '127.0.0.1')

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { GraphBuilder } from '../graph/builder.ts';
 import { AppState } from '../state/app-state.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
+import { DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE } from '../store/connections.ts';
 import { addPlan, loadFiles, planSources, SourceManager, startStreams, stateSink, type SourceOptions } from '../sources/index.ts';
 import { Shipper } from './shipper.ts';
 import { SpoolStore } from './spool.ts';
@@ -56,7 +57,7 @@ export async function startCollector(options: CollectOptions): Promise<RunningCo
   // The connections behind the edges ride in the batches (server/store/connection-log.ts), capped per edge and minute.
   const state = new AppState({
     builder: new GraphBuilder(), store: spool, samplesPerEdge: 1, maxSampledEdges: 1, releaseAfterFlush: true,
-    connections: new ConnectionLog({ perEdgeMinute: options.connectionsPerEdgeMinute }),
+    connections: new ConnectionLog({ perEdgeMinute: options.connectionsPerEdgeMinute ?? DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE }),
   });
   const shipper = new Shipper({ spool, servers: options.servers, collector: options.collector, token: options.token, log });
   // The same sources as serve, under one manager; files are read before the streams start.

@@ -356,10 +356,7 @@ export class AppState {
         const result = this.builder.addFlow(record, options.cluster);
         this.samples.keep(record, result);
         const b = this.builder;
-        if (this.connectionLog && b.lastEdges) {
-          const point = record.direction ? `${record.direction.toLowerCase()}${record.observer ? `@${record.observer}` : ''}` : record.observer;
-          this.connectionLog.record(record, b.lastSource, b.lastDestination, b.lastEdges, point);
-        }
+        if (this.connectionLog && b.lastEdges) this.connectionLog.record(record, b.lastSource, b.lastDestination, b.lastEdges);
         n++;
         last = record.time;
       } catch (error) {

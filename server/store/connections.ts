@@ -51,6 +51,12 @@ export interface FlowRow {
 }
 
 export const DEFAULT_CONNECTIONS_PER_EDGE_MINUTE = 50;
+/**
+ * What a collector ships per edge and minute by default: a sample. Every row costs the collector
+ * about what reading its flow does (a row is built, spooled and sent as JSON), so shipping 50 would
+ * halve a busy collector's throughput (`npm run bench scale`, part 1, prints both).
+ */
+export const DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE = 5;
 export const MINUTE_MS = 60_000;
 
 /** One connection as stored (what the API shows, FlowRow, and its key): keyed by (edge, minute of `firstSeen`, id). */

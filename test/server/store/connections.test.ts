@@ -213,16 +213,35 @@ describe('connection rows (pure)', () => {
     for (const bad of ['', 'abc', '!!', Buffer.from('1.2.3').toString('base64url'), 'x'.repeat(100)]) expect(decodeCursor(bad)).toBeUndefined();
   });
 
-  it('the log files a report within the window under its connection\'s first minute, and a later one as a new connection', () => {
+  it('the log files a correction within the window under its connection\'s first minute, and a later one is dropped', () => {
     const log = new ConnectionLog({ windowMs: 120_000 });
     const id = { key: 'pod:p/a/x-1', workloadKey: 'wl:p/a/Deployment/x', cluster: 'p' };
     const to = { key: 'pod:p/b/y-1', workloadKey: 'wl:p/b/Deployment/y', cluster: 'p' };
     const record = (time: number) => ({ ...webToApi, time });
     log.record(record(T0 + 59_000), id, to, [EDGE, POD_EDGE]);
-    log.record(record(T0 + 61_000), id, to, [EDGE, POD_EDGE]);
-    log.record(record(T0 + 400_000), id, to, [EDGE, POD_EDGE]);
+    // the destination's DROPPED after the source's FORWARDED: the same connection, its verdict corrected
+    log.record({ ...record(T0 + 61_000), verdict: 'DROPPED' as const, supersedes: 'FORWARDED' as const, dropReason: 'POLICY_DENIED' }, id, to, [EDGE, POD_EDGE]);
+    // a correction long after the connection's last sighting has no row to fold into
+    log.record({ ...record(T0 + 400_000), verdict: 'DROPPED' as const, supersedes: 'FORWARDED' as const }, id, to, [EDGE, POD_EDGE]);
+    // a new connection of the same 5-tuple, later
+    log.record(record(T0 + 500_000), id, to, [EDGE, POD_EDGE]);
     const rows = log.take();
-    expect(rows.map((r) => [r.firstSeen, r.lastSeen, r.reports, r.podEdge])).toEqual([[T0 + 59_000, T0 + 61_000, 2, POD_EDGE], [T0 + 400_000, T0 + 400_000, 1, POD_EDGE]]);
+    expect(rows.map((r) => [r.firstSeen, r.lastSeen, r.reports, r.verdict, r.podEdge])).toEqual([
+      [T0 + 59_000, T0 + 61_000, 2, 'DROPPED', POD_EDGE],
+      [T0 + 500_000, T0 + 500_000, 1, 'FORWARDED', POD_EDGE],
+    ]);
+    expect(rows[0]!.dropReason).toBe('POLICY_DENIED');
     expect(log.take()).toEqual([]);
+  });
+
+  it('the log keeps one row more than the cap per edge and minute, and no row for the correction of a connection the cap refused', () => {
+    const log = new ConnectionLog({ perEdgeMinute: 2 });
+    const id = { key: 'pod:p/a/x-1', workloadKey: 'wl:p/a/Deployment/x', cluster: 'p' };
+    const to = { key: 'pod:p/b/y-1', workloadKey: 'wl:p/b/Deployment/y', cluster: 'p' };
+    // five connections (distinct source ports) within the minute, each corrected once later in it
+    for (let c = 0; c < 5; c++) log.record({ ...webToApi, time: T0 + c, source: { ...webToApi.source, port: 40_000 + c } }, id, to, [EDGE, POD_EDGE]);
+    for (let c = 0; c < 5; c++) log.record({ ...webToApi, time: T0 + 1000 + c, verdict: 'DROPPED', supersedes: 'FORWARDED', source: { ...webToApi.source, port: 40_000 + c } }, id, to, [EDGE, POD_EDGE]);
+    const rows = log.take();
+    expect(rows.map((r) => [r.source.port, r.reports])).toEqual([[40_000, 2], [40_001, 2], [40_002, 2]]);
   });
 });
