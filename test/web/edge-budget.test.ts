@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { budgetEdges, budgetStatus, isDropped, type BudgetEdge } from '../../web/src/state/edge-budget.ts';
+import { budgetEdges, budgetStatus, type BudgetEdge } from '../../web/src/state/edge-budget.ts';
 
 const edge = (source: string, target: string, count: number, dropped = false): BudgetEdge => ({
-  key: `${source}=>${target}`, source, target, count, verdicts: dropped ? { DROPPED: count } : { FORWARDED: count },
+  key: `${source}=>${target}`, source, target, count, dropped,
 });
 
 const ab = edge('a', 'b', 10);
@@ -41,11 +41,6 @@ describe('edge budget', () => {
     expect(budgetStatus(600, 12893)).toBe('showing 600 of 12,893 edges, strongest first; select a node for all of its edges');
   });
 
-  it('an error verdict counts as a drop', () => {
-    expect(isDropped({ verdicts: { ERROR: 1 } })).toBe(true);
-    expect(isDropped({ verdicts: { FORWARDED: 4, AUDIT: 1 } })).toBe(false);
-  });
-
   const nodes = ['a', 'b', 'c', 'd', 'e', 'f'];
   const arbEdges = fc.uniqueArray(
     fc.record({ source: fc.constantFrom(...nodes), target: fc.constantFrom(...nodes), count: fc.integer({ min: 1, max: 1000 }), dropped: fc.boolean() })
@@ -60,7 +55,7 @@ describe('edge budget', () => {
       const mine = edges.filter((e) => e.source === selected || e.target === selected);
       expect(drawn.size).toBeLessThanOrEqual(budget + mine.length);
       for (const e of mine) expect(drawn.has(e.key)).toBe(true);
-      const dropped = edges.filter(isDropped);
+      const dropped = edges.filter((e) => e.dropped);
       const droppedDrawn = dropped.filter((e) => drawn.has(e.key)).length;
       expect(droppedDrawn).toBeGreaterThanOrEqual(Math.min(dropped.length, budget));
       for (const e of drawn) expect(edges.some((x) => x.key === e)).toBe(true);

@@ -5,8 +5,6 @@
  * edge of the selected node (or the selected edge itself), so that the selection always shows
  * all of its traffic. What is not drawn stays in the table and in the panels.
  */
-import type { VerdictCounts } from '../types.ts';
-
 /** At most this many edges are drawn, besides the selection's. */
 export const EDGE_BUDGET = 600;
 
@@ -15,7 +13,8 @@ export interface BudgetEdge {
   readonly source: string;
   readonly target: string;
   readonly count: number;
-  readonly verdicts: VerdictCounts;
+  /** Dropped or denied (a would-break or blocked edge in Diff mode too): drawn ahead of any other. */
+  readonly dropped: boolean;
 }
 
 export interface BudgetResult {
@@ -27,14 +26,9 @@ export interface BudgetResult {
   readonly limited: boolean;
 }
 
-/** Dropped or denied (an error is a drop too): always ahead of allowed traffic. */
-export function isDropped(e: Pick<BudgetEdge, 'verdicts'>): boolean {
-  return (e.verdicts.DROPPED ?? 0) + (e.verdicts.ERROR ?? 0) > 0;
-}
-
 /** Dropped first, then by count (highest first), then by key, so that the choice is stable. */
 function stronger(a: BudgetEdge, b: BudgetEdge): number {
-  return Number(isDropped(b)) - Number(isDropped(a)) || b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  return Number(b.dropped) - Number(a.dropped) || b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
 /**
