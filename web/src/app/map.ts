@@ -50,7 +50,7 @@ export function shownGraph(state: AppState): { all: MapGraph; shown: MapGraph } 
 export class MapController {
   readonly map: MapView;
   /** The status line's word on the edge budget while it leaves edges out, else undefined. */
-  private budgetNote: string | undefined;
+  budgetNote: string | undefined;
 
   constructor(private readonly state: AppState, private readonly app: Actions, private readonly panel: PanelController) {
     // `?render=light|full` forces sigma's program set (tests, side-by-side comparisons)
