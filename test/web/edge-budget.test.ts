@@ -14,17 +14,18 @@ const ea = edge('e', 'a', 2);
 const estate = [ab, bc, cd, de, ea];
 
 describe('edge budget', () => {
-  const cases: { name: string; budget: number; selected?: string; drawn: BudgetEdge[]; limited: boolean }[] = [
+  const cases: { name: string; budget: number; selected?: string; keep?: BudgetEdge[]; drawn: BudgetEdge[]; limited: boolean }[] = [
     { name: 'a map within the budget draws every edge', budget: 5, drawn: estate, limited: false },
     { name: 'past the budget the dropped edge comes first, then the highest counts', budget: 3, drawn: [de, bc, ab], limited: true },
     { name: 'a budget of one keeps the dropped edge over a busier allowed one', budget: 1, drawn: [de], limited: true },
     { name: 'a selected node adds all of its edges to the strongest', budget: 2, selected: 'a', drawn: [de, bc, ab, ea], limited: true },
     { name: 'a selected edge is drawn although it is weak', budget: 1, selected: 'e=>a', drawn: [de, ea], limited: true },
+    { name: 'the edges of an attack path shown are drawn although they are weak', budget: 1, keep: [cd, ea], drawn: [de, cd, ea], limited: true },
     { name: 'a selection not on the map adds nothing', budget: 2, selected: 'zz', drawn: [de, bc], limited: true },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const r = budgetEdges(estate, c.budget, c.selected);
+      const r = budgetEdges(estate, c.budget, c.selected, new Set((c.keep ?? []).map((e) => e.key)));
       expect([...r.drawn].sort()).toEqual(c.drawn.map((e) => e.key).sort());
       expect(r.total).toBe(estate.length);
       expect(r.limited).toBe(c.limited);

@@ -598,7 +598,8 @@ export class MapView {
 
   /**
    * Draw the edges the filters keep; past EDGE_BUDGET on a folded map (groups on it), only the
-   * strongest, dropped ones first, plus all of the selection's (state/edge-budget.ts). A map of
+   * strongest, dropped ones first, plus all of the selection's and the attack path's shown
+   * (state/edge-budget.ts). A map of
    * workloads or pods draws every edge. Edge opacity fades with the number drawn.
    */
   private applyBudget(): void {
@@ -608,7 +609,7 @@ export class MapView {
       if (a.shown) candidates.push({ key, source, target, count: a.count, dropped: a.verdict === 'dropped' || a.verdict === 'mixed' || a.diff === 'would-break' || a.diff === 'blocked' });
     });
     const folded = g.someNode((_k, a) => a.kind === 'group');
-    const { drawn, total, limited } = budgetEdges(candidates, folded ? EDGE_BUDGET : Infinity, this.selected);
+    const { drawn, total, limited } = budgetEdges(candidates, folded ? EDGE_BUDGET : Infinity, this.selected, this.path?.edges);
     this.budgetLimited = limited;
     this.drawnEdges = drawn.size;
     const fade = Math.min(1, 800 / Math.max(1, drawn.size));
@@ -679,6 +680,7 @@ export class MapView {
     markCut(this.path?.cutEdge, false);
     this.path = path;
     markCut(path?.cutEdge, true);
+    if (this.budgetLimited) this.applyBudget();
     this.applyFocus();
   }
 

@@ -33,13 +33,14 @@ function stronger(a: BudgetEdge, b: BudgetEdge): number {
 
 /**
  * The edges to draw out of `edges`: all of them up to `budget`, else the `budget` strongest
- * plus every edge touching `selected` (a node key) or equal to it (an edge key).
+ * plus every edge touching `selected` (a node key) or equal to it (an edge key), and the edges
+ * in `keep` (an attack path's hops).
  */
-export function budgetEdges(edges: readonly BudgetEdge[], budget: number, selected?: string): BudgetResult {
+export function budgetEdges(edges: readonly BudgetEdge[], budget: number, selected?: string, keep: ReadonlySet<string> = new Set()): BudgetResult {
   if (edges.length <= budget) return { drawn: new Set(edges.map((e) => e.key)), total: edges.length, limited: false };
   const drawn = new Set([...edges].sort(stronger).slice(0, Math.max(0, budget)).map((e) => e.key));
-  if (selected !== undefined) {
-    for (const e of edges) if (e.key === selected || e.source === selected || e.target === selected) drawn.add(e.key);
+  for (const e of edges) {
+    if (keep.has(e.key) || (selected !== undefined && (e.key === selected || e.source === selected || e.target === selected))) drawn.add(e.key);
   }
   return { drawn, total: edges.length, limited: true };
 }
