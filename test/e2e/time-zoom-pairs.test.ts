@@ -34,7 +34,7 @@ describe('time brush, zoom to open, inter-cluster pairs', { timeout: 180_000 }, 
     for (let x = 4; x < box.width; x += 6) bottom.push(await pixelAt(demo.context, before, box.x + x, box.y + box.height - 4));
     expect(bottom.filter(([r, g, b]) => b > 120 && b > r + 40 && g < 160).length).toBeGreaterThan(0);
 
-    const drawn = (): Promise<number> => page.evaluate(() => window.netatlasDebug.edges);
+    const drawn = (): Promise<number> => page.evaluate(() => window.netatlasDebug.edgesShown!);
     const all = await drawn();
     await page.mouse.move(box.x + box.width * 0.1, box.y + box.height / 2);
     await page.mouse.down();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collapseGraph, representativeOf } from '../../web/src/state/collapse.ts';
+import { toDisplayEdges } from '../../web/src/state/display.ts';
+import { verdictClass } from '../../web/src/state/style.ts';
 import { cart, graph, stripe, tcpForwarded, web, reply, devShell } from './fixtures.ts';
 
 describe('collapse and expand', () => {
@@ -27,5 +29,15 @@ describe('collapse and expand', () => {
 
   it('external peers are never folded into a group', () => {
     expect(representativeOf(stripe, new Set(['cluster:prod']))).toBe(stripe.key);
+  });
+
+  it('a folded map draws one edge per ordered pair of groups: ports merged, counts summed, the worst verdict kept, the ports listed', () => {
+    const a = { ...reply, key: 'a', source: devShell.key, target: cart.key, port: 9000, count: 2, verdicts: { FORWARDED: 2 }, firstSeen: 10, lastSeen: 20 };
+    const b = { ...a, key: 'b', target: web.key, protocol: 'UDP' as const, port: 53, count: 3, verdicts: { DROPPED: 3 } };
+    const drawn = toDisplayEdges(collapseGraph({ nodes: [web, cart, devShell], edges: [a, b] }, new Set(['cluster:prod'])).edges);
+    expect(drawn).toHaveLength(1);
+    expect(drawn[0]).toMatchObject({ source: devShell.key, target: 'cluster:prod', count: 5, ports: ['TCP/9000', 'UDP/53'] });
+    expect(drawn[0]!.members).toHaveLength(2);
+    expect(verdictClass(drawn[0]!.verdicts)).toBe('mixed');
   });
 });

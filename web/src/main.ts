@@ -45,7 +45,7 @@ function wire(state: AppState, c: () => Controllers): Actions {
       c().timeBrush.sync();
       const g = state.data.shown;
       const total = state.data.raw.nodes.length;
-      shell.status(state.phase.phase === 'nodes' ? `${g.nodes.length} nodes, loading edges…` : `${g.nodes.length} nodes, ${g.edges.length} edges${total !== g.nodes.length ? ` (of ${total} nodes)` : ''}`);
+      shell.status(state.phase.phase === 'nodes' ? `${g.nodes.length} nodes, loading edges…` : `${g.nodes.length} nodes, ${map.budgetNote ?? `${g.edges.length} edges`}${total !== g.nodes.length ? ` (of ${total} nodes)` : ''}`);
     },
     select: (key, focus) => c().map.select(key, focus),
     selectEdge: (key, members) => c().map.selectEdge(key, members),

@@ -6,6 +6,7 @@ import { clusterKey, namespaceKey } from '../../../generator/model/index.ts';
 import { MapView, type RenderProfile } from '../render/map.ts';
 import { collapseAround, expandGroup } from '../state/aggregate.ts';
 import { collapseGraph } from '../state/collapse.ts';
+import { budgetStatus } from '../state/edge-budget.ts';
 import { applyFilters, isEmptyFilters } from '../state/filters.ts';
 import { applyDiff, onlyDiffCategory } from '../state/graph-data.ts';
 import type { MapGraph } from '../types.ts';
@@ -16,7 +17,8 @@ import type { Actions, AppState } from './state.ts';
 /** Read-only figures for tests and the benchmark (no behaviour hangs on them). */
 export interface DebugInfo {
   loadedAt?: number; sigmaInitMs?: number; nodesFirst?: boolean; renderProfile?: string; firstFrameGpuDoneAt?: number; fullFrameAt?: number; fullFrameGpuDoneAt?: number; firstFrameAt?: number; layoutSettledAt?: number; layoutIterations?: number; layoutMillis?: number; layoutReason?: string;
-  nodes: number; edges: number; errors: string[];
+  /** Nodes drawn; edges drawn (one per direction of a pair, within the edge budget); edges the filters keep (one per port, as the table lists them). */
+  nodes: number; edges: number; edgesShown?: number; errors: string[];
 }
 declare global {
   interface Window {
@@ -47,6 +49,8 @@ export function shownGraph(state: AppState): { all: MapGraph; shown: MapGraph } 
 
 export class MapController {
   readonly map: MapView;
+  /** The status line's word on the edge budget while it leaves edges out, else undefined. */
+  budgetNote: string | undefined;
 
   constructor(private readonly state: AppState, private readonly app: Actions, private readonly panel: PanelController) {
     // `?render=light|full` forces sigma's program set (tests, side-by-side comparisons)
@@ -68,11 +72,17 @@ export class MapController {
         debug.layoutMillis = p.millis;
         debug.layoutReason = p.reason;
         const shown = state.data.shown;
-        app.status(`${shown.nodes.length} nodes, ${shown.edges.length} edges · layout settled after ${p.iterations} iterations (${Math.round(p.millis)} ms)`);
+        app.status(`${shown.nodes.length} nodes, ${this.budgetNote ?? `${shown.edges.length} edges`} · layout settled after ${p.iterations} iterations (${Math.round(p.millis)} ms)`);
       },
       onFirstFrame: () => {
         debug.firstFrameAt = performance.now();
         debug.firstFrameGpuDoneAt = this.gpuDone();
+      },
+      onEdgesDrawn: (drawn, total, limited) => {
+        debug.edges = drawn;
+        const note = limited ? budgetStatus(drawn, total) : undefined;
+        if (note !== undefined && note !== this.budgetNote) app.status(note);
+        this.budgetNote = note;
       },
       onFullFrame: () => {
         debug.fullFrameAt = performance.now();
@@ -110,7 +120,7 @@ export class MapController {
     for (const n of g.nodes) byKey.set(n.key, n);
     state.data.nodesByKey = byKey;
     window.netatlasDebug.nodes = g.nodes.length;
-    window.netatlasDebug.edges = g.edges.length;
+    window.netatlasDebug.edgesShown = g.edges.length;
     this.map.setColorMode(state.view.mode === 'diff' ? 'diff' : state.ui.findingsOn ? 'risk' : 'verdict');
     this.map.setData(all, { edgesPending, visible: g });
     if (frame) this.map.fitToNodes();

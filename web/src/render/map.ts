@@ -20,6 +20,7 @@ import {
 } from 'sigma/rendering';
 import type { DiffCategory, MapGraph, MapNode } from '../types.ts';
 import { toDisplayEdges } from '../state/display.ts';
+import { budgetEdges, EDGE_BUDGET } from '../state/edge-budget.ts';
 import { seedPositions, spiral, type Point } from '../state/seed.ts';
 import { CUT_COLOR, DIFF_COLORS, edgeWidth, nodeLook, riskColor, VERDICT_COLORS, verdictClass, type EdgeVerdictClass } from '../state/style.ts';
 import { LayoutRunner, type LayoutProgress } from './layout.ts';
@@ -70,6 +71,8 @@ interface EdgeAttrs {
   count: number; verdict: EdgeVerdictClass; interCluster: boolean; diff?: DiffCategory; ports: string; selected?: boolean;
   /** The hop an attack path's cut removes (see showPath). */
   cut?: boolean;
+  /** Kept by the filters; drawn (`visibility`) when also within the edge budget (applyBudget). */
+  shown: boolean;
   visibility: 'visible' | 'hidden';
   size: number; color: string; opacity: number; tail: string; dashSize: number; depth: 'edges' | 'topEdges'; zIndex: number;
 }
@@ -88,6 +91,8 @@ export interface MapCallbacks {
   onFirstFrame(): void;
   /** The first frame with every edge drawn (the first frame itself on small maps). */
   onFullFrame?(): void;
+  /** The edges drawn changed (data, or a selection past the edge budget): how many of how many. */
+  onEdgesDrawn?(drawn: number, total: number, limited: boolean): void;
 }
 
 type MapSigma = Sigma<NodeAttrs, EdgeAttrs, Attributes, DimState, DimState>;
@@ -451,19 +456,19 @@ export class MapView {
     }
     this.edgeMembers.clear();
     const displayEdges = toDisplayEdges(data.edges);
-    this.edgeFade = Math.min(1, 800 / Math.max(1, displayEdges.length));
     for (const whole of displayEdges) {
       if (!g.hasNode(whole.source) || !g.hasNode(whole.target)) continue;
       const d = shownEdges?.get(whole.key) ?? whole;
       g.addDirectedEdgeWithKey(d.key, d.source, d.target, this.edgeDisplay({
         count: d.count, verdict: verdictClass(d.verdicts), interCluster: d.interCluster,
         ...(d.diff ? { diff: d.diff } : {}), ports: d.ports.join(', '), selected: d.key === this.selected, cut: d.key === this.path?.cutEdge,
-        visibility: !shownEdges || shownEdges.has(d.key) ? 'visible' : 'hidden',
+        shown: !shownEdges || shownEdges.has(d.key), visibility: 'hidden',
         size: 1, color: '', opacity: 1, tail: 'none', dashSize: 0, depth: 'edges', zIndex: 0,
       }));
       this.edgeMembers.set(d.key, d.members);
     }
     this.graph = g;
+    this.applyBudget();
     this.layout.setGraph(g);
     performance.mark(edgesCame ? 'netatlas:edges-built' : 'netatlas:graph-built');
     if (firstData) this.deferredLayout = this.edgesPending;
@@ -582,7 +587,40 @@ export class MapView {
     mark(this.selected, false);
     this.selected = key;
     mark(key, true);
+    if (this.budgetLimited) this.applyBudget();
     this.applyFocus();
+  }
+
+  /** Whether the edge budget left edges out of the last picture. */
+  private budgetLimited = false;
+  /** The drawn edges: those the filters keep and the edge budget draws. */
+  drawnEdges = 0;
+
+  /**
+   * Draw the edges the filters keep; past EDGE_BUDGET on a folded map (groups on it), only the
+   * strongest, dropped ones first, plus all of the selection's and the attack path's shown
+   * (state/edge-budget.ts). A map of
+   * workloads or pods draws every edge. Edge opacity fades with the number drawn.
+   */
+  private applyBudget(): void {
+    const g = this.graph;
+    const candidates: { key: string; source: string; target: string; count: number; dropped: boolean }[] = [];
+    g.forEachEdge((key, a, source, target) => {
+      if (a.shown) candidates.push({ key, source, target, count: a.count, dropped: a.verdict === 'dropped' || a.verdict === 'mixed' || a.diff === 'would-break' || a.diff === 'blocked' });
+    });
+    const folded = g.someNode((_k, a) => a.kind === 'group');
+    const { drawn, total, limited } = budgetEdges(candidates, folded ? EDGE_BUDGET : Infinity, this.selected, this.path?.edges);
+    this.budgetLimited = limited;
+    this.drawnEdges = drawn.size;
+    const fade = Math.min(1, 800 / Math.max(1, drawn.size));
+    const refade = fade !== this.edgeFade;
+    this.edgeFade = fade;
+    g.forEachEdge((key, a) => {
+      const visibility = drawn.has(key) ? 'visible' : 'hidden';
+      if (refade) g.mergeEdgeAttributes(key, this.edgeDisplay({ ...a, visibility }));
+      else if (a.visibility !== visibility) g.setEdgeAttribute(key, 'visibility', visibility);
+    });
+    this.cb.onEdgesDrawn?.(drawn.size, total, limited);
   }
 
   /** The per-port edge keys behind a display edge. */
@@ -642,6 +680,7 @@ export class MapView {
     markCut(this.path?.cutEdge, false);
     this.path = path;
     markCut(path?.cutEdge, true);
+    if (this.budgetLimited) this.applyBudget();
     this.applyFocus();
   }
 
