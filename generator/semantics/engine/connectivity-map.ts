@@ -2,7 +2,8 @@
  * The workload-level connectivity map. Pods are grouped into equivalence classes
  * (pod-classes.ts), addresses into the ranges the policies tell apart; each
  * class's ingress is decided once against every endpoint, then each endpoint's egress is
- * combined with it and aggregated to workload and range peers.
+ * combined with it and aggregated to workload and range peers. A node address under a Cilium
+ * host firewall is a range of its own and a subject like a class, in both directions.
  */
 import { formatRange } from '../cidr.ts';
 import { rulePorts, type CompiledRule, type Endpoint } from '../compile.ts';
@@ -35,8 +36,12 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
   const C = classRep.length;
   const N = C + atoms.length;
   const endpoints: Endpoint[] = [...classRep];
+  // Ingress subjects: the classes, and the node addresses a host firewall may select.
+  const subjects: number[] = Array.from({ length: C }, (_, i) => i);
   for (const a of atoms) {
-    endpoints.push({ kind: 'ip', labels: {}, nsLabels: {}, ports: [], hostNetwork: false, v4: [a.start], v6: [] });
+    const node = a.start === a.end ? ctx.cuts.nodeAddresses.get(a.start) : undefined;
+    if (node !== undefined) subjects.push(endpoints.length);
+    endpoints.push(node !== undefined ? ctx.endpoints.ip(node) : { kind: 'ip', labels: {}, nsLabels: {}, ports: [], hostNetwork: false, v4: [a.start], v6: [] });
   }
   // Peers of the map: workloads, then ranges (ordered numerically).
   const rangePeer = (i: number): number => workloads.length + i;
@@ -181,7 +186,7 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
   const ingressExceptions: number[][] = Array.from({ length: N }, () => []);
   const column = new Int32Array(N);
   let counts = new Int32Array(16);
-  for (let y = 0; y < C; y++) {
+  for (const y of subjects) {
     const dst = endpoints[y];
     const profile = profileFor(dst, 'ingress');
     if (!profile.subject) continue;
