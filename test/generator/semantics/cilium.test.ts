@@ -158,6 +158,15 @@ describe('host firewall: a CiliumClusterwideNetworkPolicy with nodeSelector appl
       }
     });
 
+    it('a node reaches its own pods but not the same pods on another node, one class apart', () => {
+      const backendOnN1 = { ...backend, name: 'backend-1', ips: ['10.0.0.12'], nodeName: 'n1' };
+      const isolateBackend = cilium('l3-rule', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop');
+      const engine = createEngine(snapshot({ namespaces, nodes: sshNodes, pods: [frontend, backend, backendOnN1], ciliumNetworkPolicies: [demoHostPolicy, isolateBackend] }));
+      expect(mapConnections(engine, IP('192.168.0.1'), P(backendOnN1))).toBe('All Connections');
+      expect(mapConnections(engine, IP('192.168.0.1'), P(backend))).toBe('No Connections');
+      expect(engine.allowedConnections(IP('192.168.0.1'), P(backend)).toString()).toBe('No Connections');
+    });
+
     it('without a host firewall the node addresses stay inside the ranges the rules make', () => {
       const engine = createEngine(snapshot({ namespaces, nodes: sshNodes, pods: [frontend, backend], ciliumNetworkPolicies: [cilium('l3-rule', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop')] }));
       expect(engine.connectivityMap().filter((r) => r.srcPeer.kind === 'range').map((r) => r.src)).toEqual(['0.0.0.0-255.255.255.255']);
