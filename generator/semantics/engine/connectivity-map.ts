@@ -181,7 +181,11 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
 
   // Ingress of every class from every endpoint. Per destination, the most common answer
   // is its default; the other answers are kept per source (usually few).
-  const nodeAware = endpoints.some((e) => (e.kind === 'ip' || e.hostNetwork) && !!e.nodeName);
+  const nodeEndpoints: number[] = [];
+  endpoints.forEach((e, x) => {
+    if ((e.kind === 'ip' || e.hostNetwork) && !!e.nodeName) nodeEndpoints.push(x);
+  });
+  const nodeAware = nodeEndpoints.length > 0;
   const ingressDefault = new Int32Array(N).fill(1);
   const ingressExceptions: number[][] = Array.from({ length: N }, () => []);
   const column = new Int32Array(N);
@@ -196,8 +200,14 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
       if (!p) portsById.set(r.id, (p = rulePorts(r, dst)));
       return p;
     });
-    if (shared >= 0 && !nodeAware) {
-      // Only far ends that matched a rule can differ from the shared answer.
+    if (shared >= 0) {
+      // Only far ends that matched a rule, or the destination's own node, can differ from the
+      // shared answer (an endpoint listed twice gets the same answer twice).
+      for (const x of nodeEndpoints) {
+        if (!fromOwnNode(endpoints[x], dst)) continue;
+        column[x] = 1;
+        if (shared !== 1) ingressExceptions[x].push(y, 1);
+      }
       for (let t = 0; t < touchedCount; t++) {
         const x = touched[t];
         if (column[x] !== shared) ingressExceptions[x].push(y, column[x]);
@@ -205,7 +215,7 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
       ingressDefault[y] = shared;
       continue;
     }
-    if (nodeAware) for (let x = 0; x < N; x++) if (fromOwnNode(endpoints[x], dst)) column[x] = 1;
+    for (const x of nodeEndpoints) if (fromOwnNode(endpoints[x], dst)) column[x] = 1;
     // The default is the most common answer in a sample (the choice only affects speed).
     if (counts.length < sets.length) counts = new Int32Array(sets.length * 2);
     let mode = column[0];
