@@ -2,7 +2,7 @@
  * Policy engine benchmark: the full workload-level connectivity map on a generated estate
  * of 10,000 pods, 2,000 NetworkPolicies and 200 namespaces; the same estate with mixed policy
  * kinds (ClusterNetworkPolicy in both tiers and Cilium policies next to NetworkPolicy, ANP and BANP), its ratio to
- * the NetworkPolicy-only one, and a 50,000-pod / 10,000-policy mixed estate; and the ratio to the naive
+ * the NetworkPolicy-only one, the same with a Cilium host firewall on node addresses, and a 50,000-pod / 10,000-policy mixed estate; and the ratio to the naive
  * reference evaluator (test/generator/semantics/naive.ts) on the largest estate the naive
  * one finishes within its budget, measured in this same run.
  */
@@ -23,8 +23,8 @@ function time<T>(fn: () => T): { ms: number; cpuMs: number; value: T } {
   return { ms, cpuMs: (c.user + c.system) / 1000, value };
 }
 
-function engineMap(namespaces: number, mixedKinds = false, calico = false): { ms: number; cpuMs: number; rows: number; pods: number; policies: number; kinds: string } {
-  const snap = generateEstate(namespaces, 1, { mixedKinds, calico });
+function engineMap(namespaces: number, mixedKinds = false, calico = false, hostFirewall = false): { ms: number; cpuMs: number; rows: number; pods: number; policies: number; kinds: string } {
+  const snap = generateEstate(namespaces, 1, { mixedKinds, calico, hostFirewall });
   const { ms, cpuMs, value } = time(() => createEngine(snap).connectivityMap());
   const counts = new Map<string, number>([['NetworkPolicy', snap.networkPolicies.length]]);
   for (const p of snap.adminNetworkPolicies) {
@@ -69,12 +69,19 @@ console.log(
   `engine: full map, mixed kinds with Calico, ${largeCalico.pods} pods, ${largeCalico.policies} policies, 1000 namespaces: ` +
     `${largeCalico.ms.toFixed(0)} ms wall, ${largeCalico.cpuMs.toFixed(0)} ms CPU, ${largeCalico.rows} rows (target < 10000 ms)`,
 );
-// 1e. The mixed estates agree with the naive evaluator where the naive one is affordable.
-for (const calicoKinds of [false, true]) {
-  const small = generateEstate(2, 1, { mixedKinds: true, calico: calicoKinds });
+// 1e. The Cilium-mixed estate with a host firewall on half of its 50 nodes (each node address a
+// range and a subject of the map), best of 3, as a ratio to the mixed run.
+const host = [engineMap(200, true, false, true), engineMap(200, true, false, true), engineMap(200, true, false, true)].sort((a, b) => a.ms - b.ms)[0];
+console.log(
+  `engine: full map, mixed kinds with a host firewall on 25 of 50 nodes, ${host.pods} pods, ${host.policies} policies, 200 namespaces: ` +
+    `${host.ms.toFixed(0)} ms wall, ${host.cpuMs.toFixed(0)} ms CPU, ${host.rows} rows (target < 2000 ms); ${(host.ms / mixed.ms).toFixed(2)}x the mixed estate without it`,
+);
+// 1f. The mixed estates agree with the naive evaluator where the naive one is affordable.
+for (const [calicoKinds, hostFirewall] of [[false, false], [true, false], [false, true]]) {
+  const small = generateEstate(2, 1, { mixedKinds: true, calico: calicoKinds, hostFirewall });
   const engineLines = createEngine(small).connectivityMap().map((r) => `${r.src} => ${r.dst} : ${r.conn}`).sort();
   const same = JSON.stringify(engineLines) === JSON.stringify(new NaiveEvaluator(small).mapLines());
-  console.log(`mixed kinds${calicoKinds ? ' with Calico' : ''}, 2 namespaces (${small.pods.length} pods): engine and naive maps ${same ? 'identical' : 'DIFFER'}`);
+  console.log(`mixed kinds${calicoKinds ? ' with Calico' : ''}${hostFirewall ? ' with a host firewall' : ''}, 2 namespaces (${small.pods.length} pods): engine and naive maps ${same ? 'identical' : 'DIFFER'}`);
   if (!same) process.exitCode = 1;
 }
 const [load1] = (await import('node:os')).loadavg();

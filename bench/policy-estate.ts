@@ -17,7 +17,7 @@
  * passing the rest on.
  */
 import type {
-  AdminNetworkPolicyInfo, CalicoPolicyInfo, CiliumNetworkPolicyInfo, NamespaceInfo, NetworkPolicyInfo, PodInfo,
+  AdminNetworkPolicyInfo, CalicoPolicyInfo, CiliumNetworkPolicyInfo, NamespaceInfo, NetworkPolicyInfo, NodeInfo, PodInfo,
 } from '../generator/model/index.ts';
 import type { PolicySnapshot } from '../generator/semantics/index.ts';
 
@@ -37,6 +37,8 @@ function rng(seed: number): () => number {
 export interface EstateOptions {
   readonly mixedKinds?: boolean;
   readonly calico?: boolean;
+  /** Cilium's host firewall: the estate's 50 nodes, and the docs' demo-host-policy on half of them. */
+  readonly hostFirewall?: boolean;
 }
 
 export function generateEstate(namespaceCount: number, seed = 1, options: EstateOptions = {}): PolicySnapshot {
@@ -207,8 +209,18 @@ export function generateEstate(namespaceCount: number, seed = 1, options: Estate
       });
     }
   }
+  const nodes: NodeInfo[] = [];
+  if (options.hostFirewall) {
+    for (let i = 0; i < 50; i++) {
+      nodes.push({ kind: 'Node', cluster: CLUSTER, name: `node-${i}`, labels: i % 2 ? { 'node-access': 'ssh' } : {}, addresses: [`172.16.0.${i + 1}`], podCIDRs: [] });
+    }
+    ciliumNetworkPolicies.push({
+      kind: 'CiliumClusterwideNetworkPolicy', cluster: CLUSTER, name: 'demo-host-policy',
+      specs: [{ nodeSelector: { matchLabels: { 'node-access': 'ssh' } }, ingress: [{ entities: ['cluster'] }, { toPorts: [{ ports: [{ port: 22, protocol: 'TCP' }] }] }] }],
+    });
+  }
   return {
-    namespaces, pods, networkPolicies, adminNetworkPolicies: [...adminNetworkPolicies, ...clusterPolicies], ciliumNetworkPolicies, nodes: [],
+    namespaces, pods, networkPolicies, adminNetworkPolicies: [...adminNetworkPolicies, ...clusterPolicies], ciliumNetworkPolicies, nodes,
     ...(calico ? { calicoPolicies, calicoTiers: [{ kind: 'CalicoTier' as const, cluster: CLUSTER, name: 'security', order: 100 }] } : {}),
   };
 }

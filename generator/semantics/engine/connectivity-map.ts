@@ -2,7 +2,8 @@
  * The workload-level connectivity map. Pods are grouped into equivalence classes
  * (pod-classes.ts), addresses into the ranges the policies tell apart; each
  * class's ingress is decided once against every endpoint, then each endpoint's egress is
- * combined with it and aggregated to workload and range peers.
+ * combined with it and aggregated to workload and range peers. A node address under a Cilium
+ * host firewall is a range of its own and a subject like a class, in both directions.
  */
 import { formatRange } from '../cidr.ts';
 import { rulePorts, type CompiledRule, type Endpoint } from '../compile.ts';
@@ -35,8 +36,12 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
   const C = classRep.length;
   const N = C + atoms.length;
   const endpoints: Endpoint[] = [...classRep];
+  // Ingress subjects: the classes, and the node addresses a host firewall may select.
+  const subjects: number[] = Array.from({ length: C }, (_, i) => i);
   for (const a of atoms) {
-    endpoints.push({ kind: 'ip', labels: {}, nsLabels: {}, ports: [], hostNetwork: false, v4: [a.start], v6: [] });
+    const node = a.start === a.end ? ctx.cuts.nodeAddresses.get(a.start) : undefined;
+    if (node !== undefined) subjects.push(endpoints.length);
+    endpoints.push(node !== undefined ? ctx.endpoints.ip(node) : { kind: 'ip', labels: {}, nsLabels: {}, ports: [], hostNetwork: false, v4: [a.start], v6: [] });
   }
   // Peers of the map: workloads, then ranges (ordered numerically).
   const rangePeer = (i: number): number => workloads.length + i;
@@ -176,12 +181,16 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
 
   // Ingress of every class from every endpoint. Per destination, the most common answer
   // is its default; the other answers are kept per source (usually few).
-  const nodeAware = endpoints.some((e) => (e.kind === 'ip' || e.hostNetwork) && !!e.nodeName);
+  const nodeEndpoints: number[] = [];
+  endpoints.forEach((e, x) => {
+    if ((e.kind === 'ip' || e.hostNetwork) && !!e.nodeName) nodeEndpoints.push(x);
+  });
+  const nodeAware = nodeEndpoints.length > 0;
   const ingressDefault = new Int32Array(N).fill(1);
   const ingressExceptions: number[][] = Array.from({ length: N }, () => []);
   const column = new Int32Array(N);
   let counts = new Int32Array(16);
-  for (let y = 0; y < C; y++) {
+  for (const y of subjects) {
     const dst = endpoints[y];
     const profile = profileFor(dst, 'ingress');
     if (!profile.subject) continue;
@@ -191,8 +200,14 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
       if (!p) portsById.set(r.id, (p = rulePorts(r, dst)));
       return p;
     });
-    if (shared >= 0 && !nodeAware) {
-      // Only far ends that matched a rule can differ from the shared answer.
+    if (shared >= 0) {
+      // Only far ends that matched a rule, or the destination's own node, can differ from the
+      // shared answer (an endpoint listed twice gets the same answer twice).
+      for (const x of nodeEndpoints) {
+        if (!fromOwnNode(endpoints[x], dst)) continue;
+        column[x] = 1;
+        if (shared !== 1) ingressExceptions[x].push(y, 1);
+      }
       for (let t = 0; t < touchedCount; t++) {
         const x = touched[t];
         if (column[x] !== shared) ingressExceptions[x].push(y, column[x]);
@@ -200,7 +215,7 @@ export function buildConnectivityMap(ctx: MapContext): ConnectivityRow[] {
       ingressDefault[y] = shared;
       continue;
     }
-    if (nodeAware) for (let x = 0; x < N; x++) if (fromOwnNode(endpoints[x], dst)) column[x] = 1;
+    for (const x of nodeEndpoints) if (fromOwnNode(endpoints[x], dst)) column[x] = 1;
     // The default is the most common answer in a sample (the choice only affects speed).
     if (counts.length < sets.length) counts = new Int32Array(sets.length * 2);
     let mode = column[0];

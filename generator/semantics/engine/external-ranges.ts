@@ -1,10 +1,11 @@
 /**
  * The address ranges the policies tell apart: every CIDR (and except) a rule names cuts the
- * IPv4 space, and the map reports one peer per resulting range. Also whether any rule names
- * networks that can match pod addresses, or nodes: the map's pod classes then need each pod's
- * addresses or node.
+ * IPv4 space, and the map reports one peer per resulting range. In a cluster with a Cilium host
+ * firewall (a clusterwide nodeSelector spec), each node address is a range of its own too: it is
+ * then a policy subject, not one address among many. Also whether any rule names networks that
+ * can match pod addresses, or nodes: the map's pod classes then need each pod's addresses or node.
  */
-import { ALL_IPV4, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from '../cidr.ts';
+import { ALL_IPV4, ipv4ToInt, parseIpv4Cidr, partitionIpv4, type Ipv4Range } from '../cidr.ts';
 import { calicoNetCuts, calicoPolicyRef } from '../kinds/calico.ts';
 import { ciliumRuleBlocks } from '../kinds/cilium.ts';
 import type { PolicySnapshot } from '../types.ts';
@@ -16,6 +17,11 @@ export interface ExternalCuts {
   readonly anyNetworksPeer: boolean;
   /** An Admin `nodes` peer exists. */
   readonly anyNodesPeer: boolean;
+  /**
+   * The node addresses cut into /32 ranges of their own (in clusters with a host firewall), by
+   * range start: the map's endpoint for such a range is the node's address (`Endpoints.ip`).
+   */
+  readonly nodeAddresses: ReadonlyMap<number, string>;
 }
 
 export function externalCuts(snapshot: PolicySnapshot, index: PolicyIndex): ExternalCuts {
@@ -68,5 +74,20 @@ export function externalCuts(snapshot: PolicySnapshot, index: PolicyIndex): Exte
       }
     }
   }
-  return { ranges: cuts.length ? partitionIpv4(cuts) : [ALL_IPV4], anyNetworksPeer, anyNodesPeer };
+  const nodeAddresses = hostFirewallNodeAddresses(index);
+  for (const start of nodeAddresses.keys()) cuts.push({ start, end: start });
+  return { ranges: cuts.length ? partitionIpv4(cuts) : [ALL_IPV4], anyNetworksPeer, anyNodesPeer, nodeAddresses };
+}
+
+/** The IPv4 addresses of the nodes of every cluster with a host firewall spec (none elsewhere: ranges stay as few as the rules make them). */
+function hostFirewallNodeAddresses(index: PolicyIndex): Map<number, string> {
+  const found = new Map<number, string>();
+  const clusters = new Set<string>();
+  for (const [cluster, specs] of index.ciliumByCluster) if (specs.some((c) => c.host)) clusters.add(cluster);
+  if (clusters.size === 0) return found;
+  for (const [address, node] of index.nodeByAddress) {
+    const n = clusters.has(node.cluster) ? ipv4ToInt(address) : undefined;
+    if (n !== undefined) found.set(n, address);
+  }
+  return found;
 }

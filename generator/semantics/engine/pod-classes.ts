@@ -28,7 +28,7 @@ export function podClasses(ctx: MapContext): PodClasses {
   const podEndpoint = (pod: PodInfo): Endpoint => ctx.endpoints.pod(pod);
   const nodeTraffic = (pod: PodInfo): boolean => policies.nodeTraffic(pod);
   const { ciliumLabels, anyCalico } = policies;
-  const { ranges: atoms, anyNetworksPeer, anyNodesPeer } = ctx.cuts;
+  const { ranges: atoms, anyNetworksPeer, anyNodesPeer, nodeAddresses } = ctx.cuts;
   const atomStarts = atoms.map((a) => a.start);
   const atomOf = (n: number): number => {
     let lo = 0;
@@ -41,7 +41,8 @@ export function podClasses(ctx: MapContext): PodClasses {
     return lo;
   };
   const anyHostNetwork = snapshot.pods.some(nodeTraffic);
-  const needNode = anyHostNetwork || anyNodesPeer;
+  // Node addresses as map endpoints: traffic from a pod's own node is allowed, and `host` is it.
+  const needNode = anyHostNetwork || anyNodesPeer || nodeAddresses.size > 0;
   const needIps = opts.ipBlockMatchesPods || anyNetworksPeer;
   const clusters = new Set(snapshot.pods.map((p) => p.cluster));
   const withCluster = clusters.size > 1;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CiliumNetworkPolicyInfo, NetworkPolicyInfo, PodInfo } from '../../../generator/model/index.ts';
-import { createEngine, formatVerdict, type Peer } from '../../../generator/semantics/index.ts';
+import { ConnectionSet, createEngine, formatVerdict, type Peer } from '../../../generator/semantics/index.ts';
 import { cilium, node, np, ns, pod, rule, snapshot, tcp } from './builders.ts';
 
 const frontend = pod('shop', 'frontend', { role: 'frontend' }, { ips: ['10.0.0.1'], nodeName: 'n1', serviceAccount: 'web' });
@@ -118,6 +118,59 @@ describe('host firewall: a CiliumClusterwideNetworkPolicy with nodeSelector appl
     const engine = createEngine(snapshot({ namespaces: [...namespaces, ns('kube-system')], nodes: sshNodes, pods: [frontend, backend, other, agentOnN1], ciliumNetworkPolicies: r.policies }));
     expect(engine.validation.errors.map((e) => e.message)).toEqual([]);
     expect(engine.allowedConnections(r.src, r.dst).toString()).toBe(r.expect);
+  });
+
+  /** The map's connections between a pod's workload and a node address's range (none when it prints no row). */
+  const mapConnections = (engine: ReturnType<typeof createEngine>, src: Peer, dst: Peer): string => {
+    const label = (p: Peer): string => (p.kind === 'pod' ? `${p.pod.namespace}/${p.pod.name}[Pod]` : `${p.ip}-${p.ip}`);
+    return engine.connectivityMap().find((r) => r.src === label(src) && r.dst === label(dst))?.connections.toString() ?? 'No Connections';
+  };
+  const mapRows: { name: string; policies: CiliumNetworkPolicyInfo[]; src: Peer; dst: Peer; expect: string }[] = [
+    { name: 'a pod of the cluster reaches the selected node on every port', policies: [demoHostPolicy], src: P(backend), dst: IP('192.168.0.1'), expect: 'All Connections' },
+    { name: 'the selected node reaches a pod (the policy has no egress rules)', policies: [demoHostPolicy], src: IP('192.168.0.1'), dst: P(backend), expect: 'All Connections' },
+    { name: 'a pod reaches the node the selector does not match', policies: [demoHostPolicy], src: P(frontend), dst: IP('192.168.0.2'), expect: 'All Connections' },
+    { name: 'ingressDeny from the cluster on the host leaves a pod nothing', policies: [cilium('no-cluster', { nodeSelector: {}, ingress: [{ entities: ['all'] }], ingressDeny: [{ entities: ['cluster'] }] })], src: P(backend), dst: IP('192.168.0.2'), expect: 'No Connections' },
+    { name: 'a host rule opening one port from a pod lets that port in only', policies: [cilium('kubelet', { nodeSelector: { matchLabels: { 'node-access': 'ssh' } }, ingress: [{ endpoints: [backendSel], toPorts: [{ ports: [{ port: 10250, protocol: 'TCP' }] }] }] })], src: P(backend), dst: IP('192.168.0.1'), expect: 'TCP 10250' },
+    { name: 'a pod the host rule does not name is dropped', policies: [cilium('kubelet', { nodeSelector: { matchLabels: { 'node-access': 'ssh' } }, ingress: [{ endpoints: [backendSel], toPorts: [{ ports: [{ port: 10250, protocol: 'TCP' }] }] }] })], src: P(frontend), dst: IP('192.168.0.1'), expect: 'No Connections' },
+    { name: 'egress rules on the host isolate the node\'s egress to pods of other nodes', policies: [cilium('node-egress', { nodeSelector: { matchLabels: { 'node-access': 'ssh' } }, egress: [{ entities: ['world'] }] })], src: IP('192.168.0.1'), dst: P(backend), expect: 'No Connections' },
+    { name: 'egress rules on the host cover the node\'s own pods too (only their ingress exempts their node)', policies: [cilium('node-egress', { nodeSelector: { matchLabels: { 'node-access': 'ssh' } }, egress: [{ entities: ['world'] }] })], src: IP('192.168.0.1'), dst: P(frontend), expect: 'No Connections' },
+  ];
+  describe('the connectivity map reads the node address as the host firewall\'s subject, as decide does', () => {
+    it.each(mapRows.map((r) => [r.name, r] as const))('%s', (_name, r) => {
+      const engine = createEngine(snapshot({ namespaces, nodes: sshNodes, pods: [frontend, backend, other], ciliumNetworkPolicies: r.policies }));
+      expect(engine.validation.errors.map((e) => e.message)).toEqual([]);
+      expect(engine.allowedConnections(r.src, r.dst).toString()).toBe(r.expect);
+      expect(mapConnections(engine, r.src, r.dst)).toBe(r.expect);
+      for (const port of [22, 80, 10250]) {
+        expect(engine.evaluate({ src: r.src, dst: r.dst, protocol: 'TCP', port }).allowed).toBe(ConnectionSet.parse(r.expect).contains('TCP', port));
+      }
+    });
+
+    it('every pod-to-node and node-to-pod row of the map agrees with decide', () => {
+      for (const policies of mapRows.map((r) => r.policies)) {
+        const engine = createEngine(snapshot({ namespaces, nodes: sshNodes, pods: [frontend, backend, other], ciliumNetworkPolicies: policies }));
+        for (const p of [frontend, backend, other].map(P)) {
+          for (const n of ['192.168.0.1', '192.168.0.2'].map(IP)) {
+            expect(mapConnections(engine, p, n)).toBe(engine.allowedConnections(p, n).toString());
+            expect(mapConnections(engine, n, p)).toBe(engine.allowedConnections(n, p).toString());
+          }
+        }
+      }
+    });
+
+    it('a node reaches its own pods but not the same pods on another node, one class apart', () => {
+      const backendOnN1 = { ...backend, name: 'backend-1', ips: ['10.0.0.12'], nodeName: 'n1' };
+      const isolateBackend = cilium('l3-rule', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop');
+      const engine = createEngine(snapshot({ namespaces, nodes: sshNodes, pods: [frontend, backend, backendOnN1], ciliumNetworkPolicies: [demoHostPolicy, isolateBackend] }));
+      expect(mapConnections(engine, IP('192.168.0.1'), P(backendOnN1))).toBe('All Connections');
+      expect(mapConnections(engine, IP('192.168.0.1'), P(backend))).toBe('No Connections');
+      expect(engine.allowedConnections(IP('192.168.0.1'), P(backend)).toString()).toBe('No Connections');
+    });
+
+    it('without a host firewall the node addresses stay inside the ranges the rules make', () => {
+      const engine = createEngine(snapshot({ namespaces, nodes: sshNodes, pods: [frontend, backend], ciliumNetworkPolicies: [cilium('l3-rule', { endpointSelector: backendSel, ingress: [{ endpoints: [frontendSel] }] }, 'shop')] }));
+      expect(engine.connectivityMap().filter((r) => r.srcPeer.kind === 'range').map((r) => r.src)).toEqual(['0.0.0.0-255.255.255.255']);
+    });
   });
 
   it('explain names the host policy\'s rule', () => {

@@ -425,6 +425,18 @@ const calicoSetsSnapshotArb: fc.Arbitrary<PolicySnapshot> = fc
     })),
   );
 
+/**
+ * Always a host firewall, and no hostNetwork pods: node addresses are then the map's only node
+ * traffic, and pods that differ only by node (one class unless something tells nodes apart) meet them.
+ */
+const hostFirewallSnapshotArb: fc.Arbitrary<PolicySnapshot> = fc
+  .record({ base: snapshotArb, host: ciliumHostSpecArb, sameLabels: fc.boolean() })
+  .map(({ base, host, sameLabels }) => ({
+    ...base,
+    pods: base.pods.map((p, i) => ({ ...p, hostNetwork: false, ips: [`10.0.0.${100 + i}`], ...(sameLabels ? { labels: {}, namespace: 'a', ports: [], nodeName: i % 2 ? 'n2' : 'n1', hostIPs: [i % 2 ? '192.168.0.2' : '192.168.0.1'] } : {}) })),
+    ciliumNetworkPolicies: [...(base.ciliumNetworkPolicies ?? []), { kind: 'CiliumClusterwideNetworkPolicy' as const, cluster: CLUSTER, name: 'host-fw', specs: [host] }],
+  }));
+
 describe('the engine agrees with the naive reference evaluator', () => {
   agreesWithNaive('(NetworkPolicy, ANP/BANP, ClusterNetworkPolicy, Cilium)', snapshotArb, [
     { ipBlockMatchesPods: false, hostNetworkAsPods: false },
@@ -436,4 +448,5 @@ describe('the engine agrees with the naive reference evaluator', () => {
     { ipBlockMatchesPods: true, hostNetworkAsPods: false },
   ]);
   agreesWithNaive('(Calico rules selecting NetworkSets and GlobalNetworkSets)', calicoSetsSnapshotArb, [{ ipBlockMatchesPods: false, hostNetworkAsPods: false }]);
+  agreesWithNaive('(a Cilium host firewall over node addresses, no hostNetwork pods)', hostFirewallSnapshotArb, [{ ipBlockMatchesPods: false, hostNetworkAsPods: false }]);
 });

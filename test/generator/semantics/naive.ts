@@ -494,7 +494,7 @@ export class NaiveEvaluator {
     return out;
   }
 
-  /** The external IPv4 ranges: 0.0.0.0/0 cut at every CIDR the (valid) policies mention. */
+  /** The external IPv4 ranges: 0.0.0.0/0 cut at every CIDR the (valid) policies mention, and at node addresses under a host firewall. */
   ranges(): { start: number; end: number }[] {
     const cidrs: string[] = [];
     for (const p of this.snap.networkPolicies) {
@@ -521,6 +521,13 @@ export class NaiveEvaluator {
       for (const r of [...c.ingress, ...c.egress]) for (const e of [r.source, r.destination]) cidrs.push(...(e?.nets ?? []), ...(e?.notNets ?? []));
     }
     for (const s of this.snap.calicoNetworkSets ?? []) cidrs.push(...s.nets.map((n) => (n.includes('/') ? n : `${n}/32`)));
+    // A cluster with a host firewall: each node address is a range (a subject) of its own.
+    const hostFirewalled = new Set(
+      (this.snap.ciliumNetworkPolicies ?? [])
+        .filter((c) => c.kind === 'CiliumClusterwideNetworkPolicy' && !this.invalid.has(`${c.cluster}/${c.kind}/${c.name}`) && c.specs.some((s) => !s.endpointSelector && s.nodeSelector))
+        .map((c) => c.cluster),
+    );
+    for (const n of this.snap.nodes ?? []) if (hostFirewalled.has(n.cluster)) cidrs.push(...n.addresses.filter((a) => !a.includes(':')).map((a) => `${a}/32`));
     const parsed = cidrs.map(parseIpv4Cidr).filter((r): r is { start: number; end: number } => !!r);
     return parsed.length ? partitionIpv4(parsed) : [{ start: 0, end: 0xffffffff }];
   }
