@@ -30,8 +30,9 @@ export interface FlowEnd {
 }
 
 /**
- * One connection behind an edge: every flow report of the same connection (5-tuple within the
- * connection cache's lifetime) folded into one row.
+ * One connection behind an edge, as the flow dedup identifies it (protocol and both ends within
+ * the connection cache's window). The readers fold a connection's repeated reports before it is
+ * counted; what reaches this row is its first record and every later correction of its verdict.
  */
 export interface FlowRow {
   readonly firstSeen: number;
@@ -46,7 +47,11 @@ export interface FlowRow {
   readonly dropReason?: string;
   /** The policy the flow source names as deciding (Calico policy hits, Hubble policy names). */
   readonly policy?: string;
-  /** Flow reports folded into this row. */
+  /**
+   * Records of the connection folded into this row: 1, plus each correction of its verdict (a
+   * stronger report seen later) and each source that reported it separately. Not the number of
+   * packets or raw flow events: the readers drop repeated reports before they are counted.
+   */
   readonly reports: number;
 }
 

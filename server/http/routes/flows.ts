@@ -1,7 +1,7 @@
 /**
  * GET /flows?edge=<edge key>&from=&to=&verdict=&q=&cursor=&limit=: the connections behind one
  * edge of /api/v1/graph, at any level (an aggregated edge's rows are its parts' rows), newest
- * first, one row per connection with its reports folded (server/store/connections.ts).
+ * first, one row per connection with its verdict corrections folded (server/store/connections.ts).
  *
  * Paging is by keyset (first seen, then the row's sequence number), so connections stored while
  * a user pages never shift or repeat the rows of later pages.

@@ -1,6 +1,6 @@
 /**
  * The connections behind an edge (GET /api/v1/flows) as a paged, filterable table in the edge
- * panel: one row per connection with its reports folded, newest first. The paging and filter
+ * panel: one row per connection, newest first. The paging and filter
  * state is state/flow-table.ts; this module only draws it and asks for pages.
  */
 import { api, ApiRequestError } from '../api.ts';
@@ -11,6 +11,9 @@ import {
 } from '../state/flow-table.ts';
 import type { Verdict } from '../types.ts';
 import { append, clear, formatTime, h } from './dom.ts';
+
+/** What the reports column counts (server/store/connections.ts FlowRow.reports). */
+const REPORTS_TITLE = 'records of this connection: 1, plus each later correction of its verdict or separate report by another source (repeated flow events are folded before they are counted)';
 
 /**
  * A section that fetches and draws the first page of `edgeKey`'s connections, then follows the
@@ -63,7 +66,7 @@ export function flowsSection(edgeKey: string, span: { from?: number; to?: number
     });
     if (rows.length) {
       append(table, h('table', { class: 'flows', 'data-testid': 'flows-table' },
-        h('thead', {}, h('tr', {}, ...FLOW_COLUMNS.map(([, title]) => h('th', {}, title)))), h('tbody', {}, ...rows)));
+        h('thead', {}, h('tr', {}, ...FLOW_COLUMNS.map(([col, title]) => h('th', col === 'reports' ? { title: REPORTS_TITLE } : {}, title)))), h('tbody', {}, ...rows)));
     }
     const capped = cappedNote(got);
     note.hidden = capped === undefined;
