@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpoolStore } from '../server/collect/spool.ts';
+import { SpoolStore, spooledBody } from '../server/collect/spool.ts';
 import { readFlows } from '../server/flows/index.ts';
 import { GraphBuilder } from '../server/graph/builder.ts';
 import { AppState } from '../server/state/app-state.ts';
@@ -42,7 +42,7 @@ async function pass(file: string, dir: string, withLog: boolean): Promise<{ ms: 
   state.flush();
   const ms = performance.now() - t;
   for (let b = spool.oldest(); b; b = spool.oldest()) {
-    rows.push(...(b.connections ?? []));
+    rows.push(...(spooledBody(b).connections ?? []));
     spool.acknowledge(b);
   }
   spool.close();

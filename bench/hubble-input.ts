@@ -1,8 +1,9 @@
 /**
  * Large Hubble inputs for benchmarks, from the real capture lines of ../shared/data/hubble:
- * every repetition shifts timestamps by 10 minutes and remaps client (ephemeral) ports, so the
- * copies look like new connections of the same edges (both directions and every observation
- * point of one connection stay consistent).
+ * every repetition shifts timestamps (by 10 minutes unless told otherwise) and remaps client
+ * (ephemeral) ports, so the copies look like new connections of the same edges (both directions
+ * and every observation point of one connection stay consistent). A shorter shift packs more
+ * connections of each edge into each minute, as a busier cluster would.
  */
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,8 +46,8 @@ function template(line: string): Template {
   return { parts, slots: marks.map((m) => m.slot) };
 }
 
-/** Copy `rep` of a line: time + rep * 10 min, ephemeral ports remapped the same way everywhere. */
-function variant(t: Template, rep: number, secondsCache: Map<string, string>): string {
+/** Copy `rep` of a line: time + rep * shiftMs, ephemeral ports remapped the same way everywhere. */
+function variant(t: Template, rep: number, secondsCache: Map<string, string>, shiftMs: number): string {
   let out = t.parts[0];
   for (let i = 0; i < t.slots.length; i++) {
     const slot = t.slots[i];
@@ -54,7 +55,7 @@ function variant(t: Template, rep: number, secondsCache: Map<string, string>): s
       const key = `${rep}|${slot.sec}`;
       let shifted = secondsCache.get(key);
       if (shifted === undefined) {
-        shifted = new Date(Date.parse(`${slot.sec}Z`) + rep * 600_000).toISOString().slice(0, 19);
+        shifted = new Date(Date.parse(`${slot.sec}Z`) + rep * shiftMs).toISOString().slice(0, 19);
         secondsCache.set(key, shifted);
       }
       out += `"time":"${shifted}${slot.frac}"`;
@@ -67,7 +68,8 @@ function variant(t: Template, rep: number, secondsCache: Map<string, string>): s
   return out;
 }
 
-export async function generate(file: string, lines: string[], total: number): Promise<void> {
+/** Repetitions of the capture lines to `total` lines, each `shiftMs` (default 10 minutes) after the one before. */
+export async function generate(file: string, lines: string[], total: number, shiftMs = 600_000): Promise<void> {
   const templates = lines.map(template);
   const out = createWriteStream(file, { highWaterMark: 1 << 22 });
   const cache = new Map<string, string>();
@@ -77,7 +79,7 @@ export async function generate(file: string, lines: string[], total: number): Pr
     if (cache.size > 100_000) cache.clear();
     for (const t of templates) {
       if (written++ >= total) break;
-      buf.push(variant(t, rep, cache));
+      buf.push(variant(t, rep, cache, shiftMs));
       if (buf.length === 4096) {
         if (!out.write(buf.join('\n') + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
         buf = [];

@@ -80,16 +80,14 @@ export class Shipper {
   private async send(batch: SpooledBatch): Promise<boolean> {
     const base = this.options.servers[this.server];
     const url = new URL(INGEST_PATH, base).toString();
-    const body: IngestRequest = {
-      collector: this.options.collector, batchId: batch.batchId, edges: batch.edges, nodes: batch.nodes,
-      ...(batch.inventories ? { inventories: batch.inventories } : {}), ...(batch.connections ? { connections: batch.connections } : {}),
-    };
+    // The spooled body as written, behind the collector's name and the batch id (see SpooledBatch).
+    const body = `{"collector":${JSON.stringify(this.options.collector)},"batchId":${JSON.stringify(batch.batchId)},${batch.body.slice(1)}`;
     const f = this.options.fetch ?? fetch;
     let status: number;
     let text: string;
     try {
       const res = await f(url, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` }, body: JSON.stringify(body),
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` }, body,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
       status = res.status;
@@ -108,7 +106,7 @@ export class Shipper {
       }
       if (answer.applied) {
         this.counters.sent++;
-        this.counters.edges += batch.edges.length;
+        this.counters.edges += batch.edgeCount;
       } else this.counters.duplicates++;
       this.options.spool.acknowledge(batch);
       return true;

@@ -19,17 +19,31 @@ import type { GraphNode, Inventory } from '../../generator/model/index.ts';
 import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge, StoreStats } from '../store/flow-store.ts';
 import type { Store, StoreSnapshot } from '../store/store.ts';
 import type { ConnectionRow } from '../store/connections.ts';
+import { decodeConnections, encodeConnections, type ConnectionTable } from './connection-table.ts';
 
+/**
+ * A spooled batch. Its file is two lines: this header without `body`, then `body`, the ingest
+ * request's JSON without the collector's name and the batch id (wire.ts), so the shipper sends
+ * the text as it was written instead of decoding and encoding it again.
+ */
 export interface SpooledBatch {
   readonly seq: number;
   readonly batchId: string;
   /** When it was spooled (ms). */
   readonly time: number;
+  readonly offsets: readonly SourceOffset[];
+  /** Edge increments in the body. */
+  readonly edgeCount: number;
+  /** `{"edges":[...],"nodes":[...],"inventories"?:[...],"connectionTable"?:{...}}`. */
+  readonly body: string;
+}
+
+/** What a batch's body holds (the ingest request's fields but the collector and batch id). */
+export interface SpooledBody {
   readonly edges: readonly EdgeIncrement[];
   readonly nodes: readonly { readonly key: string; readonly attributes: GraphNode }[];
-  readonly offsets: readonly SourceOffset[];
   readonly inventories?: readonly { readonly cluster: string; readonly inventory: Inventory }[];
-  readonly connections?: readonly ConnectionRow[];
+  readonly connectionTable?: ConnectionTable;
 }
 
 interface SpoolState {
@@ -63,6 +77,36 @@ function writeDurably(file: string, text: string): void {
     closeSync(fd);
   }
   renameSync(tmp, file);
+}
+
+/**
+ * A spool file's text as a batch. A file of one line is the form earlier versions wrote (one JSON
+ * object with the body's fields and `connections` as row objects): its body is re-encoded, so an
+ * upgraded collector still sends what it spooled before.
+ */
+function parseSpooled(text: string): SpooledBatch {
+  const nl = text.indexOf('\n');
+  if (nl >= 0) {
+    const header = JSON.parse(text.slice(0, nl)) as Omit<SpooledBatch, 'body'>;
+    const body = text.slice(nl + 1);
+    if (!Number.isSafeInteger(header.seq) || typeof header.batchId !== 'string' || !Array.isArray(header.offsets) || !body.startsWith('{"edges":')) {
+      throw new Error('not a spooled batch (header or body missing)');
+    }
+    return { ...header, body };
+  }
+  const old = JSON.parse(text) as Omit<SpooledBatch, 'body' | 'edgeCount'> & SpooledBody & { connections?: ConnectionRow[] };
+  if (!Array.isArray(old.edges) || !Array.isArray(old.nodes)) throw new Error('not a spooled batch (no edges or nodes)');
+  const body: SpooledBody = {
+    edges: old.edges, nodes: old.nodes, ...(old.inventories ? { inventories: old.inventories } : {}),
+    ...(old.connections?.length ? { connectionTable: encodeConnections(old.connections) } : {}),
+  };
+  return { seq: old.seq, batchId: old.batchId, time: old.time, offsets: old.offsets, edgeCount: old.edges.length, body: JSON.stringify(body) };
+}
+
+/** A spooled batch's body decoded, its connections as rows (for reading a spool back: tests, benchmarks, tools). */
+export function spooledBody(batch: SpooledBatch): Omit<SpooledBody, 'connectionTable'> & { readonly connections?: ConnectionRow[] } {
+  const { connectionTable, ...rest } = JSON.parse(batch.body) as SpooledBody;
+  return { ...rest, ...(connectionTable ? { connections: decodeConnections(connectionTable) } : {}) };
 }
 
 export class SpoolStore implements Store {
@@ -142,7 +186,7 @@ export class SpoolStore implements Store {
     return this.state.epoch;
   }
 
-  writeBatch(batch: StoreBatch & { inventories?: SpooledBatch['inventories'] }): void {
+  writeBatch(batch: StoreBatch & { inventories?: SpooledBody['inventories'] }): void {
     this.assertOpen();
     const edges = batch.edges ?? [];
     const nodes = batch.nodes ?? [];
@@ -150,11 +194,12 @@ export class SpoolStore implements Store {
     const connections = batch.connections ?? [];
     if (!edges.length && !nodes.length && !offsets.length && !connections.length && !batch.inventories?.length) return;
     const seq = this.state.nextSeq;
-    const body: SpooledBatch = {
-      seq, batchId: `${this.state.epoch}-${seq}`, time: this.now(), edges, nodes, offsets, ...(batch.inventories ? { inventories: batch.inventories } : {}),
-      ...(connections.length ? { connections } : {}),
+    const header: Omit<SpooledBatch, 'body'> = { seq, batchId: `${this.state.epoch}-${seq}`, time: this.now(), offsets, edgeCount: edges.length };
+    const body: SpooledBody = {
+      edges, nodes, ...(batch.inventories ? { inventories: batch.inventories } : {}), ...(connections.length ? { connectionTable: encodeConnections(connections) } : {}),
     };
-    const text = JSON.stringify(body);
+    // JSON.stringify escapes every newline inside strings, so the first one ends the header.
+    const text = `${JSON.stringify(header)}\n${JSON.stringify(body)}`;
     writeDurably(path.join(this.dir, fileName(seq)), text);
     this.state = { ...this.state, nextSeq: seq + 1 };
     this.files.set(seq, Buffer.byteLength(text));
@@ -233,7 +278,7 @@ export class SpoolStore implements Store {
   private read(seq: number): SpooledBatch {
     const file = path.join(this.dir, fileName(seq));
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as SpooledBatch;
+      return parseSpooled(readFileSync(file, 'utf8'));
     } catch (error) {
       throw new Error(`netatlas/collect: spooled batch ${file} is unreadable (${(error as Error).message}); it was written whole, so the disk changed under it. Remove it to go on.`);
     }

@@ -11,6 +11,7 @@ import {
 import type { FlowEnd } from '../store/connections.ts';
 import type { ConnectionRow } from '../store/connections.ts';
 import type { EdgeIncrement, StoreBatch } from '../store/flow-store.ts';
+import { decodeConnection, TUPLE_FIELDS, type CheckedTable, type ConnectionTuple } from './connection-table.ts';
 
 export const INGEST_PATH = '/api/v1/ingest';
 
@@ -22,7 +23,11 @@ export interface IngestRequest {
   readonly edges: readonly EdgeIncrement[];
   readonly nodes: readonly { readonly key: string; readonly attributes: GraphNode }[];
   readonly inventories?: readonly { readonly cluster: string; readonly inventory: Inventory }[];
-  /** The connections behind the edges (server/store/connections.ts), at most MAX_INGEST_CONNECTIONS. */
+  /**
+   * The connections behind the edges (server/store/connections.ts), at most MAX_INGEST_CONNECTIONS.
+   * On the wire either as `connections` (a list of row objects) or as `connectionTable` (the
+   * compact form collectors send, connection-table.ts); a reader gives them here as rows.
+   */
   readonly connections?: readonly ConnectionRow[];
 }
 
@@ -138,25 +143,82 @@ function readEnd(v: unknown, where: string): FlowEnd {
   return out;
 }
 
-function readConnection(v: unknown, where: string): ConnectionRow {
-  if (!isObject(v)) throw new IngestError(`${where}: expected a connection object`);
-  const edge = edgeKey(v.edge, `${where}.edge`, false);
-  const podEdge = v.podEdge === undefined || v.podEdge === null ? undefined : edgeKey(v.podEdge, `${where}.podEdge`, true);
+/** The checks every connection row passes, whichever wire form it came in. */
+function checkConnectionValues(v: Readonly<Partial<Record<'id' | 'firstSeen' | 'lastSeen' | 'protocol' | 'verdict' | 'reports' | 'dropReason' | 'policy', unknown>>>, where: string, idRequired: boolean): { id?: string; dropReason?: string; policy?: string } {
   const id = optionalText(v.id, `${where}.id`, 512);
-  if (id === undefined) throw new IngestError(`${where}.id: expected the connection identity`);
+  if (id === undefined && idRequired) throw new IngestError(`${where}.id: expected the connection identity`);
   if (!isTime(v.firstSeen) || !isTime(v.lastSeen) || v.lastSeen < v.firstSeen) throw new IngestError(`${where}.firstSeen/lastSeen: expected times in ms, first <= last`);
   if (typeof v.protocol !== 'string' || !PROTOCOLS.has(v.protocol)) throw new IngestError(`${where}.protocol: expected one of ${[...PROTOCOLS].join(', ')}`);
   if (typeof v.verdict !== 'string' || !(VERDICTS as readonly string[]).includes(v.verdict)) throw new IngestError(`${where}.verdict: expected one of ${VERDICTS.join(', ')}`);
   if (!isCount(v.reports) || v.reports < 1) throw new IngestError(`${where}.reports: expected a count >= 1`);
-  const observationPoint = optionalText(v.observationPoint, `${where}.observationPoint`);
   const dropReason = optionalText(v.dropReason, `${where}.dropReason`, 64);
   const policy = optionalText(v.policy, `${where}.policy`);
+  return { ...(id !== undefined ? { id } : {}), ...(dropReason !== undefined ? { dropReason } : {}), ...(policy !== undefined ? { policy } : {}) };
+}
+
+function readConnection(v: unknown, where: string): ConnectionRow {
+  if (!isObject(v)) throw new IngestError(`${where}: expected a connection object`);
+  const edge = edgeKey(v.edge, `${where}.edge`, false);
+  const podEdge = v.podEdge === undefined || v.podEdge === null ? undefined : edgeKey(v.podEdge, `${where}.podEdge`, true);
+  const { id, dropReason, policy } = checkConnectionValues(v, where, true);
+  const observationPoint = optionalText(v.observationPoint, `${where}.observationPoint`);
   return {
-    edge, ...(podEdge !== undefined ? { podEdge } : {}), id, firstSeen: v.firstSeen, lastSeen: v.lastSeen,
+    edge, ...(podEdge !== undefined ? { podEdge } : {}), id: id!, firstSeen: v.firstSeen as number, lastSeen: v.lastSeen as number,
     source: readEnd(v.source, `${where}.source`), destination: readEnd(v.destination, `${where}.destination`),
     protocol: v.protocol as L4Protocol, ...(observationPoint !== undefined ? { observationPoint } : {}), verdict: v.verdict as Verdict,
-    ...(dropReason !== undefined ? { dropReason } : {}), ...(policy !== undefined ? { policy } : {}), reports: v.reports,
+    ...(dropReason !== undefined ? { dropReason } : {}), ...(policy !== undefined ? { policy } : {}), reports: v.reports as number,
   };
+}
+
+function list(v: unknown, where: string, max: number, noun = 'entries'): unknown[] {
+  if (!Array.isArray(v)) throw new IngestError(`${where}: expected an array`);
+  if (v.length > max) throw new IngestError(`${where}: ${v.length} ${noun}, at most ${max} per batch; give the collector a shorter --interval`);
+  return v;
+}
+
+/** The table form (connection-table.ts): each distinct edge key, end and observation point checked once, then each row's values. */
+function readConnectionTable(v: unknown, where: string): ConnectionRow[] {
+  if (!isObject(v)) throw new IngestError(`${where}: expected {edges, ends, points, rows}`);
+  const edges = list(v.edges, `${where}.edges`, 2 * MAX_INGEST_CONNECTIONS).map((e, i) => {
+    const at = `${where}.edges[${i}]`;
+    return edgeKey(e, at, typeof e === 'string' && e.startsWith('pod|'));
+  });
+  const table: CheckedTable = {
+    edges, podLevel: edges.map((e) => e.startsWith('pod|')),
+    ends: list(v.ends, `${where}.ends`, 2 * MAX_INGEST_CONNECTIONS).map((e, i) => readEnd(e, `${where}.ends[${i}]`)),
+    points: list(v.points, `${where}.points`, MAX_INGEST_CONNECTIONS).map((p, i) => {
+      const text = optionalText(p, `${where}.points[${i}]`);
+      if (text === undefined) throw new IngestError(`${where}.points[${i}]: expected an observation point`);
+      return text;
+    }),
+  };
+  const index = (x: unknown, size: number, at: string, none: boolean): void => {
+    if (!Number.isInteger(x) || (x as number) < (none ? -1 : 0) || (x as number) >= size) {
+      throw new IngestError(`${at}: expected an index 0-${size - 1}${none ? ' or -1' : ''}`);
+    }
+  };
+  return list(v.rows, `${where}.rows`, MAX_INGEST_CONNECTIONS, 'rows').map((t, i) => {
+    const at = `${where}.rows[${i}]`;
+    if (!Array.isArray(t) || t.length !== TUPLE_FIELDS.length) throw new IngestError(`${at}: expected [${TUPLE_FIELDS.join(', ')}]`);
+    const [edge, podEdge, id, firstSeen, lastSeen, src, srcIp, srcPort, dst, dstIp, dstPort, protocol, point, verdict, dropReason, policy, reports] = t as unknown[];
+    index(edge, edges.length, `${at}.edge`, false);
+    if (table.podLevel[edge as number]) throw new IngestError(`${at}.edge: names a pod-level key; expected the workload-level one`);
+    index(podEdge, edges.length, `${at}.podEdge`, true);
+    if ((podEdge as number) >= 0 && !table.podLevel[podEdge as number]) throw new IngestError(`${at}.podEdge: expected a pod-level key`);
+    checkConnectionValues({ id, firstSeen, lastSeen, protocol, verdict, reports, dropReason, policy }, at, false);
+    index(src, table.ends.length, `${at}.source`, false);
+    index(dst, table.ends.length, `${at}.destination`, false);
+    for (const [ip, field] of [[srcIp, 'sourceIp'], [dstIp, 'destinationIp']] as const) {
+      if (ip === null) continue;
+      const problem = typeof ip === 'string' ? ipProblem(ip) : 'expected an address or null';
+      if (problem !== undefined) throw new IngestError(`${at}.${field}: ${problem}`);
+    }
+    for (const [port, field] of [[srcPort, 'sourcePort'], [dstPort, 'destinationPort']] as const) {
+      if (port !== null && !isPort(port)) throw new IngestError(`${at}.${field}: expected 0-65535 or null`);
+    }
+    index(point, table.points.length, `${at}.point`, true);
+    return decodeConnection(t as ConnectionTuple, table);
+  });
 }
 
 function readNode(v: unknown, where: string): { key: string; attributes: GraphNode } {
@@ -237,14 +299,10 @@ export function readIngestRequest(body: unknown): IngestRequest {
   const inventories = body.inventories === undefined ? undefined
     : Array.isArray(body.inventories) ? body.inventories.map((x, i) => readInventory(x, `inventories[${i}]`))
     : (() => { throw new IngestError('inventories: expected an array'); })();
-  let connections: ConnectionRow[] | undefined;
-  if (body.connections !== undefined) {
-    if (!Array.isArray(body.connections)) throw new IngestError('connections: expected an array');
-    if (body.connections.length > MAX_INGEST_CONNECTIONS) {
-      throw new IngestError(`connections: ${body.connections.length} rows, at most ${MAX_INGEST_CONNECTIONS} per batch; give the collector a shorter --interval`);
-    }
-    connections = body.connections.map((c, i) => readConnection(c, `connections[${i}]`));
-  }
+  if (body.connections !== undefined && body.connectionTable !== undefined) throw new IngestError('connections, connectionTable: give one of them');
+  const connections = body.connections !== undefined
+    ? list(body.connections, 'connections', MAX_INGEST_CONNECTIONS, 'rows').map((c, i) => readConnection(c, `connections[${i}]`))
+    : body.connectionTable !== undefined ? readConnectionTable(body.connectionTable, 'connectionTable') : undefined;
   return { collector: body.collector, batchId: body.batchId, edges, nodes, ...(inventories ? { inventories } : {}), ...(connections ? { connections } : {}) };
 }
 

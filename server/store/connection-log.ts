@@ -14,7 +14,7 @@ import { parseKey } from '../../generator/model/index.ts';
 import type { EndpointIdentity } from '../graph/identity.ts';
 import type { FlowEnd } from './connections.ts';
 import type { ConnectionRow } from './connections.ts';
-import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, MINUTE_MS, connectionId, foldConnection, slotKey } from './connections.ts';
+import { DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, MINUTE_MS, connectionId, foldConnection } from './connections.ts';
 
 export interface ConnectionLogOptions {
   readonly perEdgeMinute?: number;
@@ -24,13 +24,30 @@ export interface ConnectionLogOptions {
   readonly maxTracked?: number;
 }
 
-function flowEnd(id: EndpointIdentity | undefined, raw: FlowRecord['source'], port: number | undefined): FlowEnd {
-  const out: { -readonly [K in keyof FlowEnd]: FlowEnd[K] } = {};
+/** A pod key's namespace and name; a log files the same few pods' connections over and over, so it keeps them. */
+type PodNames = Map<string, { readonly namespace: string; readonly name: string } | null>;
+const MAX_POD_NAMES = 10_000;
+
+function podNames(key: string, cache: PodNames | undefined): { readonly namespace: string; readonly name: string } | null {
+  let names = cache?.get(key);
+  if (names === undefined) {
+    const p = parseKey(key);
+    names = p.kind === 'pod' ? { namespace: p.namespace, name: p.name } : null;
+    if (cache) {
+      if (cache.size >= MAX_POD_NAMES) cache.clear();
+      cache.set(key, names);
+    }
+  }
+  return names;
+}
+
+function flowEnd(id: EndpointIdentity | undefined, raw: FlowRecord['source'], port: number | undefined, pods?: PodNames): FlowEnd {
+  const out: MutableEnd = {};
   const cluster = id?.cluster ?? raw.cluster;
   if (cluster !== undefined) out.cluster = cluster;
   if (id?.key.startsWith('pod:')) {
-    const p = parseKey(id.key);
-    if (p.kind === 'pod') { out.namespace = p.namespace; out.pod = p.name; }
+    const p = podNames(id.key, pods);
+    if (p) { out.namespace = p.namespace; out.pod = p.name; }
   } else if (raw.namespace !== undefined) out.namespace = raw.namespace;
   if (id?.workloadKey.startsWith('wl:')) out.workload = id.workloadKey;
   if (raw.ip !== undefined) out.ip = raw.ip;
@@ -43,19 +60,34 @@ export function observationPointOf(r: FlowRecord): string | undefined {
   return r.direction ? `${r.direction.toLowerCase()}${r.observer ? `@${r.observer}` : ''}` : r.observer;
 }
 
-/** What the log remembers of a kept connection on one edge: its first and last sighting. */
+/**
+ * What the log remembers of a kept connection on one edge: its first and last sighting, and the
+ * row it has pending for the next take, so a correction folds into that row in place. A connection counted on several edges (a Service with several backend
+ * workloads) has one sighting per edge, chained.
+ */
 interface Sighting {
-  first: number;
+  readonly edge: string;
+  readonly first: number;
   last: number;
+  take: number;
+  /** Where its pending row is in `pending` (when `take` is the current take). */
+  index: number;
+  next: Sighting | undefined;
 }
+
+type MutableRow = { -readonly [K in keyof ConnectionRow]: ConnectionRow[K] };
+type MutableEnd = { -readonly [K in keyof FlowEnd]: FlowEnd[K] };
 
 export class ConnectionLog {
   readonly perEdgeMinute: number;
   private readonly windowMs: number;
   private readonly maxTracked: number;
-  /** `edge \n id` of the connections whose rows were kept -> their sightings (a correction folds into them). */
+  /** Connection id -> its sightings on the edges it was kept on (a correction folds into them). */
   private readonly tracked = new Map<string, Sighting>();
-  private pending = new Map<string, ConnectionRow>();
+  private pending: ConnectionRow[] = [];
+  /** Which take the pending rows belong to. */
+  private takes = 0;
+  private readonly pods: PodNames = new Map();
   /** Rows passed on since the last take, per edge and minute. */
   private perSlot = new Map<string, Map<number, number>>();
 
@@ -80,41 +112,58 @@ export class ConnectionLog {
     for (let i = 0; i < edges.length; i++) {
       const edge = edges[i];
       if (edge.startsWith('pod|')) continue;
-      let firstSeen: number;
+      let seen: Sighting | undefined;
       if (r.supersedes !== undefined) {
         id ??= recordId(r, src, dst);
-        const seen = this.tracked.get(`${edge}\n${id}`);
+        seen = this.sighting(id, edge);
         // a correction of a connection whose row was not kept (or is long gone) has nothing to fold into
         if (!seen || Math.abs(r.time - seen.last) > this.windowMs) continue;
         if (r.time > seen.last) seen.last = r.time;
-        firstSeen = seen.first;
       } else {
         if (!this.claim(edge, Math.floor(r.time / MINUTE_MS))) continue;
         id ??= recordId(r, src, dst);
-        this.track(`${edge}\n${id}`, r.time);
-        firstSeen = r.time;
+        const earlier = this.sighting(id, edge);
+        // The same connection id again within its minute: one row, as the store would fold it.
+        if (earlier && earlier.take === this.takes && Math.floor(earlier.first / MINUTE_MS) === Math.floor(r.time / MINUTE_MS)) {
+          seen = earlier;
+          if (r.time > seen.last) seen.last = r.time;
+        } else seen = this.track(id, edge, r.time);
       }
       const podEdge = edges[i + 1]?.startsWith('pod|') ? edges[i + 1] : undefined;
-      const observationPoint = observationPointOf(r);
-      const row: ConnectionRow = {
-        edge, ...(podEdge !== undefined ? { podEdge } : {}), id, firstSeen, lastSeen: Math.max(firstSeen, r.time),
-        source: flowEnd(src, r.source, r.source.port), destination: flowEnd(dst, r.destination, r.port ?? r.destination.port), protocol: r.protocol,
-        ...(observationPoint !== undefined ? { observationPoint } : {}), verdict: r.verdict,
-        ...(r.dropReason !== undefined ? { dropReason: r.dropReason } : {}), ...(r.policy !== undefined ? { policy: r.policy } : {}),
-        reports: 1,
-      };
-      const key = `${slotKey(edge, Math.floor(firstSeen / MINUTE_MS))}\n${id}`;
-      const pending = this.pending.get(key);
-      this.pending.set(key, pending ? foldConnection(pending, row) : row);
+      const row = this.row(r, src, dst, edge, podEdge, id, seen.first);
+      if (seen.take === this.takes) this.pending[seen.index] = foldConnection(this.pending[seen.index], row);
+      else {
+        seen.take = this.takes;
+        seen.index = this.pending.push(row) - 1;
+      }
     }
   }
 
+  /** Rows handed on by `take` so far. */
+  taken = 0;
+
   /** The rows gathered since the last call. */
   take(): ConnectionRow[] {
-    const out = [...this.pending.values()];
-    this.pending = new Map();
+    const out = this.pending;
+    this.taken += out.length;
+    this.pending = [];
+    this.takes++;
     this.perSlot = new Map();
     return out;
+  }
+
+  private row(r: FlowRecord, src: EndpointIdentity | undefined, dst: EndpointIdentity | undefined, edge: string, podEdge: string | undefined, id: string, firstSeen: number): MutableRow {
+    const row: MutableRow = {
+      edge, id, firstSeen, lastSeen: Math.max(firstSeen, r.time),
+      source: flowEnd(src, r.source, r.source.port, this.pods), destination: flowEnd(dst, r.destination, r.port ?? r.destination.port, this.pods), protocol: r.protocol,
+      verdict: r.verdict, reports: 1,
+    };
+    if (podEdge !== undefined) row.podEdge = podEdge;
+    const observationPoint = observationPointOf(r);
+    if (observationPoint !== undefined) row.observationPoint = observationPoint;
+    if (r.dropReason !== undefined) row.dropReason = r.dropReason;
+    if (r.policy !== undefined) row.policy = r.policy;
+    return row;
   }
 
   /**
@@ -130,10 +179,26 @@ export class ConnectionLog {
     return true;
   }
 
-  private track(key: string, time: number): void {
-    if (this.tracked.has(key)) this.tracked.delete(key);
-    else if (this.tracked.size >= this.maxTracked) this.tracked.delete(this.tracked.keys().next().value!);
-    this.tracked.set(key, { first: time, last: time });
+  private sighting(id: string, edge: string): Sighting | undefined {
+    for (let s = this.tracked.get(id); s; s = s.next) if (s.edge === edge) return s;
+    return undefined;
+  }
+
+  /** A new sighting of `id` on `edge`, replacing any earlier one there; the least recently tracked id goes past `maxTracked`. */
+  private track(id: string, edge: string, time: number): Sighting {
+    const head = this.tracked.get(id);
+    let rest = head;
+    if (head) {
+      this.tracked.delete(id);
+      // drop an earlier sighting on the same edge: this connection starts afresh there
+      if (head.edge === edge) rest = head.next;
+      else for (let s = head; s.next; s = s.next) if (s.next.edge === edge) { s.next = s.next.next; break; }
+    } else if (this.tracked.size >= this.maxTracked) {
+      this.tracked.delete(this.tracked.keys().next().value!);
+    }
+    const s: Sighting = { edge, first: time, last: time, take: -1, index: -1, next: rest };
+    this.tracked.set(id, s);
+    return s;
   }
 }
 

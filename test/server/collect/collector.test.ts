@@ -12,7 +12,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { collectorMetrics } from '../../../server/collect/collector.ts';
 import { Shipper } from '../../../server/collect/shipper.ts';
-import { SpoolStore } from '../../../server/collect/spool.ts';
+import { SpoolStore, spooledBody } from '../../../server/collect/spool.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { createApp } from '../../../server/http/app.ts';
 import { AppState } from '../../../server/state/app-state.ts';
@@ -193,13 +193,36 @@ describe('SpoolStore', () => {
     expect(new Set([sent.batchId, unsent.batchId, `${first.epoch}-3`]).size).toBe(3);
   });
 
+  it('sends a batch an earlier version spooled (one JSON object, connections as row objects)', async () => {
+    const { app, state } = central();
+    const url = await listen(app);
+    const dir = tmp();
+    SpoolStore.open(dir).writeBatch({ edges: [webToApi(1)], nodes });
+    const connection = {
+      edge: KEY, id: 'TCP 10.1.0.20:40000>10.1.0.30:8080', firstSeen: T0, lastSeen: T0, protocol: 'TCP', verdict: 'FORWARDED', reports: 1,
+      source: { cluster: 'east', ip: '10.1.0.20', port: 40_000 }, destination: { cluster: 'east', ip: '10.1.0.30', port: 8080 },
+    };
+    writeFileSync(path.join(dir, 'batch-000000000002.json'), JSON.stringify({
+      seq: 2, batchId: 'legacy-2', time: T0, edges: [webToApi(5)], nodes, offsets: [{ source: 'flows-follow:/f', position: { offset: 9 } }], connections: [connection],
+    }));
+    const spool = SpoolStore.open(dir);
+    expect(spool.getOffset('flows-follow:/f')).toEqual({ offset: 9 });
+    const shipper = new Shipper({ spool, servers: [url], collector: 'east', token: TOKEN });
+    await shipper.pump();
+    expect(spool.depth.batches).toBe(0);
+    expect(shipper.counters).toMatchObject({ sent: 2, edges: 2 });
+    expect(state.graph.getEdgeAttributes(KEY).count).toBe(6);
+    const flows = (await request(app).get(`/api/v1/flows?edge=${encodeURIComponent(KEY)}`).expect(200)).body;
+    expect(flows.rows).toMatchObject([{ source: { ip: '10.1.0.20', port: 40_000 }, destination: { ip: '10.1.0.30', port: 8080 } }]);
+  });
+
   it('moves a spooled batch that no longer reads aside, counts it, and goes on with the next', () => {
     const dir = tmp();
     const spool = SpoolStore.open(dir);
     spool.writeBatch({ edges: [webToApi(1)], nodes });
     spool.writeBatch({ edges: [webToApi(2)], nodes });
     writeFileSync(path.join(dir, 'batch-000000000001.json'), '{"seq":1,');
-    expect(spool.oldest()!.edges[0].count).toBe(2);
+    expect(spooledBody(spool.oldest()!).edges[0].count).toBe(2);
     expect(spool.unreadable).toBe(1);
     expect(existsSync(path.join(dir, 'batch-000000000001.json.bad'))).toBe(true);
     const reopened = SpoolStore.open(dir);
@@ -220,7 +243,7 @@ describe('SpoolStore', () => {
     for (let i = 1; i <= 3; i++) spool.writeBatch({ edges: [webToApi(i)], nodes });
     expect(spool.depth.batches).toBe(2);
     expect(spool.dropped).toBe(1);
-    expect(spool.oldest()!.edges[0].count).toBe(2);
+    expect(spooledBody(spool.oldest()!).edges[0].count).toBe(2);
   });
 });
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { Shipper } from '../../../server/collect/shipper.ts';
 import { MAX_INGEST_CONNECTIONS, readIngestRequest } from '../../../server/collect/wire.ts';
-import { SpoolStore } from '../../../server/collect/spool.ts';
+import { SpoolStore, spooledBody } from '../../../server/collect/spool.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { createApp } from '../../../server/http/app.ts';
 import type { FlowsResponse } from '../../../server/http/api-types.ts';
@@ -58,7 +58,7 @@ function collectorSpool(): SpoolStore {
 /** The first spooled batch that carries connections (the inventory's comes before it). */
 function flowBatch(spool: SpoolStore) {
   for (let b = spool.oldest(); b; b = spool.oldest()) {
-    if (b.connections?.length) return b;
+    if (spooledBody(b).connections?.length) return { ...b, ...spooledBody(b) };
     spool.acknowledge(b);
   }
   throw new Error('no spooled batch carries connections');
@@ -81,7 +81,7 @@ describe('connections from a collector', () => {
     const lossy: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
       calls++;
-      if (!lost && String(init?.body).includes('"connections"')) {
+      if (!lost && String(init?.body).includes('"connectionTable"')) {
         lost = true;
         throw new Error('connection reset');
       }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FlowRecord } from '../../../generator/model/index.ts';
-import { SpoolStore, type SpooledBatch } from '../../../server/collect/spool.ts';
+import { SpoolStore, spooledBody } from '../../../server/collect/spool.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { AppState } from '../../../server/state/app-state.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
@@ -38,10 +38,10 @@ function collectorState(releaseAfterFlush: boolean): { state: AppState; spool: S
 }
 
 /** Takes every spooled batch, oldest first. */
-function drain(spool: SpoolStore): SpooledBatch[] {
-  const out: SpooledBatch[] = [];
+function drain(spool: SpoolStore): ReturnType<typeof spooledBody>[] {
+  const out: ReturnType<typeof spooledBody>[] = [];
   for (let b = spool.oldest(); b !== undefined; b = spool.oldest()) {
-    out.push(b);
+    out.push(spooledBody(b));
     spool.acknowledge(b);
   }
   return out;
