@@ -28,7 +28,8 @@ import { GraphBuilder } from '../server/graph/builder.ts';
 import { startServer } from '../server/http/serve.ts';
 import { AppState } from '../server/state/app-state.ts';
 import { ConnectionLog } from '../server/store/connection-log.ts';
-import { DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE, DEFAULT_CONNECTIONS_PER_EDGE_MINUTE } from '../server/store/connections.ts';
+import { connectionId, DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE, DEFAULT_CONNECTIONS_PER_EDGE_MINUTE, type ConnectionRow } from '../server/store/connections.ts';
+import { encodeConnections } from '../server/collect/connection-table.ts';
 import type { EdgeIncrement } from '../server/store/flow-store.ts';
 import { HOUR_MS } from '../server/store/flow-store.ts';
 import { PostgresStore } from '../server/store/postgres.ts';
@@ -196,6 +197,53 @@ function estate(): Estate {
   };
 }
 
+/** Connection rows of one batch: `perEdge` connections behind each edge delta, as a collector's sample. */
+function connectionsOf(edges: readonly EdgeIncrement[], perEdge: number): ConnectionRow[] {
+  const rows: ConnectionRow[] = [];
+  edges.forEach((e, i) => {
+    const [, cluster, namespace] = /^wl:([^/]+)\/([^/]+)\//.exec(e.source)!;
+    const [, dcluster, dnamespace] = /^wl:([^/]+)\/([^/]+)\//.exec(e.destination)!;
+    for (let k = 0; k < perEdge; k++) {
+      const source = { cluster, namespace, workload: e.source, ip: `10.${i % 200}.${k}.${i % 250}`, port: 32_768 + ((i * 7 + k) % 28_000) };
+      const destination = { cluster: dcluster, namespace: dnamespace, workload: e.destination, ip: `10.${(i + 1) % 200}.9.${k}`, port: e.port };
+      rows.push({
+        edge: e.key!, id: connectionId('TCP', source, destination), firstSeen: e.firstSeen + k * 1000, lastSeen: e.firstSeen + k * 1000 + 500,
+        source, destination, protocol: 'TCP', observationPoint: `egress@${cluster}/node-${i % 50}`, verdict: 'FORWARDED', reports: 1,
+      });
+    }
+  });
+  return rows;
+}
+
+/**
+ * Part 2, with connections: the same collectors' batches for one hour, each edge delta with the
+ * sample of connections a collector ships by default, as the table it sends, into a fresh database.
+ */
+async function connectionIngest(e: Estate, tokens: Map<string, string>, url: string): Promise<void> {
+  const server = await startServer({ port: 0, store: url, collectorTokens: tokens, demo: false, rateLimit: false, log: () => {} });
+  const k = DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE;
+  let deltas = 0;
+  let rows = 0;
+  let bodyBytes = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: CLUSTERS }, async (_, c) => {
+    const edges = e.batch(c, 0);
+    const connections = connectionsOf(edges, k);
+    deltas += edges.length;
+    rows += connections.length;
+    const text = JSON.stringify({ collector: `c${c}`, batchId: 'bench-conn-0', edges, nodes: e.nodes.get(`c${c}`)!, connectionTable: encodeConnections(connections) });
+    bodyBytes += text.length;
+    const res = await fetch(new URL('/api/v1/ingest', server.url), {
+      method: 'POST', body: text, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(`c${c}`)}` },
+    });
+    if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  }));
+  const ms = performance.now() - t;
+  console.log(`   with connections (${k} behind each delta, the collector default, as a connection table): ${fmt(deltas / (ms / 1000))} deltas/s and ${fmt(rows / (ms / 1000))} connection rows/s (${fmt(deltas)} deltas, ${fmt(rows)} rows, ${fmt(ms)} ms; ${fmt(bodyBytes / rows)} bytes of JSON per row)`);
+  await server.close();
+}
+
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}`);
   const work = mkdtempSync(join(tmpdir(), 'netatlas-scale-bench-'));
@@ -234,6 +282,7 @@ async function main(): Promise<void> {
     console.log(`   through serve (HTTP + validation + PostgreSQL + graph): ${fmt(total / (httpMs / 1000))} deltas/s (${fmt(httpMs)} ms; ${fmt(bodyBytes / total)} bytes of JSON per delta)`);
     console.log(`   baseline, straight into PostgresStore (no HTTP, no graph): ${fmt(total / (directMs / 1000))} deltas/s (${fmt(directMs)} ms); serve / baseline ${(directMs / httpMs).toFixed(2)}x`);
     await direct.close();
+    await connectionIngest(e, tokens, await pg!.createDatabase('central-connections'));
 
     // 3. /graph latency.
     console.log(`\n3. GET /api/v1/graph (${fmt(server.state.graph.order)} nodes, ${fmt(server.state.graph.size)} edges in memory)`);
@@ -265,7 +314,8 @@ async function main(): Promise<void> {
     const check = await PostgresStore.open(url);
     const stats = await check.stats();
     const bytes = await check.bucketBytes();
-    console.log(`\n4. storage: ${fmt(stats.edges)} edges, ${fmt(stats.buckets)} edge-hour buckets: ${fmt(bytes.hourly / stats.buckets)} bytes per edge-hour (bucket partitions + indexes), plus ${fmt(bytes.minute / stats.buckets)} per edge-hour for the minute rows (one minute row per edge-hour here); database ${fmt(stats.bytes / 2 ** 20, 1)} MB in all (journal included)`);
+    const perBucket = (n: number): string => (stats.buckets > 0 ? fmt(n / stats.buckets) : 'n/a (no hour rows: every delta is still a minute row; give SCALE_BENCH_HOURS > 1)');
+    console.log(`\n4. storage: ${fmt(stats.edges)} edges, ${fmt(stats.buckets)} edge-hour buckets: ${perBucket(bytes.hourly)} bytes per edge-hour (bucket partitions + indexes), plus ${perBucket(bytes.minute)} per edge-hour for the minute rows (one minute row per edge-hour here); database ${fmt(stats.bytes / 2 ** 20, 1)} MB in all (journal included)`);
     await check.close();
     await server.close();
   } finally {
