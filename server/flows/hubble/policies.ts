@@ -32,35 +32,48 @@ export function hasPolicyLists(f: FlowFields): boolean {
 
 /** The policy that decided the flow's verdict, as `namespace/Kind/name` or `Kind/name`; undefined when none is named. */
 export function decidingHubblePolicy(f: FlowFields, state: FlowParseState): string | undefined {
-  let egress: unknown, ingress: unknown, what: 'allowed_by' | 'denied_by';
-  if (f.verdict === 'FORWARDED' || f.verdict === 'REDIRECTED') [egress, ingress, what] = [f.egressAllowedBy, f.ingressAllowedBy, 'allowed_by'];
-  else if (f.verdict === 'DROPPED') [egress, ingress, what] = [f.egressDeniedBy, f.ingressDeniedBy, 'denied_by'];
-  else return undefined;
-  const ingressFirst = f.direction === 'INGRESS';
-  return (
-    firstValid(ingressFirst ? ingress : egress, `${ingressFirst ? 'ingress' : 'egress'}_${what}`, state) ??
-    firstValid(ingressFirst ? egress : ingress, `${ingressFirst ? 'egress' : 'ingress'}_${what}`, state)
-  );
+  const allowed = f.verdict === 'FORWARDED' || f.verdict === 'REDIRECTED';
+  if (!allowed && f.verdict !== 'DROPPED') return undefined;
+  const egress = allowed ? f.egressAllowedBy : f.egressDeniedBy;
+  const ingress = allowed ? f.ingressAllowedBy : f.ingressDeniedBy;
+  const what = allowed ? 'allowed_by' : 'denied_by';
+  return f.direction === 'INGRESS'
+    ? firstValid(ingress, 'ingress', what, state) ?? firstValid(egress, 'egress', what, state)
+    : firstValid(egress, 'egress', what, state) ?? firstValid(ingress, 'ingress', what, state);
 }
 
 /** One Policy entry read: its text, or what is wrong with it. */
 type Entry = { readonly text: string; readonly problem?: undefined } | { readonly text?: undefined; readonly problem: string };
 
+/**
+ * Lists read before in which no entry was ignored, with the text they gave (null for none): the
+ * byte decoder shares a cached run's lists between the records of its lines, so each is read once.
+ */
+const cleanLists = new WeakMap<readonly unknown[], string | null>();
+
 /** The text of the first entry of `list` with a valid name; invalid entries before it are counted. */
-function firstValid(list: unknown, field: string, state: FlowParseState): string | undefined {
+function firstValid(list: unknown, direction: 'egress' | 'ingress', what: string, state: FlowParseState): string | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) {
-    reportIgnored(state, `Hubble flow's ${field} is not a list of policies: the flow is kept without a deciding policy`);
+    reportIgnored(state, `Hubble flow's ${direction}_${what} is not a list of policies: the flow is kept without a deciding policy`);
     return undefined;
   }
-  for (let i = 0; i < list.length; i++) {
+  const known = cleanLists.get(list);
+  if (known !== undefined) return known ?? undefined;
+  let clean = true;
+  let text: string | undefined;
+  for (let i = 0; i < list.length && text === undefined; i++) {
     const entry: unknown = list[i];
     const read = isObject(entry) ? readEntry(entry) : { problem: 'is not a policy object' };
     if (read === undefined) continue;
-    if (read.text !== undefined) return read.text;
-    reportIgnored(state, `Hubble flow's ${field}[${i}] ${read.problem}: the entry is ignored, the flow kept`);
+    if (read.text !== undefined) text = read.text;
+    else {
+      clean = false;
+      reportIgnored(state, `Hubble flow's ${direction}_${what}[${i}] ${read.problem}: the entry is ignored, the flow kept`);
+    }
   }
-  return undefined;
+  if (clean) cleanLists.set(list, text ?? null);
+  return text;
 }
 
 /** `namespace/Kind/name` of one Policy entry, or its problem; undefined when it has no name. */

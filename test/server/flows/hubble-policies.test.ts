@@ -80,6 +80,15 @@ describe('the deciding policy of a Hubble flow', () => {
     }
   });
 
+  it('counts a hostile entry once per connection, also when the byte decoder reads its lines from a cached run', () => {
+    const lines = [41000, 41001, 41002].map((sport) => verdictLine('DROPPED', 'EGRESS', { egress_denied_by: [{ ...cnp('x'), name: 'a/b' }] }, sport));
+    for (const decoder of DECODERS) {
+      const { records, stats } = read(lines, decoder);
+      expect(records.map((r) => r.policy), decoder).toEqual([undefined, undefined, undefined]);
+      expect(stats.ignored, decoder).toBe(3);
+    }
+  });
+
   it('counts a list that is not a list', () => {
     for (const decoder of DECODERS) {
       const { records, stats } = read([verdictLine('FORWARDED', 'EGRESS', { egress_allowed_by: 'allow-web' })], decoder);
