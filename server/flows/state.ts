@@ -112,9 +112,9 @@ export function reportMalformed(state: FlowParseState, reason: string): void {
   report(state, reason);
 }
 
-/** Counts a value left out of a record that is kept, and reports it as `file:line: reason`. */
-export function reportIgnored(state: FlowParseState, reason: string): void {
-  state.stats.ignored++;
+/** Counts `count` values left out of a record that is kept, and reports them as `file:line: reason`. */
+export function reportIgnored(state: FlowParseState, reason: string, count = 1): void {
+  state.stats.ignored += count;
   report(state, reason);
 }
 

@@ -51,7 +51,7 @@ type Entry = { readonly text: string; readonly problem?: undefined } | { readonl
  */
 const cleanLists = new WeakMap<readonly unknown[], string | null>();
 
-/** The text of the first entry of `list` with a valid name; invalid entries before it are counted. */
+/** The text of the first entry of `list` with a valid name; invalid entries before it are counted, in one message. */
 function firstValid(list: unknown, direction: 'egress' | 'ingress', what: string, state: FlowParseState): string | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) {
@@ -60,19 +60,19 @@ function firstValid(list: unknown, direction: 'egress' | 'ingress', what: string
   }
   const known = cleanLists.get(list);
   if (known !== undefined) return known ?? undefined;
-  let clean = true;
+  let ignored = 0;
+  let first = '';
   let text: string | undefined;
   for (let i = 0; i < list.length && text === undefined; i++) {
     const entry: unknown = list[i];
     const read = isObject(entry) ? readEntry(entry) : { problem: 'is not a policy object' };
     if (read === undefined) continue;
     if (read.text !== undefined) text = read.text;
-    else {
-      clean = false;
-      reportIgnored(state, `Hubble flow's ${direction}_${what}[${i}] ${read.problem}: the entry is ignored, the flow kept`);
-    }
+    else if (ignored++ === 0) first = `[${i}] ${read.problem}`;
   }
-  if (clean) cleanLists.set(list, text ?? null);
+  if (ignored === 0) cleanLists.set(list, text ?? null);
+  // One message per list, however many entries it ignores (a hostile list must not flood the log).
+  else reportIgnored(state, `Hubble flow's ${direction}_${what}${first}${ignored > 1 ? ` (and ${ignored - 1} more entries)` : ''}: ignored, the flow kept`, ignored);
   return text;
 }
 

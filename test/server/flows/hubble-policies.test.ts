@@ -89,6 +89,18 @@ describe('the deciding policy of a Hubble flow', () => {
     }
   });
 
+  it('counts every hostile entry of a long list in one message', () => {
+    const hostile = Array.from({ length: 1000 }, (_, i) => ({ ...cnp('x'), name: `Bad ${i}` }));
+    for (const decoder of DECODERS) {
+      const messages: string[] = [];
+      const state = parseLines([verdictLine('DROPPED', 'EGRESS', { egress_denied_by: hostile })], { format: 'hubble', hubbleDecoder: decoder, onError: (m) => messages.push(m) });
+      expect(state.stats.ignored, decoder).toBe(1000);
+      expect(messages, decoder).toHaveLength(1);
+      expect(messages[0], decoder).toContain('egress_denied_by[0] name "Bad 0" is not a DNS-1123 subdomain');
+      expect(messages[0], decoder).toContain('(and 999 more entries)');
+    }
+  });
+
   it('counts a list that is not a list', () => {
     for (const decoder of DECODERS) {
       const { records, stats } = read([verdictLine('FORWARDED', 'EGRESS', { egress_allowed_by: 'allow-web' })], decoder);
