@@ -118,7 +118,8 @@ export function formatGraphSummary(result: IngestResult, top: number, filters: V
   lines.push(`connections: ${num(s.connections)}${verdicts ? ` (${verdicts})` : ''}`);
   lines.push(
     `input: ${num(result.inventoryFiles)} inventory files, ${num(result.flowFiles)} flow files, ${num(f.lines)} lines, ${num(f.records)} records, ` +
-      `${num(f.replies)} replies and ${num(f.duplicates)} duplicates dropped, ${num(f.skipped)} skipped, ${num(f.malformed)} malformed`,
+      `${num(f.replies)} replies and ${num(f.duplicates)} duplicates dropped, ${num(f.skipped)} skipped, ${num(f.malformed)} malformed` +
+      (f.ignored > 0 ? `, ${num(f.ignored)} values ignored (records kept without them)` : ''),
   );
   const graph = result.builder.graph;
   const named = (key: string): string => {

@@ -28,10 +28,15 @@ export interface FlowReadStats extends IngestStats {
   bytes: number;
   /** Files read so far. */
   files: number;
+  /**
+   * Values left out of records that were kept (a policy name that is not a Kubernetes name): the
+   * record is good without them. Their messages join `errors`.
+   */
+  ignored: number;
 }
 
 export function emptyFlowReadStats(): FlowReadStats {
-  return { lines: 0, records: 0, replies: 0, duplicates: 0, skipped: 0, malformed: 0, errors: [], bytes: 0, files: 0 };
+  return { lines: 0, records: 0, replies: 0, duplicates: 0, skipped: 0, malformed: 0, errors: [], bytes: 0, files: 0, ignored: 0 };
 }
 
 export interface FlowParseOptions extends ConnectionCacheOptions {
@@ -104,6 +109,16 @@ export function defaultHubbleDecoder(): HubbleDecoderKind {
 /** Counts a malformed line and reports it as `file:line: reason`; the ingest goes on. */
 export function reportMalformed(state: FlowParseState, reason: string): void {
   state.stats.malformed++;
+  report(state, reason);
+}
+
+/** Counts `count` values left out of a record that is kept, and reports them as `file:line: reason`. */
+export function reportIgnored(state: FlowParseState, reason: string, count = 1): void {
+  state.stats.ignored += count;
+  report(state, reason);
+}
+
+function report(state: FlowParseState, reason: string): void {
   const message = `${state.file}:${state.line}: ${reason}`;
   if (state.stats.errors.length < state.maxErrors) state.stats.errors.push(message);
   state.onError?.(message);

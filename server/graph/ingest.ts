@@ -91,6 +91,7 @@ function addStats(total: FlowReadStats, s: FlowReadStats, maxErrors: number): vo
   total.duplicates += s.duplicates;
   total.skipped += s.skipped;
   total.malformed += s.malformed;
+  total.ignored += s.ignored;
   total.bytes += s.bytes;
   total.files += 1;
   if (s.format) total.format = s.format;

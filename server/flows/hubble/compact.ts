@@ -32,7 +32,8 @@ const NO_L4: L4Info = Object.freeze({ protocol: 'OTHER' });
 // The FlowFields inputs a member sets ("slots"), in the order of a flow's slot array.
 const TIME = 0, VERDICT = 1, IP = 2, L4 = 3, L7 = 4, IS_REPLY = 5, REPLY = 6, TRACE_REASON = 7, DIRECTION = 8,
   NODE_NAME = 9, DROP_DESC = 10, DROP_CODE = 11, SOURCE_NAMES = 12, DESTINATION_NAMES = 13, SOURCE_SERVICE = 14,
-  DESTINATION_SERVICE = 15, SOURCE = 16, DESTINATION = 17, SLOTS = 18;
+  DESTINATION_SERVICE = 15, SOURCE = 16, DESTINATION = 17, EGRESS_ALLOWED_BY = 18, INGRESS_ALLOWED_BY = 19,
+  EGRESS_DENIED_BY = 20, INGRESS_DENIED_BY = 21, SLOTS = 22;
 /** A member the slow path reads under its protojson (camelCase) name: such lines go the slow way. */
 const CAMEL_CASE = -2;
 const SLOT_NAMES: readonly (readonly [string, number])[] = [
@@ -40,8 +41,10 @@ const SLOT_NAMES: readonly (readonly [string, number])[] = [
   ['trace_reason', TRACE_REASON], ['traffic_direction', DIRECTION], ['node_name', NODE_NAME],
   ['drop_reason_desc', DROP_DESC], ['drop_reason', DROP_CODE], ['source_names', SOURCE_NAMES],
   ['destination_names', DESTINATION_NAMES], ['source_service', SOURCE_SERVICE], ['destination_service', DESTINATION_SERVICE],
-  ['source', SOURCE], ['destination', DESTINATION],
-  ...['ip', 'isReply', 'traceReason', 'trafficDirection', 'nodeName', 'dropReasonDesc', 'sourceNames', 'destinationNames', 'sourceService', 'destinationService']
+  ['source', SOURCE], ['destination', DESTINATION], ['egress_allowed_by', EGRESS_ALLOWED_BY],
+  ['ingress_allowed_by', INGRESS_ALLOWED_BY], ['egress_denied_by', EGRESS_DENIED_BY], ['ingress_denied_by', INGRESS_DENIED_BY],
+  ...['ip', 'isReply', 'traceReason', 'trafficDirection', 'nodeName', 'dropReasonDesc', 'sourceNames', 'destinationNames', 'sourceService', 'destinationService',
+    'egressAllowedBy', 'ingressAllowedBy', 'egressDeniedBy', 'ingressDeniedBy']
     .map((name): [string, number] => [name, CAMEL_CASE]),
 ];
 /** The names above by length and first byte (index `length * 256 + byte`): a member name is matched in place. */
@@ -225,6 +228,10 @@ export class CompactFlowReader {
       destinationNames: slots[DESTINATION_NAMES],
       sourceService: slots[SOURCE_SERVICE],
       destinationService: slots[DESTINATION_SERVICE],
+      egressAllowedBy: slots[EGRESS_ALLOWED_BY],
+      ingressAllowedBy: slots[INGRESS_ALLOWED_BY],
+      egressDeniedBy: slots[EGRESS_DENIED_BY],
+      ingressDeniedBy: slots[INGRESS_DENIED_BY],
     };
   }
 

@@ -53,6 +53,11 @@ export interface FlowFields {
   destinationNames: unknown;
   sourceService: unknown;
   destinationService: unknown;
+  /** The policies Cilium names as deciding the flow (`egress_allowed_by` ...): raw, read by policies.ts. */
+  egressAllowedBy: unknown;
+  ingressAllowedBy: unknown;
+  egressDeniedBy: unknown;
+  ingressDeniedBy: unknown;
 }
 
 /** FlowFields of a decoded flow object; `wrapper` is the GetFlowsResponse around it, if any. */
@@ -76,6 +81,10 @@ export function decodeFlowObject(f: Json, wrapper: Json | undefined, state: Flow
     destinationNames: f.destination_names ?? f.destinationNames,
     sourceService: f.source_service ?? f.sourceService,
     destinationService: f.destination_service ?? f.destinationService,
+    egressAllowedBy: f.egress_allowed_by ?? f.egressAllowedBy,
+    ingressAllowedBy: f.ingress_allowed_by ?? f.ingressAllowedBy,
+    egressDeniedBy: f.egress_denied_by ?? f.egressDeniedBy,
+    ingressDeniedBy: f.ingress_denied_by ?? f.ingressDeniedBy,
   };
 }
 

@@ -12,6 +12,7 @@
 import type { FlowEndpoint, FlowRecord, Verdict } from '../../../generator/model/flow.ts';
 import { emit, reportMalformed, type FlowParseState } from '../state.ts';
 import { isObject, str, type FlowFields, type L4Info, type L7Info } from './fields.ts';
+import { decidingHubblePolicy, hasPolicyLists } from './policies.ts';
 
 /** What a connection key reads of a packet's transport. */
 export type KeyedTransport = Pick<L4Info, 'protocol' | 'sport' | 'dport' | 'icmpType'>;
@@ -108,7 +109,7 @@ export function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[
     protocol: info.protocol,
   } as Mutable<FlowRecord>;
   if (info.dport !== undefined) record.port = info.dport;
-  addVerdictAndObserver(record, f);
+  addVerdictAndObserver(record, f, state);
   record.count = 1;
   if (supersedes !== undefined) record.supersedes = supersedes;
   if (answers.length) record.dns = { query: stripDot(str(dns!.query) ?? ''), ips: answers };
@@ -135,7 +136,7 @@ function dnsAnswerRecord(f: FlowFields, state: FlowParseState, out: FlowRecord[]
     protocol: info.protocol,
   } as Mutable<FlowRecord>;
   if (info.sport !== undefined) record.port = info.sport;
-  addVerdictAndObserver(record, f);
+  addVerdictAndObserver(record, f, state);
   record.count = counted ? 0 : 1;
   record.dns = { query, ips: answers };
   record.l7 = `DNS ${query}`;
@@ -145,9 +146,13 @@ function dnsAnswerRecord(f: FlowFields, state: FlowParseState, out: FlowRecord[]
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function addVerdictAndObserver(record: Mutable<FlowRecord>, f: FlowFields): void {
+function addVerdictAndObserver(record: Mutable<FlowRecord>, f: FlowFields, state: FlowParseState): void {
   record.verdict = f.verdict;
   if (f.dropReason) record.dropReason = f.dropReason;
+  if (hasPolicyLists(f)) {
+    const policy = decidingHubblePolicy(f, state);
+    if (policy !== undefined) record.policy = policy;
+  }
   if (f.direction) record.direction = f.direction;
   if (f.observer) record.observer = f.observer;
 }

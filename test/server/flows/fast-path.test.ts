@@ -205,6 +205,18 @@ const l7Object = fc.oneof(
   fc.record({ type: fc.constantFrom('REQUEST', 'RESPONSE'), dns: fc.record({ query: name.map((q) => `${q}.svc.cluster.local.`), ips: fc.array(ipv4, { maxLength: 2 }) }, { requiredKeys: ['query'] }) }),
   fc.record({ type: fc.constantFrom('REQUEST', 'RESPONSE'), http: fc.record({ method: fc.constantFrom('GET', 'POST'), url: name.map((p) => `http://api/${p}`) }) }),
 );
+/** Cilium's Policy entries, sometimes with a hostile name, namespace or kind (counted and ignored alike). */
+const policyEntry = fc.record(
+  {
+    name: fc.oneof(name, fc.constantFrom('Bad Name', 'a/b', '')),
+    namespace: fc.oneof(name, fc.constantFrom('', 'UPPER')),
+    labels: fc.array(fc.oneof(name.map((n) => `k8s:io.cilium.k8s.policy.name=${n}`), fc.constantFrom('k8s:io.cilium.k8s.policy.derived-from=NetworkPolicy')), { maxLength: 2 }),
+    revision: fc.nat(99).map(String),
+    kind: fc.constantFrom('CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'NetworkPolicy', 'not a kind'),
+  },
+  { requiredKeys: [] },
+);
+const policyList = fc.array(policyEntry, { minLength: 1, maxLength: 2 });
 const hubbleLine = fc
   .record(
     {
@@ -222,6 +234,11 @@ const hubbleLine = fc
       drop_reason_desc: fc.constantFrom('POLICY_DENIED', 'CT_MAP_INSERTION_FAILED'),
       trace_reason: fc.constantFrom('NEW', 'REPLY', 'ESTABLISHED'),
       destination_names: fc.array(name.map((n) => `${n}.example.com.`), { maxLength: 2 }),
+      Summary: fc.constant('TCP Flags: SYN'),
+      egress_allowed_by: policyList,
+      ingress_allowed_by: policyList,
+      egress_denied_by: policyList,
+      ingress_denied_by: policyList,
     },
     { requiredKeys: ['IP', 'l4'] },
   )
@@ -232,6 +249,8 @@ describe('the Hubble byte decoder on random valid lines', () => {
     // Over all runs: records were made, and the byte path read lines itself (its run cache filled).
     let records = 0;
     let readByBytes = 0;
+    let policies = 0;
+    let ignored = 0;
     fc.assert(
       fc.property(fc.array(hubbleLine, { minLength: 1, maxLength: 25 }), (lines) => {
         const options = { file: 'x.jsonl', format: 'hubble' as const, now: () => NOW, cluster: 'home' };
@@ -247,11 +266,15 @@ describe('the Hubble byte decoder on random valid lines', () => {
         expect(fromBytes).toEqual(fromJson);
         expect(bytes.stats).toEqual(json.stats);
         records += fromJson.length;
+        policies += fromJson.filter((r) => r.policy !== undefined).length;
+        ignored += json.stats.ignored;
         if (bytes.hubble !== undefined && bytes.hubble.caches.runs.size + bytes.hubble.caches.l7Runs.size > 0) readByBytes++;
       }),
       { numRuns: Number(process.env.NETATLAS_FUZZ_RUNS ?? 300), seed: Number(process.env.NETATLAS_FUZZ_SEED ?? 20261207) },
     );
     expect(records).toBeGreaterThan(100);
     expect(readByBytes).toBeGreaterThan(50);
+    expect(policies).toBeGreaterThan(20);
+    expect(ignored).toBeGreaterThan(5);
   });
 });

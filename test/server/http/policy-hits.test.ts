@@ -1,6 +1,6 @@
 /**
- * Policy hits: the policy a Calico flow names as deciding reaches the connection rows, and the
- * edge explanation shows it beside the engine's verdict, saying whether they agree.
+ * Policy hits: the policy a Calico or Hubble flow names as deciding reaches the connection rows,
+ * and the edge explanation shows it beside the engine's verdict, saying whether they agree.
  */
 import { describe, expect, it } from 'vitest';
 import request from 'supertest';
@@ -13,8 +13,8 @@ import { defaultProviders } from '../../../server/http/default-providers.ts';
 import { withObservedPolicies } from '../../../server/http/policy-hits.ts';
 import type { PolicyHit } from '../../../server/store/connections.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
-import { sharedData } from '../flows/helpers.ts';
-import { demoState, webToApi } from './fixtures.ts';
+import { parseLines, sharedData } from '../flows/helpers.ts';
+import { demoState, T0, webToApi } from './fixtures.ts';
 
 const allowedByEngine: EdgeExplanation = { verdict: 'allowed', reason: 'no policy isolates either end', policies: [] };
 const unknownToEngine: EdgeExplanation = { verdict: 'unknown', reason: 'an aggregate', policies: [] };
@@ -81,5 +81,48 @@ describe('edge explanation with stored policy hits', () => {
 
   it('has no observed part when no source named a policy', async () => {
     expect((await detail([webToApi], EDGE)).observed).toBeUndefined();
+  });
+});
+
+describe('edge explanation with Hubble\'s deciding policies', () => {
+  const EDGE = 'wl:prod/shop/Deployment/web->wl:prod/shop/Deployment/api|TCP|8080';
+  /** web-1 -> api-1:8080 (the fixtures' addresses) as a Hubble policy-verdict line, with its policy lists. */
+  const hubbleLine = (verdict: string, direction: string, lists: Record<string, unknown>): string => {
+    const flow = {
+      time: new Date(T0).toISOString(), verdict, IP: { source: '10.1.0.10', destination: '10.1.0.20', ipVersion: 'IPv4' },
+      l4: { TCP: { source_port: 41000, destination_port: 8080, flags: { SYN: true } } },
+      source: { identity: 1234, namespace: 'shop', labels: ['k8s:app=web'], pod_name: 'web-1' },
+      destination: { identity: 5678, namespace: 'shop', labels: ['k8s:app=api'], pod_name: 'api-1' },
+      Type: 'L3_L4', node_name: 'node-a', event_type: { type: 5 }, traffic_direction: direction, Summary: 'TCP Flags: SYN', ...lists,
+    };
+    return JSON.stringify({ flow, node_name: 'node-a', time: flow.time });
+  };
+  const cnp = (name: string) => ({ name, namespace: 'shop', labels: [`k8s:io.cilium.k8s.policy.name=${name}`], revision: '6', kind: 'CiliumNetworkPolicy' });
+  const explain = async (line: string) => {
+    const { records, stats } = parseLines([line], { format: 'hubble', cluster: 'prod' });
+    expect(stats.records).toBe(1);
+    const state = demoState({ store: FlowStore.open(':memory:'), flows: records });
+    const app = createApp({ state, rateLimit: false, providers: defaultProviders() });
+    return (await request(app).get(`/api/v1/edges/${EDGE.split('/').map(encodeURIComponent).join('/')}`).expect(200)).body.explanation as EdgeExplanation;
+  };
+
+  it('shows the disagreement when Hubble says egress_denied_by on a flow the snapshot allows', async () => {
+    const explanation = await explain(hubbleLine('DROPPED', 'EGRESS', { egress_denied_by: [cnp('deny-web-to-api')] }));
+    expect(explanation.verdict).toBe('allowed');
+    expect(explanation.observed).toMatchObject({
+      agreement: 'disagrees', verdict: 'denied',
+      policies: [{ policy: 'shop/CiliumNetworkPolicy/deny-web-to-api', verdict: 'denied', connections: 1 }],
+    });
+    expect(explanation.observed!.reason).toContain('denied by shop/CiliumNetworkPolicy/deny-web-to-api');
+  });
+
+  it('shows the agreement when Hubble says ingress_allowed_by on a flow the snapshot allows', async () => {
+    const explanation = await explain(hubbleLine('FORWARDED', 'INGRESS', { ingress_allowed_by: [cnp('allow-web')] }));
+    expect(explanation.observed).toMatchObject({ agreement: 'agrees', verdict: 'allowed', policies: [{ policy: 'shop/CiliumNetworkPolicy/allow-web', verdict: 'allowed' }] });
+  });
+
+  it('has no observed part when the only entry is hostile (counted at ingest, never stored)', async () => {
+    const explanation = await explain(hubbleLine('DROPPED', 'EGRESS', { egress_denied_by: [{ ...cnp('x'), name: '<script>' }] }));
+    expect(explanation.observed).toBeUndefined();
   });
 });

@@ -414,3 +414,21 @@ describe('backoffDelay', () => {
     }
   });
 });
+
+describe('HubbleRelayClient and Hubble\'s deciding policies', () => {
+  it('receives a policy-verdict flow\'s egress_denied_by over gRPC as hubble observe -o jsonpb prints it, kind included', async () => {
+    const denied = { name: 'deny-web', namespace: 'shop', labels: ['k8s:io.cilium.k8s.policy.name=deny-web'], revision: '6', kind: 'CiliumNetworkPolicy' };
+    const [response] = parseJsonpbLines(JSON.stringify({
+      flow: {
+        time: '2024-05-01T10:00:00.123456789Z', verdict: 'DROPPED', IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
+        l4: { TCP: { source_port: 41000, destination_port: 8080 } }, traffic_direction: 'EGRESS', egress_denied_by: [denied],
+      },
+      node_name: 'node-a', time: '2024-05-01T10:00:00.123456789Z',
+    }));
+    const relay = await startReplayRelay({ responses: [response] });
+    relays.push(relay);
+    const { client, events } = harness({ address: relay.address, follow: false, number: 10 });
+    await client.start();
+    expect((flowsOf(events)[0].flow as Event).egress_denied_by).toEqual([denied]);
+  });
+});
