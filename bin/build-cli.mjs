@@ -14,7 +14,7 @@
 // when used, as with the sources. A build that was replaced stays on disk for a day, so a
 // running `serve` still finds its own chunks; `node bin/build-cli.mjs` builds now.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +146,7 @@ export async function buildCli(root = PROJECT_ROOT) {
   const dir = buildsDir(root);
   mkdirSync(dir, { recursive: true });
   const tmp = mkdtempSync(path.join(dir, TMP_PREFIX));
+  chmodSync(tmp, 0o755); // mkdtemp makes it private; a build is read by whoever runs the CLI (an image's non-root user)
   try {
     const compiled = new Map();
     await esbuild.build({

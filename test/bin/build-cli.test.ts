@@ -64,6 +64,12 @@ describe('a compiled build', () => {
     expect((await runEntry(built.entry)).word).toBe('one');
   });
 
+  it('is readable by every user, as an image whose CLI runs as non-root needs', async () => {
+    const root = project();
+    const built = await buildCli(root);
+    expect(statSync(path.dirname(built.entry)).mode & 0o755).toBe(0o755);
+  });
+
   it('is stale once a source changes, even with the same size and modification time', async () => {
     const root = project();
     await buildCli(root);
