@@ -26,6 +26,8 @@ const KEEP_REPLACED_MS = 24 * 60 * 60 * 1000;
 /** An unfinished build folder older than this belongs to a process that died. */
 const ABANDONED_MS = 60 * 60 * 1000;
 const TMP_PREFIX = '.build-';
+/** Builds of this process under way: they share one esbuild service. */
+let buildsRunning = 0;
 
 /** Where builds live under a project root. */
 export function buildsDir(root = PROJECT_ROOT) {
@@ -147,6 +149,7 @@ export async function buildCli(root = PROJECT_ROOT) {
   mkdirSync(dir, { recursive: true });
   const tmp = mkdtempSync(path.join(dir, TMP_PREFIX));
   chmodSync(tmp, 0o755); // mkdtemp makes it private; a build is read by whoever runs the CLI (an image's non-root user)
+  buildsRunning++;
   try {
     const compiled = new Map();
     await esbuild.build({
@@ -193,6 +196,9 @@ export async function buildCli(root = PROJECT_ROOT) {
     return { id, entry: path.join(final, 'main.js'), inputs: inputs.length, ms: performance.now() - started };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    // esbuild's service process would otherwise live as long as a `serve` started by this run;
+    // stopping it fails any build still running, so the last one out stops it.
+    if (--buildsRunning === 0) await esbuild.stop();
   }
 }
 
