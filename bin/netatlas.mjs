@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so `npx netatlas` works right after `npm ci`
-// with no build step.
-import { register } from 'tsx/esm/api';
+// Runs the CLI from its compiled bundle (dist/cli/, made by bin/build-cli.mjs) when that was built
+// from exactly the sources on disk, building it first when it was not; runs the TypeScript sources
+// through tsx's loader when no build can be made (a read-only install, a source that does not
+// compile) or NETATLAS_TSX=1 asks for them. Either way `npx netatlas` works right after `npm ci`.
+import { compiledEntry } from './build-cli.mjs';
 
-register();
-const { main } = await import('../server/cli/main.ts');
+const entry = await compiledEntry();
+let main;
+if (entry) {
+  ({ main } = await import(entry));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../server/cli/main.ts'));
+}
 process.exitCode = await main(process.argv);
