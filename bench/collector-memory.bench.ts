@@ -55,11 +55,13 @@ function main(): void {
       done = end;
       const heap = heapMiB();
       heaps.push(heap);
-      console.log(`   after ${fmt(done).padStart(9)} flows: heap ${fmt(heap, 1).padStart(7)} MiB`);
+      const h = builder.resolver.held();
+      console.log(`   after ${fmt(done).padStart(9)} flows: heap ${fmt(heap, 1).padStart(7)} MiB; flow-learnt identities held: ${fmt(h.flowPods)} pods, ${fmt(h.flowWorkloads)} workloads, ${fmt(h.labelSets)} label sets, ${fmt(h.ciliumIdentities)} identities, ${fmt(h.dnsAddresses)} DNS-named addresses (${fmt(h.evicted)} dropped so far)`);
     }
     const first = heaps[0];
     const last = heaps[heaps.length - 1];
-    console.log(`   edges held at once: at most ${fmt(maxEdges)} (one flush interval's)`);
+    const l = builder.resolver.limits;
+    console.log(`   edges held at once: at most ${fmt(maxEdges)} (one flush interval's); identity limits: ${fmt(l.flowPods)} pods, ${fmt(l.flowWorkloads)} workloads, ${fmt(l.learntLabels)} label sets and identities each, ${fmt(l.dnsAddresses)} DNS-named addresses`);
     console.log(`   heap after the last flush / after the first: ${(last / first).toFixed(2)}x (${fmt(last, 1)} / ${fmt(first, 1)} MiB; 1.00x = bounded by one interval)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
