@@ -54,7 +54,11 @@ export interface AppStateOptions {
   readonly builder: GraphBuilderLike;
   readonly store?: Store;
   readonly now?: () => number;
-  /** How many delta batches /events can replay. Default 1000. */
+  /**
+   * How many delta batches /events can replay. Default 1000; 0 with releaseAfterFlush (a
+   * collector has no live views, and each entry would pin an interval's edge keys after the
+   * edges themselves were released).
+   */
   readonly deltaLogSize?: number;
   /** Sample flows kept per edge. Default 8. */
   readonly samplesPerEdge?: number;
@@ -108,7 +112,7 @@ export class AppState {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
-    this.deltaLog = new DeltaLog(options.deltaLogSize ?? 1000);
+    this.deltaLog = new DeltaLog(options.deltaLogSize ?? (options.releaseAfterFlush ? 0 : 1000));
     this.samples = new SampleKeeper(options.samplesPerEdge ?? 8, options.maxSampledEdges ?? 20_000);
     this.connectionLog = options.connections
       ?? (options.store?.perEdgeMinute !== undefined ? new ConnectionLog({ perEdgeMinute: options.store.perEdgeMinute }) : undefined);
