@@ -16,7 +16,7 @@ import type {
 } from '../../generator/model/index.ts';
 import { infraOf } from '../../generator/view/index.ts';
 import { IdentityResolver, endpointCluster, observerCluster } from './identity.ts';
-import type { EndpointIdentity, IdentityLimits } from './identity.ts';
+import type { EndpointIdentity, IdentityHeld, IdentityLimits } from './identity.ts';
 import { resolveOwnerWorkload, resolveTopWorkload } from './owners.ts';
 
 export { projectGraph } from './project.ts';
@@ -380,6 +380,11 @@ export class GraphBuilder {
     }
     this.flowNodes.clear();
     return dropped;
+  }
+
+  /** What the resolver holds of what flows taught it (bounded by `identityLimits`). */
+  identitiesHeld(): IdentityHeld {
+    return this.resolver.held();
   }
 
   /** Keys of nodes and edges added or changed since the last call (for live views). */
