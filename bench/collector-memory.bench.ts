@@ -5,8 +5,10 @@
  * never seen twice, DNS answers naming new addresses, Job pods known only from flows. It flushes
  * every FLUSH_EVERY flows (one "minute") and prints the heap after each flush (after a full GC).
  *
- * The baseline is the heap after the first flush: the ratio of the last flush's heap to it says
- * whether memory follows the flows read (grows with every minute) or one minute's edges (flat).
+ * The same run with identity limits never reached is the baseline: it shows what keeping
+ * everything flows taught would cost. The growth figure (highest heap after a flush in the second
+ * half of the run over the first half) says whether memory follows the flows read (about 2x) or
+ * one interval's edges and the limits (about 1x).
  *
  * Usage: npm run bench collector-memory
  *   env COLLECTOR_MEMORY_FLOWS=2000000, COLLECTOR_MEMORY_FLUSH_EVERY=100000
@@ -16,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpoolStore } from '../server/collect/spool.ts';
 import { GraphBuilder } from '../server/graph/builder.ts';
+import type { IdentityHeld, IdentityLimits } from '../server/graph/identity.ts';
 import { AppState } from '../server/state/app-state.ts';
 import { churnFlows } from '../test/server/collect/churn-flows.ts';
 import { prodInventory } from '../test/server/http/fixtures.ts';
@@ -32,17 +35,24 @@ function heapMiB(): number {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
-function main(): void {
-  if (!gc) console.log('   (no --expose-gc: heap figures include garbage; run through `npm run bench`)');
+interface Pass {
+  /** Heap (MiB, after a full GC) after each flush. */
+  readonly heaps: number[];
+  readonly maxEdges: number;
+  readonly held: IdentityHeld;
+  readonly limits: IdentityLimits;
+}
+
+/** One collector run over the churn: ingest, flush every FLUSH_EVERY flows, drain the spool as the shipper would. */
+function pass(label: string, identityLimits: Partial<IdentityLimits>): Pass {
   const dir = mkdtempSync(join(tmpdir(), 'netatlas-collector-memory-'));
   try {
     const spool = SpoolStore.open(dir, { maxBatches: 4 });
-    const builder = new GraphBuilder();
+    const builder = new GraphBuilder({ identityLimits });
     const state = new AppState({ builder, store: spool, samplesPerEdge: 1, maxSampledEdges: 1, releaseAfterFlush: true });
     state.setInventory('prod', prodInventory(), { persist: false });
     state.flush();
-    console.log(`\ncollector memory: ${fmt(FLOWS)} flows of ever-new ends (internet clients, DNS answers, Job pods), a flush every ${fmt(FLUSH_EVERY)}`);
-    console.log(`   heap before any flow: ${fmt(heapMiB(), 1)} MiB`);
+    console.log(`   ${label}:`);
     const heaps: number[] = [];
     let maxEdges = 0;
     for (let done = 0; done < FLOWS;) {
@@ -56,16 +66,33 @@ function main(): void {
       const heap = heapMiB();
       heaps.push(heap);
       const h = builder.resolver.held();
-      console.log(`   after ${fmt(done).padStart(9)} flows: heap ${fmt(heap, 1).padStart(7)} MiB; flow-learnt identities held: ${fmt(h.flowPods)} pods, ${fmt(h.flowWorkloads)} workloads, ${fmt(h.labelSets)} label sets, ${fmt(h.ciliumIdentities)} identities, ${fmt(h.dnsAddresses)} DNS-named addresses (${fmt(h.evicted)} dropped so far)`);
+      console.log(`     after ${fmt(done).padStart(9)} flows: heap ${fmt(heap, 1).padStart(7)} MiB; identities held: ${fmt(h.flowPods)} pods, ${fmt(h.flowWorkloads)} workloads, ${fmt(h.labelSets)} label sets, ${fmt(h.ciliumIdentities)} Cilium identities, ${fmt(h.dnsAddresses)} DNS-named addresses`);
     }
-    const first = heaps[0];
-    const last = heaps[heaps.length - 1];
-    const l = builder.resolver.limits;
-    console.log(`   edges held at once: at most ${fmt(maxEdges)} (one flush interval's); identity limits: ${fmt(l.flowPods)} pods, ${fmt(l.flowWorkloads)} workloads, ${fmt(l.learntLabels)} label sets and identities each, ${fmt(l.dnsAddresses)} DNS-named addresses`);
-    console.log(`   heap after the last flush / after the first: ${(last / first).toFixed(2)}x (${fmt(last, 1)} / ${fmt(first, 1)} MiB; 1.00x = bounded by one interval)`);
+    return { heaps, maxEdges, held: builder.resolver.held(), limits: builder.resolver.limits };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The highest heap after a flush in the second half of the run over the highest in the first half: ~1 when bounded, ~2 when it grows with flows. */
+function growth(heaps: readonly number[]): number {
+  const half = Math.floor(heaps.length / 2);
+  return Math.max(...heaps.slice(half)) / Math.max(...heaps.slice(0, half));
+}
+
+function main(): void {
+  if (!gc) console.log('   (no --expose-gc: heap figures include garbage; run through `npm run bench`)');
+  console.log(`\ncollector memory: ${fmt(FLOWS)} flows of ever-new ends (internet clients, DNS answers, Job pods), a flush every ${fmt(FLUSH_EVERY)}`);
+  console.log(`   heap before any flow: ${fmt(heapMiB(), 1)} MiB`);
+  const bounded = pass('identity limits as shipped (DEFAULT_IDENTITY_LIMITS)', {});
+  const huge = Number.MAX_SAFE_INTEGER;
+  const baseline = pass('baseline: identity limits never reached (what flows teach kept forever)', { flowPods: huge, flowWorkloads: huge, learntLabels: huge, dnsAddresses: huge });
+  const l = bounded.limits;
+  const last = (p: Pass) => p.heaps[p.heaps.length - 1];
+  console.log(`   edges held at once: at most ${fmt(bounded.maxEdges)} (one flush interval's, released after it)`);
+  console.log(`   limits: ${fmt(l.flowPods)} pods, ${fmt(l.flowWorkloads)} workloads, ${fmt(l.learntLabels)} label sets and identities each, ${fmt(l.dnsAddresses)} DNS-named addresses; ${fmt(bounded.held.evicted)} entries dropped`);
+  console.log(`   heap growth, second half of the run over the first (1.00x = bounded): ${growth(bounded.heaps).toFixed(2)}x with limits, ${growth(baseline.heaps).toFixed(2)}x without`);
+  console.log(`   heap after the last flush: ${fmt(last(bounded), 1)} MiB with limits, ${fmt(last(baseline), 1)} MiB without (${(last(baseline) / last(bounded)).toFixed(2)}x)`);
 }
 
 main();
