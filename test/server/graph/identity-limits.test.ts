@@ -101,6 +101,17 @@ describe('an identity resolver with limits', () => {
     expect(r.held()).toEqual({ flowPods: 0, flowWorkloads: 0, labelSets: 0, ciliumIdentities: 0, dnsAddresses: 0, evicted: 0 });
   });
 
+  it.each([
+    ['an external peer', { ip: '2001:db8::1', reserved: 'world' as const }, {}, 'ext:2001:db8::1', { kind: 'external', ip: '2001:db8::1', fqdns: [], label: '2001:db8::1' }],
+    ['a host by its observer', { labels: ['reserved:host'] }, { observer: 'prod/node-7' }, 'host:prod/node-7', { kind: 'host', cluster: 'prod', name: 'node-7', addresses: [], label: 'node-7' }],
+    ['a reserved identity', { labels: ['reserved:health'] }, {}, 'reserved:prod/health', { kind: 'reserved', cluster: 'prod', identity: 'health', label: 'health' }],
+    ['an identity alone', { identity: 12345 }, {}, 'unknown:prod/identity-12345', { kind: 'unknown', cluster: 'prod', ip: 'identity-12345', label: 'identity-12345' }],
+  ])('makes the node of %s from its key alone, as if it had been held', (_what, destination, over, key, node) => {
+    const b = new GraphBuilder({ identityLimits: small });
+    b.addFlow(flow({ namespace: 'shop', podName: 'web-1' }, destination, over), 'prod');
+    expect(b.graph.getNodeAttributes(key)).toEqual(node);
+  });
+
   it('refuses a limit below the minimum, naming it and its default', () => {
     expect(() => new IdentityResolver({ dnsAddresses: 10 })).toThrow(/identity limit dnsAddresses = 10 is not an integer of at least 64; leave it out for the default 100000/);
     expect(() => new GraphBuilder({ identityLimits: { flowPods: Number.NaN } })).toThrow(RangeError);
