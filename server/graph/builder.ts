@@ -16,7 +16,7 @@ import type {
 } from '../../generator/model/index.ts';
 import { infraOf } from '../../generator/view/index.ts';
 import { IdentityResolver, endpointCluster, observerCluster } from './identity.ts';
-import type { EndpointIdentity } from './identity.ts';
+import type { EndpointIdentity, IdentityHeld, IdentityLimits } from './identity.ts';
 import { resolveOwnerWorkload, resolveTopWorkload } from './owners.ts';
 
 export { projectGraph } from './project.ts';
@@ -62,11 +62,13 @@ export interface GraphChanges {
 export interface GraphBuilderOptions {
   /** Keep pod-level edges (default true). */
   readonly podEdges?: boolean;
+  /** How much of what flows taught the resolver keeps (default DEFAULT_IDENTITY_LIMITS). */
+  readonly identityLimits?: Partial<IdentityLimits>;
 }
 
 export class GraphBuilder {
   readonly graph: ConnectivityGraph = createConnectivityGraph();
-  readonly resolver = new IdentityResolver();
+  readonly resolver: IdentityResolver;
   /** Flow records added (not connections: see `count` on edges). */
   flows = 0;
   private readonly keepPodEdges: boolean;
@@ -80,6 +82,7 @@ export class GraphBuilder {
 
   constructor(options: GraphBuilderOptions = {}) {
     this.keepPodEdges = options.podEdges ?? true;
+    this.resolver = new IdentityResolver(options.identityLimits);
   }
 
   /** Adds (or refreshes) the nodes of an inventory; later inventories extend earlier ones. */
@@ -377,6 +380,11 @@ export class GraphBuilder {
     }
     this.flowNodes.clear();
     return dropped;
+  }
+
+  /** What the resolver holds of what flows taught it (bounded by `identityLimits`). */
+  identitiesHeld(): IdentityHeld {
+    return this.resolver.held();
   }
 
   /** Keys of nodes and edges added or changed since the last call (for live views). */

@@ -15,7 +15,7 @@ import {
   serviceKey, unknownKey, workloadKey,
 } from '../../generator/model/index.ts';
 import type {
-  FlowEndpoint, GraphNode, HostNode, Inventory, Labels, PodInfo,
+  FlowEndpoint, GraphNode, Inventory, Labels, PodInfo,
   PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadKind, WorkloadNode,
 } from '../../generator/model/index.ts';
 import {
@@ -30,6 +30,7 @@ import { labelFacts, labelSetKey, labelsFromFlow, observerNode, type LabelFacts 
 import { isEmptySelector, matchesSelector } from '../../generator/selectors/index.ts';
 import { infraOf } from '../../generator/view/index.ts';
 import type { OwnerIndex } from './owners.ts';
+import { RecentMap } from './recent-map.ts';
 
 export { endpointCluster, labelsFromFlow, observerCluster, reservedOf } from './flow-labels.ts';
 export { pickHolder, type IpHolder } from './address-index.ts';
@@ -72,6 +73,69 @@ const MAX_FQDNS_PER_IP = 8;
 const MAX_CACHE = 50_000;
 
 /**
+ * How much of what flows taught it a resolver keeps: each structure holds at most this many
+ * entries, those used most recently (RecentMap: an entry goes only after at least half the cap of
+ * others were used since its last use). What inventories say is never dropped. A collector or
+ * `serve` that reads flows for months then holds the ends of recent traffic, not every address
+ * that ever appeared (docs/scale.md, "Memory").
+ */
+export interface IdentityLimits {
+  /** Pods known only from flows (a name and labels, no inventory object), with their workloads' nodes. */
+  readonly flowPods: number;
+  /** Workloads made up from flows (from pod names, labels or the flow's `workloads`). */
+  readonly flowWorkloads: number;
+  /** Label sets, and Cilium identities, that name a workload learnt from a named pod (each structure). */
+  readonly learntLabels: number;
+  /**
+   * Addresses DNS answers named. An address dropped resolves as a plain external peer until an
+   * answer names it again (DNS answers repeat at each TTL, so a peer still in use is named again).
+   */
+  readonly dnsAddresses: number;
+}
+
+export const DEFAULT_IDENTITY_LIMITS: IdentityLimits = { flowPods: 50_000, flowWorkloads: 20_000, learntLabels: 50_000, dnsAddresses: 100_000 };
+
+/**
+ * The smallest limit allowed: between resolving a flow's ends and making their graph nodes a
+ * resolver adds a few entries to each structure, which must not push out the ones just made.
+ */
+export const MIN_IDENTITY_LIMIT = 64;
+
+/** The limits with defaults for what `partial` leaves out; throws on one that is not an integer of at least MIN_IDENTITY_LIMIT. */
+export function resolveIdentityLimits(partial: Partial<IdentityLimits> = {}): IdentityLimits {
+  const out = { ...DEFAULT_IDENTITY_LIMITS, ...partial };
+  for (const [name, value] of Object.entries(out)) {
+    if (!Number.isInteger(value) || value < MIN_IDENTITY_LIMIT) {
+      throw new RangeError(`netatlas/graph: identity limit ${name} = ${value} is not an integer of at least ${MIN_IDENTITY_LIMIT}; leave it out for the default ${DEFAULT_IDENTITY_LIMITS[name as keyof IdentityLimits]}.`);
+    }
+  }
+  return out;
+}
+
+/** What a resolver holds of what flows taught it (each against its IdentityLimits cap), and how much it dropped. */
+export interface IdentityHeld {
+  readonly flowPods: number;
+  readonly flowWorkloads: number;
+  readonly labelSets: number;
+  readonly ciliumIdentities: number;
+  readonly dnsAddresses: number;
+  /** Entries dropped since start, all structures together. */
+  readonly evicted: number;
+}
+
+/** A pod known only from flows: its node, and its workload's node when that was made up from flows too. */
+interface FlowPod {
+  readonly node: PodNode;
+  readonly workload?: WorkloadNode;
+}
+
+/** A workload named by what a flow taught (a label set, an identity): its key, and its node when made up from flows. */
+interface WorkloadRef {
+  readonly key: string;
+  readonly node?: WorkloadNode;
+}
+
+/**
  * Backends of a Service: the pods its EndpointSlices point at (targetRef, else address),
  * else the pods its selector matches. Empty for a Service without either.
  */
@@ -82,20 +146,47 @@ export function serviceBackends(service: ServiceInfo, inventory: Inventory): Pod
 
 export class IdentityResolver {
   readonly owners: OwnerIndex = buildOwnerIndex([]);
+  readonly limits: IdentityLimits;
   private readonly clusters = new Map<string, ClusterIndex>();
-  /** Nodes the resolver made up from flows (pods, workloads, hosts of other clusters, ...). */
-  private readonly synthesized = new Map<string, GraphNode>();
+  /** Workload keys of inventory pods. */
   private readonly podWorkload = new Map<string, string>();
-  private readonly fqdnsByIp = new Map<string, string[]>();
   private readonly endpointCache = new Map<string, EndpointIdentity>();
   private readonly inClusterCache = new Map<string, string | null>();
   private readonly targetCache = new Map<string, readonly ServiceTarget[]>();
+  /*
+   * What flows taught, each bounded by its limit (recently used first). Nodes the resolver makes
+   * up whose key says everything (hosts, external peers, reserved identities, unknown addresses)
+   * are not kept at all: GraphBuilder derives them from the key. A turnover of the pod or workload
+   * nodes empties the endpoint cache, so a cached end never names a node no longer held.
+   */
+  private readonly flowPods: RecentMap<string, FlowPod>;
+  private readonly flowWorkloads: RecentMap<string, WorkloadNode>;
+  private readonly fqdnsByIp: RecentMap<string, readonly string[]>;
   /**
    * Workloads learnt from endpoints that had a pod name, by their label set and by their Cilium
    * identity (same labels, same identity): a label-only endpoint of the same pods lands on them.
    */
-  private readonly workloadByLabels = new Map<string, string>();
-  private readonly workloadByIdentity = new Map<string, string>();
+  private readonly workloadByLabels: RecentMap<string, WorkloadRef>;
+  private readonly workloadByIdentity: RecentMap<string, WorkloadRef>;
+
+  constructor(limits: Partial<IdentityLimits> = {}) {
+    this.limits = resolveIdentityLimits(limits);
+    const forgetCachedEnds = (): void => this.endpointCache.clear();
+    this.flowPods = new RecentMap(this.limits.flowPods, forgetCachedEnds);
+    this.flowWorkloads = new RecentMap(this.limits.flowWorkloads, forgetCachedEnds);
+    this.fqdnsByIp = new RecentMap(this.limits.dnsAddresses);
+    this.workloadByLabels = new RecentMap(this.limits.learntLabels);
+    this.workloadByIdentity = new RecentMap(this.limits.learntLabels);
+  }
+
+  /** What the resolver holds of what flows taught it (see IdentityLimits). */
+  held(): IdentityHeld {
+    const maps = [this.flowPods, this.flowWorkloads, this.workloadByLabels, this.workloadByIdentity, this.fqdnsByIp];
+    return {
+      flowPods: this.flowPods.size, flowWorkloads: this.flowWorkloads.size, labelSets: this.workloadByLabels.size,
+      ciliumIdentities: this.workloadByIdentity.size, dnsAddresses: this.fqdnsByIp.size, evicted: maps.reduce((n, m) => n + m.evicted, 0),
+    };
+  }
 
   addInventory(inv: Inventory): void {
     this.endpointCache.clear();
@@ -133,14 +224,21 @@ export class IdentityResolver {
 
   /** Workload key of a pod key (inventory or flow-made); undefined when unknown. */
   workloadOfPod(key: string): string | undefined {
-    return this.podWorkload.get(key);
+    return this.podWorkload.get(key) ?? this.flowPods.get(key)?.node.workload;
   }
 
-  /** Attributes for a node the resolver made up from flows; undefined for inventory nodes. */
+  /**
+   * Attributes for a pod or workload the resolver made up from flows and still holds; undefined
+   * for inventory nodes and for nodes whose key says everything (hosts, external peers, ...).
+   */
   synthesizedNode(key: string): GraphNode | undefined {
-    return this.synthesized.get(key);
+    const pod = this.flowPods.get(key);
+    if (pod === undefined) return this.flowWorkloads.get(key);
+    this.useWorkload(pod.node.workload, pod.workload);
+    return pod.node;
   }
 
+  /** The names recent DNS answers gave `ip` (none once it was dropped: see IdentityLimits.dnsAddresses). */
   fqdnsOf(ip: string): readonly string[] {
     return this.fqdnsByIp.get(normalizeIp(ip)) ?? [];
   }
@@ -154,9 +252,8 @@ export class IdentityResolver {
       const ip = normalizeIp(raw);
       const list = this.fqdnsByIp.get(ip) ?? [];
       if (list.includes(name) || list.length >= MAX_FQDNS_PER_IP) continue;
-      list.push(name);
-      list.sort();
-      this.fqdnsByIp.set(ip, list);
+      // A new array: the old one may be a graph node's `fqdns`.
+      this.fqdnsByIp.set(ip, [...list, name].sort());
       changed.push(ip);
     }
     return changed;
@@ -242,31 +339,23 @@ export class IdentityResolver {
     return id;
   }
 
-  private ensureSynth(key: string, make: () => GraphNode): void {
-    if (!this.synthesized.has(key)) this.synthesized.set(key, make());
-  }
-
   private hostIdentity(cluster: string, nodeName: string): EndpointIdentity {
     const key = hostKey(cluster, nodeName);
-    this.ensureSynth(key, (): HostNode => ({ kind: 'host', cluster, name: nodeName, addresses: [], label: nodeName }));
     return { key, workloadKey: key, cluster };
   }
 
   private reservedIdentity(cluster: string, identity: ReservedIdentity): EndpointIdentity {
     const key = reservedKey(cluster, identity);
-    this.ensureSynth(key, () => ({ kind: 'reserved', cluster, identity, label: identity }));
     return { key, workloadKey: key, cluster };
   }
 
   private externalIdentity(ip: string): EndpointIdentity {
     const key = externalKey(ip);
-    this.ensureSynth(key, () => ({ kind: 'external', ip, fqdns: [], label: ip }));
     return { key, workloadKey: key };
   }
 
   private unknownIdentity(cluster: string, what: string): EndpointIdentity {
     const key = unknownKey(cluster, what);
-    this.ensureSynth(key, () => ({ kind: 'unknown', cluster, ip: what, label: what }));
     return { key, workloadKey: key, cluster };
   }
 
@@ -288,12 +377,25 @@ export class IdentityResolver {
     return undefined;
   }
 
-  private synthWorkload(cluster: string, namespace: string, kind: WorkloadKind, name: string, labels: Labels, inferred: WorkloadNode['inferred']): string {
+  /** A workload made up from flows: the node held for its key, else a new one. */
+  private synthWorkload(cluster: string, namespace: string, kind: WorkloadKind, name: string, labels: Labels, inferred: WorkloadNode['inferred']): WorkloadRef {
     const key = workloadKey(cluster, namespace, kind, name);
-    this.ensureSynth(key, (): WorkloadNode => {
+    let node = this.flowWorkloads.get(key);
+    if (node === undefined) {
       const infra = infraOf(namespace, name, labels);
-      return { kind: 'workload', cluster, namespace, workloadKind: kind, name, labels, label: name, inferred, ...(infra ? { infra } : {}) };
-    });
+      node = { kind: 'workload', cluster, namespace, workloadKind: kind, name, labels, label: name, inferred, ...(infra ? { infra } : {}) };
+      this.flowWorkloads.set(key, node);
+    }
+    return { key, node };
+  }
+
+  /**
+   * Marks a workload named by flow-learnt knowledge used; its node (when made up from flows) is
+   * put back if it was dropped meanwhile, so a pod or label set still in use keeps its workload's
+   * attributes. Returns the key.
+   */
+  private useWorkload(key: string, node: WorkloadNode | undefined): string {
+    if (node !== undefined && this.flowWorkloads.get(key) === undefined) this.flowWorkloads.set(key, node);
     return key;
   }
 
@@ -312,37 +414,39 @@ export class IdentityResolver {
    * A pod seen only in flows: its workload from the flow's `workloads`, else the inventory
    * workload whose selector matches its labels, else its name's shape.
    */
-  private flowPod(cluster: string, namespace: string, name: string, ep: FlowEndpoint): EndpointIdentity {
+  private flowPod(cluster: string, namespace: string, name: string, ep: FlowEndpoint): FlowPod {
     const key = podKey(cluster, namespace, name);
-    let wl = this.podWorkload.get(key);
-    if (!wl) {
-      const labels = labelsFromFlow(ep.labels);
-      const declared = this.flowWorkload(ep);
-      const selected = declared ? undefined : this.workloadBySelector(cluster, namespace, labels);
-      const deployment = declared || selected ? undefined : deploymentFromPodName(name);
-      wl = declared
-        ? this.synthWorkload(cluster, namespace, declared.kind, declared.name, labels, 'flow-workloads')
-        : selected ?? (deployment
-          ? this.synthWorkload(cluster, namespace, 'Deployment', deployment, labels, 'pod-name')
-          : this.synthWorkload(cluster, namespace, 'Pod', name, labels, undefined));
-      this.podWorkload.set(key, wl);
-      this.ensureSynth(key, (): PodNode => ({
-        kind: 'pod', cluster, namespace, name, workload: wl!, labels, ips: ep.ip ? [ep.ip] : [], hostNetwork: false,
-        fromFlows: true, label: name,
-      }));
+    const known = this.flowPods.get(key);
+    if (known !== undefined) {
+      this.useWorkload(known.node.workload, known.workload);
+      return known;
     }
-    return { key, workloadKey: wl, cluster };
+    const labels = labelsFromFlow(ep.labels);
+    const declared = this.flowWorkload(ep);
+    const selected = declared ? undefined : this.workloadBySelector(cluster, namespace, labels);
+    const deployment = declared || selected ? undefined : deploymentFromPodName(name);
+    const wl: WorkloadRef = declared
+      ? this.synthWorkload(cluster, namespace, declared.kind, declared.name, labels, 'flow-workloads')
+      : selected !== undefined ? { key: selected } : deployment
+        ? this.synthWorkload(cluster, namespace, 'Deployment', deployment, labels, 'pod-name')
+        : this.synthWorkload(cluster, namespace, 'Pod', name, labels, undefined);
+    const pod: FlowPod = {
+      node: { kind: 'pod', cluster, namespace, name, workload: wl.key, labels, ips: ep.ip ? [ep.ip] : [], hostNetwork: false, fromFlows: true, label: name },
+      ...(wl.node ? { workload: wl.node } : {}),
+    };
+    this.flowPods.set(key, pod);
+    return pod;
   }
 
-  private learnWorkload(cluster: string, namespace: string, ep: FlowEndpoint, wl: string): void {
+  private learnWorkload(cluster: string, namespace: string, ep: FlowEndpoint, wl: WorkloadRef): void {
     if (ep.labels && ep.labels.length > 0) {
       const k = labelSetKey(cluster, namespace, ep.labels);
-      if (!this.workloadByLabels.has(k)) this.workloadByLabels.set(k, wl);
+      if (this.workloadByLabels.get(k) === undefined) this.workloadByLabels.set(k, wl);
     }
     // Identities below 256 are reserved; above they name one label set in one cluster.
     if (ep.identity !== undefined && ep.identity >= 256) {
       const k = `${cluster}|${ep.identity}`;
-      if (!this.workloadByIdentity.has(k)) this.workloadByIdentity.set(k, wl);
+      if (this.workloadByIdentity.get(k) === undefined) this.workloadByIdentity.set(k, wl);
     }
   }
 
@@ -351,18 +455,21 @@ export class IdentityResolver {
     const labels = labelsFromFlow(ep.labels);
     const declared = this.flowWorkload(ep);
     if (declared) {
-      const key = this.synthWorkload(cluster, namespace, declared.kind, declared.name, labels, 'flow-workloads');
+      const { key } = this.synthWorkload(cluster, namespace, declared.kind, declared.name, labels, 'flow-workloads');
       return { key, workloadKey: key, cluster };
     }
     const seen = (ep.labels && ep.labels.length > 0 ? this.workloadByLabels.get(labelSetKey(cluster, namespace, ep.labels)) : undefined)
       ?? (ep.identity !== undefined && ep.identity >= 256 ? this.workloadByIdentity.get(`${cluster}|${ep.identity}`) : undefined);
-    if (seen) return { key: seen, workloadKey: seen, cluster };
+    if (seen) {
+      const key = this.useWorkload(seen.key, seen.node);
+      return { key, workloadKey: key, cluster };
+    }
     const selected = this.workloadBySelector(cluster, namespace, labels);
     if (selected) return { key: selected, workloadKey: selected, cluster };
     for (const l of APP_LABELS) {
       const name = labels[l];
       if (name) {
-        const key = this.synthWorkload(cluster, namespace, 'Deployment', name, labels, 'labels');
+        const { key } = this.synthWorkload(cluster, namespace, 'Deployment', name, labels, 'labels');
         return { key, workloadKey: key, cluster };
       }
     }
@@ -428,9 +535,14 @@ export class IdentityResolver {
       const cached = this.endpointCache.get(cacheKey);
       if (cached) return cached;
       const pod = this.podByName(cluster, namespace, podName);
-      const id = pod ? this.podIdentity(pod) : this.flowPod(cluster, namespace, podName, ep);
-      this.learnWorkload(cluster, namespace, ep, id.workloadKey);
-      return this.remember(cacheKey, id);
+      if (pod) {
+        const id = this.podIdentity(pod);
+        this.learnWorkload(cluster, namespace, ep, { key: id.workloadKey });
+        return this.remember(cacheKey, id);
+      }
+      const made = this.flowPod(cluster, namespace, podName, ep);
+      this.learnWorkload(cluster, namespace, ep, { key: made.node.workload, ...(made.workload ? { node: made.workload } : {}) });
+      return this.remember(cacheKey, { key: podKey(cluster, namespace, podName), workloadKey: made.node.workload, cluster });
     }
     // Addressed to a named Service whose address the inventory does not hold (Inspektor
     // Gadget's `svc` ends, a ClusterIP from manifests without status): the Service itself.

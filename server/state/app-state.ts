@@ -27,7 +27,7 @@ import { SampleKeeper } from './samples.ts';
 import { noteError, SourceRegistry } from './sources.ts';
 import { WriteQueue } from './write-queue.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
-import type { EndpointIdentity } from '../graph/identity.ts';
+import type { EndpointIdentity, IdentityHeld } from '../graph/identity.ts';
 
 /** What the server needs from server/graph's GraphBuilder. */
 export interface GraphBuilderLike {
@@ -43,6 +43,8 @@ export interface GraphBuilderLike {
   readonly lastDestination?: EndpointIdentity;
   /** Drops the flow edges and the nodes only flows named; returns those nodes' keys (see AppStateOptions.releaseAfterFlush). */
   releaseFlowEdges?(): readonly string[];
+  /** What identity resolution holds of what flows taught it. Optional. */
+  identitiesHeld?(): IdentityHeld;
 }
 
 export interface Timers {
@@ -54,7 +56,11 @@ export interface AppStateOptions {
   readonly builder: GraphBuilderLike;
   readonly store?: Store;
   readonly now?: () => number;
-  /** How many delta batches /events can replay. Default 1000. */
+  /**
+   * How many delta batches /events can replay. Default 1000; 0 with releaseAfterFlush (a
+   * collector has no live views, and each entry would pin an interval's edge keys after the
+   * edges themselves were released).
+   */
   readonly deltaLogSize?: number;
   /** Sample flows kept per edge. Default 8. */
   readonly samplesPerEdge?: number;
@@ -108,7 +114,7 @@ export class AppState {
     this.store = options.store;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
-    this.deltaLog = new DeltaLog(options.deltaLogSize ?? 1000);
+    this.deltaLog = new DeltaLog(options.deltaLogSize ?? (options.releaseAfterFlush ? 0 : 1000));
     this.samples = new SampleKeeper(options.samplesPerEdge ?? 8, options.maxSampledEdges ?? 20_000);
     this.connectionLog = options.connections
       ?? (options.store?.perEdgeMinute !== undefined ? new ConnectionLog({ perEdgeMinute: options.store.perEdgeMinute }) : undefined);
@@ -123,6 +129,11 @@ export class AppState {
   /** What the state holds per interval: graph edges and nodes, flush-baseline entries, edges with samples. */
   held(): { edges: number; nodes: number; baseline: number; knownNodes: number; sampledEdges: number } {
     return { edges: this.graph.size, nodes: this.graph.order, baseline: this.snapshot.size, knownNodes: this.knownNodes.size, sampledEdges: this.samples.size };
+  }
+
+  /** What identity resolution holds of what flows taught it (undefined for a builder that does not say). */
+  identitiesHeld(): IdentityHeld | undefined {
+    return this.builder.identitiesHeld?.();
   }
 
   /** Gathers the connections behind ingested flows for the store (connection-log.ts). */

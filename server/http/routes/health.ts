@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { HealthResponse, ReadyResponse } from '../api-types.ts';
 import type { AppState } from '../../state/app-state.ts';
+import type { IdentityHeld } from '../../graph/identity.ts';
 
 export interface HealthOptions {
   /** Extra reasons the server is not ready (e.g. the initial load still running). */
@@ -14,6 +15,25 @@ export interface HealthOptions {
 /** Escapes a Prometheus label value. */
 function lv(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/**
+ * `<prefix>_identities_held{kind=...}` and `<prefix>_identities_dropped_total`: what identity
+ * resolution holds of what flows taught it, each kind bounded by its IdentityLimits cap.
+ */
+export function identityMetricLines(prefix: string, held: IdentityHeld): string[] {
+  const kinds: Array<[string, number]> = [
+    ['flow_pods', held.flowPods], ['flow_workloads', held.flowWorkloads], ['label_sets', held.labelSets],
+    ['cilium_identities', held.ciliumIdentities], ['dns_addresses', held.dnsAddresses],
+  ];
+  return [
+    `# HELP ${prefix}_identities_held What flows taught identity resolution, held (bounded, recently used first).`,
+    `# TYPE ${prefix}_identities_held gauge`,
+    ...kinds.map(([kind, n]) => `${prefix}_identities_held{kind="${kind}"} ${n}`),
+    `# HELP ${prefix}_identities_dropped_total Flow-learnt identities dropped to stay within the limits (least recently used).`,
+    `# TYPE ${prefix}_identities_dropped_total counter`,
+    `${prefix}_identities_dropped_total ${held.evicted}`,
+  ];
 }
 
 export function metricsText(state: AppState, sseClients = 0, sseDropped = 0): string {
@@ -39,6 +59,8 @@ export function metricsText(state: AppState, sseClients = 0, sseDropped = 0): st
   metric('netatlas_delta_seq', 'gauge', 'Sequence number of the latest graph delta.', [['', state.seq]]);
   metric('netatlas_sse_clients', 'gauge', 'Connected Server-Sent Events clients.', [['', sseClients]]);
   metric('netatlas_sse_dropped_total', 'counter', 'Server-Sent Events clients dropped for leaving too much unread.', [['', sseDropped]]);
+  const held = state.identitiesHeld();
+  if (held) lines.push(...identityMetricLines('netatlas', held));
   return lines.join('\n') + '\n';
 }
 

@@ -20,6 +20,7 @@ import { FlowStore } from '../../../server/store/flow-store.ts';
 import type { EdgeIncrement } from '../../../server/store/flow-store.ts';
 import type { WorkloadNode } from '../../../generator/model/index.ts';
 import { T0, financeInventory, prodInventory } from '../http/fixtures.ts';
+import { churnFlow } from './churn-flows.ts';
 
 const TOKEN = 'east-token-0123456789abcdef';
 const dirs: string[] = [];
@@ -261,5 +262,18 @@ describe('collector metrics', () => {
     expect(text).toContain('netatlas_collector_spool_batches 1\n');
     expect(text).toContain('netatlas_collector_batches_dropped_total 1\n');
     expect(text).toMatch(/# TYPE netatlas_collector_flows_total counter\nnetatlas_collector_flows_total 0\n/);
+  });
+
+  it('report the flow-learnt identities held, by kind, and how many were dropped', () => {
+    const spool = SpoolStore.open(tmp());
+    const state = new AppState({ builder: new GraphBuilder(), store: spool, releaseAfterFlush: true });
+    state.setInventory('prod', prodInventory(), { persist: false });
+    state.ingestFlows('hubble', [churnFlow(0), churnFlow(1), churnFlow(2)], { cluster: 'prod' });
+    state.flush();
+    const text = collectorMetrics(state, spool, new Shipper({ spool, servers: ['http://127.0.0.1:9/'], collector: 'east', token: TOKEN }));
+    expect(text).toContain('# TYPE netatlas_collector_identities_held gauge\n');
+    expect(text).toContain('netatlas_collector_identities_held{kind="flow_pods"} 1\n');
+    expect(text).toContain('netatlas_collector_identities_held{kind="dns_addresses"} 1\n');
+    expect(text).toContain('netatlas_collector_identities_dropped_total 0\n');
   });
 });
