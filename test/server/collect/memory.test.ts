@@ -141,7 +141,7 @@ function expectWithin(held: IdentityHeld, limits: IdentityLimits): void {
 }
 
 /** A batch's increments and nodes in key order (what the central service receives of it). */
-const content = (b: SpooledBatch) => ({
+const content = (b: ReturnType<typeof spooledBody>) => ({
   edges: [...b.edges].sort((x, y) => x.key!.localeCompare(y.key!)),
   nodes: [...b.nodes].sort((x, y) => x.key.localeCompare(y.key)),
 });
