@@ -310,12 +310,15 @@ async function main(): Promise<void> {
       console.log(`   ${label}: p50 ${fmt(pct(ms, 0.5))} ms, p99 ${fmt(pct(ms, 0.99))} ms (${n} requests, ${edges} edges, ${fmt(bytes / 2 ** 20, 1)} MB)`);
     }
 
-    // 4. Storage.
+    // 4. Storage: the minute rows as written, then the hour rows they roll up into once older than the minute retention.
     const check = await PostgresStore.open(url);
+    const before = await check.bucketBytes();
+    const written = await check.stats();
+    await check.prune(Date.now() + 25 * HOUR_MS);
+    const after = await check.bucketBytes();
     const stats = await check.stats();
-    const bytes = await check.bucketBytes();
-    const perBucket = (n: number): string => (stats.buckets > 0 ? fmt(n / stats.buckets) : 'n/a (no hour rows: every delta is still a minute row; give SCALE_BENCH_HOURS > 1)');
-    console.log(`\n4. storage: ${fmt(stats.edges)} edges, ${fmt(stats.buckets)} edge-hour buckets: ${perBucket(bytes.hourly)} bytes per edge-hour (bucket partitions + indexes), plus ${perBucket(bytes.minute)} per edge-hour for the minute rows (one minute row per edge-hour here); database ${fmt(stats.bytes / 2 ** 20, 1)} MB in all (journal included)`);
+    const per = (bytes: number, rows: number): string => (rows > 0 ? fmt(bytes / rows) : 'n/a');
+    console.log(`\n4. storage: ${fmt(stats.edges)} edges; ${fmt(total)} deltas written as minute rows: ${per(before.minute, total)} bytes a minute row (table + indexes); rolled up past the minute retention into ${fmt(stats.buckets)} edge-hour rows: ${per(after.hourly, stats.buckets)} bytes per edge-hour (day partitions + indexes); database ${fmt(written.bytes / 2 ** 20, 1)} MB before the rollup (journal included)`);
     await check.close();
     await server.close();
   } finally {
