@@ -8,7 +8,6 @@ import { analyzeRisk, withFindings, type FindingSummary, type RiskOptions, type 
 import { synthesisContext } from '../generator/synthesis/synthesize.ts';
 import { mergedInventory, type AnalysisState } from './state/analysis-state.ts';
 import { observedEdges } from './diff.ts';
-import { listTrivyReports, selectContexts } from './inventory/index.ts';
 
 /** The analysis, with each cut's manifest also as YAML. */
 export function runRisk(inventory: Inventory, edges: readonly FlowEdge[], options: RiskOptions = {}): RiskResult {
@@ -38,6 +37,8 @@ export function computeRisk(state: AnalysisState, options: RiskOptions = {}, fin
  */
 export async function liveSecurityReports(kubeconfigs: readonly string[], contexts: readonly string[]): Promise<{ reports: SecurityReport[]; warnings: string[]; errors: string[] }> {
   const out = { reports: [] as SecurityReport[], warnings: [] as string[], errors: [] as string[] };
+  // Loaded on use: the live-cluster modules bring in @kubernetes/client-node.
+  const [{ selectContexts }, { listTrivyReports }] = await Promise.all([import('./inventory/live-contexts.ts'), import('./inventory/trivy.ts')]);
   for (const t of selectContexts({ kubeconfigs: [...kubeconfigs], contexts: [...contexts] })) {
     if (!t.kc) {
       out.warnings.push(`netatlas/risk: ${t.context || t.cluster}: ${t.problem ?? 'unusable context'}; its scanner reports are not read.`);

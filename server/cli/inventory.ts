@@ -7,7 +7,6 @@ import { type InputError, type Inventory, type Warning } from '../../generator/m
 import {
   ADD,
   DELETE,
-  LiveInventory,
   STATUS,
   TEMPLATE_PODS_MODES,
   UPDATE,
@@ -148,6 +147,7 @@ export function inventoryCommand(): Command {
       }
       const listTimeoutMs = Number(opts.listTimeout);
       if (!Number.isFinite(listTimeoutMs) || listTimeoutMs <= 0) throw new CliExit(`netatlas/inventory: --list-timeout must be a positive number of milliseconds (got ${opts.listTimeout}).`);
+      const { LiveInventory } = await import('../inventory/live.ts');
       const inv = new LiveInventory({
         kubeconfigs: opts.kubeconfig,
         contexts: opts.context,
