@@ -77,6 +77,13 @@ export function parseGenericCsvLine(line: string, state: FlowParseState, out: Fl
   genericRow(row, state, out);
 }
 
+/**
+ * A cell as a number or text. Only numbers and strings are converted: an object (one without a
+ * prototype, say) would make Number() and String() throw, and it is malformed anyway.
+ */
+const numeric = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN);
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
 function genericRow(row: Record<string, unknown>, state: FlowParseState, out: FlowRecord[]): void {
   const source = parseEndpointSpec(row.source, state.cluster);
   if (typeof source === 'string') return reportMalformed(state, `source ${source}`);
@@ -86,14 +93,14 @@ function genericRow(row: Record<string, unknown>, state: FlowParseState, out: Fl
   if (!protocol) return reportMalformed(state, `protocol ${JSON.stringify(row.protocol)} is not one of TCP, UDP, SCTP, ICMPv4, ICMPv6`);
   let port: number | undefined;
   if (row.port !== undefined && row.port !== null && row.port !== '') {
-    port = Number(row.port);
+    port = numeric(row.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) return reportMalformed(state, `port ${JSON.stringify(row.port)} is not a number between 0 and 65535`);
   }
   const verdict = parseVerdict(row.verdict);
   if (!verdict) return reportMalformed(state, `verdict ${JSON.stringify(row.verdict)} is not one of FORWARDED, DROPPED, AUDIT, REDIRECTED, ERROR (or allow/deny)`);
   let count = 1;
   if (row.count !== undefined && row.count !== null && row.count !== '') {
-    count = Number(row.count);
+    count = numeric(row.count);
     if (!Number.isInteger(count) || count < 1) return reportMalformed(state, `count ${JSON.stringify(row.count)} is not a positive whole number`);
   }
   let time = state.now();
@@ -139,7 +146,7 @@ export function parseEndpointSpec(v: unknown, defaultCluster: string | undefined
 
 function parseProtocol(v: unknown): L4Protocol | undefined {
   if (v === undefined || v === null || v === '') return 'TCP';
-  switch (String(v).toLowerCase()) {
+  switch (text(v).toLowerCase()) {
     case 'tcp':
     case '6':
       return 'TCP';
@@ -163,7 +170,7 @@ function parseProtocol(v: unknown): L4Protocol | undefined {
 
 function parseVerdict(v: unknown): Verdict | undefined {
   if (v === undefined || v === null || v === '') return 'FORWARDED';
-  switch (String(v).toLowerCase()) {
+  switch (text(v).toLowerCase()) {
     case 'forwarded':
     case 'allow':
     case 'allowed':

@@ -80,8 +80,10 @@ export function toEpochMs(value: unknown): number | undefined {
   if (typeof value === 'object') {
     const ts = value as { seconds?: unknown; nanos?: unknown };
     if (ts.seconds === undefined && ts.nanos === undefined) return undefined;
-    const seconds = Number(ts.seconds ?? 0);
-    const nanos = Number(ts.nanos ?? 0);
+    // Only numbers and numeric text: Number() throws on an object without a prototype.
+    const num = (x: unknown): number => (x === undefined ? 0 : typeof x === 'number' || typeof x === 'string' ? Number(x) : NaN);
+    const seconds = num(ts.seconds);
+    const nanos = num(ts.nanos);
     if (!Number.isFinite(seconds) || !Number.isFinite(nanos)) return undefined;
     return seconds * 1000 + Math.floor(nanos / 1e6);
   }

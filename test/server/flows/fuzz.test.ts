@@ -96,6 +96,16 @@ describe('readers under hostile input', () => {
     );
   });
 
+  it.each(['port', 'count', 'time', 'protocol', 'verdict'])('generic JSONL: a %s that is an object without a prototype is malformed, not a crash', (field) => {
+    const state = createFlowParseState({ file: 'fuzz.jsonl', now: () => TEST_NOW, format: 'generic-jsonl', cluster: 'fuzz' });
+    const records: FlowRecord[] = [];
+    const spoilt = field === 'time' ? { seconds: Object.create(null) } : Object.create(null);
+    expect(() => parseFlowObject({ source: 'a/b', destination: 'a/c', [field]: spoilt }, state, records)).not.toThrow();
+    parseFlowObject({ source: 'a/b', destination: 'a/c', port: 80 }, state, records);
+    expect(records).toHaveLength(1);
+    expect(state.stats.malformed).toBe(1);
+  });
+
   it('generic CSV: arbitrary cells never throw and every record that comes out is valid', () => {
     const cell = hostile.map((s) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""').replace(/[\n\r]/g, ' ')}"` : s));
     fc.assert(
