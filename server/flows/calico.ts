@@ -121,7 +121,7 @@ export function decidingCalicoPolicy(policies: unknown, action: string): string 
   if (!isObject(policies)) return undefined;
   let name: string | undefined;
   if (Array.isArray(policies.enforced)) {
-    const hit = policies.enforced.find((p) => isObject(p) && String(p.action).toLowerCase() === action) as Json | undefined;
+    const hit = policies.enforced.find((p) => isObject(p) && typeof p.action === 'string' && p.action.toLowerCase() === action) as Json | undefined;
     const kind = text(hit?.kind);
     const n = text(hit?.name);
     if (n) name = [text(hit?.namespace), kind, n].filter((x) => x !== undefined).join('/');
@@ -146,18 +146,19 @@ export function calicoRecordsFrom(raw: unknown, state: FlowParseState, out: Flow
     return;
   }
   const e = raw;
-  const action = String(e.action).toLowerCase();
+  const action = typeof e.action === 'string' ? e.action.toLowerCase() : '';
   const verdict = ACTIONS[action];
   if (!verdict) {
     reportMalformed(state, `Calico flow has action ${JSON.stringify(e.action)}: expected Allow or Deny`);
     return;
   }
-  const reporter = String(e.reporter).toLowerCase();
+  const reporter = typeof e.reporter === 'string' ? e.reporter.toLowerCase() : '';
   if (reporter !== 'src' && reporter !== 'dst') {
     reportMalformed(state, `Calico flow has reporter ${JSON.stringify(e.reporter)}: expected Src or Dst`);
     return;
   }
-  const protoText = String(e.protocol ?? e.proto ?? '').toLowerCase();
+  const rawProtocol = e.protocol ?? e.proto ?? '';
+  const protoText = typeof rawProtocol === 'string' || typeof rawProtocol === 'number' ? String(rawProtocol).toLowerCase() : '';
   const protocol = PROTOCOLS[protoText];
   if (!protocol) {
     reportMalformed(state, `Calico flow has protocol ${JSON.stringify(e.protocol ?? e.proto ?? null)}: expected tcp, udp, sctp, icmp or icmp6`);
@@ -186,6 +187,10 @@ export function calicoRecordsFrom(raw: unknown, state: FlowParseState, out: Flow
   const source = endpoint(e, 'source', state);
   const destination = endpoint(e, 'dest', state);
   const dport = num(e.dest_port);
+  if (dport === undefined && e.dest_port !== undefined && e.dest_port !== null && e.dest_port !== '' && e.dest_port !== '-') {
+    reportMalformed(state, `Calico flow has dest_port ${JSON.stringify(e.dest_port)}: expected 1-65535`);
+    return;
+  }
   const port = protocol === 'ICMPv4' || protocol === 'ICMPv6' || dport === undefined || dport <= 0 ? undefined : dport;
   if (port !== undefined && (port > 65535 || !Number.isInteger(port))) {
     reportMalformed(state, `Calico flow has dest_port ${dport}: expected 1-65535`);

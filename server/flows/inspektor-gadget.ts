@@ -223,7 +223,8 @@ function labelList(v: unknown): string[] | undefined {
       return eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
     });
   } else if (isObject(v)) {
-    pairs = Object.entries(v).map(([k, val]) => [k, String(val)]);
+    // a value that is not text or a number is no label value (and String() throws on some objects)
+    pairs = Object.entries(v).flatMap(([k, val]): [string, string][] => (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean' ? [[k, String(val)]] : []));
   }
   return pairs.length ? pairs.map(([k, val]) => `k8s:${k}=${val}`) : undefined;
 }

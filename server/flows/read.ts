@@ -76,6 +76,26 @@ export function parseFlowLine(line: string, state: FlowParseState, out: FlowReco
     }
     state.stats.format = state.format;
   }
+  const before = out.length;
+  try {
+    dispatchLine(text, state, out);
+  } catch (err) {
+    unreadable(state, out, before, err);
+  }
+  return out;
+}
+
+/**
+ * A reader threw on a value no rule foresaw (an object where text belongs, say): the line is
+ * counted malformed with the error, and whatever it had emitted is taken back, so one crafted line
+ * never stops a file, a stream or a server.
+ */
+function unreadable(state: FlowParseState, out: FlowRecord[], before: number, err: unknown): void {
+  out.length = before;
+  reportMalformed(state, `could not be read (${err instanceof Error ? err.message : String(err)})`);
+}
+
+function dispatchLine(text: string, state: FlowParseState, out: FlowRecord[]): void {
   switch (state.format) {
     case 'hubble':
       parseHubbleLine(text, state, out);
@@ -97,7 +117,6 @@ export function parseFlowLine(line: string, state: FlowParseState, out: FlowReco
       break;
     }
   }
-  return out;
 }
 
 /**
@@ -108,18 +127,28 @@ export function parseFlowBytes(b: Buffer, start: number, end: number, state: Flo
   if (state.format !== 'hubble' || !readsInPlace(b, start, end)) return parseFlowLine(decode(b, start, end), state, out);
   state.line++;
   state.stats.lines++;
-  hubbleDecoderOf(state).parseBytes(b, start, end, out);
+  const before = out.length;
+  try {
+    hubbleDecoderOf(state).parseBytes(b, start, end, out);
+  } catch (err) {
+    unreadable(state, out, before, err);
+  }
   return out;
 }
 
 /** Dispatches one decoded object by the state's format (or by its own shape). */
 export function parseFlowObject(obj: unknown, state: FlowParseState, out: FlowRecord[] = []): FlowRecord[] {
-  const format = state.format === 'generic-csv' || state.format === undefined ? detectObjectFormat(obj) : state.format;
-  if (format === 'hubble') hubbleRecordsFrom(obj, state, out);
-  else if (format === 'inspektor-gadget') gadgetRecordsFrom(obj, state, out);
-  else if (format === 'calico') calicoRecordsFrom(obj, state, out);
-  else if (format === 'generic-jsonl') genericRecordFrom(obj, state, out);
-  else reportMalformed(state, `unknown flow format: expected ${EXPECTED}`);
+  const before = out.length;
+  try {
+    const format = state.format === 'generic-csv' || state.format === undefined ? detectObjectFormat(obj) : state.format;
+    if (format === 'hubble') hubbleRecordsFrom(obj, state, out);
+    else if (format === 'inspektor-gadget') gadgetRecordsFrom(obj, state, out);
+    else if (format === 'calico') calicoRecordsFrom(obj, state, out);
+    else if (format === 'generic-jsonl') genericRecordFrom(obj, state, out);
+    else reportMalformed(state, `unknown flow format: expected ${EXPECTED}`);
+  } catch (err) {
+    unreadable(state, out, before, err);
+  }
   return out;
 }
 

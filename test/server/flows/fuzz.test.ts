@@ -18,13 +18,17 @@ const RUNS = Number(process.env.NETATLAS_FUZZ_RUNS ?? 200);
 const hubbleLines = ['hubble-otel-basic-sample-10-flows.json', 'hubble-otel-basic-sample-5-dns-flows.json', 'hubble-otel-basic-sample-5-http-flows.json']
   .flatMap((f) => readFileSync(sharedData(`hubble/${f}`), 'utf8').split('\n').filter((l) => l.startsWith('{')));
 const gadgetLines = readFileSync(sharedData('inspektor-gadget/ig-advise-networkpolicy-input-2024-k8s-nested.jsonl'), 'utf8').split('\n').filter(Boolean);
+const calicoLines = ['calico/calico-oss-whisker-goldmane-flows.jsonl', 'calico/calico-enterprise-es-flowlog.jsonl']
+  .flatMap((f) => readFileSync(sharedData(f), 'utf8').split('\n').filter((l) => l.startsWith('{')));
 
 /** Strings an attacker would try in a name, a label or an address. */
 const hostile = fc.oneof(
   fc.constantFrom('a/b', 'x', '999.1.1.1', 'fd00::/8', '', '-', '..', '\u0000', '\u001b[2J', '\u009b31m', '<script>', 'k'.repeat(70), 'A'.repeat(300), '1e20', '-1', '70000', 'NaN', '{}', '__proto__', 'constructor'),
   fc.string({ unit: 'binary', maxLength: 40 }),
 );
-const hostileValue = fc.oneof(hostile, fc.integer(), fc.double(), fc.constant(null), fc.boolean(), fc.array(hostile, { maxLength: 3 }), fc.dictionary(hostile, hostile, { maxKeys: 3 }));
+/** Objects JSON can carry that make String() and Number() throw (no usable toString/valueOf). */
+const unprintable = fc.constantFrom(...['{"toString":1}', '{"toString":1,"valueOf":1}', '{"valueOf":{},"toString":[]}'].map((t) => JSON.parse(t) as unknown));
+const hostileValue = fc.oneof(hostile, fc.integer(), fc.double(), fc.constant(null), fc.boolean(), fc.array(hostile, { maxLength: 3 }), fc.dictionary(hostile, hostile, { maxKeys: 3 }), unprintable, fc.array(unprintable, { maxLength: 2 }));
 
 /** Replaces the value at one path of a JSON value (chosen by `pick`) with `value`. */
 function mutate(root: unknown, pick: number, value: unknown): unknown {
@@ -56,7 +60,7 @@ function expectAllValid(records: readonly FlowRecord[]): void {
 }
 
 describe('readers under hostile input', () => {
-  it.each([['Hubble', hubbleLines, 'hubble'], ['Inspektor Gadget', gadgetLines, 'inspektor-gadget']] as const)(
+  it.each([['Hubble', hubbleLines, 'hubble'], ['Inspektor Gadget', gadgetLines, 'inspektor-gadget'], ['Calico', calicoLines, 'calico']] as const)(
     '%s: real lines with one value replaced by a hostile one never throw, and every record that comes out is valid',
     (_name, lines, format) => {
       fc.assert(
@@ -104,6 +108,32 @@ describe('readers under hostile input', () => {
     parseFlowObject({ source: 'a/b', destination: 'a/c', port: 80 }, state, records);
     expect(records).toHaveLength(1);
     expect(state.stats.malformed).toBe(1);
+  });
+
+  const calico = (over: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(calicoLines[0]), ...over });
+  const unprintableObject = { toString: 1 };
+  it.each<[string, FlowFormat, string, string, RegExp]>([
+    ['Calico action', 'calico', calico({ action: unprintableObject }), calicoLines[0], /action/],
+    ['Calico reporter', 'calico', calico({ reporter: unprintableObject }), calicoLines[0], /reporter/],
+    ['Calico protocol', 'calico', calico({ protocol: unprintableObject }), calicoLines[0], /protocol/],
+    ['Calico dest_port', 'calico', calico({ dest_port: unprintableObject }), calicoLines[0], /dest_port/],
+    ['generic port', 'generic-jsonl', JSON.stringify({ source: 'a/b', destination: 'a/c', port: unprintableObject }), '{"source":"a/b","destination":"a/c","port":80}', /port/],
+    ['generic count', 'generic-jsonl', JSON.stringify({ source: 'a/b', destination: 'a/c', count: unprintableObject }), '{"source":"a/b","destination":"a/c","port":80}', /count/],
+  ])('a crafted line (%s: an object String() cannot print) is malformed, named, and the file goes on', (_what, format, crafted, good, reason) => {
+    const { records, state } = readAll([crafted, good], format);
+    expect(state.stats.malformed).toBe(1);
+    expect(state.stats.errors[0]).toMatch(reason);
+    expect(records.length).toBeGreaterThan(0);
+  });
+
+  it('counts a line a reader throws on as malformed, naming the error, and keeps nothing of it', () => {
+    const state = createFlowParseState({ file: 'fuzz.jsonl', now: () => TEST_NOW, format: 'generic-jsonl', cluster: 'fuzz' });
+    const records: FlowRecord[] = [];
+    const exploding = { source: 'a/b', get destination(): unknown { throw new Error('boom'); } };
+    expect(() => parseFlowObject(exploding, state, records)).not.toThrow();
+    expect(records).toEqual([]);
+    expect(state.stats.malformed).toBe(1);
+    expect(state.stats.errors[0]).toMatch(/could not be read \(boom\)/);
   });
 
   it('generic CSV: arbitrary cells never throw and every record that comes out is valid', () => {
