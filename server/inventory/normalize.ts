@@ -149,7 +149,9 @@ export function normalizeObject(raw: unknown, ctx: NormalizeContext): NormalizeO
     if (error instanceof Malformed) {
       return { kind: 'invalid', error: new InputError(`netatlas/inventory: ${where(loc)} ${error.message}.`, loc) };
     }
-    throw error;
+    // A value no rule foresaw (an object String() cannot print, say) threw: the object is
+    // invalid and named, and the rest of the file, and of the cluster, is still read.
+    return { kind: 'invalid', error: new InputError(`netatlas/inventory: ${where(loc)} ${kind} ${name} could not be read (${error instanceof Error ? error.message : 'unknown error'}).`, loc) };
   }
 }
 

@@ -95,6 +95,9 @@ function calicoRules(v: unknown, what: string): CalicoRule[] {
       throw new Malformed(`${w}.action must be Allow, Deny, Pass or Log (got ${JSON.stringify(action ?? null)})`);
     }
     const unsupported = CALICO_RULE_UNEVALUATED.filter((k) => r[k] !== undefined && r[k] !== null).map((k) => `${w}.${k}`);
+    if (r.protocol !== undefined && r.protocol !== null && typeof r.protocol !== 'string' && typeof r.protocol !== 'number') {
+      throw new Malformed(`${w}.protocol must be a protocol name or number (got ${JSON.stringify(r.protocol) ?? typeof r.protocol})`);
+    }
     const rawProto = r.protocol === undefined || r.protocol === null ? undefined : String(r.protocol);
     const proto = rawProto === undefined ? undefined : PROTOCOL_NUMBERS[rawProto] ?? (['TCP', 'UDP', 'SCTP'].includes(rawProto.toUpperCase()) ? (rawProto.toUpperCase() as Protocol) : undefined);
     const source = calicoEntity(r.source, `${w}.source`, unsupported);

@@ -127,7 +127,7 @@ function stringMap(v: unknown, what: string): Labels | undefined {
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(o)) {
     if (typeof val !== 'string') {
-      throw new Malformed(`${what}.${k} must be a string (quote it in YAML: "${String(val)}")`);
+      throw new Malformed(`${what}.${k} must be a string (quote it in YAML: ${JSON.stringify(JSON.stringify(val) ?? null)})`);
     }
     out[k] = val;
   }
