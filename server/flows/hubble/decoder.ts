@@ -103,6 +103,8 @@ const IS_REPLY = new BytePattern('"is_reply":');
 const LEGACY_REPLY = new BytePattern('"reply":');
 const IPS_ARRAY = new BytePattern('"ips":[');
 const VERDICT_MEMBER = new BytePattern(',"verdict":');
+/** The end of a deciding-policy list's member name, snake_case or camelCase (see mayNamePolicy). */
+const POLICY_LIST_END = new BytePattern('by":', { caselessFirst: true });
 const TRUE_BYTES = ascii('true');
 const FALSE_BYTES = ascii('false');
 const PROTOCOL_BYTES: Partial<Record<L4Protocol, Uint8Array>> = { TCP: ascii('TCP'), UDP: ascii('UDP'), SCTP: ascii('SCTP') };
@@ -205,18 +207,31 @@ export class HubbleDecoder {
 
   /**
    * For a request line (its key and time in `c`): when its connection was counted before,
-   * counts the line as a duplicate and returns true, unless its verdict may outrank the one
-   * emitted before (a DROPPED after a FORWARDED; lineVerdictRank, read only then): such a line is
-   * read whole.
+   * counts the line as a duplicate and returns true, unless the line may change what was emitted:
+   * its verdict may outrank the one emitted before (a DROPPED after a FORWARDED; lineVerdictRank,
+   * read only then), or no policy was named for the connection yet and the line may name one
+   * (mayNamePolicy, read only then). Such a line is read whole, and recordsOf decides.
    */
   private isRepeatedRequest(c: Classified, b: Uint8Array, end: number): boolean {
     const connections = this.state.connections;
-    if (!connections.hasKey(c.hi, c.lo, c.time)) return false;
-    const emitted = connections.verdictOfKey(c.hi, c.lo, c.time);
+    const known = connections.emittedOfKey(c.hi, c.lo, c.time);
+    if (known === undefined) return false;
+    const emitted = known.verdict;
     if (emitted !== undefined && verdictRank(emitted) < MAX_VERDICT_RANK && this.lineVerdictRank(b, end) > verdictRank(emitted)) return false;
+    if (emitted !== undefined && !known.policyNamed && this.mayNamePolicy(b, end)) return false;
     connections.seenKey(c.hi, c.lo, c.time);
     this.state.stats.duplicates++;
     return true;
+  }
+
+  /**
+   * After the first pass over a compact line: whether the rest of it may hold one of Hubble's
+   * deciding-policy lists (`egress_allowed_by`, ..., or their protojson names `egressAllowedBy`,
+   * ...): a member name ending in `by` or `By`, or one the first pass read. Cilium writes them
+   * after `Summary`, so the search runs backwards from the line's end.
+   */
+  private mayNamePolicy(b: Uint8Array, end: number): boolean {
+    return this.compact.firstPassReadPolicyList() || POLICY_LIST_END.lastIn(b, this.compact.firstPassEnd, end) >= 0;
   }
 
   /**
