@@ -197,8 +197,6 @@ export class ByteReader {
  * An ASCII pattern searched for in bytes with Horspool's skips, forwards or backwards: a line is
  * ~1.4 kB, and a byte-by-byte loop over all of it costs more than the rest of a reply's fast path.
  * (A native Buffer.indexOf costs ~0.3 µs a call, more than a JS search through a whole line.)
- * With `caselessFirst`, the pattern's first byte (a letter) matches in either case (`by":` finds
- * `_by":` and `By":`), in one search.
  */
 export class BytePattern {
   readonly bytes: Uint8Array;
@@ -207,20 +205,14 @@ export class BytePattern {
   private readonly forward = new Uint8Array(256);
   /** Backward: how far the window may move back when its first byte is c. */
   private readonly backward = new Uint8Array(256);
-  /** The first byte, lower case, and the bit or-ed into a byte before comparing it (0x20 when caseless). */
-  private readonly first: number;
-  private readonly fold: number;
 
-  constructor(text: string, options: { readonly caselessFirst?: boolean } = {}) {
+  constructor(text: string) {
     this.bytes = ascii(text);
     const n = (this.length = this.bytes.length);
     this.forward.fill(n);
     this.backward.fill(n);
     for (let k = 0; k < n - 1; k++) this.forward[this.bytes[k]] = n - 1 - k;
     for (let k = n - 1; k >= 1; k--) this.backward[this.bytes[k]] = k;
-    this.fold = options.caselessFirst ? 0x20 : 0;
-    this.first = this.bytes[0] | this.fold;
-    if (options.caselessFirst && n > 1 && this.forward[this.first ^ 0x20] === n) this.forward[this.first ^ 0x20] = n - 1;
   }
 
   /** Index of the first occurrence in b[start, end), or -1. */
@@ -228,14 +220,12 @@ export class BytePattern {
     const p = this.bytes;
     const n = this.length;
     const last = p[n - 1];
-    const first = this.first;
-    const fold = this.fold;
     for (let i = start; i + n <= end; ) {
       const c = b[i + n - 1];
-      if (c === last && (b[i] | fold) === first) {
-        let k = 1;
+      if (c === last) {
+        let k = 0;
         while (k < n - 1 && b[i + k] === p[k]) k++;
-        if (k >= n - 1) return i;
+        if (k === n - 1) return i;
       }
       i += this.forward[c];
     }
@@ -246,11 +236,10 @@ export class BytePattern {
   lastIn(b: Uint8Array, start: number, end: number): number {
     const p = this.bytes;
     const n = this.length;
-    const first = this.first;
-    const fold = this.fold;
+    const first = p[0];
     for (let i = end - n; i >= start; ) {
       const c = b[i];
-      if ((c | fold) === first) {
+      if (c === first) {
         let k = 1;
         while (k < n && b[i + k] === p[k]) k++;
         if (k === n) return i;
@@ -258,5 +247,51 @@ export class BytePattern {
       i -= this.backward[c];
     }
     return -1;
+  }
+}
+
+/**
+ * Several ASCII patterns that end in the same byte, searched for at once with Horspool's skips
+ * over the shortest one's length (each skip the least any pattern allows): one pass over the
+ * bytes, and the longer the patterns, the longer the skips.
+ */
+export class BytePatterns {
+  private readonly patterns: readonly Uint8Array[];
+  /** The shortest pattern's length: the window whose last byte decides the skip. */
+  private readonly window: number;
+  private readonly last: number;
+  private readonly skip = new Uint8Array(256);
+
+  constructor(texts: readonly string[]) {
+    this.patterns = texts.map(ascii);
+    const m = (this.window = Math.min(...this.patterns.map((p) => p.length)));
+    this.last = this.patterns[0][this.patterns[0].length - 1];
+    if (m < 1 || m > 255 || this.patterns.some((p) => p[p.length - 1] !== this.last)) throw new Error('BytePatterns: expected patterns of 1-255 bytes that end in the same byte');
+    this.skip.fill(m);
+    for (const p of this.patterns) {
+      for (let k = 0; k < m - 1; k++) {
+        const c = p[p.length - m + k];
+        if (m - 1 - k < this.skip[c]) this.skip[c] = m - 1 - k;
+      }
+    }
+  }
+
+  /** Whether one of the patterns occurs in b[start, end). */
+  anyIn(b: Uint8Array, start: number, end: number): boolean {
+    const patterns = this.patterns;
+    const skip = this.skip;
+    const last = this.last;
+    for (let e = start + this.window - 1; e < end; e += skip[b[e]]) {
+      if (b[e] !== last) continue;
+      for (let j = 0; j < patterns.length; j++) {
+        const p = patterns[j];
+        const from = e + 1 - p.length;
+        if (from < start) continue;
+        let k = 0;
+        while (k < p.length && b[from + k] === p[k]) k++;
+        if (k === p.length) return true;
+      }
+    }
+    return false;
   }
 }

@@ -25,10 +25,13 @@ function verdictLine(verdict: string, direction: string, lists: Record<string, u
   };
   return JSON.stringify({ flow, node_name: node, time: flow.time });
 }
-/** The source node's trace of the same connection (no policy lists): what Hubble usually reports first. */
-const sourceTrace = (verdict = 'FORWARDED'): string => verdictLine(verdict, 'EGRESS', {}, 41000, 'node-a');
+/**
+ * The source node's trace of the same connection (no policy lists): what Hubble usually reports
+ * first. With `is_reply`, as Hubble writes it, so the byte decoder's quick duplicate path sees it.
+ */
+const sourceTrace = (verdict = 'FORWARDED'): string => verdictLine(verdict, 'EGRESS', { is_reply: false }, 41000, 'node-a');
 /** The destination node's report of it, with its lists. */
-const destinationReport = (verdict: string, lists: Record<string, unknown>): string => verdictLine(verdict, 'INGRESS', lists, 41000, 'node-b');
+const destinationReport = (verdict: string, lists: Record<string, unknown>): string => verdictLine(verdict, 'INGRESS', { ...lists, is_reply: false }, 41000, 'node-b');
 
 const DECODERS: readonly HubbleDecoderKind[] = ['bytes', 'json'];
 

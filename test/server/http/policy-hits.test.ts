@@ -135,9 +135,9 @@ describe('edge explanation with Hubble\'s deciding policies', () => {
 describe('Hubble\'s deciding policy from a later report of a counted connection, through the API', () => {
   const edgePath = `/api/v1/edges/${HUBBLE_EDGE.split('/').map(encodeURIComponent).join('/')}`;
   /** The source node's trace of web-1 -> api-1:8080: no policy (the policy is on the ingress side). */
-  const sourceTrace = hubbleLine('FORWARDED', 'EGRESS', {}, 'node-a', 0);
+  const sourceTrace = hubbleLine('FORWARDED', 'EGRESS', { is_reply: false }, 'node-a', 0);
   /** The destination node's ingress policy verdict of the same connection, 2 ms later. */
-  const ingressVerdict = (verdict: string, lists: Record<string, unknown>) => hubbleLine(verdict, 'INGRESS', lists, 'node-b', 2);
+  const ingressVerdict = (verdict: string, lists: Record<string, unknown>) => hubbleLine(verdict, 'INGRESS', { ...lists, is_reply: false }, 'node-b', 2);
 
   /**
    * A store-backed state fed the lines through the byte decoder, one group at a time with one
