@@ -280,7 +280,7 @@ export class ConnectionCache {
     if (this.touchedGeneration !== undefined && this.touchedSlot >= 0) this.touchedGeneration.verdict[this.touchedSlot] |= POLICY_NAMED;
   }
 
-  /** `observe` for a key given by its two 32-bit hashes (see hasKey). */
+  /** `observe` for a key given by its two 32-bit hashes (see emittedOfKey). */
   observeKey(hi: number, lo: number, time: number, verdict: Verdict): Observation {
     this.useKey(hi, lo);
     return this.observeTouched(this.touchHashed(time, VERDICT_CODE.get(verdict) ?? 1), verdict);
@@ -382,25 +382,11 @@ export class ConnectionCache {
   }
 
   /**
-   * `has`, `verdictOf` and `seen` for a key given by its two 32-bit hashes (KeyHasher's hi() and
-   * lo()): a key read off a line's bytes.
-   */
-  hasKey(hi: number, lo: number, time: number): boolean {
-    this.useKey(hi, lo);
-    return this.lookupHashed(time) >= 0;
-  }
-
-  verdictOfKey(hi: number, lo: number, time: number): Verdict | undefined {
-    this.useKey(hi, lo);
-    const code = this.lookupHashed(time) & VERDICT_MASK;
-    return code > 0 ? VERDICTS[code - 1] : undefined;
-  }
-
-  /**
-   * What the cache holds of the connection (hi, lo) within the window of `time`, without recording
-   * anything: undefined when it was not seen, else `emitted`, the verdict emitted for it
-   * (undefined when none was), and `policyNamed`, whether a record emitted for it named its
-   * deciding policy. The object is reused by the next call.
+   * For a key given by its two 32-bit hashes (KeyHasher's hi() and lo(): a key read off a line's
+   * bytes), what the cache holds of it within the window of `time`, without recording anything:
+   * undefined when it was not seen, else `verdict`, the verdict emitted for it (undefined when
+   * none was), and `policyNamed`, whether a record emitted for it named its deciding policy. The
+   * object is reused by the next call.
    */
   emittedOfKey(hi: number, lo: number, time: number): EmittedConnection | undefined {
     this.useKey(hi, lo);
@@ -415,6 +401,7 @@ export class ConnectionCache {
 
   private readonly emitted: EmittedConnection = { verdict: undefined, policyNamed: false };
 
+  /** `seen` for a key given by its two 32-bit hashes. */
   seenKey(hi: number, lo: number, time: number): boolean {
     this.useKey(hi, lo);
     return this.touchHashed(time, 0) >= 0;
