@@ -53,7 +53,9 @@ export interface FlowRecord {
    * A correction, not a new connection: the connection(s) of this record were already emitted
    * with verdict `supersedes`, and a later report of them says `verdict` (a DROPPED seen by the
    * destination node after the source node's FORWARDED SYN). Aggregators move `count` from
-   * `supersedes` to `verdict` and leave the connection count unchanged.
+   * `supersedes` to `verdict` and leave the connection count unchanged. A policy correction (a
+   * later report that names the deciding `policy` no record of the connection named) has
+   * `supersedes` equal to `verdict` and `count` 0: it changes no count, only the connection's policy.
    */
   readonly supersedes?: Verdict;
   /** For L7 DNS responses: the name and the addresses it resolved to. */

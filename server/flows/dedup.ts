@@ -26,7 +26,10 @@
  *
  * The cache also remembers the verdict emitted for each connection (`observe`), so a later,
  * stronger report (the destination node's DROPPED after the source node's FORWARDED SYN) can
- * correct it: see `verdictRank` and FlowRecord.supersedes.
+ * correct it: see `verdictRank` and FlowRecord.supersedes. Beside the verdict it keeps one bit:
+ * whether the records emitted for the connection named its deciding policy (`namePolicy`), so a
+ * later report of the same verdict that names one (the destination node's policy verdict with
+ * `ingress_allowed_by` after the source node's trace) is emitted once as a policy correction.
  */
 import type { Verdict } from '../../generator/model/flow.ts';
 
@@ -51,17 +54,30 @@ export function verdictRank(v: Verdict): number {
 }
 export const MAX_VERDICT_RANK = 1;
 
-/** What `observe` found: a new connection, a duplicate, or a duplicate whose verdict must change. */
+/**
+ * What `observe` found: a new connection, a duplicate, a duplicate whose verdict must change, or
+ * `unnamed`: a duplicate of the verdict emitted before, for a connection whose records named no
+ * policy yet. An `unnamed` report that names a deciding policy is emitted as a policy correction
+ * (`namePolicy` then records that one was named); any other counts as a duplicate.
+ */
 export type Observation =
   | { readonly kind: 'new' }
   | { readonly kind: 'duplicate' }
+  | { readonly kind: 'unnamed' }
   | { readonly kind: 'supersede'; readonly previous: Verdict };
 
 const NEW: Observation = { kind: 'new' };
 const DUPLICATE: Observation = { kind: 'duplicate' };
+const UNNAMED: Observation = { kind: 'unnamed' };
 
 const VERDICTS: readonly Verdict[] = ['UNKNOWN', 'FORWARDED', 'DROPPED', 'ERROR', 'AUDIT', 'REDIRECTED', 'TRACED', 'TRANSLATED'];
 const VERDICT_CODE = new Map<Verdict, number>(VERDICTS.map((v, i) => [v, i + 1]));
+/**
+ * A connection's byte holds its verdict code (the low bits) and this bit: a record emitted for it
+ * named its deciding policy. Writing a verdict code clears it (a verdict correction names its own).
+ */
+const POLICY_NAMED = 0x80;
+const VERDICT_MASK = 0x7f;
 
 /** One generation: open addressing with linear probing over typed arrays; no deletions. */
 class Generation {
@@ -71,7 +87,7 @@ class Generation {
   hi: Int32Array;
   lo: Int32Array;
   time: Float64Array;
-  /** 0: no verdict recorded (keys recorded by `seen`), else index in VERDICTS + 1. */
+  /** 0: no verdict recorded (keys recorded by `seen`), else index in VERDICTS + 1; POLICY_NAMED or-ed in. */
   verdict: Uint8Array;
 
   constructor(capacity: number) {
@@ -135,6 +151,12 @@ export interface ConnectionSnapshot {
   readonly lo: string;
   readonly time: string;
   readonly verdict: string;
+}
+
+/** What ConnectionCache.emittedOfKey found of a connection seen before. */
+export interface EmittedConnection {
+  verdict: Verdict | undefined;
+  policyNamed: boolean;
 }
 
 export class ConnectionCache {
@@ -209,7 +231,7 @@ export class ConnectionCache {
     const cache = new ConnectionCache(options);
     for (let i = 0; i < n; i++) {
       const verdict = verdictB[i];
-      if (verdict > VERDICTS.length) return undefined;
+      if ((verdict & VERDICT_MASK) > VERDICTS.length || (verdict & ~(VERDICT_MASK | POLICY_NAMED)) !== 0) return undefined;
       cache.insertCurrent(hiB.readInt32LE(4 * i), loB.readInt32LE(4 * i), timeB.readDoubleLE(8 * i), verdict);
     }
     return cache;
@@ -228,17 +250,20 @@ export class ConnectionCache {
   /**
    * Records a report of connection `key` with `verdict`: `new` the first time (within the window),
    * `supersede` when it is a duplicate whose verdict outranks the one emitted before (the cache
-   * then remembers the new one), else `duplicate`.
+   * then remembers the new one), `unnamed` when it repeats the verdict emitted before and no
+   * policy was named for the connection yet, else `duplicate`.
    */
   observe(key: string, time: number, verdict: Verdict): Observation {
     return this.observeTouched(this.touch(key, time, VERDICT_CODE.get(verdict) ?? 1), verdict);
   }
 
-  /** What `observe` answers once the sighting is recorded (`before`: what touch returned). */
-  private observeTouched(before: number, verdict: Verdict): Observation {
+  /** What `observe` answers once the sighting is recorded (`touched`: what touch returned). */
+  private observeTouched(touched: number, verdict: Verdict): Observation {
     const code = VERDICT_CODE.get(verdict) ?? 1;
-    if (before < 0) return NEW;
-    if (before === 0 || before === code || verdictRank(verdict) <= verdictRank(VERDICTS[before - 1])) {
+    if (touched < 0) return NEW;
+    const before = touched & VERDICT_MASK;
+    if (before === code) return (touched & POLICY_NAMED) === 0 ? UNNAMED : DUPLICATE;
+    if (before === 0 || verdictRank(verdict) <= verdictRank(VERDICTS[before - 1])) {
       if (before === 0) this.setVerdict(code);
       return DUPLICATE;
     }
@@ -246,7 +271,16 @@ export class ConnectionCache {
     return { kind: 'supersede', previous: VERDICTS[before - 1] };
   }
 
-  /** `observe` for a key given by its two 32-bit hashes (see hasKey). */
+  /**
+   * After an `observe` (or `observeKey`) that answered `new`, `supersede` or `unnamed`: the record
+   * emitted for it named the connection's deciding policy, so no later report of the same verdict
+   * is emitted for its policy.
+   */
+  namePolicy(): void {
+    if (this.touchedGeneration !== undefined && this.touchedSlot >= 0) this.touchedGeneration.verdict[this.touchedSlot] |= POLICY_NAMED;
+  }
+
+  /** `observe` for a key given by its two 32-bit hashes (see emittedOfKey). */
   observeKey(hi: number, lo: number, time: number, verdict: Verdict): Observation {
     this.useKey(hi, lo);
     return this.observeTouched(this.touchHashed(time, VERDICT_CODE.get(verdict) ?? 1), verdict);
@@ -259,11 +293,11 @@ export class ConnectionCache {
 
   /** The verdict emitted for `key` when it was seen within the window of `time`, else undefined. */
   verdictOf(key: string, time: number): Verdict | undefined {
-    const code = this.lookup(key, time);
+    const code = this.lookup(key, time) & VERDICT_MASK;
     return code > 0 ? VERDICTS[code - 1] : undefined;
   }
 
-  /** -1 when `key` was not seen within the window of `time`, else its verdict code (0: none). */
+  /** -1 when `key` was not seen within the window of `time`, else its byte (verdict code, 0: none; POLICY_NAMED). */
   private lookup(key: string, time: number): number {
     this.hash(key);
     return this.lookupHashed(time);
@@ -286,7 +320,8 @@ export class ConnectionCache {
 
   /**
    * Records a sighting with verdict code `verdict` (0: none). Returns -1 when it is a new connection
-   * (absent, or last seen outside the window), else the verdict code recorded before.
+   * (absent, or last seen outside the window), else the byte recorded before (verdict code and
+   * POLICY_NAMED).
    */
   private touch(key: string, time: number, verdict: number): number {
     this.hash(key);
@@ -347,20 +382,26 @@ export class ConnectionCache {
   }
 
   /**
-   * `has`, `verdictOf` and `seen` for a key given by its two 32-bit hashes (KeyHasher's hi() and
-   * lo()): a key read off a line's bytes.
+   * For a key given by its two 32-bit hashes (KeyHasher's hi() and lo(): a key read off a line's
+   * bytes), what the cache holds of it within the window of `time`, without recording anything:
+   * undefined when it was not seen, else `verdict`, the verdict emitted for it (undefined when
+   * none was), and `policyNamed`, whether a record emitted for it named its deciding policy. The
+   * object is reused by the next call.
    */
-  hasKey(hi: number, lo: number, time: number): boolean {
+  emittedOfKey(hi: number, lo: number, time: number): EmittedConnection | undefined {
     this.useKey(hi, lo);
-    return this.lookupHashed(time) >= 0;
+    const byte = this.lookupHashed(time);
+    if (byte < 0) return undefined;
+    const code = byte & VERDICT_MASK;
+    const out = this.emitted;
+    out.verdict = code > 0 ? VERDICTS[code - 1] : undefined;
+    out.policyNamed = (byte & POLICY_NAMED) !== 0;
+    return out;
   }
 
-  verdictOfKey(hi: number, lo: number, time: number): Verdict | undefined {
-    this.useKey(hi, lo);
-    const code = this.lookupHashed(time);
-    return code > 0 ? VERDICTS[code - 1] : undefined;
-  }
+  private readonly emitted: EmittedConnection = { verdict: undefined, policyNamed: false };
 
+  /** `seen` for a key given by its two 32-bit hashes. */
   seenKey(hi: number, lo: number, time: number): boolean {
     this.useKey(hi, lo);
     return this.touchHashed(time, 0) >= 0;

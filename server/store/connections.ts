@@ -132,10 +132,17 @@ export const minuteOf = (row: Pick<ConnectionRow, 'firstSeen'>): number => Math.
 const rowKey = (r: Pick<ConnectionRow, 'edge' | 'id' | 'firstSeen'>): string => `${r.edge}\n${minuteOf(r)}\n${r.id}`;
 export const slotKey = (edge: string, minute: number): string => `${edge}\n${minute}`;
 
-/** Two reports of one connection as one row: reports summed, the stronger verdict (and its drop reason), the first policy named. */
+/**
+ * Two reports of one connection as one row: reports summed, the stronger verdict (and its drop
+ * reason and policy), else the first policy named. A policy named by the weaker report decided
+ * a verdict the row no longer has (an allow, on a connection a later report says was dropped),
+ * so it is not kept.
+ */
 export function foldConnection(a: ConnectionRow, b: ConnectionRow): ConnectionRow {
-  const stronger = connectionVerdictRank(b.verdict) > connectionVerdictRank(a.verdict) ? b : a;
-  const policy = stronger.policy ?? a.policy ?? b.policy;
+  const rankA = connectionVerdictRank(a.verdict);
+  const rankB = connectionVerdictRank(b.verdict);
+  const stronger = rankB > rankA ? b : a;
+  const policy = rankA === rankB ? a.policy ?? b.policy : stronger.policy;
   const podEdge = a.podEdge ?? b.podEdge;
   const observationPoint = a.observationPoint ?? b.observationPoint;
   const { dropReason: _d, policy: _p, podEdge: _e, observationPoint: _o, ...base } = a;

@@ -249,3 +249,49 @@ export class BytePattern {
     return -1;
   }
 }
+
+/**
+ * Several ASCII patterns that end in the same byte, searched for at once with Horspool's skips
+ * over the shortest one's length (each skip the least any pattern allows): one pass over the
+ * bytes, and the longer the patterns, the longer the skips.
+ */
+export class BytePatterns {
+  private readonly patterns: readonly Uint8Array[];
+  /** The shortest pattern's length: the window whose last byte decides the skip. */
+  private readonly window: number;
+  private readonly last: number;
+  private readonly skip = new Uint8Array(256);
+
+  constructor(texts: readonly string[]) {
+    this.patterns = texts.map(ascii);
+    const m = (this.window = Math.min(...this.patterns.map((p) => p.length)));
+    this.last = this.patterns[0][this.patterns[0].length - 1];
+    if (m < 1 || m > 255 || this.patterns.some((p) => p[p.length - 1] !== this.last)) throw new Error('BytePatterns: expected patterns of 1-255 bytes that end in the same byte');
+    this.skip.fill(m);
+    for (const p of this.patterns) {
+      for (let k = 0; k < m - 1; k++) {
+        const c = p[p.length - m + k];
+        if (m - 1 - k < this.skip[c]) this.skip[c] = m - 1 - k;
+      }
+    }
+  }
+
+  /** Whether one of the patterns occurs in b[start, end). */
+  anyIn(b: Uint8Array, start: number, end: number): boolean {
+    const patterns = this.patterns;
+    const skip = this.skip;
+    const last = this.last;
+    for (let e = start + this.window - 1; e < end; e += skip[b[e]]) {
+      if (b[e] !== last) continue;
+      for (let j = 0; j < patterns.length; j++) {
+        const p = patterns[j];
+        const from = e + 1 - p.length;
+        if (from < start) continue;
+        let k = 0;
+        while (k < p.length && b[from + k] === p[k]) k++;
+        if (k === p.length) return true;
+      }
+    }
+    return false;
+  }
+}

@@ -173,6 +173,12 @@ export class CompactFlowReader {
     return this.slots[L4] as L4Info | undefined;
   }
 
+  /** After `startFlow`: whether the first pass read one of the deciding-policy lists (`egress_allowed_by`, ...). */
+  firstPassReadPolicyList(): boolean {
+    const slots = this.slots;
+    return slots[EGRESS_ALLOWED_BY] !== undefined || slots[INGRESS_ALLOWED_BY] !== undefined || slots[EGRESS_DENIED_BY] !== undefined || slots[INGRESS_DENIED_BY] !== undefined;
+  }
+
   /** After `finishFlow`: whether the line's IP and l4 are the ones the first pass read (no later member replaced them). */
   firstPassStillHolds(): boolean {
     return this.firstHolds;

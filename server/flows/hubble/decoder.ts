@@ -16,10 +16,10 @@
  * through JSON.parse, with the same results (test/server/flows/fast-path.test.ts). The meaning of a
  * flow (direction, connection, records) is in records.ts, shared by both paths.
  */
-import type { FlowRecord, L4Protocol } from '../../../generator/model/flow.ts';
+import type { FlowRecord, L4Protocol, Verdict } from '../../../generator/model/flow.ts';
 import { decimalLength, KeyHasher, MAX_VERDICT_RANK, verdictRank } from '../dedup.ts';
 import { reportMalformed, type FlowParseState } from '../state.ts';
-import { ascii, bytesAt, BytePattern } from './bytes.ts';
+import { ascii, bytesAt, BytePattern, BytePatterns } from './bytes.ts';
 import { CompactFlowReader, FLOW_START } from './compact.ts';
 import { decodeFlowObject, isObject, toVerdict, type Json } from './fields.ts';
 import { recordsOf, type KeyHash } from './records.ts';
@@ -103,6 +103,12 @@ const IS_REPLY = new BytePattern('"is_reply":');
 const LEGACY_REPLY = new BytePattern('"reply":');
 const IPS_ARRAY = new BytePattern('"ips":[');
 const VERDICT_MEMBER = new BytePattern(',"verdict":');
+/** The deciding-policy lists' member names, snake_case and protojson camelCase (see mayChange). */
+const POLICY_LIST_MEMBERS = ['egress_allowed_by', 'ingress_allowed_by', 'egress_denied_by', 'ingress_denied_by', 'egressAllowedBy', 'ingressAllowedBy', 'egressDeniedBy', 'ingressDeniedBy']
+  .map((name) => `"${name}":`);
+const POLICY_LIST_MEMBER = new BytePatterns(POLICY_LIST_MEMBERS);
+/** Either a later verdict or a policy list, in one pass over the line. */
+const VERDICT_OR_POLICY_LIST_MEMBER = new BytePatterns([',"verdict":', ...POLICY_LIST_MEMBERS]);
 const TRUE_BYTES = ascii('true');
 const FALSE_BYTES = ascii('false');
 const PROTOCOL_BYTES: Partial<Record<L4Protocol, Uint8Array>> = { TCP: ascii('TCP'), UDP: ascii('UDP'), SCTP: ascii('SCTP') };
@@ -205,34 +211,44 @@ export class HubbleDecoder {
 
   /**
    * For a request line (its key and time in `c`): when its connection was counted before,
-   * counts the line as a duplicate and returns true, unless its verdict may outrank the one
-   * emitted before (a DROPPED after a FORWARDED; lineVerdictRank, read only then): such a line is
-   * read whole.
+   * counts the line as a duplicate and returns true, unless the line may change what was emitted
+   * for it (mayChange): such a line is read whole, and recordsOf decides.
    */
   private isRepeatedRequest(c: Classified, b: Uint8Array, end: number): boolean {
     const connections = this.state.connections;
-    if (!connections.hasKey(c.hi, c.lo, c.time)) return false;
-    const emitted = connections.verdictOfKey(c.hi, c.lo, c.time);
-    if (emitted !== undefined && verdictRank(emitted) < MAX_VERDICT_RANK && this.lineVerdictRank(b, end) > verdictRank(emitted)) return false;
+    const known = connections.emittedOfKey(c.hi, c.lo, c.time);
+    if (known === undefined) return false;
+    if (known.verdict !== undefined && this.mayChange(known.verdict, known.policyNamed, b, end)) return false;
     connections.seenKey(c.hi, c.lo, c.time);
     this.state.stats.duplicates++;
     return true;
   }
 
   /**
-   * After the first pass over a compact line: the highest verdict rank (see verdictRank) the line
-   * may state. Its first verdict's rank, when it was a plain string and no other `"verdict":`
-   * follows in the rest of the line (JSON.parse keeps a repeated member's last value; a
-   * `"verdict":` nested in an object there also counts, which is merely cautious); else
-   * MAX_VERDICT_RANK.
+   * After the first pass over a compact line of a connection emitted with verdict `emitted`:
+   * whether the line may change what was emitted. Its verdict may outrank `emitted` (a DROPPED
+   * after a FORWARDED): its first verdict does, or is not a plain string, or another `"verdict"`
+   * member follows (JSON.parse keeps a repeated member's last value; one nested in an object
+   * there also counts, which is merely cautious). Or, while no policy was named for the
+   * connection, the line may name one: the first pass read a deciding-policy list, or one of
+   * their member names follows. Whichever of the two applies is looked for in one pass over the
+   * rest of the line.
    */
-  private lineVerdictRank(b: Uint8Array, end: number): number {
-    const verdict = this.compact.firstPassVerdict();
-    if (verdict !== undefined && typeof verdict !== 'string') return MAX_VERDICT_RANK;
-    const rank = verdict === undefined ? 0 : verdictRank(toVerdict(verdict));
-    if (rank >= MAX_VERDICT_RANK) return rank;
-    // A later member starts with `,"verdict":` (the first pass stopped right after a comma).
-    return VERDICT_MEMBER.firstIn(b, this.compact.firstPassEnd - 1, end) >= 0 ? MAX_VERDICT_RANK : rank;
+  private mayChange(emitted: Verdict, policyNamed: boolean, b: Uint8Array, end: number): boolean {
+    const compact = this.compact;
+    const emittedRank = verdictRank(emitted);
+    const rankMayRise = emittedRank < MAX_VERDICT_RANK;
+    if (rankMayRise) {
+      const verdict = compact.firstPassVerdict();
+      if (verdict !== undefined && (typeof verdict !== 'string' || verdictRank(toVerdict(verdict)) > emittedRank)) return true;
+    }
+    if (!policyNamed && compact.firstPassReadPolicyList()) return true;
+    // A later member starts with `,"` (the first pass stopped right after a comma).
+    const rest = compact.firstPassEnd - 1;
+    if (rankMayRise && !policyNamed) return VERDICT_OR_POLICY_LIST_MEMBER.anyIn(b, rest, end);
+    if (rankMayRise) return VERDICT_MEMBER.firstIn(b, rest, end) >= 0;
+    if (!policyNamed) return POLICY_LIST_MEMBER.anyIn(b, rest, end);
+    return false;
   }
 
   /**

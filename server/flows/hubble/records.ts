@@ -90,15 +90,23 @@ export function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[
     return;
   }
 
-  // One record per connection; a later report with a stronger verdict emits a correction.
+  // One record per connection; a later report with a stronger verdict emits a correction, and so
+  // does the first later report of the same verdict that names the deciding policy when the
+  // records emitted for the connection named none (a policy correction: count 0, see below).
   let supersedes: Verdict | undefined;
-  if (forwardKey !== undefined || forwardHash !== undefined) {
+  let policyOnly = false;
+  const keyed = forwardKey !== undefined || forwardHash !== undefined;
+  if (keyed) {
     const seen = forwardHash !== undefined ? state.connections.observeKey(forwardHash.hi, forwardHash.lo, time, f.verdict) : state.connections.observe(forwardKey!, time, f.verdict);
-    if (seen.kind === 'duplicate') {
+    if (seen.kind === 'duplicate' || (seen.kind === 'unnamed' && !hasPolicyLists(f))) {
       state.stats.duplicates++;
       return;
     }
     if (seen.kind === 'supersede') supersedes = seen.previous;
+    else if (seen.kind === 'unnamed') {
+      supersedes = f.verdict;
+      policyOnly = true;
+    }
   }
   const l7Text = l7Summary(f.l7);
   // Built member by member in a fixed order (no spreads): one of the few allocations per record.
@@ -110,7 +118,14 @@ export function recordsOf(f: FlowFields, state: FlowParseState, out: FlowRecord[
   } as Mutable<FlowRecord>;
   if (info.dport !== undefined) record.port = info.dport;
   addVerdictAndObserver(record, f, state);
-  record.count = 1;
+  if (policyOnly && record.policy === undefined) {
+    // Its lists named no valid policy: a duplicate after all (what they held was counted as ignored).
+    state.stats.duplicates++;
+    return;
+  }
+  if (keyed && record.policy !== undefined) state.connections.namePolicy();
+  // A policy correction changes no count: the connection was counted with this verdict already.
+  record.count = policyOnly ? 0 : 1;
   if (supersedes !== undefined) record.supersedes = supersedes;
   if (answers.length) record.dns = { query: stripDot(str(dns!.query) ?? ''), ips: answers };
   if (l7Text) record.l7 = l7Text;

@@ -217,32 +217,58 @@ const policyEntry = fc.record(
   { requiredKeys: [] },
 );
 const policyList = fc.array(policyEntry, { minLength: 1, maxLength: 2 });
-const hubbleLine = fc
-  .record(
-    {
-      time: fc.integer({ min: 0, max: 3_600_000 }).map((ms) => new Date(TEST_NOW - ms).toISOString()),
-      verdict: fc.constantFrom('FORWARDED', 'DROPPED', 'AUDIT', 'ERROR'),
-      IP: fc.record({ source: ipv4, destination: ipv4, ipVersion: fc.constant('IPv4') }),
-      l4: l4Object,
-      source: endpointObject,
-      destination: endpointObject,
-      Type: fc.constant('L3_L4'),
-      node_name: name.map((n) => `east/${n}`),
-      l7: l7Object,
-      is_reply: fc.boolean(),
-      traffic_direction: fc.constantFrom('INGRESS', 'EGRESS'),
-      drop_reason_desc: fc.constantFrom('POLICY_DENIED', 'CT_MAP_INSERTION_FAILED'),
-      trace_reason: fc.constantFrom('NEW', 'REPLY', 'ESTABLISHED'),
-      destination_names: fc.array(name.map((n) => `${n}.example.com.`), { maxLength: 2 }),
-      Summary: fc.constant('TCP Flags: SYN'),
-      egress_allowed_by: policyList,
-      ingress_allowed_by: policyList,
-      egress_denied_by: policyList,
-      ingress_denied_by: policyList,
-    },
-    { requiredKeys: ['IP', 'l4'] },
-  )
-  .chain((flow) => fc.record({ wrapper: fc.boolean(), node: name }).map(({ wrapper, node }) => JSON.stringify(wrapper ? { flow, node_name: `east/${node}`, time: flow.time } : { flow })));
+type FlowObject = Record<string, unknown>;
+const hubbleFlow: fc.Arbitrary<FlowObject> = fc.record(
+  {
+    time: fc.integer({ min: 0, max: 3_600_000 }).map((ms) => new Date(TEST_NOW - ms).toISOString()),
+    verdict: fc.constantFrom('FORWARDED', 'DROPPED', 'AUDIT', 'ERROR'),
+    IP: fc.record({ source: ipv4, destination: ipv4, ipVersion: fc.constant('IPv4') }),
+    l4: l4Object,
+    source: endpointObject,
+    destination: endpointObject,
+    Type: fc.constant('L3_L4'),
+    node_name: name.map((n) => `east/${n}`),
+    l7: l7Object,
+    is_reply: fc.boolean(),
+    traffic_direction: fc.constantFrom('INGRESS', 'EGRESS'),
+    drop_reason_desc: fc.constantFrom('POLICY_DENIED', 'CT_MAP_INSERTION_FAILED'),
+    trace_reason: fc.constantFrom('NEW', 'REPLY', 'ESTABLISHED'),
+    destination_names: fc.array(name.map((n) => `${n}.example.com.`), { maxLength: 2 }),
+    Summary: fc.constant('TCP Flags: SYN'),
+    egress_allowed_by: policyList,
+    ingress_allowed_by: policyList,
+    egress_denied_by: policyList,
+    ingress_denied_by: policyList,
+  },
+  { requiredKeys: ['IP', 'l4'] },
+);
+/** A list whose first entry names a valid policy, as most lists Cilium writes do. */
+const namingList = fc.tuple(name, name, policyList).map(([n, ns, rest]) => [{ name: n, namespace: ns, labels: [`k8s:io.cilium.k8s.policy.name=${n}`], revision: '1', kind: 'CiliumNetworkPolicy' }, ...rest]);
+const anyList = fc.oneof(policyList, namingList);
+/** The four deciding-policy lists, each present or not. */
+const policyLists = fc.record({ egress_allowed_by: anyList, ingress_allowed_by: anyList, egress_denied_by: anyList, ingress_denied_by: anyList }, { requiredKeys: [] });
+/**
+ * Another node's report of the same connection, as Hubble writes it after the first: its own
+ * node, direction and policy lists (often none), mostly the first report's verdict.
+ */
+const laterReport = (flow: FlowObject): fc.Arbitrary<FlowObject> =>
+  fc.record({ node: name, direction: fc.constantFrom('INGRESS', 'EGRESS'), verdict: fc.constantFrom(flow.verdict, flow.verdict, 'FORWARDED', 'DROPPED'), lists: policyLists })
+    .map(({ node, direction, verdict, lists }) => ({ ...withoutLists(flow), verdict, node_name: `east/${node}`, traffic_direction: direction, ...lists }));
+function withoutLists(flow: FlowObject): FlowObject {
+  const { egress_allowed_by: _ea, ingress_allowed_by: _ia, egress_denied_by: _ed, ingress_denied_by: _id, ...rest } = flow;
+  return rest;
+}
+/** A flow as a line: wrapped (with the wrapper's node_name and time) or bare. */
+const asLine = (flow: FlowObject): fc.Arbitrary<string> =>
+  fc.record({ wrapper: fc.boolean(), node: name }).map(({ wrapper, node }) => JSON.stringify(wrapper ? { flow, node_name: `east/${node}`, time: flow.time } : { flow }));
+/**
+ * A connection's reports: the first (half the time a trace event, without policy lists) and up to
+ * two later ones from other nodes, as lines in that order.
+ */
+const hubbleReports: fc.Arbitrary<string[]> = fc.tuple(hubbleFlow, fc.boolean()).chain(([flow, trace]) => {
+  const first = trace ? withoutLists(flow) : flow;
+  return fc.array(laterReport(first), { maxLength: 2 }).chain((later) => fc.tuple(...[first, ...later].map(asLine)));
+});
 
 describe('the Hubble byte decoder on random valid lines', () => {
   it('gives the records and counters of the JSON.parse decoder, line for line', () => {
@@ -250,9 +276,10 @@ describe('the Hubble byte decoder on random valid lines', () => {
     let records = 0;
     let readByBytes = 0;
     let policies = 0;
+    let policyCorrections = 0;
     let ignored = 0;
     fc.assert(
-      fc.property(fc.array(hubbleLine, { minLength: 1, maxLength: 25 }), (lines) => {
+      fc.property(fc.array(hubbleReports, { minLength: 1, maxLength: 12 }).map((connections) => connections.flat()), (lines) => {
         const options = { file: 'x.jsonl', format: 'hubble' as const, now: () => NOW, cluster: 'home' };
         const bytes = createFlowParseState({ ...options, hubbleDecoder: 'bytes' });
         const json = createFlowParseState({ ...options, hubbleDecoder: 'json' });
@@ -267,6 +294,7 @@ describe('the Hubble byte decoder on random valid lines', () => {
         expect(bytes.stats).toEqual(json.stats);
         records += fromJson.length;
         policies += fromJson.filter((r) => r.policy !== undefined).length;
+        policyCorrections += fromJson.filter((r) => r.count === 0 && r.supersedes === r.verdict).length;
         ignored += json.stats.ignored;
         if (bytes.hubble !== undefined && bytes.hubble.caches.runs.size + bytes.hubble.caches.l7Runs.size > 0) readByBytes++;
       }),
@@ -275,6 +303,8 @@ describe('the Hubble byte decoder on random valid lines', () => {
     expect(records).toBeGreaterThan(100);
     expect(readByBytes).toBeGreaterThan(50);
     expect(policies).toBeGreaterThan(20);
+    // Later reports that named the policy of a connection counted without one: policy corrections.
+    expect(policyCorrections).toBeGreaterThan(5);
     expect(ignored).toBeGreaterThan(5);
   });
 });

@@ -14,17 +14,24 @@ const ccnp = (name: string) => ({ name, labels: [`k8s:io.cilium.k8s.policy.name=
 const oldNetpol = (name: string) => ({ name, namespace: 'shop', labels: ['k8s:io.cilium.k8s.policy.derived-from=NetworkPolicy', `k8s:io.cilium.k8s.policy.name=${name}`], revision: '3' });
 
 /** A policy-verdict line as `hubble observe -o jsonpb` prints it: the lists after Summary. */
-function verdictLine(verdict: string, direction: string, lists: Record<string, unknown>, sport = 41000): string {
+function verdictLine(verdict: string, direction: string, lists: Record<string, unknown>, sport = 41000, node = 'node-a'): string {
   const flow = {
     time: '2024-05-01T10:00:00.123456789Z', verdict, IP: { source: '10.0.0.1', destination: '10.0.0.2', ipVersion: 'IPv4' },
     l4: { TCP: { source_port: sport, destination_port: 8080, flags: { SYN: true } } },
     source: { identity: 1234, namespace: 'shop', labels: ['k8s:app=web'], pod_name: 'web-1' },
     destination: { identity: 5678, namespace: 'shop', labels: ['k8s:app=api'], pod_name: 'api-1' },
-    Type: 'L3_L4', node_name: 'node-a', event_type: { type: 5 }, traffic_direction: direction, policy_match_type: 1,
+    Type: 'L3_L4', node_name: node, event_type: { type: 5 }, traffic_direction: direction, policy_match_type: 1,
     ...(verdict === 'DROPPED' ? { drop_reason_desc: 'POLICY_DENY' } : {}), Summary: 'TCP Flags: SYN', ...lists,
   };
-  return JSON.stringify({ flow, node_name: 'node-a', time: flow.time });
+  return JSON.stringify({ flow, node_name: node, time: flow.time });
 }
+/**
+ * The source node's trace of the same connection (no policy lists): what Hubble usually reports
+ * first. With `is_reply`, as Hubble writes it, so the byte decoder's quick duplicate path sees it.
+ */
+const sourceTrace = (verdict = 'FORWARDED'): string => verdictLine(verdict, 'EGRESS', { is_reply: false }, 41000, 'node-a');
+/** The destination node's report of it, with its lists. */
+const destinationReport = (verdict: string, lists: Record<string, unknown>): string => verdictLine(verdict, 'INGRESS', { ...lists, is_reply: false }, 41000, 'node-b');
 
 const DECODERS: readonly HubbleDecoderKind[] = ['bytes', 'json'];
 
@@ -132,5 +139,61 @@ describe('the deciding policy of a Hubble flow', () => {
     expect(bytes.records.map((r) => r.policy)).toEqual(Array(3).fill('shop/CiliumNetworkPolicy/deny-web'));
     expect(bytes.records).toEqual(read(lines, 'json').records);
     expect(bytes.state.hubble!.caches.runs.size).toBeGreaterThan(0);
+  });
+});
+
+/** A record as [verdict, count, supersedes, policy]. */
+const summary = (r: FlowRecord) => [r.verdict, r.count, r.supersedes, r.policy];
+
+describe('the deciding policy named by a later report of a counted connection', () => {
+  it.each<[string, string[], unknown[][], number]>([
+    ['an ingress allow after the source node\'s trace comes as a policy correction that counts nothing',
+      [sourceTrace(), destinationReport('FORWARDED', { ingress_allowed_by: [cnp('allow-web')] })],
+      [['FORWARDED', 1, undefined, undefined], ['FORWARDED', 0, 'FORWARDED', 'shop/CiliumNetworkPolicy/allow-web']], 0],
+    ['only the first report that names a policy corrects; a later one is a duplicate',
+      [sourceTrace(), destinationReport('FORWARDED', { ingress_allowed_by: [cnp('allow-web')] }), destinationReport('FORWARDED', { ingress_allowed_by: [cnp('other')] })],
+      [['FORWARDED', 1, undefined, undefined], ['FORWARDED', 0, 'FORWARDED', 'shop/CiliumNetworkPolicy/allow-web']], 1],
+    ['a counted record that named its policy gets no correction',
+      [destinationReport('FORWARDED', { ingress_allowed_by: [cnp('allow-web')] }), destinationReport('FORWARDED', { ingress_allowed_by: [cnp('other')] })],
+      [['FORWARDED', 1, undefined, 'shop/CiliumNetworkPolicy/allow-web']], 1],
+    ['a later report of another verdict of the same rank corrects nothing',
+      [sourceTrace(), destinationReport('REDIRECTED', { ingress_allowed_by: [cnp('allow-web')] })],
+      [['FORWARDED', 1, undefined, undefined]], 1],
+    ['a later AUDIT report names nothing (its denied list is not a deny)',
+      [sourceTrace(), destinationReport('AUDIT', { ingress_denied_by: [cnp('would-deny')] })],
+      [['FORWARDED', 1, undefined, undefined]], 1],
+    ['a later report without lists is a duplicate',
+      [sourceTrace(), destinationReport('FORWARDED', {})],
+      [['FORWARDED', 1, undefined, undefined]], 1],
+    ['a DROPPED after a FORWARDED is a verdict correction with its deny, as before',
+      [sourceTrace(), destinationReport('DROPPED', { ingress_denied_by: [cnp('deny-web')] }), destinationReport('DROPPED', { ingress_denied_by: [cnp('other')] })],
+      [['FORWARDED', 1, undefined, undefined], ['DROPPED', 1, 'FORWARDED', 'shop/CiliumNetworkPolicy/deny-web']], 1],
+    ['a deny named after a drop counted without one comes as a policy correction of the drop',
+      [sourceTrace('DROPPED'), destinationReport('DROPPED', { ingress_denied_by: [cnp('deny-web')] })],
+      [['DROPPED', 1, undefined, undefined], ['DROPPED', 0, 'DROPPED', 'shop/CiliumNetworkPolicy/deny-web']], 0],
+  ])('%s', (_what, lines, expected, duplicates) => {
+    for (const decoder of DECODERS) {
+      const { records, stats } = read(lines, decoder);
+      expect(records.map(summary), decoder).toEqual(expected);
+      expect(stats.duplicates, decoder).toBe(duplicates);
+      expect(stats.records, decoder).toBe(expected.length);
+    }
+  });
+
+  it('counts the hostile entries of a later report once, and takes the policy of the next valid one', () => {
+    const hostile = destinationReport('FORWARDED', { ingress_allowed_by: [{ ...cnp('x'), name: 'a/b' }] });
+    const valid = destinationReport('FORWARDED', { ingress_allowed_by: [cnp('allow-web')] });
+    for (const decoder of DECODERS) {
+      const { records, stats } = read([sourceTrace(), hostile, valid], decoder);
+      expect(records.map(summary), decoder).toEqual([['FORWARDED', 1, undefined, undefined], ['FORWARDED', 0, 'FORWARDED', 'shop/CiliumNetworkPolicy/allow-web']]);
+      expect(stats, decoder).toMatchObject({ ignored: 1, duplicates: 1, records: 2 });
+    }
+  });
+
+  it('reads a later report\'s protojson (camelCase) lists too', () => {
+    const camel = destinationReport('FORWARDED', { ingressAllowedBy: [cnp('allow-web')] });
+    for (const decoder of DECODERS) {
+      expect(read([sourceTrace(), camel], decoder).records.map(summary), decoder).toEqual([['FORWARDED', 1, undefined, undefined], ['FORWARDED', 0, 'FORWARDED', 'shop/CiliumNetworkPolicy/allow-web']]);
+    }
   });
 });

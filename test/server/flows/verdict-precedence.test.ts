@@ -13,12 +13,44 @@ describe('ConnectionCache.observe', () => {
   it('reports a new connection, then duplicates, and a supersede when a stronger verdict comes later', () => {
     const cache = new ConnectionCache({ windowMs: 1000 });
     expect(cache.observe('k', 0, 'FORWARDED')).toEqual({ kind: 'new' });
+    cache.namePolicy();
     expect(cache.observe('k', 10, 'FORWARDED')).toEqual({ kind: 'duplicate' });
     expect(cache.observe('k', 20, 'DROPPED')).toEqual({ kind: 'supersede', previous: 'FORWARDED' });
+    cache.namePolicy();
     // Once DROPPED was emitted, neither a FORWARDED nor another DROPPED changes anything.
     expect(cache.observe('k', 30, 'FORWARDED')).toEqual({ kind: 'duplicate' });
     expect(cache.observe('k', 40, 'DROPPED')).toEqual({ kind: 'duplicate' });
     expect(cache.verdictOf('k', 50)).toBe('DROPPED');
+  });
+
+  it('answers unnamed for a repeat of the emitted verdict until a record names the policy', () => {
+    const cache = new ConnectionCache({ windowMs: 1000 });
+    expect(cache.observe('k', 0, 'FORWARDED')).toEqual({ kind: 'new' });
+    expect(cache.observe('k', 10, 'FORWARDED')).toEqual({ kind: 'unnamed' });
+    expect(cache.observe('k', 15, 'AUDIT')).toEqual({ kind: 'duplicate' });
+    expect(cache.observe('k', 20, 'FORWARDED')).toEqual({ kind: 'unnamed' });
+    cache.namePolicy();
+    expect(cache.observe('k', 30, 'FORWARDED')).toEqual({ kind: 'duplicate' });
+    expect(cache.verdictOf('k', 40)).toBe('FORWARDED');
+  });
+
+  it('forgets the named policy when a stronger verdict corrects the connection', () => {
+    const cache = new ConnectionCache({ windowMs: 1000 });
+    cache.observe('k', 0, 'FORWARDED');
+    cache.namePolicy();
+    expect(cache.observe('k', 10, 'DROPPED')).toEqual({ kind: 'supersede', previous: 'FORWARDED' });
+    // The correction named no policy: the allow named before does not decide a drop.
+    expect(cache.observe('k', 20, 'DROPPED')).toEqual({ kind: 'unnamed' });
+  });
+
+  it('keeps the named policy across a snapshot and restore', () => {
+    const cache = new ConnectionCache({ windowMs: 1000 });
+    cache.observe('named', 0, 'FORWARDED');
+    cache.namePolicy();
+    cache.observe('unnamed', 0, 'FORWARDED');
+    const restored = ConnectionCache.restore(JSON.parse(JSON.stringify(cache.snapshot())), { windowMs: 1000 })!;
+    expect(restored.observe('named', 10, 'FORWARDED')).toEqual({ kind: 'duplicate' });
+    expect(restored.observe('unnamed', 10, 'FORWARDED')).toEqual({ kind: 'unnamed' });
   });
 
   it('ranks DROPPED and ERROR above every other verdict, and equal among themselves', () => {

@@ -14,7 +14,7 @@ import { createApp } from '../../../server/http/app.ts';
 import type { FlowsResponse } from '../../../server/http/api-types.ts';
 import { ConnectionLog } from '../../../server/store/connection-log.ts';
 import type { ConnectionQuery, ConnectionRow } from '../../../server/store/connections.ts';
-import { decodeCursor, encodeCursor, foldConnections, minuteOf, planConnectionWrites } from '../../../server/store/connections.ts';
+import { decodeCursor, encodeCursor, foldConnection, foldConnections, minuteOf, planConnectionWrites } from '../../../server/store/connections.ts';
 import { FlowStore } from '../../../server/store/flow-store.ts';
 import { PostgresStore } from '../../../server/store/postgres.ts';
 import type { Store } from '../../../server/store/store.ts';
@@ -225,6 +225,16 @@ describe('connection rows (pure)', () => {
       }
       expect(plan.inserts.length).toBe(inserted.size);
     }));
+  });
+
+  it.each<[string, Partial<ConnectionRow>, Partial<ConnectionRow>, string | undefined]>([
+    ['a later report of the same verdict adds the policy the first lacked', {}, { policy: 'shop/CiliumNetworkPolicy/allow-web' }, 'shop/CiliumNetworkPolicy/allow-web'],
+    ['of two policies of the same verdict the first stays', { policy: 'a/NetworkPolicy/first' }, { policy: 'a/NetworkPolicy/second' }, 'a/NetworkPolicy/first'],
+    ['a stronger verdict brings its own policy', { policy: 'a/NetworkPolicy/allow' }, { verdict: 'DROPPED', policy: 'a/NetworkPolicy/deny' }, 'a/NetworkPolicy/deny'],
+    ['a stronger verdict that names none drops the allow named before', { policy: 'a/NetworkPolicy/allow' }, { verdict: 'DROPPED' }, undefined],
+    ['a weaker report\'s policy does not decide the stronger verdict', { verdict: 'DROPPED' }, { policy: 'a/NetworkPolicy/allow' }, undefined],
+  ])('folding: %s', (_what, first, later, policy) => {
+    expect(foldConnection(connection(1, T0, first), connection(1, T0 + 1000, later)).policy).toBe(policy);
   });
 
   it('folding keeps every report', () => {
