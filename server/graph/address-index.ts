@@ -68,6 +68,27 @@ export function pickHolder(holders: readonly IpHolder[], time: number): PodInfo 
   return (atTime ?? before)?.pod;
 }
 
+/** What an address index holds: pods by name, addresses with their holders, per-service slices and top workloads. */
+export interface AddressIndexHeld {
+  readonly pods: number;
+  readonly podAddresses: number;
+  readonly holders: number;
+  readonly slices: number;
+  readonly topWorkloads: number;
+}
+
+export function addressIndexHeld(indexes: Iterable<ClusterIndex>): AddressIndexHeld {
+  let pods = 0, podAddresses = 0, holders = 0, slices = 0, topWorkloads = 0;
+  for (const idx of indexes) {
+    pods += idx.podsByName.size;
+    podAddresses += idx.podIps.size;
+    for (const list of idx.podIps.values()) holders += list.length;
+    for (const list of idx.slicesByService.values()) slices += list.length;
+    for (const list of idx.workloadsByNamespace.values()) topWorkloads += list.length;
+  }
+  return { pods, podAddresses, holders, slices, topWorkloads };
+}
+
 export function newClusterIndex(name: string): ClusterIndex {
   return {
     name, podsByName: new Map(), podIps: new Map(), nodeIps: new Map(), serviceIps: new Map(), services: new Map(),

@@ -22,8 +22,8 @@ import {
   addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, resolveOwnerWorkload, resolveTopWorkload,
 } from './owners.ts';
 import {
-  holdsAddress, indexCidr, indexNode, indexPod, indexService, indexSlice, indexTopWorkload, newClusterIndex, normalizeIp, pickHolder,
-  type ClusterIndex,
+  addressIndexHeld, holdsAddress, indexCidr, indexNode, indexPod, indexService, indexSlice, indexTopWorkload, newClusterIndex, normalizeIp, pickHolder,
+  type AddressIndexHeld, type ClusterIndex,
 } from './address-index.ts';
 import { computeServiceTargets, serviceBackendsIn } from './service-targets.ts';
 import { labelFacts, labelSetKey, labelsFromFlow, observerNode, type LabelFacts } from './flow-labels.ts';
@@ -33,7 +33,7 @@ import type { OwnerIndex } from './owners.ts';
 import { RecentMap } from './recent-map.ts';
 
 export { endpointCluster, labelsFromFlow, observerCluster, reservedOf } from './flow-labels.ts';
-export { pickHolder, type IpHolder } from './address-index.ts';
+export { pickHolder, type AddressIndexHeld, type IpHolder } from './address-index.ts';
 
 /** One end of a flow, resolved. */
 export interface EndpointIdentity {
@@ -186,6 +186,11 @@ export class IdentityResolver {
       flowPods: this.flowPods.size, flowWorkloads: this.flowWorkloads.size, labelSets: this.workloadByLabels.size,
       ciliumIdentities: this.workloadByIdentity.size, dnsAddresses: this.fqdnsByIp.size, evicted: maps.reduce((n, m) => n + m.evicted, 0),
     };
+  }
+
+  /** What the address indexes hold of what inventories said (all clusters together). */
+  inventoryHeld(): AddressIndexHeld & { readonly podWorkloads: number } {
+    return { ...addressIndexHeld(this.clusters.values()), podWorkloads: this.podWorkload.size };
   }
 
   addInventory(inv: Inventory): void {
