@@ -37,6 +37,8 @@ export interface ClusterIndex {
   /** `protocol/nodePort` -> the Service port a node address answers on. */
   readonly nodePorts: Map<string, { readonly svc: ServiceInfo; readonly sp: ServicePort }>;
   readonly cidrs: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]>;
+  /** The text of each entry of `cidrs`: an inventory snapshot repeats them. */
+  readonly cidrTexts: Set<string>;
   readonly namespaces: Set<string>;
   /** Top-level workloads (with selectors) per namespace, to place label-only endpoints. */
   readonly workloadsByNamespace: Map<string, WorkloadInfo[]>;
@@ -92,13 +94,15 @@ export function addressIndexHeld(indexes: Iterable<ClusterIndex>): AddressIndexH
 export function newClusterIndex(name: string): ClusterIndex {
   return {
     name, podsByName: new Map(), podIps: new Map(), nodeIps: new Map(), serviceIps: new Map(), services: new Map(),
-    slicesByService: new Map(), nodePorts: new Map(), cidrs: [], namespaces: new Set(), workloadsByNamespace: new Map(),
+    slicesByService: new Map(), nodePorts: new Map(), cidrs: [], cidrTexts: new Set(), namespaces: new Set(), workloadsByNamespace: new Map(),
   };
 }
 
 export function indexCidr(idx: ClusterIndex, cidr: string): void {
+  if (idx.cidrTexts.has(cidr)) return;
   try {
     idx.cidrs.push(ipaddr.parseCIDR(cidr));
+    idx.cidrTexts.add(cidr);
   } catch {
     // A malformed CIDR is reported by the inventory loader; here it just matches nothing.
   }
@@ -109,10 +113,21 @@ export function indexNode(idx: ClusterIndex, node: NodeInfo): void {
   for (const cidr of node.podCIDRs) indexCidr(idx, cidr);
 }
 
+/**
+ * Puts `item` into `list` in place of the entry `same` matches (a later snapshot of the same
+ * object), else at its end: each inventory snapshot repeats every object, and a list that only
+ * grew would hold one copy per snapshot.
+ */
+function replaceOrPush<T>(list: T[], item: T, same: (x: T) => boolean): void {
+  const i = list.findIndex(same);
+  if (i >= 0) list[i] = item;
+  else list.push(item);
+}
+
 /** A top-level workload (one with a selector), to place label-only endpoints in its namespace. */
 export function indexTopWorkload(idx: ClusterIndex, w: WorkloadInfo): void {
   const list = idx.workloadsByNamespace.get(w.namespace) ?? [];
-  list.push(w);
+  replaceOrPush(list, w, (x) => x.workloadKind === w.workloadKind && x.name === w.name);
   idx.workloadsByNamespace.set(w.namespace, list);
 }
 
@@ -127,11 +142,30 @@ export function indexPod(idx: ClusterIndex, pod: PodInfo): void {
   for (const raw of pod.ips) {
     const ip = normalizeIp(raw);
     const list = idx.podIps.get(ip) ?? [];
-    const i = list.findIndex((h) => h.pod.namespace === pod.namespace && h.pod.name === pod.name);
-    if (i >= 0) list[i] = podLiveness(pod);
-    else list.push(podLiveness(pod));
+    replaceOrPush(list, podLiveness(pod), (h) => h.pod.namespace === pod.namespace && h.pod.name === pod.name);
     idx.podIps.set(ip, list);
   }
+}
+
+/**
+ * Forgets a pod the inventory deleted: its name, and its holds on its addresses (an address no
+ * other pod held is no pod address any more). Addresses of a hostNetwork pod are its node's and
+ * stay. Returns whether the index held it.
+ */
+export function unindexPod(idx: ClusterIndex, pod: PodInfo): boolean {
+  const name = `${pod.namespace}/${pod.name}`;
+  const held = idx.podsByName.get(name);
+  idx.podsByName.delete(name);
+  const sameName = (h: IpHolder) => h.pod.namespace === pod.namespace && h.pod.name === pod.name;
+  for (const raw of new Set([...pod.ips, ...(held?.ips ?? [])])) {
+    const ip = normalizeIp(raw);
+    const list = idx.podIps.get(ip);
+    if (!list) continue;
+    const left = list.filter((h) => !sameName(h));
+    if (left.length === 0) idx.podIps.delete(ip);
+    else if (left.length < list.length) idx.podIps.set(ip, left);
+  }
+  return held !== undefined;
 }
 
 export function indexService(idx: ClusterIndex, svc: ServiceInfo): void {
@@ -146,7 +180,7 @@ export function indexService(idx: ClusterIndex, svc: ServiceInfo): void {
 export function indexSlice(idx: ClusterIndex, slice: EndpointSliceInfo, svcName: string): void {
   const k = `${slice.namespace}/${svcName}`;
   const list = idx.slicesByService.get(k) ?? [];
-  list.push(slice);
+  replaceOrPush(list, slice, (x) => x.name === slice.name);
   idx.slicesByService.set(k, list);
 }
 

@@ -23,6 +23,7 @@ import {
 } from './owners.ts';
 import {
   addressIndexHeld, holdsAddress, indexCidr, indexNode, indexPod, indexService, indexSlice, indexTopWorkload, newClusterIndex, normalizeIp, pickHolder,
+  unindexPod,
   type AddressIndexHeld, type ClusterIndex,
 } from './address-index.ts';
 import { computeServiceTargets, serviceBackendsIn } from './service-targets.ts';
@@ -112,6 +113,26 @@ export function resolveIdentityLimits(partial: Partial<IdentityLimits> = {}): Id
   return out;
 }
 
+/**
+ * How long a pod the inventory deleted still resolves (ms after the snapshot that no longer held
+ * it): a flow stamped before the deletion may arrive late (Hubble Relay buffers, an exporter file
+ * read behind, a collector's spool), and must still land on the pod that held the address then.
+ * At least the dedup window of the flow parsers (120 s) plus a flush interval; 15 minutes leaves
+ * room for a source that is minutes behind. Past it the pod is dropped from the address index, so
+ * a collector or `serve` running for weeks holds the pods alive and those deleted recently, not
+ * every pod ever created (docs/scale.md, "Memory").
+ */
+export const DELETED_POD_GRACE_MS = 15 * 60_000;
+
+/** The grace with its default; throws on one that is not a number of at least 0 (Infinity: never drop). */
+export function resolveDeletedPodGrace(graceMs: number | undefined): number {
+  const grace = graceMs ?? DELETED_POD_GRACE_MS;
+  if (typeof grace !== 'number' || Number.isNaN(grace) || grace < 0) {
+    throw new RangeError(`netatlas/graph: deletedPodGraceMs = ${grace} is not a number of at least 0 (ms); leave it out for the default ${DELETED_POD_GRACE_MS} (15 minutes), or pass Infinity to keep deleted pods.`);
+  }
+  return grace;
+}
+
 /** What a resolver holds of what flows taught it (each against its IdentityLimits cap), and how much it dropped. */
 export interface IdentityHeld {
   readonly flowPods: number;
@@ -168,6 +189,11 @@ export class IdentityResolver {
    */
   private readonly workloadByLabels: RecentMap<string, WorkloadRef>;
   private readonly workloadByIdentity: RecentMap<string, WorkloadRef>;
+  /**
+   * Pods the inventory deleted that the address index still holds, by pod key, in the order of
+   * their deletion (markPodsDeleted): a late flow still lands on them until expireDeletedPods.
+   */
+  private readonly deletedPods = new Map<string, { readonly pod: PodInfo; readonly at: number }>();
 
   constructor(limits: Partial<IdentityLimits> = {}) {
     this.limits = resolveIdentityLimits(limits);
@@ -189,8 +215,45 @@ export class IdentityResolver {
   }
 
   /** What the address indexes hold of what inventories said (all clusters together). */
-  inventoryHeld(): AddressIndexHeld & { readonly podWorkloads: number } {
-    return { ...addressIndexHeld(this.clusters.values()), podWorkloads: this.podWorkload.size };
+  inventoryHeld(): AddressIndexHeld & { readonly podWorkloads: number; readonly deletedPods: number } {
+    return { ...addressIndexHeld(this.clusters.values()), podWorkloads: this.podWorkload.size, deletedPods: this.deletedPods.size };
+  }
+
+  /**
+   * The inventory no longer holds these pods, since `at` (ms, the clock of the caller). They
+   * resolve as before until expireDeletedPods drops them; a pod an inventory holds again (its
+   * name reused, a snapshot that missed it) is alive again.
+   */
+  markPodsDeleted(pods: readonly PodInfo[], at: number): void {
+    for (const pod of pods) {
+      const key = podKey(pod.cluster, pod.namespace, pod.name);
+      if (!this.deletedPods.has(key)) this.deletedPods.set(key, { pod, at });
+    }
+  }
+
+  /**
+   * Drops from the address index the pods deleted at least `graceMs` before `now`: their names,
+   * their holds on addresses, their workloads. A flow naming one afterwards resolves as any
+   * stranger would (its address: another holder, an unknown address of the cluster's ranges, an
+   * external peer; its name: a pod known only from flows). Returns the keys of the pods dropped.
+   */
+  expireDeletedPods(now: number, graceMs: number): string[] {
+    const dropped: string[] = [];
+    for (const [key, { pod, at }] of this.deletedPods) {
+      // Deletion order: the first one still within its grace ends the scan.
+      if (!(now - at >= graceMs)) break;
+      this.deletedPods.delete(key);
+      const idx = this.clusters.get(pod.cluster);
+      if (idx) unindexPod(idx, pod);
+      this.podWorkload.delete(key);
+      dropped.push(key);
+    }
+    if (dropped.length > 0) {
+      this.endpointCache.clear();
+      this.inClusterCache.clear();
+      this.targetCache.clear();
+    }
+    return dropped;
   }
 
   addInventory(inv: Inventory): void {
@@ -204,6 +267,7 @@ export class IdentityResolver {
     for (const w of inv.workloads) if (!w.owner) indexTopWorkload(this.cluster(w.cluster), w);
     for (const pod of inv.pods) {
       indexPod(this.cluster(pod.cluster), pod);
+      if (this.deletedPods.size > 0) this.deletedPods.delete(podKey(pod.cluster, pod.namespace, pod.name));
       const owner = resolveOwnerWorkload(pod, this.owners);
       this.podWorkload.set(podKey(pod.cluster, pod.namespace, pod.name), workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name));
     }

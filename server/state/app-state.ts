@@ -15,8 +15,8 @@
  * state to API types (server/http); analysis reads it as AnalysisState (analysis-state.ts).
  */
 import type Graph from 'graphology';
-import type { FlowEdge, FlowRecord, GraphNode, Inventory, VerdictCounts } from '../../generator/model/index.ts';
-import { flowEdgeKey } from '../../generator/model/index.ts';
+import type { FlowEdge, FlowRecord, GraphNode, Inventory, PodInfo, VerdictCounts } from '../../generator/model/index.ts';
+import { flowEdgeKey, podKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge } from '../store/flow-store.ts';
 import type { Store } from '../store/store.ts';
 import type { SourceKind, SourceStatus } from '../sources/types.ts';
@@ -45,6 +45,10 @@ export interface GraphBuilderLike {
   releaseFlowEdges?(): readonly string[];
   /** What identity resolution holds of what flows taught it. Optional. */
   identitiesHeld?(): IdentityHeld;
+  /** The inventory no longer holds these pods, since `at` (GraphBuilder.podsDeleted). Optional. */
+  podsDeleted?(pods: readonly PodInfo[], at: number): void;
+  /** Drops pods deleted longer ago than the builder's grace; returns the graph nodes dropped (GraphBuilder). Optional. */
+  expireDeletedPods?(now: number, dropNodes: boolean): readonly string[];
 }
 
 export interface Timers {
@@ -342,9 +346,20 @@ export class AppState {
 
   // ------------------------------------------------------------------ ingest
 
+  /**
+   * Takes `inventory` as what `cluster` holds now. Its pods that the previous one held and this
+   * one does not were deleted: they still resolve for the builder's grace (late flows), then are
+   * dropped from identity resolution (see expireDeletedPods).
+   */
   setInventory(cluster: string, inventory: Inventory, options: { persist?: boolean } = {}): void {
+    const previous = this.inventories.get(cluster);
     this.inventories.set(cluster, inventory);
     this.builder.addInventory(inventory);
+    if (previous && previous.pods.length > 0 && this.builder.podsDeleted) {
+      const held = new Set(inventory.pods.map((p) => podKey(p.cluster, p.namespace, p.name)));
+      const deleted = previous.pods.filter((p) => !held.has(podKey(p.cluster, p.namespace, p.name)));
+      if (deleted.length > 0) this.builder.podsDeleted(deleted, this.now());
+    }
     this.inventoryVersion++;
     this.bump();
     if (options.persist !== false && this.store) {
@@ -426,6 +441,9 @@ export class AppState {
    * when nothing changed.
    */
   flush(): DeltaEntry | undefined {
+    // serve keeps the graph nodes of deleted pods (their edges are history); a collector drops
+    // them once the interval's edges were released (release()).
+    if (!this.releaseAfterFlush) this.builder.expireDeletedPods?.(this.now(), false);
     if (!this.dirty && this.pendingOffsets.size === 0) return undefined;
     this.dirty = false;
     const g = this.graph;
@@ -487,6 +505,7 @@ export class AppState {
   /** Forgets the flushed interval's edges (see AppStateOptions.releaseAfterFlush). */
   private release(): void {
     for (const key of this.builder.releaseFlowEdges!()) this.knownNodes.delete(key);
+    for (const key of this.builder.expireDeletedPods?.(this.now(), true) ?? []) this.knownNodes.delete(key);
     this.snapshot.clear();
     this.samples.clear();
     this.bump();
