@@ -1,8 +1,9 @@
 /**
  * A collector's memory while its cluster's pods come and go (CronJobs, autoscaling): a
  * collector-shaped AppState (releaseAfterFlush, a spool as its store) takes an inventory snapshot
- * every CHURN_STEP_MS (test/server/collect/pod-churn.ts: 500 pods alive, 50 deleted and 50 created
- * per snapshot), calls to the live pods by address between snapshots, and a flush every
+ * every CHURN_STEP_MS (test/server/collect/pod-churn.ts: a CronJob with 500 runs alive, each a Job
+ * and its pod, 50 deleted and 50 created per snapshot), calls to the live pods by address between
+ * snapshots, and a flush every
  * FLUSH_STEPS snapshots (one "minute"). It prints the heap (after a full GC) and what the address
  * index holds at regular points.
  *
@@ -64,7 +65,7 @@ function pass(label: string, options: GraphBuilderOptions): Pass {
         const heap = heapMiB();
         heaps.push(heap);
         const h = builder.resolver.inventoryHeld();
-        console.log(`     ${fmt((k + 1) * CHURN_NEW).padStart(9)} pods created: heap ${fmt(heap, 1).padStart(7)} MiB; index: ${fmt(h.pods)} pods by name, ${fmt(h.podAddresses)} addresses (${fmt(h.holders)} holders), ${fmt(h.slices)} slices, ${fmt(h.topWorkloads)} top workloads; graph: ${fmt(state.held().nodes)} nodes`);
+        console.log(`     ${fmt((k + 1) * CHURN_NEW).padStart(9)} pods created: heap ${fmt(heap, 1).padStart(7)} MiB; index: ${fmt(h.pods)} pods by name, ${fmt(h.podAddresses)} addresses (${fmt(h.holders)} holders), ${fmt(h.ownerWorkloads)} owner workloads, ${fmt(h.topWorkloads)} top workloads; graph: ${fmt(state.held().nodes)} nodes`);
       }
     }
     return { heaps, pods: builder.resolver.inventoryHeld().pods, nodes: state.held().nodes };
@@ -81,7 +82,7 @@ function growth(heaps: readonly number[]): number {
 
 function main(): void {
   if (!gc) console.log('   (no --expose-gc: heap figures include garbage; run through `npm run bench`)');
-  console.log(`\npod churn: ${fmt(PODS)} pods created over ${fmt(STEPS)} snapshots (${fmt(CHURN_STEP_MS / 1000)} s apart, 500 alive), ${fmt(CALLS)} calls per snapshot, a flush every ${FLUSH_STEPS}`);
+  console.log(`\npod churn: ${fmt(PODS)} pods created over ${fmt(STEPS)} snapshots (${fmt(CHURN_STEP_MS / 1000)} s apart, 500 pods and their Jobs alive), ${fmt(CALLS)} calls per snapshot, a flush every ${FLUSH_STEPS}`);
   const bounded = pass(`deleted pods dropped after the grace (DELETED_POD_GRACE_MS, ${fmt(DELETED_POD_GRACE_MS / 60_000)} min)`, {});
   const kept = pass('baseline: deleted pods kept (deletedPodGraceMs: Infinity)', { deletedPodGraceMs: Number.POSITIVE_INFINITY });
   const last = (p: Pass) => p.heaps[p.heaps.length - 1];

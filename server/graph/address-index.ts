@@ -131,6 +131,15 @@ export function indexTopWorkload(idx: ClusterIndex, w: WorkloadInfo): void {
   idx.workloadsByNamespace.set(w.namespace, list);
 }
 
+/** Removes a top-level workload the inventory deleted. */
+export function unindexTopWorkload(idx: ClusterIndex, w: WorkloadInfo): void {
+  const list = idx.workloadsByNamespace.get(w.namespace);
+  if (!list) return;
+  const left = list.filter((x) => !(x.workloadKind === w.workloadKind && x.name === w.name));
+  if (left.length === 0) idx.workloadsByNamespace.delete(w.namespace);
+  else idx.workloadsByNamespace.set(w.namespace, left);
+}
+
 /** A pod's name and addresses; a hostNetwork pod's addresses are its node's (unless known already). */
 export function indexPod(idx: ClusterIndex, pod: PodInfo): void {
   idx.namespaces.add(pod.namespace);

@@ -12,7 +12,7 @@ import {
   serviceKey, workloadKey,
 } from '../../generator/model/index.ts';
 import type {
-  FlowEdge, FlowRecord, GraphNode, Inventory, Labels, PodInfo, ServiceInfo, WorkloadNode,
+  FlowEdge, FlowRecord, GraphNode, Inventory, Labels, PodInfo, ServiceInfo, WorkloadInfo, WorkloadNode,
 } from '../../generator/model/index.ts';
 import { infraOf } from '../../generator/view/index.ts';
 import { IdentityResolver, endpointCluster, observerCluster, resolveDeletedPodGrace } from './identity.ts';
@@ -166,22 +166,22 @@ export class GraphBuilder {
   }
 
   /**
-   * The inventory no longer holds these pods, since `at` (ms): they still resolve for
-   * `deletedPodGraceMs` (late flows stamped before the deletion), then expireDeletedPods drops them.
+   * The inventory no longer holds these pods and workloads, since `at` (ms): they still resolve
+   * for `deletedPodGraceMs` (late flows stamped before the deletion), then expireDeleted drops them.
    */
-  podsDeleted(pods: readonly PodInfo[], at: number): void {
-    this.resolver.markPodsDeleted(pods, at);
+  inventoryDeleted(objects: readonly (PodInfo | WorkloadInfo)[], at: number): void {
+    this.resolver.markDeleted(objects, at);
   }
 
   /**
-   * Drops from the resolver the pods deleted at least `deletedPodGraceMs` before `now`. With
-   * `dropNodes` (a collector, once its edges were released) their graph nodes go too, with the
-   * workload nodes made only for their owners once no pod names them, when no edge touches them;
-   * without it (`serve`) the graph keeps them: their edges are history it answers for. Returns
-   * the keys of the graph nodes dropped.
+   * Drops from the resolver the pods and workloads deleted at least `deletedPodGraceMs` before
+   * `now`. With `dropNodes` (a collector, once its edges were released) their graph nodes go too,
+   * with the workload nodes made only for pods' owners once no pod names them, when no edge
+   * touches them; without it (`serve`) the graph keeps them: their edges are history it answers
+   * for. Returns the keys of the graph nodes dropped.
    */
-  expireDeletedPods(now: number, dropNodes: boolean): string[] {
-    const expired = this.resolver.expireDeletedPods(now, this.deletedPodGraceMs);
+  expireDeleted(now: number, dropNodes: boolean): string[] {
+    const expired = this.resolver.expireDeleted(now, this.deletedPodGraceMs);
     const dropped: string[] = [];
     const dropIfBare = (key: string): void => {
       if (!dropNodes || !this.graph.hasNode(key) || this.graph.degree(key) > 0) return;
@@ -192,6 +192,7 @@ export class GraphBuilder {
     };
     for (const key of expired) {
       const attrs = this.graph.hasNode(key) ? this.graph.getNodeAttributes(key) : undefined;
+      this.inventoryWorkloads.delete(key);
       dropIfBare(key);
       if (attrs?.kind !== 'pod') continue;
       const pods = this.ownerNodePods.get(attrs.workload);

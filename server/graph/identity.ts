@@ -16,14 +16,14 @@ import {
 } from '../../generator/model/index.ts';
 import type {
   FlowEndpoint, GraphNode, Inventory, Labels, PodInfo,
-  PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadKind, WorkloadNode,
+  PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadInfo, WorkloadKind, WorkloadNode,
 } from '../../generator/model/index.ts';
 import {
-  addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, resolveOwnerWorkload, resolveTopWorkload,
+  addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, removeFromOwnerIndex, resolveOwnerWorkload, resolveTopWorkload,
 } from './owners.ts';
 import {
   addressIndexHeld, holdsAddress, indexCidr, indexNode, indexPod, indexService, indexSlice, indexTopWorkload, newClusterIndex, normalizeIp, pickHolder,
-  unindexPod,
+  unindexPod, unindexTopWorkload,
   type AddressIndexHeld, type ClusterIndex,
 } from './address-index.ts';
 import { computeServiceTargets, serviceBackendsIn } from './service-targets.ts';
@@ -133,6 +133,18 @@ export function resolveDeletedPodGrace(graceMs: number | undefined): number {
   return grace;
 }
 
+/** What a resolver holds of what inventories said (IdentityResolver.inventoryHeld). */
+export interface InventoryHeld extends AddressIndexHeld {
+  /** Workload keys of inventory pods. */
+  readonly podWorkloads: number;
+  /** Workloads in the owner index (every kind, owned ones included). */
+  readonly ownerWorkloads: number;
+  /** Pods and workloads deleted and still within their grace. */
+  readonly deleted: number;
+  /** Pods and workloads dropped past their grace, since start. */
+  readonly deletedDropped: number;
+}
+
 /** What a resolver holds of what flows taught it (each against its IdentityLimits cap), and how much it dropped. */
 export interface IdentityHeld {
   readonly flowPods: number;
@@ -190,10 +202,12 @@ export class IdentityResolver {
   private readonly workloadByLabels: RecentMap<string, WorkloadRef>;
   private readonly workloadByIdentity: RecentMap<string, WorkloadRef>;
   /**
-   * Pods the inventory deleted that the address index still holds, by pod key, in the order of
-   * their deletion (markPodsDeleted): a late flow still lands on them until expireDeletedPods.
+   * Pods and workloads the inventory deleted that the indexes still hold, by key, in the order of
+   * their deletion (markDeleted): a late flow still lands on them until expireDeleted.
    */
-  private readonly deletedPods = new Map<string, { readonly pod: PodInfo; readonly at: number }>();
+  private readonly deleted = new Map<string, { readonly object: PodInfo | WorkloadInfo; readonly at: number }>();
+  /** Deleted pods and workloads dropped since start, past their grace. */
+  private deletedDropped = 0;
 
   constructor(limits: Partial<IdentityLimits> = {}) {
     this.limits = resolveIdentityLimits(limits);
@@ -214,41 +228,51 @@ export class IdentityResolver {
     };
   }
 
-  /** What the address indexes hold of what inventories said (all clusters together). */
-  inventoryHeld(): AddressIndexHeld & { readonly podWorkloads: number; readonly deletedPods: number } {
-    return { ...addressIndexHeld(this.clusters.values()), podWorkloads: this.podWorkload.size, deletedPods: this.deletedPods.size };
+  /** What the indexes hold of what inventories said (all clusters together). */
+  inventoryHeld(): InventoryHeld {
+    return {
+      ...addressIndexHeld(this.clusters.values()), podWorkloads: this.podWorkload.size, ownerWorkloads: this.owners.workloads.size,
+      deleted: this.deleted.size, deletedDropped: this.deletedDropped,
+    };
   }
 
   /**
-   * The inventory no longer holds these pods, since `at` (ms, the clock of the caller). They
-   * resolve as before until expireDeletedPods drops them; a pod an inventory holds again (its
-   * name reused, a snapshot that missed it) is alive again.
+   * The inventory no longer holds these pods and workloads, since `at` (ms, the clock of the
+   * caller). They resolve as before until expireDeleted drops them; one an inventory holds again
+   * (its name reused, a snapshot that missed it) is alive again.
    */
-  markPodsDeleted(pods: readonly PodInfo[], at: number): void {
-    for (const pod of pods) {
-      const key = podKey(pod.cluster, pod.namespace, pod.name);
-      if (!this.deletedPods.has(key)) this.deletedPods.set(key, { pod, at });
+  markDeleted(objects: readonly (PodInfo | WorkloadInfo)[], at: number): void {
+    for (const o of objects) {
+      const key = o.kind === 'Pod' ? podKey(o.cluster, o.namespace, o.name) : workloadKey(o.cluster, o.namespace, o.workloadKind, o.name);
+      if (!this.deleted.has(key)) this.deleted.set(key, { object: o, at });
     }
   }
 
   /**
-   * Drops from the address index the pods deleted at least `graceMs` before `now`: their names,
-   * their holds on addresses, their workloads. A flow naming one afterwards resolves as any
-   * stranger would (its address: another holder, an unknown address of the cluster's ranges, an
-   * external peer; its name: a pod known only from flows). Returns the keys of the pods dropped.
+   * Drops the pods and workloads deleted at least `graceMs` before `now`: a pod's name, its hold
+   * on its addresses and its workload; a workload's place in the owner index and among the
+   * namespace's top workloads. A flow naming a pod afterwards resolves as any stranger would (its
+   * address: another holder, an unknown address of the cluster's ranges, an external peer; its
+   * name: a pod known only from flows). Returns the keys dropped.
    */
-  expireDeletedPods(now: number, graceMs: number): string[] {
+  expireDeleted(now: number, graceMs: number): string[] {
     const dropped: string[] = [];
-    for (const [key, { pod, at }] of this.deletedPods) {
+    for (const [key, { object, at }] of this.deleted) {
       // Deletion order: the first one still within its grace ends the scan.
       if (!(now - at >= graceMs)) break;
-      this.deletedPods.delete(key);
-      const idx = this.clusters.get(pod.cluster);
-      if (idx) unindexPod(idx, pod);
-      this.podWorkload.delete(key);
+      this.deleted.delete(key);
+      const idx = this.clusters.get(object.cluster);
+      if (object.kind === 'Pod') {
+        if (idx) unindexPod(idx, object);
+        this.podWorkload.delete(key);
+      } else {
+        removeFromOwnerIndex(this.owners, object);
+        if (idx) unindexTopWorkload(idx, object);
+      }
       dropped.push(key);
     }
     if (dropped.length > 0) {
+      this.deletedDropped += dropped.length;
       this.endpointCache.clear();
       this.inClusterCache.clear();
       this.targetCache.clear();
@@ -261,13 +285,14 @@ export class IdentityResolver {
     this.inClusterCache.clear();
     this.targetCache.clear();
     addToOwnerIndex(this.owners, inv.workloads);
+    if (this.deleted.size > 0) for (const w of inv.workloads) this.deleted.delete(workloadKey(w.cluster, w.namespace, w.workloadKind, w.name));
     for (const c of inv.clusters) for (const cidr of c.podCIDRs ?? []) indexCidr(this.cluster(c.name), cidr);
     for (const n of inv.namespaces) this.cluster(n.cluster).namespaces.add(n.name);
     for (const node of inv.nodes) indexNode(this.cluster(node.cluster), node);
     for (const w of inv.workloads) if (!w.owner) indexTopWorkload(this.cluster(w.cluster), w);
     for (const pod of inv.pods) {
       indexPod(this.cluster(pod.cluster), pod);
-      if (this.deletedPods.size > 0) this.deletedPods.delete(podKey(pod.cluster, pod.namespace, pod.name));
+      if (this.deleted.size > 0) this.deleted.delete(podKey(pod.cluster, pod.namespace, pod.name));
       const owner = resolveOwnerWorkload(pod, this.owners);
       this.podWorkload.set(podKey(pod.cluster, pod.namespace, pod.name), workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name));
     }

@@ -15,8 +15,8 @@
  * state to API types (server/http); analysis reads it as AnalysisState (analysis-state.ts).
  */
 import type Graph from 'graphology';
-import type { FlowEdge, FlowRecord, GraphNode, Inventory, PodInfo, VerdictCounts } from '../../generator/model/index.ts';
-import { flowEdgeKey, podKey } from '../../generator/model/index.ts';
+import type { FlowEdge, FlowRecord, GraphNode, Inventory, PodInfo, VerdictCounts, WorkloadInfo } from '../../generator/model/index.ts';
+import { flowEdgeKey, podKey, workloadKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge } from '../store/flow-store.ts';
 import type { Store } from '../store/store.ts';
 import type { SourceKind, SourceStatus } from '../sources/types.ts';
@@ -45,10 +45,10 @@ export interface GraphBuilderLike {
   releaseFlowEdges?(): readonly string[];
   /** What identity resolution holds of what flows taught it. Optional. */
   identitiesHeld?(): IdentityHeld;
-  /** The inventory no longer holds these pods, since `at` (GraphBuilder.podsDeleted). Optional. */
-  podsDeleted?(pods: readonly PodInfo[], at: number): void;
-  /** Drops pods deleted longer ago than the builder's grace; returns the graph nodes dropped (GraphBuilder). Optional. */
-  expireDeletedPods?(now: number, dropNodes: boolean): readonly string[];
+  /** The inventory no longer holds these pods and workloads, since `at` (GraphBuilder.inventoryDeleted). Optional. */
+  inventoryDeleted?(objects: readonly (PodInfo | WorkloadInfo)[], at: number): void;
+  /** Drops what was deleted longer ago than the builder's grace; returns the graph nodes dropped (GraphBuilder). Optional. */
+  expireDeleted?(now: number, dropNodes: boolean): readonly string[];
 }
 
 export interface Timers {
@@ -347,18 +347,17 @@ export class AppState {
   // ------------------------------------------------------------------ ingest
 
   /**
-   * Takes `inventory` as what `cluster` holds now. Its pods that the previous one held and this
-   * one does not were deleted: they still resolve for the builder's grace (late flows), then are
-   * dropped from identity resolution (see expireDeletedPods).
+   * Takes `inventory` as what `cluster` holds now. Its pods and workloads that the previous one
+   * held and this one does not were deleted: they still resolve for the builder's grace (late
+   * flows), then are dropped from identity resolution (see GraphBuilder.expireDeleted).
    */
   setInventory(cluster: string, inventory: Inventory, options: { persist?: boolean } = {}): void {
     const previous = this.inventories.get(cluster);
     this.inventories.set(cluster, inventory);
     this.builder.addInventory(inventory);
-    if (previous && previous.pods.length > 0 && this.builder.podsDeleted) {
-      const held = new Set(inventory.pods.map((p) => podKey(p.cluster, p.namespace, p.name)));
-      const deleted = previous.pods.filter((p) => !held.has(podKey(p.cluster, p.namespace, p.name)));
-      if (deleted.length > 0) this.builder.podsDeleted(deleted, this.now());
+    if (previous && this.builder.inventoryDeleted) {
+      const deleted = [...deletedFrom(previous.pods, inventory.pods), ...deletedFrom(previous.workloads, inventory.workloads)];
+      if (deleted.length > 0) this.builder.inventoryDeleted(deleted, this.now());
     }
     this.inventoryVersion++;
     this.bump();
@@ -443,7 +442,7 @@ export class AppState {
   flush(): DeltaEntry | undefined {
     // serve keeps the graph nodes of deleted pods (their edges are history); a collector drops
     // them once the interval's edges were released (release()).
-    if (!this.releaseAfterFlush) this.builder.expireDeletedPods?.(this.now(), false);
+    if (!this.releaseAfterFlush) this.builder.expireDeleted?.(this.now(), false);
     if (!this.dirty && this.pendingOffsets.size === 0) return undefined;
     this.dirty = false;
     const g = this.graph;
@@ -505,7 +504,7 @@ export class AppState {
   /** Forgets the flushed interval's edges (see AppStateOptions.releaseAfterFlush). */
   private release(): void {
     for (const key of this.builder.releaseFlowEdges!()) this.knownNodes.delete(key);
-    for (const key of this.builder.expireDeletedPods?.(this.now(), true) ?? []) this.knownNodes.delete(key);
+    for (const key of this.builder.expireDeleted?.(this.now(), true) ?? []) this.knownNodes.delete(key);
     this.snapshot.clear();
     this.samples.clear();
     this.bump();
@@ -562,6 +561,14 @@ export class AppState {
     await this.settled();
     await this.store?.close();
   }
+}
+
+/** The objects of `before` that `after` no longer holds (by key: a later snapshot of one is the same object). */
+function deletedFrom<T extends PodInfo | WorkloadInfo>(before: readonly T[], after: readonly T[]): T[] {
+  if (before.length === 0) return [];
+  const keyOf = (o: T) => (o.kind === 'Pod' ? podKey(o.cluster, o.namespace, o.name) : workloadKey(o.cluster, o.namespace, o.workloadKind, o.name));
+  const held = new Set(after.map(keyOf));
+  return before.filter((o) => !held.has(keyOf(o)));
 }
 
 export type { DeltaEntry } from './delta-log.ts';

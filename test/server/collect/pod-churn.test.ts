@@ -15,7 +15,8 @@ import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { DELETED_POD_GRACE_MS, resolveDeletedPodGrace } from '../../../server/graph/identity.ts';
 import { AppState } from '../../../server/state/app-state.ts';
 import {
-  CHURN_ALIVE, CHURN_NEW, CHURN_STEP_MS, callToChurnPod, callsAtStep, churnClock, churnInventory, churnPodIp, churnPodName, deletedAt,
+  CHURN_ALIVE, CHURN_NEW, CHURN_STEP_MS, callToChurnPod, callsAtStep, churnClock, churnInventory, churnJobName, churnPodIp, churnPodName,
+  deletedAt,
 } from './pod-churn.ts';
 
 const dirs: string[] = [];
@@ -71,19 +72,21 @@ describe('a collector under continuous pod churn', () => {
     const r = run('collector', GRACE_MS);
     // Pods deleted since the flush before the last one may wait for the next release.
     const most = BASE_PODS + CHURN_ALIVE + (GRACE_STEPS + FLUSH_STEPS) * CHURN_NEW;
-    for (let k = 0; k < 400; k++) {
+    for (let k = 0; k < 250; k++) {
       r.step(k);
       r.state.ingestFlows('calls', callsAtStep(k, 20), { cluster: 'prod' });
       const held = r.builder.resolver.inventoryHeld();
       expect(held.pods).toBeLessThanOrEqual(most);
       expect(held.podAddresses).toBeLessThanOrEqual(most);
       expect(held.podWorkloads).toBeLessThanOrEqual(most);
+      // The Jobs of the runs: alive and deleted within the grace, with the four Deployments and the CronJob.
+      expect(held.ownerWorkloads).toBeLessThanOrEqual(most - BASE_PODS + 4);
       expect(r.state.held().nodes).toBeLessThanOrEqual(most + 20);
-      // Snapshots repeat every workload; the index keeps one of each (web, api, coredns, worker).
+      // Snapshots repeat every workload; the index keeps one of each (web, api, coredns, report).
       expect(held.topWorkloads).toBe(4);
     }
     // The run created many times what it may hold.
-    expect(400 * CHURN_NEW).toBeGreaterThan(5 * most);
+    expect(250 * CHURN_NEW).toBeGreaterThan(5 * most);
   });
 
   it('keeps nothing of a deleted pod once its grace has passed', () => {
@@ -98,6 +101,15 @@ describe('a collector under continuous pod churn', () => {
     expect(r.builder.resolver.podByIp('prod', churnPodIp(gone), churnClock(0))).toBeUndefined();
     expect(r.builder.resolver.workloadOfPod(key(gone))).toBeUndefined();
     expect(r.builder.graph.hasNode(key(gone))).toBe(false);
+    expect(r.builder.resolver.owners.workloads.has(`prod/batch/Job/${churnJobName(gone)}`)).toBe(false);
+    expect(r.builder.resolver.owners.workloads.has(`prod/batch/Job/${churnJobName(59 * CHURN_NEW)}`)).toBe(true);
+  });
+
+  it('places a late flow\'s pod in its CronJob while the pod is within its grace', () => {
+    const r = run('collector', GRACE_MS);
+    for (let k = 0; k <= GRACE_STEPS; k++) r.step(k);
+    r.state.ingestFlows('late', [callToChurnPod(0, churnClock(0) + 1)], { cluster: 'prod' });
+    expect(r.builder.lastDestination).toMatchObject({ key: key(0), workloadKey: 'wl:prod/batch/CronJob/report' });
   });
 
   it('never drops a pod the inventory still holds', () => {
@@ -186,7 +198,7 @@ describe('serve under continuous pod churn', () => {
         });
         expect(graphs[0]).toEqual(graphs[1]);
       }),
-      { numRuns: 5 },
+      { numRuns: 3 },
     );
   });
 });
