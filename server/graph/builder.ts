@@ -16,7 +16,7 @@ import type {
 } from '../../generator/model/index.ts';
 import { infraOf } from '../../generator/view/index.ts';
 import { IdentityResolver, endpointCluster, observerCluster, resolveDeletedPodGrace } from './identity.ts';
-import type { EndpointIdentity, IdentityHeld, IdentityLimits } from './identity.ts';
+import type { EndpointIdentity, IdentityHeld, IdentityLimits, InventoryHeld } from './identity.ts';
 import { resolveOwnerWorkload, resolveTopWorkload } from './owners.ts';
 
 export { projectGraph } from './project.ts';
@@ -445,6 +445,11 @@ export class GraphBuilder {
   /** What the resolver holds of what flows taught it (bounded by `identityLimits`). */
   identitiesHeld(): IdentityHeld {
     return this.resolver.held();
+  }
+
+  /** What the resolver holds of what inventories said (pods alive and deleted within the grace, ...). */
+  inventoryHeld(): InventoryHeld {
+    return this.resolver.inventoryHeld();
   }
 
   /** Keys of nodes and edges added or changed since the last call (for live views). */

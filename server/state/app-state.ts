@@ -27,7 +27,7 @@ import { SampleKeeper } from './samples.ts';
 import { noteError, SourceRegistry } from './sources.ts';
 import { WriteQueue } from './write-queue.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
-import type { EndpointIdentity, IdentityHeld } from '../graph/identity.ts';
+import type { EndpointIdentity, IdentityHeld, InventoryHeld } from '../graph/identity.ts';
 
 /** What the server needs from server/graph's GraphBuilder. */
 export interface GraphBuilderLike {
@@ -45,6 +45,8 @@ export interface GraphBuilderLike {
   releaseFlowEdges?(): readonly string[];
   /** What identity resolution holds of what flows taught it. Optional. */
   identitiesHeld?(): IdentityHeld;
+  /** What identity resolution holds of what inventories said. Optional. */
+  inventoryHeld?(): InventoryHeld;
   /** The inventory no longer holds these pods and workloads, since `at` (GraphBuilder.inventoryDeleted). Optional. */
   inventoryDeleted?(objects: readonly (PodInfo | WorkloadInfo)[], at: number): void;
   /** Drops what was deleted longer ago than the builder's grace; returns the graph nodes dropped (GraphBuilder). Optional. */
@@ -138,6 +140,11 @@ export class AppState {
   /** What identity resolution holds of what flows taught it (undefined for a builder that does not say). */
   identitiesHeld(): IdentityHeld | undefined {
     return this.builder.identitiesHeld?.();
+  }
+
+  /** What identity resolution holds of what inventories said (undefined for a builder that does not say). */
+  inventoryHeld(): InventoryHeld | undefined {
+    return this.builder.inventoryHeld?.();
   }
 
   /** Gathers the connections behind ingested flows for the store (connection-log.ts). */

@@ -13,6 +13,7 @@ import { podKey } from '../../../generator/model/index.ts';
 import { SpoolStore, spooledBody } from '../../../server/collect/spool.ts';
 import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { DELETED_POD_GRACE_MS, resolveDeletedPodGrace } from '../../../server/graph/identity.ts';
+import { metricsText } from '../../../server/http/routes/health.ts';
 import { AppState } from '../../../server/state/app-state.ts';
 import {
   CHURN_ALIVE, CHURN_NEW, CHURN_STEP_MS, callToChurnPod, callsAtStep, churnClock, churnInventory, churnJobName, churnPodIp, churnPodName,
@@ -180,6 +181,17 @@ describe('serve under continuous pod churn', () => {
     expect(r.builder.graph.hasNode(key(0))).toBe(true);
     expect(r.builder.graph.inDegree(key(0))).toBeGreaterThan(0);
     expect(r.builder.resolver.inventoryHeld().pods).toBeLessThanOrEqual(BASE_PODS + CHURN_ALIVE + GRACE_STEPS * CHURN_NEW);
+  });
+
+  it('says in /metrics how many deleted pods and workloads it holds and has dropped', () => {
+    const r = run('serve', GRACE_MS);
+    for (let k = 0; k < 60; k++) r.step(k);
+    r.state.flush();
+    const text = metricsText(r.state);
+    // 20 snapshots of 50 deleted runs (a pod and its Job each) within the grace.
+    expect(text).toContain(`netatlas_deleted_held ${2 * GRACE_STEPS * CHURN_NEW}\n`);
+    expect(text).toContain(`netatlas_inventory_pods_held ${BASE_PODS + CHURN_ALIVE + GRACE_STEPS * CHURN_NEW}\n`);
+    expect(text).toMatch(/netatlas_deleted_dropped_total [1-9]\d*\n/);
   });
 
   it('builds the same graph as a run that keeps deleted pods, for any delays within the grace', () => {
