@@ -22,6 +22,7 @@ import { SpoolStore } from '../server/collect/spool.ts';
 import { GraphBuilder, type GraphBuilderOptions } from '../server/graph/builder.ts';
 import { DELETED_POD_GRACE_MS } from '../server/graph/identity.ts';
 import { AppState } from '../server/state/app-state.ts';
+import { fmt, growth, heapMiB, noteGc } from './memory-figures.ts';
 import { CHURN_NEW, CHURN_STEP_MS, callsAtStep, churnClock, churnInventory } from '../test/server/collect/pod-churn.ts';
 
 const PODS = Number(process.env.POD_CHURN_PODS ?? 200_000);
@@ -30,13 +31,6 @@ const STEPS = Math.ceil(PODS / CHURN_NEW);
 const FLUSH_STEPS = 10;
 const PRINTS = 10;
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function heapMiB(): number {
-  gc?.();
-  return process.memoryUsage().heapUsed / 2 ** 20;
-}
 
 interface Pass {
   readonly heaps: number[];
@@ -74,14 +68,8 @@ function pass(label: string, options: GraphBuilderOptions): Pass {
   }
 }
 
-/** The highest heap in the second half of the run over the highest in the first half: ~1 when bounded, ~2 when it grows with pods created. */
-function growth(heaps: readonly number[]): number {
-  const half = Math.floor(heaps.length / 2);
-  return Math.max(...heaps.slice(half)) / Math.max(...heaps.slice(0, half));
-}
-
 function main(): void {
-  if (!gc) console.log('   (no --expose-gc: heap figures include garbage; run through `npm run bench`)');
+  noteGc();
   console.log(`\npod churn: ${fmt(PODS)} pods created over ${fmt(STEPS)} snapshots (${fmt(CHURN_STEP_MS / 1000)} s apart, 500 pods and their Jobs alive), ${fmt(CALLS)} calls per snapshot, a flush every ${FLUSH_STEPS}`);
   const bounded = pass(`deleted pods dropped after the grace (DELETED_POD_GRACE_MS, ${fmt(DELETED_POD_GRACE_MS / 60_000)} min)`, {});
   const kept = pass('baseline: deleted pods kept (deletedPodGraceMs: Infinity)', { deletedPodGraceMs: Number.POSITIVE_INFINITY });

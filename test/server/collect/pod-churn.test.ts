@@ -60,6 +60,15 @@ function run(kind: 'collector' | 'serve', graceMs: number, noPodRange = false): 
   };
 }
 
+/** Snapshots 0..steps-1, each followed by 20 calls to the pods alive then; a flush at the end. */
+function churnWithCalls(r: Run, steps: number): void {
+  for (let k = 0; k < steps; k++) {
+    r.step(k);
+    r.state.ingestFlows('calls', callsAtStep(k, 20), { cluster: 'prod' });
+  }
+  r.state.flush();
+}
+
 /** Where a call to pod `i`'s address, stamped `time`, lands at the pod level (its destination). */
 function destinationOf(r: Run, i: number, time: number): string {
   r.state.ingestFlows('late', [callToChurnPod(i, time)], { cluster: 'prod' });
@@ -92,11 +101,7 @@ describe('a collector under continuous pod churn', () => {
 
   it('keeps nothing of a deleted pod once its grace has passed', () => {
     const r = run('collector', GRACE_MS);
-    for (let k = 0; k < 60; k++) {
-      r.step(k);
-      r.state.ingestFlows('calls', callsAtStep(k, 20), { cluster: 'prod' });
-    }
-    r.state.flush();
+    churnWithCalls(r, 60);
     const gone = 0; // deleted at step 1, 59 snapshots ago
     expect(r.builder.resolver.podByName('prod', 'batch', churnPodName(gone))).toBeUndefined();
     expect(r.builder.resolver.podByIp('prod', churnPodIp(gone), churnClock(0))).toBeUndefined();
@@ -172,11 +177,7 @@ describe('a late flow to a deleted pod, by when it arrives', () => {
 describe('serve under continuous pod churn', () => {
   it('keeps the graph nodes and edges of deleted pods (history), while resolution forgets them', () => {
     const r = run('serve', GRACE_MS);
-    for (let k = 0; k < 60; k++) {
-      r.step(k);
-      r.state.ingestFlows('calls', callsAtStep(k, 20), { cluster: 'prod' });
-    }
-    r.state.flush();
+    churnWithCalls(r, 60);
     expect(r.builder.resolver.podByName('prod', 'batch', churnPodName(0))).toBeUndefined();
     expect(r.builder.graph.hasNode(key(0))).toBe(true);
     expect(r.builder.graph.inDegree(key(0))).toBeGreaterThan(0);
