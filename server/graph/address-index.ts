@@ -193,6 +193,22 @@ export function indexSlice(idx: ClusterIndex, slice: EndpointSliceInfo, svcName:
   idx.slicesByService.set(k, list);
 }
 
+/** Removes a Service the inventory deleted: its name, and the addresses and nodePorts still naming it. */
+export function unindexService(idx: ClusterIndex, svc: ServiceInfo): void {
+  const same = (x: ServiceInfo) => x.namespace === svc.namespace && x.name === svc.name;
+  idx.services.delete(`${svc.namespace}/${svc.name}`);
+  for (const [ip, x] of idx.serviceIps) if (same(x)) idx.serviceIps.delete(ip);
+  for (const [k, np] of idx.nodePorts) if (same(np.svc)) idx.nodePorts.delete(k);
+}
+
+/** Removes an EndpointSlice the inventory deleted. */
+export function unindexSlice(idx: ClusterIndex, slice: EndpointSliceInfo, svcName: string): void {
+  const k = `${slice.namespace}/${svcName}`;
+  const left = (idx.slicesByService.get(k) ?? []).filter((x) => x.name !== slice.name);
+  if (left.length === 0) idx.slicesByService.delete(k);
+  else idx.slicesByService.set(k, left);
+}
+
 /** Whether `ip` (normalized; `addr` parsed, if it parses) is a known address of this cluster or in its pod ranges. */
 export function holdsAddress(idx: ClusterIndex, ip: string, addr: ipaddr.IPv4 | ipaddr.IPv6 | undefined): boolean {
   if (idx.podIps.has(ip) || idx.nodeIps.has(ip) || idx.serviceIps.has(ip)) return true;

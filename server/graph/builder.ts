@@ -12,11 +12,11 @@ import {
   serviceKey, workloadKey,
 } from '../../generator/model/index.ts';
 import type {
-  FlowEdge, FlowRecord, GraphNode, Inventory, Labels, PodInfo, ServiceInfo, WorkloadInfo, WorkloadNode,
+  FlowEdge, FlowRecord, GraphNode, Inventory, Labels, PodInfo, ServiceInfo, WorkloadNode,
 } from '../../generator/model/index.ts';
 import { infraOf } from '../../generator/view/index.ts';
 import { IdentityResolver, endpointCluster, observerCluster, resolveDeletedPodGrace } from './identity.ts';
-import type { EndpointIdentity, IdentityHeld, IdentityLimits, InventoryHeld } from './identity.ts';
+import type { DeletableObject, EndpointIdentity, IdentityHeld, IdentityLimits, InventoryHeld } from './identity.ts';
 import { resolveOwnerWorkload, resolveTopWorkload } from './owners.ts';
 
 export { projectGraph } from './project.ts';
@@ -166,15 +166,15 @@ export class GraphBuilder {
   }
 
   /**
-   * The inventory no longer holds these pods and workloads, since `at` (ms): they still resolve
-   * for `deletedPodGraceMs` (late flows stamped before the deletion), then expireDeleted drops them.
+   * The inventory no longer holds these objects, since `at` (ms): they still resolve for
+   * `deletedPodGraceMs` (late flows stamped before the deletion), then expireDeleted drops them.
    */
-  inventoryDeleted(objects: readonly (PodInfo | WorkloadInfo)[], at: number): void {
+  inventoryDeleted(objects: readonly DeletableObject[], at: number): void {
     this.resolver.markDeleted(objects, at);
   }
 
   /**
-   * Drops from the resolver the pods and workloads deleted at least `deletedPodGraceMs` before
+   * Drops from the resolver the objects (pods, workloads, Services, EndpointSlices) deleted at least `deletedPodGraceMs` before
    * `now`. With `dropNodes` (a collector, once its edges were released) their graph nodes go too,
    * with the workload nodes made only for pods' owners once no pod names them, when no edge
    * touches them; without it (`serve`) the graph keeps them: their edges are history it answers
@@ -193,6 +193,7 @@ export class GraphBuilder {
     for (const key of expired) {
       const attrs = this.graph.hasNode(key) ? this.graph.getNodeAttributes(key) : undefined;
       this.inventoryWorkloads.delete(key);
+      this.services.delete(key);
       dropIfBare(key);
       if (attrs?.kind !== 'pod') continue;
       const pods = this.ownerNodePods.get(attrs.workload);

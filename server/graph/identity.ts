@@ -11,11 +11,11 @@
  */
 import ipaddr from 'ipaddr.js';
 import {
-  WORKLOAD_KINDS, externalKey, hostKey, parseKey, podKey, reservedKey,
+  WORKLOAD_KINDS, externalKey, hostKey, objectRef, parseKey, podKey, reservedKey,
   serviceKey, unknownKey, workloadKey,
 } from '../../generator/model/index.ts';
 import type {
-  FlowEndpoint, GraphNode, Inventory, Labels, PodInfo,
+  EndpointSliceInfo, FlowEndpoint, GraphNode, Inventory, Labels, PodInfo,
   PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadInfo, WorkloadKind, WorkloadNode,
 } from '../../generator/model/index.ts';
 import {
@@ -23,7 +23,7 @@ import {
 } from './owners.ts';
 import {
   addressIndexHeld, holdsAddress, indexCidr, indexNode, indexPod, indexService, indexSlice, indexTopWorkload, newClusterIndex, normalizeIp, pickHolder,
-  unindexPod, unindexTopWorkload,
+  unindexPod, unindexService, unindexSlice, unindexTopWorkload,
   type AddressIndexHeld, type ClusterIndex,
 } from './address-index.ts';
 import { computeServiceTargets, serviceBackendsIn } from './service-targets.ts';
@@ -133,15 +133,31 @@ export function resolveDeletedPodGrace(graceMs: number | undefined): number {
   return grace;
 }
 
+/** An inventory object identity resolution forgets some time after the inventory deleted it. */
+export type DeletableObject = PodInfo | WorkloadInfo | ServiceInfo | EndpointSliceInfo;
+
+/** The key of a deletable object: its graph key (pods, workloads, Services), else its object reference. */
+export function deletableKey(o: DeletableObject): string {
+  switch (o.kind) {
+    case 'Pod': return podKey(o.cluster, o.namespace, o.name);
+    case 'Workload': return workloadKey(o.cluster, o.namespace, o.workloadKind, o.name);
+    case 'Service': return serviceKey(o.cluster, o.namespace, o.name);
+    case 'EndpointSlice': return objectRef(o.cluster, 'EndpointSlice', o.name, o.namespace);
+  }
+}
+
+/** The Service an EndpointSlice belongs to. */
+const sliceService = (slice: EndpointSliceInfo): string | undefined => slice.serviceName ?? slice.labels['kubernetes.io/service-name'];
+
 /** What a resolver holds of what inventories said (IdentityResolver.inventoryHeld). */
 export interface InventoryHeld extends AddressIndexHeld {
   /** Workload keys of inventory pods. */
   readonly podWorkloads: number;
   /** Workloads in the owner index (every kind, owned ones included). */
   readonly ownerWorkloads: number;
-  /** Pods and workloads deleted and still within their grace. */
+  /** Pods, workloads, Services and EndpointSlices deleted and still within their grace. */
   readonly deleted: number;
-  /** Pods and workloads dropped past their grace, since start. */
+  /** Those dropped past their grace, since start. */
   readonly deletedDropped: number;
 }
 
@@ -205,7 +221,7 @@ export class IdentityResolver {
    * Pods and workloads the inventory deleted that the indexes still hold, by key, in the order of
    * their deletion (markDeleted): a late flow still lands on them until expireDeleted.
    */
-  private readonly deleted = new Map<string, { readonly object: PodInfo | WorkloadInfo; readonly at: number }>();
+  private readonly deleted = new Map<string, { readonly object: DeletableObject; readonly at: number }>();
   /** Deleted pods and workloads dropped since start, past their grace. */
   private deletedDropped = 0;
 
@@ -237,21 +253,21 @@ export class IdentityResolver {
   }
 
   /**
-   * The inventory no longer holds these pods and workloads, since `at` (ms, the clock of the
-   * caller). They resolve as before until expireDeleted drops them; one an inventory holds again
-   * (its name reused, a snapshot that missed it) is alive again.
+   * The inventory no longer holds these objects, since `at` (ms, the clock of the caller). They
+   * resolve as before until expireDeleted drops them; one an inventory holds again (its name
+   * reused, a snapshot that missed it) is alive again.
    */
-  markDeleted(objects: readonly (PodInfo | WorkloadInfo)[], at: number): void {
+  markDeleted(objects: readonly DeletableObject[], at: number): void {
     for (const o of objects) {
-      const key = o.kind === 'Pod' ? podKey(o.cluster, o.namespace, o.name) : workloadKey(o.cluster, o.namespace, o.workloadKind, o.name);
+      const key = deletableKey(o);
       if (!this.deleted.has(key)) this.deleted.set(key, { object: o, at });
     }
   }
 
   /**
-   * Drops the pods and workloads deleted at least `graceMs` before `now`: a pod's name, its hold
-   * on its addresses and its workload; a workload's place in the owner index and among the
-   * namespace's top workloads. A flow naming a pod afterwards resolves as any stranger would (its
+   * Drops the objects deleted at least `graceMs` before `now`: a pod's name, its hold on its
+   * addresses and its workload; a workload's place in the owner index and among the namespace's
+   * top workloads; a Service's name, addresses and nodePorts; an EndpointSlice. A flow naming a pod afterwards resolves as any stranger would (its
    * address: another holder, an unknown address of the cluster's ranges, an external peer; its
    * name: a pod known only from flows). Returns the keys dropped.
    */
@@ -265,9 +281,14 @@ export class IdentityResolver {
       if (object.kind === 'Pod') {
         if (idx) unindexPod(idx, object);
         this.podWorkload.delete(key);
-      } else {
+      } else if (object.kind === 'Workload') {
         removeFromOwnerIndex(this.owners, object);
         if (idx) unindexTopWorkload(idx, object);
+      } else if (object.kind === 'Service') {
+        if (idx) unindexService(idx, object);
+      } else {
+        const svcName = sliceService(object);
+        if (idx && svcName) unindexSlice(idx, object, svcName);
       }
       dropped.push(key);
     }
@@ -285,22 +306,23 @@ export class IdentityResolver {
     this.inClusterCache.clear();
     this.targetCache.clear();
     addToOwnerIndex(this.owners, inv.workloads);
-    if (this.deleted.size > 0) for (const w of inv.workloads) this.deleted.delete(workloadKey(w.cluster, w.namespace, w.workloadKind, w.name));
+    if (this.deleted.size > 0) for (const w of inv.workloads) this.deleted.delete(deletableKey(w));
     for (const c of inv.clusters) for (const cidr of c.podCIDRs ?? []) indexCidr(this.cluster(c.name), cidr);
     for (const n of inv.namespaces) this.cluster(n.cluster).namespaces.add(n.name);
     for (const node of inv.nodes) indexNode(this.cluster(node.cluster), node);
     for (const w of inv.workloads) if (!w.owner) indexTopWorkload(this.cluster(w.cluster), w);
     for (const pod of inv.pods) {
       indexPod(this.cluster(pod.cluster), pod);
-      if (this.deleted.size > 0) this.deleted.delete(podKey(pod.cluster, pod.namespace, pod.name));
+      if (this.deleted.size > 0) this.deleted.delete(deletableKey(pod));
       const owner = resolveOwnerWorkload(pod, this.owners);
       this.podWorkload.set(podKey(pod.cluster, pod.namespace, pod.name), workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name));
     }
     for (const svc of inv.services) indexService(this.cluster(svc.cluster), svc);
     for (const slice of inv.endpointSlices) {
-      const svcName = slice.serviceName ?? slice.labels['kubernetes.io/service-name'];
+      const svcName = sliceService(slice);
       if (svcName) indexSlice(this.cluster(slice.cluster), slice, svcName);
     }
+    if (this.deleted.size > 0) for (const o of [...inv.services, ...inv.endpointSlices]) this.deleted.delete(deletableKey(o));
   }
 
   private cluster(name: string): ClusterIndex {

@@ -15,8 +15,8 @@
  * state to API types (server/http); analysis reads it as AnalysisState (analysis-state.ts).
  */
 import type Graph from 'graphology';
-import type { FlowEdge, FlowRecord, GraphNode, Inventory, PodInfo, VerdictCounts, WorkloadInfo } from '../../generator/model/index.ts';
-import { flowEdgeKey, podKey, workloadKey } from '../../generator/model/index.ts';
+import type { FlowEdge, FlowRecord, GraphNode, Inventory, VerdictCounts } from '../../generator/model/index.ts';
+import { flowEdgeKey } from '../../generator/model/index.ts';
 import type { EdgeIncrement, SourceOffset, StoreBatch, StoredEdge } from '../store/flow-store.ts';
 import type { Store } from '../store/store.ts';
 import type { SourceKind, SourceStatus } from '../sources/types.ts';
@@ -27,7 +27,7 @@ import { SampleKeeper } from './samples.ts';
 import { noteError, SourceRegistry } from './sources.ts';
 import { WriteQueue } from './write-queue.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
-import type { EndpointIdentity, IdentityHeld, InventoryHeld } from '../graph/identity.ts';
+import { deletableKey, type DeletableObject, type EndpointIdentity, type IdentityHeld, type InventoryHeld } from '../graph/identity.ts';
 
 /** What the server needs from server/graph's GraphBuilder. */
 export interface GraphBuilderLike {
@@ -47,8 +47,8 @@ export interface GraphBuilderLike {
   identitiesHeld?(): IdentityHeld;
   /** What identity resolution holds of what inventories said. Optional. */
   inventoryHeld?(): InventoryHeld;
-  /** The inventory no longer holds these pods and workloads, since `at` (GraphBuilder.inventoryDeleted). Optional. */
-  inventoryDeleted?(objects: readonly (PodInfo | WorkloadInfo)[], at: number): void;
+  /** The inventory no longer holds these objects, since `at` (GraphBuilder.inventoryDeleted). Optional. */
+  inventoryDeleted?(objects: readonly DeletableObject[], at: number): void;
   /** Drops what was deleted longer ago than the builder's grace; returns the graph nodes dropped (GraphBuilder). Optional. */
   expireDeleted?(now: number, dropNodes: boolean): readonly string[];
 }
@@ -354,8 +354,8 @@ export class AppState {
   // ------------------------------------------------------------------ ingest
 
   /**
-   * Takes `inventory` as what `cluster` holds now. Its pods and workloads that the previous one
-   * held and this one does not were deleted: they still resolve for the builder's grace (late
+   * Takes `inventory` as what `cluster` holds now. Its pods, workloads, Services and
+   * EndpointSlices that the previous one held and this one does not were deleted: they still resolve for the builder's grace (late
    * flows), then are dropped from identity resolution (see GraphBuilder.expireDeleted).
    */
   setInventory(cluster: string, inventory: Inventory, options: { persist?: boolean } = {}): void {
@@ -363,7 +363,10 @@ export class AppState {
     this.inventories.set(cluster, inventory);
     this.builder.addInventory(inventory);
     if (previous && this.builder.inventoryDeleted) {
-      const deleted = [...deletedFrom(previous.pods, inventory.pods), ...deletedFrom(previous.workloads, inventory.workloads)];
+      const deleted = [
+        ...deletedFrom(previous.pods, inventory.pods), ...deletedFrom(previous.workloads, inventory.workloads),
+        ...deletedFrom(previous.services, inventory.services), ...deletedFrom(previous.endpointSlices, inventory.endpointSlices),
+      ];
       if (deleted.length > 0) this.builder.inventoryDeleted(deleted, this.now());
     }
     this.inventoryVersion++;
@@ -571,11 +574,10 @@ export class AppState {
 }
 
 /** The objects of `before` that `after` no longer holds (by key: a later snapshot of one is the same object). */
-function deletedFrom<T extends PodInfo | WorkloadInfo>(before: readonly T[], after: readonly T[]): T[] {
+function deletedFrom<T extends DeletableObject>(before: readonly T[], after: readonly T[]): T[] {
   if (before.length === 0) return [];
-  const keyOf = (o: T) => (o.kind === 'Pod' ? podKey(o.cluster, o.namespace, o.name) : workloadKey(o.cluster, o.namespace, o.workloadKind, o.name));
-  const held = new Set(after.map(keyOf));
-  return before.filter((o) => !held.has(keyOf(o)));
+  const held = new Set(after.map(deletableKey));
+  return before.filter((o) => !held.has(deletableKey(o)));
 }
 
 export type { DeltaEntry } from './delta-log.ts';

@@ -15,6 +15,8 @@ import { GraphBuilder } from '../../../server/graph/builder.ts';
 import { DELETED_POD_GRACE_MS, resolveDeletedPodGrace } from '../../../server/graph/identity.ts';
 import { metricsText } from '../../../server/http/routes/health.ts';
 import { AppState } from '../../../server/state/app-state.ts';
+import { service, slice } from '../graph/fixtures.ts';
+import { T0, prodInventory, webToApi } from '../http/fixtures.ts';
 import {
   CHURN_ALIVE, CHURN_NEW, CHURN_STEP_MS, callToChurnPod, callsAtStep, churnClock, churnInventory, churnJobName, churnPodIp, churnPodName,
   deletedAt,
@@ -213,6 +215,29 @@ describe('serve under continuous pod churn', () => {
       }),
       { numRuns: 3 },
     );
+  });
+});
+
+describe('a late flow to a deleted Service\'s ClusterIP, by when it arrives', () => {
+  const apiService = service({ name: 'api', clusterIPs: ['10.96.0.20'], selector: { app: 'api' }, ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }] });
+  const apiSlice = slice({ name: 'api-x1', labels: { 'kubernetes.io/service-name': 'api' }, endpoints: [{ addresses: ['10.1.0.20'], targetRef: { kind: 'Pod', name: 'api-1' } }] });
+  const cases = [
+    { arrives: 'within the grace', after: GRACE_MS - 1, lands: 'svc:prod/shop/api', edgeTo: 'wl:prod/shop/Deployment/api' },
+    { arrives: 'after the grace', after: GRACE_MS, lands: 'ext:10.96.0.20', edgeTo: 'ext:10.96.0.20' },
+  ];
+  it.each(cases)('arriving $arrives, it lands on $lands', ({ after, lands, edgeTo }) => {
+    let clock = T0;
+    const state = new AppState({ builder: new GraphBuilder({ deletedPodGraceMs: GRACE_MS }), now: () => clock });
+    const base = prodInventory();
+    state.setInventory('prod', { ...base, services: [apiService], endpointSlices: [apiSlice] }, { persist: false });
+    clock = T0 + 1000;
+    state.setInventory('prod', base, { persist: false });
+    clock += after;
+    state.flush();
+    state.ingestFlows('late', [{ ...webToApi, destination: { ip: '10.96.0.20' }, port: 80, time: T0 + 500 }], { cluster: 'prod' });
+    const builder = state.builder as GraphBuilder;
+    expect(builder.lastDestination?.key).toBe(lands);
+    expect(builder.graph.target(builder.lastEdges[0])).toBe(edgeTo);
   });
 });
 
