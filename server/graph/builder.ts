@@ -65,8 +65,9 @@ export interface GraphBuilderOptions {
   /** How much of what flows taught the resolver keeps (default DEFAULT_IDENTITY_LIMITS). */
   readonly identityLimits?: Partial<IdentityLimits>;
   /**
-   * How long (ms) a pod the inventory deleted still resolves before it is dropped from the
-   * resolver's address index (default DELETED_POD_GRACE_MS, 15 minutes; Infinity keeps them).
+   * How long (ms) a pod (or workload, Service, EndpointSlice) the inventory deleted still resolves
+   * before it is dropped from the resolver's indexes (default DELETED_POD_GRACE_MS, 15 minutes;
+   * Infinity keeps them).
    */
   readonly deletedPodGraceMs?: number;
 }
@@ -174,10 +175,10 @@ export class GraphBuilder {
   }
 
   /**
-   * Drops from the resolver the objects (pods, workloads, Services, EndpointSlices) deleted at least `deletedPodGraceMs` before
-   * `now`. With `dropNodes` (a collector, once its edges were released) their graph nodes go too,
-   * with the workload nodes made only for pods' owners once no pod names them, when no edge
-   * touches them; without it (`serve`) the graph keeps them: their edges are history it answers
+   * Drops from the resolver the objects (pods, workloads, Services, EndpointSlices) deleted at
+   * least `deletedPodGraceMs` before `now`. With `dropNodes` (a collector, once its edges were
+   * released) their graph nodes go too, with the workload nodes made only for pods' owners once
+   * no pod names them, when no edge touches them; without it (`serve`) the graph keeps them: their edges are history it answers
    * for. Returns the keys of the graph nodes dropped.
    */
   expireDeleted(now: number, dropNodes: boolean): string[] {

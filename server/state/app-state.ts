@@ -355,8 +355,9 @@ export class AppState {
 
   /**
    * Takes `inventory` as what `cluster` holds now. Its pods, workloads, Services and
-   * EndpointSlices that the previous one held and this one does not were deleted: they still resolve for the builder's grace (late
-   * flows), then are dropped from identity resolution (see GraphBuilder.expireDeleted).
+   * EndpointSlices that the previous one held and this one does not were deleted: they still
+   * resolve for the builder's grace (late flows), then are dropped from identity resolution (see
+   * GraphBuilder.expireDeleted).
    */
   setInventory(cluster: string, inventory: Inventory, options: { persist?: boolean } = {}): void {
     const previous = this.inventories.get(cluster);
