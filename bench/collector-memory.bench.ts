@@ -20,6 +20,7 @@ import { SpoolStore } from '../server/collect/spool.ts';
 import { GraphBuilder } from '../server/graph/builder.ts';
 import type { IdentityHeld, IdentityLimits } from '../server/graph/identity.ts';
 import { AppState } from '../server/state/app-state.ts';
+import { fmt, growth, heapMiB, noteGc } from './memory-figures.ts';
 import { churnFlows } from '../test/server/collect/churn-flows.ts';
 import { prodInventory } from '../test/server/http/fixtures.ts';
 
@@ -27,13 +28,6 @@ const FLOWS = Number(process.env.COLLECTOR_MEMORY_FLOWS ?? 2_000_000);
 const FLUSH_EVERY = Number(process.env.COLLECTOR_MEMORY_FLUSH_EVERY ?? 100_000);
 const BATCH = 2000;
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function heapMiB(): number {
-  gc?.();
-  return process.memoryUsage().heapUsed / 2 ** 20;
-}
 
 interface Pass {
   /** Heap (MiB, after a full GC) after each flush. */
@@ -74,14 +68,8 @@ function pass(label: string, identityLimits: Partial<IdentityLimits>): Pass {
   }
 }
 
-/** The highest heap after a flush in the second half of the run over the highest in the first half: ~1 when bounded, ~2 when it grows with flows. */
-function growth(heaps: readonly number[]): number {
-  const half = Math.floor(heaps.length / 2);
-  return Math.max(...heaps.slice(half)) / Math.max(...heaps.slice(0, half));
-}
-
 function main(): void {
-  if (!gc) console.log('   (no --expose-gc: heap figures include garbage; run through `npm run bench`)');
+  noteGc();
   console.log(`\ncollector memory: ${fmt(FLOWS)} flows of ever-new ends (internet clients, DNS answers, Job pods), a flush every ${fmt(FLUSH_EVERY)}`);
   console.log(`   heap before any flow: ${fmt(heapMiB(), 1)} MiB`);
   const bounded = pass('identity limits as shipped (DEFAULT_IDENTITY_LIMITS)', {});

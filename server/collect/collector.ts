@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphBuilder } from '../graph/builder.ts';
-import { identityMetricLines } from '../http/routes/health.ts';
+import { identityMetricLines, inventoryMetricLines } from '../http/routes/health.ts';
 import { AppState } from '../state/app-state.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
 import { DEFAULT_COLLECT_CONNECTIONS_PER_EDGE_MINUTE } from '../store/connections.ts';
@@ -131,5 +131,7 @@ export function collectorMetrics(state: AppState, spool: SpoolStore, shipper: Sh
   metric('netatlas_collector_flow_errors_total', 'counter', 'Flow lines or records skipped as invalid.', sources.reduce((n, s) => n + s.errors, 0));
   const held = state.identitiesHeld();
   if (held) lines.push(...identityMetricLines('netatlas_collector', held));
+  const inventory = state.inventoryHeld();
+  if (inventory) lines.push(...inventoryMetricLines('netatlas_collector', inventory));
   return `${lines.join('\n')}\n`;
 }

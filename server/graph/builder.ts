@@ -15,8 +15,8 @@ import type {
   FlowEdge, FlowRecord, GraphNode, Inventory, Labels, PodInfo, ServiceInfo, WorkloadNode,
 } from '../../generator/model/index.ts';
 import { infraOf } from '../../generator/view/index.ts';
-import { IdentityResolver, endpointCluster, observerCluster } from './identity.ts';
-import type { EndpointIdentity, IdentityHeld, IdentityLimits } from './identity.ts';
+import { IdentityResolver, endpointCluster, observerCluster, resolveDeletedPodGrace } from './identity.ts';
+import type { DeletableObject, EndpointIdentity, IdentityHeld, IdentityLimits, InventoryHeld } from './identity.ts';
 import { resolveOwnerWorkload, resolveTopWorkload } from './owners.ts';
 
 export { projectGraph } from './project.ts';
@@ -64,6 +64,12 @@ export interface GraphBuilderOptions {
   readonly podEdges?: boolean;
   /** How much of what flows taught the resolver keeps (default DEFAULT_IDENTITY_LIMITS). */
   readonly identityLimits?: Partial<IdentityLimits>;
+  /**
+   * How long (ms) a pod (or workload, Service, EndpointSlice) the inventory deleted still resolves
+   * before it is dropped from the resolver's indexes (default DELETED_POD_GRACE_MS, 15 minutes;
+   * Infinity keeps them).
+   */
+  readonly deletedPodGraceMs?: number;
 }
 
 export class GraphBuilder {
@@ -80,8 +86,16 @@ export class GraphBuilder {
   /** Nodes that only flows named (made by ensureNode, never by an inventory): released with the edges. */
   private readonly flowNodes = new Set<string>();
 
+  /** See GraphBuilderOptions.deletedPodGraceMs. */
+  readonly deletedPodGraceMs: number;
+  /** Keys of workload nodes an inventory listed (the others were made for a pod's owner). */
+  private readonly inventoryWorkloads = new Set<string>();
+  /** Workload nodes made for pods' owners (no inventory object), with the pods that named them. */
+  private readonly ownerNodePods = new Map<string, Set<string>>();
+
   constructor(options: GraphBuilderOptions = {}) {
     this.keepPodEdges = options.podEdges ?? true;
+    this.deletedPodGraceMs = resolveDeletedPodGrace(options.deletedPodGraceMs);
     this.resolver = new IdentityResolver(options.identityLimits);
   }
 
@@ -110,7 +124,10 @@ export class GraphBuilder {
       ensureNamespace(w.cluster, w.namespace);
       const labels = w.templateLabels ? stableLabels(w.templateLabels) : w.labels;
       const infra = infraOf(w.namespace, w.name, labels);
-      this.putNode(workloadKey(w.cluster, w.namespace, w.workloadKind, w.name), {
+      const key = workloadKey(w.cluster, w.namespace, w.workloadKind, w.name);
+      this.inventoryWorkloads.add(key);
+      this.ownerNodePods.delete(key);
+      this.putNode(key, {
         kind: 'workload', cluster: w.cluster, namespace: w.namespace, workloadKind: w.workloadKind, name: w.name, labels, label: w.name,
         ...(infra ? { infra } : {}),
       }, true);
@@ -128,6 +145,12 @@ export class GraphBuilder {
     ensureNamespace(pod.cluster, pod.namespace);
     const owner = resolveOwnerWorkload(pod, this.resolver.owners);
     const wlKey = workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name);
+    const key = podKey(pod.cluster, pod.namespace, pod.name);
+    if (!this.inventoryWorkloads.has(wlKey)) {
+      const pods = this.ownerNodePods.get(wlKey) ?? new Set<string>();
+      pods.add(key);
+      this.ownerNodePods.set(wlKey, pods);
+    }
     if (!this.graph.hasNode(wlKey)) {
       const labels = stableLabels(pod.labels);
       const infra = infraOf(pod.namespace, owner.name, labels);
@@ -137,10 +160,49 @@ export class GraphBuilder {
       };
       this.putNode(wlKey, node, false);
     }
-    this.putNode(podKey(pod.cluster, pod.namespace, pod.name), {
+    this.putNode(key, {
       kind: 'pod', cluster: pod.cluster, namespace: pod.namespace, name: pod.name, workload: wlKey, labels: pod.labels, ips: pod.ips,
       hostNetwork: pod.hostNetwork, label: pod.name,
     }, true);
+  }
+
+  /**
+   * The inventory no longer holds these objects, since `at` (ms): they still resolve for
+   * `deletedPodGraceMs` (late flows stamped before the deletion), then expireDeleted drops them.
+   */
+  inventoryDeleted(objects: readonly DeletableObject[], at: number): void {
+    this.resolver.markDeleted(objects, at);
+  }
+
+  /**
+   * Drops from the resolver the objects (pods, workloads, Services, EndpointSlices) deleted at
+   * least `deletedPodGraceMs` before `now`. With `dropNodes` (a collector, once its edges were
+   * released) their graph nodes go too, with the workload nodes made only for pods' owners once
+   * no pod names them, when no edge touches them; without it (`serve`) the graph keeps them: their edges are history it answers
+   * for. Returns the keys of the graph nodes dropped.
+   */
+  expireDeleted(now: number, dropNodes: boolean): string[] {
+    const expired = this.resolver.expireDeleted(now, this.deletedPodGraceMs);
+    const dropped: string[] = [];
+    const dropIfBare = (key: string): void => {
+      if (!dropNodes || !this.graph.hasNode(key) || this.graph.degree(key) > 0) return;
+      this.graph.dropNode(key);
+      this.changedNodes.delete(key);
+      this.flowNodes.delete(key);
+      dropped.push(key);
+    };
+    for (const key of expired) {
+      const attrs = this.graph.hasNode(key) ? this.graph.getNodeAttributes(key) : undefined;
+      this.inventoryWorkloads.delete(key);
+      this.services.delete(key);
+      dropIfBare(key);
+      if (attrs?.kind !== 'pod') continue;
+      const pods = this.ownerNodePods.get(attrs.workload);
+      if (!pods?.delete(key) || pods.size > 0) continue;
+      this.ownerNodePods.delete(attrs.workload);
+      dropIfBare(attrs.workload);
+    }
+    return dropped;
   }
 
   /** Adds or (with `replace`) replaces a node; `fromFlow`: named by a flow, not an inventory. */
@@ -385,6 +447,11 @@ export class GraphBuilder {
   /** What the resolver holds of what flows taught it (bounded by `identityLimits`). */
   identitiesHeld(): IdentityHeld {
     return this.resolver.held();
+  }
+
+  /** What the resolver holds of what inventories said (pods alive and deleted within the grace, ...). */
+  inventoryHeld(): InventoryHeld {
+    return this.resolver.inventoryHeld();
   }
 
   /** Keys of nodes and edges added or changed since the last call (for live views). */

@@ -11,19 +11,20 @@
  */
 import ipaddr from 'ipaddr.js';
 import {
-  WORKLOAD_KINDS, externalKey, hostKey, parseKey, podKey, reservedKey,
+  WORKLOAD_KINDS, externalKey, hostKey, objectRef, parseKey, podKey, reservedKey,
   serviceKey, unknownKey, workloadKey,
 } from '../../generator/model/index.ts';
 import type {
-  FlowEndpoint, GraphNode, Inventory, Labels, PodInfo,
-  PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadKind, WorkloadNode,
+  EndpointSliceInfo, FlowEndpoint, GraphNode, Inventory, Labels, PodInfo,
+  PodNode, ReservedIdentity, ServiceInfo, ServicePort, WorkloadInfo, WorkloadKind, WorkloadNode,
 } from '../../generator/model/index.ts';
 import {
-  addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, resolveOwnerWorkload, resolveTopWorkload,
+  addToOwnerIndex, buildOwnerIndex, deploymentFromPodName, removeFromOwnerIndex, resolveOwnerWorkload, resolveTopWorkload,
 } from './owners.ts';
 import {
-  holdsAddress, indexCidr, indexNode, indexPod, indexService, indexSlice, indexTopWorkload, newClusterIndex, normalizeIp, pickHolder,
-  type ClusterIndex,
+  addressIndexHeld, holdsAddress, indexCidr, indexNode, indexPod, indexService, indexSlice, indexTopWorkload, newClusterIndex, normalizeIp, pickHolder,
+  unindexPod, unindexService, unindexSlice, unindexTopWorkload,
+  type AddressIndexHeld, type ClusterIndex,
 } from './address-index.ts';
 import { computeServiceTargets, serviceBackendsIn } from './service-targets.ts';
 import { labelFacts, labelSetKey, labelsFromFlow, observerNode, type LabelFacts } from './flow-labels.ts';
@@ -33,7 +34,7 @@ import type { OwnerIndex } from './owners.ts';
 import { RecentMap } from './recent-map.ts';
 
 export { endpointCluster, labelsFromFlow, observerCluster, reservedOf } from './flow-labels.ts';
-export { pickHolder, type IpHolder } from './address-index.ts';
+export { pickHolder, type AddressIndexHeld, type IpHolder } from './address-index.ts';
 
 /** One end of a flow, resolved. */
 export interface EndpointIdentity {
@@ -112,6 +113,54 @@ export function resolveIdentityLimits(partial: Partial<IdentityLimits> = {}): Id
   return out;
 }
 
+/**
+ * How long a pod the inventory deleted still resolves (ms after the snapshot that no longer held
+ * it): a flow stamped before the deletion may arrive late (Hubble Relay buffers, an exporter file
+ * read behind, a collector's spool), and must still land on the pod that held the address then.
+ * At least the dedup window of the flow parsers (120 s) plus a flush interval; 15 minutes leaves
+ * room for a source that is minutes behind. Past it the pod is dropped from the address index, so
+ * a collector or `serve` running for weeks holds the pods alive and those deleted recently, not
+ * every pod ever created (docs/scale.md, "Memory").
+ */
+export const DELETED_POD_GRACE_MS = 15 * 60_000;
+
+/** The grace with its default; throws on one that is not a number of at least 0 (Infinity: never drop). */
+export function resolveDeletedPodGrace(graceMs: number | undefined): number {
+  const grace = graceMs ?? DELETED_POD_GRACE_MS;
+  if (typeof grace !== 'number' || Number.isNaN(grace) || grace < 0) {
+    throw new RangeError(`netatlas/graph: deletedPodGraceMs = ${grace} is not a number of at least 0 (ms); leave it out for the default ${DELETED_POD_GRACE_MS} (15 minutes), or pass Infinity to keep deleted pods.`);
+  }
+  return grace;
+}
+
+/** An inventory object identity resolution forgets some time after the inventory deleted it. */
+export type DeletableObject = PodInfo | WorkloadInfo | ServiceInfo | EndpointSliceInfo;
+
+/** The key of a deletable object: its graph key (pods, workloads, Services), else its object reference. */
+export function deletableKey(o: DeletableObject): string {
+  switch (o.kind) {
+    case 'Pod': return podKey(o.cluster, o.namespace, o.name);
+    case 'Workload': return workloadKey(o.cluster, o.namespace, o.workloadKind, o.name);
+    case 'Service': return serviceKey(o.cluster, o.namespace, o.name);
+    case 'EndpointSlice': return objectRef(o.cluster, 'EndpointSlice', o.name, o.namespace);
+  }
+}
+
+/** The Service an EndpointSlice belongs to. */
+const sliceService = (slice: EndpointSliceInfo): string | undefined => slice.serviceName ?? slice.labels['kubernetes.io/service-name'];
+
+/** What a resolver holds of what inventories said (IdentityResolver.inventoryHeld). */
+export interface InventoryHeld extends AddressIndexHeld {
+  /** Workload keys of inventory pods. */
+  readonly podWorkloads: number;
+  /** Workloads in the owner index (every kind, owned ones included). */
+  readonly ownerWorkloads: number;
+  /** Pods, workloads, Services and EndpointSlices deleted and still within their grace. */
+  readonly deleted: number;
+  /** Those dropped past their grace, since start. */
+  readonly deletedDropped: number;
+}
+
 /** What a resolver holds of what flows taught it (each against its IdentityLimits cap), and how much it dropped. */
 export interface IdentityHeld {
   readonly flowPods: number;
@@ -168,6 +217,13 @@ export class IdentityResolver {
    */
   private readonly workloadByLabels: RecentMap<string, WorkloadRef>;
   private readonly workloadByIdentity: RecentMap<string, WorkloadRef>;
+  /**
+   * Pods and workloads the inventory deleted that the indexes still hold, by key, in the order of
+   * their deletion (markDeleted): a late flow still lands on them until expireDeleted.
+   */
+  private readonly deleted = new Map<string, { readonly object: DeletableObject; readonly at: number }>();
+  /** Deleted pods and workloads dropped since start, past their grace. */
+  private deletedDropped = 0;
 
   constructor(limits: Partial<IdentityLimits> = {}) {
     this.limits = resolveIdentityLimits(limits);
@@ -188,25 +244,85 @@ export class IdentityResolver {
     };
   }
 
+  /** What the indexes hold of what inventories said (all clusters together). */
+  inventoryHeld(): InventoryHeld {
+    return {
+      ...addressIndexHeld(this.clusters.values()), podWorkloads: this.podWorkload.size, ownerWorkloads: this.owners.workloads.size,
+      deleted: this.deleted.size, deletedDropped: this.deletedDropped,
+    };
+  }
+
+  /**
+   * The inventory no longer holds these objects, since `at` (ms, the clock of the caller). They
+   * resolve as before until expireDeleted drops them; one an inventory holds again (its name
+   * reused, a snapshot that missed it) is alive again.
+   */
+  markDeleted(objects: readonly DeletableObject[], at: number): void {
+    for (const o of objects) {
+      const key = deletableKey(o);
+      if (!this.deleted.has(key)) this.deleted.set(key, { object: o, at });
+    }
+  }
+
+  /**
+   * Drops the objects deleted at least `graceMs` before `now`: a pod's name, its hold on its
+   * addresses and its workload; a workload's place in the owner index and among the namespace's
+   * top workloads; a Service's name, addresses and nodePorts; an EndpointSlice. A flow naming a pod afterwards resolves as any stranger would (its
+   * address: another holder, an unknown address of the cluster's ranges, an external peer; its
+   * name: a pod known only from flows). Returns the keys dropped.
+   */
+  expireDeleted(now: number, graceMs: number): string[] {
+    const dropped: string[] = [];
+    for (const [key, { object, at }] of this.deleted) {
+      // Deletion order: the first one still within its grace ends the scan.
+      if (!(now - at >= graceMs)) break;
+      this.deleted.delete(key);
+      const idx = this.clusters.get(object.cluster);
+      if (object.kind === 'Pod') {
+        if (idx) unindexPod(idx, object);
+        this.podWorkload.delete(key);
+      } else if (object.kind === 'Workload') {
+        removeFromOwnerIndex(this.owners, object);
+        if (idx) unindexTopWorkload(idx, object);
+      } else if (object.kind === 'Service') {
+        if (idx) unindexService(idx, object);
+      } else {
+        const svcName = sliceService(object);
+        if (idx && svcName) unindexSlice(idx, object, svcName);
+      }
+      dropped.push(key);
+    }
+    if (dropped.length > 0) {
+      this.deletedDropped += dropped.length;
+      this.endpointCache.clear();
+      this.inClusterCache.clear();
+      this.targetCache.clear();
+    }
+    return dropped;
+  }
+
   addInventory(inv: Inventory): void {
     this.endpointCache.clear();
     this.inClusterCache.clear();
     this.targetCache.clear();
     addToOwnerIndex(this.owners, inv.workloads);
+    if (this.deleted.size > 0) for (const w of inv.workloads) this.deleted.delete(deletableKey(w));
     for (const c of inv.clusters) for (const cidr of c.podCIDRs ?? []) indexCidr(this.cluster(c.name), cidr);
     for (const n of inv.namespaces) this.cluster(n.cluster).namespaces.add(n.name);
     for (const node of inv.nodes) indexNode(this.cluster(node.cluster), node);
     for (const w of inv.workloads) if (!w.owner) indexTopWorkload(this.cluster(w.cluster), w);
     for (const pod of inv.pods) {
       indexPod(this.cluster(pod.cluster), pod);
+      if (this.deleted.size > 0) this.deleted.delete(deletableKey(pod));
       const owner = resolveOwnerWorkload(pod, this.owners);
       this.podWorkload.set(podKey(pod.cluster, pod.namespace, pod.name), workloadKey(pod.cluster, pod.namespace, owner.workloadKind, owner.name));
     }
     for (const svc of inv.services) indexService(this.cluster(svc.cluster), svc);
     for (const slice of inv.endpointSlices) {
-      const svcName = slice.serviceName ?? slice.labels['kubernetes.io/service-name'];
+      const svcName = sliceService(slice);
       if (svcName) indexSlice(this.cluster(slice.cluster), slice, svcName);
     }
+    if (this.deleted.size > 0) for (const o of [...inv.services, ...inv.endpointSlices]) this.deleted.delete(deletableKey(o));
   }
 
   private cluster(name: string): ClusterIndex {

@@ -40,6 +40,11 @@ export function addToOwnerIndex(index: OwnerIndex, workloads: readonly WorkloadI
   for (const w of workloads) map.set(ownerIndexKey(w.cluster, w.namespace, w.workloadKind, w.name), w);
 }
 
+/** Removes an owner object the inventory deleted. */
+export function removeFromOwnerIndex(index: OwnerIndex, w: WorkloadInfo): void {
+  (index.workloads as Map<string, WorkloadInfo>).delete(ownerIndexKey(w.cluster, w.namespace, w.workloadKind, w.name));
+}
+
 /**
  * Characters of Kubernetes' `rand.SafeEncodeString` (no vowels, no 0/1/3): pod-template-hash
  * values and the random 5-character pod-name suffix use only these.

@@ -27,7 +27,7 @@ import { SampleKeeper } from './samples.ts';
 import { noteError, SourceRegistry } from './sources.ts';
 import { WriteQueue } from './write-queue.ts';
 import { ConnectionLog } from '../store/connection-log.ts';
-import type { EndpointIdentity, IdentityHeld } from '../graph/identity.ts';
+import { deletableKey, type DeletableObject, type EndpointIdentity, type IdentityHeld, type InventoryHeld } from '../graph/identity.ts';
 
 /** What the server needs from server/graph's GraphBuilder. */
 export interface GraphBuilderLike {
@@ -45,6 +45,12 @@ export interface GraphBuilderLike {
   releaseFlowEdges?(): readonly string[];
   /** What identity resolution holds of what flows taught it. Optional. */
   identitiesHeld?(): IdentityHeld;
+  /** What identity resolution holds of what inventories said. Optional. */
+  inventoryHeld?(): InventoryHeld;
+  /** The inventory no longer holds these objects, since `at` (GraphBuilder.inventoryDeleted). Optional. */
+  inventoryDeleted?(objects: readonly DeletableObject[], at: number): void;
+  /** Drops what was deleted longer ago than the builder's grace; returns the graph nodes dropped (GraphBuilder). Optional. */
+  expireDeleted?(now: number, dropNodes: boolean): readonly string[];
 }
 
 export interface Timers {
@@ -134,6 +140,11 @@ export class AppState {
   /** What identity resolution holds of what flows taught it (undefined for a builder that does not say). */
   identitiesHeld(): IdentityHeld | undefined {
     return this.builder.identitiesHeld?.();
+  }
+
+  /** What identity resolution holds of what inventories said (undefined for a builder that does not say). */
+  inventoryHeld(): InventoryHeld | undefined {
+    return this.builder.inventoryHeld?.();
   }
 
   /** Gathers the connections behind ingested flows for the store (connection-log.ts). */
@@ -342,9 +353,23 @@ export class AppState {
 
   // ------------------------------------------------------------------ ingest
 
+  /**
+   * Takes `inventory` as what `cluster` holds now. Its pods, workloads, Services and
+   * EndpointSlices that the previous one held and this one does not were deleted: they still
+   * resolve for the builder's grace (late flows), then are dropped from identity resolution (see
+   * GraphBuilder.expireDeleted).
+   */
   setInventory(cluster: string, inventory: Inventory, options: { persist?: boolean } = {}): void {
+    const previous = this.inventories.get(cluster);
     this.inventories.set(cluster, inventory);
     this.builder.addInventory(inventory);
+    if (previous && this.builder.inventoryDeleted) {
+      const deleted = [
+        ...deletedFrom(previous.pods, inventory.pods), ...deletedFrom(previous.workloads, inventory.workloads),
+        ...deletedFrom(previous.services, inventory.services), ...deletedFrom(previous.endpointSlices, inventory.endpointSlices),
+      ];
+      if (deleted.length > 0) this.builder.inventoryDeleted(deleted, this.now());
+    }
     this.inventoryVersion++;
     this.bump();
     if (options.persist !== false && this.store) {
@@ -426,6 +451,9 @@ export class AppState {
    * when nothing changed.
    */
   flush(): DeltaEntry | undefined {
+    // serve keeps the graph nodes of deleted pods (their edges are history); a collector drops
+    // them once the interval's edges were released (release()).
+    if (!this.releaseAfterFlush) this.builder.expireDeleted?.(this.now(), false);
     if (!this.dirty && this.pendingOffsets.size === 0) return undefined;
     this.dirty = false;
     const g = this.graph;
@@ -487,6 +515,7 @@ export class AppState {
   /** Forgets the flushed interval's edges (see AppStateOptions.releaseAfterFlush). */
   private release(): void {
     for (const key of this.builder.releaseFlowEdges!()) this.knownNodes.delete(key);
+    for (const key of this.builder.expireDeleted?.(this.now(), true) ?? []) this.knownNodes.delete(key);
     this.snapshot.clear();
     this.samples.clear();
     this.bump();
@@ -543,6 +572,13 @@ export class AppState {
     await this.settled();
     await this.store?.close();
   }
+}
+
+/** The objects of `before` that `after` no longer holds (by key: a later snapshot of one is the same object). */
+function deletedFrom<T extends DeletableObject>(before: readonly T[], after: readonly T[]): T[] {
+  if (before.length === 0) return [];
+  const held = new Set(after.map(deletableKey));
+  return before.filter((o) => !held.has(deletableKey(o)));
 }
 
 export type { DeltaEntry } from './delta-log.ts';

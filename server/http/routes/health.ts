@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { HealthResponse, ReadyResponse } from '../api-types.ts';
 import type { AppState } from '../../state/app-state.ts';
-import type { IdentityHeld } from '../../graph/identity.ts';
+import type { IdentityHeld, InventoryHeld } from '../../graph/identity.ts';
 
 export interface HealthOptions {
   /** Extra reasons the server is not ready (e.g. the initial load still running). */
@@ -36,6 +36,25 @@ export function identityMetricLines(prefix: string, held: IdentityHeld): string[
   ];
 }
 
+/**
+ * `<prefix>_inventory_pods_held`, `<prefix>_deleted_held` and `<prefix>_deleted_dropped_total`:
+ * the pods identity resolution holds from inventories (alive, and deleted within the grace), the
+ * pods and workloads deleted and still held, and those dropped past their grace.
+ */
+export function inventoryMetricLines(prefix: string, held: InventoryHeld): string[] {
+  return [
+    `# HELP ${prefix}_inventory_pods_held Inventory pods identity resolution holds (alive, and deleted within the grace).`,
+    `# TYPE ${prefix}_inventory_pods_held gauge`,
+    `${prefix}_inventory_pods_held ${held.pods}`,
+    `# HELP ${prefix}_deleted_held Pods and workloads the inventory deleted, still resolving (within the grace).`,
+    `# TYPE ${prefix}_deleted_held gauge`,
+    `${prefix}_deleted_held ${held.deleted}`,
+    `# HELP ${prefix}_deleted_dropped_total Deleted pods and workloads dropped from identity resolution past their grace.`,
+    `# TYPE ${prefix}_deleted_dropped_total counter`,
+    `${prefix}_deleted_dropped_total ${held.deletedDropped}`,
+  ];
+}
+
 export function metricsText(state: AppState, sseClients = 0, sseDropped = 0): string {
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
@@ -61,6 +80,8 @@ export function metricsText(state: AppState, sseClients = 0, sseDropped = 0): st
   metric('netatlas_sse_dropped_total', 'counter', 'Server-Sent Events clients dropped for leaving too much unread.', [['', sseDropped]]);
   const held = state.identitiesHeld();
   if (held) lines.push(...identityMetricLines('netatlas', held));
+  const inventory = state.inventoryHeld();
+  if (inventory) lines.push(...inventoryMetricLines('netatlas', inventory));
   return lines.join('\n') + '\n';
 }
 
