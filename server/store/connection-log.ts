@@ -62,8 +62,9 @@ export function observationPointOf(r: FlowRecord): string | undefined {
 
 /**
  * What the log remembers of a kept connection on one edge: its first and last sighting, and the
- * row it has pending for the next take, so a correction folds into that row in place. A connection counted on several edges (a Service with several backend
- * workloads) has one sighting per edge, chained.
+ * row it has pending for the next take, so a correction folds into that row in place. A
+ * connection counted on several edges (a Service with several backend workloads) has one
+ * sighting per edge, chained.
  */
 interface Sighting {
   readonly edge: string;
