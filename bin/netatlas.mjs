@@ -5,6 +5,13 @@
 // compile) or NETATLAS_TSX=1 asks for them. Either way `npx netatlas` works right after `npm ci`.
 import { compiledEntry } from './build-cli.mjs';
 
+// A reader that stops early (`netatlas graph -o json | head`) closes the pipe: stop quietly with
+// the exit code so far, as Unix tools do, instead of an unhandled EPIPE.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  throw err;
+});
+
 const entry = await compiledEntry();
 let main;
 if (entry) {
