@@ -91,6 +91,7 @@ export function parseFlowLine(line: string, state: FlowParseState, out: FlowReco
  * never stops a file, a stream or a server.
  */
 function unreadable(state: FlowParseState, out: FlowRecord[], before: number, err: unknown): void {
+  state.stats.records -= out.length - before;
   out.length = before;
   reportMalformed(state, `could not be read (${err instanceof Error ? err.message : String(err)})`);
 }

@@ -132,6 +132,7 @@ describe('readers under hostile input', () => {
     const exploding = { source: 'a/b', get destination(): unknown { throw new Error('boom'); } };
     expect(() => parseFlowObject(exploding, state, records)).not.toThrow();
     expect(records).toEqual([]);
+    expect(state.stats.records).toBe(0);
     expect(state.stats.malformed).toBe(1);
     expect(state.stats.errors[0]).toMatch(/could not be read \(boom\)/);
   });
