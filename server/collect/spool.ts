@@ -34,6 +34,12 @@ export interface SpooledBatch {
   readonly offsets: readonly SourceOffset[];
   /** Edge increments in the body. */
   readonly edgeCount: number;
+  /**
+   * On every part of a flush split into several batches but the last: the seq of the last part,
+   * which alone carries the offsets. A part whose last part is not on disk was cut short by a crash
+   * and was never sent; it is removed at open, as its sources resume before it.
+   */
+  readonly lastOfGroup?: number;
   /** `{"edges":[...],"nodes":[...],"inventories"?:[...],"connectionTable"?:{...}}`. */
   readonly body: string;
 }
@@ -60,8 +66,21 @@ export interface SpoolOptions {
   readonly maxBatches?: number;
   /** Bytes kept at most. Default 1 GiB. */
   readonly maxBytes?: number;
+  /**
+   * Edge increments, and connection rows, in one batch at most (each); a flush with more is
+   * split into several batches. Default MAX_ROWS_PER_BATCH.
+   */
+  readonly maxRowsPerBatch?: number;
   readonly now?: () => number;
 }
+
+/**
+ * A batch's rows at most, edges and connections each: 40,000 increments are ~15 MB of JSON and
+ * 40,000 connection rows ~5-9 MB, so a batch stays well under the ingest route's 32 MB body limit.
+ * A busy cluster's minute can hold more distinct edges than one batch may (a batch over the limit
+ * would be refused and dropped whole): it is sent as several.
+ */
+export const MAX_ROWS_PER_BATCH = 40_000;
 
 const FILE = /^batch-(\d{12})\.json$/;
 const fileName = (seq: number): string => `batch-${String(seq).padStart(12, '0')}.json`;
@@ -118,6 +137,7 @@ export class SpoolStore implements Store {
   private readonly offsets = new Map<string, Record<string, unknown>>();
   private readonly maxBatches: number;
   private readonly maxBytes: number;
+  private readonly maxRowsPerBatch: number;
   private readonly now: () => number;
   private bytes = 0;
   private closed = false;
@@ -128,6 +148,7 @@ export class SpoolStore implements Store {
     this.dir = dir;
     this.maxBatches = options.maxBatches ?? 100_000;
     this.maxBytes = options.maxBytes ?? 1024 ** 3;
+    this.maxRowsPerBatch = Math.max(1, options.maxRowsPerBatch ?? MAX_ROWS_PER_BATCH);
     this.now = options.now ?? Date.now;
     try {
       mkdirSync(dir, { recursive: true });
@@ -149,6 +170,7 @@ export class SpoolStore implements Store {
     // A write a crash cut short left only its temp file: the batch was never spooled.
     for (const f of readdirSync(dir)) if (f.endsWith('.json.tmp')) unlinkSync(path.join(dir, f));
     const seqs = readdirSync(dir).map((f) => FILE.exec(f)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+    const onDisk = new Set(seqs);
     for (const seq of seqs) {
       const file = path.join(dir, fileName(seq));
       if (seq <= state.acked) {
@@ -164,6 +186,11 @@ export class SpoolStore implements Store {
         // Kept aside (see oldest()); its offsets are lost, so its sources resume from the batch before it.
         renameSync(file, `${file}.bad`);
         this.unreadable++;
+        continue;
+      }
+      if (batch.lastOfGroup !== undefined && !onDisk.has(batch.lastOfGroup)) {
+        // Part of a flush a crash cut short (its last part, with the offsets, was never written): never sent.
+        unlinkSync(file);
         continue;
       }
       this.files.set(seq, statSync(file).size);
@@ -186,6 +213,12 @@ export class SpoolStore implements Store {
     return this.state.epoch;
   }
 
+  /**
+   * Spools one flush. One with more rows than a batch may hold is split into several batches, in
+   * order: nodes and inventories ride with the first, the offsets with the last, so a crash
+   * between them leaves parts that open() removes (the sources resume before them) rather than
+   * parts that would be counted again.
+   */
   writeBatch(batch: StoreBatch & { inventories?: SpooledBody['inventories'] }): void {
     this.assertOpen();
     const edges = batch.edges ?? [];
@@ -193,10 +226,34 @@ export class SpoolStore implements Store {
     const offsets = batch.offsets ?? [];
     const connections = batch.connections ?? [];
     if (!edges.length && !nodes.length && !offsets.length && !connections.length && !batch.inventories?.length) return;
+    const max = this.maxRowsPerBatch;
+    const parts = Math.max(1, Math.ceil(edges.length / max), Math.ceil(connections.length / max));
+    const last = this.state.nextSeq + parts - 1;
+    for (let i = 0; i < parts; i++) {
+      const final = i === parts - 1;
+      this.writeOne({
+        edges: parts === 1 ? edges : edges.slice(i * max, (i + 1) * max),
+        connections: parts === 1 ? connections : connections.slice(i * max, (i + 1) * max),
+        nodes: i === 0 ? nodes : [],
+        ...(i === 0 && batch.inventories ? { inventories: batch.inventories } : {}),
+        offsets: final ? offsets : [],
+        ...(final ? {} : { lastOfGroup: last }),
+      });
+    }
+  }
+
+  private writeOne(part: {
+    edges: readonly EdgeIncrement[]; connections: readonly ConnectionRow[]; nodes: SpooledBody['nodes'];
+    inventories?: SpooledBody['inventories']; offsets: readonly SourceOffset[]; lastOfGroup?: number;
+  }): void {
     const seq = this.state.nextSeq;
-    const header: Omit<SpooledBatch, 'body'> = { seq, batchId: `${this.state.epoch}-${seq}`, time: this.now(), offsets, edgeCount: edges.length };
+    const header: Omit<SpooledBatch, 'body'> = {
+      seq, batchId: `${this.state.epoch}-${seq}`, time: this.now(), offsets: part.offsets, edgeCount: part.edges.length,
+      ...(part.lastOfGroup !== undefined ? { lastOfGroup: part.lastOfGroup } : {}),
+    };
     const body: SpooledBody = {
-      edges, nodes, ...(batch.inventories ? { inventories: batch.inventories } : {}), ...(connections.length ? { connectionTable: encodeConnections(connections) } : {}),
+      edges: part.edges, nodes: part.nodes, ...(part.inventories ? { inventories: part.inventories } : {}),
+      ...(part.connections.length ? { connectionTable: encodeConnections(part.connections) } : {}),
     };
     // JSON.stringify escapes every newline inside strings, so the first one ends the header.
     const text = `${JSON.stringify(header)}\n${JSON.stringify(body)}`;
@@ -204,7 +261,7 @@ export class SpoolStore implements Store {
     this.state = { ...this.state, nextSeq: seq + 1 };
     this.files.set(seq, Buffer.byteLength(text));
     this.bytes += Buffer.byteLength(text);
-    for (const o of offsets) this.offsets.set(o.source, o.position as Record<string, unknown>);
+    for (const o of part.offsets) this.offsets.set(o.source, o.position as Record<string, unknown>);
     while (this.files.size > this.maxBatches || (this.bytes > this.maxBytes && this.files.size > 1)) {
       const oldest = this.files.keys().next().value!;
       this.remove(oldest);

@@ -194,6 +194,38 @@ describe('SpoolStore', () => {
     expect(new Set([sent.batchId, unsent.batchId, `${first.epoch}-3`]).size).toBe(3);
   });
 
+  it('splits a flush with more rows than a batch may hold, nodes first and offsets last, and the centre counts it whole', async () => {
+    const { app, state } = central();
+    const url = await listen(app);
+    const spool = SpoolStore.open(tmp(), { maxRowsPerBatch: 2 });
+    const edges = [1, 2, 3, 4, 5].map((n) => webToApi(n, { key: `${KEY.slice(0, -4)}${8080 + n}`, port: 8080 + n }));
+    spool.writeBatch({ edges, nodes, offsets: [{ source: 'flows-follow:/f', position: { offset: 500 } }] });
+    expect(spool.depth.batches).toBe(3);
+    const first = spool.oldest()!;
+    expect(first).toMatchObject({ edgeCount: 2, offsets: [], lastOfGroup: first.seq + 2 });
+    expect(spooledBody(first).nodes).toEqual(nodes);
+    const shipper = new Shipper({ spool, servers: [url], collector: 'east', token: TOKEN });
+    await shipper.pump();
+    expect(shipper.counters).toMatchObject({ sent: 3, edges: 5 });
+    for (const e of edges) expect(state.graph.getEdgeAttributes(e.key!).count).toBe(e.count);
+    expect(spool.getOffset('flows-follow:/f')).toEqual({ offset: 500 });
+  });
+
+  it('removes the parts of a split flush a crash cut short before its last part (the one with the offsets)', () => {
+    const dir = tmp();
+    const spool = SpoolStore.open(dir, { maxRowsPerBatch: 2 });
+    spool.writeBatch({ edges: [webToApi(1)], nodes, offsets: [{ source: 'flows-follow:/f', position: { offset: 100 } }] });
+    const edges = [1, 2, 3, 4, 5].map((n) => webToApi(n, { key: `${KEY.slice(0, -4)}${8080 + n}`, port: 8080 + n }));
+    spool.writeBatch({ edges, nodes, offsets: [{ source: 'flows-follow:/f', position: { offset: 500 } }] });
+    expect(spool.depth.batches).toBe(4);
+    // the crash: the last part (seq 4, with the offsets) never reached the disk
+    rmSync(path.join(dir, 'batch-000000000004.json'));
+    const reopened = SpoolStore.open(dir, { maxRowsPerBatch: 2 });
+    expect(reopened.depth.batches).toBe(1);
+    expect(reopened.getOffset('flows-follow:/f')).toEqual({ offset: 100 });
+    expect(spooledBody(reopened.oldest()!).edges).toEqual([webToApi(1)]);
+  });
+
   it('sends a batch an earlier version spooled (one JSON object, connections as row objects)', async () => {
     const { app, state } = central();
     const url = await listen(app);
